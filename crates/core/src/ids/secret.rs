@@ -1,0 +1,5 @@
+//! (being written)
+/// Placeholder.
+pub struct Password;
+/// Placeholder.
+pub struct Passcode;
