@@ -7,6 +7,7 @@
 mod agency;
 mod citizen;
 mod contact;
+mod opaque;
 mod org_eid;
 mod province;
 mod secret;
@@ -15,6 +16,7 @@ mod tax;
 pub use agency::AgencyCode;
 pub use citizen::{CitizenId, Gender};
 pub use contact::{Email, PhoneNumber};
+pub use opaque::{AccountId, AttachmentId, DelegationId, DeviceId, NotificationId, RegistrationId, SessionId};
 pub use org_eid::OrgEid;
 pub use province::{NewProvince, OldProvince};
 pub use secret::{Passcode, Password};
