@@ -144,8 +144,9 @@ impl fmt::Debug for Passcode {
 /// One digit repeated, a straight run up or down, or a repeated pair or triple.
 fn is_trivial(d: &[u8; 6]) -> bool {
     let steps: Vec<i16> = d
-        .windows(2)
-        .map(|w| i16::from(w[1]) - i16::from(w[0]))
+        .iter()
+        .zip(d.iter().skip(1))
+        .map(|(a, b)| i16::from(*b) - i16::from(*a))
         .collect();
     let run = |step: i16| steps.iter().all(|s| *s == step);
     let period = |p: usize| d.iter().zip(d.iter().skip(p)).all(|(a, b)| a == b);

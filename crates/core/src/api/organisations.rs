@@ -1,0 +1,162 @@
+//! Organisation e-ID accounts, their history (renames, mergers, splits), and delegations.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{PersonRef, Timestamp};
+use crate::account::OrgRole;
+use crate::ids::{CitizenId, DelegationId, OrgEid, RegistrationId};
+use crate::org_type::{OrgType, OrganisationDetails};
+
+/// The organisation's e-ID record: what Decree 69/2024, Art. 6 lists — e-ID number, names,
+/// date of establishment, head office, tax code, the registry code that applies, the legal
+/// representative(s), and the person who registered it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationRecord {
+    /// The e-ID number issued on approval.
+    pub eid: OrgEid,
+    /// Organisation type.
+    pub org_type: OrgType,
+    /// Names, date, head office, codes and legal representatives.
+    pub details: OrganisationDetails,
+    /// Who registered it.
+    pub registered_by: PersonRef,
+    /// The request it was approved from (`None` for in-person registration records migrated
+    /// from elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<RegistrationId>,
+    /// Active, locked or closed.
+    pub status: OrganisationStatus,
+    /// When the account was created.
+    pub created_at: Timestamp,
+    /// Renames, mergers, splits, representative changes, locks; oldest first.
+    pub history: Vec<OrganisationHistoryEntry>,
+}
+
+/// An organisation account's state. A closed account's e-ID number is never issued again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationStatus {
+    /// In use.
+    Active,
+    /// Locked by an officer or by the registry; nobody can act for it until unlocked.
+    Locked,
+    /// Closed for good (dissolved, merged into another, split up).
+    Closed,
+}
+
+/// A change in an organisation's life. Identifiers are never reused; every change links the
+/// old and new numbers so history can be followed both ways (guidance 1018/BTTTT-THH).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationHistoryEntry {
+    /// When.
+    pub at: Timestamp,
+    /// What.
+    pub change: OrganisationChange,
+}
+
+/// What changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OrganisationChange {
+    /// Created from an approved registration.
+    Created,
+    /// Renamed; the e-ID number stays.
+    Renamed {
+        /// Former Vietnamese name.
+        from: String,
+        /// New Vietnamese name.
+        to: String,
+    },
+    /// The registry recorded new legal representatives.
+    RepresentativesChanged {
+        /// Masked identification numbers of those who left.
+        removed: Vec<String>,
+        /// Masked identification numbers of those who joined.
+        added: Vec<String>,
+    },
+    /// Merged into another organisation; this account is closed.
+    MergedInto {
+        /// The organisation it became part of.
+        successor: OrgEid,
+    },
+    /// Other organisations merged into this one.
+    Absorbed {
+        /// The organisations absorbed (their accounts are closed).
+        predecessors: Vec<OrgEid>,
+    },
+    /// Split into new organisations.
+    SplitInto {
+        /// The new organisations.
+        successors: Vec<OrgEid>,
+        /// Whether this organisation continues to exist (a separation) or ended (a division).
+        continues: bool,
+    },
+    /// Created by a split of another organisation.
+    SplitFrom {
+        /// The organisation it came from.
+        predecessor: OrgEid,
+    },
+    /// Locked.
+    Locked {
+        /// Why.
+        reason: String,
+    },
+    /// Unlocked.
+    Unlocked,
+    /// Closed.
+    Closed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Adds a delegate: a person authorised to act for the organisation (action kind
+/// `add_delegate`), sent as [`super::Confirmed<AddDelegate>`]. The role, the person and the
+/// expiry are all covered by the confirmation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddDelegate {
+    /// The organisation.
+    pub organisation: OrgEid,
+    /// The person's identification number (they must have a personal account).
+    pub citizen_id: CitizenId,
+    /// Administrator or member (only an owner may add an administrator).
+    pub role: OrgRole,
+    /// Last day the authorisation holds; `None` until revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// Revokes a delegation (action kind `revoke_delegate`), sent as
+/// [`super::Confirmed<RevokeDelegate>`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeDelegate {
+    /// The organisation.
+    pub organisation: OrgEid,
+    /// The delegation.
+    pub delegation: DelegationId,
+}
+
+/// A person who may act for an organisation, as the organisation's managers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegationView {
+    /// The delegation.
+    pub id: DelegationId,
+    /// The organisation.
+    pub organisation: OrgEid,
+    /// The person.
+    pub person: PersonRef,
+    /// Their role.
+    pub role: OrgRole,
+    /// Who granted it (`None` for owners, who hold the role as legal representatives).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_by: Option<PersonRef>,
+    /// When.
+    pub granted_at: Timestamp,
+    /// Last day it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<NaiveDate>,
+    /// When it was revoked, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
+}

@@ -1,0 +1,115 @@
+//! QR login on the desktop: the desktop asks, the phone approves, the desktop is told at once.
+
+use serde::{Deserialize, Serialize};
+
+use super::{SessionToken, SessionView, Timestamp};
+use crate::crypto::PublicKey;
+use crate::ids::OrgEid;
+
+/// The desktop asks for a rendezvous, presenting the ephemeral key it just created. The session
+/// it gets will be bound to that key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrLoginStart {
+    /// The desktop's ephemeral P-256 public key.
+    pub desktop_key: PublicKey,
+    /// A name for the computer ("Máy tính văn phòng").
+    pub client_name: String,
+    /// Operating system, as the desktop app reports it ("Ubuntu 24.04").
+    pub os: String,
+}
+
+/// The rendezvous: the QR code's content and how to wait for the answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrLoginStarted {
+    /// The payload to render as a QR code (`dinhdanh://login?...`).
+    pub payload: String,
+    /// The short code both screens show, so the person can see they match.
+    pub check_code: String,
+    /// When the code stops working (about 60 seconds; the desktop asks for a new one before).
+    pub expires_at: Timestamp,
+}
+
+/// What the phone shows after scanning: which computer asks and for which account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrLoginRequestView {
+    /// The computer's name.
+    pub client_name: String,
+    /// Its operating system.
+    pub os: String,
+    /// The address the desktop's request came from.
+    pub ip_address: String,
+    /// Approximate place, when a GeoIP database is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approximate_location: Option<String>,
+    /// When the desktop asked.
+    pub requested_at: Timestamp,
+    /// The short code the desktop shows too.
+    pub check_code: String,
+    /// When the code stops working.
+    pub expires_at: Timestamp,
+    /// The phone's and the desktop's addresses differ greatly (different networks or
+    /// countries): show a warning before approving.
+    pub address_warning: bool,
+    /// Accounts the desktop may be signed in to: the personal one and the organisations the
+    /// person may act for.
+    pub accounts: Vec<super::OrganisationChoice>,
+}
+
+/// The phone approves (action kind `approve_qr_login`), sent as
+/// [`super::Confirmed<QrLoginApproval>`]. The confirmation covers the desktop's key, the
+/// rendezvous, the origin and the expiry, so an approval cannot be moved to another desktop.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrLoginApproval {
+    /// The rendezvous id from the QR code (base64url).
+    pub rendezvous: String,
+    /// The desktop's key from the QR code.
+    pub desktop_key: PublicKey,
+    /// The server origin from the QR code.
+    pub origin: crate::signed_action::Origin,
+    /// The expiry from the QR code.
+    pub expires_at: Timestamp,
+    /// The organisation to sign in as; `None` for the personal account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<OrgEid>,
+}
+
+/// The phone declines (as easy as approving; action kind `decline_qr_login`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrLoginDecline {
+    /// The rendezvous id from the QR code.
+    pub rendezvous: String,
+}
+
+/// What the desktop receives on its push channel.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum QrLoginEvent {
+    /// The phone approved: here is the session, bound to the desktop's key.
+    Approved {
+        /// The session token.
+        token: SessionToken,
+        /// The session.
+        session: SessionView,
+    },
+    /// The phone declined.
+    Declined,
+    /// The code expired unanswered; ask for a new one.
+    Expired,
+}
+
+/// A sensitive action started on a desktop, waiting for the phone's confirmation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingDesktopAction {
+    /// Identifies it.
+    pub id: String,
+    /// What kind of action.
+    pub kind: crate::signed_action::ActionKind,
+    /// A one-line summary in Vietnamese the phone shows.
+    pub summary_vi: String,
+    /// The same in English.
+    pub summary_en: String,
+    /// The body the phone will confirm (canonical JSON), so the phone shows what it signs.
+    pub body: serde_json::Value,
+    /// When the desktop asked.
+    pub requested_at: Timestamp,
+}

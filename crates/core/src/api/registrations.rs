@@ -1,0 +1,431 @@
+//! Organisation registration requests, registry checks, officer review, attachments.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{PersonRef, Timestamp};
+use crate::crypto::Digest32;
+use crate::ids::{AttachmentId, NewProvince, OrgEid, RegistrationId};
+use crate::org_type::{DocumentKind, OrgField, OrgType, OrganisationDetails, RegistryKind};
+
+/// Who is asking: the legal representative / head, or a person they authorised
+/// (Decree 69/2024, Art. 12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequesterCapacity {
+    /// The legal representative or head of the organisation.
+    LegalRepresentative,
+    /// A person authorised by the legal representative; the authorisation letter is attached.
+    Authorised,
+}
+
+/// The body a person confirms when submitting a registration (action kind
+/// `register_organisation`), sent as [`super::Confirmed<RegistrationSubmission>`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationSubmission {
+    /// One of the four organisation types.
+    pub org_type: OrgType,
+    /// The organisation's details, validated for that type.
+    pub details: OrganisationDetails,
+    /// In what capacity the requester asks.
+    pub capacity: RequesterCapacity,
+}
+
+/// Where a registration request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    /// Waiting for the other legal representatives to consent.
+    AwaitingConsent,
+    /// Being checked against the registry.
+    Checking,
+    /// Waiting for an officer (authorised requester, type 4, or a registry mismatch).
+    AwaitingOfficer,
+    /// The officer asked for more information; the requester can answer.
+    InformationRequested,
+    /// Approved: the organisation's e-ID account exists.
+    Approved,
+    /// Rejected, with a reason.
+    Rejected,
+    /// Withdrawn by the requester, or refused by a co-representative.
+    Withdrawn,
+}
+
+impl RegistrationStatus {
+    /// Whether nothing more will happen to the request.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RegistrationStatus::Approved
+                | RegistrationStatus::Rejected
+                | RegistrationStatus::Withdrawn
+        )
+    }
+
+    /// Vietnamese label for lists.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            RegistrationStatus::AwaitingConsent => "Chờ người đại diện khác đồng ý",
+            RegistrationStatus::Checking => "Đang đối chiếu dữ liệu",
+            RegistrationStatus::AwaitingOfficer => "Chờ cán bộ xét duyệt",
+            RegistrationStatus::InformationRequested => "Cần bổ sung thông tin",
+            RegistrationStatus::Approved => "Đã phê duyệt",
+            RegistrationStatus::Rejected => "Bị từ chối",
+            RegistrationStatus::Withdrawn => "Đã rút",
+        }
+    }
+
+    /// English label for lists.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RegistrationStatus::AwaitingConsent => "Awaiting co-representatives' consent",
+            RegistrationStatus::Checking => "Checking registry data",
+            RegistrationStatus::AwaitingOfficer => "Awaiting officer review",
+            RegistrationStatus::InformationRequested => "More information requested",
+            RegistrationStatus::Approved => "Approved",
+            RegistrationStatus::Rejected => "Rejected",
+            RegistrationStatus::Withdrawn => "Withdrawn",
+        }
+    }
+}
+
+/// A registration request as the requester and officers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationView {
+    /// The request.
+    pub id: RegistrationId,
+    /// Organisation type.
+    pub org_type: OrgType,
+    /// What was submitted (with the answers to information requests applied).
+    pub details: OrganisationDetails,
+    /// In what capacity the requester asked.
+    pub capacity: RequesterCapacity,
+    /// Who asked.
+    pub requester: PersonRef,
+    /// Where it stands.
+    pub status: RegistrationStatus,
+    /// When it was submitted.
+    pub submitted_at: Timestamp,
+    /// The legal due date: 3 working days when the registry settles it, 15 days when it must
+    /// be verified (Decree 69/2024, Art. 13).
+    pub due_on: NaiveDate,
+    /// Past its due date and not final.
+    pub overdue: bool,
+    /// The registry check, once done (type 4 has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_check: Option<RegistryCheck>,
+    /// Consents of the other legal representatives.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consents: Vec<ConsentView>,
+    /// Attached documents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentView>,
+    /// Everything that happened, oldest first.
+    pub history: Vec<RegistrationEvent>,
+    /// The organisation's e-ID number once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_eid: Option<OrgEid>,
+}
+
+/// A line of a request's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationEvent {
+    /// When.
+    pub at: Timestamp,
+    /// Who (requester, co-representative, officer; `None` for the system).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<PersonRef>,
+    /// What.
+    pub kind: RegistrationEventKind,
+}
+
+/// What happened to a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RegistrationEventKind {
+    /// The requester submitted it.
+    Submitted,
+    /// A co-representative consented.
+    Consented,
+    /// A co-representative refused; the request is withdrawn.
+    Refused,
+    /// The registry was checked.
+    RegistryChecked {
+        /// Whether everything matched.
+        matched: bool,
+    },
+    /// Sent to an officer, and why.
+    SentToOfficer {
+        /// Why it needs an officer.
+        reason: OfficerReviewReason,
+    },
+    /// The officer asked for more information.
+    InformationRequested {
+        /// The officer's question.
+        question: String,
+    },
+    /// The requester answered.
+    InformationProvided {
+        /// The answer.
+        answer: String,
+    },
+    /// Approved.
+    Approved {
+        /// The organisation's new e-ID number.
+        org_eid: OrgEid,
+    },
+    /// Rejected.
+    Rejected {
+        /// Why, in words the requester understands.
+        reason: String,
+    },
+    /// Withdrawn by the requester.
+    Withdrawn,
+}
+
+/// Why a request waits for an officer instead of being approved automatically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfficerReviewReason {
+    /// The requester is an authorised person: the letter must be checked.
+    AuthorisedRequester,
+    /// Type 4: no registry to check against.
+    NoRegistry,
+    /// The registry's data differs from what was entered.
+    RegistryMismatch,
+    /// The requester is not the representative recorded in the registry.
+    RepresentativeMismatch,
+    /// The registry does not know the organisation.
+    NotInRegistry,
+}
+
+/// A co-representative's consent, as shown on the request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentView {
+    /// The co-representative.
+    pub representative: PersonRef,
+    /// `None` while waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consented: Option<bool>,
+    /// When they answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<Timestamp>,
+}
+
+/// A co-representative's answer (action kinds `consent_to_registration` /
+/// `refuse_registration`), sent as [`super::Confirmed<ConsentDecision>`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentDecision {
+    /// The request.
+    pub registration: RegistrationId,
+    /// Consent or refuse.
+    pub consent: bool,
+}
+
+/// The requester's answer to an information request (action kind
+/// `answer_information_request`), sent as [`super::Confirmed<InformationAnswer>`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InformationAnswer {
+    /// The request.
+    pub registration: RegistrationId,
+    /// The answer in words.
+    pub answer: String,
+    /// Corrected details, when the officer asked for a correction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected_details: Option<OrganisationDetails>,
+    /// Further documents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentId>,
+}
+
+/// What a registry said about the organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryCheck {
+    /// Which registry.
+    pub registry: RegistryKind,
+    /// When it was asked.
+    pub checked_at: Timestamp,
+    /// Whether it knows the organisation at all.
+    pub found: bool,
+    /// Whether the organisation is active there (not dissolved or suspended).
+    pub active: bool,
+    /// Fields whose entered value differs from the registry's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mismatches: Vec<FieldMismatch>,
+    /// Whether the requester is a legal representative recorded in the registry.
+    pub requester_is_recorded_representative: bool,
+}
+
+/// One field that differs between the form and the registry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMismatch {
+    /// The field.
+    pub field: OrgField,
+    /// The registry's value (shown to officers; identification numbers masked).
+    pub registry_value: String,
+}
+
+/// An officer's decision on a request (action kind `review_registration`), sent as
+/// [`super::Confirmed<OfficerDecision>`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerDecision {
+    /// The request.
+    pub registration: RegistrationId,
+    /// Approve, reject or ask.
+    pub decision: Decision,
+}
+
+/// What the officer decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Decision {
+    /// Approve: the organisation's account is created.
+    Approve,
+    /// Reject, saying why in words the requester understands.
+    Reject {
+        /// The reason.
+        reason: String,
+    },
+    /// Ask the requester for more information.
+    RequestInformation {
+        /// The question.
+        question: String,
+    },
+}
+
+/// A line of the officer queue: overdue requests first, then by due date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueItem {
+    /// The request.
+    pub id: RegistrationId,
+    /// Organisation type.
+    pub org_type: OrgType,
+    /// Organisation name.
+    pub name: String,
+    /// Province of the head office.
+    pub province: NewProvince,
+    /// Status.
+    pub status: RegistrationStatus,
+    /// Why it waits for an officer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<OfficerReviewReason>,
+    /// Submitted.
+    pub submitted_at: Timestamp,
+    /// Legal due date.
+    pub due_on: NaiveDate,
+    /// Past due.
+    pub overdue: bool,
+}
+
+/// Registration statistics for a province (or the whole country).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationStatistics {
+    /// The province, or `None` for all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<NewProvince>,
+    /// Count per status.
+    pub by_status: Vec<(RegistrationStatus, u64)>,
+    /// Count per organisation type.
+    pub by_type: Vec<(OrgType, u64)>,
+    /// Requests past their due date that are not final.
+    pub overdue: u64,
+    /// Requests decided after their due date.
+    pub decided_late: u64,
+}
+
+/// The accepted kinds of attachment, recognised by content (magic bytes), not by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaType {
+    /// `application/pdf`.
+    Pdf,
+    /// `image/jpeg`.
+    Jpeg,
+    /// `image/png`.
+    Png,
+}
+
+impl MediaType {
+    /// Largest attachment accepted, in bytes (10 MiB).
+    pub const MAX_SIZE: u64 = 10 * 1024 * 1024;
+
+    /// Recognises a file by its first bytes. Names and declared types are not trusted.
+    pub fn sniff(content: &[u8]) -> Option<MediaType> {
+        if content.starts_with(b"%PDF-") {
+            Some(MediaType::Pdf)
+        } else if content.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(MediaType::Jpeg)
+        } else if content.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(MediaType::Png)
+        } else {
+            None
+        }
+    }
+
+    /// The MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            MediaType::Pdf => "application/pdf",
+            MediaType::Jpeg => "image/jpeg",
+            MediaType::Png => "image/png",
+        }
+    }
+}
+
+/// An uploaded attachment's metadata (the content is fetched separately, by its owner and
+/// officers only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    /// The attachment.
+    pub id: AttachmentId,
+    /// What document it is.
+    pub kind: DocumentKind,
+    /// Its type, as recognised from its content.
+    pub media_type: MediaType,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content.
+    pub sha256: Digest32,
+    /// When it was uploaded.
+    pub uploaded_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachments_are_recognised_by_content_not_by_name() {
+        assert_eq!(MediaType::sniff(b"%PDF-1.7\n..."), Some(MediaType::Pdf));
+        assert_eq!(
+            MediaType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
+            Some(MediaType::Jpeg)
+        );
+        assert_eq!(
+            MediaType::sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Some(MediaType::Png)
+        );
+        assert_eq!(MediaType::sniff(b"MZ\x90\0 a windows exe"), None);
+        assert_eq!(MediaType::sniff(b"<html>%PDF-"), None);
+        assert_eq!(MediaType::sniff(b""), None);
+    }
+
+    #[test]
+    fn final_statuses_are_exactly_the_decided_ones() {
+        use RegistrationStatus::*;
+        let all = [
+            AwaitingConsent,
+            Checking,
+            AwaitingOfficer,
+            InformationRequested,
+            Approved,
+            Rejected,
+            Withdrawn,
+        ];
+        let finals: Vec<_> = all.iter().filter(|s| s.is_final()).collect();
+        assert_eq!(finals, [&Approved, &Rejected, &Withdrawn]);
+        for s in all {
+            assert_ne!(s.label_vi(), s.label_en());
+        }
+    }
+}
