@@ -37,6 +37,10 @@ pub enum IdKind {
     Province,
     /// A server-issued opaque identifier (account, device, request ...).
     OpaqueId,
+    /// The origin of a Định Danh server (`https://host[:port]`), bound into signatures.
+    Origin,
+    /// The object a signed action is about (`registration:REQ123`).
+    ActionTarget,
 }
 
 impl IdKind {
@@ -55,6 +59,8 @@ impl IdKind {
             IdKind::Passcode => "passcode",
             IdKind::Province => "province",
             IdKind::OpaqueId => "id",
+            IdKind::Origin => "origin",
+            IdKind::ActionTarget => "action_target",
         }
     }
 
@@ -73,6 +79,8 @@ impl IdKind {
             IdKind::Passcode => "Mã PIN",
             IdKind::Province => "Mã tỉnh",
             IdKind::OpaqueId => "Mã tham chiếu",
+            IdKind::Origin => "Địa chỉ máy chủ",
+            IdKind::ActionTarget => "Đối tượng thao tác",
         }
     }
 
@@ -91,6 +99,8 @@ impl IdKind {
             IdKind::Passcode => "Passcode",
             IdKind::Province => "Province code",
             IdKind::OpaqueId => "Reference",
+            IdKind::Origin => "Server address",
+            IdKind::ActionTarget => "Action target",
         }
     }
 }

@@ -1,1 +1,820 @@
-//! (being written)
+//! The QR-login payload: what a desktop shows and the phone scans to log the desktop in.
+//!
+//! # Protocol
+//!
+//! 1. The desktop makes an ephemeral P-256 key pair and asks the server to open a rendezvous;
+//!    the server returns a random [`RendezvousId`] and an expiry (a minute or two).
+//! 2. The desktop shows [`QrLoginPayload::to_uri`] as a QR code, and [`check_code`] beside it.
+//! 3. The phone scans, [`QrLoginPayload::parse`]s and [`QrLoginPayload::check`]s it against
+//!    its own server's origin and clock, shows the same check code, and asks the person to
+//!    approve. Approval is a signed action ([`crate::signed_action`]) of kind
+//!    `ApproveQrLogin`, with target [`QrLoginPayload::approval_target`] and body hash
+//!    [`QrLoginPayload::approval_body_hash`] — so the signature names the exact desktop key.
+//! 4. The server binds the new desktop session to that key; from then on every desktop
+//!    request carries a [`crate::request_proof`] made with it.
+//!
+//! # URI format (version 1)
+//!
+//! ```text
+//! dinhdanh://login?v=1&r=<rendezvous id>&k=<desktop key>&o=<server origin>&e=<expiry>
+//! ```
+//!
+//! * `v` — format version, `1`.
+//! * `r` — rendezvous id, 16–32 bytes, unpadded base64url.
+//! * `k` — the desktop's ephemeral public key, 33-byte compressed SEC1, unpadded base64url.
+//! * `o` — the server origin ([`Origin`]). Its alphabet (`a-z 0-9 . - : /`) is allowed
+//!   verbatim in a URI query and contains none of `& = % # +`, so no percent-encoding is ever
+//!   needed; the parser accepts no `%` at all, which removes a whole class of double-decoding
+//!   and normalisation bugs.
+//! * `e` — expiry, Unix seconds, 1–10 decimal digits without leading zeros.
+//!
+//! The serialiser always writes that order. The parser accepts any order but rejects unknown,
+//! duplicate, missing and empty parameters, and any input longer than [`MAX_URI_LEN`] before
+//! doing any other work. The longest payload is [`MAX_URI_LEN`] = 209 bytes, which fits a QR
+//! code of version 10 at error-correction level M (213 bytes in byte mode): small enough for
+//! a phone camera at arm's length from a laptop screen.
+//!
+//! # What the check code does and does not do
+//!
+//! [`check_code`] is six digits from SHA-256 over the rendezvous id, the desktop key and the
+//! origin. Phone and desktop both show it. It lets the person notice a QR code replaced on its
+//! way to the camera (an overlay, a sticker, another window). It cannot help when an attacker
+//! controls the page showing the code: then the attacker shows the matching code. Against a
+//! relayed QR code the defences are elsewhere — the short expiry, the single-use rendezvous,
+//! and the phone telling the person where the login is coming from before they approve.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{
+    self, CanonicalWriter, Digest32, Material, PublicKey, base64url_len, parse_decimal,
+};
+use crate::signed_action::{self, ActionError, ActionTarget, Origin};
+
+/// Scheme, host and the start of the query of every QR-login URI.
+pub const URI_PREFIX: &str = "dinhdanh://login?";
+
+/// The only format version this code reads and writes.
+pub const VERSION: u32 = 1;
+
+/// Largest expiry that fits the ten digits of the format (year 2286).
+pub const MAX_EXPIRY: i64 = 9_999_999_999;
+
+/// Longest valid QR-login URI; longer input is rejected before any other work.
+pub const MAX_URI_LEN: usize = URI_PREFIX.len()
+    + "v=1".len()
+    + "&r=".len()
+    + base64url_len(RendezvousId::MAX_LEN)
+    + "&k=".len()
+    + base64url_len(crypto::PUBLIC_KEY_LEN)
+    + "&o=".len()
+    + Origin::MAX_LEN
+    + "&e=".len()
+    + 10;
+
+// 213 bytes is the byte-mode capacity of a version-10 QR code at level M: a longer origin
+// limit or id would fail the build here, not a scan in the field.
+const _: () = assert!(MAX_URI_LEN <= 213);
+
+const CHECK_CODE_DOMAIN: &str = "dinhdanh/qr-check-code/v1";
+
+/// The server's handle on one QR login: 16–32 random bytes (the server draws them),
+/// base64url on the wire. Equality is constant-time.
+#[derive(Clone)]
+pub struct RendezvousId(Vec<u8>);
+
+impl RendezvousId {
+    /// Fewest bytes accepted.
+    pub const MIN_LEN: usize = 16;
+    /// Most bytes accepted.
+    pub const MAX_LEN: usize = 32;
+
+    /// Wraps random bytes drawn by the server.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, crypto::CryptoError> {
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&bytes.len()) {
+            return Err(crypto::CryptoError::WrongLength {
+                what: Material::RendezvousId,
+                min: Self::MIN_LEN,
+                max: Self::MAX_LEN,
+                found: bytes.len(),
+            });
+        }
+        Ok(RendezvousId(bytes.to_vec()))
+    }
+
+    /// Parses the base64url form.
+    pub fn parse(text: &str) -> Result<Self, crypto::CryptoError> {
+        crypto::base64url_decode(text, Material::RendezvousId, Self::MIN_LEN, Self::MAX_LEN)
+            .map(RendezvousId)
+    }
+
+    /// The id's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl PartialEq for RendezvousId {
+    fn eq(&self, other: &Self) -> bool {
+        crypto::ct_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for RendezvousId {}
+
+impl std::hash::Hash for RendezvousId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl std::fmt::Debug for RendezvousId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RendezvousId({self})")
+    }
+}
+
+crypto::base64url_string!(RendezvousId);
+
+/// What a desktop shows in its QR code. Holds only valid values; see the module
+/// documentation for the text form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QrLoginPayload {
+    rendezvous: RendezvousId,
+    desktop_key: PublicKey,
+    origin: Origin,
+    expires_at: i64,
+}
+
+impl QrLoginPayload {
+    /// Builds a payload. `expires_at` (Unix seconds) must be in `0..=MAX_EXPIRY`.
+    pub fn new(
+        rendezvous: RendezvousId,
+        desktop_key: PublicKey,
+        origin: Origin,
+        expires_at: i64,
+    ) -> Result<Self, QrError> {
+        if !(0..=MAX_EXPIRY).contains(&expires_at) {
+            return Err(malformed("thời hạn không hợp lệ", "invalid expiry"));
+        }
+        Ok(QrLoginPayload {
+            rendezvous,
+            desktop_key,
+            origin,
+            expires_at,
+        })
+    }
+
+    /// The rendezvous this QR code opens.
+    pub fn rendezvous(&self) -> &RendezvousId {
+        &self.rendezvous
+    }
+
+    /// The desktop's ephemeral key; the desktop session will be bound to it.
+    pub fn desktop_key(&self) -> &PublicKey {
+        &self.desktop_key
+    }
+
+    /// The server the desktop is logging in to.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// When the code stops being valid, Unix seconds.
+    pub fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+
+    /// The URI to render as a QR code (at most [`MAX_URI_LEN`] bytes).
+    pub fn to_uri(&self) -> String {
+        format!(
+            "{URI_PREFIX}v={VERSION}&r={}&k={}&o={}&e={}",
+            self.rendezvous, self.desktop_key, self.origin, self.expires_at
+        )
+    }
+
+    /// Parses a scanned QR code strictly (see the module documentation).
+    ///
+    /// A code of another scheme or host is [`QrError::NotOurCode`]; a well-formed `v` other than
+    /// `1` is [`QrError::UnsupportedVersion`], decided before the other parameters are read so a
+    /// newer format with new parameters still gets that answer; anything else wrong is
+    /// [`QrError::Malformed`]. Expiry and server are checked by [`QrLoginPayload::check`].
+    pub fn parse(input: &str) -> Result<Self, QrError> {
+        let Some(query) = input.strip_prefix(URI_PREFIX) else {
+            return Err(QrError::NotOurCode);
+        };
+        if input.len() > MAX_URI_LEN {
+            return Err(malformed("quá dài", "too long"));
+        }
+        let mut v = None;
+        let mut r = None;
+        let mut k = None;
+        let mut o = None;
+        let mut e = None;
+        let mut unknown = false;
+        for pair in query.split('&') {
+            let Some((name, value)) = pair.split_once('=') else {
+                return Err(malformed(
+                    "tham số sai cấu trúc",
+                    "a parameter has no value",
+                ));
+            };
+            let slot = match name {
+                "v" => &mut v,
+                "r" => &mut r,
+                "k" => &mut k,
+                "o" => &mut o,
+                "e" => &mut e,
+                _ => {
+                    // Reported after the version check: a newer version may add parameters.
+                    unknown = true;
+                    continue;
+                }
+            };
+            if value.is_empty() {
+                return Err(malformed("tham số rỗng", "a parameter is empty"));
+            }
+            if slot.replace(value).is_some() {
+                return Err(malformed("tham số bị lặp", "a parameter is repeated"));
+            }
+        }
+        let v = v.ok_or_else(|| malformed("thiếu phiên bản", "the version is missing"))?;
+        match parse_decimal(v, 5) {
+            Some(n) if n == u64::from(VERSION) => {}
+            Some(_) => return Err(QrError::UnsupportedVersion),
+            None => return Err(malformed("phiên bản không hợp lệ", "invalid version")),
+        }
+        if unknown {
+            return Err(malformed("có tham số lạ", "has an unknown parameter"));
+        }
+        let missing = || malformed("thiếu tham số", "a parameter is missing");
+        let rendezvous = RendezvousId::parse(r.ok_or_else(missing)?)
+            .map_err(|_| malformed("mã phiên không hợp lệ", "invalid rendezvous id"))?;
+        let desktop_key = PublicKey::parse(k.ok_or_else(missing)?)
+            .map_err(|_| malformed("khoá của máy tính không hợp lệ", "invalid desktop key"))?;
+        let origin = Origin::parse(o.ok_or_else(missing)?)
+            .map_err(|_| malformed("địa chỉ máy chủ không hợp lệ", "invalid server origin"))?;
+        let expires_at = parse_decimal(e.ok_or_else(missing)?, 10)
+            .and_then(|n| i64::try_from(n).ok())
+            .ok_or_else(|| malformed("thời hạn không hợp lệ", "invalid expiry"))?;
+        Self::new(rendezvous, desktop_key, origin, expires_at)
+    }
+
+    /// Whether the code has expired at `now` (Unix seconds); the expiry second itself is
+    /// already expired.
+    pub fn is_expired(&self, now: i64) -> bool {
+        now >= self.expires_at
+    }
+
+    /// The phone's checks before it offers to approve: the code is for `expected_origin`
+    /// (the server this app talks to) and has not expired. The server checks the expiry again
+    /// with its own clock; this check is for a fast, clear answer on the phone.
+    pub fn check(&self, now: i64, expected_origin: &Origin) -> Result<(), QrError> {
+        if &self.origin != expected_origin {
+            return Err(QrError::WrongServer);
+        }
+        if self.is_expired(now) {
+            return Err(QrError::Expired);
+        }
+        Ok(())
+    }
+
+    /// The six-digit code phone and desktop both show (see the module documentation).
+    pub fn check_code(&self) -> String {
+        check_code(self)
+    }
+
+    /// The target of the `ApproveQrLogin` / `DeclineQrLogin` signed action: `qr_login:<r>`.
+    pub fn approval_target(&self) -> Result<ActionTarget, ActionError> {
+        // A 32-byte id is 43 base64url characters, within the 64 a target id may hold; this
+        // cannot fail, but the error path keeps that a checked fact rather than a panic.
+        ActionTarget::new("qr_login", &self.rendezvous.to_string()).map_err(|_| {
+            ActionError::BodyNotCanonical {
+                detail_vi: "mã phiên không dùng được làm đối tượng",
+                detail_en: "has a rendezvous id unusable as a target",
+            }
+        })
+    }
+
+    /// What the person approves: which desktop key gets a session on which server.
+    pub fn approval_body(&self) -> QrApprovalBody {
+        QrApprovalBody {
+            rendezvous: self.rendezvous.clone(),
+            desktop_key: self.desktop_key.clone(),
+            origin: self.origin.clone(),
+            expires_at: self.expires_at,
+        }
+    }
+
+    /// [`signed_action::canonical_body_hash`] of [`QrLoginPayload::approval_body`]: the body
+    /// hash of the approval, computed the same way by phone and server.
+    pub fn approval_body_hash(&self) -> Result<Digest32, ActionError> {
+        signed_action::canonical_body_hash(&self.approval_body())
+    }
+}
+
+impl std::fmt::Display for QrLoginPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_uri())
+    }
+}
+
+impl std::str::FromStr for QrLoginPayload {
+    type Err = QrError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+/// The body of a QR-login approval: everything the signature must pin down.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrApprovalBody {
+    /// The rendezvous approved.
+    pub rendezvous: RendezvousId,
+    /// The desktop key the new session is bound to.
+    pub desktop_key: PublicKey,
+    /// The server the session is on.
+    pub origin: Origin,
+    /// The code's expiry, Unix seconds.
+    pub expires_at: i64,
+}
+
+/// Six decimal digits derived from SHA-256 over the payload's rendezvous id, desktop key and
+/// origin (length-prefixed, with its own domain tag).
+pub fn check_code(payload: &QrLoginPayload) -> String {
+    let mut w = CanonicalWriter::new(CHECK_CODE_DOMAIN);
+    w.bytes(payload.rendezvous.as_bytes());
+    w.bytes(payload.desktop_key.as_bytes());
+    w.bytes(payload.origin.as_str().as_bytes());
+    let digest = crypto::sha256(&w.finish());
+    let mut first = [0u8; 8];
+    for (dst, src) in first.iter_mut().zip(digest.as_bytes()) {
+        *dst = *src;
+    }
+    // 2^64 mod 10^6 is negligible next to 2^64: the digits are as good as uniform.
+    format!("{:06}", u64::from_be_bytes(first) % 1_000_000)
+}
+
+fn malformed(detail_vi: &'static str, detail_en: &'static str) -> QrError {
+    QrError::Malformed {
+        detail_vi,
+        detail_en,
+    }
+}
+
+/// Why a scanned QR code cannot be used to log in.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message_en())]
+pub enum QrError {
+    /// Not a Định Danh login code at all (another app's code, a web link ...).
+    NotOurCode,
+    /// A login code of a format version this app does not know: the app needs updating.
+    UnsupportedVersion,
+    /// A Định Danh login code that is damaged or forged.
+    Malformed {
+        /// What is wrong, in Vietnamese.
+        detail_vi: &'static str,
+        /// What is wrong, in English.
+        detail_en: &'static str,
+    },
+    /// The code has expired.
+    Expired,
+    /// The code is for another Định Danh server.
+    WrongServer,
+}
+
+impl QrError {
+    /// Stable machine code, e.g. `qr_login.expired`.
+    pub fn code(&self) -> String {
+        let code = match self {
+            QrError::NotOurCode => "not_our_code",
+            QrError::UnsupportedVersion => "unsupported_version",
+            QrError::Malformed { .. } => "malformed",
+            QrError::Expired => "expired",
+            QrError::WrongServer => "wrong_server",
+        };
+        format!("qr_login.{code}")
+    }
+
+    /// Full sentence in Vietnamese.
+    pub fn message_vi(&self) -> String {
+        match self {
+            QrError::NotOurCode => "Đây không phải mã QR đăng nhập của Định Danh.".into(),
+            QrError::UnsupportedVersion => {
+                "Mã QR này cần phiên bản ứng dụng mới hơn, vui lòng cập nhật ứng dụng.".into()
+            }
+            QrError::Malformed { detail_vi, .. } => {
+                format!("Mã QR đăng nhập không hợp lệ: {detail_vi}.")
+            }
+            QrError::Expired => "Mã QR đã hết hạn, vui lòng tạo mã mới trên máy tính.".into(),
+            QrError::WrongServer => "Mã QR này dành cho một máy chủ khác.".into(),
+        }
+    }
+
+    /// Full sentence in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            QrError::NotOurCode => "This is not a Định Danh login QR code.".into(),
+            QrError::UnsupportedVersion => {
+                "This QR code needs a newer version of the app; please update.".into()
+            }
+            QrError::Malformed { detail_en, .. } => {
+                format!("The login QR code is invalid: {detail_en}.")
+            }
+            QrError::Expired => {
+                "The QR code has expired; please make a new one on the computer.".into()
+            }
+            QrError::WrongServer => "This QR code is for a different server.".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::SigningKey;
+    use proptest::prelude::*;
+    use qrcode::{EcLevel, QrCode, Version};
+
+    const NOW: i64 = 1_750_000_000;
+
+    fn desktop_key() -> PublicKey {
+        PublicKey::from_verifying_key(SigningKey::random(&mut rand_core::OsRng).verifying_key())
+    }
+
+    fn origin() -> Origin {
+        Origin::parse("https://dinhdanh.example.vn").unwrap()
+    }
+
+    fn payload() -> QrLoginPayload {
+        QrLoginPayload::new(
+            RendezvousId::from_bytes(&[0x5a; 32]).unwrap(),
+            desktop_key(),
+            origin(),
+            NOW + 120,
+        )
+        .unwrap()
+    }
+
+    /// The longest origin the grammar allows.
+    fn longest_origin() -> Origin {
+        let host_len = Origin::MAX_LEN - "https://".len() - ":65535".len();
+        // Labels of 63 characters joined by dots, cut to length without ending in a dot.
+        let host: String = "a".repeat(63) + "." + &"b".repeat(host_len - 64);
+        let o = Origin::parse(&format!("https://{host}:65535")).unwrap();
+        assert_eq!(o.as_str().len(), Origin::MAX_LEN);
+        o
+    }
+
+    #[test]
+    fn a_payload_round_trips_through_its_uri() {
+        let p = payload();
+        let uri = p.to_uri();
+        assert!(uri.starts_with("dinhdanh://login?v=1&r=WlpaWlpa"));
+        assert!(uri.ends_with(&format!("&o=https://dinhdanh.example.vn&e={}", NOW + 120)));
+        assert_eq!(QrLoginPayload::parse(&uri).unwrap(), p);
+        assert_eq!(uri.parse::<QrLoginPayload>().unwrap(), p);
+    }
+
+    #[test]
+    fn the_longest_payload_fits_a_version_10_qr_code_at_level_m() {
+        let p = QrLoginPayload::new(
+            RendezvousId::from_bytes(&[0xff; RendezvousId::MAX_LEN]).unwrap(),
+            desktop_key(),
+            longest_origin(),
+            MAX_EXPIRY,
+        )
+        .unwrap();
+        let uri = p.to_uri();
+        assert_eq!(uri.len(), MAX_URI_LEN);
+        let code = QrCode::with_error_correction_level(uri.as_bytes(), EcLevel::M).unwrap();
+        match code.version() {
+            Version::Normal(v) => assert!(v <= 10, "needs version {v}"),
+            Version::Micro(_) => panic!("unexpected micro QR"),
+        }
+        assert_eq!(QrLoginPayload::parse(&uri).unwrap(), p);
+    }
+
+    #[test]
+    fn parameters_may_come_in_any_order() {
+        let p = payload();
+        let uri = format!(
+            "{URI_PREFIX}e={}&o={}&k={}&r={}&v=1",
+            p.expires_at(),
+            p.origin(),
+            p.desktop_key(),
+            p.rendezvous()
+        );
+        assert_eq!(QrLoginPayload::parse(&uri).unwrap(), p);
+    }
+
+    #[test]
+    fn codes_of_other_apps_are_not_ours() {
+        for other in [
+            "",
+            "https://dinhdanh.example.vn/login?v=1",
+            "dinhdanh://logout?v=1",
+            "dinhdanh://login",
+            "DINHDANH://login?v=1",
+            "WIFI:S:home;T:WPA;P:secret;;",
+            " dinhdanh://login?v=1",
+        ] {
+            assert_eq!(
+                QrLoginPayload::parse(other),
+                Err(QrError::NotOurCode),
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_versions_are_unsupported_even_with_new_parameters() {
+        let uri = payload().to_uri().replace("v=1", "v=2") + "&x=new";
+        assert_eq!(
+            QrLoginPayload::parse(&uri),
+            Err(QrError::UnsupportedVersion)
+        );
+        let uri = payload().to_uri().replace("v=1", "v=10");
+        assert_eq!(
+            QrLoginPayload::parse(&uri),
+            Err(QrError::UnsupportedVersion)
+        );
+    }
+
+    #[test]
+    fn every_damage_is_malformed() {
+        let p = payload();
+        let good = p.to_uri();
+        let r = p.rendezvous().to_string();
+        let k = p.desktop_key().to_string();
+        let e = p.expires_at().to_string();
+        let short_r = crypto::base64url_encode(&[1; 15]);
+        let long_r = crypto::base64url_encode(&[1; 33]);
+        let uncompressed = "BA".to_owned() + &"A".repeat(85);
+        let not_on_curve = {
+            let mut bytes = [0xffu8; 33];
+            bytes[0] = 0x02;
+            crypto::base64url_encode(&bytes)
+        };
+        let cases: Vec<String> = vec![
+            good.replace("v=1&", ""),                           // version missing
+            good.replace(&format!("&r={r}"), ""),               // rendezvous missing
+            good.replace(&format!("&k={k}"), ""),               // key missing
+            good.replace("&o=https://dinhdanh.example.vn", ""), // origin missing
+            good.replace(&format!("&e={e}"), ""),               // expiry missing
+            good.clone() + "&x=1",                              // unknown parameter
+            good.clone() + "&r=" + &r,                          // duplicate
+            good.clone() + "&v=1",                              // duplicate version
+            good.clone() + "&",                                 // empty pair
+            good.replace(&format!("r={r}"), "r="),              // empty value
+            good.replace(&format!("r={r}"), "r"),               // no '='
+            good.replace(&r, &short_r),                         // 15 bytes
+            good.replace(&r, &long_r),                          // 33 bytes
+            good.replace(&r, &(r.clone() + "=")),               // padding
+            good.replace(&k, &not_on_curve),                    // not a point
+            good.replace(&k, &uncompressed),                    // uncompressed key
+            good.replace(&k, &k[..43]),                         // truncated key
+            good.replace(
+                "https://dinhdanh.example.vn",
+                "https%3A%2F%2Fdinhdanh.example.vn",
+            ),
+            good.replace(
+                "https://dinhdanh.example.vn",
+                "https://dinhdanh.example.vn/",
+            ),
+            good.replace("https://dinhdanh.example.vn", "http://dinhdanh.example.vn"),
+            good.replace("https://dinhdanh.example.vn", "https://DINHDANH.example.vn"),
+            good.replace(&format!("e={e}"), "e=-1"),
+            good.replace(&format!("e={e}"), "e=01750000120"),
+            good.replace(&format!("e={e}"), "e=10000000000"),
+            good.replace(&format!("e={e}"), "e=1.5"),
+            good.clone() + "#fragment",
+            good.replace('&', ";"),
+            good.replace("v=1", "v=01"),
+            good.replace("v=1", "v=x"),
+        ];
+        for (i, case) in cases.iter().enumerate() {
+            assert!(
+                matches!(QrLoginPayload::parse(case), Err(QrError::Malformed { .. })),
+                "case {i} was not malformed: {case}"
+            );
+        }
+    }
+
+    #[test]
+    fn oversize_input_is_rejected_before_any_work() {
+        let huge = format!("{URI_PREFIX}v=1&{}", "x".repeat(1_000_000));
+        assert_eq!(
+            QrLoginPayload::parse(&huge),
+            Err(QrError::Malformed {
+                detail_vi: "quá dài",
+                detail_en: "too long"
+            })
+        );
+        let just_over = payload().to_uri() + &"&".repeat(MAX_URI_LEN);
+        assert!(matches!(
+            QrLoginPayload::parse(&just_over),
+            Err(QrError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn the_phone_refuses_expired_codes_and_codes_for_other_servers() {
+        let p = payload();
+        assert_eq!(p.check(NOW, &origin()), Ok(()));
+        assert_eq!(p.check(NOW + 119, &origin()), Ok(()));
+        assert!(!p.is_expired(NOW + 119));
+        assert!(p.is_expired(NOW + 120));
+        assert_eq!(p.check(NOW + 120, &origin()), Err(QrError::Expired));
+        let other = Origin::parse("https://dinhdanh.example.com").unwrap();
+        assert_eq!(p.check(NOW, &other), Err(QrError::WrongServer));
+        // A code for another server is reported as such even when it has also expired.
+        assert_eq!(p.check(NOW + 1000, &other), Err(QrError::WrongServer));
+    }
+
+    #[test]
+    fn new_rejects_expiries_outside_the_ten_digit_range() {
+        let make =
+            |e| QrLoginPayload::new(payload().rendezvous().clone(), desktop_key(), origin(), e);
+        assert!(make(-1).is_err());
+        assert!(make(MAX_EXPIRY + 1).is_err());
+        assert!(make(0).is_ok());
+        assert!(make(MAX_EXPIRY).is_ok());
+    }
+
+    #[test]
+    fn the_check_code_is_six_digits_and_changes_with_key_rendezvous_or_origin() {
+        let p = payload();
+        let code = check_code(&p);
+        assert_eq!(code.len(), 6);
+        assert!(code.bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(p.check_code(), code);
+        // Same inputs, same code: phone and desktop agree.
+        let scanned = QrLoginPayload::parse(&p.to_uri()).unwrap();
+        assert_eq!(check_code(&scanned), code);
+        // A different desktop key, rendezvous or server gives another code (fixed inputs, so
+        // this cannot flake on a one-in-a-million collision).
+        let fixed_key = |seed: u8| {
+            let sk = SigningKey::from_bytes(&[seed; 32].into()).unwrap();
+            PublicKey::from_verifying_key(sk.verifying_key())
+        };
+        let base = QrLoginPayload::new(
+            RendezvousId::from_bytes(&[1; 16]).unwrap(),
+            fixed_key(1),
+            origin(),
+            5,
+        )
+        .unwrap();
+        let other_key = QrLoginPayload::new(
+            RendezvousId::from_bytes(&[1; 16]).unwrap(),
+            fixed_key(2),
+            origin(),
+            5,
+        )
+        .unwrap();
+        let other_r = QrLoginPayload::new(
+            RendezvousId::from_bytes(&[2; 16]).unwrap(),
+            fixed_key(1),
+            origin(),
+            5,
+        )
+        .unwrap();
+        let other_o = QrLoginPayload::new(
+            RendezvousId::from_bytes(&[1; 16]).unwrap(),
+            fixed_key(1),
+            Origin::parse("https://dinhdanh.example.com").unwrap(),
+            5,
+        )
+        .unwrap();
+        let other_e = QrLoginPayload::new(
+            RendezvousId::from_bytes(&[1; 16]).unwrap(),
+            fixed_key(1),
+            origin(),
+            6,
+        )
+        .unwrap();
+        assert_ne!(check_code(&base), check_code(&other_key));
+        assert_ne!(check_code(&base), check_code(&other_r));
+        assert_ne!(check_code(&base), check_code(&other_o));
+        assert_eq!(
+            check_code(&base),
+            check_code(&other_e),
+            "the expiry is not part of the code"
+        );
+    }
+
+    #[test]
+    fn approving_a_qr_login_signs_over_the_desktop_key() {
+        use crate::account::ConfirmationMethod;
+        use crate::ids::AccountId;
+        use crate::signed_action::{
+            ActionKind, Challenge, Expectation, PendingAction, SignedAction, verify,
+        };
+        let p = payload();
+        assert_eq!(
+            p.approval_target().unwrap().as_str(),
+            format!("qr_login:{}", p.rendezvous())
+        );
+        let confirmation = SigningKey::random(&mut rand_core::OsRng);
+        let device = desktop_key().key_id();
+        let action = SignedAction {
+            kind: ActionKind::ApproveQrLogin,
+            origin: origin(),
+            challenge: Challenge::from_bytes(&[3; 32]).unwrap(),
+            account: AccountId::parse("acc_1").unwrap(),
+            acting_for: None,
+            target: p.approval_target().unwrap(),
+            body_hash: p.approval_body_hash().unwrap(),
+            device_key_id: device,
+            confirmation_key_id: PublicKey::from_verifying_key(confirmation.verifying_key())
+                .key_id(),
+            method: ConfirmationMethod::Biometric,
+            counter: 1,
+            time: NOW,
+        };
+        let envelope = PendingAction::new(action).sign_with(&confirmation).unwrap();
+        // The server rebuilds the payload from its rendezvous record; if the desktop key it
+        // holds differs from the one the phone saw, the body hash differs.
+        let mut expected = Expectation {
+            kind: ActionKind::ApproveQrLogin,
+            origin: origin(),
+            challenge: Challenge::from_bytes(&[3; 32]).unwrap(),
+            account: AccountId::parse("acc_1").unwrap(),
+            acting_for: None,
+            target: p.approval_target().unwrap(),
+            body_hash: p.approval_body_hash().unwrap(),
+            device_key_id: device,
+            method: ConfirmationMethod::Biometric,
+            previous_counter: None,
+            now: NOW,
+            max_age_secs: 60,
+            max_future_secs: 30,
+        };
+        let key = PublicKey::from_verifying_key(confirmation.verifying_key());
+        assert_eq!(verify(&envelope, &key, &expected), Ok(()));
+        let swapped = QrLoginPayload::new(
+            p.rendezvous().clone(),
+            desktop_key(),
+            origin(),
+            p.expires_at(),
+        )
+        .unwrap();
+        expected.body_hash = swapped.approval_body_hash().unwrap();
+        assert_eq!(
+            verify(&envelope, &key, &expected),
+            Err(ActionError::WrongBody)
+        );
+    }
+
+    #[test]
+    fn errors_have_stable_codes_and_both_languages() {
+        assert_eq!(QrError::Expired.code(), "qr_login.expired");
+        assert_eq!(QrError::NotOurCode.code(), "qr_login.not_our_code");
+        assert_eq!(
+            QrError::WrongServer.message_vi(),
+            "Mã QR này dành cho một máy chủ khác."
+        );
+        assert_eq!(
+            QrError::WrongServer.to_string(),
+            "This QR code is for a different server."
+        );
+    }
+
+    fn any_origin() -> impl Strategy<Value = Origin> {
+        (
+            "[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,20}[a-z]))?\\.[a-z]{2,6}",
+            proptest::option::of(1u32..=65535),
+        )
+            .prop_filter_map("origin too long or default port", |(host, port)| {
+                let text = match port {
+                    Some(p) => format!("https://{host}:{p}"),
+                    None => format!("https://{host}"),
+                };
+                Origin::parse(&text).ok()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_payload_round_trips_and_fits_the_limit(
+            r in proptest::collection::vec(any::<u8>(), RendezvousId::MIN_LEN..=RendezvousId::MAX_LEN),
+            seed in any::<[u8; 32]>(),
+            origin in any_origin(),
+            e in 0i64..=MAX_EXPIRY,
+        ) {
+            let key = match SigningKey::from_bytes(&seed.into()) {
+                Ok(sk) => PublicKey::from_verifying_key(sk.verifying_key()),
+                Err(_) => desktop_key(),
+            };
+            let p = QrLoginPayload::new(RendezvousId::from_bytes(&r).unwrap(), key, origin, e).unwrap();
+            let uri = p.to_uri();
+            prop_assert!(uri.len() <= MAX_URI_LEN);
+            prop_assert_eq!(QrLoginPayload::parse(&uri).unwrap(), p);
+        }
+
+        #[test]
+        fn parsing_arbitrary_text_after_the_prefix_never_panics(tail in "[ -~]{0,250}") {
+            let _ = QrLoginPayload::parse(&format!("{URI_PREFIX}{tail}"));
+        }
+    }
+}

@@ -1,1 +1,1503 @@
-//! (being written)
+//! Signed actions: what a person confirms on their device, in bytes the server can check.
+//!
+//! A sensitive action (consenting to a registration, adding a delegate, approving a QR login
+//! ...) is confirmed with the device's *confirmation key* — derived from the passcode or bound
+//! to the platform's biometrics. The device signs a [`SignedAction`]: every field that decides
+//! what the action does, in one canonical byte string ([`SignedAction::to_bytes`]). The
+//! server rebuilds nothing by hand: it calls [`verify`], which runs the same encoding and the
+//! same [`crate::crypto::verify`] the device used, and compares each field with what the
+//! server itself expects ([`Expectation`]).
+//!
+//! # Protocol
+//!
+//! 1. The server issues a fresh [`Challenge`] (16–64 random bytes, at least 32 recommended)
+//!    and stores an [`Expectation`] for it: kind, target, account, organisation, origin.
+//! 2. The device shows the person what they are confirming, builds a [`SignedAction`] with
+//!    [`canonical_body_hash`] over exactly that content, and signs through a
+//!    [`PendingAction`], which is used up by signing ([`PendingAction::finish`]).
+//! 3. The server computes [`canonical_body_hash`] over the body it received, fills in the
+//!    rest of the [`Expectation`] and calls [`verify`]. It must delete the challenge at the
+//!    same time (one use), and store the action's counter.
+//!
+//! # Encoding (version 1)
+//!
+//! `len ‖ "dinhdanh/signed-action/v1"`, then in this order: kind (`u16` tag, see
+//! [`ActionKind::tag`]), origin, challenge, account, acting-for organisation (presence byte
+//! `0`/`1`, then the value), target, body hash, device key id, confirmation key id,
+//! confirmation method (`u8` tag), counter (`u64`), time (`i64`). Variable fields carry a
+//! big-endian `u64` byte-length prefix; integers are big-endian. Every field has a single
+//! spelling (the parsers guarantee it), so different actions never encode the same.
+//!
+//! The confirmation method is *inside* the signed bytes (and so inside [`SignedAction`], not
+//! beside it in the envelope): otherwise an intermediary could relabel a passcode confirmation
+//! as a biometric one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::ConfirmationMethod;
+use crate::crypto::{
+    self, CanonicalWriter, CryptoError, Digest32, KeyId, Material, PublicKey, Signature,
+    parse_decimal,
+};
+use crate::error::{IdError, IdKind, IdProblem};
+use crate::ids::{AccountId, OrgEid};
+
+/// Domain-separation tag of the version-1 encoding.
+pub const DOMAIN: &str = "dinhdanh/signed-action/v1";
+
+// ---------------------------------------------------------------------------------------------
+// Origin
+// ---------------------------------------------------------------------------------------------
+
+/// The origin of a Định Danh server, e.g. `https://dinhdanh.example.vn`: the server a
+/// signature is meant for.
+///
+/// Grammar: `https://` host [`:` port], where host is a lower-case DNS name
+/// (`[a-z0-9-]` labels of 1–63 characters, not starting or ending with `-`) or a dotted IPv4
+/// address. `http://` is accepted only for `localhost` and `127.0.0.1`, for development and
+/// tests. No path, query, fragment, user info, trailing dot or default port — one origin has
+/// one spelling, so it compares byte for byte. The alphabet (`a-z 0-9 . - : /`) needs no
+/// percent-encoding in a URI query, which keeps the QR-login payload simple. At most
+/// [`Origin::MAX_LEN`] characters, so a QR code carrying it stays small.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Origin(String);
+
+impl Origin {
+    /// Longest origin accepted; chosen so the QR-login payload fits a version-10 QR code.
+    pub const MAX_LEN: usize = 80;
+
+    /// Parses an origin (see the type's grammar). Never normalises: upper case, a trailing
+    /// slash or an explicit default port are errors, not silently fixed.
+    pub fn parse(input: &str) -> Result<Self, IdError> {
+        let err = |p| IdError::new(IdKind::Origin, p);
+        let bad = |detail_vi, detail_en| {
+            err(IdProblem::BadFormat {
+                detail_vi,
+                detail_en,
+            })
+        };
+        if input.len() > Self::MAX_LEN {
+            return Err(err(IdProblem::TooLong { max: Self::MAX_LEN }));
+        }
+        if input.is_empty() {
+            return Err(err(IdProblem::Empty));
+        }
+        let (secure, rest) = if let Some(rest) = input.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = input.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err(bad(
+                "phải bắt đầu bằng https://",
+                "must start with https://",
+            ));
+        };
+        if rest.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(bad("phải viết thường", "must be lower case"));
+        }
+        if rest.bytes().any(|b| matches!(b, b'/' | b'?' | b'#')) {
+            return Err(bad(
+                "chỉ gồm tên máy chủ và cổng, không có đường dẫn",
+                "must be a host and port only, without a path",
+            ));
+        }
+        if !rest.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b':')
+        }) {
+            return Err(err(IdProblem::ForbiddenCharacter));
+        }
+        let (host, port) = match rest.split_once(':') {
+            None => (rest, None),
+            Some((host, port)) => (host, Some(port)),
+        };
+        check_host(host).map_err(|(vi, en)| bad(vi, en))?;
+        if let Some(port) = port {
+            let n = parse_decimal(port, 5)
+                .filter(|n| (1..=65535).contains(n))
+                .ok_or_else(|| bad("cổng không hợp lệ", "has an invalid port"))?;
+            if n == if secure { 443 } else { 80 } {
+                return Err(bad(
+                    "không ghi cổng mặc định",
+                    "must not spell out the default port",
+                ));
+            }
+        }
+        if !secure && !matches!(host, "localhost" | "127.0.0.1") {
+            return Err(bad(
+                "phải dùng https (http chỉ dành cho máy cục bộ)",
+                "must use https (http is for the local machine only)",
+            ));
+        }
+        Ok(Origin(input.to_owned()))
+    }
+}
+
+crate::ids::string_id!(Origin);
+
+fn check_host(host: &str) -> Result<(), (&'static str, &'static str)> {
+    const BAD_HOST: (&str, &str) = ("tên máy chủ không hợp lệ", "has an invalid host name");
+    if host.is_empty() || host.len() > 253 {
+        return Err(BAD_HOST);
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    for label in &labels {
+        let ok = (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            return Err(BAD_HOST);
+        }
+    }
+    // A name whose last label is numeric is not a DNS name, so it must be an IPv4 address.
+    let numeric_tail = labels
+        .last()
+        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()));
+    if numeric_tail {
+        let ipv4 = labels.len() == 4
+            && labels
+                .iter()
+                .all(|l| parse_decimal(l, 3).is_some_and(|n| n <= 255));
+        if !ipv4 {
+            return Err(BAD_HOST);
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// ActionTarget
+// ---------------------------------------------------------------------------------------------
+
+/// The object an action is about, as `type:id`, e.g. `registration:REQ123`,
+/// `delegation:dlg_7`, `qr_login:<rendezvous id>`, `account:acc_1` for actions on the account
+/// itself.
+///
+/// `type` is 1–32 characters of `[a-z_]` starting with a letter; `id` is 1–64 characters of
+/// `[A-Za-z0-9_-]` (the alphabet of server-issued ids and of base64url).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActionTarget(String);
+
+impl ActionTarget {
+    /// Longest target accepted: 32 + 1 + 64 characters.
+    pub const MAX_LEN: usize = 97;
+
+    /// Parses `type:id`.
+    pub fn parse(input: &str) -> Result<Self, IdError> {
+        let err = |p| IdError::new(IdKind::ActionTarget, p);
+        if input.len() > Self::MAX_LEN {
+            return Err(err(IdProblem::TooLong { max: Self::MAX_LEN }));
+        }
+        if input.is_empty() {
+            return Err(err(IdProblem::Empty));
+        }
+        let Some((kind, id)) = input.split_once(':') else {
+            return Err(err(IdProblem::BadFormat {
+                detail_vi: "phải có dạng loại:mã",
+                detail_en: "must look like type:id",
+            }));
+        };
+        let kind_ok = (1..=32).contains(&kind.len())
+            && kind.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        let id_ok = (1..=64).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !(kind_ok && id_ok) {
+            return Err(err(IdProblem::ForbiddenCharacter));
+        }
+        Ok(ActionTarget(input.to_owned()))
+    }
+
+    /// Builds a target from its two halves.
+    pub fn new(kind: &str, id: &str) -> Result<Self, IdError> {
+        // Refuse a ':' in the kind here, where `parse` alone would read it as the separator.
+        if kind.contains(':') {
+            return Err(IdError::new(
+                IdKind::ActionTarget,
+                IdProblem::ForbiddenCharacter,
+            ));
+        }
+        Self::parse(&format!("{kind}:{id}"))
+    }
+
+    /// The type half, e.g. `registration`.
+    pub fn kind(&self) -> &str {
+        self.0.split_once(':').map_or("", |(k, _)| k)
+    }
+
+    /// The id half, e.g. `REQ123`.
+    pub fn id(&self) -> &str {
+        self.0.split_once(':').map_or("", |(_, i)| i)
+    }
+}
+
+crate::ids::string_id!(ActionTarget);
+
+// ---------------------------------------------------------------------------------------------
+// Challenge
+// ---------------------------------------------------------------------------------------------
+
+/// A server-issued, single-use challenge: 16–64 random bytes, base64url on the wire.
+///
+/// The server draws the bytes (this crate has no randomness); 32 is the recommended size.
+/// Equality is constant-time.
+#[derive(Clone)]
+pub struct Challenge(Vec<u8>);
+
+impl Challenge {
+    /// Fewest bytes accepted.
+    pub const MIN_LEN: usize = 16;
+    /// Most bytes accepted.
+    pub const MAX_LEN: usize = 64;
+
+    /// Wraps random bytes drawn by the server.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&bytes.len()) {
+            return Err(CryptoError::WrongLength {
+                what: Material::Challenge,
+                min: Self::MIN_LEN,
+                max: Self::MAX_LEN,
+                found: bytes.len(),
+            });
+        }
+        Ok(Challenge(bytes.to_vec()))
+    }
+
+    /// Parses the base64url form.
+    pub fn parse(text: &str) -> Result<Self, CryptoError> {
+        crypto::base64url_decode(text, Material::Challenge, Self::MIN_LEN, Self::MAX_LEN)
+            .map(Challenge)
+    }
+
+    /// The challenge bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl PartialEq for Challenge {
+    fn eq(&self, other: &Self) -> bool {
+        crypto::ct_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Challenge {}
+
+impl std::fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Challenge({self})")
+    }
+}
+
+crypto::base64url_string!(Challenge);
+
+// ---------------------------------------------------------------------------------------------
+// ActionKind
+// ---------------------------------------------------------------------------------------------
+
+/// What a signed action does. The serde name (snake_case) is its text tag; [`ActionKind::tag`]
+/// is the number in the signed bytes. Tags are permanent: a retired kind keeps its number and
+/// a new kind takes the next free one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Submit a registration of an organisation (Decree 69/2024, Art. 12).
+    RegisterOrganisation,
+    /// A legal representative consents to a registration submitted by someone else.
+    ConsentToRegistration,
+    /// A legal representative refuses such a registration.
+    RefuseRegistration,
+    /// Answer the authority's request for more information on a registration.
+    AnswerInformationRequest,
+    /// Withdraw a registration before it is decided.
+    WithdrawRegistration,
+    /// Authorise a person to act for an organisation.
+    AddDelegate,
+    /// End a person's authorisation to act for an organisation.
+    RevokeDelegate,
+    /// Change a delegate's role within the organisation.
+    ChangeDelegateRole,
+    /// Accept an invitation to act for an organisation.
+    AcceptDelegation,
+    /// Decline an invitation to act for an organisation.
+    DeclineDelegation,
+    /// Switch between the personal account and an organisation account.
+    SwitchAccount,
+    /// Approve a desktop's QR login (the desktop gets a session bound to its key).
+    ApproveQrLogin,
+    /// Decline a desktop's QR login.
+    DeclineQrLogin,
+    /// Confirm on the phone an action started in a desktop session.
+    ConfirmDesktopAction,
+    /// Bind this device (and its keys) to the account.
+    BindDevice,
+    /// Remove another device from the account.
+    UnbindDevice,
+    /// Set the confirmation passcode for the first time.
+    SetPasscode,
+    /// Change or reset the confirmation passcode.
+    ResetPasscode,
+    /// Enrol a biometric-bound confirmation key.
+    EnrolBiometric,
+    /// Remove the biometric-bound confirmation key.
+    RemoveBiometric,
+    /// Change the account's phone number or e-mail address.
+    ChangeContact,
+    /// Change an organisation's recorded details (name, address ...).
+    UpdateOrganisationInfo,
+    /// Lock the account (for example after losing a device).
+    LockAccount,
+    /// End a session (this one or another listed one).
+    EndSession,
+}
+
+impl ActionKind {
+    /// Every kind, in tag order.
+    pub const ALL: [ActionKind; 24] = [
+        ActionKind::RegisterOrganisation,
+        ActionKind::ConsentToRegistration,
+        ActionKind::RefuseRegistration,
+        ActionKind::AnswerInformationRequest,
+        ActionKind::WithdrawRegistration,
+        ActionKind::AddDelegate,
+        ActionKind::RevokeDelegate,
+        ActionKind::SwitchAccount,
+        ActionKind::ApproveQrLogin,
+        ActionKind::DeclineQrLogin,
+        ActionKind::BindDevice,
+        ActionKind::SetPasscode,
+        ActionKind::ResetPasscode,
+        ActionKind::LockAccount,
+        ActionKind::EndSession,
+        ActionKind::ConfirmDesktopAction,
+        ActionKind::ChangeDelegateRole,
+        ActionKind::AcceptDelegation,
+        ActionKind::DeclineDelegation,
+        ActionKind::UnbindDevice,
+        ActionKind::EnrolBiometric,
+        ActionKind::RemoveBiometric,
+        ActionKind::ChangeContact,
+        ActionKind::UpdateOrganisationInfo,
+    ];
+
+    /// The permanent number of this kind in the signed bytes.
+    pub fn tag(self) -> u16 {
+        match self {
+            ActionKind::RegisterOrganisation => 1,
+            ActionKind::ConsentToRegistration => 2,
+            ActionKind::RefuseRegistration => 3,
+            ActionKind::AnswerInformationRequest => 4,
+            ActionKind::WithdrawRegistration => 5,
+            ActionKind::AddDelegate => 6,
+            ActionKind::RevokeDelegate => 7,
+            ActionKind::SwitchAccount => 8,
+            ActionKind::ApproveQrLogin => 9,
+            ActionKind::DeclineQrLogin => 10,
+            ActionKind::BindDevice => 11,
+            ActionKind::SetPasscode => 12,
+            ActionKind::ResetPasscode => 13,
+            ActionKind::LockAccount => 14,
+            ActionKind::EndSession => 15,
+            ActionKind::ConfirmDesktopAction => 16,
+            ActionKind::ChangeDelegateRole => 17,
+            ActionKind::AcceptDelegation => 18,
+            ActionKind::DeclineDelegation => 19,
+            ActionKind::UnbindDevice => 20,
+            ActionKind::EnrolBiometric => 21,
+            ActionKind::RemoveBiometric => 22,
+            ActionKind::ChangeContact => 23,
+            ActionKind::UpdateOrganisationInfo => 24,
+        }
+    }
+
+    /// The kind with this tag, if any.
+    pub fn from_tag(tag: u16) -> Option<ActionKind> {
+        Self::ALL.into_iter().find(|k| k.tag() == tag)
+    }
+}
+
+fn method_tag(method: ConfirmationMethod) -> u8 {
+    // Permanent numbers, like ActionKind tags; a new method must get a new number here.
+    match method {
+        ConfirmationMethod::Passcode => 1,
+        ConfirmationMethod::Biometric => 2,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical body hash
+// ---------------------------------------------------------------------------------------------
+
+/// Deepest nesting of arrays/objects accepted in an action body.
+pub const MAX_BODY_DEPTH: usize = 32;
+
+/// The canonical JSON of an action body: object keys sorted by their UTF-8 bytes, no
+/// whitespace, integers only, strings escaped as `serde_json` escapes them.
+///
+/// Keys are sorted here rather than relying on `serde_json::Map` being a `BTreeMap`, because
+/// any crate in a build enabling `serde_json/preserve_order` would silently change that.
+/// Floats are rejected ([`ActionError::BodyNotCanonical`]): their text form is not stable
+/// across implementations. Note that `serde_json` turns a non-finite float into `null` before
+/// this function sees it, so bodies must not carry floats at all — amounts are integers.
+pub fn canonical_json<T: Serialize + ?Sized>(body: &T) -> Result<Vec<u8>, ActionError> {
+    let value = serde_json::to_value(body).map_err(|_| ActionError::BodyNotCanonical {
+        detail_vi: "không chuyển được sang JSON",
+        detail_en: "cannot be represented as JSON",
+    })?;
+    let mut out = Vec::with_capacity(128);
+    write_canonical(&value, 0, &mut out)?;
+    Ok(out)
+}
+
+/// SHA-256 of [`canonical_json`]: the `body_hash` of a [`SignedAction`]. The device hashes the
+/// content it showed the person; the server hashes the body it received, parsed into the same
+/// type, with this same function.
+pub fn canonical_body_hash<T: Serialize + ?Sized>(body: &T) -> Result<Digest32, ActionError> {
+    canonical_json(body).map(|bytes| crypto::sha256(&bytes))
+}
+
+fn write_canonical(
+    value: &serde_json::Value,
+    depth: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), ActionError> {
+    use serde_json::Value;
+    if depth > MAX_BODY_DEPTH {
+        return Err(ActionError::BodyNotCanonical {
+            detail_vi: "lồng nhau quá sâu",
+            detail_en: "is nested too deeply",
+        });
+    }
+    let string = |s: &str, out: &mut Vec<u8>| {
+        serde_json::to_writer(&mut *out, s).map_err(|_| ActionError::BodyNotCanonical {
+            detail_vi: "chuỗi không ghi được",
+            detail_en: "has a string that cannot be written",
+        })
+    };
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                out.extend_from_slice(i.to_string().as_bytes());
+            } else if let Some(u) = n.as_u64() {
+                out.extend_from_slice(u.to_string().as_bytes());
+            } else {
+                return Err(ActionError::BodyNotCanonical {
+                    detail_vi: "có số thực (chỉ được dùng số nguyên)",
+                    detail_en: "contains a float (integers only)",
+                });
+            }
+        }
+        Value::String(s) => string(s, out)?,
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, depth + 1, out)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push(b'{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string(key, out)?;
+                out.push(b':');
+                write_canonical(item, depth + 1, out)?;
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// SignedAction, PendingAction, envelope
+// ---------------------------------------------------------------------------------------------
+
+/// The statement a device signs to confirm a sensitive action. Every field is a parsed type,
+/// so a value of this type is always encodable; see the module documentation for the bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedAction {
+    /// What the action does.
+    pub kind: ActionKind,
+    /// The server the action is meant for.
+    pub origin: Origin,
+    /// The server-issued challenge this action answers.
+    pub challenge: Challenge,
+    /// The account of the person confirming.
+    pub account: AccountId,
+    /// The organisation the person acts for, if any.
+    pub acting_for: Option<OrgEid>,
+    /// The object the action is about.
+    pub target: ActionTarget,
+    /// [`canonical_body_hash`] of everything the person confirmed.
+    pub body_hash: Digest32,
+    /// Key id of the confirming device's device key.
+    pub device_key_id: KeyId,
+    /// Key id of the confirmation key that signs.
+    pub confirmation_key_id: KeyId,
+    /// How the person unlocked the confirmation key.
+    pub method: ConfirmationMethod,
+    /// The confirmation key's signature counter; strictly increasing per key, so the server
+    /// notices a replay or a cloned key.
+    pub counter: u64,
+    /// When the device signed, in Unix seconds.
+    pub time: i64,
+}
+
+impl SignedAction {
+    /// The canonical, injective bytes that are signed (see the module documentation).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = CanonicalWriter::new(DOMAIN);
+        w.u16(self.kind.tag());
+        w.bytes(self.origin.as_str().as_bytes());
+        w.bytes(self.challenge.as_bytes());
+        w.bytes(self.account.as_str().as_bytes());
+        w.optional(self.acting_for.as_ref().map(|o| o.as_str().as_bytes()));
+        w.bytes(self.target.as_str().as_bytes());
+        w.bytes(self.body_hash.as_bytes());
+        w.bytes(self.device_key_id.as_bytes());
+        w.bytes(self.confirmation_key_id.as_bytes());
+        w.u8(method_tag(self.method));
+        w.u64(self.counter);
+        w.i64(self.time);
+        w.finish()
+    }
+}
+
+/// An action the device has prepared and not yet signed — the `start` half on the device.
+///
+/// Signing uses it up ([`PendingAction::finish`], [`PendingAction::sign_with`]), so one
+/// prepared action yields at most one envelope.
+#[derive(Debug)]
+pub struct PendingAction {
+    action: SignedAction,
+}
+
+impl PendingAction {
+    /// Prepares `action` for signing.
+    pub fn new(action: SignedAction) -> Self {
+        PendingAction { action }
+    }
+
+    /// The action being confirmed, for display.
+    pub fn action(&self) -> &SignedAction {
+        &self.action
+    }
+
+    /// The bytes to hand to a platform keystore that signs with ECDSA P-256/SHA-256.
+    pub fn bytes_to_sign(&self) -> Vec<u8> {
+        self.action.to_bytes()
+    }
+
+    /// Attaches the signature made over [`PendingAction::bytes_to_sign`], after checking it
+    /// with the very check the server will run: the key must be the action's confirmation
+    /// key and the signature must verify. A mistake surfaces on the device, not as a
+    /// rejection from the server.
+    pub fn finish(
+        self,
+        signature: Signature,
+        confirmation_key: &PublicKey,
+    ) -> Result<SignedActionEnvelope, ActionError> {
+        check_signature(&self.action, &signature, confirmation_key)?;
+        Ok(SignedActionEnvelope {
+            action: self.action,
+            signature,
+        })
+    }
+
+    /// Signs with a software-held confirmation key and finishes.
+    pub fn sign_with(
+        self,
+        confirmation_key: &p256::ecdsa::SigningKey,
+    ) -> Result<SignedActionEnvelope, ActionError> {
+        let signature = crypto::sign_with(confirmation_key, &self.action.to_bytes());
+        let public = PublicKey::from_verifying_key(confirmation_key.verifying_key());
+        self.finish(signature, &public)
+    }
+}
+
+/// A signed action as it travels from device to server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedActionEnvelope {
+    /// The signed statement.
+    pub action: SignedAction,
+    /// Signature by the confirmation key over [`SignedAction::to_bytes`].
+    pub signature: Signature,
+}
+
+impl SignedActionEnvelope {
+    /// How the person confirmed (signed as part of the action).
+    pub fn method(&self) -> ConfirmationMethod {
+        self.action.method
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-side verification
+// ---------------------------------------------------------------------------------------------
+
+/// What the server expects of a signed action: everything it knows independently of the
+/// envelope. Built from the stored challenge, the route, the received body and the account's
+/// registered keys.
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    /// The action the route performs.
+    pub kind: ActionKind,
+    /// This server's own origin (configuration, never the request's Host header).
+    pub origin: Origin,
+    /// The challenge the server issued and stored.
+    pub challenge: Challenge,
+    /// The account of the session.
+    pub account: AccountId,
+    /// The organisation the session acts for, if any.
+    pub acting_for: Option<OrgEid>,
+    /// The object the route acts on.
+    pub target: ActionTarget,
+    /// [`canonical_body_hash`] of the body the server received.
+    pub body_hash: Digest32,
+    /// Key id of the device the confirmation key belongs to.
+    pub device_key_id: KeyId,
+    /// The method the confirmation key is registered for.
+    pub method: ConfirmationMethod,
+    /// The last counter accepted for this confirmation key, if any: the action's must be
+    /// greater.
+    pub previous_counter: Option<u64>,
+    /// The server's current time, Unix seconds.
+    pub now: i64,
+    /// How old (in seconds) a confirmation may be.
+    pub max_age_secs: u32,
+    /// How far (in seconds) the device's clock may run ahead of the server's.
+    pub max_future_secs: u32,
+}
+
+fn check_signature(
+    action: &SignedAction,
+    signature: &Signature,
+    confirmation_key: &PublicKey,
+) -> Result<(), ActionError> {
+    if action.confirmation_key_id != confirmation_key.key_id() {
+        return Err(ActionError::WrongConfirmationKey);
+    }
+    crypto::verify(confirmation_key, &action.to_bytes(), signature)?;
+    Ok(())
+}
+
+/// Verifies a signed action on the server.
+///
+/// Checks, in order: the key is the action's confirmation key; the signature verifies (so
+/// nothing below is read from unauthenticated input); kind, origin, challenge, account,
+/// organisation, target, body hash, device key and method equal the [`Expectation`]; the
+/// counter increased; the time is neither older than `max_age_secs` nor more than
+/// `max_future_secs` ahead.
+///
+/// Not checked here, and the server's job: that the challenge is deleted on use (one
+/// challenge, one action), that the new counter is stored, and that the confirmation key is
+/// one the account has registered and not revoked.
+pub fn verify(
+    envelope: &SignedActionEnvelope,
+    confirmation_key: &PublicKey,
+    expected: &Expectation,
+) -> Result<(), ActionError> {
+    let a = &envelope.action;
+    check_signature(a, &envelope.signature, confirmation_key)?;
+    let checks = [
+        (a.kind == expected.kind, ActionError::WrongKind),
+        (a.origin == expected.origin, ActionError::WrongOrigin),
+        (
+            a.challenge == expected.challenge,
+            ActionError::WrongChallenge,
+        ),
+        (a.account == expected.account, ActionError::WrongAccount),
+        (
+            a.acting_for == expected.acting_for,
+            ActionError::WrongOrganisation,
+        ),
+        (a.target == expected.target, ActionError::WrongTarget),
+        (a.body_hash == expected.body_hash, ActionError::WrongBody),
+        (
+            a.device_key_id == expected.device_key_id,
+            ActionError::WrongDeviceKey,
+        ),
+        (a.method == expected.method, ActionError::WrongMethod),
+    ];
+    for (ok, error) in checks {
+        if !ok {
+            return Err(error);
+        }
+    }
+    if expected
+        .previous_counter
+        .is_some_and(|previous| a.counter <= previous)
+    {
+        return Err(ActionError::CounterNotIncreasing);
+    }
+    if expected.now.saturating_sub(a.time) > i64::from(expected.max_age_secs) {
+        return Err(ActionError::Expired);
+    }
+    if a.time.saturating_sub(expected.now) > i64::from(expected.max_future_secs) {
+        return Err(ActionError::FromTheFuture);
+    }
+    Ok(())
+}
+
+/// Why a signed action was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message_en())]
+pub enum ActionError {
+    /// A key, signature or challenge is malformed, or the signature does not verify.
+    Crypto(#[from] CryptoError),
+    /// Signed for another kind of action than the route performs.
+    WrongKind,
+    /// Signed for another server.
+    WrongOrigin,
+    /// Answers another challenge (or a used one).
+    WrongChallenge,
+    /// Signed for another account.
+    WrongAccount,
+    /// Signed while acting for another organisation (or for none).
+    WrongOrganisation,
+    /// Signed for another object.
+    WrongTarget,
+    /// The content confirmed is not the content sent.
+    WrongBody,
+    /// Signed on another device.
+    WrongDeviceKey,
+    /// The confirmation key is not the action's.
+    WrongConfirmationKey,
+    /// Signed with another confirmation method than the key is registered for.
+    WrongMethod,
+    /// The counter did not increase: a replay or a cloned key.
+    CounterNotIncreasing,
+    /// Older than the server allows.
+    Expired,
+    /// Signed at a time ahead of the server's clock by more than allowed.
+    FromTheFuture,
+    /// The action body has no canonical form.
+    BodyNotCanonical {
+        /// What is wrong, in Vietnamese.
+        detail_vi: &'static str,
+        /// What is wrong, in English.
+        detail_en: &'static str,
+    },
+}
+
+impl ActionError {
+    /// Stable machine code, e.g. `signed_action.wrong_origin`.
+    pub fn code(&self) -> String {
+        let code = match self {
+            ActionError::Crypto(e) => return e.code(),
+            ActionError::WrongKind => "wrong_kind",
+            ActionError::WrongOrigin => "wrong_origin",
+            ActionError::WrongChallenge => "wrong_challenge",
+            ActionError::WrongAccount => "wrong_account",
+            ActionError::WrongOrganisation => "wrong_organisation",
+            ActionError::WrongTarget => "wrong_target",
+            ActionError::WrongBody => "wrong_body",
+            ActionError::WrongDeviceKey => "wrong_device_key",
+            ActionError::WrongConfirmationKey => "wrong_confirmation_key",
+            ActionError::WrongMethod => "wrong_method",
+            ActionError::CounterNotIncreasing => "counter_not_increasing",
+            ActionError::Expired => "expired",
+            ActionError::FromTheFuture => "from_the_future",
+            ActionError::BodyNotCanonical { .. } => "body_not_canonical",
+        };
+        format!("signed_action.{code}")
+    }
+
+    /// Full sentence in Vietnamese.
+    pub fn message_vi(&self) -> String {
+        match self {
+            ActionError::Crypto(e) => e.message_vi(),
+            ActionError::WrongKind => {
+                "Thao tác đã ký không phải thao tác đang được xác nhận.".into()
+            }
+            ActionError::WrongOrigin => "Thao tác được ký cho một máy chủ khác.".into(),
+            ActionError::WrongChallenge => "Mã thách thức không khớp hoặc đã được dùng.".into(),
+            ActionError::WrongAccount => "Thao tác được ký cho một tài khoản khác.".into(),
+            ActionError::WrongOrganisation => {
+                "Thao tác được ký khi đại diện cho một tổ chức khác.".into()
+            }
+            ActionError::WrongTarget => "Thao tác được ký cho một đối tượng khác.".into(),
+            ActionError::WrongBody => "Nội dung đã xác nhận khác với nội dung gửi lên.".into(),
+            ActionError::WrongDeviceKey => "Thao tác được ký trên một thiết bị khác.".into(),
+            ActionError::WrongConfirmationKey => "Khoá xác nhận không đúng.".into(),
+            ActionError::WrongMethod => "Phương thức xác nhận không đúng.".into(),
+            ActionError::CounterNotIncreasing => {
+                "Bộ đếm chữ ký không tăng: có thể là phát lại hoặc khoá bị sao chép.".into()
+            }
+            ActionError::Expired => "Xác nhận đã hết hạn, vui lòng thử lại.".into(),
+            ActionError::FromTheFuture => {
+                "Đồng hồ của thiết bị chạy nhanh hơn máy chủ, vui lòng chỉnh lại giờ.".into()
+            }
+            ActionError::BodyNotCanonical { detail_vi, .. } => {
+                format!("Nội dung thao tác không hợp lệ: {detail_vi}.")
+            }
+        }
+    }
+
+    /// Full sentence in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            ActionError::Crypto(e) => e.message_en(),
+            ActionError::WrongKind => "The signed action is not the action being confirmed.".into(),
+            ActionError::WrongOrigin => "The action was signed for a different server.".into(),
+            ActionError::WrongChallenge => {
+                "The challenge does not match or was already used.".into()
+            }
+            ActionError::WrongAccount => "The action was signed for a different account.".into(),
+            ActionError::WrongOrganisation => {
+                "The action was signed while acting for a different organisation.".into()
+            }
+            ActionError::WrongTarget => "The action was signed for a different object.".into(),
+            ActionError::WrongBody => "The confirmed content differs from the content sent.".into(),
+            ActionError::WrongDeviceKey => "The action was signed on a different device.".into(),
+            ActionError::WrongConfirmationKey => {
+                "The confirmation key is not the right one.".into()
+            }
+            ActionError::WrongMethod => "The confirmation method is not the right one.".into(),
+            ActionError::CounterNotIncreasing => {
+                "The signature counter did not increase: a replay or a cloned key.".into()
+            }
+            ActionError::Expired => "The confirmation has expired; please try again.".into(),
+            ActionError::FromTheFuture => {
+                "The device clock is ahead of the server; please correct the time.".into()
+            }
+            ActionError::BodyNotCanonical { detail_en, .. } => {
+                format!("The action content is invalid: it {detail_en}.")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::SigningKey;
+    use proptest::prelude::*;
+
+    struct Keys {
+        device: SigningKey,
+        confirmation: SigningKey,
+    }
+
+    impl Keys {
+        fn new() -> Self {
+            Keys {
+                device: SigningKey::random(&mut rand_core::OsRng),
+                confirmation: SigningKey::random(&mut rand_core::OsRng),
+            }
+        }
+        fn device_id(&self) -> KeyId {
+            PublicKey::from_verifying_key(self.device.verifying_key()).key_id()
+        }
+        fn confirmation_public(&self) -> PublicKey {
+            PublicKey::from_verifying_key(self.confirmation.verifying_key())
+        }
+    }
+
+    #[derive(Serialize)]
+    struct Consent {
+        registration: &'static str,
+        organisation_name: &'static str,
+        role: &'static str,
+    }
+
+    const NOW: i64 = 1_750_000_000;
+
+    fn consent() -> Consent {
+        Consent {
+            registration: "REQ123",
+            organisation_name: "Công ty TNHH Ánh Dương",
+            role: "owner",
+        }
+    }
+
+    fn action(keys: &Keys) -> SignedAction {
+        SignedAction {
+            kind: ActionKind::ConsentToRegistration,
+            origin: Origin::parse("https://dinhdanh.example.vn").unwrap(),
+            challenge: Challenge::from_bytes(&[7u8; 32]).unwrap(),
+            account: AccountId::parse("acc_1").unwrap(),
+            acting_for: None,
+            target: ActionTarget::parse("registration:REQ123").unwrap(),
+            body_hash: canonical_body_hash(&consent()).unwrap(),
+            device_key_id: keys.device_id(),
+            confirmation_key_id: keys.confirmation_public().key_id(),
+            method: ConfirmationMethod::Passcode,
+            counter: 5,
+            time: NOW - 3,
+        }
+    }
+
+    fn expectation(keys: &Keys) -> Expectation {
+        Expectation {
+            kind: ActionKind::ConsentToRegistration,
+            origin: Origin::parse("https://dinhdanh.example.vn").unwrap(),
+            challenge: Challenge::from_bytes(&[7u8; 32]).unwrap(),
+            account: AccountId::parse("acc_1").unwrap(),
+            acting_for: None,
+            target: ActionTarget::parse("registration:REQ123").unwrap(),
+            body_hash: canonical_body_hash(&consent()).unwrap(),
+            device_key_id: keys.device_id(),
+            method: ConfirmationMethod::Passcode,
+            previous_counter: Some(4),
+            now: NOW,
+            max_age_secs: 120,
+            max_future_secs: 30,
+        }
+    }
+
+    fn signed(keys: &Keys, action: SignedAction) -> SignedActionEnvelope {
+        PendingAction::new(action)
+            .sign_with(&keys.confirmation)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_consent_signed_on_the_phone_verifies_on_the_server() {
+        let keys = Keys::new();
+        let envelope = signed(&keys, action(&keys));
+        // Over the wire and back.
+        let json = serde_json::to_string(&envelope).unwrap();
+        let received: SignedActionEnvelope = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            verify(&received, &keys.confirmation_public(), &expectation(&keys)),
+            Ok(())
+        );
+        assert_eq!(received.method(), ConfirmationMethod::Passcode);
+    }
+
+    #[test]
+    fn each_mismatch_with_the_expectation_has_its_own_error() {
+        let keys = Keys::new();
+        let envelope = signed(&keys, action(&keys));
+        let key = keys.confirmation_public();
+        let check = |change: &dyn Fn(&mut Expectation), error: ActionError| {
+            let mut e = expectation(&keys);
+            change(&mut e);
+            assert_eq!(verify(&envelope, &key, &e), Err(error));
+        };
+        check(
+            &|e| e.kind = ActionKind::RefuseRegistration,
+            ActionError::WrongKind,
+        );
+        check(
+            &|e| e.origin = Origin::parse("https://evil.example").unwrap(),
+            ActionError::WrongOrigin,
+        );
+        check(
+            &|e| e.challenge = Challenge::from_bytes(&[8u8; 32]).unwrap(),
+            ActionError::WrongChallenge,
+        );
+        check(
+            &|e| e.account = AccountId::parse("acc_2").unwrap(),
+            ActionError::WrongAccount,
+        );
+        check(
+            &|e| e.acting_for = Some(OrgEid::from_serial(1).unwrap()),
+            ActionError::WrongOrganisation,
+        );
+        check(
+            &|e| e.target = ActionTarget::parse("registration:REQ124").unwrap(),
+            ActionError::WrongTarget,
+        );
+        check(
+            &|e| e.body_hash = crypto::sha256(b"{}"),
+            ActionError::WrongBody,
+        );
+        check(
+            &|e| e.device_key_id = keys.confirmation_public().key_id(),
+            ActionError::WrongDeviceKey,
+        );
+        check(
+            &|e| e.method = ConfirmationMethod::Biometric,
+            ActionError::WrongMethod,
+        );
+        check(
+            &|e| e.previous_counter = Some(5),
+            ActionError::CounterNotIncreasing,
+        );
+        check(&|e| e.now = NOW + 118, ActionError::Expired);
+        check(&|e| e.now = NOW - 34, ActionError::FromTheFuture);
+        // The edges of the window are inside it.
+        let mut e = expectation(&keys);
+        e.now = NOW + 117;
+        assert_eq!(verify(&envelope, &key, &e), Ok(()));
+        e.now = NOW - 33;
+        assert_eq!(verify(&envelope, &key, &e), Ok(()));
+        e.previous_counter = None;
+        assert_eq!(verify(&envelope, &key, &e), Ok(()));
+    }
+
+    #[test]
+    fn another_key_or_a_tampered_action_fails_the_signature() {
+        let keys = Keys::new();
+        let envelope = signed(&keys, action(&keys));
+        let other = Keys::new();
+        assert_eq!(
+            verify(&envelope, &other.confirmation_public(), &expectation(&keys)),
+            Err(ActionError::WrongConfirmationKey)
+        );
+        let mut tampered = envelope.clone();
+        tampered.action.counter = 6;
+        assert_eq!(
+            verify(&tampered, &keys.confirmation_public(), &expectation(&keys)),
+            Err(ActionError::Crypto(CryptoError::BadSignature))
+        );
+    }
+
+    #[test]
+    fn a_pending_action_refuses_a_signature_by_the_wrong_key() {
+        let keys = Keys::new();
+        let pending = PendingAction::new(action(&keys));
+        let sig = crypto::sign_with(&keys.device, &pending.bytes_to_sign());
+        assert_eq!(
+            pending
+                .finish(sig, &keys.confirmation_public())
+                .unwrap_err(),
+            ActionError::Crypto(CryptoError::BadSignature)
+        );
+        let pending = PendingAction::new(action(&keys));
+        assert_eq!(
+            pending.sign_with(&keys.device).unwrap_err(),
+            ActionError::WrongConfirmationKey
+        );
+    }
+
+    #[test]
+    fn the_envelope_rejects_unknown_fields_and_malformed_values() {
+        let keys = Keys::new();
+        let envelope = signed(&keys, action(&keys));
+        let mut json = serde_json::to_value(&envelope).unwrap();
+        json["action"]["extra"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<SignedActionEnvelope>(json).is_err());
+        let mut json = serde_json::to_value(&envelope).unwrap();
+        json["action"]["origin"] = serde_json::json!("https://dinhdanh.example.vn/");
+        assert!(serde_json::from_value::<SignedActionEnvelope>(json).is_err());
+        let mut json = serde_json::to_value(&envelope).unwrap();
+        json["action"]["kind"] = serde_json::json!("do_anything");
+        assert!(serde_json::from_value::<SignedActionEnvelope>(json).is_err());
+    }
+
+    #[test]
+    fn the_encoding_starts_with_the_versioned_domain() {
+        let keys = Keys::new();
+        let bytes = action(&keys).to_bytes();
+        assert_eq!(&bytes[..8], &(DOMAIN.len() as u64).to_be_bytes());
+        assert_eq!(&bytes[8..8 + DOMAIN.len()], DOMAIN.as_bytes());
+    }
+
+    #[test]
+    fn action_kind_tags_are_unique_and_permanent() {
+        let mut tags: Vec<u16> = ActionKind::ALL.iter().map(|k| k.tag()).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        assert_eq!(tags.len(), ActionKind::ALL.len());
+        for k in ActionKind::ALL {
+            assert_eq!(ActionKind::from_tag(k.tag()), Some(k));
+        }
+        assert_eq!(ActionKind::from_tag(0), None);
+        // Spot-check values that are already in signatures: they must never change.
+        assert_eq!(ActionKind::RegisterOrganisation.tag(), 1);
+        assert_eq!(ActionKind::ApproveQrLogin.tag(), 9);
+        assert_eq!(ActionKind::UpdateOrganisationInfo.tag(), 24);
+        assert_eq!(
+            serde_json::to_string(&ActionKind::ConsentToRegistration).unwrap(),
+            "\"consent_to_registration\""
+        );
+    }
+
+    #[test]
+    fn origins_have_one_spelling() {
+        for ok in [
+            "https://dinhdanh.example.vn",
+            "https://dinhdanh.gov.vn:8443",
+            "https://10.0.0.1",
+            "http://localhost:8080",
+            "http://127.0.0.1:39211",
+            "https://localhost",
+        ] {
+            assert_eq!(Origin::parse(ok).unwrap().as_str(), ok);
+        }
+        for bad in [
+            "",
+            "dinhdanh.example.vn",
+            "ftp://dinhdanh.example.vn",
+            "https://Dinhdanh.example.vn",
+            "https://dinhdanh.example.vn/",
+            "https://dinhdanh.example.vn/login",
+            "https://dinhdanh.example.vn?x",
+            "https://dinhdanh.example.vn#x",
+            "https://user@dinhdanh.example.vn",
+            "https://dinhdanh.example.vn.",
+            "https://dinhdanh..vn",
+            "https://-dinhdanh.vn",
+            "https://dinhdanh-.vn",
+            "https://dinhdanh.example.vn:443",
+            "http://localhost:80",
+            "https://dinhdanh.example.vn:0",
+            "https://dinhdanh.example.vn:65536",
+            "https://dinhdanh.example.vn:08443",
+            "https://dinhdanh.example.vn:",
+            "https://a:1:2",
+            "https://256.0.0.1",
+            "https://1.2.3",
+            "https://01.2.3.4",
+            "https://xn--dinhdanh.vn%2F",
+            "http://dinhdanh.example.vn",
+            "http://10.0.0.1",
+            "https://đinhdanh.vn",
+        ] {
+            assert!(Origin::parse(bad).is_err(), "{bad} was accepted");
+        }
+        let long = format!("https://{}.vn", "a".repeat(Origin::MAX_LEN));
+        assert_eq!(
+            Origin::parse(&long).unwrap_err().problem,
+            IdProblem::TooLong {
+                max: Origin::MAX_LEN
+            }
+        );
+        let e = Origin::parse("https://dinhdanh.example.vn/").unwrap_err();
+        assert_eq!(e.code(), "origin.bad_format");
+    }
+
+    #[test]
+    fn targets_are_type_colon_id() {
+        let t = ActionTarget::parse("registration:REQ123").unwrap();
+        assert_eq!((t.kind(), t.id()), ("registration", "REQ123"));
+        assert_eq!(
+            ActionTarget::new("qr_login", "AbC-_9").unwrap().as_str(),
+            "qr_login:AbC-_9"
+        );
+        for bad in [
+            "",
+            "registration",
+            ":REQ1",
+            "registration:",
+            "Registration:R",
+            "1x:R",
+            "a:b:c",
+            "a:b c",
+            "a b:c",
+        ] {
+            assert!(ActionTarget::parse(bad).is_err(), "{bad} was accepted");
+        }
+        assert!(ActionTarget::new("a:b", "c").is_err());
+        assert!(ActionTarget::parse(&format!("a:{}", "x".repeat(65))).is_err());
+        assert_eq!(
+            ActionTarget::parse("x").unwrap_err().code(),
+            "action_target.bad_format"
+        );
+    }
+
+    #[test]
+    fn challenges_are_16_to_64_bytes() {
+        assert!(Challenge::from_bytes(&[0; 15]).is_err());
+        assert!(Challenge::from_bytes(&[0; 16]).is_ok());
+        assert!(Challenge::from_bytes(&[0; 64]).is_ok());
+        assert!(Challenge::from_bytes(&[0; 65]).is_err());
+        let c = Challenge::from_bytes(&[9; 20]).unwrap();
+        assert_eq!(Challenge::parse(&c.to_string()).unwrap(), c);
+        assert!(matches!(
+            Challenge::parse(&crypto::base64url_encode(&[0; 65])),
+            Err(CryptoError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_and_has_no_whitespace() {
+        let body =
+            serde_json::json!({"b": [1, {"z": true, "a": null}], "a": "Ánh \"Dương\"", "é": -3});
+        let bytes = canonical_json(&body).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            r#"{"a":"Ánh \"Dương\"","b":[1,{"a":null,"z":true}],"é":-3}"#
+        );
+        // Field order in the Rust struct does not matter, only names and values.
+        #[derive(Serialize)]
+        struct A {
+            x: u8,
+            y: u8,
+        }
+        #[derive(Serialize)]
+        struct B {
+            y: u8,
+            x: u8,
+        }
+        assert_eq!(
+            canonical_body_hash(&A { x: 1, y: 2 }).unwrap(),
+            canonical_body_hash(&B { y: 2, x: 1 }).unwrap()
+        );
+        assert_eq!(canonical_json(&u64::MAX).unwrap(), b"18446744073709551615");
+    }
+
+    #[test]
+    fn canonical_json_rejects_floats_and_deep_nesting() {
+        assert_eq!(
+            canonical_json(&1.5f64).unwrap_err().code(),
+            "signed_action.body_not_canonical"
+        );
+        let mut deep = serde_json::json!(1);
+        for _ in 0..=MAX_BODY_DEPTH {
+            deep = serde_json::json!([deep]);
+        }
+        assert!(canonical_json(&deep).is_err());
+        let mut ok = serde_json::json!(1);
+        for _ in 0..MAX_BODY_DEPTH {
+            ok = serde_json::json!([ok]);
+        }
+        assert!(canonical_json(&ok).is_ok());
+    }
+
+    #[test]
+    fn errors_have_stable_codes_and_both_languages() {
+        assert_eq!(
+            ActionError::WrongOrigin.code(),
+            "signed_action.wrong_origin"
+        );
+        assert_eq!(
+            ActionError::Crypto(CryptoError::BadSignature).code(),
+            "signature.invalid"
+        );
+        assert_eq!(
+            ActionError::Expired.message_vi(),
+            "Xác nhận đã hết hạn, vui lòng thử lại."
+        );
+        assert_eq!(
+            ActionError::Expired.to_string(),
+            ActionError::Expired.message_en()
+        );
+    }
+
+    // --- Properties -------------------------------------------------------------------------
+
+    /// Reads the version-1 bytes back into an action: if this inverts `to_bytes`, then
+    /// `to_bytes` is injective.
+    fn decode(bytes: &[u8]) -> Option<SignedAction> {
+        struct R<'a>(&'a [u8]);
+        impl<'a> R<'a> {
+            fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+                if self.0.len() < n {
+                    return None;
+                }
+                let (a, b) = self.0.split_at(n);
+                self.0 = b;
+                Some(a)
+            }
+            fn int<const N: usize>(&mut self) -> Option<[u8; N]> {
+                self.take(N)?.try_into().ok()
+            }
+            fn field(&mut self) -> Option<&'a [u8]> {
+                let n = u64::from_be_bytes(self.int()?);
+                self.take(usize::try_from(n).ok()?)
+            }
+            fn text(&mut self) -> Option<&'a str> {
+                std::str::from_utf8(self.field()?).ok()
+            }
+        }
+        let mut r = R(bytes);
+        (r.text()? == DOMAIN).then_some(())?;
+        let kind = ActionKind::from_tag(u16::from_be_bytes(r.int()?))?;
+        let origin = Origin::parse(r.text()?).ok()?;
+        let challenge = Challenge::from_bytes(r.field()?).ok()?;
+        let account = AccountId::parse(r.text()?).ok()?;
+        let acting_for = match r.int::<1>()? {
+            [0] => None,
+            [1] => Some(OrgEid::parse(r.text()?).ok()?),
+            _ => return None,
+        };
+        let target = ActionTarget::parse(r.text()?).ok()?;
+        let body_hash = Digest32::from_bytes(r.field()?.try_into().ok()?);
+        let device_key_id = KeyId::parse(&crypto::base64url_encode(r.field()?)).ok()?;
+        let confirmation_key_id = KeyId::parse(&crypto::base64url_encode(r.field()?)).ok()?;
+        let method = match r.int::<1>()? {
+            [1] => ConfirmationMethod::Passcode,
+            [2] => ConfirmationMethod::Biometric,
+            _ => return None,
+        };
+        let counter = u64::from_be_bytes(r.int()?);
+        let time = i64::from_be_bytes(r.int()?);
+        r.0.is_empty().then_some(SignedAction {
+            kind,
+            origin,
+            challenge,
+            account,
+            acting_for,
+            target,
+            body_hash,
+            device_key_id,
+            confirmation_key_id,
+            method,
+            counter,
+            time,
+        })
+    }
+
+    fn key_id(seed: u8) -> KeyId {
+        KeyId::parse(&crypto::base64url_encode(&[seed; 16])).unwrap()
+    }
+
+    /// Actions drawn from small domains, so that two draws often share fields and differ
+    /// only in where one field ends and the next begins.
+    fn any_action() -> impl Strategy<Value = SignedAction> {
+        (
+            (
+                proptest::sample::select(ActionKind::ALL.to_vec()),
+                proptest::sample::select(vec![
+                    "https://a.vn",
+                    "https://a.vn:8443",
+                    "https://aa.vn",
+                    "http://localhost:8080",
+                ]),
+                proptest::collection::vec(0u8..3, 16..=20),
+                "[ab]{1,3}",
+                proptest::option::of(1u64..4),
+                "[ab]{1,2}:[ab]{1,3}",
+            ),
+            (0u8..3, 0u8..2, 0u8..2, any::<bool>(), 0u64..3, -1i64..2),
+        )
+            .prop_map(
+                |(
+                    (kind, origin, challenge, account, org, target),
+                    (body, dev, conf, bio, counter, time),
+                )| {
+                    SignedAction {
+                        kind,
+                        origin: Origin::parse(origin).unwrap(),
+                        challenge: Challenge::from_bytes(&challenge).unwrap(),
+                        account: AccountId::parse(&account).unwrap(),
+                        acting_for: org.map(|s| OrgEid::from_serial(s).unwrap()),
+                        target: ActionTarget::parse(&target).unwrap(),
+                        body_hash: crypto::sha256(&[body]),
+                        device_key_id: key_id(dev),
+                        confirmation_key_id: key_id(conf),
+                        method: if bio {
+                            ConfirmationMethod::Biometric
+                        } else {
+                            ConfirmationMethod::Passcode
+                        },
+                        counter,
+                        time,
+                    }
+                },
+            )
+    }
+
+    /// Changes field number `which` of `a` to a value it certainly did not have.
+    fn mutate(a: &mut SignedAction, which: u8) {
+        match which {
+            0 => {
+                a.kind = if a.kind == ActionKind::AddDelegate {
+                    ActionKind::RevokeDelegate
+                } else {
+                    ActionKind::AddDelegate
+                }
+            }
+            1 => {
+                a.origin = Origin::parse(&format!("{}0", a.origin))
+                    .unwrap_or_else(|_| Origin::parse("https://z.vn").unwrap())
+            }
+            2 => {
+                let mut c = a.challenge.as_bytes().to_vec();
+                c[0] ^= 0x80;
+                a.challenge = Challenge::from_bytes(&c).unwrap();
+            }
+            3 => a.account = AccountId::parse(&format!("{}c", a.account)).unwrap(),
+            4 => {
+                a.acting_for = match a.acting_for {
+                    None => Some(OrgEid::from_serial(9).unwrap()),
+                    Some(_) => None,
+                }
+            }
+            5 => a.target = ActionTarget::parse(&format!("{}c", a.target)).unwrap(),
+            6 => a.body_hash = crypto::sha256(a.body_hash.as_bytes()),
+            7 => a.device_key_id = key_id(a.device_key_id.as_bytes()[0].wrapping_add(100)),
+            8 => {
+                a.confirmation_key_id =
+                    key_id(a.confirmation_key_id.as_bytes()[0].wrapping_add(100))
+            }
+            9 => {
+                a.method = match a.method {
+                    ConfirmationMethod::Passcode => ConfirmationMethod::Biometric,
+                    ConfirmationMethod::Biometric => ConfirmationMethod::Passcode,
+                }
+            }
+            10 => a.counter = a.counter.wrapping_add(1),
+            _ => a.time = a.time.wrapping_add(1),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_encoding_decodes_back_so_it_is_injective(a in any_action()) {
+            prop_assert_eq!(decode(&a.to_bytes()), Some(a));
+        }
+
+        #[test]
+        fn different_actions_never_share_bytes(a in any_action(), b in any_action()) {
+            prop_assert_eq!(a == b, a.to_bytes() == b.to_bytes());
+        }
+
+        #[test]
+        fn changing_any_single_field_changes_the_bytes_and_breaks_the_signature(
+            a in any_action(),
+            which in 0u8..12,
+        ) {
+            let key = SigningKey::random(&mut rand_core::OsRng);
+            let public = PublicKey::from_verifying_key(key.verifying_key());
+            let mut a = a;
+            a.confirmation_key_id = public.key_id();
+            let envelope = PendingAction::new(a.clone()).sign_with(&key).unwrap();
+            let mut changed = envelope.clone();
+            mutate(&mut changed.action, which);
+            prop_assert_ne!(&changed.action, &a);
+            prop_assert_ne!(changed.action.to_bytes(), a.to_bytes());
+            let expected = Expectation {
+                kind: changed.action.kind,
+                origin: changed.action.origin.clone(),
+                challenge: changed.action.challenge.clone(),
+                account: changed.action.account.clone(),
+                acting_for: changed.action.acting_for.clone(),
+                target: changed.action.target.clone(),
+                body_hash: changed.action.body_hash,
+                device_key_id: changed.action.device_key_id,
+                method: changed.action.method,
+                previous_counter: None,
+                now: changed.action.time,
+                max_age_secs: 60,
+                max_future_secs: 60,
+            };
+            let result = verify(&changed, &public, &expected);
+            if which == 8 {
+                prop_assert_eq!(result, Err(ActionError::WrongConfirmationKey));
+            } else {
+                prop_assert_eq!(result, Err(ActionError::Crypto(CryptoError::BadSignature)));
+            }
+        }
+
+        #[test]
+        fn envelopes_round_trip_through_json(a in any_action()) {
+            let key = SigningKey::random(&mut rand_core::OsRng);
+            let mut a = a;
+            a.confirmation_key_id = PublicKey::from_verifying_key(key.verifying_key()).key_id();
+            let envelope = PendingAction::new(a).sign_with(&key).unwrap();
+            let json = serde_json::to_string(&envelope).unwrap();
+            prop_assert_eq!(serde_json::from_str::<SignedActionEnvelope>(&json).unwrap(), envelope);
+        }
+    }
+}
