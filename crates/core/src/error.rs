@@ -115,7 +115,10 @@ pub enum IdProblem {
     /// Too short (e.g. a password).
     TooShort { min: usize },
     /// Wrong number of digits/characters.
-    WrongLength { expected: &'static str, found: usize },
+    WrongLength {
+        expected: &'static str,
+        found: usize,
+    },
     /// A character other than a digit where only digits are allowed.
     NotDigits,
     /// A character that is never allowed in this value.
@@ -135,7 +138,10 @@ pub enum IdProblem {
     /// A phone number whose prefix is not a Vietnamese mobile prefix.
     UnknownMobilePrefix,
     /// The value does not have the expected shape.
-    BadFormat { detail_vi: &'static str, detail_en: &'static str },
+    BadFormat {
+        detail_vi: &'static str,
+        detail_en: &'static str,
+    },
     /// Password lacks an upper-case letter.
     MissingUpperCase,
     /// Password lacks a lower-case letter.

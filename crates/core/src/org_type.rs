@@ -173,6 +173,11 @@ impl OrgField {
         OrgField::FoundingDecision,
     ];
 
+    /// The field with this [`OrgField::code`], if any.
+    pub fn from_code(code: &str) -> Option<OrgField> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
     /// Stable snake_case code, equal to the serde name.
     pub fn code(self) -> &'static str {
         match self {

@@ -10,15 +10,22 @@
 //! # Encoding (version 1)
 //!
 //! Signed bytes: `len ‖ "dinhdanh/request-proof/v1"`, then method, path, body hash, session
-//! hash (each with a big-endian `u64` length prefix), time (`i64`), nonce (16 bytes, with
+//! hash (each with a big-endian `u64` length prefix; the session hash after a presence byte,
+//! since sign-in and device binding have no session yet), time (`i64`), nonce (16 bytes, with
 //! prefix). The domain tag differs from the signed-action one, so neither can be replayed as
 //! the other.
 //!
 //! Header value ([`RequestProof::to_header_value`]), in [`HEADER_NAME`]:
 //!
 //! ```text
-//! v1.<METHOD>.<b64url path>.<b64url body hash>.<b64url session hash>.<unix secs>.<b64url nonce>.<b64url signature>
+//! v1.<METHOD>.<b64url path>.<b64url body hash>.<b64url session hash or ->.<unix secs>.<b64url nonce>.<b64url signature>
 //! ```
+//!
+//! # Requests without a session
+//!
+//! Sign-in and device binding have no session yet: their proof carries no session hash (`-`)
+//! and is signed by the device key being presented. Such a request is fresh only because its
+//! body carries a single-use server challenge, which the body hash covers.
 //!
 //! at most [`MAX_HEADER_LEN`] bytes. The claimed method, path and hashes travel in the header
 //! so the server can say precisely what did not match; it compares them with the request it
@@ -53,6 +60,9 @@ pub const NONCE_LEN: usize = 16;
 
 const VERSION: &str = "v1";
 
+/// What the header carries in place of the session hash when there is no session.
+const NO_SESSION: &str = "-";
+
 /// Longest header value a valid proof can have; longer input is rejected before any work.
 pub const MAX_HEADER_LEN: usize = VERSION.len()
     + 7 // separators
@@ -77,7 +87,7 @@ pub struct ProofClaims {
     method: String,
     path: String,
     body_hash: Digest32,
-    session_hash: Digest32,
+    session_hash: Option<Digest32>,
     time: i64,
     nonce: [u8; NONCE_LEN],
 }
@@ -89,14 +99,15 @@ impl ProofClaims {
     /// * `path`: the request target as it will be sent — starting with `/`, query included,
     ///   visible ASCII only (already percent-encoded), no fragment, at most [`MAX_PATH_LEN`].
     /// * `body`: the exact body bytes (empty for none).
-    /// * `session_hash`: [`session_binding`] of the session token.
+    /// * `session_hash`: [`session_binding`] of the session token; `None` only for sign-in and
+    ///   device binding, whose body carries a fresh server challenge instead.
     /// * `time`: now, Unix seconds, not negative.
     /// * `nonce`: 16 fresh random bytes drawn by the caller.
     pub fn new(
         method: &str,
         path: &str,
         body: &[u8],
-        session_hash: Digest32,
+        session_hash: Option<Digest32>,
         time: i64,
         nonce: [u8; NONCE_LEN],
     ) -> Result<Self, ProofError> {
@@ -124,7 +135,7 @@ impl ProofClaims {
         w.bytes(self.method.as_bytes());
         w.bytes(self.path.as_bytes());
         w.bytes(self.body_hash.as_bytes());
-        w.bytes(self.session_hash.as_bytes());
+        w.optional(self.session_hash.as_ref().map(|h| h.as_bytes().as_slice()));
         w.i64(self.time);
         w.bytes(&self.nonce);
         w.finish()
@@ -163,9 +174,9 @@ impl ProofClaims {
         &self.body_hash
     }
 
-    /// SHA-256 of the session token.
-    pub fn session_hash(&self) -> &Digest32 {
-        &self.session_hash
+    /// SHA-256 of the session token; `None` for a request made before there is a session.
+    pub fn session_hash(&self) -> Option<&Digest32> {
+        self.session_hash.as_ref()
     }
 
     /// When the device made the proof, Unix seconds.
@@ -236,7 +247,9 @@ impl RequestProof {
             c.method.clone(),
             crypto::base64url_encode(c.path.as_bytes()),
             c.body_hash.to_string(),
-            c.session_hash.to_string(),
+            c.session_hash
+                .as_ref()
+                .map_or_else(|| NO_SESSION.to_owned(), Digest32::to_string),
             c.time.to_string(),
             crypto::base64url_encode(&c.nonce),
             self.signature.to_string(),
@@ -292,7 +305,10 @@ impl RequestProof {
                 method: (*method).to_owned(),
                 path,
                 body_hash: Digest32::parse(body_hash)?,
-                session_hash: Digest32::parse(session_hash)?,
+                session_hash: match *session_hash {
+                    NO_SESSION => None,
+                    hash => Some(Digest32::parse(hash)?),
+                },
                 time,
                 nonce: crypto::base64url_decode_array(nonce, Material::Nonce)?,
             },
@@ -310,8 +326,9 @@ pub struct ExpectedRequest<'a> {
     pub path: &'a str,
     /// The raw body bytes.
     pub body: &'a [u8],
-    /// [`session_binding`] of the token the request presented.
-    pub session_hash: &'a Digest32,
+    /// [`session_binding`] of the token the request presented; `None` for a route that takes
+    /// no session (sign-in, device binding).
+    pub session_hash: Option<&'a Digest32>,
     /// The server's current time, Unix seconds.
     pub now: i64,
     /// How far (in seconds) the proof's time may be from `now`, either way.
@@ -340,7 +357,7 @@ pub fn verify(
     if c.body_hash != crypto::sha256(expected.body) {
         return Err(ProofError::WrongBody);
     }
-    if c.session_hash != *expected.session_hash {
+    if c.session_hash.as_ref() != expected.session_hash {
         return Err(ProofError::WrongSession);
     }
     let skew = i64::from(expected.max_skew_secs);
@@ -463,7 +480,7 @@ mod tests {
             "POST",
             "/api/v1/registrations?draft=1",
             BODY,
-            session_binding(TOKEN),
+            Some(session_binding(TOKEN)),
             NOW - 2,
             [5u8; 16],
         )
@@ -476,7 +493,7 @@ mod tests {
             method: "POST",
             path: "/api/v1/registrations?draft=1",
             body: BODY,
-            session_hash,
+            session_hash: Some(session_hash),
             now: NOW,
             max_skew_secs: 60,
         }
@@ -496,6 +513,31 @@ mod tests {
         let hash = session_binding(TOKEN);
         assert_eq!(verify(&received, &pk, &expected(&hash)), Ok(()));
         assert_eq!(received.nonce(), &[5u8; 16]);
+    }
+
+    #[test]
+    fn a_sign_in_proof_has_no_session_and_cannot_pass_for_a_session_request() {
+        let (sk, pk) = key();
+        let sign_in = ProofClaims::new("POST", "/v1/sessions", BODY, None, NOW, [9u8; 16])
+            .unwrap()
+            .sign_with(&sk);
+        let header = sign_in.to_header_value();
+        assert!(header.contains(".-."), "{header}");
+        let received = RequestProof::parse_header_value(&header).unwrap();
+        assert_eq!(received.claims().session_hash(), None);
+        let hash = session_binding(TOKEN);
+        let mut want = expected(&hash);
+        want.path = "/v1/sessions";
+        assert_eq!(verify(&received, &pk, &want), Err(ProofError::WrongSession));
+        want.session_hash = None;
+        assert_eq!(verify(&received, &pk, &want), Ok(()));
+        // And a proof made in a session is refused where no session is expected.
+        let mut in_session = expected(&hash);
+        in_session.session_hash = None;
+        assert_eq!(
+            verify(&proof(&sk), &pk, &in_session),
+            Err(ProofError::WrongSession)
+        );
     }
 
     #[test]
@@ -604,7 +646,7 @@ mod tests {
     fn a_signed_action_signature_is_not_a_request_proof_signature() {
         let (sk, pk) = key();
         let claims =
-            ProofClaims::new("GET", "/", b"", session_binding(TOKEN), NOW, [0; 16]).unwrap();
+            ProofClaims::new("GET", "/", b"", Some(session_binding(TOKEN)), NOW, [0; 16]).unwrap();
         let bytes = claims.to_bytes();
         assert_eq!(&bytes[8..8 + DOMAIN.len()], DOMAIN.as_bytes());
         assert_ne!(DOMAIN, crate::signed_action::DOMAIN);
@@ -626,7 +668,7 @@ mod tests {
     #[test]
     fn claims_reject_bad_methods_paths_and_times() {
         let h = session_binding(TOKEN);
-        let new = |m: &str, p: &str, t: i64| ProofClaims::new(m, p, b"", h, t, [0; 16]);
+        let new = |m: &str, p: &str, t: i64| ProofClaims::new(m, p, b"", Some(h), t, [0; 16]);
         assert!(new("GET", "/a?b=c%20d", 0).is_ok());
         for (m, p, t) in [
             ("get", "/", 0),
@@ -727,7 +769,7 @@ mod tests {
             "ABCDEFGHIJKLMNOP",
             &format!("/{}", "a".repeat(MAX_PATH_LEN - 1)),
             b"x",
-            session_binding(TOKEN),
+            Some(session_binding(TOKEN)),
             i64::MAX,
             [0xff; 16],
         )
@@ -767,11 +809,11 @@ mod tests {
         ) {
             let (sk, pk) = key();
             let hash = session_binding(&token);
-            let p = ProofClaims::new(&method, &path, &body, hash, time, nonce).unwrap().sign_with(&sk);
+            let p = ProofClaims::new(&method, &path, &body, Some(hash), time, nonce).unwrap().sign_with(&sk);
             let back = RequestProof::parse_header_value(&p.to_header_value()).unwrap();
             prop_assert_eq!(&back, &p);
             let e = ExpectedRequest {
-                method: &method, path: &path, body: &body, session_hash: &hash, now: time, max_skew_secs: 0,
+                method: &method, path: &path, body: &body, session_hash: Some(&hash), now: time, max_skew_secs: 0,
             };
             prop_assert_eq!(verify(&back, &pk, &e), Ok(()));
         }

@@ -353,11 +353,15 @@ pub enum ActionKind {
     LockAccount,
     /// End a session (this one or another listed one).
     EndSession,
+    /// An officer approves, rejects or asks about a registration request.
+    ReviewRegistration,
+    /// An officer locks or unlocks a personal or organisation account (Decree 69/2024, Art. 15).
+    ChangeAccountLock,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [ActionKind; 24] = [
+    pub const ALL: [ActionKind; 26] = [
         ActionKind::RegisterOrganisation,
         ActionKind::ConsentToRegistration,
         ActionKind::RefuseRegistration,
@@ -382,6 +386,8 @@ impl ActionKind {
         ActionKind::RemoveBiometric,
         ActionKind::ChangeContact,
         ActionKind::UpdateOrganisationInfo,
+        ActionKind::ReviewRegistration,
+        ActionKind::ChangeAccountLock,
     ];
 
     /// The permanent number of this kind in the signed bytes.
@@ -411,6 +417,8 @@ impl ActionKind {
             ActionKind::RemoveBiometric => 22,
             ActionKind::ChangeContact => 23,
             ActionKind::UpdateOrganisationInfo => 24,
+            ActionKind::ReviewRegistration => 25,
+            ActionKind::ChangeAccountLock => 26,
         }
     }
 

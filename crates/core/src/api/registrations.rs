@@ -3,10 +3,15 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::{ApiError, ErrorCode};
 use super::{PersonRef, Timestamp};
 use crate::crypto::Digest32;
+use crate::ids::CitizenId;
 use crate::ids::{AttachmentId, NewProvince, OrgEid, RegistrationId};
-use crate::org_type::{DocumentKind, OrgField, OrgType, OrganisationDetails, RegistryKind};
+use crate::org_type::{
+    DocumentKind, FieldError, OrgField, OrgType, OrganisationDetails, RegistryKind,
+};
+use crate::registration::ServerFailure;
 
 /// Who is asking: the legal representative / head, or a person they authorised
 /// (Decree 69/2024, Art. 12).
@@ -29,6 +34,80 @@ pub struct RegistrationSubmission {
     pub details: OrganisationDetails,
     /// In what capacity the requester asks.
     pub capacity: RequesterCapacity,
+}
+
+impl RegistrationSubmission {
+    /// The submission for `details`, with the capacity derived from whether `requester` is one
+    /// of the legal representatives entered, so the two can never disagree.
+    pub fn new(org_type: OrgType, details: OrganisationDetails, requester: &CitizenId) -> Self {
+        let capacity = if details.is_legal_representative(requester) {
+            RequesterCapacity::LegalRepresentative
+        } else {
+            RequesterCapacity::Authorised
+        };
+        RegistrationSubmission {
+            org_type,
+            details,
+            capacity,
+        }
+    }
+}
+
+/// Form errors cross the API as `validation_failed` with one detail per field. A detail's
+/// `field` is the [`OrgField`] code, with `[row]` for a representative's field
+/// (`representative_citizen_id[1]`), so the device can put each message under its field.
+impl From<&FieldError> for ApiError {
+    fn from(e: &FieldError) -> Self {
+        let field = match e.index {
+            Some(i) => format!("{}[{i}]", e.field.code()),
+            None => e.field.code().to_owned(),
+        };
+        ApiError {
+            code: e.code.clone(),
+            message_vi: e.message_vi.clone(),
+            message_en: e.message_en.clone(),
+            field: Some(field),
+            details: Vec::new(),
+            retry_after_secs: None,
+        }
+    }
+}
+
+impl ApiError {
+    /// `validation_failed` with one detail per field error.
+    pub fn validation_failed(errors: &[FieldError]) -> Self {
+        ApiError::new(ErrorCode::ValidationFailed)
+            .with_details(errors.iter().map(Into::into).collect())
+    }
+}
+
+/// Reads an [`ApiError`] back into what the registration flow shows: details whose field names
+/// a form field become field errors; the rest stays a general message.
+impl From<&ApiError> for ServerFailure {
+    fn from(e: &ApiError) -> Self {
+        let field_error = |d: &ApiError| {
+            let path = d.field.as_deref()?;
+            let (code, index) = match path.split_once('[') {
+                Some((code, rest)) => (code, Some(rest.strip_suffix(']')?.parse().ok()?)),
+                None => (path, None),
+            };
+            Some(FieldError {
+                field: OrgField::from_code(code)?,
+                index,
+                code: d.code.clone(),
+                message_vi: d.message_vi.clone(),
+                message_en: d.message_en.clone(),
+            })
+        };
+        let mut field_errors: Vec<FieldError> = e.details.iter().filter_map(field_error).collect();
+        field_errors.extend(field_error(e));
+        ServerFailure {
+            code: e.code.clone(),
+            message_vi: e.message_vi.clone(),
+            message_en: e.message_en.clone(),
+            field_errors,
+        }
+    }
 }
 
 /// Where a registration request stands.
@@ -408,6 +487,32 @@ mod tests {
         assert_eq!(MediaType::sniff(b"MZ\x90\0 a windows exe"), None);
         assert_eq!(MediaType::sniff(b"<html>%PDF-"), None);
         assert_eq!(MediaType::sniff(b""), None);
+    }
+
+    #[test]
+    fn field_errors_survive_the_trip_through_the_api_error_shape() {
+        let sent = vec![
+            FieldError::required(OrgField::NameVi, None),
+            FieldError::required(OrgField::RepresentativeCitizenId, Some(2)),
+        ];
+        let api = ApiError::validation_failed(&sent);
+        assert_eq!(api.kind(), Some(ErrorCode::ValidationFailed));
+        assert_eq!(
+            api.details[1].field.as_deref(),
+            Some("representative_citizen_id[2]")
+        );
+        let json = serde_json::to_string(&api).unwrap();
+        let back: ApiError = serde_json::from_str(&json).unwrap();
+        let failure = ServerFailure::from(&back);
+        assert_eq!(failure.code, "validation_failed");
+        assert_eq!(failure.field_errors, sent);
+
+        let single = ApiError::new(ErrorCode::DuplicateRegistration).with_field("tax_code");
+        let failure = ServerFailure::from(&single);
+        assert_eq!(failure.field_errors.len(), 1);
+        assert_eq!(failure.field_errors[0].field, OrgField::TaxCode);
+        let general = ApiError::new(ErrorCode::Internal).with_field("nonsense[x]");
+        assert!(ServerFailure::from(&general).field_errors.is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::crypto::{Digest32, sha256};
+use crate::crypto::Digest32;
 use crate::error::{IdError, IdKind, IdProblem};
 
 macro_rules! secret_string {
@@ -94,7 +94,7 @@ impl SessionToken {
 
     /// The SHA-256 the server stores and the request proof binds to.
     pub fn hash(&self) -> Digest32 {
-        sha256(self.0.as_bytes())
+        crate::request_proof::session_binding(&self.0)
     }
 }
 

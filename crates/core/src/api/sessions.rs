@@ -8,11 +8,26 @@ use crate::crypto::KeyId;
 use crate::ids::{AccountId, CitizenId, DeviceId, OrgEid, SessionId};
 use crate::signed_action::{ActionKind, Challenge, Origin};
 
-/// Asks the server for a challenge to sign, naming the action it is for.
+/// Asks the server for a challenge to sign, naming what it is for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChallengeRequest {
-    /// The action the challenge will confirm; a challenge is good for that action only.
-    pub purpose: ActionKind,
+    /// What the challenge will be used for; it is good for that only.
+    pub purpose: ChallengePurpose,
+}
+
+/// What a challenge is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChallengePurpose {
+    /// Sign-in: the device key signs the request that carries it.
+    SignIn,
+    /// Renewing an idle session: the session key signs the request that carries it.
+    RenewSession,
+    /// A sensitive action, confirmed with the confirmation key in a signed action.
+    Action {
+        /// Which action.
+        kind: ActionKind,
+    },
 }
 
 /// A server challenge: at least 128 random bits, single use, valid for at most 5 minutes.
@@ -22,8 +37,8 @@ pub struct ChallengeResponse {
     pub challenge: Challenge,
     /// The server's origin, to be put in the signed action.
     pub origin: Origin,
-    /// The action it is for.
-    pub purpose: ActionKind,
+    /// What it is for.
+    pub purpose: ChallengePurpose,
     /// When it stops being accepted.
     pub expires_at: Timestamp,
 }

@@ -16,7 +16,9 @@ mod tax;
 pub use agency::AgencyCode;
 pub use citizen::{CitizenId, Gender};
 pub use contact::{Email, PhoneNumber};
-pub use opaque::{AccountId, AttachmentId, DelegationId, DeviceId, NotificationId, RegistrationId, SessionId};
+pub use opaque::{
+    AccountId, AttachmentId, DelegationId, DeviceId, NotificationId, RegistrationId, SessionId,
+};
 pub use org_eid::OrgEid;
 pub use province::{NewProvince, OldProvince};
 pub use secret::{Passcode, Password};
@@ -87,7 +89,10 @@ pub(crate) fn digits_only(
 ) -> Result<String, crate::error::IdError> {
     use crate::error::{IdError, IdProblem};
     if input.len() > MAX_INPUT_LEN {
-        return Err(IdError::new(kind, IdProblem::TooLong { max: MAX_INPUT_LEN }));
+        return Err(IdError::new(
+            kind,
+            IdProblem::TooLong { max: MAX_INPUT_LEN },
+        ));
     }
     let trimmed = input.trim();
     if trimmed.is_empty() {

@@ -14,9 +14,14 @@ fn parse_opaque(input: &str) -> Result<String, IdError> {
         return Err(err(IdProblem::Empty));
     }
     if input.len() > MAX_OPAQUE_LEN {
-        return Err(err(IdProblem::TooLong { max: MAX_OPAQUE_LEN }));
+        return Err(err(IdProblem::TooLong {
+            max: MAX_OPAQUE_LEN,
+        }));
     }
-    if !input.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if !input
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         return Err(err(IdProblem::ForbiddenCharacter));
     }
     Ok(input.to_owned())
@@ -76,7 +81,10 @@ mod tests {
     fn opaque_ids_accept_url_safe_text_only() {
         assert!(AccountId::parse("acc_9fQ-x").is_ok());
         assert_eq!(AccountId::parse("").unwrap_err().problem, IdProblem::Empty);
-        assert_eq!(AccountId::parse("a/b").unwrap_err().problem, IdProblem::ForbiddenCharacter);
+        assert_eq!(
+            AccountId::parse("a/b").unwrap_err().problem,
+            IdProblem::ForbiddenCharacter
+        );
         assert!(AccountId::parse(&"a".repeat(65)).is_err());
         let id: DeviceId = serde_json::from_str("\"dev_1\"").unwrap();
         assert_eq!(serde_json::to_string(&id).unwrap(), "\"dev_1\"");
