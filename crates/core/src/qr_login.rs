@@ -48,6 +48,7 @@ use serde::{Deserialize, Serialize};
 use crate::crypto::{
     self, CanonicalWriter, Digest32, Material, PublicKey, base64url_len, parse_decimal,
 };
+use crate::ids::OrgEid;
 use crate::signed_action::{self, ActionError, ActionTarget, Origin};
 
 /// Scheme, host and the start of the query of every QR-login URI.
@@ -295,20 +296,22 @@ impl QrLoginPayload {
         })
     }
 
-    /// What the person approves: which desktop key gets a session on which server.
-    pub fn approval_body(&self) -> QrApprovalBody {
+    /// What the person approves: which desktop key gets a session on which server, signed in
+    /// to which account (`None`: the personal account; `Some`: an organisation they may act for).
+    pub fn approval_body(&self, account: Option<OrgEid>) -> QrApprovalBody {
         QrApprovalBody {
             rendezvous: self.rendezvous.clone(),
             desktop_key: self.desktop_key.clone(),
             origin: self.origin.clone(),
             expires_at: self.expires_at,
+            account,
         }
     }
 
     /// [`signed_action::canonical_body_hash`] of [`QrLoginPayload::approval_body`]: the body
     /// hash of the approval, computed the same way by phone and server.
-    pub fn approval_body_hash(&self) -> Result<Digest32, ActionError> {
-        signed_action::canonical_body_hash(&self.approval_body())
+    pub fn approval_body_hash(&self, account: Option<OrgEid>) -> Result<Digest32, ActionError> {
+        signed_action::canonical_body_hash(&self.approval_body(account))
     }
 }
 
@@ -337,6 +340,9 @@ pub struct QrApprovalBody {
     pub origin: Origin,
     /// The code's expiry, Unix seconds.
     pub expires_at: i64,
+    /// The account the desktop is signed in to: `None` for the personal account, or an
+    /// organisation the person may act for. Signed, so it cannot be switched on the way.
+    pub account: Option<OrgEid>,
 }
 
 /// Six decimal digits derived from SHA-256 over the payload's rendezvous id, desktop key and
@@ -724,7 +730,7 @@ mod tests {
             account: AccountId::parse("acc_1").unwrap(),
             acting_for: None,
             target: p.approval_target().unwrap(),
-            body_hash: p.approval_body_hash().unwrap(),
+            body_hash: p.approval_body_hash(None).unwrap(),
             device_key_id: device,
             confirmation_key_id: PublicKey::from_verifying_key(confirmation.verifying_key())
                 .key_id(),
@@ -742,7 +748,7 @@ mod tests {
             account: AccountId::parse("acc_1").unwrap(),
             acting_for: None,
             target: p.approval_target().unwrap(),
-            body_hash: p.approval_body_hash().unwrap(),
+            body_hash: p.approval_body_hash(None).unwrap(),
             device_key_id: device,
             method: ConfirmationMethod::Biometric,
             previous_counter: None,
@@ -759,7 +765,7 @@ mod tests {
             p.expires_at(),
         )
         .unwrap();
-        expected.body_hash = swapped.approval_body_hash().unwrap();
+        expected.body_hash = swapped.approval_body_hash(None).unwrap();
         assert_eq!(
             verify(&envelope, &key, &expected),
             Err(ActionError::WrongBody)

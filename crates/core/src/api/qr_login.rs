@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{SessionToken, SessionView, Timestamp};
 use crate::crypto::PublicKey;
-use crate::ids::OrgEid;
 
 /// The desktop asks for a rendezvous, presenting the ephemeral key it just created. The session
 /// it gets will be bound to that key.
@@ -55,29 +54,17 @@ pub struct QrLoginRequestView {
     pub accounts: Vec<super::OrganisationChoice>,
 }
 
-/// The phone approves (action kind `approve_qr_login`), sent as
-/// [`super::Confirmed<QrLoginApproval>`]. The confirmation covers the desktop's key, the
-/// rendezvous, the origin and the expiry, so an approval cannot be moved to another desktop.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QrLoginApproval {
-    /// The rendezvous id from the QR code (base64url).
-    pub rendezvous: String,
-    /// The desktop's key from the QR code.
-    pub desktop_key: PublicKey,
-    /// The server origin from the QR code.
-    pub origin: crate::signed_action::Origin,
-    /// The expiry from the QR code.
-    pub expires_at: Timestamp,
-    /// The organisation to sign in as; `None` for the personal account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<OrgEid>,
-}
+/// The phone approves (action kind `approve_qr_login`) by sending
+/// [`super::Confirmed`]`<`[`crate::qr_login::QrApprovalBody`]`>`: the confirmation covers the
+/// desktop's key, the rendezvous, the origin, the expiry and the account chosen, so an
+/// approval cannot be moved to another desktop or another account.
+pub type QrLoginApproval = super::Confirmed<crate::qr_login::QrApprovalBody>;
 
 /// The phone declines (as easy as approving; action kind `decline_qr_login`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QrLoginDecline {
     /// The rendezvous id from the QR code.
-    pub rendezvous: String,
+    pub rendezvous: crate::qr_login::RendezvousId,
 }
 
 /// What the desktop receives on its push channel.
