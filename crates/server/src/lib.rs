@@ -2,9 +2,145 @@
 //!
 //! The reference backend Định Danh talks to: axum over sqlx, SQLite (WAL) as the embedded
 //! default and PostgreSQL for deployments that outgrow one machine. It verifies every signed
-//! action and request proof with the same core-crate functions the device uses to make them.
+//! action and request proof with the same core-crate functions the device uses to make them,
+//! and keeps no state outside the database, so several instances can serve one PostgreSQL.
 //!
-//! Status: the crate exists so the workspace has its final shape; its content is the work of
-//! the backend issues. Until then it only re-exports the core crate it builds on.
+//! One module per resource (STYLE.md, practice 5): each has its routes, handlers and queries.
 
-pub use dinhdanh_core as core;
+pub mod accounts;
+pub mod audit;
+pub mod challenges;
+pub mod clock;
+pub mod config;
+pub mod confirmation;
+pub mod db;
+pub mod devices;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod keys;
+pub mod officers;
+pub mod openapi;
+pub mod outbox;
+pub mod rate_limit;
+pub mod sessions;
+pub mod state;
+pub mod time;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use dinhdanh_core::api::paths;
+use dinhdanh_core::signed_action::Origin;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::keys::ServerKeys;
+use crate::outbox::{LogFileSender, Sender};
+use crate::state::{AppState, Inner};
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(paths::HEALTH, get(|| async { "ok" }))
+        .merge(challenges::routes())
+        .merge(accounts::routes())
+        .merge(devices::routes())
+        .merge(sessions::routes())
+        .merge(officers::routes())
+        .merge(openapi::routes())
+        .with_state(state)
+}
+
+/// How to build the server's state; the defaults are the production ones.
+pub struct StartOptions {
+    /// Configuration.
+    pub config: Config,
+    /// The clock (tests pass a [`clock::ManualClock`]).
+    pub clock: Arc<dyn Clock>,
+    /// Server keys; `None` loads them from the environment or the data directory.
+    pub keys: Option<ServerKeys>,
+    /// Outbox sender; `None` writes `outbox.log` in the data directory.
+    pub sender: Option<Arc<dyn Sender>>,
+}
+
+impl StartOptions {
+    /// Production defaults for `config`.
+    pub fn new(config: Config) -> Self {
+        StartOptions {
+            config,
+            clock: Arc::new(SystemClock),
+            keys: None,
+            sender: None,
+        }
+    }
+}
+
+/// Connects the database, runs migrations, and assembles the state.
+pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
+    let StartOptions {
+        config,
+        clock,
+        keys,
+        sender,
+    } = options;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let (pool, backend) = db::connect(&config.database_url).await?;
+    let keys = match keys {
+        Some(k) => k,
+        None => ServerKeys::load_or_create(&config.data_dir)?,
+    };
+    let sender =
+        sender.unwrap_or_else(|| Arc::new(LogFileSender::new(config.data_dir.join("outbox.log"))));
+    Ok(AppState::new(Inner {
+        pool,
+        backend,
+        keys,
+        clock,
+        config,
+        sender,
+    }))
+}
+
+/// A server running in this process.
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its state (tests reach into the database through it).
+    pub state: AppState,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+/// The origin of a server listening on loopback at `addr` (tests and the embedded server).
+pub fn loopback_origin(addr: SocketAddr) -> anyhow::Result<Origin> {
+    Ok(Origin::parse(&format!("http://{addr}"))?)
+}
+
+/// Binds `listener` and serves in the background.
+pub async fn spawn(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+) -> anyhow::Result<RunningServer> {
+    let addr = listener.local_addr()?;
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(RunningServer { addr, state, task })
+}

@@ -1,0 +1,132 @@
+//! Challenges: 256 random bits, single use, expiring within 5 minutes, for one purpose and
+//! (when issued in a session) one account. Consumed with one `DELETE … RETURNING`, so of many
+//! concurrent redemptions exactly one gets the row.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::routing::post;
+use dinhdanh_core::api::{ChallengePurpose, ChallengeRequest, ChallengeResponse, ErrorCode};
+use dinhdanh_core::ids::AccountId;
+use dinhdanh_core::signed_action::{ActionKind, Challenge};
+use sqlx::Row;
+
+use crate::error::{ServerError, ServerResult};
+use crate::http::auth::{self, IdlePolicy};
+use crate::ids::random_bytes;
+use crate::state::AppState;
+
+/// Routes of this module.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route(dinhdanh_core::api::paths::CHALLENGES, post(issue_challenge))
+}
+
+/// Purposes that need no session: there is none yet when signing in or binding a device.
+fn sessionless(purpose: ChallengePurpose) -> bool {
+    matches!(
+        purpose,
+        ChallengePurpose::SignIn
+            | ChallengePurpose::Action {
+                kind: ActionKind::BindDevice
+            }
+    )
+}
+
+fn purpose_text(purpose: ChallengePurpose) -> String {
+    serde_json::to_string(&purpose).unwrap_or_default()
+}
+
+/// `POST /v1/challenges`. In a session the challenge is bound to the account; without one only
+/// sign-in and device-binding challenges are issued.
+async fn issue_challenge(
+    State(state): State<AppState>,
+    req: Request,
+) -> ServerResult<Json<ChallengeResponse>> {
+    let has_session = req
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION);
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, auth::MAX_BODY)
+        .await
+        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+    let request: ChallengeRequest = auth::parse_json(&body)?;
+    let account = if has_session {
+        Some(
+            auth::authenticate(&state, &parts, &body, IdlePolicy::MayBeIdle)
+                .await?
+                .account,
+        )
+    } else if sessionless(request.purpose) {
+        None
+    } else {
+        return Err(ServerError::code(ErrorCode::Unauthenticated));
+    };
+    issue(&state, request.purpose, account.as_ref())
+        .await
+        .map(Json)
+}
+
+/// Issues a challenge.
+pub async fn issue(
+    state: &AppState,
+    purpose: ChallengePurpose,
+    account: Option<&AccountId>,
+) -> ServerResult<ChallengeResponse> {
+    let bytes = random_bytes::<32>();
+    let challenge =
+        Challenge::from_bytes(&bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
+    let now = state.now();
+    let expires_at = now + state.config.limits.challenge_ttl_secs.min(300);
+    // Expired challenges are swept as new ones are issued; a consumed one is already gone.
+    sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
+        .bind(now)
+        .execute(&state.pool)
+        .await?;
+    sqlx::query(
+        "INSERT INTO challenges (challenge, purpose, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(bytes.to_vec())
+    .bind(purpose_text(purpose))
+    .bind(account.map(|a| a.as_str().to_owned()))
+    .bind(now)
+    .bind(expires_at)
+    .execute(&state.pool)
+    .await?;
+    Ok(ChallengeResponse {
+        challenge,
+        origin: state.config.origin.clone(),
+        purpose,
+        expires_at: crate::time::timestamp(expires_at),
+    })
+}
+
+/// Consumes a challenge: it must exist, be unexpired, be for `purpose` and (if it was issued
+/// in a session) for `account`. Whatever the outcome, it is gone afterwards.
+pub async fn consume(
+    state: &AppState,
+    challenge: &Challenge,
+    purpose: ChallengePurpose,
+    account: Option<&AccountId>,
+) -> ServerResult<()> {
+    let row = sqlx::query(
+        "DELETE FROM challenges WHERE challenge = $1 RETURNING purpose, account_id, expires_at",
+    )
+    .bind(challenge.as_bytes().to_vec())
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(|| ServerError::code(ErrorCode::ChallengeInvalid))?;
+    let stored_purpose: String = row.try_get("purpose")?;
+    let stored_account: Option<String> = row.try_get("account_id")?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    if state.now() >= expires_at {
+        return Err(ServerError::code(ErrorCode::ChallengeExpired));
+    }
+    if stored_purpose != purpose_text(purpose) {
+        return Err(ServerError::code(ErrorCode::ChallengeInvalid));
+    }
+    if let Some(stored) = stored_account {
+        if account.map(AccountId::as_str) != Some(stored.as_str()) {
+            return Err(ServerError::code(ErrorCode::ChallengeInvalid));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Authentication of every request made in a session: the session token (stored hashed) and
+//! the request proof signed by the key the session is bound to. A token alone is useless.
+
+use axum::extract::{FromRequest, Request};
+use axum::http::request::Parts;
+use dinhdanh_core::api::{ErrorCode, SessionKind, SessionToken};
+use dinhdanh_core::crypto::{Digest32, PublicKey};
+use dinhdanh_core::ids::{AccountId, DeviceId, OrgEid, SessionId};
+use dinhdanh_core::request_proof::{self, ExpectedRequest, RequestProof};
+use serde::de::DeserializeOwned;
+use sqlx::Row;
+
+use crate::error::{ServerError, ServerResult};
+use crate::state::AppState;
+
+/// The `Authorization` scheme of session tokens (not `Bearer`: a token alone is not enough).
+pub const AUTH_SCHEME: &str = "DinhDanh";
+
+/// Largest request body accepted, in bytes (attachments have their own route and limit).
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// The session a request was made in, after its token and proof were checked.
+#[derive(Clone, Debug)]
+pub struct SessionContext {
+    /// The session.
+    pub id: SessionId,
+    /// Its owner.
+    pub account: AccountId,
+    /// The bound device, for a phone session.
+    pub device: Option<DeviceId>,
+    /// Phone or desktop.
+    pub kind: SessionKind,
+    /// The organisation it acts for.
+    pub acting_for: Option<OrgEid>,
+    /// The key it is bound to.
+    pub bound_key: PublicKey,
+    /// SHA-256 of its token.
+    pub token_hash: Digest32,
+}
+
+/// A request made in a session, with its JSON body (use `()` for none).
+pub struct Authed<T> {
+    /// The session.
+    pub session: SessionContext,
+    /// The parsed body.
+    pub body: T,
+}
+
+/// Which expiry rules apply to a route.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum IdlePolicy {
+    /// The session must not be idle (every route but renewal).
+    MustBeActive,
+    /// An idle session is accepted (renewal), within the absolute expiry.
+    MayBeIdle,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for Authed<T> {
+    type Rejection = ServerError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, MAX_BODY)
+            .await
+            .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+        let session = authenticate(state, &parts, &body, IdlePolicy::MustBeActive).await?;
+        let body = parse_json(&body)?;
+        Ok(Authed { session, body })
+    }
+}
+
+/// Parses a JSON body; `()` accepts an empty one. The serde message is not echoed: it may
+/// quote the input, and the input may be an identification number.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ServerResult<T> {
+    let body: &[u8] = if body.is_empty() { b"null" } else { body };
+    serde_json::from_slice(body).map_err(|_| ServerError::code(ErrorCode::MalformedRequest))
+}
+
+/// The request target exactly as received, which the proof signs.
+pub fn request_target(parts: &Parts) -> &str {
+    parts.uri.path_and_query().map_or("/", |pq| pq.as_str())
+}
+
+/// Parses the proof header.
+pub fn proof_header(parts: &Parts) -> ServerResult<RequestProof> {
+    let value = parts
+        .headers
+        .get(request_proof::HEADER_NAME)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ServerError::code(ErrorCode::InvalidRequestProof))?;
+    RequestProof::parse_header_value(value)
+        .map_err(|_| ServerError::code(ErrorCode::InvalidRequestProof))
+}
+
+/// Verifies a request proof made with `key`, for a session (`Some(token hash)`) or none, and
+/// records its nonce so it cannot be used twice. `nonce_scope` keys the replay store: the
+/// session id, or the device key id for sessionless requests.
+pub async fn verify_proof(
+    state: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    key: &PublicKey,
+    session_hash: Option<&Digest32>,
+    nonce_scope: &str,
+) -> ServerResult<()> {
+    let proof = proof_header(parts)?;
+    let now = state.now();
+    let expected = ExpectedRequest {
+        method: parts.method.as_str(),
+        path: request_target(parts),
+        body,
+        session_hash,
+        now,
+        max_skew_secs: state.config.limits.clock_skew_secs,
+    };
+    request_proof::verify(&proof, key, &expected).map_err(|e| {
+        tracing::info!(code = %e.code(), "request proof refused");
+        ServerError::code(ErrorCode::InvalidRequestProof)
+    })?;
+    let keep_until = now + 2 * i64::from(state.config.limits.clock_skew_secs);
+    sqlx::query("DELETE FROM proof_nonces WHERE session_id = $1 AND expires_at < $2")
+        .bind(nonce_scope)
+        .bind(now)
+        .execute(&state.pool)
+        .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO proof_nonces (session_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(nonce_scope)
+    .bind(proof.nonce().to_vec())
+    .bind(keep_until)
+    .execute(&state.pool)
+    .await?;
+    if inserted.rows_affected() != 1 {
+        tracing::info!("request proof replayed");
+        return Err(ServerError::code(ErrorCode::InvalidRequestProof));
+    }
+    Ok(())
+}
+
+/// The token from `Authorization: DinhDanh <token>`.
+pub fn session_token(parts: &Parts) -> ServerResult<SessionToken> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ServerError::code(ErrorCode::Unauthenticated))?;
+    let token = value
+        .strip_prefix(AUTH_SCHEME)
+        .and_then(|rest| rest.strip_prefix(' '))
+        .ok_or_else(|| ServerError::code(ErrorCode::Unauthenticated))?;
+    SessionToken::parse(token).map_err(|_| ServerError::code(ErrorCode::Unauthenticated))
+}
+
+/// Checks token, expiry, account lock and proof; marks the session used.
+pub async fn authenticate(
+    state: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    idle: IdlePolicy,
+) -> ServerResult<SessionContext> {
+    let token = session_token(parts)?;
+    let token_hash = token.hash();
+    let row = sqlx::query(
+        "SELECT s.id, s.account_id, s.device_id, s.kind, s.bound_key, s.acting_for, \
+                s.last_seen_at, s.absolute_expires_at, s.revoked_at, a.locked \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+    )
+    .bind(token_hash.as_bytes().to_vec())
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(|| ServerError::code(ErrorCode::Unauthenticated))?;
+    let now = state.now();
+    let revoked: Option<i64> = row.try_get("revoked_at")?;
+    if revoked.is_some() {
+        return Err(ServerError::code(ErrorCode::Unauthenticated));
+    }
+    let absolute: i64 = row.try_get("absolute_expires_at")?;
+    if now >= absolute {
+        return Err(ServerError::code(ErrorCode::SessionExpired));
+    }
+    let last_seen: i64 = row.try_get("last_seen_at")?;
+    if idle == IdlePolicy::MustBeActive && now - last_seen >= state.config.limits.session_idle_secs
+    {
+        return Err(ServerError::code(ErrorCode::SessionIdle));
+    }
+    let locked: i64 = row.try_get("locked")?;
+    if locked != 0 {
+        return Err(ServerError::code(ErrorCode::AccountLocked));
+    }
+    let id: String = row.try_get("id")?;
+    let key_bytes: Vec<u8> = row.try_get("bound_key")?;
+    let bound_key = public_key_from_db(&key_bytes)?;
+    verify_proof(state, parts, body, &bound_key, Some(&token_hash), &id).await?;
+    if idle == IdlePolicy::MustBeActive {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&id)
+            .execute(&state.pool)
+            .await?;
+    }
+    let kind: String = row.try_get("kind")?;
+    let device: Option<String> = row.try_get("device_id")?;
+    let acting_for: Option<String> = row.try_get("acting_for")?;
+    let account: String = row.try_get("account_id")?;
+    Ok(SessionContext {
+        id: parse_stored(SessionId::parse(&id))?,
+        account: parse_stored(AccountId::parse(&account))?,
+        device: device
+            .map(|d| parse_stored(DeviceId::parse(&d)))
+            .transpose()?,
+        kind: if kind == "desktop" {
+            SessionKind::Desktop
+        } else {
+            SessionKind::Device
+        },
+        acting_for: acting_for
+            .map(|o| parse_stored(OrgEid::parse(&o)))
+            .transpose()?,
+        bound_key,
+        token_hash,
+    })
+}
+
+/// A public key read back from the database (stored as 33 SEC1 bytes).
+pub fn public_key_from_db(bytes: &[u8]) -> ServerResult<PublicKey> {
+    let arr: [u8; 33] = bytes
+        .try_into()
+        .map_err(|_| ServerError::Internal("stored key has wrong length".into()))?;
+    PublicKey::from_sec1_compressed(&arr)
+        .map_err(|_| ServerError::Internal("stored key is invalid".into()))
+}
+
+/// A value the server itself stored failed to parse: a bug or tampering, never the user's fault.
+pub fn parse_stored<T, E: std::fmt::Display>(r: Result<T, E>) -> ServerResult<T> {
+    r.map_err(|e| ServerError::Internal(format!("stored value does not parse: {e}")))
+}

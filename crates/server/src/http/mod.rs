@@ -1,0 +1,3 @@
+//! The HTTP layer: authentication of requests made in a session, and the router.
+
+pub mod auth;
