@@ -1,0 +1,92 @@
+//! The harness itself and the routes of the foundation: health, challenges.
+
+mod common;
+
+use common::{Auth, TestServer};
+use dinhdanh_core::api::{ApiError, ChallengePurpose, ChallengeRequest, ErrorCode, paths};
+use dinhdanh_core::signed_action::ActionKind;
+use dinhdanh_server::challenges;
+
+#[tokio::test]
+async fn the_server_answers_on_a_free_loopback_port() {
+    let t = TestServer::start().await;
+    let resp = t.get(paths::HEALTH, Auth::None).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "ok");
+    assert!(t.server.addr.ip().is_loopback());
+}
+
+#[tokio::test]
+async fn sign_in_challenges_are_issued_without_a_session_but_action_challenges_are_not() {
+    let t = TestServer::start().await;
+    let c = t.challenge(ChallengePurpose::SignIn, None).await;
+    assert_eq!(c.as_bytes().len(), 32, "256 random bits");
+    let other = t.challenge(ChallengePurpose::SignIn, None).await;
+    assert_ne!(c, other);
+
+    let resp = t
+        .post(
+            paths::CHALLENGES,
+            &ChallengeRequest {
+                purpose: ChallengePurpose::Action {
+                    kind: ActionKind::AddDelegate,
+                },
+            },
+            Auth::None,
+        )
+        .await;
+    assert_eq!(resp.status(), 401);
+    let err: ApiError = resp.json().await.unwrap();
+    assert_eq!(err.kind(), Some(ErrorCode::Unauthenticated));
+}
+
+#[tokio::test]
+async fn a_challenge_is_single_use_purpose_bound_and_expires() {
+    let t = TestServer::start().await;
+    let state = t.state();
+    let c = t.challenge(ChallengePurpose::SignIn, None).await;
+    assert!(
+        challenges::consume(state, &c, ChallengePurpose::SignIn, None)
+            .await
+            .is_ok()
+    );
+    let again = challenges::consume(state, &c, ChallengePurpose::SignIn, None)
+        .await
+        .unwrap_err();
+    assert!(again.is(ErrorCode::ChallengeInvalid));
+
+    let c = t.challenge(ChallengePurpose::SignIn, None).await;
+    let wrong = challenges::consume(state, &c, ChallengePurpose::RenewSession, None)
+        .await
+        .unwrap_err();
+    assert!(wrong.is(ErrorCode::ChallengeInvalid));
+
+    let c = t.challenge(ChallengePurpose::SignIn, None).await;
+    t.clock.advance(301);
+    let late = challenges::consume(state, &c, ChallengePurpose::SignIn, None)
+        .await
+        .unwrap_err();
+    assert!(late.is(ErrorCode::ChallengeExpired));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_100_concurrent_redemptions_of_one_challenge_exactly_one_succeeds() {
+    let t = TestServer::start().await;
+    let c = t.challenge(ChallengePurpose::SignIn, None).await;
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let state = t.state().clone();
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            challenges::consume(&state, &c, ChallengePurpose::SignIn, None).await
+        }));
+    }
+    let mut ok = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(e) => assert!(e.is(ErrorCode::ChallengeInvalid), "unexpected: {e}"),
+        }
+    }
+    assert_eq!(ok, 1);
+}
