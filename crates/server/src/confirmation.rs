@@ -1,1 +1,370 @@
-//! (being written)
+//! Confirmation of sensitive actions with the passcode or biometrics (step-up).
+//!
+//! A sensitive route receives a [`Confirmed`] body and calls [`verify_confirmation`] before it
+//! does anything. The passcode never reaches the server: the device derives a confirmation key
+//! from it, and the server holds only the public half registered at binding. A wrong passcode
+//! derives another key, so its signature names or verifies against the wrong key — that is
+//! what the server counts as a wrong confirmation. Any other mismatch (body, target, challenge,
+//! counter) is refused without counting: it says nothing about the passcode.
+//!
+//! After 5 wrong confirmations in a row the device's confirmation locks for a period that
+//! doubles with each further wrong one; after 10 the device must be bound again. The counters
+//! live in `devices`, so they survive restarts and are shared by every server instance.
+
+use dinhdanh_core::account::ConfirmationMethod;
+use dinhdanh_core::api::{ApiError, ChallengePurpose, Confirmed, ErrorCode, SessionKind};
+use dinhdanh_core::signed_action::{self, ActionError, ActionKind, ActionTarget, Expectation};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Row;
+
+use crate::audit::{self, AuditRecord};
+use crate::challenges;
+use crate::error::{ServerError, ServerResult};
+use crate::http::auth::{SessionContext, public_key_from_db};
+use crate::state::AppState;
+
+/// The error a sensitive route answers when its body carries no confirmation.
+pub fn step_up_required() -> ServerError {
+    ServerError::code(ErrorCode::StepUpRequired)
+}
+
+/// Parses the body of a sensitive route: a JSON object without `confirmation` answers
+/// `step_up_required` (the app then asks for the passcode and sends it again); anything else
+/// that does not parse is `malformed_request`.
+pub fn parse_confirmed<T: DeserializeOwned>(body: &[u8]) -> ServerResult<Confirmed<T>> {
+    let value: serde_json::Value = crate::http::auth::parse_json(body)?;
+    let has_confirmation = value.get("confirmation").is_some_and(|c| !c.is_null());
+    if !has_confirmation {
+        return Err(step_up_required());
+    }
+    serde_json::from_value(value).map_err(|_| ServerError::code(ErrorCode::MalformedRequest))
+}
+
+/// Text of a confirmation method as stored in `confirmation_keys.method`.
+pub fn method_text(method: ConfirmationMethod) -> &'static str {
+    match method {
+        ConfirmationMethod::Passcode => "passcode",
+        ConfirmationMethod::Biometric => "biometric",
+    }
+}
+
+/// The stable text of an action kind (its serde name), for audit entries.
+pub fn kind_text(kind: ActionKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// How long confirmation stays locked after the `n`-th wrong confirmation in a row (`n` at
+/// least the lock threshold): the base period, doubled for each one beyond the threshold.
+pub fn lock_period_secs(base_secs: i64, lock_after: i64, n: i64) -> i64 {
+    let doublings = u32::try_from((n - lock_after).clamp(0, 20)).unwrap_or(20);
+    base_secs.saturating_mul(1i64 << doublings)
+}
+
+/// The device confirming, as stored.
+struct DeviceState {
+    id: String,
+    device_key_id: dinhdanh_core::crypto::KeyId,
+    wrong: i64,
+    locked_until: Option<i64>,
+}
+
+/// Verifies the confirmation of a sensitive action made in `session`: the envelope must be
+/// signed by the session device's active confirmation key for the envelope's method, answer a
+/// fresh challenge issued to this account for `kind`, and cover exactly `confirmed.body`,
+/// `target`, the session's account and organisation and this server's origin. The challenge is
+/// used up whatever the outcome; on success the key's counter is stored and the wrong-
+/// confirmation count reset. Every outcome is audited.
+pub async fn verify_confirmation<T: Serialize>(
+    state: &AppState,
+    session: &SessionContext,
+    confirmed: &Confirmed<T>,
+    kind: ActionKind,
+    target: &ActionTarget,
+) -> ServerResult<()> {
+    let result = check(state, session, confirmed, kind, target).await;
+    let outcome = match &result {
+        Ok(()) => "accepted",
+        Err(Refusal::WrongConfirmation(_)) => "wrong_confirmation",
+        Err(Refusal::Other(e)) if e.is(ErrorCode::ConfirmationLocked) => "locked",
+        Err(Refusal::Other(e)) if e.is(ErrorCode::DeviceRebindRequired) => "rebind_required",
+        Err(Refusal::Other(ServerError::Api(_))) => "refused",
+        // An internal failure is logged by the error itself; no entry claims an outcome.
+        Err(Refusal::Other(_)) => "",
+    };
+    if !outcome.is_empty() {
+        let action = format!("confirmation.{}.{outcome}", kind_text(kind));
+        audit::append(
+            state,
+            AuditRecord {
+                actor: Some(session.account.as_str()),
+                acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
+                device: session.device.as_ref().map(|d| d.as_str()),
+                action: &action,
+                object: Some(target.as_str()),
+                subject_key: None,
+                denied: result.is_err(),
+            },
+        )
+        .await?;
+    }
+    result.map_err(Refusal::into_error)
+}
+
+/// Why a confirmation failed: a wrong passcode (counted) or anything else.
+enum Refusal {
+    WrongConfirmation(ServerError),
+    Other(ServerError),
+}
+
+impl Refusal {
+    fn into_error(self) -> ServerError {
+        match self {
+            Refusal::WrongConfirmation(e) | Refusal::Other(e) => e,
+        }
+    }
+}
+
+impl From<ServerError> for Refusal {
+    fn from(e: ServerError) -> Self {
+        Refusal::Other(e)
+    }
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(e: sqlx::Error) -> Self {
+        Refusal::Other(e.into())
+    }
+}
+
+async fn check<T: Serialize>(
+    state: &AppState,
+    session: &SessionContext,
+    confirmed: &Confirmed<T>,
+    kind: ActionKind,
+    target: &ActionTarget,
+) -> Result<(), Refusal> {
+    let limits = &state.config.limits;
+    // Only the phone holds confirmation keys. A desktop signed in by QR code cannot confirm
+    // (and never device management); it asks the phone instead.
+    let Some(device_id) = session.device.as_ref() else {
+        return Err(ServerError::code(ErrorCode::Forbidden).into());
+    };
+    if session.kind != SessionKind::Device {
+        return Err(ServerError::code(ErrorCode::Forbidden).into());
+    }
+    let device = load_device(state, device_id.as_str(), session.account.as_str()).await?;
+    let now = state.now();
+    if device.wrong >= limits.confirmation_rebind_after {
+        return Err(ServerError::code(ErrorCode::DeviceRebindRequired).into());
+    }
+    if let Some(until) = device.locked_until.filter(|until| *until > now) {
+        return Err(locked(until - now).into());
+    }
+
+    let envelope = &confirmed.confirmation;
+    let method = envelope.method();
+    // The key comes from what the device registered for this method, never from the key id
+    // the request names.
+    let key_row = sqlx::query(
+        "SELECT key_id, public_key, last_counter FROM confirmation_keys \
+         WHERE device_id = $1 AND method = $2 AND revoked_at IS NULL",
+    )
+    .bind(&device.id)
+    .bind(method_text(method))
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(|| ServerError::code(ErrorCode::Forbidden))?;
+    let key_id: Vec<u8> = key_row.try_get("key_id")?;
+    let public_key = public_key_from_db(&key_row.try_get::<Vec<u8>, _>("public_key")?)?;
+    let previous: Option<i64> = key_row.try_get("last_counter")?;
+
+    // One challenge, one action: it is gone from here on, whatever follows.
+    challenges::consume(
+        state,
+        &envelope.action.challenge,
+        ChallengePurpose::Action { kind },
+        Some(&session.account),
+    )
+    .await?;
+
+    let body_hash = confirmed
+        .body_hash()
+        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+    let expected = Expectation {
+        kind,
+        origin: state.config.origin.clone(),
+        challenge: envelope.action.challenge.clone(),
+        account: session.account.clone(),
+        acting_for: session.acting_for.clone(),
+        target: target.clone(),
+        body_hash,
+        device_key_id: device.device_key_id,
+        method,
+        previous_counter: previous.and_then(|c| u64::try_from(c).ok()),
+        now,
+        max_age_secs: u32::try_from(limits.challenge_ttl_secs.clamp(1, 300)).unwrap_or(300),
+        max_future_secs: limits.clock_skew_secs,
+    };
+    match signed_action::verify(envelope, &public_key, &expected) {
+        Ok(()) => {}
+        // The passcode-derived key differs from the registered one: the passcode was wrong
+        // (or the biometric key is not the enrolled one).
+        Err(ActionError::WrongConfirmationKey | ActionError::Crypto(_)) => {
+            return Err(Refusal::WrongConfirmation(
+                count_wrong(state, &device.id, now).await?,
+            ));
+        }
+        Err(e) => {
+            tracing::info!(code = %e.code(), "signed action refused");
+            return Err(ServerError::code(refusal_code(&e)).into());
+        }
+    }
+
+    let counter = i64::try_from(envelope.action.counter)
+        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+    let mut tx = state.pool.begin().await?;
+    // Conditional on the stored counter, so two concurrent confirmations with one counter
+    // cannot both pass.
+    let stored = sqlx::query(
+        "UPDATE confirmation_keys SET last_counter = $1 \
+         WHERE key_id = $2 AND revoked_at IS NULL AND (last_counter IS NULL OR last_counter < $1)",
+    )
+    .bind(counter)
+    .bind(key_id)
+    .execute(&mut *tx)
+    .await?;
+    if stored.rows_affected() != 1 {
+        return Err(ServerError::code(ErrorCode::ChallengeInvalid).into());
+    }
+    sqlx::query(
+        "UPDATE devices SET wrong_confirmations = 0, confirmation_locked_until = NULL WHERE id = $1",
+    )
+    .bind(&device.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn load_device(state: &AppState, device: &str, account: &str) -> ServerResult<DeviceState> {
+    let row = sqlx::query(
+        "SELECT id, device_key, wrong_confirmations, confirmation_locked_until FROM devices \
+         WHERE id = $1 AND account_id = $2 AND unbound_at IS NULL",
+    )
+    .bind(device)
+    .bind(account)
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(|| ServerError::code(ErrorCode::DeviceNotBound))?;
+    let device_key = public_key_from_db(&row.try_get::<Vec<u8>, _>("device_key")?)?;
+    Ok(DeviceState {
+        id: row.try_get("id")?,
+        device_key_id: device_key.key_id(),
+        wrong: row.try_get("wrong_confirmations")?,
+        locked_until: row.try_get("confirmation_locked_until")?,
+    })
+}
+
+/// Counts a wrong confirmation and says what the person is told: `wrong_confirmation`, then
+/// from the 5th `confirmation_locked` (with the wait), at the 10th `device_rebind_required`.
+async fn count_wrong(state: &AppState, device: &str, now: i64) -> ServerResult<ServerError> {
+    let limits = &state.config.limits;
+    let n: i64 = sqlx::query_scalar(
+        "UPDATE devices SET wrong_confirmations = wrong_confirmations + 1 WHERE id = $1 \
+         RETURNING wrong_confirmations",
+    )
+    .bind(device)
+    .fetch_one(&state.pool)
+    .await?;
+    if n >= limits.confirmation_rebind_after {
+        return Ok(ServerError::code(ErrorCode::DeviceRebindRequired));
+    }
+    if n >= limits.confirmation_lock_after {
+        let period = lock_period_secs(
+            limits.confirmation_lock_base_secs,
+            limits.confirmation_lock_after,
+            n,
+        );
+        sqlx::query("UPDATE devices SET confirmation_locked_until = $1 WHERE id = $2")
+            .bind(now.saturating_add(period))
+            .bind(device)
+            .execute(&state.pool)
+            .await?;
+        return Ok(locked(period));
+    }
+    Ok(ServerError::code(ErrorCode::WrongConfirmation))
+}
+
+fn locked(secs: i64) -> ServerError {
+    ServerError::from(
+        ApiError::new(ErrorCode::ConfirmationLocked)
+            .with_retry_after(u64::try_from(secs).unwrap_or(1).max(1)),
+    )
+}
+
+/// The answer to a signed action that verified with the right key but does not match what
+/// the server expects. None of these is counted against the passcode.
+fn refusal_code(e: &ActionError) -> ErrorCode {
+    match e {
+        ActionError::Expired => ErrorCode::ChallengeExpired,
+        ActionError::WrongChallenge
+        | ActionError::CounterNotIncreasing
+        | ActionError::FromTheFuture => ErrorCode::ChallengeInvalid,
+        ActionError::BodyNotCanonical { .. } => ErrorCode::MalformedRequest,
+        ActionError::WrongKind
+        | ActionError::WrongOrigin
+        | ActionError::WrongAccount
+        | ActionError::WrongOrganisation
+        | ActionError::WrongTarget
+        | ActionError::WrongBody
+        | ActionError::WrongDeviceKey
+        | ActionError::WrongMethod
+        | ActionError::WrongConfirmationKey
+        | ActionError::Crypto(_) => ErrorCode::Forbidden,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_doubles_from_the_fifth_wrong_confirmation() {
+        assert_eq!(lock_period_secs(60, 5, 5), 60);
+        assert_eq!(lock_period_secs(60, 5, 6), 120);
+        assert_eq!(lock_period_secs(60, 5, 9), 960);
+    }
+
+    #[test]
+    fn a_body_without_confirmation_asks_for_step_up() {
+        let e = parse_confirmed::<serde_json::Value>(br#"{"body":{"session":"ses_1"}}"#)
+            .err()
+            .map(|e| e.is(ErrorCode::StepUpRequired));
+        assert_eq!(e, Some(true));
+        let e = parse_confirmed::<serde_json::Value>(b"{\"session\":\"x\"}")
+            .err()
+            .map(|e| e.is(ErrorCode::StepUpRequired));
+        assert_eq!(e, Some(true));
+        let e = parse_confirmed::<serde_json::Value>(br#"{"body":1,"confirmation":{"x":1}}"#)
+            .err()
+            .map(|e| e.is(ErrorCode::MalformedRequest));
+        assert_eq!(e, Some(true));
+    }
+
+    #[test]
+    fn mismatches_other_than_the_key_are_not_wrong_passcodes() {
+        assert_eq!(refusal_code(&ActionError::WrongBody), ErrorCode::Forbidden);
+        assert_eq!(
+            refusal_code(&ActionError::Expired),
+            ErrorCode::ChallengeExpired
+        );
+        assert_eq!(
+            refusal_code(&ActionError::CounterNotIncreasing),
+            ErrorCode::ChallengeInvalid
+        );
+    }
+}

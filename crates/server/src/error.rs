@@ -10,9 +10,9 @@ use dinhdanh_core::error::IdError;
 /// A failure of a request.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    /// A failure the person is told about.
+    /// A failure the person is told about (boxed: it is large, and errors travel by value).
     #[error("{0}")]
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -24,7 +24,7 @@ pub enum ServerError {
 impl ServerError {
     /// An error of a known kind.
     pub fn code(code: ErrorCode) -> Self {
-        ServerError::Api(ApiError::new(code))
+        ServerError::Api(Box::new(ApiError::new(code)))
     }
 
     /// Whether this is the given kind.
@@ -35,7 +35,7 @@ impl ServerError {
 
 impl From<ApiError> for ServerError {
     fn from(e: ApiError) -> Self {
-        ServerError::Api(e)
+        ServerError::Api(Box::new(e))
     }
 }
 
@@ -48,16 +48,15 @@ impl From<ErrorCode> for ServerError {
 /// An identifier in a request that does not parse, reported on its field inside the
 /// `validation_failed` envelope.
 pub fn invalid_field(error: &IdError, field: &str) -> ServerError {
-    ServerError::Api(
-        ApiError::new(ErrorCode::ValidationFailed)
-            .with_details(vec![ApiError::from_id_error(error, field)]),
-    )
+    ApiError::new(ErrorCode::ValidationFailed)
+        .with_details(vec![ApiError::from_id_error(error, field)])
+        .into()
 }
 
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let api = match self {
-            ServerError::Api(e) => e,
+            ServerError::Api(e) => *e,
             ServerError::Database(e) => {
                 tracing::error!(error = %e, "database error");
                 ApiError::new(ErrorCode::Internal)

@@ -25,12 +25,16 @@ pub const LOGIN: &str = "/v1/sessions";
 pub const SESSIONS: &str = "/v1/sessions";
 /// `DELETE`: end a session.
 pub const SESSION: &str = "/v1/sessions/{id}";
+/// `DELETE`: sign out (end the session the request is made in; works on an idle session).
+pub const SESSION_CURRENT: &str = "/v1/sessions/current";
 /// `POST`: renew an idle session.
 pub const SESSION_RENEWAL: &str = "/v1/sessions/renewal";
 /// `GET`: the signed-in account.
 pub const ME: &str = "/v1/me";
 /// `GET`: everything held about the signed-in person.
 pub const MY_DATA: &str = "/v1/me/data";
+/// `GET`: the audit entries about the signed-in person (Decree 13/2023/NĐ-CP).
+pub const MY_AUDIT: &str = "/v1/me/audit";
 /// `GET`: accounts the person may switch to; `POST`: switch.
 pub const ACCOUNT_SWITCH: &str = "/v1/me/accounts";
 /// `GET`: the inbox.

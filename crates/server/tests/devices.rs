@@ -1,0 +1,395 @@
+//! Device binding and re-binding, passcode reset, self-lock.
+
+mod common;
+mod identity;
+
+use common::{Auth, Device, TestServer};
+use dinhdanh_core::account::ConfirmationMethod;
+use dinhdanh_core::api::{
+    AccountView, CodeSent, DeviceBindingStart, DeviceView, ErrorCode, Notification,
+    NotificationKind, OneTimeCode, PasscodeResetFinish, PasscodeResetStart, SecretText,
+    SelfLockFinish, SelfLockStart, paths,
+};
+use identity::{
+    PASSCODE, assert_error, bind, binding_finish_body, binding_start, login_body, person, sign_in,
+    signed_in,
+};
+use p256::ecdsa::SigningKey;
+use rand_core::OsRng;
+
+#[tokio::test]
+async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys() {
+    let t = TestServer::start().await;
+    let p = person(&t, true).await;
+    let device = Device::new();
+    let sent = binding_start(&t, &p).await;
+    assert_ne!(sent.sent_to, p.phone, "masked");
+    assert!(sent.sent_to.ends_with(&p.phone[7..]));
+    let code = t.last_code_to(&p.phone);
+    let resp = t
+        .post(
+            paths::DEVICE_BINDING_FINISH,
+            &binding_finish_body(&device, &sent.pending_id, &code),
+            Auth::DeviceKey(&device.device_key),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let view: DeviceView = resp.json().await.unwrap();
+    assert_eq!(view.device_key_id, Device::key_id(&device.device_key));
+    let mut methods: Vec<_> = view.confirmation_keys.iter().map(|k| k.method).collect();
+    methods.sort_by_key(|m| format!("{m:?}"));
+    assert_eq!(
+        methods,
+        [ConfirmationMethod::Biometric, ConfirmationMethod::Passcode]
+    );
+    let passcode_key = view
+        .confirmation_keys
+        .iter()
+        .find(|k| k.method == ConfirmationMethod::Passcode)
+        .unwrap();
+    assert_eq!(
+        passcode_key.key_id,
+        Device::key_id(&device.passcode_key(PASSCODE))
+    );
+    // The code was single use.
+    let other = Device::new();
+    let again = t
+        .post(
+            paths::DEVICE_BINDING_FINISH,
+            &binding_finish_body(&other, &sent.pending_id, &code),
+            Auth::DeviceKey(&other.device_key),
+        )
+        .await;
+    assert_error(again, ErrorCode::OneTimeCodeInvalid).await;
+}
+
+#[tokio::test]
+async fn binding_finish_needs_a_proof_by_the_new_device_key() {
+    let t = TestServer::start().await;
+    let p = person(&t, false).await;
+    let device = Device::new();
+    let sent = binding_start(&t, &p).await;
+    let code = t.last_code_to(&p.phone);
+    let body = binding_finish_body(&device, &sent.pending_id, &code);
+    let resp = t
+        .post(paths::DEVICE_BINDING_FINISH, &body, Auth::None)
+        .await;
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    let other = SigningKey::random(&mut OsRng);
+    let resp = t
+        .post(paths::DEVICE_BINDING_FINISH, &body, Auth::DeviceKey(&other))
+        .await;
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    // The code was not spent by those refusals.
+    let resp = t
+        .post(
+            paths::DEVICE_BINDING_FINISH,
+            &body,
+            Auth::DeviceKey(&device.device_key),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    // ... but the successful binding spent it.
+    let other = Device::new();
+    let replay = t
+        .post(
+            paths::DEVICE_BINDING_FINISH,
+            &binding_finish_body(&other, &sent.pending_id, &code),
+            Auth::DeviceKey(&other.device_key),
+        )
+        .await;
+    assert_error(replay, ErrorCode::OneTimeCodeInvalid).await;
+}
+
+#[tokio::test]
+async fn a_wrong_code_does_not_bind() {
+    let t = TestServer::start().await;
+    let p = person(&t, false).await;
+    let device = Device::new();
+    let sent = binding_start(&t, &p).await;
+    let code = t.last_code_to(&p.phone);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let resp = t
+        .post(
+            paths::DEVICE_BINDING_FINISH,
+            &binding_finish_body(&device, &sent.pending_id, wrong),
+            Auth::DeviceKey(&device.device_key),
+        )
+        .await;
+    assert_error(resp, ErrorCode::OneTimeCodeInvalid).await;
+    let bound: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices")
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert_eq!(bound, 0);
+}
+
+#[tokio::test]
+async fn binding_start_answers_an_unknown_number_like_a_wrong_password() {
+    let t = TestServer::start().await;
+    let p = person(&t, false).await;
+    let nobody = dinhdanh_core::ids::CitizenId::from_parts(
+        dinhdanh_core::ids::OldProvince::from_code(79).unwrap(),
+        dinhdanh_core::ids::Gender::Male,
+        1985,
+        654_321,
+    )
+    .unwrap();
+    let mut answers = Vec::new();
+    for (citizen_id, password) in [
+        (p.citizen_id.clone(), "Sai#mat-khau1".to_owned()),
+        (nobody, p.password.clone()),
+    ] {
+        let resp = t
+            .post(
+                paths::DEVICE_BINDING_START,
+                &DeviceBindingStart {
+                    citizen_id,
+                    password: SecretText::new(password),
+                },
+                Auth::None,
+            )
+            .await;
+        answers.push((resp.status().as_u16(), resp.text().await.unwrap()));
+    }
+    assert_eq!(answers[0].0, 401);
+    assert!(answers[0].1.contains("invalid_credentials"));
+    assert_eq!(answers[0], answers[1]);
+    assert!(t.outbox().is_empty(), "no code was sent");
+}
+
+#[tokio::test]
+async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person() {
+    let t = TestServer::start().await;
+    let (p, old_device, old_view, old_session) = signed_in(&t).await;
+    let new_device = Device::new();
+    let new_view = bind(&t, &p, &new_device).await;
+    assert_ne!(new_view.id, old_view.id);
+
+    let resp = t.get(paths::ME, Auth::Session(&old_session)).await;
+    assert_error(resp, ErrorCode::Unauthenticated).await;
+    // The old device cannot sign in any more: it is no longer bound.
+    let body = login_body(&t, &p.citizen_id, &p.password, &old_view.id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&old_device.device_key))
+        .await;
+    assert_error(resp, ErrorCode::InvalidCredentials).await;
+    // Its confirmation keys are void.
+    let live_old_keys: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM confirmation_keys WHERE device_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(old_view.id.as_str())
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(live_old_keys, 0);
+
+    let alerts = t
+        .outbox()
+        .into_iter()
+        .filter(|m| m["to"] == p.phone.as_str() && m["kind"] == "alert.device_changed")
+        .count();
+    assert_eq!(alerts, 2, "one per binding");
+    let session = sign_in(&t, &p, &new_device, &new_view.id).await;
+    let inbox: Vec<Notification> = t
+        .get(paths::NOTIFICATIONS, Auth::Session(&session))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        inbox
+            .iter()
+            .filter(|n| n.kind == NotificationKind::DeviceChanged)
+            .count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_device_key_is_never_bound_twice() {
+    let t = TestServer::start().await;
+    let (p, device, _, _) = signed_in(&t).await;
+    let sent = binding_start(&t, &p).await;
+    let code = t.last_code_to(&p.phone);
+    let resp = t
+        .post(
+            paths::DEVICE_BINDING_FINISH,
+            &binding_finish_body(&device, &sent.pending_id, &code),
+            Auth::DeviceKey(&device.device_key),
+        )
+        .await;
+    assert_error(resp, ErrorCode::Conflict).await;
+}
+
+async fn reset_passcode(
+    t: &TestServer,
+    p: &identity::Person,
+    session: &common::Session,
+    new_key: &SigningKey,
+) -> reqwest::Response {
+    let resp = t
+        .post(
+            paths::PASSCODE_RESET_START,
+            &PasscodeResetStart {
+                password: SecretText::new(p.password.clone()),
+            },
+            Auth::Session(session),
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let sent: CodeSent = resp.json().await.unwrap();
+    let code = t.last_code_to(&p.phone);
+    t.post(
+        paths::PASSCODE_RESET_FINISH,
+        &PasscodeResetFinish {
+            pending_id: sent.pending_id,
+            code: OneTimeCode::parse(&code).unwrap(),
+            passcode_key: Device::public(new_key),
+        },
+        Auth::Session(session),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one() {
+    let t = TestServer::start().await;
+    let (p, device, view, session) = signed_in(&t).await;
+    let new_key = device.passcode_key("135790");
+    let resp = reset_passcode(&t, &p, &session, &new_key).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let after: DeviceView = resp.json().await.unwrap();
+    assert_eq!(after.id, view.id);
+    let passcode_keys: Vec<_> = after
+        .confirmation_keys
+        .iter()
+        .filter(|k| k.method == ConfirmationMethod::Passcode)
+        .map(|k| k.key_id)
+        .collect();
+    assert_eq!(passcode_keys, [Device::key_id(&new_key)]);
+    assert!(
+        t.outbox()
+            .iter()
+            .any(|m| m["to"] == p.phone.as_str() && m["kind"] == "alert.passcode_reset"),
+        "the person is told"
+    );
+}
+
+#[tokio::test]
+async fn a_passcode_reset_needs_the_password() {
+    let t = TestServer::start().await;
+    let (_, _, _, session) = signed_in(&t).await;
+    let resp = t
+        .post(
+            paths::PASSCODE_RESET_START,
+            &PasscodeResetStart {
+                password: SecretText::new("Sai#mat-khau1"),
+            },
+            Auth::Session(&session),
+        )
+        .await;
+    assert_error(resp, ErrorCode::InvalidCredentials).await;
+}
+
+#[tokio::test]
+async fn a_desktop_session_cannot_reset_the_passcode() {
+    let t = TestServer::start().await;
+    let (p, _, view, _) = signed_in(&t).await;
+    let (desktop, _) = identity::desktop_session(&t, &p, &view.id).await;
+    let resp = t
+        .post(
+            paths::PASSCODE_RESET_START,
+            &PasscodeResetStart {
+                password: SecretText::new(p.password.clone()),
+            },
+            Auth::Session(&desktop),
+        )
+        .await;
+    assert_error(resp, ErrorCode::Forbidden).await;
+}
+
+async fn self_lock_start(t: &TestServer, p: &identity::Person) -> CodeSent {
+    let resp = t
+        .post(
+            paths::SELF_LOCK_START,
+            &SelfLockStart {
+                citizen_id: p.citizen_id.clone(),
+                password: SecretText::new(p.password.clone()),
+            },
+            Auth::None,
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    resp.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn locking_ones_own_account_ends_every_session_and_unbinds_the_device() {
+    let t = TestServer::start().await;
+    let (p, device, view, session) = signed_in(&t).await;
+    let sent = self_lock_start(&t, &p).await;
+    let email = p.email.clone().unwrap();
+    let code = t.last_code_to(&email);
+    assert!(sent.sent_to.contains('@'), "the code went by e-mail");
+    let resp = t
+        .post(
+            paths::SELF_LOCK_FINISH,
+            &SelfLockFinish {
+                pending_id: sent.pending_id,
+                code: OneTimeCode::parse(&code).unwrap(),
+            },
+            Auth::None,
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let account: AccountView = resp.json().await.unwrap();
+    assert!(account.locked);
+
+    assert_error(
+        t.get(paths::ME, Auth::Session(&session)).await,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
+    let unbound: Option<i64> = sqlx::query_scalar("SELECT unbound_at FROM devices WHERE id = $1")
+        .bind(view.id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert!(unbound.is_some());
+    let live: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(p.account.as_str())
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(live, 0);
+    // Nothing works for a locked account, not even binding a new device.
+    let resp = t
+        .post(
+            paths::DEVICE_BINDING_START,
+            &DeviceBindingStart {
+                citizen_id: p.citizen_id.clone(),
+                password: SecretText::new(p.password.clone()),
+            },
+            Auth::None,
+        )
+        .await;
+    assert_error(resp, ErrorCode::AccountLocked).await;
+    let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+        .await;
+    assert_error(resp, ErrorCode::InvalidCredentials).await;
+}
+
+#[tokio::test]
+async fn without_an_email_the_self_lock_code_goes_by_sms() {
+    let t = TestServer::start().await;
+    let p = person(&t, false).await;
+    let sent = self_lock_start(&t, &p).await;
+    assert!(!sent.sent_to.contains('@'));
+    let code = t.last_code_to(&p.phone);
+    assert_eq!(code.len(), 6);
+}

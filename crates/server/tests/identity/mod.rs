@@ -1,0 +1,269 @@
+//! People, bound devices and sessions for the identity tests (devices, sessions, confirmation):
+//! a person in the registry with an account, a device bound through the real binding flow
+//! (the code read from outbox.log), a sign-in with the device's proof, and confirmed calls.
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use dinhdanh_core::account::AccountLevel;
+use dinhdanh_core::api::{
+    ApiError, ChallengePurpose, CodeSent, Confirmed, DeviceBindingFinish, DeviceBindingStart,
+    DeviceView, EndSession, ErrorCode, LoginRequest, LoginResponse, OneTimeCode, Platform,
+    SecretText, SessionKind, paths,
+};
+use dinhdanh_core::ids::{AccountId, CitizenId, DeviceId, Gender, Password, SessionId};
+use dinhdanh_core::ids::{OldProvince, PhoneNumber};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use dinhdanh_server::accounts::{self, CitizenRecord};
+use dinhdanh_server::sessions::{self, NewSession};
+use p256::ecdsa::SigningKey;
+use rand_core::{OsRng, RngCore};
+
+use crate::common::{Auth, Device, Session, TestServer};
+
+/// The passcode every test device is set up with.
+pub const PASSCODE: &str = "271828";
+/// A wrong passcode.
+pub const WRONG_PASSCODE: &str = "314159";
+
+/// A person in the registry with a level-2 account.
+pub struct Person {
+    /// Identification number.
+    pub citizen_id: CitizenId,
+    /// Password.
+    pub password: String,
+    /// Registered phone.
+    pub phone: String,
+    /// Registered e-mail.
+    pub email: Option<String>,
+    /// The account.
+    pub account: AccountId,
+}
+
+/// Adds a person to the registry and gives them an account.
+pub async fn person(t: &TestServer, with_email: bool) -> Person {
+    let serial = OsRng.next_u32() % 1_000_000;
+    let citizen_id = CitizenId::from_parts(
+        OldProvince::from_code(1).unwrap(),
+        Gender::Female,
+        1990,
+        serial,
+    )
+    .unwrap();
+    let phone = format!("091{:07}", OsRng.next_u32() % 10_000_000);
+    let email = with_email.then(|| format!("lan{serial}@example.vn"));
+    let record = CitizenRecord {
+        citizen_id: citizen_id.clone(),
+        full_name: "Nguyễn Thị Lan".into(),
+        date_of_birth: NaiveDate::from_ymd_opt(1990, 5, 17).unwrap(),
+        gender: Gender::Female,
+        phone: PhoneNumber::parse(&phone).unwrap(),
+        email: email
+            .as_deref()
+            .map(|e| dinhdanh_core::ids::Email::parse(e).unwrap()),
+    };
+    accounts::insert_citizen(t.state(), &record).await.unwrap();
+    let password = "Matkhau#2025".to_owned();
+    let account = accounts::create_account(
+        t.state(),
+        &citizen_id,
+        &Password::parse(&password).unwrap(),
+        AccountLevel::Level2,
+    )
+    .await
+    .unwrap();
+    Person {
+        citizen_id,
+        password,
+        phone,
+        email,
+        account,
+    }
+}
+
+/// The error a response carries.
+pub async fn error(resp: reqwest::Response) -> (u16, ApiError) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    let err: ApiError =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not an error: {status} {text}"));
+    (status, err)
+}
+
+/// Asserts the response is the error `code`.
+pub async fn assert_error(resp: reqwest::Response, code: ErrorCode) -> ApiError {
+    let (status, err) = error(resp).await;
+    assert_eq!(err.kind(), Some(code), "{status} {err:?}");
+    assert_eq!(status, code.http_status());
+    err
+}
+
+/// Binding, step 1.
+pub async fn binding_start(t: &TestServer, p: &Person) -> CodeSent {
+    let resp = t
+        .post(
+            paths::DEVICE_BINDING_START,
+            &DeviceBindingStart {
+                citizen_id: p.citizen_id.clone(),
+                password: SecretText::new(p.password.clone()),
+            },
+            Auth::None,
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    resp.json().await.unwrap()
+}
+
+/// The binding-finish body for `device` with `code`.
+pub fn binding_finish_body(device: &Device, pending_id: &str, code: &str) -> DeviceBindingFinish {
+    DeviceBindingFinish {
+        pending_id: pending_id.to_owned(),
+        code: OneTimeCode::parse(code).unwrap(),
+        device_key: Device::public(&device.device_key),
+        passcode_key: Device::public(&device.passcode_key(PASSCODE)),
+        biometric_key: Some(Device::public(&device.biometric_key)),
+        device_name: "Điện thoại của Lan".into(),
+        platform: Platform::Android,
+    }
+}
+
+/// Binds `device` to the person's account through both steps.
+pub async fn bind(t: &TestServer, p: &Person, device: &Device) -> DeviceView {
+    let sent = binding_start(t, p).await;
+    let code = t.last_code_to(&p.phone);
+    let resp = t
+        .post(
+            paths::DEVICE_BINDING_FINISH,
+            &binding_finish_body(device, &sent.pending_id, &code),
+            Auth::DeviceKey(&device.device_key),
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    resp.json().await.unwrap()
+}
+
+/// A sign-in body with a fresh challenge.
+pub async fn login_body(
+    t: &TestServer,
+    citizen_id: &CitizenId,
+    password: &str,
+    device: &DeviceId,
+) -> LoginRequest {
+    LoginRequest {
+        citizen_id: citizen_id.clone(),
+        password: SecretText::new(password),
+        device_id: device.clone(),
+        challenge: t.challenge(ChallengePurpose::SignIn, None).await,
+    }
+}
+
+/// Signs in on a bound device.
+pub async fn sign_in(t: &TestServer, p: &Person, device: &Device, id: &DeviceId) -> Session {
+    let body = login_body(t, &p.citizen_id, &p.password, id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let login: LoginResponse = resp.json().await.unwrap();
+    assert_eq!(login.account.id, p.account);
+    Session {
+        token: login.token,
+        key: device.device_key.clone(),
+        account: p.account.clone(),
+    }
+}
+
+/// A person with a bound device, signed in on it.
+pub async fn signed_in(t: &TestServer) -> (Person, Device, DeviceView, Session) {
+    let p = person(t, true).await;
+    let device = Device::new();
+    let view = bind(t, &p, &device).await;
+    let session = sign_in(t, &p, &device, &view.id).await;
+    (p, device, view, session)
+}
+
+/// Another session of the account (a desktop, as QR login would create it), made directly.
+pub async fn desktop_session(
+    t: &TestServer,
+    p: &Person,
+    device: &DeviceId,
+) -> (Session, SessionId) {
+    let key = SigningKey::random(&mut OsRng);
+    let (token, view) = sessions::create_session(
+        t.state(),
+        NewSession {
+            account: &p.account,
+            device: Some(device),
+            kind: SessionKind::Desktop,
+            bound_key: &Device::public(&key),
+            acting_for: None,
+            client_name: "Firefox trên Ubuntu",
+        },
+    )
+    .await
+    .unwrap();
+    (
+        Session {
+            token,
+            key,
+            account: p.account.clone(),
+        },
+        view.id,
+    )
+}
+
+/// A confirmed `EndSession` for `target`, with a fresh challenge, confirmed with `passcode`.
+pub async fn end_session_confirmed(
+    t: &TestServer,
+    session: &Session,
+    device: &Device,
+    target: &SessionId,
+    passcode: &str,
+) -> Confirmed<EndSession> {
+    let challenge = t
+        .challenge(
+            ChallengePurpose::Action {
+                kind: ActionKind::EndSession,
+            },
+            Some(session),
+        )
+        .await;
+    device.confirm(
+        t.now(),
+        EndSession {
+            session: target.clone(),
+        },
+        ActionKind::EndSession,
+        t.origin(),
+        challenge,
+        &session.account,
+        None,
+        ActionTarget::new("session", target.as_str()).unwrap(),
+        passcode,
+    )
+}
+
+/// `DELETE /v1/sessions/{id}` with `body`.
+pub async fn end_session<T: serde::Serialize>(
+    t: &TestServer,
+    session: &Session,
+    target: &SessionId,
+    body: &T,
+) -> reqwest::Response {
+    let bytes = serde_json::to_vec(body).unwrap();
+    t.send(
+        "DELETE",
+        &paths::fill(paths::SESSION, "id", target.as_str()),
+        Some(&bytes),
+        Auth::Session(session),
+    )
+    .await
+}
+
+/// The device's consecutive wrong confirmations, as stored.
+pub async fn wrong_confirmations(t: &TestServer, device: &DeviceId) -> i64 {
+    sqlx::query_scalar("SELECT wrong_confirmations FROM devices WHERE id = $1")
+        .bind(device.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}

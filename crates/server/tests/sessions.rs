@@ -1,0 +1,440 @@
+//! Sign-in, request proofs, expiry and renewal, sign-out, the session list, rate limits.
+
+mod common;
+mod identity;
+
+use common::{Auth, Device, Session, TestServer};
+use dinhdanh_core::api::{
+    AccountView, ChallengePurpose, ErrorCode, LoginResponse, Notification, SessionRenewal,
+    SessionView, paths,
+};
+use dinhdanh_core::ids::SessionId;
+use dinhdanh_core::request_proof::{self, ProofClaims};
+use identity::{assert_error, error, login_body, person, sign_in, signed_in};
+use p256::ecdsa::SigningKey;
+use rand_core::OsRng;
+
+async fn me(t: &TestServer, s: &Session) -> reqwest::Response {
+    t.get(paths::ME, Auth::Session(s)).await
+}
+
+async fn renew(t: &TestServer, s: &Session, id: &SessionId) -> reqwest::Response {
+    let challenge = t.challenge(ChallengePurpose::RenewSession, Some(s)).await;
+    t.post(
+        paths::SESSION_RENEWAL,
+        &SessionRenewal {
+            session: id.clone(),
+            challenge,
+        },
+        Auth::Session(s),
+    )
+    .await
+}
+
+async fn current_session_id(t: &TestServer, s: &Session) -> SessionId {
+    let resp = t.get(paths::SESSIONS, Auth::Session(s)).await;
+    assert_eq!(resp.status(), 200);
+    let list: Vec<SessionView> = resp.json().await.unwrap();
+    assert_eq!(list.len(), 1, "one live session");
+    list[0].id.clone()
+}
+
+#[tokio::test]
+async fn a_bound_device_signs_in_with_the_password_and_its_proof() {
+    let t = TestServer::start().await;
+    let (p, device, view, session) = signed_in(&t).await;
+    let resp = me(&t, &session).await;
+    assert_eq!(resp.status(), 200);
+    let account: AccountView = resp.json().await.unwrap();
+    assert_eq!(account.id, p.account);
+    assert!(!account.locked);
+
+    let resp = t.get(paths::SESSIONS, Auth::Session(&session)).await;
+    let list: Vec<SessionView> = resp.json().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].bound_key_id, Device::key_id(&device.device_key));
+    assert_eq!(list[0].client_name, view.name);
+    assert_eq!(
+        (list[0].absolute_expires_at - list[0].created_at).num_hours(),
+        12
+    );
+
+    // Only the token's hash is stored.
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, session.token.hash().as_bytes().to_vec());
+    assert_ne!(stored, session.token.expose().as_bytes());
+}
+
+#[tokio::test]
+async fn each_sign_in_rotates_the_token_and_ends_the_devices_earlier_session() {
+    let t = TestServer::start().await;
+    let (p, device, view, first) = signed_in(&t).await;
+    let second = sign_in(&t, &p, &device, &view.id).await;
+    assert_ne!(first.token.expose(), second.token.expose());
+    assert_error(me(&t, &first).await, ErrorCode::Unauthenticated).await;
+    assert_eq!(me(&t, &second).await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_unknown_number_a_wrong_password_and_a_foreign_device_get_the_same_answer() {
+    let t = TestServer::start().await;
+    let (p, device, view, _) = signed_in(&t).await;
+    let stranger = person(&t, false).await;
+
+    let wrong_password = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+    let unknown = {
+        let nobody = dinhdanh_core::ids::CitizenId::from_parts(
+            dinhdanh_core::ids::OldProvince::from_code(79).unwrap(),
+            dinhdanh_core::ids::Gender::Male,
+            1985,
+            123_456,
+        )
+        .unwrap();
+        login_body(&t, &nobody, &p.password, &view.id).await
+    };
+    // The stranger's own password, with a device bound to someone else.
+    let foreign_device = login_body(&t, &stranger.citizen_id, &stranger.password, &view.id).await;
+
+    let mut answers = Vec::new();
+    for body in [wrong_password, unknown, foreign_device] {
+        let resp = t
+            .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+            .await;
+        answers.push((resp.status().as_u16(), resp.text().await.unwrap()));
+    }
+    assert_eq!(answers[0].0, 401);
+    assert!(
+        answers[0].1.contains("invalid_credentials"),
+        "{}",
+        answers[0].1
+    );
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[2]);
+}
+
+#[tokio::test]
+async fn sign_in_needs_the_bound_devices_key_and_a_fresh_challenge() {
+    let t = TestServer::start().await;
+    let (p, device, view, _) = signed_in(&t).await;
+    let other = SigningKey::random(&mut OsRng);
+    let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
+    let resp = t.post(paths::LOGIN, &body, Auth::DeviceKey(&other)).await;
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    let resp = t.post(paths::LOGIN, &body, Auth::None).await;
+    // The challenge went with the first try: the request cannot be repeated.
+    assert_error(resp, ErrorCode::ChallengeInvalid).await;
+
+    // A complete, valid sign-in request sent twice: the second is refused.
+    let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let resp = t
+        .send(
+            "POST",
+            paths::LOGIN,
+            Some(&bytes),
+            Auth::DeviceKey(&device.device_key),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let resp = t
+        .send(
+            "POST",
+            paths::LOGIN,
+            Some(&bytes),
+            Auth::DeviceKey(&device.device_key),
+        )
+        .await;
+    assert_error(resp, ErrorCode::ChallengeInvalid).await;
+}
+
+#[tokio::test]
+async fn a_token_without_the_proof_or_with_another_keys_proof_opens_nothing() {
+    let t = TestServer::start().await;
+    let (_, _, _, session) = signed_in(&t).await;
+    let resp = t.get(paths::ME, Auth::TokenOnly(&session)).await;
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    let thief = SigningKey::random(&mut OsRng);
+    let resp = t.get(paths::ME, Auth::ForeignKey(&session, &thief)).await;
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    assert_eq!(me(&t, &session).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_replayed_request_proof_is_refused() {
+    let t = TestServer::start().await;
+    let (_, _, _, session) = signed_in(&t).await;
+    let proof = ProofClaims::new(
+        "GET",
+        paths::ME,
+        b"",
+        Some(session.token.hash()),
+        t.now(),
+        [7u8; 16],
+    )
+    .unwrap()
+    .sign_with(&session.key)
+    .to_header_value();
+    let url = format!("{}{}", t.server.base_url(), paths::ME);
+    let send = || {
+        t.http
+            .get(&url)
+            .header(
+                "authorization",
+                format!("DinhDanh {}", session.token.expose()),
+            )
+            .header(request_proof::HEADER_NAME, proof.clone())
+            .send()
+    };
+    assert_eq!(send().await.unwrap().status(), 200);
+    assert_error(send().await.unwrap(), ErrorCode::InvalidRequestProof).await;
+}
+
+#[tokio::test]
+async fn an_idle_session_pauses_and_the_device_renews_it_with_a_new_token() {
+    let t = TestServer::start().await;
+    let (_, _, _, session) = signed_in(&t).await;
+    let id = current_session_id(&t, &session).await;
+    t.clock.advance(31 * 60);
+    assert_error(me(&t, &session).await, ErrorCode::SessionIdle).await;
+
+    let resp = renew(&t, &session, &id).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let renewed: LoginResponse = resp.json().await.unwrap();
+    assert_eq!(renewed.session.id, id, "the same session, a new token");
+    let new = Session {
+        token: renewed.token,
+        key: session.key.clone(),
+        account: session.account.clone(),
+    };
+    assert_ne!(new.token.expose(), session.token.expose());
+    assert_eq!(me(&t, &new).await.status(), 200);
+    assert_error(me(&t, &session).await, ErrorCode::Unauthenticated).await;
+}
+
+#[tokio::test]
+async fn renewal_needs_a_renewal_challenge_and_the_sessions_own_key() {
+    let t = TestServer::start().await;
+    let (_, _, _, session) = signed_in(&t).await;
+    let id = current_session_id(&t, &session).await;
+    t.clock.advance(31 * 60);
+    let wrong_purpose = t.challenge(ChallengePurpose::SignIn, None).await;
+    let resp = t
+        .post(
+            paths::SESSION_RENEWAL,
+            &SessionRenewal {
+                session: id.clone(),
+                challenge: wrong_purpose,
+            },
+            Auth::Session(&session),
+        )
+        .await;
+    assert_error(resp, ErrorCode::ChallengeInvalid).await;
+    let challenge = t
+        .challenge(ChallengePurpose::RenewSession, Some(&session))
+        .await;
+    let thief = SigningKey::random(&mut OsRng);
+    let resp = t
+        .post(
+            paths::SESSION_RENEWAL,
+            &SessionRenewal {
+                session: id,
+                challenge,
+            },
+            Auth::ForeignKey(&session, &thief),
+        )
+        .await;
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+}
+
+#[tokio::test]
+async fn after_twelve_hours_only_the_password_brings_the_session_back() {
+    let t = TestServer::start().await;
+    let (p, device, view, session) = signed_in(&t).await;
+    let id = current_session_id(&t, &session).await;
+    // Kept alive by renewals, it still ends 12 hours after sign-in.
+    let mut current = session;
+    for _ in 0..2 {
+        t.clock.advance(5 * 60 * 60);
+        let resp = renew(&t, &current, &id).await;
+        assert_eq!(resp.status(), 200);
+        let renewed: LoginResponse = resp.json().await.unwrap();
+        current = Session {
+            token: renewed.token,
+            key: current.key.clone(),
+            account: current.account.clone(),
+        };
+    }
+    t.clock.advance(2 * 60 * 60);
+    assert_error(me(&t, &current).await, ErrorCode::SessionExpired).await;
+    let any_challenge = t.challenge(ChallengePurpose::SignIn, None).await;
+    let resp = t
+        .post(
+            paths::SESSION_RENEWAL,
+            &SessionRenewal {
+                session: id,
+                challenge: any_challenge,
+            },
+            Auth::Session(&current),
+        )
+        .await;
+    assert_error(resp, ErrorCode::SessionExpired).await;
+
+    let again = sign_in(&t, &p, &device, &view.id).await;
+    assert_eq!(me(&t, &again).await.status(), 200);
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let t = TestServer::start().await;
+    let (_, _, _, session) = signed_in(&t).await;
+    let resp = t
+        .send(
+            "DELETE",
+            paths::SESSION_CURRENT,
+            None,
+            Auth::Session(&session),
+        )
+        .await;
+    assert_eq!(resp.status(), 204);
+    assert_error(me(&t, &session).await, ErrorCode::Unauthenticated).await;
+    let resp = t
+        .send(
+            "DELETE",
+            paths::SESSION_CURRENT,
+            None,
+            Auth::Session(&session),
+        )
+        .await;
+    assert_error(resp, ErrorCode::Unauthenticated).await;
+}
+
+#[tokio::test]
+async fn ending_ones_own_session_by_id_needs_no_confirmation() {
+    let t = TestServer::start().await;
+    let (_, _, _, session) = signed_in(&t).await;
+    let id = current_session_id(&t, &session).await;
+    let resp = t
+        .send(
+            "DELETE",
+            &paths::fill(paths::SESSION, "id", id.as_str()),
+            None,
+            Auth::Session(&session),
+        )
+        .await;
+    assert_eq!(resp.status(), 204);
+    assert_error(me(&t, &session).await, ErrorCode::Unauthenticated).await;
+}
+
+#[tokio::test]
+async fn ending_another_session_asks_for_step_up_and_then_works_when_confirmed() {
+    let t = TestServer::start().await;
+    let (p, device, view, session) = signed_in(&t).await;
+    let (desktop, desktop_id) = identity::desktop_session(&t, &p, &view.id).await;
+    assert_eq!(me(&t, &desktop).await.status(), 200);
+
+    let bare = dinhdanh_core::api::EndSession {
+        session: desktop_id.clone(),
+    };
+    let resp = identity::end_session(&t, &session, &desktop_id, &bare).await;
+    assert_error(resp, ErrorCode::StepUpRequired).await;
+
+    let confirmed =
+        identity::end_session_confirmed(&t, &session, &device, &desktop_id, identity::PASSCODE)
+            .await;
+    let resp = identity::end_session(&t, &session, &desktop_id, &confirmed).await;
+    assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+    assert_error(me(&t, &desktop).await, ErrorCode::Unauthenticated).await;
+    assert_eq!(me(&t, &session).await.status(), 200);
+}
+
+#[tokio::test]
+async fn another_accounts_session_cannot_be_listed_or_ended() {
+    let t = TestServer::start().await;
+    let (_, _, _, lan) = signed_in(&t).await;
+    let (_, minh_device, _, minh) = signed_in(&t).await;
+    let lan_id = current_session_id(&t, &lan).await;
+    let minh_id = current_session_id(&t, &minh).await;
+    assert_ne!(lan_id, minh_id);
+    let confirmed =
+        identity::end_session_confirmed(&t, &minh, &minh_device, &lan_id, identity::PASSCODE).await;
+    let resp = identity::end_session(&t, &minh, &lan_id, &confirmed).await;
+    assert_error(resp, ErrorCode::NotFound).await;
+    assert_eq!(me(&t, &lan).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_inbox_shows_the_signed_in_persons_notifications_only() {
+    let t = TestServer::start().await;
+    let (lan, _, _, lan_session) = signed_in(&t).await;
+    let (_, _, _, minh_session) = signed_in(&t).await;
+    let resp = t
+        .get(paths::NOTIFICATIONS, Auth::Session(&lan_session))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let lan_inbox: Vec<Notification> = resp.json().await.unwrap();
+    assert_eq!(lan_inbox.len(), 1, "the device-binding notice");
+    let minh_inbox: Vec<Notification> = t
+        .get(paths::NOTIFICATIONS, Auth::Session(&minh_session))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(minh_inbox.len(), 1);
+    assert_ne!(lan_inbox[0].id, minh_inbox[0].id);
+    let owner: String = sqlx::query_scalar("SELECT account_id FROM notifications WHERE id = $1")
+        .bind(lan_inbox[0].id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert_eq!(owner, lan.account.as_str());
+}
+
+#[tokio::test]
+async fn a_locked_account_cannot_sign_in() {
+    let t = TestServer::start().await;
+    let (p, device, view, session) = signed_in(&t).await;
+    sqlx::query("UPDATE accounts SET locked = 1 WHERE id = $1")
+        .bind(p.account.as_str())
+        .execute(&t.state().pool)
+        .await
+        .unwrap();
+    assert_error(me(&t, &session).await, ErrorCode::AccountLocked).await;
+    let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+        .await;
+    assert_error(resp, ErrorCode::AccountLocked).await;
+}
+
+#[tokio::test]
+async fn password_guesses_against_one_number_hit_the_rate_limit() {
+    let t = TestServer::start().await;
+    let (p, device, view, _) = signed_in(&t).await;
+    let limit = t.state().config.limits.login_attempts_per_account;
+    // Binding and the first sign-in used one attempt each.
+    let mut refused_with = Vec::new();
+    for _ in 0..limit {
+        let body = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+        let resp = t
+            .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+            .await;
+        let (_, err) = error(resp).await;
+        refused_with.push(err.kind());
+    }
+    assert!(refused_with.contains(&Some(ErrorCode::InvalidCredentials)));
+    let resp = {
+        let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
+        t.post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+            .await
+    };
+    assert!(resp.headers().contains_key("retry-after"));
+    let err = assert_error(resp, ErrorCode::RateLimited).await;
+    assert!(err.retry_after_secs.is_some_and(|s| s > 0));
+
+    // The window passes; the right password works again.
+    t.clock.advance(t.state().config.limits.rate_window_secs);
+    sign_in(&t, &p, &device, &view.id).await;
+}
