@@ -3,9 +3,12 @@
 //! - `cargo xtask run`  — set up this machine, then run the app against the embedded backend.
 //! - `cargo xtask test` — set up this machine, then run every check CI runs.
 //! - `cargo xtask setup` — only the set-up step (both commands above start with it).
+//! - `cargo xtask gen-citizens` — rewrite the synthetic citizen registry the server ships.
 //!
 //! Set-up is idempotent: it asks dpkg and rustup what is already there and installs only what
 //! is missing, so a second run costs a few seconds.
+
+mod citizens;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +17,12 @@ use anyhow::{Context, Result, bail};
 
 /// Debian packages every build needs: a C toolchain and pkg-config for -sys crates.
 const APT_BUILD: &[&str] = &["build-essential", "pkg-config"];
+
+/// Debian packages of the PostgreSQL half of the test run (the server's suite runs on both).
+const APT_POSTGRES: &[&str] = &["postgresql"];
+
+/// Set to `1` to skip the PostgreSQL run (a machine without apt and without PostgreSQL).
+const SKIP_POSTGRES_ENV: &str = "DINHDANH_SKIP_POSTGRES";
 
 /// rustup targets: the UI and the core crate are compiled to wasm32.
 const RUST_TARGETS: &[&str] = &["wasm32-unknown-unknown"];
@@ -35,10 +44,12 @@ fn main() -> Result<()> {
             setup()?;
             run(&root)
         }
+        Some("gen-citizens") => citizens::run(&root),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test>");
+            eprintln!("usage: cargo xtask <setup|run|test|gen-citizens>");
             eprintln!("  run   set up this machine, then run the app against the embedded backend");
             eprintln!("  test  set up this machine, then run formatting, lints and every test");
+            eprintln!("  gen-citizens  rewrite the synthetic citizen registry the server ships");
             std::process::exit(2);
         }
     }
@@ -104,7 +115,21 @@ fn test(extra: &[String]) -> Result<()> {
     step("cargo test --workspace");
     let mut args = vec!["test", "--workspace", "--locked"];
     args.extend(extra.iter().map(String::as_str));
-    let totals = cargo_test(&args)?;
+    let mut totals = cargo_test(&args)?;
+    if std::env::var(SKIP_POSTGRES_ENV).is_ok_and(|v| v == "1") {
+        println!("\n(skipping the PostgreSQL run: {SKIP_POSTGRES_ENV}=1)");
+    } else {
+        step("the server's integration tests again, on PostgreSQL");
+        apt_install(APT_POSTGRES)?;
+        // Stopped and removed when dropped, also when the tests fail.
+        let cluster = PgCluster::start()?;
+        let mut args = vec!["test", "-p", "dinhdanh-server", "--locked"];
+        args.extend(extra.iter().map(String::as_str));
+        let pg = cargo_test_env(&args, &[("DINHDANH_TEST_POSTGRES_URL", &cluster.url())])?;
+        totals.passed += pg.passed;
+        totals.failed += pg.failed;
+        totals.ignored += pg.ignored;
+    }
     // One closing line for the whole run: cargo prints a summary per test binary, and the
     // last one (often a crate without doc tests) says "0 passed".
     println!(
@@ -129,9 +154,15 @@ struct TestTotals {
 
 /// Runs `cargo test`, echoing its output, and adds up the per-binary summaries.
 fn cargo_test(args: &[&str]) -> Result<TestTotals> {
+    cargo_test_env(args, &[])
+}
+
+/// [`cargo_test`] with extra environment variables.
+fn cargo_test_env(args: &[&str], env: &[(&str, &str)]) -> Result<TestTotals> {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new("cargo")
         .args(args)
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .context("could not start cargo")?;
@@ -252,4 +283,134 @@ fn output(cmd: &str, args: &[&str]) -> Result<String> {
         .output()
         .with_context(|| format!("could not start {cmd}"))?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A private PostgreSQL cluster for the test run: `initdb` into a temporary directory with
+/// Debian's binaries, started with `pg_ctl` as a plain process (no systemd, no system
+/// cluster touched) on a free loopback port, trusting local connections. PostgreSQL refuses
+/// to run as root, so as root the cluster belongs to the `postgres` user the package creates.
+/// Dropping it stops the server and removes the directory.
+struct PgCluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl PgCluster {
+    fn start() -> Result<PgCluster> {
+        let bin = postgres_bin_dir()?;
+        let as_postgres = is_root();
+        let dir = std::env::temp_dir().join(format!("dinhdanh-pg-test-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        if as_postgres {
+            sh("chown", &["postgres:postgres", &dir.to_string_lossy()])?;
+        }
+        // Another process may take the port between probing and binding; then pg_ctl fails
+        // below and the run stops with the server's log, rather than testing the wrong server.
+        let port = free_port()?;
+        let cluster = PgCluster {
+            bin,
+            dir,
+            port,
+            as_postgres,
+        };
+        let data = cluster.dir.join("data");
+        let data = data.to_string_lossy().into_owned();
+        cluster.pg(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+        )?;
+        // Durability is not wanted for throw-away test databases; speed is.
+        let options = format!(
+            "-k {} -p {} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off \
+             -c synchronous_commit=off -c full_page_writes=off",
+            cluster.dir.display(),
+            cluster.port
+        );
+        let log = cluster.dir.join("server.log");
+        let started = cluster.pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &data,
+                "-l",
+                &log.to_string_lossy(),
+                "-o",
+                &options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        );
+        if let Err(e) = started {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            bail!("{e}\n{log}");
+        }
+        println!("PostgreSQL test cluster on 127.0.0.1:{port}");
+        Ok(cluster)
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Runs one of the PostgreSQL binaries, as `postgres` when this process is root.
+    fn pg(&self, program: &str, args: &[&str]) -> Result<()> {
+        let path = self.bin.join(program);
+        let path = path.to_string_lossy();
+        if self.as_postgres {
+            let mut full = vec!["-u", "postgres", "--", &path];
+            full.extend_from_slice(args);
+            sh("runuser", &full)
+        } else {
+            sh(&path, args)
+        }
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let data = data.to_string_lossy().into_owned();
+        let _ = self.pg("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `/usr/lib/postgresql/<newest version>/bin`, where Debian puts `initdb` and `pg_ctl`.
+fn postgres_bin_dir() -> Result<PathBuf> {
+    let root = Path::new("/usr/lib/postgresql");
+    let newest = std::fs::read_dir(root)
+        .with_context(|| format!("{} (is the postgresql package installed?)", root.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let version: f64 = e.file_name().to_string_lossy().parse().ok()?;
+            Some((version, e.path()))
+        })
+        .filter(|(_, p)| p.join("bin/initdb").exists())
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, p)| p.join("bin"));
+    newest.with_context(|| format!("no PostgreSQL with initdb under {}", root.display()))
+}
+
+/// A loopback port nothing listens on right now.
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Assurance level of a personal e-ID account (Decree 69/2024, Art. 12–13).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountLevel {
@@ -13,6 +14,7 @@ pub enum AccountLevel {
 }
 
 /// A person's role in an organisation account.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgRole {
@@ -36,6 +38,7 @@ impl OrgRole {
 }
 
 /// How a person confirmed a sensitive action on their device.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConfirmationMethod {

@@ -328,6 +328,11 @@ macro_rules! base64url_string {
                 $name::parse(&s).map_err(::serde::de::Error::custom)
             }
         }
+
+        $crate::openapi::string_schema!(
+            $name,
+            concat!("`", stringify!($name), "`, base64url without padding.")
+        );
     };
 }
 pub(crate) use base64url_string;

@@ -21,6 +21,7 @@ pub mod api;
 pub mod crypto;
 pub mod error;
 pub mod ids;
+mod openapi;
 pub mod org_type;
 pub mod qr_login;
 pub mod registration;

@@ -22,6 +22,7 @@ use crate::ids::{
 };
 
 /// The type of organisation being registered, numbered as in the VNeID guidance.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgType {
@@ -39,6 +40,7 @@ pub enum OrgType {
 }
 
 /// A register the identity authority checks an organisation's details against.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistryKind {
@@ -73,6 +75,7 @@ impl RegistryKind {
 }
 
 /// A document attached to a registration request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
@@ -112,6 +115,7 @@ impl DocumentKind {
 
 /// Every field of the organisation form. The code is stable: the UI, the server's field errors
 /// and stored drafts refer to fields by it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgField {
@@ -600,6 +604,11 @@ macro_rules! bounded_text {
                 $name::parse(&s).map_err(|p| ::serde::de::Error::custom(p.message_en()))
             }
         }
+
+        $crate::openapi::string_schema!(
+            $name,
+            concat!("`", stringify!($name), "`: trimmed text of bounded length.")
+        );
     };
 }
 
@@ -621,6 +630,7 @@ bounded_text!(
 ///
 /// `Debug` masks the identification number as [`CitizenId`]'s does, since a state holding a
 /// form ends up in logs through `{:?}` too.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RepresentativeForm {
@@ -652,6 +662,7 @@ impl std::fmt::Debug for RepresentativeForm {
 /// The organisation form as the UI holds it while the person types: every field a string, so
 /// nothing typed is ever lost. Turn it into [`OrganisationDetails`] with
 /// [`OrganisationForm::validate`]. Missing JSON fields read as empty.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OrganisationForm {
@@ -689,6 +700,7 @@ pub struct OrganisationForm {
 }
 
 /// A legal representative (người đại diện theo pháp luật / người đứng đầu).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegalRepresentative {
     /// Full name.
@@ -698,6 +710,7 @@ pub struct LegalRepresentative {
 }
 
 /// The head office: an address line and its province.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadOffice {
     /// House number, street, ward.
@@ -713,6 +726,7 @@ pub struct HeadOffice {
 /// codes are present, enterprise code = tax code, date not in the future) is guaranteed only
 /// for values produced by [`OrganisationForm::validate`]; a receiver of deserialised details
 /// checks them again with [`OrganisationDetails::revalidate`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganisationDetails {
     /// Tên tổ chức bằng tiếng Việt.
@@ -755,6 +769,7 @@ pub struct OrganisationDetails {
 }
 
 /// One problem with one field, ready to show under it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// The field.

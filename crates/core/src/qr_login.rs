@@ -329,6 +329,7 @@ impl std::str::FromStr for QrLoginPayload {
 }
 
 /// The body of a QR-login approval: everything the signature must pin down.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QrApprovalBody {

@@ -46,6 +46,7 @@ pub const MAX_ANSWER_CHARS: usize = 2000;
 
 /// What a confirmation (passcode or biometric) is asked for. A confirmation obtained for one
 /// purpose is refused for another, so a stale identity confirmation cannot submit a request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConfirmationPurpose {
@@ -67,6 +68,7 @@ impl ConfirmationPurpose {
 
 /// The I/O layer's report that the person confirmed. It is a claim, not a proof: see the
 /// module documentation. The server checks the signature made with the confirmation key.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confirmation {
     /// What the confirmation was asked for.
@@ -77,6 +79,7 @@ pub struct Confirmation {
 
 /// An error the server returned, in the shape errors cross every bridge
 /// (`{code, message_vi, message_en}`), with the field errors it found, if any.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerFailure {
     /// Stable machine code.
@@ -91,6 +94,7 @@ pub struct ServerFailure {
 }
 
 /// A message for the person, shown as a banner or a notification.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     /// Stable machine code, e.g. `registration.submitted`.
@@ -120,6 +124,7 @@ impl Notice {
 }
 
 /// Why a filed request ended without an e-ID.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RejectionReason {
@@ -136,6 +141,7 @@ pub enum RejectionReason {
 }
 
 /// What every state after filing knows: the request, its type and its details.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filed {
     /// The request's id.
@@ -147,6 +153,7 @@ pub struct Filed {
 }
 
 /// A step of the registration flow, with everything the screen of that step needs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum State {
@@ -276,6 +283,7 @@ pub enum State {
 }
 
 /// Something the person did or the server answered.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -392,6 +400,7 @@ pub enum Event {
 }
 
 /// What the I/O layer must do after a transition.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
 pub enum Effect {

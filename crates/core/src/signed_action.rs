@@ -302,6 +302,7 @@ crypto::base64url_string!(Challenge);
 /// What a signed action does. The serde name (snake_case) is its text tag; [`ActionKind::tag`]
 /// is the number in the signed bytes. Tags are permanent: a retired kind keeps its number and
 /// a new kind takes the next free one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
@@ -536,6 +537,7 @@ fn write_canonical(
 
 /// The statement a device signs to confirm a sensitive action. Every field is a parsed type,
 /// so a value of this type is always encodable; see the module documentation for the bytes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedAction {
@@ -639,6 +641,7 @@ impl PendingAction {
 }
 
 /// A signed action as it travels from device to server.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedActionEnvelope {

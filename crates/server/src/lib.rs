@@ -23,6 +23,7 @@ pub mod officers;
 pub mod openapi;
 pub mod outbox;
 pub mod rate_limit;
+pub mod seed;
 pub mod sessions;
 pub mod state;
 pub mod time;

@@ -1,8 +1,213 @@
-//! (being written)
+//! Officers: personal accounts granted an officer role for one of the 34 provinces. They sign
+//! in like everyone else and act through the API; in-person work goes through the CLI.
+//!
+//! **Scope.** An officer acts on the people "of their province". The registry holds no address,
+//! so a person's province is the one where their birth was registered — the first three digits
+//! of the identification number — mapped to today's 34 provinces with
+//! [`OldProvince::current`](dinhdanh_core::ids::OldProvince::current). That is a proxy (people
+//! move; the real system would use the permanent residence in the population database), but it
+//! is deterministic, known for everyone, and the same rule everywhere in this server:
+//! [`person_province`].
+//!
+//! Every officer action is authorised by role and province on the server, confirmed with the
+//! officer's passcode or biometrics (a signed action), and audited with the officer as actor —
+//! refusals too.
 
+use axum::Json;
+use axum::extract::State;
+use axum::routing::post;
+use dinhdanh_core::account::AccountLevel;
+use dinhdanh_core::api::{
+    AccountView, ApiError, ErrorCode, OfficerAccountChange, OfficerRole, paths,
+};
+use dinhdanh_core::ids::{AccountId, CitizenId, NewProvince};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use sqlx::Row;
+
+use crate::accounts::{self, LockActor};
+use crate::audit::{self, AuditRecord};
+use crate::confirmation::{parse_confirmed, verify_confirmation};
+use crate::error::{ServerError, ServerResult};
+use crate::http::auth::{Authed, parse_stored};
 use crate::state::AppState;
+use crate::time::timestamp;
+
+/// Longest reason an officer may give, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
+    axum::Router::new().route(paths::OFFICER_ACCOUNT_LOCK, post(change_account_lock))
+}
+
+/// The province a person belongs to for officers: where their birth was registered, on
+/// today's map (see the module documentation for why).
+pub fn person_province(citizen: &CitizenId) -> NewProvince {
+    citizen.province().current()
+}
+
+/// Grants the officer role for `province` to the account of the person with this number
+/// (done by the CLI). The account must exist (`not_found`) and be level 2 (`level_too_low`).
+/// Granting again moves the officer to the new province.
+pub async fn grant_officer(
+    state: &AppState,
+    citizen: &CitizenId,
+    province: NewProvince,
+) -> ServerResult<()> {
+    let account = accounts::find_account_by_citizen(state, citizen)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    if account.level != AccountLevel::Level2 {
+        return Err(ServerError::code(ErrorCode::LevelTooLow));
+    }
+    sqlx::query(
+        "INSERT INTO officers (account_id, province, granted_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id) DO UPDATE SET province = excluded.province, \
+         granted_at = excluded.granted_at",
+    )
+    .bind(account.id.as_str())
+    .bind(province.key())
+    .bind(state.now())
+    .execute(&state.pool)
+    .await?;
+    let object = format!("account:{}", account.id);
+    let action = format!("officer.granted.{}", province.key());
+    audit::append(
+        state,
+        AuditRecord {
+            action: &action,
+            object: Some(&object),
+            subject_key: Some(&account.citizen_key),
+            ..AuditRecord::default()
+        },
+    )
+    .await
+}
+
+/// The officer role of an account, if it has one.
+pub async fn officer_role(
+    state: &AppState,
+    account: &AccountId,
+) -> ServerResult<Option<OfficerRole>> {
+    let row = sqlx::query("SELECT province, granted_at FROM officers WHERE account_id = $1")
+        .bind(account.as_str())
+        .fetch_optional(&state.pool)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let province: String = row.try_get("province")?;
+    let granted_at: i64 = row.try_get("granted_at")?;
+    Ok(Some(OfficerRole {
+        province: parse_stored(NewProvince::parse(&province))?,
+        granted_at: timestamp(granted_at),
+    }))
+}
+
+/// The province an account is an officer for, if it is an officer.
+pub async fn officer_province(
+    state: &AppState,
+    account: &AccountId,
+) -> ServerResult<Option<NewProvince>> {
+    Ok(officer_role(state, account).await?.map(|r| r.province))
+}
+
+/// Audits a refused officer action and returns the error to answer with.
+async fn refuse(
+    state: &AppState,
+    auth_account: &AccountId,
+    device: Option<&str>,
+    object: Option<&str>,
+    subject_key: Option<&[u8]>,
+    code: ErrorCode,
+) -> ServerError {
+    let recorded = audit::append(
+        state,
+        AuditRecord {
+            actor: Some(auth_account.as_str()),
+            device,
+            action: "officer.account_lock.refused",
+            object,
+            subject_key,
+            denied: true,
+            ..AuditRecord::default()
+        },
+    )
+    .await;
+    match recorded {
+        Ok(()) => ServerError::code(code),
+        Err(e) => e,
+    }
+}
+
+/// `POST /v1/officer/accounts/lock`: an officer locks or unlocks a personal account (Decree
+/// 69/2024, Art. 15), confirmed with a signed action of kind `change_account_lock` whose
+/// target is `account:<id>`.
+///
+/// Checked in this order: the caller is an officer (`forbidden`); the body carries a
+/// confirmation (`step_up_required`); the reason is given; the account exists (`not_found`),
+/// is not the officer's own and belongs to the officer's province (`forbidden`); then the
+/// confirmation is verified, and only then is anything changed. Locking ends the person's
+/// sessions and notifies them.
+async fn change_account_lock(
+    State(state): State<AppState>,
+    auth: Authed<serde_json::Value>,
+) -> ServerResult<Json<AccountView>> {
+    let officer = &auth.session.account;
+    let device = auth.session.device.as_ref().map(|d| d.as_str());
+    let Some(province) = officer_province(&state, officer).await? else {
+        return Err(refuse(&state, officer, device, None, None, ErrorCode::Forbidden).await);
+    };
+    let raw = serde_json::to_vec(&auth.body)
+        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+    let confirmed = parse_confirmed::<OfficerAccountChange>(&raw)?;
+    let change = &confirmed.body;
+    let reason = change.reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(ServerError::from(
+            ApiError::new(ErrorCode::ValidationFailed).with_details(vec![
+                ApiError::new(ErrorCode::ValidationFailed).with_field("body.reason"),
+            ]),
+        ));
+    }
+    let object = format!("account:{}", change.account);
+    let target_account = accounts::find_account(&state, &change.account)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let person = accounts::citizen_by_key(&state, &target_account.citizen_key)
+        .await?
+        .ok_or_else(|| ServerError::Internal("an account without a citizen".into()))?;
+    if &target_account.id == officer || person_province(&person.citizen_id) != province {
+        return Err(refuse(
+            &state,
+            officer,
+            device,
+            Some(&object),
+            Some(&target_account.citizen_key),
+            ErrorCode::Forbidden,
+        )
+        .await);
+    }
+    let target = ActionTarget::new("account", change.account.as_str())
+        .map_err(|e| crate::error::invalid_field(&e, "body.account"))?;
+    verify_confirmation(
+        &state,
+        &auth.session,
+        &confirmed,
+        ActionKind::ChangeAccountLock,
+        &target,
+    )
+    .await?;
+    accounts::set_lock(
+        &state,
+        &change.account,
+        change.lock,
+        reason,
+        LockActor {
+            account: Some(officer),
+            device: auth.session.device.as_ref(),
+        },
+    )
+    .await?;
+    Ok(Json(accounts::account_view(&state, &change.account).await?))
 }

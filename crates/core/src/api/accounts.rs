@@ -9,6 +9,7 @@ use crate::crypto::{KeyId, PublicKey};
 use crate::ids::{AccountId, CitizenId, DeviceId, Email, OrgEid, Password, PhoneNumber};
 
 /// Where a one-time code was sent, masked (`09*****321`, `n***@example.vn`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeSent {
     /// Identifies the pending operation the code belongs to.
@@ -16,11 +17,13 @@ pub struct CodeSent {
     /// Masked phone number or e-mail address the code went to.
     pub sent_to: String,
     /// When the code stops working (5 minutes after it was sent).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
 }
 
 /// Self-registration of a level-1 account, step 1: who the person is. Checked against the
 /// citizen registry; a one-time code goes to the phone.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfRegistrationStart {
     /// Personal identification number.
@@ -37,6 +40,7 @@ pub struct SelfRegistrationStart {
 }
 
 /// Self-registration, step 2: the code and the new password (policy-checked on both sides).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SelfRegistrationFinish {
     /// From [`CodeSent::pending_id`].
@@ -48,6 +52,7 @@ pub struct SelfRegistrationFinish {
 }
 
 /// An account as its owner sees it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
     /// The account.
@@ -66,15 +71,18 @@ pub struct AccountView {
 }
 
 /// An officer role granted to a personal account, scoped to one of the 34 provinces.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficerRole {
     /// The province the officer works for.
     pub province: crate::ids::NewProvince,
     /// When the role was granted.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub granted_at: Timestamp,
 }
 
 /// The kind of platform a device runs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
@@ -92,6 +100,7 @@ pub enum Platform {
 
 /// A confirmation key the device registers: the passcode-derived key or a biometric-bound key.
 /// Only the public half is sent; the server counts wrong signatures against it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfirmationKey {
     /// How the key is unlocked on the device.
@@ -101,6 +110,7 @@ pub struct ConfirmationKey {
 }
 
 /// Binding a device, step 1: password, and the code goes to the registered phone/e-mail.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DeviceBindingStart {
     /// Personal identification number.
@@ -112,6 +122,7 @@ pub struct DeviceBindingStart {
 /// Binding a device, step 2: the code, and the keys generated on the device. Binding unbinds
 /// any other device of the account, which is notified. The request carries a request proof
 /// signed by the new device key, proving the device holds it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DeviceBindingFinish {
     /// From [`CodeSent::pending_id`].
@@ -132,6 +143,7 @@ pub struct DeviceBindingFinish {
 }
 
 /// The result of binding: the device's id and the keys the server now holds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceView {
     /// The device.
@@ -145,10 +157,12 @@ pub struct DeviceView {
     /// Ids of its active confirmation keys.
     pub confirmation_keys: Vec<ConfirmationKeyView>,
     /// When it was bound.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub bound_at: Timestamp,
 }
 
 /// An active confirmation key, as the server lists it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfirmationKeyView {
     /// Key id.
@@ -159,10 +173,12 @@ pub struct ConfirmationKeyView {
     pub failed_attempts: u32,
     /// Locked until this time after 5 wrong confirmations in a row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub locked_until: Option<Timestamp>,
 }
 
 /// A forgotten passcode, step 1: password, and a code goes to the phone.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PasscodeResetStart {
     /// Current password.
@@ -171,6 +187,7 @@ pub struct PasscodeResetStart {
 
 /// A forgotten passcode, step 2: the code and the new passcode-derived key, which voids the
 /// old one. Sent in the device's session, so its request proof shows the device key.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PasscodeResetFinish {
     /// From [`CodeSent::pending_id`].
@@ -183,6 +200,7 @@ pub struct PasscodeResetFinish {
 
 /// A person who lost their phone locks their own account: step 1, password; a code goes to
 /// the e-mail address (the phone may be in someone else's hands).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SelfLockStart {
     /// Personal identification number.
@@ -192,6 +210,7 @@ pub struct SelfLockStart {
 }
 
 /// Self-lock, step 2: the code. Ends every session and unbinds the device.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SelfLockFinish {
     /// From [`CodeSent::pending_id`].
@@ -201,6 +220,7 @@ pub struct SelfLockFinish {
 }
 
 /// An officer locks or unlocks a personal account (Decree 69/2024, Art. 15).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficerAccountChange {
     /// The account.
@@ -212,6 +232,7 @@ pub struct OfficerAccountChange {
 }
 
 /// Everything held about a person, as they may see it (Decree 13/2023/NĐ-CP).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonalDataView {
     /// The account.

@@ -8,11 +8,13 @@ use crate::ids::{AccountId, DeviceId, NotificationId, OrgEid};
 
 /// One entry of the append-only, hash-chained audit trail: "person X for organisation Y did Z
 /// from device D". It never holds a full CCCD number, a password, a passcode or a token.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// Position in the chain, from 1.
     pub seq: u64,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Who acted (`None` for the system itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,6 +39,7 @@ pub struct AuditEntry {
 }
 
 /// Whether an audited action succeeded.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditOutcome {
@@ -47,6 +50,7 @@ pub enum AuditOutcome {
 }
 
 /// The result of verifying the audit chain.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditVerification {
     /// Entries checked.
@@ -59,6 +63,7 @@ pub struct AuditVerification {
 }
 
 /// A message in the person's in-app inbox (also sent by phone/e-mail through the outbox).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
     /// The notification.
@@ -74,6 +79,7 @@ pub struct Notification {
     /// Text in English.
     pub body_en: String,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// Whether the person has opened it.
     pub read: bool,
@@ -83,6 +89,7 @@ pub struct Notification {
 }
 
 /// Kinds of notification.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {

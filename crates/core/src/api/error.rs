@@ -9,6 +9,7 @@ use crate::error::IdError;
 ///
 /// Validation failures of a whole form come as one error with code `validation_failed` and one
 /// entry per field in `details`, so the UI can show every problem at once.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code}: {message_en}")]
 pub struct ApiError {
@@ -24,6 +25,7 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Per-field errors of a failed form.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub details: Vec<ApiError>,
     /// For `rate_limited`, `confirmation_locked`: seconds until trying again makes sense.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -184,6 +186,9 @@ error_codes! {
     OrganisationAlreadyRegistered = "organisation_already_registered", 409,
         "Tổ chức này đã có tài khoản định danh điện tử.",
         "This organisation already has an e-ID account.";
+    RegistryMismatch = "registry_mismatch", 422,
+        "Thông tin không khớp với Cơ sở dữ liệu quốc gia về dân cư; vui lòng kiểm tra lại.",
+        "The details do not match the national population database; please check them.";
     AccountExists = "account_exists", 409,
         "Số định danh này đã có tài khoản.",
         "This identification number already has an account.";

@@ -46,6 +46,7 @@ pub type Timestamp = chrono::DateTime<chrono::Utc>;
 ///
 /// The server recomputes the canonical hash of `body` and requires it to equal the body hash
 /// inside the signed action, so nothing the person saw can be changed on the way.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Confirmed<T> {
     /// Everything the person confirmed (form data, role, expiry, the desktop's key ...).
@@ -62,6 +63,7 @@ impl<T: Serialize> Confirmed<T> {
 }
 
 /// One page of a list, with the cursor of the next page when there is one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     /// The items of this page.
@@ -73,6 +75,7 @@ pub struct Page<T> {
 
 /// A person as shown to someone else: name and a masked identification number, never the
 /// full CCCD number.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRef {
     /// The person's account.

@@ -11,6 +11,7 @@ use crate::org_type::{OrgType, OrganisationDetails};
 /// The organisation's e-ID record: what Decree 69/2024, Art. 6 lists — e-ID number, names,
 /// date of establishment, head office, tax code, the registry code that applies, the legal
 /// representative(s), and the person who registered it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganisationRecord {
     /// The e-ID number issued on approval.
@@ -28,12 +29,14 @@ pub struct OrganisationRecord {
     /// Active, locked or closed.
     pub status: OrganisationStatus,
     /// When the account was created.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// Renames, mergers, splits, representative changes, locks; oldest first.
     pub history: Vec<OrganisationHistoryEntry>,
 }
 
 /// An organisation account's state. A closed account's e-ID number is never issued again.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationStatus {
@@ -47,15 +50,18 @@ pub enum OrganisationStatus {
 
 /// A change in an organisation's life. Identifiers are never reused; every change links the
 /// old and new numbers so history can be followed both ways (guidance 1018/BTTTT-THH).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganisationHistoryEntry {
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// What.
     pub change: OrganisationChange,
 }
 
 /// What changed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OrganisationChange {
@@ -114,6 +120,7 @@ pub enum OrganisationChange {
 /// Adds a delegate: a person authorised to act for the organisation (action kind
 /// `add_delegate`), sent as [`super::Confirmed<AddDelegate>`]. The role, the person and the
 /// expiry are all covered by the confirmation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddDelegate {
     /// The organisation.
@@ -129,6 +136,7 @@ pub struct AddDelegate {
 
 /// Revokes a delegation (action kind `revoke_delegate`), sent as
 /// [`super::Confirmed<RevokeDelegate>`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeDelegate {
     /// The organisation.
@@ -138,6 +146,7 @@ pub struct RevokeDelegate {
 }
 
 /// A person who may act for an organisation, as the organisation's managers see it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DelegationView {
     /// The delegation.
@@ -152,11 +161,13 @@ pub struct DelegationView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted_by: Option<PersonRef>,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub granted_at: Timestamp,
     /// Last day it holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<NaiveDate>,
     /// When it was revoked, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub revoked_at: Option<Timestamp>,
 }

@@ -7,6 +7,7 @@ use crate::crypto::PublicKey;
 
 /// The desktop asks for a rendezvous, presenting the ephemeral key it just created. The session
 /// it gets will be bound to that key.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QrLoginStart {
     /// The desktop's ephemeral P-256 public key.
@@ -18,6 +19,7 @@ pub struct QrLoginStart {
 }
 
 /// The rendezvous: the QR code's content and how to wait for the answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QrLoginStarted {
     /// The payload to render as a QR code (`dinhdanh://login?...`).
@@ -25,10 +27,12 @@ pub struct QrLoginStarted {
     /// The short code both screens show, so the person can see they match.
     pub check_code: String,
     /// When the code stops working (about 60 seconds; the desktop asks for a new one before).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
 }
 
 /// What the phone shows after scanning: which computer asks and for which account.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QrLoginRequestView {
     /// The computer's name.
@@ -41,10 +45,12 @@ pub struct QrLoginRequestView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approximate_location: Option<String>,
     /// When the desktop asked.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub requested_at: Timestamp,
     /// The short code the desktop shows too.
     pub check_code: String,
     /// When the code stops working.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
     /// The phone's and the desktop's addresses differ greatly (different networks or
     /// countries): show a warning before approving.
@@ -61,6 +67,7 @@ pub struct QrLoginRequestView {
 pub type QrLoginApproval = super::Confirmed<crate::qr_login::QrApprovalBody>;
 
 /// The phone declines (as easy as approving; action kind `decline_qr_login`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QrLoginDecline {
     /// The rendezvous id from the QR code.
@@ -68,6 +75,7 @@ pub struct QrLoginDecline {
 }
 
 /// What the desktop receives on its push channel.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QrLoginEvent {
@@ -85,6 +93,7 @@ pub enum QrLoginEvent {
 }
 
 /// A sensitive action started on a desktop, waiting for the phone's confirmation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingDesktopAction {
     /// Identifies it.
@@ -98,5 +107,6 @@ pub struct PendingDesktopAction {
     /// The body the phone will confirm (canonical JSON), so the phone shows what it signs.
     pub body: serde_json::Value,
     /// When the desktop asked.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub requested_at: Timestamp,
 }

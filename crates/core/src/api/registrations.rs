@@ -15,6 +15,7 @@ use crate::registration::ServerFailure;
 
 /// Who is asking: the legal representative / head, or a person they authorised
 /// (Decree 69/2024, Art. 12).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequesterCapacity {
@@ -26,6 +27,7 @@ pub enum RequesterCapacity {
 
 /// The body a person confirms when submitting a registration (action kind
 /// `register_organisation`), sent as [`super::Confirmed<RegistrationSubmission>`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationSubmission {
     /// One of the four organisation types.
@@ -111,6 +113,7 @@ impl From<&ApiError> for ServerFailure {
 }
 
 /// Where a registration request stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationStatus {
@@ -169,6 +172,7 @@ impl RegistrationStatus {
 }
 
 /// A registration request as the requester and officers see it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationView {
     /// The request.
@@ -184,6 +188,7 @@ pub struct RegistrationView {
     /// Where it stands.
     pub status: RegistrationStatus,
     /// When it was submitted.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub submitted_at: Timestamp,
     /// The legal due date: 3 working days when the registry settles it, 15 days when it must
     /// be verified (Decree 69/2024, Art. 13).
@@ -207,9 +212,11 @@ pub struct RegistrationView {
 }
 
 /// A line of a request's history.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationEvent {
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Who (requester, co-representative, officer; `None` for the system).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -219,6 +226,7 @@ pub struct RegistrationEvent {
 }
 
 /// What happened to a request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RegistrationEventKind {
@@ -263,6 +271,7 @@ pub enum RegistrationEventKind {
 }
 
 /// Why a request waits for an officer instead of being approved automatically.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OfficerReviewReason {
@@ -279,6 +288,7 @@ pub enum OfficerReviewReason {
 }
 
 /// A co-representative's consent, as shown on the request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentView {
     /// The co-representative.
@@ -288,11 +298,13 @@ pub struct ConsentView {
     pub consented: Option<bool>,
     /// When they answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub answered_at: Option<Timestamp>,
 }
 
 /// A co-representative's answer (action kinds `consent_to_registration` /
 /// `refuse_registration`), sent as [`super::Confirmed<ConsentDecision>`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentDecision {
     /// The request.
@@ -303,6 +315,7 @@ pub struct ConsentDecision {
 
 /// The requester's answer to an information request (action kind
 /// `answer_information_request`), sent as [`super::Confirmed<InformationAnswer>`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InformationAnswer {
     /// The request.
@@ -318,11 +331,13 @@ pub struct InformationAnswer {
 }
 
 /// What a registry said about the organisation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistryCheck {
     /// Which registry.
     pub registry: RegistryKind,
     /// When it was asked.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub checked_at: Timestamp,
     /// Whether it knows the organisation at all.
     pub found: bool,
@@ -336,6 +351,7 @@ pub struct RegistryCheck {
 }
 
 /// One field that differs between the form and the registry.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldMismatch {
     /// The field.
@@ -346,6 +362,7 @@ pub struct FieldMismatch {
 
 /// An officer's decision on a request (action kind `review_registration`), sent as
 /// [`super::Confirmed<OfficerDecision>`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficerDecision {
     /// The request.
@@ -355,6 +372,7 @@ pub struct OfficerDecision {
 }
 
 /// What the officer decided.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Decision {
@@ -373,6 +391,7 @@ pub enum Decision {
 }
 
 /// A line of the officer queue: overdue requests first, then by due date.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueItem {
     /// The request.
@@ -389,6 +408,7 @@ pub struct QueueItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<OfficerReviewReason>,
     /// Submitted.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub submitted_at: Timestamp,
     /// Legal due date.
     pub due_on: NaiveDate,
@@ -397,6 +417,7 @@ pub struct QueueItem {
 }
 
 /// Registration statistics for a province (or the whole country).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationStatistics {
     /// The province, or `None` for all.
@@ -413,6 +434,7 @@ pub struct RegistrationStatistics {
 }
 
 /// The accepted kinds of attachment, recognised by content (magic bytes), not by name.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaType {
@@ -453,6 +475,7 @@ impl MediaType {
 
 /// An uploaded attachment's metadata (the content is fetched separately, by its owner and
 /// officers only).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentView {
     /// The attachment.
@@ -466,6 +489,7 @@ pub struct AttachmentView {
     /// SHA-256 of the content.
     pub sha256: Digest32,
     /// When it was uploaded.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub uploaded_at: Timestamp,
 }
 

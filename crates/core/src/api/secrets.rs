@@ -32,6 +32,11 @@ macro_rules! secret_string {
                 s.serialize_str(&self.0)
             }
         }
+
+        $crate::openapi::string_schema!(
+            $name,
+            concat!("`", stringify!($name), "`: a secret, as text.")
+        );
     };
 }
 

@@ -9,6 +9,7 @@ use crate::ids::{AccountId, CitizenId, DeviceId, OrgEid, SessionId};
 use crate::signed_action::{ActionKind, Challenge, Origin};
 
 /// Asks the server for a challenge to sign, naming what it is for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChallengeRequest {
     /// What the challenge will be used for; it is good for that only.
@@ -16,6 +17,7 @@ pub struct ChallengeRequest {
 }
 
 /// What a challenge is for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChallengePurpose {
@@ -31,6 +33,7 @@ pub enum ChallengePurpose {
 }
 
 /// A server challenge: at least 128 random bits, single use, valid for at most 5 minutes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChallengeResponse {
     /// The challenge (base64url on the wire).
@@ -40,6 +43,7 @@ pub struct ChallengeResponse {
     /// What it is for.
     pub purpose: ChallengePurpose,
     /// When it stops being accepted.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
 }
 
@@ -47,6 +51,7 @@ pub struct ChallengeResponse {
 /// request carries a request proof (see [`crate::request_proof`]) signed by the device key,
 /// whose body hash covers this body and so the fresh challenge in it. The session will be
 /// bound to that key.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 pub struct LoginRequest {
     /// Personal identification number.
@@ -61,6 +66,7 @@ pub struct LoginRequest {
 }
 
 /// What a successful sign-in returns. The token is useless without the key it is bound to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
 pub struct LoginResponse {
     /// The new session's token (stored in the OS keystore by the client).
@@ -72,6 +78,7 @@ pub struct LoginResponse {
 }
 
 /// Where a session runs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionKind {
@@ -82,6 +89,7 @@ pub enum SessionKind {
 }
 
 /// A session as its owner sees it (never the token).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {
     /// The session.
@@ -98,16 +106,20 @@ pub struct SessionView {
     /// Name of the device or desktop ("Firefox trên Ubuntu").
     pub client_name: String,
     /// When it began.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// When it pauses unless used (30 minutes after the last request).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub idle_expires_at: Timestamp,
     /// When it ends for good (12 hours after sign-in).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub absolute_expires_at: Timestamp,
 }
 
 /// Renews an idle-expired session within its absolute expiry: the request, carrying a fresh
 /// challenge, is signed (request proof) by the key the session is bound to. After the
 /// absolute expiry the password is needed again.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRenewal {
     /// The session.
@@ -117,6 +129,7 @@ pub struct SessionRenewal {
 }
 
 /// The accounts a person may switch between (*Đổi tài khoản*).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountChoices {
     /// The personal account.
@@ -129,6 +142,7 @@ pub struct AccountChoices {
 }
 
 /// The personal account in the switcher.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonalChoice {
     /// The account.
@@ -140,6 +154,7 @@ pub struct PersonalChoice {
 }
 
 /// An organisation in the switcher.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganisationChoice {
     /// The organisation's e-ID number.
@@ -154,6 +169,7 @@ pub struct OrganisationChoice {
 
 /// Switches the session to an organisation, or back to the personal account (`to: None`).
 /// Sent as a [`super::Confirmed`] body with action kind `switch_account`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwitchAccount {
     /// The organisation to act for; `None` returns to the personal account.
@@ -162,6 +178,7 @@ pub struct SwitchAccount {
 
 /// Ends a session (one's own, or a desktop signed in by QR). Sent as a [`super::Confirmed`]
 /// body with action kind `end_session` when it is another session than the current one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndSession {
     /// The session to end.

@@ -191,6 +191,7 @@ impl fmt::Debug for CitizenId {
 
 /// The gender recorded in a personal identification number (its fourth digit: even for male,
 /// odd for female). Travels over serde as `"male"` / `"female"`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Gender {

@@ -77,6 +77,11 @@ macro_rules! string_id {
                 $name::parse(&s).map_err(::serde::de::Error::custom)
             }
         }
+
+        $crate::openapi::string_schema!(
+            $name,
+            concat!("`", stringify!($name), "`, as text; parsed on the way in.")
+        );
     };
 }
 pub(crate) use string_id;

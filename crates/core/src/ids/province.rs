@@ -158,6 +158,11 @@ impl fmt::Debug for OldProvince {
     }
 }
 
+crate::openapi::string_schema!(
+    OldProvince,
+    "A province of before 1 July 2025 (63), by its two-digit code."
+);
+
 impl serde::Serialize for OldProvince {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.0.code_str)
@@ -279,6 +284,11 @@ impl fmt::Debug for NewProvince {
         write!(f, "NewProvince({})", self.0.key)
     }
 }
+
+crate::openapi::string_schema!(
+    NewProvince,
+    "A province since 1 July 2025 (34), by its two-digit code."
+);
 
 impl serde::Serialize for NewProvince {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -65,6 +65,11 @@ impl fmt::Debug for Password {
     }
 }
 
+crate::openapi::string_schema!(
+    Password,
+    "A new password, as text; checked against the password policy."
+);
+
 impl serde::Serialize for Password {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)

@@ -1,0 +1,234 @@
+//! Benchmark (not a test): signed requests per second on one core, and the latency of a
+//! confirmed action, on SQLite and — when `DINHDANH_BENCH_POSTGRES_URL` names a server — on
+//! PostgreSQL, printed as a table with ratios against a baseline measured in the same run.
+//!
+//! ```sh
+//! cargo bench -p dinhdanh-server --bench throughput
+//! DINHDANH_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!     cargo bench -p dinhdanh-server --bench throughput
+//! ```
+//!
+//! Everything runs on one tokio current-thread runtime, so the server *and* the client share
+//! one core: the figures include the client's signing and HTTP work, and are a floor for what
+//! one server core does. Requests are sequential over one keep-alive connection.
+//!
+//! - baseline: `GET /v1/health`, no authentication, no database;
+//! - signed request: `GET /v1/me` with a session token and a request proof (P-256 verify,
+//!   session look-up, nonce insert, account read);
+//! - confirmed action: `DELETE /v1/sessions/{id}` ending another session, carrying a signed
+//!   action confirmed with the passcode-derived key (challenge consumed atomically, two
+//!   signatures verified, counters updated, audit entry appended). Its challenge is fetched
+//!   and the action signed before the clock starts.
+//!
+//! Sizes: `DINHDANH_BENCH_REQUESTS` (default 3000) and `DINHDANH_BENCH_CONFIRMED` (default 300).
+//! The device-side test harness (`tests/common`, `tests/identity`) is reused, so the bench
+//! drives the server exactly as the integration tests do.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+#[path = "../tests/identity/mod.rs"]
+mod identity;
+
+use std::time::{Duration, Instant};
+
+use common::{Auth, TestServer};
+use dinhdanh_core::api::paths;
+use dinhdanh_server::keys::ServerKeys;
+
+/// One row of the table.
+struct Row {
+    backend: &'static str,
+    what: &'static str,
+    samples: Vec<Duration>,
+    total: Duration,
+}
+
+impl Row {
+    fn per_second(&self) -> f64 {
+        self.samples.len() as f64 / self.total.as_secs_f64().max(f64::EPSILON)
+    }
+
+    fn percentile(&self, p: usize) -> Duration {
+        let mut sorted = self.samples.clone();
+        sorted.sort();
+        let i = (sorted.len() * p / 100).min(sorted.len().saturating_sub(1));
+        sorted.get(i).copied().unwrap_or_default()
+    }
+}
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let requests = env_count("DINHDANH_BENCH_REQUESTS", 3000);
+    let confirmed = env_count("DINHDANH_BENCH_CONFIRMED", 300);
+    let mut rows = Vec::new();
+
+    let dir = temp_dir("sqlite");
+    let url = format!("sqlite://{}?mode=rwc", dir.join("dinhdanh.db").display());
+    rows.extend(bench_backend("SQLite", dir, url, requests, confirmed).await?);
+
+    match std::env::var("DINHDANH_BENCH_POSTGRES_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            let url = fresh_postgres_database(&admin).await?;
+            rows.extend(
+                bench_backend("PostgreSQL", temp_dir("pg"), url, requests, confirmed).await?,
+            );
+        }
+        _ => eprintln!("(PostgreSQL skipped: set DINHDANH_BENCH_POSTGRES_URL to include it)"),
+    }
+    print_table(&rows);
+    Ok(())
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "dd-bench-{tag}-{}",
+        dinhdanh_server::ids::new_id("b")
+    ));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
+    use sqlx::Connection;
+    let name = format!(
+        "dd_bench_{}",
+        dinhdanh_server::ids::new_id("b")
+            .to_lowercase()
+            .replace('-', "_")
+    );
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .ok_or_else(|| anyhow::anyhow!("a PostgreSQL URL ends with a database name"))?;
+    Ok(format!("{base}/{name}"))
+}
+
+async fn bench_backend(
+    backend: &'static str,
+    dir: std::path::PathBuf,
+    url: String,
+    requests: usize,
+    confirmed: usize,
+) -> anyhow::Result<Vec<Row>> {
+    eprintln!("{backend}: setting up");
+    let t = TestServer::start_on(dir, url, ServerKeys::generate()).await;
+    let (person, device, view, session) = identity::signed_in(&t).await;
+
+    // Warm up connections, caches and the allocator.
+    for _ in 0..100 {
+        t.get(paths::HEALTH, Auth::None).await;
+        t.get(paths::ME, Auth::Session(&session)).await;
+    }
+
+    eprintln!("{backend}: baseline");
+    let mut baseline = Row {
+        backend,
+        what: "baseline: GET /v1/health (unauthenticated)",
+        samples: Vec::with_capacity(requests),
+        total: Duration::ZERO,
+    };
+    let start = Instant::now();
+    for _ in 0..requests {
+        let t0 = Instant::now();
+        let resp = t.get(paths::HEALTH, Auth::None).await;
+        anyhow::ensure!(resp.status() == 200, "health: {}", resp.status());
+        baseline.samples.push(t0.elapsed());
+    }
+    baseline.total = start.elapsed();
+
+    eprintln!("{backend}: signed requests");
+    let mut signed = Row {
+        backend,
+        what: "signed request: GET /v1/me (session + proof)",
+        samples: Vec::with_capacity(requests),
+        total: Duration::ZERO,
+    };
+    let start = Instant::now();
+    for _ in 0..requests {
+        let t0 = Instant::now();
+        let resp = t.get(paths::ME, Auth::Session(&session)).await;
+        anyhow::ensure!(resp.status() == 200, "me: {}", resp.status());
+        signed.samples.push(t0.elapsed());
+    }
+    signed.total = start.elapsed();
+
+    eprintln!("{backend}: confirmed actions");
+    let mut actions = Row {
+        backend,
+        what: "confirmed action: DELETE /v1/sessions/{id}",
+        samples: Vec::with_capacity(confirmed),
+        total: Duration::ZERO,
+    };
+    for _ in 0..confirmed {
+        let (_, target) = identity::desktop_session(&t, &person, &view.id).await;
+        let body =
+            identity::end_session_confirmed(&t, &session, &device, &target, identity::PASSCODE)
+                .await;
+        let t0 = Instant::now();
+        let resp = identity::end_session(&t, &session, &target, &body).await;
+        let took = t0.elapsed();
+        anyhow::ensure!(
+            resp.status() == 204,
+            "confirmed action: {} {}",
+            resp.status(),
+            resp.text().await.unwrap_or_default()
+        );
+        actions.samples.push(took);
+        actions.total += took;
+    }
+    drop(t);
+    Ok(vec![baseline, signed, actions])
+}
+
+fn print_table(rows: &[Row]) {
+    println!();
+    println!(
+        "{:<11} {:<46} {:>7} {:>10} {:>9} {:>9} {:>9}",
+        "backend", "measurement", "n", "req/s", "p50 ms", "p99 ms", "vs base"
+    );
+    println!("{}", "-".repeat(107));
+    let mut baseline_rate = None;
+    for row in rows {
+        if row.what.starts_with("baseline") {
+            baseline_rate = Some(row.per_second());
+        }
+        let ratio = baseline_rate.map_or(String::from("-"), |b| {
+            format!("{:.3}x", row.per_second() / b.max(f64::EPSILON))
+        });
+        println!(
+            "{:<11} {:<46} {:>7} {:>10.0} {:>9.3} {:>9.3} {:>9}",
+            row.backend,
+            row.what,
+            row.samples.len(),
+            row.per_second(),
+            row.percentile(50).as_secs_f64() * 1000.0,
+            row.percentile(99).as_secs_f64() * 1000.0,
+            ratio
+        );
+    }
+    println!();
+    println!(
+        "One core: server and client share one tokio current-thread runtime; sequential \
+         requests over one keep-alive connection. \"vs base\" is req/s relative to the \
+         unauthenticated health check of the same backend, measured in the same run. For \
+         scale: Keycloak's published sizing is about 15 password logins/s and 120 token \
+         refreshes/s per vCPU."
+    );
+}
