@@ -202,16 +202,50 @@ fn cargo_test_env(args: &[&str], env: &[(&str, &str)]) -> Result<TestTotals> {
     Ok(totals)
 }
 
-/// Runs the app against the embedded backend. Grows with the project: today the app and the
-/// server are not written yet, so it says what exists and how to try it.
+/// Runs the app against the embedded backend. Grows with the project: today the app (src-tauri,
+/// ui) is not written yet, so it loads the demo data and serves the backend in the foreground.
 fn run(root: &Path) -> Result<()> {
-    step("building the workspace");
-    sh("cargo", &["build", "--workspace", "--locked"])?;
+    step("building the backend");
+    sh("cargo", &["build", "--locked", "-p", "dinhdanh-server"])?;
+    let data_dir = root.join(".data/server");
+    let data_dir_arg = data_dir.display().to_string();
+    step("loading the citizen registry and the demo accounts (idempotent)");
+    sh(
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "--locked",
+            "-p",
+            "dinhdanh-server",
+            "--",
+            "--data-dir",
+            &data_dir_arg,
+            "seed",
+            "--demo",
+        ],
+    )?;
     println!();
-    println!("Định Danh: the core crate is built. The backend (crates/server) and the app");
-    println!("(src-tauri, ui) are not written yet; `cargo xtask run` will start them once they");
-    println!("are. Workspace: {}", root.display());
-    Ok(())
+    println!("Định Danh backend: http://127.0.0.1:8640 (API description: /v1/openapi.json).");
+    println!(
+        "The app (src-tauri, ui) is not written yet; `cargo xtask run` will start it once it is."
+    );
+    println!("Demo accounts are listed above and in README.md. Stop with Ctrl-C.");
+    step("serving");
+    sh(
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "--locked",
+            "-p",
+            "dinhdanh-server",
+            "--",
+            "--data-dir",
+            &data_dir_arg,
+            "serve",
+        ],
+    )
 }
 
 fn is_root() -> bool {

@@ -14,6 +14,12 @@ use crate::error::ServerResult;
 use crate::ids::new_id;
 use crate::state::AppState;
 
+/// Kinds of one-time-code messages start with this (`code.device_binding`).
+pub const CODE_KIND_PREFIX: &str = "code.";
+
+/// What a delivered code message's text is replaced with.
+const REDACTED: &str = "[one-time code delivered; text removed]";
+
 /// A channel a message goes out on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
@@ -124,8 +130,16 @@ pub async fn send(
     .await?;
     match state.sender.send(&message) {
         Ok(()) => {
-            sqlx::query("UPDATE outbox SET delivered_at = $1 WHERE id = $2")
+            // Once delivered, a one-time code's text is no longer needed here: keeping it
+            // would let a database dump read live codes (they are stored hashed elsewhere).
+            let body = if kind.starts_with(CODE_KIND_PREFIX) {
+                REDACTED
+            } else {
+                body
+            };
+            sqlx::query("UPDATE outbox SET delivered_at = $1, body = $2 WHERE id = $3")
                 .bind(now)
+                .bind(body)
                 .bind(&message.id)
                 .execute(&state.pool)
                 .await?;

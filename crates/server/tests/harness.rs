@@ -90,3 +90,51 @@ async fn of_100_concurrent_redemptions_of_one_challenge_exactly_one_succeeds() {
     }
     assert_eq!(ok, 1);
 }
+
+#[tokio::test]
+async fn a_delivered_one_time_code_is_not_kept_in_the_outbox_table() {
+    use sqlx::Row;
+    let t = TestServer::start().await;
+    let state = t.state();
+    dinhdanh_server::outbox::send(
+        state,
+        None,
+        dinhdanh_server::outbox::Channel::Sms,
+        "0912345678",
+        "code.device_binding",
+        "Mã xác thực",
+        "Mã xác thực của bạn là 482915",
+    )
+    .await
+    .unwrap();
+    dinhdanh_server::outbox::send(
+        state,
+        None,
+        dinhdanh_server::outbox::Channel::Sms,
+        "0912345678",
+        "alert.device_changed",
+        "Thiết bị mới",
+        "Tài khoản vừa được liên kết với thiết bị mới",
+    )
+    .await
+    .unwrap();
+    // The person received the code (the default sender writes the log file) ...
+    assert_eq!(t.last_code_to("0912345678"), "482915");
+    // ... but the table no longer holds it; other messages keep their text.
+    let rows = sqlx::query("SELECT kind, body, delivered_at FROM outbox ORDER BY created_at, kind")
+        .fetch_all(&state.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let kind: String = row.get("kind");
+        let body: String = row.get("body");
+        let delivered: Option<i64> = row.get("delivered_at");
+        assert!(delivered.is_some());
+        if kind.starts_with("code.") {
+            assert!(!body.contains("482915"), "{body}");
+        } else {
+            assert!(body.contains("thiết bị mới"));
+        }
+    }
+}
