@@ -4,11 +4,14 @@
 //! - `cargo xtask test` — set up this machine, then run every check CI runs.
 //! - `cargo xtask setup` — only the set-up step (both commands above start with it).
 //! - `cargo xtask gen-citizens` — rewrite the synthetic citizen registry the server ships.
+//! - `cargo xtask gen-registry` — rewrite the synthetic organisation registries (after the
+//!   citizen registry: representatives are drawn from it).
 //!
 //! Set-up is idempotent: it asks dpkg and rustup what is already there and installs only what
 //! is missing, so a second run costs a few seconds.
 
 mod citizens;
+mod registry;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,6 +20,14 @@ use anyhow::{Context, Result, bail};
 
 /// Debian packages every build needs: a C toolchain and pkg-config for -sys crates.
 const APT_BUILD: &[&str] = &["build-essential", "pkg-config"];
+
+/// Debian packages of the device client: libdbus to build its Secret Service backend, and the
+/// session bus and gnome-keyring its tests run against (the real Secret Service).
+const APT_KEYSTORE: &[&str] = &["libdbus-1-dev", "dbus", "gnome-keyring"];
+
+/// Password of the throw-away login keyring the device client's tests unlock (it lives in a
+/// temporary directory removed after the run; it guards nothing).
+const TEST_KEYRING_PASSWORD: &str = "dinhdanh-test-keyring";
 
 /// Debian packages of the PostgreSQL half of the test run (the server's suite runs on both).
 const APT_POSTGRES: &[&str] = &["postgresql"];
@@ -45,11 +56,15 @@ fn main() -> Result<()> {
             run(&root)
         }
         Some("gen-citizens") => citizens::run(&root),
+        Some("gen-registry") => registry::run(&root),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test|gen-citizens>");
+            eprintln!("usage: cargo xtask <setup|run|test|gen-citizens|gen-registry>");
             eprintln!("  run   set up this machine, then run the app against the embedded backend");
             eprintln!("  test  set up this machine, then run formatting, lints and every test");
             eprintln!("  gen-citizens  rewrite the synthetic citizen registry the server ships");
+            eprintln!(
+                "  gen-registry  rewrite the synthetic organisation registries the server ships"
+            );
             std::process::exit(2);
         }
     }
@@ -66,6 +81,7 @@ fn workspace_root() -> Result<PathBuf> {
 /// Installs what the project needs on a Debian/Ubuntu machine that has only rustup.
 fn setup() -> Result<()> {
     apt_install(APT_BUILD)?;
+    apt_install(APT_KEYSTORE)?;
     let installed = output("rustup", &["target", "list", "--installed"])?;
     for target in RUST_TARGETS {
         if !installed.lines().any(|l| l.trim() == *target) {
@@ -112,10 +128,23 @@ fn test(extra: &[String]) -> Result<()> {
             "--locked",
         ],
     )?;
-    step("cargo test --workspace");
-    let mut args = vec!["test", "--workspace", "--locked"];
+    step("cargo test --workspace (the device client's tests run next, in their own D-Bus session)");
+    let mut args = vec![
+        "test",
+        "--workspace",
+        "--exclude",
+        "dinhdanh-client",
+        "--locked",
+    ];
     args.extend(extra.iter().map(String::as_str));
     let mut totals = cargo_test(&args)?;
+    step(
+        "the device client's tests, against the real Secret Service (dbus-run-session + gnome-keyring)",
+    );
+    let client = client_tests_in_keyring_session(extra)?;
+    totals.passed += client.passed;
+    totals.failed += client.failed;
+    totals.ignored += client.ignored;
     if std::env::var(SKIP_POSTGRES_ENV).is_ok_and(|v| v == "1") {
         println!("\n(skipping the PostgreSQL run: {SKIP_POSTGRES_ENV}=1)");
     } else {
@@ -157,15 +186,50 @@ fn cargo_test(args: &[&str]) -> Result<TestTotals> {
     cargo_test_env(args, &[])
 }
 
+/// Runs `cargo test -p dinhdanh-client` inside a private D-Bus session with gnome-keyring's
+/// Secret Service unlocked (password on stdin), so the keystore tests use the real thing. The
+/// keyring lives in a temporary directory (removed afterwards), never the user's own; the
+/// session bus and the daemon end with `dbus-run-session`.
+fn client_tests_in_keyring_session(extra: &[String]) -> Result<TestTotals> {
+    let keyring_dir =
+        std::env::temp_dir().join(format!("dinhdanh-keyring-test-{}", std::process::id()));
+    std::fs::create_dir_all(&keyring_dir)?;
+    let keyring_dir_text = keyring_dir.display().to_string();
+    // $1: the keyring's data directory; $2: its password; the rest goes to cargo test.
+    let script = "dir=\"$1\"; pw=\"$2\"; shift 2; \
+                  printf '%s' \"$pw\" | XDG_DATA_HOME=\"$dir\" \
+                  gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 1; \
+                  exec cargo test -p dinhdanh-client --locked \"$@\"";
+    let mut args = vec![
+        "--",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        &keyring_dir_text,
+        TEST_KEYRING_PASSWORD,
+    ];
+    args.extend(extra.iter().map(String::as_str));
+    let result = counted_test_run("dbus-run-session", &args, &[]);
+    let _ = std::fs::remove_dir_all(&keyring_dir);
+    result
+}
+
 /// [`cargo_test`] with extra environment variables.
 fn cargo_test_env(args: &[&str], env: &[(&str, &str)]) -> Result<TestTotals> {
+    counted_test_run("cargo", args, env)
+}
+
+/// Runs a test command (`cargo test`, or one that ends in it), echoing its output, and adds up
+/// the per-binary summaries.
+fn counted_test_run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<TestTotals> {
     use std::io::{BufRead, BufReader};
-    let mut child = Command::new("cargo")
+    let mut child = Command::new(program)
         .args(args)
         .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .context("could not start cargo")?;
+        .with_context(|| format!("could not start {program}"))?;
     let stdout = child.stdout.take().context("no stdout")?;
     let mut totals = TestTotals::default();
     for line in BufReader::new(stdout).lines() {

@@ -157,6 +157,43 @@ impl ServerKeys {
         CitizenId::parse(std::str::from_utf8(&plain).ok()?).ok()
     }
 
+    /// Encrypts any value that holds identification numbers (a registration's submitted
+    /// details, an organisation's representatives) with the same key as
+    /// [`ServerKeys::encrypt_citizen_id`], AES-256-GCM with a random nonce, bound to `purpose`
+    /// (associated data) so a blob stored for one use cannot be passed off as another:
+    /// `nonce ‖ ciphertext`.
+    pub fn encrypt_blob(&self, purpose: &str, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 12];
+        OsRng.fill_bytes(&mut nonce);
+        let mut out = nonce.to_vec();
+        let payload = aes_gcm::aead::Payload {
+            msg: plain,
+            aad: purpose.as_bytes(),
+        };
+        // Encryption with a fresh nonce and a valid key fails only beyond 64 GiB.
+        if let Ok(ct) = self
+            .citizen_encryption
+            .encrypt(&Nonce::from(nonce), payload)
+        {
+            out.extend(ct);
+        }
+        out
+    }
+
+    /// Decrypts what [`ServerKeys::encrypt_blob`] made for the same `purpose`; `None` when the
+    /// blob was altered, made by other keys or for another purpose.
+    pub fn decrypt_blob(&self, purpose: &str, blob: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        let nonce: [u8; 12] = blob.get(..12)?.try_into().ok()?;
+        let payload = aes_gcm::aead::Payload {
+            msg: blob.get(12..)?,
+            aad: purpose.as_bytes(),
+        };
+        self.citizen_encryption
+            .decrypt(&Nonce::from(nonce), payload)
+            .ok()
+            .map(Zeroizing::new)
+    }
+
     /// Hash of a one-time code, bound to the pending operation it belongs to.
     pub fn code_hash(&self, pending_id: &str, code: &str) -> Vec<u8> {
         hmac(
@@ -227,6 +264,36 @@ mod tests {
             "a fresh nonce each time"
         );
         assert_eq!(ServerKeys::generate().decrypt_citizen_id(&blob), None);
+    }
+
+    #[test]
+    fn blobs_are_encrypted_and_bound_to_their_purpose() {
+        let keys = ServerKeys::generate();
+        let plain = br#"{"citizen_id":"079184123456"}"#;
+        let blob = keys.encrypt_blob("registration.details", plain);
+        assert!(!blob.windows(12).any(|w| w == b"079184123456"));
+        assert_eq!(
+            keys.decrypt_blob("registration.details", &blob).as_deref(),
+            Some(&plain.to_vec())
+        );
+        assert!(keys.decrypt_blob("organisation.details", &blob).is_none());
+        assert!(
+            ServerKeys::generate()
+                .decrypt_blob("registration.details", &blob)
+                .is_none()
+        );
+        let mut altered = blob.clone();
+        if let Some(last) = altered.last_mut() {
+            *last ^= 1;
+        }
+        assert!(
+            keys.decrypt_blob("registration.details", &altered)
+                .is_none()
+        );
+        assert!(
+            keys.decrypt_blob("registration.details", &blob[..5])
+                .is_none()
+        );
     }
 
     #[test]

@@ -21,8 +21,11 @@ pub mod ids;
 pub mod keys;
 pub mod officers;
 pub mod openapi;
+pub mod organisations;
 pub mod outbox;
 pub mod rate_limit;
+pub mod registrations;
+pub mod registry;
 pub mod seed;
 pub mod sessions;
 pub mod state;
@@ -51,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::routes())
         .merge(sessions::routes())
         .merge(officers::routes())
+        .merge(organisations::routes())
+        .merge(registrations::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

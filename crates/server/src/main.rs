@@ -62,6 +62,241 @@ enum Command {
         #[command(subcommand)]
         command: AccountCommand,
     },
+    /// Organisation accounts: lifecycle (officer work in person) and the deployment targets.
+    Organisation {
+        #[command(subcommand)]
+        command: OrganisationCommand,
+    },
+    /// Organisation registration requests (in-person work by an officer).
+    Registration {
+        #[command(subcommand)]
+        command: RegistrationCommand,
+    },
+    /// The demo organisation registries: look-ups and recording changes.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistrationCommand {
+    /// Register an organisation for a person who came to the police with their documents:
+    /// the same checks and records as in the app, audited with the officer as actor.
+    InPerson {
+        /// The officer's identification number (an officer of the head office's province).
+        #[arg(long)]
+        officer_citizen_id: String,
+        /// The requester's identification number (a level-2 account).
+        #[arg(long)]
+        requester_citizen_id: String,
+        /// JSON: `{"org_type": "enterprise", "form": {…the organisation form's fields…}}`.
+        #[arg(long)]
+        file: PathBuf,
+        /// The scanned authorisation letter (PDF, JPEG or PNG).
+        #[arg(long)]
+        authorisation_letter: Option<PathBuf>,
+        /// The scanned founding decision (PDF, JPEG or PNG).
+        #[arg(long)]
+        founding_decision: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Load the shipped registries (also done by `seed`). Idempotent.
+    Load,
+    /// Show what a registry holds for a code.
+    Lookup {
+        /// `business`, `cooperative` or `tax`.
+        #[arg(long)]
+        registry: String,
+        /// The 10-digit code.
+        #[arg(long)]
+        code: String,
+    },
+    /// Record that an organisation was dissolved (its e-ID account closes).
+    Dissolve {
+        /// `business`, `cooperative` or `tax`.
+        #[arg(long)]
+        registry: String,
+        /// The 10-digit code.
+        #[arg(long)]
+        code: String,
+    },
+    /// Record new legal representatives (`--representative "001080012345:Nguyễn Văn An"`,
+    /// repeated); ownership of the e-ID account follows.
+    Representatives {
+        /// `business`, `cooperative` or `tax`.
+        #[arg(long)]
+        registry: String,
+        /// The 10-digit code.
+        #[arg(long)]
+        code: String,
+        /// `NUMBER:Full Name`, once per representative.
+        #[arg(long = "representative", required = true)]
+        representatives: Vec<String>,
+    },
+    /// List the changes recorded after a sequence number.
+    Changes {
+        /// The last sequence number already handled.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+    },
+}
+
+/// `registration` and `registry`.
+async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
+    use dinhdanh_core::ids::TaxCode;
+    use dinhdanh_core::org_type::{DocumentKind, Name, OrgType, OrganisationForm, RegistryKind};
+    use dinhdanh_server::registry::{self, RegistryUpdate};
+    let state = offline_state(cli).await?;
+    let registry_arg = |text: &str| -> anyhow::Result<RegistryKind> {
+        match text {
+            "business" => Ok(RegistryKind::BusinessRegistry),
+            "cooperative" => Ok(RegistryKind::CooperativeRegistry),
+            "tax" => Ok(RegistryKind::TaxRegistry),
+            _ => anyhow::bail!("--registry must be business, cooperative or tax"),
+        }
+    };
+    let code_arg = |text: &str| -> anyhow::Result<TaxCode> {
+        TaxCode::parse(text).map_err(|e| anyhow::anyhow!("--code: {}", e.message_en()))
+    };
+    match &cli.command {
+        Command::Registration {
+            command:
+                RegistrationCommand::InPerson {
+                    officer_citizen_id,
+                    requester_citizen_id,
+                    file,
+                    authorisation_letter,
+                    founding_decision,
+                },
+        } => {
+            #[derive(serde::Deserialize)]
+            struct FormFile {
+                org_type: OrgType,
+                form: OrganisationForm,
+            }
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let form: FormFile = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not the expected JSON", file.display()))?;
+            let mut documents = Vec::new();
+            for (kind, path) in [
+                (DocumentKind::AuthorisationLetter, authorisation_letter),
+                (DocumentKind::FoundingDecision, founding_decision),
+            ] {
+                if let Some(path) = path {
+                    let bytes = std::fs::read(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    documents.push((kind, bytes));
+                }
+            }
+            let officer = citizen_id_arg(officer_citizen_id)?;
+            let requester = citizen_id_arg(requester_citizen_id)?;
+            match dinhdanh_server::registrations::register_in_person(
+                &state,
+                &officer,
+                &requester,
+                form.org_type,
+                &form.form,
+                &documents,
+            )
+            .await
+            {
+                Ok(view) => println!(
+                    "request {} filed for {}: {}, due on {}{}",
+                    view.id,
+                    view.details.name_vi,
+                    view.status.label_en(),
+                    view.due_on,
+                    view.org_eid
+                        .map(|e| format!("; e-ID number {e}"))
+                        .unwrap_or_default()
+                ),
+                Err(dinhdanh_server::error::ServerError::Api(e)) => {
+                    let mut lines = vec![format!("refused: {} ({})", e.message_en, e.code)];
+                    for d in &e.details {
+                        lines.push(format!(
+                            "  {}: {}",
+                            d.field.as_deref().unwrap_or("-"),
+                            d.message_en
+                        ));
+                    }
+                    anyhow::bail!(lines.join("\n"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Command::Registry { command } => match command {
+            RegistryCommand::Load => {
+                let n = registry::seed_registry(&state).await?;
+                println!("organisation registries: {n} organisations");
+            }
+            RegistryCommand::Lookup { registry: r, code } => {
+                let kind = registry_arg(r)?;
+                let code = code_arg(code)?;
+                match registry::adapter(&state, kind).lookup(&code).await? {
+                    None => println!("{} does not know {code}", kind.label_en()),
+                    Some(rec) => {
+                        println!("{} — {} ({:?})", rec.tax_code, rec.name_vi, rec.status);
+                        println!("  {}, {}", rec.address, rec.province.name_vi());
+                        println!("  established {}", rec.established_on);
+                        if let Some(a) = &rec.agency_code {
+                            println!("  agency code {a}");
+                        }
+                        for p in &rec.representatives {
+                            println!("  representative {} {}", p.citizen_masked, p.full_name);
+                        }
+                    }
+                }
+            }
+            RegistryCommand::Dissolve { registry: r, code } => {
+                let change = registry::record_change(
+                    &state,
+                    registry_arg(r)?,
+                    &code_arg(code)?,
+                    RegistryUpdate::Dissolve,
+                )
+                .await?;
+                println!("recorded change {}: {code} dissolved", change.seq);
+            }
+            RegistryCommand::Representatives {
+                registry: r,
+                code,
+                representatives,
+            } => {
+                let mut people = Vec::new();
+                for rep in representatives {
+                    let (id, name) = rep
+                        .split_once(':')
+                        .context("--representative must be NUMBER:Full Name")?;
+                    let name = Name::parse(name)
+                        .map_err(|p| anyhow::anyhow!("--representative name {}", p.message_en()))?;
+                    people.push((citizen_id_arg(id)?, name));
+                }
+                let change = registry::record_change(
+                    &state,
+                    registry_arg(r)?,
+                    &code_arg(code)?,
+                    RegistryUpdate::Representatives(people),
+                )
+                .await?;
+                println!(
+                    "recorded change {}: new representatives of {code}",
+                    change.seq
+                );
+            }
+            RegistryCommand::Changes { after } => {
+                for c in registry::changes_since(&state, *after, 1000).await? {
+                    println!("{} {:?} {} {:?}", c.seq, c.registry, c.code, c.change);
+                }
+            }
+        },
+        _ => {}
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -106,6 +341,170 @@ enum AccountCommand {
 }
 
 #[derive(Subcommand)]
+enum OrganisationCommand {
+    /// Lock an organisation account: nobody can act for it until unlocked.
+    Lock {
+        /// The organisation's e-ID number.
+        #[arg(long)]
+        eid: String,
+        /// Why (kept in its history).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Unlock an organisation account.
+    Unlock {
+        /// The organisation's e-ID number.
+        #[arg(long)]
+        eid: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Close an organisation account for good; its e-ID number is never issued again.
+    Close {
+        /// The organisation's e-ID number.
+        #[arg(long)]
+        eid: String,
+        /// Why (kept in its history).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record a new Vietnamese name; the e-ID number stays.
+    Rename {
+        /// The organisation's e-ID number.
+        #[arg(long)]
+        eid: String,
+        /// The new name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Merge organisations into one (`--into` may be one of them or a newly registered one);
+    /// the absorbed accounts close, and the history links them both ways.
+    Merge {
+        /// The organisation that continues.
+        #[arg(long)]
+        into: String,
+        /// An organisation that ceases to exist (repeat for several).
+        #[arg(long = "absorb", required = true)]
+        absorbed: Vec<String>,
+    },
+    /// Record that an organisation split into newly registered organisations.
+    Split {
+        /// The organisation that split.
+        #[arg(long)]
+        from: String,
+        /// A new organisation (repeat for several).
+        #[arg(long = "into", required = true)]
+        successors: Vec<String>,
+        /// The organisation continues (a separation); without it, it ends (a division).
+        #[arg(long)]
+        continues: bool,
+    },
+    /// Set the deployment target of an organisation type (the progress statistics' goal).
+    Target {
+        /// `enterprise`, `cooperative`, `organisation_with_tax_code` or
+        /// `organisation_without_registration`.
+        #[arg(long = "type")]
+        org_type: String,
+        /// Percent of the registry's organisations of the type.
+        #[arg(long)]
+        percent: u8,
+        /// By when (YYYY-MM-DD).
+        #[arg(long)]
+        by: String,
+    },
+}
+
+/// `organisation …`: each change is audited with no actor (the CLI) and kept in the history.
+async fn organisation_command(cli: &Cli, command: &OrganisationCommand) -> anyhow::Result<()> {
+    use dinhdanh_core::api::OrganisationLifecycle;
+    use dinhdanh_core::ids::OrgEid;
+    use dinhdanh_server::organisations::{self, DeploymentTarget};
+    let eid =
+        |text: &str| OrgEid::parse(text).map_err(|e| anyhow::anyhow!("{text}: {}", e.message_en()));
+    let state = offline_state(cli).await?;
+    let (target, change) = match command {
+        OrganisationCommand::Target {
+            org_type,
+            percent,
+            by,
+        } => {
+            let t = dinhdanh_core::org_type::OrgType::ALL
+                .into_iter()
+                .find(|t| organisations::org_type_text(*t) == org_type)
+                .with_context(|| format!("--type: unknown organisation type {org_type}"))?;
+            let due_on = chrono::NaiveDate::parse_from_str(by, "%Y-%m-%d")
+                .context("--by: a date YYYY-MM-DD")?;
+            organisations::set_target(
+                &state,
+                t,
+                DeploymentTarget {
+                    percent: *percent,
+                    due_on,
+                },
+            )
+            .await?;
+            println!("target for {org_type}: {percent}% by {due_on}");
+            return Ok(());
+        }
+        OrganisationCommand::Lock { eid: e, reason } => (
+            eid(e)?,
+            OrganisationLifecycle::Lock {
+                reason: reason.clone(),
+            },
+        ),
+        OrganisationCommand::Unlock { eid: e, reason } => (
+            eid(e)?,
+            OrganisationLifecycle::Unlock {
+                reason: reason.clone(),
+            },
+        ),
+        OrganisationCommand::Close { eid: e, reason } => (
+            eid(e)?,
+            OrganisationLifecycle::Close {
+                reason: reason.clone(),
+            },
+        ),
+        OrganisationCommand::Rename { eid: e, name } => (
+            eid(e)?,
+            OrganisationLifecycle::Rename {
+                name_vi: dinhdanh_core::org_type::Name::parse(name)
+                    .map_err(|p| anyhow::anyhow!("--name: {}", p.message_en()))?,
+            },
+        ),
+        OrganisationCommand::Merge { into, absorbed } => (
+            eid(into)?,
+            OrganisationLifecycle::Absorb {
+                predecessors: absorbed.iter().map(|a| eid(a)).collect::<Result<_, _>>()?,
+            },
+        ),
+        OrganisationCommand::Split {
+            from,
+            successors,
+            continues,
+        } => (
+            eid(from)?,
+            OrganisationLifecycle::Split {
+                successors: successors
+                    .iter()
+                    .map(|a| eid(a))
+                    .collect::<Result<_, _>>()?,
+                continues: *continues,
+            },
+        ),
+    };
+    organisations::apply_lifecycle(&state, None, &target, &change)
+        .await
+        .with_context(|| format!("changing {target}"))?;
+    let status = organisations::find_organisation(&state, &target)
+        .await?
+        .map(|o| format!("{:?}", o.status).to_lowercase())
+        .unwrap_or_default();
+    println!("{target}: done; status {status}");
+    Ok(())
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute every hash and link, compare the head with the signed checkpoint kept outside
     /// the database, print a report; exit 1 if the chain is broken or the checkpoint differs.
@@ -143,6 +542,8 @@ async fn people_command(cli: &Cli) -> anyhow::Result<()> {
         Command::Seed { demo } => {
             let people = seed::seed_registry(&state).await?;
             println!("citizen registry: {people} people");
+            let organisations = dinhdanh_server::registry::seed_registry(&state).await?;
+            println!("organisation registries: {organisations} organisations");
             if *demo {
                 seed::seed_demo(&state).await?;
                 println!(
@@ -260,6 +661,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Seed { .. } | Command::Officer { .. } | Command::Account { .. } => {
             people_command(&cli).await?;
+        }
+        Command::Organisation { command } => organisation_command(&cli, command).await?,
+        Command::Registration { .. } | Command::Registry { .. } => {
+            registration_command(&cli).await?;
         }
         Command::Audit {
             command: AuditCommand::Verify,

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{PersonRef, Timestamp};
 use crate::account::OrgRole;
-use crate::ids::{CitizenId, DelegationId, OrgEid, RegistrationId};
-use crate::org_type::{OrgType, OrganisationDetails};
+use crate::ids::{CitizenId, DelegationId, NewProvince, OrgEid, RegistrationId};
+use crate::org_type::{Name, OrgType, OrganisationDetails};
 
 /// The organisation's e-ID record: what Decree 69/2024, Art. 6 lists — e-ID number, names,
 /// date of establishment, head office, tax code, the registry code that applies, the legal
@@ -170,4 +170,114 @@ pub struct DelegationView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub revoked_at: Option<Timestamp>,
+    /// When the delegate accepted it; a delegation works only once accepted (owners hold
+    /// theirs from the start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub accepted_at: Option<Timestamp>,
+    /// When the delegate declined it, if they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub declined_at: Option<Timestamp>,
+}
+
+/// The delegate's answer to an authorisation (action kind `accept_delegation` when `accept`,
+/// else `decline_delegation`), sent as [`super::Confirmed<DelegationAnswer>`]. Nobody acts for
+/// an organisation without having accepted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegationAnswer {
+    /// The organisation.
+    pub organisation: OrgEid,
+    /// The delegation.
+    pub delegation: DelegationId,
+    /// Accept (`true`) or decline.
+    pub accept: bool,
+}
+
+/// A change in an organisation account's life made by an officer, sent as
+/// [`super::Confirmed<OrganisationLifecycle>`] to the organisation named in the path (action
+/// kind `change_account_lock` for lock and unlock, `update_organisation_info` otherwise; target
+/// `organisation:<eid>`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OrganisationLifecycle {
+    /// Lock: nobody can act for it until unlocked.
+    Lock {
+        /// Why.
+        reason: String,
+    },
+    /// Unlock.
+    Unlock {
+        /// Why.
+        reason: String,
+    },
+    /// Close for good; the e-ID number is never issued again.
+    Close {
+        /// Why.
+        reason: String,
+    },
+    /// Record a new Vietnamese name; the e-ID number stays.
+    Rename {
+        /// The new name.
+        name_vi: Name,
+    },
+    /// The organisations listed merge into this one (which may be one of the two merging, or a
+    /// new organisation registered for the merger); their accounts close.
+    Absorb {
+        /// The organisations that cease to exist.
+        predecessors: Vec<OrgEid>,
+    },
+    /// This organisation split into the organisations listed (each registered on its own).
+    Split {
+        /// The new organisations.
+        successors: Vec<OrgEid>,
+        /// Whether this one continues (a separation) or ends (a division: its account closes).
+        continues: bool,
+    },
+}
+
+/// Progress of organisation registration against the deployment plan, for an officer's
+/// province (`GET /v1/officer/progress`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressStatistics {
+    /// The province.
+    pub province: NewProvince,
+    /// One row per organisation type.
+    pub rows: Vec<ProgressRow>,
+}
+
+/// Registered organisations of one type in a province, against the target.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressRow {
+    /// Organisation type.
+    pub org_type: OrgType,
+    /// Accounts in use.
+    pub active: u64,
+    /// Accounts locked.
+    pub locked: u64,
+    /// Accounts closed.
+    pub closed: u64,
+    /// Organisations of this type in the province according to the registries: the
+    /// denominator. `None` where no registry knows them (type 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_total: Option<u64>,
+    /// Share to reach, in percent.
+    pub target_percent: u8,
+    /// By when.
+    pub target_date: NaiveDate,
+    /// The number of registered (active or locked) accounts the target asks for; `None`
+    /// without a denominator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_count: Option<u64>,
+    /// Registered accounts (active or locked) as a share of the registry total, in percent,
+    /// rounded down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achieved_percent: Option<u64>,
+    /// Whether the target is reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_met: Option<bool>,
 }

@@ -67,6 +67,12 @@ pub const ORGANISATION: &str = "/v1/organisations/{eid}";
 pub const DELEGATIONS: &str = "/v1/organisations/{eid}/delegations";
 /// `DELETE`: revoke a delegation.
 pub const DELEGATION: &str = "/v1/organisations/{eid}/delegations/{id}";
+/// `POST`: the delegate accepts or declines a delegation.
+pub const DELEGATION_ANSWER: &str = "/v1/organisations/{eid}/delegations/{id}/answer";
+/// `POST`: an officer locks, unlocks, closes, renames, merges or splits an organisation.
+pub const OFFICER_ORGANISATION_CHANGE: &str = "/v1/officer/organisations/{eid}/changes";
+/// `GET`: registered organisations against the deployment targets, for the officer's province.
+pub const OFFICER_PROGRESS: &str = "/v1/officer/progress";
 /// `POST`: the desktop starts a QR login.
 pub const QR_LOGIN: &str = "/v1/qr-login";
 /// `GET` (WebSocket): the desktop waits for the answer.

@@ -285,6 +285,9 @@ pub enum OfficerReviewReason {
     RepresentativeMismatch,
     /// The registry does not know the organisation.
     NotInRegistry,
+    /// Another legal representative has no e-ID account, so cannot consent in the app: the
+    /// officer obtains their consent (Decree 69/2024, Art. 12).
+    CoRepresentativeWithoutAccount,
 }
 
 /// A co-representative's consent, as shown on the request.
@@ -311,6 +314,15 @@ pub struct ConsentDecision {
     pub registration: RegistrationId,
     /// Consent or refuse.
     pub consent: bool,
+}
+
+/// The requester withdraws a request before it is decided (action kind
+/// `withdraw_registration`), sent as [`super::Confirmed<RegistrationWithdrawal>`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationWithdrawal {
+    /// The request.
+    pub registration: RegistrationId,
 }
 
 /// The requester's answer to an information request (action kind

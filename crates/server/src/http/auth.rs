@@ -203,9 +203,18 @@ pub async fn authenticate(
     let device: Option<String> = row.try_get("device_id")?;
     let acting_for: Option<String> = row.try_get("acting_for")?;
     let account: String = row.try_get("account_id")?;
+    let account = parse_stored(AccountId::parse(&account))?;
+    let acting_for = acting_for
+        .map(|o| parse_stored(OrgEid::parse(&o)))
+        .transpose()?;
+    // A session acting for an organisation is re-checked on every request, so a revoked or
+    // expired delegation, or a locked or closed organisation, stops it at once.
+    if let Some(eid) = &acting_for {
+        crate::organisations::check_acting_for(state, &id, &account, eid).await?;
+    }
     Ok(SessionContext {
         id: parse_stored(SessionId::parse(&id))?,
-        account: parse_stored(AccountId::parse(&account))?,
+        account,
         device: device
             .map(|d| parse_stored(DeviceId::parse(&d)))
             .transpose()?,
@@ -214,9 +223,7 @@ pub async fn authenticate(
         } else {
             SessionKind::Device
         },
-        acting_for: acting_for
-            .map(|o| parse_stored(OrgEid::parse(&o)))
-            .transpose()?,
+        acting_for,
         bound_key,
         token_hash,
     })

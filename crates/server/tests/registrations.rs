@@ -1,0 +1,1202 @@
+//! Organisation registration requests through HTTP: the automatic decision from the registry,
+//! what goes to an officer and why, co-representatives' consent, duplicates, officer review,
+//! due dates and the queue, attachments, and who may read what. Runs on SQLite, and on
+//! PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+
+mod common;
+mod identity;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use common::{Auth, Device, Session, TestServer};
+use dinhdanh_core::account::AccountLevel;
+use dinhdanh_core::api::DeviceView;
+use dinhdanh_core::api::{
+    AttachmentView, ChallengePurpose, Confirmed, ConsentDecision, Decision, ErrorCode,
+    InformationAnswer, MediaType, OfficerDecision, OfficerReviewReason, Page, QueueItem,
+    RegistrationStatistics, RegistrationStatus, RegistrationSubmission, RegistrationView,
+    RegistrationWithdrawal, RequesterCapacity, paths,
+};
+use dinhdanh_core::ids::{AttachmentId, NewProvince, TaxCode};
+use dinhdanh_core::org_type::{
+    AddressLine, Name, OrgField, OrgType, OrganisationDetails, OrganisationForm, RegistryKind,
+    RepresentativeForm,
+};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use dinhdanh_server::registrations::{add_working_days, vietnam_date};
+use dinhdanh_server::registry::{self, RegistryEntry, RegistryStatus, RegistryUpdate};
+use dinhdanh_server::{accounts, officers, organisations};
+use identity::{PASSCODE, Person, assert_error, sign_in, signed_in};
+use rand_core::{OsRng, RngCore};
+use serde::Serialize;
+
+/// The name `identity::person` gives everyone.
+const NAME: &str = "Nguyễn Thị Lan";
+const ORG_NAME: &str = "Công ty TNHH Thử nghiệm Định Danh";
+const ADDRESS: &str = "Số 18 phố Duy Tân, phường Cầu Giấy";
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
+
+/// A person with a bound device, signed in.
+struct Who {
+    p: Person,
+    device: Device,
+    view: DeviceView,
+    session: Session,
+}
+
+async fn who(t: &TestServer) -> Who {
+    let (p, device, view, session) = signed_in(t).await;
+    Who {
+        p,
+        device,
+        view,
+        session,
+    }
+}
+
+impl Who {
+    /// Signs in again (after the clock moved past the session's life).
+    async fn refresh(&mut self, t: &TestServer) {
+        self.session = sign_in(t, &self.p, &self.device, &self.view.id).await;
+    }
+}
+
+/// An officer for `province`, signed in.
+async fn officer(t: &TestServer, province: &str) -> Who {
+    let w = who(t).await;
+    officers::grant_officer(
+        t.state(),
+        &w.p.citizen_id,
+        NewProvince::parse(province).unwrap(),
+    )
+    .await
+    .unwrap();
+    w
+}
+
+fn fresh_tax_code() -> TaxCode {
+    loop {
+        let body = 10_000_000 + OsRng.next_u32() % 890_000_000;
+        if let Some(c) = TaxCode::from_body(body) {
+            return c;
+        }
+    }
+}
+
+/// Puts an active enterprise with these representatives in the business registry.
+async fn registered_enterprise(t: &TestServer, reps: &[&Person]) -> TaxCode {
+    let code = fresh_tax_code();
+    let entry = RegistryEntry {
+        registry: RegistryKind::BusinessRegistry,
+        code: code.clone(),
+        agency_code: None,
+        name_vi: Name::parse(ORG_NAME).unwrap(),
+        address: AddressLine::parse(ADDRESS).unwrap(),
+        province: NewProvince::parse("ha_noi").unwrap(),
+        established_on: NaiveDate::from_ymd_opt(2015, 4, 20).unwrap(),
+        status: RegistryStatus::Active,
+        representatives: reps
+            .iter()
+            .map(|p| (p.citizen_id.clone(), Name::parse(NAME).unwrap()))
+            .collect(),
+    };
+    registry::insert_entries(t.state(), &[entry]).await.unwrap();
+    code
+}
+
+/// The form of the enterprise with `code` as the registry knows it.
+fn enterprise_form(code: &TaxCode, reps: &[&Person]) -> OrganisationForm {
+    OrganisationForm {
+        name_vi: ORG_NAME.into(),
+        established_on: "2015-04-20".into(),
+        head_office_address: ADDRESS.into(),
+        head_office_province: "ha_noi".into(),
+        enterprise_code: code.as_str().into(),
+        representatives: reps
+            .iter()
+            .map(|p| RepresentativeForm {
+                full_name: NAME.into(),
+                citizen_id: p.citizen_id.as_str().into(),
+            })
+            .collect(),
+        contact_phone: "0912345678".into(),
+        ..OrganisationForm::default()
+    }
+}
+
+/// A type-4 organisation's form with its founding decision.
+fn unregistered_form(rep: &Person, decision: &AttachmentId) -> OrganisationForm {
+    OrganisationForm {
+        name_vi: format!("Câu lạc bộ Cờ tướng {}", OsRng.next_u32() % 100_000),
+        established_on: "2019-09-01".into(),
+        head_office_address: ADDRESS.into(),
+        head_office_province: "ha_noi".into(),
+        representatives: vec![RepresentativeForm {
+            full_name: NAME.into(),
+            citizen_id: rep.citizen_id.as_str().into(),
+        }],
+        contact_phone: "0912345678".into(),
+        founding_decision: decision.as_str().into(),
+        ..OrganisationForm::default()
+    }
+}
+
+fn details(t: &TestServer, org_type: OrgType, form: &OrganisationForm) -> OrganisationDetails {
+    form.validate(org_type, vietnam_date(t.now())).unwrap()
+}
+
+/// `body` confirmed by `w` for `kind` on `target`.
+async fn confirm<T: Serialize>(
+    t: &TestServer,
+    w: &Who,
+    kind: ActionKind,
+    target: ActionTarget,
+    body: T,
+) -> Confirmed<T> {
+    let challenge = t
+        .challenge(ChallengePurpose::Action { kind }, Some(&w.session))
+        .await;
+    w.device.confirm(
+        t.now(),
+        body,
+        kind,
+        t.origin(),
+        challenge,
+        &w.session.account,
+        None,
+        target,
+        PASSCODE,
+    )
+}
+
+fn new_target() -> ActionTarget {
+    ActionTarget::new("registration", "new").unwrap()
+}
+
+fn target(id: &RegistrationView) -> ActionTarget {
+    ActionTarget::new("registration", id.id.as_str()).unwrap()
+}
+
+/// Submits `details` as `w`, confirmed.
+async fn submit_raw(
+    t: &TestServer,
+    w: &Who,
+    org_type: OrgType,
+    details: OrganisationDetails,
+) -> reqwest::Response {
+    let body = RegistrationSubmission::new(org_type, details, &w.p.citizen_id);
+    let c = confirm(t, w, ActionKind::RegisterOrganisation, new_target(), body).await;
+    t.post(paths::REGISTRATIONS, &c, Auth::Session(&w.session))
+        .await
+}
+
+async fn ok<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> T {
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn submit(
+    t: &TestServer,
+    w: &Who,
+    org_type: OrgType,
+    details: OrganisationDetails,
+) -> RegistrationView {
+    ok(submit_raw(t, w, org_type, details).await).await
+}
+
+async fn upload(t: &TestServer, w: &Who, kind: &str, content: &[u8]) -> reqwest::Response {
+    let path = format!("{}?kind={kind}", paths::ATTACHMENTS);
+    t.send("POST", &path, Some(content), Auth::Session(&w.session))
+        .await
+}
+
+async fn uploaded(t: &TestServer, w: &Who, kind: &str) -> AttachmentView {
+    ok(upload(t, w, kind, PDF).await).await
+}
+
+async fn get_registration(t: &TestServer, w: &Who, id: &RegistrationView) -> reqwest::Response {
+    t.get(
+        &paths::fill(paths::REGISTRATION, "id", id.id.as_str()),
+        Auth::Session(&w.session),
+    )
+    .await
+}
+
+async fn decide(
+    t: &TestServer,
+    officer: &Who,
+    reg: &RegistrationView,
+    decision: Decision,
+) -> reqwest::Response {
+    let body = OfficerDecision {
+        registration: reg.id.clone(),
+        decision,
+    };
+    let c = confirm(
+        t,
+        officer,
+        ActionKind::ReviewRegistration,
+        target(reg),
+        body,
+    )
+    .await;
+    t.post(
+        &paths::fill(paths::OFFICER_DECISION, "id", reg.id.as_str()),
+        &c,
+        Auth::Session(&officer.session),
+    )
+    .await
+}
+
+async fn queue(t: &TestServer, officer: &Who) -> Vec<QueueItem> {
+    let page: Page<QueueItem> = ok(t
+        .get(paths::OFFICER_QUEUE, Auth::Session(&officer.session))
+        .await)
+    .await;
+    page.items
+}
+
+/// Messages the outbox sent to `recipient` of this kind.
+fn sent(t: &TestServer, recipient: &str, kind: &str) -> usize {
+    t.outbox()
+        .iter()
+        .filter(|m| m["to"] == recipient && m["kind"] == kind)
+        .count()
+}
+
+#[tokio::test]
+async fn an_enterprise_matching_the_registry_is_approved_automatically_and_the_requester_told() {
+    let t = TestServer::start().await;
+    let an = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p]).await;
+    let d = details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&an.p]));
+    let reg = submit(&t, &an, OrgType::Enterprise, d).await;
+    assert_eq!(reg.status, RegistrationStatus::Approved, "{reg:?}");
+    assert_eq!(reg.capacity, RequesterCapacity::LegalRepresentative);
+    let eid = reg.org_eid.clone().expect("an e-ID number");
+    let check = reg.registry_check.clone().unwrap();
+    assert!(check.found && check.active && check.requester_is_recorded_representative);
+    assert!(check.mismatches.is_empty());
+    assert_eq!(
+        reg.due_on,
+        add_working_days(vietnam_date(reg.submitted_at.timestamp()), 3)
+    );
+    assert_eq!(
+        organisations::find_active_by_code(t.state(), code.as_str())
+            .await
+            .unwrap(),
+        Some(eid)
+    );
+    assert_eq!(
+        sent(&t, &an.p.phone, "registration.registration_approved"),
+        1
+    );
+    // The details are stored encrypted: no identification number in the row.
+    let enc: Vec<u8> = sqlx::query_scalar("SELECT details_enc FROM registrations WHERE id = $1")
+        .bind(reg.id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert!(
+        !enc.windows(12)
+            .any(|w| w == an.p.citizen_id.as_str().as_bytes())
+    );
+}
+
+#[tokio::test]
+async fn an_authorised_requester_waits_for_an_officer_who_reads_the_letter() {
+    let t = TestServer::start().await;
+    let boss = who(&t).await;
+    let assistant = who(&t).await;
+    let officer = officer(&t, "ha_noi").await;
+    let code = registered_enterprise(&t, &[&boss.p]).await;
+    let letter = uploaded(&t, &assistant, "authorisation_letter").await;
+    let mut form = enterprise_form(&code, &[&boss.p]);
+    // Without the letter the core's rules refuse an authorised person.
+    let d = form
+        .validate(OrgType::Enterprise, vietnam_date(t.now()))
+        .unwrap();
+    let err = assert_error(
+        submit_raw(&t, &assistant, OrgType::Enterprise, d).await,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(
+        err.details[0].field.as_deref(),
+        Some("authorisation_letter")
+    );
+    form.authorisation_letter = letter.id.to_string();
+    let reg = submit(
+        &t,
+        &assistant,
+        OrgType::Enterprise,
+        details(&t, OrgType::Enterprise, &form),
+    )
+    .await;
+    // The legal representative, who has an account, confirms in the app first.
+    assert_eq!(reg.status, RegistrationStatus::AwaitingConsent);
+    let body = ConsentDecision {
+        registration: reg.id.clone(),
+        consent: true,
+    };
+    let c = confirm(
+        &t,
+        &boss,
+        ActionKind::ConsentToRegistration,
+        target(&reg),
+        body,
+    )
+    .await;
+    let reg: RegistrationView = ok(t
+        .post(
+            &paths::fill(paths::REGISTRATION_CONSENT, "id", reg.id.as_str()),
+            &c,
+            Auth::Session(&boss.session),
+        )
+        .await)
+    .await;
+    assert_eq!(reg.status, RegistrationStatus::AwaitingOfficer);
+    assert_eq!(reg.capacity, RequesterCapacity::Authorised);
+    assert_eq!(
+        reg.due_on,
+        vietnam_date(reg.submitted_at.timestamp())
+            .checked_add_days(chrono::Days::new(15))
+            .unwrap()
+    );
+    let items = queue(&t, &officer).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0].reason,
+        Some(OfficerReviewReason::AuthorisedRequester)
+    );
+    // The officer of the province reads the letter; the uploader too.
+    for w in [&officer, &assistant] {
+        let resp = t
+            .get(
+                &paths::fill(paths::ATTACHMENT, "id", letter.id.as_str()),
+                Auth::Session(&w.session),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/pdf");
+        assert_eq!(resp.bytes().await.unwrap().as_ref(), PDF);
+    }
+}
+
+#[tokio::test]
+async fn a_type_4_organisation_goes_to_an_officer_with_its_founding_decision() {
+    let t = TestServer::start().await;
+    let head = who(&t).await;
+    let decision = uploaded(&t, &head, "founding_decision").await;
+    let form = unregistered_form(&head.p, &decision.id);
+    let org = OrgType::OrganisationWithoutRegistration;
+    let reg = submit(&t, &head, org, details(&t, org, &form)).await;
+    assert_eq!(reg.status, RegistrationStatus::AwaitingOfficer);
+    assert!(reg.registry_check.is_none());
+    assert_eq!(reg.attachments.len(), 1);
+    assert_eq!(reg.attachments[0].id, decision.id);
+    assert!(reg.history.iter().any(|e| matches!(
+        e.kind,
+        dinhdanh_core::api::RegistrationEventKind::SentToOfficer {
+            reason: OfficerReviewReason::NoRegistry
+        }
+    )));
+    // Without the decision the form itself is refused.
+    let mut bare = form.clone();
+    bare.founding_decision.clear();
+    assert!(bare.validate(org, vietnam_date(t.now())).is_err());
+}
+
+#[tokio::test]
+async fn registry_mismatches_and_unknown_codes_go_to_an_officer_with_the_reason() {
+    let t = TestServer::start().await;
+    let an = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p]).await;
+    let mut form = enterprise_form(&code, &[&an.p]);
+    form.name_vi = "Công ty TNHH Tên Khác".into();
+    let reg = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(&t, OrgType::Enterprise, &form),
+    )
+    .await;
+    assert_eq!(reg.status, RegistrationStatus::AwaitingOfficer);
+    let check = reg.registry_check.clone().unwrap();
+    assert_eq!(check.mismatches.len(), 1);
+    assert_eq!(check.mismatches[0].field, OrgField::NameVi);
+    assert_eq!(check.mismatches[0].registry_value, ORG_NAME);
+    let items = officer_queue_reason(&t, &reg).await;
+    assert_eq!(items, Some(OfficerReviewReason::RegistryMismatch));
+
+    // A registry that does not know the code.
+    let unknown = fresh_tax_code();
+    let reg = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(
+            &t,
+            OrgType::Enterprise,
+            &enterprise_form(&unknown, &[&an.p]),
+        ),
+    )
+    .await;
+    assert!(!reg.registry_check.clone().unwrap().found);
+    assert_eq!(
+        officer_queue_reason(&t, &reg).await,
+        Some(OfficerReviewReason::NotInRegistry)
+    );
+
+    // The requester listed as representative, but the registry records someone else.
+    let other = identity::person(&t, false).await;
+    let code = registered_enterprise(&t, &[&other]).await;
+    let reg = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&an.p])),
+    )
+    .await;
+    let check = reg.registry_check.clone().unwrap();
+    assert!(!check.requester_is_recorded_representative);
+    assert_eq!(check.mismatches[0].field, OrgField::Representatives);
+    assert!(
+        !check.mismatches[0]
+            .registry_value
+            .contains(other.citizen_id.as_str()),
+        "registry values are masked"
+    );
+    assert_eq!(
+        officer_queue_reason(&t, &reg).await,
+        Some(OfficerReviewReason::RepresentativeMismatch)
+    );
+}
+
+/// The reason stored for a request.
+async fn officer_queue_reason(
+    t: &TestServer,
+    reg: &RegistrationView,
+) -> Option<OfficerReviewReason> {
+    dinhdanh_server::registrations::load(t.state(), &reg.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .reason
+}
+
+#[tokio::test]
+async fn co_representatives_consent_before_the_request_proceeds() {
+    let t = TestServer::start().await;
+    let an = who(&t).await;
+    let mut mai = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
+    let d = details(
+        &t,
+        OrgType::Enterprise,
+        &enterprise_form(&code, &[&an.p, &mai.p]),
+    );
+    let reg = submit(&t, &an, OrgType::Enterprise, d).await;
+    assert_eq!(reg.status, RegistrationStatus::AwaitingConsent);
+    assert_eq!(reg.consents.len(), 1);
+    assert_eq!(reg.consents[0].representative.account, mai.p.account);
+    assert_eq!(reg.consents[0].consented, None);
+    assert_eq!(sent(&t, &mai.p.phone, "registration.consent_requested"), 1);
+    // Mai sees it among hers; the requester cannot consent for her.
+    let mine: Vec<RegistrationView> = ok(t
+        .get(paths::REGISTRATIONS, Auth::Session(&mai.session))
+        .await)
+    .await;
+    assert_eq!(mine.len(), 1);
+    let body = ConsentDecision {
+        registration: reg.id.clone(),
+        consent: true,
+    };
+    let path = paths::fill(paths::REGISTRATION_CONSENT, "id", reg.id.as_str());
+    let c = confirm(
+        &t,
+        &an,
+        ActionKind::ConsentToRegistration,
+        target(&reg),
+        body.clone(),
+    )
+    .await;
+    assert_error(
+        t.post(&path, &c, Auth::Session(&an.session)).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    mai.refresh(&t).await;
+    let c = confirm(
+        &t,
+        &mai,
+        ActionKind::ConsentToRegistration,
+        target(&reg),
+        body,
+    )
+    .await;
+    let done: RegistrationView = ok(t.post(&path, &c, Auth::Session(&mai.session)).await).await;
+    assert_eq!(done.status, RegistrationStatus::Approved, "{done:?}");
+    assert_eq!(done.consents[0].consented, Some(true));
+    assert!(done.org_eid.is_some());
+}
+
+#[tokio::test]
+async fn a_co_representatives_refusal_withdraws_the_request() {
+    let t = TestServer::start().await;
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
+    let d = details(
+        &t,
+        OrgType::Enterprise,
+        &enterprise_form(&code, &[&an.p, &mai.p]),
+    );
+    let reg = submit(&t, &an, OrgType::Enterprise, d).await;
+    let body = ConsentDecision {
+        registration: reg.id.clone(),
+        consent: false,
+    };
+    let path = paths::fill(paths::REGISTRATION_CONSENT, "id", reg.id.as_str());
+    // A refusal confirmed as a consent does not pass: the kind is part of what is signed.
+    let c = confirm(
+        &t,
+        &mai,
+        ActionKind::ConsentToRegistration,
+        target(&reg),
+        body.clone(),
+    )
+    .await;
+    assert!(
+        !t.post(&path, &c, Auth::Session(&mai.session))
+            .await
+            .status()
+            .is_success()
+    );
+    let c = confirm(&t, &mai, ActionKind::RefuseRegistration, target(&reg), body).await;
+    let done: RegistrationView = ok(t.post(&path, &c, Auth::Session(&mai.session)).await).await;
+    assert_eq!(done.status, RegistrationStatus::Withdrawn);
+    assert_eq!(done.consents[0].consented, Some(false));
+    assert_eq!(
+        sent(&t, &an.p.phone, "registration.registration_rejected"),
+        1
+    );
+    // The organisation can be asked for again.
+    let d = details(
+        &t,
+        OrgType::Enterprise,
+        &enterprise_form(&code, &[&an.p, &mai.p]),
+    );
+    let again = submit(&t, &an, OrgType::Enterprise, d).await;
+    assert_eq!(again.status, RegistrationStatus::AwaitingConsent);
+}
+
+#[tokio::test]
+async fn duplicate_requests_and_already_registered_organisations_get_clear_errors() {
+    let t = TestServer::start().await;
+    let boss = identity::person(&t, false).await;
+    let assistant = who(&t).await;
+    let code = registered_enterprise(&t, &[&boss]).await;
+    let letter = uploaded(&t, &assistant, "authorisation_letter").await;
+    let mut form = enterprise_form(&code, &[&boss]);
+    form.authorisation_letter = letter.id.to_string();
+    let d = details(&t, OrgType::Enterprise, &form);
+    submit(&t, &assistant, OrgType::Enterprise, d.clone()).await;
+    let err = assert_error(
+        submit_raw(&t, &assistant, OrgType::Enterprise, d).await,
+        ErrorCode::DuplicateRegistration,
+    )
+    .await;
+    assert_eq!(err.field.as_deref(), Some("enterprise_code"));
+
+    let an = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p]).await;
+    let d = details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&an.p]));
+    let first = submit(&t, &an, OrgType::Enterprise, d.clone()).await;
+    assert_eq!(first.status, RegistrationStatus::Approved);
+    assert_error(
+        submit_raw(&t, &an, OrgType::Enterprise, d).await,
+        ErrorCode::OrganisationAlreadyRegistered,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_officer_approves_rejects_and_asks_for_information_which_the_requester_answers() {
+    let t = TestServer::start().await;
+    let head = who(&t).await;
+    let officer = officer(&t, "ha_noi").await;
+    let org = OrgType::OrganisationWithoutRegistration;
+    let mut regs = Vec::new();
+    for _ in 0..2 {
+        let decision = uploaded(&t, &head, "founding_decision").await;
+        let form = unregistered_form(&head.p, &decision.id);
+        regs.push(submit(&t, &head, org, details(&t, org, &form)).await);
+    }
+    // Ask, answer, approve.
+    let asked: RegistrationView = ok(decide(
+        &t,
+        &officer,
+        &regs[0],
+        Decision::RequestInformation {
+            question: "Xin bổ sung bản sao điều lệ.".into(),
+        },
+    )
+    .await)
+    .await;
+    assert_eq!(asked.status, RegistrationStatus::InformationRequested);
+    assert_eq!(
+        sent(&t, &head.p.phone, "registration.information_requested"),
+        1
+    );
+    let extra = uploaded(&t, &head, "founding_decision").await;
+    let body = InformationAnswer {
+        registration: regs[0].id.clone(),
+        answer: "Đã gửi kèm điều lệ.".into(),
+        corrected_details: None,
+        attachments: vec![extra.id.clone()],
+    };
+    let c = confirm(
+        &t,
+        &head,
+        ActionKind::AnswerInformationRequest,
+        target(&regs[0]),
+        body,
+    )
+    .await;
+    let answered: RegistrationView = ok(t
+        .post(
+            &paths::fill(paths::REGISTRATION_ANSWER, "id", regs[0].id.as_str()),
+            &c,
+            Auth::Session(&head.session),
+        )
+        .await)
+    .await;
+    assert_eq!(answered.status, RegistrationStatus::AwaitingOfficer);
+    assert_eq!(answered.attachments.len(), 2);
+    let approved: RegistrationView =
+        ok(decide(&t, &officer, &regs[0], Decision::Approve).await).await;
+    assert_eq!(approved.status, RegistrationStatus::Approved);
+    let eid = approved.org_eid.clone().unwrap();
+    assert!(approved.history.iter().any(|e| {
+        e.actor
+            .as_ref()
+            .is_some_and(|a| a.account == officer.p.account)
+    }));
+    assert!(
+        organisations::find_organisation(t.state(), &eid)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Reject with a reason; a decided request cannot be decided again.
+    let rejected: RegistrationView = ok(decide(
+        &t,
+        &officer,
+        &regs[1],
+        Decision::Reject {
+            reason: "Quyết định thành lập không hợp lệ.".into(),
+        },
+    )
+    .await)
+    .await;
+    assert_eq!(rejected.status, RegistrationStatus::Rejected);
+    assert_eq!(
+        sent(&t, &head.p.phone, "registration.registration_rejected"),
+        1
+    );
+    assert_error(
+        decide(&t, &officer, &regs[1], Decision::Approve).await,
+        ErrorCode::InvalidState,
+    )
+    .await;
+    // The requester cannot decide, nor can an officer of another province.
+    let elsewhere = officer_of_other_province(&t).await;
+    let decision = uploaded(&t, &head, "founding_decision").await;
+    let third = submit(
+        &t,
+        &head,
+        org,
+        details(&t, org, &unregistered_form(&head.p, &decision.id)),
+    )
+    .await;
+    assert_error(
+        decide(&t, &head, &third, Decision::Approve).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    assert_error(
+        decide(&t, &elsewhere, &third, Decision::Approve).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    assert_error(
+        get_registration(&t, &elsewhere, &third).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    assert!(queue(&t, &elsewhere).await.is_empty());
+    // The requester withdraws it.
+    let body = RegistrationWithdrawal {
+        registration: third.id.clone(),
+    };
+    let c = confirm(
+        &t,
+        &head,
+        ActionKind::WithdrawRegistration,
+        target(&third),
+        body,
+    )
+    .await;
+    let withdrawn: RegistrationView = ok(t
+        .post(
+            &paths::fill(paths::REGISTRATION_WITHDRAWAL, "id", third.id.as_str()),
+            &c,
+            Auth::Session(&head.session),
+        )
+        .await)
+    .await;
+    assert_eq!(withdrawn.status, RegistrationStatus::Withdrawn);
+}
+
+async fn officer_of_other_province(t: &TestServer) -> Who {
+    officer(t, "ho_chi_minh").await
+}
+
+#[tokio::test]
+async fn due_dates_skip_weekends_and_overdue_requests_head_the_queue() {
+    let t = TestServer::start().await;
+    // Move to a Friday.
+    let today = vietnam_date(t.now());
+    let to_friday =
+        (7 + Weekday::Fri.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
+    t.clock.advance(i64::from(to_friday) * 86_400);
+    let mut head = who(&t).await;
+    let mut officer = officer(&t, "ha_noi").await;
+    let friday = vietnam_date(t.now());
+    assert_eq!(friday.weekday(), Weekday::Fri);
+
+    // Settled by the registry on a Friday: due the next Wednesday.
+    let code = registered_enterprise(&t, &[&head.p]).await;
+    let quick = submit(
+        &t,
+        &head,
+        OrgType::Enterprise,
+        details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&head.p])),
+    )
+    .await;
+    assert_eq!(quick.due_on, friday + chrono::Days::new(5));
+    assert_eq!(quick.due_on.weekday(), Weekday::Wed);
+
+    // Verified by an officer: 15 days.
+    let org = OrgType::OrganisationWithoutRegistration;
+    let decision = uploaded(&t, &head, "founding_decision").await;
+    let old = submit(
+        &t,
+        &head,
+        org,
+        details(&t, org, &unregistered_form(&head.p, &decision.id)),
+    )
+    .await;
+    assert_eq!(old.due_on, friday + chrono::Days::new(15));
+
+    t.clock.advance(20 * 86_400);
+    head.refresh(&t).await;
+    officer.refresh(&t).await;
+    let decision = uploaded(&t, &head, "founding_decision").await;
+    let new = submit(
+        &t,
+        &head,
+        org,
+        details(&t, org, &unregistered_form(&head.p, &decision.id)),
+    )
+    .await;
+    assert!(!new.overdue);
+    let seen: RegistrationView = ok(get_registration(&t, &head, &old).await).await;
+    assert!(seen.overdue);
+
+    let items = queue(&t, &officer).await;
+    let ids: Vec<_> = items.iter().map(|i| (i.id.clone(), i.overdue)).collect();
+    assert_eq!(ids, [(old.id.clone(), true), (new.id.clone(), false)]);
+
+    let stats: RegistrationStatistics = ok(t
+        .get(paths::OFFICER_STATISTICS, Auth::Session(&officer.session))
+        .await)
+    .await;
+    assert_eq!(stats.overdue, 1);
+    assert_eq!(stats.decided_late, 0);
+    ok::<RegistrationView>(decide(&t, &officer, &old, Decision::Approve).await).await;
+    let stats: RegistrationStatistics = ok(t
+        .get(paths::OFFICER_STATISTICS, Auth::Session(&officer.session))
+        .await)
+    .await;
+    assert_eq!((stats.overdue, stats.decided_late), (0, 1));
+    let approved = stats
+        .by_status
+        .iter()
+        .find(|(s, _)| *s == RegistrationStatus::Approved)
+        .map(|(_, n)| *n);
+    assert_eq!(approved, Some(2));
+    // Statistics are for officers only.
+    assert_error(
+        t.get(paths::OFFICER_STATISTICS, Auth::Session(&head.session))
+            .await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn attachments_must_be_pdf_jpeg_or_png_within_the_size_limit() {
+    let t = TestServer::start().await;
+    let w = who(&t).await;
+    let exe = upload(&t, &w, "founding_decision", b"MZ\x90\0 not a document").await;
+    let err = assert_error(exe, ErrorCode::AttachmentRejected).await;
+    assert_eq!(err.field.as_deref(), Some("media_type"));
+    let html = upload(&t, &w, "founding_decision", b"<html>%PDF-</html>").await;
+    assert_error(html, ErrorCode::AttachmentRejected).await;
+    let mut big = PDF.to_vec();
+    big.resize(usize::try_from(MediaType::MAX_SIZE).unwrap() + 1, b' ');
+    let err = assert_error(
+        upload(&t, &w, "founding_decision", &big).await,
+        ErrorCode::AttachmentRejected,
+    )
+    .await;
+    assert_eq!(err.field.as_deref(), Some("size"));
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let v: AttachmentView = ok(upload(&t, &w, "authorisation_letter", png).await).await;
+    assert_eq!(v.media_type, MediaType::Png);
+    assert_eq!(v.size, png.len() as u64);
+    let unknown_kind = upload(&t, &w, "selfie", PDF).await;
+    assert!(!unknown_kind.status().is_success());
+}
+
+#[tokio::test]
+async fn another_person_cannot_read_an_attachment_or_use_it_in_a_request() {
+    let t = TestServer::start().await;
+    let owner = who(&t).await;
+    let other = who(&t).await;
+    let doc = uploaded(&t, &owner, "founding_decision").await;
+    let path = paths::fill(paths::ATTACHMENT, "id", doc.id.as_str());
+    assert_error(
+        t.get(&path, Auth::Session(&other.session)).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    // An officer of the province, while it is attached to no request, cannot either.
+    let officer = officer(&t, "ha_noi").await;
+    assert_error(
+        t.get(&path, Auth::Session(&officer.session)).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    let org = OrgType::OrganisationWithoutRegistration;
+    let form = unregistered_form(&other.p, &doc.id);
+    let err = assert_error(
+        submit_raw(&t, &other, org, details(&t, org, &form)).await,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(err.details[0].field.as_deref(), Some("founding_decision"));
+    // Once the owner's request carries it, the officer of the province reads it.
+    let form = unregistered_form(&owner.p, &doc.id);
+    submit(&t, &owner, org, details(&t, org, &form)).await;
+    assert_eq!(
+        t.get(&path, Auth::Session(&officer.session)).await.status(),
+        200
+    );
+    assert_error(
+        t.get(&path, Auth::Session(&other.session)).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_person_cannot_read_another_persons_registration() {
+    let t = TestServer::start().await;
+    let owner = who(&t).await;
+    let other = who(&t).await;
+    let decision = uploaded(&t, &owner, "founding_decision").await;
+    let org = OrgType::OrganisationWithoutRegistration;
+    let reg = submit(
+        &t,
+        &owner,
+        org,
+        details(&t, org, &unregistered_form(&owner.p, &decision.id)),
+    )
+    .await;
+    assert_eq!(get_registration(&t, &owner, &reg).await.status(), 200);
+    assert_error(
+        get_registration(&t, &other, &reg).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    let theirs: Vec<RegistrationView> = ok(t
+        .get(paths::REGISTRATIONS, Auth::Session(&other.session))
+        .await)
+    .await;
+    assert!(theirs.is_empty());
+    // Nor withdraw it.
+    let body = RegistrationWithdrawal {
+        registration: reg.id.clone(),
+    };
+    let c = confirm(
+        &t,
+        &other,
+        ActionKind::WithdrawRegistration,
+        target(&reg),
+        body,
+    )
+    .await;
+    assert_error(
+        t.post(
+            &paths::fill(paths::REGISTRATION_WITHDRAWAL, "id", reg.id.as_str()),
+            &c,
+            Auth::Session(&other.session),
+        )
+        .await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_level_1_account_cannot_submit_and_a_submission_needs_a_confirmation() {
+    let t = TestServer::start().await;
+    let w = who(&t).await;
+    let code = registered_enterprise(&t, &[&w.p]).await;
+    let d = details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&w.p]));
+    let body = RegistrationSubmission::new(OrgType::Enterprise, d.clone(), &w.p.citizen_id);
+    let unconfirmed = serde_json::json!({ "body": body });
+    assert_error(
+        t.post(
+            paths::REGISTRATIONS,
+            &unconfirmed,
+            Auth::Session(&w.session),
+        )
+        .await,
+        ErrorCode::StepUpRequired,
+    )
+    .await;
+    // A capacity that disagrees with the representatives is refused.
+    let mut lying = body.clone();
+    lying.capacity = RequesterCapacity::Authorised;
+    let c = confirm(
+        &t,
+        &w,
+        ActionKind::RegisterOrganisation,
+        new_target(),
+        lying,
+    )
+    .await;
+    let err = assert_error(
+        t.post(paths::REGISTRATIONS, &c, Auth::Session(&w.session))
+            .await,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(err.details[0].field.as_deref(), Some("capacity"));
+
+    accounts::set_level(t.state(), &w.p.account, AccountLevel::Level1)
+        .await
+        .unwrap();
+    assert_error(
+        submit_raw(&t, &w, OrgType::Enterprise, d).await,
+        ErrorCode::LevelTooLow,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_officer_registers_in_person_with_the_same_checks_and_records() {
+    let t = TestServer::start().await;
+    let head = who(&t).await;
+    let officer = officer(&t, "ha_noi").await;
+    let code = registered_enterprise(&t, &[&head.p]).await;
+    let form = enterprise_form(&code, &[&head.p]);
+    let view = dinhdanh_server::registrations::register_in_person(
+        t.state(),
+        &officer.p.citizen_id,
+        &head.p.citizen_id,
+        OrgType::Enterprise,
+        &form,
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(view.status, RegistrationStatus::Approved);
+    assert_eq!(view.requester.account, head.p.account);
+    let actor: Option<String> = sqlx::query_scalar(
+        "SELECT actor FROM audit_log WHERE action = 'registration.submitted' AND object = $1",
+    )
+    .bind(format!("registration:{}", view.id))
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(actor.as_deref(), Some(officer.p.account.as_str()));
+    // The same organisation again: refused like in the app.
+    let again = dinhdanh_server::registrations::register_in_person(
+        t.state(),
+        &officer.p.citizen_id,
+        &head.p.citizen_id,
+        OrgType::Enterprise,
+        &form,
+        &[],
+    )
+    .await;
+    assert!(again.is_err_and(|e| e.is(ErrorCode::OrganisationAlreadyRegistered)));
+    // A person who is no officer cannot.
+    let not_officer = dinhdanh_server::registrations::register_in_person(
+        t.state(),
+        &head.p.citizen_id,
+        &head.p.citizen_id,
+        OrgType::Enterprise,
+        &enterprise_form(&registered_enterprise(&t, &[&head.p]).await, &[&head.p]),
+        &[],
+    )
+    .await;
+    assert!(not_officer.is_err_and(|e| e.is(ErrorCode::Forbidden)));
+}
+
+#[tokio::test]
+async fn registry_changes_are_listed_in_order_and_dissolution_closes_the_account() {
+    let t = TestServer::start().await;
+    let an = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p]).await;
+    let d = details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&an.p]));
+    let reg = submit(&t, &an, OrgType::Enterprise, d).await;
+    assert!(reg.org_eid.is_some());
+    let other = identity::person(&t, false).await;
+    let kind = RegistryKind::BusinessRegistry;
+    let first = registry::record_change(
+        t.state(),
+        kind,
+        &code,
+        RegistryUpdate::Representatives(vec![(
+            other.citizen_id.clone(),
+            Name::parse(NAME).unwrap(),
+        )]),
+    )
+    .await
+    .unwrap();
+    let record = registry::adapter(t.state(), kind)
+        .lookup(&code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(record.has_representative(&t.state().keys.citizen_key(&other.citizen_id)));
+    assert!(!record.has_representative(&t.state().keys.citizen_key(&an.p.citizen_id)));
+    let second = registry::record_change(t.state(), kind, &code, RegistryUpdate::Dissolve)
+        .await
+        .unwrap();
+    assert!(second.seq > first.seq);
+    let changes = registry::changes_since(t.state(), 0, 10).await.unwrap();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(
+        registry::changes_since(t.state(), first.seq, 10)
+            .await
+            .unwrap(),
+        [second]
+    );
+    assert_eq!(
+        organisations::find_active_by_code(t.state(), code.as_str())
+            .await
+            .unwrap(),
+        None,
+        "the dissolved organisation's account is closed"
+    );
+}
+
+#[tokio::test]
+async fn the_shipped_registries_load_idempotently_with_the_demo_organisations() {
+    let t = TestServer::start().await;
+    let n = registry::seed_registry(t.state()).await.unwrap();
+    assert!(n >= 10_000);
+    assert_eq!(registry::seed_registry(t.state()).await.unwrap(), n);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registry_organisations")
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert_eq!(usize::try_from(count).unwrap(), n);
+    let code = TaxCode::parse(registry::demo::AN_AND_MAI_ENTERPRISE).unwrap();
+    let record = registry::adapter(t.state(), RegistryKind::BusinessRegistry)
+        .lookup(&code)
+        .await
+        .unwrap()
+        .unwrap();
+    let names: Vec<&str> = record
+        .representatives
+        .iter()
+        .map(|r| r.full_name.as_str())
+        .collect();
+    assert_eq!(names, ["Nguyễn Văn An", "Trần Thị Mai"]);
+    assert!(
+        registry::adapter(t.state(), RegistryKind::TaxRegistry)
+            .lookup(&code)
+            .await
+            .unwrap()
+            .is_none(),
+        "each registry answers for its own organisations"
+    );
+    let totals = registry::population(t.state(), NewProvince::parse("ha_noi").unwrap())
+        .await
+        .unwrap();
+    assert!(totals.get(&OrgType::Enterprise).copied().unwrap_or(0) > 100);
+}
+
+#[tokio::test]
+async fn the_demo_enterprise_of_nguyen_van_an_is_approved_automatically_after_seeding() {
+    let t = TestServer::start().await;
+    dinhdanh_server::seed::seed_demo(t.state()).await.unwrap();
+    registry::seed_registry(t.state()).await.unwrap();
+    let demo = dinhdanh_server::seed::DEMO_ACCOUNTS[0];
+    let citizen_id = dinhdanh_core::ids::CitizenId::parse(demo.citizen_id).unwrap();
+    let record = accounts::find_citizen(t.state(), &citizen_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let account = accounts::find_account_by_citizen(t.state(), &citizen_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let p = Person {
+        citizen_id,
+        password: demo.password.to_owned(),
+        phone: record.phone.as_str().to_owned(),
+        email: record.email.map(|e| e.as_str().to_owned()),
+        account: account.id,
+    };
+    let device = Device::new();
+    let view = identity::bind(&t, &p, &device).await;
+    let session = sign_in(&t, &p, &device, &view.id).await;
+    let an = Who {
+        p,
+        device,
+        view,
+        session,
+    };
+    let code = TaxCode::parse(registry::demo::AN_ENTERPRISE).unwrap();
+    let form = OrganisationForm {
+        name_vi: "Công ty TNHH Phần mềm An Phát".into(),
+        established_on: "2015-04-20".into(),
+        head_office_address: "Số 18 phố Duy Tân, phường Cầu Giấy".into(),
+        head_office_province: "ha_noi".into(),
+        enterprise_code: code.as_str().into(),
+        representatives: vec![RepresentativeForm {
+            full_name: demo.full_name.into(),
+            citizen_id: demo.citizen_id.into(),
+        }],
+        contact_phone: "0912345678".into(),
+        ..OrganisationForm::default()
+    };
+    let reg = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(&t, OrgType::Enterprise, &form),
+    )
+    .await;
+    assert_eq!(reg.status, RegistrationStatus::Approved, "{reg:?}");
+}
