@@ -1,0 +1,263 @@
+//! Image clean-up before QR detection: downscaling, blur, contrast stretch and local
+//! thresholding, on a plain 8-bit grey plane.
+//!
+//! Everything here is integer arithmetic over one or two passes of the image, so that the
+//! whole attempt ladder of [`super::decode`] stays within a live camera's frame budget.
+
+/// An 8-bit grey image, row-major, one byte per pixel, `px.len() == w * h`.
+#[derive(Clone, Debug)]
+pub(crate) struct Plane {
+    pub w: usize,
+    pub h: usize,
+    pub px: Vec<u8>,
+}
+
+impl Plane {
+    /// Wraps a pixel buffer; `None` unless `px.len() == w * h` and the image is not empty.
+    pub fn new(w: usize, h: usize, px: Vec<u8>) -> Option<Plane> {
+        if w == 0 || h == 0 || w.checked_mul(h) != Some(px.len()) {
+            return None;
+        }
+        Some(Plane { w, h, px })
+    }
+
+    /// Shrinks by an integer factor `k` (≥ 1), each output pixel the mean of a `k × k` block:
+    /// the cheapest resampling that also averages sensor noise away.
+    pub fn downscale(&self, k: usize) -> Plane {
+        let k = k.max(1);
+        if k == 1 {
+            return self.clone();
+        }
+        let (w, h) = ((self.w / k).max(1), (self.h / k).max(1));
+        let mut sums = vec![0u32; w];
+        let mut px = Vec::with_capacity(w * h);
+        let area = (k * k) as u32;
+        for oy in 0..h {
+            sums.fill(0);
+            for y in oy * k..((oy + 1) * k).min(self.h) {
+                let row = &self.px[y * self.w..(y + 1) * self.w];
+                for (ox, sum) in sums.iter_mut().enumerate() {
+                    let start = ox * k;
+                    let end = (start + k).min(self.w);
+                    *sum += row[start..end].iter().map(|&p| u32::from(p)).sum::<u32>();
+                }
+            }
+            px.extend(sums.iter().map(|&s| (s / area) as u8));
+        }
+        Plane { w, h, px }
+    }
+
+    /// Resamples to `w × h` (bilinear, 8-bit fixed point): the retries at non-integer scales.
+    pub fn resize(&self, w: usize, h: usize) -> Plane {
+        let (w, h) = (w.max(1), h.max(1));
+        let mut px = Vec::with_capacity(w * h);
+        // Source coordinate of each output column, in 1/256 pixel.
+        let xs: Vec<(usize, u32)> = (0..w)
+            .map(|x| {
+                let sx = ((x * 2 + 1) * self.w * 256 / (w * 2)).saturating_sub(128);
+                ((sx >> 8).min(self.w - 1), (sx & 255) as u32)
+            })
+            .collect();
+        for y in 0..h {
+            let sy = ((y * 2 + 1) * self.h * 256 / (h * 2)).saturating_sub(128);
+            let (y0, fy) = ((sy >> 8).min(self.h - 1), (sy & 255) as u32);
+            let y1 = (y0 + 1).min(self.h - 1);
+            let r0 = &self.px[y0 * self.w..(y0 + 1) * self.w];
+            let r1 = &self.px[y1 * self.w..(y1 + 1) * self.w];
+            for &(x0, fx) in &xs {
+                let x1 = (x0 + 1).min(self.w - 1);
+                let top = u32::from(r0[x0]) * (256 - fx) + u32::from(r0[x1]) * fx;
+                let bottom = u32::from(r1[x0]) * (256 - fx) + u32::from(r1[x1]) * fx;
+                px.push(((top * (256 - fy) + bottom * fy) >> 16) as u8);
+            }
+        }
+        Plane { w, h, px }
+    }
+
+    /// 3 × 3 box blur (edges clamp): removes pixel noise that would otherwise break finder
+    /// patterns into specks, at the cost of a little sharpness.
+    pub fn blur3(&self) -> Plane {
+        let (w, h) = (self.w, self.h);
+        let mut horizontal = vec![0u16; w * h];
+        for y in 0..h {
+            let row = &self.px[y * w..(y + 1) * w];
+            for x in 0..w {
+                let l = row[x.saturating_sub(1)];
+                let r = row[(x + 1).min(w - 1)];
+                horizontal[y * w + x] = u16::from(l) + u16::from(row[x]) + u16::from(r);
+            }
+        }
+        let mut px = Vec::with_capacity(w * h);
+        for y in 0..h {
+            let up = y.saturating_sub(1) * w;
+            let mid = y * w;
+            let down = (y + 1).min(h - 1) * w;
+            for x in 0..w {
+                let s = horizontal[up + x] + horizontal[mid + x] + horizontal[down + x];
+                px.push((s / 9) as u8);
+            }
+        }
+        Plane { w, h, px }
+    }
+
+    /// Stretches the grey levels so the darkest 1% become black and the brightest 1% white:
+    /// a dim or washed-out frame gets its full range back. `None` when the frame is flat (a
+    /// lens cap, a white wall): there is nothing to find, and stretching would only amplify noise.
+    pub fn stretch_contrast(&self) -> Option<Plane> {
+        let mut histogram = [0usize; 256];
+        for &p in &self.px {
+            histogram[usize::from(p)] += 1;
+        }
+        let cut = self.px.len() / 100;
+        let mut seen = 0;
+        let mut lo = 0usize;
+        for (level, &count) in histogram.iter().enumerate() {
+            seen += count;
+            if seen > cut {
+                lo = level;
+                break;
+            }
+        }
+        seen = 0;
+        let mut hi = 255usize;
+        for (level, &count) in histogram.iter().enumerate().rev() {
+            seen += count;
+            if seen > cut {
+                hi = level;
+                break;
+            }
+        }
+        if hi <= lo + 8 {
+            return None;
+        }
+        let span = hi - lo;
+        let lut: Vec<u8> = (0..256usize)
+            .map(|v| (v.saturating_sub(lo) * 255 / span).min(255) as u8)
+            .collect();
+        Some(Plane {
+            w: self.w,
+            h: self.h,
+            px: self.px.iter().map(|&p| lut[usize::from(p)]).collect(),
+        })
+    }
+
+    /// Local mean thresholding: a pixel is dark when it is more than `offset_percent` below the
+    /// mean of the square window around it, `window` pixels wide (running column sums, so the
+    /// cost does not depend on the window). Unlike one global threshold, this survives uneven
+    /// light: a shadow across the code, a bright screen in a dark room, a vignetting lens.
+    pub fn threshold_local_mean(&self, window: usize, offset_percent: u32) -> Vec<bool> {
+        let (w, h) = (self.w, self.h);
+        let r = (window / 2).max(1);
+        let keep = u64::from(100u32.saturating_sub(offset_percent));
+        // Sum of each column over the rows of the current window; u32 holds 255 × any height
+        // up to 16 million rows.
+        let mut columns = vec![0u32; w];
+        let mut prefix = vec![0u32; w + 1];
+        for row in self.px.chunks_exact(w).take(r.min(h)) {
+            for (c, &p) in columns.iter_mut().zip(row) {
+                *c += u32::from(p);
+            }
+        }
+        let mut out = Vec::with_capacity(w * h);
+        for y in 0..h {
+            // Slide the window down: rows y - r ..= y + r.
+            if y + r < h {
+                let row = &self.px[(y + r) * w..(y + r + 1) * w];
+                for (c, &p) in columns.iter_mut().zip(row) {
+                    *c += u32::from(p);
+                }
+            }
+            if y > r {
+                let row = &self.px[(y - r - 1) * w..(y - r) * w];
+                for (c, &p) in columns.iter_mut().zip(row) {
+                    *c -= u32::from(p);
+                }
+            }
+            let rows = (y + r + 1).min(h) - y.saturating_sub(r);
+            let mut acc = 0u32;
+            for (x, &c) in columns.iter().enumerate() {
+                acc += c;
+                prefix[x + 1] = acc;
+            }
+            let row = &self.px[y * w..(y + 1) * w];
+            for (x, &p) in row.iter().enumerate() {
+                let x0 = x.saturating_sub(r);
+                let x1 = (x + r + 1).min(w);
+                let sum = u64::from(prefix[x1] - prefix[x0]);
+                let area = (rows * (x1 - x0)) as u64;
+                out.push(u64::from(p) * area * 100 < sum * keep);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plane(w: usize, h: usize, f: impl Fn(usize, usize) -> u8) -> Plane {
+        let px = (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .map(|(x, y)| f(x, y));
+        Plane::new(w, h, px.collect()).unwrap()
+    }
+
+    #[test]
+    fn a_buffer_of_the_wrong_size_is_refused() {
+        assert!(Plane::new(4, 4, vec![0; 15]).is_none());
+        assert!(Plane::new(0, 4, vec![]).is_none());
+        assert!(Plane::new(usize::MAX, 2, vec![]).is_none());
+    }
+
+    #[test]
+    fn downscaling_averages_blocks() {
+        let p = plane(4, 2, |x, _| if x < 2 { 0 } else { 200 });
+        let d = p.downscale(2);
+        assert_eq!((d.w, d.h), (2, 1));
+        assert_eq!(d.px, vec![0, 200]);
+    }
+
+    #[test]
+    fn resizing_keeps_flat_areas_flat_and_has_the_asked_size() {
+        let p = plane(10, 6, |_, _| 77);
+        let r = p.resize(15, 9);
+        assert_eq!((r.w, r.h), (15, 9));
+        assert!(r.px.iter().all(|&v| v == 77));
+    }
+
+    #[test]
+    fn local_thresholding_finds_dark_marks_under_a_strong_light_gradient() {
+        // A dark square in the bright half is still brighter than the light background in the
+        // dark half: no global threshold separates them, the local mean does.
+        let mark = |x: usize, y: usize| (8..12).contains(&(x % 16)) && (12..20).contains(&y);
+        let p = plane(64, 32, |x, y| {
+            let light = 100 + x as u32; // 100 ..= 163
+            (if mark(x, y) { light * 7 / 10 } else { light }) as u8
+        });
+        assert!(
+            p.px[16 * 64 + 59] > p.px[2 * 64],
+            "no global threshold would do"
+        );
+        let bits = p.threshold_local_mean(16, 5);
+        for x in 0..64 {
+            assert_eq!(bits[16 * 64 + x], mark(x, 16), "column {x}");
+            assert!(!bits[2 * 64 + x], "background at column {x}");
+        }
+    }
+
+    #[test]
+    fn contrast_stretching_spreads_a_dim_frame_and_refuses_a_flat_one() {
+        let dim = plane(100, 10, |x, _| 40 + (x / 4) as u8); // 40 ..= 64
+        let s = dim.stretch_contrast().unwrap();
+        assert!(s.px.iter().any(|&v| v < 10));
+        assert!(s.px.iter().any(|&v| v > 245));
+        assert!(plane(20, 20, |_, _| 128).stretch_contrast().is_none());
+    }
+
+    #[test]
+    fn blurring_keeps_the_mean_of_a_flat_image() {
+        let p = plane(5, 5, |_, _| 90);
+        assert!(p.blur3().px.iter().all(|&v| v == 90));
+    }
+}
