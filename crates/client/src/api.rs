@@ -24,7 +24,7 @@ use dinhdanh_core::api::{
     CodeSent, Confirmed, DeviceBindingFinish, DeviceBindingStart, DeviceView, EndSession,
     ErrorCode, LoginRequest, LoginResponse, OneTimeCode, PasscodeResetFinish, PasscodeResetStart,
     Platform, SecretText, SelfRegistrationFinish, SelfRegistrationStart, SessionRenewal,
-    SessionView, paths,
+    SessionView, SwitchAccount, paths,
 };
 use dinhdanh_core::ids::{CitizenId, OrgEid, Passcode, SessionId};
 use dinhdanh_core::qr_login::QrLoginPayload;
@@ -724,11 +724,45 @@ impl Client {
             .await
     }
 
-    /// The accounts the person may switch between. The route comes with the organisations
-    /// issue (5); until then the server answers 404 and callers show [`Client::me`].
+    /// The accounts the person may switch between: the personal one and every organisation
+    /// they may act for, the active one marked.
     pub async fn account_choices(&self) -> Result<AccountChoices, ClientError> {
         self.call::<(), _>(Method::GET, paths::ACCOUNT_SWITCH, None, Auth::Session)
             .await
+    }
+
+    /// Switches this session to an organisation (`Some`) or back to the personal account
+    /// (`None`), confirmed. Afterwards every action is recorded as "this person for that
+    /// organisation", and signed actions carry the organisation.
+    pub async fn switch_account(
+        &self,
+        to: Option<OrgEid>,
+        confirmer: &dyn Confirmer,
+    ) -> Result<AccountChoices, ClientError> {
+        let account = self
+            .lock_state()
+            .account
+            .clone()
+            .ok_or(ClientError::NotSignedIn)?;
+        // The server's targets: the organisation switched to, or the person's own account.
+        let target = match &to {
+            Some(eid) => ActionTarget::new("organisation", eid.as_str())?,
+            None => ActionTarget::new("account", account.as_str())?,
+        };
+        let choices: AccountChoices = self
+            .confirmed(
+                Method::POST,
+                paths::ACCOUNT_SWITCH,
+                ActionKind::SwitchAccount,
+                target,
+                SwitchAccount { to },
+                confirmer,
+            )
+            .await?;
+        let mut state = self.lock_state();
+        state.acting_for = choices.active.clone();
+        self.profile.save(&state)?;
+        Ok(choices)
     }
 
     /// Ends another session of the account (a desktop left signed in), confirmed.

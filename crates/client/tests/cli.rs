@@ -96,16 +96,29 @@ async fn a_script_binds_signs_in_lists_accounts_and_signs_out_with_the_cli() {
     assert!(ok, "{stderr}");
     assert!(stdout.contains("Nguyễn Thị Lan"), "{stdout}");
 
+    // An organisation this person may not act for: refused by the server, after the passcode.
     let (ok, _, stderr) = run(
+        {
+            let mut c = cli(&t, &profile, &dir);
+            c.args(["switch", "TC00000000013"]);
+            c
+        },
+        &format!("{PASSCODE}\n"),
+    );
+    assert!(!ok);
+    assert!(stderr.contains("forbidden"), "{stderr}");
+
+    // Back to the personal account (where the session already is): confirmed and done.
+    let (ok, stdout, stderr) = run(
         {
             let mut c = cli(&t, &profile, &dir);
             c.arg("switch");
             c
         },
-        "",
+        &format!("{PASSCODE}\n"),
     );
-    assert!(!ok);
-    assert!(stderr.contains("issue 5"), "{stderr}");
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("tài khoản cá nhân"), "{stdout}");
 
     let (ok, _, stderr) = run(
         {

@@ -15,9 +15,7 @@ use dinhdanh_client::keystore::Keystore;
 use dinhdanh_client::passcode::{EnteredPasscode, new_passcode};
 use dinhdanh_client::profile::Profile;
 use dinhdanh_client::{ClientError, qr};
-use dinhdanh_core::api::{
-    ErrorCode, OneTimeCode, SecretText, SelfRegistrationFinish, SelfRegistrationStart,
-};
+use dinhdanh_core::api::{OneTimeCode, SecretText, SelfRegistrationFinish, SelfRegistrationStart};
 use dinhdanh_core::ids::{CitizenId, Email, OrgEid, Password, PhoneNumber, SessionId};
 use zeroize::Zeroizing;
 
@@ -79,7 +77,7 @@ enum Command {
     },
     /// The accounts this person may act as.
     Accounts,
-    /// Switch to an organisation account (comes with the organisations issue).
+    /// Switch to an organisation account, or back to the personal one (asks for the passcode).
     Switch {
         /// The organisation's e-ID number; none for the personal account.
         eid: Option<String>,
@@ -297,20 +295,18 @@ async fn run(cli: Cli) -> Result<()> {
                         println!("  {}  {}  ({:?})", org.eid, org.name, org.role);
                     }
                 }
-                // The organisations' route comes with issue 5.
-                Err(ClientError::UnexpectedResponse { status: 404 }) => {}
-                Err(e) if e.is(ErrorCode::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }
         }
         Command::Switch { eid } => {
-            if let Some(eid) = &eid {
-                OrgEid::parse(eid)?;
+            let to = eid.as_deref().map(OrgEid::parse).transpose()?;
+            let pin = EnteredPasscode::parse(&input.ask("Mã PIN / passcode")?)?;
+            let confirmer = client.passcode_confirmer(&pin)?;
+            let choices = client.switch_account(to, &confirmer).await?;
+            match choices.active {
+                Some(eid) => println!("Đang dùng tài khoản tổ chức {eid} / now acting for {eid}"),
+                None => println!("Đang dùng tài khoản cá nhân / now using the personal account"),
             }
-            anyhow::bail!(
-                "Chưa hỗ trợ đổi tài khoản tổ chức (issue 5) / switching to an organisation \
-                 comes with the organisations issue (5)"
-            );
         }
         Command::Sessions => {
             let current = client.state().session;
