@@ -23,6 +23,7 @@ pub mod officers;
 pub mod openapi;
 pub mod organisations;
 pub mod outbox;
+pub mod qr_login;
 pub mod rate_limit;
 pub mod registrations;
 pub mod registry;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(officers::routes())
         .merge(organisations::routes())
         .merge(registrations::routes())
+        .merge(qr_login::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

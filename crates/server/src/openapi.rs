@@ -249,18 +249,21 @@ pub static ROUTES: &[Route] = &[
     route!(Get OFFICER_PROGRESS, Session,
         "Registered organisations of the officer's province against the deployment targets.",
         None => Some(J(named::<api::ProgressStatistics>))),
-    route!(Post QR_LOGIN, Public,
-        "The desktop starts a QR login with its ephemeral key.",
+    route!(Post QR_LOGIN, DeviceProof,
+        "The desktop starts a QR login with its ephemeral key (a sessionless proof by that \
+         key; rate limited per address). The rendezvous expires after about 60 seconds.",
         Some(J(named::<api::QrLoginStart>)) => Some(J(named::<api::QrLoginStarted>))),
-    route!(Get QR_LOGIN_EVENTS, Public,
-        "WebSocket: the desktop waits for the phone's answer (QrLoginEvent messages).",
+    route!(Get QR_LOGIN_EVENTS, DeviceProof,
+        "WebSocket (proof by the desktop key over the GET): one QrLoginEvent as JSON text, \
+         then close; the token is handed out once.",
         None => Some(J(named::<api::QrLoginEvent>))),
     route!(Get QR_LOGIN_REQUEST, Session, "The phone reads which computer asks.",
         None => Some(J(named::<api::QrLoginRequestView>))),
-    route!(Post QR_LOGIN_APPROVAL, Session, "The phone approves the QR login.",
+    route!(Post QR_LOGIN_APPROVAL, Session,
+        "The phone approves (confirmed, single use); the desktop gets a session bound to its key.",
         Some(J(confirmed::<QrApprovalBody>)) => None),
-    route!(Post QR_LOGIN_DECLINE, Session, "The phone declines the QR login.",
-        Some(J(named::<api::QrLoginDecline>)) => None),
+    route!(Post QR_LOGIN_DECLINE, Session, "The phone declines the QR login (confirmed).",
+        Some(J(confirmed::<api::QrLoginDecline>)) => None),
 ];
 
 fn content(body: Body, c: &mut Components) -> (&'static str, utoipa::openapi::Content) {

@@ -1,0 +1,672 @@
+//! QR login on the desktop: the desktop opens a rendezvous with an ephemeral key, the phone
+//! scans it and approves with its passcode, and the desktop is told at once over a WebSocket.
+//!
+//! * `POST /v1/qr-login` — the desktop presents its ephemeral key in a sessionless request
+//!   proof signed by that key; the server draws a 256-bit rendezvous that expires after
+//!   [`RENDEZVOUS_SECS`]. Rate limited per address.
+//! * `GET /v1/qr-login/{r}` — the phone (device session) reads which computer asks, the check
+//!   code, an address warning and the accounts the desktop may be signed in to.
+//! * `POST /v1/qr-login/{r}/approval` — a confirmed `ApproveQrLogin` whose body names the
+//!   desktop key, rendezvous, origin, expiry and account. The rendezvous is consumed by one
+//!   conditional `UPDATE` (single use, unexpired), the delegation is checked again at that
+//!   moment, and a desktop session bound to the desktop key is created. Its token waits,
+//!   encrypted, until the desktop collects it once.
+//! * `POST /v1/qr-login/{r}/decline` — a confirmed `DeclineQrLogin`.
+//! * `GET /v1/qr-login/{r}/events` — the desktop's WebSocket (same key proof over the GET
+//!   path): one [`QrLoginEvent`] as JSON text, then close.
+//!
+//! # Waking the desktop
+//!
+//! An approval landing on the instance that holds the desktop's socket wakes it through an
+//! in-process [`Notify`] keyed by rendezvous: no polling delay. When several instances serve
+//! one database, the waiting socket also re-reads its row every [`RECHECK`] — still a push to
+//! the desktop, with up to that much latency. On PostgreSQL, `LISTEN/NOTIFY` would replace
+//! that fallback (the next step; not built yet).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
+use axum::routing::{get, post};
+use dinhdanh_core::api::{
+    ErrorCode, NotificationKind, QrLoginDecline, QrLoginEvent, QrLoginRequestView, QrLoginStart,
+    QrLoginStarted, SessionKind, paths,
+};
+use dinhdanh_core::crypto::PublicKey;
+use dinhdanh_core::qr_login::{QrApprovalBody, QrLoginPayload, RendezvousId};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tokio::sync::Notify;
+
+use crate::audit::{self, AuditRecord};
+use crate::confirmation;
+use crate::error::{ServerError, ServerResult};
+use crate::http::auth::{
+    self, IdlePolicy, SessionContext, parse_json, parse_stored, public_key_from_db,
+};
+use crate::ids::random_bytes;
+use crate::organisations;
+use crate::outbox::{self, InboxItem};
+use crate::rate_limit;
+use crate::sessions::{self, NewSession};
+use crate::state::AppState;
+use crate::time::timestamp;
+
+/// How long a rendezvous stays open, in seconds; the desktop asks for a new one before.
+pub const RENDEZVOUS_SECS: i64 = 60;
+
+/// How long an approved session waits for the desktop to collect it after the code's expiry.
+pub const COLLECT_GRACE_SECS: i64 = 60;
+
+/// How often a waiting socket re-reads its row (approvals on other instances).
+pub const RECHECK: Duration = Duration::from_millis(250);
+
+/// Longest computer name or operating system accepted, in characters.
+pub const MAX_LABEL_CHARS: usize = 100;
+
+const TOKEN_PURPOSE: &str = "qr_login.token";
+
+/// Routes of this module.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route(paths::QR_LOGIN, post(start))
+        .route(paths::QR_LOGIN_REQUEST, get(read_request_view))
+        .route(paths::QR_LOGIN_APPROVAL, post(approve))
+        .route(paths::QR_LOGIN_DECLINE, post(decline))
+        .route(paths::QR_LOGIN_EVENTS, get(events))
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-process wake-ups
+// ---------------------------------------------------------------------------------------------
+
+type Waiters = Mutex<HashMap<String, Arc<Notify>>>;
+
+fn waiters() -> &'static Waiters {
+    static WAITERS: OnceLock<Waiters> = OnceLock::new();
+    WAITERS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn waiter(rendezvous: &str) -> Arc<Notify> {
+    let mut map = waiters().lock().unwrap_or_else(|e| e.into_inner());
+    map.entry(rendezvous.to_owned())
+        .or_insert_with(|| Arc::new(Notify::new()))
+        .clone()
+}
+
+fn forget_waiter(rendezvous: &str) {
+    let mut map = waiters().lock().unwrap_or_else(|e| e.into_inner());
+    map.remove(rendezvous);
+}
+
+fn wake(rendezvous: &str) {
+    let map = waiters().lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = map.get(rendezvous) {
+        n.notify_waiters();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stored rendezvous
+// ---------------------------------------------------------------------------------------------
+
+struct Rendezvous {
+    id: RendezvousId,
+    desktop_key: PublicKey,
+    client_name: String,
+    os: String,
+    ip_address: String,
+    created_at: i64,
+    expires_at: i64,
+    state: String,
+}
+
+impl Rendezvous {
+    fn payload(&self, state: &AppState) -> ServerResult<QrLoginPayload> {
+        parse_stored(QrLoginPayload::new(
+            self.id.clone(),
+            self.desktop_key.clone(),
+            state.config.origin.clone(),
+            self.expires_at,
+        ))
+    }
+
+    fn target(&self, state: &AppState) -> ServerResult<ActionTarget> {
+        parse_stored(self.payload(state)?.approval_target())
+    }
+}
+
+async fn load(state: &AppState, id: &RendezvousId) -> ServerResult<Rendezvous> {
+    let row = sqlx::query(
+        "SELECT desktop_key, client_name, os, ip_address, created_at, expires_at, state \
+         FROM qr_logins WHERE rendezvous = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    from_row(id, &row)
+}
+
+fn from_row(id: &RendezvousId, row: &AnyRow) -> ServerResult<Rendezvous> {
+    Ok(Rendezvous {
+        id: id.clone(),
+        desktop_key: public_key_from_db(&row.try_get::<Vec<u8>, _>("desktop_key")?)?,
+        client_name: row.try_get("client_name")?,
+        os: row.try_get("os")?,
+        ip_address: row.try_get("ip_address")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        state: row.try_get("state")?,
+    })
+}
+
+fn parse_rendezvous(text: &str) -> ServerResult<RendezvousId> {
+    RendezvousId::parse(text).map_err(|_| ServerError::code(ErrorCode::NotFound))
+}
+
+/// Still open for an answer: pending and unexpired (`qr_login_used`, `qr_login_expired`).
+fn require_open(r: &Rendezvous, now: i64) -> ServerResult<()> {
+    if r.state != "pending" {
+        return Err(ServerError::code(ErrorCode::QrLoginUsed));
+    }
+    if now >= r.expires_at {
+        return Err(ServerError::code(ErrorCode::QrLoginExpired));
+    }
+    Ok(())
+}
+
+/// The replay scope of a desktop's sessionless proofs.
+fn nonce_scope(key: &PublicKey) -> String {
+    format!("qr:{key}")
+}
+
+async fn read_body(req: Request) -> ServerResult<(Parts, axum::body::Bytes)> {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, auth::MAX_BODY)
+        .await
+        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+    Ok((parts, body))
+}
+
+/// A phone session: QR logins are answered from the bound phone only, never from a desktop.
+async fn phone_session(
+    state: &AppState,
+    parts: &Parts,
+    body: &[u8],
+) -> ServerResult<SessionContext> {
+    let session = auth::authenticate(state, parts, body, IdlePolicy::MustBeActive).await?;
+    if session.kind != SessionKind::Device || session.device.is_none() {
+        return Err(ServerError::code(ErrorCode::Forbidden));
+    }
+    Ok(session)
+}
+
+fn label(text: &str) -> ServerResult<String> {
+    let text = text.trim();
+    if text.is_empty()
+        || text.chars().count() > MAX_LABEL_CHARS
+        || text.chars().any(char::is_control)
+    {
+        return Err(ServerError::code(ErrorCode::MalformedRequest));
+    }
+    Ok(text.to_owned())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Desktop: start
+// ---------------------------------------------------------------------------------------------
+
+/// `POST /v1/qr-login`: opens a rendezvous for the key that signed the request.
+async fn start(State(state): State<AppState>, req: Request) -> ServerResult<Json<QrLoginStarted>> {
+    let (parts, body) = read_body(req).await?;
+    rate_limit::per_ip(&state, &parts).await?;
+    let request: QrLoginStart = parse_json(&body)?;
+    let client_name = label(&request.client_name)?;
+    let os = label(&request.os)?;
+    let key = request.desktop_key;
+    auth::verify_proof(&state, &parts, &body, &key, None, &nonce_scope(&key)).await?;
+    let now = state.now();
+    // Answered rendezvous and their tokens do not outlive the grace period.
+    sqlx::query("DELETE FROM qr_logins WHERE expires_at < $1")
+        .bind(now - COLLECT_GRACE_SECS)
+        .execute(&state.pool)
+        .await?;
+    let id = parse_stored(RendezvousId::from_bytes(&random_bytes::<32>()))?;
+    let expires_at = now + RENDEZVOUS_SECS;
+    let payload = parse_stored(QrLoginPayload::new(
+        id.clone(),
+        key.clone(),
+        state.config.origin.clone(),
+        expires_at,
+    ))?;
+    sqlx::query(
+        "INSERT INTO qr_logins (rendezvous, desktop_key, client_name, os, ip_address, created_at, \
+         expires_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
+    )
+    .bind(id.to_string())
+    .bind(key.as_bytes().to_vec())
+    .bind(&client_name)
+    .bind(&os)
+    .bind(rate_limit::client_ip(&parts))
+    .bind(now)
+    .bind(expires_at)
+    .execute(&state.pool)
+    .await?;
+    Ok(Json(QrLoginStarted {
+        payload: payload.to_uri(),
+        check_code: payload.check_code(),
+        expires_at: timestamp(expires_at),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phone: read, approve, decline
+// ---------------------------------------------------------------------------------------------
+
+/// `GET /v1/qr-login/{r}`: which computer asks, for the phone to show before approving.
+async fn read_request_view(
+    State(state): State<AppState>,
+    Path(rendezvous): Path<String>,
+    req: Request,
+) -> ServerResult<Json<QrLoginRequestView>> {
+    let (parts, body) = read_body(req).await?;
+    let session = phone_session(&state, &parts, &body).await?;
+    let r = load(&state, &parse_rendezvous(&rendezvous)?).await?;
+    require_open(&r, state.now())?;
+    let payload = r.payload(&state)?;
+    let choices = organisations::account_choices(&state, &session.account, None).await?;
+    Ok(Json(QrLoginRequestView {
+        client_name: r.client_name.clone(),
+        os: r.os.clone(),
+        ip_address: r.ip_address.clone(),
+        approximate_location: None,
+        requested_at: timestamp(r.created_at),
+        check_code: payload.check_code(),
+        expires_at: timestamp(r.expires_at),
+        address_warning: addresses_differ(&rate_limit::client_ip(&parts), &r.ip_address),
+        accounts: choices.organisations,
+    }))
+}
+
+/// `POST /v1/qr-login/{r}/approval`: the phone approves; the desktop gets a session bound to
+/// its key, for the account the person chose.
+async fn approve(
+    State(state): State<AppState>,
+    Path(rendezvous): Path<String>,
+    req: Request,
+) -> ServerResult<StatusCode> {
+    let (parts, body) = read_body(req).await?;
+    let session = phone_session(&state, &parts, &body).await?;
+    let confirmed = confirmation::parse_confirmed::<QrApprovalBody>(&body)?;
+    let id = parse_rendezvous(&rendezvous)?;
+    if confirmed.body.rendezvous != id {
+        return Err(ServerError::code(ErrorCode::MalformedRequest));
+    }
+    let r = load(&state, &id).await?;
+    // The body must describe this rendezvous on this server exactly: a code from another
+    // server, or one whose key or expiry was altered, names no login here.
+    let payload = r.payload(&state)?;
+    if confirmed.body != payload.approval_body(confirmed.body.account.clone()) {
+        tracing::info!("qr login approval does not match the rendezvous");
+        return Err(ServerError::code(ErrorCode::NotFound));
+    }
+    require_open(&r, state.now())?;
+    let target = r.target(&state)?;
+    confirmation::verify_confirmation(
+        &state,
+        &session,
+        &confirmed,
+        ActionKind::ApproveQrLogin,
+        &target,
+    )
+    .await?;
+    // The account chosen is checked now, not when the phone scanned: a delegation revoked in
+    // between refuses the approval.
+    let acting_for = confirmed.body.account.clone();
+    if let Some(eid) = &acting_for {
+        if organisations::may_act_for(&state, &session.account, eid)
+            .await?
+            .is_none()
+        {
+            audit_qr(&state, &session, "qr_login.approve", &target, true).await?;
+            return Err(ServerError::code(ErrorCode::Forbidden));
+        }
+    }
+    // Single use: exactly one approval moves the row out of `pending`, and only before expiry.
+    let now = state.now();
+    let taken = sqlx::query(
+        "UPDATE qr_logins SET state = 'approved', account_id = $2, acting_for = $3, \
+         answered_at = $4 WHERE rendezvous = $1 AND state = 'pending' AND expires_at > $4 \
+         RETURNING rendezvous",
+    )
+    .bind(id.to_string())
+    .bind(session.account.as_str())
+    .bind(acting_for.as_ref().map(|o| o.as_str().to_owned()))
+    .bind(now)
+    .fetch_optional(&state.pool)
+    .await?;
+    if taken.is_none() {
+        let r = load(&state, &id).await?;
+        require_open(&r, now)?;
+        return Err(ServerError::code(ErrorCode::QrLoginUsed));
+    }
+    let client_name = format!("{} ({})", r.client_name, r.os);
+    let (token, view) = sessions::create_session(
+        &state,
+        NewSession {
+            account: &session.account,
+            device: session.device.as_ref(),
+            kind: SessionKind::Desktop,
+            bound_key: &r.desktop_key,
+            acting_for: acting_for.as_ref(),
+            client_name: &client_name,
+        },
+    )
+    .await?;
+    let session_id = view.id.clone();
+    let event = serde_json::to_vec(&QrLoginEvent::Approved {
+        token,
+        session: view,
+    })
+    .map_err(|e| ServerError::Internal(format!("qr login event: {e}")))?;
+    let sealed = state.keys.encrypt_blob(TOKEN_PURPOSE, &event);
+    sqlx::query("UPDATE qr_logins SET event_enc = $2, session_id = $3 WHERE rendezvous = $1")
+        .bind(id.to_string())
+        .bind(sealed)
+        .bind(session_id.as_str())
+        .execute(&state.pool)
+        .await?;
+    wake(&id.to_string());
+    audit_qr(&state, &session, "qr_login.approve", &target, false).await?;
+    let body_vi = format!(
+        "Máy tính \"{client_name}\" đã đăng nhập bằng mã QR. Nếu không phải bạn, hãy đăng xuất \
+         máy tính đó ngay."
+    );
+    let body_en = format!(
+        "The computer \"{client_name}\" signed in by QR code. If this was not you, sign it out \
+         now."
+    );
+    let link = format!("session:{session_id}");
+    outbox::notify(
+        &state,
+        session.account.as_str(),
+        InboxItem {
+            kind: NotificationKind::DesktopSignedIn,
+            title_vi: "Máy tính đã đăng nhập",
+            title_en: "A computer signed in",
+            body_vi: &body_vi,
+            body_en: &body_en,
+            link: Some(&link),
+        },
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/qr-login/{r}/decline`: the phone declines; the desktop is told.
+async fn decline(
+    State(state): State<AppState>,
+    Path(rendezvous): Path<String>,
+    req: Request,
+) -> ServerResult<StatusCode> {
+    let (parts, body) = read_body(req).await?;
+    let session = phone_session(&state, &parts, &body).await?;
+    let confirmed = confirmation::parse_confirmed::<QrLoginDecline>(&body)?;
+    let id = parse_rendezvous(&rendezvous)?;
+    if confirmed.body.rendezvous != id {
+        return Err(ServerError::code(ErrorCode::MalformedRequest));
+    }
+    let r = load(&state, &id).await?;
+    require_open(&r, state.now())?;
+    let target = r.target(&state)?;
+    confirmation::verify_confirmation(
+        &state,
+        &session,
+        &confirmed,
+        ActionKind::DeclineQrLogin,
+        &target,
+    )
+    .await?;
+    let now = state.now();
+    let done = sqlx::query(
+        "UPDATE qr_logins SET state = 'declined', account_id = $2, answered_at = $3 \
+         WHERE rendezvous = $1 AND state = 'pending' AND expires_at > $3",
+    )
+    .bind(id.to_string())
+    .bind(session.account.as_str())
+    .bind(now)
+    .execute(&state.pool)
+    .await?;
+    if done.rows_affected() != 1 {
+        let r = load(&state, &id).await?;
+        require_open(&r, now)?;
+        return Err(ServerError::code(ErrorCode::QrLoginUsed));
+    }
+    wake(&id.to_string());
+    audit_qr(&state, &session, "qr_login.decline", &target, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn audit_qr(
+    state: &AppState,
+    session: &SessionContext,
+    action: &str,
+    target: &ActionTarget,
+    denied: bool,
+) -> ServerResult<()> {
+    audit::append(
+        state,
+        AuditRecord {
+            actor: Some(session.account.as_str()),
+            acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
+            device: session.device.as_ref().map(|d| d.as_str()),
+            action,
+            object: Some(target.as_str()),
+            subject_key: None,
+            denied,
+        },
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Desktop: wait for the answer
+// ---------------------------------------------------------------------------------------------
+
+/// `GET /v1/qr-login/{r}/events`: upgrades to a WebSocket once the request proves possession
+/// of the rendezvous's desktop key.
+async fn events(
+    State(state): State<AppState>,
+    Path(rendezvous): Path<String>,
+    req: Request,
+) -> ServerResult<Response> {
+    let (mut parts, _body) = req.into_parts();
+    let id = parse_rendezvous(&rendezvous)?;
+    let r = load(&state, &id).await?;
+    auth::verify_proof(
+        &state,
+        &parts,
+        &[],
+        &r.desktop_key,
+        None,
+        &nonce_scope(&r.desktop_key),
+    )
+    .await?;
+    let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state)
+        .await
+        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+    Ok(upgrade.on_upgrade(move |socket| wait_and_push(state, id, r.expires_at, socket)))
+}
+
+/// What the desktop is told, once the row says so.
+enum Outcome {
+    /// The serialised [`QrLoginEvent`] to send.
+    Send(String),
+    /// Nothing yet.
+    Wait,
+}
+
+async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, mut socket: WebSocket) {
+    let key = id.to_string();
+    let notify = waiter(&key);
+    let text = loop {
+        let notified = notify.notified();
+        tokio::pin!(notified);
+        // Registered before the database is read, so an approval in between still wakes us.
+        notified.as_mut().enable();
+        match outcome(&state, &id, expires_at).await {
+            Ok(Outcome::Send(text)) => break Some(text),
+            Ok(Outcome::Wait) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "qr login wait failed");
+                break None;
+            }
+        }
+        tokio::select! {
+            () = notified => {}
+            () = tokio::time::sleep(RECHECK) => {}
+            msg = socket.recv() => {
+                // The desktop went away (or sent something it should not): stop waiting.
+                if matches!(msg, None | Some(Err(_)) | Some(Ok(Message::Close(_)))) {
+                    break None;
+                }
+            }
+        }
+    };
+    forget_waiter(&key);
+    if let Some(text) = text {
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            tracing::info!("qr login: the desktop left before the answer was delivered");
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+async fn outcome(state: &AppState, id: &RendezvousId, expires_at: i64) -> ServerResult<Outcome> {
+    let now = state.now();
+    // Collect the token once: whoever moves the row from `approved` to `delivered` (erasing
+    // the token in the same statement) sends what it read just before.
+    let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar(
+        "SELECT event_enc FROM qr_logins WHERE rendezvous = $1 AND state = 'approved'",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&state.pool)
+    .await?;
+    if let Some(Some(sealed)) = sealed {
+        let taken = sqlx::query(
+            "UPDATE qr_logins SET state = 'delivered', event_enc = NULL \
+             WHERE rendezvous = $1 AND state = 'approved' AND event_enc IS NOT NULL",
+        )
+        .bind(id.to_string())
+        .execute(&state.pool)
+        .await?;
+        if taken.rows_affected() == 1 {
+            let plain = state
+                .keys
+                .decrypt_blob(TOKEN_PURPOSE, &sealed)
+                .ok_or_else(|| ServerError::Internal("qr login token does not decrypt".into()))?;
+            let text = String::from_utf8(plain.to_vec())
+                .map_err(|_| ServerError::Internal("qr login event is not text".into()))?;
+            return Ok(Outcome::Send(text));
+        }
+    }
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT state FROM qr_logins WHERE rendezvous = $1")
+            .bind(id.to_string())
+            .fetch_optional(&state.pool)
+            .await?;
+    let event = match current.as_deref() {
+        Some("declined") => QrLoginEvent::Declined,
+        Some("pending") if now >= expires_at => QrLoginEvent::Expired,
+        // Approved but its session not stored yet: wait, within the grace period.
+        Some("approved") if now < expires_at + COLLECT_GRACE_SECS => return Ok(Outcome::Wait),
+        Some("pending") => return Ok(Outcome::Wait),
+        // Gone, already delivered, or an approval whose session never arrived.
+        _ => QrLoginEvent::Expired,
+    };
+    let text = serde_json::to_string(&event)
+        .map_err(|e| ServerError::Internal(format!("qr login event: {e}")))?;
+    Ok(Outcome::Send(text))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Address warning
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Reach {
+    Loopback,
+    Private,
+    Public,
+}
+
+fn reach(ip: &IpAddr) -> Reach {
+    match ip {
+        IpAddr::V4(v4) if v4.is_loopback() => Reach::Loopback,
+        IpAddr::V4(v4) if v4.is_private() || v4.is_link_local() => Reach::Private,
+        IpAddr::V6(v6) if v6.is_loopback() => Reach::Loopback,
+        // Unique local (fc00::/7) and link-local (fe80::/10).
+        IpAddr::V6(v6)
+            if (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80 =>
+        {
+            Reach::Private
+        }
+        _ => Reach::Public,
+    }
+}
+
+/// Whether the phone's and the desktop's addresses differ greatly: one on a loopback or private
+/// network and the other not, or two public addresses in different /16 (IPv4) or /48 (IPv6)
+/// networks. Unknown addresses give no warning (nothing to compare).
+pub fn addresses_differ(phone: &str, desktop: &str) -> bool {
+    let (Ok(a), Ok(b)) = (phone.parse::<IpAddr>(), desktop.parse::<IpAddr>()) else {
+        return false;
+    };
+    let (a, b) = (a.to_canonical(), b.to_canonical());
+    match (reach(&a), reach(&b)) {
+        (Reach::Public, Reach::Public) => match (a, b) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => a.octets()[..2] != b.octets()[..2],
+            (IpAddr::V6(a), IpAddr::V6(b)) => a.segments()[..3] != b.segments()[..3],
+            _ => true,
+        },
+        (x, y) if x == y => false,
+        // Loopback and private are both "this machine or this network".
+        (Reach::Loopback, Reach::Private) | (Reach::Private, Reach::Loopback) => false,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::addresses_differ;
+
+    #[test]
+    fn nearby_addresses_give_no_warning() {
+        assert!(!addresses_differ("127.0.0.1", "127.0.0.1"));
+        assert!(!addresses_differ("192.168.1.10", "192.168.1.20"));
+        assert!(!addresses_differ("10.0.0.5", "127.0.0.1"));
+        assert!(!addresses_differ("203.113.5.1", "203.113.200.9"));
+        assert!(!addresses_differ("2001:db8:1::1", "2001:db8:1:ff::2"));
+        assert!(!addresses_differ("unknown", "203.113.5.1"));
+    }
+
+    #[test]
+    fn distant_addresses_give_a_warning() {
+        assert!(addresses_differ("203.113.5.1", "14.160.2.3"));
+        assert!(addresses_differ("192.168.1.10", "14.160.2.3"));
+        assert!(addresses_differ("14.160.2.3", "127.0.0.1"));
+        assert!(addresses_differ("2001:db8:1::1", "2001:db8:2::1"));
+        assert!(addresses_differ("203.113.5.1", "2001:db8:1::1"));
+        // An IPv4-mapped IPv6 address is compared as the IPv4 address it is.
+        assert!(!addresses_differ("::ffff:203.113.5.1", "203.113.9.9"));
+    }
+}

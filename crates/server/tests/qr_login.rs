@@ -1,0 +1,497 @@
+//! QR login over HTTP and WebSocket with real keys: the desktop starts with its ephemeral key,
+//! the phone reads and approves with its passcode, the desktop receives its token on the
+//! socket, and the token works only with the desktop key. Attacks: a replayed approval, an
+//! approval after expiry, two approvals racing, a code from another server, a declined login,
+//! a desktop session trying to confirm, and a delegation revoked between scan and approve.
+
+mod common;
+mod identity;
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use common::{Auth, Device, Session, TestServer};
+use dinhdanh_core::api::{
+    AccountView, ChallengePurpose, Confirmed, ErrorCode, Notification, NotificationKind,
+    QrLoginDecline, QrLoginEvent, QrLoginRequestView, QrLoginStart, QrLoginStarted, SessionKind,
+    SessionView, paths,
+};
+use dinhdanh_core::ids::{EnterpriseCode, NewProvince, OrgEid, PhoneNumber, TaxCode};
+use dinhdanh_core::org_type::{
+    AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
+};
+use dinhdanh_core::qr_login::{QrApprovalBody, QrLoginPayload};
+use dinhdanh_core::request_proof::{self, ProofClaims};
+use dinhdanh_core::signed_action::{ActionKind, Origin};
+use dinhdanh_server::organisations::{self, NewOrganisation};
+use futures_util::StreamExt;
+use identity::{PASSCODE, Person, assert_error, end_session_confirmed, signed_in};
+use p256::ecdsa::SigningKey;
+use rand_core::{OsRng, RngCore};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// The desktop opens a rendezvous with a fresh ephemeral key.
+async fn start(t: &TestServer) -> (SigningKey, QrLoginPayload) {
+    let key = SigningKey::random(&mut OsRng);
+    let resp = t
+        .post(
+            paths::QR_LOGIN,
+            &QrLoginStart {
+                desktop_key: Device::public(&key),
+                client_name: "Máy tính văn phòng".into(),
+                os: "Ubuntu 24.04".into(),
+            },
+            Auth::DeviceKey(&key),
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let started: QrLoginStarted = resp.json().await.unwrap();
+    let payload = QrLoginPayload::parse(&started.payload).unwrap();
+    assert_eq!(started.check_code, payload.check_code());
+    (key, payload)
+}
+
+fn path(route: &str, p: &QrLoginPayload) -> String {
+    paths::fill(route, "rendezvous", &p.rendezvous().to_string())
+}
+
+/// The desktop opens its WebSocket, proving the key with a sessionless proof over the GET.
+async fn open_events(t: &TestServer, key: &SigningKey, p: &QrLoginPayload) -> Socket {
+    let target = path(paths::QR_LOGIN_EVENTS, p);
+    let mut nonce = [0u8; 16];
+    OsRng.fill_bytes(&mut nonce);
+    let proof = ProofClaims::new("GET", &target, &[], None, t.now(), nonce)
+        .unwrap()
+        .sign_with(key)
+        .to_header_value();
+    let url = format!("ws://{}{target}", t.server.addr);
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert(request_proof::HEADER_NAME, proof.parse().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("websocket opened");
+    socket
+}
+
+/// The one event the server pushes.
+async fn next_event(socket: &mut Socket) -> QrLoginEvent {
+    let msg = tokio::time::timeout(Duration::from_secs(5), socket.next())
+        .await
+        .expect("an event within 5 s")
+        .expect("the socket is open")
+        .expect("a message");
+    match msg {
+        Message::Text(text) => serde_json::from_str(text.as_str()).unwrap(),
+        other => panic!("expected a text event, got {other:?}"),
+    }
+}
+
+/// The phone's confirmed approval of `body`.
+async fn approval(
+    t: &TestServer,
+    phone: &Session,
+    device: &Device,
+    p: &QrLoginPayload,
+    body: QrApprovalBody,
+) -> Confirmed<QrApprovalBody> {
+    let challenge = t
+        .challenge(
+            ChallengePurpose::Action {
+                kind: ActionKind::ApproveQrLogin,
+            },
+            Some(phone),
+        )
+        .await;
+    device.confirm(
+        t.now(),
+        body,
+        ActionKind::ApproveQrLogin,
+        t.origin(),
+        challenge,
+        &phone.account,
+        None,
+        p.approval_target().unwrap(),
+        PASSCODE,
+    )
+}
+
+async fn approve(
+    t: &TestServer,
+    phone: &Session,
+    p: &QrLoginPayload,
+    confirmed: &Confirmed<QrApprovalBody>,
+) -> reqwest::Response {
+    t.post(
+        &path(paths::QR_LOGIN_APPROVAL, p),
+        confirmed,
+        Auth::Session(phone),
+    )
+    .await
+}
+
+async fn request_view(t: &TestServer, phone: &Session, p: &QrLoginPayload) -> QrLoginRequestView {
+    let resp = t
+        .get(&path(paths::QR_LOGIN_REQUEST, p), Auth::Session(phone))
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    resp.json().await.unwrap()
+}
+
+/// An active enterprise whose only representative (hence owner) is `p`.
+async fn organisation_owned_by(t: &TestServer, p: &Person) -> OrgEid {
+    let tax = (7001..).find_map(TaxCode::from_body).unwrap();
+    let details = OrganisationDetails {
+        name_vi: Name::parse("Công ty TNHH Đăng nhập QR").unwrap(),
+        abbreviated_name: None,
+        foreign_name: None,
+        established_on: NaiveDate::from_ymd_opt(2018, 3, 1).unwrap(),
+        head_office: HeadOffice {
+            address: AddressLine::parse("Số 1 phố Tràng Tiền, phường Hoàn Kiếm").unwrap(),
+            province: NewProvince::parse("ha_noi").unwrap(),
+        },
+        enterprise_code: Some(EnterpriseCode::parse(tax.as_str()).unwrap()),
+        tax_code: Some(tax),
+        cooperative_code: None,
+        agency_code: None,
+        representatives: vec![LegalRepresentative {
+            full_name: Name::parse("Nguyễn Văn An").unwrap(),
+            citizen_id: p.citizen_id.clone(),
+        }],
+        contact_phone: PhoneNumber::parse("0912345678").unwrap(),
+        contact_email: None,
+        authorisation_letter: None,
+        founding_decision: None,
+    };
+    organisations::create_organisation(
+        t.state(),
+        NewOrganisation {
+            org_type: OrgType::Enterprise,
+            details: &details,
+            registration: None,
+            registered_by: &p.account,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole flow
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_desktop_gets_a_session_bound_to_its_key_the_moment_the_phone_approves() {
+    let t = TestServer::start().await;
+    let (_p, device, _, phone) = signed_in(&t).await;
+    let (desktop_key, payload) = start(&t).await;
+    let mut socket = open_events(&t, &desktop_key, &payload).await;
+
+    let view = request_view(&t, &phone, &payload).await;
+    assert_eq!(view.client_name, "Máy tính văn phòng");
+    assert_eq!(view.os, "Ubuntu 24.04");
+    assert_eq!(view.ip_address, "127.0.0.1");
+    assert_eq!(view.check_code, payload.check_code());
+    assert!(!view.address_warning, "both on loopback");
+    assert!(view.accounts.is_empty(), "no organisations yet");
+
+    let confirmed = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    let resp = approve(&t, &phone, &payload, &confirmed).await;
+    assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+
+    let QrLoginEvent::Approved { token, session } = next_event(&mut socket).await else {
+        panic!("expected approval");
+    };
+    assert_eq!(session.kind, SessionKind::Desktop);
+    assert_eq!(session.account, phone.account);
+    assert_eq!(session.acting_for, None);
+    assert_eq!(session.bound_key_id, Device::key_id(&desktop_key));
+
+    let desktop = Session {
+        token,
+        key: desktop_key,
+        account: phone.account.clone(),
+    };
+    let me = t.get(paths::ME, Auth::Session(&desktop)).await;
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.json::<AccountView>().await.unwrap().id, phone.account);
+    // The token with the phone's key, or with no proof at all, is refused.
+    let foreign = t
+        .get(paths::ME, Auth::ForeignKey(&desktop, &device.device_key))
+        .await;
+    assert_error(foreign, ErrorCode::InvalidRequestProof).await;
+    let bare = t.get(paths::ME, Auth::TokenOnly(&desktop)).await;
+    assert_eq!(bare.status(), 401);
+
+    // The phone's inbox links the new desktop session, for one-tap sign-out.
+    let inbox: Vec<Notification> = t
+        .get(paths::NOTIFICATIONS, Auth::Session(&phone))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let signed_in_note = inbox
+        .iter()
+        .find(|n| n.kind == NotificationKind::DesktopSignedIn)
+        .expect("a desktop sign-in notification");
+    assert_eq!(
+        signed_in_note.link.as_deref(),
+        Some(format!("session:{}", session.id).as_str())
+    );
+
+    // The token is handed out once: a second socket gets no token.
+    let mut again = open_events(&t, &desktop.key, &payload).await;
+    assert!(matches!(
+        next_event(&mut again).await,
+        QrLoginEvent::Expired
+    ));
+
+    // The approval replayed (same envelope, same challenge) is refused.
+    let replay = approve(&t, &phone, &payload, &confirmed).await;
+    assert_error(replay, ErrorCode::QrLoginUsed).await;
+}
+
+#[tokio::test]
+async fn only_the_holder_of_the_desktop_key_can_start_or_wait() {
+    let t = TestServer::start().await;
+    let (desktop_key, payload) = start(&t).await;
+    let other = SigningKey::random(&mut OsRng);
+    // Starting with a proof by another key than the one presented.
+    let resp = t
+        .post(
+            paths::QR_LOGIN,
+            &QrLoginStart {
+                desktop_key: Device::public(&desktop_key),
+                client_name: "Máy lạ".into(),
+                os: "Windows 11".into(),
+            },
+            Auth::DeviceKey(&other),
+        )
+        .await;
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    // Waiting with another key: the upgrade is refused.
+    let target = path(paths::QR_LOGIN_EVENTS, &payload);
+    let proof = ProofClaims::new("GET", &target, &[], None, t.now(), [7; 16])
+        .unwrap()
+        .sign_with(&other)
+        .to_header_value();
+    let mut request = format!("ws://{}{target}", t.server.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert(request_proof::HEADER_NAME, proof.parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(request).await.is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attacks
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_approval_after_expiry_is_refused_and_the_desktop_is_told() {
+    let t = TestServer::start().await;
+    let (_p, device, _, phone) = signed_in(&t).await;
+    let (desktop_key, payload) = start(&t).await;
+    t.clock.advance(61);
+    let confirmed = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    let resp = approve(&t, &phone, &payload, &confirmed).await;
+    assert_error(resp, ErrorCode::QrLoginExpired).await;
+    let mut socket = open_events(&t, &desktop_key, &payload).await;
+    assert!(matches!(
+        next_event(&mut socket).await,
+        QrLoginEvent::Expired
+    ));
+}
+
+#[tokio::test]
+async fn two_approvals_racing_for_one_code_give_exactly_one_session() {
+    let t = TestServer::start().await;
+    let (_p, device, _, phone) = signed_in(&t).await;
+    let (_key, payload) = start(&t).await;
+    let a = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    let b = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    let (ra, rb) = tokio::join!(
+        approve(&t, &phone, &payload, &a),
+        approve(&t, &phone, &payload, &b)
+    );
+    let statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 204).count(),
+        1,
+        "{statuses:?}"
+    );
+    let desktops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE kind = 'desktop'")
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert_eq!(desktops, 1);
+}
+
+#[tokio::test]
+async fn a_declined_login_tells_the_desktop_and_cannot_be_approved_afterwards() {
+    let t = TestServer::start().await;
+    let (_p, device, _, phone) = signed_in(&t).await;
+    let (desktop_key, payload) = start(&t).await;
+    let mut socket = open_events(&t, &desktop_key, &payload).await;
+    let challenge = t
+        .challenge(
+            ChallengePurpose::Action {
+                kind: ActionKind::DeclineQrLogin,
+            },
+            Some(&phone),
+        )
+        .await;
+    let decline = device.confirm(
+        t.now(),
+        QrLoginDecline {
+            rendezvous: payload.rendezvous().clone(),
+        },
+        ActionKind::DeclineQrLogin,
+        t.origin(),
+        challenge,
+        &phone.account,
+        None,
+        payload.approval_target().unwrap(),
+        PASSCODE,
+    );
+    let resp = t
+        .post(
+            &path(paths::QR_LOGIN_DECLINE, &payload),
+            &decline,
+            Auth::Session(&phone),
+        )
+        .await;
+    assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+    assert!(matches!(
+        next_event(&mut socket).await,
+        QrLoginEvent::Declined
+    ));
+    let confirmed = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    let resp = approve(&t, &phone, &payload, &confirmed).await;
+    assert_error(resp, ErrorCode::QrLoginUsed).await;
+}
+
+#[tokio::test]
+async fn a_code_naming_another_server_is_refused() {
+    let t = TestServer::start().await;
+    let (_p, device, _, phone) = signed_in(&t).await;
+    let (_key, payload) = start(&t).await;
+    let foreign = QrLoginPayload::new(
+        payload.rendezvous().clone(),
+        payload.desktop_key().clone(),
+        Origin::parse("https://dinhdanh.example.com").unwrap(),
+        payload.expires_at(),
+    )
+    .unwrap();
+    let confirmed = approval(&t, &phone, &device, &foreign, foreign.approval_body(None)).await;
+    let resp = approve(&t, &phone, &foreign, &confirmed).await;
+    assert_error(resp, ErrorCode::NotFound).await;
+    // The rendezvous is still open for the genuine approval.
+    let confirmed = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    assert_eq!(
+        approve(&t, &phone, &payload, &confirmed).await.status(),
+        204
+    );
+}
+
+#[tokio::test]
+async fn a_desktop_session_cannot_confirm_or_approve_another_desktop() {
+    let t = TestServer::start().await;
+    let (_p, device, _, phone) = signed_in(&t).await;
+    let (desktop_key, payload) = start(&t).await;
+    let mut socket = open_events(&t, &desktop_key, &payload).await;
+    let confirmed = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    assert_eq!(
+        approve(&t, &phone, &payload, &confirmed).await.status(),
+        204
+    );
+    let QrLoginEvent::Approved { token, session } = next_event(&mut socket).await else {
+        panic!("expected approval");
+    };
+    let desktop = Session {
+        token,
+        key: desktop_key,
+        account: phone.account.clone(),
+    };
+    assert_eq!(session.kind, SessionKind::Desktop);
+    // A confirmed action from the desktop (even signed with the right passcode) is forbidden:
+    // here, ending the phone's session.
+    let sessions: Vec<SessionView> = t
+        .get(paths::SESSIONS, Auth::Session(&phone))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let phone_session = sessions
+        .iter()
+        .find(|s| s.kind == SessionKind::Device)
+        .expect("the phone's session")
+        .id
+        .clone();
+    let end = end_session_confirmed(&t, &desktop, &device, &phone_session, PASSCODE).await;
+    let resp = identity::end_session(&t, &desktop, &phone_session, &end).await;
+    assert_error(resp, ErrorCode::Forbidden).await;
+    // And a desktop cannot approve a second desktop.
+    let (_k2, second) = start(&t).await;
+    let resp = t
+        .get(
+            &path(paths::QR_LOGIN_REQUEST, &second),
+            Auth::Session(&desktop),
+        )
+        .await;
+    assert_error(resp, ErrorCode::Forbidden).await;
+}
+
+#[tokio::test]
+async fn an_organisation_login_is_refused_once_the_delegation_is_revoked_after_the_scan() {
+    let t = TestServer::start().await;
+    let (p, device, _, phone) = signed_in(&t).await;
+    let eid = organisation_owned_by(&t, &p).await;
+
+    // While the person may act for it, the desktop is signed in to the organisation.
+    let (key, payload) = start(&t).await;
+    let view = request_view(&t, &phone, &payload).await;
+    assert!(view.accounts.iter().any(|c| c.eid == eid && c.usable));
+    let mut socket = open_events(&t, &key, &payload).await;
+    let body = payload.approval_body(Some(eid.clone()));
+    let confirmed = approval(&t, &phone, &device, &payload, body).await;
+    assert_eq!(
+        approve(&t, &phone, &payload, &confirmed).await.status(),
+        204
+    );
+    let QrLoginEvent::Approved { session, .. } = next_event(&mut socket).await else {
+        panic!("expected approval");
+    };
+    assert_eq!(session.acting_for.as_ref(), Some(&eid));
+
+    // Scanned while a delegate, then the role ends before the approval: refused.
+    let (_key, payload) = start(&t).await;
+    let view = request_view(&t, &phone, &payload).await;
+    assert!(view.accounts.iter().any(|c| c.eid == eid));
+    sqlx::query("UPDATE delegations SET revoked_at = $1 WHERE account_id = $2")
+        .bind(t.now())
+        .bind(p.account.as_str())
+        .execute(&t.state().pool)
+        .await
+        .unwrap();
+    let body = payload.approval_body(Some(eid.clone()));
+    let confirmed = approval(&t, &phone, &device, &payload, body).await;
+    let resp = approve(&t, &phone, &payload, &confirmed).await;
+    assert_error(resp, ErrorCode::Forbidden).await;
+    // Nothing was consumed: the personal account can still be chosen.
+    let confirmed = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    assert_eq!(
+        approve(&t, &phone, &payload, &confirmed).await.status(),
+        204
+    );
+}
