@@ -2,7 +2,8 @@
 //! behind one load balancer share the counts: a fixed window per bucket, one atomic
 //! `INSERT … ON CONFLICT DO UPDATE … RETURNING` per hit.
 //!
-//! Buckets are named by what they limit — `ip:<address>` for unauthenticated routes,
+//! Buckets are named by what they limit — `ip:<keyed hash of the address>` for unauthenticated
+//! routes,
 //! `password:<keyed hash>` for password attempts against one identification number (whether or
 //! not it has an account, so the limit itself reveals nothing). A bucket name never holds a
 //! CCCD number in clear.
@@ -60,9 +61,12 @@ pub async fn hit(state: &AppState, bucket: &str, limit: i64) -> ServerResult<()>
 
 /// Counts a request to an unauthenticated route from the client's address.
 pub async fn per_ip(state: &AppState, parts: &Parts) -> ServerResult<()> {
+    // The address is personal data (Decree 13/2023): the bucket holds its keyed hash.
+    let ip = client_ip(parts);
+    let key = state.keys.keyed_hash(&[b"ip\0", ip.as_bytes()]);
     hit(
         state,
-        &format!("ip:{}", client_ip(parts)),
+        &format!("ip:{}", hex(&key)),
         state.config.limits.requests_per_ip,
     )
     .await

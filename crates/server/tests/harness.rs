@@ -138,3 +138,32 @@ async fn a_delivered_one_time_code_is_not_kept_in_the_outbox_table() {
         }
     }
 }
+
+#[tokio::test]
+async fn rate_limit_buckets_do_not_hold_the_client_address_in_clear() {
+    use sqlx::Row;
+    let t = TestServer::start().await;
+    let body = serde_json::json!({
+        "citizen_id": "001080012345",
+        "full_name": "Nguyễn Văn An",
+        "date_of_birth": "1980-01-01",
+        "phone": "0912345678",
+    });
+    // Someone not in the registry: refused, but the request was counted against its address.
+    let resp = t
+        .post(paths::SELF_REGISTRATION_START, &body, Auth::None)
+        .await;
+    assert_eq!(resp.status(), 422);
+    let buckets: Vec<String> = sqlx::query("SELECT bucket FROM rate_limits")
+        .fetch_all(&t.state().pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("bucket"))
+        .collect();
+    assert!(buckets.iter().any(|b| b.starts_with("ip:")), "{buckets:?}");
+    assert!(
+        buckets.iter().all(|b| !b.contains("127.0.0.1")),
+        "{buckets:?}"
+    );
+}
