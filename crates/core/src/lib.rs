@@ -18,6 +18,7 @@
 
 pub mod account;
 pub mod api;
+pub mod app;
 pub mod crypto;
 pub mod error;
 pub mod ids;
