@@ -1,0 +1,280 @@
+//! The one place that talks to the shell: `window.__TAURI__.core.invoke(name, { args })`.
+//!
+//! Every command of [`dinhdanh_core::app`] has one function here, typed with the core crate's
+//! argument and result types, so screens never name a command as a loose string. Whatever
+//! goes wrong (no shell, a rejected promise, an answer that does not read) comes back as an
+//! [`ApiError`] with sentences a person understands; nothing here panics.
+
+pub use dinhdanh_core::api::ApiError;
+use dinhdanh_core::api::{AccountChoices, ErrorCode, Notification, RegistrationView, SessionView};
+use dinhdanh_core::app::{self, AppStatus, Command, QrLoginOutcome, QrLoginShown};
+
+/// Code of the error returned when the page runs outside the app (no `window.__TAURI__`).
+pub const NO_SHELL: &str = "shell_unavailable";
+/// Code of the error returned when the shell's answer cannot be read.
+pub const BAD_ANSWER: &str = "internal";
+
+/// The error for an answer (or a failure) that could not be read.
+pub fn internal_error() -> ApiError {
+    ApiError {
+        code: BAD_ANSWER.to_owned(),
+        message_vi: "Ứng dụng gặp lỗi nội bộ; vui lòng thử lại. Những gì bạn đã nhập vẫn được giữ."
+            .to_owned(),
+        message_en: "The app ran into an internal error; please try again. What you typed is kept."
+            .to_owned(),
+        field: None,
+        details: Vec::new(),
+        retry_after_secs: None,
+    }
+}
+
+/// The error when the page is not inside the app's window.
+pub fn no_shell_error() -> ApiError {
+    ApiError {
+        code: NO_SHELL.to_owned(),
+        message_vi:
+            "Không kết nối được với ứng dụng: trang này cần được mở trong ứng dụng Định Danh."
+                .to_owned(),
+        message_en: "Cannot reach the app: this page must be opened inside the Định Danh app."
+            .to_owned(),
+        field: None,
+        details: Vec::new(),
+        retry_after_secs: None,
+    }
+}
+
+/// Reads a rejected invoke's value: the shell rejects with the `ApiError` JSON object; a
+/// plain string (Tauri's own errors, e.g. an unknown command) becomes an internal error, and
+/// a JSON string holding an `ApiError` is read as one.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // The IPC exists in wasm only.
+pub fn error_from_json(value: &serde_json::Value) -> ApiError {
+    match value {
+        serde_json::Value::String(text) => serde_json::from_str::<ApiError>(text)
+            .ok()
+            .filter(|e| !e.message_vi.is_empty())
+            .unwrap_or_else(internal_error),
+        other => serde_json::from_value::<ApiError>(other.clone())
+            .ok()
+            .filter(|e| !e.message_vi.is_empty())
+            .unwrap_or_else(internal_error),
+    }
+}
+
+/// Whether an error means the confirmation was wrong (the keypad starts over).
+pub fn is_wrong_confirmation(error: &ApiError) -> bool {
+    error.kind() == Some(ErrorCode::WrongConfirmation)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod ipc {
+    use super::*;
+    use serde::Serialize;
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    fn invoke_fn() -> Option<js_sys::Function> {
+        let window = web_sys::window()?;
+        let tauri = js_sys::Reflect::get(&window, &JsValue::from_str("__TAURI__")).ok()?;
+        if tauri.is_undefined() || tauri.is_null() {
+            return None;
+        }
+        let core = js_sys::Reflect::get(&tauri, &JsValue::from_str("core")).ok()?;
+        let invoke = js_sys::Reflect::get(&core, &JsValue::from_str("invoke")).ok()?;
+        invoke.dyn_into::<js_sys::Function>().ok()
+    }
+
+    fn js_to_error(value: JsValue) -> ApiError {
+        // `json_compatible` on the way out; on the way back, read through serde_json so the
+        // same `ApiError` reader serves both the string and the object form.
+        match serde_wasm_bindgen::from_value::<serde_json::Value>(value) {
+            Ok(json) => error_from_json(&json),
+            Err(_) => internal_error(),
+        }
+    }
+
+    /// Calls command `C` with its argument; see the module documentation.
+    pub async fn call<C: Command>(args: &C::Args) -> Result<C::Output, ApiError> {
+        let Some(invoke) = invoke_fn() else {
+            return Err(no_shell_error());
+        };
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        let args = args.serialize(&serializer).map_err(|_| internal_error())?;
+        let payload = js_sys::Object::new();
+        js_sys::Reflect::set(&payload, &JsValue::from_str(app::ARGS), &args)
+            .map_err(|_| internal_error())?;
+        let promise = invoke
+            .call2(&JsValue::NULL, &JsValue::from_str(C::NAME), &payload)
+            .map_err(js_to_error)?;
+        let promise: js_sys::Promise = promise.dyn_into().map_err(|_| internal_error())?;
+        let value = JsFuture::from(promise).await.map_err(js_to_error)?;
+        // `()` comes back as `null`, which serde reads as unit; everything else as its type.
+        serde_wasm_bindgen::from_value::<C::Output>(value).map_err(|_| internal_error())
+    }
+}
+
+/// Calls command `C` with its argument; see the module documentation.
+#[cfg(target_arch = "wasm32")]
+pub async fn call<C: Command>(args: &C::Args) -> Result<C::Output, ApiError> {
+    ipc::call::<C>(args).await
+}
+
+/// Outside the browser there is no shell: every call says so (keeps the crate testable on the
+/// host).
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn call<C: Command>(_args: &C::Args) -> Result<C::Output, ApiError> {
+    Err(no_shell_error())
+}
+
+macro_rules! bridge {
+    ($( $(#[$doc:meta])* $fn_name:ident: $cmd:ty; )*) => {
+        $(
+            $(#[$doc])*
+            pub async fn $fn_name(
+                args: &<$cmd as Command>::Args,
+            ) -> Result<<$cmd as Command>::Output, ApiError> {
+                call::<$cmd>(args).await
+            }
+        )*
+    };
+}
+
+bridge! {
+    /// Sets the server's address (first run).
+    set_server: app::SetServer;
+    /// Self-registration, step 1.
+    register_start: app::RegisterStart;
+    /// Self-registration, step 2 (code and new password).
+    register_finish: app::RegisterFinish;
+    /// Device binding, step 1.
+    bind_start: app::BindStart;
+    /// Device binding, step 2 (code + passcode twice); signs in.
+    bind_finish: app::BindFinish;
+    /// Signs in on a bound device.
+    sign_in: app::SignIn;
+    /// Switches to an organisation or back to the personal account, confirmed.
+    switch_account: app::SwitchAccount;
+    /// Uploads a registration document.
+    upload_attachment: app::UploadAttachment;
+    /// Submits a registration request, confirmed.
+    submit_registration: app::SubmitRegistration;
+    /// One registration request.
+    registration: app::Registration;
+    /// Answers an officer's request for information, confirmed.
+    answer_information: app::AnswerInformation;
+    /// An organisation's record.
+    organisation: app::Organisation;
+    /// An organisation's delegates.
+    delegations: app::Delegations;
+    /// Adds a delegate, confirmed.
+    add_delegate: app::AddDelegateCmd;
+    /// Revokes a delegation, confirmed.
+    revoke_delegate: app::RevokeDelegateCmd;
+    /// Accepts or declines an authorisation, confirmed.
+    answer_delegation: app::AnswerDelegation;
+    /// Ends another session (a desktop), confirmed.
+    end_session: app::EndSession;
+    /// Phone: decodes a frame or a picked image.
+    qr_scan: app::QrScan;
+    /// Phone: approves a QR login, confirmed.
+    qr_approve: app::QrApprove;
+    /// Phone: declines a QR login.
+    qr_decline: app::QrDecline;
+    /// Saves a form draft.
+    save_draft: app::SaveDraft;
+    /// Reads a form draft.
+    load_draft: app::LoadDraft;
+}
+
+/// Where the app stands.
+pub async fn status() -> Result<AppStatus, ApiError> {
+    call::<app::Status>(&()).await
+}
+
+/// Ends this session.
+pub async fn sign_out() -> Result<AppStatus, ApiError> {
+    call::<app::SignOut>(&()).await
+}
+
+/// *Đổi tài khoản*: the accounts the person may act as.
+pub async fn account_choices() -> Result<AccountChoices, ApiError> {
+    call::<app::AccountChoicesList>(&()).await
+}
+
+/// The person's registration requests.
+pub async fn registrations() -> Result<Vec<RegistrationView>, ApiError> {
+    call::<app::Registrations>(&()).await
+}
+
+/// The inbox.
+pub async fn notifications() -> Result<Vec<Notification>, ApiError> {
+    call::<app::Notifications>(&()).await
+}
+
+/// The person's sessions.
+pub async fn sessions() -> Result<Vec<SessionView>, ApiError> {
+    call::<app::Sessions>(&()).await
+}
+
+/// Desktop: a fresh QR login code.
+pub async fn qr_login_start() -> Result<QrLoginShown, ApiError> {
+    call::<app::QrLoginStart>(&()).await
+}
+
+/// Desktop: waits for the phone's answer to the code shown last.
+pub async fn qr_login_wait() -> Result<QrLoginOutcome, ApiError> {
+    call::<app::QrLoginWait>(&()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejection_carrying_an_api_error_is_read_as_it() {
+        let json = serde_json::json!({
+            "code": "wrong_confirmation",
+            "message_vi": "Mã PIN không đúng.",
+            "message_en": "The passcode is incorrect."
+        });
+        let e = error_from_json(&json);
+        assert_eq!(e.code, "wrong_confirmation");
+        assert!(is_wrong_confirmation(&e));
+        let as_text = serde_json::Value::String(json.to_string());
+        assert_eq!(
+            error_from_json(&as_text).message_en,
+            "The passcode is incorrect."
+        );
+    }
+
+    #[test]
+    fn an_unreadable_rejection_becomes_a_vietnamese_sentence() {
+        for junk in [
+            serde_json::json!("command sign_in not found"),
+            serde_json::json!(42),
+            serde_json::json!({"code": "x"}),
+            serde_json::Value::Null,
+        ] {
+            let e = error_from_json(&junk);
+            assert_eq!(e.code, BAD_ANSWER);
+            assert!(e.message_vi.starts_with("Ứng dụng gặp lỗi nội bộ"));
+        }
+    }
+
+    #[test]
+    fn outside_the_app_every_command_says_the_shell_is_missing() {
+        let e = futures_lite_block_on(status()).unwrap_err();
+        assert_eq!(e.code, NO_SHELL);
+    }
+
+    /// Polls a future that never waits (the host-side `call`) to its end.
+    fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+        use std::task::{Context, Poll, Waker};
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut f = std::pin::pin!(f);
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The screens of Định Danh: Dioxus components compiled to wasm32 and loaded by the Tauri
+//! WebView. They render state and send events; every call to the shell goes through
+//! [`bridge`], and the rules (validation, which screen follows which) come from
+//! `dinhdanh-core` and the plain modules here, which are tested on the host.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod bridge;
+mod form;
+mod format;
+mod frame;
+mod i18n;
+mod keypad;
+mod nav;
+mod platform;
+mod screens;
+mod state;
+mod widgets;
+
+use dioxus::prelude::*;
+
+use crate::nav::Screen;
+use crate::screens::{confirm, first_run, home, inbox, organisation, qr, request, wizard};
+use crate::state::Ctx;
+use crate::widgets::{ErrorBanner, Header, NavBar, Progress};
+
+fn main() {
+    dioxus::launch(App);
+}
+
+/// The root: shared state, header, the current screen, navigation.
+#[component]
+fn App() -> Element {
+    let c = use_hook(Ctx::new);
+    use_context_provider(|| c);
+    use_hook(move || {
+        spawn(async move { c.refresh_and_enter().await });
+    });
+    let screen = c.screen.read().clone();
+    let visit = *c.visit.read();
+    let signed_in = c
+        .status
+        .read()
+        .as_ref()
+        .is_some_and(|s| s.signed_in.is_some());
+    let show_nav = signed_in && screen.is_signed_in_screen();
+    let notice = c.notice.read().clone();
+    let lang = c.l();
+    rsx! {
+        div { class: "app", lang: "{lang.code()}",
+            Header {}
+            Progress {}
+            main { class: "content", "data-screen": "{screen.element_id()}",
+                ErrorBanner {}
+                if let Some((vi, en)) = notice {
+                    div { id: "notice", class: "notice", role: "status", {lang.t(&vi, &en)} }
+                }
+                // Keyed by the visit, so a screen opened again starts afresh and reloads.
+                for v in [visit] {
+                    Fragment { key: "{v}", {render(screen.clone())} }
+                }
+            }
+            if show_nav {
+                NavBar {}
+            }
+        }
+    }
+}
+
+/// The component of a screen.
+fn render(screen: Screen) -> Element {
+    match screen {
+        Screen::Loading => rsx! { Loading {} },
+        Screen::FirstRun => rsx! { first_run::FirstRun {} },
+        Screen::SelfRegister => rsx! { first_run::SelfRegister {} },
+        Screen::Bind => rsx! { first_run::Bind {} },
+        Screen::BindCode { sent_to } => rsx! { first_run::BindCode { sent_to } },
+        Screen::PasscodeSet { code } => rsx! { first_run::PasscodeSetScreen { code } },
+        Screen::SignIn => rsx! { first_run::SignIn {} },
+        Screen::Home => rsx! { home::Home {} },
+        Screen::AccountSwitcher => rsx! { home::AccountSwitcher {} },
+        Screen::WizardType => rsx! { wizard::WizardType {} },
+        Screen::WizardForm => rsx! { wizard::WizardForm {} },
+        Screen::WizardReview => rsx! { wizard::WizardReview {} },
+        Screen::Request { id, created } => rsx! { request::RequestPage { id, created } },
+        Screen::Requests => rsx! { request::Requests {} },
+        Screen::Inbox => rsx! { inbox::Inbox {} },
+        Screen::Sessions => rsx! { inbox::Sessions {} },
+        Screen::Organisation(eid) => rsx! { organisation::OrganisationPage { eid } },
+        Screen::QrDesktop => rsx! { qr::QrDesktop {} },
+        Screen::QrScan => rsx! { qr::QrScan {} },
+        Screen::QrApprove(scanned) => rsx! { qr::QrApprove { scanned: *scanned } },
+        Screen::Confirm(pending) => rsx! { confirm::ConfirmScreen { pending: *pending } },
+    }
+}
+
+/// While the shell answers where the app stands (or, outside the app, says it cannot).
+#[component]
+fn Loading() -> Element {
+    let c = state::ctx();
+    rsx! {
+        div { id: "screen-loading", class: "screen loading",
+            div { class: "spinner", aria_hidden: "true" }
+            p { {c.t("Đang khởi động…", "Starting…")} }
+            if c.error.read().is_some() {
+                button { id: "retry", class: "button primary", r#type: "button",
+                    onclick: move |_| { spawn(async move { c.refresh_and_enter().await }); },
+                    {c.t("Thử lại", "Try again")}
+                }
+            }
+        }
+    }
+}

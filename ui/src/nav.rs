@@ -1,0 +1,349 @@
+//! Which screen is shown, which follows which, and the actions that wait for the passcode.
+
+use dinhdanh_core::api::{
+    AddDelegate, ApiError, DelegationAnswer, ErrorCode, RevokeDelegate, SessionView,
+};
+use dinhdanh_core::app::{AppStatus, DeviceRole, QrScanned};
+use dinhdanh_core::ids::{OrgEid, RegistrationId, SessionId};
+use dinhdanh_core::org_type::{OrgType, OrganisationDetails};
+
+use crate::i18n::Lang;
+
+/// A screen of the app, with what it needs to show.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Screen {
+    /// Asking the shell where the app stands (the first moment of every start).
+    Loading,
+    /// First run: server address and the three ways in.
+    FirstRun,
+    /// Self-registration (level 1): who the person is, then the code and a password.
+    SelfRegister,
+    /// Binding, step 1: identification number and password.
+    Bind,
+    /// Binding, step 2: the one-time code.
+    BindCode {
+        /// Where the code went (masked).
+        sent_to: String,
+    },
+    /// Binding, step 3: the new passcode, twice.
+    PasscodeSet {
+        /// The one-time code typed on the previous step.
+        code: String,
+    },
+    /// Signing in on a bound device.
+    SignIn,
+    /// Home.
+    Home,
+    /// *Đổi tài khoản*.
+    AccountSwitcher,
+    /// Wizard: choose the type.
+    WizardType,
+    /// Wizard: the type's form.
+    WizardForm,
+    /// Wizard: review before confirming.
+    WizardReview,
+    /// A request's page.
+    Request {
+        /// The request.
+        id: RegistrationId,
+        /// Shown right after submitting ("request created").
+        created: bool,
+    },
+    /// The person's requests.
+    Requests,
+    /// The inbox.
+    Inbox,
+    /// An organisation's page.
+    Organisation(OrgEid),
+    /// Desktop: *Đăng nhập bằng mã QR*.
+    QrDesktop,
+    /// Phone: *Quét mã QR*.
+    QrScan,
+    /// Phone: approve or decline a scanned login.
+    QrApprove(Box<QrScanned>),
+    /// The passcode keypad for an action waiting for confirmation.
+    Confirm(Box<Pending>),
+    /// The person's sessions.
+    Sessions,
+}
+
+impl Screen {
+    /// The root element's id (`screen-…`, see docs/design/ui-test-ids.md).
+    pub fn element_id(&self) -> &'static str {
+        match self {
+            Screen::Loading => "screen-loading",
+            Screen::FirstRun => "screen-first-run",
+            Screen::SelfRegister => "screen-self-register",
+            Screen::Bind => "screen-bind",
+            Screen::BindCode { .. } => "screen-bind-code",
+            Screen::PasscodeSet { .. } => "screen-passcode-set",
+            Screen::SignIn => "screen-sign-in",
+            Screen::Home => "screen-home",
+            Screen::AccountSwitcher => "screen-account-switcher",
+            Screen::WizardType => "screen-wizard-type",
+            Screen::WizardForm => "screen-wizard-form",
+            Screen::WizardReview => "screen-wizard-review",
+            Screen::Request { .. } => "screen-request",
+            Screen::Requests => "screen-requests",
+            Screen::Inbox => "screen-inbox",
+            Screen::Organisation(_) => "screen-organisation",
+            Screen::QrDesktop => "screen-qr-desktop",
+            Screen::QrScan => "screen-qr-scan",
+            Screen::QrApprove(_) => "screen-qr-approve",
+            Screen::Confirm(_) => "screen-passcode-confirm",
+            Screen::Sessions => "screen-sessions",
+        }
+    }
+
+    /// Whether the screen belongs to a signed-in person (shows the header's account and the
+    /// navigation).
+    pub fn is_signed_in_screen(&self) -> bool {
+        !matches!(
+            self,
+            Screen::Loading
+                | Screen::FirstRun
+                | Screen::SelfRegister
+                | Screen::Bind
+                | Screen::BindCode { .. }
+                | Screen::PasscodeSet { .. }
+                | Screen::SignIn
+                | Screen::QrDesktop
+        )
+    }
+}
+
+/// The screen to show for the app's state: home when signed in, the password on a bound
+/// device, the first-run screen otherwise (a new profile, or a desktop whose QR session ended).
+pub fn entry_screen(status: &AppStatus) -> Screen {
+    match (status.role, &status.signed_in) {
+        (_, Some(_)) => Screen::Home,
+        (DeviceRole::Bound, None) => Screen::SignIn,
+        (DeviceRole::New | DeviceRole::QrDesktop, None) => Screen::FirstRun,
+    }
+}
+
+/// Whether an error means the session is gone, so the app must ask the shell where it stands
+/// and show the sign-in (nothing typed is lost: forms keep their state).
+pub fn ends_session(error: &ApiError) -> bool {
+    matches!(
+        error.kind(),
+        Some(
+            ErrorCode::Unauthenticated
+                | ErrorCode::SessionExpired
+                | ErrorCode::DeviceNotBound
+                | ErrorCode::DeviceRebindRequired
+        )
+    )
+}
+
+/// Whether the person may manage bindings and delegates here: not on a desktop signed in by
+/// QR (issue 8: such a desktop acts with the account's rights but manages no one).
+pub fn may_manage(status: &AppStatus) -> bool {
+    status.role == DeviceRole::Bound
+}
+
+/// A sensitive action waiting for the passcode (or the biometric key).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pending {
+    /// Confirm who starts a registration (guidance step 3), then choose the type.
+    StartRegistration,
+    /// Switch to an organisation, or back to the personal account.
+    SwitchAccount {
+        /// `None`: the personal account.
+        to: Option<OrgEid>,
+    },
+    /// Submit the registration.
+    SubmitRegistration {
+        /// The type.
+        org_type: OrgType,
+        /// The validated details.
+        details: Box<OrganisationDetails>,
+    },
+    /// Answer an officer's question.
+    AnswerInformation {
+        /// The request.
+        id: RegistrationId,
+        /// The answer.
+        answer: String,
+    },
+    /// Add a delegate.
+    AddDelegate(AddDelegate),
+    /// Revoke a delegation.
+    RevokeDelegate(RevokeDelegate),
+    /// Accept or decline an authorisation.
+    AnswerDelegation(DelegationAnswer),
+    /// Sign a desktop out.
+    EndSession(SessionId),
+    /// Approve a QR login.
+    QrApprove {
+        /// The scanned code.
+        scanned: Box<QrScanned>,
+        /// The account chosen; `None` for the personal one.
+        account: Option<OrgEid>,
+    },
+    /// Decline a QR login (the shell signs the refusal with the same confirmation, so
+    /// declining is exactly as easy as approving).
+    QrDecline {
+        /// The scanned code.
+        scanned: Box<QrScanned>,
+    },
+}
+
+impl Pending {
+    /// What the keypad screen says is being confirmed.
+    pub fn title(&self, lang: Lang) -> String {
+        let t = |vi: &str, en: &str| lang.t(vi, en).to_owned();
+        match self {
+            Pending::StartRegistration => t(
+                "Nhập mã PIN để bắt đầu đăng ký định danh tổ chức",
+                "Enter your passcode to start registering an organisation",
+            ),
+            Pending::SwitchAccount { to: Some(eid) } => match lang {
+                Lang::Vi => format!("Nhập mã PIN để chuyển sang tài khoản tổ chức {eid}"),
+                Lang::En => format!("Enter your passcode to switch to organisation {eid}"),
+            },
+            Pending::SwitchAccount { to: None } => t(
+                "Nhập mã PIN để quay về tài khoản cá nhân",
+                "Enter your passcode to return to your personal account",
+            ),
+            Pending::SubmitRegistration { .. } => t(
+                "Nhập mã PIN để xác nhận các thông tin trên là đúng và gửi yêu cầu",
+                "Enter your passcode to confirm the details are true and send the request",
+            ),
+            Pending::AnswerInformation { .. } => t(
+                "Nhập mã PIN để gửi câu trả lời cho cán bộ",
+                "Enter your passcode to send your answer to the officer",
+            ),
+            Pending::AddDelegate(_) => t(
+                "Nhập mã PIN để ủy quyền cho người được chọn",
+                "Enter your passcode to authorise this person",
+            ),
+            Pending::RevokeDelegate(_) => t(
+                "Nhập mã PIN để thu hồi ủy quyền",
+                "Enter your passcode to revoke the authorisation",
+            ),
+            Pending::AnswerDelegation(a) if a.accept => t(
+                "Nhập mã PIN để nhận ủy quyền",
+                "Enter your passcode to accept the authorisation",
+            ),
+            Pending::AnswerDelegation(_) => t(
+                "Nhập mã PIN để từ chối ủy quyền",
+                "Enter your passcode to decline the authorisation",
+            ),
+            Pending::EndSession(_) => t(
+                "Nhập mã PIN để đăng xuất máy tính",
+                "Enter your passcode to sign the computer out",
+            ),
+            Pending::QrApprove { .. } => t(
+                "Nhập mã PIN để đăng nhập trên máy tính",
+                "Enter your passcode to sign in on the computer",
+            ),
+            Pending::QrDecline { .. } => t(
+                "Nhập mã PIN để từ chối đăng nhập trên máy tính",
+                "Enter your passcode to refuse the sign-in on the computer",
+            ),
+        }
+    }
+
+    /// Where "Hủy" on the keypad goes back to.
+    pub fn cancel_to(&self) -> Screen {
+        match self {
+            Pending::StartRegistration | Pending::SwitchAccount { .. } => Screen::AccountSwitcher,
+            Pending::SubmitRegistration { .. } => Screen::WizardReview,
+            Pending::AnswerInformation { id, .. } => Screen::Request {
+                id: id.clone(),
+                created: false,
+            },
+            Pending::AddDelegate(d) => Screen::Organisation(d.organisation.clone()),
+            Pending::RevokeDelegate(r) => Screen::Organisation(r.organisation.clone()),
+            Pending::AnswerDelegation(_) => Screen::Inbox,
+            Pending::EndSession(_) => Screen::Sessions,
+            Pending::QrApprove { scanned, .. } | Pending::QrDecline { scanned } => {
+                Screen::QrApprove(scanned.clone())
+            }
+        }
+    }
+}
+
+/// A session other than a phone's: the ones that may be signed out from the list.
+pub fn is_desktop(session: &SessionView) -> bool {
+    session.kind == dinhdanh_core::api::SessionKind::Desktop
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dinhdanh_core::api::AccountView;
+    use dinhdanh_core::app::SignedInView;
+
+    fn status(role: DeviceRole, signed_in: bool) -> AppStatus {
+        let account: AccountView = serde_json::from_value(serde_json::json!({
+            "id": "acc_1", "full_name": "Nguyễn Thị Lan", "citizen_id_masked": "001*******345",
+            "level": "level2", "locked": false
+        }))
+        .unwrap();
+        AppStatus {
+            profile: "default".into(),
+            server: "http://127.0.0.1:8640".into(),
+            role,
+            signed_in: signed_in.then_some(SignedInView {
+                account,
+                acting_for: None,
+            }),
+            biometric_available: false,
+        }
+    }
+
+    #[test]
+    fn a_new_profile_starts_at_the_first_run_screen() {
+        assert_eq!(
+            entry_screen(&status(DeviceRole::New, false)),
+            Screen::FirstRun
+        );
+    }
+
+    #[test]
+    fn a_bound_device_asks_for_the_password_then_goes_home() {
+        assert_eq!(
+            entry_screen(&status(DeviceRole::Bound, false)),
+            Screen::SignIn
+        );
+        assert_eq!(entry_screen(&status(DeviceRole::Bound, true)), Screen::Home);
+    }
+
+    #[test]
+    fn a_desktop_whose_qr_session_ended_offers_the_qr_login_again() {
+        assert_eq!(
+            entry_screen(&status(DeviceRole::QrDesktop, false)),
+            Screen::FirstRun
+        );
+        assert_eq!(
+            entry_screen(&status(DeviceRole::QrDesktop, true)),
+            Screen::Home
+        );
+    }
+
+    #[test]
+    fn a_qr_signed_in_desktop_manages_no_one() {
+        assert!(!may_manage(&status(DeviceRole::QrDesktop, true)));
+        assert!(may_manage(&status(DeviceRole::Bound, true)));
+    }
+
+    #[test]
+    fn an_expired_session_sends_the_person_to_sign_in_but_a_wrong_passcode_does_not() {
+        assert!(ends_session(&ApiError::new(ErrorCode::SessionExpired)));
+        assert!(!ends_session(&ApiError::new(ErrorCode::WrongConfirmation)));
+    }
+
+    #[test]
+    fn screen_ids_follow_the_test_contract() {
+        assert_eq!(Screen::FirstRun.element_id(), "screen-first-run");
+        let pending = Pending::SwitchAccount { to: None };
+        assert_eq!(
+            Screen::Confirm(Box::new(pending.clone())).element_id(),
+            "screen-passcode-confirm"
+        );
+        assert_eq!(pending.cancel_to(), Screen::AccountSwitcher);
+        assert!(pending.title(Lang::Vi).contains("mã PIN"));
+    }
+}

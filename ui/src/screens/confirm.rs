@@ -1,0 +1,205 @@
+//! The keypad screen for an action waiting for confirmation, and what happens once confirmed.
+
+use dinhdanh_core::api::{ErrorCode, SecretText};
+use dinhdanh_core::app::{
+    AddDelegateArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm, EndSessionArgs,
+    QrApproveArgs, QrDeclineArgs, RevokeDelegateArgs, SubmitRegistrationArgs, SwitchAccountArgs,
+};
+use dioxus::prelude::*;
+
+use crate::bridge;
+use crate::form::{DRAFT_KEY, WizardDraft};
+use crate::nav::{Pending, Screen};
+use crate::state::{Ctx, ctx};
+use crate::widgets::PasscodeKeypad;
+
+/// The keypad for `pending`, with *Hủy* and, where the platform has one, the biometric key.
+#[component]
+pub fn ConfirmScreen(pending: Pending) -> Element {
+    let c = ctx();
+    let biometric = c
+        .status
+        .read()
+        .as_ref()
+        .is_some_and(|s| s.biometric_available);
+    let title = pending.title(c.l());
+    let for_keypad = pending.clone();
+    let for_biometric = pending.clone();
+    let cancel_to = pending.cancel_to();
+    rsx! {
+        div { id: "screen-passcode-confirm", class: "screen",
+            PasscodeKeypad {
+                title,
+                on_complete: move |passcode: SecretText| {
+                    let p = for_keypad.clone();
+                    spawn(async move { execute(c, p, Confirm::Passcode { passcode }).await });
+                },
+            }
+            if biometric {
+                button { id: "confirm-biometric", class: "button secondary", r#type: "button",
+                    onclick: move |_| {
+                        let p = for_biometric.clone();
+                        spawn(async move { execute(c, p, Confirm::Biometric).await });
+                    },
+                    {c.t("Dùng sinh trắc học", "Use biometrics")}
+                }
+            }
+            button { id: "confirm-cancel", class: "button ghost", r#type: "button",
+                onclick: move |_| c.go(cancel_to.clone()),
+                {c.t("Hủy", "Cancel")}
+            }
+        }
+    }
+}
+
+/// Carries out a confirmed action and goes where it leads. On failure the keypad stays (a
+/// wrong passcode is typed again), except where the form must be corrected.
+pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
+    match pending {
+        Pending::StartRegistration => {
+            // The shell offers no command that checks a passcode on its own, so this step is
+            // the guidance's identity prompt only; the submission itself is signed with the
+            // confirmation key and checked by the server.
+            drop(confirm);
+            c.go(Screen::WizardType);
+        }
+        Pending::SwitchAccount { to } => {
+            let args = SwitchAccountArgs {
+                to: to.clone(),
+                confirm,
+            };
+            if let Some(status) = c.run(bridge::switch_account(&args)).await {
+                c.set_status(status);
+                match to {
+                    Some(eid) => c.go(Screen::Organisation(eid)),
+                    None => c.go(Screen::Home),
+                }
+            }
+        }
+        Pending::SubmitRegistration { org_type, details } => {
+            let args = SubmitRegistrationArgs {
+                org_type,
+                details: *details,
+                confirm,
+            };
+            match c.run(bridge::submit_registration(&args)).await {
+                Some(view) => {
+                    let mut wizard = c.wizard;
+                    wizard.set(WizardDraft::default());
+                    let cleared = dinhdanh_core::app::SaveDraftArgs {
+                        key: DRAFT_KEY.to_owned(),
+                        json: WizardDraft::default().to_json(),
+                    };
+                    let _ = bridge::save_draft(&cleared).await;
+                    c.go(Screen::Request {
+                        id: view.id,
+                        created: true,
+                    });
+                }
+                None => {
+                    let e = c.error.read().clone();
+                    if let Some(e) = e.filter(|e| {
+                        !e.details.is_empty()
+                            || e.field.is_some()
+                            || matches!(
+                                e.kind(),
+                                Some(ErrorCode::ValidationFailed | ErrorCode::RegistryMismatch)
+                            )
+                    }) {
+                        c.go(Screen::WizardForm);
+                        c.fail(e);
+                    }
+                }
+            }
+        }
+        Pending::AnswerInformation { id, answer } => {
+            let args = AnswerInformationArgs {
+                id: id.clone(),
+                answer,
+                confirm,
+            };
+            if c.run(bridge::answer_information(&args)).await.is_some() {
+                let mut typed = c.answer;
+                typed.set(String::new());
+                c.go(Screen::Request { id, created: false });
+                c.tell("Đã gửi câu trả lời.", "Your answer was sent.");
+            }
+        }
+        Pending::AddDelegate(delegate) => {
+            let eid = delegate.organisation.clone();
+            let args = AddDelegateArgs { delegate, confirm };
+            match c.run(bridge::add_delegate(&args)).await {
+                Some(_) => {
+                    let mut form = c.delegate;
+                    form.set(crate::state::DelegateForm::default());
+                    c.go(Screen::Organisation(eid));
+                    c.tell(
+                        "Đã gửi ủy quyền; người được ủy quyền cần chấp nhận.",
+                        "Authorisation sent; the delegate must accept it.",
+                    );
+                }
+                None => {
+                    let e = c.error.read().clone();
+                    if let Some(e) = e.filter(|e| !bridge::is_wrong_confirmation(e)) {
+                        c.go(Screen::Organisation(eid));
+                        c.fail(e);
+                    }
+                }
+            }
+        }
+        Pending::RevokeDelegate(revoke) => {
+            let eid = revoke.organisation.clone();
+            let args = RevokeDelegateArgs { revoke, confirm };
+            if c.run(bridge::revoke_delegate(&args)).await.is_some() {
+                c.go(Screen::Organisation(eid));
+                c.tell("Đã thu hồi ủy quyền.", "The authorisation is revoked.");
+            }
+        }
+        Pending::AnswerDelegation(answer) => {
+            let accepted = answer.accept;
+            let args = AnswerDelegationArgs { answer, confirm };
+            if c.run(bridge::answer_delegation(&args)).await.is_some() {
+                c.go(Screen::Inbox);
+                if accepted {
+                    c.tell("Bạn đã nhận ủy quyền; có thể chuyển sang tài khoản tổ chức trong Đổi tài khoản.", "You accepted; switch to the organisation under Switch account.");
+                } else {
+                    c.tell(
+                        "Bạn đã từ chối ủy quyền.",
+                        "You declined the authorisation.",
+                    );
+                }
+            }
+        }
+        Pending::EndSession(session) => {
+            let args = EndSessionArgs { session, confirm };
+            if c.run(bridge::end_session(&args)).await.is_some() {
+                c.go(Screen::Sessions);
+                c.tell("Máy tính đã bị đăng xuất.", "The computer is signed out.");
+            }
+        }
+        Pending::QrApprove { scanned, account } => {
+            let args = QrApproveArgs {
+                payload: scanned.payload.clone(),
+                account,
+                confirm,
+            };
+            if c.run(bridge::qr_approve(&args)).await.is_some() {
+                c.go(Screen::Home);
+                c.tell("Máy tính đã được đăng nhập.", "The computer is signed in.");
+            }
+        }
+        Pending::QrDecline { scanned } => {
+            let args = QrDeclineArgs {
+                payload: scanned.payload.clone(),
+                confirm,
+            };
+            if c.run(bridge::qr_decline(&args)).await.is_some() {
+                c.go(Screen::Home);
+                c.tell(
+                    "Đã từ chối đăng nhập trên máy tính.",
+                    "The sign-in on the computer was refused.",
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! One component per screen (see [`crate::nav::Screen`]).
+
+pub mod confirm;
+pub mod first_run;
+pub mod home;
+pub mod inbox;
+pub mod organisation;
+pub mod qr;
+pub mod request;
+pub mod wizard;

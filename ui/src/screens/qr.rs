@@ -1,0 +1,334 @@
+//! QR login. Desktop: *Đăng nhập bằng mã QR* shows a fresh code with its check code and a
+//! countdown, replaces it before it expires, and signs in the moment the phone approves.
+//! Phone: *Quét mã QR* reads camera frames (or a picked image), then shows which computer asks
+//! and for which account; approving needs the passcode, declining is one tap.
+
+use dinhdanh_core::app::{QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned};
+use dinhdanh_core::ids::OrgEid;
+use dioxus::prelude::*;
+
+use crate::bridge;
+use crate::format;
+use crate::nav::{Pending, Screen};
+use crate::platform;
+use crate::state::{Ctx, ctx};
+
+/// The decoder's code for "no QR code in this picture": expected on most camera frames, so
+/// not shown while the camera runs.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // The camera runs in wasm only.
+pub const NO_CODE_FOUND: &str = "qr_scan.no_code_found";
+
+/// How often a camera frame is sent to the decoder.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+const FRAME_INTERVAL_MS: u32 = 300;
+
+/// Waits for the phone's answer to the code of generation `generation`. A sign-in is taken
+/// whichever code it came from; a decline or an expiry only matters for the code on screen.
+async fn wait_for_answer(
+    c: Ctx,
+    generation: u64,
+    current: Signal<u64>,
+    mut refresh: Signal<bool>,
+    mut declined: Signal<bool>,
+) {
+    match bridge::qr_login_wait().await {
+        Ok(QrLoginOutcome::SignedIn { status }) => {
+            c.set_status(status);
+            c.go(Screen::Home);
+        }
+        Ok(QrLoginOutcome::Declined) if *current.peek() == generation => {
+            declined.set(true);
+            refresh.set(true);
+        }
+        Ok(QrLoginOutcome::Expired) if *current.peek() == generation => refresh.set(true),
+        Ok(_) => {}
+        Err(e) if *current.peek() == generation => {
+            c.fail(e);
+            platform::sleep(2000).await;
+            refresh.set(true);
+        }
+        Err(_) => {}
+    }
+}
+
+/// Desktop: *Đăng nhập bằng mã QR*.
+#[component]
+pub fn QrDesktop() -> Element {
+    let c = ctx();
+    let mut shown = use_signal(|| None::<QrLoginShown>);
+    let mut now = use_signal(platform::now_secs);
+    let mut generation = use_signal(|| 0u64);
+    let mut refresh = use_signal(|| true);
+    let declined = use_signal(|| false);
+    use_hook(move || {
+        spawn(async move {
+            loop {
+                let t = platform::now_secs();
+                now.set(t);
+                let stale = shown
+                    .peek()
+                    .as_ref()
+                    .is_none_or(|s| format::qr_needs_refresh(s.expires_at, t));
+                if *refresh.peek() || stale {
+                    refresh.set(false);
+                    match c.run(bridge::qr_login_start()).await {
+                        Some(next) => {
+                            let g = *generation.peek() + 1;
+                            generation.set(g);
+                            shown.set(Some(next));
+                            spawn(wait_for_answer(c, g, generation, refresh, declined));
+                        }
+                        None => {
+                            // Unreachable server or the like: the banner says so; try again soon.
+                            platform::sleep(5000).await;
+                            refresh.set(true);
+                            continue;
+                        }
+                    }
+                }
+                platform::sleep(1000).await;
+            }
+        });
+    });
+    let current = shown.read().clone();
+    let left = current
+        .as_ref()
+        .map(|s| format::seconds_left(s.expires_at, *now.read()))
+        .unwrap_or(0);
+    rsx! {
+        div { id: "screen-qr-desktop", class: "screen",
+            h1 { {c.t("Đăng nhập bằng mã QR", "Sign in with a QR code")} }
+            ol { class: "steps",
+                li { {c.t("Mở ứng dụng Định Danh trên điện thoại.", "Open the Định Danh app on your phone.")} }
+                li { {c.t("Chọn Quét mã QR và quét mã dưới đây.", "Choose Scan a QR code and scan the code below.")} }
+                li { {c.t("Kiểm tra mã đối chiếu giống nhau rồi xác nhận bằng mã PIN.", "Check the codes match, then confirm with your passcode.")} }
+            }
+            if *declined.read() {
+                p { class: "warning", {c.t("Yêu cầu đăng nhập đã bị từ chối trên điện thoại. Mã mới đã được tạo.", "The sign-in was declined on the phone. A new code is shown.")} }
+            }
+            if let Some(s) = current {
+                div { class: "qr-frame",
+                    div { id: "qr-code", class: "qr-code", dangerous_inner_html: "{s.svg}" }
+                }
+                p { class: "check-code-line",
+                    {c.t("Mã đối chiếu: ", "Check code: ")}
+                    strong { id: "qr-check-code", class: "check-code", "{s.check_code}" }
+                }
+                p { id: "qr-expiry", class: "qr-expiry", "data-seconds": "{left}",
+                    {c.t("Mã tự làm mới sau ", "A new code in ")} "{format::countdown((left - format::QR_REFRESH_BEFORE_SECS).max(0))}"
+                }
+            } else {
+                div { class: "qr-frame placeholder", {c.t("Đang tạo mã…", "Creating a code…")} }
+            }
+            button { class: "button ghost", r#type: "button",
+                onclick: move |_| {
+                    let next = c.status.read().as_ref().map(crate::nav::entry_screen).unwrap_or(Screen::FirstRun);
+                    c.go(if next == Screen::QrDesktop { Screen::FirstRun } else { next });
+                },
+                {c.t("Quay lại", "Back")}
+            }
+        }
+    }
+}
+
+/// Phone: *Quét mã QR*.
+#[component]
+pub fn QrScan() -> Element {
+    let c = ctx();
+    let mut scanning = use_signal(|| false);
+    #[cfg(target_arch = "wasm32")]
+    let mut stream = use_signal(|| None::<web_sys::MediaStream>);
+    #[cfg(target_arch = "wasm32")]
+    use_drop(move || {
+        if let Some(s) = stream.peek().as_ref() {
+            platform::camera::stop(s);
+        }
+    });
+
+    let found = move |scanned: QrScanned| {
+        #[cfg(target_arch = "wasm32")]
+        if let Some(s) = stream.peek().as_ref() {
+            platform::camera::stop(s);
+        }
+        c.go(Screen::QrApprove(Box::new(scanned)));
+    };
+
+    let start_camera = move |_| {
+        if *scanning.peek() {
+            return;
+        }
+        #[cfg(target_arch = "wasm32")]
+        spawn(async move {
+            match platform::camera::start("qr-video").await {
+                Ok(s) => {
+                    stream.set(Some(s));
+                    scanning.set(true);
+                }
+                Err(()) => {
+                    c.fail(dinhdanh_core::api::ApiError {
+                        code: "camera_unavailable".into(),
+                        message_vi: "Không mở được camera. Hãy cho phép ứng dụng dùng camera, hoặc chọn ảnh có mã QR.".into(),
+                        message_en: "The camera could not be opened. Allow the app to use it, or pick a picture of the QR code.".into(),
+                        ..bridge::internal_error()
+                    });
+                    return;
+                }
+            }
+            while *scanning.peek() {
+                platform::sleep(FRAME_INTERVAL_MS).await;
+                let Some((width, height, luma)) = platform::camera::grab("qr-video", "qr-canvas")
+                else {
+                    continue;
+                };
+                match bridge::qr_scan(&QrScanArgs::Frame {
+                    width,
+                    height,
+                    luma,
+                })
+                .await
+                {
+                    Ok(scanned) => {
+                        scanning.set(false);
+                        found(scanned);
+                        return;
+                    }
+                    Err(e) if e.code == NO_CODE_FOUND => {}
+                    // Another kind of code, or another server's: say so, keep looking.
+                    Err(e) => c.fail(e),
+                }
+            }
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        scanning.set(false);
+    };
+
+    let pick = move |evt: FormEvent| {
+        let Some(file) = evt.files().into_iter().next() else {
+            return;
+        };
+        spawn(async move {
+            let Ok(bytes) = file.read_bytes().await else {
+                c.fail(bridge::internal_error());
+                return;
+            };
+            if let Some(scanned) = c
+                .run(bridge::qr_scan(&QrScanArgs::Image {
+                    bytes: bytes.to_vec(),
+                }))
+                .await
+            {
+                found(scanned);
+            }
+        });
+    };
+
+    rsx! {
+        div { id: "screen-qr-scan", class: "screen",
+            h1 { {c.t("Quét mã QR", "Scan a QR code")} }
+            p { class: "lead", {c.t("Quét mã QR hiển thị trên máy tính để đăng nhập.", "Scan the QR code shown on the computer to sign in there.")} }
+            div { class: if *scanning.read() { "camera live" } else { "camera" },
+                video { id: "qr-video", autoplay: true, muted: true, playsinline: true }
+                div { class: "viewfinder", aria_hidden: "true" }
+            }
+            canvas { id: "qr-canvas", class: "hidden" }
+            button { id: "qr-camera", class: "button primary", r#type: "button", onclick: start_camera,
+                {c.t("Bật camera", "Start the camera")}
+            }
+            div { class: "field file-field",
+                label { r#for: "qr-file", {c.t("Hoặc chọn ảnh có mã QR", "Or pick a picture of the QR code")} }
+                input { id: "qr-file", r#type: "file", accept: "image/png,image/jpeg", onchange: pick }
+            }
+        }
+    }
+}
+
+/// Phone: which computer asks, for which account; approve (passcode) or decline.
+#[component]
+pub fn QrApprove(scanned: QrScanned) -> Element {
+    let c = ctx();
+    let mut account = use_signal(|| None::<OrgEid>);
+    let r = scanned.request.clone();
+    let chosen = account.read().clone();
+    let for_approve = scanned.clone();
+    let for_decline = scanned.clone();
+    let decline = move |_| {
+        c.go(Screen::Confirm(Box::new(Pending::QrDecline {
+            scanned: Box::new(for_decline.clone()),
+        })));
+    };
+    rsx! {
+        div { id: "screen-qr-approve", class: "screen",
+            h1 { {c.t("Xác nhận đăng nhập trên máy tính", "Confirm the sign-in on a computer")} }
+            div { id: "qr-request", class: "card",
+                dl { class: "review",
+                    div { class: "review-row",
+                        dt { {c.t("Máy tính", "Computer")} }
+                        dd { id: "qr-computer", "{r.client_name} · {r.os}" }
+                    }
+                    div { class: "review-row",
+                        dt { {c.t("Địa chỉ IP", "IP address")} }
+                        dd { class: "code", "{r.ip_address}" }
+                    }
+                    if let Some(place) = &r.approximate_location {
+                        div { class: "review-row",
+                            dt { {c.t("Vị trí gần đúng", "Approximate place")} }
+                            dd { "{place}" }
+                        }
+                    }
+                    div { class: "review-row",
+                        dt { {c.t("Thời gian", "Time")} }
+                        dd { "{format::time(r.requested_at)}" }
+                    }
+                    div { class: "review-row",
+                        dt { {c.t("Mã đối chiếu", "Check code")} }
+                        dd { id: "qr-check", class: "check-code", "{r.check_code}" }
+                    }
+                }
+                p { class: "note", {c.t("Chỉ xác nhận khi mã đối chiếu giống mã trên màn hình máy tính của bạn.", "Approve only if the check code matches the one on your computer's screen.")} }
+            }
+            if r.address_warning {
+                div { id: "qr-warning", class: "warning", role: "alert",
+                    {c.t(
+                        "Cảnh báo: máy tính này ở mạng hoặc nơi khác xa với điện thoại của bạn. Nếu bạn không tự đăng nhập, hãy từ chối.",
+                        "Warning: this computer is on a network or in a place far from your phone. If you are not signing in yourself, decline.",
+                    )}
+                }
+            }
+            fieldset { class: "account-choice",
+                legend { {c.t("Đăng nhập máy tính vào tài khoản", "Sign the computer in to")} }
+                button {
+                    id: "qr-account-personal",
+                    class: if chosen.is_none() { "account-entry active" } else { "account-entry" },
+                    r#type: "button", role: "radio",
+                    aria_checked: if chosen.is_none() { "true" } else { "false" },
+                    onclick: move |_| account.set(None),
+                    span { class: "entry-name", {c.t("Tài khoản cá nhân", "Personal account")} }
+                }
+                for org in r.accounts.iter().filter(|o| o.usable).cloned() {
+                    button {
+                        key: "{org.eid}",
+                        id: "qr-account-{org.eid}",
+                        class: if chosen.as_ref() == Some(&org.eid) { "account-entry active" } else { "account-entry" },
+                        r#type: "button", role: "radio",
+                        aria_checked: if chosen.as_ref() == Some(&org.eid) { "true" } else { "false" },
+                        onclick: {
+                            let eid = org.eid.clone();
+                            move |_| account.set(Some(eid.clone()))
+                        },
+                        span { class: "entry-name", "{org.name}" }
+                        span { class: "entry-code", "{org.eid}" }
+                    }
+                }
+            }
+            div { class: "actions two",
+                button { id: "qr-decline", class: "button secondary big", r#type: "button", onclick: decline,
+                    {c.t("Từ chối", "Decline")}
+                }
+                button { id: "qr-approve", class: "button primary big", r#type: "button",
+                    onclick: move |_| c.go(Screen::Confirm(Box::new(Pending::QrApprove { scanned: Box::new(for_approve.clone()), account: chosen.clone() }))),
+                    {c.t("Đồng ý", "Approve")}
+                }
+            }
+        }
+    }
+}
