@@ -46,6 +46,12 @@ use crate::passcode::{
 };
 use crate::profile::{Profile, ProfileState};
 
+mod organisations;
+mod qr_login;
+mod registrations;
+
+pub use qr_login::{QrLoginAnswer, QrLoginPending};
+
 /// The `Authorization` scheme of session tokens.
 pub const AUTH_SCHEME: &str = "DinhDanh";
 
@@ -115,6 +121,23 @@ fn default_device_name() -> String {
     match std::env::consts::OS {
         "android" | "ios" => "Điện thoại".to_owned(),
         os => format!("Máy tính ({os})"),
+    }
+}
+
+/// A request's body: its exact bytes (what the proof signs) and their media type.
+#[derive(Clone, Copy)]
+struct Payload<'a> {
+    bytes: &'a [u8],
+    content_type: &'static str,
+}
+
+impl<'a> Payload<'a> {
+    /// A JSON body, serialised once by the caller.
+    fn json(bytes: &'a [u8]) -> Self {
+        Payload {
+            bytes,
+            content_type: "application/json",
+        }
     }
 }
 
@@ -216,6 +239,17 @@ impl Client {
         self.profile.save(&state)
     }
 
+    /// The server's base URL this client talks to.
+    pub fn server(&self) -> &str {
+        &self.config.server
+    }
+
+    /// Remembers this client's server in the profile, so the app finds it again next time.
+    pub fn remember_server(&self) -> Result<(), ClientError> {
+        let server = self.config.server.clone();
+        self.update_state(|s| s.server = Some(server))
+    }
+
     /// Now, on this client's clock (Unix seconds).
     pub fn now(&self) -> i64 {
         (self.config.clock)()
@@ -236,7 +270,7 @@ impl Client {
         &self,
         method: Method,
         path: &str,
-        body: Option<&[u8]>,
+        body: Option<Payload<'_>>,
         auth: Auth<'_>,
     ) -> Result<Vec<u8>, ClientError> {
         match self.exchange_with_retries(&method, path, body, &auth).await {
@@ -260,7 +294,7 @@ impl Client {
         &self,
         method: &Method,
         path: &str,
-        body: Option<&[u8]>,
+        body: Option<Payload<'_>>,
         auth: &Auth<'_>,
     ) -> Result<Vec<u8>, ClientError> {
         let retries = if *method == Method::GET {
@@ -288,10 +322,10 @@ impl Client {
         &self,
         method: &Method,
         path: &str,
-        body: Option<&[u8]>,
+        body: Option<Payload<'_>>,
         auth: &Auth<'_>,
     ) -> Result<Vec<u8>, ClientError> {
-        let bytes = body.unwrap_or_default();
+        let bytes = body.map(|b| b.bytes).unwrap_or_default();
         let mut nonce = [0u8; request_proof::NONCE_LEN];
         OsRng.fill_bytes(&mut nonce);
         let mut req = self
@@ -312,7 +346,7 @@ impl Client {
                     .keystore
                     .session_token()?
                     .ok_or(ClientError::NotSignedIn)?;
-                let key = self.device_key()?;
+                let key = self.session_key()?;
                 let claims = ProofClaims::new(
                     method.as_str(),
                     path,
@@ -332,9 +366,9 @@ impl Client {
                     );
             }
         }
-        if body.is_some() {
+        if let Some(body) = body {
             req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::CONTENT_TYPE, body.content_type)
                 .body(bytes.to_vec());
         }
         let resp = req.send().await.map_err(network_error)?;
@@ -366,10 +400,10 @@ impl Client {
                     message_vi: "Không tạo được yêu cầu.".into(),
                     message_en: format!("The request could not be encoded: {e}"),
                 })?;
-        let answer = self.exchange(method, path, bytes.as_deref(), auth).await?;
-        // An empty answer (204) reads as `null`, which is what `()` expects.
-        let answer: &[u8] = if answer.is_empty() { b"null" } else { &answer };
-        serde_json::from_slice(answer).map_err(|_| ClientError::UnexpectedResponse { status: 200 })
+        let answer = self
+            .exchange(method, path, bytes.as_deref().map(Payload::json), auth)
+            .await?;
+        read_answer(&answer)
     }
 
     fn device_key(&self) -> Result<DeviceKey, ClientError> {
@@ -378,11 +412,28 @@ impl Client {
             .ok_or(ClientError::DeviceNotBound)
     }
 
+    /// The key the current session is bound to: the device key on the bound phone, the
+    /// ephemeral key made for the QR login on a desktop.
+    fn session_key(&self) -> Result<DeviceKey, ClientError> {
+        if self.lock_state().signed_in_by_qr {
+            self.keystore.desktop_key()?.ok_or(ClientError::NotSignedIn)
+        } else {
+            self.device_key()
+        }
+    }
+
     fn forget_session(&self) -> Result<(), ClientError> {
         self.keystore.delete_session_token()?;
+        // A desktop's ephemeral key is worth nothing without its session: it goes too, and
+        // the profile is a new one again.
+        self.keystore.delete_desktop_key()?;
         self.update_state(|s| {
             s.session = None;
             s.acting_for = None;
+            if s.signed_in_by_qr {
+                s.signed_in_by_qr = false;
+                s.account = None;
+            }
         })
     }
 
@@ -429,6 +480,11 @@ impl Client {
         body: T,
         confirmer: &dyn Confirmer,
     ) -> Result<R, ClientError> {
+        if self.lock_state().signed_in_by_qr {
+            // Issue 8: a desktop signed in by QR never holds a confirmation key; sensitive
+            // actions are confirmed on the phone.
+            return Err(ClientError::ConfirmOnPhone);
+        }
         let device_key = self.device_key()?;
         let challenge = self
             .challenge(ChallengePurpose::Action { kind }, true)
@@ -575,6 +631,7 @@ impl Client {
             )
             .await?;
         self.keystore.delete_session_token()?;
+        self.keystore.delete_desktop_key()?;
         self.keystore.set_device_key(&device_key)?;
         self.keystore.set_passcode_salt(&salt)?;
         self.update_state(|s| {
@@ -582,6 +639,7 @@ impl Client {
             s.citizen_id = Some(started.citizen_id);
             s.session = None;
             s.acting_for = None;
+            s.signed_in_by_qr = false;
         })?;
         Ok(view)
     }
@@ -646,10 +704,10 @@ impl Client {
             .exchange_with_retries(
                 &Method::POST,
                 paths::SESSION_RENEWAL,
-                Some(&json_bytes(&SessionRenewal {
+                Some(Payload::json(&json_bytes(&SessionRenewal {
                     session,
                     challenge: challenge.challenge,
-                })?),
+                })?)),
                 &Auth::Session,
             )
             .await
@@ -669,7 +727,7 @@ impl Client {
             .exchange_with_retries(
                 &Method::POST,
                 paths::CHALLENGES,
-                Some(&json_bytes(&ChallengeRequest { purpose })?),
+                Some(Payload::json(&json_bytes(&ChallengeRequest { purpose })?)),
                 &Auth::Session,
             )
             .await?;
@@ -785,8 +843,8 @@ impl Client {
     }
 
     /// Approves a desktop's QR login, after checking the payload is for this server and not
-    /// expired, for the personal account (`None`) or an organisation. The server route comes
-    /// with the QR-login issue (8).
+    /// expired, for the personal account (`None`) or an organisation. The desktop waiting in
+    /// [`Client::qr_login_wait`] is told at once.
     pub async fn approve_qr_login(
         &self,
         payload: &QrLoginPayload,
@@ -852,6 +910,13 @@ impl Client {
         self.keystore.set_passcode_salt(&salt)?;
         Ok(view)
     }
+}
+
+/// Reads a successful answer's JSON; an empty answer (204) reads as `null`, which is what `()`
+/// expects.
+fn read_answer<R: DeserializeOwned>(answer: &[u8]) -> Result<R, ClientError> {
+    let answer: &[u8] = if answer.is_empty() { b"null" } else { answer };
+    serde_json::from_slice(answer).map_err(|_| ClientError::UnexpectedResponse { status: 200 })
 }
 
 fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, ClientError> {

@@ -64,6 +64,10 @@ pub enum ClientError {
     /// The person cancelled the biometric prompt.
     #[error("biometric confirmation was cancelled")]
     BiometricCancelled,
+    /// This computer is signed in by QR: it holds no confirmation key, so a sensitive action
+    /// is confirmed on the phone.
+    #[error("a desktop signed in by QR cannot confirm; confirm on the phone")]
+    ConfirmOnPhone,
     /// Building a proof or a signed action failed on the device (a bug, or a bad input).
     #[error("{code}: {message_en}")]
     Protocol {
@@ -103,6 +107,7 @@ impl ClientError {
             ClientError::PasscodeMismatch => "passcode_mismatch",
             ClientError::BiometricUnavailable => "biometric_unavailable",
             ClientError::BiometricCancelled => "biometric_cancelled",
+            ClientError::ConfirmOnPhone => "confirm_on_phone",
         }
     }
 
@@ -139,6 +144,11 @@ impl ClientError {
                 "Thiết bị không hỗ trợ xác nhận bằng sinh trắc học; vui lòng dùng mã PIN.".into()
             }
             ClientError::BiometricCancelled => "Bạn đã hủy xác nhận bằng sinh trắc học.".into(),
+            ClientError::ConfirmOnPhone => {
+                "Máy tính đăng nhập bằng mã QR không xác nhận được thao tác này; vui lòng thực \
+                 hiện trên điện thoại."
+                    .into()
+            }
         }
     }
 
@@ -176,6 +186,10 @@ impl ClientError {
                 "Biometric confirmation is not available on this device; use your passcode.".into()
             }
             ClientError::BiometricCancelled => "You cancelled the biometric confirmation.".into(),
+            ClientError::ConfirmOnPhone => {
+                "A computer signed in by QR code cannot confirm this; please do it on your phone."
+                    .into()
+            }
         }
     }
 
@@ -286,6 +300,7 @@ mod tests {
             ClientError::PasscodeMismatch,
             ClientError::BiometricUnavailable,
             ClientError::BiometricCancelled,
+            ClientError::ConfirmOnPhone,
         ];
         let mut codes = std::collections::HashSet::new();
         for e in &errors {

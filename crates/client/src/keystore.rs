@@ -1,5 +1,6 @@
 //! The OS keystore: the only place the device's secrets live — the device private key, the
-//! passcode KDF's salt and the session token. Nothing else on the device holds them: no file,
+//! passcode KDF's salt, the session token and, on a desktop signed in by QR, the ephemeral key
+//! its session is bound to. Nothing else on the device holds them: no file,
 //! no log, no cache. When the keystore cannot be used the app says so
 //! ([`ClientError::KeystoreUnavailable`], code `keystore_unavailable`); it never falls back to a
 //! file.
@@ -30,10 +31,11 @@ pub const SERVICE_PREFIX: &str = "vn.dinhdanh.app/";
 const DEVICE_KEY: &str = "device_key";
 const PASSCODE_SALT: &str = "passcode_salt";
 const SESSION_TOKEN: &str = "session_token";
+const DESKTOP_KEY: &str = "desktop_key";
 
 /// The names of a profile's entries (names only: for tests and tools that look at the store).
-pub fn entry_names() -> [&'static str; 3] {
-    [DEVICE_KEY, PASSCODE_SALT, SESSION_TOKEN]
+pub fn entry_names() -> [&'static str; 4] {
+    [DEVICE_KEY, PASSCODE_SALT, SESSION_TOKEN, DESKTOP_KEY]
 }
 
 /// A platform store of small secrets, one namespace per profile.
@@ -217,8 +219,27 @@ impl Keystore {
         self.store.delete(SESSION_TOKEN)
     }
 
+    /// The ephemeral key of a desktop's QR-login session, when signed in that way.
+    pub fn desktop_key(&self) -> Result<Option<DeviceKey>, ClientError> {
+        self.store
+            .get(DESKTOP_KEY)?
+            .map(|bytes| DeviceKey::from_secret_bytes(&bytes))
+            .transpose()
+    }
+
+    /// Stores the ephemeral key of a desktop's QR-login session (once the phone approved).
+    pub fn set_desktop_key(&self, key: &DeviceKey) -> Result<(), ClientError> {
+        self.store.set(DESKTOP_KEY, &key.to_secret_bytes())
+    }
+
+    /// Forgets the ephemeral desktop key (its session ended).
+    pub fn delete_desktop_key(&self) -> Result<(), ClientError> {
+        self.store.delete(DESKTOP_KEY)
+    }
+
     /// Forgets every secret of the profile (before a new binding, or to reset the profile).
     pub fn clear(&self) -> Result<(), ClientError> {
+        self.store.delete(DESKTOP_KEY)?;
         self.store.delete(SESSION_TOKEN)?;
         self.store.delete(PASSCODE_SALT)?;
         self.store.delete(DEVICE_KEY)

@@ -189,8 +189,9 @@ pub fn derive_key(
 
 /// Whatever confirms a sensitive action: it names its key (the signed action carries the key
 /// id) and signs the prepared action. The passcode and the platform's biometric-bound key are
-/// the two kinds; the API client takes either.
-pub trait Confirmer {
+/// the two kinds; the API client takes either. `Send + Sync`, so a confirmed call can run on
+/// any thread of the app's async runtime (the Tauri shell's commands).
+pub trait Confirmer: Send + Sync {
     /// How the person confirms.
     fn method(&self) -> ConfirmationMethod;
     /// The id of the key that will sign.

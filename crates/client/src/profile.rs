@@ -42,6 +42,13 @@ pub struct ProfileState {
     /// The last signed-action counter used.
     #[serde(default)]
     pub counter: u64,
+    /// The server this profile talks to, when the person chose one in the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// Signed in by QR from the phone (a desktop): the session is bound to an ephemeral key
+    /// in the keystore, and this profile is never bound. Cleared when that session ends.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub signed_in_by_qr: bool,
 }
 
 /// A profile on disk.

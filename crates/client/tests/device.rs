@@ -315,10 +315,11 @@ async fn no_secret_is_in_any_file_of_the_profiles_data_directory() {
     let store = OsSecretStore::new(format!("{SERVICE_PREFIX}{}", phone.profile.name()));
     let mut needles: Vec<Vec<u8>> = Vec::new();
     for name in entry_names() {
-        let secret = store
-            .get(name)
-            .unwrap()
-            .unwrap_or_else(|| panic!("{name} is in the keystore"));
+        let Some(secret) = store.get(name).unwrap() else {
+            // A bound phone holds every entry but a QR desktop's ephemeral key.
+            assert_eq!(name, "desktop_key", "{name} is in the keystore");
+            continue;
+        };
         let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
         needles.push(hex.into_bytes());
         needles.push(

@@ -152,6 +152,24 @@ pub fn decode_login_luma(
     decode::decode_plane(plane, now, expected_origin, options)
 }
 
+/// Reads the login code in a PNG or JPEG picture held in memory (a file the person picked in
+/// the app). Pictures larger than [`MAX_IMAGE_SIDE`] on a side are refused before being decoded.
+pub fn decode_image_bytes(
+    bytes: &[u8],
+    now: i64,
+    expected_origin: &Origin,
+) -> Result<QrLoginPayload, ScanError> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| ScanError::UnreadableImage)?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|_| ScanError::UnreadableImage)?;
+    decode_login(&picture.to_luma8(), now, expected_origin)
+}
+
 /// Reads the login code in a PNG or JPEG file (the CLI's "approve from a picture"). Pictures
 /// larger than [`MAX_IMAGE_SIDE`] on a side are refused before being decoded.
 pub fn decode_image_file(

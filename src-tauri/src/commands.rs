@@ -1,0 +1,382 @@
+//! The Tauri commands: one per [`dinhdanh_core::app::Command`], named as the contract names
+//! it, taking its single argument `args` and answering its output or an [`ApiError`]. Each is
+//! a few lines over [`crate::shell::Shell`] and the client; the reason strings are what the
+//! platform's biometric prompt shows (mobile).
+
+use dinhdanh_core::api::{ApiError, ErrorCode, InformationAnswer};
+use dinhdanh_core::app::{self, Command};
+use tauri::State;
+
+use crate::shell::{Shell, api};
+
+/// [`app::Status`].
+#[tauri::command]
+pub async fn status(
+    shell: State<'_, Shell>,
+    args: <app::Status as Command>::Args,
+) -> Result<<app::Status as Command>::Output, ApiError> {
+    let () = args;
+    shell.status().await
+}
+
+/// [`app::SetServer`].
+#[tauri::command]
+pub async fn set_server(
+    shell: State<'_, Shell>,
+    args: <app::SetServer as Command>::Args,
+) -> Result<<app::SetServer as Command>::Output, ApiError> {
+    shell.set_server(&args.server).await
+}
+
+/// [`app::RegisterStart`].
+#[tauri::command]
+pub async fn register_start(
+    shell: State<'_, Shell>,
+    args: <app::RegisterStart as Command>::Args,
+) -> Result<<app::RegisterStart as Command>::Output, ApiError> {
+    shell.client()?.register_start(&args).await.map_err(api)
+}
+
+/// [`app::RegisterFinish`].
+#[tauri::command]
+pub async fn register_finish(
+    shell: State<'_, Shell>,
+    args: <app::RegisterFinish as Command>::Args,
+) -> Result<<app::RegisterFinish as Command>::Output, ApiError> {
+    shell.client()?.register_finish(&args).await.map_err(api)
+}
+
+/// [`app::BindStart`].
+#[tauri::command]
+pub async fn bind_start(
+    shell: State<'_, Shell>,
+    args: <app::BindStart as Command>::Args,
+) -> Result<<app::BindStart as Command>::Output, ApiError> {
+    shell.bind_start(&args.citizen_id, args.password).await
+}
+
+/// [`app::BindFinish`].
+#[tauri::command]
+pub async fn bind_finish(
+    shell: State<'_, Shell>,
+    args: <app::BindFinish as Command>::Args,
+) -> Result<<app::BindFinish as Command>::Output, ApiError> {
+    shell
+        .bind_finish(&args.code, &args.passcode, &args.passcode_again)
+        .await
+}
+
+/// [`app::SignIn`].
+#[tauri::command]
+pub async fn sign_in(
+    shell: State<'_, Shell>,
+    args: <app::SignIn as Command>::Args,
+) -> Result<<app::SignIn as Command>::Output, ApiError> {
+    shell.sign_in(args.password).await
+}
+
+/// [`app::SignOut`].
+#[tauri::command]
+pub async fn sign_out(
+    shell: State<'_, Shell>,
+    args: <app::SignOut as Command>::Args,
+) -> Result<<app::SignOut as Command>::Output, ApiError> {
+    let () = args;
+    shell.sign_out().await
+}
+
+/// [`app::AccountChoicesList`].
+#[tauri::command]
+pub async fn account_choices(
+    shell: State<'_, Shell>,
+    args: <app::AccountChoicesList as Command>::Args,
+) -> Result<<app::AccountChoicesList as Command>::Output, ApiError> {
+    let () = args;
+    shell.client()?.account_choices().await.map_err(api)
+}
+
+/// [`app::SwitchAccount`].
+#[tauri::command]
+pub async fn switch_account(
+    shell: State<'_, Shell>,
+    args: <app::SwitchAccount as Command>::Args,
+) -> Result<<app::SwitchAccount as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận đổi tài khoản")
+        .await?;
+    client
+        .switch_account(args.to, confirmer.as_ref())
+        .await
+        .map_err(api)?;
+    shell.status().await
+}
+
+/// [`app::UploadAttachment`].
+#[tauri::command]
+pub async fn upload_attachment(
+    shell: State<'_, Shell>,
+    args: <app::UploadAttachment as Command>::Args,
+) -> Result<<app::UploadAttachment as Command>::Output, ApiError> {
+    shell
+        .client()?
+        .upload_attachment(args.kind, &args.content)
+        .await
+        .map_err(api)
+}
+
+/// [`app::SubmitRegistration`].
+#[tauri::command]
+pub async fn submit_registration(
+    shell: State<'_, Shell>,
+    args: <app::SubmitRegistration as Command>::Args,
+) -> Result<<app::SubmitRegistration as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận gửi yêu cầu đăng ký")
+        .await?;
+    client
+        .submit_registration(args.org_type, args.details, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
+/// [`app::Registrations`].
+#[tauri::command]
+pub async fn registrations(
+    shell: State<'_, Shell>,
+    args: <app::Registrations as Command>::Args,
+) -> Result<<app::Registrations as Command>::Output, ApiError> {
+    let () = args;
+    shell.client()?.registrations().await.map_err(api)
+}
+
+/// [`app::Registration`].
+#[tauri::command]
+pub async fn registration(
+    shell: State<'_, Shell>,
+    args: <app::Registration as Command>::Args,
+) -> Result<<app::Registration as Command>::Output, ApiError> {
+    shell.client()?.registration(&args.id).await.map_err(api)
+}
+
+/// [`app::AnswerInformation`].
+#[tauri::command]
+pub async fn answer_information(
+    shell: State<'_, Shell>,
+    args: <app::AnswerInformation as Command>::Args,
+) -> Result<<app::AnswerInformation as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận gửi bổ sung thông tin")
+        .await?;
+    let answer = InformationAnswer {
+        registration: args.id,
+        answer: args.answer,
+        corrected_details: None,
+        attachments: Vec::new(),
+    };
+    client
+        .answer_information(answer, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
+/// [`app::Notifications`].
+#[tauri::command]
+pub async fn notifications(
+    shell: State<'_, Shell>,
+    args: <app::Notifications as Command>::Args,
+) -> Result<<app::Notifications as Command>::Output, ApiError> {
+    let () = args;
+    shell.client()?.notifications().await.map_err(api)
+}
+
+/// [`app::Organisation`].
+#[tauri::command]
+pub async fn organisation(
+    shell: State<'_, Shell>,
+    args: <app::Organisation as Command>::Args,
+) -> Result<<app::Organisation as Command>::Output, ApiError> {
+    shell.client()?.organisation(&args.eid).await.map_err(api)
+}
+
+/// [`app::Delegations`].
+#[tauri::command]
+pub async fn delegations(
+    shell: State<'_, Shell>,
+    args: <app::Delegations as Command>::Args,
+) -> Result<<app::Delegations as Command>::Output, ApiError> {
+    shell.client()?.delegations(&args.eid).await.map_err(api)
+}
+
+/// [`app::AddDelegateCmd`].
+#[tauri::command]
+pub async fn add_delegate(
+    shell: State<'_, Shell>,
+    args: <app::AddDelegateCmd as Command>::Args,
+) -> Result<<app::AddDelegateCmd as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận thêm người được ủy quyền")
+        .await?;
+    client
+        .add_delegate(args.delegate, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
+/// [`app::RevokeDelegateCmd`].
+#[tauri::command]
+pub async fn revoke_delegate(
+    shell: State<'_, Shell>,
+    args: <app::RevokeDelegateCmd as Command>::Args,
+) -> Result<<app::RevokeDelegateCmd as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận thu hồi ủy quyền")
+        .await?;
+    let (eid, id) = (
+        args.revoke.organisation.clone(),
+        args.revoke.delegation.clone(),
+    );
+    client
+        .revoke_delegate(args.revoke, confirmer.as_ref())
+        .await
+        .map_err(api)?;
+    // The server answers "done"; the UI gets the delegation as it now stands (revoked).
+    client
+        .delegations(&eid)
+        .await
+        .map_err(api)?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| api(ApiError::new(ErrorCode::NotFound).into()))
+}
+
+/// [`app::AnswerDelegation`].
+#[tauri::command]
+pub async fn answer_delegation(
+    shell: State<'_, Shell>,
+    args: <app::AnswerDelegation as Command>::Args,
+) -> Result<<app::AnswerDelegation as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let reason = if args.answer.accept {
+        "Xác nhận nhận ủy quyền"
+    } else {
+        "Xác nhận từ chối ủy quyền"
+    };
+    let confirmer = shell.confirmer(&client, args.confirm, reason).await?;
+    client
+        .answer_delegation(args.answer, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
+/// [`app::Sessions`].
+#[tauri::command]
+pub async fn sessions(
+    shell: State<'_, Shell>,
+    args: <app::Sessions as Command>::Args,
+) -> Result<<app::Sessions as Command>::Output, ApiError> {
+    let () = args;
+    shell.client()?.sessions().await.map_err(api)
+}
+
+/// [`app::EndSession`].
+#[tauri::command]
+pub async fn end_session(
+    shell: State<'_, Shell>,
+    args: <app::EndSession as Command>::Args,
+) -> Result<<app::EndSession as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận đăng xuất phiên")
+        .await?;
+    client
+        .end_session(&args.session, confirmer.as_ref())
+        .await
+        .map_err(api)?;
+    client.sessions().await.map_err(api)
+}
+
+/// [`app::QrLoginStart`].
+#[tauri::command]
+pub async fn qr_login_start(
+    shell: State<'_, Shell>,
+    args: <app::QrLoginStart as Command>::Args,
+) -> Result<<app::QrLoginStart as Command>::Output, ApiError> {
+    let () = args;
+    shell.qr_login_start().await
+}
+
+/// [`app::QrLoginWait`].
+#[tauri::command]
+pub async fn qr_login_wait(
+    shell: State<'_, Shell>,
+    args: <app::QrLoginWait as Command>::Args,
+) -> Result<<app::QrLoginWait as Command>::Output, ApiError> {
+    let () = args;
+    shell.qr_login_wait().await
+}
+
+/// [`app::QrScan`].
+#[tauri::command]
+pub async fn qr_scan(
+    shell: State<'_, Shell>,
+    args: <app::QrScan as Command>::Args,
+) -> Result<<app::QrScan as Command>::Output, ApiError> {
+    shell.qr_scan(args).await
+}
+
+/// [`app::QrApprove`].
+#[tauri::command]
+pub async fn qr_approve(
+    shell: State<'_, Shell>,
+    args: <app::QrApprove as Command>::Args,
+) -> Result<<app::QrApprove as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let payload = shell.qr_payload(&args.payload)?;
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận đăng nhập trên máy tính")
+        .await?;
+    client
+        .approve_qr_login(&payload, args.account, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
+/// [`app::QrDecline`].
+#[tauri::command]
+pub async fn qr_decline(
+    shell: State<'_, Shell>,
+    args: <app::QrDecline as Command>::Args,
+) -> Result<<app::QrDecline as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let payload = shell.qr_payload(&args.payload)?;
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận từ chối đăng nhập")
+        .await?;
+    client
+        .decline_qr_login(&payload, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
+/// [`app::SaveDraft`].
+#[tauri::command]
+pub async fn save_draft(
+    shell: State<'_, Shell>,
+    args: <app::SaveDraft as Command>::Args,
+) -> Result<<app::SaveDraft as Command>::Output, ApiError> {
+    shell.save_draft(&args.key, &args.json)
+}
+
+/// [`app::LoadDraft`].
+#[tauri::command]
+pub async fn load_draft(
+    shell: State<'_, Shell>,
+    args: <app::LoadDraft as Command>::Args,
+) -> Result<<app::LoadDraft as Command>::Output, ApiError> {
+    shell.load_draft(&args.key)
+}

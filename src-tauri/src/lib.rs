@@ -1,0 +1,89 @@
+//! The Định Danh app shell: thin Tauri commands over `dinhdanh-client` ([`commands`]), the
+//! managed state they share ([`shell::Shell`]), and the window that loads the Dioxus UI.
+//!
+//! [`with_commands`] and [`context`] are generic over the runtime, so the tests drive every
+//! command through Tauri's mock runtime with the app's real configuration and capabilities.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod commands;
+pub mod shell;
+
+use std::sync::Arc;
+
+use tauri::{Manager, Runtime};
+use tauri_plugin_biometric_key::BiometricKeyExt;
+
+pub use shell::{Shell, ShellOptions};
+
+/// `builder` with every command of the contract ([`dinhdanh_core::app::COMMAND_NAMES`]).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::status,
+        commands::set_server,
+        commands::register_start,
+        commands::register_finish,
+        commands::bind_start,
+        commands::bind_finish,
+        commands::sign_in,
+        commands::sign_out,
+        commands::account_choices,
+        commands::switch_account,
+        commands::upload_attachment,
+        commands::submit_registration,
+        commands::registrations,
+        commands::registration,
+        commands::answer_information,
+        commands::notifications,
+        commands::organisation,
+        commands::delegations,
+        commands::add_delegate,
+        commands::revoke_delegate,
+        commands::answer_delegation,
+        commands::sessions,
+        commands::end_session,
+        commands::qr_login_start,
+        commands::qr_login_wait,
+        commands::qr_scan,
+        commands::qr_approve,
+        commands::qr_decline,
+        commands::save_draft,
+        commands::load_draft,
+    ])
+}
+
+/// The app's configuration (`tauri.conf.json`), assets (`target/ui-dist`) and access control
+/// (the capabilities resolved by the build script).
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+/// Runs the app: profile, data directory and server from the command line and environment
+/// ([`ShellOptions::from_env`]).
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let result = with_commands(tauri::Builder::default())
+        .plugin(tauri_plugin_biometric_key::init())
+        .setup(|app| {
+            // On mobile there is no HOME: the platform's app data directory is the base.
+            let fallback = app.path().app_data_dir().ok();
+            let mut options = ShellOptions::from_env(fallback.as_deref())
+                .map_err(|e| format!("{}: {} / {}", e.code, e.message_vi, e.message_en))?;
+            // The platform's biometric key and secret store (mobile); on desktop the plugin
+            // answers "unavailable" and hands out the OS keystore.
+            let plugin = app.biometric_key().clone();
+            options.biometric = Arc::new(plugin.confirmer(&options.profile));
+            options.open_keystore = Arc::new(move |profile| plugin.keystore(profile));
+            let shell = Shell::new(options)
+                .map_err(|e| format!("{}: {} / {}", e.code, e.message_vi, e.message_en))?;
+            app.manage(shell);
+            Ok(())
+        })
+        .run(context());
+    if let Err(e) = result {
+        eprintln!("Định Danh: {e}");
+        std::process::exit(1);
+    }
+}

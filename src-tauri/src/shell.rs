@@ -1,0 +1,608 @@
+//! The shell's managed state: which profile, which server, the API client over them, and what
+//! must live between two commands (the password between the two steps of binding, the QR code
+//! the desktop shows). Every command in [`crate::commands`] is a few lines over a method here,
+//! and every method maps the client's errors to the [`ApiError`] the UI shows.
+
+// Every method answers the contract's `ApiError` as it is (the commands pass it to the UI
+// unchanged); boxing it here only to unbox it one line later would buy nothing.
+#![allow(clippy::result_large_err)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use dinhdanh_client::api::{BindingStarted, Client, ClientConfig, QrLoginAnswer, QrLoginPending};
+use dinhdanh_client::biometric::{BiometricConfirmation, BiometricConfirmer, NoBiometrics};
+use dinhdanh_client::keystore::Keystore;
+use dinhdanh_client::passcode::{Confirmer, EnteredPasscode, KdfParams, new_passcode};
+use dinhdanh_client::profile::Profile;
+use dinhdanh_client::{ClientError, qr};
+use dinhdanh_core::api::{ApiError, ErrorCode, OneTimeCode, SecretText};
+use dinhdanh_core::app::{
+    AppStatus, Confirm, DeviceRole, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned,
+    SignedInView, is_valid_draft_key,
+};
+use dinhdanh_core::ids::CitizenId;
+use dinhdanh_core::qr_login::QrLoginPayload;
+use tokio::sync::Notify;
+
+/// The server of a profile that names none, when `DINHDANH_SERVER` is not set either: the
+/// embedded local server (`cargo xtask run`).
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8640";
+
+/// The profile of an app started without `--profile` or `DINHDANH_PROFILE`.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// Largest draft kept, in bytes: a form's JSON is a few KiB; this only stops a runaway UI from
+/// filling the disk.
+pub const MAX_DRAFT_BYTES: usize = 256 * 1024;
+
+/// Longest computer name or OS name sent with a QR login (the server's limit).
+const MAX_LABEL_CHARS: usize = 100;
+
+/// What the shell starts with.
+pub struct ShellOptions {
+    /// The profile's name (its keystore namespace).
+    pub profile: String,
+    /// The profile's own data directory.
+    pub data_dir: PathBuf,
+    /// The server used while the profile remembers none.
+    pub server: String,
+    /// The passcode KDF (production; cheaper only in tests).
+    pub kdf: KdfParams,
+    /// The platform's biometric key (mobile), or [`NoBiometrics`].
+    pub biometric: Arc<dyn BiometricConfirmer>,
+    /// Opens the profile's keystore: the OS keystore on desktop, the platform secret store
+    /// (through the biometric-key plugin) on mobile.
+    pub open_keystore: KeystoreOpener,
+}
+
+/// How the shell opens a profile's keystore (by profile name).
+pub type KeystoreOpener = Arc<dyn Fn(&str) -> Result<Keystore, ClientError> + Send + Sync>;
+
+impl ShellOptions {
+    /// From the command line and the environment:
+    ///
+    /// - profile: `--profile NAME` (or `--profile=NAME`), else `DINHDANH_PROFILE`, else
+    ///   [`DEFAULT_PROFILE`];
+    /// - data directory: `$DINHDANH_DATA_DIR/<profile>`, else [`Profile::default_dir`], else
+    ///   `<fallback>/<profile>` (the platform's app data directory, on mobile);
+    /// - server: `DINHDANH_SERVER`, else [`DEFAULT_SERVER`]; a server chosen in the app
+    ///   (`set_server`) is remembered by the profile and wins over both.
+    pub fn from_env(fallback_dir: Option<&Path>) -> Result<Self, ApiError> {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let profile = profile_from_args(&args)
+            .or_else(|| non_empty_env("DINHDANH_PROFILE"))
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
+        let data_dir = match non_empty_env("DINHDANH_DATA_DIR") {
+            Some(base) => PathBuf::from(base).join(&profile),
+            None => match (Profile::default_dir(&profile), fallback_dir) {
+                (Ok(dir), _) => dir,
+                (Err(_), Some(base)) => base.join(&profile),
+                (Err(e), None) => return Err(e.to_api_error()),
+            },
+        };
+        Ok(ShellOptions {
+            profile,
+            data_dir,
+            server: non_empty_env("DINHDANH_SERVER").unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
+            kdf: KdfParams::default(),
+            biometric: Arc::new(NoBiometrics),
+            open_keystore: Arc::new(Keystore::os),
+        })
+    }
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `--profile NAME` or `--profile=NAME` among the arguments.
+fn profile_from_args(args: &[String]) -> Option<String> {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--profile" {
+            return it.next().cloned();
+        }
+        if let Some(name) = arg.strip_prefix("--profile=") {
+            return Some(name.to_owned());
+        }
+    }
+    None
+}
+
+/// Device binding between its two commands: the server's state and the password, which
+/// signs in right after binding. Only in memory; the password is zeroised when this drops.
+struct PendingBinding {
+    started: BindingStarted,
+    password: SecretText,
+}
+
+/// The app's managed state.
+pub struct Shell {
+    options: ShellOptions,
+    profile: Profile,
+    client: RwLock<Option<Arc<Client>>>,
+    binding: Mutex<Option<PendingBinding>>,
+    qr_shown: Mutex<Option<QrLoginPending>>,
+    /// Wakes a `qr_login_wait` whose code was replaced by a new one.
+    qr_replaced: Notify,
+}
+
+impl Shell {
+    /// The shell of `options`' profile; its data directory is created when missing. The
+    /// client (and with it the OS keystore) is opened on first use, so a keystore that is
+    /// locked now can still be used once unlocked.
+    pub fn new(options: ShellOptions) -> Result<Self, ApiError> {
+        let profile =
+            Profile::open(&options.profile, &options.data_dir).map_err(|e| e.to_api_error())?;
+        Ok(Shell {
+            options,
+            profile,
+            client: RwLock::new(None),
+            binding: Mutex::new(None),
+            qr_shown: Mutex::new(None),
+            qr_replaced: Notify::new(),
+        })
+    }
+
+    /// The client, opened on first use with the profile's remembered server or the default.
+    pub fn client(&self) -> Result<Arc<Client>, ApiError> {
+        if let Some(client) = self.read_client() {
+            return Ok(client);
+        }
+        let mut slot = self.client.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = slot.as_ref() {
+            return Ok(client.clone());
+        }
+        let remembered = self.profile.load().map_err(api)?.server;
+        let server = remembered.unwrap_or_else(|| self.options.server.clone());
+        let client = Arc::new(self.open_client(&server).map_err(api)?);
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    fn read_client(&self) -> Option<Arc<Client>> {
+        self.client
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn open_client(&self, server: &str) -> Result<Client, ClientError> {
+        let keystore = (self.options.open_keystore)(&self.options.profile)?;
+        let mut config = ClientConfig::new(server);
+        config.kdf = self.options.kdf;
+        Client::new(config, self.profile.clone(), keystore)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Status and server
+    // -----------------------------------------------------------------------------------------
+
+    /// Where the app stands. Signed in, the account is read from the server; a session the
+    /// server ended reads as signed out (the client forgot it), anything else is an error.
+    pub async fn status(&self) -> Result<AppStatus, ApiError> {
+        let client = self.client()?;
+        let signed_in = if client.state().session.is_some() {
+            match signed_in_view(&client).await {
+                Ok(view) => Some(view),
+                Err(e) if session_gone(&e) => None,
+                Err(e) => return Err(api(e)),
+            }
+        } else {
+            None
+        };
+        // Read after the server was asked: a desktop whose session ended is new again.
+        let state = client.state();
+        let role = if state.signed_in_by_qr {
+            DeviceRole::QrDesktop
+        } else if state.device.is_some() {
+            DeviceRole::Bound
+        } else {
+            DeviceRole::New
+        };
+        Ok(AppStatus {
+            profile: self.options.profile.clone(),
+            server: client.server().to_owned(),
+            role,
+            signed_in,
+            biometric_available: self.options.biometric.is_available(),
+        })
+    }
+
+    /// Changes the server of a new profile (first run) and remembers it. A bound device or a
+    /// signed-in desktop keeps its server: its keys and session belong to it.
+    pub async fn set_server(&self, server: &str) -> Result<AppStatus, ApiError> {
+        let current = self.client()?;
+        let state = current.state();
+        if state.device.is_some() || state.signed_in_by_qr {
+            return Err(shell_error(
+                "server_locked",
+                "Không thể đổi máy chủ khi thiết bị đã liên kết hoặc đang đăng nhập.",
+                "The server cannot be changed while this device is bound or signed in.",
+            ));
+        }
+        let client = self.open_client(server.trim()).map_err(|e| {
+            let mut e = api(e);
+            e.field = Some("server".into());
+            e
+        })?;
+        client.remember_server().map_err(api)?;
+        drop(current);
+        *self.client.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(client));
+        self.status().await
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Binding and signing in
+    // -----------------------------------------------------------------------------------------
+
+    /// Device binding, step 1; the password is kept in memory for the sign-in after step 2.
+    pub async fn bind_start(
+        &self,
+        citizen_id: &str,
+        password: SecretText,
+    ) -> Result<dinhdanh_core::api::CodeSent, ApiError> {
+        let client = self.client()?;
+        let citizen_id = CitizenId::parse(citizen_id.trim())
+            .map_err(|e| with_field(api(ClientError::from(e)), "citizen_id"))?;
+        let started = client
+            .bind_start(&citizen_id, password.clone())
+            .await
+            .map_err(api)?;
+        let sent = started.sent.clone();
+        *lock(&self.binding) = Some(PendingBinding { started, password });
+        Ok(sent)
+    }
+
+    /// Device binding, step 2, then sign-in with the password from step 1. Typing mistakes
+    /// (code format, passcode policy, the two passcodes differ) keep step 1 for another try.
+    pub async fn bind_finish(
+        &self,
+        code: &str,
+        passcode: &SecretText,
+        passcode_again: &SecretText,
+    ) -> Result<AppStatus, ApiError> {
+        let client = self.client()?;
+        let code =
+            OneTimeCode::parse(code.trim()).map_err(|e| with_field(api(e.into()), "code"))?;
+        let passcode = new_passcode(
+            passcode.expose(),
+            passcode_again.expose(),
+            client.state().date_of_birth,
+        )
+        .map_err(|e| with_field(api(e), "passcode"))?;
+        let pending = lock(&self.binding).take().ok_or_else(|| {
+            shell_error(
+                "binding_not_started",
+                "Phiên liên kết thiết bị đã kết thúc; vui lòng bắt đầu lại.",
+                "The device binding has ended; please start again.",
+            )
+        })?;
+        let biometric = self
+            .options
+            .biometric
+            .is_available()
+            .then_some(&*self.options.biometric);
+        client
+            .bind_finish(pending.started, code, &passcode, biometric)
+            .await
+            .map_err(api)?;
+        client.sign_in(pending.password).await.map_err(api)?;
+        self.status().await
+    }
+
+    /// Signs in on the bound device.
+    pub async fn sign_in(&self, password: SecretText) -> Result<AppStatus, ApiError> {
+        self.client()?.sign_in(password).await.map_err(api)?;
+        self.status().await
+    }
+
+    /// Signs out (phone or desktop); signing out when not signed in is not an error.
+    pub async fn sign_out(&self) -> Result<AppStatus, ApiError> {
+        match self.client()?.logout().await {
+            Ok(()) => {}
+            Err(ClientError::NotSignedIn) => {}
+            Err(e) => return Err(api(e)),
+        }
+        self.status().await
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Confirmation
+    // -----------------------------------------------------------------------------------------
+
+    /// The confirmer for what the person did: the passcode's key (derived off the async
+    /// threads: the KDF takes a moment and 64 MiB) or the platform's biometric key.
+    pub async fn confirmer(
+        &self,
+        client: &Arc<Client>,
+        confirm: Confirm,
+        reason: &str,
+    ) -> Result<Box<dyn Confirmer + '_>, ApiError> {
+        match confirm {
+            Confirm::Passcode { passcode } => {
+                let client = client.clone();
+                let derived = tokio::task::spawn_blocking(move || {
+                    let entered = EnteredPasscode::parse(passcode.expose())?;
+                    client.passcode_confirmer(&entered)
+                })
+                .await
+                .map_err(|e| {
+                    shell_error(
+                        "internal",
+                        "Đã xảy ra lỗi trong ứng dụng; vui lòng thử lại.",
+                        &format!("The passcode could not be checked: {e}"),
+                    )
+                })?;
+                let confirmer = derived.map_err(|e| with_field(api(e), "passcode"))?;
+                Ok(Box::new(confirmer))
+            }
+            Confirm::Biometric => {
+                let confirmation =
+                    BiometricConfirmation::new(&*self.options.biometric, reason).map_err(api)?;
+                Ok(Box::new(confirmation))
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // QR login
+    // -----------------------------------------------------------------------------------------
+
+    /// Desktop: a new code (new key, new rendezvous), replacing the one shown before; a
+    /// `qr_login_wait` still waiting on that one ends as expired.
+    pub async fn qr_login_start(&self) -> Result<QrLoginShown, ApiError> {
+        let client = self.client()?;
+        let pending = client
+            .qr_login_start(&computer_name(), &os_name())
+            .await
+            .map_err(api)?;
+        let svg = qr::render_svg(&pending.payload)
+            .map_err(|e| shell_error(e.code(), e.message_vi(), e.message_en()))?;
+        let shown = QrLoginShown {
+            svg,
+            check_code: pending.check_code.clone(),
+            expires_at: pending.expires_at(),
+        };
+        *lock(&self.qr_shown) = Some(pending);
+        self.qr_replaced.notify_waiters();
+        Ok(shown)
+    }
+
+    /// Desktop: waits for the phone's answer to the code shown last.
+    pub async fn qr_login_wait(&self) -> Result<QrLoginOutcome, ApiError> {
+        let client = self.client()?;
+        let replaced = self.qr_replaced.notified();
+        tokio::pin!(replaced);
+        replaced.as_mut().enable();
+        let pending = lock(&self.qr_shown).take().ok_or_else(|| {
+            shell_error(
+                "qr_login_not_started",
+                "Chưa có mã QR đăng nhập; vui lòng tạo mã mới.",
+                "No login QR code is shown; please make a new one.",
+            )
+        })?;
+        let answer = tokio::select! {
+            answer = client.qr_login_wait(pending) => answer.map_err(api)?,
+            () = replaced => return Ok(QrLoginOutcome::Expired),
+        };
+        Ok(match answer {
+            QrLoginAnswer::SignedIn(_) => QrLoginOutcome::SignedIn {
+                status: self.status().await?,
+            },
+            QrLoginAnswer::Declined => QrLoginOutcome::Declined,
+            QrLoginAnswer::Expired => QrLoginOutcome::Expired,
+        })
+    }
+
+    /// Phone: reads a login code from a picture or a camera frame (only this server's, not
+    /// expired), then asks the server which computer it is.
+    pub async fn qr_scan(&self, args: QrScanArgs) -> Result<QrScanned, ApiError> {
+        let client = self.client()?;
+        let now = client.now();
+        let decoded = match &args {
+            QrScanArgs::Image { bytes } => qr::decode_image_bytes(bytes, now, client.origin()),
+            QrScanArgs::Frame {
+                width,
+                height,
+                luma,
+            } => qr::decode_login_luma(
+                luma,
+                usize::try_from(*width).unwrap_or(usize::MAX),
+                usize::try_from(*height).unwrap_or(usize::MAX),
+                now,
+                client.origin(),
+                &qr::ScanOptions::default(),
+            ),
+        };
+        let payload =
+            decoded.map_err(|e| shell_error(e.code(), &e.message_vi(), &e.message_en()))?;
+        let request = client.qr_login_request(&payload).await.map_err(api)?;
+        Ok(QrScanned {
+            payload: payload.to_uri(),
+            request,
+        })
+    }
+
+    /// Phone: a payload passed back by the UI, read again (never trusted as it came).
+    pub fn qr_payload(&self, payload: &str) -> Result<QrLoginPayload, ApiError> {
+        QrLoginPayload::parse(payload).map_err(|e| api(e.into()))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Drafts
+    // -----------------------------------------------------------------------------------------
+
+    fn draft_path(&self, key: &str) -> Result<PathBuf, ApiError> {
+        if !is_valid_draft_key(key) {
+            return Err(with_field(
+                shell_error(
+                    "invalid_draft_key",
+                    "Tên bản nháp không hợp lệ.",
+                    "The draft's name is not valid.",
+                ),
+                "key",
+            ));
+        }
+        Ok(self
+            .profile
+            .dir()
+            .join("drafts")
+            .join(format!("{key}.json")))
+    }
+
+    /// Saves a form's content (written to a temporary file, then renamed).
+    pub fn save_draft(&self, key: &str, json: &str) -> Result<(), ApiError> {
+        let path = self.draft_path(key)?;
+        if json.len() > MAX_DRAFT_BYTES {
+            return Err(shell_error(
+                "draft_too_large",
+                "Bản nháp quá lớn để lưu.",
+                "The draft is too large to save.",
+            ));
+        }
+        let write = || -> std::io::Result<()> {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let tmp = path.with_extension("json.tmp");
+            std::fs::write(&tmp, json)?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| {
+            api(ClientError::Profile {
+                detail: e.to_string(),
+            })
+        })
+    }
+
+    /// Reads a saved draft, `None` when there is none.
+    pub fn load_draft(&self, key: &str) -> Result<Option<String>, ApiError> {
+        match std::fs::read_to_string(self.draft_path(key)?) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(api(ClientError::Profile {
+                detail: e.to_string(),
+            })),
+        }
+    }
+}
+
+/// The signed-in account and the organisation acted for.
+async fn signed_in_view(client: &Client) -> Result<SignedInView, ClientError> {
+    let account = client.me().await?;
+    let acting_for = match client.state().acting_for {
+        None => None,
+        Some(eid) => client
+            .account_choices()
+            .await?
+            .organisations
+            .into_iter()
+            .find(|o| o.eid == eid),
+    };
+    Ok(SignedInView {
+        account,
+        acting_for,
+    })
+}
+
+/// The session is over (the client has forgotten it).
+fn session_gone(e: &ClientError) -> bool {
+    matches!(e, ClientError::NotSignedIn)
+        || e.is(ErrorCode::SessionExpired)
+        || e.is(ErrorCode::Unauthenticated)
+}
+
+/// The UI's error for a client error.
+pub fn api(e: ClientError) -> ApiError {
+    e.to_api_error()
+}
+
+/// An error of the shell itself, in the server's shape.
+pub fn shell_error(code: &str, message_vi: &str, message_en: &str) -> ApiError {
+    ApiError {
+        code: code.to_owned(),
+        message_vi: message_vi.to_owned(),
+        message_en: message_en.to_owned(),
+        field: None,
+        details: Vec::new(),
+        retry_after_secs: None,
+    }
+}
+
+fn with_field(mut e: ApiError, field: &str) -> ApiError {
+    e.field = Some(field.to_owned());
+    e
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Plain data behind the lock: a panic elsewhere leaves it usable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The computer's name as the phone will show it.
+fn computer_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty());
+    label(&match host {
+        Some(host) => format!("Máy tính {host}"),
+        None => "Máy tính".to_owned(),
+    })
+}
+
+/// The operating system as the phone will show it ("Ubuntu 24.04.1 LTS").
+fn os_name() -> String {
+    let pretty = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim().trim_matches('"').to_owned())
+        })
+        .filter(|v| !v.is_empty());
+    label(&pretty.unwrap_or_else(|| std::env::consts::OS.to_owned()))
+}
+
+/// Within the server's limits: no control characters, at most [`MAX_LABEL_CHARS`].
+fn label(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_LABEL_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_profile_comes_from_either_spelling_of_the_argument() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            profile_from_args(&args(&["--profile", "phone"])).as_deref(),
+            Some("phone")
+        );
+        assert_eq!(
+            profile_from_args(&args(&["-v", "--profile=computer"])).as_deref(),
+            Some("computer")
+        );
+        assert_eq!(profile_from_args(&args(&["--other"])), None);
+    }
+
+    #[test]
+    fn labels_fit_the_servers_limits() {
+        let long = format!("a\u{7}{}", "x".repeat(300));
+        let l = label(&long);
+        assert_eq!(l.chars().count(), MAX_LABEL_CHARS);
+        assert!(!l.chars().any(char::is_control));
+        assert!(!computer_name().is_empty());
+        assert!(!os_name().is_empty());
+    }
+}

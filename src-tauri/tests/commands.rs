@@ -1,0 +1,568 @@
+//! The shell's commands through Tauri's mock runtime, with the app's real configuration and
+//! access control (no window, no WebView): every command of the contract is registered and
+//! allowed for the main window only, bad arguments are errors, drafts round-trip, QR codes of
+//! another server or of something else are refused, and a person binds, signs in, fails to
+//! switch to an organisation they do not belong to, signs out and in again, and signs a
+//! desktop in by QR — against the real server in-process on loopback, with the secrets in the
+//! real OS keystore (run inside a D-Bus session with gnome-keyring, see the README).
+
+// The commands answer the contract's `ApiError` as it is; so do the helpers that call them.
+#![allow(clippy::result_large_err)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dinhdanh_app_lib::{Shell, ShellOptions, context, with_commands};
+use dinhdanh_client::biometric::NoBiometrics;
+use dinhdanh_client::keystore::Keystore;
+use dinhdanh_client::passcode::KdfParams;
+use dinhdanh_core::account::AccountLevel;
+use dinhdanh_core::api::{ApiError, SecretText};
+use dinhdanh_core::app::{
+    self, BindFinishArgs, BindStartArgs, Command, Confirm, DeviceRole, LoadDraftArgs,
+    QrApproveArgs, QrLoginOutcome, QrScanArgs, SaveDraftArgs, SignInArgs, SwitchAccountArgs,
+};
+use dinhdanh_core::crypto::PublicKey;
+use dinhdanh_core::ids::{CitizenId, Gender, OldProvince, OrgEid, Password, PhoneNumber};
+use dinhdanh_core::qr_login::{QrLoginPayload, RendezvousId};
+use dinhdanh_core::signed_action::Origin;
+use dinhdanh_server::accounts::{self, CitizenRecord};
+use dinhdanh_server::config::Config;
+use dinhdanh_server::keys::ServerKeys;
+use dinhdanh_server::{RunningServer, StartOptions, build_state, spawn};
+use rand_core::{OsRng, RngCore};
+use serde::Serialize;
+use sqlx::Row;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+const PASSWORD: &str = "Matkhau#2025";
+const PASSCODE: &str = "271828";
+
+fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app under the mock runtime
+// ---------------------------------------------------------------------------------------------
+
+/// One app profile: its mock app, main window, data directory and keystore namespace (both
+/// removed when it is dropped).
+struct TestApp {
+    app: App<MockRuntime>,
+    main: WebviewWindow<MockRuntime>,
+    profile: String,
+    dir: PathBuf,
+}
+
+impl TestApp {
+    fn new(server: &str) -> TestApp {
+        let profile = format!("t{}", random_hex(6));
+        let dir = std::env::temp_dir().join(format!("dd-app-test-{profile}"));
+        let shell = Shell::new(ShellOptions {
+            profile: profile.clone(),
+            data_dir: dir.clone(),
+            server: server.to_owned(),
+            kdf: KdfParams::insecure_for_tests(),
+            biometric: Arc::new(NoBiometrics),
+            open_keystore: Arc::new(Keystore::os),
+        })
+        .unwrap();
+        let app = with_commands(mock_builder())
+            .manage(shell)
+            .build(context())
+            .unwrap();
+        let main = match app.get_webview_window("main") {
+            Some(w) => w,
+            None => WebviewWindowBuilder::new(&app, "main", Default::default())
+                .build()
+                .unwrap(),
+        };
+        TestApp {
+            app,
+            main,
+            profile,
+            dir,
+        }
+    }
+
+    fn invoke<C: Command>(&self, args: &C::Args) -> Result<C::Output, ApiError> {
+        invoke::<C>(&self.main, args)
+    }
+}
+
+/// Invokes command `C` from `window` with the contract's types.
+fn invoke<C: Command>(
+    window: &WebviewWindow<MockRuntime>,
+    args: &C::Args,
+) -> Result<C::Output, ApiError> {
+    match raw_invoke(window, C::NAME, serde_json::json!({ app::ARGS: args })) {
+        Ok(value) => Ok(serde_json::from_value(value).unwrap()),
+        Err(e) => Err(serde_json::from_value(e.clone())
+            .unwrap_or_else(|_| panic!("{} answered a non-ApiError: {e}", C::NAME))),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Ok(k) = Keystore::os(&self.profile) {
+            let _ = k.clear();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Invokes `cmd` from `window` as the WebView would (`window.__TAURI__.core.invoke`).
+fn raw_invoke<S: Serialize>(
+    window: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    body: S,
+) -> Result<serde_json::Value, serde_json::Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(serde_json::to_value(body).unwrap()),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<serde_json::Value>().unwrap())
+}
+
+fn text(v: &serde_json::Value) -> String {
+    v.as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| v.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------------
+
+/// The real server on a free loopback port, fresh SQLite, on the system clock (the app signs
+/// with the system time).
+struct TestServer {
+    server: RunningServer,
+    data_dir: PathBuf,
+}
+
+impl TestServer {
+    fn start() -> TestServer {
+        tauri::async_runtime::block_on(async {
+            let data_dir = std::env::temp_dir().join(format!("dd-app-srv-{}", random_hex(8)));
+            std::fs::create_dir_all(&data_dir).unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let origin = dinhdanh_server::loopback_origin(listener.local_addr().unwrap()).unwrap();
+            let mut options = StartOptions::new(Config::embedded(data_dir.clone(), origin));
+            options.keys = Some(ServerKeys::generate());
+            let state = build_state(options).await.unwrap();
+            let server = spawn(listener, state).await.unwrap();
+            TestServer { server, data_dir }
+        })
+    }
+
+    fn url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// A person in the registry with a level-2 account: (citizen id, phone).
+    fn person(&self) -> (CitizenId, String) {
+        let citizen_id = CitizenId::from_parts(
+            OldProvince::from_code(1).unwrap(),
+            Gender::Female,
+            1990,
+            OsRng.next_u32() % 1_000_000,
+        )
+        .unwrap();
+        let phone = format!("091{:07}", OsRng.next_u32() % 10_000_000);
+        let record = CitizenRecord {
+            citizen_id: citizen_id.clone(),
+            full_name: "Nguyễn Thị Lan".into(),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(1990, 5, 17).unwrap(),
+            gender: Gender::Female,
+            phone: PhoneNumber::parse(&phone).unwrap(),
+            email: None,
+        };
+        tauri::async_runtime::block_on(async {
+            let state = &self.server.state;
+            accounts::insert_citizen(state, &record).await.unwrap();
+            accounts::create_account(
+                state,
+                &citizen_id,
+                &Password::parse(PASSWORD).unwrap(),
+                AccountLevel::Level2,
+            )
+            .await
+            .unwrap();
+        });
+        (citizen_id, phone)
+    }
+
+    /// The last 6-digit code the outbox sent to `recipient`.
+    fn last_code_to(&self, recipient: &str) -> String {
+        let log = std::fs::read_to_string(self.data_dir.join("outbox.log")).unwrap();
+        log.lines()
+            .rev()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["to"] == recipient)
+            .find_map(|m| {
+                let body = m["body"].as_str().unwrap_or_default().to_owned();
+                body.split(|c: char| !c.is_ascii_digit())
+                    .find(|w| w.len() == 6)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| panic!("no code was sent to {recipient}"))
+    }
+
+    /// The payload of the newest rendezvous, as the desktop's screen shows it (read from the
+    /// database: the shell gives the UI a picture, not the text).
+    fn newest_qr_payload(&self) -> QrLoginPayload {
+        tauri::async_runtime::block_on(async {
+            let row = sqlx::query(
+                "SELECT rendezvous, desktop_key, expires_at FROM qr_logins \
+                 ORDER BY created_at DESC LIMIT 1",
+            )
+            .fetch_one(&self.server.state.pool)
+            .await
+            .unwrap();
+            let id: String = row.try_get("rendezvous").unwrap();
+            let key: Vec<u8> = row.try_get("desktop_key").unwrap();
+            let expires_at: i64 = row.try_get("expires_at").unwrap();
+            QrLoginPayload::new(
+                RendezvousId::parse(&id).unwrap(),
+                PublicKey::from_sec1_compressed(&key.try_into().unwrap()).unwrap(),
+                Origin::parse(&self.url()).unwrap(),
+                expires_at,
+            )
+            .unwrap()
+        })
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+fn passcode() -> Confirm {
+    Confirm::Passcode {
+        passcode: SecretText::new(PASSCODE),
+    }
+}
+
+/// Binds `app` to the person and signs in, through the commands.
+fn bind(t: &TestServer, app: &TestApp, citizen_id: &CitizenId, phone: &str) -> app::AppStatus {
+    app.invoke::<app::BindStart>(&BindStartArgs {
+        citizen_id: citizen_id.as_str().to_owned(),
+        password: SecretText::new(PASSWORD),
+    })
+    .unwrap();
+    app.invoke::<app::BindFinish>(&BindFinishArgs {
+        code: t.last_code_to(phone),
+        passcode: SecretText::new(PASSCODE),
+        passcode_again: SecretText::new(PASSCODE),
+    })
+    .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration and access control
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn every_command_of_the_contract_is_registered_and_allowed_for_the_main_window() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    // A control: an unknown command is reported as such.
+    let unknown = raw_invoke(&app.main, "no_such_command", serde_json::json!({})).unwrap_err();
+    assert!(text(&unknown).contains("not found"), "{unknown}");
+    for name in app::COMMAND_NAMES {
+        // Arguments no command accepts: the command must be found, allowed, and refuse them.
+        let err = raw_invoke(&app.main, name, serde_json::json!({ "args": { "x": [1] } }))
+            .expect_err(name);
+        let msg = text(&err);
+        assert!(msg.contains("invalid args"), "{name}: {msg}");
+        assert!(
+            !msg.contains("not found") && !msg.contains("not allowed"),
+            "{name}: {msg}"
+        );
+    }
+}
+
+#[test]
+fn no_other_window_may_call_the_commands() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    let other = WebviewWindowBuilder::new(&app.app, "other", Default::default())
+        .build()
+        .unwrap();
+    for name in app::COMMAND_NAMES {
+        let err = raw_invoke(&other, name, serde_json::json!({ "args": null })).unwrap_err();
+        assert!(text(&err).contains("not allowed"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn the_capability_grants_exactly_the_contracts_commands() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/main.json");
+    let cap: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(cap["windows"], serde_json::json!(["main"]));
+    let mut granted: Vec<String> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
+    let mut expected: Vec<String> = app::COMMAND_NAMES
+        .iter()
+        .map(|n| format!("allow-{}", n.replace('_', "-")))
+        .collect();
+    granted.sort();
+    expected.sort();
+    assert_eq!(granted, expected);
+}
+
+#[test]
+fn a_command_with_malformed_or_missing_arguments_answers_an_error() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    for body in [
+        serde_json::json!({}),
+        serde_json::json!({ "args": "482916" }),
+        serde_json::json!({ "args": { "password": 7 } }),
+    ] {
+        assert!(raw_invoke(&app.main, "sign_in", &body).is_err(), "{body}");
+    }
+    // A passcode of the wrong shape is the shell's typed error, under the passcode field.
+    let err = app
+        .invoke::<app::BindFinish>(&BindFinishArgs {
+            code: "123456".into(),
+            passcode: SecretText::new("12"),
+            passcode_again: SecretText::new("12"),
+        })
+        .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("passcode"), "{err:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status, drafts, QR codes
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_fresh_profile_is_new_and_not_signed_in() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    let status = app.invoke::<app::Status>(&()).unwrap();
+    assert_eq!(status.role, DeviceRole::New);
+    assert_eq!(status.profile, app.profile);
+    assert_eq!(status.server, "http://127.0.0.1:9");
+    assert!(status.signed_in.is_none());
+    assert!(!status.biometric_available);
+}
+
+#[test]
+fn a_new_profile_remembers_the_server_chosen_and_refuses_a_malformed_one() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    let status = app
+        .invoke::<app::SetServer>(&app::SetServerArgs {
+            server: "http://127.0.0.1:8641".into(),
+        })
+        .unwrap();
+    assert_eq!(status.server, "http://127.0.0.1:8641");
+    let err = app
+        .invoke::<app::SetServer>(&app::SetServerArgs {
+            server: "not a url".into(),
+        })
+        .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("server"));
+    let state = std::fs::read_to_string(app.dir.join("profile.json")).unwrap();
+    assert!(state.contains("http://127.0.0.1:8641"), "{state}");
+}
+
+#[test]
+fn drafts_round_trip_and_keys_that_could_name_other_files_are_refused() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    let json = r#"{"name_vi":"Câu lạc bộ Cờ tướng"}"#;
+    assert_eq!(
+        app.invoke::<app::LoadDraft>(&LoadDraftArgs {
+            key: "registration".into()
+        })
+        .unwrap(),
+        None
+    );
+    app.invoke::<app::SaveDraft>(&SaveDraftArgs {
+        key: "registration".into(),
+        json: json.into(),
+    })
+    .unwrap();
+    assert_eq!(
+        app.invoke::<app::LoadDraft>(&LoadDraftArgs {
+            key: "registration".into()
+        })
+        .unwrap()
+        .as_deref(),
+        Some(json)
+    );
+    for bad in ["../profile", "a/b", "", "Registration"] {
+        let err = app
+            .invoke::<app::SaveDraft>(&SaveDraftArgs {
+                key: bad.into(),
+                json: "{}".into(),
+            })
+            .unwrap_err();
+        assert_eq!(err.code, "invalid_draft_key", "{bad}");
+        assert!(
+            app.invoke::<app::LoadDraft>(&LoadDraftArgs { key: bad.into() })
+                .is_err()
+        );
+    }
+}
+
+#[test]
+fn a_login_code_of_another_server_and_a_plain_link_are_refused_with_a_sentence() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    let key = dinhdanh_client::keys::DeviceKey::generate().public_key();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let far = now + 60;
+    let foreign = QrLoginPayload::new(
+        RendezvousId::from_bytes(&[7u8; 32]).unwrap(),
+        key,
+        Origin::parse("https://dinhdanh.example.com").unwrap(),
+        far,
+    )
+    .unwrap();
+    let png = dinhdanh_client::qr::render_png(&foreign, 6).unwrap();
+    let err = app
+        .invoke::<app::QrScan>(&QrScanArgs::Image { bytes: png })
+        .unwrap_err();
+    assert_eq!(err.code, "qr_scan.wrong_server");
+    assert!(
+        err.message_vi.contains("máy chủ khác"),
+        "{}",
+        err.message_vi
+    );
+
+    let link = qrcode::QrCode::new(b"https://example.vn/khuyen-mai").unwrap();
+    let frame = link
+        .render::<image::Luma<u8>>()
+        .quiet_zone(true)
+        .module_dimensions(6, 6)
+        .build();
+    let err = app
+        .invoke::<app::QrScan>(&QrScanArgs::Frame {
+            width: frame.width(),
+            height: frame.height(),
+            luma: frame.into_raw(),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "qr_scan.not_our_code");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real flows against the server
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_person_binds_signs_in_cannot_switch_to_a_stranger_organisation_and_signs_out() {
+    let t = TestServer::start();
+    let (citizen_id, phone) = t.person();
+    let app = TestApp::new(&t.url());
+
+    let status = bind(&t, &app, &citizen_id, &phone);
+    assert_eq!(status.role, DeviceRole::Bound);
+    let account = status.signed_in.expect("signed in after binding").account;
+    assert_eq!(account.level, AccountLevel::Level2);
+
+    let status = app.invoke::<app::Status>(&()).unwrap();
+    assert_eq!(status.signed_in.unwrap().account.id, account.id);
+
+    let choices = app.invoke::<app::AccountChoicesList>(&()).unwrap();
+    assert!(choices.organisations.is_empty());
+    let err = app
+        .invoke::<app::SwitchAccount>(&SwitchAccountArgs {
+            to: Some(OrgEid::from_serial(424_242).unwrap()),
+            confirm: passcode(),
+        })
+        .unwrap_err();
+    assert!(
+        !err.message_vi.is_empty() && !err.message_en.is_empty(),
+        "{err:?}"
+    );
+    assert_ne!(err.code, "internal", "{err:?}");
+    let err = app
+        .invoke::<app::SwitchAccount>(&SwitchAccountArgs {
+            to: None,
+            confirm: Confirm::Biometric,
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "biometric_unavailable");
+
+    let status = app.invoke::<app::SignOut>(&()).unwrap();
+    assert_eq!(status.role, DeviceRole::Bound);
+    assert!(status.signed_in.is_none());
+    let status = app
+        .invoke::<app::SignIn>(&SignInArgs {
+            password: SecretText::new(PASSWORD),
+        })
+        .unwrap();
+    assert_eq!(status.signed_in.unwrap().account.id, account.id);
+}
+
+#[test]
+fn a_desktop_profile_is_signed_in_by_the_phone_scanning_its_code() {
+    let t = TestServer::start();
+    let (citizen_id, phone_number) = t.person();
+    let phone = TestApp::new(&t.url());
+    bind(&t, &phone, &citizen_id, &phone_number);
+    let desktop = TestApp::new(&t.url());
+
+    let shown = desktop.invoke::<app::QrLoginStart>(&()).unwrap();
+    assert!(shown.svg.contains("<svg"), "{}", &shown.svg[..80]);
+    let waiting = {
+        let window = desktop.main.clone();
+        std::thread::spawn(move || invoke::<app::QrLoginWait>(&window, &()))
+    };
+
+    // The phone's camera sees what the desktop shows.
+    let payload = t.newest_qr_payload();
+    let png = dinhdanh_client::qr::render_png(&payload, 6).unwrap();
+    let scanned = phone
+        .invoke::<app::QrScan>(&QrScanArgs::Image { bytes: png })
+        .unwrap();
+    assert_eq!(scanned.request.check_code, shown.check_code);
+    phone
+        .invoke::<app::QrApprove>(&QrApproveArgs {
+            payload: scanned.payload,
+            account: None,
+            confirm: passcode(),
+        })
+        .unwrap();
+
+    let outcome = waiting.join().unwrap().unwrap();
+    let QrLoginOutcome::SignedIn { status } = outcome else {
+        panic!("expected signed in, got {outcome:?}");
+    };
+    assert_eq!(status.role, DeviceRole::QrDesktop);
+    assert_eq!(
+        status.signed_in.unwrap().account.id,
+        phone
+            .invoke::<app::Status>(&())
+            .unwrap()
+            .signed_in
+            .unwrap()
+            .account
+            .id
+    );
+    let status = desktop.invoke::<app::SignOut>(&()).unwrap();
+    assert_eq!(status.role, DeviceRole::New);
+}
