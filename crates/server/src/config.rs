@@ -66,6 +66,9 @@ pub struct Config {
     pub database_url: String,
     /// Security limits.
     pub limits: Limits,
+    /// A GeoIP table (DB-IP "lite" CSV) for the approximate place of a desktop asking to sign
+    /// in; none: no place is shown.
+    pub geoip_csv: Option<PathBuf>,
 }
 
 impl Config {
@@ -80,6 +83,7 @@ impl Config {
             data_dir,
             database_url,
             limits: Limits::default(),
+            geoip_csv: None,
         }
     }
 }

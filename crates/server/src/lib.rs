@@ -16,6 +16,7 @@ pub mod confirmation;
 pub mod db;
 pub mod devices;
 pub mod error;
+pub mod geoip;
 pub mod http;
 pub mod ids;
 pub mod keys;
@@ -31,10 +32,12 @@ pub mod seed;
 pub mod sessions;
 pub mod state;
 pub mod time;
+pub mod wakeups;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
 use dinhdanh_core::api::paths;
@@ -102,6 +105,16 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
     };
     let sender =
         sender.unwrap_or_else(|| Arc::new(LogFileSender::new(config.data_dir.join("outbox.log"))));
+    let wakeups = wakeups::Wakeups::start(backend, &config.database_url).await?;
+    let geoip = match &config.geoip_csv {
+        None => None,
+        Some(path) => {
+            let table = geoip::GeoIp::load(path)
+                .with_context(|| format!("loading the GeoIP table {}", path.display()))?;
+            tracing::info!(ranges = table.len(), "GeoIP table loaded");
+            Some(Arc::new(table))
+        }
+    };
     Ok(AppState::new(Inner {
         pool,
         backend,
@@ -109,6 +122,8 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
         clock,
         config,
         sender,
+        wakeups,
+        geoip,
     }))
 }
 

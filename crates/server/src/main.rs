@@ -25,6 +25,10 @@ struct Cli {
     /// Database URL (`postgres://…`); default: SQLite in the data directory.
     #[arg(long, env = "DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// A GeoIP table (DB-IP "lite" CSV: `ip_start,ip_end,country,region,city`) for the
+    /// approximate place of a computer asking to sign in by QR code.
+    #[arg(long, env = "DINHDANH_GEOIP_CSV", global = true)]
+    geoip_csv: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -81,6 +85,41 @@ enum Command {
 
 #[derive(Subcommand)]
 enum RegistrationCommand {
+    /// List requests, newest first: id, type, name, status, due date (no identification
+    /// numbers).
+    List {
+        /// Only requests in this status: `awaiting_consent`, `checking`, `awaiting_officer`,
+        /// `information_requested`, `approved`, `rejected` or `withdrawn`.
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+    },
+    /// An officer's decision on a request, taken at the desk: the same checks and records as
+    /// the officer's decision in the app, audited with the officer as actor.
+    #[command(group(
+        clap::ArgGroup::new("decision")
+            .required(true)
+            .args(["approve", "reject", "request_information"])
+    ))]
+    Decide {
+        /// The officer's identification number (an officer of the request's province).
+        #[arg(long)]
+        officer_citizen_id: String,
+        /// The request (`reg_…`).
+        #[arg(long)]
+        id: String,
+        /// Approve: the organisation's e-ID account is created.
+        #[arg(long)]
+        approve: bool,
+        /// Reject, with the reason the requester is told.
+        #[arg(long, value_name = "REASON")]
+        reject: Option<String>,
+        /// Ask the requester for more information.
+        #[arg(long, value_name = "QUESTION")]
+        request_information: Option<String>,
+    },
     /// Register an organisation for a person who came to the police with their documents:
     /// the same checks and records as in the app, audited with the officer as actor.
     InPerson {
@@ -163,6 +202,92 @@ async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
         TaxCode::parse(text).map_err(|e| anyhow::anyhow!("--code: {}", e.message_en()))
     };
     match &cli.command {
+        Command::Registration {
+            command: RegistrationCommand::List { status, limit },
+        } => {
+            use dinhdanh_core::api::RegistrationStatus;
+            let status = status
+                .as_deref()
+                .map(|s| {
+                    serde_json::from_value::<RegistrationStatus>(serde_json::Value::String(
+                        s.to_owned(),
+                    ))
+                    .map_err(|_| anyhow::anyhow!("--status: unknown status {s}"))
+                })
+                .transpose()?;
+            let items =
+                dinhdanh_server::registrations::list_requests(&state, status, *limit).await?;
+            println!(
+                "{:<30} {:<4} {:<22} {:<10} {:<40}",
+                "id", "type", "status", "due", "name"
+            );
+            for item in &items {
+                println!(
+                    "{:<30} {:<4} {:<22} {:<10} {}{}",
+                    item.id,
+                    item.org_type.number(),
+                    status_text(item.status),
+                    item.due_on,
+                    item.name,
+                    if item.overdue { "  (overdue)" } else { "" }
+                );
+            }
+            if items.is_empty() {
+                println!("(no requests)");
+            }
+        }
+        Command::Registration {
+            command:
+                RegistrationCommand::Decide {
+                    officer_citizen_id,
+                    id,
+                    approve,
+                    reject,
+                    request_information,
+                },
+        } => {
+            use dinhdanh_core::api::Decision;
+            let decision = match (approve, reject, request_information) {
+                (true, None, None) => Decision::Approve,
+                (false, Some(reason), None) => Decision::Reject {
+                    reason: reason.clone(),
+                },
+                (false, None, Some(question)) => Decision::RequestInformation {
+                    question: question.clone(),
+                },
+                _ => anyhow::bail!(
+                    "give exactly one of --approve, --reject REASON, --request-information QUESTION"
+                ),
+            };
+            let officer = citizen_id_arg(officer_citizen_id)?;
+            let id = dinhdanh_core::ids::RegistrationId::parse(id)
+                .map_err(|e| anyhow::anyhow!("--id: {}", e.message_en()))?;
+            match dinhdanh_server::registrations::decide_in_person(&state, &officer, &id, &decision)
+                .await
+            {
+                Ok(view) => println!(
+                    "request {} ({}): {}{}",
+                    view.id,
+                    view.details.name_vi,
+                    status_text(view.status),
+                    view.org_eid
+                        .map(|e| format!("; e-ID number {e}"))
+                        .unwrap_or_default()
+                ),
+                Err(dinhdanh_server::error::ServerError::Api(e)) => {
+                    let mut lines = vec![format!("refused: {} ({})", e.message_en, e.code)];
+                    for d in &e.details {
+                        lines.push(format!(
+                            "  {}: {}",
+                            d.field.as_deref().unwrap_or("-"),
+                            d.message_en
+                        ));
+                    }
+                    anyhow::bail!(lines.join("\n"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Command::Registration {
             command:
                 RegistrationCommand::InPerson {
@@ -514,7 +639,18 @@ enum AuditCommand {
 /// The state for a command that serves nothing (the origin only fills the configuration).
 async fn offline_state(cli: &Cli) -> anyhow::Result<dinhdanh_server::state::AppState> {
     let origin = Origin::parse("http://127.0.0.1").context("origin")?;
-    build_state(StartOptions::new(config(cli, origin))).await
+    let mut config = config(cli, origin);
+    // No desktop asks to sign in through a command: the table would only slow it down.
+    config.geoip_csv = None;
+    build_state(StartOptions::new(config)).await
+}
+
+/// A status as the command line takes and prints it (its wire name).
+fn status_text(status: dinhdanh_core::api::RegistrationStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// A personal identification number typed on the command line.
@@ -629,6 +765,7 @@ fn config(cli: &Cli, origin: Origin) -> Config {
     if let Some(url) = &cli.database_url {
         config.database_url = url.clone();
     }
+    config.geoip_csv = cli.geoip_csv.clone();
     config
 }
 

@@ -17,15 +17,19 @@
 //!
 //! # Waking the desktop
 //!
-//! An approval landing on the instance that holds the desktop's socket wakes it through an
-//! in-process [`Notify`] keyed by rendezvous: no polling delay. When several instances serve
-//! one database, the waiting socket also re-reads its row every [`RECHECK`] — still a push to
-//! the desktop, with up to that much latency. On PostgreSQL, `LISTEN/NOTIFY` would replace
-//! that fallback (the next step; not built yet).
+//! The socket subscribes to the rendezvous in the state's wake-ups
+//! ([`crate::state::Inner::wakeups`]) before it reads the row; an approval or a decline wakes it after its change is stored. In
+//! one process that is an in-memory notification; on PostgreSQL it also goes out by
+//! `NOTIFY`, so the instance holding the socket is told at once whichever instance took the
+//! approval ([`crate::wakeups`]). The socket re-reads its row every [`RECHECK`] as well, and
+//! when the code expires: a safety net for a wake-up lost while a listener reconnects.
+//!
+//! # Where the computer is
+//!
+//! When a GeoIP table is configured ([`crate::geoip`]), the phone is shown the approximate
+//! place of the desktop's address next to the address itself.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::Json;
@@ -44,7 +48,6 @@ use dinhdanh_core::qr_login::{QrApprovalBody, QrLoginPayload, RendezvousId};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use tokio::sync::Notify;
 
 use crate::audit::{self, AuditRecord};
 use crate::confirmation;
@@ -66,8 +69,9 @@ pub const RENDEZVOUS_SECS: i64 = 60;
 /// How long an approved session waits for the desktop to collect it after the code's expiry.
 pub const COLLECT_GRACE_SECS: i64 = 60;
 
-/// How often a waiting socket re-reads its row (approvals on other instances).
-pub const RECHECK: Duration = Duration::from_millis(250);
+/// How often a waiting socket re-reads its row anyway: the safety net behind the wake-ups,
+/// not the way approvals normally arrive.
+pub const RECHECK: Duration = Duration::from_secs(5);
 
 /// Longest computer name or operating system accepted, in characters.
 pub const MAX_LABEL_CHARS: usize = 100;
@@ -84,34 +88,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route(paths::QR_LOGIN_EVENTS, get(events))
 }
 
-// ---------------------------------------------------------------------------------------------
-// In-process wake-ups
-// ---------------------------------------------------------------------------------------------
-
-type Waiters = Mutex<HashMap<String, Arc<Notify>>>;
-
-fn waiters() -> &'static Waiters {
-    static WAITERS: OnceLock<Waiters> = OnceLock::new();
-    WAITERS.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn waiter(rendezvous: &str) -> Arc<Notify> {
-    let mut map = waiters().lock().unwrap_or_else(|e| e.into_inner());
-    map.entry(rendezvous.to_owned())
-        .or_insert_with(|| Arc::new(Notify::new()))
-        .clone()
-}
-
-fn forget_waiter(rendezvous: &str) {
-    let mut map = waiters().lock().unwrap_or_else(|e| e.into_inner());
-    map.remove(rendezvous);
-}
-
-fn wake(rendezvous: &str) {
-    let map = waiters().lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(n) = map.get(rendezvous) {
-        n.notify_waiters();
-    }
+/// The wake-up topic of a rendezvous.
+fn topic(rendezvous: &RendezvousId) -> String {
+    format!("qr:{rendezvous}")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +267,7 @@ async fn read_request_view(
         client_name: r.client_name.clone(),
         os: r.os.clone(),
         ip_address: r.ip_address.clone(),
-        approximate_location: None,
+        approximate_location: state.geoip.as_ref().and_then(|g| g.label_of(&r.ip_address)),
         requested_at: timestamp(r.created_at),
         check_code: payload.check_code(),
         expires_at: timestamp(r.expires_at),
@@ -385,7 +364,7 @@ async fn approve(
         .bind(session_id.as_str())
         .execute(&state.pool)
         .await?;
-    wake(&id.to_string());
+    state.wakeups.wake(&state.pool, &topic(&id)).await;
     audit_qr(&state, &session, "qr_login.approve", &target, false).await?;
     let body_vi = format!(
         "Máy tính \"{client_name}\" đã đăng nhập bằng mã QR. Nếu không phải bạn, hãy đăng xuất \
@@ -451,7 +430,7 @@ async fn decline(
         require_open(&r, now)?;
         return Err(ServerError::code(ErrorCode::QrLoginUsed));
     }
-    wake(&id.to_string());
+    state.wakeups.wake(&state.pool, &topic(&id)).await;
     audit_qr(&state, &session, "qr_login.decline", &target, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -516,12 +495,11 @@ enum Outcome {
 }
 
 async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, mut socket: WebSocket) {
-    let key = id.to_string();
-    let notify = waiter(&key);
+    let subscription = state.wakeups.subscribe(&topic(&id));
     let text = loop {
-        let notified = notify.notified();
+        let notified = subscription.notified();
         tokio::pin!(notified);
-        // Registered before the database is read, so an approval in between still wakes us.
+        // Enabled before the database is read, so an approval in between still wakes us.
         notified.as_mut().enable();
         match outcome(&state, &id, expires_at).await {
             Ok(Outcome::Send(text)) => break Some(text),
@@ -531,9 +509,19 @@ async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, mut s
                 break None;
             }
         }
+        // Look again at the latest when the code expires (the desktop is told at once), or
+        // when an approval's grace period to store its session runs out.
+        let now = state.now();
+        let deadline = if now < expires_at {
+            expires_at
+        } else {
+            expires_at + COLLECT_GRACE_SECS
+        };
+        let left = Duration::from_secs(u64::try_from(deadline - now).unwrap_or(0));
+        let pause = RECHECK.min(left + Duration::from_millis(50));
         tokio::select! {
             () = notified => {}
-            () = tokio::time::sleep(RECHECK) => {}
+            () = tokio::time::sleep(pause) => {}
             msg = socket.recv() => {
                 // The desktop went away (or sent something it should not): stop waiting.
                 if matches!(msg, None | Some(Err(_)) | Some(Ok(Message::Close(_)))) {
@@ -542,7 +530,7 @@ async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, mut s
             }
         }
     };
-    forget_waiter(&key);
+    drop(subscription);
     if let Some(text) = text {
         if socket.send(Message::Text(text.into())).await.is_err() {
             tracing::info!("qr login: the desktop left before the answer was delivered");

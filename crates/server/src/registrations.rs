@@ -1695,23 +1695,54 @@ async fn officer_decision(
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
     let actor = Actor::session(session);
-    let (_, officer_person) = person_of(&state, &session.account).await?;
+    let text =
+        check_officer_decision(&state, actor, province, &reg, &confirmed.body.decision).await?;
+    verify_confirmation(
+        &state,
+        session,
+        &confirmed,
+        ActionKind::ReviewRegistration,
+        &target(&reg.id)?,
+    )
+    .await?;
+    apply_officer_decision(&state, actor, &reg, &confirmed.body.decision, text).await?;
+    let reg = load(&state, &reg.id)
+        .await?
+        .ok_or_else(|| ServerError::Internal("a request vanished".into()))?;
+    Ok(Json(view(&state, &reg).await?))
+}
+
+/// Whether this officer (of `province`) may take this decision on this request now: the
+/// request's province, never their own request or one of an organisation they represent
+/// (`forbidden`, audited), a status the decision applies to (`invalid_state`), and a reason or
+/// question in words (`validation_failed`). Returns the trimmed text of a rejection or question.
+async fn check_officer_decision(
+    state: &AppState,
+    actor: Actor<'_>,
+    province: NewProvince,
+    reg: &StoredRegistration,
+    decision: &Decision,
+) -> ServerResult<Option<String>> {
+    let officer = actor
+        .account
+        .ok_or_else(|| ServerError::Internal("an officer decision without an officer".into()))?;
+    let (_, officer_person) = person_of(state, officer).await?;
     if reg.province != province
-        || reg.requester == session.account
+        || reg.requester == *officer
         || reg
             .details
             .is_legal_representative(&officer_person.citizen_id)
     {
         return Err(refuse(
-            &state,
+            state,
             actor,
             "registration.decision.refused",
-            &object,
+            &link(&reg.id),
             ErrorCode::Forbidden,
         )
         .await);
     }
-    let allowed = match &confirmed.body.decision {
+    let allowed = match decision {
         Decision::RequestInformation { .. } => reg.status == RegistrationStatus::AwaitingOfficer,
         _ => matches!(
             reg.status,
@@ -1721,28 +1752,30 @@ async fn officer_decision(
     if !allowed {
         return Err(ServerError::code(ErrorCode::InvalidState));
     }
-    let text = match &confirmed.body.decision {
+    Ok(match decision {
         Decision::Approve => None,
         Decision::Reject { reason } => Some(free_text(reason, "body.decision.reason")?),
         Decision::RequestInformation { question } => {
             Some(free_text(question, "body.decision.question")?)
         }
-    };
-    verify_confirmation(
-        &state,
-        session,
-        &confirmed,
-        ActionKind::ReviewRegistration,
-        &target(&reg.id)?,
-    )
-    .await?;
-    match (&confirmed.body.decision, text) {
-        (Decision::Approve, _) => {
-            approve(&state, &reg, actor, "registration.approved").await?;
-        }
+    })
+}
+
+/// Carries out a decision [`check_officer_decision`] allowed (with the `text` it returned):
+/// the new status, the request's history, the audit trail with the officer as actor, and the
+/// requester's notification.
+async fn apply_officer_decision(
+    state: &AppState,
+    actor: Actor<'_>,
+    reg: &StoredRegistration,
+    decision: &Decision,
+    text: Option<String>,
+) -> ServerResult<()> {
+    match (decision, text) {
+        (Decision::Approve, _) => approve(state, reg, actor, "registration.approved").await,
         (Decision::Reject { .. }, Some(reason)) => {
             transition(
-                &state,
+                state,
                 &reg.id,
                 &[
                     RegistrationStatus::AwaitingOfficer,
@@ -1752,16 +1785,16 @@ async fn officer_decision(
             )
             .await?;
             add_event(
-                &state,
+                state,
                 &reg.id,
-                Some(&session.account),
+                actor.account,
                 &RegistrationEventKind::Rejected {
                     reason: reason.clone(),
                 },
             )
             .await?;
             audit_step(
-                &state,
+                state,
                 actor,
                 "registration.rejected",
                 &link(&reg.id),
@@ -1770,7 +1803,7 @@ async fn officer_decision(
             )
             .await?;
             tell(
-                &state,
+                state,
                 &reg.requester,
                 Message {
                     kind: NotificationKind::RegistrationRejected,
@@ -1787,27 +1820,27 @@ async fn officer_decision(
                     link: link(&reg.id),
                 },
             )
-            .await?;
+            .await
         }
         (Decision::RequestInformation { .. }, Some(question)) => {
             transition(
-                &state,
+                state,
                 &reg.id,
                 &[RegistrationStatus::AwaitingOfficer],
                 RegistrationStatus::InformationRequested,
             )
             .await?;
             add_event(
-                &state,
+                state,
                 &reg.id,
-                Some(&session.account),
+                actor.account,
                 &RegistrationEventKind::InformationRequested {
                     question: question.clone(),
                 },
             )
             .await?;
             audit_step(
-                &state,
+                state,
                 actor,
                 "registration.information_requested",
                 &link(&reg.id),
@@ -1816,7 +1849,7 @@ async fn officer_decision(
             )
             .await?;
             tell(
-                &state,
+                state,
                 &reg.requester,
                 Message {
                     kind: NotificationKind::InformationRequested,
@@ -1833,14 +1866,97 @@ async fn officer_decision(
                     link: link(&reg.id),
                 },
             )
-            .await?;
+            .await
         }
-        _ => return Err(ServerError::Internal("a decision without its text".into())),
+        _ => Err(ServerError::Internal("a decision without its text".into())),
     }
-    let reg = load(&state, &reg.id)
+}
+
+/// An officer's decision taken at the desk (the `registration decide` command): the same
+/// checks, records and notifications as `POST /v1/officer/registrations/{id}/decision`, with
+/// the officer as actor. The officer is identified by their number on the server's console
+/// instead of a confirmed action from their device: whoever runs the command already holds
+/// the server.
+pub async fn decide_in_person(
+    state: &AppState,
+    officer_citizen: &CitizenId,
+    id: &RegistrationId,
+    decision: &Decision,
+) -> ServerResult<RegistrationView> {
+    let officer = accounts::find_account_by_citizen(state, officer_citizen)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let actor = Actor::account(&officer.id);
+    let Some(province) = officers::officer_province(state, &officer.id).await? else {
+        return Err(refuse(
+            state,
+            actor,
+            "registration.decision.refused",
+            &link(id),
+            ErrorCode::Forbidden,
+        )
+        .await);
+    };
+    let reg = load(state, id)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let text = check_officer_decision(state, actor, province, &reg, decision).await?;
+    apply_officer_decision(state, actor, &reg, decision, text).await?;
+    let reg = load(state, id)
         .await?
         .ok_or_else(|| ServerError::Internal("a request vanished".into()))?;
-    Ok(Json(view(&state, &reg).await?))
+    view(state, &reg).await
+}
+
+/// Every request, newest first, optionally only those with `status` (the `registration list`
+/// command: all provinces, at most `limit`). Names only: no identification numbers.
+pub async fn list_requests(
+    state: &AppState,
+    status: Option<RegistrationStatus>,
+    limit: i64,
+) -> ServerResult<Vec<QueueItem>> {
+    let columns = "SELECT id, org_type, name_vi, province, status, reason, submitted_at, due_on \
+                   FROM registrations";
+    let rows = match status {
+        Some(status) => {
+            sqlx::query(&format!(
+                "{columns} WHERE status = $1 ORDER BY submitted_at DESC, id DESC LIMIT $2"
+            ))
+            .bind(enum_text(&status))
+            .bind(limit)
+            .fetch_all(&state.pool)
+            .await?
+        }
+        None => {
+            sqlx::query(&format!(
+                "{columns} ORDER BY submitted_at DESC, id DESC LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(&state.pool)
+            .await?
+        }
+    };
+    let today = vietnam_date(state.now()).format("%Y-%m-%d").to_string();
+    rows.iter()
+        .map(|r| {
+            let id: String = r.try_get("id")?;
+            let due: String = r.try_get("due_on")?;
+            let province: String = r.try_get("province")?;
+            let reason: Option<String> = r.try_get("reason")?;
+            let status: RegistrationStatus = parse_enum(&r.try_get::<String, _>("status")?)?;
+            Ok(QueueItem {
+                id: parse_stored(RegistrationId::parse(&id))?,
+                org_type: parse_enum(&r.try_get::<String, _>("org_type")?)?,
+                name: r.try_get("name_vi")?,
+                province: parse_stored(NewProvince::parse(&province))?,
+                status,
+                reason: reason.as_deref().map(parse_enum).transpose()?,
+                submitted_at: timestamp(r.try_get("submitted_at")?),
+                due_on: parse_stored(NaiveDate::parse_from_str(&due, "%Y-%m-%d"))?,
+                overdue: !status.is_final() && due < today,
+            })
+        })
+        .collect()
 }
 
 /// `GET /v1/officer/statistics`: the officer's province: requests by status and type, those

@@ -1,6 +1,6 @@
-//! What every handler shares: the pool, the keys, the clock, the configuration and the
-//! notification sender. The server keeps no other state, so several instances can serve one
-//! PostgreSQL database.
+//! What every handler shares: the pool, the keys, the clock, the configuration, the
+//! notification sender, the wake-ups and the GeoIP table. The server keeps no other state
+//! (wake-ups only say "look again"), so several instances can serve one PostgreSQL database.
 
 use std::sync::Arc;
 
@@ -9,8 +9,10 @@ use sqlx::AnyPool;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Backend;
+use crate::geoip::GeoIp;
 use crate::keys::ServerKeys;
 use crate::outbox::Sender;
+use crate::wakeups::Wakeups;
 
 /// Shared, cheap to clone.
 #[derive(Clone)]
@@ -30,6 +32,10 @@ pub struct Inner {
     pub config: Config,
     /// Delivers outbox messages (SMS, e-mail).
     pub sender: Arc<dyn Sender>,
+    /// Wakes requests waiting on the database (here, and on PostgreSQL at every instance).
+    pub wakeups: Wakeups,
+    /// The GeoIP table, when one is configured.
+    pub geoip: Option<Arc<GeoIp>>,
 }
 
 impl AppState {

@@ -689,6 +689,52 @@ async fn a_delegate_acts_only_after_accepting_and_stops_at_once_when_revoked() {
 }
 
 #[tokio::test]
+async fn a_desktop_signed_in_by_qr_code_cannot_add_revoke_or_answer_delegations() {
+    let t = TestServer::start().await;
+    let mut owner = who(&t).await;
+    let mut member = who(&t).await;
+    let other = who(&t).await;
+    let eid = create(&t, &[&owner.p], 100_000_013).await;
+    let pending = added(&t, &owner, &eid, &member.p, OrgRole::Member, None).await;
+    // Each person's desktop: a session of kind `desktop` on the same account and device, as a
+    // QR login creates it. Its requests are confirmed with the right passcode: still refused.
+    let (owner_desktop, _) =
+        identity::desktop_session(&t, &owner.p, &device_id(&t, &owner).await).await;
+    let (member_desktop, _) =
+        identity::desktop_session(&t, &member.p, &device_id(&t, &member).await).await;
+    let owner_phone = std::mem::replace(&mut owner.session, owner_desktop);
+    let member_phone = std::mem::replace(&mut member.session, member_desktop);
+
+    assert_error(
+        add(&t, &owner, &eid, &other.p, OrgRole::Member, None).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    assert_error(
+        answer(&t, &member, &eid, &pending.id, true).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    assert_error(
+        revoke(&t, &owner, &eid, &pending.id).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+
+    // Nothing changed: the delegation still waits for the member's answer from their phone.
+    owner.session = owner_phone;
+    member.session = member_phone;
+    let views: Vec<DelegationView> = list(&t, &owner, &eid).await.json().await.unwrap();
+    assert!(views.iter().all(|v| v.person.account != other.p.account));
+    let still = views
+        .iter()
+        .find(|v| v.id == pending.id)
+        .expect("still there");
+    assert!(still.accepted_at.is_none() && still.revoked_at.is_none());
+    accepted(&t, &member, &eid, &pending.id).await;
+}
+
+#[tokio::test]
 async fn an_expired_delegation_stops_at_once_for_a_switched_session() {
     let t = TestServer::start().await;
     // Ten minutes before midnight in Vietnam.

@@ -6,138 +6,27 @@
 
 mod common;
 mod identity;
-
-use std::time::Duration;
+mod qr_desktop;
 
 use chrono::NaiveDate;
 use common::{Auth, Device, Session, TestServer};
 use dinhdanh_core::api::{
-    AccountView, ChallengePurpose, Confirmed, ErrorCode, Notification, NotificationKind,
-    QrLoginDecline, QrLoginEvent, QrLoginRequestView, QrLoginStart, QrLoginStarted, SessionKind,
-    SessionView, paths,
+    AccountView, ChallengePurpose, ErrorCode, Notification, NotificationKind, QrLoginDecline,
+    QrLoginEvent, QrLoginRequestView, QrLoginStart, SessionKind, SessionView, paths,
 };
 use dinhdanh_core::ids::{EnterpriseCode, NewProvince, OrgEid, PhoneNumber, TaxCode};
 use dinhdanh_core::org_type::{
     AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
 };
-use dinhdanh_core::qr_login::{QrApprovalBody, QrLoginPayload};
+use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, Origin};
 use dinhdanh_server::organisations::{self, NewOrganisation};
-use futures_util::StreamExt;
 use identity::{PASSCODE, Person, assert_error, end_session_confirmed, signed_in};
 use p256::ecdsa::SigningKey;
-use rand_core::{OsRng, RngCore};
-use tokio_tungstenite::tungstenite::Message;
+use qr_desktop::{approval, approve, next_event, open_events, path, start};
+use rand_core::OsRng;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------------
-
-/// The desktop opens a rendezvous with a fresh ephemeral key.
-async fn start(t: &TestServer) -> (SigningKey, QrLoginPayload) {
-    let key = SigningKey::random(&mut OsRng);
-    let resp = t
-        .post(
-            paths::QR_LOGIN,
-            &QrLoginStart {
-                desktop_key: Device::public(&key),
-                client_name: "Máy tính văn phòng".into(),
-                os: "Ubuntu 24.04".into(),
-            },
-            Auth::DeviceKey(&key),
-        )
-        .await;
-    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
-    let started: QrLoginStarted = resp.json().await.unwrap();
-    let payload = QrLoginPayload::parse(&started.payload).unwrap();
-    assert_eq!(started.check_code, payload.check_code());
-    (key, payload)
-}
-
-fn path(route: &str, p: &QrLoginPayload) -> String {
-    paths::fill(route, "rendezvous", &p.rendezvous().to_string())
-}
-
-/// The desktop opens its WebSocket, proving the key with a sessionless proof over the GET.
-async fn open_events(t: &TestServer, key: &SigningKey, p: &QrLoginPayload) -> Socket {
-    let target = path(paths::QR_LOGIN_EVENTS, p);
-    let mut nonce = [0u8; 16];
-    OsRng.fill_bytes(&mut nonce);
-    let proof = ProofClaims::new("GET", &target, &[], None, t.now(), nonce)
-        .unwrap()
-        .sign_with(key)
-        .to_header_value();
-    let url = format!("ws://{}{target}", t.server.addr);
-    let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert(request_proof::HEADER_NAME, proof.parse().unwrap());
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("websocket opened");
-    socket
-}
-
-/// The one event the server pushes.
-async fn next_event(socket: &mut Socket) -> QrLoginEvent {
-    let msg = tokio::time::timeout(Duration::from_secs(5), socket.next())
-        .await
-        .expect("an event within 5 s")
-        .expect("the socket is open")
-        .expect("a message");
-    match msg {
-        Message::Text(text) => serde_json::from_str(text.as_str()).unwrap(),
-        other => panic!("expected a text event, got {other:?}"),
-    }
-}
-
-/// The phone's confirmed approval of `body`.
-async fn approval(
-    t: &TestServer,
-    phone: &Session,
-    device: &Device,
-    p: &QrLoginPayload,
-    body: QrApprovalBody,
-) -> Confirmed<QrApprovalBody> {
-    let challenge = t
-        .challenge(
-            ChallengePurpose::Action {
-                kind: ActionKind::ApproveQrLogin,
-            },
-            Some(phone),
-        )
-        .await;
-    device.confirm(
-        t.now(),
-        body,
-        ActionKind::ApproveQrLogin,
-        t.origin(),
-        challenge,
-        &phone.account,
-        None,
-        p.approval_target().unwrap(),
-        PASSCODE,
-    )
-}
-
-async fn approve(
-    t: &TestServer,
-    phone: &Session,
-    p: &QrLoginPayload,
-    confirmed: &Confirmed<QrApprovalBody>,
-) -> reqwest::Response {
-    t.post(
-        &path(paths::QR_LOGIN_APPROVAL, p),
-        confirmed,
-        Auth::Session(phone),
-    )
-    .await
-}
 
 async fn request_view(t: &TestServer, phone: &Session, p: &QrLoginPayload) -> QrLoginRequestView {
     let resp = t

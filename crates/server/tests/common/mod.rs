@@ -82,11 +82,23 @@ impl TestServer {
     /// Starts a server on an existing database (a second instance: pass the first one's URL
     /// and keys of the same value).
     pub async fn start_on(data_dir: PathBuf, database_url: String, keys: ServerKeys) -> TestServer {
+        Self::start_with(data_dir, database_url, keys, |_| {}).await
+    }
+
+    /// Starts a server on an existing database after `adjust` changed its configuration (a
+    /// second instance behind the same origin as the first, a GeoIP table, ...).
+    pub async fn start_with(
+        data_dir: PathBuf,
+        database_url: String,
+        keys: ServerKeys,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let origin = dinhdanh_server::loopback_origin(addr).unwrap();
         let mut config = Config::embedded(data_dir.clone(), origin);
         config.database_url = database_url.clone();
+        adjust(&mut config);
         let clock = ManualClock::new(1_795_000_000);
         let mut options = StartOptions::new(config);
         options.clock = Arc::new(clock.clone());

@@ -1,0 +1,213 @@
+//! The desktop is told of the phone's answer at once, whichever instance holds its WebSocket:
+//! on PostgreSQL (`DINHDANH_TEST_POSTGRES_URL`) two instances share one database, the desktop
+//! waits on one and the phone answers at the other (LISTEN/NOTIFY); on SQLite, one instance
+//! (an in-process wake-up). Either way the answer must arrive well before the server's 5-s
+//! safety-net re-read, so a broken push cannot pass unnoticed. Also: the approximate place of
+//! the desktop from a GeoIP table.
+
+mod common;
+mod identity;
+mod qr_desktop;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::{Auth, TestServer};
+use dinhdanh_core::api::{
+    ChallengePurpose, QrLoginDecline, QrLoginEvent, QrLoginRequestView, SessionKind, paths,
+};
+use dinhdanh_core::signed_action::ActionKind;
+use dinhdanh_server::keys::ServerKeys;
+use futures_util::StreamExt;
+use identity::{PASSCODE, signed_in};
+use qr_desktop::{Socket, approval, approve, open_events, path, start};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Far under [`dinhdanh_server::qr_login::RECHECK`]: only a push arrives this fast.
+const PUSH_BOUND: Duration = Duration::from_secs(2);
+
+/// Where the phone answers and where the desktop waits: two instances behind one origin on
+/// PostgreSQL, the same instance on SQLite (which serves one instance per database file).
+struct Instances {
+    phone: TestServer,
+    desktop: Option<TestServer>,
+}
+
+impl Instances {
+    async fn start() -> Instances {
+        let on_postgres = std::env::var(common::POSTGRES_ENV).is_ok_and(|u| !u.is_empty());
+        if !on_postgres {
+            return Instances {
+                phone: TestServer::start().await,
+                desktop: None,
+            };
+        }
+        let tag = dinhdanh_server::ids::new_id("push");
+        let dir = |n: &str| -> PathBuf {
+            let d = std::env::temp_dir().join(format!("dd-test-{tag}-{n}"));
+            std::fs::create_dir_all(&d).unwrap();
+            d
+        };
+        let (dir_a, dir_b, keys_dir) = (dir("a"), dir("b"), dir("keys"));
+        let database_url = common::fresh_database_url(&dir_a).await;
+        let keys = || ServerKeys::load_or_create(&keys_dir).unwrap();
+        let phone = TestServer::start_on(dir_a, database_url.clone(), keys()).await;
+        // A deployment puts every instance behind one public origin: the code the desktop
+        // shows names it, and the phone's approval is signed for it.
+        let origin = phone.origin();
+        let desktop =
+            TestServer::start_with(dir_b, database_url, keys(), |c| c.origin = origin).await;
+        std::fs::remove_dir_all(&keys_dir).ok();
+        assert_ne!(phone.server.addr, desktop.server.addr);
+        Instances {
+            phone,
+            desktop: Some(desktop),
+        }
+    }
+
+    fn desktop(&self) -> &TestServer {
+        self.desktop.as_ref().unwrap_or(&self.phone)
+    }
+}
+
+/// The pushed event and how long after `since` it arrived.
+async fn pushed(socket: &mut Socket, since: Instant) -> (QrLoginEvent, Duration) {
+    let msg = tokio::time::timeout(Duration::from_secs(10), socket.next())
+        .await
+        .expect("an event within the safety net's time")
+        .expect("the socket is open")
+        .expect("a message");
+    let took = since.elapsed();
+    let Message::Text(text) = msg else {
+        panic!("expected a text event, got {msg:?}");
+    };
+    (serde_json::from_str(text.as_str()).unwrap(), took)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_at_one_instance_reaches_the_desktop_waiting_at_another_at_once() {
+    let i = Instances::start().await;
+    let (_p, device, _, phone) = signed_in(&i.phone).await;
+    for round in 0..3 {
+        let (desktop_key, payload) = start(i.desktop()).await;
+        let mut socket = open_events(i.desktop(), &desktop_key, &payload).await;
+        // Let the socket settle into its wait, so the answer really has to be pushed.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let confirmed = approval(
+            &i.phone,
+            &phone,
+            &device,
+            &payload,
+            payload.approval_body(None),
+        )
+        .await;
+        let sent = Instant::now();
+        let resp = approve(&i.phone, &phone, &payload, &confirmed).await;
+        assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+        let (event, took) = pushed(&mut socket, sent).await;
+        let QrLoginEvent::Approved { session, token } = event else {
+            panic!("round {round}: expected approval, got {event:?}");
+        };
+        assert!(took < PUSH_BOUND, "round {round}: pushed after {took:?}");
+        assert_eq!(session.kind, SessionKind::Desktop);
+        // The session works at the instance the desktop talks to.
+        let desktop = common::Session {
+            token,
+            key: desktop_key,
+            account: phone.account.clone(),
+        };
+        let me = i.desktop().get(paths::ME, Auth::Session(&desktop)).await;
+        assert_eq!(me.status(), 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decline_at_one_instance_reaches_the_desktop_waiting_at_another_at_once() {
+    let i = Instances::start().await;
+    let (_p, device, _, phone) = signed_in(&i.phone).await;
+    let (desktop_key, payload) = start(i.desktop()).await;
+    let mut socket = open_events(i.desktop(), &desktop_key, &payload).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let challenge = i
+        .phone
+        .challenge(
+            ChallengePurpose::Action {
+                kind: ActionKind::DeclineQrLogin,
+            },
+            Some(&phone),
+        )
+        .await;
+    let decline = device.confirm(
+        i.phone.now(),
+        QrLoginDecline {
+            rendezvous: payload.rendezvous().clone(),
+        },
+        ActionKind::DeclineQrLogin,
+        i.phone.origin(),
+        challenge,
+        &phone.account,
+        None,
+        payload.approval_target().unwrap(),
+        PASSCODE,
+    );
+    let sent = Instant::now();
+    let resp = i
+        .phone
+        .post(
+            &path(paths::QR_LOGIN_DECLINE, &payload),
+            &decline,
+            Auth::Session(&phone),
+        )
+        .await;
+    assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+    let (event, took) = pushed(&mut socket, sent).await;
+    assert!(matches!(event, QrLoginEvent::Declined), "{event:?}");
+    assert!(took < PUSH_BOUND, "pushed after {took:?}");
+}
+
+#[tokio::test]
+async fn the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_configured() {
+    let data_dir =
+        std::env::temp_dir().join(format!("dd-test-{}", dinhdanh_server::ids::new_id("geo")));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let table = data_dir.join("geoip.csv");
+    std::fs::write(
+        &table,
+        "ip_start,ip_end,country,region,city\n\
+         127.0.0.0,127.255.255.255,VN,Hà Nội,Hà Nội\n\
+         ::1,::1,VN,Hồ Chí Minh,Hồ Chí Minh\n",
+    )
+    .unwrap();
+    let url = common::fresh_database_url(&data_dir).await;
+    let t = TestServer::start_with(data_dir, url, ServerKeys::generate(), |c| {
+        c.geoip_csv = Some(table);
+    })
+    .await;
+    let (_p, _device, _, phone) = signed_in(&t).await;
+    let (_key, payload) = start(&t).await;
+    let resp = t
+        .get(
+            &path(paths::QR_LOGIN_REQUEST, &payload),
+            Auth::Session(&phone),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let view: QrLoginRequestView = resp.json().await.unwrap();
+    assert_eq!(view.ip_address, "127.0.0.1");
+    assert_eq!(view.approximate_location.as_deref(), Some("Hà Nội, VN"));
+
+    // Without a table, no place is made up.
+    let plain = TestServer::start().await;
+    let (_p, _device, _, phone) = signed_in(&plain).await;
+    let (_key, payload) = start(&plain).await;
+    let view: QrLoginRequestView = plain
+        .get(
+            &path(paths::QR_LOGIN_REQUEST, &payload),
+            Auth::Session(&phone),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view.approximate_location, None);
+}
