@@ -214,7 +214,7 @@ pub fn OrganisationPage(eid: OrgEid) -> Element {
                     h3 { {c.t("Thêm người được ủy quyền", "Add a delegate")} }
                     div { class: if c.field_error("citizen_id").is_some() { "field invalid" } else { "field" },
                         label { r#for: "delegate-citizen-id", {c.t("Số định danh cá nhân", "Personal identification number")} }
-                        input { id: "delegate-citizen-id", r#type: "text", inputmode: "numeric", value: "{form.read().citizen_id}",
+                        input { id: "delegate-citizen-id", r#type: "text", inputmode: "numeric", initial_value: "{form.read().citizen_id}",
                             oninput: move |e| form.write().citizen_id = e.value() }
                         if let Some(e) = c.field_error("citizen_id") { p { id: "error-delegate-citizen-id", class: "field-error", "{e}" } }
                     }
@@ -230,7 +230,7 @@ pub fn OrganisationPage(eid: OrgEid) -> Element {
                     }
                     div { class: if c.field_error("expires_on").is_some() { "field invalid" } else { "field" },
                         label { r#for: "delegate-expiry", {c.t("Hiệu lực đến ngày (không bắt buộc)", "Valid until (optional)")} }
-                        input { id: "delegate-expiry", r#type: "date", value: "{form.read().expiry}",
+                        input { id: "delegate-expiry", r#type: "date", initial_value: "{form.read().expiry}",
                             oninput: move |e| form.write().expiry = e.value() }
                         if let Some(e) = c.field_error("expires_on") { p { id: "error-delegate-expiry", class: "field-error", "{e}" } }
                     }

@@ -236,7 +236,9 @@ pub fn WizardForm() -> Element {
                                     id: "{input_id}",
                                     r#type: match field { OrgField::EstablishedOn => "date", OrgField::ContactPhone => "tel", OrgField::ContactEmail => "email", _ => "text" },
                                     inputmode: match field { OrgField::TaxCode | OrgField::EnterpriseCode | OrgField::CooperativeCode => "numeric", _ => "text" },
-                                    value: "{value}",
+                                    // Uncontrolled (initial value only): a re-render while keys
+                                    // are still arriving must not write an older value back.
+                                    initial_value: "{value}",
                                     aria_invalid: if error.is_some() { "true" } else { "false" },
                                     oninput: on_input,
                                 }
@@ -341,7 +343,7 @@ fn rep_input(
                 id: "{input_id}",
                 r#type: "text",
                 inputmode: if field == OrgField::RepresentativeCitizenId { "numeric" } else { "text" },
-                value: "{value}",
+                initial_value: "{value}",
                 aria_invalid: if error.is_some() { "true" } else { "false" },
                 oninput: move |e: FormEvent| {
                     let v = e.value();
