@@ -1,1 +1,6 @@
 //! Shared helpers for the cross-crate tests in `tests/tests/`.
+
+#[cfg(feature = "e2e")]
+pub mod e2e;
+#[cfg(feature = "e2e")]
+pub mod webdriver;

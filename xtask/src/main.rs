@@ -29,6 +29,27 @@ const APT_KEYSTORE: &[&str] = &["libdbus-1-dev", "dbus", "gnome-keyring"];
 /// temporary directory removed after the run; it guards nothing).
 const TEST_KEYRING_PASSWORD: &str = "dinhdanh-test-keyring";
 
+/// Debian packages of the app: WebKitGTK and GTK to build and run the Tauri shell, Xvfb for a
+/// display in tests, and WebKitWebDriver, which tauri-driver drives in the end-to-end tests.
+const APT_APP: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+];
+
+/// The WebDriver server of Tauri apps (pinned: the end-to-end harness speaks its dialect).
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
+
+/// Where the built UI goes (Tauri's `build.frontendDist` points here).
+const UI_DIST: &str = "target/ui-dist";
+
+/// Static files of the UI copied next to the wasm (paths relative to `ui/`; see ui/README.md).
+const UI_STATIC: &[&str] = &["index.html", "main.js"];
+
 /// Debian packages of the PostgreSQL half of the test run (the server's suite runs on both).
 const APT_POSTGRES: &[&str] = &["postgresql"];
 
@@ -55,12 +76,17 @@ fn main() -> Result<()> {
             setup()?;
             run(&root)
         }
+        Some("bench-app") => {
+            setup()?;
+            bench_app()
+        }
         Some("gen-citizens") => citizens::run(&root),
         Some("gen-registry") => registry::run(&root),
         _ => {
             eprintln!("usage: cargo xtask <setup|run|test|gen-citizens|gen-registry>");
             eprintln!("  run   set up this machine, then run the app against the embedded backend");
             eprintln!("  test  set up this machine, then run formatting, lints and every test");
+            eprintln!("  bench-app  the app's cold start, idle memory, binary and wasm size");
             eprintln!("  gen-citizens  rewrite the synthetic citizen registry the server ships");
             eprintln!(
                 "  gen-registry  rewrite the synthetic organisation registries the server ships"
@@ -82,6 +108,7 @@ fn workspace_root() -> Result<PathBuf> {
 fn setup() -> Result<()> {
     apt_install(APT_BUILD)?;
     apt_install(APT_KEYSTORE)?;
+    apt_install(APT_APP)?;
     let installed = output("rustup", &["target", "list", "--installed"])?;
     for target in RUST_TARGETS {
         if !installed.lines().any(|l| l.trim() == *target) {
@@ -96,13 +123,161 @@ fn setup() -> Result<()> {
             sh("rustup", &["component", "add", component])?;
         }
     }
+    // wasm-bindgen's CLI must be exactly the version of the library the UI links, or the
+    // generated glue does not match the wasm.
+    let wasm_bindgen = locked_version("wasm-bindgen")?;
+    if !output("wasm-bindgen", &["--version"])
+        .unwrap_or_default()
+        .contains(&wasm_bindgen)
+    {
+        step(&format!("installing wasm-bindgen-cli {wasm_bindgen}"));
+        sh(
+            "cargo",
+            &[
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &wasm_bindgen,
+                "--force",
+            ],
+        )?;
+    }
+    if !output("tauri-driver", &["--help"])
+        .map(|o| !o.is_empty())
+        .unwrap_or(false)
+    {
+        step(&format!("installing tauri-driver {TAURI_DRIVER_VERSION}"));
+        sh(
+            "cargo",
+            &[
+                "install",
+                "tauri-driver",
+                "--version",
+                TAURI_DRIVER_VERSION,
+                "--locked",
+            ],
+        )?;
+    }
     Ok(())
+}
+
+/// The version of `package` in Cargo.lock.
+fn locked_version(package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string("Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{package}\"") {
+            if let Some(v) = lines
+                .next()
+                .and_then(|l| l.strip_prefix("version = \""))
+                .and_then(|l| l.strip_suffix('"'))
+            {
+                return Ok(v.to_owned());
+            }
+        }
+    }
+    bail!("{package} is not in Cargo.lock")
+}
+
+/// Builds the UI: the Dioxus crate to wasm32 (release: size and speed matter in the WebView),
+/// wasm-bindgen's glue, and the static files, into [`UI_DIST`].
+fn build_ui() -> Result<()> {
+    step("building the UI (Dioxus → wasm32, wasm-bindgen)");
+    sh(
+        "cargo",
+        &[
+            "build",
+            "-p",
+            "dinhdanh-ui",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--release",
+            "--locked",
+        ],
+    )?;
+    let target = target_dir()?;
+    let wasm = target.join("wasm32-unknown-unknown/release/dinhdanh-ui.wasm");
+    let dist = PathBuf::from(UI_DIST);
+    // From scratch: wasm-bindgen names snippet folders by hash, old ones would pile up.
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist)?;
+    }
+    std::fs::create_dir_all(&dist)?;
+    sh(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-dir",
+            UI_DIST,
+            "--out-name",
+            "dinhdanh_ui",
+            &wasm.to_string_lossy(),
+        ],
+    )?;
+    for file in UI_STATIC {
+        std::fs::copy(Path::new("ui").join(file), dist.join(file))
+            .with_context(|| format!("copying ui/{file}"))?;
+    }
+    // The styles and images, flat into the root (index.html links `app.css`).
+    copy_dir(Path::new("assets"), &dist)?;
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()))?;
+        } else if path.extension().is_some_and(|e| e != "md") {
+            std::fs::copy(&path, to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The app's footprint (tests/benches/app.rs) on release builds, under Xvfb with a throw-away
+/// keyring.
+fn bench_app() -> Result<()> {
+    build_ui()?;
+    step("building the app in release mode");
+    sh(
+        "cargo",
+        &["build", "--release", "--locked", "-p", "dinhdanh-app"],
+    )?;
+    in_keyring_session(
+        &["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24"],
+        &[
+            "bench",
+            "-p",
+            "dinhdanh-tests",
+            "--features",
+            "e2e",
+            "--bench",
+            "app",
+            "--locked",
+        ],
+    )
+    .map(drop)
+}
+
+/// Cargo's target directory (CI may keep it outside the clone).
+fn target_dir() -> Result<PathBuf> {
+    Ok(std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target")))
 }
 
 /// Runs every check CI runs, in order of cost, stopping at the first failure.
 fn test(extra: &[String]) -> Result<()> {
     step("cargo fmt --check");
     sh("cargo", &["fmt", "--all", "--", "--check"])?;
+    // The shell embeds the built UI at compile time, so the UI comes before anything that
+    // compiles the shell (clippy included).
+    build_ui()?;
     step("cargo clippy (all targets, warnings are errors)");
     sh(
         "cargo",
@@ -116,7 +291,7 @@ fn test(extra: &[String]) -> Result<()> {
             "warnings",
         ],
     )?;
-    step("the core crate builds for wasm32 (the UI runs it in the browser engine)");
+    step("the core crate and the UI build for wasm32 (the UI runs in the WebView)");
     sh(
         "cargo",
         &[
@@ -128,23 +303,80 @@ fn test(extra: &[String]) -> Result<()> {
             "--locked",
         ],
     )?;
-    step("cargo test --workspace (the device client's tests run next, in their own D-Bus session)");
+    sh(
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "dinhdanh-ui",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    step("cargo test --workspace (the keystore's users run next, in their own D-Bus session)");
     let mut args = vec![
         "test",
         "--workspace",
         "--exclude",
         "dinhdanh-client",
+        "--exclude",
+        "dinhdanh-app",
         "--locked",
     ];
     args.extend(extra.iter().map(String::as_str));
     let mut totals = cargo_test(&args)?;
     step(
-        "the device client's tests, against the real Secret Service (dbus-run-session + gnome-keyring)",
+        "the device client's and the app shell's tests, against the real Secret Service \
+         (dbus-run-session + gnome-keyring)",
     );
-    let client = client_tests_in_keyring_session(extra)?;
-    totals.passed += client.passed;
-    totals.failed += client.failed;
-    totals.ignored += client.ignored;
+    let mut args = vec![
+        "test",
+        "-p",
+        "dinhdanh-client",
+        "-p",
+        "dinhdanh-app",
+        "--locked",
+    ];
+    args.extend(extra.iter().map(String::as_str));
+    totals.add(&in_keyring_session(&[], &args)?);
+    if extra.is_empty() {
+        step("end to end: the app under Xvfb through tauri-driver, against the server binary");
+        sh(
+            "cargo",
+            &[
+                "build",
+                "-p",
+                "dinhdanh-server",
+                "-p",
+                "dinhdanh-app",
+                "--locked",
+            ],
+        )?;
+        let args = [
+            "test",
+            "-p",
+            "dinhdanh-tests",
+            "--features",
+            "e2e",
+            "--test",
+            "e2e_app",
+            "--test",
+            "e2e_qr_login",
+            "--locked",
+            "--",
+            "--test-threads=1",
+        ];
+        totals.add(&in_keyring_session(
+            &["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24"],
+            &args,
+        )?);
+    } else {
+        println!("\n(skipping the end-to-end tests: a test filter was given)");
+    }
     if std::env::var(SKIP_POSTGRES_ENV).is_ok_and(|v| v == "1") {
         println!("\n(skipping the PostgreSQL run: {SKIP_POSTGRES_ENV}=1)");
     } else {
@@ -154,10 +386,10 @@ fn test(extra: &[String]) -> Result<()> {
         let cluster = PgCluster::start()?;
         let mut args = vec!["test", "-p", "dinhdanh-server", "--locked"];
         args.extend(extra.iter().map(String::as_str));
-        let pg = cargo_test_env(&args, &[("DINHDANH_TEST_POSTGRES_URL", &cluster.url())])?;
-        totals.passed += pg.passed;
-        totals.failed += pg.failed;
-        totals.ignored += pg.ignored;
+        totals.add(&cargo_test_env(
+            &args,
+            &[("DINHDANH_TEST_POSTGRES_URL", &cluster.url())],
+        )?);
     }
     // One closing line for the whole run: cargo prints a summary per test binary, and the
     // last one (often a crate without doc tests) says "0 passed".
@@ -181,26 +413,37 @@ struct TestTotals {
     ignored: u64,
 }
 
+impl TestTotals {
+    fn add(&mut self, other: &TestTotals) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.ignored += other.ignored;
+    }
+}
+
 /// Runs `cargo test`, echoing its output, and adds up the per-binary summaries.
 fn cargo_test(args: &[&str]) -> Result<TestTotals> {
     cargo_test_env(args, &[])
 }
 
-/// Runs `cargo test -p dinhdanh-client` inside a private D-Bus session with gnome-keyring's
-/// Secret Service unlocked (password on stdin), so the keystore tests use the real thing. The
-/// keyring lives in a temporary directory (removed afterwards), never the user's own; the
-/// session bus and the daemon end with `dbus-run-session`.
-fn client_tests_in_keyring_session(extra: &[String]) -> Result<TestTotals> {
+/// Runs `cargo <args>` inside a private D-Bus session with gnome-keyring's Secret Service
+/// unlocked (password on stdin), so the keystore is the real thing; `wrapper` goes in front
+/// (`xvfb-run` for the end-to-end tests, which also need a display). The keyring lives in a
+/// temporary directory (removed afterwards), never the user's own; the session bus and the
+/// daemon end with `dbus-run-session`.
+fn in_keyring_session(wrapper: &[&str], args: &[&str]) -> Result<TestTotals> {
     let keyring_dir =
         std::env::temp_dir().join(format!("dinhdanh-keyring-test-{}", std::process::id()));
     std::fs::create_dir_all(&keyring_dir)?;
     let keyring_dir_text = keyring_dir.display().to_string();
-    // $1: the keyring's data directory; $2: its password; the rest goes to cargo test.
+    // $1: the keyring's data directory; $2: its password; the rest goes to cargo.
     let script = "dir=\"$1\"; pw=\"$2\"; shift 2; \
                   printf '%s' \"$pw\" | XDG_DATA_HOME=\"$dir\" \
                   gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 1; \
-                  exec cargo test -p dinhdanh-client --locked \"$@\"";
-    let mut args = vec![
+                  exec cargo \"$@\"";
+    let mut full: Vec<&str> = wrapper.to_vec();
+    full.extend([
+        "dbus-run-session",
         "--",
         "sh",
         "-c",
@@ -208,9 +451,10 @@ fn client_tests_in_keyring_session(extra: &[String]) -> Result<TestTotals> {
         "sh",
         &keyring_dir_text,
         TEST_KEYRING_PASSWORD,
-    ];
-    args.extend(extra.iter().map(String::as_str));
-    let result = counted_test_run("dbus-run-session", &args, &[]);
+    ]);
+    full.extend_from_slice(args);
+    let (program, rest) = full.split_first().context("empty command")?;
+    let result = counted_test_run(program, rest, &[]);
     let _ = std::fs::remove_dir_all(&keyring_dir);
     result
 }
@@ -266,50 +510,59 @@ fn counted_test_run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Resul
     Ok(totals)
 }
 
-/// Runs the app against the embedded backend. Grows with the project: today the app (src-tauri,
-/// ui) is not written yet, so it loads the demo data and serves the backend in the foreground.
+/// Runs the app against the embedded backend: builds the UI, the server and the app, loads the
+/// demo data, serves the backend on 127.0.0.1:8640 in the background and opens the app; closing
+/// the app stops the server.
 fn run(root: &Path) -> Result<()> {
-    step("building the backend");
-    sh("cargo", &["build", "--locked", "-p", "dinhdanh-server"])?;
+    build_ui()?;
+    step("building the backend and the app");
+    sh(
+        "cargo",
+        &[
+            "build",
+            "--locked",
+            "-p",
+            "dinhdanh-server",
+            "-p",
+            "dinhdanh-app",
+        ],
+    )?;
+    let bin = target_dir()?.join("debug");
+    let server_bin = bin.join("dinhdanh-server");
     let data_dir = root.join(".data/server");
     let data_dir_arg = data_dir.display().to_string();
     step("loading the citizen registry and the demo accounts (idempotent)");
     sh(
-        "cargo",
-        &[
-            "run",
-            "--quiet",
-            "--locked",
-            "-p",
-            "dinhdanh-server",
-            "--",
-            "--data-dir",
-            &data_dir_arg,
-            "seed",
-            "--demo",
-        ],
+        &server_bin.to_string_lossy(),
+        &["--data-dir", &data_dir_arg, "seed", "--demo"],
     )?;
-    println!();
-    println!("Định Danh backend: http://127.0.0.1:8640 (API description: /v1/openapi.json).");
+    step("serving the backend on http://127.0.0.1:8640 (API description: /v1/openapi.json)");
+    let mut server = Command::new(&server_bin)
+        .args(["--data-dir", &data_dir_arg, "serve"])
+        .spawn()
+        .context("could not start the server")?;
     println!(
-        "The app (src-tauri, ui) is not written yet; `cargo xtask run` will start it once it is."
+        "Demo accounts are listed in README.md; one-time codes are in {data_dir_arg}/outbox.log."
     );
-    println!("Demo accounts are listed above and in README.md. Stop with Ctrl-C.");
-    step("serving");
-    sh(
-        "cargo",
-        &[
-            "run",
-            "--quiet",
-            "--locked",
-            "-p",
-            "dinhdanh-server",
-            "--",
-            "--data-dir",
-            &data_dir_arg,
-            "serve",
-        ],
-    )
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        println!(
+            "No display here (DISPLAY/WAYLAND_DISPLAY unset): the app needs one. The backend \
+             keeps serving; stop it with Ctrl-C."
+        );
+        server.wait()?;
+        return Ok(());
+    }
+    step("opening the app (close its window to stop)");
+    let app = Command::new(bin.join("dinhdanh-app"))
+        .env("DINHDANH_SERVER", "http://127.0.0.1:8640")
+        .status();
+    let _ = server.kill();
+    let _ = server.wait();
+    let status = app.context("could not start the app")?;
+    if !status.success() {
+        bail!("the app stopped with {status}");
+    }
+    Ok(())
 }
 
 fn is_root() -> bool {

@@ -1,0 +1,312 @@
+//! A small W3C WebDriver client over reqwest: just what the end-to-end tests use (sessions,
+//! elements by id, clicks, typing, text, script, screenshots). The app's WebView on Linux is
+//! WebKitGTK, reached through `tauri-driver` → `WebKitWebDriver`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+/// The W3C key of an element reference in WebDriver answers.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// How long [`Session::wait_for`] waits by default: long operations (argon2 on the passcode,
+/// registry checks) finish well within it on a loaded 2-core machine.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+
+/// One WebDriver session: one running app window.
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+    id: String,
+}
+
+/// An element found on the page.
+#[derive(Clone, Debug)]
+pub struct Element(String);
+
+impl Session {
+    /// Starts the application at `binary` with `args` through the WebDriver server at
+    /// `driver_url` (tauri-driver).
+    pub async fn start(driver_url: &str, binary: &str, args: &[String]) -> Result<Session> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()?;
+        let caps = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "wry",
+                    "tauri:options": { "application": binary, "args": args }
+                }
+            }
+        });
+        let answer: Value = http
+            .post(format!("{driver_url}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .context("tauri-driver is not answering")?
+            .json()
+            .await?;
+        let id = answer["value"]["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no session: {answer}"))?
+            .to_owned();
+        Ok(Session {
+            http,
+            base: format!("{driver_url}/session/{id}"),
+            id,
+        })
+    }
+
+    /// The session's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let answer: Value = resp.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!(
+                "webdriver {path}: {status}: {}",
+                answer["value"]["message"].as_str().unwrap_or("")
+            );
+        }
+        Ok(answer["value"].clone())
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Result<Value> {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn get(&self, path: &str) -> Result<Value> {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    /// The element matching a CSS selector now, if any.
+    pub async fn find_css(&self, css: &str) -> Result<Option<Element>> {
+        let found = self
+            .post(
+                "/elements",
+                json!({ "using": "css selector", "value": css }),
+            )
+            .await?;
+        Ok(found
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|e| e[ELEMENT_KEY].as_str())
+            .map(|id| Element(id.to_owned())))
+    }
+
+    /// Every element matching a CSS selector now.
+    pub async fn find_all_css(&self, css: &str) -> Result<Vec<Element>> {
+        let found = self
+            .post(
+                "/elements",
+                json!({ "using": "css selector", "value": css }),
+            )
+            .await?;
+        Ok(found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str())
+                    .map(|id| Element(id.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Waits until an element with this id exists and is displayed.
+    pub async fn wait_for(&self, id: &str) -> Result<Element> {
+        self.wait_for_css(&css_id(id), DEFAULT_WAIT).await
+    }
+
+    /// Waits until an element matching `css` exists and is displayed.
+    pub async fn wait_for_css(&self, css: &str, timeout: Duration) -> Result<Element> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(e) = self.find_css(css).await? {
+                if self.get(&format!("/element/{}/displayed", e.0)).await? == json!(true) {
+                    return Ok(e);
+                }
+            }
+            if Instant::now() > deadline {
+                let banner = self.text_of_css("#error-banner").await.unwrap_or_default();
+                let screen = self
+                    .execute(
+                        "const m = document.querySelector('[data-screen]'); \
+                         return m ? m.getAttribute('data-screen') : document.body.innerHTML.slice(0, 600)",
+                        json!([]),
+                    )
+                    .await
+                    .unwrap_or_default();
+                bail!(
+                    "{css} did not appear within {timeout:?} (screen: {screen}; error banner: {banner:?})"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Waits until one of these ids is displayed; returns which.
+    pub async fn wait_for_any(&self, ids: &[&str]) -> Result<String> {
+        let deadline = Instant::now() + DEFAULT_WAIT;
+        loop {
+            for id in ids {
+                if let Some(e) = self.find_css(&css_id(id)).await? {
+                    if self.get(&format!("/element/{}/displayed", e.0)).await? == json!(true) {
+                        return Ok((*id).to_owned());
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("none of {ids:?} appeared");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Waits until the element with this id contains `needle` in its text.
+    pub async fn wait_for_text(&self, id: &str, needle: &str) -> Result<String> {
+        let deadline = Instant::now() + DEFAULT_WAIT;
+        loop {
+            if let Ok(text) = self.text(id).await {
+                if text.contains(needle) {
+                    return Ok(text);
+                }
+                if Instant::now() > deadline {
+                    bail!("#{id} says {text:?}, not {needle:?}");
+                }
+            } else if Instant::now() > deadline {
+                bail!("#{id} never appeared (waiting for {needle:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Clicks the element with this id (waiting for it first).
+    pub async fn click(&self, id: &str) -> Result<()> {
+        let e = self.wait_for(id).await?;
+        self.click_element(&e).await
+    }
+
+    /// Clicks an element, first scrolled to the middle of the window: the app's bottom
+    /// navigation bar is fixed and would otherwise cover an element scrolled just into view.
+    pub async fn click_element(&self, e: &Element) -> Result<()> {
+        self.execute(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            json!([{ ELEMENT_KEY: e.0 }]),
+        )
+        .await?;
+        self.post(&format!("/element/{}/click", e.0), json!({}))
+            .await
+            .map(drop)
+    }
+
+    /// Clears the field with this id and types `text` into it.
+    pub async fn type_into(&self, id: &str, text: &str) -> Result<()> {
+        let e = self.wait_for(id).await?;
+        self.post(&format!("/element/{}/clear", e.0), json!({}))
+            .await?;
+        self.post(&format!("/element/{}/value", e.0), json!({ "text": text }))
+            .await
+            .map(drop)
+    }
+
+    /// Sends a file path to an `<input type=file>` with this id.
+    pub async fn choose_file(&self, id: &str, path: &std::path::Path) -> Result<()> {
+        let e = self
+            .wait_for_css(&css_id(id), DEFAULT_WAIT)
+            .await
+            .or_else(|_| Err(anyhow!("no file input #{id}")))?;
+        self.post(
+            &format!("/element/{}/value", e.0),
+            json!({ "text": path.display().to_string() }),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Selects the option with `value` in the `<select>` with this id (by script: WebKit's
+    /// driver does not click options in closed selects reliably), firing `change`.
+    pub async fn select(&self, id: &str, value: &str) -> Result<()> {
+        self.wait_for(id).await?;
+        self.execute(
+            "const s = document.getElementById(arguments[0]); s.value = arguments[1]; \
+             s.dispatchEvent(new Event('input', {bubbles: true})); \
+             s.dispatchEvent(new Event('change', {bubbles: true}));",
+            json!([id, value]),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The visible text of the element with this id.
+    pub async fn text(&self, id: &str) -> Result<String> {
+        self.text_of_css(&css_id(id)).await
+    }
+
+    async fn text_of_css(&self, css: &str) -> Result<String> {
+        let e = self
+            .find_css(css)
+            .await?
+            .ok_or_else(|| anyhow!("no element {css}"))?;
+        self.element_text(&e).await
+    }
+
+    /// The visible text of an element.
+    pub async fn element_text(&self, e: &Element) -> Result<String> {
+        Ok(self
+            .get(&format!("/element/{}/text", e.0))
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// An attribute of an element.
+    pub async fn attribute(&self, e: &Element, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .get(&format!("/element/{}/attribute/{name}", e.0))
+            .await?
+            .as_str()
+            .map(str::to_owned))
+    }
+
+    /// Runs a script in the page (W3C `execute/sync`) and returns its result.
+    pub async fn execute(&self, script: &str, args: Value) -> Result<Value> {
+        self.post("/execute/sync", json!({ "script": script, "args": args }))
+            .await
+    }
+
+    /// A PNG screenshot of the window's viewport.
+    pub async fn screenshot_png(&self) -> Result<Vec<u8>> {
+        let b64 = self.get("/screenshot").await?;
+        let b64 = b64.as_str().ok_or_else(|| anyhow!("no screenshot"))?;
+        Ok(base64::engine::general_purpose::STANDARD.decode(b64)?)
+    }
+
+    /// Ends the session (the app closes).
+    pub async fn quit(self) -> Result<()> {
+        self.http.delete(&self.base).send().await?;
+        Ok(())
+    }
+}
+
+/// A CSS selector for an element id (ids here are `[a-z0-9_-]`, some with `TC…` e-ID numbers).
+pub fn css_id(id: &str) -> String {
+    format!("[id=\"{id}\"]")
+}

@@ -1,0 +1,361 @@
+//! The app end to end: the real app binary under Xvfb, driven through tauri-driver and
+//! WebKitWebDriver, against the real server binary on loopback with the demo data. Elements
+//! are found by the ids of docs/design/ui-test-ids.md. Every screen is saved as a screenshot
+//! under `target/e2e-screens/<test>/`.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use dinhdanh_tests::e2e::{App, E2e, free_port};
+
+const AN: (&str, &str, &str) = ("001080012345", "An#Demo2025", "Nguyễn Văn An");
+const MAI: (&str, &str, &str) = ("074192034567", "Mai#Demo2025", "Trần Thị Mai");
+/// Hoàng Đức Minh, officer for Hà Nội (the head office's province of the type-4 organisation).
+const OFFICER_HA_NOI: &str = "001078067890";
+const PASSCODE: &str = "270419";
+const DELEGATE_PASSCODE: &str = "618305";
+
+/// First run on a fresh profile: bind the account to this app and set the passcode; ends on
+/// the home screen, signed in.
+async fn bind_and_set_passcode(
+    env: &E2e,
+    app: &App,
+    person: (&str, &str, &str),
+    passcode: &str,
+) -> Result<()> {
+    app.wait_for("screen-first-run").await?;
+    env.screenshot(app, "first-run").await?;
+    app.click("start-bind").await?;
+    app.wait_for("screen-bind").await?;
+    app.type_into("citizen-id-input", person.0).await?;
+    app.type_into("password-input", person.1).await?;
+    app.wait_for("bind-warning").await?;
+    env.screenshot(app, "bind").await?;
+    app.click("bind-submit").await?;
+    app.wait_for("screen-bind-code").await?;
+    let code = env.last_code()?;
+    app.type_into("code-input", &code).await?;
+    env.screenshot(app, "bind-code").await?;
+    app.click("code-submit").await?;
+    app.wait_for("screen-passcode-set").await?;
+    app.keypad(passcode).await?;
+    env.screenshot(app, "passcode-again").await?;
+    app.keypad(passcode).await?;
+    app.wait_for("screen-home").await?;
+    app.wait_for_text("active-account", person.2).await?;
+    env.screenshot(app, "home").await?;
+    Ok(())
+}
+
+/// Opens *Đổi tài khoản* from the home screen.
+async fn open_switcher(app: &App) -> Result<()> {
+    app.click("nav-home").await?;
+    app.click("open-org-identity").await?;
+    app.wait_for("screen-account-switcher").await?;
+    Ok(())
+}
+
+/// Starts the registration wizard and confirms with the passcode; ends on the type choice.
+async fn start_wizard(env: &E2e, app: &App, passcode: &str) -> Result<()> {
+    open_switcher(app).await?;
+    env.screenshot(app, "switcher").await?;
+    app.click("register-org").await?;
+    app.wait_for("screen-passcode-confirm").await?;
+    app.keypad(passcode).await?;
+    app.wait_for("screen-wizard-type").await?;
+    Ok(())
+}
+
+async fn choose_type(app: &App, org_type: &str) -> Result<()> {
+    app.click(&format!("type-{org_type}")).await?;
+    app.click("type-next").await?;
+    app.wait_for("screen-wizard-form").await?;
+    Ok(())
+}
+
+/// Sets a field's value by script and fires `input`/`change` (date pickers and selects do
+/// not take keystrokes the same way in every engine).
+async fn set_field(app: &App, id: &str, value: &str) -> Result<()> {
+    app.select(id, value).await
+}
+
+/// Fills the fields every type has: name, date, address, province, one representative, phone.
+async fn fill_common(app: &App, name: &str, established: &str, rep: (&str, &str)) -> Result<()> {
+    app.type_into("field-name_vi", name).await?;
+    set_field(app, "field-established_on", established).await?;
+    app.type_into(
+        "field-head_office_address",
+        "Số 18 phố Duy Tân, phường Cầu Giấy",
+    )
+    .await?;
+    set_field(app, "field-head_office_province", "ha_noi").await?;
+    app.type_into("field-representative_name-0", rep.1).await?;
+    app.type_into("field-representative_citizen_id-0", rep.0)
+        .await?;
+    app.type_into("field-contact_phone", "0912345678").await?;
+    Ok(())
+}
+
+/// Review → passcode → the request's page; returns the request id shown.
+async fn submit_from_form(env: &E2e, app: &App, passcode: &str, label: &str) -> Result<String> {
+    env.screenshot(app, &format!("{label}-form")).await?;
+    app.click("form-next").await?;
+    app.wait_for("screen-wizard-review").await?;
+    env.screenshot(app, &format!("{label}-review")).await?;
+    app.click("review-submit").await?;
+    app.wait_for("screen-passcode-confirm").await?;
+    app.keypad(passcode).await?;
+    app.wait_for("request-created").await?;
+    let shown = app.wait_for("request-id").await?;
+    let id = app.element_text(&shown).await?.trim().to_owned();
+    if id.is_empty() {
+        bail!("the request page shows no id");
+    }
+    env.screenshot(app, &format!("{label}-created")).await?;
+    Ok(id)
+}
+
+async fn status_of_request(app: &App) -> Result<String> {
+    let e = app.wait_for("request-status").await?;
+    Ok(app.attribute(&e, "data-status").await?.unwrap_or_default())
+}
+
+/// Waits until the request page says `status` (the page refreshes itself or on reopening).
+async fn wait_status(app: &App, status: &str) -> Result<()> {
+    for _ in 0..60 {
+        if status_of_request(app).await? == status {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    bail!(
+        "the request's status stayed {:?}, not {status:?}",
+        status_of_request(app).await?
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> Result<()> {
+    let env = E2e::start("owner_and_delegate").await?;
+    let owner = env.open_app("owner").await?;
+    bind_and_set_passcode(&env, &owner, AN, PASSCODE).await?;
+
+    // Type 1: the enterprise in the business registry, approved automatically.
+    start_wizard(&env, &owner, PASSCODE).await?;
+    env.screenshot(&owner, "wizard-type").await?;
+    choose_type(&owner, "enterprise").await?;
+    fill_common(
+        &owner,
+        "Công ty TNHH Phần mềm An Phát",
+        "2015-04-20",
+        (AN.0, AN.2),
+    )
+    .await?;
+    owner
+        .type_into("field-enterprise_code", "0108680015")
+        .await?;
+    submit_from_form(&env, &owner, PASSCODE, "enterprise").await?;
+    wait_status(&owner, "approved").await?;
+    let shown = owner.wait_for("request-eid").await?;
+    let enterprise_eid = owner.element_text(&shown).await?.trim().to_owned();
+    assert!(enterprise_eid.starts_with("TC"), "{enterprise_eid}");
+    env.screenshot(&owner, "enterprise-approved").await?;
+
+    // Type 4: no registry; the founding decision attached; an officer approves in person.
+    start_wizard(&env, &owner, PASSCODE).await?;
+    choose_type(&owner, "organisation_without_registration").await?;
+    fill_common(
+        &owner,
+        "Câu lạc bộ Cờ tướng Cầu Giấy",
+        "2019-09-01",
+        (AN.0, AN.2),
+    )
+    .await?;
+    let decision = env.root.join("quyet-dinh-thanh-lap.pdf");
+    std::fs::write(
+        &decision,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    )?;
+    owner
+        .choose_file("file-founding_decision", &decision)
+        .await?;
+    // The upload finishes before the form may go on.
+    owner
+        .wait_for_css(
+            "[id=\"file-founding_decision\"][data-uploaded=\"true\"]",
+            Duration::from_secs(60),
+        )
+        .await
+        .context("the founding decision was not uploaded")?;
+    let request_id = submit_from_form(&env, &owner, PASSCODE, "club").await?;
+    wait_status(&owner, "awaiting_officer").await?;
+    let decided = env.server_cli(&[
+        "registration",
+        "decide",
+        "--officer-citizen-id",
+        OFFICER_HA_NOI,
+        "--id",
+        &request_id,
+        "--approve",
+    ])?;
+    assert!(
+        !decided.contains(AN.0),
+        "the CLI printed a full CCCD number"
+    );
+
+    // Both outcomes reach the inbox.
+    owner.click("nav-inbox").await?;
+    owner.wait_for("screen-inbox").await?;
+    let mut approvals = 0;
+    for _ in 0..60 {
+        approvals = owner
+            .find_all_css(".notification.registration_approved")
+            .await?
+            .len();
+        if approvals >= 2 {
+            break;
+        }
+        owner.click("nav-inbox").await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(approvals, 2, "both approvals are in the inbox");
+    env.screenshot(&owner, "inbox").await?;
+
+    // Both organisations under Đổi tài khoản.
+    open_switcher(&owner).await?;
+    owner
+        .wait_for(&format!("account-org-{enterprise_eid}"))
+        .await?;
+    let orgs = owner.find_all_css("[id^=\"account-org-\"]").await?;
+    assert_eq!(orgs.len(), 2, "two organisations to switch to");
+    env.screenshot(&owner, "switcher-two-orgs").await?;
+
+    // Add Trần Thị Mai as a delegate of the enterprise.
+    owner.click(&format!("org-open-{enterprise_eid}")).await?;
+    owner.wait_for("screen-organisation").await?;
+    owner.wait_for_text("org-eid", &enterprise_eid).await?;
+    owner.type_into("delegate-citizen-id", MAI.0).await?;
+    set_field(&owner, "delegate-role", "member").await?;
+    owner.click("delegate-add").await?;
+    owner.wait_for("screen-passcode-confirm").await?;
+    owner.keypad(PASSCODE).await?;
+    owner.wait_for("screen-organisation").await?;
+    owner
+        .wait_for_css(".delegate-row", Duration::from_secs(60))
+        .await?;
+    let rows = owner.find_all_css(".delegate-row").await?;
+    let mut listed = false;
+    for r in &rows {
+        listed |= owner.element_text(r).await?.contains(MAI.2);
+    }
+    assert!(listed, "the new delegate is listed");
+    env.screenshot(&owner, "delegate-added").await?;
+    owner.quit().await?;
+
+    // The delegate, on a second app profile: bind, accept, switch to the enterprise and back.
+    let delegate = env.open_app("delegate").await?;
+    bind_and_set_passcode(&env, &delegate, MAI, DELEGATE_PASSCODE).await?;
+    delegate.click("nav-inbox").await?;
+    delegate.click("delegation-accept").await?;
+    delegate.wait_for("screen-passcode-confirm").await?;
+    delegate.keypad(DELEGATE_PASSCODE).await?;
+    delegate.wait_for("screen-inbox").await?;
+    env.screenshot(&delegate, "delegation-accepted").await?;
+    open_switcher(&delegate).await?;
+    delegate
+        .click(&format!("account-org-{enterprise_eid}"))
+        .await?;
+    delegate.wait_for("screen-passcode-confirm").await?;
+    delegate.keypad(DELEGATE_PASSCODE).await?;
+    delegate.wait_for_text("active-account", "An Phát").await?;
+    env.screenshot(&delegate, "acting-for-enterprise").await?;
+    open_switcher(&delegate).await?;
+    let active = delegate
+        .wait_for_css(
+            &format!("[id=\"account-org-{enterprise_eid}\"].active"),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert!(active.is_ok(), "the active account is marked");
+    delegate.click("account-personal").await?;
+    delegate.wait_for("screen-passcode-confirm").await?;
+    delegate.keypad(DELEGATE_PASSCODE).await?;
+    delegate.wait_for_text("active-account", MAI.2).await?;
+    delegate.click("nav-inbox").await?;
+    delegate.wait_for("screen-inbox").await?;
+    let items = delegate.find_all_css(".notification").await?;
+    assert!(
+        !items.is_empty(),
+        "the delegate's inbox shows the authorisation"
+    );
+    env.screenshot(&delegate, "delegate-inbox").await?;
+    delegate.quit().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say_so() -> Result<()>
+{
+    let env = E2e::start("error_messages").await?;
+    let app = env.open_app("errors").await?;
+    app.wait_for("screen-first-run").await?;
+
+    // Unreachable server: nothing listens on this port.
+    let closed = free_port()?;
+    app.type_into("server-input", &format!("http://127.0.0.1:{closed}"))
+        .await?;
+    app.click("server-save").await?;
+    app.click("start-bind").await?;
+    app.type_into("citizen-id-input", AN.0).await?;
+    app.type_into("password-input", AN.1).await?;
+    app.click("bind-submit").await?;
+    let banner = app.wait_for("error-banner").await?;
+    assert_eq!(
+        app.attribute(&banner, "data-code").await?.as_deref(),
+        Some("network_unavailable")
+    );
+    assert!(app.text("error-banner").await?.contains("máy chủ"));
+    // Nothing typed is lost.
+    let typed = app
+        .execute(
+            "return document.getElementById('citizen-id-input').value",
+            serde_json::json!([]),
+        )
+        .await?;
+    assert_eq!(typed.as_str(), Some(AN.0));
+    env.screenshot(&app, "unreachable-server").await?;
+    app.quit().await?;
+
+    // Back on the real server (a new window, the same profile keeps the address it was given:
+    // set it again).
+    let app = env.open_app("errors").await?;
+    app.wait_for("screen-first-run").await?;
+    app.type_into("server-input", &env.server_url).await?;
+    app.click("server-save").await?;
+    bind_and_set_passcode(&env, &app, AN, PASSCODE).await?;
+
+    // A wrong passcode is refused by the server and said so.
+    open_switcher(&app).await?;
+    app.click("register-org").await?;
+    app.wait_for("screen-passcode-confirm").await?;
+    app.keypad("111111").await?;
+    let banner = app.wait_for("error-banner").await?;
+    assert_eq!(
+        app.attribute(&banner, "data-code").await?.as_deref(),
+        Some("wrong_confirmation")
+    );
+    env.screenshot(&app, "wrong-passcode").await?;
+    app.keypad(PASSCODE).await?;
+    app.wait_for("screen-wizard-type").await?;
+
+    // An invalid tax code is caught in the form, under its field.
+    choose_type(&app, "organisation_with_tax_code").await?;
+    app.type_into("field-tax_code", "0108680048").await?;
+    app.type_into("field-name_vi", "Hội Tin học thành phố Hà Nội")
+        .await?;
+    let error = app.wait_for("error-tax_code").await?;
+    assert!(!app.element_text(&error).await?.is_empty());
+    env.screenshot(&app, "invalid-tax-code").await?;
+    app.quit().await?;
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! QR login end to end: the desktop app runs under Xvfb and shows a QR code; the test takes a
+//! screenshot of its window, decodes the code from that image with dinhdanh-client (as a phone
+//! camera would), approves it as the phone with the passcode, and checks that the desktop shows
+//! the signed-in account — once for the personal account and once for an organisation.
+//!
+//! The phone here is the device library itself (the same code the phone app runs), bound to
+//! the account on its own profile and keystore entries.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use dinhdanh_client::api::{Client, ClientConfig};
+use dinhdanh_client::keystore::Keystore;
+use dinhdanh_client::passcode::{EnteredPasscode, new_passcode};
+use dinhdanh_client::profile::Profile;
+use dinhdanh_core::api::{
+    OneTimeCode, RegistrationStatus, RegistrationSubmission, RegistrationView, SecretText, paths,
+};
+use dinhdanh_core::ids::CitizenId;
+use dinhdanh_core::org_type::{OrgType, OrganisationForm, RepresentativeForm};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use dinhdanh_tests::e2e::{App, E2e};
+
+const AN: (&str, &str, &str) = ("001080012345", "An#Demo2025", "Nguyễn Văn An");
+const PASSCODE: &str = "270419";
+
+/// The phone: bound to An's account, signed in, with the enterprise An Phát registered.
+async fn phone(env: &E2e) -> Result<Client> {
+    let name = "phone";
+    let profile = Profile::open(name, env.root.join("phone"))?;
+    let keystore = Keystore::os(name).context("the Secret Service (run through cargo xtask)")?;
+    keystore.clear()?;
+    let client = Client::new(ClientConfig::new(&env.server_url), profile, keystore)?;
+    let citizen = CitizenId::parse(AN.0)?;
+    let started = client.bind_start(&citizen, SecretText::new(AN.1)).await?;
+    let code = OneTimeCode::parse(&env.last_code()?)?;
+    let dob = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).context("date")?;
+    let passcode = new_passcode(PASSCODE, PASSCODE, Some(dob))?;
+    client.bind_finish(started, code, &passcode, None).await?;
+    client.sign_in(SecretText::new(AN.1)).await?;
+    Ok(client)
+}
+
+/// Registers the demo enterprise from the phone (approved automatically by the registry).
+async fn register_enterprise(client: &Client) -> Result<RegistrationView> {
+    let form = OrganisationForm {
+        name_vi: "Công ty TNHH Phần mềm An Phát".into(),
+        established_on: "2015-04-20".into(),
+        head_office_address: "Số 18 phố Duy Tân, phường Cầu Giấy".into(),
+        head_office_province: "ha_noi".into(),
+        enterprise_code: "0108680015".into(),
+        representatives: vec![RepresentativeForm {
+            full_name: AN.2.into(),
+            citizen_id: AN.0.into(),
+        }],
+        contact_phone: "0912345678".into(),
+        ..OrganisationForm::default()
+    };
+    // Today in Vietnam (UTC+7), as the server counts it.
+    let today = chrono::DateTime::from_timestamp(client.now() + 7 * 3600, 0)
+        .context("clock")?
+        .date_naive();
+    let details = form
+        .validate(OrgType::Enterprise, today)
+        .map_err(|e| anyhow::anyhow!("form: {e:?}"))?;
+    let body = RegistrationSubmission::new(OrgType::Enterprise, details, &CitizenId::parse(AN.0)?);
+    let confirmer = client.passcode_confirmer(&EnteredPasscode::parse(PASSCODE)?)?;
+    let view: RegistrationView = client
+        .confirmed(
+            reqwest::Method::POST,
+            paths::REGISTRATIONS,
+            ActionKind::RegisterOrganisation,
+            ActionTarget::new("registration", "new")?,
+            body,
+            &confirmer,
+        )
+        .await?;
+    if view.status != RegistrationStatus::Approved {
+        bail!(
+            "the enterprise was not approved automatically: {:?}",
+            view.status
+        );
+    }
+    Ok(view)
+}
+
+/// Shows a fresh QR code on the desktop, reads it from a screenshot of the window as a camera
+/// would, checks the check code both screens show, and approves it from the phone.
+async fn scan_and_approve(
+    env: &E2e,
+    desktop: &App,
+    phone: &Client,
+    account: Option<dinhdanh_core::ids::OrgEid>,
+    label: &str,
+) -> Result<()> {
+    desktop.wait_for("qr-code").await?;
+    let shown_check = desktop.text("qr-check-code").await?;
+    let shot = env.screenshot(desktop, &format!("qr-{label}")).await?;
+    let payload = dinhdanh_client::qr::decode_image_file(&shot, phone.now(), phone.origin())
+        .map_err(|e| anyhow::anyhow!("the QR code in the screenshot: {}", e.message_en()))?;
+    let check = payload.check_code();
+    assert!(
+        shown_check.contains(&check),
+        "the desktop shows {shown_check:?}, the code says {check:?}"
+    );
+    let confirmer = phone.passcode_confirmer(&EnteredPasscode::parse(PASSCODE)?)?;
+    phone
+        .approve_qr_login(&payload, account, &confirmer)
+        .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_desktop_signs_in_by_qr_code_to_the_personal_and_to_an_organisation_account() -> Result<()>
+{
+    let env = E2e::start("qr_login").await?;
+    let phone = phone(&env).await?;
+    let enterprise = register_enterprise(&phone).await?;
+    let eid = enterprise
+        .org_eid
+        .context("approved without an e-ID number")?;
+
+    let desktop = env.open_app("desktop").await?;
+    desktop.wait_for("screen-first-run").await?;
+    desktop.click("start-qr-login").await?;
+    desktop.wait_for("screen-qr-desktop").await?;
+    scan_and_approve(&env, &desktop, &phone, None, "personal").await?;
+    desktop.wait_for("screen-home").await?;
+    desktop.wait_for_text("active-account", AN.2).await?;
+    env.screenshot(&desktop, "signed-in-personal").await?;
+
+    // The phone's inbox tells of the desktop sign-in; the person signs the desktop out.
+    desktop.click("sign-out").await?;
+    desktop.wait_for("screen-first-run").await?;
+
+    desktop.click("start-qr-login").await?;
+    scan_and_approve(&env, &desktop, &phone, Some(eid.clone()), "organisation").await?;
+    desktop.wait_for("screen-home").await?;
+    desktop.wait_for_text("active-account", "An Phát").await?;
+    let header = desktop.text("active-account").await?;
+    assert!(header.contains(eid.as_str()), "{header}");
+    env.screenshot(&desktop, "signed-in-organisation").await?;
+    desktop.quit().await?;
+    Ok(())
+}
