@@ -5,7 +5,7 @@
 //! after a prompt on standard error, so scripts can pipe them in. They are never taken as
 //! arguments (which other users see in the process list) and never printed.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -158,6 +158,12 @@ impl Input {
     }
 
     fn ask(&mut self, prompt: &str) -> Result<Zeroizing<String>> {
+        if std::io::stdin().is_terminal() {
+            // Typed by a person: every answer here is a secret or a one-time code, so nothing
+            // is echoed (rpassword reads the terminal with echo off).
+            let typed = Zeroizing::new(rpassword::prompt_password(format!("{prompt}: "))?);
+            return Ok(Zeroizing::new(typed.trim().to_owned()));
+        }
         eprint!("{prompt}: ");
         std::io::stderr().flush()?;
         match self.lines.next() {
