@@ -46,6 +46,7 @@ use crate::passcode::{
 };
 use crate::profile::{Profile, ProfileState};
 
+mod desktop_actions;
 mod organisations;
 mod qr_login;
 mod registrations;

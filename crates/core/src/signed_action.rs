@@ -358,11 +358,14 @@ pub enum ActionKind {
     ReviewRegistration,
     /// An officer locks or unlocks a personal or organisation account (Decree 69/2024, Art. 15).
     ChangeAccountLock,
+    /// Prove the person is present (passcode or biometrics) before a sensitive screen opens,
+    /// e.g. the first step of the registration wizard; nothing is changed.
+    StepUp,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [ActionKind; 26] = [
+    pub const ALL: [ActionKind; 27] = [
         ActionKind::RegisterOrganisation,
         ActionKind::ConsentToRegistration,
         ActionKind::RefuseRegistration,
@@ -389,6 +392,7 @@ impl ActionKind {
         ActionKind::UpdateOrganisationInfo,
         ActionKind::ReviewRegistration,
         ActionKind::ChangeAccountLock,
+        ActionKind::StepUp,
     ];
 
     /// The permanent number of this kind in the signed bytes.
@@ -420,6 +424,7 @@ impl ActionKind {
             ActionKind::UpdateOrganisationInfo => 24,
             ActionKind::ReviewRegistration => 25,
             ActionKind::ChangeAccountLock => 26,
+            ActionKind::StepUp => 27,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod confirmation;
 pub mod db;
+pub mod desktop_actions;
 pub mod devices;
 pub mod error;
 pub mod geoip;
@@ -31,6 +32,7 @@ pub mod registry;
 pub mod seed;
 pub mod sessions;
 pub mod state;
+pub mod step_up;
 pub mod time;
 pub mod wakeups;
 
@@ -61,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .merge(organisations::routes())
         .merge(registrations::routes())
         .merge(qr_login::routes())
+        .merge(step_up::routes())
+        .merge(desktop_actions::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

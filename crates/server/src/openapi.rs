@@ -123,6 +123,20 @@ fn confirmed<T: ToSchema>(c: &mut Components) -> RefOr<Schema> {
         .into()
 }
 
+/// `Confirmed<T>` whose body is whatever the action's direct route takes.
+fn confirmed_any(c: &mut Components) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .description(Some(
+            "A sensitive action confirmed on the phone: `body` is the pending action's body, \
+             unchanged; `confirmation` is the signed action whose body hash covers it.",
+        ))
+        .property("body", ObjectBuilder::new())
+        .required("body")
+        .property("confirmation", named::<SignedActionEnvelope>(c))
+        .required("confirmation")
+        .into()
+}
+
 fn any_json(_: &mut Components) -> RefOr<Schema> {
     ObjectBuilder::new()
         .description(Some("An OpenAPI 3.1 document."))
@@ -264,6 +278,27 @@ pub static ROUTES: &[Route] = &[
         Some(J(confirmed::<QrApprovalBody>)) => None),
     route!(Post QR_LOGIN_DECLINE, Session, "The phone declines the QR login (confirmed).",
         Some(J(confirmed::<api::QrLoginDecline>)) => None),
+    route!(Post STEP_UP, Session,
+        "Prove the person is present (passcode or biometrics, kind `step_up`, target \
+         `step_up:<purpose>`) before a sensitive screen opens; nothing is changed.",
+        Some(J(confirmed::<api::StepUpRequest>)) => Some(J(named::<api::StepUpDone>))),
+    route!(Post DESKTOP_ACTIONS, Session,
+        "A desktop signed in by QR asks for a sensitive action (`register_organisation`, \
+         `switch_account`) to be confirmed on the phone; checked as the direct route would.",
+        Some(J(named::<api::DesktopActionRequest>))
+            => Some(J(named::<api::PendingDesktopAction>))),
+    route!(Get DESKTOP_ACTIONS, Session, "The phone lists the desktop's actions waiting.",
+        None => Some(J(list::<api::PendingDesktopAction>))),
+    route!(Post DESKTOP_ACTION_CONFIRMATION, Session,
+        "The phone confirms a desktop's action with the direct route's kind, target and body \
+         (single use); answers the outcome the desktop is told.",
+        Some(J(confirmed_any)) => Some(J(named::<api::DesktopActionEvent>))),
+    route!(Post DESKTOP_ACTION_DECLINE, Session, "The phone declines a desktop's action.",
+        None => None),
+    route!(Get DESKTOP_ACTION_EVENTS, Session,
+        "WebSocket of the desktop session that asked (token and proof over the GET): one \
+         DesktopActionEvent as JSON text, then close.",
+        None => Some(J(named::<api::DesktopActionEvent>))),
 ];
 
 fn content(body: Body, c: &mut Components) -> (&'static str, utoipa::openapi::Content) {

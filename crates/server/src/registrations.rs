@@ -1125,6 +1125,80 @@ fn target(id: &RegistrationId) -> ServerResult<ActionTarget> {
         .map_err(|e| crate::error::invalid_field(&e, "id"))
 }
 
+/// A new registration checked before its confirmation: the requester and the details to
+/// store. Made by [`check_new_registration`], used up by [`file_new_registration`].
+pub struct CheckedRegistration {
+    account: AccountId,
+    citizen: CitizenId,
+    org_type: OrgType,
+    capacity: RequesterCapacity,
+    details: OrganisationDetails,
+}
+
+/// The target a new registration is confirmed for: `registration:new`.
+pub fn new_registration_target() -> ServerResult<ActionTarget> {
+    ActionTarget::new("registration", "new").map_err(|e| ServerError::Internal(e.to_string()))
+}
+
+/// The checks a submission passes before anyone is asked to confirm it, in this order: level 2
+/// (`level_too_low`, audited), the details, capacity and attachments (`validation_failed`).
+/// Shared by the direct route and by a desktop's request confirmed on the phone, which runs
+/// them when the desktop asks (so the phone never confirms something invalid) and again when
+/// the phone confirms.
+pub async fn check_new_registration(
+    state: &AppState,
+    session: &SessionContext,
+    submission: &RegistrationSubmission,
+) -> ServerResult<CheckedRegistration> {
+    let (account, person) = person_of(state, &session.account).await?;
+    if account.level != AccountLevel::Level2 {
+        return Err(refuse(
+            state,
+            Actor::session(session),
+            "registration.submit.refused",
+            "registration:new",
+            ErrorCode::LevelTooLow,
+        )
+        .await);
+    }
+    let details = check_submission(state, &account.id, &person.citizen_id, submission).await?;
+    Ok(CheckedRegistration {
+        account: account.id,
+        citizen: person.citizen_id,
+        org_type: submission.org_type,
+        capacity: submission.capacity,
+        details,
+    })
+}
+
+/// The organisation's name as the person entered it, for summaries ("Công ty …").
+pub fn submission_name(submission: &RegistrationSubmission) -> &str {
+    submission.details.name_vi.as_str()
+}
+
+/// Files a checked, confirmed registration with `session` as actor: duplicates
+/// (`duplicate_registration`) and existing accounts (`organisation_already_registered`) are
+/// refused here.
+pub async fn file_new_registration(
+    state: &AppState,
+    session: &SessionContext,
+    checked: CheckedRegistration,
+) -> ServerResult<RegistrationView> {
+    let reg = file(
+        state,
+        Filing {
+            requester: &checked.account,
+            requester_citizen: &checked.citizen,
+            actor: Actor::session(session),
+        },
+        checked.org_type,
+        checked.capacity,
+        &checked.details,
+    )
+    .await?;
+    view(state, &reg).await
+}
+
 /// `POST /v1/registrations`: submit a request, confirmed (`register_organisation`, target
 /// `registration:new`). Checked in this order: level 2 (`level_too_low`), a confirmation is
 /// present (`step_up_required`), the details, capacity and attachments (`validation_failed`),
@@ -1135,7 +1209,7 @@ async fn submit(
     auth: Authed<serde_json::Value>,
 ) -> ServerResult<Json<RegistrationView>> {
     let session = &auth.session;
-    let (account, person) = person_of(&state, &session.account).await?;
+    let (account, _) = person_of(&state, &session.account).await?;
     if account.level != AccountLevel::Level2 {
         return Err(refuse(
             &state,
@@ -1147,31 +1221,16 @@ async fn submit(
         .await);
     }
     let confirmed = confirmed_body::<RegistrationSubmission>(&auth.body)?;
-    let details =
-        check_submission(&state, &account.id, &person.citizen_id, &confirmed.body).await?;
-    let new_target = ActionTarget::new("registration", "new")
-        .map_err(|e| ServerError::Internal(e.to_string()))?;
+    let checked = check_new_registration(&state, session, &confirmed.body).await?;
     verify_confirmation(
         &state,
         session,
         &confirmed,
         ActionKind::RegisterOrganisation,
-        &new_target,
+        &new_registration_target()?,
     )
     .await?;
-    let reg = file(
-        &state,
-        Filing {
-            requester: &account.id,
-            requester_citizen: &person.citizen_id,
-            actor: Actor::session(session),
-        },
-        confirmed.body.org_type,
-        confirmed.body.capacity,
-        &details,
-    )
-    .await?;
-    Ok(Json(view(&state, &reg).await?))
+    Ok(Json(file_new_registration(&state, session, checked).await?))
 }
 
 /// `GET /v1/registrations`: the requests the person made or is asked to consent to, newest

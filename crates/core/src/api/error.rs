@@ -207,6 +207,15 @@ error_codes! {
     QrLoginUsed = "qr_login_used", 409,
         "Mã QR đã được sử dụng.",
         "The QR code has already been used.";
+    DesktopActionNotAllowed = "desktop_action_not_allowed", 403,
+        "Thao tác này không thể bắt đầu trên máy tính; hãy thực hiện trên điện thoại.",
+        "This cannot be started on a computer; do it on your phone.";
+    DesktopActionExpired = "desktop_action_expired", 410,
+        "Yêu cầu từ máy tính đã hết hạn; hãy bắt đầu lại trên máy tính.",
+        "The request from the computer has expired; start it again on the computer.";
+    DesktopActionAnswered = "desktop_action_answered", 409,
+        "Yêu cầu từ máy tính này đã được trả lời.",
+        "This request from the computer has already been answered.";
     RateLimited = "rate_limited", 429,
         "Bạn thao tác quá nhanh; vui lòng thử lại sau.",
         "Too many attempts; please try again later.";

@@ -16,6 +16,7 @@
 
 mod accounts;
 mod audit;
+mod desktop_actions;
 mod error;
 mod organisations;
 mod qr_login;
@@ -27,6 +28,7 @@ pub mod paths;
 
 pub use accounts::*;
 pub use audit::*;
+pub use desktop_actions::*;
 pub use error::*;
 pub use organisations::*;
 pub use qr_login::*;

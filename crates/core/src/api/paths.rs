@@ -83,6 +83,17 @@ pub const QR_LOGIN_REQUEST: &str = "/v1/qr-login/{rendezvous}";
 pub const QR_LOGIN_APPROVAL: &str = "/v1/qr-login/{rendezvous}/approval";
 /// `POST`: the phone declines.
 pub const QR_LOGIN_DECLINE: &str = "/v1/qr-login/{rendezvous}/decline";
+/// `POST`: prove the person is present (passcode or biometrics) before a sensitive screen.
+pub const STEP_UP: &str = "/v1/me/step-up";
+/// `POST`: a desktop asks for a sensitive action to be confirmed on the phone; `GET`: the
+/// phone lists those waiting.
+pub const DESKTOP_ACTIONS: &str = "/v1/desktop-actions";
+/// `POST`: the phone confirms a desktop's action.
+pub const DESKTOP_ACTION_CONFIRMATION: &str = "/v1/desktop-actions/{id}/confirmation";
+/// `POST`: the phone declines a desktop's action.
+pub const DESKTOP_ACTION_DECLINE: &str = "/v1/desktop-actions/{id}/decline";
+/// `GET` (WebSocket): the desktop waits for the phone's answer.
+pub const DESKTOP_ACTION_EVENTS: &str = "/v1/desktop-actions/{id}/events";
 /// `GET`: the OpenAPI document.
 pub const OPENAPI: &str = "/v1/openapi.json";
 /// `GET`: liveness.

@@ -105,8 +105,15 @@ pub struct PendingDesktopAction {
     /// The same in English.
     pub summary_en: String,
     /// The body the phone will confirm (canonical JSON), so the phone shows what it signs.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: serde_json::Value,
+    /// The target the confirmation names: the one the direct route uses
+    /// (`registration:new`, `organisation:<eid>`, `account:<id>`).
+    pub target: crate::signed_action::ActionTarget,
     /// When the desktop asked.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub requested_at: Timestamp,
+    /// When it stops being accepted (about 5 minutes after it was asked).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: Timestamp,
 }

@@ -1,0 +1,260 @@
+//! Step-up on its own, and sensitive actions started on a desktop and confirmed on the phone
+//! (issues 7 and 8), both ends:
+//!
+//! - **phone, any screen**: [`Client::step_up`] proves the person is present (passcode or
+//!   biometrics) before a sensitive screen opens, e.g. the registration wizard;
+//! - **desktop**: [`Client::start_desktop_action`] asks for an action the desktop cannot
+//!   confirm itself (it holds no confirmation key) and [`Client::wait_desktop_action`] waits on
+//!   the push channel for the phone's answer;
+//! - **phone**: [`Client::pending_desktop_actions`] lists what waits,
+//!   [`Client::confirm_desktop_action`] signs exactly the body the pending action shows, with
+//!   the direct route's action kind and target, and [`Client::decline_desktop_action`] says no.
+
+use std::time::Duration;
+
+use dinhdanh_core::api::{
+    AccountChoices, DesktopActionEvent, DesktopActionRequest, PendingDesktopAction, StepUpDone,
+    StepUpPurpose, StepUpRequest, SwitchAccount, desktop_may_request, paths,
+};
+use dinhdanh_core::request_proof::{self, ProofClaims};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use futures_util::StreamExt;
+use rand_core::{OsRng, RngCore};
+use reqwest::Method;
+use serde::Serialize;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+use super::{AUTH_SCHEME, Auth, Client, wrong_server};
+use crate::error::ClientError;
+use crate::passcode::Confirmer;
+
+/// How long after the action's expiry the desktop keeps waiting for the server's own
+/// "expired" (the server answers at expiry; this only bounds a silent connection).
+const WAIT_MARGIN_SECS: i64 = 30;
+
+impl Client {
+    /// Proves the person is present for `purpose` with `confirmer` (passcode or biometrics).
+    /// A wrong passcode is counted toward the lock-out like every other confirmation.
+    pub async fn step_up(
+        &self,
+        purpose: StepUpPurpose,
+        confirmer: &dyn Confirmer,
+    ) -> Result<StepUpDone, ClientError> {
+        let done: StepUpDone = self
+            .confirmed(
+                Method::POST,
+                paths::STEP_UP,
+                ActionKind::StepUp,
+                ActionTarget::new("step_up", purpose.as_str())?,
+                StepUpRequest { purpose },
+                confirmer,
+            )
+            .await?;
+        if done.purpose != purpose {
+            return Err(wrong_server());
+        }
+        Ok(done)
+    }
+
+    /// Desktop: asks for `kind` with the body its direct route takes (a
+    /// `RegistrationSubmission`, a `SwitchAccount`) to be confirmed on the phone. The server
+    /// checks it first, so a form error comes back here, under its field, at once.
+    pub async fn start_desktop_action<B: Serialize>(
+        &self,
+        kind: ActionKind,
+        body: &B,
+    ) -> Result<PendingDesktopAction, ClientError> {
+        let body = serde_json::to_value(body).map_err(|e| ClientError::Protocol {
+            code: "malformed_request".into(),
+            message_vi: "Không tạo được yêu cầu.".into(),
+            message_en: format!("The request could not be encoded: {e}"),
+        })?;
+        let pending: PendingDesktopAction = self
+            .call(
+                Method::POST,
+                paths::DESKTOP_ACTIONS,
+                Some(&DesktopActionRequest { kind, body }),
+                Auth::Session,
+            )
+            .await?;
+        if pending.kind != kind {
+            return Err(wrong_server());
+        }
+        Ok(pending)
+    }
+
+    /// Desktop: waits on the push channel until the phone has answered `action` (or it
+    /// expired). After a confirmed switch, this profile acts for the account switched to.
+    pub async fn wait_desktop_action(
+        &self,
+        action: &PendingDesktopAction,
+    ) -> Result<DesktopActionEvent, ClientError> {
+        let path = paths::fill(paths::DESKTOP_ACTION_EVENTS, "id", &action.id);
+        let token = self
+            .keystore
+            .session_token()?
+            .ok_or(ClientError::NotSignedIn)?;
+        let key = self.session_key()?;
+        let mut nonce = [0u8; request_proof::NONCE_LEN];
+        OsRng.fill_bytes(&mut nonce);
+        let proof = key
+            .sign_proof(ProofClaims::new(
+                "GET",
+                &path,
+                &[],
+                Some(token.hash()),
+                self.now(),
+                nonce,
+            )?)
+            .to_header_value();
+        let network = |e: &dyn std::fmt::Display| ClientError::Network {
+            detail: e.to_string(),
+        };
+        let mut request = format!("{}{path}", websocket_base(&self.config.server)?)
+            .into_client_request()
+            .map_err(|e| network(&e))?;
+        let headers = request.headers_mut();
+        headers.insert(
+            request_proof::HEADER_NAME,
+            HeaderValue::from_str(&proof).map_err(|e| network(&e))?,
+        );
+        headers.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("{AUTH_SCHEME} {}", token.expose()))
+                .map_err(|e| network(&e))?,
+        );
+        let connect = tokio::time::timeout(
+            self.config.connect_timeout,
+            tokio_tungstenite::connect_async(request),
+        );
+        let (mut socket, _) = match connect.await {
+            Err(_) => return Err(ClientError::Timeout),
+            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => {
+                // The server refused the upgrade with its typed error (not found, session ended).
+                let body = resp.body().as_deref().unwrap_or_default();
+                return Err(
+                    match serde_json::from_slice::<dinhdanh_core::api::ApiError>(body) {
+                        Ok(api) => ClientError::from(api),
+                        Err(_) => ClientError::UnexpectedResponse {
+                            status: resp.status().as_u16(),
+                        },
+                    },
+                );
+            }
+            Ok(Err(e)) => return Err(network(&e)),
+            Ok(Ok(pair)) => pair,
+        };
+        let left = action.expires_at.timestamp() - self.now() + WAIT_MARGIN_SECS;
+        let limit = Duration::from_secs(u64::try_from(left.max(1)).unwrap_or(1));
+        let text = tokio::time::timeout(limit, async {
+            while let Some(message) = socket.next().await {
+                match message {
+                    Ok(Message::Text(text)) => return Some(text),
+                    Ok(Message::Close(_)) | Err(_) => return None,
+                    Ok(_) => {}
+                }
+            }
+            None
+        })
+        .await;
+        // Best effort: the server closes after its one event anyway.
+        let _ = socket.close(None).await;
+        let text = match text {
+            Ok(Some(text)) => text,
+            // No answer before the action's end, or the connection ended without one.
+            Err(_) | Ok(None) => return Ok(DesktopActionEvent::Expired),
+        };
+        let event: DesktopActionEvent = serde_json::from_str(text.as_str())
+            .map_err(|_| ClientError::UnexpectedResponse { status: 101 })?;
+        if let (ActionKind::SwitchAccount, DesktopActionEvent::Done { result }) =
+            (action.kind, &event)
+        {
+            let choices: AccountChoices = serde_json::from_value(result.clone())
+                .map_err(|_| ClientError::UnexpectedResponse { status: 101 })?;
+            self.update_state(|s| s.acting_for = choices.active.clone())?;
+        }
+        Ok(event)
+    }
+
+    /// Phone: the desktop's actions waiting for this person's confirmation, oldest first.
+    pub async fn pending_desktop_actions(&self) -> Result<Vec<PendingDesktopAction>, ClientError> {
+        self.call::<(), _>(Method::GET, paths::DESKTOP_ACTIONS, None, Auth::Session)
+            .await
+    }
+
+    /// Phone: confirms `action` with `confirmer`, signing the body it shows, unchanged, with
+    /// the direct route's kind and target (checked here to be the ones that route uses, so the
+    /// phone never signs something else than what it shows). Answers what the desktop is told.
+    pub async fn confirm_desktop_action(
+        &self,
+        action: &PendingDesktopAction,
+        confirmer: &dyn Confirmer,
+    ) -> Result<DesktopActionEvent, ClientError> {
+        let expected = self.desktop_action_target(action)?;
+        if expected != action.target {
+            return Err(wrong_server());
+        }
+        self.confirmed(
+            Method::POST,
+            &paths::fill(paths::DESKTOP_ACTION_CONFIRMATION, "id", &action.id),
+            action.kind,
+            expected,
+            action.body.clone(),
+            confirmer,
+        )
+        .await
+    }
+
+    /// Phone: declines the desktop's action; the desktop is told at once.
+    pub async fn decline_desktop_action(&self, id: &str) -> Result<(), ClientError> {
+        self.call::<(), _>(
+            Method::POST,
+            &paths::fill(paths::DESKTOP_ACTION_DECLINE, "id", id),
+            None,
+            Auth::Session,
+        )
+        .await
+    }
+
+    /// The target the direct route of `action`'s kind confirms, from the body the phone shows.
+    fn desktop_action_target(
+        &self,
+        action: &PendingDesktopAction,
+    ) -> Result<ActionTarget, ClientError> {
+        if !desktop_may_request(action.kind) {
+            return Err(wrong_server());
+        }
+        match action.kind {
+            ActionKind::RegisterOrganisation => Ok(ActionTarget::new("registration", "new")?),
+            ActionKind::SwitchAccount => {
+                let switch: SwitchAccount =
+                    serde_json::from_value(action.body.clone()).map_err(|_| wrong_server())?;
+                match switch.to {
+                    Some(eid) => Ok(ActionTarget::new("organisation", eid.as_str())?),
+                    None => {
+                        let account = self
+                            .lock_state()
+                            .account
+                            .clone()
+                            .ok_or(ClientError::NotSignedIn)?;
+                        Ok(ActionTarget::new("account", account.as_str())?)
+                    }
+                }
+            }
+            _ => Err(wrong_server()),
+        }
+    }
+}
+
+/// `ws://` or `wss://` for the configured `http://` or `https://` server.
+fn websocket_base(server: &str) -> Result<String, ClientError> {
+    if let Some(rest) = server.strip_prefix("https://") {
+        Ok(format!("wss://{rest}"))
+    } else if let Some(rest) = server.strip_prefix("http://") {
+        Ok(format!("ws://{rest}"))
+    } else {
+        Err(wrong_server())
+    }
+}

@@ -1,0 +1,149 @@
+//! Step-up confirmation on its own, and sensitive actions started on a desktop and confirmed on
+//! the phone (issue 8).
+//!
+//! A desktop signed in by QR code holds no confirmation key. When the person starts a
+//! sensitive action there (submitting a registration, switching the desktop to an
+//! organisation), the desktop posts a [`DesktopActionRequest`]; the server checks it as the
+//! direct route would, keeps it for a few minutes and asks the phone. The phone lists it
+//! ([`super::PendingDesktopAction`]), shows the body it is about to sign, and confirms it with
+//! the same action kind, target and body the direct route uses — the same signed-action
+//! encoding, verified against the phone's own keys. The desktop is told the outcome
+//! ([`DesktopActionEvent`]) on a WebSocket at once.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, Timestamp};
+use crate::signed_action::ActionKind;
+
+/// Why the person is asked to prove they are present, so the audit trail says what opened.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepUpPurpose {
+    /// The registration wizard of an organisation's e-ID is about to open (issue 7).
+    OpenOrganisationIdentity,
+}
+
+impl StepUpPurpose {
+    /// The stable text of the purpose: the target of the signed action (`step_up:<text>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepUpPurpose::OpenOrganisationIdentity => "open_organisation_identity",
+        }
+    }
+}
+
+/// The body of a step-up (action kind `step_up`, target `step_up:<purpose>`), sent as
+/// [`super::Confirmed`]`<StepUpRequest>` to [`super::paths::STEP_UP`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepUpRequest {
+    /// What the confirmation opens.
+    pub purpose: StepUpPurpose,
+}
+
+/// The answer to a step-up that passed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepUpDone {
+    /// What was opened.
+    pub purpose: StepUpPurpose,
+    /// Until when the app may treat the person as present for this purpose (a few minutes);
+    /// every action inside still needs its own confirmation.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub until: Timestamp,
+}
+
+/// A desktop asks for a sensitive action to be confirmed on the phone: the action kind and the
+/// body the direct route takes (for `register_organisation` a
+/// [`super::RegistrationSubmission`], for `switch_account` a [`super::SwitchAccount`]).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesktopActionRequest {
+    /// What to do.
+    pub kind: ActionKind,
+    /// The direct route's body, exactly as the person filled it in on the desktop.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub body: serde_json::Value,
+}
+
+/// The action kinds a desktop may ask the phone to confirm. Everything else — binding
+/// devices, managing delegates, passcodes — is done on the phone itself.
+pub const DESKTOP_ACTION_KINDS: [ActionKind; 2] =
+    [ActionKind::RegisterOrganisation, ActionKind::SwitchAccount];
+
+/// Whether a desktop may ask the phone to confirm `kind`.
+pub fn desktop_may_request(kind: ActionKind) -> bool {
+    DESKTOP_ACTION_KINDS.contains(&kind)
+}
+
+/// What the desktop is told on its WebSocket when the phone has answered (or time ran out).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DesktopActionEvent {
+    /// Confirmed and done: the direct route's answer (a [`super::RegistrationView`], or the
+    /// desktop session's [`super::AccountChoices`] after a switch).
+    Done {
+        /// The answer.
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        result: serde_json::Value,
+    },
+    /// Confirmed, but the action itself was refused when it was carried out (for example the
+    /// organisation got an account in the meantime).
+    Refused {
+        /// Why.
+        error: ApiError,
+    },
+    /// The person declined it on the phone.
+    Declined,
+    /// Nobody answered in time; start it again.
+    Expired,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_registration_and_switch_may_come_from_a_desktop() {
+        assert!(desktop_may_request(ActionKind::RegisterOrganisation));
+        assert!(desktop_may_request(ActionKind::SwitchAccount));
+        for kind in [
+            ActionKind::BindDevice,
+            ActionKind::AddDelegate,
+            ActionKind::ApproveQrLogin,
+            ActionKind::ConfirmDesktopAction,
+            ActionKind::StepUp,
+        ] {
+            assert!(!desktop_may_request(kind), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn events_are_tagged_by_type() {
+        let json = serde_json::to_value(DesktopActionEvent::Declined).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "declined"}));
+        let done = DesktopActionEvent::Done {
+            result: serde_json::json!({"id": "reg_1"}),
+        };
+        let text = serde_json::to_string(&done).unwrap();
+        assert_eq!(
+            serde_json::from_str::<DesktopActionEvent>(&text).unwrap(),
+            done
+        );
+    }
+
+    #[test]
+    fn step_up_purposes_name_their_target() {
+        let target = crate::signed_action::ActionTarget::new(
+            "step_up",
+            StepUpPurpose::OpenOrganisationIdentity.as_str(),
+        );
+        assert!(target.is_ok());
+        assert_eq!(
+            serde_json::to_value(StepUpPurpose::OpenOrganisationIdentity).unwrap(),
+            serde_json::json!(StepUpPurpose::OpenOrganisationIdentity.as_str())
+        );
+    }
+}
