@@ -95,6 +95,30 @@ pub async fn account_choices(
     shell.client()?.account_choices().await.map_err(api)
 }
 
+/// [`app::ConfirmIdentity`].
+#[tauri::command]
+pub async fn confirm_identity(
+    shell: State<'_, Shell>,
+    args: <app::ConfirmIdentity as Command>::Args,
+) -> Result<<app::ConfirmIdentity as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let confirmer = shell
+        .confirmer(
+            &client,
+            args.confirm,
+            "Xác nhận để đăng ký định danh tổ chức",
+        )
+        .await?;
+    client
+        .step_up(
+            dinhdanh_core::api::StepUpPurpose::OpenOrganisationIdentity,
+            confirmer.as_ref(),
+        )
+        .await
+        .map_err(api)?;
+    Ok(())
+}
+
 /// [`app::SwitchAccount`].
 #[tauri::command]
 pub async fn switch_account(

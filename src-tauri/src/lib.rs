@@ -30,6 +30,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::sign_in,
         commands::sign_out,
         commands::account_choices,
+        commands::confirm_identity,
         commands::switch_account,
         commands::upload_attachment,
         commands::submit_registration,

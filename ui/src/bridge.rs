@@ -151,6 +151,8 @@ bridge! {
     bind_finish: app::BindFinish;
     /// Signs in on a bound device.
     sign_in: app::SignIn;
+    /// Proves the person is present before the registration wizard (step-up), confirmed.
+    confirm_identity: app::ConfirmIdentity;
     /// Switches to an organisation or back to the personal account, confirmed.
     switch_account: app::SwitchAccount;
     /// Uploads a registration document.

@@ -76,6 +76,9 @@ commands! {
     SignOut = "sign_out": () => AppStatus;
     /// *Đổi tài khoản*: the personal account and every organisation the person may act for.
     AccountChoicesList = "account_choices": () => AccountChoices;
+    /// The person proves they are present before the registration wizard opens (a step-up:
+    /// the server checks the passcode like any confirmation and counts wrong ones).
+    ConfirmIdentity = "confirm_identity": ConfirmIdentityArgs => ();
     /// Switches to an organisation (`to: Some`) or back to the personal account, confirmed.
     SwitchAccount = "switch_account": SwitchAccountArgs => AppStatus;
     /// Uploads a document for a registration (PDF, JPEG or PNG, at most 10 MiB).
@@ -207,6 +210,13 @@ pub struct BindFinishArgs {
 pub struct SignInArgs {
     /// The password.
     pub password: SecretText,
+}
+
+/// [`ConfirmIdentity`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConfirmIdentityArgs {
+    /// The confirmation.
+    pub confirm: Confirm,
 }
 
 /// [`SwitchAccount`]'s argument.
@@ -470,7 +480,13 @@ mod tests {
     fn draft_keys_cannot_name_other_files() {
         assert!(is_valid_draft_key("registration"));
         assert!(is_valid_draft_key("add_delegate_2"));
-        for bad in ["", "../secrets", "a/b", "Registration", "x".repeat(41).as_str()] {
+        for bad in [
+            "",
+            "../secrets",
+            "a/b",
+            "Registration",
+            "x".repeat(41).as_str(),
+        ] {
             assert!(!is_valid_draft_key(bad), "{bad}");
         }
     }

@@ -2,8 +2,9 @@
 
 use dinhdanh_core::api::{ErrorCode, SecretText};
 use dinhdanh_core::app::{
-    AddDelegateArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm, EndSessionArgs,
-    QrApproveArgs, QrDeclineArgs, RevokeDelegateArgs, SubmitRegistrationArgs, SwitchAccountArgs,
+    AddDelegateArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm, ConfirmIdentityArgs,
+    EndSessionArgs, QrApproveArgs, QrDeclineArgs, RevokeDelegateArgs, SubmitRegistrationArgs,
+    SwitchAccountArgs,
 };
 use dioxus::prelude::*;
 
@@ -57,11 +58,12 @@ pub fn ConfirmScreen(pending: Pending) -> Element {
 pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
     match pending {
         Pending::StartRegistration => {
-            // The shell offers no command that checks a passcode on its own, so this step is
-            // the guidance's identity prompt only; the submission itself is signed with the
-            // confirmation key and checked by the server.
-            drop(confirm);
-            c.go(Screen::WizardType);
+            // A step-up: the server checks the passcode (and counts a wrong one) before the
+            // wizard opens; the submission at the end is confirmed again.
+            let args = ConfirmIdentityArgs { confirm };
+            if c.run(bridge::confirm_identity(&args)).await.is_some() {
+                c.go(Screen::WizardType);
+            }
         }
         Pending::SwitchAccount { to } => {
             let args = SwitchAccountArgs {
