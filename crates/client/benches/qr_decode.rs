@@ -16,6 +16,15 @@ use dinhdanh_client::qr::decode_login;
 const PER_CLASS: usize = 30;
 /// Each decode is timed this many times, keeping the fastest (see [`timed`]).
 const REPEATS: usize = 3;
+
+/// `name` from the environment as a number, else `default`: `QR_BENCH_PER_CLASS=5
+/// QR_BENCH_REPEATS=1` makes a run short enough for `valgrind --tool=callgrind`.
+fn knob(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 const SEED: u64 = 0xBE4C_D1D1_2024_0069;
 
 #[derive(Default)]
@@ -77,11 +86,11 @@ fn plain_rqrr(sample: &Sample) -> Option<String> {
 
 /// Runs `f` [`REPEATS`] times and keeps the fastest: on a shared machine, the minimum is the
 /// cost of the work itself, without the time other processes took the core away.
-fn timed<T>(f: impl Fn() -> T) -> (T, Duration) {
+fn timed<T>(repeats: usize, f: impl Fn() -> T) -> (T, Duration) {
     let t = Instant::now();
     let out = f();
     let mut best = t.elapsed();
-    for _ in 1..REPEATS {
+    for _ in 1..repeats {
         let t = Instant::now();
         let _ = f();
         best = best.min(t.elapsed());
@@ -91,13 +100,19 @@ fn timed<T>(f: impl Fn() -> T) -> (T, Duration) {
 
 fn main() {
     let started = Instant::now();
-    let samples = corpus::corpus(SEED, PER_CLASS);
+    let per_class = knob("QR_BENCH_PER_CLASS", PER_CLASS);
+    let repeats = knob("QR_BENCH_REPEATS", REPEATS).max(1);
+    // QR_BENCH_PLAIN=0 leaves plain `rqrr` out (its column then reads nothing).
+    let with_plain = knob("QR_BENCH_PLAIN", 1) != 0;
+    let samples = corpus::corpus(SEED, per_class);
     println!(
-        "QR decode bench: {} frames of {}x{} ({} per class), generated in {:.1} s; one core.\n",
+        "QR decode bench: {} frames of {}x{} ({} per class, best of {}), generated in {:.1} s; \
+         one core.\n",
         samples.len(),
         corpus::WIDTH,
         corpus::HEIGHT,
-        PER_CLASS,
+        per_class,
+        repeats,
         started.elapsed().as_secs_f64()
     );
     let origin = origin();
@@ -112,7 +127,7 @@ fn main() {
             .position(|&c| c == sample.class)
             .unwrap_or(0);
 
-        let (read, time) = timed(|| {
+        let (read, time) = timed(repeats, || {
             decode_login(&sample.frame, NOW, &origin)
                 .ok()
                 .map(|p| p.to_uri())
@@ -123,7 +138,10 @@ fn main() {
             ours_pos.record(sample, read, time);
         }
 
-        let (read, time) = timed(|| plain_rqrr(sample));
+        if !with_plain {
+            continue;
+        }
+        let (read, time) = timed(repeats, || plain_rqrr(sample));
         plain[index].1.record(sample, read.clone(), time);
         plain_all.record(sample, read.clone(), time);
         if sample.class.has_login_code() {
@@ -169,7 +187,9 @@ fn main() {
          yielded a payload (must be 0).\n"
     );
 
-    signatures();
+    if knob("QR_BENCH_SIGNATURES", 1) != 0 {
+        signatures();
+    }
 }
 
 /// p256 (pure Rust) through the core crate's `sign_with` / `verify`, one core.
