@@ -283,11 +283,11 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     delegate.wait_for_text("active-account", MAI.2).await?;
     delegate.click("nav-inbox").await?;
     delegate.wait_for("screen-inbox").await?;
-    let items = delegate.find_all_css(".notification").await?;
-    assert!(
-        !items.is_empty(),
-        "the delegate's inbox shows the authorisation"
-    );
+    // The list loads after the screen appears.
+    let item = delegate
+        .wait_for_css(".notification.delegation_changed", Duration::from_secs(30))
+        .await;
+    assert!(item.is_ok(), "the delegate's inbox shows the authorisation");
     env.screenshot(&delegate, "delegate-inbox").await?;
     delegate.quit().await?;
     Ok(())
