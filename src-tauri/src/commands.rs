@@ -4,7 +4,7 @@
 //! platform's biometric prompt shows (mobile).
 
 use dinhdanh_core::api::{ApiError, ErrorCode, InformationAnswer};
-use dinhdanh_core::app::{self, Command};
+use dinhdanh_core::app::{self, Command, Confirm};
 use tauri::State;
 
 use crate::shell::{Shell, api};
@@ -125,6 +125,9 @@ pub async fn switch_account(
     shell: State<'_, Shell>,
     args: <app::SwitchAccount as Command>::Args,
 ) -> Result<<app::SwitchAccount as Command>::Output, ApiError> {
+    if let Confirm::OnPhone = args.confirm {
+        return shell.switch_account_on_phone(args.to).await;
+    }
     let client = shell.client()?;
     let confirmer = shell
         .confirmer(&client, args.confirm, "Xác nhận đổi tài khoản")
@@ -155,6 +158,11 @@ pub async fn submit_registration(
     shell: State<'_, Shell>,
     args: <app::SubmitRegistration as Command>::Args,
 ) -> Result<<app::SubmitRegistration as Command>::Output, ApiError> {
+    if let Confirm::OnPhone = args.confirm {
+        return shell
+            .submit_registration_on_phone(args.org_type, args.details)
+            .await;
+    }
     let client = shell.client()?;
     let confirmer = shell
         .confirmer(&client, args.confirm, "Xác nhận gửi yêu cầu đăng ký")
@@ -403,4 +411,36 @@ pub async fn load_draft(
     args: <app::LoadDraft as Command>::Args,
 ) -> Result<<app::LoadDraft as Command>::Output, ApiError> {
     shell.load_draft(&args.key)
+}
+
+/// [`app::PendingDesktopActions`].
+#[tauri::command]
+pub async fn pending_desktop_actions(
+    shell: State<'_, Shell>,
+    args: <app::PendingDesktopActions as Command>::Args,
+) -> Result<<app::PendingDesktopActions as Command>::Output, ApiError> {
+    let () = args;
+    shell.client()?.pending_desktop_actions().await.map_err(api)
+}
+
+/// [`app::ConfirmDesktopAction`].
+#[tauri::command]
+pub async fn confirm_desktop_action(
+    shell: State<'_, Shell>,
+    args: <app::ConfirmDesktopAction as Command>::Args,
+) -> Result<<app::ConfirmDesktopAction as Command>::Output, ApiError> {
+    shell.confirm_desktop_action(&args.id, args.confirm).await
+}
+
+/// [`app::DeclineDesktopAction`].
+#[tauri::command]
+pub async fn decline_desktop_action(
+    shell: State<'_, Shell>,
+    args: <app::DeclineDesktopAction as Command>::Args,
+) -> Result<<app::DeclineDesktopAction as Command>::Output, ApiError> {
+    shell
+        .client()?
+        .decline_desktop_action(&args.id)
+        .await
+        .map_err(api)
 }

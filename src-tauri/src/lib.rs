@@ -52,6 +52,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::qr_decline,
         commands::save_draft,
         commands::load_draft,
+        commands::pending_desktop_actions,
+        commands::confirm_desktop_action,
+        commands::decline_desktop_action,
     ])
 }
 

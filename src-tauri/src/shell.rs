@@ -16,13 +16,19 @@ use dinhdanh_client::keystore::Keystore;
 use dinhdanh_client::passcode::{Confirmer, EnteredPasscode, KdfParams, new_passcode};
 use dinhdanh_client::profile::Profile;
 use dinhdanh_client::{ClientError, qr};
-use dinhdanh_core::api::{ApiError, ErrorCode, OneTimeCode, SecretText};
+use dinhdanh_core::api::{
+    ApiError, DesktopActionEvent, ErrorCode, OneTimeCode, RegistrationSubmission, RegistrationView,
+    RequesterCapacity, SecretText, SwitchAccount,
+};
 use dinhdanh_core::app::{
     AppStatus, Confirm, DeviceRole, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned,
     SignedInView, is_valid_draft_key,
 };
-use dinhdanh_core::ids::CitizenId;
+use dinhdanh_core::ids::{CitizenId, OrgEid};
+use dinhdanh_core::org_type::{OrgType, OrganisationDetails};
 use dinhdanh_core::qr_login::QrLoginPayload;
+use dinhdanh_core::signed_action::ActionKind;
+use serde::Serialize;
 use tokio::sync::Notify;
 
 /// The server of a profile that names none, when `DINHDANH_SERVER` is not set either: the
@@ -343,6 +349,128 @@ impl Shell {
                     BiometricConfirmation::new(&*self.options.biometric, reason).map_err(api)?;
                 Ok(Box::new(confirmation))
             }
+            // The commands a desktop may confirm on the phone handle this before asking for
+            // a confirmer; everything else is done on the phone itself.
+            Confirm::OnPhone if client.state().signed_in_by_qr => {
+                Err(ApiError::new(ErrorCode::DesktopActionNotAllowed))
+            }
+            Confirm::OnPhone => Err(shell_error(
+                "confirm_on_phone_unavailable",
+                "Chỉ máy tính đăng nhập bằng mã QR mới chờ xác nhận trên điện thoại; \
+                 hãy nhập mã PIN trên thiết bị này.",
+                "Only a computer signed in by QR code waits for confirmation on the phone; \
+                 enter the passcode on this device.",
+            )),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Sensitive actions started on the desktop, confirmed on the phone (issue 8)
+    // -----------------------------------------------------------------------------------------
+
+    /// Desktop: submits a registration confirmed on the phone. The desktop knows only the
+    /// masked identification number, so the capacity is derived from it; should the server
+    /// (which knows the full number) disagree, it is asked once more with the other one.
+    pub async fn submit_registration_on_phone(
+        &self,
+        org_type: OrgType,
+        details: OrganisationDetails,
+    ) -> Result<RegistrationView, ApiError> {
+        let client = self.client()?;
+        let masked = client.me().await.map_err(api)?.citizen_id_masked;
+        let representative = details
+            .representatives
+            .iter()
+            .any(|r| r.citizen_id.masked() == masked);
+        let mut submission = RegistrationSubmission {
+            org_type,
+            details,
+            capacity: if representative {
+                RequesterCapacity::LegalRepresentative
+            } else {
+                RequesterCapacity::Authorised
+            },
+        };
+        let result = match self
+            .on_phone(&client, ActionKind::RegisterOrganisation, &submission)
+            .await
+        {
+            Err(e) if wrong_capacity(&e) => {
+                submission.capacity = match submission.capacity {
+                    RequesterCapacity::LegalRepresentative => RequesterCapacity::Authorised,
+                    RequesterCapacity::Authorised => RequesterCapacity::LegalRepresentative,
+                };
+                self.on_phone(&client, ActionKind::RegisterOrganisation, &submission)
+                    .await?
+            }
+            other => other?,
+        };
+        serde_json::from_value(result).map_err(|_| unexpected_answer())
+    }
+
+    /// Desktop: switches the desktop's account, confirmed on the phone, and answers the app's
+    /// state with the account switched to.
+    pub async fn switch_account_on_phone(&self, to: Option<OrgEid>) -> Result<AppStatus, ApiError> {
+        let client = self.client()?;
+        self.on_phone(&client, ActionKind::SwitchAccount, &SwitchAccount { to })
+            .await?;
+        self.status().await
+    }
+
+    /// Desktop: asks the phone to confirm `kind` with the direct route's `body`, waits for the
+    /// answer and returns the direct route's result.
+    async fn on_phone<B: Serialize>(
+        &self,
+        client: &Client,
+        kind: ActionKind,
+        body: &B,
+    ) -> Result<serde_json::Value, ApiError> {
+        if !client.state().signed_in_by_qr {
+            return Err(shell_error(
+                "confirm_on_phone_unavailable",
+                "Chỉ máy tính đăng nhập bằng mã QR mới chờ xác nhận trên điện thoại; \
+                 hãy nhập mã PIN trên thiết bị này.",
+                "Only a computer signed in by QR code waits for confirmation on the phone; \
+                 enter the passcode on this device.",
+            ));
+        }
+        let pending = client.start_desktop_action(kind, body).await.map_err(api)?;
+        match client.wait_desktop_action(&pending).await.map_err(api)? {
+            DesktopActionEvent::Done { result } => Ok(result),
+            DesktopActionEvent::Refused { error } => Err(error),
+            DesktopActionEvent::Declined => Err(shell_error(
+                "desktop_action_declined",
+                "Yêu cầu đã bị từ chối trên điện thoại.",
+                "The request was declined on the phone.",
+            )),
+            DesktopActionEvent::Expired => Err(ApiError::new(ErrorCode::DesktopActionExpired)),
+        }
+    }
+
+    /// Phone: confirms the desktop's pending action `id` with `confirm` (passcode or
+    /// biometrics here). An action confirmed but refused when carried out answers why.
+    pub async fn confirm_desktop_action(&self, id: &str, confirm: Confirm) -> Result<(), ApiError> {
+        let client = self.client()?;
+        let pending = client
+            .pending_desktop_actions()
+            .await
+            .map_err(api)?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| ApiError::new(ErrorCode::DesktopActionExpired))?;
+        let confirmer = self
+            .confirmer(&client, confirm, "Xác nhận thao tác từ máy tính")
+            .await?;
+        match client
+            .confirm_desktop_action(&pending, confirmer.as_ref())
+            .await
+            .map_err(api)?
+        {
+            DesktopActionEvent::Refused { error } => Err(error),
+            DesktopActionEvent::Done { .. } => Ok(()),
+            DesktopActionEvent::Declined | DesktopActionEvent::Expired => {
+                Err(ApiError::new(ErrorCode::DesktopActionAnswered))
+            }
         }
     }
 
@@ -514,6 +642,20 @@ fn session_gone(e: &ClientError) -> bool {
         || e.is(ErrorCode::Unauthenticated)
 }
 
+/// The server refused a submission only for its capacity (the requester's part).
+fn wrong_capacity(e: &ApiError) -> bool {
+    e.code == ErrorCode::ValidationFailed.as_str()
+        && e.details.len() == 1
+        && e.details
+            .iter()
+            .all(|d| d.field.as_deref() == Some("capacity"))
+}
+
+/// An answer the server should not have given.
+fn unexpected_answer() -> ApiError {
+    api(ClientError::UnexpectedResponse { status: 200 })
+}
+
 /// The UI's error for a client error.
 pub fn api(e: ClientError) -> ApiError {
     e.to_api_error()
@@ -594,6 +736,21 @@ mod tests {
             Some("computer")
         );
         assert_eq!(profile_from_args(&args(&["--other"])), None);
+    }
+
+    #[test]
+    fn only_a_refusal_of_the_capacity_alone_asks_again_with_the_other_one() {
+        let capacity = ApiError::new(ErrorCode::ValidationFailed).with_details(vec![
+            ApiError::new(ErrorCode::ValidationFailed).with_field("capacity"),
+        ]);
+        assert!(wrong_capacity(&capacity));
+        let name = ApiError::new(ErrorCode::ValidationFailed).with_details(vec![
+            ApiError::new(ErrorCode::ValidationFailed).with_field("capacity"),
+            ApiError::new(ErrorCode::ValidationFailed).with_field("name_vi"),
+        ]);
+        assert!(!wrong_capacity(&name));
+        assert!(!wrong_capacity(&ApiError::new(ErrorCode::ValidationFailed)));
+        assert!(!wrong_capacity(&ApiError::new(ErrorCode::Forbidden)));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! allowed for the main window only, bad arguments are errors, drafts round-trip, QR codes of
 //! another server or of something else are refused, and a person binds, signs in, fails to
 //! switch to an organisation they do not belong to, signs out and in again, and signs a
-//! desktop in by QR — against the real server in-process on loopback, with the secrets in the
+//! desktop in by QR, which then switches accounts only once the phone confirms — against the real server in-process on loopback, with the secrets in the
 //! real OS keystore (run inside a D-Bus session with gnome-keyring, see the README).
 
 // The commands answer the contract's `ApiError` as it is; so do the helpers that call them.
@@ -19,8 +19,9 @@ use dinhdanh_client::passcode::KdfParams;
 use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::{ApiError, SecretText};
 use dinhdanh_core::app::{
-    self, BindFinishArgs, BindStartArgs, Command, Confirm, DeviceRole, LoadDraftArgs,
-    QrApproveArgs, QrLoginOutcome, QrScanArgs, SaveDraftArgs, SignInArgs, SwitchAccountArgs,
+    self, BindFinishArgs, BindStartArgs, Command, Confirm, ConfirmDesktopActionArgs,
+    DeclineDesktopActionArgs, DeviceRole, InboxLink, LoadDraftArgs, QrApproveArgs, QrLoginOutcome,
+    QrScanArgs, SaveDraftArgs, SignInArgs, SwitchAccountArgs,
 };
 use dinhdanh_core::crypto::PublicKey;
 use dinhdanh_core::ids::{CitizenId, Gender, OldProvince, OrgEid, Password, PhoneNumber};
@@ -563,6 +564,83 @@ fn a_desktop_profile_is_signed_in_by_the_phone_scanning_its_code() {
             .account
             .id
     );
+
+    // The phone confirms its own actions: it never waits for itself.
+    let err = phone
+        .invoke::<app::SwitchAccount>(&SwitchAccountArgs {
+            to: None,
+            confirm: Confirm::OnPhone,
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "confirm_on_phone_unavailable");
+
+    // A switch on the desktop waits for the phone; declined there, the desktop is told.
+    let waiting = switch_on_phone(&desktop);
+    let action = pending_on(&phone);
+    phone
+        .invoke::<app::DeclineDesktopAction>(&DeclineDesktopActionArgs {
+            id: action.id.clone(),
+        })
+        .unwrap();
+    let err = waiting.join().unwrap().unwrap_err();
+    assert_eq!(err.code, "desktop_action_declined");
+    assert!(err.message_en.contains("declined on the phone"), "{err:?}");
+    let linked = phone
+        .invoke::<app::Notifications>(&())
+        .unwrap()
+        .into_iter()
+        .filter_map(|n| n.link.as_deref().and_then(InboxLink::parse))
+        .any(|l| l == InboxLink::DesktopAction(action.id.clone()));
+    assert!(linked, "the phone's inbox links the desktop's request");
+
+    // Asked again and confirmed with the phone's passcode, the desktop goes on.
+    let waiting = switch_on_phone(&desktop);
+    let action = pending_on(&phone);
+    assert_ne!(action.id, "");
+    phone
+        .invoke::<app::ConfirmDesktopAction>(&ConfirmDesktopActionArgs {
+            id: action.id,
+            confirm: passcode(),
+        })
+        .unwrap();
+    let status = waiting.join().unwrap().unwrap();
+    assert_eq!(status.role, DeviceRole::QrDesktop);
+    assert!(status.signed_in.unwrap().acting_for.is_none());
+    assert!(
+        phone
+            .invoke::<app::PendingDesktopActions>(&())
+            .unwrap()
+            .is_empty()
+    );
+
     let status = desktop.invoke::<app::SignOut>(&()).unwrap();
     assert_eq!(status.role, DeviceRole::New);
+}
+
+/// The desktop switches back to the personal account, confirmed on the phone, on its own
+/// thread (it waits for the phone's answer).
+fn switch_on_phone(desktop: &TestApp) -> std::thread::JoinHandle<Result<app::AppStatus, ApiError>> {
+    let window = desktop.main.clone();
+    std::thread::spawn(move || {
+        invoke::<app::SwitchAccount>(
+            &window,
+            &SwitchAccountArgs {
+                to: None,
+                confirm: Confirm::OnPhone,
+            },
+        )
+    })
+}
+
+/// The one desktop action waiting on `phone`, once the desktop has asked.
+fn pending_on(phone: &TestApp) -> dinhdanh_core::api::PendingDesktopAction {
+    for _ in 0..200 {
+        let mut listed = phone.invoke::<app::PendingDesktopActions>(&()).unwrap();
+        if let Some(action) = listed.pop() {
+            assert!(listed.is_empty(), "{listed:?}");
+            return action;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the desktop's request never reached the phone");
 }

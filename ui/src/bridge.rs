@@ -6,7 +6,9 @@
 //! [`ApiError`] with sentences a person understands; nothing here panics.
 
 pub use dinhdanh_core::api::ApiError;
-use dinhdanh_core::api::{AccountChoices, ErrorCode, Notification, RegistrationView, SessionView};
+use dinhdanh_core::api::{
+    AccountChoices, ErrorCode, Notification, PendingDesktopAction, RegistrationView, SessionView,
+};
 use dinhdanh_core::app::{self, AppStatus, Command, QrLoginOutcome, QrLoginShown};
 
 /// Code of the error returned when the page runs outside the app (no `window.__TAURI__`).
@@ -185,6 +187,15 @@ bridge! {
     save_draft: app::SaveDraft;
     /// Reads a form draft.
     load_draft: app::LoadDraft;
+    /// Phone: confirms a desktop's action, confirmed here.
+    confirm_desktop_action: app::ConfirmDesktopAction;
+    /// Phone: declines a desktop's action.
+    decline_desktop_action: app::DeclineDesktopAction;
+}
+
+/// Phone: the desktop's actions waiting for confirmation here.
+pub async fn pending_desktop_actions() -> Result<Vec<PendingDesktopAction>, ApiError> {
+    call::<app::PendingDesktopActions>(&()).await
 }
 
 /// Where the app stands.

@@ -22,7 +22,9 @@ mod widgets;
 use dioxus::prelude::*;
 
 use crate::nav::Screen;
-use crate::screens::{confirm, first_run, home, inbox, organisation, qr, request, wizard};
+use crate::screens::{
+    confirm, desktop_action, first_run, home, inbox, organisation, qr, request, wizard,
+};
 use crate::state::Ctx;
 use crate::widgets::{ErrorBanner, Header, NavBar, Progress};
 
@@ -88,6 +90,7 @@ fn render(screen: Screen) -> Element {
         Screen::Requests => rsx! { request::Requests {} },
         Screen::Inbox => rsx! { inbox::Inbox {} },
         Screen::Sessions => rsx! { inbox::Sessions {} },
+        Screen::DesktopActions => rsx! { desktop_action::DesktopActions {} },
         Screen::Organisation(eid) => rsx! { organisation::OrganisationPage { eid } },
         Screen::QrDesktop => rsx! { qr::QrDesktop {} },
         Screen::QrScan => rsx! { qr::QrScan {} },

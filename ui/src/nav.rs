@@ -65,6 +65,8 @@ pub enum Screen {
     Confirm(Box<Pending>),
     /// The person's sessions.
     Sessions,
+    /// Phone: the desktop's actions waiting for confirmation here.
+    DesktopActions,
 }
 
 impl Screen {
@@ -92,6 +94,7 @@ impl Screen {
             Screen::QrApprove(_) => "screen-qr-approve",
             Screen::Confirm(_) => "screen-passcode-confirm",
             Screen::Sessions => "screen-sessions",
+            Screen::DesktopActions => "screen-desktop-action",
         }
     }
 
@@ -142,6 +145,23 @@ pub fn may_manage(status: &AppStatus) -> bool {
     status.role == DeviceRole::Bound
 }
 
+/// Whether `pending` is confirmed on the phone rather than on a keypad here: a desktop signed
+/// in by QR holds no confirmation key, and the phone confirms the actions a desktop may start
+/// (submitting a registration, switching the desktop's account).
+pub fn confirms_on_phone(status: &AppStatus, pending: &Pending) -> bool {
+    status.role == DeviceRole::QrDesktop
+        && matches!(
+            pending,
+            Pending::SubmitRegistration { .. } | Pending::SwitchAccount { .. }
+        )
+}
+
+/// Whether the step-up before the registration wizard is skipped: on a QR desktop there is no
+/// key to prove presence with, and the submission itself is confirmed on the phone.
+pub fn skips_identity_step_up(status: &AppStatus) -> bool {
+    status.role == DeviceRole::QrDesktop
+}
+
 /// A sensitive action waiting for the passcode (or the biometric key).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Pending {
@@ -186,6 +206,16 @@ pub enum Pending {
     QrDecline {
         /// The scanned code.
         scanned: Box<QrScanned>,
+    },
+    /// Phone: confirm a desktop's action (its id; the phone signs the body the server keeps
+    /// and showed in the list).
+    ConfirmDesktopAction {
+        /// The pending action's id.
+        id: String,
+        /// Its summary in Vietnamese, for the keypad's title.
+        summary_vi: String,
+        /// The same in English.
+        summary_en: String,
     },
 }
 
@@ -242,6 +272,38 @@ impl Pending {
                 "Nhập mã PIN để từ chối đăng nhập trên máy tính",
                 "Enter your passcode to refuse the sign-in on the computer",
             ),
+            Pending::ConfirmDesktopAction {
+                summary_vi,
+                summary_en,
+                ..
+            } => match lang {
+                Lang::Vi => format!("Nhập mã PIN để xác nhận yêu cầu từ máy tính: {summary_vi}"),
+                Lang::En => {
+                    format!("Enter your passcode to confirm the computer's request: {summary_en}")
+                }
+            },
+        }
+    }
+
+    /// What the desktop's waiting panel says is being confirmed on the phone.
+    pub fn title_on_phone(&self, lang: Lang) -> String {
+        let t = |vi: &str, en: &str| lang.t(vi, en).to_owned();
+        match self {
+            Pending::SubmitRegistration { .. } => t(
+                "Xác nhận trên điện thoại để gửi yêu cầu đăng ký",
+                "Confirm on your phone to send the registration request",
+            ),
+            Pending::SwitchAccount { to: Some(eid) } => match lang {
+                Lang::Vi => {
+                    format!("Xác nhận trên điện thoại để chuyển sang tài khoản tổ chức {eid}")
+                }
+                Lang::En => format!("Confirm on your phone to switch to organisation {eid}"),
+            },
+            Pending::SwitchAccount { to: None } => t(
+                "Xác nhận trên điện thoại để quay về tài khoản cá nhân",
+                "Confirm on your phone to return to your personal account",
+            ),
+            other => other.title(lang),
         }
     }
 
@@ -261,6 +323,7 @@ impl Pending {
             Pending::QrApprove { scanned, .. } | Pending::QrDecline { scanned } => {
                 Screen::QrApprove(scanned.clone())
             }
+            Pending::ConfirmDesktopAction { .. } => Screen::DesktopActions,
         }
     }
 }
@@ -345,5 +408,25 @@ mod tests {
         );
         assert_eq!(pending.cancel_to(), Screen::AccountSwitcher);
         assert!(pending.title(Lang::Vi).contains("mã PIN"));
+        assert_eq!(Screen::DesktopActions.element_id(), "screen-desktop-action");
+        let from_desktop = Pending::ConfirmDesktopAction {
+            id: "dact_1".into(),
+            summary_vi: "Chuyển máy tính về tài khoản cá nhân".into(),
+            summary_en: "Switch the computer back to the personal account".into(),
+        };
+        assert_eq!(from_desktop.cancel_to(), Screen::DesktopActions);
+        assert!(from_desktop.title(Lang::En).contains("personal account"));
+    }
+
+    #[test]
+    fn a_qr_desktop_confirms_registration_and_switching_on_the_phone_only() {
+        let desktop = status(DeviceRole::QrDesktop, true);
+        let phone = status(DeviceRole::Bound, true);
+        let switch = Pending::SwitchAccount { to: None };
+        assert!(confirms_on_phone(&desktop, &switch));
+        assert!(!confirms_on_phone(&phone, &switch));
+        assert!(!confirms_on_phone(&desktop, &Pending::StartRegistration));
+        assert!(skips_identity_step_up(&desktop));
+        assert!(!skips_identity_step_up(&phone));
     }
 }

@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{
     AccountChoices, AccountView, AddDelegate, AttachmentView, CodeSent, DelegationAnswer,
-    DelegationView, Notification, OrganisationChoice, OrganisationRecord, QrLoginRequestView,
-    RegistrationView, RevokeDelegate, SecretText, SelfRegistrationFinish, SelfRegistrationStart,
-    SessionView,
+    DelegationView, Notification, OrganisationChoice, OrganisationRecord, PendingDesktopAction,
+    QrLoginRequestView, RegistrationView, RevokeDelegate, SecretText, SelfRegistrationFinish,
+    SelfRegistrationStart, SessionView,
 };
 use crate::ids::{OrgEid, RegistrationId, SessionId};
 use crate::org_type::{DocumentKind, OrgType, OrganisationDetails};
@@ -124,6 +124,13 @@ commands! {
     SaveDraft = "save_draft": SaveDraftArgs => ();
     /// Reads a saved draft (`None` when there is none).
     LoadDraft = "load_draft": LoadDraftArgs => Option<String>;
+    /// Phone: the desktop's sensitive actions waiting for confirmation here, oldest first.
+    PendingDesktopActions = "pending_desktop_actions": () => Vec<PendingDesktopAction>;
+    /// Phone: confirms a desktop's action (passcode or biometrics on the phone), signing
+    /// exactly the body it shows; the desktop goes on at once.
+    ConfirmDesktopAction = "confirm_desktop_action": ConfirmDesktopActionArgs => ();
+    /// Phone: declines a desktop's action; the desktop is told at once.
+    DeclineDesktopAction = "decline_desktop_action": DeclineDesktopActionArgs => ();
 }
 
 /// How the person confirmed a sensitive action on this device.
@@ -137,6 +144,11 @@ pub enum Confirm {
     },
     /// The platform's biometric key (mobile): the OS prompt unlocks the key that signs.
     Biometric,
+    /// A desktop signed in by QR code holds no confirmation key: it asks the phone, where the
+    /// person confirms the same action with passcode or biometrics, and waits for the answer.
+    /// Only a QR desktop may use it, and only for the actions a desktop may ask the phone for
+    /// ([`SubmitRegistration`], [`SwitchAccount`]).
+    OnPhone,
 }
 
 /// Which part the app plays in this profile.
@@ -246,6 +258,22 @@ pub struct SubmitRegistrationArgs {
     pub details: OrganisationDetails,
     /// The confirmation.
     pub confirm: Confirm,
+}
+
+/// [`ConfirmDesktopAction`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConfirmDesktopActionArgs {
+    /// The pending action, as [`PendingDesktopAction::id`].
+    pub id: String,
+    /// The phone's own confirmation (passcode or biometrics).
+    pub confirm: Confirm,
+}
+
+/// [`DeclineDesktopAction`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeclineDesktopActionArgs {
+    /// The pending action, as [`PendingDesktopAction::id`].
+    pub id: String,
 }
 
 /// [`Registration`]'s argument.
@@ -426,6 +454,9 @@ pub enum InboxLink {
     },
     /// A session (a desktop signed in by QR), for one-tap sign-out.
     Session(SessionId),
+    /// A desktop's action waiting for confirmation on the phone (its
+    /// [`PendingDesktopAction::id`]).
+    DesktopAction(String),
 }
 
 impl InboxLink {
@@ -436,6 +467,15 @@ impl InboxLink {
         }
         if let Some(id) = link.strip_prefix("session:") {
             return SessionId::parse(id).ok().map(InboxLink::Session);
+        }
+        if let Some(id) = link.strip_prefix("desktop-action:") {
+            // Passed back to the server only as a path segment: plain id characters only.
+            let plain = !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            return plain.then(|| InboxLink::DesktopAction(id.to_owned()));
         }
         // `/v1/organisations/{eid}/delegations/{id}/answer` (paths::DELEGATION_ANSWER).
         let rest = link.strip_prefix("/v1/organisations/")?;
@@ -505,6 +545,24 @@ mod tests {
         }
         assert!(InboxLink::parse("/v1/organisations/x/delegations/y").is_none());
         assert!(InboxLink::parse("https://evil.example/").is_none());
+    }
+
+    #[test]
+    fn desktop_action_links_open_the_pending_action_and_nothing_else() {
+        assert_eq!(
+            InboxLink::parse("desktop-action:dact_0123456789abcdef"),
+            Some(InboxLink::DesktopAction("dact_0123456789abcdef".into()))
+        );
+        for bad in [
+            "desktop-action:",
+            "desktop-action:../sessions",
+            "desktop-action:a/b",
+            "desktop-action:a?b",
+        ] {
+            assert_eq!(InboxLink::parse(bad), None, "{bad}");
+        }
+        let on_phone = serde_json::to_value(Confirm::OnPhone).unwrap();
+        assert_eq!(on_phone, serde_json::json!({"method": "on_phone"}));
     }
 
     #[test]

@@ -2,22 +2,36 @@
 
 use dinhdanh_core::api::{ErrorCode, SecretText};
 use dinhdanh_core::app::{
-    AddDelegateArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm, ConfirmIdentityArgs,
-    EndSessionArgs, QrApproveArgs, QrDeclineArgs, RevokeDelegateArgs, SubmitRegistrationArgs,
-    SwitchAccountArgs,
+    AddDelegateArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm,
+    ConfirmDesktopActionArgs, ConfirmIdentityArgs, EndSessionArgs, QrApproveArgs, QrDeclineArgs,
+    RevokeDelegateArgs, SubmitRegistrationArgs, SwitchAccountArgs,
 };
 use dioxus::prelude::*;
 
 use crate::bridge;
 use crate::form::{DRAFT_KEY, WizardDraft};
-use crate::nav::{Pending, Screen};
+use crate::nav::{Pending, Screen, confirms_on_phone, skips_identity_step_up};
 use crate::state::{Ctx, ctx};
 use crate::widgets::PasscodeKeypad;
 
-/// The keypad for `pending`, with *Hủy* and, where the platform has one, the biometric key.
+/// The keypad for `pending`, with *Hủy* and, where the platform has one, the biometric key;
+/// on a desktop signed in by QR, the wait for the phone's confirmation instead.
 #[component]
 pub fn ConfirmScreen(pending: Pending) -> Element {
     let c = ctx();
+    let on_phone = c
+        .status
+        .read()
+        .as_ref()
+        .is_some_and(|s| confirms_on_phone(s, &pending));
+    if on_phone {
+        return rsx! { OnPhoneWait { pending } };
+    }
+    let skip = pending == Pending::StartRegistration
+        && c.status.read().as_ref().is_some_and(skips_identity_step_up);
+    if skip {
+        return rsx! { SkipStepUp {} };
+    }
     let biometric = c
         .status
         .read()
@@ -43,6 +57,64 @@ pub fn ConfirmScreen(pending: Pending) -> Element {
                         spawn(async move { execute(c, p, Confirm::Biometric).await });
                     },
                     {c.t("Dùng sinh trắc học", "Use biometrics")}
+                }
+            }
+            button { id: "confirm-cancel", class: "button ghost", r#type: "button",
+                onclick: move |_| c.go(cancel_to.clone()),
+                {c.t("Hủy", "Cancel")}
+            }
+        }
+    }
+}
+
+/// Desktop: no step-up before the wizard (see [`skips_identity_step_up`]); opens the type
+/// choice as soon as mounted (not while rendering).
+#[component]
+fn SkipStepUp() -> Element {
+    let c = ctx();
+    use_hook(move || {
+        spawn(async move { c.go(Screen::WizardType) });
+    });
+    rsx! {
+        div { id: "screen-passcode-confirm", class: "screen" }
+    }
+}
+
+/// Desktop: asks the phone to confirm `pending` (once, when the screen opens) and waits. The
+/// person may go back; the phone's answer then no longer moves this screen.
+#[component]
+fn OnPhoneWait(pending: Pending) -> Element {
+    let c = ctx();
+    let cancel_to = pending.cancel_to();
+    let started = pending.clone();
+    use_hook(move || {
+        spawn(async move {
+            let waiting_on = Screen::Confirm(Box::new(started.clone()));
+            let back = started.cancel_to();
+            execute(c, started, Confirm::OnPhone).await;
+            // Still here: refused, declined or expired. The error goes back with the person
+            // to where the action started (the form is kept).
+            if *c.screen.peek() == waiting_on {
+                let error = c.error.peek().clone();
+                c.go(back);
+                if let Some(e) = error {
+                    c.fail(e);
+                }
+            }
+        });
+    });
+    rsx! {
+        div { id: "screen-passcode-confirm", class: "screen",
+            div { id: "confirm-on-phone", class: "panel waiting",
+                h1 { {pending.title_on_phone(c.l())} }
+                p { class: "note",
+                    {c.t("Đang chờ xác nhận trên điện thoại…", "Waiting for confirmation on the phone…")}
+                }
+                p { class: "note",
+                    {c.t(
+                        "Mở ứng dụng Định Danh trên điện thoại, xem thông báo và xác nhận bằng mã PIN hoặc sinh trắc học.",
+                        "Open the Định Danh app on your phone, open the notification and confirm with your passcode or biometrics.",
+                    )}
                 }
             }
             button { id: "confirm-cancel", class: "button ghost", r#type: "button",
@@ -200,6 +272,16 @@ pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
                 c.tell(
                     "Đã từ chối đăng nhập trên máy tính.",
                     "The sign-in on the computer was refused.",
+                );
+            }
+        }
+        Pending::ConfirmDesktopAction { id, .. } => {
+            let args = ConfirmDesktopActionArgs { id, confirm };
+            if c.run(bridge::confirm_desktop_action(&args)).await.is_some() {
+                c.go(Screen::DesktopActions);
+                c.tell(
+                    "Đã xác nhận; máy tính sẽ tiếp tục.",
+                    "Confirmed; the computer goes on.",
                 );
             }
         }

@@ -6,7 +6,7 @@ use dioxus::prelude::*;
 
 use crate::bridge;
 use crate::i18n::Lang;
-use crate::nav::{Pending, Screen, may_manage};
+use crate::nav::{Pending, Screen, may_manage, skips_identity_step_up};
 use crate::state::ctx;
 use crate::widgets::Icon;
 
@@ -102,7 +102,14 @@ pub fn AccountSwitcher() -> Element {
             c.fail(ApiError::new(ErrorCode::LevelTooLow));
             return;
         }
-        c.go(Screen::Confirm(Box::new(Pending::StartRegistration)));
+        // A QR desktop holds no key to prove presence with; the submission at the end is
+        // confirmed on the phone, so the wizard opens at once.
+        let desktop = c.status.read().as_ref().is_some_and(skips_identity_step_up);
+        if desktop {
+            c.go(Screen::WizardType);
+        } else {
+            c.go(Screen::Confirm(Box::new(Pending::StartRegistration)));
+        }
     };
     rsx! {
         div { id: "screen-account-switcher", class: "screen",

@@ -2,7 +2,7 @@
 //! accept or decline an authorisation, sign a desktop out) — and the sessions list.
 
 use dinhdanh_core::api::{DelegationAnswer, Notification, SessionKind, SessionView};
-use dinhdanh_core::app::InboxLink;
+use dinhdanh_core::app::{DeviceRole, InboxLink};
 use dioxus::prelude::*;
 
 use crate::bridge;
@@ -24,6 +24,12 @@ pub fn Inbox() -> Element {
     });
     let lang = c.l();
     let items = list.read().clone();
+    // Only the phone confirms a desktop's actions (the desktop holds no confirmation key).
+    let phone = c
+        .status
+        .read()
+        .as_ref()
+        .is_some_and(|s| s.role == DeviceRole::Bound);
     rsx! {
         div { id: "screen-inbox", class: "screen",
             h1 { {c.t("Thông báo", "Inbox")} }
@@ -72,7 +78,13 @@ pub fn Inbox() -> Element {
                                         {c.t("Đăng xuất máy tính này", "Sign this computer out")}
                                     }
                                 },
-                                None => rsx! {},
+                                Some(InboxLink::DesktopAction(_)) if phone => rsx! {
+                                    button { id: "desktop-action-open", class: "button small primary", r#type: "button",
+                                        onclick: move |_| c.go(Screen::DesktopActions),
+                                        {c.t("Xem và xác nhận", "Review and confirm")}
+                                    }
+                                },
+                                Some(InboxLink::DesktopAction(_)) | None => rsx! {},
                             }
                         }
                     }

@@ -1,6 +1,7 @@
 //! One component per screen (see [`crate::nav::Screen`]).
 
 pub mod confirm;
+pub mod desktop_action;
 pub mod first_run;
 pub mod home;
 pub mod inbox;
