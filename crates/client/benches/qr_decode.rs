@@ -1,5 +1,6 @@
 //! QR decoding bench: decode rate and time per frame by distortion class, for this crate's
-//! decoder and for plain `rqrr` (its own thresholding, no preprocessing, no retries) side by
+//! decoder and for plain `rqrr` (the crates.io release with its own thresholding, no
+//! preprocessing, no retries; this decoder uses a patched copy, crates/rqrr-patched) side by
 //! side, on the same 300 generated 1280 × 720 frames, on one core. Then p256 signatures and
 //! verifications per second.
 //!
@@ -71,7 +72,8 @@ fn plain_rqrr(sample: &Sample) -> Option<String> {
     let frame = &sample.frame;
     let (w, h) = (frame.width() as usize, frame.height() as usize);
     let px = frame.as_raw();
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x]);
+    let mut prepared =
+        rqrr_upstream::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x]);
     let origin = origin();
     prepared
         .detect_grids()
@@ -121,6 +123,8 @@ fn main() {
         Class::ALL.iter().map(|&c| (c, Tally::default())).collect();
     let (mut ours_all, mut plain_all) = (Tally::default(), Tally::default());
     let (mut ours_pos, mut plain_pos) = (Tally::default(), Tally::default());
+    // QR_BENCH_SLOWEST=N lists this decoder's N slowest frames (where the tail comes from).
+    let mut slowest: Vec<(Duration, &'static str, bool)> = Vec::new();
     for sample in &samples {
         let index = Class::ALL
             .iter()
@@ -132,6 +136,8 @@ fn main() {
                 .ok()
                 .map(|p| p.to_uri())
         });
+        let hit = read.is_some();
+        slowest.push((time, sample.class.name(), hit));
         ours[index].1.record(sample, read.clone(), time);
         ours_all.record(sample, read.clone(), time);
         if sample.class.has_login_code() {
@@ -186,6 +192,20 @@ fn main() {
         "\nrate: frames whose login code was read and matched; FP: frames without our code that \
          yielded a payload (must be 0).\n"
     );
+
+    let show = knob("QR_BENCH_SLOWEST", 0);
+    if show > 0 {
+        slowest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        println!("slowest frames (this decoder):");
+        for (time, class, hit) in slowest.iter().take(show) {
+            let what = if *hit { "read" } else { "nothing read" };
+            println!(
+                "  {:>6.1} ms  {class:<14} {what}",
+                time.as_secs_f64() * 1000.0
+            );
+        }
+        println!();
+    }
 
     if knob("QR_BENCH_SIGNATURES", 1) != 0 {
         signatures();
