@@ -1,6 +1,4 @@
 #![cfg(feature = "img")]
-// Upstream's test, kept as written.
-#![allow(clippy::needless_range_loop)]
 
 use rqrr_patched as rqrr;
 
