@@ -195,7 +195,7 @@ fn main() {
 
     let show = knob("QR_BENCH_SLOWEST", 0);
     if show > 0 {
-        slowest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        slowest.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
         println!("slowest frames (this decoder):");
         for (time, class, hit) in slowest.iter().take(show) {
             let what = if *hit { "read" } else { "nothing read" };

@@ -40,8 +40,20 @@ where
 
     for y in 0..img.height() {
         let mut finder = LineScanner::new(img.get_pixel_at(0, y));
-        for x in 1..img.width() {
-            let linepos = match finder.advance(img.get_pixel_at(x, y)) {
+        let mut x = 1;
+        while x < img.width() {
+            // Patched: a run of the colour the scanner saw last only lengthens its current
+            // run, so it is skipped in one step (read afresh each time: finding a capstone
+            // repaints it).
+            let same = same_color_run(img, x, y, finder.last_color);
+            if same > 0 {
+                finder.skip(same);
+                x += same;
+                continue;
+            }
+            let color = img.get_pixel_at(x, y);
+            x += 1;
+            let linepos = match finder.advance(color) {
                 Some(l) => l,
                 None => continue,
             };
@@ -74,6 +86,31 @@ where
         }
     }
     res
+}
+
+/// Patched: how many pixels from `(x, y)` on have the colour `color` (0 when the buffer does
+/// not expose its rows, and the scan goes pixel by pixel as upstream's did).
+fn same_color_run<S>(img: &PreparedImage<S>, x: usize, y: usize, color: PixelColor) -> usize
+where
+    S: ImageBuffer,
+{
+    let Some(rest) = img.row(y).and_then(|row| row.get(x..)) else {
+        return 0;
+    };
+    let color = u8::from(color);
+    // Whole blocks first, compared without branching (vectorised), then the block that differs.
+    const BLOCK: usize = 32;
+    let mut run = 0;
+    for block in rest.chunks_exact(BLOCK) {
+        if block.iter().fold(0u8, |acc, &p| acc | (p ^ color)) != 0 {
+            break;
+        }
+        run += BLOCK;
+    }
+    run + rest[run..]
+        .iter()
+        .position(|&p| p != color)
+        .unwrap_or(rest.len() - run)
 }
 
 #[derive(Debug, Clone, Copy, Eq, PartialEq)]
@@ -121,6 +158,13 @@ impl LineScanner {
             color_changes: 0,
             current_position: 0,
         }
+    }
+
+    /// Patched: `advance` with `n` more pixels of the colour seen last (which only lengthen the
+    /// current run).
+    fn skip(&mut self, n: usize) {
+        self.current_position += n;
+        self.run_length += n;
     }
 
     /// Advance the position of the finder with the given color.

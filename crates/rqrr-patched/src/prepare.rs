@@ -37,6 +37,12 @@ pub trait ImageBuffer {
 
     fn get_pixel(&self, x: usize, y: usize) -> u8;
     fn set_pixel(&mut self, x: usize, y: usize, val: u8);
+
+    /// Patched: row `y` as one slice, when the buffer stores it so: the finder-pattern scan
+    /// then skips runs of one colour instead of visiting each pixel.
+    fn row(&self, _y: usize) -> Option<&[u8]> {
+        None
+    }
 }
 
 #[cfg(feature = "img")]
@@ -88,6 +94,10 @@ impl ImageBuffer for BasicImageBuffer {
     fn set_pixel(&mut self, x: usize, y: usize, val: u8) {
         let w = self.width();
         self.pixels[(y * w) + x] = val
+    }
+
+    fn row(&self, y: usize) -> Option<&[u8]> {
+        self.pixels.get(y * self.w..(y + 1) * self.w)
     }
 }
 
@@ -234,11 +244,9 @@ where
     {
         let mut res = Vec::new();
         let stones = crate::capstones_from_image(self);
-        let groups = self.find_groupings(stones);
-        let locations: Vec<_> = groups
-            .into_iter()
-            .filter_map(|v| crate::SkewedGridLocation::from_group(self, v))
-            .collect();
+        // Patched: each group's grid location was already fitted while it was being accepted
+        // (the perspective fit is most of the cost of reading a code); upstream fits it again here.
+        let locations = self.find_groupings(stones);
         for grid_location in locations {
             let bounds = [
                 grid_location.c.map(0.0, 0.0),
@@ -265,12 +273,12 @@ where
     /// By trying to match up the relative perspective of 3
     /// [CapStones](struct.CapStone.html) along with other criteria we can find the
     /// CapStones that corner the same QR code.
-    fn find_groupings(&mut self, capstones: Vec<crate::CapStone>) -> Vec<CapStoneGroup>
+    fn find_groupings(&mut self, capstones: Vec<crate::CapStone>) -> Vec<crate::SkewedGridLocation>
     where
         S: Clone,
     {
         let mut used_capstones = Vec::new();
-        let mut groups = Vec::new();
+        let mut locations = Vec::new();
         for idx in 0..capstones.len() {
             if used_capstones.contains(&idx) {
                 continue;
@@ -289,19 +297,22 @@ where
                 // A copy of the input image is used to not contaminate the
                 // original on an incorrect set of CapStones
                 let mut image_copy = self.clone();
-                if crate::SkewedGridLocation::from_group(&mut image_copy, group_under_test.clone())
-                    .is_none()
-                {
+                let Some(location) =
+                    crate::SkewedGridLocation::from_group(&mut image_copy, group_under_test)
+                else {
                     continue;
-                }
-                // This is a viable set, save this grouping
-                groups.push(group_under_test);
+                };
+                // Patched: this is a viable set. Keep its location, and the image as its search
+                // left it, so later groups are tested on what upstream's second pass (which
+                // searched every accepted group again, in order, on one image) would see.
+                *self = image_copy;
+                locations.push(location);
                 used_capstones.push(pair.0);
                 used_capstones.push(idx);
                 used_capstones.push(pair.1);
             }
         }
-        groups
+        locations
     }
 
     pub fn without_preparation(buf: S) -> Self {
@@ -392,12 +403,19 @@ where
         self.flood_fill(x, y, src, target_color.into(), fill)
     }
 
+    #[inline]
     pub fn get_pixel_at_point(&self, p: Point) -> PixelColor {
         let x = cmp::max(0, cmp::min((self.width() - 1) as i32, p.x));
         let y = cmp::max(0, cmp::min((self.height() - 1) as i32, p.y));
         self.buffer.get_pixel(x as usize, y as usize).into()
     }
 
+    /// Patched: see [`ImageBuffer::row`].
+    pub(crate) fn row(&self, y: usize) -> Option<&[u8]> {
+        self.buffer.row(y)
+    }
+
+    #[inline]
     pub fn get_pixel_at(&self, x: usize, y: usize) -> PixelColor {
         self.buffer.get_pixel(x, y).into()
     }
@@ -523,6 +541,26 @@ impl PreparedImage<BasicImageBuffer> {
         PreparedImage::without_preparation(buffer)
     }
 
+    /// Patched: wraps a ready bitmap, row-major, one byte per pixel: 1 is 'black', 0 'white'.
+    ///
+    /// The same image as [`Self::prepare_from_bitmap`] without calling a function per pixel
+    /// and checking each pixel again. `None` unless `pixels.len() == w * h` and every byte is
+    /// 0 or 1.
+    pub fn from_bitmap_bytes(w: usize, h: usize, pixels: Vec<u8>) -> Option<Self> {
+        if w.checked_mul(h) != Some(pixels.len()) || pixels.iter().any(|&p| p > 1) {
+            return None;
+        }
+        let buffer = BasicImageBuffer {
+            w,
+            h,
+            pixels: pixels.into_boxed_slice(),
+        };
+        Some(PreparedImage {
+            buffer,
+            cache: LruCache::new(NonZeroUsize::new(251).unwrap()),
+        })
+    }
+
     /// Given a byte valued function, generate a searchable image
     ///
     /// The values returned by the function are interpreted as luminance. i.e. a
@@ -569,6 +607,22 @@ mod tests {
             buffer,
             cache: LruCache::new(NonZeroUsize::new(251).unwrap()),
         }
+    }
+
+    #[test]
+    fn from_bitmap_bytes_matches_prepare_from_bitmap() {
+        let bits: Vec<u8> = (0..35)
+            .map(|i| u8::from(i % 3 == 0 || i % 7 == 1))
+            .collect();
+        let a = PreparedImage::from_bitmap_bytes(7, 5, bits.clone()).unwrap();
+        let b = PreparedImage::prepare_from_bitmap(7, 5, |x, y| bits[y * 7 + x] == 1);
+        for y in 0..5 {
+            for x in 0..7 {
+                assert_eq!(a.get_pixel_at(x, y), b.get_pixel_at(x, y));
+            }
+        }
+        assert!(PreparedImage::from_bitmap_bytes(7, 5, vec![0; 34]).is_none());
+        assert!(PreparedImage::from_bitmap_bytes(2, 1, vec![0, 2]).is_none());
     }
 
     #[test]

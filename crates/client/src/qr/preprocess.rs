@@ -48,28 +48,36 @@ impl Plane {
     }
 
     /// Resamples to `w × h` (bilinear, 8-bit fixed point): the retries at non-integer scales.
+    ///
+    /// Separable: each output row first blends its two source rows over the whole width (a
+    /// loop the compiler vectorises), then picks and blends two columns of that per pixel.
+    /// The sums are the same products as blending 2 × 2 pixels at once, so the result is too.
     pub fn resize(&self, w: usize, h: usize) -> Plane {
         let (w, h) = (w.max(1), h.max(1));
         let mut px = Vec::with_capacity(w * h);
         // Source coordinate of each output column, in 1/256 pixel.
-        let xs: Vec<(usize, u32)> = (0..w)
+        let xs: Vec<(usize, usize, u32)> = (0..w)
             .map(|x| {
                 let sx = ((x * 2 + 1) * self.w * 256 / (w * 2)).saturating_sub(128);
-                ((sx >> 8).min(self.w - 1), (sx & 255) as u32)
+                let x0 = (sx >> 8).min(self.w - 1);
+                (x0, (x0 + 1).min(self.w - 1), (sx & 255) as u32)
             })
             .collect();
+        // One source row pair blended vertically: ≤ 255 × 256, fits u16.
+        let mut blended = vec![0u16; self.w];
         for y in 0..h {
             let sy = ((y * 2 + 1) * self.h * 256 / (h * 2)).saturating_sub(128);
-            let (y0, fy) = ((sy >> 8).min(self.h - 1), (sy & 255) as u32);
+            let (y0, fy) = ((sy >> 8).min(self.h - 1), (sy & 255) as u16);
             let y1 = (y0 + 1).min(self.h - 1);
             let r0 = &self.px[y0 * self.w..(y0 + 1) * self.w];
             let r1 = &self.px[y1 * self.w..(y1 + 1) * self.w];
-            for &(x0, fx) in &xs {
-                let x1 = (x0 + 1).min(self.w - 1);
-                let top = u32::from(r0[x0]) * (256 - fx) + u32::from(r0[x1]) * fx;
-                let bottom = u32::from(r1[x0]) * (256 - fx) + u32::from(r1[x1]) * fx;
-                px.push(((top * (256 - fy) + bottom * fy) >> 16) as u8);
+            for ((b, &a), &c) in blended.iter_mut().zip(r0).zip(r1) {
+                *b = u16::from(a) * (256 - fy) + u16::from(c) * fy;
             }
+            px.extend(xs.iter().map(|&(x0, x1, fx)| {
+                let v = u32::from(blended[x0]) * (256 - fx) + u32::from(blended[x1]) * fx;
+                (v >> 16) as u8
+            }));
         }
         Plane { w, h, px }
     }
@@ -141,16 +149,17 @@ impl Plane {
         })
     }
 
-    /// Local mean thresholding: a pixel is dark when it is more than `offset_percent` below the
-    /// mean of the square window around it, `window` pixels wide (running column sums, so the
-    /// cost does not depend on the window). Unlike one global threshold, this survives uneven
-    /// light: a shadow across the code, a bright screen in a dark room, a vignetting lens.
-    pub fn threshold_local_mean(&self, window: usize, offset_percent: u32) -> Vec<bool> {
+    /// Local mean thresholding: a pixel is dark (1; light is 0) when it is more than
+    /// `offset_percent` below the mean of the square window around it, `window` pixels wide,
+    /// at most [`MAX_THRESHOLD_WINDOW`] (running column sums, so the cost does not depend on
+    /// the window). Unlike one global threshold, this survives uneven light: a shadow across
+    /// the code, a bright screen in a dark room, a vignetting lens.
+    pub fn threshold_local_mean(&self, window: usize, offset_percent: u32) -> Vec<u8> {
         let (w, h) = (self.w, self.h);
-        let r = (window / 2).max(1);
-        let keep = u64::from(100u32.saturating_sub(offset_percent));
-        // Sum of each column over the rows of the current window; u32 holds 255 × any height
-        // up to 16 million rows.
+        let r = (window.min(MAX_THRESHOLD_WINDOW) / 2).max(1);
+        // Percent kept of the mean; 32-bit arithmetic throughout (see MAX_THRESHOLD_WINDOW).
+        let keep = 100u32.saturating_sub(offset_percent);
+        // Sum of each column over the rows of the current window.
         let mut columns = vec![0u32; w];
         let mut prefix = vec![0u32; w + 1];
         for row in self.px.chunks_exact(w).take(r.min(h)) {
@@ -158,7 +167,9 @@ impl Plane {
                 *c += u32::from(p);
             }
         }
-        let mut out = Vec::with_capacity(w * h);
+        let mut out = vec![0u8; w * h];
+        // Columns whose window lies wholly inside the row: one area for all of them.
+        let inner = r.min(w)..w.saturating_sub(r).max(r.min(w));
         for y in 0..h {
             // Slide the window down: rows y - r ..= y + r.
             if y + r < h {
@@ -173,24 +184,45 @@ impl Plane {
                     *c -= u32::from(p);
                 }
             }
-            let rows = (y + r + 1).min(h) - y.saturating_sub(r);
+            let rows = ((y + r + 1).min(h) - y.saturating_sub(r)) as u32;
             let mut acc = 0u32;
             for (x, &c) in columns.iter().enumerate() {
                 acc += c;
                 prefix[x + 1] = acc;
             }
             let row = &self.px[y * w..(y + 1) * w];
-            for (x, &p) in row.iter().enumerate() {
+            let dark = &mut out[y * w..(y + 1) * w];
+            let at = |x: usize| {
                 let x0 = x.saturating_sub(r);
                 let x1 = (x + r + 1).min(w);
-                let sum = u64::from(prefix[x1] - prefix[x0]);
-                let area = (rows * (x1 - x0)) as u64;
-                out.push(u64::from(p) * area * 100 < sum * keep);
+                let area = rows * (x1 - x0) as u32;
+                u8::from(u32::from(row[x]) * area * 100 < (prefix[x1] - prefix[x0]) * keep)
+            };
+            for x in (0..inner.start).chain(inner.end..w) {
+                dark[x] = at(x);
+            }
+            if inner.is_empty() {
+                continue;
+            }
+            let area = rows * (2 * r + 1) as u32 * 100;
+            let sums = prefix[inner.start + r + 1..]
+                .iter()
+                .zip(&prefix[inner.start - r..]);
+            for ((d, &p), (&hi, &lo)) in dark[inner.clone()]
+                .iter_mut()
+                .zip(&row[inner.clone()])
+                .zip(sums)
+            {
+                *d = u8::from(u32::from(p) * area < (hi - lo) * keep);
             }
         }
         out
     }
 }
+
+/// The widest local-threshold window: 255 × 401² × 100 still fits in 32 bits, and a window
+/// this wide is already larger than a finder pattern at any size worth reading.
+pub(crate) const MAX_THRESHOLD_WINDOW: usize = 401;
 
 #[cfg(test)]
 mod tests {
@@ -241,9 +273,62 @@ mod tests {
         );
         let bits = p.threshold_local_mean(16, 5);
         for x in 0..64 {
-            assert_eq!(bits[16 * 64 + x], mark(x, 16), "column {x}");
-            assert!(!bits[2 * 64 + x], "background at column {x}");
+            assert_eq!(bits[16 * 64 + x] == 1, mark(x, 16), "column {x}");
+            assert_eq!(bits[2 * 64 + x], 0, "background at column {x}");
         }
+    }
+
+    /// The window mean computed the slow, obvious way.
+    fn threshold_reference(p: &Plane, window: usize, offset_percent: u64) -> Vec<u8> {
+        let r = (window / 2).max(1);
+        let mut out = Vec::new();
+        for y in 0..p.h {
+            for x in 0..p.w {
+                let (mut sum, mut area) = (0u64, 0u64);
+                for yy in y.saturating_sub(r)..(y + r + 1).min(p.h) {
+                    for xx in x.saturating_sub(r)..(x + r + 1).min(p.w) {
+                        sum += u64::from(p.px[yy * p.w + xx]);
+                        area += 1;
+                    }
+                }
+                let v = u64::from(p.px[y * p.w + x]);
+                out.push(u8::from(v * area * 100 < sum * (100 - offset_percent)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn local_thresholding_matches_the_window_mean_at_every_pixel() {
+        // Cheap deterministic noise, so the comparisons are not all one-sided.
+        let noise = |x: usize, y: usize| ((x * 7919 + y * 104_729) ^ (x * y * 31)) % 60;
+        for (w, h, window) in [
+            (37, 23, 8),
+            (37, 23, 3),
+            (9, 40, 30),
+            (64, 5, 12),
+            (1, 1, 3),
+        ] {
+            let p = plane(w, h, |x, y| (x * 7 + y * 3 + noise(x, y)) as u8);
+            assert_eq!(
+                p.threshold_local_mean(window, 5),
+                threshold_reference(&p, window, 5),
+                "{w}x{h}, window {window}"
+            );
+        }
+    }
+
+    #[test]
+    fn resizing_blends_the_four_nearest_pixels() {
+        let p = plane(8, 6, |x, y| (x * 30 + y * 7) as u8);
+        let r = p.resize(6, 4);
+        // Output (1, 1) sits at source (1.5, 1.75): between columns 1, 2 and rows 1, 2.
+        let at = |x: usize, y: usize| f64::from(p.px[y * 8 + x]);
+        let expected = (at(1, 1) * 0.5 * 0.25
+            + at(2, 1) * 0.5 * 0.25
+            + at(1, 2) * 0.5 * 0.75
+            + at(2, 2) * 0.5 * 0.75) as u8;
+        assert_eq!(r.px[6 + 1], expected);
     }
 
     #[test]

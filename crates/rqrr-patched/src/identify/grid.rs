@@ -322,7 +322,11 @@ fn jiggle_perspective<S>(
 where
     S: ImageBuffer,
 {
-    let mut best = fitness_all(img, &perspective, grid_size);
+    // Patched: the cells the fitness looks at are listed once, and a candidate's fitness is
+    // abandoned as soon as it can no longer beat the best (same result; most candidates are
+    // rejected, so most evaluations stop early).
+    let terms = fitness_terms(grid_size);
+    let mut best = fitness_beating(img, &perspective, &terms, None).unwrap_or(i32::MIN);
     let mut adjustments: [f64; 8] = [
         perspective.0[0] * 0.02f64,
         perspective.0[1] * 0.02f64,
@@ -343,11 +347,9 @@ where
             let new = if i & 1 != 0 { old + step } else { old - step };
 
             perspective.0[j] = new;
-            let test = fitness_all(img, &perspective, grid_size);
-            if test > best {
-                best = test
-            } else {
-                perspective.0[j] = old
+            match fitness_beating(img, &perspective, &terms, Some(best)) {
+                Some(test) if test > best => best = test,
+                _ => perspective.0[j] = old,
             }
         }
 
@@ -358,33 +360,77 @@ where
     }
     perspective
 }
-/* Compute a fitness score for the currently configured perspective
- * transform, using the features we expect to find by scanning the
- * grid.
- */
-fn fitness_all<S>(
-    img: &PreparedImage<S>,
-    perspective: &geometry::Perspective,
-    grid_size: usize,
-) -> i32
-where
-    S: ImageBuffer,
-{
+
+/// Patched: one grid cell's part of the fitness, `sign` times its [`fitness_cell`] score.
+#[derive(Debug, Clone, Copy)]
+struct FitnessTerm {
+    x: i32,
+    y: i32,
+    sign: i32,
+}
+
+/// The largest magnitude of a [`fitness_cell`] score (nine samples).
+const CELL_SCORE_MAX: i32 = 9;
+
+/// The cells upstream's `fitness_all` scored, with their signs: the timing patterns, the
+/// three finder patterns (centre + ring 1 - ring 2 + ring 3) and the alignment patterns
+/// (centre - ring 1 + ring 2). The fitness is the sum over these terms.
+fn fitness_terms(grid_size: usize) -> Vec<FitnessTerm> {
+    fn ring(terms: &mut Vec<FitnessTerm>, cx: i32, cy: i32, radius: i32, sign: i32) {
+        for i in 0..(radius * 2) {
+            for (x, y) in [
+                (cx - radius + i, cy - radius),
+                (cx - radius, cy + radius - i),
+                (cx + radius, cy - radius + i),
+                (cx + radius - i, cy + radius),
+            ] {
+                terms.push(FitnessTerm { x, y, sign });
+            }
+        }
+    }
+    fn capstone(terms: &mut Vec<FitnessTerm>, x: i32, y: i32) {
+        terms.push(FitnessTerm {
+            x: x + 3,
+            y: y + 3,
+            sign: 1,
+        });
+        ring(terms, x + 3, y + 3, 1, 1);
+        ring(terms, x + 3, y + 3, 2, -1);
+        ring(terms, x + 3, y + 3, 3, 1);
+    }
+    fn apat(terms: &mut Vec<FitnessTerm>, cx: i32, cy: i32) {
+        terms.push(FitnessTerm {
+            x: cx,
+            y: cy,
+            sign: 1,
+        });
+        ring(terms, cx, cy, 1, -1);
+        ring(terms, cx, cy, 2, 1);
+    }
+
     let version = version_from_grid_size(grid_size);
     let info = &VERSION_DATA_BASE[version];
-    let mut score = 0;
+    let mut terms = Vec::new();
 
     /* Check the timing pattern */
     for i in 0..(grid_size as i32 - 14) {
-        let expect = if 0 != i & 1 { 1 } else { -1 };
-        score += fitness_cell(img, perspective, i + 7, 6) * expect;
-        score += fitness_cell(img, perspective, 6, i + 7) * expect;
+        let sign = if 0 != i & 1 { 1 } else { -1 };
+        terms.push(FitnessTerm {
+            x: i + 7,
+            y: 6,
+            sign,
+        });
+        terms.push(FitnessTerm {
+            x: 6,
+            y: i + 7,
+            sign,
+        });
     }
 
     /* Check capstones */
-    score += fitness_capstone(img, perspective, 0, 0);
-    score += fitness_capstone(img, perspective, grid_size as i32 - 7, 0);
-    score += fitness_capstone(img, perspective, 0, grid_size as i32 - 7);
+    capstone(&mut terms, 0, 0);
+    capstone(&mut terms, grid_size as i32 - 7, 0);
+    capstone(&mut terms, 0, grid_size as i32 - 7);
 
     /* Check alignment patterns */
     let mut ap_count = 0;
@@ -392,48 +438,43 @@ where
         ap_count += 1
     }
     for i in 1..(ap_count.saturating_sub(1)) {
-        score += fitness_apat(img, perspective, 6, info.apat[i] as i32);
-        score += fitness_apat(img, perspective, info.apat[i] as i32, 6);
+        apat(&mut terms, 6, info.apat[i] as i32);
+        apat(&mut terms, info.apat[i] as i32, 6);
     }
     for i in 1..ap_count {
         for j in 1..ap_count {
-            score += fitness_apat(img, perspective, info.apat[i] as i32, info.apat[j] as i32);
+            apat(&mut terms, info.apat[i] as i32, info.apat[j] as i32);
         }
     }
-    score
+    terms
 }
 
-fn fitness_apat<S>(
+/* Compute a fitness score for the currently configured perspective
+ * transform, using the features we expect to find by scanning the
+ * grid.
+ *
+ * Patched: `None` as soon as the score can no longer exceed `beat`.
+ */
+fn fitness_beating<S>(
     img: &PreparedImage<S>,
     perspective: &geometry::Perspective,
-    cx: i32,
-    cy: i32,
-) -> i32
+    terms: &[FitnessTerm],
+    beat: Option<i32>,
+) -> Option<i32>
 where
     S: ImageBuffer,
 {
-    fitness_cell(img, perspective, cx, cy) - fitness_ring(img, perspective, cx, cy, 1)
-        + fitness_ring(img, perspective, cx, cy, 2)
-}
-
-fn fitness_ring<S>(
-    img: &PreparedImage<S>,
-    perspective: &geometry::Perspective,
-    cx: i32,
-    cy: i32,
-    radius: i32,
-) -> i32
-where
-    S: ImageBuffer,
-{
-    let mut score = 0;
-    for i in 0..(radius * 2) {
-        score += fitness_cell(img, perspective, cx - radius + i, cy - radius);
-        score += fitness_cell(img, perspective, cx - radius, cy + radius - i);
-        score += fitness_cell(img, perspective, cx + radius, cy - radius + i);
-        score += fitness_cell(img, perspective, cx + radius - i, cy + radius);
+    let mut score = 0i32;
+    // The most the terms not yet scored could still add.
+    let mut open = CELL_SCORE_MAX * terms.len() as i32;
+    for term in terms {
+        score += term.sign * fitness_cell(img, perspective, term.x, term.y);
+        open -= CELL_SCORE_MAX;
+        if beat.is_some_and(|beat| score + open <= beat) {
+            return None;
+        }
     }
-    score
+    Some(score)
 }
 
 fn fitness_cell<S>(
@@ -464,16 +505,139 @@ where
     score
 }
 
-fn fitness_capstone<S>(
-    img: &PreparedImage<S>,
-    perspective: &geometry::Perspective,
-    x: i32,
-    y: i32,
-) -> i32
-where
-    S: ImageBuffer,
-{
-    fitness_cell(img, perspective, x + 3, y + 3) + fitness_ring(img, perspective, x + 3, y + 3, 1)
-        - fitness_ring(img, perspective, x + 3, y + 3, 2)
-        + fitness_ring(img, perspective, x + 3, y + 3, 3)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Upstream's fitness, unchanged, to check the term list against.
+    mod upstream {
+        use super::super::*;
+
+        pub(super) fn fitness_all<S>(
+            img: &PreparedImage<S>,
+            perspective: &geometry::Perspective,
+            grid_size: usize,
+        ) -> i32
+        where
+            S: ImageBuffer,
+        {
+            let version = version_from_grid_size(grid_size);
+            let info = &VERSION_DATA_BASE[version];
+            let mut score = 0;
+
+            /* Check the timing pattern */
+            for i in 0..(grid_size as i32 - 14) {
+                let expect = if 0 != i & 1 { 1 } else { -1 };
+                score += super::fitness_cell(img, perspective, i + 7, 6) * expect;
+                score += super::fitness_cell(img, perspective, 6, i + 7) * expect;
+            }
+
+            /* Check capstones */
+            score += fitness_capstone(img, perspective, 0, 0);
+            score += fitness_capstone(img, perspective, grid_size as i32 - 7, 0);
+            score += fitness_capstone(img, perspective, 0, grid_size as i32 - 7);
+
+            /* Check alignment patterns */
+            let mut ap_count = 0;
+            while ap_count < 7 && info.apat[ap_count] != 0 {
+                ap_count += 1
+            }
+            for i in 1..(ap_count.saturating_sub(1)) {
+                score += fitness_apat(img, perspective, 6, info.apat[i] as i32);
+                score += fitness_apat(img, perspective, info.apat[i] as i32, 6);
+            }
+            for i in 1..ap_count {
+                for j in 1..ap_count {
+                    score +=
+                        fitness_apat(img, perspective, info.apat[i] as i32, info.apat[j] as i32);
+                }
+            }
+            score
+        }
+
+        fn fitness_apat<S>(
+            img: &PreparedImage<S>,
+            perspective: &geometry::Perspective,
+            cx: i32,
+            cy: i32,
+        ) -> i32
+        where
+            S: ImageBuffer,
+        {
+            super::fitness_cell(img, perspective, cx, cy)
+                - fitness_ring(img, perspective, cx, cy, 1)
+                + fitness_ring(img, perspective, cx, cy, 2)
+        }
+
+        fn fitness_ring<S>(
+            img: &PreparedImage<S>,
+            perspective: &geometry::Perspective,
+            cx: i32,
+            cy: i32,
+            radius: i32,
+        ) -> i32
+        where
+            S: ImageBuffer,
+        {
+            let mut score = 0;
+            for i in 0..(radius * 2) {
+                score += super::fitness_cell(img, perspective, cx - radius + i, cy - radius);
+                score += super::fitness_cell(img, perspective, cx - radius, cy + radius - i);
+                score += super::fitness_cell(img, perspective, cx + radius, cy - radius + i);
+                score += super::fitness_cell(img, perspective, cx + radius - i, cy + radius);
+            }
+            score
+        }
+
+        fn fitness_capstone<S>(
+            img: &PreparedImage<S>,
+            perspective: &geometry::Perspective,
+            x: i32,
+            y: i32,
+        ) -> i32
+        where
+            S: ImageBuffer,
+        {
+            super::fitness_cell(img, perspective, x + 3, y + 3)
+                + fitness_ring(img, perspective, x + 3, y + 3, 1)
+                - fitness_ring(img, perspective, x + 3, y + 3, 2)
+                + fitness_ring(img, perspective, x + 3, y + 3, 3)
+        }
+    }
+
+    #[test]
+    fn the_term_list_scores_like_upstreams_fitness() {
+        // A noisy bitmap and perspectives around a plausible grid, some reaching outside it.
+        let (w, h) = (160usize, 120usize);
+        let pixels = (0..w * h)
+            .map(|i| u8::from(((i * 2_654_435_761usize) >> 7) % 5 < 2))
+            .collect();
+        let img = PreparedImage::from_bitmap_bytes(w, h, pixels).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for grid_size in [21usize, 25, 45, 57] {
+            let terms = fitness_terms(grid_size);
+            for k in 0..20 {
+                let k = k as f64;
+                let c = geometry::Perspective([
+                    2.0 + k * 0.1,
+                    0.1 * (k - 10.0),
+                    5.0 + k,
+                    -0.05 * k,
+                    2.2 - k * 0.05,
+                    3.0 + 2.0 * k,
+                    0.001 * (k - 10.0),
+                    -0.0005 * k,
+                ]);
+                let expected = upstream::fitness_all(&img, &c, grid_size);
+                seen.insert(expected);
+                assert_eq!(fitness_beating(&img, &c, &terms, None), Some(expected));
+                assert_eq!(fitness_beating(&img, &c, &terms, Some(expected)), None);
+                assert_eq!(
+                    fitness_beating(&img, &c, &terms, Some(expected - 1)),
+                    Some(expected)
+                );
+            }
+        }
+        assert!(seen.len() > 20, "the cases score alike: {seen:?}");
+    }
 }
