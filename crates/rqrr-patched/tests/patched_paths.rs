@@ -6,9 +6,12 @@ use rqrr_patched as rqrr;
 
 use rqrr::{Point, PreparedImage};
 
+/// A grid found: its corners and its decoded text.
+type Found = Vec<([Point; 4], String)>;
+
 /// Grids found in `path`, each as its corners and decoded text: once through the `image`
 /// buffer (per-pixel access, as upstream) and once through the same bitmap as bytes.
-fn both_ways(path: &str) -> (Vec<([Point; 4], String)>, Vec<([Point; 4], String)>) {
+fn both_ways(path: &str) -> (Found, Found) {
     let grey = image::open(path).unwrap().to_luma8();
     let (w, h) = (grey.width() as usize, grey.height() as usize);
     let mut per_pixel = PreparedImage::prepare(grey);
@@ -18,7 +21,7 @@ fn both_ways(path: &str) -> (Vec<([Point; 4], String)>, Vec<([Point; 4], String)
         .map(|(x, y)| u8::from(per_pixel.get_pixel_at(x, y) != 0u8))
         .collect();
     let mut rows = PreparedImage::from_bitmap_bytes(w, h, bits).unwrap();
-    fn read<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<([Point; 4], String)> {
+    fn read<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Found {
         grids
             .iter()
             .map(|g| (g.bounds, g.decode().map(|(_, t)| t).unwrap_or_default()))
