@@ -13,8 +13,10 @@
 //! * `GET /v1/desktop-actions` — the phone lists what waits. An action whose desktop was
 //!   signed out is neither listed nor confirmed (`desktop_action_expired`).
 //! * `POST /v1/desktop-actions/{id}/confirmation` — the phone sends `Confirmed<body>` with
-//!   the direct route's action kind and target. Its body must be the stored one (same
-//!   canonical hash); it is verified against the phone's session and keys with
+//!   action kind `confirm_desktop_action` and target `desktop_action:<id>`, so the signature
+//!   names this one action (a confirmation made for the phone's own route cannot answer it).
+//!   Its body must be the stored one (same canonical hash); it is verified against the
+//!   phone's session and keys with
 //!   [`verify_confirmation`] (a wrong passcode counts as everywhere else and leaves the action
 //!   waiting). The action is then taken out of `pending` by one conditional `UPDATE` (single
 //!   use) and carried out by the same code as the direct route: a registration is filed for
@@ -38,7 +40,7 @@ use axum::routing::{get, post};
 use dinhdanh_core::api::{
     ApiError, DESKTOP_ACTION_KINDS, DesktopActionEvent, DesktopActionRequest, ErrorCode,
     NotificationKind, PendingDesktopAction, RegistrationSubmission, SessionKind, SwitchAccount,
-    desktop_may_request, paths,
+    desktop_action_target, desktop_may_request, paths,
 };
 use dinhdanh_core::crypto::sha256;
 use dinhdanh_core::ids::{OrgEid, SessionId};
@@ -218,7 +220,6 @@ struct Stored {
     kind: ActionKind,
     body: serde_json::Value,
     body_bytes: Vec<u8>,
-    target: ActionTarget,
     summary_vi: String,
     summary_en: String,
     created_at: i64,
@@ -226,21 +227,21 @@ struct Stored {
     state: String,
 }
 
-const COLUMNS: &str = "id, desktop_session, kind, body, target, summary_vi, summary_en, \
-                       created_at, expires_at, state";
+// (The row's `target`, the direct route's, is written for whoever reads the table; the
+// phone's confirmation names the action itself, see `Stored::confirmation_target`.)
+const COLUMNS: &str = "id, desktop_session, kind, body, summary_vi, summary_en, created_at, \
+                       expires_at, state";
 
 fn from_row(row: &AnyRow) -> ServerResult<Stored> {
     let kind: String = row.try_get("kind")?;
     let kind: ActionKind = parse_stored(serde_json::from_value(serde_json::Value::String(kind)))?;
     let body: String = row.try_get("body")?;
-    let target: String = row.try_get("target")?;
     Ok(Stored {
         id: row.try_get("id")?,
         desktop_session: row.try_get("desktop_session")?,
         kind,
         body: parse_stored(serde_json::from_str(&body))?,
         body_bytes: body.into_bytes(),
-        target: parse_stored(ActionTarget::parse(&target))?,
         summary_vi: row.try_get("summary_vi")?,
         summary_en: row.try_get("summary_en")?,
         created_at: row.try_get("created_at")?,
@@ -250,17 +251,22 @@ fn from_row(row: &AnyRow) -> ServerResult<Stored> {
 }
 
 impl Stored {
-    fn view(&self) -> PendingDesktopAction {
-        PendingDesktopAction {
+    fn view(&self) -> ServerResult<PendingDesktopAction> {
+        Ok(PendingDesktopAction {
             id: self.id.clone(),
             kind: self.kind,
             summary_vi: self.summary_vi.clone(),
             summary_en: self.summary_en.clone(),
             body: self.body.clone(),
-            target: self.target.clone(),
+            target: self.confirmation_target()?,
             requested_at: timestamp(self.created_at),
             expires_at: timestamp(self.expires_at),
-        }
+        })
+    }
+
+    /// What the phone's confirmation names: this action (`desktop_action:<id>`).
+    fn confirmation_target(&self) -> ServerResult<ActionTarget> {
+        parse_stored(desktop_action_target(&self.id))
     }
 
     /// Still open for an answer: pending (`desktop_action_answered`) and unexpired
@@ -424,7 +430,7 @@ async fn start(
     )
     .await?;
     let stored = load_for_account(&state, &id, session.account.as_str()).await?;
-    Ok(Json(stored.view()))
+    Ok(Json(stored.view()?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -448,7 +454,7 @@ async fn list(
     .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
-        items.push(from_row(row)?.view());
+        items.push(from_row(row)?.view()?);
     }
     Ok(Json(items))
 }
@@ -474,7 +480,14 @@ async fn confirm(
     if hash != sha256(&action.body_bytes) {
         return Err(malformed());
     }
-    verify_confirmation(&state, session, &confirmed, action.kind, &action.target).await?;
+    verify_confirmation(
+        &state,
+        session,
+        &confirmed,
+        ActionKind::ConfirmDesktopAction,
+        &action.confirmation_target()?,
+    )
+    .await?;
     // Single use: one confirmation moves the row out of `pending`, and only before expiry.
     let now = state.now();
     let taken = sqlx::query(

@@ -290,8 +290,9 @@ pub static ROUTES: &[Route] = &[
     route!(Get DESKTOP_ACTIONS, Session, "The phone lists the desktop's actions waiting.",
         None => Some(J(list::<api::PendingDesktopAction>))),
     route!(Post DESKTOP_ACTION_CONFIRMATION, Session,
-        "The phone confirms a desktop's action with the direct route's kind, target and body \
-         (single use); answers the outcome the desktop is told.",
+        "The phone confirms a desktop's action: kind `confirm_desktop_action`, target \
+         `desktop_action:<id>`, the stored body (single use); answers the outcome the desktop \
+         is told.",
         Some(J(confirmed_any)) => Some(J(named::<api::DesktopActionEvent>))),
     route!(Post DESKTOP_ACTION_DECLINE, Session, "The phone declines a desktop's action.",
         None => None),

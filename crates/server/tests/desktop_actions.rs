@@ -25,7 +25,7 @@ use dinhdanh_core::org_type::{
     OrganisationForm, RegistryKind, RepresentativeForm,
 };
 use dinhdanh_core::request_proof::{self, ProofClaims};
-use dinhdanh_core::signed_action::ActionKind;
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use dinhdanh_server::organisations::{self, NewOrganisation};
 use dinhdanh_server::registrations::vietnam_date;
 use dinhdanh_server::registry::{self, RegistryEntry, RegistryStatus};
@@ -180,7 +180,8 @@ async fn pending(t: &TestServer, phone: &Session) -> Vec<PendingDesktopAction> {
     resp.json().await.unwrap()
 }
 
-/// The phone's confirmation of exactly what `action` shows, with `passcode`.
+/// The phone's confirmation of exactly what `action` shows, with `passcode`: a
+/// `confirm_desktop_action` of the target the action names.
 async fn confirmation(
     t: &TestServer,
     phone: &Session,
@@ -188,18 +189,46 @@ async fn confirmation(
     action: &PendingDesktopAction,
     passcode: &str,
 ) -> Confirmed<serde_json::Value> {
+    signed_as(
+        t,
+        phone,
+        device,
+        action,
+        ActionKind::ConfirmDesktopAction,
+        action.target.clone(),
+        passcode,
+    )
+    .await
+}
+
+/// `action`'s body signed as `kind` of `target`, with a challenge for a desktop action's
+/// confirmation.
+async fn signed_as(
+    t: &TestServer,
+    phone: &Session,
+    device: &Device,
+    action: &PendingDesktopAction,
+    kind: ActionKind,
+    target: ActionTarget,
+    passcode: &str,
+) -> Confirmed<serde_json::Value> {
     let challenge = t
-        .challenge(ChallengePurpose::Action { kind: action.kind }, Some(phone))
+        .challenge(
+            ChallengePurpose::Action {
+                kind: ActionKind::ConfirmDesktopAction,
+            },
+            Some(phone),
+        )
         .await;
     device.confirm(
         t.now(),
         action.body.clone(),
-        action.kind,
+        kind,
         t.origin(),
         challenge,
         &phone.account,
         None,
-        action.target.clone(),
+        target,
         passcode,
     )
 }
@@ -303,7 +332,10 @@ async fn a_registration_started_on_the_desktop_is_filed_when_the_phone_confirms_
 
     let action = asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await;
     assert_eq!(action.kind, ActionKind::RegisterOrganisation);
-    assert_eq!(action.target.as_str(), "registration:new");
+    assert_eq!(
+        action.target.as_str(),
+        format!("desktop_action:{}", action.id)
+    );
     assert!(
         action.summary_vi.contains(ORG_NAME),
         "{}",
@@ -383,6 +415,46 @@ async fn a_wrong_passcode_on_the_phone_is_counted_and_the_action_keeps_waiting()
     let resp = send_confirmation(&t, &phone, &action, &right).await;
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
     assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
+}
+
+#[tokio::test]
+async fn a_confirmation_answers_only_the_action_it_names() {
+    let t = TestServer::start().await;
+    let (p, device, _, phone) = signed_in(&t).await;
+    let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
+    let submission = enterprise_submission(&t, &p).await;
+    // Two actions with the same body: only the target tells them apart.
+    let first = asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await;
+    let second = asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await;
+    assert_ne!(first.target, second.target);
+
+    // Signed as the phone's own route (the direct registration's kind and target), with the
+    // right passcode: not a confirmation of the desktop's action.
+    let direct = signed_as(
+        &t,
+        &phone,
+        &device,
+        &first,
+        ActionKind::RegisterOrganisation,
+        ActionTarget::new("registration", "new").unwrap(),
+        PASSCODE,
+    )
+    .await;
+    let resp = send_confirmation(&t, &phone, &first, &direct).await;
+    assert_error(resp, ErrorCode::Forbidden).await;
+    // The right kind, but naming the other action.
+    let for_second = confirmation(&t, &phone, &device, &second, PASSCODE).await;
+    let resp = send_confirmation(&t, &phone, &first, &for_second).await;
+    assert_error(resp, ErrorCode::Forbidden).await;
+    assert_eq!(pending(&t, &phone).await.len(), 2, "both still waiting");
+
+    // Its own confirmation answers the first, and the second still waits.
+    let own = confirmation(&t, &phone, &device, &first, PASSCODE).await;
+    let resp = send_confirmation(&t, &phone, &first, &own).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let left = pending(&t, &phone).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].id, second.id);
 }
 
 #[tokio::test]
@@ -532,7 +604,10 @@ async fn a_switch_confirmed_on_the_phone_changes_the_desktops_session_not_the_ph
         },
     )
     .await;
-    assert_eq!(action.target.as_str(), format!("organisation:{eid}"));
+    assert_eq!(
+        action.target.as_str(),
+        format!("desktop_action:{}", action.id)
+    );
     assert!(action.summary_vi.contains("Công ty TNHH Chuyển tài khoản"));
     let mut socket = open_action_events(&t, &desktop, &action).await;
     let confirmed = confirmation(&t, &phone, &device, &action, PASSCODE).await;

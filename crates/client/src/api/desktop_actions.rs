@@ -7,14 +7,15 @@
 //!   confirm itself (it holds no confirmation key) and [`Client::wait_desktop_action`] waits on
 //!   the push channel for the phone's answer;
 //! - **phone**: [`Client::pending_desktop_actions`] lists what waits,
-//!   [`Client::confirm_desktop_action`] signs exactly the body the pending action shows, with
-//!   the direct route's action kind and target, and [`Client::decline_desktop_action`] says no.
+//!   [`Client::confirm_desktop_action`] signs exactly the body the pending action shows, as a
+//!   `confirm_desktop_action` of `desktop_action:<id>` (so the signature answers that one
+//!   action and nothing else), and [`Client::decline_desktop_action`] says no.
 
 use std::time::Duration;
 
 use dinhdanh_core::api::{
     AccountChoices, DesktopActionEvent, DesktopActionRequest, PendingDesktopAction, StepUpDone,
-    StepUpPurpose, StepUpRequest, SwitchAccount, desktop_may_request, paths,
+    StepUpPurpose, StepUpRequest, desktop_action_target, desktop_may_request, paths,
 };
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
@@ -184,23 +185,24 @@ impl Client {
             .await
     }
 
-    /// Phone: confirms `action` with `confirmer`, signing the body it shows, unchanged, with
-    /// the direct route's kind and target (checked here to be the ones that route uses, so the
-    /// phone never signs something else than what it shows). Answers what the desktop is told.
+    /// Phone: confirms `action` with `confirmer`, signing the body it shows, unchanged, as a
+    /// `confirm_desktop_action` of `desktop_action:<id>` (checked here to be what the action
+    /// names, and to be a kind a desktop may ask for, so the phone never signs something else
+    /// than what it shows). Answers what the desktop is told.
     pub async fn confirm_desktop_action(
         &self,
         action: &PendingDesktopAction,
         confirmer: &dyn Confirmer,
     ) -> Result<DesktopActionEvent, ClientError> {
-        let expected = self.desktop_action_target(action)?;
-        if expected != action.target {
+        let target = desktop_action_target(&action.id)?;
+        if !desktop_may_request(action.kind) || target != action.target {
             return Err(wrong_server());
         }
         self.confirmed(
             Method::POST,
             &paths::fill(paths::DESKTOP_ACTION_CONFIRMATION, "id", &action.id),
-            action.kind,
-            expected,
+            ActionKind::ConfirmDesktopAction,
+            target,
             action.body.clone(),
             confirmer,
         )
@@ -216,35 +218,6 @@ impl Client {
             Auth::Session,
         )
         .await
-    }
-
-    /// The target the direct route of `action`'s kind confirms, from the body the phone shows.
-    fn desktop_action_target(
-        &self,
-        action: &PendingDesktopAction,
-    ) -> Result<ActionTarget, ClientError> {
-        if !desktop_may_request(action.kind) {
-            return Err(wrong_server());
-        }
-        match action.kind {
-            ActionKind::RegisterOrganisation => Ok(ActionTarget::new("registration", "new")?),
-            ActionKind::SwitchAccount => {
-                let switch: SwitchAccount =
-                    serde_json::from_value(action.body.clone()).map_err(|_| wrong_server())?;
-                match switch.to {
-                    Some(eid) => Ok(ActionTarget::new("organisation", eid.as_str())?),
-                    None => {
-                        let account = self
-                            .lock_state()
-                            .account
-                            .clone()
-                            .ok_or(ClientError::NotSignedIn)?;
-                        Ok(ActionTarget::new("account", account.as_str())?)
-                    }
-                }
-            }
-            _ => Err(wrong_server()),
-        }
     }
 }
 

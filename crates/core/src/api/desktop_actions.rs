@@ -5,15 +5,19 @@
 //! sensitive action there (submitting a registration, switching the desktop to an
 //! organisation), the desktop posts a [`DesktopActionRequest`]; the server checks it as the
 //! direct route would, keeps it for a few minutes and asks the phone. The phone lists it
-//! ([`super::PendingDesktopAction`]), shows the body it is about to sign, and confirms it with
-//! the same action kind, target and body the direct route uses — the same signed-action
-//! encoding, verified against the phone's own keys. The desktop is told the outcome
+//! ([`super::PendingDesktopAction`]), shows the body it is about to sign, and confirms it
+//! with the signed-action encoding, verified against the phone's own keys: action kind
+//! `confirm_desktop_action`, target `desktop_action:<id>` ([`desktop_action_target`]) and the
+//! stored body. The signature so names the one waiting action it answers — a confirmation
+//! made for the phone's own route (`switch_account`, `register_organisation`) cannot answer a
+//! desktop's action, nor the other way round. The desktop is told the outcome
 //! ([`DesktopActionEvent`]) on a WebSocket at once.
 
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, Timestamp};
-use crate::signed_action::ActionKind;
+use crate::error::IdError;
+use crate::signed_action::{ActionKind, ActionTarget};
 
 /// Why the person is asked to prove they are present, so the audit trail says what opened.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -77,6 +81,12 @@ pub fn desktop_may_request(kind: ActionKind) -> bool {
     DESKTOP_ACTION_KINDS.contains(&kind)
 }
 
+/// The target the phone's confirmation of the desktop's action `id` names (action kind
+/// [`ActionKind::ConfirmDesktopAction`]): `desktop_action:<id>`.
+pub fn desktop_action_target(id: &str) -> Result<ActionTarget, IdError> {
+    ActionTarget::new("desktop_action", id)
+}
+
 /// What the desktop is told on its WebSocket when the phone has answered (or time ran out).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,6 +128,14 @@ mod tests {
         ] {
             assert!(!desktop_may_request(kind), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn a_confirmation_names_the_one_desktop_action_it_answers() {
+        let target = desktop_action_target("dact_0123456789abcdef").unwrap();
+        assert_eq!(target.as_str(), "desktop_action:dact_0123456789abcdef");
+        assert!(desktop_action_target("dact:1").is_err());
+        assert!(desktop_action_target("").is_err());
     }
 
     #[test]

@@ -107,8 +107,8 @@ pub struct PendingDesktopAction {
     /// The body the phone will confirm (canonical JSON), so the phone shows what it signs.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: serde_json::Value,
-    /// The target the confirmation names: the one the direct route uses
-    /// (`registration:new`, `organisation:<eid>`, `account:<id>`).
+    /// The target the phone's confirmation names (action kind `confirm_desktop_action`):
+    /// `desktop_action:<id>`, see [`super::desktop_action_target`].
     pub target: crate::signed_action::ActionTarget,
     /// When the desktop asked.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
