@@ -369,8 +369,9 @@ impl Shell {
     // -----------------------------------------------------------------------------------------
 
     /// Desktop: submits a registration confirmed on the phone. The desktop knows only the
-    /// masked identification number, so the capacity is derived from it; should the server
-    /// (which knows the full number) disagree, it is asked once more with the other one.
+    /// masked identification number, so the capacity it sends is a guess from it; the server,
+    /// which knows the person, derives the capacity itself and the phone confirms the
+    /// corrected submission.
     pub async fn submit_registration_on_phone(
         &self,
         org_type: OrgType,
@@ -382,7 +383,7 @@ impl Shell {
             .representatives
             .iter()
             .any(|r| r.citizen_id.masked() == masked);
-        let mut submission = RegistrationSubmission {
+        let submission = RegistrationSubmission {
             org_type,
             details,
             capacity: if representative {
@@ -391,20 +392,9 @@ impl Shell {
                 RequesterCapacity::Authorised
             },
         };
-        let result = match self
+        let result = self
             .on_phone(&client, ActionKind::RegisterOrganisation, &submission)
-            .await
-        {
-            Err(e) if wrong_capacity(&e) => {
-                submission.capacity = match submission.capacity {
-                    RequesterCapacity::LegalRepresentative => RequesterCapacity::Authorised,
-                    RequesterCapacity::Authorised => RequesterCapacity::LegalRepresentative,
-                };
-                self.on_phone(&client, ActionKind::RegisterOrganisation, &submission)
-                    .await?
-            }
-            other => other?,
-        };
+            .await?;
         serde_json::from_value(result).map_err(|_| unexpected_answer())
     }
 
@@ -642,15 +632,6 @@ fn session_gone(e: &ClientError) -> bool {
         || e.is(ErrorCode::Unauthenticated)
 }
 
-/// The server refused a submission only for its capacity (the requester's part).
-fn wrong_capacity(e: &ApiError) -> bool {
-    e.code == ErrorCode::ValidationFailed.as_str()
-        && e.details.len() == 1
-        && e.details
-            .iter()
-            .all(|d| d.field.as_deref() == Some("capacity"))
-}
-
 /// An answer the server should not have given.
 fn unexpected_answer() -> ApiError {
     api(ClientError::UnexpectedResponse { status: 200 })
@@ -736,21 +717,6 @@ mod tests {
             Some("computer")
         );
         assert_eq!(profile_from_args(&args(&["--other"])), None);
-    }
-
-    #[test]
-    fn only_a_refusal_of_the_capacity_alone_asks_again_with_the_other_one() {
-        let capacity = ApiError::new(ErrorCode::ValidationFailed).with_details(vec![
-            ApiError::new(ErrorCode::ValidationFailed).with_field("capacity"),
-        ]);
-        assert!(wrong_capacity(&capacity));
-        let name = ApiError::new(ErrorCode::ValidationFailed).with_details(vec![
-            ApiError::new(ErrorCode::ValidationFailed).with_field("capacity"),
-            ApiError::new(ErrorCode::ValidationFailed).with_field("name_vi"),
-        ]);
-        assert!(!wrong_capacity(&name));
-        assert!(!wrong_capacity(&ApiError::new(ErrorCode::ValidationFailed)));
-        assert!(!wrong_capacity(&ApiError::new(ErrorCode::Forbidden)));
     }
 
     #[test]

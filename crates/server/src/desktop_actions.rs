@@ -123,6 +123,9 @@ async fn prepare(
         ActionKind::RegisterOrganisation => {
             let submission: RegistrationSubmission =
                 serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            // The capacity is the server's to derive: the desktop sees only a masked number.
+            let submission =
+                registrations::with_derived_capacity(state, session, submission).await?;
             registrations::check_new_registration(state, session, &submission).await?;
             let name = registrations::submission_name(&submission);
             Ok(Prepared {

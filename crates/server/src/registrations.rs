@@ -1171,6 +1171,23 @@ pub async fn check_new_registration(
     })
 }
 
+/// `submission` with the requester's capacity derived from the session's person (a legal
+/// representative when their identification number is one of the representatives'), whatever
+/// it said. A desktop knows only the masked number and cannot tell; the phone is then asked
+/// to confirm the corrected submission, which is what is filed.
+pub async fn with_derived_capacity(
+    state: &AppState,
+    session: &SessionContext,
+    submission: RegistrationSubmission,
+) -> ServerResult<RegistrationSubmission> {
+    let (_, person) = person_of(state, &session.account).await?;
+    Ok(RegistrationSubmission::new(
+        submission.org_type,
+        submission.details,
+        &person.citizen_id,
+    ))
+}
+
 /// The organisation's name as the person entered it, for summaries ("Công ty …").
 pub fn submission_name(submission: &RegistrationSubmission) -> &str {
     submission.details.name_vi.as_str()

@@ -17,7 +17,7 @@ use common::{Auth, Device, Session, TestServer};
 use dinhdanh_core::api::{
     AccountChoices, ChallengePurpose, Confirmed, DesktopActionEvent, DesktopActionRequest,
     ErrorCode, Notification, NotificationKind, PendingDesktopAction, QrLoginEvent,
-    RegistrationSubmission, RegistrationView, SessionView, SwitchAccount, paths,
+    RegistrationSubmission, RegistrationView, RequesterCapacity, SessionView, SwitchAccount, paths,
 };
 use dinhdanh_core::ids::{CitizenId, EnterpriseCode, NewProvince, OrgEid, PhoneNumber, TaxCode};
 use dinhdanh_core::org_type::{
@@ -418,6 +418,30 @@ async fn a_wrong_passcode_on_the_phone_is_counted_and_the_action_keeps_waiting()
 }
 
 #[tokio::test]
+async fn the_server_derives_the_capacity_a_desktop_can_only_guess() {
+    let t = TestServer::start().await;
+    let (p, device, _, phone) = signed_in(&t).await;
+    let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
+    // The desktop sees only a masked identification number; say it guessed wrong.
+    let right = enterprise_submission(&t, &p).await;
+    assert_eq!(right.capacity, RequesterCapacity::LegalRepresentative);
+    let mut guessed = right.clone();
+    guessed.capacity = RequesterCapacity::Authorised;
+
+    let action = asked(&t, &desktop, ActionKind::RegisterOrganisation, &guessed).await;
+    // The phone is shown, and signs, the submission with the capacity corrected.
+    assert_eq!(action.body, serde_json::to_value(&right).unwrap());
+    let confirmed = confirmation(&t, &phone, &device, &action, PASSCODE).await;
+    let resp = send_confirmation(&t, &phone, &action, &confirmed).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let DesktopActionEvent::Done { result } = resp.json().await.unwrap() else {
+        panic!("expected done");
+    };
+    let view: RegistrationView = serde_json::from_value(result).unwrap();
+    assert_eq!(view.capacity, RequesterCapacity::LegalRepresentative);
+}
+
+#[tokio::test]
 async fn a_confirmation_answers_only_the_action_it_names() {
     let t = TestServer::start().await;
     let (p, device, _, phone) = signed_in(&t).await;
@@ -522,16 +546,9 @@ async fn a_desktop_may_ask_only_for_allowed_and_valid_actions() {
 
     // The direct route's checks run when the desktop asks: an invalid form never reaches
     // the phone.
-    let mut submission = enterprise_submission(&t, &p).await;
-    submission.capacity = match submission.capacity {
-        dinhdanh_core::api::RequesterCapacity::LegalRepresentative => {
-            dinhdanh_core::api::RequesterCapacity::Authorised
-        }
-        dinhdanh_core::api::RequesterCapacity::Authorised => {
-            dinhdanh_core::api::RequesterCapacity::LegalRepresentative
-        }
-    };
-    let resp = ask(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await;
+    let mut invalid = serde_json::to_value(enterprise_submission(&t, &p).await).unwrap();
+    invalid["details"]["established_on"] = serde_json::json!("2999-01-01");
+    let resp = ask(&t, &desktop, ActionKind::RegisterOrganisation, &invalid).await;
     assert_error(resp, ErrorCode::ValidationFailed).await;
     let resp = ask(
         &t,
