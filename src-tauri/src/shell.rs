@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use dinhdanh_client::api::{BindingStarted, Client, ClientConfig, QrLoginAnswer, QrLoginPending};
 use dinhdanh_client::biometric::{BiometricConfirmation, BiometricConfirmer, NoBiometrics};
+use dinhdanh_client::drafts::Drafts;
 use dinhdanh_client::keystore::Keystore;
 use dinhdanh_client::passcode::{Confirmer, EnteredPasscode, KdfParams, new_passcode};
 use dinhdanh_client::profile::Profile;
@@ -552,7 +553,8 @@ impl Shell {
     // Drafts
     // -----------------------------------------------------------------------------------------
 
-    fn draft_path(&self, key: &str) -> Result<PathBuf, ApiError> {
+    /// The drafts, once `key` is known to be a valid draft name (it becomes a file name).
+    fn drafts_for(&self, key: &str) -> Result<Drafts, ApiError> {
         if !is_valid_draft_key(key) {
             return Err(with_field(
                 shell_error(
@@ -563,16 +565,13 @@ impl Shell {
                 "key",
             ));
         }
-        Ok(self
-            .profile
-            .dir()
-            .join("drafts")
-            .join(format!("{key}.json")))
+        Ok(self.client()?.drafts())
     }
 
-    /// Saves a form's content (written to a temporary file, then renamed).
+    /// Saves a form's content, sealed with the profile's draft key (see
+    /// [`dinhdanh_client::drafts`]: the form holds identification numbers).
     pub fn save_draft(&self, key: &str, json: &str) -> Result<(), ApiError> {
-        let path = self.draft_path(key)?;
+        let drafts = self.drafts_for(key)?;
         if json.len() > MAX_DRAFT_BYTES {
             return Err(shell_error(
                 "draft_too_large",
@@ -580,30 +579,12 @@ impl Shell {
                 "The draft is too large to save.",
             ));
         }
-        let write = || -> std::io::Result<()> {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = path.with_extension("json.tmp");
-            std::fs::write(&tmp, json)?;
-            std::fs::rename(&tmp, &path)
-        };
-        write().map_err(|e| {
-            api(ClientError::Profile {
-                detail: e.to_string(),
-            })
-        })
+        drafts.save(key, json).map_err(api)
     }
 
     /// Reads a saved draft, `None` when there is none.
     pub fn load_draft(&self, key: &str) -> Result<Option<String>, ApiError> {
-        match std::fs::read_to_string(self.draft_path(key)?) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(api(ClientError::Profile {
-                detail: e.to_string(),
-            })),
-        }
+        self.drafts_for(key)?.load(key).map_err(api)
     }
 }
 

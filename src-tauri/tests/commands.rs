@@ -388,7 +388,7 @@ fn a_new_profile_remembers_the_server_chosen_and_refuses_a_malformed_one() {
 }
 
 #[test]
-fn drafts_round_trip_and_keys_that_could_name_other_files_are_refused() {
+fn drafts_round_trip_sealed_and_keys_that_could_name_other_files_are_refused() {
     let app = TestApp::new("http://127.0.0.1:9");
     let json = r#"{"name_vi":"Câu lạc bộ Cờ tướng"}"#;
     assert_eq!(
@@ -411,6 +411,24 @@ fn drafts_round_trip_and_keys_that_could_name_other_files_are_refused() {
         .as_deref(),
         Some(json)
     );
+    // On disk only sealed (the form holds identification numbers), under the keystore's key.
+    let drafts = app.dir.join("drafts");
+    let sealed = std::fs::read(drafts.join("registration.sealed")).unwrap();
+    let plain = "Cờ tướng".as_bytes();
+    assert!(!sealed.windows(plain.len()).any(|w| w == plain));
+    assert!(!drafts.join("registration.json").exists());
+    // A plain draft an earlier version left is read once, then kept only sealed.
+    std::fs::write(drafts.join("legacy.json"), json).unwrap();
+    assert_eq!(
+        app.invoke::<app::LoadDraft>(&LoadDraftArgs {
+            key: "legacy".into()
+        })
+        .unwrap()
+        .as_deref(),
+        Some(json)
+    );
+    assert!(!drafts.join("legacy.json").exists());
+    assert!(drafts.join("legacy.sealed").exists());
     for bad in ["../profile", "a/b", "", "Registration"] {
         let err = app
             .invoke::<app::SaveDraft>(&SaveDraftArgs {

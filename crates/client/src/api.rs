@@ -229,6 +229,11 @@ impl Client {
         &self.profile
     }
 
+    /// The profile's form drafts (`<profile dir>/drafts`), sealed with its keystore's key.
+    pub fn drafts(&self) -> crate::drafts::Drafts {
+        crate::drafts::Drafts::new(self.profile.dir().join("drafts"), self.keystore.clone())
+    }
+
     fn lock_state(&self) -> std::sync::MutexGuard<'_, ProfileState> {
         // A panic elsewhere while holding the lock leaves plain data behind: keep using it.
         self.state.lock().unwrap_or_else(|e| e.into_inner())

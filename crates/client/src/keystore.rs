@@ -1,6 +1,6 @@
 //! The OS keystore: the only place the device's secrets live — the device private key, the
-//! passcode KDF's salt, the session token and, on a desktop signed in by QR, the ephemeral key
-//! its session is bound to. Nothing else on the device holds them: no file,
+//! passcode KDF's salt, the session token, on a desktop signed in by QR the ephemeral key its
+//! session is bound to, and the key form drafts are sealed with ([`crate::drafts`]). Nothing else on the device holds them: no file,
 //! no log, no cache. When the keystore cannot be used the app says so
 //! ([`ClientError::KeystoreUnavailable`], code `keystore_unavailable`); it never falls back to a
 //! file.
@@ -20,6 +20,7 @@ use std::sync::Arc;
 use dinhdanh_core::api::SessionToken;
 use zeroize::Zeroizing;
 
+use crate::drafts::DraftKey;
 use crate::error::ClientError;
 use crate::keys::DeviceKey;
 use crate::passcode::PasscodeSalt;
@@ -32,10 +33,17 @@ const DEVICE_KEY: &str = "device_key";
 const PASSCODE_SALT: &str = "passcode_salt";
 const SESSION_TOKEN: &str = "session_token";
 const DESKTOP_KEY: &str = "desktop_key";
+const DRAFT_KEY: &str = "draft_key";
 
 /// The names of a profile's entries (names only: for tests and tools that look at the store).
-pub fn entry_names() -> [&'static str; 4] {
-    [DEVICE_KEY, PASSCODE_SALT, SESSION_TOKEN, DESKTOP_KEY]
+pub fn entry_names() -> [&'static str; 5] {
+    [
+        DEVICE_KEY,
+        PASSCODE_SALT,
+        SESSION_TOKEN,
+        DESKTOP_KEY,
+        DRAFT_KEY,
+    ]
 }
 
 /// A platform store of small secrets, one namespace per profile.
@@ -237,8 +245,23 @@ impl Keystore {
         self.store.delete(DESKTOP_KEY)
     }
 
-    /// Forgets every secret of the profile (before a new binding, or to reset the profile).
+    /// The key form drafts are sealed with, once one was saved.
+    pub fn draft_key(&self) -> Result<Option<DraftKey>, ClientError> {
+        self.store
+            .get(DRAFT_KEY)?
+            .map(|bytes| DraftKey::from_bytes(&bytes))
+            .transpose()
+    }
+
+    /// Stores the key form drafts are sealed with (at the first draft).
+    pub fn set_draft_key(&self, key: &DraftKey) -> Result<(), ClientError> {
+        self.store.set(DRAFT_KEY, key.as_bytes())
+    }
+
+    /// Forgets every secret of the profile (before a new binding, or to reset the profile);
+    /// the drafts sealed with its draft key become unreadable with it.
     pub fn clear(&self) -> Result<(), ClientError> {
+        self.store.delete(DRAFT_KEY)?;
         self.store.delete(DESKTOP_KEY)?;
         self.store.delete(SESSION_TOKEN)?;
         self.store.delete(PASSCODE_SALT)?;

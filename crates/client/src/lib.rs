@@ -11,6 +11,7 @@
 //! - [`passcode`]: new passcodes, the argon2id KDF, the passcode [`passcode::Confirmer`].
 //! - [`biometric`]: the trait the mobile shell implements with platform biometric keys.
 //! - [`profile`]: one app profile's non-secret state on disk.
+//! - [`drafts`]: form drafts, sealed with a key from the keystore.
 //! - [`error`]: [`ClientError`], with a code and a Vietnamese and English sentence.
 #![cfg_attr(
     not(test),
@@ -21,6 +22,7 @@ pub use dinhdanh_core as core;
 
 pub mod api;
 pub mod biometric;
+pub mod drafts;
 pub mod error;
 pub mod keys;
 pub mod keystore;

@@ -311,6 +311,20 @@ async fn no_secret_is_in_any_file_of_the_profiles_data_directory() {
         .await
         .unwrap();
 
+    // A form draft holds a co-representative's full identification number. (The device
+    // owner's own number is the sign-in name the profile remembers, so it is no needle here.)
+    let co_representative = t.person(true).await;
+    let draft = format!(
+        r#"{{"representatives":[{{"citizen_id":"{}"}}]}}"#,
+        co_representative.citizen_id
+    );
+    let drafts = phone.client.drafts();
+    drafts.save("registration", &draft).unwrap();
+    assert_eq!(
+        drafts.load("registration").unwrap().as_deref(),
+        Some(draft.as_str())
+    );
+
     // The raw secrets, read straight from the Secret Service.
     let store = OsSecretStore::new(format!("{SERVICE_PREFIX}{}", phone.profile.name()));
     let mut needles: Vec<Vec<u8>> = Vec::new();
@@ -333,10 +347,28 @@ async fn no_secret_is_in_any_file_of_the_profiles_data_directory() {
     }
     needles.push(PASSCODE.as_bytes().to_vec());
     needles.push(PASSWORD.as_bytes().to_vec());
+    needles.push(co_representative.citizen_id.as_str().as_bytes().to_vec());
 
     let mut files = 0;
-    for entry in std::fs::read_dir(phone.profile.dir()).unwrap() {
-        let path = entry.unwrap().path();
+    let mut dirs = vec![phone.profile.dir().to_path_buf()];
+    let mut paths = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                paths.push(path);
+            }
+        }
+    }
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("drafts/registration.sealed")),
+        "{paths:?}"
+    );
+    for path in paths {
         let content = std::fs::read(&path).unwrap();
         files += 1;
         for needle in &needles {
@@ -350,8 +382,19 @@ async fn no_secret_is_in_any_file_of_the_profiles_data_directory() {
         }
     }
     assert!(
-        files >= 1,
-        "the profile keeps its (non-secret) state on disk"
+        files >= 2,
+        "the profile keeps its (non-secret) state and the sealed draft on disk"
+    );
+
+    // Forgetting the profile's secrets makes the draft unreadable: it reads as none, and goes.
+    phone.client.keystore().clear().unwrap();
+    assert_eq!(drafts.load("registration").unwrap(), None);
+    assert!(
+        !phone
+            .profile
+            .dir()
+            .join("drafts/registration.sealed")
+            .exists()
     );
 }
 
