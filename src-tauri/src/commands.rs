@@ -444,3 +444,13 @@ pub async fn decline_desktop_action(
         .await
         .map_err(api)
 }
+
+/// [`app::CancelOnPhone`].
+#[tauri::command]
+pub async fn cancel_on_phone(
+    shell: State<'_, Shell>,
+    args: <app::CancelOnPhone as Command>::Args,
+) -> Result<<app::CancelOnPhone as Command>::Output, ApiError> {
+    let () = args;
+    shell.cancel_on_phone().await
+}

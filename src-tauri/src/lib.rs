@@ -55,6 +55,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::pending_desktop_actions,
         commands::confirm_desktop_action,
         commands::decline_desktop_action,
+        commands::cancel_on_phone,
     ])
 }
 

@@ -133,6 +133,20 @@ pub struct Shell {
     qr_shown: Mutex<Option<QrLoginPending>>,
     /// Wakes a `qr_login_wait` whose code was replaced by a new one.
     qr_replaced: Notify,
+    /// Desktop: the action waiting for the phone, for `cancel_on_phone`.
+    on_phone: Mutex<OnPhone>,
+}
+
+/// Desktop: where the action sent to the phone stands.
+#[derive(Debug, Default)]
+enum OnPhone {
+    /// Nothing is waiting.
+    #[default]
+    Idle,
+    /// Being sent; `cancelled` when the person cancelled before the server answered.
+    Starting { cancelled: bool },
+    /// Sent: the action's id.
+    Waiting(String),
 }
 
 impl Shell {
@@ -149,6 +163,7 @@ impl Shell {
             binding: Mutex::new(None),
             qr_shown: Mutex::new(None),
             qr_replaced: Notify::new(),
+            on_phone: Mutex::new(OnPhone::Idle),
         })
     }
 
@@ -425,8 +440,34 @@ impl Shell {
                  enter the passcode on this device.",
             ));
         }
-        let pending = client.start_desktop_action(kind, body).await.map_err(api)?;
-        match client.wait_desktop_action(&pending).await.map_err(api)? {
+        *self.lock_on_phone() = OnPhone::Starting { cancelled: false };
+        let started = client.start_desktop_action(kind, body).await;
+        let cancelled = {
+            let mut on_phone = self.lock_on_phone();
+            let cancelled = matches!(*on_phone, OnPhone::Starting { cancelled: true });
+            *on_phone = match &started {
+                Ok(pending) if !cancelled => OnPhone::Waiting(pending.id.clone()),
+                _ => OnPhone::Idle,
+            };
+            cancelled
+        };
+        let pending = started.map_err(api)?;
+        if cancelled {
+            // Cancelled while it was being sent: withdraw it before the phone sees it.
+            client
+                .cancel_desktop_action(&pending.id)
+                .await
+                .map_err(api)?;
+            return Err(ApiError::new(ErrorCode::DesktopActionCancelled));
+        }
+        let event = client.wait_desktop_action(&pending).await;
+        {
+            let mut on_phone = self.lock_on_phone();
+            if matches!(&*on_phone, OnPhone::Waiting(id) if *id == pending.id) {
+                *on_phone = OnPhone::Idle;
+            }
+        }
+        match event.map_err(api)? {
             DesktopActionEvent::Done { result } => Ok(result),
             DesktopActionEvent::Refused { error } => Err(error),
             DesktopActionEvent::Declined => Err(shell_error(
@@ -435,7 +476,32 @@ impl Shell {
                 "The request was declined on the phone.",
             )),
             DesktopActionEvent::Expired => Err(ApiError::new(ErrorCode::DesktopActionExpired)),
+            DesktopActionEvent::Cancelled => Err(ApiError::new(ErrorCode::DesktopActionCancelled)),
         }
+    }
+
+    /// Desktop: the person cancelled the wait for the phone. The action is withdrawn, so a
+    /// later confirmation on the phone does nothing (the waiting `on_phone` then ends with
+    /// `desktop_action_cancelled`). `desktop_action_answered` when the phone answered first:
+    /// that answer stands, and the person is told.
+    pub async fn cancel_on_phone(&self) -> Result<(), ApiError> {
+        let id = {
+            let mut on_phone = self.lock_on_phone();
+            match &mut *on_phone {
+                OnPhone::Idle => return Ok(()),
+                OnPhone::Starting { cancelled } => {
+                    *cancelled = true;
+                    return Ok(());
+                }
+                OnPhone::Waiting(id) => id.clone(),
+            }
+        };
+        self.client()?.cancel_desktop_action(&id).await.map_err(api)
+    }
+
+    fn lock_on_phone(&self) -> std::sync::MutexGuard<'_, OnPhone> {
+        // Plain data: a panic elsewhere while holding the lock leaves it usable.
+        self.on_phone.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Phone: confirms the desktop's pending action `id` with `confirm` (passcode or
@@ -462,6 +528,7 @@ impl Shell {
             DesktopActionEvent::Declined | DesktopActionEvent::Expired => {
                 Err(ApiError::new(ErrorCode::DesktopActionAnswered))
             }
+            DesktopActionEvent::Cancelled => Err(ApiError::new(ErrorCode::DesktopActionCancelled)),
         }
     }
 

@@ -611,6 +611,32 @@ fn a_desktop_profile_is_signed_in_by_the_phone_scanning_its_code() {
         .any(|l| l == InboxLink::DesktopAction(action.id.clone()));
     assert!(linked, "the phone's inbox links the desktop's request");
 
+    // Cancelled on the desktop: the wait ends, and the phone can no longer confirm it.
+    let waiting = switch_on_phone(&desktop);
+    let action = pending_on(&phone);
+    desktop.invoke::<app::CancelOnPhone>(&()).unwrap();
+    let err = waiting.join().unwrap().unwrap_err();
+    assert_eq!(err.code, "desktop_action_cancelled");
+    assert!(err.message_en.contains("nothing was done"), "{err:?}");
+    assert!(
+        phone
+            .invoke::<app::PendingDesktopActions>(&())
+            .unwrap()
+            .is_empty()
+    );
+    let err = phone
+        .invoke::<app::ConfirmDesktopAction>(&ConfirmDesktopActionArgs {
+            id: action.id,
+            confirm: passcode(),
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.code, "desktop_action_expired",
+        "no longer listed: {err:?}"
+    );
+    // Nothing waits now: cancelling again is a no-op.
+    desktop.invoke::<app::CancelOnPhone>(&()).unwrap();
+
     // Asked again and confirmed with the phone's passcode, the desktop goes on.
     let waiting = switch_on_phone(&desktop);
     let action = pending_on(&phone);

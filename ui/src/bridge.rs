@@ -228,6 +228,11 @@ pub async fn sessions() -> Result<Vec<SessionView>, ApiError> {
     call::<app::Sessions>(&()).await
 }
 
+/// Desktop: withdraws the action waiting for the phone (the person cancelled the wait).
+pub async fn cancel_on_phone() -> Result<(), ApiError> {
+    call::<app::CancelOnPhone>(&()).await
+}
+
 /// Desktop: a fresh QR login code.
 pub async fn qr_login_start() -> Result<QrLoginShown, ApiError> {
     call::<app::QrLoginStart>(&()).await

@@ -131,6 +131,9 @@ commands! {
     ConfirmDesktopAction = "confirm_desktop_action": ConfirmDesktopActionArgs => ();
     /// Phone: declines a desktop's action; the desktop is told at once.
     DeclineDesktopAction = "decline_desktop_action": DeclineDesktopActionArgs => ();
+    /// Desktop: withdraws the action waiting for the phone (the person cancelled the wait),
+    /// so a later confirmation on the phone does nothing.
+    CancelOnPhone = "cancel_on_phone": () => ();
 }
 
 /// How the person confirmed a sensitive action on this device.

@@ -24,6 +24,10 @@
 //!   desktop woken.
 //! * `POST /v1/desktop-actions/{id}/decline` — the phone declines (no passcode needed:
 //!   declining changes nothing).
+//! * `POST /v1/desktop-actions/{id}/cancel` — the desktop session that asked withdraws it
+//!   (the person cancelled the wait there): from then on the phone no longer lists it and
+//!   its confirmation is refused (`desktop_action_cancelled`), so cancelling on the desktop
+//!   means nothing happens.
 //! * `GET /v1/desktop-actions/{id}/events` — the desktop's WebSocket, authenticated like every
 //!   request of its session (token and a proof by its key over the `GET`): one
 //!   [`DesktopActionEvent`] as JSON text, then close. Woken through [`crate::wakeups`]
@@ -81,6 +85,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route(paths::DESKTOP_ACTIONS, post(start).get(list))
         .route(paths::DESKTOP_ACTION_CONFIRMATION, post(confirm))
         .route(paths::DESKTOP_ACTION_DECLINE, post(decline))
+        .route(paths::DESKTOP_ACTION_CANCEL, post(cancel))
         .route(paths::DESKTOP_ACTION_EVENTS, get(events))
 }
 
@@ -275,6 +280,9 @@ impl Stored {
     /// Still open for an answer: pending (`desktop_action_answered`) and unexpired
     /// (`desktop_action_expired`).
     fn require_open(&self, now: i64) -> ServerResult<()> {
+        if self.state == "cancelled" {
+            return Err(ServerError::code(ErrorCode::DesktopActionCancelled));
+        }
         if self.state != "pending" {
             return Err(ServerError::code(ErrorCode::DesktopActionAnswered));
         }
@@ -577,6 +585,46 @@ async fn decline(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /v1/desktop-actions/{id}/cancel`: the desktop session that asked withdraws it.
+async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    auth: Authed<()>,
+) -> ServerResult<StatusCode> {
+    let session = &auth.session;
+    let action = load_for_account(&state, &id, session.account.as_str()).await?;
+    // Only the desktop that asked: another session of the person learns nothing.
+    if action.desktop_session != session.id.as_str() {
+        return Err(ServerError::code(ErrorCode::NotFound));
+    }
+    let now = state.now();
+    action.require_open(now)?;
+    let done = sqlx::query(
+        "UPDATE desktop_actions SET state = 'cancelled', answered_at = $2 \
+         WHERE id = $1 AND state = 'pending' AND expires_at > $2",
+    )
+    .bind(&action.id)
+    .bind(now)
+    .execute(&state.pool)
+    .await?;
+    if done.rows_affected() != 1 {
+        // The phone answered first (or it ran out): that answer stands.
+        let again = load_for_account(&state, &id, session.account.as_str()).await?;
+        again.require_open(now)?;
+        return Err(ServerError::code(ErrorCode::DesktopActionAnswered));
+    }
+    state.wakeups.wake(&state.pool, &topic(&action.id)).await;
+    audit_action(
+        &state,
+        session,
+        "desktop_action.cancel",
+        &object_of(&action.id),
+        false,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Desktop: wait for the answer
 // ---------------------------------------------------------------------------------------------
@@ -656,6 +704,7 @@ async fn outcome(state: &AppState, id: &str, expires_at: i64) -> ServerResult<Op
     let event = match (current.as_deref(), event) {
         (Some("done" | "refused"), Some(text)) => return Ok(Some(text)),
         (Some("declined"), _) => DesktopActionEvent::Declined,
+        (Some("cancelled"), _) => DesktopActionEvent::Cancelled,
         (Some("pending"), _) if now < expires_at => return Ok(None),
         // Confirmed and being carried out: its outcome is on the way.
         (Some("confirming"), _) if now < expires_at + CARRY_OUT_GRACE_SECS => return Ok(None),

@@ -296,6 +296,10 @@ pub static ROUTES: &[Route] = &[
         Some(J(confirmed_any)) => Some(J(named::<api::DesktopActionEvent>))),
     route!(Post DESKTOP_ACTION_DECLINE, Session, "The phone declines a desktop's action.",
         None => None),
+    route!(Post DESKTOP_ACTION_CANCEL, Session,
+        "The desktop session that asked withdraws its action before the phone answered; the \
+         phone's confirmation is then refused (desktop_action_cancelled).",
+        None => None),
     route!(Get DESKTOP_ACTION_EVENTS, Session,
         "WebSocket of the desktop session that asked (token and proof over the GET): one \
          DesktopActionEvent as JSON text, then close.",

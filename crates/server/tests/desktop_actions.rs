@@ -265,6 +265,20 @@ async fn decline(
     .await
 }
 
+async fn cancel(
+    t: &TestServer,
+    session: &Session,
+    action: &PendingDesktopAction,
+) -> reqwest::Response {
+    t.send(
+        "POST",
+        &action_path(paths::DESKTOP_ACTION_CANCEL, action),
+        None,
+        Auth::Session(session),
+    )
+    .await
+}
+
 /// The desktop session's WebSocket: its token and a proof by its key over the GET.
 async fn open_action_events(
     t: &TestServer,
@@ -479,6 +493,65 @@ async fn a_confirmation_answers_only_the_action_it_names() {
     let left = pending(&t, &phone).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].id, second.id);
+}
+
+#[tokio::test]
+async fn an_action_cancelled_on_the_desktop_can_no_longer_be_confirmed() {
+    let t = TestServer::start().await;
+    let (p, device, _, phone) = signed_in(&t).await;
+    let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
+    let (other_desktop, _) = desktop_by_qr(&t, &phone, &device).await;
+    let submission = enterprise_submission(&t, &p).await;
+    let action = asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await;
+    let mut socket = open_action_events(&t, &desktop, &action).await;
+
+    // Only the desktop that asked may withdraw it: not the phone, not another desktop.
+    assert_error(cancel(&t, &phone, &action).await, ErrorCode::NotFound).await;
+    assert_error(
+        cancel(&t, &other_desktop, &action).await,
+        ErrorCode::NotFound,
+    )
+    .await;
+    assert_eq!(pending(&t, &phone).await.len(), 1);
+
+    let resp = cancel(&t, &desktop, &action).await;
+    assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+    assert_eq!(
+        next_action_event(&mut socket).await,
+        DesktopActionEvent::Cancelled
+    );
+    // The phone no longer lists it, and its confirmation does nothing.
+    assert!(pending(&t, &phone).await.is_empty());
+    let confirmed = confirmation(&t, &phone, &device, &action, PASSCODE).await;
+    let resp = send_confirmation(&t, &phone, &action, &confirmed).await;
+    assert_error(resp, ErrorCode::DesktopActionCancelled).await;
+    assert_error(
+        decline(&t, &phone, &action).await,
+        ErrorCode::DesktopActionCancelled,
+    )
+    .await;
+    assert_error(
+        cancel(&t, &desktop, &action).await,
+        ErrorCode::DesktopActionCancelled,
+    )
+    .await;
+    let registrations: Vec<RegistrationView> = t
+        .get(paths::REGISTRATIONS, Auth::Session(&phone))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(registrations.is_empty(), "{registrations:?}");
+
+    // Once the phone has answered, the answer stands.
+    let answered = asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await;
+    let resp = decline(&t, &phone, &answered).await;
+    assert_eq!(resp.status(), 204);
+    assert_error(
+        cancel(&t, &desktop, &answered).await,
+        ErrorCode::DesktopActionAnswered,
+    )
+    .await;
 }
 
 #[tokio::test]

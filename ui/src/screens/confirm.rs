@@ -81,7 +81,9 @@ fn SkipStepUp() -> Element {
 }
 
 /// Desktop: asks the phone to confirm `pending` (once, when the screen opens) and waits. The
-/// person may go back; the phone's answer then no longer moves this screen.
+/// person may cancel: the action is withdrawn, so the phone can no longer confirm it, and the
+/// wait ends with "cancelled, nothing was done" where the action started. Should the phone
+/// have answered first, the person is told that instead.
 #[component]
 fn OnPhoneWait(pending: Pending) -> Element {
     let c = ctx();
@@ -118,7 +120,14 @@ fn OnPhoneWait(pending: Pending) -> Element {
                 }
             }
             button { id: "confirm-cancel", class: "button ghost", r#type: "button",
-                onclick: move |_| c.go(cancel_to.clone()),
+                onclick: move |_| {
+                    c.go(cancel_to.clone());
+                    spawn(async move {
+                        if let Err(e) = bridge::cancel_on_phone().await {
+                            c.fail(e);
+                        }
+                    });
+                },
                 {c.t("Hủy", "Cancel")}
             }
         }

@@ -4,8 +4,8 @@
 //! - **phone, any screen**: [`Client::step_up`] proves the person is present (passcode or
 //!   biometrics) before a sensitive screen opens, e.g. the registration wizard;
 //! - **desktop**: [`Client::start_desktop_action`] asks for an action the desktop cannot
-//!   confirm itself (it holds no confirmation key) and [`Client::wait_desktop_action`] waits on
-//!   the push channel for the phone's answer;
+//!   confirm itself (it holds no confirmation key), [`Client::wait_desktop_action`] waits on
+//!   the push channel for the phone's answer and [`Client::cancel_desktop_action`] withdraws it;
 //! - **phone**: [`Client::pending_desktop_actions`] lists what waits,
 //!   [`Client::confirm_desktop_action`] signs exactly the body the pending action shows, as a
 //!   `confirm_desktop_action` of `desktop_action:<id>` (so the signature answers that one
@@ -177,6 +177,18 @@ impl Client {
             self.update_state(|s| s.acting_for = choices.active.clone())?;
         }
         Ok(event)
+    }
+
+    /// Desktop: withdraws `id` (the person cancelled the wait): a later confirmation on the
+    /// phone is refused and nothing is done. `desktop_action_answered` when the phone was first.
+    pub async fn cancel_desktop_action(&self, id: &str) -> Result<(), ClientError> {
+        self.call::<(), _>(
+            Method::POST,
+            &paths::fill(paths::DESKTOP_ACTION_CANCEL, "id", id),
+            None,
+            Auth::Session,
+        )
+        .await
     }
 
     /// Phone: the desktop's actions waiting for this person's confirmation, oldest first.

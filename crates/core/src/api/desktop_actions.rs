@@ -109,6 +109,9 @@ pub enum DesktopActionEvent {
     Declined,
     /// Nobody answered in time; start it again.
     Expired,
+    /// The desktop withdrew it (the person cancelled the wait there) before the phone
+    /// answered; nothing was done.
+    Cancelled,
 }
 
 #[cfg(test)]

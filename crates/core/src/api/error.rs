@@ -216,6 +216,9 @@ error_codes! {
     DesktopActionAnswered = "desktop_action_answered", 409,
         "Yêu cầu từ máy tính này đã được trả lời.",
         "This request from the computer has already been answered.";
+    DesktopActionCancelled = "desktop_action_cancelled", 409,
+        "Yêu cầu này đã được hủy trên máy tính; không có gì được thực hiện.",
+        "This request was cancelled on the computer; nothing was done.";
     RateLimited = "rate_limited", 429,
         "Bạn thao tác quá nhanh; vui lòng thử lại sau.",
         "Too many attempts; please try again later.";

@@ -92,6 +92,8 @@ pub const DESKTOP_ACTIONS: &str = "/v1/desktop-actions";
 pub const DESKTOP_ACTION_CONFIRMATION: &str = "/v1/desktop-actions/{id}/confirmation";
 /// `POST`: the phone declines a desktop's action.
 pub const DESKTOP_ACTION_DECLINE: &str = "/v1/desktop-actions/{id}/decline";
+/// `POST`: the desktop withdraws its action before the phone answered.
+pub const DESKTOP_ACTION_CANCEL: &str = "/v1/desktop-actions/{id}/cancel";
 /// `GET` (WebSocket): the desktop waits for the phone's answer.
 pub const DESKTOP_ACTION_EVENTS: &str = "/v1/desktop-actions/{id}/events";
 /// `GET`: the OpenAPI document.
