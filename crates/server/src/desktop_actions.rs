@@ -36,7 +36,7 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -59,6 +59,7 @@ use crate::http::auth::{self, Authed, IdlePolicy, SessionContext, parse_stored};
 use crate::ids::new_id;
 use crate::organisations::{self, Actor};
 use crate::outbox::{self, InboxItem};
+use crate::push;
 use crate::registrations;
 use crate::state::AppState;
 use crate::time::timestamp;
@@ -648,46 +649,16 @@ async fn events(
     Ok(upgrade.on_upgrade(move |socket| wait_and_push(state, action.id, expires_at, socket)))
 }
 
-async fn wait_and_push(state: AppState, id: String, expires_at: i64, mut socket: WebSocket) {
-    let subscription = state.wakeups.subscribe(&topic(&id));
-    let text = loop {
-        let notified = subscription.notified();
-        tokio::pin!(notified);
-        // Enabled before the database is read, so an answer in between still wakes us.
-        notified.as_mut().enable();
-        match outcome(&state, &id, expires_at).await {
-            Ok(Some(text)) => break Some(text),
-            Ok(None) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "desktop action wait failed");
-                break None;
-            }
-        }
-        let now = state.now();
-        let deadline = if now < expires_at {
-            expires_at
-        } else {
-            expires_at + CARRY_OUT_GRACE_SECS
-        };
-        let left = Duration::from_secs(u64::try_from(deadline - now).unwrap_or(0));
-        let pause = RECHECK.min(left + Duration::from_millis(50));
-        tokio::select! {
-            () = notified => {}
-            () = tokio::time::sleep(pause) => {}
-            msg = socket.recv() => {
-                if matches!(msg, None | Some(Err(_)) | Some(Ok(Message::Close(_)))) {
-                    break None;
-                }
-            }
-        }
+async fn wait_and_push(state: AppState, id: String, expires_at: i64, socket: WebSocket) {
+    let wait = push::Wait {
+        topic: topic(&id),
+        expires_at,
+        // After expiry, a confirmation being carried out still has this long to finish.
+        grace_secs: CARRY_OUT_GRACE_SECS,
+        recheck: RECHECK,
+        what: "desktop action",
     };
-    drop(subscription);
-    if let Some(text) = text {
-        if socket.send(Message::Text(text.into())).await.is_err() {
-            tracing::info!("desktop action: the desktop left before the answer was delivered");
-        }
-    }
-    let _ = socket.send(Message::Close(None)).await;
+    push::push_one(&state, wait, socket, || outcome(&state, &id, expires_at)).await;
 }
 
 /// The event to send now, if the row has one.

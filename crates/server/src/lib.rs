@@ -25,6 +25,7 @@ pub mod officers;
 pub mod openapi;
 pub mod organisations;
 pub mod outbox;
+pub mod push;
 pub mod qr_login;
 pub mod rate_limit;
 pub mod registrations;

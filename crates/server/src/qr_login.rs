@@ -33,7 +33,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -58,6 +58,7 @@ use crate::http::auth::{
 use crate::ids::random_bytes;
 use crate::organisations;
 use crate::outbox::{self, InboxItem};
+use crate::push;
 use crate::rate_limit;
 use crate::sessions::{self, NewSession};
 use crate::state::AppState;
@@ -494,49 +495,25 @@ enum Outcome {
     Wait,
 }
 
-async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, mut socket: WebSocket) {
-    let subscription = state.wakeups.subscribe(&topic(&id));
-    let text = loop {
-        let notified = subscription.notified();
-        tokio::pin!(notified);
-        // Enabled before the database is read, so an approval in between still wakes us.
-        notified.as_mut().enable();
-        match outcome(&state, &id, expires_at).await {
-            Ok(Outcome::Send(text)) => break Some(text),
-            Ok(Outcome::Wait) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "qr login wait failed");
-                break None;
-            }
-        }
-        // Look again at the latest when the code expires (the desktop is told at once), or
-        // when an approval's grace period to store its session runs out.
-        let now = state.now();
-        let deadline = if now < expires_at {
-            expires_at
-        } else {
-            expires_at + COLLECT_GRACE_SECS
-        };
-        let left = Duration::from_secs(u64::try_from(deadline - now).unwrap_or(0));
-        let pause = RECHECK.min(left + Duration::from_millis(50));
-        tokio::select! {
-            () = notified => {}
-            () = tokio::time::sleep(pause) => {}
-            msg = socket.recv() => {
-                // The desktop went away (or sent something it should not): stop waiting.
-                if matches!(msg, None | Some(Err(_)) | Some(Ok(Message::Close(_)))) {
-                    break None;
-                }
-            }
-        }
+async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, socket: WebSocket) {
+    let wait = push::Wait {
+        topic: topic(&id),
+        expires_at,
+        // After expiry, an approval still has this long to store its session.
+        grace_secs: COLLECT_GRACE_SECS,
+        recheck: RECHECK,
+        what: "qr login",
     };
-    drop(subscription);
-    if let Some(text) = text {
-        if socket.send(Message::Text(text.into())).await.is_err() {
-            tracing::info!("qr login: the desktop left before the answer was delivered");
+    push::push_one(&state, wait, socket, || {
+        let (state, id) = (&state, &id);
+        async move {
+            Ok(match outcome(state, id, expires_at).await? {
+                Outcome::Send(text) => Some(text),
+                Outcome::Wait => None,
+            })
         }
-    }
-    let _ = socket.send(Message::Close(None)).await;
+    })
+    .await;
 }
 
 async fn outcome(state: &AppState, id: &RendezvousId, expires_at: i64) -> ServerResult<Outcome> {
