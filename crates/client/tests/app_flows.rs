@@ -5,63 +5,19 @@
 
 mod common;
 
-use chrono::NaiveDate;
-use common::{PASSCODE, Person, TestServer};
+use common::{PASSCODE, TestServer};
 use dinhdanh_client::ClientError;
 use dinhdanh_client::api::QrLoginAnswer;
 use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{
     AddDelegate, DelegationAnswer, ErrorCode, RegistrationStatus, RevokeDelegate, SessionKind,
 };
-use dinhdanh_core::ids::{EnterpriseCode, NewProvince, OrgEid, PhoneNumber, TaxCode};
-use dinhdanh_core::org_type::{
-    AddressLine, DocumentKind, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
-    OrganisationForm, RepresentativeForm,
-};
+use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm, RepresentativeForm};
 use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::signed_action::Origin;
-use dinhdanh_server::organisations::{self, NewOrganisation};
 use dinhdanh_server::registrations::vietnam_date;
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
-
-/// An active enterprise whose only representative (hence owner) is `p`.
-async fn organisation_owned_by(t: &TestServer, p: &Person) -> OrgEid {
-    let tax = (7001..).find_map(TaxCode::from_body).unwrap();
-    let details = OrganisationDetails {
-        name_vi: Name::parse("Công ty TNHH Ủy Quyền").unwrap(),
-        abbreviated_name: None,
-        foreign_name: None,
-        established_on: NaiveDate::from_ymd_opt(2018, 3, 1).unwrap(),
-        head_office: HeadOffice {
-            address: AddressLine::parse("Số 1 phố Tràng Tiền, phường Hoàn Kiếm").unwrap(),
-            province: NewProvince::parse("ha_noi").unwrap(),
-        },
-        enterprise_code: Some(EnterpriseCode::parse(tax.as_str()).unwrap()),
-        tax_code: Some(tax),
-        cooperative_code: None,
-        agency_code: None,
-        representatives: vec![LegalRepresentative {
-            full_name: Name::parse("Nguyễn Thị Lan").unwrap(),
-            citizen_id: p.citizen_id.clone(),
-        }],
-        contact_phone: PhoneNumber::parse("0912345678").unwrap(),
-        contact_email: None,
-        authorisation_letter: None,
-        founding_decision: None,
-    };
-    organisations::create_organisation(
-        &t.server.state,
-        NewOrganisation {
-            org_type: OrgType::Enterprise,
-            details: &details,
-            registration: None,
-            registered_by: p.account.as_ref().unwrap(),
-        },
-    )
-    .await
-    .unwrap()
-}
 
 #[tokio::test]
 async fn a_type_4_request_is_submitted_with_its_uploaded_decision_and_listed() {
@@ -131,7 +87,7 @@ async fn an_owner_adds_a_delegate_who_accepts_and_then_revokes_them() {
     let owner_p = t.person(true).await;
     let owner = t.device("owner");
     owner.bind_and_sign_in(&t, &owner_p).await;
-    let eid = organisation_owned_by(&t, &owner_p).await;
+    let eid = common::organisation_owned_by(&t, &owner_p, "Công ty TNHH Ủy Quyền").await;
     let record = owner.client.organisation(&eid).await.unwrap();
     assert_eq!(record.eid, eid);
 

@@ -4,60 +4,16 @@
 
 mod common;
 
-use chrono::NaiveDate;
-use common::{Device, PASSCODE, Person, TestServer};
+use common::{Device, PASSCODE, TestServer};
 use dinhdanh_client::ClientError;
 use dinhdanh_client::api::QrLoginAnswer;
 use dinhdanh_core::api::{
     AccountChoices, DesktopActionEvent, ErrorCode, SessionKind, StepUpPurpose, SwitchAccount,
 };
-use dinhdanh_core::ids::{EnterpriseCode, NewProvince, OrgEid, PhoneNumber, TaxCode};
-use dinhdanh_core::org_type::{
-    AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
-};
 use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::signed_action::ActionKind;
-use dinhdanh_server::organisations::{self, NewOrganisation};
 
 const ORG_NAME: &str = "Công ty TNHH Máy tính và Điện thoại";
-
-/// An active enterprise whose only representative (hence owner) is `p`.
-async fn organisation_owned_by(t: &TestServer, p: &Person) -> OrgEid {
-    let tax = (7001..).find_map(TaxCode::from_body).unwrap();
-    let details = OrganisationDetails {
-        name_vi: Name::parse(ORG_NAME).unwrap(),
-        abbreviated_name: None,
-        foreign_name: None,
-        established_on: NaiveDate::from_ymd_opt(2018, 3, 1).unwrap(),
-        head_office: HeadOffice {
-            address: AddressLine::parse("Số 1 phố Tràng Tiền, phường Hoàn Kiếm").unwrap(),
-            province: NewProvince::parse("ha_noi").unwrap(),
-        },
-        enterprise_code: Some(EnterpriseCode::parse(tax.as_str()).unwrap()),
-        tax_code: Some(tax),
-        cooperative_code: None,
-        agency_code: None,
-        representatives: vec![LegalRepresentative {
-            full_name: Name::parse("Nguyễn Thị Lan").unwrap(),
-            citizen_id: p.citizen_id.clone(),
-        }],
-        contact_phone: PhoneNumber::parse("0912345678").unwrap(),
-        contact_email: None,
-        authorisation_letter: None,
-        founding_decision: None,
-    };
-    organisations::create_organisation(
-        &t.server.state,
-        NewOrganisation {
-            org_type: OrgType::Enterprise,
-            details: &details,
-            registration: None,
-            registered_by: p.account.as_ref().unwrap(),
-        },
-    )
-    .await
-    .unwrap()
-}
 
 /// A desktop profile signed in by QR with `phone`'s approval (personal account).
 async fn desktop_signed_in(t: &TestServer, phone: &Device) -> Device {
@@ -115,7 +71,7 @@ async fn a_switch_started_on_the_desktop_waits_for_the_phone_and_then_applies_to
     let p = t.person(true).await;
     let phone = t.device("phone");
     phone.bind_and_sign_in(&t, &p).await;
-    let eid = organisation_owned_by(&t, &p).await;
+    let eid = common::organisation_owned_by(&t, &p, ORG_NAME).await;
     let desktop = desktop_signed_in(&t, &phone).await;
 
     // The desktop cannot confirm itself; it asks the phone.

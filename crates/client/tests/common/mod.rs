@@ -243,3 +243,50 @@ impl Drop for Device {
         let _ = std::fs::remove_dir_all(self.profile.dir());
     }
 }
+
+/// An active enterprise named `name` whose only representative (hence owner) is `p`.
+pub async fn organisation_owned_by(
+    t: &TestServer,
+    p: &Person,
+    name: &str,
+) -> dinhdanh_core::ids::OrgEid {
+    let tax = (7001..)
+        .find_map(dinhdanh_core::ids::TaxCode::from_body)
+        .unwrap();
+    let details = dinhdanh_core::org_type::OrganisationDetails {
+        name_vi: dinhdanh_core::org_type::Name::parse(name).unwrap(),
+        abbreviated_name: None,
+        foreign_name: None,
+        established_on: NaiveDate::from_ymd_opt(2018, 3, 1).unwrap(),
+        head_office: dinhdanh_core::org_type::HeadOffice {
+            address: dinhdanh_core::org_type::AddressLine::parse(
+                "Số 1 phố Tràng Tiền, phường Hoàn Kiếm",
+            )
+            .unwrap(),
+            province: dinhdanh_core::ids::NewProvince::parse("ha_noi").unwrap(),
+        },
+        enterprise_code: Some(dinhdanh_core::ids::EnterpriseCode::parse(tax.as_str()).unwrap()),
+        tax_code: Some(tax),
+        cooperative_code: None,
+        agency_code: None,
+        representatives: vec![dinhdanh_core::org_type::LegalRepresentative {
+            full_name: dinhdanh_core::org_type::Name::parse("Nguyễn Thị Lan").unwrap(),
+            citizen_id: p.citizen_id.clone(),
+        }],
+        contact_phone: PhoneNumber::parse("0912345678").unwrap(),
+        contact_email: None,
+        authorisation_letter: None,
+        founding_decision: None,
+    };
+    dinhdanh_server::organisations::create_organisation(
+        &t.server.state,
+        dinhdanh_server::organisations::NewOrganisation {
+            org_type: dinhdanh_core::org_type::OrgType::Enterprise,
+            details: &details,
+            registration: None,
+            registered_by: p.account.as_ref().unwrap(),
+        },
+    )
+    .await
+    .unwrap()
+}
