@@ -139,7 +139,10 @@ impl Session {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(e) = self.find_css(css).await? {
-                if self.get(&format!("/element/{}/displayed", e.0)).await? == json!(true) {
+                // An element replaced by a re-render between the two requests is stale (404):
+                // look again.
+                let displayed = self.get(&format!("/element/{}/displayed", e.0)).await;
+                if displayed.is_ok_and(|d| d == json!(true)) {
                     return Ok(e);
                 }
             }
@@ -231,7 +234,7 @@ impl Session {
         let e = self
             .wait_for_css(&css_id(id), DEFAULT_WAIT)
             .await
-            .or_else(|_| Err(anyhow!("no file input #{id}")))?;
+            .map_err(|_| anyhow!("no file input #{id}"))?;
         self.post(
             &format!("/element/{}/value", e.0),
             json!({ "text": path.display().to_string() }),

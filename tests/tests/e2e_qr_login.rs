@@ -1,12 +1,12 @@
 //! QR login end to end: the desktop app runs under Xvfb and shows a QR code; the test takes a
 //! screenshot of its window, decodes the code from that image with dinhdanh-client (as a phone
 //! camera would), approves it as the phone with the passcode, and checks that the desktop shows
-//! the signed-in account — once for the personal account and once for an organisation.
+//! the signed-in account — once for the personal account and once for an organisation. Signed
+//! in, the desktop switches account with the phone's confirmation, after a first request it
+//! cancels (the phone can then no longer confirm it).
 //!
 //! The phone here is the device library itself (the same code the phone app runs), bound to
 //! the account on its own profile and keystore entries.
-
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use dinhdanh_client::api::{Client, ClientConfig};
@@ -14,7 +14,8 @@ use dinhdanh_client::keystore::Keystore;
 use dinhdanh_client::passcode::{EnteredPasscode, new_passcode};
 use dinhdanh_client::profile::Profile;
 use dinhdanh_core::api::{
-    OneTimeCode, RegistrationStatus, RegistrationSubmission, RegistrationView, SecretText, paths,
+    ErrorCode, OneTimeCode, PendingDesktopAction, RegistrationStatus, RegistrationSubmission,
+    RegistrationView, SecretText, paths,
 };
 use dinhdanh_core::ids::CitizenId;
 use dinhdanh_core::org_type::{OrgType, OrganisationForm, RepresentativeForm};
@@ -110,6 +111,32 @@ async fn scan_and_approve(
     Ok(())
 }
 
+/// On the signed-in desktop: *Đổi tài khoản*, the enterprise; the desktop then waits for the
+/// phone.
+async fn ask_switch_on_desktop(desktop: &App, eid: &dinhdanh_core::ids::OrgEid) -> Result<()> {
+    desktop.click("nav-home").await?;
+    desktop.click("open-org-identity").await?;
+    desktop.wait_for("screen-account-switcher").await?;
+    desktop.click(&format!("account-org-{eid}")).await?;
+    desktop.wait_for("confirm-on-phone").await?;
+    Ok(())
+}
+
+/// The one desktop action waiting on the phone, once the desktop has asked.
+async fn pending_on_phone(phone: &Client) -> Result<PendingDesktopAction> {
+    for _ in 0..100 {
+        let mut listed = phone.pending_desktop_actions().await?;
+        if let Some(action) = listed.pop() {
+            if !listed.is_empty() {
+                bail!("more than one action waits: {listed:?}");
+            }
+            return Ok(action);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    bail!("the desktop's request never reached the phone")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_desktop_signs_in_by_qr_code_to_the_personal_and_to_an_organisation_account() -> Result<()>
 {
@@ -128,6 +155,33 @@ async fn a_desktop_signs_in_by_qr_code_to_the_personal_and_to_an_organisation_ac
     desktop.wait_for("screen-home").await?;
     desktop.wait_for_text("active-account", AN.2).await?;
     env.screenshot(&desktop, "signed-in-personal").await?;
+
+    // A switch started on the desktop waits for the phone. Cancelled on the desktop, it is
+    // withdrawn: the phone no longer lists it and cannot confirm it.
+    let confirmer = phone.passcode_confirmer(&EnteredPasscode::parse(PASSCODE)?)?;
+    ask_switch_on_desktop(&desktop, &eid).await?;
+    let withdrawn = pending_on_phone(&phone).await?;
+    env.screenshot(&desktop, "waiting-for-phone").await?;
+    desktop.click("confirm-cancel").await?;
+    desktop.wait_for("screen-account-switcher").await?;
+    desktop
+        .wait_for_text("notice", "không có gì được thực hiện")
+        .await?;
+    env.screenshot(&desktop, "cancelled-on-desktop").await?;
+    assert!(phone.pending_desktop_actions().await?.is_empty());
+    let refused = phone.confirm_desktop_action(&withdrawn, &confirmer).await;
+    assert!(
+        matches!(&refused, Err(e) if e.is(ErrorCode::DesktopActionCancelled)),
+        "{refused:?}"
+    );
+    desktop.wait_for_text("active-account", AN.2).await?;
+
+    // Asked again and confirmed on the phone: the desktop acts for the enterprise.
+    ask_switch_on_desktop(&desktop, &eid).await?;
+    let action = pending_on_phone(&phone).await?;
+    phone.confirm_desktop_action(&action, &confirmer).await?;
+    desktop.wait_for_text("active-account", "An Phát").await?;
+    env.screenshot(&desktop, "switched-on-phone").await?;
 
     // The phone's inbox tells of the desktop sign-in; the person signs the desktop out.
     desktop.click("sign-out").await?;

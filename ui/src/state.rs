@@ -141,6 +141,19 @@ impl Ctx {
         }
     }
 
+    /// Like [`Ctx::run`], for the data a screen loads when it opens: success leaves the
+    /// screen's error alone (an error carried to this screen, e.g. "declined on the phone",
+    /// stays until the person does something).
+    pub async fn load<T>(self, call: impl Future<Output = Result<T, ApiError>>) -> Option<T> {
+        let error = self.error.peek().clone();
+        let value = self.run(call).await;
+        if value.is_some() && error.is_some() {
+            let mut current = self.error;
+            current.set(error);
+        }
+        value
+    }
+
     /// Asks the shell where the app stands and shows the matching screen.
     pub async fn refresh_and_enter(self) {
         if let Some(status) = self.run(bridge::status()).await {

@@ -293,6 +293,22 @@ fn test(extra: &[String]) -> Result<()> {
             "warnings",
         ],
     )?;
+    // The end-to-end tests are behind a feature: lint them too.
+    sh(
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "dinhdanh-tests",
+            "--features",
+            "e2e",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     step("the core crate and the UI build for wasm32 (the UI runs in the WebView)");
     sh(
         "cargo",
@@ -319,49 +335,19 @@ fn test(extra: &[String]) -> Result<()> {
             "warnings",
         ],
     )?;
-    step("cargo test --workspace (the keystore's users run next, in their own D-Bus session)");
-    let mut args = vec![
-        "test",
-        "--workspace",
-        "--exclude",
-        "dinhdanh-client",
-        "--exclude",
-        "dinhdanh-app",
-        "--exclude",
-        "tauri-plugin-biometric-key",
-        "--locked",
-    ];
-    args.extend(extra.iter().map(String::as_str));
-    let mut totals = cargo_test(&args)?;
     step(
-        "the device client's, the app shell's and the biometric-key plugin's tests, against the real Secret Service \
-         (dbus-run-session + gnome-keyring)",
+        "cargo test --workspace, inside a D-Bus session with the real Secret Service \
+         (gnome-keyring) for the device client, the app shell and the biometric-key plugin",
     );
-    let mut args = vec![
-        "test",
-        "-p",
-        "dinhdanh-client",
-        "-p",
-        "dinhdanh-app",
-        "-p",
-        "tauri-plugin-biometric-key",
-        "--locked",
-    ];
+    // One invocation for the whole workspace: one feature resolution, so each crate is
+    // compiled once for the tests, and the server and app binaries the end-to-end tests run
+    // are built here too (their packages have integration tests). Building them again with
+    // `cargo build` would resolve other features and compile Tauri once more.
+    let mut args = vec!["test", "--workspace", "--locked"];
     args.extend(extra.iter().map(String::as_str));
-    totals.add(&in_keyring_session(&[], &args)?);
+    let mut totals = in_keyring_session(&[], &args)?;
     if extra.is_empty() {
         step("end to end: the app under Xvfb through tauri-driver, against the server binary");
-        sh(
-            "cargo",
-            &[
-                "build",
-                "-p",
-                "dinhdanh-server",
-                "-p",
-                "dinhdanh-app",
-                "--locked",
-            ],
-        )?;
         let args = [
             "test",
             "-p",
@@ -425,11 +411,6 @@ impl TestTotals {
         self.failed += other.failed;
         self.ignored += other.ignored;
     }
-}
-
-/// Runs `cargo test`, echoing its output, and adds up the per-binary summaries.
-fn cargo_test(args: &[&str]) -> Result<TestTotals> {
-    cargo_test_env(args, &[])
 }
 
 /// Runs `cargo <args>` inside a private D-Bus session with gnome-keyring's Secret Service

@@ -83,7 +83,7 @@ fn SkipStepUp() -> Element {
 /// Desktop: asks the phone to confirm `pending` (once, when the screen opens) and waits. The
 /// person may cancel: the action is withdrawn, so the phone can no longer confirm it, and the
 /// wait ends with "cancelled, nothing was done" where the action started. Should the phone
-/// have answered first, the person is told that instead.
+/// have answered first, its answer stands and the person is told.
 #[component]
 fn OnPhoneWait(pending: Pending) -> Element {
     let c = ctx();
@@ -94,13 +94,18 @@ fn OnPhoneWait(pending: Pending) -> Element {
             let waiting_on = Screen::Confirm(Box::new(started.clone()));
             let back = started.cancel_to();
             execute(c, started, Confirm::OnPhone).await;
-            // Still here: refused, declined or expired. The error goes back with the person
-            // to where the action started (the form is kept).
+            // Still here: refused, declined, expired or cancelled. The answer goes back with
+            // the person to where the action started (the form is kept): an error, or for
+            // their own cancellation a notice that nothing was done.
             if *c.screen.peek() == waiting_on {
                 let error = c.error.peek().clone();
                 c.go(back);
-                if let Some(e) = error {
-                    c.fail(e);
+                match error {
+                    Some(e) if e.code == ErrorCode::DesktopActionCancelled.as_str() => {
+                        c.tell(&e.message_vi, &e.message_en)
+                    }
+                    Some(e) => c.fail(e),
+                    None => {}
                 }
             }
         });
@@ -120,11 +125,22 @@ fn OnPhoneWait(pending: Pending) -> Element {
                 }
             }
             button { id: "confirm-cancel", class: "button ghost", r#type: "button",
+                // Withdraws the request; the wait above then ends with "cancelled, nothing
+                // was done" and goes back. (Leaving this screen first would drop the wait.)
                 onclick: move |_| {
-                    c.go(cancel_to.clone());
+                    let back = cancel_to.clone();
                     spawn(async move {
-                        if let Err(e) = bridge::cancel_on_phone().await {
-                            c.fail(e);
+                        match bridge::cancel_on_phone().await {
+                            Ok(()) => {}
+                            // The phone answered first: its answer ends the wait.
+                            Err(e) if e.code == ErrorCode::DesktopActionAnswered.as_str() => {
+                                c.fail(e)
+                            }
+                            // Not withdrawn (no network): back, saying so.
+                            Err(e) => {
+                                c.go(back);
+                                c.fail(e);
+                            }
                         }
                     });
                 },

@@ -89,7 +89,7 @@ pub fn AccountSwitcher() -> Element {
     let mut choices = use_signal(|| None::<AccountChoices>);
     use_hook(move || {
         spawn(async move {
-            if let Some(list) = c.run(bridge::account_choices()).await {
+            if let Some(list) = c.load(bridge::account_choices()).await {
                 choices.set(Some(list));
             }
         });

@@ -52,10 +52,10 @@ pub fn OrganisationPage(eid: OrgEid) -> Element {
             let args = OrganisationArgs {
                 eid: load_eid.clone(),
             };
-            if let Some(r) = c.run(bridge::organisation(&args)).await {
+            if let Some(r) = c.load(bridge::organisation(&args)).await {
                 record.set(Some(r));
             }
-            if let Some(list) = c.run(bridge::account_choices()).await {
+            if let Some(list) = c.load(bridge::account_choices()).await {
                 let role = list
                     .organisations
                     .iter()
