@@ -559,31 +559,14 @@ async fn decline(
     let session = &auth.session;
     require_phone(session)?;
     let action = load_for_account(&state, &id, session.account.as_str()).await?;
-    let now = state.now();
-    action.require_open(now)?;
-    let done = sqlx::query(
-        "UPDATE desktop_actions SET state = 'declined', answered_at = $2 \
-         WHERE id = $1 AND state = 'pending' AND expires_at > $2",
-    )
-    .bind(&action.id)
-    .bind(now)
-    .execute(&state.pool)
-    .await?;
-    if done.rows_affected() != 1 {
-        let again = load_for_account(&state, &id, session.account.as_str()).await?;
-        again.require_open(now)?;
-        return Err(ServerError::code(ErrorCode::DesktopActionAnswered));
-    }
-    state.wakeups.wake(&state.pool, &topic(&action.id)).await;
-    audit_action(
+    close_unconfirmed(
         &state,
         session,
+        &action,
+        "declined",
         "desktop_action.decline",
-        &object_of(&action.id),
-        false,
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 /// `POST /v1/desktop-actions/{id}/cancel`: the desktop session that asked withdraws it.
@@ -598,31 +581,44 @@ async fn cancel(
     if action.desktop_session != session.id.as_str() {
         return Err(ServerError::code(ErrorCode::NotFound));
     }
+    close_unconfirmed(
+        &state,
+        session,
+        &action,
+        "cancelled",
+        "desktop_action.cancel",
+    )
+    .await
+}
+
+/// Ends a still-open `action` without carrying it out (`declined` by the phone, `cancelled`
+/// by the desktop): one conditional `UPDATE`, so whoever answers first wins and the other is
+/// told (`desktop_action_answered`, or the state it found). The desktop is woken; audited.
+async fn close_unconfirmed(
+    state: &AppState,
+    session: &SessionContext,
+    action: &Stored,
+    new_state: &str,
+    audit_text: &str,
+) -> ServerResult<StatusCode> {
     let now = state.now();
     action.require_open(now)?;
     let done = sqlx::query(
-        "UPDATE desktop_actions SET state = 'cancelled', answered_at = $2 \
+        "UPDATE desktop_actions SET state = $3, answered_at = $2 \
          WHERE id = $1 AND state = 'pending' AND expires_at > $2",
     )
     .bind(&action.id)
     .bind(now)
+    .bind(new_state)
     .execute(&state.pool)
     .await?;
     if done.rows_affected() != 1 {
-        // The phone answered first (or it ran out): that answer stands.
-        let again = load_for_account(&state, &id, session.account.as_str()).await?;
+        let again = load_for_account(state, &action.id, session.account.as_str()).await?;
         again.require_open(now)?;
         return Err(ServerError::code(ErrorCode::DesktopActionAnswered));
     }
     state.wakeups.wake(&state.pool, &topic(&action.id)).await;
-    audit_action(
-        &state,
-        session,
-        "desktop_action.cancel",
-        &object_of(&action.id),
-        false,
-    )
-    .await?;
+    audit_action(state, session, audit_text, &object_of(&action.id), false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

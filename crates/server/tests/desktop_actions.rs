@@ -251,18 +251,28 @@ async fn send_confirmation(
     .await
 }
 
+/// `POST` without a body to `route` of `action`, as `session`.
+async fn post_empty(
+    t: &TestServer,
+    session: &Session,
+    route: &str,
+    action: &PendingDesktopAction,
+) -> reqwest::Response {
+    t.send(
+        "POST",
+        &action_path(route, action),
+        None,
+        Auth::Session(session),
+    )
+    .await
+}
+
 async fn decline(
     t: &TestServer,
     session: &Session,
     action: &PendingDesktopAction,
 ) -> reqwest::Response {
-    t.send(
-        "POST",
-        &action_path(paths::DESKTOP_ACTION_DECLINE, action),
-        None,
-        Auth::Session(session),
-    )
-    .await
+    post_empty(t, session, paths::DESKTOP_ACTION_DECLINE, action).await
 }
 
 async fn cancel(
@@ -270,13 +280,7 @@ async fn cancel(
     session: &Session,
     action: &PendingDesktopAction,
 ) -> reqwest::Response {
-    t.send(
-        "POST",
-        &action_path(paths::DESKTOP_ACTION_CANCEL, action),
-        None,
-        Auth::Session(session),
-    )
-    .await
+    post_empty(t, session, paths::DESKTOP_ACTION_CANCEL, action).await
 }
 
 /// The desktop session's WebSocket: its token and a proof by its key over the GET.
