@@ -48,6 +48,7 @@ use crate::profile::{Profile, ProfileState};
 
 mod desktop_actions;
 mod organisations;
+mod push;
 mod qr_login;
 mod registrations;
 

@@ -11,29 +11,19 @@
 //!   `confirm_desktop_action` of `desktop_action:<id>` (so the signature answers that one
 //!   action and nothing else), and [`Client::decline_desktop_action`] says no.
 
-use std::time::Duration;
-
 use dinhdanh_core::api::{
     AccountChoices, DesktopActionEvent, DesktopActionRequest, PendingDesktopAction, StepUpDone,
     StepUpPurpose, StepUpRequest, desktop_action_target, desktop_may_request, paths,
 };
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use futures_util::StreamExt;
 use rand_core::{OsRng, RngCore};
 use reqwest::Method;
 use serde::Serialize;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use super::{AUTH_SCHEME, Auth, Client, wrong_server};
 use crate::error::ClientError;
 use crate::passcode::Confirmer;
-
-/// How long after the action's expiry the desktop keeps waiting for the server's own
-/// "expired" (the server answers at expiry; this only bounds a silent connection).
-const WAIT_MARGIN_SECS: i64 = 30;
 
 impl Client {
     /// Proves the person is present for `purpose` with `confirmer` (passcode or biometrics).
@@ -110,62 +100,16 @@ impl Client {
                 nonce,
             )?)
             .to_header_value();
-        let network = |e: &dyn std::fmt::Display| ClientError::Network {
-            detail: e.to_string(),
-        };
-        let mut request = format!("{}{path}", websocket_base(&self.config.server)?)
-            .into_client_request()
-            .map_err(|e| network(&e))?;
-        let headers = request.headers_mut();
-        headers.insert(
-            request_proof::HEADER_NAME,
-            HeaderValue::from_str(&proof).map_err(|e| network(&e))?,
-        );
-        headers.insert(
-            "authorization",
-            HeaderValue::from_str(&format!("{AUTH_SCHEME} {}", token.expose()))
-                .map_err(|e| network(&e))?,
-        );
-        let connect = tokio::time::timeout(
-            self.config.connect_timeout,
-            tokio_tungstenite::connect_async(request),
-        );
-        let (mut socket, _) = match connect.await {
-            Err(_) => return Err(ClientError::Timeout),
-            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => {
-                // The server refused the upgrade with its typed error (not found, session ended).
-                let body = resp.body().as_deref().unwrap_or_default();
-                return Err(
-                    match serde_json::from_slice::<dinhdanh_core::api::ApiError>(body) {
-                        Ok(api) => ClientError::from(api),
-                        Err(_) => ClientError::UnexpectedResponse {
-                            status: resp.status().as_u16(),
-                        },
-                    },
-                );
-            }
-            Ok(Err(e)) => return Err(network(&e)),
-            Ok(Ok(pair)) => pair,
-        };
-        let left = action.expires_at.timestamp() - self.now() + WAIT_MARGIN_SECS;
-        let limit = Duration::from_secs(u64::try_from(left.max(1)).unwrap_or(1));
-        let text = tokio::time::timeout(limit, async {
-            while let Some(message) = socket.next().await {
-                match message {
-                    Ok(Message::Text(text)) => return Some(text),
-                    Ok(Message::Close(_)) | Err(_) => return None,
-                    Ok(_) => {}
-                }
-            }
-            None
-        })
-        .await;
-        // Best effort: the server closes after its one event anyway.
-        let _ = socket.close(None).await;
-        let text = match text {
-            Ok(Some(text)) => text,
+        let headers = [
+            (request_proof::HEADER_NAME, proof),
+            ("authorization", format!("{AUTH_SCHEME} {}", token.expose())),
+        ];
+        let Some(text) = self
+            .first_pushed_text(&path, &headers, action.expires_at.timestamp())
+            .await?
+        else {
             // No answer before the action's end, or the connection ended without one.
-            Err(_) | Ok(None) => return Ok(DesktopActionEvent::Expired),
+            return Ok(DesktopActionEvent::Expired);
         };
         let event: DesktopActionEvent = serde_json::from_str(text.as_str())
             .map_err(|_| ClientError::UnexpectedResponse { status: 101 })?;
@@ -230,16 +174,5 @@ impl Client {
             Auth::Session,
         )
         .await
-    }
-}
-
-/// `ws://` or `wss://` for the configured `http://` or `https://` server.
-fn websocket_base(server: &str) -> Result<String, ClientError> {
-    if let Some(rest) = server.strip_prefix("https://") {
-        Ok(format!("wss://{rest}"))
-    } else if let Some(rest) = server.strip_prefix("http://") {
-        Ok(format!("ws://{rest}"))
-    } else {
-        Err(wrong_server())
     }
 }

@@ -10,29 +10,19 @@
 //!   [`Client::approve_qr_login`] (in the parent module) and [`Client::decline_qr_login`]
 //!   answer, both confirmed.
 
-use std::time::Duration;
-
 use dinhdanh_core::api::{
     QrLoginDecline, QrLoginEvent, QrLoginRequestView, QrLoginStart, QrLoginStarted, paths,
 };
 use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::ActionKind;
-use futures_util::StreamExt;
 use rand_core::{OsRng, RngCore};
 use reqwest::Method;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use super::{Auth, Client, SignedIn, wrong_server};
 use crate::error::ClientError;
 use crate::keys::DeviceKey;
 use crate::passcode::Confirmer;
-
-/// How long after the code's expiry the desktop keeps waiting for the server's own
-/// "expired" (the server answers at expiry; this only bounds a silent connection).
-const WAIT_MARGIN_SECS: i64 = 30;
 
 /// A QR login shown on the desktop, between its two steps: the ephemeral key (never written
 /// anywhere until the phone approves) and the code. Used up by [`Client::qr_login_wait`].
@@ -138,61 +128,13 @@ impl Client {
                 nonce,
             )?)
             .to_header_value();
-        let mut request = format!("{}{path}", websocket_base(&self.config.server)?)
-            .into_client_request()
-            .map_err(|e| ClientError::Network {
-                detail: e.to_string(),
-            })?;
-        let proof = HeaderValue::from_str(&proof).map_err(|e| ClientError::Network {
-            detail: e.to_string(),
-        })?;
-        request
-            .headers_mut()
-            .insert(request_proof::HEADER_NAME, proof);
-        let connect = tokio::time::timeout(
-            self.config.connect_timeout,
-            tokio_tungstenite::connect_async(request),
-        );
-        let (mut socket, _) = match connect.await {
-            Err(_) => return Err(ClientError::Timeout),
-            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => {
-                // The server refused the upgrade with its typed error (expired, not found).
-                let body = resp.body().as_deref().unwrap_or_default();
-                return Err(
-                    match serde_json::from_slice::<dinhdanh_core::api::ApiError>(body) {
-                        Ok(api) => ClientError::from(api),
-                        Err(_) => ClientError::UnexpectedResponse {
-                            status: resp.status().as_u16(),
-                        },
-                    },
-                );
-            }
-            Ok(Err(e)) => {
-                return Err(ClientError::Network {
-                    detail: e.to_string(),
-                });
-            }
-            Ok(Ok(pair)) => pair,
-        };
-        let left = pending.expires_at() - self.now() + WAIT_MARGIN_SECS;
-        let limit = Duration::from_secs(u64::try_from(left.max(1)).unwrap_or(1));
-        let event = tokio::time::timeout(limit, async {
-            while let Some(message) = socket.next().await {
-                match message {
-                    Ok(Message::Text(text)) => return Some(text),
-                    Ok(Message::Close(_)) | Err(_) => return None,
-                    Ok(_) => {}
-                }
-            }
-            None
-        })
-        .await;
-        // Best effort: the server closes after its one event anyway.
-        let _ = socket.close(None).await;
-        let text = match event {
-            Ok(Some(text)) => text,
+        let headers = [(request_proof::HEADER_NAME, proof)];
+        let Some(text) = self
+            .first_pushed_text(&path, &headers, pending.expires_at())
+            .await?
+        else {
             // No answer before the code's end, or the connection ended without one.
-            Err(_) | Ok(None) => return Ok(QrLoginAnswer::Expired),
+            return Ok(QrLoginAnswer::Expired);
         };
         let event: QrLoginEvent = serde_json::from_str(text.as_str())
             .map_err(|_| ClientError::UnexpectedResponse { status: 101 })?;
@@ -263,16 +205,5 @@ impl Client {
             confirmer,
         )
         .await
-    }
-}
-
-/// The WebSocket base of the server's URL: `https` → `wss`, `http` (loopback) → `ws`.
-fn websocket_base(server: &str) -> Result<String, ClientError> {
-    if let Some(rest) = server.strip_prefix("https://") {
-        Ok(format!("wss://{rest}"))
-    } else if let Some(rest) = server.strip_prefix("http://") {
-        Ok(format!("ws://{rest}"))
-    } else {
-        Err(wrong_server())
     }
 }
