@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 use common::{Auth, TestServer};
 use dinhdanh_core::api::{QrLoginEvent, paths};
 use dinhdanh_core::signed_action::Origin;
-use dinhdanh_server::keys::ServerKeys;
+use dinhdanh_server::infra::keys::ServerKeys;
 use futures_util::StreamExt;
 use qr_desktop::{Socket, approval, approve, open_events, start};
 use rand_core::{OsRng, RngCore};
@@ -155,7 +155,7 @@ async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
     let name = format!(
         "dd_bench_qr_{}",
-        dinhdanh_server::ids::new_id("b")
+        dinhdanh_server::infra::ids::new_id("b")
             .to_lowercase()
             .replace('-', "_")
     );
@@ -172,7 +172,7 @@ async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
 fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "dd-bench-{tag}-{}",
-        dinhdanh_server::ids::new_id("b")
+        dinhdanh_server::infra::ids::new_id("b")
     ));
     let _ = std::fs::create_dir_all(&dir);
     dir

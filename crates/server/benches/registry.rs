@@ -54,10 +54,10 @@ use dinhdanh_core::api::{
 use dinhdanh_core::ids::TaxCode;
 use dinhdanh_core::org_type::{OrgType, OrganisationForm, RegistryKind, RepresentativeForm};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::accounts::{self, CitizenRecord};
-use dinhdanh_server::keys::ServerKeys;
-use dinhdanh_server::registrations::vietnam_date;
-use dinhdanh_server::registry::{self, RegistryEntry, RegistryStatus};
+use dinhdanh_server::infra::keys::ServerKeys;
+use dinhdanh_server::resources::accounts::{self, CitizenRecord};
+use dinhdanh_server::resources::registrations::vietnam_date;
+use dinhdanh_server::resources::registry::{self, RegistryEntry, RegistryStatus};
 use dinhdanh_server::seed;
 use rand_core::{OsRng, RngCore};
 
@@ -155,7 +155,7 @@ async fn run() -> anyhow::Result<()> {
 fn temp_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "dd-bench-{tag}-{}",
-        dinhdanh_server::ids::new_id("b")
+        dinhdanh_server::infra::ids::new_id("b")
     ));
     let _ = std::fs::create_dir_all(&dir);
     dir
@@ -165,7 +165,7 @@ async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
     let name = format!(
         "dd_bench_{}",
-        dinhdanh_server::ids::new_id("b")
+        dinhdanh_server::infra::ids::new_id("b")
             .to_lowercase()
             .replace('-', "_")
     );

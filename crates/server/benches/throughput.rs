@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use common::{Auth, TestServer};
 use dinhdanh_core::api::paths;
-use dinhdanh_server::keys::ServerKeys;
+use dinhdanh_server::infra::keys::ServerKeys;
 
 /// One row of the table.
 struct Row {
@@ -96,7 +96,7 @@ async fn run() -> anyhow::Result<()> {
 fn temp_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "dd-bench-{tag}-{}",
-        dinhdanh_server::ids::new_id("b")
+        dinhdanh_server::infra::ids::new_id("b")
     ));
     let _ = std::fs::create_dir_all(&dir);
     dir
@@ -106,7 +106,7 @@ async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
     let name = format!(
         "dd_bench_{}",
-        dinhdanh_server::ids::new_id("b")
+        dinhdanh_server::infra::ids::new_id("b")
             .to_lowercase()
             .replace('-', "_")
     );

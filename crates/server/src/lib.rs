@@ -7,68 +7,23 @@
 //!
 //! One module per resource (STYLE.md, practice 5): each has its routes, handlers and queries.
 
-pub mod accounts;
-pub mod audit;
-pub mod challenges;
-pub mod clock;
-pub mod config;
-pub mod confirmation;
-pub mod db;
-pub mod desktop_actions;
-pub mod devices;
-pub mod error;
-pub mod geoip;
 pub mod http;
-pub mod ids;
-pub mod keys;
-pub mod officers;
-pub mod openapi;
-pub mod organisations;
-pub mod outbox;
-pub mod push;
-pub mod qr_login;
-pub mod rate_limit;
-pub mod registrations;
-pub mod registry;
+pub mod infra;
+pub mod resources;
 pub mod seed;
-pub mod sessions;
-pub mod state;
-pub mod step_up;
-pub mod time;
-pub mod wakeups;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
-use axum::routing::get;
-use dinhdanh_core::api::paths;
 use dinhdanh_core::signed_action::Origin;
 
-use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
-use crate::keys::ServerKeys;
-use crate::outbox::{LogFileSender, Sender};
-use crate::state::{AppState, Inner};
-
-/// The whole API.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(paths::HEALTH, get(|| async { "ok" }))
-        .merge(challenges::routes())
-        .merge(accounts::routes())
-        .merge(devices::routes())
-        .merge(sessions::routes())
-        .merge(officers::routes())
-        .merge(organisations::routes())
-        .merge(registrations::routes())
-        .merge(qr_login::routes())
-        .merge(step_up::routes())
-        .merge(desktop_actions::routes())
-        .merge(openapi::routes())
-        .with_state(state)
-}
+use crate::infra::clock::{Clock, SystemClock};
+use crate::infra::config::Config;
+use crate::infra::keys::ServerKeys;
+use crate::infra::outbox::{LogFileSender, Sender};
+use crate::infra::state::{AppState, Inner};
 
 /// How to build the server's state; the defaults are the production ones.
 pub struct StartOptions {
@@ -103,18 +58,18 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
         sender,
     } = options;
     std::fs::create_dir_all(&config.data_dir)?;
-    let (pool, backend) = db::connect(&config.database_url).await?;
+    let (pool, backend) = infra::db::connect(&config.database_url).await?;
     let keys = match keys {
         Some(k) => k,
         None => ServerKeys::load_or_create(&config.data_dir)?,
     };
     let sender =
         sender.unwrap_or_else(|| Arc::new(LogFileSender::new(config.data_dir.join("outbox.log"))));
-    let wakeups = wakeups::Wakeups::start(backend, &config.database_url).await?;
+    let wakeups = infra::wakeups::Wakeups::start(backend, &config.database_url).await?;
     let geoip = match &config.geoip_csv {
         None => None,
         Some(path) => {
-            let table = geoip::GeoIp::load(path)
+            let table = infra::geoip::GeoIp::load(path)
                 .with_context(|| format!("loading the GeoIP table {}", path.display()))?;
             tracing::info!(ranges = table.len(), "GeoIP table loaded");
             Some(Arc::new(table))
@@ -164,7 +119,7 @@ pub async fn spawn(
     state: AppState,
 ) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "server stopped");

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dinhdanh_core::ids::CitizenId;
 use dinhdanh_core::signed_action::Origin;
-use dinhdanh_server::config::Config;
+use dinhdanh_server::infra::config::Config;
 use dinhdanh_server::{StartOptions, build_state};
 
 #[derive(Parser)]
@@ -188,7 +188,7 @@ enum RegistryCommand {
 async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
     use dinhdanh_core::ids::TaxCode;
     use dinhdanh_core::org_type::{DocumentKind, Name, OrgType, OrganisationForm, RegistryKind};
-    use dinhdanh_server::registry::{self, RegistryUpdate};
+    use dinhdanh_server::resources::registry::{self, RegistryUpdate};
     let state = offline_state(cli).await?;
     let registry_arg = |text: &str| -> anyhow::Result<RegistryKind> {
         match text {
@@ -216,7 +216,8 @@ async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
                 })
                 .transpose()?;
             let items =
-                dinhdanh_server::registrations::list_requests(&state, status, *limit).await?;
+                dinhdanh_server::resources::registrations::list_requests(&state, status, *limit)
+                    .await?;
             println!(
                 "{:<30} {:<4} {:<22} {:<10} {:<40}",
                 "id", "type", "status", "due", "name"
@@ -262,8 +263,10 @@ async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
             let officer = citizen_id_arg(officer_citizen_id)?;
             let id = dinhdanh_core::ids::RegistrationId::parse(id)
                 .map_err(|e| anyhow::anyhow!("--id: {}", e.message_en()))?;
-            match dinhdanh_server::registrations::decide_in_person(&state, &officer, &id, &decision)
-                .await
+            match dinhdanh_server::resources::registrations::decide_in_person(
+                &state, &officer, &id, &decision,
+            )
+            .await
             {
                 Ok(view) => println!(
                     "request {} ({}): {}{}",
@@ -274,7 +277,7 @@ async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
                         .map(|e| format!("; e-ID number {e}"))
                         .unwrap_or_default()
                 ),
-                Err(dinhdanh_server::error::ServerError::Api(e)) => {
+                Err(dinhdanh_server::infra::error::ServerError::Api(e)) => {
                     let mut lines = vec![format!("refused: {} ({})", e.message_en, e.code)];
                     for d in &e.details {
                         lines.push(format!(
@@ -320,7 +323,7 @@ async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
             }
             let officer = citizen_id_arg(officer_citizen_id)?;
             let requester = citizen_id_arg(requester_citizen_id)?;
-            match dinhdanh_server::registrations::register_in_person(
+            match dinhdanh_server::resources::registrations::register_in_person(
                 &state,
                 &officer,
                 &requester,
@@ -340,7 +343,7 @@ async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
                         .map(|e| format!("; e-ID number {e}"))
                         .unwrap_or_default()
                 ),
-                Err(dinhdanh_server::error::ServerError::Api(e)) => {
+                Err(dinhdanh_server::infra::error::ServerError::Api(e)) => {
                     let mut lines = vec![format!("refused: {} ({})", e.message_en, e.code)];
                     for d in &e.details {
                         lines.push(format!(
@@ -544,7 +547,7 @@ enum OrganisationCommand {
 async fn organisation_command(cli: &Cli, command: &OrganisationCommand) -> anyhow::Result<()> {
     use dinhdanh_core::api::OrganisationLifecycle;
     use dinhdanh_core::ids::OrgEid;
-    use dinhdanh_server::organisations::{self, DeploymentTarget};
+    use dinhdanh_server::resources::organisations::{self, DeploymentTarget};
     let eid =
         |text: &str| OrgEid::parse(text).map_err(|e| anyhow::anyhow!("{text}: {}", e.message_en()));
     let state = offline_state(cli).await?;
@@ -637,7 +640,7 @@ enum AuditCommand {
 }
 
 /// The state for a command that serves nothing (the origin only fills the configuration).
-async fn offline_state(cli: &Cli) -> anyhow::Result<dinhdanh_server::state::AppState> {
+async fn offline_state(cli: &Cli) -> anyhow::Result<dinhdanh_server::infra::state::AppState> {
     let origin = Origin::parse("http://127.0.0.1").context("origin")?;
     let mut config = config(cli, origin);
     // No desktop asks to sign in through a command: the table would only slow it down.
@@ -660,10 +663,10 @@ fn citizen_id_arg(text: &str) -> anyhow::Result<CitizenId> {
 
 /// The account of the person with this number, or an error saying there is none.
 async fn account_of(
-    state: &dinhdanh_server::state::AppState,
+    state: &dinhdanh_server::infra::state::AppState,
     id: &CitizenId,
-) -> anyhow::Result<dinhdanh_server::accounts::AccountRow> {
-    dinhdanh_server::accounts::find_account_by_citizen(state, id)
+) -> anyhow::Result<dinhdanh_server::resources::accounts::AccountRow> {
+    dinhdanh_server::resources::accounts::find_account_by_citizen(state, id)
         .await?
         .with_context(|| format!("{} has no account", id.masked()))
 }
@@ -671,14 +674,14 @@ async fn account_of(
 /// `seed`, `officer` and `account`: each change is audited with no actor (the CLI).
 async fn people_command(cli: &Cli) -> anyhow::Result<()> {
     use dinhdanh_core::account::AccountLevel;
-    use dinhdanh_server::accounts::{self, LockActor};
+    use dinhdanh_server::resources::accounts::{self, LockActor};
     use dinhdanh_server::seed;
     let state = offline_state(cli).await?;
     match &cli.command {
         Command::Seed { demo } => {
             let people = seed::seed_registry(&state).await?;
             println!("citizen registry: {people} people");
-            let organisations = dinhdanh_server::registry::seed_registry(&state).await?;
+            let organisations = dinhdanh_server::resources::registry::seed_registry(&state).await?;
             println!("organisation registries: {organisations} organisations");
             if *demo {
                 seed::seed_demo(&state).await?;
@@ -720,7 +723,7 @@ async fn people_command(cli: &Cli) -> anyhow::Result<()> {
             account_of(&state, &id).await?;
             let province = dinhdanh_core::ids::NewProvince::parse(province)
                 .map_err(|e| anyhow::anyhow!("--province: {}", e.message_en()))?;
-            dinhdanh_server::officers::grant_officer(&state, &id, province)
+            dinhdanh_server::resources::officers::grant_officer(&state, &id, province)
                 .await
                 .with_context(|| format!("granting the officer role to {}", id.masked()))?;
             println!(
@@ -787,9 +790,9 @@ async fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
-            tracing::info!(%addr, db = %dinhdanh_server::db::redact(&state.config.database_url), "serving");
-            let app =
-                dinhdanh_server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+            tracing::info!(%addr, db = %dinhdanh_server::infra::db::redact(&state.config.database_url), "serving");
+            let app = dinhdanh_server::http::router(state)
+                .into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -809,7 +812,7 @@ async fn main() -> anyhow::Result<()> {
             // No server listens: the origin is only needed to fill the configuration.
             let origin = Origin::parse("http://127.0.0.1").context("origin")?;
             let state = build_state(StartOptions::new(config(&cli, origin))).await?;
-            let report = dinhdanh_server::audit::verify_chain_report(&state).await?;
+            let report = dinhdanh_server::store::audit::verify_chain_report(&state).await?;
             println!("{report}");
             if !report.is_ok() {
                 std::process::exit(1);

@@ -6,10 +6,10 @@
 use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::ids::{CitizenId, NewProvince, Password};
 
-use crate::accounts;
-use crate::error::{ServerError, ServerResult};
-use crate::officers;
-use crate::state::AppState;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
+use crate::resources::accounts;
+use crate::resources::officers;
 
 /// The synthetic citizen registry (`crates/server/data/citizens.csv`, written by
 /// `cargo xtask gen-citizens`): 10 006 people who do not exist, with valid data.

@@ -17,8 +17,8 @@ use dinhdanh_core::ids::{
     AccountId, CitizenId, Email, Gender, NewProvince, OldProvince, Password, PhoneNumber,
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::accounts::{self, CitizenRecord};
-use dinhdanh_server::{audit, officers, seed};
+use dinhdanh_server::resources::accounts::{self, CitizenRecord};
+use dinhdanh_server::{resources::officers, seed, store::audit};
 use sqlx::Row;
 
 const PASSWORD: &str = "Mật#khẩu2025";

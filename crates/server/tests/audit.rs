@@ -6,12 +6,12 @@ mod common;
 
 use common::TestServer;
 use dinhdanh_core::crypto::sha256;
-use dinhdanh_server::audit::{
+use dinhdanh_server::infra::keys::ServerKeys;
+use dinhdanh_server::infra::state::AppState;
+use dinhdanh_server::store::audit::{
     self, AuditRecord, Break, CHECKPOINT_FILE, Checkpoint, CheckpointSink, CheckpointState,
     EntryFields, FileCheckpoints,
 };
-use dinhdanh_server::keys::ServerKeys;
-use dinhdanh_server::state::AppState;
 use sqlx::Row;
 
 /// Appends `n` entries, each about a different (made-up) person.
@@ -324,8 +324,10 @@ async fn appends_from_many_tasks_at_once_keep_one_valid_chain() {
 /// Starts a server whose keys live in its data directory, so the command-line tool run on the
 /// same directory signs and checks with the same audit key.
 async fn start_with_keys_on_disk() -> TestServer {
-    let data_dir =
-        std::env::temp_dir().join(format!("dd-test-cli-{}", dinhdanh_server::ids::new_id("d")));
+    let data_dir = std::env::temp_dir().join(format!(
+        "dd-test-cli-{}",
+        dinhdanh_server::infra::ids::new_id("d")
+    ));
     std::fs::create_dir_all(&data_dir).unwrap();
     let database_url = common::fresh_database_url(&data_dir).await;
     let keys = ServerKeys::load_or_create(&data_dir).unwrap();

@@ -36,9 +36,9 @@ use dinhdanh_core::ids::{
 use dinhdanh_core::org_type::{
     AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
 };
-use dinhdanh_server::accounts::{self, CitizenRecord};
-use dinhdanh_server::organisations::{self, Actor, NewOrganisation, end_of_day_vietnam};
-use dinhdanh_server::sessions::{self, NewSession};
+use dinhdanh_server::resources::accounts::{self, CitizenRecord};
+use dinhdanh_server::resources::organisations::{self, Actor, NewOrganisation, end_of_day_vietnam};
+use dinhdanh_server::resources::sessions::{self, NewSession};
 use p256::ecdsa::SigningKey;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};

@@ -26,9 +26,9 @@ use dinhdanh_core::org_type::{
 };
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::organisations::{self, NewOrganisation};
-use dinhdanh_server::registrations::vietnam_date;
-use dinhdanh_server::registry::{self, RegistryEntry, RegistryStatus};
+use dinhdanh_server::resources::organisations::{self, NewOrganisation};
+use dinhdanh_server::resources::registrations::vietnam_date;
+use dinhdanh_server::resources::registry::{self, RegistryEntry, RegistryStatus};
 use futures_util::StreamExt;
 use identity::{
     PASSCODE, Person, WRONG_PASSCODE, assert_error, end_session, end_session_confirmed, signed_in,
@@ -590,7 +590,7 @@ async fn an_expired_desktop_action_is_refused_and_the_desktop_told() {
     let action = asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await;
 
     t.clock
-        .advance(dinhdanh_server::desktop_actions::PENDING_SECS + 1);
+        .advance(dinhdanh_server::resources::desktop_actions::PENDING_SECS + 1);
     assert!(pending(&t, &phone).await.is_empty());
     let confirmed = confirmation(&t, &phone, &device, &action, PASSCODE).await;
     let resp = send_confirmation(&t, &phone, &action, &confirmed).await;
@@ -766,7 +766,7 @@ async fn a_signed_out_desktops_actions_die_with_it_and_a_desktop_cannot_flood_th
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, desktop_view) = desktop_by_qr(&t, &phone, &device).await;
     let submission = enterprise_submission(&t, &p).await;
-    let limit = dinhdanh_server::desktop_actions::MAX_WAITING_PER_DESKTOP;
+    let limit = dinhdanh_server::resources::desktop_actions::MAX_WAITING_PER_DESKTOP;
     let mut asked_for = Vec::new();
     for _ in 0..limit {
         asked_for.push(asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await);

@@ -5,7 +5,7 @@ mod common;
 use common::{Auth, TestServer};
 use dinhdanh_core::api::{ApiError, ChallengePurpose, ChallengeRequest, ErrorCode, paths};
 use dinhdanh_core::signed_action::ActionKind;
-use dinhdanh_server::challenges;
+use dinhdanh_server::resources::challenges;
 
 #[tokio::test]
 async fn the_server_answers_on_a_free_loopback_port() {
@@ -96,10 +96,10 @@ async fn a_delivered_one_time_code_is_not_kept_in_the_outbox_table() {
     use sqlx::Row;
     let t = TestServer::start().await;
     let state = t.state();
-    dinhdanh_server::outbox::send(
+    dinhdanh_server::infra::outbox::send(
         state,
         None,
-        dinhdanh_server::outbox::Channel::Sms,
+        dinhdanh_server::infra::outbox::Channel::Sms,
         "0912345678",
         "code.device_binding",
         "Mã xác thực",
@@ -107,10 +107,10 @@ async fn a_delivered_one_time_code_is_not_kept_in_the_outbox_table() {
     )
     .await
     .unwrap();
-    dinhdanh_server::outbox::send(
+    dinhdanh_server::infra::outbox::send(
         state,
         None,
-        dinhdanh_server::outbox::Channel::Sms,
+        dinhdanh_server::infra::outbox::Channel::Sms,
         "0912345678",
         "alert.device_changed",
         "Thiết bị mới",

@@ -14,9 +14,9 @@ use dinhdanh_core::api::{
 };
 use dinhdanh_core::ids::NewProvince;
 use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm, RepresentativeForm};
-use dinhdanh_server::keys::ServerKeys;
-use dinhdanh_server::officers;
-use dinhdanh_server::registrations::{self, decide_in_person};
+use dinhdanh_server::infra::keys::ServerKeys;
+use dinhdanh_server::resources::officers;
+use dinhdanh_server::resources::registrations::{self, decide_in_person};
 use identity::Person;
 use rand_core::{OsRng, RngCore};
 
@@ -25,8 +25,10 @@ const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
 /// A server whose keys live in its data directory, so the binary started on the same
 /// directory and database reads what the server wrote.
 async fn server_sharing_its_keys() -> TestServer {
-    let data_dir =
-        std::env::temp_dir().join(format!("dd-test-{}", dinhdanh_server::ids::new_id("cli")));
+    let data_dir = std::env::temp_dir().join(format!(
+        "dd-test-{}",
+        dinhdanh_server::infra::ids::new_id("cli")
+    ));
     std::fs::create_dir_all(&data_dir).unwrap();
     let database_url = common::fresh_database_url(&data_dir).await;
     let keys = ServerKeys::load_or_create(&data_dir).unwrap();

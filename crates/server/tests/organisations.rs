@@ -22,7 +22,7 @@ use dinhdanh_core::org_type::{
     AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::organisations::{
+use dinhdanh_server::resources::organisations::{
     self, DeploymentTarget, NewOrganisation, RegistryChange, end_of_day_vietnam,
 };
 use identity::{PASSCODE, Person, assert_error, signed_in};
@@ -52,7 +52,7 @@ async fn who(t: &TestServer) -> Who {
 
 async fn officer(t: &TestServer) -> Who {
     let w = who(t).await;
-    dinhdanh_server::officers::grant_officer(
+    dinhdanh_server::resources::officers::grant_officer(
         t.state(),
         &w.p.citizen_id,
         NewProvince::parse("ha_noi").unwrap(),
@@ -831,7 +831,7 @@ async fn administrators_add_and_remove_members_only() {
 
     // Only level-2 people can be authorised.
     let low = who(&t).await;
-    dinhdanh_server::accounts::set_level(
+    dinhdanh_server::resources::accounts::set_level(
         t.state(),
         &low.p.account,
         dinhdanh_core::account::AccountLevel::Level1,

@@ -21,7 +21,7 @@ use dinhdanh_core::org_type::{
 use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, Origin};
-use dinhdanh_server::organisations::{self, NewOrganisation};
+use dinhdanh_server::resources::organisations::{self, NewOrganisation};
 use identity::{PASSCODE, Person, assert_error, end_session_confirmed, signed_in};
 use p256::ecdsa::SigningKey;
 use qr_desktop::{approval, approve, next_event, open_events, path, start};

@@ -17,13 +17,13 @@ use dinhdanh_core::api::{
     ChallengePurpose, QrLoginDecline, QrLoginEvent, QrLoginRequestView, SessionKind, paths,
 };
 use dinhdanh_core::signed_action::ActionKind;
-use dinhdanh_server::keys::ServerKeys;
+use dinhdanh_server::infra::keys::ServerKeys;
 use futures_util::StreamExt;
 use identity::{PASSCODE, signed_in};
 use qr_desktop::{Socket, approval, approve, open_events, path, start};
 use tokio_tungstenite::tungstenite::Message;
 
-/// Far under [`dinhdanh_server::qr_login::RECHECK`]: only a push arrives this fast.
+/// Far under [`dinhdanh_server::resources::qr_login::RECHECK`]: only a push arrives this fast.
 const PUSH_BOUND: Duration = Duration::from_secs(2);
 
 /// Where the phone answers and where the desktop waits: two instances behind one origin on
@@ -42,7 +42,7 @@ impl Instances {
                 desktop: None,
             };
         }
-        let tag = dinhdanh_server::ids::new_id("push");
+        let tag = dinhdanh_server::infra::ids::new_id("push");
         let dir = |n: &str| -> PathBuf {
             let d = std::env::temp_dir().join(format!("dd-test-{tag}-{n}"));
             std::fs::create_dir_all(&d).unwrap();
@@ -167,8 +167,10 @@ async fn a_decline_at_one_instance_reaches_the_desktop_waiting_at_another_at_onc
 
 #[tokio::test]
 async fn the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_configured() {
-    let data_dir =
-        std::env::temp_dir().join(format!("dd-test-{}", dinhdanh_server::ids::new_id("geo")));
+    let data_dir = std::env::temp_dir().join(format!(
+        "dd-test-{}",
+        dinhdanh_server::infra::ids::new_id("geo")
+    ));
     std::fs::create_dir_all(&data_dir).unwrap();
     let table = data_dir.join("geoip.csv");
     std::fs::write(

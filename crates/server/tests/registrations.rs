@@ -22,9 +22,9 @@ use dinhdanh_core::org_type::{
     RepresentativeForm,
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::registrations::{add_working_days, vietnam_date};
-use dinhdanh_server::registry::{self, RegistryEntry, RegistryStatus, RegistryUpdate};
-use dinhdanh_server::{accounts, officers, organisations};
+use dinhdanh_server::resources::registrations::{add_working_days, vietnam_date};
+use dinhdanh_server::resources::registry::{self, RegistryEntry, RegistryStatus, RegistryUpdate};
+use dinhdanh_server::{resources::accounts, resources::officers, resources::organisations};
 use identity::{PASSCODE, Person, assert_error, sign_in, signed_in};
 use rand_core::{OsRng, RngCore};
 use serde::Serialize;
@@ -479,7 +479,7 @@ async fn officer_queue_reason(
     t: &TestServer,
     reg: &RegistrationView,
 ) -> Option<OfficerReviewReason> {
-    dinhdanh_server::registrations::load(t.state(), &reg.id)
+    dinhdanh_server::resources::registrations::load(t.state(), &reg.id)
         .await
         .unwrap()
         .unwrap()
@@ -1016,7 +1016,7 @@ async fn an_officer_registers_in_person_with_the_same_checks_and_records() {
     let officer = officer(&t, "ha_noi").await;
     let code = registered_enterprise(&t, &[&head.p]).await;
     let form = enterprise_form(&code, &[&head.p]);
-    let view = dinhdanh_server::registrations::register_in_person(
+    let view = dinhdanh_server::resources::registrations::register_in_person(
         t.state(),
         &officer.p.citizen_id,
         &head.p.citizen_id,
@@ -1037,7 +1037,7 @@ async fn an_officer_registers_in_person_with_the_same_checks_and_records() {
     .unwrap();
     assert_eq!(actor.as_deref(), Some(officer.p.account.as_str()));
     // The same organisation again: refused like in the app.
-    let again = dinhdanh_server::registrations::register_in_person(
+    let again = dinhdanh_server::resources::registrations::register_in_person(
         t.state(),
         &officer.p.citizen_id,
         &head.p.citizen_id,
@@ -1048,7 +1048,7 @@ async fn an_officer_registers_in_person_with_the_same_checks_and_records() {
     .await;
     assert!(again.is_err_and(|e| e.is(ErrorCode::OrganisationAlreadyRegistered)));
     // A person who is no officer cannot.
-    let not_officer = dinhdanh_server::registrations::register_in_person(
+    let not_officer = dinhdanh_server::resources::registrations::register_in_person(
         t.state(),
         &head.p.citizen_id,
         &head.p.citizen_id,

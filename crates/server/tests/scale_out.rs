@@ -9,15 +9,15 @@ use std::path::PathBuf;
 
 use common::{Auth, TestServer};
 use dinhdanh_core::api::{AccountView, ChallengePurpose, ErrorCode, LoginResponse, paths};
-use dinhdanh_server::audit::{self, AuditRecord};
-use dinhdanh_server::challenges;
-use dinhdanh_server::keys::ServerKeys;
-use dinhdanh_server::state::AppState;
+use dinhdanh_server::infra::keys::ServerKeys;
+use dinhdanh_server::infra::state::AppState;
+use dinhdanh_server::resources::challenges;
+use dinhdanh_server::store::audit::{self, AuditRecord};
 
 /// Two instances on one fresh database, with the same server keys (as a deployment shares
 /// them through `DINHDANH_SERVER_KEYS`) and separate data directories.
 async fn two_instances() -> (TestServer, TestServer) {
-    let tag = dinhdanh_server::ids::new_id("so");
+    let tag = dinhdanh_server::infra::ids::new_id("so");
     let dir = |n: &str| -> PathBuf {
         let d = std::env::temp_dir().join(format!("dd-test-{tag}-{n}"));
         std::fs::create_dir_all(&d).unwrap();

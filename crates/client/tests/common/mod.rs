@@ -15,10 +15,10 @@ use dinhdanh_client::profile::Profile;
 use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::{DeviceView, OneTimeCode, SecretText};
 use dinhdanh_core::ids::{AccountId, CitizenId, Gender, OldProvince, Password, PhoneNumber};
-use dinhdanh_server::accounts::{self, CitizenRecord};
-use dinhdanh_server::clock::{Clock, ManualClock};
-use dinhdanh_server::config::Config;
-use dinhdanh_server::keys::ServerKeys;
+use dinhdanh_server::infra::clock::{Clock, ManualClock};
+use dinhdanh_server::infra::config::Config;
+use dinhdanh_server::infra::keys::ServerKeys;
+use dinhdanh_server::resources::accounts::{self, CitizenRecord};
 use dinhdanh_server::{RunningServer, StartOptions, build_state, spawn};
 use rand_core::{OsRng, RngCore};
 
@@ -278,9 +278,9 @@ pub async fn organisation_owned_by(
         authorisation_letter: None,
         founding_decision: None,
     };
-    dinhdanh_server::organisations::create_organisation(
+    dinhdanh_server::resources::organisations::create_organisation(
         &t.server.state,
-        dinhdanh_server::organisations::NewOrganisation {
+        dinhdanh_server::resources::organisations::NewOrganisation {
             org_type: dinhdanh_core::org_type::OrgType::Enterprise,
             details: &details,
             registration: None,

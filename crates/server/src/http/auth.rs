@@ -10,8 +10,8 @@ use dinhdanh_core::request_proof::{self, ExpectedRequest, RequestProof};
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 
-use crate::error::{ServerError, ServerResult};
-use crate::state::AppState;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
 
 /// The `Authorization` scheme of session tokens (not `Bearer`: a token alone is not enough).
 pub const AUTH_SCHEME: &str = "DinhDanh";
@@ -210,7 +210,7 @@ pub async fn authenticate(
     // A session acting for an organisation is re-checked on every request, so a revoked or
     // expired delegation, or a locked or closed organisation, stops it at once.
     if let Some(eid) = &acting_for {
-        crate::organisations::check_acting_for(state, &id, &account, eid).await?;
+        crate::resources::organisations::check_acting_for(state, &id, &account, eid).await?;
     }
     Ok(SessionContext {
         id: parse_stored(SessionId::parse(&id))?,

@@ -16,10 +16,10 @@ use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{
     ActionKind, ActionTarget, Challenge, Origin, PendingAction, SignedAction,
 };
-use dinhdanh_server::clock::{Clock, ManualClock};
-use dinhdanh_server::config::Config;
-use dinhdanh_server::keys::ServerKeys;
-use dinhdanh_server::state::AppState;
+use dinhdanh_server::infra::clock::{Clock, ManualClock};
+use dinhdanh_server::infra::config::Config;
+use dinhdanh_server::infra::keys::ServerKeys;
+use dinhdanh_server::infra::state::AppState;
 use dinhdanh_server::{RunningServer, StartOptions, build_state, spawn};
 use p256::ecdsa::SigningKey;
 use rand_core::{OsRng, RngCore};

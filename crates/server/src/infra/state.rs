@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use sqlx::AnyPool;
 
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::db::Backend;
-use crate::geoip::GeoIp;
-use crate::keys::ServerKeys;
-use crate::outbox::Sender;
-use crate::wakeups::Wakeups;
+use crate::infra::clock::Clock;
+use crate::infra::config::Config;
+use crate::infra::db::Backend;
+use crate::infra::geoip::GeoIp;
+use crate::infra::keys::ServerKeys;
+use crate::infra::outbox::Sender;
+use crate::infra::wakeups::Wakeups;
 
 /// Shared, cheap to clone.
 #[derive(Clone)]

@@ -20,7 +20,7 @@ use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 
-use crate::db::Backend;
+use crate::infra::db::Backend;
 
 /// The PostgreSQL channel wake-ups travel on; the payload is the topic.
 pub const CHANNEL: &str = "dinhdanh_wake";
@@ -53,7 +53,7 @@ impl Waiters {
     }
 }
 
-/// The wake-ups of one server instance (one per [`crate::state::AppState`]).
+/// The wake-ups of one server instance (one per [`crate::infra::state::AppState`]).
 pub struct Wakeups {
     waiters: Arc<Waiters>,
     backend: Backend,

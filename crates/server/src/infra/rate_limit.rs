@@ -14,8 +14,8 @@ use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use dinhdanh_core::api::{ApiError, ErrorCode};
 
-use crate::error::{ServerError, ServerResult};
-use crate::state::AppState;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
 
 /// Counts one hit on `bucket` and refuses it (`rate_limited`, with the seconds until the
 /// window ends) once the window holds more than `limit` hits.
@@ -40,7 +40,7 @@ pub async fn hit(state: &AppState, bucket: &str, limit: i64) -> ServerResult<()>
             .bind(window_start)
             .execute(&state.pool)
             .await?;
-        if crate::ids::random_bytes::<1>()[0] < 4 {
+        if crate::infra::ids::random_bytes::<1>()[0] < 4 {
             sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
                 .bind(window_start)
                 .execute(&state.pool)

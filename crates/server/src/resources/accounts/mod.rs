@@ -37,13 +37,13 @@ use sqlx::any::AnyRow;
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
-use crate::audit::{self, AuditRecord};
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::{Authed, MAX_BODY, parse_json, parse_stored, public_key_from_db};
-use crate::ids::new_id;
-use crate::outbox::{self, Channel, InboxItem};
-use crate::state::AppState;
-use crate::time::timestamp;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::new_id;
+use crate::infra::outbox::{self, Channel, InboxItem};
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::store::audit::{self, AuditRecord};
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
@@ -463,7 +463,7 @@ pub async fn find_account(state: &AppState, id: &AccountId) -> ServerResult<Opti
 pub async fn hash_password(password: &Password) -> ServerResult<String> {
     use argon2::password_hash::{PasswordHasher, SaltString};
     let secret = Zeroizing::new(password.expose().to_owned());
-    let salt_bytes = crate::ids::random_bytes::<16>();
+    let salt_bytes = crate::infra::ids::random_bytes::<16>();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&salt_bytes)
             .map_err(|e| ServerError::Internal(format!("salt: {e}")))?;
@@ -724,7 +724,7 @@ pub async fn account_view(state: &AppState, account: &AccountId) -> ServerResult
         citizen_id_masked: row.try_get("citizen_masked")?,
         level: level_from_number(level)?,
         locked: locked != 0,
-        officer: crate::officers::officer_role(state, account).await?,
+        officer: crate::resources::officers::officer_role(state, account).await?,
     })
 }
 
@@ -755,7 +755,7 @@ fn random_code() -> Zeroizing<String> {
     // The largest multiple of 10^6 that fits in u32; values at or above it are drawn again.
     const ZONE: u32 = u32::MAX - u32::MAX % 1_000_000;
     loop {
-        let x = u32::from_be_bytes(crate::ids::random_bytes::<4>());
+        let x = u32::from_be_bytes(crate::infra::ids::random_bytes::<4>());
         if x < ZONE {
             return Zeroizing::new(format!("{:06}", x % 1_000_000));
         }
@@ -797,7 +797,7 @@ pub async fn issue_code(
     channel: Channel,
     recipient: &str,
 ) -> ServerResult<CodeSent> {
-    crate::rate_limit::hit(
+    crate::infra::rate_limit::hit(
         state,
         &format!("codes:{}", hex(citizen_key)),
         CODES_PER_PERSON_PER_WINDOW,
@@ -960,7 +960,7 @@ async fn start_self_registration(
     req: Request,
 ) -> ServerResult<Json<CodeSent>> {
     let (parts, body) = read_request::<SelfRegistrationStart>(req).await?;
-    crate::rate_limit::per_ip(&state, &parts).await?;
+    crate::infra::rate_limit::per_ip(&state, &parts).await?;
     let key = state.keys.citizen_key(&body.citizen_id);
     let record = citizen_by_key(&state, &key).await?;
     let matches = record.as_ref().is_some_and(|r| {
@@ -1015,7 +1015,7 @@ async fn finish_self_registration(
     req: Request,
 ) -> ServerResult<Json<AccountView>> {
     let (parts, body) = read_request::<SelfRegistrationFinish>(req).await?;
-    crate::rate_limit::per_ip(&state, &parts).await?;
+    crate::infra::rate_limit::per_ip(&state, &parts).await?;
     let (key, payload) = redeem_code(
         &state,
         purpose::SELF_REGISTRATION,

@@ -10,10 +10,10 @@ use dinhdanh_core::ids::AccountId;
 use dinhdanh_core::signed_action::{ActionKind, Challenge};
 use sqlx::Row;
 
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::{self, IdlePolicy};
-use crate::ids::random_bytes;
-use crate::state::AppState;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::random_bytes;
+use crate::infra::state::AppState;
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
@@ -95,7 +95,7 @@ pub async fn issue(
         challenge,
         origin: state.config.origin.clone(),
         purpose,
-        expires_at: crate::time::timestamp(expires_at),
+        expires_at: crate::infra::time::timestamp(expires_at),
     })
 }
 

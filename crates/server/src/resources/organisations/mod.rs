@@ -43,16 +43,16 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts;
-use crate::audit::{self, AuditRecord};
-use crate::confirmation::{parse_confirmed, verify_confirmation};
-use crate::error::{ServerError, ServerResult, invalid_field};
 use crate::http::auth::{Authed, SessionContext, parse_stored};
-use crate::ids::new_id;
-use crate::officers;
-use crate::outbox::{self, InboxItem};
-use crate::state::AppState;
-use crate::time::timestamp;
+use crate::infra::error::{ServerError, ServerResult, invalid_field};
+use crate::infra::ids::new_id;
+use crate::infra::outbox::{self, InboxItem};
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::resources::accounts;
+use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
+use crate::resources::officers;
+use crate::store::audit::{self, AuditRecord};
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
@@ -1742,7 +1742,7 @@ pub async fn progress(state: &AppState, province: NewProvince) -> ServerResult<P
         );
     }
     // The denominator: the registries' organisations of each type in the province.
-    let totals = crate::registry::population(state, province).await?;
+    let totals = crate::resources::registry::population(state, province).await?;
     let targets = targets(state).await?;
     let count = |t, s| counts.get(&(t, s)).copied().unwrap_or(0);
     let rows = OrgType::ALL

@@ -18,15 +18,15 @@
 //! # Waking the desktop
 //!
 //! The socket subscribes to the rendezvous in the state's wake-ups
-//! ([`crate::state::Inner::wakeups`]) before it reads the row; an approval or a decline wakes it after its change is stored. In
+//! ([`crate::infra::state::Inner::wakeups`]) before it reads the row; an approval or a decline wakes it after its change is stored. In
 //! one process that is an in-memory notification; on PostgreSQL it also goes out by
 //! `NOTIFY`, so the instance holding the socket is told at once whichever instance took the
-//! approval ([`crate::wakeups`]). The socket re-reads its row every [`RECHECK`] as well, and
+//! approval ([`crate::infra::wakeups`]). The socket re-reads its row every [`RECHECK`] as well, and
 //! when the code expires: a safety net for a wake-up lost while a listener reconnects.
 //!
 //! # Where the computer is
 //!
-//! When a GeoIP table is configured ([`crate::geoip`]), the phone is shown the approximate
+//! When a GeoIP table is configured ([`crate::infra::geoip`]), the phone is shown the approximate
 //! place of the desktop's address next to the address itself.
 
 use std::net::IpAddr;
@@ -49,20 +49,20 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::audit::{self, AuditRecord};
-use crate::confirmation;
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::{
     self, IdlePolicy, SessionContext, parse_json, parse_stored, public_key_from_db,
 };
-use crate::ids::random_bytes;
-use crate::organisations;
-use crate::outbox::{self, InboxItem};
-use crate::push;
-use crate::rate_limit;
-use crate::sessions::{self, NewSession};
-use crate::state::AppState;
-use crate::time::timestamp;
+use crate::http::push;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::random_bytes;
+use crate::infra::outbox::{self, InboxItem};
+use crate::infra::rate_limit;
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::resources::confirmation;
+use crate::resources::organisations;
+use crate::resources::sessions::{self, NewSession};
+use crate::store::audit::{self, AuditRecord};
 
 /// How long a rendezvous stays open, in seconds; the desktop asks for a new one before.
 pub const RENDEZVOUS_SECS: i64 = 60;

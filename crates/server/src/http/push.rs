@@ -1,6 +1,6 @@
 //! One answer pushed to a waiting WebSocket. A QR-login desktop waits for the phone's approval
 //! and a desktop waits for its action to be confirmed in the same way: subscribe to the row's
-//! wake-up topic ([`crate::wakeups`]), read the row, and either send the answer it holds or
+//! wake-up topic ([`crate::infra::wakeups`]), read the row, and either send the answer it holds or
 //! wait for a wake-up, the safety-net re-read, the deadline, or the desktop leaving.
 
 use std::future::Future;
@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 
-use crate::error::ServerResult;
-use crate::state::AppState;
+use crate::infra::error::ServerResult;
+use crate::infra::state::AppState;
 
 /// What one socket waits for.
 pub struct Wait {

@@ -17,10 +17,10 @@
 //! officer, who obtains that consent in person.
 //!
 //! **Decision.** Types 1–3 are checked against their registry through
-//! [`crate::registry::RegistryAdapter`]. Found, active, matching name, date, address and
+//! [`crate::resources::registry::RegistryAdapter`]. Found, active, matching name, date, address and
 //! representatives, requested by a recorded representative in person (not by an authorised
 //! person): approved at once, and the organisation's account is created
-//! ([`crate::organisations::create_organisation`]). Anything else — and every type 4 — waits for
+//! ([`crate::resources::organisations::create_organisation`]). Anything else — and every type 4 — waits for
 //! an officer of the head office's province, with the reason shown.
 //!
 //! **Due dates** (Art. 13): 3 working days from submission when the registry settles the
@@ -30,7 +30,7 @@
 //! yet. Dates are Vietnam's (UTC+7).
 //!
 //! **Privacy.** The submitted details list representatives' full identification numbers: they
-//! are stored encrypted ([`crate::keys::ServerKeys::encrypt_blob`]); representatives are kept
+//! are stored encrypted ([`crate::infra::keys::ServerKeys::encrypt_blob`]); representatives are kept
 //! as look-up keys for authorization; registry values shown to officers are masked. Attachments
 //! live outside the database, named by their SHA-256, and are served only to their uploader and
 //! to officers of the province of a request they are attached to.
@@ -63,18 +63,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 
-use crate::accounts::{self, AccountRow, CitizenRecord};
-use crate::audit::{self, AuditRecord};
-use crate::confirmation::{parse_confirmed, verify_confirmation};
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::{self, Authed, IdlePolicy, SessionContext, parse_stored};
-use crate::ids::new_id;
-use crate::officers;
-use crate::organisations;
-use crate::outbox::{self, Channel, InboxItem};
-use crate::registry;
-use crate::state::AppState;
-use crate::time::timestamp;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::new_id;
+use crate::infra::outbox::{self, Channel, InboxItem};
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::resources::accounts::{self, AccountRow, CitizenRecord};
+use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
+use crate::resources::officers;
+use crate::resources::organisations;
+use crate::resources::registry;
+use crate::store::audit::{self, AuditRecord};
 
 /// Working days to decide a request the registry settles (Decree 69/2024, Art. 13).
 pub const REGISTRY_DUE_WORKING_DAYS: u32 = 3;
@@ -634,7 +634,7 @@ async fn load_visible(
     session: &SessionContext,
     id: &str,
 ) -> ServerResult<StoredRegistration> {
-    let id = RegistrationId::parse(id).map_err(|e| crate::error::invalid_field(&e, "id"))?;
+    let id = RegistrationId::parse(id).map_err(|e| crate::infra::error::invalid_field(&e, "id"))?;
     let reg = load(state, &id)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
@@ -1122,7 +1122,7 @@ fn confirmed_body<T: DeserializeOwned>(
 
 fn target(id: &RegistrationId) -> ServerResult<ActionTarget> {
     ActionTarget::new("registration", id.as_str())
-        .map_err(|e| crate::error::invalid_field(&e, "id"))
+        .map_err(|e| crate::infra::error::invalid_field(&e, "id"))
 }
 
 /// A new registration checked before its confirmation: the requester and the details to
@@ -2223,7 +2223,7 @@ async fn download(
     auth: Authed<()>,
 ) -> ServerResult<Response> {
     let session = &auth.session;
-    let id = AttachmentId::parse(&id).map_err(|e| crate::error::invalid_field(&e, "id"))?;
+    let id = AttachmentId::parse(&id).map_err(|e| crate::infra::error::invalid_field(&e, "id"))?;
     let row = sqlx::query(
         "SELECT id, owner_account, kind, media_type, size, sha256, uploaded_at FROM attachments \
          WHERE id = $1",

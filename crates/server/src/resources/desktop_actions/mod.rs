@@ -1,7 +1,7 @@
 //! Sensitive actions started on a desktop and confirmed on the phone (issue 8).
 //!
 //! A desktop signed in by QR code holds no confirmation key, so it cannot confirm anything
-//! itself ([`crate::confirmation`] refuses desktop sessions). Instead:
+//! itself ([`crate::resources::confirmation`] refuses desktop sessions). Instead:
 //!
 //! * `POST /v1/desktop-actions` — the desktop session asks for one of the
 //!   [`DESKTOP_ACTION_KINDS`] with the body the direct route takes. The server runs the direct
@@ -30,7 +30,7 @@
 //!   means nothing happens.
 //! * `GET /v1/desktop-actions/{id}/events` — the desktop's WebSocket, authenticated like every
 //!   request of its session (token and a proof by its key over the `GET`): one
-//!   [`DesktopActionEvent`] as JSON text, then close. Woken through [`crate::wakeups`]
+//!   [`DesktopActionEvent`] as JSON text, then close. Woken through [`crate::infra::wakeups`]
 //!   (topic `action:<id>`), so it works whichever instance took the phone's answer.
 
 use std::time::Duration;
@@ -52,17 +52,17 @@ use dinhdanh_core::signed_action::{self, ActionKind, ActionTarget};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::audit::{self, AuditRecord};
-use crate::confirmation::{kind_text, parse_confirmed, verify_confirmation};
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::{self, Authed, IdlePolicy, SessionContext, parse_stored};
-use crate::ids::new_id;
-use crate::organisations::{self, Actor};
-use crate::outbox::{self, InboxItem};
-use crate::push;
-use crate::registrations;
-use crate::state::AppState;
-use crate::time::timestamp;
+use crate::http::push;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::new_id;
+use crate::infra::outbox::{self, InboxItem};
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::resources::confirmation::{kind_text, parse_confirmed, verify_confirmation};
+use crate::resources::organisations::{self, Actor};
+use crate::resources::registrations;
+use crate::store::audit::{self, AuditRecord};
 
 /// How long a desktop's action waits for the phone, in seconds.
 pub const PENDING_SECS: i64 = 300;

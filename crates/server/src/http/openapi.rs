@@ -26,7 +26,7 @@ use utoipa::openapi::{
     PathsBuilder, Ref, RefOr, Required, ResponseBuilder,
 };
 
-use crate::state::AppState;
+use crate::infra::state::AppState;
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
@@ -486,7 +486,7 @@ mod tests {
 
     #[test]
     fn every_route_constant_of_the_core_crate_is_described() {
-        let source = include_str!("../../core/src/api/paths.rs");
+        let source = include_str!("../../../core/src/api/paths.rs");
         let described: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
         let mut checked = 0;
         for line in source.lines() {

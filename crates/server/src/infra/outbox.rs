@@ -10,9 +10,9 @@ use std::sync::Mutex;
 
 use dinhdanh_core::api::NotificationKind;
 
-use crate::error::ServerResult;
-use crate::ids::new_id;
-use crate::state::AppState;
+use crate::infra::error::ServerResult;
+use crate::infra::ids::new_id;
+use crate::infra::state::AppState;
 
 /// Kinds of one-time-code messages start with this (`code.device_binding`).
 pub const CODE_KIND_PREFIX: &str = "code.";

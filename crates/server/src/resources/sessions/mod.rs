@@ -23,18 +23,18 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts;
-use crate::audit::{self, AuditRecord};
-use crate::challenges;
-use crate::confirmation;
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::{
     self, Authed, IdlePolicy, SessionContext, parse_json, parse_stored, public_key_from_db,
 };
-use crate::ids::{new_id, random_bytes};
-use crate::rate_limit;
-use crate::state::AppState;
-use crate::time::timestamp;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::{new_id, random_bytes};
+use crate::infra::rate_limit;
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::resources::accounts;
+use crate::resources::challenges;
+use crate::resources::confirmation;
+use crate::store::audit::{self, AuditRecord};
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {

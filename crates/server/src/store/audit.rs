@@ -37,7 +37,7 @@
 //! registering its own [`CheckpointSink`] with [`use_checkpoint_sink`] before serving.
 //! `DINHDANH_AUDIT_CHECKPOINT` overrides the default file's path.
 //!
-//! [`ServerKeys::audit_signing`]: crate::keys::ServerKeys::audit_signing
+//! [`ServerKeys::audit_signing`]: crate::infra::keys::ServerKeys::audit_signing
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -51,8 +51,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::{ServerError, ServerResult};
-use crate::state::AppState;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
 
 /// Domain tag of entry hashes.
 const ENTRY_DOMAIN: &[u8] = b"dinhdanh/audit-entry/v1";
@@ -263,7 +263,7 @@ impl StoredEntry {
     fn to_api(&self) -> ServerResult<api::AuditEntry> {
         Ok(api::AuditEntry {
             seq: u64::try_from(self.seq).unwrap_or_default(),
-            at: crate::time::timestamp(self.at),
+            at: crate::infra::time::timestamp(self.at),
             actor: self.actor.as_deref().and_then(|a| AccountId::parse(a).ok()),
             acting_for: self
                 .acting_for
@@ -299,7 +299,7 @@ async fn entries_between(
 
 /// The entries about one person (Decree 13/2023/NĐ-CP: a person may see how their data was
 /// used), oldest first. `subject_key` is the keyed hash of their identification number
-/// ([`crate::keys::ServerKeys::citizen_key`]), the same value appends record.
+/// ([`crate::infra::keys::ServerKeys::citizen_key`]), the same value appends record.
 pub async fn entries_about(
     state: &AppState,
     subject_key: &[u8],
@@ -620,7 +620,7 @@ impl CheckpointSink for FileCheckpoints {
             ".{}.{}-{}.tmp",
             CHECKPOINT_FILE,
             std::process::id(),
-            crate::ids::new_id("t")
+            crate::infra::ids::new_id("t")
         ));
         let result = (|| {
             let mut f = std::fs::File::create(&tmp)?;

@@ -10,7 +10,7 @@
 //! today that is [`DemoRegistry`], backed by tables loaded from the synthetic file the server
 //! ships (`data/registry.csv`, written by `cargo xtask gen-registry`). A real connector would
 //! call the registry's service instead; it must give representatives by the server's look-up
-//! key ([`crate::keys::ServerKeys::citizen_key`]), computed as it reads the answer, so no
+//! key ([`crate::infra::keys::ServerKeys::citizen_key`]), computed as it reads the answer, so no
 //! identification number is kept in clear on this side.
 //!
 //! **Changes.** Registry changes are recorded with [`record_change`] (the `registry` CLI does it
@@ -32,16 +32,16 @@ use dinhdanh_core::org_type::{
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 
-use crate::accounts::{self, names_match};
-use crate::audit::{self, AuditRecord};
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::parse_stored;
-use crate::organisations;
-use crate::state::AppState;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
+use crate::resources::accounts::{self, names_match};
+use crate::resources::organisations;
+use crate::store::audit::{self, AuditRecord};
 
 /// The synthetic registries (`crates/server/data/registry.csv`, written by
 /// `cargo xtask gen-registry`): 10 305 organisations that do not exist, with valid codes.
-pub const REGISTRY_DATA: &str = include_str!("../data/registry.csv");
+pub const REGISTRY_DATA: &str = include_str!("../../../data/registry.csv");
 
 /// The header line of the registry file.
 pub const HEADER: &str =
@@ -113,7 +113,7 @@ fn parse_registry_text(text: &str) -> Option<RegistryKind> {
 pub struct RegistryRepresentative {
     /// Full name.
     pub full_name: String,
-    /// [`crate::keys::ServerKeys::citizen_key`] of their identification number.
+    /// [`crate::infra::keys::ServerKeys::citizen_key`] of their identification number.
     pub citizen_key: Vec<u8>,
     /// The number masked, for officers (`001******345`).
     pub citizen_masked: String,
@@ -899,7 +899,8 @@ mod tests {
     #[test]
     fn representatives_are_people_of_the_citizen_registry_with_their_names() {
         let people =
-            crate::accounts::parse_citizen_registry(crate::seed::CITIZEN_REGISTRY).unwrap();
+            crate::resources::accounts::parse_citizen_registry(crate::seed::CITIZEN_REGISTRY)
+                .unwrap();
         let names: std::collections::HashMap<&str, &str> = people
             .iter()
             .map(|p| (p.citizen_id.as_str(), p.full_name.as_str()))

@@ -22,16 +22,16 @@ use dinhdanh_core::crypto::PublicKey;
 use dinhdanh_core::ids::{AccountId, CitizenId, DeviceId};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{self, AccountRow};
-use crate::audit::{self, AuditRecord};
-use crate::confirmation::method_text;
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::{self, Authed, SessionContext, parse_json, parse_stored};
-use crate::ids::new_id;
-use crate::outbox::{self, Channel, InboxItem};
-use crate::rate_limit;
-use crate::sessions;
-use crate::state::AppState;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::new_id;
+use crate::infra::outbox::{self, Channel, InboxItem};
+use crate::infra::rate_limit;
+use crate::infra::state::AppState;
+use crate::resources::accounts::{self, AccountRow};
+use crate::resources::confirmation::method_text;
+use crate::resources::sessions;
+use crate::store::audit::{self, AuditRecord};
 
 /// One-time-code purpose of device binding.
 pub const BINDING_PURPOSE: &str = "device_binding";

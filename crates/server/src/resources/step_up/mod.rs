@@ -2,7 +2,7 @@
 //! before a sensitive screen opens (the registration wizard's first step, issue 7).
 //!
 //! * `POST /v1/me/step-up` — `Confirmed<StepUpRequest>`, action kind `step_up`, target
-//!   `step_up:<purpose>`. Verified by [`crate::confirmation::verify_confirmation`], so a wrong
+//!   `step_up:<purpose>`. Verified by [`crate::resources::confirmation::verify_confirmation`], so a wrong
 //!   passcode is counted and locks confirmation exactly as on every other sensitive route, a
 //!   replayed confirmation is refused, and a body without one answers `step_up_required`.
 //!   Answers [`StepUpDone`]; nothing is changed, and every action inside the screen still
@@ -14,12 +14,12 @@ use axum::routing::post;
 use dinhdanh_core::api::{StepUpDone, StepUpPurpose, StepUpRequest, paths};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
-use crate::audit::{self, AuditRecord};
-use crate::confirmation::{parse_confirmed, verify_confirmation};
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::Authed;
-use crate::state::AppState;
-use crate::time::timestamp;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
+use crate::store::audit::{self, AuditRecord};
 
 /// How long the app may treat the person as present after a step-up, in seconds.
 pub const PRESENCE_SECS: i64 = 300;

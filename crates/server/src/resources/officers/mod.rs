@@ -24,13 +24,13 @@ use dinhdanh_core::ids::{AccountId, CitizenId, NewProvince};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use sqlx::Row;
 
-use crate::accounts::{self, LockActor};
-use crate::audit::{self, AuditRecord};
-use crate::confirmation::{parse_confirmed, verify_confirmation};
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::{Authed, parse_stored};
-use crate::state::AppState;
-use crate::time::timestamp;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::resources::accounts::{self, LockActor};
+use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
+use crate::store::audit::{self, AuditRecord};
 
 /// Longest reason an officer may give, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -189,7 +189,7 @@ async fn change_account_lock(
         .await);
     }
     let target = ActionTarget::new("account", change.account.as_str())
-        .map_err(|e| crate::error::invalid_field(&e, "body.account"))?;
+        .map_err(|e| crate::infra::error::invalid_field(&e, "body.account"))?;
     verify_confirmation(
         &state,
         &auth.session,

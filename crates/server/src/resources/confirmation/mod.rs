@@ -18,11 +18,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 
-use crate::audit::{self, AuditRecord};
-use crate::challenges;
-use crate::error::{ServerError, ServerResult};
 use crate::http::auth::{SessionContext, public_key_from_db};
-use crate::state::AppState;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
+use crate::resources::challenges;
+use crate::store::audit::{self, AuditRecord};
 
 /// The error a sensitive route answers when its body carries no confirmation.
 pub fn step_up_required() -> ServerError {

@@ -1,0 +1,16 @@
+//! Infrastructure: what every layer above may use and which uses none of them — the clock,
+//! configuration, keys, the database connection, wake-ups, the outbox, GeoIP, rate limits,
+//! identifiers, the error type and the shared state.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod geoip;
+pub mod ids;
+pub mod keys;
+pub mod outbox;
+pub mod rate_limit;
+pub mod state;
+pub mod time;
+pub mod wakeups;

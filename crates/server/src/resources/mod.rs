@@ -1,0 +1,15 @@
+//! The API's resources, one folder each with its routes, handlers and rules. A resource
+//! reaches another only through that one's service API.
+
+pub mod accounts;
+pub mod challenges;
+pub mod confirmation;
+pub mod desktop_actions;
+pub mod devices;
+pub mod officers;
+pub mod organisations;
+pub mod qr_login;
+pub mod registrations;
+pub mod registry;
+pub mod sessions;
+pub mod step_up;

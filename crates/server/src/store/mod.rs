@@ -1,0 +1,5 @@
+//! Storage: typed rows, the conversions of stored values, and the SQL. Functions take a
+//! connection or a transaction, so one action's change, its audit entry and its notices commit
+//! together.
+
+pub mod audit;
