@@ -561,21 +561,6 @@ fn types_are_numbered_labelled_and_serialised_as_in_the_guidance() {
 }
 
 #[test]
-fn field_codes_are_unique_and_equal_to_their_serde_names() {
-    let mut codes: Vec<&str> = OrgField::ALL.iter().map(|f| f.code()).collect();
-    for f in OrgField::ALL {
-        assert_eq!(
-            serde_json::to_string(&f).unwrap(),
-            format!("\"{}\"", f.code())
-        );
-        assert!(!f.label_vi().is_empty() && !f.label_en().is_empty());
-    }
-    codes.sort_unstable();
-    codes.dedup();
-    assert_eq!(codes.len(), OrgField::ALL.len());
-}
-
-#[test]
 fn required_and_optional_fields_never_overlap() {
     for t in OrgType::ALL {
         for f in t.required_fields() {
