@@ -21,10 +21,12 @@ use crate::ids::{
     PhoneNumber, TaxCode,
 };
 
+mod document;
 mod field;
 mod registry;
 mod text;
 
+pub use document::DocumentKind;
 pub use field::OrgField;
 pub use registry::RegistryKind;
 pub(crate) use text::parse_text;
@@ -46,45 +48,6 @@ pub enum OrgType {
     /// (4) Tổ chức không có đăng ký doanh nghiệp, hợp tác xã, mã số thuế: no register knows it,
     /// so an officer verifies its founding decision.
     OrganisationWithoutRegistration,
-}
-
-/// A document attached to a registration request.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    /// Giấy ủy quyền: the legal representative's authorisation, needed when the requester is an
-    /// authorised person rather than a legal representative (Decree 69/2024, Art. 12).
-    AuthorisationLetter,
-    /// Quyết định thành lập: the founding decision, the only evidence an officer has for an
-    /// organisation that no register knows (type 4).
-    FoundingDecision,
-}
-
-impl DocumentKind {
-    /// Vietnamese name of the document.
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            DocumentKind::AuthorisationLetter => "Giấy ủy quyền",
-            DocumentKind::FoundingDecision => "Quyết định thành lập",
-        }
-    }
-
-    /// English name of the document.
-    pub fn label_en(self) -> &'static str {
-        match self {
-            DocumentKind::AuthorisationLetter => "Authorisation letter",
-            DocumentKind::FoundingDecision => "Founding decision",
-        }
-    }
-
-    /// The form field that holds the uploaded document.
-    pub fn field(self) -> OrgField {
-        match self {
-            DocumentKind::AuthorisationLetter => OrgField::AuthorisationLetter,
-            DocumentKind::FoundingDecision => OrgField::FoundingDecision,
-        }
-    }
 }
 
 // The field lists below are the single source of truth for which fields a type asks for:
