@@ -497,17 +497,6 @@ fn type_4_needs_its_founding_decision() {
 }
 
 #[test]
-fn field_errors_travel_as_json_with_their_row_index() {
-    let e = FieldError::required(OrgField::RepresentativeName, Some(1));
-    let json = serde_json::to_value(&e).unwrap();
-    assert_eq!(json["field"], "representative_name");
-    assert_eq!(json["index"], 1);
-    assert_eq!(json["code"], "representative_name.required");
-    let no_index = serde_json::to_value(FieldError::required(OrgField::NameVi, None)).unwrap();
-    assert!(no_index.get("index").is_none());
-}
-
-#[test]
 fn details_round_trip_through_json_and_back_to_the_same_form() {
     let d = vinamilk_form()
         .validate(OrgType::Enterprise, today())
