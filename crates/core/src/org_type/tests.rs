@@ -1,5 +1,6 @@
-//! Unit tests of the organisation types, their form and its validation, with realistic forms
-//! of each type as fixtures.
+//! Unit tests of form validation and of the details it produces, sharing a realistic form of
+//! each type as fixtures. Tests of one part alone (text, fields, types, field errors) live in
+//! that part's file.
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
