@@ -134,6 +134,30 @@ pub enum RegistrationStatus {
 }
 
 impl RegistrationStatus {
+    /// Every status, in the order a request usually goes through them.
+    pub const ALL: [RegistrationStatus; 7] = [
+        RegistrationStatus::AwaitingConsent,
+        RegistrationStatus::Checking,
+        RegistrationStatus::AwaitingOfficer,
+        RegistrationStatus::InformationRequested,
+        RegistrationStatus::Approved,
+        RegistrationStatus::Rejected,
+        RegistrationStatus::Withdrawn,
+    ];
+
+    /// The stable machine name: the serde name, which is also the word the server stores.
+    pub fn code(self) -> &'static str {
+        match self {
+            RegistrationStatus::AwaitingConsent => "awaiting_consent",
+            RegistrationStatus::Checking => "checking",
+            RegistrationStatus::AwaitingOfficer => "awaiting_officer",
+            RegistrationStatus::InformationRequested => "information_requested",
+            RegistrationStatus::Approved => "approved",
+            RegistrationStatus::Rejected => "rejected",
+            RegistrationStatus::Withdrawn => "withdrawn",
+        }
+    }
+
     /// Whether nothing more will happen to the request.
     pub fn is_final(self) -> bool {
         matches!(
@@ -554,19 +578,31 @@ mod tests {
     #[test]
     fn final_statuses_are_exactly_the_decided_ones() {
         use RegistrationStatus::*;
-        let all = [
-            AwaitingConsent,
-            Checking,
-            AwaitingOfficer,
-            InformationRequested,
-            Approved,
-            Rejected,
-            Withdrawn,
-        ];
-        let finals: Vec<_> = all.iter().filter(|s| s.is_final()).collect();
+        let finals: Vec<_> = RegistrationStatus::ALL
+            .iter()
+            .filter(|s| s.is_final())
+            .collect();
         assert_eq!(finals, [&Approved, &Rejected, &Withdrawn]);
-        for s in all {
+        for s in RegistrationStatus::ALL {
             assert_ne!(s.label_vi(), s.label_en());
+        }
+    }
+
+    #[test]
+    fn every_status_is_listed_once_and_its_code_is_its_serde_name() {
+        // The match fails to compile when a status is added, so `ALL` is updated with it.
+        let position = |s: RegistrationStatus| match s {
+            RegistrationStatus::AwaitingConsent => 0,
+            RegistrationStatus::Checking => 1,
+            RegistrationStatus::AwaitingOfficer => 2,
+            RegistrationStatus::InformationRequested => 3,
+            RegistrationStatus::Approved => 4,
+            RegistrationStatus::Rejected => 5,
+            RegistrationStatus::Withdrawn => 6,
+        };
+        for (i, s) in RegistrationStatus::ALL.into_iter().enumerate() {
+            assert_eq!(position(s), i);
+            assert_eq!(serde_json::to_value(s).unwrap(), s.code());
         }
     }
 }
