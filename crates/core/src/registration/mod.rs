@@ -32,6 +32,8 @@
 //! action (see `crate::signed_action`), which the server verifies; a forged `Confirmed` event
 //! gets a request without a valid signature, which the server refuses.
 
+pub mod lifecycle;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
