@@ -11,7 +11,6 @@ use crate::ids::{AttachmentId, NewProvince, OrgEid, RegistrationId};
 use crate::org_type::{
     DocumentKind, FieldError, OrgField, OrgType, OrganisationDetails, RegistryKind,
 };
-use crate::registration::ServerFailure;
 
 /// Who is asking: the legal representative / head, or a person they authorised
 /// (Decree 69/2024, Art. 12).
@@ -80,35 +79,6 @@ impl ApiError {
     pub fn validation_failed(errors: &[FieldError]) -> Self {
         ApiError::new(ErrorCode::ValidationFailed)
             .with_details(errors.iter().map(Into::into).collect())
-    }
-}
-
-/// Reads an [`ApiError`] back into what the registration flow shows: details whose field names
-/// a form field become field errors; the rest stays a general message.
-impl From<&ApiError> for ServerFailure {
-    fn from(e: &ApiError) -> Self {
-        let field_error = |d: &ApiError| {
-            let path = d.field.as_deref()?;
-            let (code, index) = match path.split_once('[') {
-                Some((code, rest)) => (code, Some(rest.strip_suffix(']')?.parse().ok()?)),
-                None => (path, None),
-            };
-            Some(FieldError {
-                field: OrgField::from_code(code)?,
-                index,
-                code: d.code.clone(),
-                message_vi: d.message_vi.clone(),
-                message_en: d.message_en.clone(),
-            })
-        };
-        let mut field_errors: Vec<FieldError> = e.details.iter().filter_map(field_error).collect();
-        field_errors.extend(field_error(e));
-        ServerFailure {
-            code: e.code.clone(),
-            message_vi: e.message_vi.clone(),
-            message_en: e.message_en.clone(),
-            field_errors,
-        }
     }
 }
 
@@ -550,29 +520,22 @@ mod tests {
     }
 
     #[test]
-    fn field_errors_survive_the_trip_through_the_api_error_shape() {
+    fn each_field_error_becomes_a_detail_naming_its_field_and_row() {
         let sent = vec![
             FieldError::required(OrgField::NameVi, None),
             FieldError::required(OrgField::RepresentativeCitizenId, Some(2)),
         ];
         let api = ApiError::validation_failed(&sent);
         assert_eq!(api.kind(), Some(ErrorCode::ValidationFailed));
+        let fields: Vec<_> = api.details.iter().map(|d| d.field.as_deref()).collect();
         assert_eq!(
-            api.details[1].field.as_deref(),
-            Some("representative_citizen_id[2]")
+            fields,
+            [Some("name_vi"), Some("representative_citizen_id[2]")]
         );
+        assert_eq!(api.details[1].code, sent[1].code);
         let json = serde_json::to_string(&api).unwrap();
         let back: ApiError = serde_json::from_str(&json).unwrap();
-        let failure = ServerFailure::from(&back);
-        assert_eq!(failure.code, "validation_failed");
-        assert_eq!(failure.field_errors, sent);
-
-        let single = ApiError::new(ErrorCode::DuplicateRegistration).with_field("tax_code");
-        let failure = ServerFailure::from(&single);
-        assert_eq!(failure.field_errors.len(), 1);
-        assert_eq!(failure.field_errors[0].field, OrgField::TaxCode);
-        let general = ApiError::new(ErrorCode::Internal).with_field("nonsense[x]");
-        assert!(ServerFailure::from(&general).field_errors.is_empty());
+        assert_eq!(back, api);
     }
 
     #[test]
