@@ -27,9 +27,9 @@
 //! Sans-IO (STYLE.md, practice 1): nothing here reads the database, the registry or a clock.
 //! Events carry only what the decision needs (no texts, no identifiers): the I/O layer that fed
 //! the event already holds the officer's reason, the answer, the request's id, and uses them to
-//! carry out the effects. It writes the new status only where the request still has the
-//! status it read (`UPDATE … WHERE status = <from>`), so of two concurrent changes the second
-//! finds nothing to update and is refused.
+//! carry out the effects. It must write the new status only where the request still has the
+//! status it read (`UPDATE … WHERE status = <from>`), so that of two concurrent changes the
+//! second finds nothing to update and is refused.
 //!
 //! What the machine does not decide: who may send an event (the requester, a co-representative,
 //! an officer of the province: authorization), whether texts are well formed, whether the
