@@ -3,9 +3,10 @@
 //! The sans-IO heart of Định Danh, the organisation electronic identity app of Decree
 //! 69/2024/NĐ-CP. Everything here is pure: identifiers that can only hold valid values,
 //! the four organisation types, the wire types every party shares, the canonical encoding of
-//! signed actions and per-request proofs, the registration flow as a state machine, and the
-//! QR-login payload. No network, no filesystem, no clock, no randomness: callers pass time
-//! and random bytes in, so the same code runs in the server, the device client and the wasm UI.
+//! signed actions and per-request proofs, a registration request's lifecycle as a state
+//! machine, and the QR-login payload. No network, no filesystem, no clock, no randomness:
+//! callers pass time and random bytes in, so the same code runs in the server, the device
+//! client and the wasm UI.
 #![cfg_attr(
     not(test),
     deny(

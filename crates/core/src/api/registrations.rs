@@ -11,7 +11,6 @@ use crate::ids::{AttachmentId, NewProvince, OrgEid, RegistrationId};
 use crate::org_type::{
     DocumentKind, FieldError, OrgField, OrgType, OrganisationDetails, RegistryKind,
 };
-use crate::registration::ServerFailure;
 
 /// Who is asking: the legal representative / head, or a person they authorised
 /// (Decree 69/2024, Art. 12).
@@ -83,35 +82,6 @@ impl ApiError {
     }
 }
 
-/// Reads an [`ApiError`] back into what the registration flow shows: details whose field names
-/// a form field become field errors; the rest stays a general message.
-impl From<&ApiError> for ServerFailure {
-    fn from(e: &ApiError) -> Self {
-        let field_error = |d: &ApiError| {
-            let path = d.field.as_deref()?;
-            let (code, index) = match path.split_once('[') {
-                Some((code, rest)) => (code, Some(rest.strip_suffix(']')?.parse().ok()?)),
-                None => (path, None),
-            };
-            Some(FieldError {
-                field: OrgField::from_code(code)?,
-                index,
-                code: d.code.clone(),
-                message_vi: d.message_vi.clone(),
-                message_en: d.message_en.clone(),
-            })
-        };
-        let mut field_errors: Vec<FieldError> = e.details.iter().filter_map(field_error).collect();
-        field_errors.extend(field_error(e));
-        ServerFailure {
-            code: e.code.clone(),
-            message_vi: e.message_vi.clone(),
-            message_en: e.message_en.clone(),
-            field_errors,
-        }
-    }
-}
-
 /// Where a registration request stands.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -134,6 +104,30 @@ pub enum RegistrationStatus {
 }
 
 impl RegistrationStatus {
+    /// Every status, in the order a request usually goes through them.
+    pub const ALL: [RegistrationStatus; 7] = [
+        RegistrationStatus::AwaitingConsent,
+        RegistrationStatus::Checking,
+        RegistrationStatus::AwaitingOfficer,
+        RegistrationStatus::InformationRequested,
+        RegistrationStatus::Approved,
+        RegistrationStatus::Rejected,
+        RegistrationStatus::Withdrawn,
+    ];
+
+    /// The stable machine name: the serde name, which is also the word the server stores.
+    pub fn code(self) -> &'static str {
+        match self {
+            RegistrationStatus::AwaitingConsent => "awaiting_consent",
+            RegistrationStatus::Checking => "checking",
+            RegistrationStatus::AwaitingOfficer => "awaiting_officer",
+            RegistrationStatus::InformationRequested => "information_requested",
+            RegistrationStatus::Approved => "approved",
+            RegistrationStatus::Rejected => "rejected",
+            RegistrationStatus::Withdrawn => "withdrawn",
+        }
+    }
+
     /// Whether nothing more will happen to the request.
     pub fn is_final(self) -> bool {
         matches!(
@@ -526,47 +520,52 @@ mod tests {
     }
 
     #[test]
-    fn field_errors_survive_the_trip_through_the_api_error_shape() {
+    fn each_field_error_becomes_a_detail_naming_its_field_and_row() {
         let sent = vec![
             FieldError::required(OrgField::NameVi, None),
             FieldError::required(OrgField::RepresentativeCitizenId, Some(2)),
         ];
         let api = ApiError::validation_failed(&sent);
         assert_eq!(api.kind(), Some(ErrorCode::ValidationFailed));
+        let fields: Vec<_> = api.details.iter().map(|d| d.field.as_deref()).collect();
         assert_eq!(
-            api.details[1].field.as_deref(),
-            Some("representative_citizen_id[2]")
+            fields,
+            [Some("name_vi"), Some("representative_citizen_id[2]")]
         );
+        assert_eq!(api.details[1].code, sent[1].code);
         let json = serde_json::to_string(&api).unwrap();
         let back: ApiError = serde_json::from_str(&json).unwrap();
-        let failure = ServerFailure::from(&back);
-        assert_eq!(failure.code, "validation_failed");
-        assert_eq!(failure.field_errors, sent);
-
-        let single = ApiError::new(ErrorCode::DuplicateRegistration).with_field("tax_code");
-        let failure = ServerFailure::from(&single);
-        assert_eq!(failure.field_errors.len(), 1);
-        assert_eq!(failure.field_errors[0].field, OrgField::TaxCode);
-        let general = ApiError::new(ErrorCode::Internal).with_field("nonsense[x]");
-        assert!(ServerFailure::from(&general).field_errors.is_empty());
+        assert_eq!(back, api);
     }
 
     #[test]
     fn final_statuses_are_exactly_the_decided_ones() {
         use RegistrationStatus::*;
-        let all = [
-            AwaitingConsent,
-            Checking,
-            AwaitingOfficer,
-            InformationRequested,
-            Approved,
-            Rejected,
-            Withdrawn,
-        ];
-        let finals: Vec<_> = all.iter().filter(|s| s.is_final()).collect();
+        let finals: Vec<_> = RegistrationStatus::ALL
+            .iter()
+            .filter(|s| s.is_final())
+            .collect();
         assert_eq!(finals, [&Approved, &Rejected, &Withdrawn]);
-        for s in all {
+        for s in RegistrationStatus::ALL {
             assert_ne!(s.label_vi(), s.label_en());
+        }
+    }
+
+    #[test]
+    fn every_status_is_listed_once_and_its_code_is_its_serde_name() {
+        // The match fails to compile when a status is added, so `ALL` is updated with it.
+        let position = |s: RegistrationStatus| match s {
+            RegistrationStatus::AwaitingConsent => 0,
+            RegistrationStatus::Checking => 1,
+            RegistrationStatus::AwaitingOfficer => 2,
+            RegistrationStatus::InformationRequested => 3,
+            RegistrationStatus::Approved => 4,
+            RegistrationStatus::Rejected => 5,
+            RegistrationStatus::Withdrawn => 6,
+        };
+        for (i, s) in RegistrationStatus::ALL.into_iter().enumerate() {
+            assert_eq!(position(s), i);
+            assert_eq!(serde_json::to_value(s).unwrap(), s.code());
         }
     }
 }
