@@ -91,11 +91,10 @@ fn DelegateRow(delegation: DelegationView, my_role: OrgRole) -> Element {
 /// Adding a delegate: identification number, role (only an owner may grant administrator),
 /// optional expiry; then the keypad.
 ///
-/// What is typed is not this component's own signal but [`crate::state::Ctx::delegate`]: the
-/// keypad is a screen of its own, so this page is taken down while the passcode is typed and
-/// built afresh afterwards, and the typed form must still be there after *Hủy*, after a refusal
-/// (the person unknown, already a delegate) and after signing in again when the session ended.
-/// The keypad's outcome clears it once the delegate is added.
+/// What is typed lives in [`crate::state::Ctx::delegate`], not in a signal of this component:
+/// the keypad is a screen of its own, and the typed form must be there again after *Hủy*, a
+/// refusal (the person unknown, already a delegate) or a session that ended (see
+/// [`crate::state`]).
 #[component]
 fn AddDelegateForm(eid: OrgEid, my_role: OrgRole) -> Element {
     let c = ctx();
