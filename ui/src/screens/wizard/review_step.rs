@@ -107,3 +107,54 @@ pub fn WizardReview() -> Element {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use dinhdanh_core::org_type::DocumentKind;
+
+    use super::*;
+
+    #[test]
+    fn the_review_names_the_province_masks_representatives_and_lists_attachments() {
+        let mut draft = WizardDraft {
+            org_type: Some(OrgType::Enterprise),
+            ..WizardDraft::default()
+        };
+        draft.ensure_representative_row();
+        let f = &mut draft.form;
+        f.name_vi = "Công ty TNHH Phần mềm An Phát".into();
+        f.enterprise_code = "0108680015".into();
+        f.established_on = "2015-04-20".into();
+        f.head_office_address = "Số 18 phố Duy Tân, phường Cầu Giấy".into();
+        f.head_office_province = "ha_noi".into();
+        f.contact_phone = "0912345678".into();
+        f.representatives[0].full_name = "Nguyễn Văn An".into();
+        f.representatives[0].citizen_id = "001080012345".into();
+        f.authorisation_letter = "att_1".into();
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let (org_type, details) = form::validate(&draft, today).unwrap();
+
+        let rows = review_rows(&draft, org_type, &details, Lang::En);
+        let value_of = |label: &str| {
+            rows.iter()
+                .find(|(l, _)| l == label)
+                .map(|(_, v)| v.clone())
+        };
+        let province = NewProvince::parse("ha_noi").unwrap();
+        assert_eq!(rows[0].0, "Organisation type");
+        assert_eq!(
+            value_of(OrgField::HeadOfficeProvince.label_en()).as_deref(),
+            Some(province.name_en())
+        );
+        assert_eq!(
+            value_of("Representative 1").as_deref(),
+            Some("Nguyễn Văn An — 001******345")
+        );
+        assert_eq!(
+            value_of(DocumentKind::AuthorisationLetter.label_en()).as_deref(),
+            Some("Attached")
+        );
+        assert!(rows.iter().all(|(_, v)| !v.contains("001080012345")));
+    }
+}
