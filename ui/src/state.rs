@@ -1,6 +1,14 @@
 //! What every screen shares: the language, the app's state, the screen shown, the error of the
-//! moment, the progress indicator and the wizard's form. One copyable handle, given to every
-//! component as a context.
+//! moment, the progress indicator, and the few forms that must outlive the screen they are
+//! typed on. One copyable handle, given to every component as a context.
+//!
+//! A screen's own state (what it loaded, what is typed on it, what is under way) is a
+//! `use_signal` in its component. A form lives here only when another screen needs it, and
+//! that includes the passcode keypad: the keypad is a screen of its own
+//! ([`crate::nav::Screen::Confirm`]), so the screen that asked for it is taken down while the
+//! passcode is typed and built afresh afterwards (the root keys screens by [`Ctx::visit`]). What
+//! was typed there must still be there after *Hủy*, after a refusal, and after signing in
+//! again when the session ended; the keypad's outcome clears it once the action went through.
 
 use std::future::Future;
 
@@ -27,19 +35,22 @@ pub struct Ctx {
     /// Long operations under way (the progress indicator shows while non-zero).
     pub busy: Signal<u32>,
     /// The registration wizard's type and form, kept across its steps and saved as a draft.
+    /// Here because the three steps share it, and the keypad that sends it clears it.
     pub wizard: Signal<WizardDraft>,
     /// Whether the saved draft was read since the app started.
     pub draft_loaded: Signal<bool>,
     /// The identification number typed on the binding (or self-registration) screen, kept
-    /// across screens so it is typed once.
+    /// across screens so it is typed once. Here because both screens show it.
     pub citizen_id: Signal<String>,
     /// A confirmation for the person ("Đã gửi …"), Vietnamese and English.
     pub notice: Signal<Option<(String, String)>>,
     /// Counts screen changes, so a screen opened again is built afresh (and reloads).
     pub visit: Signal<u64>,
-    /// The answer to an officer's question being typed (kept through the keypad and errors).
+    /// The answer to an officer's question being typed on the request's page. Here, not in the
+    /// page, because it must come back after the keypad (see the module's note).
     pub answer: Signal<String>,
-    /// The add-delegate form being typed (kept through the keypad and errors).
+    /// The add-delegate form being typed on the organisation's page. Here, not in the page,
+    /// because it must come back after the keypad (see the module's note).
     pub delegate: Signal<DelegateForm>,
 }
 

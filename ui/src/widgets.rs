@@ -1,4 +1,4 @@
-//! Small shared pieces: header, navigation, error banner, progress, keypad, text field.
+//! Small shared pieces: header, navigation, error banner, progress, keypad, form field.
 
 use dinhdanh_core::api::SecretText;
 use dioxus::prelude::*;
@@ -207,6 +207,35 @@ pub fn PasscodeKeypad(title: String, on_complete: EventHandler<SecretText>) -> E
     }
 }
 
+/// A form field: the label, the control (the children, with any hint) and the error
+/// underneath; the field is marked invalid while there is one. The element ids are the
+/// caller's, because each form names its errors the way the end-to-end tests expect.
+#[component]
+pub fn Field(
+    /// The control's id (the label points at it).
+    input_id: String,
+    /// The label's text.
+    label: String,
+    /// The error to show, in the current language.
+    error: Option<String>,
+    /// The error paragraph's id.
+    error_id: String,
+    /// The field's class when valid (`invalid` is added to it otherwise).
+    #[props(default = "field".to_string())]
+    class: String,
+    children: Element,
+) -> Element {
+    rsx! {
+        div { class: if error.is_some() { "{class} invalid" } else { "{class}" },
+            label { r#for: "{input_id}", "{label}" }
+            {children}
+            if let Some(e) = error.clone() {
+                p { id: "{error_id}", class: "field-error", "{e}" }
+            }
+        }
+    }
+}
+
 /// A labelled text input with its error underneath.
 #[component]
 pub fn TextField(
@@ -221,23 +250,20 @@ pub fn TextField(
 ) -> Element {
     let error_id = format!("{}-error", id);
     let mut value = value;
+    let invalid = error.is_some();
     rsx! {
-        div { class: if error.is_some() { "field invalid" } else { "field" },
-            label { r#for: "{id}", "{label}" }
+        Field { input_id: id.clone(), label, error, error_id,
             input {
                 id: "{id}",
                 r#type: "{kind}",
                 value: "{value}",
                 inputmode: inputmode.clone(),
                 autocomplete: autocomplete.clone().unwrap_or_else(|| "off".to_string()),
-                aria_invalid: if error.is_some() { "true" } else { "false" },
+                aria_invalid: if invalid { "true" } else { "false" },
                 oninput: move |e| value.set(e.value()),
             }
             if let Some(h) = hint {
                 p { class: "hint", "{h}" }
-            }
-            if let Some(e) = error.clone() {
-                p { id: "{error_id}", class: "field-error", "{e}" }
             }
         }
     }

@@ -9,8 +9,8 @@ use dinhdanh_core::app::{
 use dioxus::prelude::*;
 
 use crate::bridge;
-use crate::form::{DRAFT_KEY, WizardDraft};
 use crate::nav::{Pending, Screen, confirms_on_phone, skips_identity_step_up};
+use crate::screens::wizard;
 use crate::state::{Ctx, ctx};
 use crate::widgets::PasscodeKeypad;
 
@@ -183,13 +183,7 @@ pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
             };
             match c.run(bridge::submit_registration(&args)).await {
                 Some(view) => {
-                    let mut wizard = c.wizard;
-                    wizard.set(WizardDraft::default());
-                    let cleared = dinhdanh_core::app::SaveDraftArgs {
-                        key: DRAFT_KEY.to_owned(),
-                        json: WizardDraft::default().to_json(),
-                    };
-                    let _ = bridge::save_draft(&cleared).await;
+                    wizard::clear_draft(c).await;
                     c.go(Screen::Request {
                         id: view.id,
                         created: true,

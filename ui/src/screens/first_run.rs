@@ -106,14 +106,32 @@ pub fn FirstRun() -> Element {
 #[component]
 pub fn SelfRegister() -> Element {
     let c = ctx();
+    // Where the code went: the second step, once the first is done.
+    let mut sent = use_signal(|| None::<CodeSent>);
+    let step_two = sent.read().clone();
+    rsx! {
+        div { id: "screen-self-register", class: "screen",
+            h1 { {c.t("Đăng ký tài khoản định danh mức 1", "Register a level-1 e-ID account")} }
+            match step_two {
+                None => rsx! { RegisterDetails { on_sent: move |code_sent| sent.set(Some(code_sent)) } },
+                Some(code_sent) => rsx! { RegisterCode { code_sent } },
+            }
+            button { class: "button ghost", r#type: "button", onclick: move |_| c.go(Screen::FirstRun),
+                {c.t("Quay lại", "Back")}
+            }
+        }
+    }
+}
+
+/// Self-registration, step 1: who the person is (checked against the population database);
+/// the code is sent when it is right.
+#[component]
+fn RegisterDetails(on_sent: EventHandler<CodeSent>) -> Element {
+    let c = ctx();
     let full_name = use_signal(String::new);
     let dob = use_signal(String::new);
     let phone = use_signal(String::new);
     let email = use_signal(String::new);
-    let code = use_signal(String::new);
-    let password = use_signal(String::new);
-    let password_again = use_signal(String::new);
-    let mut sent = use_signal(|| None::<CodeSent>);
 
     let start = move |_| {
         let parsed = (|| {
@@ -154,17 +172,47 @@ pub fn SelfRegister() -> Element {
             Ok(args) => {
                 spawn(async move {
                     if let Some(code_sent) = c.run(bridge::register_start(&args)).await {
-                        sent.set(Some(code_sent));
+                        on_sent.call(code_sent);
                     }
                 });
             }
         }
     };
 
+    rsx! {
+        p { class: "lead",
+            {c.t(
+                "Thông tin được đối chiếu với Cơ sở dữ liệu quốc gia về dân cư.",
+                "Your details are checked against the national population database.",
+            )}
+        }
+        TextField { id: "register-citizen-id", label: c.t("Số định danh cá nhân", "Personal identification number"),
+            value: c.citizen_id, inputmode: "numeric", error: c.field_error("citizen_id") }
+        TextField { id: "register-full-name", label: c.t("Họ và tên", "Full name"),
+            value: full_name, autocomplete: "name", error: c.field_error("full_name") }
+        TextField { id: "register-dob", label: c.t("Ngày sinh", "Date of birth"),
+            value: dob, kind: "date", error: c.field_error("date_of_birth") }
+        TextField { id: "register-phone", label: c.t("Số điện thoại di động", "Mobile number"),
+            value: phone, kind: "tel", inputmode: "tel", error: c.field_error("phone") }
+        TextField { id: "register-email", label: c.t("Thư điện tử (không bắt buộc)", "E-mail (optional)"),
+            value: email, kind: "email", error: c.field_error("email") }
+        button { id: "register-submit", class: "button primary", r#type: "button", onclick: start,
+            {c.t("Gửi mã xác thực", "Send the code")}
+        }
+    }
+}
+
+/// Self-registration, step 2: the code sent to the person and their new password; then the
+/// account exists and the person goes on to bind this device.
+#[component]
+fn RegisterCode(code_sent: CodeSent) -> Element {
+    let c = ctx();
+    let code = use_signal(String::new);
+    let password = use_signal(String::new);
+    let password_again = use_signal(String::new);
+    let pending_id = code_sent.pending_id.clone();
+
     let finish = move |_| {
-        let Some(code_sent) = sent.read().clone() else {
-            return;
-        };
         let parsed = (|| {
             let code = OneTimeCode::parse(&code.read()).map_err(|e| field_failure("code", &e))?;
             if *password.read() != *password_again.read() {
@@ -177,7 +225,7 @@ pub fn SelfRegister() -> Element {
             let password =
                 Password::parse(&password.read()).map_err(|e| field_failure("password", &e))?;
             Ok(SelfRegistrationFinish {
-                pending_id: code_sent.pending_id.clone(),
+                pending_id: pending_id.clone(),
                 code,
                 password,
             })
@@ -198,57 +246,25 @@ pub fn SelfRegister() -> Element {
         }
     };
 
-    let step_two = sent.read().clone();
     rsx! {
-        div { id: "screen-self-register", class: "screen",
-            h1 { {c.t("Đăng ký tài khoản định danh mức 1", "Register a level-1 e-ID account")} }
-            match step_two {
-                None => rsx! {
-                    p { class: "lead",
-                        {c.t(
-                            "Thông tin được đối chiếu với Cơ sở dữ liệu quốc gia về dân cư.",
-                            "Your details are checked against the national population database.",
-                        )}
-                    }
-                    TextField { id: "register-citizen-id", label: c.t("Số định danh cá nhân", "Personal identification number"),
-                        value: c.citizen_id, inputmode: "numeric", error: c.field_error("citizen_id") }
-                    TextField { id: "register-full-name", label: c.t("Họ và tên", "Full name"),
-                        value: full_name, autocomplete: "name", error: c.field_error("full_name") }
-                    TextField { id: "register-dob", label: c.t("Ngày sinh", "Date of birth"),
-                        value: dob, kind: "date", error: c.field_error("date_of_birth") }
-                    TextField { id: "register-phone", label: c.t("Số điện thoại di động", "Mobile number"),
-                        value: phone, kind: "tel", inputmode: "tel", error: c.field_error("phone") }
-                    TextField { id: "register-email", label: c.t("Thư điện tử (không bắt buộc)", "E-mail (optional)"),
-                        value: email, kind: "email", error: c.field_error("email") }
-                    button { id: "register-submit", class: "button primary", r#type: "button", onclick: start,
-                        {c.t("Gửi mã xác thực", "Send the code")}
-                    }
-                },
-                Some(code_sent) => rsx! {
-                    p { class: "lead",
-                        {match c.l() {
-                            crate::i18n::Lang::Vi => format!("Mã xác thực đã được gửi tới {}.", code_sent.sent_to),
-                            crate::i18n::Lang::En => format!("A code was sent to {}.", code_sent.sent_to),
-                        }}
-                    }
-                    TextField { id: "code-input", label: c.t("Mã xác thực (6 số)", "Code (6 digits)"),
-                        value: code, inputmode: "numeric", autocomplete: "one-time-code", error: c.field_error("code") }
-                    TextField { id: "register-password", label: c.t("Mật khẩu mới", "New password"),
-                        value: password, kind: "password", autocomplete: "new-password", error: c.field_error("password"),
-                        hint: c.t(
-                            "8–20 ký tự, có chữ hoa, chữ thường, chữ số và ký tự đặc biệt.",
-                            "8–20 characters with upper- and lower-case letters, a digit and a symbol.",
-                        ) }
-                    TextField { id: "register-password-again", label: c.t("Nhập lại mật khẩu", "Password again"),
-                        value: password_again, kind: "password", autocomplete: "new-password", error: c.field_error("password_again") }
-                    button { id: "code-submit", class: "button primary", r#type: "button", onclick: finish,
-                        {c.t("Tạo tài khoản", "Create the account")}
-                    }
-                },
-            }
-            button { class: "button ghost", r#type: "button", onclick: move |_| c.go(Screen::FirstRun),
-                {c.t("Quay lại", "Back")}
-            }
+        p { class: "lead",
+            {match c.l() {
+                crate::i18n::Lang::Vi => format!("Mã xác thực đã được gửi tới {}.", code_sent.sent_to),
+                crate::i18n::Lang::En => format!("A code was sent to {}.", code_sent.sent_to),
+            }}
+        }
+        TextField { id: "code-input", label: c.t("Mã xác thực (6 số)", "Code (6 digits)"),
+            value: code, inputmode: "numeric", autocomplete: "one-time-code", error: c.field_error("code") }
+        TextField { id: "register-password", label: c.t("Mật khẩu mới", "New password"),
+            value: password, kind: "password", autocomplete: "new-password", error: c.field_error("password"),
+            hint: c.t(
+                "8–20 ký tự, có chữ hoa, chữ thường, chữ số và ký tự đặc biệt.",
+                "8–20 characters with upper- and lower-case letters, a digit and a symbol.",
+            ) }
+        TextField { id: "register-password-again", label: c.t("Nhập lại mật khẩu", "Password again"),
+            value: password_again, kind: "password", autocomplete: "new-password", error: c.field_error("password_again") }
+        button { id: "code-submit", class: "button primary", r#type: "button", onclick: finish,
+            {c.t("Tạo tài khoản", "Create the account")}
         }
     }
 }
