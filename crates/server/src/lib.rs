@@ -7,6 +7,7 @@
 //!
 //! One module per resource (STYLE.md, practice 5): each has its routes, handlers and queries.
 
+pub mod authz;
 pub mod http;
 pub mod infra;
 pub mod resources;
@@ -22,7 +23,7 @@ use dinhdanh_core::signed_action::Origin;
 use crate::infra::clock::{Clock, SystemClock};
 use crate::infra::config::Config;
 use crate::infra::keys::ServerKeys;
-use crate::infra::outbox::{LogFileSender, Sender};
+use crate::infra::sender::{LogFileSender, Sender};
 use crate::infra::state::{AppState, Inner};
 
 /// How to build the server's state; the defaults are the production ones.
@@ -84,6 +85,7 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
         sender,
         wakeups,
         geoip,
+        faults: Default::default(),
     }))
 }
 

@@ -101,7 +101,7 @@ pub async fn seed_demo(state: &AppState) -> ServerResult<()> {
         };
         if let Some(key) = demo.officer_for {
             let province = NewProvince::parse(key).map_err(|_| bad("province"))?;
-            if officers::officer_province(state, &account).await? != Some(province) {
+            if crate::authz::officer_province(state, &account).await? != Some(province) {
                 officers::grant_officer(state, &id, province).await?;
             }
         }

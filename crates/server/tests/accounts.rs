@@ -323,7 +323,9 @@ async fn the_demo_seed_creates_its_accounts_once_with_the_listed_passwords() {
         assert_eq!(row.level, demo.level, "{}", demo.full_name);
         assert!(accounts::verify_password(&row.password_hash, demo.password).await);
         assert!(!accounts::verify_password(&row.password_hash, "Wrong#Pass1").await);
-        let province = officers::officer_province(state, &row.id).await.unwrap();
+        let province = dinhdanh_server::authz::officer_province(state, &row.id)
+            .await
+            .unwrap();
         assert_eq!(
             province.map(NewProvince::key),
             demo.officer_for,
@@ -820,7 +822,7 @@ async fn only_level_2_accounts_become_officers() {
         .unwrap_err();
     assert!(err.is(ErrorCode::LevelTooLow));
     assert_eq!(
-        officers::officer_province(t.state(), &account)
+        dinhdanh_server::authz::officer_province(t.state(), &account)
             .await
             .unwrap(),
         None
@@ -832,7 +834,7 @@ async fn only_level_2_accounts_become_officers() {
         .await
         .unwrap();
     assert_eq!(
-        officers::officer_province(t.state(), &account)
+        dinhdanh_server::authz::officer_province(t.state(), &account)
             .await
             .unwrap(),
         Some(province)

@@ -997,19 +997,19 @@ async fn a_new_legal_representative_takes_ownership_and_the_departed_ones_delega
 
     let state = t.state();
     assert_eq!(
-        organisations::live_role(state, &new.p.account, &eid)
+        dinhdanh_server::authz::role_in(state, &new.p.account, &eid)
             .await
             .unwrap(),
         Some(OrgRole::Owner)
     );
     assert_eq!(
-        organisations::live_role(state, &old.p.account, &eid)
+        dinhdanh_server::authz::role_in(state, &old.p.account, &eid)
             .await
             .unwrap(),
         None
     );
     assert_eq!(
-        organisations::live_role(state, &member.p.account, &eid)
+        dinhdanh_server::authz::role_in(state, &member.p.account, &eid)
             .await
             .unwrap(),
         None

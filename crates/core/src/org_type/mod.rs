@@ -28,7 +28,6 @@ pub use error::FieldError;
 pub use field::OrgField;
 pub use form::{OrganisationForm, RepresentativeForm};
 pub use registry::RegistryKind;
-pub(crate) use text::parse_text;
 pub use text::{AddressLine, Name, TextProblem};
 pub use types::OrgType;
 pub use validation::MAX_REPRESENTATIVES;

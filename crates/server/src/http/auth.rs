@@ -12,6 +12,7 @@ use sqlx::Row;
 
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
+pub use crate::store::values::{parse_stored, public_key_from_db};
 
 /// The `Authorization` scheme of session tokens (not `Bearer`: a token alone is not enough).
 pub const AUTH_SCHEME: &str = "DinhDanh";
@@ -210,7 +211,7 @@ pub async fn authenticate(
     // A session acting for an organisation is re-checked on every request, so a revoked or
     // expired delegation, or a locked or closed organisation, stops it at once.
     if let Some(eid) = &acting_for {
-        crate::resources::organisations::check_acting_for(state, &id, &account, eid).await?;
+        check_acting_for(state, &id, &account, eid).await?;
     }
     Ok(SessionContext {
         id: parse_stored(SessionId::parse(&id))?,
@@ -229,16 +230,38 @@ pub async fn authenticate(
     })
 }
 
-/// A public key read back from the database (stored as 33 SEC1 bytes).
-pub fn public_key_from_db(bytes: &[u8]) -> ServerResult<PublicKey> {
-    let arr: [u8; 33] = bytes
-        .try_into()
-        .map_err(|_| ServerError::Internal("stored key has wrong length".into()))?;
-    PublicKey::from_sec1_compressed(&arr)
-        .map_err(|_| ServerError::Internal("stored key is invalid".into()))
-}
-
-/// A value the server itself stored failed to parse: a bug or tampering, never the user's fault.
-pub fn parse_stored<T, E: std::fmt::Display>(r: Result<T, E>) -> ServerResult<T> {
-    r.map_err(|e| ServerError::Internal(format!("stored value does not parse: {e}")))
+/// For a session acting for `eid`: when the person may no longer act for it (delegation
+/// revoked or expired, organisation locked or closed), the session goes back to the personal
+/// account and the request is refused with `forbidden` (audited).
+pub async fn check_acting_for(
+    state: &AppState,
+    session: &str,
+    account: &AccountId,
+    eid: &OrgEid,
+) -> ServerResult<()> {
+    if crate::authz::may_act_for(state, account, eid)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    sqlx::query("UPDATE sessions SET acting_for = NULL WHERE id = $1 AND acting_for = $2")
+        .bind(session)
+        .bind(eid.as_str())
+        .execute(&state.pool)
+        .await?;
+    let object = format!("session:{session}");
+    crate::store::audit::append(
+        state,
+        crate::store::audit::AuditRecord {
+            actor: Some(account.as_str()),
+            acting_for: Some(eid.as_str()),
+            action: "session.acting_for.ended",
+            object: Some(&object),
+            denied: true,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Err(ServerError::code(ErrorCode::Forbidden))
 }

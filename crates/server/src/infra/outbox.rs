@@ -4,14 +4,11 @@
 //! the tests read codes there) — a real deployment plugs in its SMS and e-mail gateways.
 //! In-app notifications go to the `notifications` table (the inbox).
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::sync::Mutex;
-
 use dinhdanh_core::api::NotificationKind;
 
 use crate::infra::error::ServerResult;
 use crate::infra::ids::new_id;
+pub use crate::infra::sender::{Channel, OutgoingMessage, Sender};
 use crate::infra::state::AppState;
 
 /// Kinds of one-time-code messages start with this (`code.device_binding`).
@@ -20,82 +17,8 @@ pub const CODE_KIND_PREFIX: &str = "code.";
 /// What a delivered code message's text is replaced with.
 const REDACTED: &str = "[one-time code delivered; text removed]";
 
-/// A channel a message goes out on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Channel {
-    /// Text message to the phone.
-    Sms,
-    /// E-mail.
-    Email,
-}
-
-impl Channel {
-    fn as_str(self) -> &'static str {
-        match self {
-            Channel::Sms => "sms",
-            Channel::Email => "email",
-        }
-    }
-}
-
-/// A message ready to deliver.
-#[derive(Clone, Debug)]
-pub struct OutgoingMessage {
-    /// Outbox row id.
-    pub id: String,
-    /// Channel.
-    pub channel: Channel,
-    /// Phone number or e-mail address.
-    pub recipient: String,
-    /// What it is (`code.device_binding`, `alert.device_changed`).
-    pub kind: String,
-    /// Subject line.
-    pub subject: String,
-    /// Text.
-    pub body: String,
-}
-
-/// Delivers outbox messages.
-pub trait Sender: Send + Sync + 'static {
-    /// Delivers one message; an error leaves it in the outbox for a later try.
-    fn send(&self, message: &OutgoingMessage) -> std::io::Result<()>;
-}
-
-/// The default sender: one JSON line per message appended to a log file.
-pub struct LogFileSender {
-    path: PathBuf,
-    lock: Mutex<()>,
-}
-
-impl LogFileSender {
-    /// Appends to `path`.
-    pub fn new(path: PathBuf) -> Self {
-        LogFileSender {
-            path,
-            lock: Mutex::new(()),
-        }
-    }
-}
-
-impl Sender for LogFileSender {
-    fn send(&self, m: &OutgoingMessage) -> std::io::Result<()> {
-        let _guard = self
-            .lock
-            .lock()
-            .map_err(|_| std::io::Error::other("outbox log lock poisoned"))?;
-        let line = serde_json::json!({
-            "id": m.id, "channel": m.channel.as_str(), "to": m.recipient,
-            "kind": m.kind, "subject": m.subject, "body": m.body,
-        });
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
-        writeln!(f, "{line}")
-    }
-}
-
-/// Writes a message to the outbox and tries to deliver it at once.
+/// Writes a message to the outbox and tries to deliver it at once (outside any action's
+/// transaction; an action queues its messages on its [`crate::store::tx::Tx`]).
 pub async fn send(
     state: &AppState,
     account: Option<&str>,
@@ -105,6 +28,35 @@ pub async fn send(
     subject: &str,
     body: &str,
 ) -> ServerResult<()> {
+    let mut conn = state.pool.acquire().await?;
+    let message = insert_message(
+        &mut conn,
+        state.now(),
+        account,
+        channel,
+        recipient,
+        kind,
+        subject,
+        body,
+    )
+    .await?;
+    drop(conn);
+    deliver(state, &message).await
+}
+
+/// Writes a message to the outbox inside the caller's transaction; [`deliver`] it once that
+/// has committed.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_message(
+    conn: &mut sqlx::AnyConnection,
+    now: i64,
+    account: Option<&str>,
+    channel: Channel,
+    recipient: &str,
+    kind: &str,
+    subject: &str,
+    body: &str,
+) -> ServerResult<OutgoingMessage> {
     let message = OutgoingMessage {
         id: new_id("msg"),
         channel,
@@ -113,7 +65,6 @@ pub async fn send(
         subject: subject.to_owned(),
         body: body.to_owned(),
     };
-    let now = state.now();
     sqlx::query(
         "INSERT INTO outbox (id, account_id, channel, recipient, kind, subject, body, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -126,26 +77,32 @@ pub async fn send(
     .bind(subject)
     .bind(body)
     .bind(now)
-    .execute(&state.pool)
+    .execute(&mut *conn)
     .await?;
-    match state.sender.send(&message) {
+    Ok(message)
+}
+
+/// Hands a stored message to the sender and marks it delivered; a failed delivery leaves it in
+/// the outbox for a later try.
+pub async fn deliver(state: &AppState, message: &OutgoingMessage) -> ServerResult<()> {
+    match state.sender.send(message) {
         Ok(()) => {
             // Once delivered, a one-time code's text is no longer needed here: keeping it
             // would let a database dump read live codes (they are stored hashed elsewhere).
-            let body = if kind.starts_with(CODE_KIND_PREFIX) {
+            let body = if message.kind.starts_with(CODE_KIND_PREFIX) {
                 REDACTED
             } else {
-                body
+                message.body.as_str()
             };
             sqlx::query("UPDATE outbox SET delivered_at = $1, body = $2 WHERE id = $3")
-                .bind(now)
+                .bind(state.now())
                 .bind(body)
                 .bind(&message.id)
                 .execute(&state.pool)
                 .await?;
         }
         // Left undelivered in the outbox; the message is not lost.
-        Err(e) => tracing::warn!(error = %e, kind, "outbox delivery failed"),
+        Err(e) => tracing::warn!(error = %e, kind = %message.kind, "outbox delivery failed"),
     }
     Ok(())
 }
@@ -166,8 +123,19 @@ pub struct InboxItem<'a> {
     pub link: Option<&'a str>,
 }
 
-/// Puts a notification in a person's inbox.
+/// Puts a notification in a person's inbox (outside any action's transaction).
 pub async fn notify(state: &AppState, account: &str, item: InboxItem<'_>) -> ServerResult<()> {
+    let mut conn = state.pool.acquire().await?;
+    notify_in(&mut conn, state.now(), account, item).await
+}
+
+/// Puts a notification in a person's inbox inside the caller's transaction.
+pub async fn notify_in(
+    conn: &mut sqlx::AnyConnection,
+    now: i64,
+    account: &str,
+    item: InboxItem<'_>,
+) -> ServerResult<()> {
     let kind = serde_json::to_value(item.kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -184,8 +152,8 @@ pub async fn notify(state: &AppState, account: &str, item: InboxItem<'_>) -> Ser
     .bind(item.body_vi)
     .bind(item.body_en)
     .bind(item.link)
-    .bind(state.now())
-    .execute(&state.pool)
+    .bind(now)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

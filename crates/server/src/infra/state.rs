@@ -9,9 +9,10 @@ use sqlx::AnyPool;
 use crate::infra::clock::Clock;
 use crate::infra::config::Config;
 use crate::infra::db::Backend;
+use crate::infra::faults::Faults;
 use crate::infra::geoip::GeoIp;
 use crate::infra::keys::ServerKeys;
-use crate::infra::outbox::Sender;
+use crate::infra::sender::Sender;
 use crate::infra::wakeups::Wakeups;
 
 /// Shared, cheap to clone.
@@ -36,6 +37,8 @@ pub struct Inner {
     pub wakeups: Wakeups,
     /// The GeoIP table, when one is configured.
     pub geoip: Option<Arc<GeoIp>>,
+    /// Failures a test armed (empty in production).
+    pub faults: Faults,
 }
 
 impl AppState {

@@ -130,22 +130,37 @@ pub fn genesis_hash() -> Vec<u8> {
     vec![0u8; 32]
 }
 
-/// Appends an entry, in its own transaction.
+/// Appends one entry in its own transaction: for records that stand alone (a refusal, whose
+/// action changed nothing; a sign-in attempt). An action's entries go through
+/// [`crate::store::tx::Tx::audit`] instead, so they commit with the change.
 pub async fn append(state: &AppState, record: AuditRecord<'_>) -> ServerResult<()> {
     let mut tx = state.pool.begin().await?;
+    let seq = append_in(&mut tx, state.now(), &record).await?;
+    tx.commit().await?;
+    after_append(state, seq).await;
+    Ok(())
+}
+
+/// Appends one entry inside the caller's transaction and returns its position. The head's row
+/// is locked from here to the commit, so call it last (as [`crate::store::tx::Tx`] does), and
+/// call [`after_commit`] once the transaction has committed.
+pub async fn append_in(
+    conn: &mut sqlx::AnyConnection,
+    at: i64,
+    record: &AuditRecord<'_>,
+) -> ServerResult<i64> {
     // Take the head first: the UPDATE locks it until commit, so appends line up one by one.
     sqlx::query(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT (id) DO NOTHING",
     )
     .bind(genesis_hash())
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: Vec<u8> = head.try_get("hash")?;
-    let at = state.now();
     let outcome = if record.denied { "denied" } else { "success" };
     let fields = EntryFields {
         seq,
@@ -175,15 +190,18 @@ pub async fn append(state: &AppState, record: AuditRecord<'_>) -> ServerResult<(
     .bind(outcome)
     .bind(prev_hash.clone())
     .bind(hash.clone())
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(hash)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    tx.commit().await?;
+    Ok(seq)
+}
+
+/// What follows a committed append: the signed checkpoint, when one is due.
+pub async fn after_commit(state: &AppState, seq: i64) {
     after_append(state, seq).await;
-    Ok(())
 }
 
 /// Converts a stored outcome.

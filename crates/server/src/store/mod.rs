@@ -3,3 +3,6 @@
 //! together.
 
 pub mod audit;
+pub mod roles;
+pub mod tx;
+pub mod values;

@@ -724,7 +724,7 @@ pub async fn account_view(state: &AppState, account: &AccountId) -> ServerResult
         citizen_id_masked: row.try_get("citizen_masked")?,
         level: level_from_number(level)?,
         locked: locked != 0,
-        officer: crate::resources::officers::officer_role(state, account).await?,
+        officer: crate::authz::officer_role(state, account).await?,
     })
 }
 

@@ -17,17 +17,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::routing::post;
 use dinhdanh_core::account::AccountLevel;
-use dinhdanh_core::api::{
-    AccountView, ApiError, ErrorCode, OfficerAccountChange, OfficerRole, paths,
-};
+use dinhdanh_core::api::{AccountView, ApiError, ErrorCode, OfficerAccountChange, paths};
 use dinhdanh_core::ids::{AccountId, CitizenId, NewProvince};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use sqlx::Row;
 
-use crate::http::auth::{Authed, parse_stored};
+use crate::authz;
+use crate::http::auth::Authed;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
-use crate::infra::time::timestamp;
 use crate::resources::accounts::{self, LockActor};
 use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
 use crate::store::audit::{self, AuditRecord};
@@ -84,34 +81,6 @@ pub async fn grant_officer(
     .await
 }
 
-/// The officer role of an account, if it has one.
-pub async fn officer_role(
-    state: &AppState,
-    account: &AccountId,
-) -> ServerResult<Option<OfficerRole>> {
-    let row = sqlx::query("SELECT province, granted_at FROM officers WHERE account_id = $1")
-        .bind(account.as_str())
-        .fetch_optional(&state.pool)
-        .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let province: String = row.try_get("province")?;
-    let granted_at: i64 = row.try_get("granted_at")?;
-    Ok(Some(OfficerRole {
-        province: parse_stored(NewProvince::parse(&province))?,
-        granted_at: timestamp(granted_at),
-    }))
-}
-
-/// The province an account is an officer for, if it is an officer.
-pub async fn officer_province(
-    state: &AppState,
-    account: &AccountId,
-) -> ServerResult<Option<NewProvince>> {
-    Ok(officer_role(state, account).await?.map(|r| r.province))
-}
-
 /// Audits a refused officer action and returns the error to answer with.
 async fn refuse(
     state: &AppState,
@@ -155,7 +124,7 @@ async fn change_account_lock(
 ) -> ServerResult<Json<AccountView>> {
     let officer = &auth.session.account;
     let device = auth.session.device.as_ref().map(|d| d.as_str());
-    let Some(province) = officer_province(&state, officer).await? else {
+    let Some(province) = authz::officer_province(&state, officer).await? else {
         return Err(refuse(&state, officer, device, None, None, ErrorCode::Forbidden).await);
     };
     let raw = serde_json::to_vec(&auth.body)
@@ -177,7 +146,8 @@ async fn change_account_lock(
     let person = accounts::citizen_by_key(&state, &target_account.citizen_key)
         .await?
         .ok_or_else(|| ServerError::Internal("an account without a citizen".into()))?;
-    if &target_account.id == officer || person_province(&person.citizen_id) != province {
+    let own = &target_account.id == officer;
+    if !authz::may_change_account_lock(&province, &person_province(&person.citizen_id), own) {
         return Err(refuse(
             &state,
             officer,

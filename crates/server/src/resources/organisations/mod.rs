@@ -7,11 +7,11 @@
 //! **Who may do what.** Every person's standing in an organisation is one row of
 //! `delegations`: owners (legal representatives with an account) hold theirs from the start,
 //! delegates only once they accepted. A row is *live* while it is accepted, not revoked and
-//! not expired. [`live_role`] is the one question every route asks; acting for an organisation
-//! also needs the organisation to be active ([`may_act_for`]).
+//! not expired. [`crate::authz::role_in`] is the one question every route asks; acting for an organisation
+//! also needs the organisation to be active ([`crate::authz::may_act_for`]).
 //!
 //! **Ending at once.** A session switched to an organisation is re-checked on every request,
-//! in [`crate::http::auth::authenticate`] through [`check_acting_for`], rather than by a guard
+//! in [`crate::http::auth::authenticate`] (which asks [`crate::authz::may_act_for`]), rather than by a guard
 //! on the organisation routes: every route, present or future, then refuses to run for an
 //! organisation the person may no longer act for, and no route can forget the check. The
 //! session goes back to the personal account and that request is refused (`forbidden`), so
@@ -43,6 +43,7 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::authz;
 use crate::http::auth::{Authed, SessionContext, parse_stored};
 use crate::infra::error::{ServerError, ServerResult, invalid_field};
 use crate::infra::ids::new_id;
@@ -53,6 +54,7 @@ use crate::resources::accounts;
 use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
 use crate::resources::officers;
 use crate::store::audit::{self, AuditRecord};
+use crate::store::roles;
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
@@ -615,13 +617,7 @@ pub async fn read_organisation(
     eid: &OrgEid,
 ) -> ServerResult<OrganisationRecord> {
     let org = require_organisation(state, eid).await?;
-    let member = org.status != OrganisationStatus::Closed
-        && live_role(state, &actor.account, eid).await?.is_some();
-    let officer = !member
-        && officers::officer_province(state, &actor.account)
-            .await?
-            .is_some_and(|p| p.key() == org.province);
-    if !(member || officer) {
+    if !authz::may_read_organisation(state, &actor.account, eid, org.status, &org.province).await? {
         return Err(refuse(
             state,
             Some(actor),
@@ -1103,89 +1099,6 @@ async fn change_representatives(
 // Membership
 // ---------------------------------------------------------------------------------------------
 
-/// The SQL condition of a live delegation row (`p` is the table prefix, `now` the parameter
-/// holding the current time): accepted, not revoked, not declined, not expired.
-fn live(p: &str, now: &str) -> String {
-    format!(
-        "{p}accepted_at IS NOT NULL AND {p}revoked_at IS NULL AND {p}declined_at IS NULL \
-         AND ({p}expires_at IS NULL OR {p}expires_at > {now})"
-    )
-}
-
-/// The person's live role in the organisation (accepted, not revoked, not expired), whatever
-/// the organisation's status.
-pub async fn live_role(
-    state: &AppState,
-    account: &AccountId,
-    eid: &OrgEid,
-) -> ServerResult<Option<OrgRole>> {
-    let roles: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT role FROM delegations WHERE eid = $1 AND account_id = $2 AND {}",
-        live("", "$3")
-    ))
-    .bind(eid.as_str())
-    .bind(account.as_str())
-    .bind(state.now())
-    .fetch_all(&state.pool)
-    .await?;
-    let mut best: Option<OrgRole> = None;
-    for r in roles {
-        let r = role_from_text(&r)?;
-        best = Some(best.map_or(r, |b| b.min(r)));
-    }
-    Ok(best)
-}
-
-/// The person's role when they may act for the organisation now: a live role and an active
-/// organisation.
-pub async fn may_act_for(
-    state: &AppState,
-    account: &AccountId,
-    eid: &OrgEid,
-) -> ServerResult<Option<OrgRole>> {
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM organisations WHERE eid = $1")
-            .bind(eid.as_str())
-            .fetch_optional(&state.pool)
-            .await?;
-    if status.as_deref() != Some("active") {
-        return Ok(None);
-    }
-    live_role(state, account, eid).await
-}
-
-/// Called by request authentication for a session acting for `eid`: when the person may no
-/// longer act for it (delegation revoked or expired, organisation locked or closed), the
-/// session goes back to the personal account and the request is refused with `forbidden`.
-pub async fn check_acting_for(
-    state: &AppState,
-    session: &str,
-    account: &AccountId,
-    eid: &OrgEid,
-) -> ServerResult<()> {
-    if may_act_for(state, account, eid).await?.is_some() {
-        return Ok(());
-    }
-    sqlx::query("UPDATE sessions SET acting_for = NULL WHERE id = $1 AND acting_for = $2")
-        .bind(session)
-        .bind(eid.as_str())
-        .execute(&state.pool)
-        .await?;
-    let actor = Actor {
-        account: account.clone(),
-        acting_for: Some(eid.clone()),
-        device: None,
-    };
-    Err(refuse(
-        state,
-        Some(&actor),
-        "session.acting_for.ended",
-        &format!("session:{session}"),
-        ErrorCode::Forbidden,
-    )
-    .await)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Delegations
 // ---------------------------------------------------------------------------------------------
@@ -1294,10 +1207,8 @@ pub async fn add_delegate(
     let eid = &request.organisation;
     let object = object_of(eid);
     let org = require_organisation(state, eid).await?;
-    let role = live_role(state, &actor.account, eid).await?;
-    let allowed =
-        role.is_some_and(|r| request.role != OrgRole::Owner && r.may_manage(request.role));
-    if org.status == OrganisationStatus::Closed || !allowed {
+    let role = authz::role_in(state, &actor.account, eid).await?;
+    if !authz::may_add_delegate(role, request.role, org.status) {
         return Err(refuse(
             state,
             Some(actor),
@@ -1467,10 +1378,8 @@ pub async fn revoke_delegation(
     let org = require_organisation(state, eid).await?;
     let object = format!("delegation:{id}");
     let own = d.account == actor.account;
-    let manager = live_role(state, &actor.account, eid)
-        .await?
-        .is_some_and(|r| r.may_manage(d.role));
-    if d.role == OrgRole::Owner || org.status == OrganisationStatus::Closed || !(own || manager) {
+    let role = authz::role_in(state, &actor.account, eid).await?;
+    if !authz::may_revoke_delegation(role, own, d.role, org.status) {
         return Err(refuse(
             state,
             Some(actor),
@@ -1529,8 +1438,8 @@ pub async fn list_delegations(
     eid: &OrgEid,
 ) -> ServerResult<Vec<DelegationView>> {
     let org = require_organisation(state, eid).await?;
-    let role = live_role(state, &actor.account, eid).await?;
-    let sees_all = matches!(role, Some(OrgRole::Owner | OrgRole::Administrator));
+    let role = authz::role_in(state, &actor.account, eid).await?;
+    let sees_all = authz::sees_all_delegations(role);
     let rows = if sees_all {
         sqlx::query(&format!(
             "SELECT {DELEGATION_COLUMNS} FROM delegations WHERE eid = $1 ORDER BY granted_at, id"
@@ -1581,7 +1490,7 @@ pub async fn account_choices(
         "SELECT d.eid, d.role, o.name_vi, o.status FROM delegations d \
          JOIN organisations o ON o.eid = d.eid \
          WHERE d.account_id = $1 AND o.status <> 'closed' AND {}",
-        live("d.", "$2")
+        roles::live("d.", "$2")
     ))
     .bind(account.as_str())
     .bind(state.now())
@@ -1622,7 +1531,10 @@ pub async fn switch_session(
 ) -> ServerResult<()> {
     let object = format!("session:{session}");
     if let Some(eid) = to {
-        if may_act_for(state, &actor.account, eid).await?.is_none() {
+        if authz::may_act_for(state, &actor.account, eid)
+            .await?
+            .is_none()
+        {
             return Err(refuse(
                 state,
                 Some(actor),
@@ -1954,7 +1866,7 @@ async fn post_officer_change(
     let eid = eid_param(&eid)?;
     let actor = Actor::from_session(&auth.session);
     let object = object_of(&eid);
-    let Some(province) = officers::officer_province(&state, &actor.account).await? else {
+    let Some(province) = authz::officer_province(&state, &actor.account).await? else {
         return Err(refuse(
             &state,
             Some(&actor),
@@ -2000,7 +1912,7 @@ async fn get_progress(
     auth: Authed<()>,
 ) -> ServerResult<Json<ProgressStatistics>> {
     let actor = Actor::from_session(&auth.session);
-    let Some(province) = officers::officer_province(&state, &actor.account).await? else {
+    let Some(province) = authz::officer_province(&state, &actor.account).await? else {
         return Err(refuse(
             &state,
             Some(&actor),

@@ -313,7 +313,7 @@ async fn approve(
     // between refuses the approval.
     let acting_for = confirmed.body.account.clone();
     if let Some(eid) = &acting_for {
-        if organisations::may_act_for(&state, &session.account, eid)
+        if crate::authz::may_act_for(&state, &session.account, eid)
             .await?
             .is_none()
         {

@@ -63,6 +63,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 
+use crate::authz;
 use crate::http::auth::{self, Authed, IdlePolicy, SessionContext, parse_stored};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
@@ -71,7 +72,6 @@ use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::accounts::{self, AccountRow, CitizenRecord};
 use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
-use crate::resources::officers;
 use crate::resources::organisations;
 use crate::resources::registry;
 use crate::store::audit::{self, AuditRecord};
@@ -593,40 +593,6 @@ pub async fn view(state: &AppState, reg: &StoredRegistration) -> ServerResult<Re
     })
 }
 
-/// Whether `account` may see the request: its requester, one of its other legal
-/// representatives, or an officer of its province.
-async fn may_view(
-    state: &AppState,
-    reg: &StoredRegistration,
-    account: &AccountId,
-) -> ServerResult<bool> {
-    if &reg.requester == account {
-        return Ok(true);
-    }
-    if is_co_representative(state, reg, account).await? {
-        return Ok(true);
-    }
-    Ok(officers::officer_province(state, account).await? == Some(reg.province))
-}
-
-async fn is_co_representative(
-    state: &AppState,
-    reg: &StoredRegistration,
-    account: &AccountId,
-) -> ServerResult<bool> {
-    let Some(row) = accounts::find_account(state, account).await? else {
-        return Ok(false);
-    };
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM registration_consents WHERE registration_id = $1 AND citizen_key = $2",
-    )
-    .bind(reg.id.as_str())
-    .bind(row.citizen_key)
-    .fetch_one(&state.pool)
-    .await?;
-    Ok(n > 0)
-}
-
 /// Loads a request the caller may see; `not_found` when it does not exist, `forbidden`
 /// (audited) when the caller may not see it.
 async fn load_visible(
@@ -638,7 +604,15 @@ async fn load_visible(
     let reg = load(state, &id)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    if !may_view(state, &reg, &session.account).await? {
+    if !authz::may_read_registration(
+        state,
+        &session.account,
+        reg.id.as_str(),
+        &reg.requester,
+        &reg.province,
+    )
+    .await?
+    {
         return Err(refuse(
             state,
             Actor::session(session),
@@ -1316,7 +1290,7 @@ async fn consent(
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
     let (account, _) = person_of(&state, &session.account).await?;
-    if !is_co_representative(&state, &reg, &account.id).await? {
+    if !authz::is_co_representative(&state, reg.id.as_str(), &account.id).await? {
         return Err(refuse(
             &state,
             Actor::session(session),
@@ -1678,7 +1652,7 @@ async fn officer_of(
     action: &str,
     object: &str,
 ) -> ServerResult<NewProvince> {
-    match officers::officer_province(state, &session.account).await? {
+    match authz::officer_province(state, &session.account).await? {
         Some(p) => Ok(p),
         None => Err(refuse(
             state,
@@ -1963,7 +1937,7 @@ pub async fn decide_in_person(
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
     let actor = Actor::account(&officer.id);
-    let Some(province) = officers::officer_province(state, &officer.id).await? else {
+    let Some(province) = authz::officer_province(state, &officer.id).await? else {
         return Err(refuse(
             state,
             actor,
@@ -2236,7 +2210,7 @@ async fn download(
     let object = format!("attachment:{id}");
     let mut allowed = owner == session.account.as_str();
     if !allowed {
-        if let Some(province) = officers::officer_province(&state, &session.account).await? {
+        if let Some(province) = authz::officer_province(&state, &session.account).await? {
             let n: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM registration_attachments ra \
                  JOIN registrations r ON r.id = ra.registration_id \
@@ -2311,7 +2285,7 @@ pub async fn register_in_person(
     let officer = accounts::find_account_by_citizen(state, officer_citizen)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    let Some(province) = officers::officer_province(state, &officer.id).await? else {
+    let Some(province) = authz::officer_province(state, &officer.id).await? else {
         return Err(refuse(
             state,
             Actor::account(&officer.id),

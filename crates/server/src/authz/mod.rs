@@ -1,0 +1,253 @@
+//! Authorisation: every "may person P do action A to object T" question the server asks, in
+//! one module that every route goes through. The facts come from the store
+//! ([`crate::store::roles`]); the rules are here, next to each other, so a reader finds who may
+//! do what by opening this file. Refusals are audited by the resource that asked, which knows
+//! the action's name and object.
+//!
+//! | who | may |
+//! | --- | --- |
+//! | an organisation's owner | add and revoke administrators and members; see every delegation |
+//! | an administrator | add and revoke members; see every delegation |
+//! | a member | act for the organisation; see their own delegation; **not** add or revoke delegates |
+//! | any live delegate | switch to the organisation while it is active; revoke their own delegation |
+//! | nobody | add or revoke an owner (the owner comes from the registration) |
+//! | an officer | read the requests and organisations of their province; decide requests there; lock and unlock the accounts of people born there (never their own) |
+//! | a request's requester and co-representatives | read the request |
+
+use dinhdanh_core::account::OrgRole;
+use dinhdanh_core::api::{OfficerRole, OrganisationStatus};
+use dinhdanh_core::ids::{AccountId, NewProvince, OrgEid};
+
+use crate::infra::error::ServerResult;
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::store::roles;
+use crate::store::values::{from_word, parse_stored};
+
+/// The officer role of an account, if it has one.
+pub async fn officer_role(
+    state: &AppState,
+    account: &AccountId,
+) -> ServerResult<Option<OfficerRole>> {
+    let mut conn = state.pool.acquire().await?;
+    let Some(row) = roles::officer(&mut conn, account).await? else {
+        return Ok(None);
+    };
+    Ok(Some(OfficerRole {
+        province: parse_stored(NewProvince::parse(&row.province))?,
+        granted_at: timestamp(row.granted_at),
+    }))
+}
+
+/// The province an account is an officer for, if it is an officer.
+pub async fn officer_province(
+    state: &AppState,
+    account: &AccountId,
+) -> ServerResult<Option<NewProvince>> {
+    Ok(officer_role(state, account).await?.map(|r| r.province))
+}
+
+/// Whether the account is an officer of `province`.
+pub async fn is_officer_of(
+    state: &AppState,
+    account: &AccountId,
+    province: &NewProvince,
+) -> ServerResult<bool> {
+    Ok(officer_province(state, account).await?.as_ref() == Some(province))
+}
+
+/// The person's live role in the organisation (accepted, not revoked, not expired), whatever
+/// the organisation's status; the strongest when they hold several.
+pub async fn role_in(
+    state: &AppState,
+    account: &AccountId,
+    eid: &OrgEid,
+) -> ServerResult<Option<OrgRole>> {
+    let mut conn = state.pool.acquire().await?;
+    let roles = roles::live_roles(&mut conn, account, eid, state.now()).await?;
+    Ok(roles.into_iter().min())
+}
+
+/// The person's role when they may act for the organisation now: a live role and an active
+/// organisation.
+pub async fn may_act_for(
+    state: &AppState,
+    account: &AccountId,
+    eid: &OrgEid,
+) -> ServerResult<Option<OrgRole>> {
+    let status = {
+        let mut conn = state.pool.acquire().await?;
+        roles::organisation_status(&mut conn, eid).await?
+    };
+    let active = match status {
+        Some(word) => from_word::<OrganisationStatus>(&word)? == OrganisationStatus::Active,
+        None => false,
+    };
+    if !active {
+        return Ok(None);
+    }
+    role_in(state, account, eid).await
+}
+
+/// Whether a person holding `role` (None: no live role) may add a delegate with `new_role`:
+/// owners add administrators and members, administrators members only, members nobody, and
+/// nobody adds an owner. Never in a closed organisation.
+pub fn may_add_delegate(
+    role: Option<OrgRole>,
+    new_role: OrgRole,
+    organisation: OrganisationStatus,
+) -> bool {
+    organisation != OrganisationStatus::Closed
+        && new_role != OrgRole::Owner
+        && role.is_some_and(|r| r.may_manage(new_role))
+}
+
+/// Whether a person may revoke a delegation holding `delegated`: their own, or one their live
+/// `role` manages; never an owner's, never in a closed organisation.
+pub fn may_revoke_delegation(
+    role: Option<OrgRole>,
+    own: bool,
+    delegated: OrgRole,
+    organisation: OrganisationStatus,
+) -> bool {
+    let manager = role.is_some_and(|r| r.may_manage(delegated));
+    delegated != OrgRole::Owner && organisation != OrganisationStatus::Closed && (own || manager)
+}
+
+/// Whether a person holding `role` sees every delegation of the organisation (owners and
+/// administrators), rather than only their own.
+pub fn sees_all_delegations(role: Option<OrgRole>) -> bool {
+    matches!(role, Some(OrgRole::Owner | OrgRole::Administrator))
+}
+
+/// Whether a person may read an organisation's record: its members while it is not closed, and
+/// officers of its province.
+pub async fn may_read_organisation(
+    state: &AppState,
+    account: &AccountId,
+    eid: &OrgEid,
+    status: OrganisationStatus,
+    province: &str,
+) -> ServerResult<bool> {
+    if status != OrganisationStatus::Closed && role_in(state, account, eid).await?.is_some() {
+        return Ok(true);
+    }
+    Ok(officer_province(state, account)
+        .await?
+        .is_some_and(|p| p.key() == province))
+}
+
+/// Whether `account` is one of the other legal representatives asked to consent to a
+/// registration request.
+pub async fn is_co_representative(
+    state: &AppState,
+    registration: &str,
+    account: &AccountId,
+) -> ServerResult<bool> {
+    let mut conn = state.pool.acquire().await?;
+    let Some(key) = roles::citizen_key(&mut conn, account).await? else {
+        return Ok(false);
+    };
+    roles::is_co_representative(&mut conn, registration, &key).await
+}
+
+/// Whether `account` may read a registration request: its requester, one of its other legal
+/// representatives, or an officer of its province.
+pub async fn may_read_registration(
+    state: &AppState,
+    account: &AccountId,
+    registration: &str,
+    requester: &AccountId,
+    province: &NewProvince,
+) -> ServerResult<bool> {
+    if requester == account || is_co_representative(state, registration, account).await? {
+        return Ok(true);
+    }
+    is_officer_of(state, account, province).await
+}
+
+/// Whether an officer of `officer_province` may lock or unlock the account of a person born in
+/// `person_province`: only in their own province, and never their own account.
+pub fn may_change_account_lock(
+    officer_province: &NewProvince,
+    person_province: &NewProvince,
+    own_account: bool,
+) -> bool {
+    !own_account && officer_province == person_province
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_cannot_add_delegates() {
+        for new_role in [OrgRole::Administrator, OrgRole::Member] {
+            assert!(!may_add_delegate(
+                Some(OrgRole::Member),
+                new_role,
+                OrganisationStatus::Active
+            ));
+        }
+    }
+
+    #[test]
+    fn owners_add_administrators_and_members_administrators_members_nobody_owners() {
+        let active = OrganisationStatus::Active;
+        assert!(may_add_delegate(
+            Some(OrgRole::Owner),
+            OrgRole::Administrator,
+            active
+        ));
+        assert!(may_add_delegate(
+            Some(OrgRole::Owner),
+            OrgRole::Member,
+            active
+        ));
+        assert!(!may_add_delegate(
+            Some(OrgRole::Owner),
+            OrgRole::Owner,
+            active
+        ));
+        assert!(may_add_delegate(
+            Some(OrgRole::Administrator),
+            OrgRole::Member,
+            active
+        ));
+        assert!(!may_add_delegate(
+            Some(OrgRole::Administrator),
+            OrgRole::Administrator,
+            active
+        ));
+        assert!(!may_add_delegate(None, OrgRole::Member, active));
+        assert!(!may_add_delegate(
+            Some(OrgRole::Owner),
+            OrgRole::Member,
+            OrganisationStatus::Closed
+        ));
+    }
+
+    #[test]
+    fn an_owner_delegation_is_never_revoked_and_anyone_may_give_up_their_own() {
+        let active = OrganisationStatus::Active;
+        assert!(!may_revoke_delegation(
+            Some(OrgRole::Owner),
+            true,
+            OrgRole::Owner,
+            active
+        ));
+        assert!(may_revoke_delegation(None, true, OrgRole::Member, active));
+        assert!(!may_revoke_delegation(
+            Some(OrgRole::Member),
+            false,
+            OrgRole::Member,
+            active
+        ));
+        assert!(may_revoke_delegation(
+            Some(OrgRole::Administrator),
+            false,
+            OrgRole::Member,
+            active
+        ));
+    }
+}

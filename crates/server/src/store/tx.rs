@@ -1,0 +1,150 @@
+//! One transaction per action: the change, its events, its audit entries and its notices
+//! commit together or not at all. Audit entries are queued and appended last, just before the
+//! commit, so the audit head's row lock is held only for the commit (instances sharing one
+//! PostgreSQL do not line up behind a long action). Outbox messages are handed to the sender
+//! only after the commit: a message about a change that did not happen is never sent.
+
+use sqlx::{Any, AnyConnection, Transaction};
+
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::outbox::{self, Channel, InboxItem, OutgoingMessage};
+use crate::infra::state::AppState;
+use crate::store::audit::{self, AuditRecord};
+
+/// An action's transaction. Dropped without [`Tx::commit`], it rolls back.
+pub struct Tx {
+    state: AppState,
+    action: &'static str,
+    tx: Transaction<'static, Any>,
+    now: i64,
+    steps: usize,
+    fail_after: Option<usize>,
+    audit: Vec<OwnedRecord>,
+    messages: Vec<OutgoingMessage>,
+}
+
+/// An audit record kept until the commit.
+struct OwnedRecord {
+    actor: Option<String>,
+    acting_for: Option<String>,
+    device: Option<String>,
+    action: String,
+    object: Option<String>,
+    subject_key: Option<Vec<u8>>,
+    denied: bool,
+}
+
+impl Tx {
+    /// Begins the transaction of `action` (a stable name such as `registration.consent`, which
+    /// is also what a test arms a failure for).
+    pub async fn begin(state: &AppState, action: &'static str) -> ServerResult<Tx> {
+        let tx = state.pool.begin().await?;
+        Ok(Tx {
+            fail_after: state.faults.take(action),
+            state: state.clone(),
+            action,
+            tx,
+            now: state.now(),
+            steps: 0,
+            audit: Vec::new(),
+            messages: Vec::new(),
+        })
+    }
+
+    /// The time the action happens at: one instant for all its rows.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// The connection for the next step of the action.
+    pub fn conn(&mut self) -> ServerResult<&mut AnyConnection> {
+        self.step()?;
+        Ok(&mut self.tx)
+    }
+
+    /// Counts a step; fails when a test armed a failure after this many.
+    fn step(&mut self) -> ServerResult<()> {
+        self.steps += 1;
+        match self.fail_after {
+            Some(n) if self.steps > n => Err(ServerError::Internal(format!(
+                "failure injected into {} after {n} steps",
+                self.action
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Queues an audit entry; it is appended just before the commit.
+    pub fn audit(&mut self, record: AuditRecord<'_>) {
+        self.audit.push(OwnedRecord {
+            actor: record.actor.map(str::to_owned),
+            acting_for: record.acting_for.map(str::to_owned),
+            device: record.device.map(str::to_owned),
+            action: record.action.to_owned(),
+            object: record.object.map(str::to_owned),
+            subject_key: record.subject_key.map(<[u8]>::to_vec),
+            denied: record.denied,
+        });
+    }
+
+    /// Puts a notification in a person's inbox, as part of the action.
+    pub async fn notify(&mut self, account: &str, item: InboxItem<'_>) -> ServerResult<()> {
+        let now = self.now;
+        outbox::notify_in(self.conn()?, now, account, item).await
+    }
+
+    /// Writes a message to the outbox, as part of the action; it is delivered after the commit.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send(
+        &mut self,
+        account: Option<&str>,
+        channel: Channel,
+        recipient: &str,
+        kind: &str,
+        subject: &str,
+        body: &str,
+    ) -> ServerResult<()> {
+        let now = self.now;
+        let message = outbox::insert_message(
+            self.conn()?,
+            now,
+            account,
+            channel,
+            recipient,
+            kind,
+            subject,
+            body,
+        )
+        .await?;
+        self.messages.push(message);
+        Ok(())
+    }
+
+    /// Appends the queued audit entries and commits; then writes the audit checkpoint when one
+    /// is due and delivers the queued messages.
+    pub async fn commit(mut self) -> ServerResult<()> {
+        let mut last_seq = None;
+        for r in std::mem::take(&mut self.audit) {
+            self.step()?;
+            let record = AuditRecord {
+                actor: r.actor.as_deref(),
+                acting_for: r.acting_for.as_deref(),
+                device: r.device.as_deref(),
+                action: &r.action,
+                object: r.object.as_deref(),
+                subject_key: r.subject_key.as_deref(),
+                denied: r.denied,
+            };
+            last_seq = Some(audit::append_in(&mut self.tx, self.now, &record).await?);
+        }
+        self.step()?;
+        self.tx.commit().await?;
+        if let Some(seq) = last_seq {
+            audit::after_commit(&self.state, seq).await;
+        }
+        for message in &self.messages {
+            outbox::deliver(&self.state, message).await?;
+        }
+        Ok(())
+    }
+}
