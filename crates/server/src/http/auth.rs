@@ -39,6 +39,17 @@ pub struct SessionContext {
     pub token_hash: Digest32,
 }
 
+impl SessionContext {
+    /// The person acting in this session, for the audit trail.
+    pub fn actor(&self) -> crate::store::audit::Actor {
+        crate::store::audit::Actor {
+            account: Some(self.account.clone()),
+            acting_for: self.acting_for.clone(),
+            device: self.device.clone(),
+        }
+    }
+}
+
 /// A request made in a session, with its JSON body (use `()` for none).
 pub struct Authed<T> {
     /// The session.

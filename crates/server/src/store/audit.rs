@@ -76,6 +76,67 @@ pub struct AuditRecord<'a> {
     pub denied: bool,
 }
 
+/// Who acts, for the audit trail: a person, for an organisation, from a device — every entry
+/// reads "person X for organisation Y". `None` account: the system itself.
+#[derive(Clone, Debug, Default)]
+pub struct Actor {
+    /// The person's account.
+    pub account: Option<AccountId>,
+    /// The organisation they act for, if any.
+    pub acting_for: Option<OrgEid>,
+    /// The device.
+    pub device: Option<DeviceId>,
+}
+
+impl Actor {
+    /// A person acting for themselves, with no device (the operator's CLI on their behalf).
+    pub fn person(account: &AccountId) -> Self {
+        Actor {
+            account: Some(account.clone()),
+            ..Actor::default()
+        }
+    }
+
+    /// The server itself (deadlines, registry feeds).
+    pub fn system() -> Self {
+        Actor::default()
+    }
+
+    /// The record of `action` on `object` by this actor.
+    pub fn record<'a>(
+        &'a self,
+        action: &'a str,
+        object: &'a str,
+        subject_key: Option<&'a [u8]>,
+        denied: bool,
+    ) -> AuditRecord<'a> {
+        AuditRecord {
+            actor: self.account.as_ref().map(AccountId::as_str),
+            acting_for: self.acting_for.as_ref().map(OrgEid::as_str),
+            device: self.device.as_ref().map(DeviceId::as_str),
+            action,
+            object: Some(object),
+            subject_key,
+            denied,
+        }
+    }
+}
+
+/// Audits a refusal (in its own transaction: the refused action changed nothing) and returns
+/// the error to answer with; when the entry cannot be written, that failure is the answer.
+pub async fn refuse(
+    state: &AppState,
+    actor: &Actor,
+    action: &str,
+    object: &str,
+    code: dinhdanh_core::api::ErrorCode,
+) -> ServerError {
+    match append(state, actor.record(action, object, None, true)).await {
+        Ok(()) => ServerError::code(code),
+        Err(e) => e,
+    }
+}
+
 /// The fields an entry's hash covers, in order.
 pub struct EntryFields<'a> {
     /// Position.
