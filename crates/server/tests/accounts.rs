@@ -17,7 +17,8 @@ use dinhdanh_core::ids::{
     AccountId, CitizenId, Email, Gender, NewProvince, OldProvince, Password, PhoneNumber,
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::resources::accounts::{self, CitizenRecord};
+use dinhdanh_server::infra::faults::Fault;
+use dinhdanh_server::resources::accounts::{self, CitizenRecord, LockActor};
 use dinhdanh_server::{resources::officers, seed, store::audit};
 use sqlx::Row;
 
@@ -988,6 +989,44 @@ async fn an_officer_of_another_province_and_a_non_officer_are_refused() {
             .unwrap()
             .locked
     );
+}
+
+#[tokio::test]
+async fn a_lock_that_fails_midway_leaves_the_account_and_its_sessions_as_they_were() {
+    let t = TestServer::start().await;
+    let binh = binh();
+    let account = with_account(&t, &binh, AccountLevel::Level2).await;
+    let (session, _) = bind_and_sign_in(&t, &binh).await;
+    // The lock's transaction fails once the account is locked and its sessions ended.
+    t.state().faults.arm(Fault {
+        action: "account.lock".into(),
+        after_steps: 2,
+    });
+    let result = accounts::set_lock(t.state(), &account, true, "thử", LockActor::default()).await;
+    assert!(result.is_err());
+    assert!(t.state().faults.pending().is_empty(), "the failure was met");
+
+    assert!(
+        !accounts::account_view(t.state(), &account)
+            .await
+            .unwrap()
+            .locked
+    );
+    assert_eq!(
+        t.get(paths::MY_DATA, Auth::Session(&session))
+            .await
+            .status(),
+        200
+    );
+    assert!(
+        !t.outbox()
+            .iter()
+            .any(|m| m["kind"] == "alert.account_locked")
+    );
+    let entries = audit::entries_about(t.state(), &t.state().keys.citizen_key(&binh.citizen_id))
+        .await
+        .unwrap();
+    assert!(!entries.iter().any(|e| e.action == "account.locked"));
 }
 
 #[tokio::test]

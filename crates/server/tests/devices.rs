@@ -10,6 +10,8 @@ use dinhdanh_core::api::{
     NotificationKind, OneTimeCode, PasscodeResetFinish, PasscodeResetStart, SecretText,
     SelfLockFinish, SelfLockStart, paths,
 };
+use dinhdanh_server::infra::faults::Fault;
+use dinhdanh_server::store::audit;
 use identity::{
     PASSCODE, assert_error, bind, binding_finish_body, binding_start, login_body, person, sign_in,
     signed_in,
@@ -204,6 +206,59 @@ async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person
             .count(),
         2
     );
+}
+
+#[tokio::test]
+async fn a_binding_that_fails_midway_changes_nothing_and_tells_no_one() {
+    let t = TestServer::start().await;
+    let (p, _, old_view, old_session) = signed_in(&t).await;
+    let sent = binding_start(&t, &p).await;
+    let code = t.last_code_to(&p.phone);
+    // The binding's transaction fails once the old device is unbound and the sessions ended.
+    t.state().faults.arm(Fault {
+        action: "device.bind".into(),
+        after_steps: 3,
+    });
+    let new_device = Device::new();
+    let resp = t
+        .post(
+            paths::DEVICE_BINDING_FINISH,
+            &binding_finish_body(&new_device, &sent.pending_id, &code),
+            Auth::DeviceKey(&new_device.device_key),
+        )
+        .await;
+    assert_eq!(resp.status(), 500);
+    assert!(t.state().faults.pending().is_empty(), "the failure was met");
+
+    // The old device is still bound, its session still works, and no one was told.
+    assert_eq!(
+        t.get(paths::ME, Auth::Session(&old_session)).await.status(),
+        200
+    );
+    let bound: Vec<String> = sqlx::query_scalar(
+        "SELECT d.id FROM devices d JOIN accounts a ON a.id = d.account_id \
+         WHERE a.citizen_key = $1 AND d.unbound_at IS NULL",
+    )
+    .bind(t.state().keys.citizen_key(&p.citizen_id))
+    .fetch_all(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(bound, vec![old_view.id.as_str().to_owned()]);
+    let alerts = t
+        .outbox()
+        .into_iter()
+        .filter(|m| m["to"] == p.phone.as_str() && m["kind"] == "alert.device_changed")
+        .count();
+    assert_eq!(alerts, 1, "only the first binding's");
+    let entries = audit::entries_about(t.state(), &t.state().keys.citizen_key(&p.citizen_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        entries.iter().filter(|e| e.action == "device.bind").count(),
+        1,
+        "no audit entry for a change that did not happen"
+    );
+    assert!(!entries.iter().any(|e| e.action == "device.unbind"));
 }
 
 #[tokio::test]

@@ -2,7 +2,14 @@
 //! connection or a transaction, so one action's change, its audit entry and its notices commit
 //! together.
 
+pub mod accounts;
 pub mod audit;
+pub mod citizens;
+pub mod devices;
+pub mod notifications;
+pub mod officers;
+pub mod one_time_codes;
 pub mod roles;
+pub mod sessions;
 pub mod tx;
 pub mod values;

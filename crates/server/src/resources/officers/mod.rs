@@ -22,12 +22,13 @@ use dinhdanh_core::ids::{AccountId, CitizenId, NewProvince};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
 use crate::authz;
-use crate::http::auth::Authed;
+use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::accounts::{self, LockActor};
-use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
 use crate::store::audit::{self, AuditRecord};
+use crate::store::officers;
+use crate::store::tx::Tx;
 
 /// Longest reason an officer may give, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -57,28 +58,18 @@ pub async fn grant_officer(
     if account.level != AccountLevel::Level2 {
         return Err(ServerError::code(ErrorCode::LevelTooLow));
     }
-    sqlx::query(
-        "INSERT INTO officers (account_id, province, granted_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id) DO UPDATE SET province = excluded.province, \
-         granted_at = excluded.granted_at",
-    )
-    .bind(account.id.as_str())
-    .bind(province.key())
-    .bind(state.now())
-    .execute(&state.pool)
-    .await?;
+    let mut tx = Tx::begin(state, "officer.grant").await?;
+    let now = tx.now();
+    officers::grant(tx.conn()?, account.id.as_str(), province.key(), now).await?;
     let object = format!("account:{}", account.id);
     let action = format!("officer.granted.{}", province.key());
-    audit::append(
-        state,
-        AuditRecord {
-            action: &action,
-            object: Some(&object),
-            subject_key: Some(&account.citizen_key),
-            ..AuditRecord::default()
-        },
-    )
-    .await
+    tx.audit(AuditRecord {
+        action: &action,
+        object: Some(&object),
+        subject_key: Some(&account.citizen_key),
+        ..AuditRecord::default()
+    });
+    tx.commit().await
 }
 
 /// Audits a refused officer action and returns the error to answer with.
@@ -109,28 +100,28 @@ async fn refuse(
     }
 }
 
+/// The route's path names no object: the body's `account` is the one changed.
+impl ConfirmedBody for OfficerAccountChange {}
+
 /// `POST /v1/officer/accounts/lock`: an officer locks or unlocks a personal account (Decree
 /// 69/2024, Art. 15), confirmed with a signed action of kind `change_account_lock` whose
 /// target is `account:<id>`.
 ///
-/// Checked in this order: the caller is an officer (`forbidden`); the body carries a
-/// confirmation (`step_up_required`); the reason is given; the account exists (`not_found`),
-/// is not the officer's own and belongs to the officer's province (`forbidden`); then the
-/// confirmation is verified, and only then is anything changed. Locking ends the person's
-/// sessions and notifies them.
+/// Checked in this order: the body carries a confirmation (`step_up_required`); the caller is
+/// an officer (`forbidden`); the reason is given; the account exists (`not_found`), is not the
+/// officer's own and belongs to the officer's province (`forbidden`); then the confirmation
+/// is verified, and only then is anything changed. Locking ends the person's sessions and
+/// notifies them ([`accounts::set_lock`], one transaction).
 async fn change_account_lock(
     State(state): State<AppState>,
-    auth: Authed<serde_json::Value>,
+    action: ConfirmedAction<OfficerAccountChange>,
 ) -> ServerResult<Json<AccountView>> {
-    let officer = &auth.session.account;
-    let device = auth.session.device.as_ref().map(|d| d.as_str());
+    let officer = &action.session.account;
+    let device = action.session.device.as_ref().map(|d| d.as_str());
     let Some(province) = authz::officer_province(&state, officer).await? else {
         return Err(refuse(&state, officer, device, None, None, ErrorCode::Forbidden).await);
     };
-    let raw = serde_json::to_vec(&auth.body)
-        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
-    let confirmed = parse_confirmed::<OfficerAccountChange>(&raw)?;
-    let change = &confirmed.body;
+    let change = action.body();
     let reason = change.reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(ServerError::from(
@@ -160,22 +151,18 @@ async fn change_account_lock(
     }
     let target = ActionTarget::new("account", change.account.as_str())
         .map_err(|e| crate::infra::error::invalid_field(&e, "body.account"))?;
-    verify_confirmation(
-        &state,
-        &auth.session,
-        &confirmed,
-        ActionKind::ChangeAccountLock,
-        &target,
-    )
-    .await?;
+    let (session, change) = action
+        .verify(&state, ActionKind::ChangeAccountLock, &target)
+        .await?;
+    let reason = change.reason.trim();
     accounts::set_lock(
         &state,
         &change.account,
         change.lock,
         reason,
         LockActor {
-            account: Some(officer),
-            device: auth.session.device.as_ref(),
+            account: Some(&session.account),
+            device: session.device.as_ref(),
         },
     )
     .await?;

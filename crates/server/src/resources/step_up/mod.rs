@@ -2,11 +2,12 @@
 //! before a sensitive screen opens (the registration wizard's first step, issue 7).
 //!
 //! * `POST /v1/me/step-up` — `Confirmed<StepUpRequest>`, action kind `step_up`, target
-//!   `step_up:<purpose>`. Verified by [`crate::resources::confirmation::verify_confirmation`], so a wrong
-//!   passcode is counted and locks confirmation exactly as on every other sensitive route, a
-//!   replayed confirmation is refused, and a body without one answers `step_up_required`.
-//!   Answers [`StepUpDone`]; nothing is changed, and every action inside the screen still
-//!   needs its own confirmation.
+//!   `step_up:<purpose>`. Verified through [`ConfirmedAction`] (by
+//!   [`crate::resources::confirmation::verify_confirmation`]), so a wrong passcode is counted
+//!   and locks confirmation exactly as on every other sensitive route, a replayed confirmation
+//!   is refused, and a body without one answers `step_up_required`. Answers [`StepUpDone`];
+//!   nothing is changed but the audit trail, and every action inside the screen still needs
+//!   its own confirmation.
 
 use axum::Json;
 use axum::extract::State;
@@ -14,12 +15,12 @@ use axum::routing::post;
 use dinhdanh_core::api::{StepUpDone, StepUpPurpose, StepUpRequest, paths};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
-use crate::http::auth::Authed;
+use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
-use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
-use crate::store::audit::{self, AuditRecord};
+use crate::store::audit::AuditRecord;
+use crate::store::tx::Tx;
 
 /// How long the app may treat the person as present after a step-up, in seconds.
 pub const PRESENCE_SECS: i64 = 300;
@@ -34,38 +35,29 @@ pub fn target(purpose: StepUpPurpose) -> ServerResult<ActionTarget> {
     ActionTarget::new("step_up", purpose.as_str()).map_err(|e| ServerError::Internal(e.to_string()))
 }
 
+/// The route's path names no object.
+impl ConfirmedBody for StepUpRequest {}
+
 /// `POST /v1/me/step-up`.
 async fn step_up(
     State(state): State<AppState>,
-    auth: Authed<serde_json::Value>,
+    action: ConfirmedAction<StepUpRequest>,
 ) -> ServerResult<Json<StepUpDone>> {
-    let raw = serde_json::to_vec(&auth.body).map_err(|e| ServerError::Internal(e.to_string()))?;
-    let confirmed = parse_confirmed::<StepUpRequest>(&raw)?;
-    let purpose = confirmed.body.purpose;
+    let purpose = action.body().purpose;
     let target = target(purpose)?;
-    verify_confirmation(
-        &state,
-        &auth.session,
-        &confirmed,
-        ActionKind::StepUp,
-        &target,
-    )
-    .await?;
-    let session = &auth.session;
-    let action = format!("step_up.{}", purpose.as_str());
-    audit::append(
-        &state,
-        AuditRecord {
-            actor: Some(session.account.as_str()),
-            acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
-            device: session.device.as_ref().map(|d| d.as_str()),
-            action: &action,
-            object: Some(target.as_str()),
-            subject_key: None,
-            denied: false,
-        },
-    )
-    .await?;
+    let (session, _) = action.verify(&state, ActionKind::StepUp, &target).await?;
+    let audit_action = format!("step_up.{}", purpose.as_str());
+    let mut tx = Tx::begin(&state, "step_up").await?;
+    tx.audit(AuditRecord {
+        actor: Some(session.account.as_str()),
+        acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
+        device: session.device.as_ref().map(|d| d.as_str()),
+        action: &audit_action,
+        object: Some(target.as_str()),
+        subject_key: None,
+        denied: false,
+    });
+    tx.commit().await?;
     Ok(Json(StepUpDone {
         purpose,
         until: timestamp(state.now() + PRESENCE_SECS),

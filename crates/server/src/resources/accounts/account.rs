@@ -1,0 +1,303 @@
+//! Accounts: a level (1 self-registered, 2 verified in person), a password hash, and a lock
+//! (Decree 69/2024, Art. 15).
+
+use dinhdanh_core::account::AccountLevel;
+use dinhdanh_core::api::{AccountView, ErrorCode, NotificationKind};
+use dinhdanh_core::ids::{AccountId, CitizenId, DeviceId, Password};
+
+use super::citizens::citizen_in;
+use super::password::hash_password;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::new_id;
+use crate::infra::outbox::{Channel, InboxItem};
+use crate::infra::state::AppState;
+use crate::store::accounts::{self, AccountRecord};
+use crate::store::audit::AuditRecord;
+use crate::store::citizens;
+use crate::store::sessions;
+use crate::store::tx::Tx;
+use crate::store::values::parse_stored;
+
+/// An account as stored.
+#[derive(Clone)]
+pub struct AccountRow {
+    /// The account.
+    pub id: AccountId,
+    /// Keyed hash of the owner's identification number.
+    pub citizen_key: Vec<u8>,
+    /// Level 1 or 2.
+    pub level: AccountLevel,
+    /// The argon2id hash of the password (PHC string).
+    pub password_hash: String,
+    /// Locked by its owner or an officer.
+    pub locked: bool,
+}
+
+impl std::fmt::Debug for AccountRow {
+    /// The password hash stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountRow")
+            .field("id", &self.id)
+            .field("level", &self.level)
+            .field("locked", &self.locked)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The level as stored: a number (not a word), so levels compare in SQL.
+fn level_number(level: AccountLevel) -> i64 {
+    match level {
+        AccountLevel::Level1 => 1,
+        AccountLevel::Level2 => 2,
+    }
+}
+
+fn level_from_number(n: i64) -> ServerResult<AccountLevel> {
+    match n {
+        1 => Ok(AccountLevel::Level1),
+        2 => Ok(AccountLevel::Level2),
+        _ => Err(ServerError::Internal(format!("stored account level {n}"))),
+    }
+}
+
+impl TryFrom<AccountRecord> for AccountRow {
+    type Error = ServerError;
+
+    fn try_from(row: AccountRecord) -> ServerResult<AccountRow> {
+        Ok(AccountRow {
+            id: parse_stored(AccountId::parse(&row.id))?,
+            citizen_key: row.citizen_key,
+            level: level_from_number(row.level)?,
+            password_hash: row.password_hash,
+            locked: row.locked != 0,
+        })
+    }
+}
+
+/// The account of the person with this identification number, if they have one.
+pub async fn find_account_by_citizen(
+    state: &AppState,
+    id: &CitizenId,
+) -> ServerResult<Option<AccountRow>> {
+    find_account_by_key(state, &state.keys.citizen_key(id)).await
+}
+
+/// The account of the person with this citizen key, if they have one.
+pub async fn find_account_by_key(state: &AppState, key: &[u8]) -> ServerResult<Option<AccountRow>> {
+    accounts::by_key(&mut *state.pool.acquire().await?, key)
+        .await?
+        .map(AccountRow::try_from)
+        .transpose()
+}
+
+/// An account by its id.
+pub async fn find_account(state: &AppState, id: &AccountId) -> ServerResult<Option<AccountRow>> {
+    accounts::by_id(&mut *state.pool.acquire().await?, id.as_str())
+        .await?
+        .map(AccountRow::try_from)
+        .transpose()
+}
+
+/// Creates an account for a person in the registry. A person has at most one account: a
+/// second is `account_exists`; a person not in the registry is `not_found`.
+pub async fn create_account(
+    state: &AppState,
+    citizen_id: &CitizenId,
+    password: &Password,
+    level: AccountLevel,
+) -> ServerResult<AccountId> {
+    let key = state.keys.citizen_key(citizen_id);
+    {
+        let conn = &mut *state.pool.acquire().await?;
+        if !citizens::exists(conn, &key).await? {
+            return Err(ServerError::code(ErrorCode::NotFound));
+        }
+        // Checked before hashing to spare the work; the unique constraint decides races.
+        if accounts::by_key(conn, &key).await?.is_some() {
+            return Err(ServerError::code(ErrorCode::AccountExists));
+        }
+    }
+    let hash = hash_password(password).await?;
+    let mut tx = Tx::begin(state, "account.create").await?;
+    let id = insert_account(&mut tx, &key, &hash, level).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts the account of the person with citizen key `key` (in the registry), with its
+/// audit entry, as part of an action. A second account is `account_exists`.
+pub(super) async fn insert_account(
+    tx: &mut Tx,
+    key: &[u8],
+    password_hash: &str,
+    level: AccountLevel,
+) -> ServerResult<AccountId> {
+    let id = parse_stored(AccountId::parse(&new_id("acc")))?;
+    let now = tx.now();
+    if !accounts::insert(
+        tx.conn()?,
+        id.as_str(),
+        key,
+        level_number(level),
+        password_hash,
+        now,
+    )
+    .await?
+    {
+        return Err(ServerError::code(ErrorCode::AccountExists));
+    }
+    let object = format!("account:{id}");
+    let action = match level {
+        AccountLevel::Level1 => "account.created.level_1",
+        AccountLevel::Level2 => "account.created.level_2",
+    };
+    tx.audit(AuditRecord {
+        actor: None,
+        action,
+        object: Some(&object),
+        subject_key: Some(key),
+        ..AuditRecord::default()
+    });
+    Ok(id)
+}
+
+/// Sets an account's level (level 2 after an officer verified the person in person).
+pub async fn set_level(
+    state: &AppState,
+    account: &AccountId,
+    level: AccountLevel,
+) -> ServerResult<()> {
+    let mut tx = Tx::begin(state, "account.set_level").await?;
+    let key = accounts::set_level(tx.conn()?, account.as_str(), level_number(level))
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let object = format!("account:{account}");
+    let action = match level {
+        AccountLevel::Level1 => "account.level_set.level_1",
+        AccountLevel::Level2 => "account.level_set.level_2",
+    };
+    tx.audit(AuditRecord {
+        action,
+        object: Some(&object),
+        subject_key: Some(&key),
+        ..AuditRecord::default()
+    });
+    tx.commit().await
+}
+
+/// Who changes a lock, for the audit trail.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LockActor<'a> {
+    /// The account acting (an officer, or the owner); `None` for the CLI.
+    pub account: Option<&'a AccountId>,
+    /// The device it acted from.
+    pub device: Option<&'a DeviceId>,
+}
+
+/// Locks or unlocks an account (Decree 69/2024, Art. 15). Locking ends every session of the
+/// account at once; a locked account can do nothing until it is unlocked (authentication
+/// refuses it). The person is told in the in-app inbox and by SMS. Device binding is left as
+/// it is (self-lock, which also unbinds the device, does that part itself). The change, its
+/// audit entry and the notices commit together.
+///
+/// Locking a locked account, or unlocking an unlocked one, is `invalid_state`.
+pub async fn set_lock(
+    state: &AppState,
+    account: &AccountId,
+    lock: bool,
+    reason: &str,
+    actor: LockActor<'_>,
+) -> ServerResult<()> {
+    let mut tx = Tx::begin(state, "account.lock").await?;
+    let changed = accounts::set_lock(
+        tx.conn()?,
+        account.as_str(),
+        lock,
+        if lock { Some(reason) } else { None },
+    )
+    .await?;
+    let Some(key) = changed else {
+        drop(tx);
+        return Err(match find_account(state, account).await? {
+            None => ServerError::code(ErrorCode::NotFound),
+            Some(_) => ServerError::code(ErrorCode::InvalidState),
+        });
+    };
+    let now = tx.now();
+    if lock {
+        sessions::end_all(tx.conn()?, account.as_str(), now).await?;
+    }
+
+    let object = format!("account:{account}");
+    tx.audit(AuditRecord {
+        actor: actor.account.map(AccountId::as_str),
+        device: actor.device.map(DeviceId::as_str),
+        action: if lock {
+            "account.locked"
+        } else {
+            "account.unlocked"
+        },
+        object: Some(&object),
+        subject_key: Some(&key),
+        ..AuditRecord::default()
+    });
+
+    let (title_vi, title_en, body_vi, body_en) = if lock {
+        (
+            "Tài khoản đã bị khóa",
+            "Your account was locked",
+            format!("Tài khoản định danh điện tử của bạn đã bị khóa. Lý do: {reason}"),
+            format!("Your e-ID account was locked. Reason: {reason}"),
+        )
+    } else {
+        (
+            "Tài khoản đã được mở khóa",
+            "Your account was unlocked",
+            format!("Tài khoản định danh điện tử của bạn đã được mở khóa. Lý do: {reason}"),
+            format!("Your e-ID account was unlocked. Reason: {reason}"),
+        )
+    };
+    tx.notify(
+        account.as_str(),
+        InboxItem {
+            kind: NotificationKind::AccountLockChanged,
+            title_vi,
+            title_en,
+            body_vi: &body_vi,
+            body_en: &body_en,
+            link: Some(&object),
+        },
+    )
+    .await?;
+    if let Some(person) = citizen_in(tx.conn()?, state, &key).await? {
+        tx.send(
+            Some(account.as_str()),
+            Channel::Sms,
+            person.phone.as_str(),
+            if lock {
+                "alert.account_locked"
+            } else {
+                "alert.account_unlocked"
+            },
+            title_vi,
+            &body_vi,
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// The account as its owner sees it.
+pub async fn account_view(state: &AppState, account: &AccountId) -> ServerResult<AccountView> {
+    let row = accounts::view(&mut *state.pool.acquire().await?, account.as_str())
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    Ok(AccountView {
+        id: account.clone(),
+        full_name: row.full_name,
+        citizen_id_masked: row.citizen_masked,
+        level: level_from_number(row.level)?,
+        locked: row.locked != 0,
+        officer: crate::authz::officer_role(state, account).await?,
+    })
+}

@@ -1,0 +1,219 @@
+//! One-time codes, shared by every flow that needs one: self-registration here, device
+//! binding, passcode reset and self-lock in `devices`. A code is 6 uniform random digits,
+//! stored only as a keyed hash bound to its pending operation, valid 5 minutes for 5 tries.
+
+use dinhdanh_core::api::{CodeSent, ErrorCode, OneTimeCode};
+use dinhdanh_core::ids::{Email, PhoneNumber};
+use zeroize::Zeroizing;
+
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::new_id;
+use crate::infra::outbox::Channel;
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::store::accounts;
+use crate::store::audit::{self, AuditRecord};
+use crate::store::one_time_codes::{self, NewCode};
+use crate::store::tx::Tx;
+
+/// The purposes one-time codes are issued for (`pending_codes.purpose`). A code redeems only
+/// for the purpose it was issued for.
+pub mod purpose {
+    /// Self-registration of a level-1 account (SMS).
+    pub const SELF_REGISTRATION: &str = "self_registration";
+    /// Binding a device (SMS or e-mail).
+    pub const DEVICE_BINDING: &str = "device_binding";
+    /// Resetting a forgotten passcode (SMS).
+    pub const PASSCODE_RESET: &str = "passcode_reset";
+    /// Locking one's own account after losing the phone (e-mail).
+    pub const SELF_LOCK: &str = "self_lock";
+}
+
+/// Codes one person may be sent per rate-limit window, whatever the purpose: sending an SMS
+/// costs money and annoys its receiver, so no one can make the server send them in bulk.
+const CODES_PER_PERSON_PER_WINDOW: i64 = 10;
+
+/// Six uniformly random digits from the OS CSPRNG (rejection sampling: no digit string is
+/// likelier than another).
+fn random_code() -> Zeroizing<String> {
+    // The largest multiple of 10^6 that fits in u32; values at or above it are drawn again.
+    const ZONE: u32 = u32::MAX - u32::MAX % 1_000_000;
+    loop {
+        let x = u32::from_be_bytes(crate::infra::ids::random_bytes::<4>());
+        if x < ZONE {
+            return Zeroizing::new(format!("{:06}", x % 1_000_000));
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Constant-time equality of two hashes.
+fn same_hash(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn code_use_vi(purpose: &str) -> &'static str {
+    match purpose {
+        purpose::SELF_REGISTRATION => "đăng ký tài khoản định danh điện tử",
+        purpose::DEVICE_BINDING => "liên kết thiết bị",
+        purpose::PASSCODE_RESET => "đặt lại mã PIN",
+        purpose::SELF_LOCK => "khóa tài khoản",
+        _ => "xác thực",
+    }
+}
+
+/// Issues a one-time code for `purpose` and sends it to `recipient` (a phone number for
+/// [`Channel::Sms`], an e-mail address for [`Channel::Email`]), as part of the action `tx`.
+///
+/// The code is stored only as `keys.code_hash(pending_id, code)`; `payload_json` is kept
+/// with it for the flow's second step (put no secret and no clear identification number in
+/// it). A new code for the same person and purpose voids the previous one, so pending codes
+/// cannot be piled up to multiply the tries. At most [`CODES_PER_PERSON_PER_WINDOW`] codes
+/// per person per rate-limit window (`rate_limited`): the request is counted on its own,
+/// so it stays counted when the action fails; call this before any other write of `tx`
+/// (on SQLite the count waits for the transaction's write lock otherwise).
+pub async fn issue_code(
+    tx: &mut Tx,
+    state: &AppState,
+    purpose: &str,
+    citizen_key: &[u8],
+    payload_json: &str,
+    channel: Channel,
+    recipient: &str,
+) -> ServerResult<CodeSent> {
+    crate::infra::rate_limit::hit(
+        state,
+        &format!("codes:{}", hex(citizen_key)),
+        CODES_PER_PERSON_PER_WINDOW,
+    )
+    .await?;
+    let now = tx.now();
+    one_time_codes::clear(tx.conn()?, now, purpose, citizen_key).await?;
+    let pending_id = new_id("otp");
+    let code = random_code();
+    let expires_at = now + state.config.limits.code_ttl_secs;
+    one_time_codes::insert(
+        tx.conn()?,
+        NewCode {
+            id: &pending_id,
+            purpose,
+            citizen_key,
+            code_hash: state.keys.code_hash(&pending_id, &code),
+            payload: payload_json,
+            created_at: now,
+            expires_at,
+        },
+    )
+    .await?;
+    let account = accounts::id_by_key(tx.conn()?, citizen_key).await?;
+    let minutes = state.config.limits.code_ttl_secs / 60;
+    let body = Zeroizing::new(format!(
+        "Mã xác thực Định Danh để {} của bạn là {}. Mã có hiệu lực trong {minutes} phút. \
+         Không cung cấp mã này cho bất kỳ ai.",
+        code_use_vi(purpose),
+        code.as_str()
+    ));
+    tx.send(
+        account.as_deref(),
+        channel,
+        recipient,
+        &format!("code.{purpose}"),
+        "Mã xác thực Định Danh",
+        &body,
+    )
+    .await?;
+    let sent_to = match channel {
+        Channel::Sms => PhoneNumber::parse(recipient).map(|p| p.masked()),
+        Channel::Email => Email::parse(recipient).map(|e| e.masked()),
+    }
+    .unwrap_or_else(|_| "***".to_owned());
+    Ok(CodeSent {
+        pending_id,
+        sent_to,
+        expires_at: timestamp(expires_at),
+    })
+}
+
+/// Redeems a one-time code: on success the pending operation is used up and its citizen key
+/// and payload returned. A wrong, expired, used-up or unknown code is `one_time_code_invalid`
+/// (the same answer for all, so nothing is learnt by probing).
+///
+/// Attempts are counted atomically before the code is compared (`UPDATE … SET attempts =
+/// attempts + 1 … RETURNING`), so concurrent guesses each use a try; the fifth wrong one voids
+/// the code. Of two concurrent right answers only one wins the final `DELETE`. Runs on its own
+/// before the action's transaction, like a confirmation: a counted try stays counted, and a
+/// redeemed code stays used, whatever the action then does.
+pub async fn redeem_code(
+    state: &AppState,
+    purpose: &str,
+    pending_id: &str,
+    code: &OneTimeCode,
+) -> ServerResult<(Vec<u8>, String)> {
+    let invalid = || ServerError::code(ErrorCode::OneTimeCodeInvalid);
+    let conn = &mut *state.pool.acquire().await?;
+    let attempt = one_time_codes::count_attempt(
+        conn,
+        pending_id,
+        purpose,
+        state.now(),
+        state.config.limits.code_attempts,
+    )
+    .await?
+    .ok_or_else(invalid)?;
+    let citizen_key = attempt.citizen_key;
+    let attempts = attempt.attempts;
+    let expected = state.keys.code_hash(pending_id, code.expose());
+    if same_hash(&expected, &attempt.code_hash) {
+        if !one_time_codes::delete(conn, pending_id).await? {
+            return Err(invalid());
+        }
+        return Ok((citizen_key, attempt.payload));
+    }
+    let voided = attempts >= state.config.limits.code_attempts;
+    if voided {
+        one_time_codes::delete(conn, pending_id).await?;
+    }
+    let action = format!(
+        "one_time_code.{purpose}.{}",
+        if voided { "voided" } else { "wrong" }
+    );
+    audit::append(
+        state,
+        AuditRecord {
+            action: &action,
+            subject_key: Some(&citizen_key),
+            denied: true,
+            ..AuditRecord::default()
+        },
+    )
+    .await?;
+    Err(invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_time_codes_are_six_digits_and_vary() {
+        let codes: std::collections::HashSet<String> = (0..200)
+            .map(|_| random_code().as_str().to_owned())
+            .collect();
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
+        assert!(codes.len() > 190, "200 draws from a million rarely repeat");
+    }
+
+    #[test]
+    fn hashes_compare_in_full() {
+        assert!(same_hash(&[1, 2, 3], &[1, 2, 3]));
+        assert!(!same_hash(&[1, 2, 3], &[1, 2, 4]));
+        assert!(!same_hash(&[1, 2], &[1, 2, 3]));
+    }
+}

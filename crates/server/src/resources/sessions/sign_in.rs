@@ -1,0 +1,177 @@
+//! Sign-in: identification number, password and the bound device's proof.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use dinhdanh_core::api::{ChallengePurpose, ErrorCode, LoginRequest, LoginResponse, SessionKind};
+use dinhdanh_core::crypto::PublicKey;
+use dinhdanh_core::ids::DeviceId;
+
+use super::lifecycle::{NewSession, create_session_in, read_request, session_object};
+use crate::http::auth::{self, parse_json};
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::rate_limit;
+use crate::infra::state::AppState;
+use crate::resources::accounts;
+use crate::resources::challenges;
+use crate::store::audit::{self, AuditRecord};
+use crate::store::devices;
+use crate::store::sessions;
+use crate::store::tx::Tx;
+use crate::store::values::{public_key_from_db, word};
+
+/// `POST /v1/sessions`: identification number, password and the bound device's proof.
+///
+/// An unknown number, a wrong password and a device not bound to the account get the same
+/// `invalid_credentials`, after the same password-hashing work. The fresh sign-in challenge in
+/// the body is used up first, so every guess costs a new challenge and counts against the
+/// per-address and per-number limits. Those counts, the challenge and the audit entries of
+/// refusals stay whatever happens next; the new session, the end of the device's earlier ones
+/// and the sign-in's audit entry commit together.
+pub(super) async fn sign_in(
+    State(state): State<AppState>,
+    req: Request,
+) -> ServerResult<Json<LoginResponse>> {
+    let (parts, body) = read_request(req).await?;
+    rate_limit::per_ip(&state, &parts).await?;
+    let request: LoginRequest = parse_json(&body)?;
+    let citizen_key = state.keys.citizen_key(&request.citizen_id);
+    rate_limit::per_account(&state, &citizen_key).await?;
+    challenges::consume(&state, &request.challenge, ChallengePurpose::SignIn, None).await?;
+
+    let account = accounts::find_account_by_citizen(&state, &request.citizen_id).await?;
+    let password_ok = match &account {
+        Some(a) => accounts::verify_password(&a.password_hash, request.password.expose()).await,
+        None => {
+            accounts::dummy_password_check().await;
+            false
+        }
+    };
+    let device = match &account {
+        Some(a) => bound_device(&state, &request.device_id, a.id.as_str()).await?,
+        None => None,
+    };
+    let (Some(account), true, Some((device_key, device_name))) = (&account, password_ok, device)
+    else {
+        // No actor: nobody has shown who they are. The entry is about the person whose number
+        // was tried (subject key), so they can see it.
+        audit_sign_in_refused(
+            &state,
+            None,
+            &request.device_id,
+            &citizen_key,
+            "session.sign_in",
+        )
+        .await?;
+        tracing::info!(
+            citizen = %request.citizen_id.masked(),
+            "sign-in refused: invalid credentials"
+        );
+        return Err(ServerError::code(ErrorCode::InvalidCredentials));
+    };
+    let account_id = account.id.clone();
+    // The request must be signed by the bound device's key: the password alone is not enough.
+    if let Err(e) = auth::verify_proof(
+        &state,
+        &parts,
+        &body,
+        &device_key,
+        None,
+        &device_key.key_id().to_string(),
+    )
+    .await
+    {
+        audit_sign_in_refused(
+            &state,
+            Some(account_id.as_str()),
+            &request.device_id,
+            &citizen_key,
+            "session.sign_in.proof",
+        )
+        .await?;
+        return Err(e);
+    }
+    if account.locked {
+        audit_sign_in_refused(
+            &state,
+            Some(account_id.as_str()),
+            &request.device_id,
+            &citizen_key,
+            "session.sign_in.locked",
+        )
+        .await?;
+        return Err(ServerError::code(ErrorCode::AccountLocked));
+    }
+
+    let mut tx = Tx::begin(&state, "session.sign_in").await?;
+    // Rotation: the device's earlier sessions end with this sign-in (not the desktops it
+    // signed in by QR code, which the person ends one by one).
+    let now = tx.now();
+    sessions::end_device_sessions(
+        tx.conn()?,
+        request.device_id.as_str(),
+        &word(&SessionKind::Device)?,
+        now,
+    )
+    .await?;
+    let (token, session) = create_session_in(
+        &mut tx,
+        &state,
+        NewSession {
+            account: &account_id,
+            device: Some(&request.device_id),
+            kind: SessionKind::Device,
+            bound_key: &device_key,
+            acting_for: None,
+            client_name: &device_name,
+        },
+    )
+    .await?;
+    tx.audit(AuditRecord {
+        actor: Some(account_id.as_str()),
+        device: Some(request.device_id.as_str()),
+        action: "session.sign_in",
+        object: Some(&session_object(session.id.as_str())),
+        subject_key: Some(&citizen_key),
+        ..AuditRecord::default()
+    });
+    tx.commit().await?;
+    let account = accounts::account_view(&state, &account_id).await?;
+    Ok(Json(LoginResponse {
+        token,
+        session,
+        account,
+    }))
+}
+
+async fn audit_sign_in_refused(
+    state: &AppState,
+    actor: Option<&str>,
+    device: &DeviceId,
+    citizen_key: &[u8],
+    action: &str,
+) -> ServerResult<()> {
+    audit::append(
+        state,
+        AuditRecord {
+            actor,
+            device: Some(device.as_str()),
+            action,
+            subject_key: Some(citizen_key),
+            denied: true,
+            ..AuditRecord::default()
+        },
+    )
+    .await
+}
+
+/// The device's key and name, when `device` is bound to `account` now.
+async fn bound_device(
+    state: &AppState,
+    device: &DeviceId,
+    account: &str,
+) -> ServerResult<Option<(PublicKey, String)>> {
+    devices::bound(&mut *state.pool.acquire().await?, device.as_str(), account)
+        .await?
+        .map(|row| Ok((public_key_from_db(&row.device_key)?, row.name)))
+        .transpose()
+}
