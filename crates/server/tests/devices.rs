@@ -4,6 +4,7 @@ mod common;
 mod identity;
 
 use common::{Auth, Device, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::account::ConfirmationMethod;
 use dinhdanh_core::api::{
     AccountView, CodeSent, DeviceBindingStart, DeviceView, ErrorCode, Notification,
@@ -17,9 +18,9 @@ use identity::{
 use p256::ecdsa::SigningKey;
 use rand_core::OsRng;
 
-#[tokio::test]
-async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys() {
-    let t = TestServer::start().await;
+backend_test!(binding_sends_a_code_to_the_phone_and_registers_the_devices_keys);
+async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, true).await;
     let device = Device::new();
     let sent = binding_start(&t, &p).await;
@@ -63,9 +64,9 @@ async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys() {
     assert_error(again, ErrorCode::OneTimeCodeInvalid).await;
 }
 
-#[tokio::test]
-async fn binding_finish_needs_a_proof_by_the_new_device_key() {
-    let t = TestServer::start().await;
+backend_test!(binding_finish_needs_a_proof_by_the_new_device_key);
+async fn binding_finish_needs_a_proof_by_the_new_device_key(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, false).await;
     let device = Device::new();
     let sent = binding_start(&t, &p).await;
@@ -101,9 +102,9 @@ async fn binding_finish_needs_a_proof_by_the_new_device_key() {
     assert_error(replay, ErrorCode::OneTimeCodeInvalid).await;
 }
 
-#[tokio::test]
-async fn a_wrong_code_does_not_bind() {
-    let t = TestServer::start().await;
+backend_test!(a_wrong_code_does_not_bind);
+async fn a_wrong_code_does_not_bind(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, false).await;
     let device = Device::new();
     let sent = binding_start(&t, &p).await;
@@ -124,9 +125,9 @@ async fn a_wrong_code_does_not_bind() {
     assert_eq!(bound, 0);
 }
 
-#[tokio::test]
-async fn binding_start_answers_an_unknown_number_like_a_wrong_password() {
-    let t = TestServer::start().await;
+backend_test!(binding_start_answers_an_unknown_number_like_a_wrong_password);
+async fn binding_start_answers_an_unknown_number_like_a_wrong_password(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, false).await;
     let nobody = dinhdanh_core::ids::CitizenId::from_parts(
         dinhdanh_core::ids::OldProvince::from_code(79).unwrap(),
@@ -158,9 +159,9 @@ async fn binding_start_answers_an_unknown_number_like_a_wrong_password() {
     assert!(t.outbox().is_empty(), "no code was sent");
 }
 
-#[tokio::test]
-async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person() {
-    let t = TestServer::start().await;
+backend_test!(rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person);
+async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, old_device, old_view, old_session) = signed_in(&t).await;
     let new_device = Device::new();
     let new_view = bind(&t, &p, &new_device).await;
@@ -206,9 +207,9 @@ async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person
     );
 }
 
-#[tokio::test]
-async fn a_device_key_is_never_bound_twice() {
-    let t = TestServer::start().await;
+backend_test!(a_device_key_is_never_bound_twice);
+async fn a_device_key_is_never_bound_twice(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, _) = signed_in(&t).await;
     let sent = binding_start(&t, &p).await;
     let code = t.last_code_to(&p.phone);
@@ -252,9 +253,9 @@ async fn reset_passcode(
     .await
 }
 
-#[tokio::test]
-async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one() {
-    let t = TestServer::start().await;
+backend_test!(a_passcode_reset_registers_the_new_key_and_voids_the_old_one);
+async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let new_key = device.passcode_key("135790");
     let resp = reset_passcode(&t, &p, &session, &new_key).await;
@@ -276,9 +277,9 @@ async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one() {
     );
 }
 
-#[tokio::test]
-async fn a_passcode_reset_needs_the_password() {
-    let t = TestServer::start().await;
+backend_test!(a_passcode_reset_needs_the_password);
+async fn a_passcode_reset_needs_the_password(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_, _, _, session) = signed_in(&t).await;
     let resp = t
         .post(
@@ -292,9 +293,9 @@ async fn a_passcode_reset_needs_the_password() {
     assert_error(resp, ErrorCode::InvalidCredentials).await;
 }
 
-#[tokio::test]
-async fn a_desktop_session_cannot_reset_the_passcode() {
-    let t = TestServer::start().await;
+backend_test!(a_desktop_session_cannot_reset_the_passcode);
+async fn a_desktop_session_cannot_reset_the_passcode(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, _, view, _) = signed_in(&t).await;
     let (desktop, _) = identity::desktop_session(&t, &p, &view.id).await;
     let resp = t
@@ -324,9 +325,9 @@ async fn self_lock_start(t: &TestServer, p: &identity::Person) -> CodeSent {
     resp.json().await.unwrap()
 }
 
-#[tokio::test]
-async fn locking_ones_own_account_ends_every_session_and_unbinds_the_device() {
-    let t = TestServer::start().await;
+backend_test!(locking_ones_own_account_ends_every_session_and_unbinds_the_device);
+async fn locking_ones_own_account_ends_every_session_and_unbinds_the_device(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let sent = self_lock_start(&t, &p).await;
     let email = p.email.clone().unwrap();
@@ -384,9 +385,9 @@ async fn locking_ones_own_account_ends_every_session_and_unbinds_the_device() {
     assert_error(resp, ErrorCode::InvalidCredentials).await;
 }
 
-#[tokio::test]
-async fn without_an_email_the_self_lock_code_goes_by_sms() {
-    let t = TestServer::start().await;
+backend_test!(without_an_email_the_self_lock_code_goes_by_sms);
+async fn without_an_email_the_self_lock_code_goes_by_sms(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, false).await;
     let sent = self_lock_start(&t, &p).await;
     assert!(!sent.sent_to.contains('@'));
