@@ -1,6 +1,6 @@
 //! Citizens, accounts and officers: the shipped registry, self-registration of level-1
 //! accounts with a one-time code, personal data, and officers locking accounts in their
-//! province. Runs on SQLite, and on PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! province. Runs on SQLite and on PostgreSQL (`backend_test!`).
 
 mod common;
 

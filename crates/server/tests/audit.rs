@@ -1,6 +1,6 @@
 //! The audit trail: verification finds the first broken entry whatever was done to the rows,
 //! and the signed checkpoint kept outside the database catches a rewrite that recomputed every
-//! hash. Runs on SQLite, and on PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! hash. Runs on SQLite and on PostgreSQL (`backend_test!`).
 
 mod common;
 

@@ -3,8 +3,8 @@
 //! encoding as the direct route, and the desktop's WebSocket is told the outcome at once.
 //! Attacks and edges: a second confirmation, a wrong passcode, a decline, an expired action, a
 //! kind a desktop may not ask for, another person's phone, and a switch that must land on the
-//! desktop's session, not the phone's. Runs on SQLite, and on PostgreSQL when
-//! `DINHDANH_TEST_POSTGRES_URL` is set.
+//! desktop's session, not the phone's. Runs on SQLite and on PostgreSQL
+//! (`backend_test!`).
 
 mod common;
 mod identity;

@@ -1,7 +1,7 @@
 //! Officer decisions taken at the desk: `dinhdanh-server registration list` and
 //! `registration decide`, through the library function the command calls and through the
 //! built binary on the test's database. The same checks and records as the officer's decision
-//! in the app. Runs on SQLite, and on PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! in the app. Runs on SQLite and on PostgreSQL (`backend_test!`).
 
 mod common;
 mod identity;

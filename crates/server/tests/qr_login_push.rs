@@ -1,5 +1,5 @@
 //! The desktop is told of the phone's answer at once, whichever instance holds its WebSocket:
-//! on PostgreSQL (`DINHDANH_TEST_POSTGRES_URL`) two instances share one database, the desktop
+//! on PostgreSQL two instances share one database, the desktop
 //! waits on one and the phone answers at the other (LISTEN/NOTIFY); on SQLite, one instance
 //! (an in-process wake-up). Either way the answer must arrive well before the server's 5-s
 //! safety-net re-read, so a broken push cannot pass unnoticed. Also: the approximate place of

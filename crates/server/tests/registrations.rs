@@ -1,7 +1,7 @@
 //! Organisation registration requests through HTTP: the automatic decision from the registry,
 //! what goes to an officer and why, co-representatives' consent, duplicates, officer review,
-//! due dates and the queue, attachments, and who may read what. Runs on SQLite, and on
-//! PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! due dates and the queue, attachments, and who may read what. Runs on SQLite and on
+//! PostgreSQL (`backend_test!`).
 
 mod common;
 mod identity;

@@ -1,7 +1,7 @@
 //! Step-up on its own (`POST /v1/me/step-up`): the registration wizard's first step checks the
 //! passcode before anything is filled in. It goes through the same confirmation as every
-//! sensitive route, so wrong passcodes count toward the lock-out. Runs on SQLite, and on
-//! PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! sensitive route, so wrong passcodes count toward the lock-out. Runs on SQLite and on
+//! PostgreSQL (`backend_test!`).
 
 mod common;
 mod identity;

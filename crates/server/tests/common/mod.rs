@@ -33,6 +33,7 @@ pub use dinhdanh_server::testing::Backend;
 /// than passing it unrun; `cargo xtask test` starts a PostgreSQL cluster, sets
 /// `DINHDANH_TEST_POSTGRES_URL` and runs with `--include-ignored`. Run without the variable,
 /// the PostgreSQL variant fails, naming it. Extra arguments go to `#[tokio::test(..)]`.
+#[allow(unused_macros)] // the benches include this file and declare no tests
 macro_rules! backend_test {
     ($name:ident $(, $($runtime:tt)+)?) => {
         mod $name {
