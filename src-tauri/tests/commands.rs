@@ -27,10 +27,9 @@ use dinhdanh_core::crypto::PublicKey;
 use dinhdanh_core::ids::{CitizenId, Gender, OldProvince, OrgEid, Password, PhoneNumber};
 use dinhdanh_core::qr_login::{QrLoginPayload, RendezvousId};
 use dinhdanh_core::signed_action::Origin;
-use dinhdanh_server::infra::config::Config;
-use dinhdanh_server::infra::keys::ServerKeys;
-use dinhdanh_server::resources::accounts::{self, CitizenRecord};
-use dinhdanh_server::{RunningServer, StartOptions, build_state, spawn};
+use dinhdanh_server::RunningServer;
+use dinhdanh_server::testing::accounts::{self, CitizenRecord};
+use dinhdanh_server::testing::{self, ServerSetup};
 use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use sqlx::Row;
@@ -161,12 +160,9 @@ impl TestServer {
         tauri::async_runtime::block_on(async {
             let data_dir = std::env::temp_dir().join(format!("dd-app-srv-{}", random_hex(8)));
             std::fs::create_dir_all(&data_dir).unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let origin = dinhdanh_server::loopback_origin(listener.local_addr().unwrap()).unwrap();
-            let mut options = StartOptions::new(Config::embedded(data_dir.clone(), origin));
-            options.keys = Some(ServerKeys::generate());
-            let state = build_state(options).await.unwrap();
-            let server = spawn(listener, state).await.unwrap();
+            let mut setup = ServerSetup::new(data_dir.clone(), testing::sqlite_url(&data_dir));
+            setup.clock = None;
+            let server = testing::start_server(setup, |_| {}).await.unwrap();
             TestServer { server, data_dir }
         })
     }

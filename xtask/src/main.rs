@@ -53,8 +53,13 @@ const UI_STATIC: &[&str] = &["index.html", "main.js"];
 /// Debian packages of the PostgreSQL half of the test run (the server's suite runs on both).
 const APT_POSTGRES: &[&str] = &["postgresql"];
 
-/// Set to `1` to skip the PostgreSQL run (a machine without apt and without PostgreSQL).
+/// Set to `1` to skip the PostgreSQL half (a machine without apt and without PostgreSQL): the
+/// server's PostgreSQL variants then stay ignored and count as skipped.
 const SKIP_POSTGRES_ENV: &str = "DINHDANH_SKIP_POSTGRES";
+
+/// The variable naming the PostgreSQL server the server's tests create their databases on
+/// (`dinhdanh_server::testing::POSTGRES_ENV`).
+const POSTGRES_URL_ENV: &str = "DINHDANH_TEST_POSTGRES_URL";
 
 /// rustup targets: the UI and the core crate are compiled to wasm32.
 const RUST_TARGETS: &[&str] = &["wasm32-unknown-unknown"];
@@ -262,6 +267,7 @@ fn bench_app() -> Result<()> {
             "app",
             "--locked",
         ],
+        &[],
     )
     .map(drop)
 }
@@ -335,9 +341,26 @@ fn test(extra: &[String]) -> Result<()> {
             "warnings",
         ],
     )?;
+    // The server's integration tests run each test on SQLite and on PostgreSQL in the same
+    // process (`backend_test!` in crates/server/tests/common): the PostgreSQL variants are
+    // `#[ignore]`d unless a server is named, so this run starts a throw-away cluster first,
+    // names it and includes the ignored tests. Stopped and removed when dropped, also when
+    // the tests fail.
+    let postgres = if std::env::var(SKIP_POSTGRES_ENV).is_ok_and(|v| v == "1") {
+        println!(
+            "\n(not starting PostgreSQL: {SKIP_POSTGRES_ENV}=1; the server's PostgreSQL \
+             variants are reported as skipped)"
+        );
+        None
+    } else {
+        step("a throw-away PostgreSQL cluster for the server's tests");
+        apt_install(APT_POSTGRES)?;
+        Some(PgCluster::start()?)
+    };
     step(
         "cargo test --workspace, inside a D-Bus session with the real Secret Service \
-         (gnome-keyring) for the device client, the app shell and the biometric-key plugin",
+         (gnome-keyring) for the device client, the app shell and the biometric-key plugin, \
+         the server's tests on SQLite and PostgreSQL",
     );
     // One invocation for the whole workspace: one feature resolution, so each crate is
     // compiled once for the tests, and the server and app binaries the end-to-end tests run
@@ -345,7 +368,20 @@ fn test(extra: &[String]) -> Result<()> {
     // `cargo build` would resolve other features and compile Tauri once more.
     let mut args = vec!["test", "--workspace", "--locked"];
     args.extend(extra.iter().map(String::as_str));
-    let mut totals = in_keyring_session(&[], &args)?;
+    let url = postgres.as_ref().map(PgCluster::url);
+    let mut env = Vec::new();
+    if let Some(url) = &url {
+        env.push((POSTGRES_URL_ENV, url.as_str()));
+        // `--include-ignored` runs every ignored test of the workspace; today the only
+        // ones are the server's PostgreSQL variants (an `#[ignore]` added for another reason
+        // would run here too).
+        if !args.contains(&"--") {
+            args.push("--");
+        }
+        args.push("--include-ignored");
+    }
+    let mut totals = in_keyring_session(&[], &args, &env)?;
+    drop(postgres);
     if extra.is_empty() {
         step("end to end: the app under Xvfb through tauri-driver, against the server binary");
         let args = [
@@ -365,23 +401,10 @@ fn test(extra: &[String]) -> Result<()> {
         totals.add(&in_keyring_session(
             &["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24"],
             &args,
+            &[],
         )?);
     } else {
         println!("\n(skipping the end-to-end tests: a test filter was given)");
-    }
-    if std::env::var(SKIP_POSTGRES_ENV).is_ok_and(|v| v == "1") {
-        println!("\n(skipping the PostgreSQL run: {SKIP_POSTGRES_ENV}=1)");
-    } else {
-        step("the server's integration tests again, on PostgreSQL");
-        apt_install(APT_POSTGRES)?;
-        // Stopped and removed when dropped, also when the tests fail.
-        let cluster = PgCluster::start()?;
-        let mut args = vec!["test", "-p", "dinhdanh-server", "--locked"];
-        args.extend(extra.iter().map(String::as_str));
-        totals.add(&cargo_test_env(
-            &args,
-            &[("DINHDANH_TEST_POSTGRES_URL", &cluster.url())],
-        )?);
     }
     // One closing line for the whole run: cargo prints a summary per test binary, and the
     // last one (often a crate without doc tests) says "0 passed".
@@ -418,7 +441,7 @@ impl TestTotals {
 /// (`xvfb-run` for the end-to-end tests, which also need a display). The keyring lives in a
 /// temporary directory (removed afterwards), never the user's own; the session bus and the
 /// daemon end with `dbus-run-session`.
-fn in_keyring_session(wrapper: &[&str], args: &[&str]) -> Result<TestTotals> {
+fn in_keyring_session(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Result<TestTotals> {
     let keyring_dir =
         std::env::temp_dir().join(format!("dinhdanh-keyring-test-{}", std::process::id()));
     std::fs::create_dir_all(&keyring_dir)?;
@@ -441,14 +464,9 @@ fn in_keyring_session(wrapper: &[&str], args: &[&str]) -> Result<TestTotals> {
     ]);
     full.extend_from_slice(args);
     let (program, rest) = full.split_first().context("empty command")?;
-    let result = counted_test_run(program, rest, &[]);
+    let result = counted_test_run(program, rest, env);
     let _ = std::fs::remove_dir_all(&keyring_dir);
     result
-}
-
-/// [`cargo_test`] with extra environment variables.
-fn cargo_test_env(args: &[&str], env: &[(&str, &str)]) -> Result<TestTotals> {
-    counted_test_run("cargo", args, env)
 }
 
 /// Runs a test command (`cargo test`, or one that ends in it), echoing its output, and adds up

@@ -15,7 +15,7 @@ use dinhdanh_core::api::{
 use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm, RepresentativeForm};
 use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::signed_action::Origin;
-use dinhdanh_server::resources::registrations::vietnam_date;
+use dinhdanh_server::testing::registrations::vietnam_date;
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
 

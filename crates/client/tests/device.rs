@@ -13,7 +13,7 @@ use dinhdanh_core::api::{
     ErrorCode, OneTimeCode, SecretText, SelfRegistrationFinish, SelfRegistrationStart, SessionKind,
 };
 use dinhdanh_core::ids::{Password, SessionId};
-use dinhdanh_server::resources::sessions::{NewSession, create_session};
+use dinhdanh_server::testing::sessions::{NewSession, create_session};
 
 /// A desktop session of the person's account, as QR login would make it.
 async fn desktop_session(t: &TestServer, device: &common::Device) -> SessionId {

@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 use common::{Auth, TestServer};
 use dinhdanh_core::api::{QrLoginEvent, paths};
 use dinhdanh_core::signed_action::Origin;
-use dinhdanh_server::infra::keys::ServerKeys;
+use dinhdanh_server::testing::ServerKeys;
 use futures_util::StreamExt;
 use qr_desktop::{Socket, approval, approve, open_events, start};
 use rand_core::{OsRng, RngCore};
@@ -101,7 +101,7 @@ async fn run() -> anyhow::Result<()> {
     let mut rows = Vec::new();
 
     let dir = temp_dir("sqlite");
-    let url = format!("sqlite://{}?mode=rwc", dir.join("dinhdanh.db").display());
+    let url = dinhdanh_server::testing::sqlite_url(&dir);
     let t = server(dir, url, ServerKeys::generate(), None).await;
     rows.push(measure("SQLite", "push (WebSocket)", &t, &t, Design::Push, runs).await?);
     rows.push(measure("SQLite", "poll every 100 ms", &t, &t, Design::Poll, runs).await?);
@@ -113,7 +113,7 @@ async fn run() -> anyhow::Result<()> {
     match admin {
         Some(admin) => {
             let (dir_a, dir_b) = (temp_dir("pg-a"), temp_dir("pg-b"));
-            let url = fresh_postgres_database(&admin).await?;
+            let url = dinhdanh_server::testing::fresh_postgres_database(&admin).await?;
             // Both instances share the server keys (as a deployment does through
             // `DINHDANH_SERVER_KEYS`) and one public origin, as behind a load balancer.
             let keys_dir = temp_dir("pg-keys");
@@ -151,28 +151,10 @@ async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
-    use sqlx::Connection;
-    let name = format!(
-        "dd_bench_qr_{}",
-        dinhdanh_server::infra::ids::new_id("b")
-            .to_lowercase()
-            .replace('-', "_")
-    );
-    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .ok_or_else(|| anyhow::anyhow!("a PostgreSQL URL ends with a database name"))?;
-    Ok(format!("{base}/{name}"))
-}
-
 fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "dd-bench-{tag}-{}",
-        dinhdanh_server::infra::ids::new_id("b")
+        dinhdanh_server::testing::unique_name("b")
     ));
     let _ = std::fs::create_dir_all(&dir);
     dir

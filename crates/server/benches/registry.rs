@@ -12,7 +12,7 @@
 //! Like the `throughput` bench, everything runs on one tokio current-thread runtime, so the
 //! server and the client share one core, and HTTP requests are sequential over one keep-alive
 //! connection. Each backend gets a fresh database loaded the way `dinhdanh-server seed` loads
-//! it: the citizen registry (`seed::seed_registry`) and the organisation registries
+//! it: the citizen registry (`seed::seed_citizen_registry`) and the organisation registries
 //! (`registry::seed_registry`, all of `data/registry.csv`).
 //!
 //! - baseline: `GET /v1/health`, no authentication, no database;
@@ -54,11 +54,11 @@ use dinhdanh_core::api::{
 use dinhdanh_core::ids::TaxCode;
 use dinhdanh_core::org_type::{OrgType, OrganisationForm, RegistryKind, RepresentativeForm};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::infra::keys::ServerKeys;
-use dinhdanh_server::resources::accounts::{self, CitizenRecord};
-use dinhdanh_server::resources::registrations::vietnam_date;
-use dinhdanh_server::resources::registry::{self, RegistryEntry, RegistryStatus};
-use dinhdanh_server::seed;
+use dinhdanh_server::testing::ServerKeys;
+use dinhdanh_server::testing::accounts::{self, CitizenRecord};
+use dinhdanh_server::testing::registrations::vietnam_date;
+use dinhdanh_server::testing::registry::{self, RegistryEntry, RegistryStatus};
+use dinhdanh_server::testing::seed;
 use rand_core::{OsRng, RngCore};
 
 /// One row of the table.
@@ -133,14 +133,14 @@ async fn run() -> anyhow::Result<()> {
     let mut notes = Vec::new();
 
     let dir = temp_dir("sqlite");
-    let url = format!("sqlite://{}?mode=rwc", dir.join("dinhdanh.db").display());
+    let url = dinhdanh_server::testing::sqlite_url(&dir);
     let (r, n) = bench_backend("SQLite", dir, url, sizes, &entries, &people).await?;
     rows.extend(r);
     notes.push(n);
 
     match std::env::var("DINHDANH_BENCH_POSTGRES_URL") {
         Ok(admin) if !admin.is_empty() => {
-            let url = fresh_postgres_database(&admin).await?;
+            let url = dinhdanh_server::testing::fresh_postgres_database(&admin).await?;
             let (r, n) =
                 bench_backend("PostgreSQL", temp_dir("pg"), url, sizes, &entries, &people).await?;
             rows.extend(r);
@@ -155,28 +155,10 @@ async fn run() -> anyhow::Result<()> {
 fn temp_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "dd-bench-{tag}-{}",
-        dinhdanh_server::infra::ids::new_id("b")
+        dinhdanh_server::testing::unique_name("b")
     ));
     let _ = std::fs::create_dir_all(&dir);
     dir
-}
-
-async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
-    use sqlx::Connection;
-    let name = format!(
-        "dd_bench_{}",
-        dinhdanh_server::infra::ids::new_id("b")
-            .to_lowercase()
-            .replace('-', "_")
-    );
-    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .ok_or_else(|| anyhow::anyhow!("a PostgreSQL URL ends with a database name"))?;
-    Ok(format!("{base}/{name}"))
 }
 
 /// A requester: an organisation of the registry and its only legal representative, signed in.
@@ -198,7 +180,7 @@ async fn bench_backend(
     eprintln!("{backend}: loading the citizen and organisation registries");
     let t = TestServer::start_on(dir, url, ServerKeys::generate()).await;
     let start = Instant::now();
-    let citizens = seed::seed_registry(t.state()).await?;
+    let citizens = seed::seed_citizen_registry(t.state()).await?;
     let citizens_took = start.elapsed();
     let start = Instant::now();
     let organisations = registry::seed_registry(t.state()).await?;

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use common::{Auth, TestServer};
 use dinhdanh_core::api::paths;
-use dinhdanh_server::infra::keys::ServerKeys;
+use dinhdanh_server::testing::ServerKeys;
 
 /// One row of the table.
 struct Row {
@@ -77,12 +77,12 @@ async fn run() -> anyhow::Result<()> {
     let mut rows = Vec::new();
 
     let dir = temp_dir("sqlite");
-    let url = format!("sqlite://{}?mode=rwc", dir.join("dinhdanh.db").display());
+    let url = dinhdanh_server::testing::sqlite_url(&dir);
     rows.extend(bench_backend("SQLite", dir, url, requests, confirmed).await?);
 
     match std::env::var("DINHDANH_BENCH_POSTGRES_URL") {
         Ok(admin) if !admin.is_empty() => {
-            let url = fresh_postgres_database(&admin).await?;
+            let url = dinhdanh_server::testing::fresh_postgres_database(&admin).await?;
             rows.extend(
                 bench_backend("PostgreSQL", temp_dir("pg"), url, requests, confirmed).await?,
             );
@@ -96,28 +96,10 @@ async fn run() -> anyhow::Result<()> {
 fn temp_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "dd-bench-{tag}-{}",
-        dinhdanh_server::infra::ids::new_id("b")
+        dinhdanh_server::testing::unique_name("b")
     ));
     let _ = std::fs::create_dir_all(&dir);
     dir
-}
-
-async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
-    use sqlx::Connection;
-    let name = format!(
-        "dd_bench_{}",
-        dinhdanh_server::infra::ids::new_id("b")
-            .to_lowercase()
-            .replace('-', "_")
-    );
-    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .ok_or_else(|| anyhow::anyhow!("a PostgreSQL URL ends with a database name"))?;
-    Ok(format!("{base}/{name}"))
 }
 
 async fn bench_backend(

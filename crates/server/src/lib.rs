@@ -13,6 +13,7 @@ pub mod infra;
 pub mod resources;
 pub mod seed;
 pub mod store;
+pub mod testing;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,11 +1,12 @@
 //! Citizens, accounts and officers: the shipped registry, self-registration of level-1
 //! accounts with a one-time code, personal data, and officers locking accounts in their
-//! province. Runs on SQLite, and on PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! province. Runs on SQLite and on PostgreSQL (`backend_test!`).
 
 mod common;
 
 use chrono::NaiveDate;
 use common::{Auth, Device, Session, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::{
     AccountView, ApiError, AuditEntry, AuditOutcome, ChallengePurpose, CodeSent,
@@ -17,9 +18,8 @@ use dinhdanh_core::ids::{
     AccountId, CitizenId, Email, Gender, NewProvince, OldProvince, Password, PhoneNumber,
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::infra::faults::Fault;
-use dinhdanh_server::resources::accounts::{self, CitizenRecord, LockActor};
-use dinhdanh_server::{resources::officers, seed, store::audit};
+use dinhdanh_server::testing::accounts::{self, CitizenRecord, LockActor};
+use dinhdanh_server::testing::{audit, fail_action_after, faults_pending, officers, seed};
 use sqlx::Row;
 
 const PASSWORD: &str = "Mật#khẩu2025";
@@ -245,9 +245,9 @@ async fn count(t: &TestServer, sql: &str) -> i64 {
 // The registry
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn the_shipped_registry_loads_completely_and_loading_it_again_changes_nothing() {
-    let t = TestServer::start().await;
+backend_test!(the_shipped_registry_loads_completely_and_loading_it_again_changes_nothing);
+async fn the_shipped_registry_loads_completely_and_loading_it_again_changes_nothing(db: Backend) {
+    let t = TestServer::start(db).await;
     let state = t.state();
     let people = accounts::parse_citizen_registry(seed::CITIZEN_REGISTRY).unwrap();
     assert!(people.len() >= 10_000);
@@ -302,9 +302,9 @@ async fn the_shipped_registry_loads_completely_and_loading_it_again_changes_noth
     }
 }
 
-#[tokio::test]
-async fn the_demo_seed_creates_its_accounts_once_with_the_listed_passwords() {
-    let t = TestServer::start().await;
+backend_test!(the_demo_seed_creates_its_accounts_once_with_the_listed_passwords);
+async fn the_demo_seed_creates_its_accounts_once_with_the_listed_passwords(db: Backend) {
+    let t = TestServer::start(db).await;
     let state = t.state();
     seed::seed_demo(state).await.unwrap();
     let accounts_after_first = count(&t, "SELECT COUNT(*) FROM accounts").await;
@@ -349,10 +349,13 @@ async fn the_demo_seed_creates_its_accounts_once_with_the_listed_passwords() {
 // Self-registration
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_person_in_the_registry_self_registers_a_level_1_account_with_the_code_sent_to_their_phone()
- {
-    let t = TestServer::start().await;
+backend_test!(
+    a_person_in_the_registry_self_registers_a_level_1_account_with_the_code_sent_to_their_phone
+);
+async fn a_person_in_the_registry_self_registers_a_level_1_account_with_the_code_sent_to_their_phone(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     accounts::insert_citizen(t.state(), &lan).await.unwrap();
 
@@ -439,9 +442,9 @@ async fn a_person_in_the_registry_self_registers_a_level_1_account_with_the_code
     assert!(!dump.contains(lan.citizen_id.as_str()) && !dump.contains(&code));
 }
 
-#[tokio::test]
-async fn any_mismatch_with_the_registry_gets_one_generic_answer_that_names_no_field() {
-    let t = TestServer::start().await;
+backend_test!(any_mismatch_with_the_registry_gets_one_generic_answer_that_names_no_field);
+async fn any_mismatch_with_the_registry_gets_one_generic_answer_that_names_no_field(db: Backend) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     accounts::insert_citizen(t.state(), &lan).await.unwrap();
 
@@ -485,9 +488,9 @@ async fn any_mismatch_with_the_registry_gets_one_generic_answer_that_names_no_fi
     assert_eq!(count(&t, "SELECT COUNT(*) FROM pending_codes").await, 0);
 }
 
-#[tokio::test]
-async fn five_wrong_codes_void_the_pending_code_even_for_the_right_one_after() {
-    let t = TestServer::start().await;
+backend_test!(five_wrong_codes_void_the_pending_code_even_for_the_right_one_after);
+async fn five_wrong_codes_void_the_pending_code_even_for_the_right_one_after(db: Backend) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     accounts::insert_citizen(t.state(), &lan).await.unwrap();
     let sent = start_registration(&t, &start_body(&lan)).await;
@@ -530,9 +533,9 @@ async fn five_wrong_codes_void_the_pending_code_even_for_the_right_one_after() {
     );
 }
 
-#[tokio::test]
-async fn a_wrong_code_leaves_the_remaining_tries() {
-    let t = TestServer::start().await;
+backend_test!(a_wrong_code_leaves_the_remaining_tries);
+async fn a_wrong_code_leaves_the_remaining_tries(db: Backend) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     accounts::insert_citizen(t.state(), &lan).await.unwrap();
     let sent = start_registration(&t, &start_body(&lan)).await;
@@ -557,9 +560,9 @@ async fn a_wrong_code_leaves_the_remaining_tries() {
     assert_eq!(resp.status(), 200, "the fifth try is still a try");
 }
 
-#[tokio::test]
-async fn an_expired_code_does_not_work() {
-    let t = TestServer::start().await;
+backend_test!(an_expired_code_does_not_work);
+async fn an_expired_code_does_not_work(db: Backend) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     accounts::insert_citizen(t.state(), &lan).await.unwrap();
     let sent = start_registration(&t, &start_body(&lan)).await;
@@ -585,9 +588,9 @@ async fn an_expired_code_does_not_work() {
     );
 }
 
-#[tokio::test]
-async fn a_new_code_voids_the_previous_one() {
-    let t = TestServer::start().await;
+backend_test!(a_new_code_voids_the_previous_one);
+async fn a_new_code_voids_the_previous_one(db: Backend) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     accounts::insert_citizen(t.state(), &lan).await.unwrap();
     let first = start_registration(&t, &start_body(&lan)).await;
@@ -613,9 +616,9 @@ async fn a_new_code_voids_the_previous_one() {
     assert_eq!(resp.status(), 200);
 }
 
-#[tokio::test]
-async fn a_code_redeems_only_for_its_own_purpose() {
-    let t = TestServer::start().await;
+backend_test!(a_code_redeems_only_for_its_own_purpose);
+async fn a_code_redeems_only_for_its_own_purpose(db: Backend) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     accounts::insert_citizen(t.state(), &lan).await.unwrap();
     let sent = start_registration(&t, &start_body(&lan)).await;
@@ -640,9 +643,9 @@ async fn a_code_redeems_only_for_its_own_purpose() {
     assert_eq!(key, t.state().keys.citizen_key(&lan.citizen_id));
 }
 
-#[tokio::test]
-async fn concurrent_right_answers_redeem_a_code_once() {
-    let t = TestServer::start().await;
+backend_test!(concurrent_right_answers_redeem_a_code_once);
+async fn concurrent_right_answers_redeem_a_code_once(db: Backend) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     accounts::insert_citizen(t.state(), &lan).await.unwrap();
     let sent = start_registration(&t, &start_body(&lan)).await;
@@ -663,9 +666,9 @@ async fn concurrent_right_answers_redeem_a_code_once() {
     assert_eq!(wins, 1);
 }
 
-#[tokio::test]
-async fn a_person_who_has_an_account_cannot_register_another() {
-    let t = TestServer::start().await;
+backend_test!(a_person_who_has_an_account_cannot_register_another);
+async fn a_person_who_has_an_account_cannot_register_another(db: Backend) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     with_account(&t, &lan, AccountLevel::Level2).await;
     let resp = t
@@ -690,9 +693,9 @@ async fn a_person_who_has_an_account_cannot_register_another() {
     assert_eq!(count(&t, "SELECT COUNT(*) FROM accounts").await, 1);
 }
 
-#[tokio::test]
-async fn only_people_in_the_registry_get_an_account() {
-    let t = TestServer::start().await;
+backend_test!(only_people_in_the_registry_get_an_account);
+async fn only_people_in_the_registry_get_an_account(db: Backend) {
+    let t = TestServer::start(db).await;
     let err = accounts::create_account(
         t.state(),
         &lan().citizen_id,
@@ -708,9 +711,11 @@ async fn only_people_in_the_registry_get_an_account() {
 // Personal data
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn personal_data_shows_the_persons_own_data_and_audit_entries_and_never_anothers() {
-    let t = TestServer::start().await;
+backend_test!(personal_data_shows_the_persons_own_data_and_audit_entries_and_never_anothers);
+async fn personal_data_shows_the_persons_own_data_and_audit_entries_and_never_anothers(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let (lan, binh) = (lan(), binh());
     let lan_account = with_account(&t, &lan, AccountLevel::Level2).await;
     let binh_account = with_account(&t, &binh, AccountLevel::Level1).await;
@@ -808,9 +813,9 @@ async fn hcm_officer(t: &TestServer) -> (Session, Device) {
     bind_and_sign_in(t, &officer).await
 }
 
-#[tokio::test]
-async fn only_level_2_accounts_become_officers() {
-    let t = TestServer::start().await;
+backend_test!(only_level_2_accounts_become_officers);
+async fn only_level_2_accounts_become_officers(db: Backend) {
+    let t = TestServer::start(db).await;
     let lan = lan();
     let province = NewProvince::parse("ho_chi_minh").unwrap();
     let err = officers::grant_officer(t.state(), &lan.citizen_id, province)
@@ -844,9 +849,11 @@ async fn only_level_2_accounts_become_officers() {
     assert_eq!(view.officer.map(|o| o.province), Some(province));
 }
 
-#[tokio::test]
-async fn an_officer_lock_ends_the_persons_sessions_and_a_locked_account_can_do_nothing() {
-    let t = TestServer::start().await;
+backend_test!(an_officer_lock_ends_the_persons_sessions_and_a_locked_account_can_do_nothing);
+async fn an_officer_lock_ends_the_persons_sessions_and_a_locked_account_can_do_nothing(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let (officer, officer_device) = hcm_officer(&t).await;
     // Born in Bình Dương (074), which is part of Hồ Chí Minh City since 2025.
     let mai = person(
@@ -941,9 +948,9 @@ async fn an_officer_lock_ends_the_persons_sessions_and_a_locked_account_can_do_n
     );
 }
 
-#[tokio::test]
-async fn an_officer_of_another_province_and_a_non_officer_are_refused() {
-    let t = TestServer::start().await;
+backend_test!(an_officer_of_another_province_and_a_non_officer_are_refused);
+async fn an_officer_of_another_province_and_a_non_officer_are_refused(db: Backend) {
+    let t = TestServer::start(db).await;
     let (officer, officer_device) = hcm_officer(&t).await;
     // Born in Hà Nội: not the Hồ Chí Minh City officer's to lock.
     let binh = binh();
@@ -991,20 +998,17 @@ async fn an_officer_of_another_province_and_a_non_officer_are_refused() {
     );
 }
 
-#[tokio::test]
-async fn a_lock_that_fails_midway_leaves_the_account_and_its_sessions_as_they_were() {
-    let t = TestServer::start().await;
+backend_test!(a_lock_that_fails_midway_leaves_the_account_and_its_sessions_as_they_were);
+async fn a_lock_that_fails_midway_leaves_the_account_and_its_sessions_as_they_were(db: Backend) {
+    let t = TestServer::start(db).await;
     let binh = binh();
     let account = with_account(&t, &binh, AccountLevel::Level2).await;
     let (session, _) = bind_and_sign_in(&t, &binh).await;
     // The lock's transaction fails once the account is locked and its sessions ended.
-    t.state().faults.arm(Fault {
-        action: "account.lock".into(),
-        after_steps: 2,
-    });
+    fail_action_after(t.state(), "account.lock", 2);
     let result = accounts::set_lock(t.state(), &account, true, "thử", LockActor::default()).await;
     assert!(result.is_err());
-    assert!(t.state().faults.pending().is_empty(), "the failure was met");
+    assert!(faults_pending(t.state()).is_empty(), "the failure was met");
 
     assert!(
         !accounts::account_view(t.state(), &account)
@@ -1029,9 +1033,9 @@ async fn a_lock_that_fails_midway_leaves_the_account_and_its_sessions_as_they_we
     assert!(!entries.iter().any(|e| e.action == "account.locked"));
 }
 
-#[tokio::test]
-async fn an_officer_lock_without_a_confirmation_asks_for_one() {
-    let t = TestServer::start().await;
+backend_test!(an_officer_lock_without_a_confirmation_asks_for_one);
+async fn an_officer_lock_without_a_confirmation_asks_for_one(db: Backend) {
+    let t = TestServer::start(db).await;
     let (officer, _) = hcm_officer(&t).await;
     let mai = person(
         79,

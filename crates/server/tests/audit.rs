@@ -1,14 +1,15 @@
 //! The audit trail: verification finds the first broken entry whatever was done to the rows,
 //! and the signed checkpoint kept outside the database catches a rewrite that recomputed every
-//! hash. Runs on SQLite, and on PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! hash. Runs on SQLite and on PostgreSQL (`backend_test!`).
 
 mod common;
 
 use common::TestServer;
+use common::{Backend, backend_test};
 use dinhdanh_core::crypto::sha256;
-use dinhdanh_server::infra::keys::ServerKeys;
-use dinhdanh_server::infra::state::AppState;
-use dinhdanh_server::store::audit::{
+use dinhdanh_server::testing::AppState;
+use dinhdanh_server::testing::ServerKeys;
+use dinhdanh_server::testing::audit::{
     self, AuditRecord, Break, CHECKPOINT_FILE, Checkpoint, CheckpointSink, CheckpointState,
     EntryFields, FileCheckpoints,
 };
@@ -91,9 +92,11 @@ async fn recompute_hashes_from(state: &AppState, from: i64) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn an_untouched_trail_verifies_and_its_head_is_checkpointed_outside_the_database() {
-    let t = TestServer::start().await;
+backend_test!(an_untouched_trail_verifies_and_its_head_is_checkpointed_outside_the_database);
+async fn an_untouched_trail_verifies_and_its_head_is_checkpointed_outside_the_database(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 5).await;
     let report = audit::verify_chain(t.state()).await.unwrap();
     assert_eq!(report.entries, 5);
@@ -111,18 +114,18 @@ async fn an_untouched_trail_verifies_and_its_head_is_checkpointed_outside_the_da
     assert!(checkpoint.is_signed_by(&audit_key));
 }
 
-#[tokio::test]
-async fn an_empty_trail_verifies() {
-    let t = TestServer::start().await;
+backend_test!(an_empty_trail_verifies);
+async fn an_empty_trail_verifies(db: Backend) {
+    let t = TestServer::start(db).await;
     let report = audit::verify_chain(t.state()).await.unwrap();
     assert_eq!(report.entries, 0);
     assert_eq!(report.first_broken, None);
     assert!(report.checkpoint_matches);
 }
 
-#[tokio::test]
-async fn a_changed_field_is_reported_as_the_first_broken_entry() {
-    let t = TestServer::start().await;
+backend_test!(a_changed_field_is_reported_as_the_first_broken_entry);
+async fn a_changed_field_is_reported_as_the_first_broken_entry(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 5).await;
     exec(
         t.state(),
@@ -137,9 +140,9 @@ async fn a_changed_field_is_reported_as_the_first_broken_entry() {
     );
 }
 
-#[tokio::test]
-async fn a_deleted_row_is_reported_where_it_is_missing() {
-    let t = TestServer::start().await;
+backend_test!(a_deleted_row_is_reported_where_it_is_missing);
+async fn a_deleted_row_is_reported_where_it_is_missing(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 5).await;
     exec(t.state(), "DELETE FROM audit_log WHERE seq = 2").await;
     let report = audit::verify_chain_report(t.state()).await.unwrap();
@@ -147,18 +150,18 @@ async fn a_deleted_row_is_reported_where_it_is_missing() {
     assert_eq!(report.entries, 4);
 }
 
-#[tokio::test]
-async fn a_row_cut_off_the_end_is_reported_from_the_head() {
-    let t = TestServer::start().await;
+backend_test!(a_row_cut_off_the_end_is_reported_from_the_head);
+async fn a_row_cut_off_the_end_is_reported_from_the_head(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 5).await;
     exec(t.state(), "DELETE FROM audit_log WHERE seq = 5").await;
     let report = audit::verify_chain_report(t.state()).await.unwrap();
     assert_eq!(report.first_broken, Some((5, Break::Missing)));
 }
 
-#[tokio::test]
-async fn reordered_rows_break_the_chain_at_the_first_moved_row() {
-    let t = TestServer::start().await;
+backend_test!(reordered_rows_break_the_chain_at_the_first_moved_row);
+async fn reordered_rows_break_the_chain_at_the_first_moved_row(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 5).await;
     // Swap entries 2 and 3, renumbering them so the sequence has no gap.
     exec(t.state(), "UPDATE audit_log SET seq = -1 WHERE seq = 2").await;
@@ -168,9 +171,9 @@ async fn reordered_rows_break_the_chain_at_the_first_moved_row() {
     assert_eq!(report.first_broken, Some((2, Break::Link)));
 }
 
-#[tokio::test]
-async fn a_forged_hash_is_reported() {
-    let t = TestServer::start().await;
+backend_test!(a_forged_hash_is_reported);
+async fn a_forged_hash_is_reported(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 5).await;
     sqlx::query("UPDATE audit_log SET hash = $1 WHERE seq = 4")
         .bind(sha256(b"forged").as_bytes().to_vec())
@@ -181,9 +184,11 @@ async fn a_forged_hash_is_reported() {
     assert_eq!(report.first_broken, Some((4, Break::Hash)));
 }
 
-#[tokio::test]
-async fn rewriting_the_database_with_every_hash_recomputed_is_caught_by_the_checkpoint() {
-    let t = TestServer::start().await;
+backend_test!(rewriting_the_database_with_every_hash_recomputed_is_caught_by_the_checkpoint);
+async fn rewriting_the_database_with_every_hash_recomputed_is_caught_by_the_checkpoint(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 5).await;
     assert!(
         audit::verify_chain(t.state())
@@ -211,9 +216,9 @@ async fn rewriting_the_database_with_every_hash_recomputed_is_caught_by_the_chec
     assert!(!again.checkpoint_matches);
 }
 
-#[tokio::test]
-async fn cutting_entries_off_the_end_and_fixing_the_head_is_caught_by_the_checkpoint() {
-    let t = TestServer::start().await;
+backend_test!(cutting_entries_off_the_end_and_fixing_the_head_is_caught_by_the_checkpoint);
+async fn cutting_entries_off_the_end_and_fixing_the_head_is_caught_by_the_checkpoint(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 5).await;
     assert!(
         audit::verify_chain(t.state())
@@ -239,9 +244,9 @@ async fn cutting_entries_off_the_end_and_fixing_the_head_is_caught_by_the_checkp
     assert_eq!(report.checkpoint, CheckpointState::Truncated { seq: 5 });
 }
 
-#[tokio::test]
-async fn a_checkpoint_not_signed_by_the_server_does_not_match() {
-    let t = TestServer::start().await;
+backend_test!(a_checkpoint_not_signed_by_the_server_does_not_match);
+async fn a_checkpoint_not_signed_by_the_server_does_not_match(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 2).await;
     let head: Vec<u8> = sqlx::query("SELECT hash FROM audit_head WHERE id = 1")
         .fetch_one(&t.state().pool)
@@ -261,9 +266,9 @@ async fn a_checkpoint_not_signed_by_the_server_does_not_match() {
     assert!(!report.summary().checkpoint_matches);
 }
 
-#[tokio::test]
-async fn a_deleted_checkpoint_file_is_reported_while_the_trail_has_entries() {
-    let t = TestServer::start().await;
+backend_test!(a_deleted_checkpoint_file_is_reported_while_the_trail_has_entries);
+async fn a_deleted_checkpoint_file_is_reported_while_the_trail_has_entries(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 2).await;
     std::fs::remove_file(t.data_dir.join(CHECKPOINT_FILE)).ok();
     let report = audit::verify_chain_report(t.state()).await.unwrap();
@@ -271,9 +276,9 @@ async fn a_deleted_checkpoint_file_is_reported_while_the_trail_has_entries() {
     assert!(!report.summary().checkpoint_matches);
 }
 
-#[tokio::test]
-async fn appends_checkpoint_the_head_within_a_second_without_a_verification() {
-    let t = TestServer::start().await;
+backend_test!(appends_checkpoint_the_head_within_a_second_without_a_verification);
+async fn appends_checkpoint_the_head_within_a_second_without_a_verification(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 4).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let checkpoint = FileCheckpoints::new(t.data_dir.join(CHECKPOINT_FILE))
@@ -283,9 +288,9 @@ async fn appends_checkpoint_the_head_within_a_second_without_a_verification() {
     assert_eq!(checkpoint.seq, 4, "the throttled tail is flushed too");
 }
 
-#[tokio::test]
-async fn a_person_sees_only_the_entries_about_them() {
-    let t = TestServer::start().await;
+backend_test!(a_person_sees_only_the_entries_about_them);
+async fn a_person_sees_only_the_entries_about_them(db: Backend) {
+    let t = TestServer::start(db).await;
     append_entries(t.state(), 5).await;
     let person0 = sha256(b"person 0");
     let entries = audit::entries_about(t.state(), person0.as_bytes())
@@ -304,9 +309,9 @@ async fn a_person_sees_only_the_entries_about_them() {
     assert!(nobody.is_empty());
 }
 
-#[tokio::test]
-async fn appends_from_many_tasks_at_once_keep_one_valid_chain() {
-    let t = TestServer::start().await;
+backend_test!(appends_from_many_tasks_at_once_keep_one_valid_chain);
+async fn appends_from_many_tasks_at_once_keep_one_valid_chain(db: Backend) {
+    let t = TestServer::start(db).await;
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let state = t.state().clone();
@@ -323,13 +328,13 @@ async fn appends_from_many_tasks_at_once_keep_one_valid_chain() {
 
 /// Starts a server whose keys live in its data directory, so the command-line tool run on the
 /// same directory signs and checks with the same audit key.
-async fn start_with_keys_on_disk() -> TestServer {
+async fn start_with_keys_on_disk(db: Backend) -> TestServer {
     let data_dir = std::env::temp_dir().join(format!(
         "dd-test-cli-{}",
-        dinhdanh_server::infra::ids::new_id("d")
+        dinhdanh_server::testing::unique_name("d")
     ));
     std::fs::create_dir_all(&data_dir).unwrap();
-    let database_url = common::fresh_database_url(&data_dir).await;
+    let database_url = common::fresh_database_url(db, &data_dir).await;
     let keys = ServerKeys::load_or_create(&data_dir).unwrap();
     TestServer::start_on(data_dir, database_url, keys).await
 }
@@ -345,9 +350,9 @@ fn audit_verify_command(t: &TestServer) -> std::process::Output {
         .expect("run dinhdanh-server")
 }
 
-#[tokio::test]
-async fn the_audit_verify_command_passes_an_intact_trail_and_fails_a_tampered_one() {
-    let t = start_with_keys_on_disk().await;
+backend_test!(the_audit_verify_command_passes_an_intact_trail_and_fails_a_tampered_one);
+async fn the_audit_verify_command_passes_an_intact_trail_and_fails_a_tampered_one(db: Backend) {
+    let t = start_with_keys_on_disk(db).await;
     append_entries(t.state(), 5).await;
 
     let ok = audit_verify_command(&t);

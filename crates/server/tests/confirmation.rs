@@ -9,6 +9,7 @@ mod identity;
 use std::sync::Arc;
 
 use common::{Auth, Device, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::account::ConfirmationMethod;
 use dinhdanh_core::api::{
     ChallengePurpose, CodeSent, Confirmed, EndSession, ErrorCode, OneTimeCode, PasscodeResetFinish,
@@ -22,9 +23,9 @@ use identity::{
     signed_in, wrong_confirmations,
 };
 
-#[tokio::test]
-async fn a_wrong_passcode_is_refused_and_counted_and_a_right_one_resets_the_count() {
-    let t = TestServer::start().await;
+backend_test!(a_wrong_passcode_is_refused_and_counted_and_a_right_one_resets_the_count);
+async fn a_wrong_passcode_is_refused_and_counted_and_a_right_one_resets_the_count(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let (_, target) = desktop_session(&t, &p, &view.id).await;
     for n in 1..=3 {
@@ -41,9 +42,11 @@ async fn a_wrong_passcode_is_refused_and_counted_and_a_right_one_resets_the_coun
     assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
 }
 
-#[tokio::test]
-async fn five_wrong_passcodes_lock_confirmation_for_a_growing_time_and_ten_require_rebinding() {
-    let t = TestServer::start().await;
+backend_test!(five_wrong_passcodes_lock_confirmation_for_a_growing_time_and_ten_require_rebinding);
+async fn five_wrong_passcodes_lock_confirmation_for_a_growing_time_and_ten_require_rebinding(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let (_, target) = desktop_session(&t, &p, &view.id).await;
     let base = t.state().config.limits.confirmation_lock_base_secs;
@@ -97,9 +100,9 @@ async fn five_wrong_passcodes_lock_confirmation_for_a_growing_time_and_ten_requi
     assert_eq!(end_session(&t, &s, &target, &c).await.status(), 204);
 }
 
-#[tokio::test]
-async fn a_passcode_reset_lifts_the_lock_and_the_old_passcode_stops_working() {
-    let t = TestServer::start().await;
+backend_test!(a_passcode_reset_lifts_the_lock_and_the_old_passcode_stops_working);
+async fn a_passcode_reset_lifts_the_lock_and_the_old_passcode_stops_working(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let (_, target) = desktop_session(&t, &p, &view.id).await;
     for _ in 0..5 {
@@ -149,9 +152,9 @@ async fn a_passcode_reset_lifts_the_lock_and_the_old_passcode_stops_working() {
     assert_eq!(end_session(&t, &session, &target, &c).await.status(), 204);
 }
 
-#[tokio::test]
-async fn a_used_challenge_cannot_confirm_a_second_action() {
-    let t = TestServer::start().await;
+backend_test!(a_used_challenge_cannot_confirm_a_second_action);
+async fn a_used_challenge_cannot_confirm_a_second_action(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let (_, first) = desktop_session(&t, &p, &view.id).await;
     let (_, second) = desktop_session(&t, &p, &view.id).await;
@@ -180,9 +183,9 @@ async fn a_used_challenge_cannot_confirm_a_second_action() {
     assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
 }
 
-#[tokio::test]
-async fn an_expired_challenge_is_refused() {
-    let t = TestServer::start().await;
+backend_test!(an_expired_challenge_is_refused);
+async fn an_expired_challenge_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let (_, target) = desktop_session(&t, &p, &view.id).await;
     let challenge = t
@@ -214,9 +217,11 @@ async fn an_expired_challenge_is_refused() {
     .await;
 }
 
-#[tokio::test]
-async fn a_confirmation_of_other_content_is_refused_and_not_counted_as_a_wrong_passcode() {
-    let t = TestServer::start().await;
+backend_test!(a_confirmation_of_other_content_is_refused_and_not_counted_as_a_wrong_passcode);
+async fn a_confirmation_of_other_content_is_refused_and_not_counted_as_a_wrong_passcode(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let (_, confirmed_for) = desktop_session(&t, &p, &view.id).await;
     let (_, sent_for) = desktop_session(&t, &p, &view.id).await;
@@ -295,9 +300,9 @@ async fn a_confirmation_of_other_content_is_refused_and_not_counted_as_a_wrong_p
     assert_eq!(end_session(&t, &session, &sent_for, &c).await.status(), 204);
 }
 
-#[tokio::test]
-async fn a_desktop_session_cannot_confirm() {
-    let t = TestServer::start().await;
+backend_test!(a_desktop_session_cannot_confirm);
+async fn a_desktop_session_cannot_confirm(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, _) = signed_in(&t).await;
     let (desktop, _) = desktop_session(&t, &p, &view.id).await;
     let (_, target) = desktop_session(&t, &p, &view.id).await;
@@ -310,9 +315,9 @@ async fn a_desktop_session_cannot_confirm() {
     .await;
 }
 
-#[tokio::test]
-async fn a_biometric_confirmation_is_checked_against_the_enrolled_biometric_key() {
-    let t = TestServer::start().await;
+backend_test!(a_biometric_confirmation_is_checked_against_the_enrolled_biometric_key);
+async fn a_biometric_confirmation_is_checked_against_the_enrolled_biometric_key(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let (_, target) = desktop_session(&t, &p, &view.id).await;
     let sign = |key: &p256::ecdsa::SigningKey, challenge: Challenge, counter: u64| {
@@ -354,9 +359,9 @@ async fn a_biometric_confirmation_is_checked_against_the_enrolled_biometric_key(
     assert_eq!(end_session(&t, &session, &target, &c).await.status(), 204);
 }
 
-#[tokio::test]
-async fn a_repeated_counter_is_refused() {
-    let t = TestServer::start().await;
+backend_test!(a_repeated_counter_is_refused);
+async fn a_repeated_counter_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let (_, first) = desktop_session(&t, &p, &view.id).await;
     let (_, second) = desktop_session(&t, &p, &view.id).await;
@@ -372,9 +377,13 @@ async fn a_repeated_counter_is_refused() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn of_100_concurrent_uses_of_one_confirmation_exactly_one_succeeds() {
-    let t = Arc::new(TestServer::start().await);
+backend_test!(
+    of_100_concurrent_uses_of_one_confirmation_exactly_one_succeeds,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
+async fn of_100_concurrent_uses_of_one_confirmation_exactly_one_succeeds(db: Backend) {
+    let t = Arc::new(TestServer::start(db).await);
     let (p, device, view, session) = signed_in(&t).await;
     let (_, target) = desktop_session(&t, &p, &view.id).await;
     let c = end_session_confirmed(&t, &session, &device, &target, PASSCODE).await;

@@ -3,8 +3,8 @@
 //! encoding as the direct route, and the desktop's WebSocket is told the outcome at once.
 //! Attacks and edges: a second confirmation, a wrong passcode, a decline, an expired action, a
 //! kind a desktop may not ask for, another person's phone, and a switch that must land on the
-//! desktop's session, not the phone's. Runs on SQLite, and on PostgreSQL when
-//! `DINHDANH_TEST_POSTGRES_URL` is set.
+//! desktop's session, not the phone's. Runs on SQLite and on PostgreSQL
+//! (`backend_test!`).
 
 mod common;
 mod identity;
@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use common::{Auth, Device, Session, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::api::{
     AccountChoices, ChallengePurpose, Confirmed, DesktopActionEvent, DesktopActionRequest,
     ErrorCode, Notification, NotificationKind, PendingDesktopAction, QrLoginEvent,
@@ -26,9 +27,9 @@ use dinhdanh_core::org_type::{
 };
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::resources::organisations::{self, NewOrganisation};
-use dinhdanh_server::resources::registrations::vietnam_date;
-use dinhdanh_server::resources::registry::{self, RegistryEntry, RegistryStatus};
+use dinhdanh_server::testing::organisations::{self, NewOrganisation};
+use dinhdanh_server::testing::registrations::vietnam_date;
+use dinhdanh_server::testing::registry::{self, RegistryEntry, RegistryStatus};
 use futures_util::StreamExt;
 use identity::{
     PASSCODE, Person, WRONG_PASSCODE, assert_error, end_session, end_session_confirmed, signed_in,
@@ -341,9 +342,9 @@ async fn sessions(t: &TestServer, s: &Session) -> Vec<SessionView> {
 
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_registration_started_on_the_desktop_is_filed_when_the_phone_confirms_it() {
-    let t = TestServer::start().await;
+backend_test!(a_registration_started_on_the_desktop_is_filed_when_the_phone_confirms_it);
+async fn a_registration_started_on_the_desktop_is_filed_when_the_phone_confirms_it(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
     let submission = enterprise_submission(&t, &p).await;
@@ -408,9 +409,9 @@ async fn a_registration_started_on_the_desktop_is_filed_when_the_phone_confirms_
     assert!(pending(&t, &phone).await.is_empty());
 }
 
-#[tokio::test]
-async fn a_wrong_passcode_on_the_phone_is_counted_and_the_action_keeps_waiting() {
-    let t = TestServer::start().await;
+backend_test!(a_wrong_passcode_on_the_phone_is_counted_and_the_action_keeps_waiting);
+async fn a_wrong_passcode_on_the_phone_is_counted_and_the_action_keeps_waiting(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
     let submission = enterprise_submission(&t, &p).await;
@@ -435,9 +436,9 @@ async fn a_wrong_passcode_on_the_phone_is_counted_and_the_action_keeps_waiting()
     assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
 }
 
-#[tokio::test]
-async fn the_server_derives_the_capacity_a_desktop_can_only_guess() {
-    let t = TestServer::start().await;
+backend_test!(the_server_derives_the_capacity_a_desktop_can_only_guess);
+async fn the_server_derives_the_capacity_a_desktop_can_only_guess(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
     // The desktop sees only a masked identification number; say it guessed wrong.
@@ -459,9 +460,9 @@ async fn the_server_derives_the_capacity_a_desktop_can_only_guess() {
     assert_eq!(view.capacity, RequesterCapacity::LegalRepresentative);
 }
 
-#[tokio::test]
-async fn a_confirmation_answers_only_the_action_it_names() {
-    let t = TestServer::start().await;
+backend_test!(a_confirmation_answers_only_the_action_it_names);
+async fn a_confirmation_answers_only_the_action_it_names(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
     let submission = enterprise_submission(&t, &p).await;
@@ -499,9 +500,9 @@ async fn a_confirmation_answers_only_the_action_it_names() {
     assert_eq!(left[0].id, second.id);
 }
 
-#[tokio::test]
-async fn an_action_cancelled_on_the_desktop_can_no_longer_be_confirmed() {
-    let t = TestServer::start().await;
+backend_test!(an_action_cancelled_on_the_desktop_can_no_longer_be_confirmed);
+async fn an_action_cancelled_on_the_desktop_can_no_longer_be_confirmed(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
     let (other_desktop, _) = desktop_by_qr(&t, &phone, &device).await;
@@ -558,9 +559,9 @@ async fn an_action_cancelled_on_the_desktop_can_no_longer_be_confirmed() {
     .await;
 }
 
-#[tokio::test]
-async fn a_decline_on_the_phone_reaches_the_desktop_at_once() {
-    let t = TestServer::start().await;
+backend_test!(a_decline_on_the_phone_reaches_the_desktop_at_once);
+async fn a_decline_on_the_phone_reaches_the_desktop_at_once(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
     let submission = enterprise_submission(&t, &p).await;
@@ -581,16 +582,16 @@ async fn a_decline_on_the_phone_reaches_the_desktop_at_once() {
     assert_error(resp, ErrorCode::DesktopActionAnswered).await;
 }
 
-#[tokio::test]
-async fn an_expired_desktop_action_is_refused_and_the_desktop_told() {
-    let t = TestServer::start().await;
+backend_test!(an_expired_desktop_action_is_refused_and_the_desktop_told);
+async fn an_expired_desktop_action_is_refused_and_the_desktop_told(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
     let submission = enterprise_submission(&t, &p).await;
     let action = asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await;
 
     t.clock
-        .advance(dinhdanh_server::resources::desktop_actions::PENDING_SECS + 1);
+        .advance(dinhdanh_server::testing::desktop_actions::PENDING_SECS + 1);
     assert!(pending(&t, &phone).await.is_empty());
     let confirmed = confirmation(&t, &phone, &device, &action, PASSCODE).await;
     let resp = send_confirmation(&t, &phone, &action, &confirmed).await;
@@ -605,9 +606,9 @@ async fn an_expired_desktop_action_is_refused_and_the_desktop_told() {
     );
 }
 
-#[tokio::test]
-async fn a_desktop_may_ask_only_for_allowed_and_valid_actions() {
-    let t = TestServer::start().await;
+backend_test!(a_desktop_may_ask_only_for_allowed_and_valid_actions);
+async fn a_desktop_may_ask_only_for_allowed_and_valid_actions(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
 
@@ -653,9 +654,9 @@ async fn a_desktop_may_ask_only_for_allowed_and_valid_actions() {
     assert_error(resp, ErrorCode::Forbidden).await;
 }
 
-#[tokio::test]
-async fn another_persons_phone_cannot_see_confirm_or_decline_it() {
-    let t = TestServer::start().await;
+backend_test!(another_persons_phone_cannot_see_confirm_or_decline_it);
+async fn another_persons_phone_cannot_see_confirm_or_decline_it(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
     let submission = enterprise_submission(&t, &p).await;
@@ -681,9 +682,9 @@ async fn another_persons_phone_cannot_see_confirm_or_decline_it() {
     );
 }
 
-#[tokio::test]
-async fn a_switch_confirmed_on_the_phone_changes_the_desktops_session_not_the_phones() {
-    let t = TestServer::start().await;
+backend_test!(a_switch_confirmed_on_the_phone_changes_the_desktops_session_not_the_phones);
+async fn a_switch_confirmed_on_the_phone_changes_the_desktops_session_not_the_phones(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let eid = organisation_owned_by(&t, &p, &p.citizen_id).await;
     let (desktop, desktop_view) = desktop_by_qr(&t, &phone, &device).await;
@@ -732,9 +733,13 @@ async fn a_switch_confirmed_on_the_phone_changes_the_desktops_session_not_the_ph
     assert_error(resp, ErrorCode::Forbidden).await;
 }
 
-#[tokio::test]
-async fn an_action_that_became_invalid_before_the_confirmation_is_refused_and_the_desktop_told() {
-    let t = TestServer::start().await;
+backend_test!(
+    an_action_that_became_invalid_before_the_confirmation_is_refused_and_the_desktop_told
+);
+async fn an_action_that_became_invalid_before_the_confirmation_is_refused_and_the_desktop_told(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
     let submission = enterprise_submission(&t, &p).await;
@@ -760,13 +765,15 @@ async fn an_action_that_became_invalid_before_the_confirmation_is_refused_and_th
     );
 }
 
-#[tokio::test]
-async fn a_signed_out_desktops_actions_die_with_it_and_a_desktop_cannot_flood_the_phone() {
-    let t = TestServer::start().await;
+backend_test!(a_signed_out_desktops_actions_die_with_it_and_a_desktop_cannot_flood_the_phone);
+async fn a_signed_out_desktops_actions_die_with_it_and_a_desktop_cannot_flood_the_phone(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let (desktop, desktop_view) = desktop_by_qr(&t, &phone, &device).await;
     let submission = enterprise_submission(&t, &p).await;
-    let limit = dinhdanh_server::resources::desktop_actions::MAX_WAITING_PER_DESKTOP;
+    let limit = dinhdanh_server::testing::desktop_actions::MAX_WAITING_PER_DESKTOP;
     let mut asked_for = Vec::new();
     for _ in 0..limit {
         asked_for.push(asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await);

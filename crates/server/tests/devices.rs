@@ -4,14 +4,14 @@ mod common;
 mod identity;
 
 use common::{Auth, Device, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::account::ConfirmationMethod;
 use dinhdanh_core::api::{
     AccountView, CodeSent, DeviceBindingStart, DeviceView, ErrorCode, Notification,
     NotificationKind, OneTimeCode, PasscodeResetFinish, PasscodeResetStart, SecretText,
     SelfLockFinish, SelfLockStart, paths,
 };
-use dinhdanh_server::infra::faults::Fault;
-use dinhdanh_server::store::audit;
+use dinhdanh_server::testing::{audit, fail_action_after, faults_pending};
 use identity::{
     PASSCODE, assert_error, bind, binding_finish_body, binding_start, login_body, person, sign_in,
     signed_in,
@@ -19,9 +19,9 @@ use identity::{
 use p256::ecdsa::SigningKey;
 use rand_core::OsRng;
 
-#[tokio::test]
-async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys() {
-    let t = TestServer::start().await;
+backend_test!(binding_sends_a_code_to_the_phone_and_registers_the_devices_keys);
+async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, true).await;
     let device = Device::new();
     let sent = binding_start(&t, &p).await;
@@ -65,9 +65,9 @@ async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys() {
     assert_error(again, ErrorCode::OneTimeCodeInvalid).await;
 }
 
-#[tokio::test]
-async fn binding_finish_needs_a_proof_by_the_new_device_key() {
-    let t = TestServer::start().await;
+backend_test!(binding_finish_needs_a_proof_by_the_new_device_key);
+async fn binding_finish_needs_a_proof_by_the_new_device_key(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, false).await;
     let device = Device::new();
     let sent = binding_start(&t, &p).await;
@@ -103,9 +103,9 @@ async fn binding_finish_needs_a_proof_by_the_new_device_key() {
     assert_error(replay, ErrorCode::OneTimeCodeInvalid).await;
 }
 
-#[tokio::test]
-async fn a_wrong_code_does_not_bind() {
-    let t = TestServer::start().await;
+backend_test!(a_wrong_code_does_not_bind);
+async fn a_wrong_code_does_not_bind(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, false).await;
     let device = Device::new();
     let sent = binding_start(&t, &p).await;
@@ -126,9 +126,9 @@ async fn a_wrong_code_does_not_bind() {
     assert_eq!(bound, 0);
 }
 
-#[tokio::test]
-async fn binding_start_answers_an_unknown_number_like_a_wrong_password() {
-    let t = TestServer::start().await;
+backend_test!(binding_start_answers_an_unknown_number_like_a_wrong_password);
+async fn binding_start_answers_an_unknown_number_like_a_wrong_password(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, false).await;
     let nobody = dinhdanh_core::ids::CitizenId::from_parts(
         dinhdanh_core::ids::OldProvince::from_code(79).unwrap(),
@@ -160,9 +160,9 @@ async fn binding_start_answers_an_unknown_number_like_a_wrong_password() {
     assert!(t.outbox().is_empty(), "no code was sent");
 }
 
-#[tokio::test]
-async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person() {
-    let t = TestServer::start().await;
+backend_test!(rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person);
+async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, old_device, old_view, old_session) = signed_in(&t).await;
     let new_device = Device::new();
     let new_view = bind(&t, &p, &new_device).await;
@@ -208,17 +208,14 @@ async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person
     );
 }
 
-#[tokio::test]
-async fn a_binding_that_fails_midway_changes_nothing_and_tells_no_one() {
-    let t = TestServer::start().await;
+backend_test!(a_binding_that_fails_midway_changes_nothing_and_tells_no_one);
+async fn a_binding_that_fails_midway_changes_nothing_and_tells_no_one(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, _, old_view, old_session) = signed_in(&t).await;
     let sent = binding_start(&t, &p).await;
     let code = t.last_code_to(&p.phone);
     // The binding's transaction fails once the old device is unbound and the sessions ended.
-    t.state().faults.arm(Fault {
-        action: "device.bind".into(),
-        after_steps: 3,
-    });
+    fail_action_after(t.state(), "device.bind", 3);
     let new_device = Device::new();
     let resp = t
         .post(
@@ -228,7 +225,7 @@ async fn a_binding_that_fails_midway_changes_nothing_and_tells_no_one() {
         )
         .await;
     assert_eq!(resp.status(), 500);
-    assert!(t.state().faults.pending().is_empty(), "the failure was met");
+    assert!(faults_pending(t.state()).is_empty(), "the failure was met");
 
     // The old device is still bound, its session still works, and no one was told.
     assert_eq!(
@@ -261,9 +258,9 @@ async fn a_binding_that_fails_midway_changes_nothing_and_tells_no_one() {
     assert!(!entries.iter().any(|e| e.action == "device.unbind"));
 }
 
-#[tokio::test]
-async fn a_device_key_is_never_bound_twice() {
-    let t = TestServer::start().await;
+backend_test!(a_device_key_is_never_bound_twice);
+async fn a_device_key_is_never_bound_twice(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, _, _) = signed_in(&t).await;
     let sent = binding_start(&t, &p).await;
     let code = t.last_code_to(&p.phone);
@@ -307,9 +304,9 @@ async fn reset_passcode(
     .await
 }
 
-#[tokio::test]
-async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one() {
-    let t = TestServer::start().await;
+backend_test!(a_passcode_reset_registers_the_new_key_and_voids_the_old_one);
+async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let new_key = device.passcode_key("135790");
     let resp = reset_passcode(&t, &p, &session, &new_key).await;
@@ -331,9 +328,9 @@ async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one() {
     );
 }
 
-#[tokio::test]
-async fn a_passcode_reset_needs_the_password() {
-    let t = TestServer::start().await;
+backend_test!(a_passcode_reset_needs_the_password);
+async fn a_passcode_reset_needs_the_password(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_, _, _, session) = signed_in(&t).await;
     let resp = t
         .post(
@@ -347,9 +344,9 @@ async fn a_passcode_reset_needs_the_password() {
     assert_error(resp, ErrorCode::InvalidCredentials).await;
 }
 
-#[tokio::test]
-async fn a_desktop_session_cannot_reset_the_passcode() {
-    let t = TestServer::start().await;
+backend_test!(a_desktop_session_cannot_reset_the_passcode);
+async fn a_desktop_session_cannot_reset_the_passcode(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, _, view, _) = signed_in(&t).await;
     let (desktop, _) = identity::desktop_session(&t, &p, &view.id).await;
     let resp = t
@@ -379,9 +376,9 @@ async fn self_lock_start(t: &TestServer, p: &identity::Person) -> CodeSent {
     resp.json().await.unwrap()
 }
 
-#[tokio::test]
-async fn locking_ones_own_account_ends_every_session_and_unbinds_the_device() {
-    let t = TestServer::start().await;
+backend_test!(locking_ones_own_account_ends_every_session_and_unbinds_the_device);
+async fn locking_ones_own_account_ends_every_session_and_unbinds_the_device(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let sent = self_lock_start(&t, &p).await;
     let email = p.email.clone().unwrap();
@@ -439,9 +436,9 @@ async fn locking_ones_own_account_ends_every_session_and_unbinds_the_device() {
     assert_error(resp, ErrorCode::InvalidCredentials).await;
 }
 
-#[tokio::test]
-async fn without_an_email_the_self_lock_code_goes_by_sms() {
-    let t = TestServer::start().await;
+backend_test!(without_an_email_the_self_lock_code_goes_by_sms);
+async fn without_an_email_the_self_lock_code_goes_by_sms(db: Backend) {
+    let t = TestServer::start(db).await;
     let p = person(&t, false).await;
     let sent = self_lock_start(&t, &p).await;
     assert!(!sent.sent_to.contains('@'));

@@ -3,22 +3,25 @@
 mod common;
 
 use common::{Auth, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::api::{ApiError, ChallengePurpose, ChallengeRequest, ErrorCode, paths};
 use dinhdanh_core::signed_action::ActionKind;
-use dinhdanh_server::resources::challenges;
+use dinhdanh_server::testing::challenges;
 
-#[tokio::test]
-async fn the_server_answers_on_a_free_loopback_port() {
-    let t = TestServer::start().await;
+backend_test!(the_server_answers_on_a_free_loopback_port);
+async fn the_server_answers_on_a_free_loopback_port(db: Backend) {
+    let t = TestServer::start(db).await;
     let resp = t.get(paths::HEALTH, Auth::None).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "ok");
     assert!(t.server.addr.ip().is_loopback());
 }
 
-#[tokio::test]
-async fn sign_in_challenges_are_issued_without_a_session_but_action_challenges_are_not() {
-    let t = TestServer::start().await;
+backend_test!(sign_in_challenges_are_issued_without_a_session_but_action_challenges_are_not);
+async fn sign_in_challenges_are_issued_without_a_session_but_action_challenges_are_not(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let c = t.challenge(ChallengePurpose::SignIn, None).await;
     assert_eq!(c.as_bytes().len(), 32, "256 random bits");
     let other = t.challenge(ChallengePurpose::SignIn, None).await;
@@ -40,9 +43,9 @@ async fn sign_in_challenges_are_issued_without_a_session_but_action_challenges_a
     assert_eq!(err.kind(), Some(ErrorCode::Unauthenticated));
 }
 
-#[tokio::test]
-async fn a_challenge_is_single_use_purpose_bound_and_expires() {
-    let t = TestServer::start().await;
+backend_test!(a_challenge_is_single_use_purpose_bound_and_expires);
+async fn a_challenge_is_single_use_purpose_bound_and_expires(db: Backend) {
+    let t = TestServer::start(db).await;
     let state = t.state();
     let c = t.challenge(ChallengePurpose::SignIn, None).await;
     assert!(
@@ -69,9 +72,13 @@ async fn a_challenge_is_single_use_purpose_bound_and_expires() {
     assert!(late.is(ErrorCode::ChallengeExpired));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn of_100_concurrent_redemptions_of_one_challenge_exactly_one_succeeds() {
-    let t = TestServer::start().await;
+backend_test!(
+    of_100_concurrent_redemptions_of_one_challenge_exactly_one_succeeds,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
+async fn of_100_concurrent_redemptions_of_one_challenge_exactly_one_succeeds(db: Backend) {
+    let t = TestServer::start(db).await;
     let c = t.challenge(ChallengePurpose::SignIn, None).await;
     let mut tasks = Vec::new();
     for _ in 0..100 {
@@ -91,15 +98,15 @@ async fn of_100_concurrent_redemptions_of_one_challenge_exactly_one_succeeds() {
     assert_eq!(ok, 1);
 }
 
-#[tokio::test]
-async fn a_delivered_one_time_code_is_not_kept_in_the_outbox_table() {
+backend_test!(a_delivered_one_time_code_is_not_kept_in_the_outbox_table);
+async fn a_delivered_one_time_code_is_not_kept_in_the_outbox_table(db: Backend) {
     use sqlx::Row;
-    let t = TestServer::start().await;
+    let t = TestServer::start(db).await;
     let state = t.state();
-    dinhdanh_server::infra::outbox::send(
+    dinhdanh_server::testing::outbox::send(
         state,
         None,
-        dinhdanh_server::infra::outbox::Channel::Sms,
+        dinhdanh_server::testing::outbox::Channel::Sms,
         "0912345678",
         "code.device_binding",
         "Mã xác thực",
@@ -107,10 +114,10 @@ async fn a_delivered_one_time_code_is_not_kept_in_the_outbox_table() {
     )
     .await
     .unwrap();
-    dinhdanh_server::infra::outbox::send(
+    dinhdanh_server::testing::outbox::send(
         state,
         None,
-        dinhdanh_server::infra::outbox::Channel::Sms,
+        dinhdanh_server::testing::outbox::Channel::Sms,
         "0912345678",
         "alert.device_changed",
         "Thiết bị mới",
@@ -139,10 +146,10 @@ async fn a_delivered_one_time_code_is_not_kept_in_the_outbox_table() {
     }
 }
 
-#[tokio::test]
-async fn rate_limit_buckets_do_not_hold_the_client_address_in_clear() {
+backend_test!(rate_limit_buckets_do_not_hold_the_client_address_in_clear);
+async fn rate_limit_buckets_do_not_hold_the_client_address_in_clear(db: Backend) {
     use sqlx::Row;
-    let t = TestServer::start().await;
+    let t = TestServer::start(db).await;
     let body = serde_json::json!({
         "citizen_id": "001080012345",
         "full_name": "Nguyễn Văn An",

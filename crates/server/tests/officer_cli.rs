@@ -1,7 +1,7 @@
 //! Officer decisions taken at the desk: `dinhdanh-server registration list` and
 //! `registration decide`, through the library function the command calls and through the
 //! built binary on the test's database. The same checks and records as the officer's decision
-//! in the app. Runs on SQLite, and on PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! in the app. Runs on SQLite and on PostgreSQL (`backend_test!`).
 
 mod common;
 mod identity;
@@ -9,14 +9,15 @@ mod identity;
 use std::process::Command;
 
 use common::TestServer;
+use common::{Backend, backend_test};
 use dinhdanh_core::api::{
     Decision, ErrorCode, NotificationKind, RegistrationStatus, RegistrationView,
 };
 use dinhdanh_core::ids::NewProvince;
 use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm, RepresentativeForm};
-use dinhdanh_server::infra::keys::ServerKeys;
-use dinhdanh_server::resources::officers;
-use dinhdanh_server::resources::registrations::{self, decide_in_person};
+use dinhdanh_server::testing::ServerKeys;
+use dinhdanh_server::testing::officers;
+use dinhdanh_server::testing::registrations::{self, decide_in_person};
 use identity::Person;
 use rand_core::{OsRng, RngCore};
 
@@ -24,13 +25,13 @@ const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
 
 /// A server whose keys live in its data directory, so the binary started on the same
 /// directory and database reads what the server wrote.
-async fn server_sharing_its_keys() -> TestServer {
+async fn server_sharing_its_keys(db: Backend) -> TestServer {
     let data_dir = std::env::temp_dir().join(format!(
         "dd-test-{}",
-        dinhdanh_server::infra::ids::new_id("cli")
+        dinhdanh_server::testing::unique_name("cli")
     ));
     std::fs::create_dir_all(&data_dir).unwrap();
-    let database_url = common::fresh_database_url(&data_dir).await;
+    let database_url = common::fresh_database_url(db, &data_dir).await;
     let keys = ServerKeys::load_or_create(&data_dir).unwrap();
     TestServer::start_on(data_dir, database_url, keys).await
 }
@@ -86,9 +87,11 @@ async fn audit_actor(t: &TestServer, action: &str, view: &RegistrationView) -> O
         .flatten()
 }
 
-#[tokio::test]
-async fn an_officer_decides_at_the_desk_with_the_same_checks_and_records_as_in_the_app() {
-    let t = TestServer::start().await;
+backend_test!(an_officer_decides_at_the_desk_with_the_same_checks_and_records_as_in_the_app);
+async fn an_officer_decides_at_the_desk_with_the_same_checks_and_records_as_in_the_app(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let head = identity::person(&t, true).await;
     let officer = officer_for(&t, "ha_noi").await;
     let elsewhere = officer_for(&t, "ho_chi_minh").await;
@@ -196,9 +199,9 @@ fn server_command(t: &TestServer, args: &[&str]) -> std::process::Output {
         .expect("the server binary runs")
 }
 
-#[tokio::test]
-async fn the_registration_commands_list_and_decide_through_the_server_binary() {
-    let t = server_sharing_its_keys().await;
+backend_test!(the_registration_commands_list_and_decide_through_the_server_binary);
+async fn the_registration_commands_list_and_decide_through_the_server_binary(db: Backend) {
+    let t = server_sharing_its_keys(db).await;
     let head = identity::person(&t, false).await;
     let officer = officer_for(&t, "ha_noi").await;
     let approved = type_4_request(&t, &officer, &head).await;

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{Auth, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::api::paths;
 
 /// Every route constant of `api::paths`, read from its source so a new constant is checked
@@ -49,9 +50,9 @@ async fn served_methods(t: &TestServer, route: &str) -> Vec<&'static str> {
     served
 }
 
-#[tokio::test]
-async fn the_openapi_document_describes_every_route_the_server_serves() {
-    let t = TestServer::start().await;
+backend_test!(the_openapi_document_describes_every_route_the_server_serves);
+async fn the_openapi_document_describes_every_route_the_server_serves(db: Backend) {
+    let t = TestServer::start(db).await;
     let resp = t.get(paths::OPENAPI, Auth::None).await;
     assert_eq!(resp.status(), 200);
     let doc: serde_json::Value = resp.json().await.expect("valid JSON");
@@ -81,9 +82,9 @@ async fn the_openapi_document_describes_every_route_the_server_serves() {
     assert!(served_routes >= 3, "probed {served_routes} served routes");
 }
 
-#[tokio::test]
-async fn documented_bodies_use_the_core_crates_schemas() {
-    let t = TestServer::start().await;
+backend_test!(documented_bodies_use_the_core_crates_schemas);
+async fn documented_bodies_use_the_core_crates_schemas(db: Backend) {
+    let t = TestServer::start(db).await;
     let doc: serde_json::Value = t
         .get(paths::OPENAPI, Auth::None)
         .await

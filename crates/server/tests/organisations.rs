@@ -11,6 +11,7 @@ use std::cell::RefCell;
 
 use chrono::NaiveDate;
 use common::{Auth, Device, Session, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{
     AccountChoices, AddDelegate, ChallengePurpose, Confirmed, DelegationAnswer, DelegationView,
@@ -22,7 +23,7 @@ use dinhdanh_core::org_type::{
     AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::resources::organisations::{
+use dinhdanh_server::testing::organisations::{
     self, DeploymentTarget, NewOrganisation, RegistryChange, end_of_day_vietnam,
 };
 use identity::{PASSCODE, Person, assert_error, signed_in};
@@ -52,7 +53,7 @@ async fn who(t: &TestServer) -> Who {
 
 async fn officer(t: &TestServer) -> Who {
     let w = who(t).await;
-    dinhdanh_server::resources::officers::grant_officer(
+    dinhdanh_server::testing::officers::grant_officer(
         t.state(),
         &w.p.citizen_id,
         NewProvince::parse("ha_noi").unwrap(),
@@ -320,9 +321,9 @@ fn close(reason: &str) -> OrganisationLifecycle {
 // Accounts and numbers
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn organisations_get_serial_numbers_and_a_closed_number_is_never_issued_again() {
-    let t = TestServer::start().await;
+backend_test!(organisations_get_serial_numbers_and_a_closed_number_is_never_issued_again);
+async fn organisations_get_serial_numbers_and_a_closed_number_is_never_issued_again(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let a = create(&t, &[&owner.p], 100_000_001).await;
     let b = create(&t, &[&owner.p], 200_000_001).await;
@@ -364,9 +365,9 @@ async fn organisations_get_serial_numbers_and_a_closed_number_is_never_issued_ag
     assert!(!blob.windows(number.len()).any(|w| w == number));
 }
 
-#[tokio::test]
-async fn a_representative_with_an_account_becomes_owner_and_reads_the_record() {
-    let t = TestServer::start().await;
+backend_test!(a_representative_with_an_account_becomes_owner_and_reads_the_record);
+async fn a_representative_with_an_account_becomes_owner_and_reads_the_record(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let eid = create(&t, &[&owner.p], 100_000_002).await;
     let resp = record(&t, &owner, &eid).await;
@@ -409,9 +410,9 @@ async fn a_representative_with_an_account_becomes_owner_and_reads_the_record() {
 // Lifecycle
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn officers_lock_unlock_and_close_and_a_closed_account_can_do_nothing() {
-    let t = TestServer::start().await;
+backend_test!(officers_lock_unlock_and_close_and_a_closed_account_can_do_nothing);
+async fn officers_lock_unlock_and_close_and_a_closed_account_can_do_nothing(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let eid = create(&t, &[&owner.p], 100_000_003).await;
     let officer = officer(&t).await;
@@ -508,9 +509,9 @@ async fn device_id(t: &TestServer, w: &Who) -> dinhdanh_core::ids::DeviceId {
     dinhdanh_core::ids::DeviceId::parse(&id).unwrap()
 }
 
-#[tokio::test]
-async fn rename_merge_and_split_keep_the_history_and_link_numbers_both_ways() {
-    let t = TestServer::start().await;
+backend_test!(rename_merge_and_split_keep_the_history_and_link_numbers_both_ways);
+async fn rename_merge_and_split_keep_the_history_and_link_numbers_both_ways(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let a = create(&t, &[&owner.p], 100_000_004).await;
     let b = create(&t, &[&owner.p], 200_000_004).await;
@@ -615,9 +616,9 @@ async fn rename_merge_and_split_keep_the_history_and_link_numbers_both_ways() {
 // Delegation
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_delegate_acts_only_after_accepting_and_stops_at_once_when_revoked() {
-    let t = TestServer::start().await;
+backend_test!(a_delegate_acts_only_after_accepting_and_stops_at_once_when_revoked);
+async fn a_delegate_acts_only_after_accepting_and_stops_at_once_when_revoked(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let member = who(&t).await;
     let eid = create(&t, &[&owner.p], 100_000_005).await;
@@ -688,9 +689,9 @@ async fn a_delegate_acts_only_after_accepting_and_stops_at_once_when_revoked() {
     assert_error(switch(&t, &member, Some(&eid)).await, ErrorCode::Forbidden).await;
 }
 
-#[tokio::test]
-async fn a_desktop_signed_in_by_qr_code_cannot_add_revoke_or_answer_delegations() {
-    let t = TestServer::start().await;
+backend_test!(a_desktop_signed_in_by_qr_code_cannot_add_revoke_or_answer_delegations);
+async fn a_desktop_signed_in_by_qr_code_cannot_add_revoke_or_answer_delegations(db: Backend) {
+    let t = TestServer::start(db).await;
     let mut owner = who(&t).await;
     let mut member = who(&t).await;
     let other = who(&t).await;
@@ -734,9 +735,9 @@ async fn a_desktop_signed_in_by_qr_code_cannot_add_revoke_or_answer_delegations(
     accepted(&t, &member, &eid, &pending.id).await;
 }
 
-#[tokio::test]
-async fn an_expired_delegation_stops_at_once_for_a_switched_session() {
-    let t = TestServer::start().await;
+backend_test!(an_expired_delegation_stops_at_once_for_a_switched_session);
+async fn an_expired_delegation_stops_at_once_for_a_switched_session(db: Backend) {
+    let t = TestServer::start(db).await;
     // Ten minutes before midnight in Vietnam.
     let today = chrono::DateTime::from_timestamp(t.now() + 7 * 3600, 0)
         .unwrap()
@@ -773,9 +774,9 @@ async fn an_expired_delegation_stops_at_once_for_a_switched_session() {
     added(&t, &owner, &eid, &member.p, OrgRole::Member, None).await;
 }
 
-#[tokio::test]
-async fn administrators_add_and_remove_members_only() {
-    let t = TestServer::start().await;
+backend_test!(administrators_add_and_remove_members_only);
+async fn administrators_add_and_remove_members_only(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let admin = who(&t).await;
     let member = who(&t).await;
@@ -831,7 +832,7 @@ async fn administrators_add_and_remove_members_only() {
 
     // Only level-2 people can be authorised.
     let low = who(&t).await;
-    dinhdanh_server::resources::accounts::set_level(
+    dinhdanh_server::testing::accounts::set_level(
         t.state(),
         &low.p.account,
         dinhdanh_core::account::AccountLevel::Level1,
@@ -845,9 +846,9 @@ async fn administrators_add_and_remove_members_only() {
     .await;
 }
 
-#[tokio::test]
-async fn a_delegate_of_one_organisation_cannot_read_or_change_another() {
-    let t = TestServer::start().await;
+backend_test!(a_delegate_of_one_organisation_cannot_read_or_change_another);
+async fn a_delegate_of_one_organisation_cannot_read_or_change_another(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner_a = who(&t).await;
     let owner_b = who(&t).await;
     let delegate = who(&t).await;
@@ -921,9 +922,9 @@ async fn a_delegate_of_one_organisation_cannot_read_or_change_another() {
 // Switching and the audit trail
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn actions_after_switching_read_person_x_for_organisation_y() {
-    let t = TestServer::start().await;
+backend_test!(actions_after_switching_read_person_x_for_organisation_y);
+async fn actions_after_switching_read_person_x_for_organisation_y(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let member = who(&t).await;
     let eid = create(&t, &[&owner.p], 100_000_009).await;
@@ -969,9 +970,11 @@ async fn actions_after_switching_read_person_x_for_organisation_y() {
 // Registry changes
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_new_legal_representative_takes_ownership_and_the_departed_ones_delegations_end() {
-    let t = TestServer::start().await;
+backend_test!(a_new_legal_representative_takes_ownership_and_the_departed_ones_delegations_end);
+async fn a_new_legal_representative_takes_ownership_and_the_departed_ones_delegations_end(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let old = who(&t).await;
     let new = who(&t).await;
     let member = who(&t).await;
@@ -1029,9 +1032,9 @@ async fn a_new_legal_representative_takes_ownership_and_the_departed_ones_delega
     );
 }
 
-#[tokio::test]
-async fn dissolution_closes_the_account_and_ends_every_session_acting_for_it() {
-    let t = TestServer::start().await;
+backend_test!(dissolution_closes_the_account_and_ends_every_session_acting_for_it);
+async fn dissolution_closes_the_account_and_ends_every_session_acting_for_it(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let eid = create(&t, &[&owner.p], 100_000_011).await;
     switched(&t, &owner, &eid).await;
@@ -1062,9 +1065,9 @@ async fn dissolution_closes_the_account_and_ends_every_session_acting_for_it() {
 // Progress statistics
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn officers_follow_registrations_against_the_deployment_targets() {
-    let t = TestServer::start().await;
+backend_test!(officers_follow_registrations_against_the_deployment_targets);
+async fn officers_follow_registrations_against_the_deployment_targets(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     // The registry knows four enterprises in Hà Nội (and one elsewhere).
     for (i, province) in ["ha_noi", "ha_noi", "ha_noi", "ha_noi", "ho_chi_minh"]

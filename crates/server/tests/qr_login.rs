@@ -10,6 +10,7 @@ mod qr_desktop;
 
 use chrono::NaiveDate;
 use common::{Auth, Device, Session, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::api::{
     AccountView, ChallengePurpose, ErrorCode, Notification, NotificationKind, QrLoginDecline,
     QrLoginEvent, QrLoginRequestView, QrLoginStart, SessionKind, SessionView, paths,
@@ -21,7 +22,7 @@ use dinhdanh_core::org_type::{
 use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, Origin};
-use dinhdanh_server::resources::organisations::{self, NewOrganisation};
+use dinhdanh_server::testing::organisations::{self, NewOrganisation};
 use identity::{PASSCODE, Person, assert_error, end_session_confirmed, signed_in};
 use p256::ecdsa::SigningKey;
 use qr_desktop::{approval, approve, next_event, open_events, path, start};
@@ -78,9 +79,9 @@ async fn organisation_owned_by(t: &TestServer, p: &Person) -> OrgEid {
 // The whole flow
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn the_desktop_gets_a_session_bound_to_its_key_the_moment_the_phone_approves() {
-    let t = TestServer::start().await;
+backend_test!(the_desktop_gets_a_session_bound_to_its_key_the_moment_the_phone_approves);
+async fn the_desktop_gets_a_session_bound_to_its_key_the_moment_the_phone_approves(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, _, phone) = signed_in(&t).await;
     let (desktop_key, payload) = start(&t).await;
     let mut socket = open_events(&t, &desktop_key, &payload).await;
@@ -149,9 +150,9 @@ async fn the_desktop_gets_a_session_bound_to_its_key_the_moment_the_phone_approv
     assert_error(replay, ErrorCode::QrLoginUsed).await;
 }
 
-#[tokio::test]
-async fn only_the_holder_of_the_desktop_key_can_start_or_wait() {
-    let t = TestServer::start().await;
+backend_test!(only_the_holder_of_the_desktop_key_can_start_or_wait);
+async fn only_the_holder_of_the_desktop_key_can_start_or_wait(db: Backend) {
+    let t = TestServer::start(db).await;
     let (desktop_key, payload) = start(&t).await;
     let other = SigningKey::random(&mut OsRng);
     // Starting with a proof by another key than the one presented.
@@ -186,9 +187,9 @@ async fn only_the_holder_of_the_desktop_key_can_start_or_wait() {
 // Attacks
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn an_approval_after_expiry_is_refused_and_the_desktop_is_told() {
-    let t = TestServer::start().await;
+backend_test!(an_approval_after_expiry_is_refused_and_the_desktop_is_told);
+async fn an_approval_after_expiry_is_refused_and_the_desktop_is_told(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, _, phone) = signed_in(&t).await;
     let (desktop_key, payload) = start(&t).await;
     t.clock.advance(61);
@@ -202,9 +203,9 @@ async fn an_approval_after_expiry_is_refused_and_the_desktop_is_told() {
     ));
 }
 
-#[tokio::test]
-async fn two_approvals_racing_for_one_code_give_exactly_one_session() {
-    let t = TestServer::start().await;
+backend_test!(two_approvals_racing_for_one_code_give_exactly_one_session);
+async fn two_approvals_racing_for_one_code_give_exactly_one_session(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, _, phone) = signed_in(&t).await;
     let (_key, payload) = start(&t).await;
     let a = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
@@ -226,9 +227,9 @@ async fn two_approvals_racing_for_one_code_give_exactly_one_session() {
     assert_eq!(desktops, 1);
 }
 
-#[tokio::test]
-async fn a_declined_login_tells_the_desktop_and_cannot_be_approved_afterwards() {
-    let t = TestServer::start().await;
+backend_test!(a_declined_login_tells_the_desktop_and_cannot_be_approved_afterwards);
+async fn a_declined_login_tells_the_desktop_and_cannot_be_approved_afterwards(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, _, phone) = signed_in(&t).await;
     let (desktop_key, payload) = start(&t).await;
     let mut socket = open_events(&t, &desktop_key, &payload).await;
@@ -270,9 +271,9 @@ async fn a_declined_login_tells_the_desktop_and_cannot_be_approved_afterwards() 
     assert_error(resp, ErrorCode::QrLoginUsed).await;
 }
 
-#[tokio::test]
-async fn a_code_naming_another_server_is_refused() {
-    let t = TestServer::start().await;
+backend_test!(a_code_naming_another_server_is_refused);
+async fn a_code_naming_another_server_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, _, phone) = signed_in(&t).await;
     let (_key, payload) = start(&t).await;
     let foreign = QrLoginPayload::new(
@@ -293,9 +294,9 @@ async fn a_code_naming_another_server_is_refused() {
     );
 }
 
-#[tokio::test]
-async fn a_desktop_session_cannot_confirm_or_approve_another_desktop() {
-    let t = TestServer::start().await;
+backend_test!(a_desktop_session_cannot_confirm_or_approve_another_desktop);
+async fn a_desktop_session_cannot_confirm_or_approve_another_desktop(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, _, phone) = signed_in(&t).await;
     let (desktop_key, payload) = start(&t).await;
     let mut socket = open_events(&t, &desktop_key, &payload).await;
@@ -341,9 +342,11 @@ async fn a_desktop_session_cannot_confirm_or_approve_another_desktop() {
     assert_error(resp, ErrorCode::Forbidden).await;
 }
 
-#[tokio::test]
-async fn an_organisation_login_is_refused_once_the_delegation_is_revoked_after_the_scan() {
-    let t = TestServer::start().await;
+backend_test!(an_organisation_login_is_refused_once_the_delegation_is_revoked_after_the_scan);
+async fn an_organisation_login_is_refused_once_the_delegation_is_revoked_after_the_scan(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let (p, device, _, phone) = signed_in(&t).await;
     let eid = organisation_owned_by(&t, &p).await;
 

@@ -1,5 +1,5 @@
 //! The desktop is told of the phone's answer at once, whichever instance holds its WebSocket:
-//! on PostgreSQL (`DINHDANH_TEST_POSTGRES_URL`) two instances share one database, the desktop
+//! on PostgreSQL two instances share one database, the desktop
 //! waits on one and the phone answers at the other (LISTEN/NOTIFY); on SQLite, one instance
 //! (an in-process wake-up). Either way the answer must arrive well before the server's 5-s
 //! safety-net re-read, so a broken push cannot pass unnoticed. Also: the approximate place of
@@ -13,17 +13,18 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::{Auth, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::api::{
     ChallengePurpose, QrLoginDecline, QrLoginEvent, QrLoginRequestView, SessionKind, paths,
 };
 use dinhdanh_core::signed_action::ActionKind;
-use dinhdanh_server::infra::keys::ServerKeys;
+use dinhdanh_server::testing::ServerKeys;
 use futures_util::StreamExt;
 use identity::{PASSCODE, signed_in};
 use qr_desktop::{Socket, approval, approve, open_events, path, start};
 use tokio_tungstenite::tungstenite::Message;
 
-/// Far under [`dinhdanh_server::resources::qr_login::RECHECK`]: only a push arrives this fast.
+/// Far under the QR-login safety net's recheck interval (5 s): only a push arrives this fast.
 const PUSH_BOUND: Duration = Duration::from_secs(2);
 
 /// Where the phone answers and where the desktop waits: two instances behind one origin on
@@ -34,22 +35,21 @@ struct Instances {
 }
 
 impl Instances {
-    async fn start() -> Instances {
-        let on_postgres = std::env::var(common::POSTGRES_ENV).is_ok_and(|u| !u.is_empty());
-        if !on_postgres {
+    async fn start(db: Backend) -> Instances {
+        if db == Backend::Sqlite {
             return Instances {
-                phone: TestServer::start().await,
+                phone: TestServer::start(db).await,
                 desktop: None,
             };
         }
-        let tag = dinhdanh_server::infra::ids::new_id("push");
+        let tag = dinhdanh_server::testing::unique_name("push");
         let dir = |n: &str| -> PathBuf {
             let d = std::env::temp_dir().join(format!("dd-test-{tag}-{n}"));
             std::fs::create_dir_all(&d).unwrap();
             d
         };
         let (dir_a, dir_b, keys_dir) = (dir("a"), dir("b"), dir("keys"));
-        let database_url = common::fresh_database_url(&dir_a).await;
+        let database_url = common::fresh_database_url(db, &dir_a).await;
         let keys = || ServerKeys::load_or_create(&keys_dir).unwrap();
         let phone = TestServer::start_on(dir_a, database_url.clone(), keys()).await;
         // A deployment puts every instance behind one public origin: the code the desktop
@@ -84,9 +84,13 @@ async fn pushed(socket: &mut Socket, since: Instant) -> (QrLoginEvent, Duration)
     (serde_json::from_str(text.as_str()).unwrap(), took)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_approval_at_one_instance_reaches_the_desktop_waiting_at_another_at_once() {
-    let i = Instances::start().await;
+backend_test!(
+    an_approval_at_one_instance_reaches_the_desktop_waiting_at_another_at_once,
+    flavor = "multi_thread",
+    worker_threads = 2
+);
+async fn an_approval_at_one_instance_reaches_the_desktop_waiting_at_another_at_once(db: Backend) {
+    let i = Instances::start(db).await;
     let (_p, device, _, phone) = signed_in(&i.phone).await;
     for round in 0..3 {
         let (desktop_key, payload) = start(i.desktop()).await;
@@ -121,9 +125,13 @@ async fn an_approval_at_one_instance_reaches_the_desktop_waiting_at_another_at_o
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_decline_at_one_instance_reaches_the_desktop_waiting_at_another_at_once() {
-    let i = Instances::start().await;
+backend_test!(
+    a_decline_at_one_instance_reaches_the_desktop_waiting_at_another_at_once,
+    flavor = "multi_thread",
+    worker_threads = 2
+);
+async fn a_decline_at_one_instance_reaches_the_desktop_waiting_at_another_at_once(db: Backend) {
+    let i = Instances::start(db).await;
     let (_p, device, _, phone) = signed_in(&i.phone).await;
     let (desktop_key, payload) = start(i.desktop()).await;
     let mut socket = open_events(i.desktop(), &desktop_key, &payload).await;
@@ -165,11 +173,13 @@ async fn a_decline_at_one_instance_reaches_the_desktop_waiting_at_another_at_onc
     assert!(took < PUSH_BOUND, "pushed after {took:?}");
 }
 
-#[tokio::test]
-async fn the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_configured() {
+backend_test!(the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_configured);
+async fn the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_configured(
+    db: Backend,
+) {
     let data_dir = std::env::temp_dir().join(format!(
         "dd-test-{}",
-        dinhdanh_server::infra::ids::new_id("geo")
+        dinhdanh_server::testing::unique_name("geo")
     ));
     std::fs::create_dir_all(&data_dir).unwrap();
     let table = data_dir.join("geoip.csv");
@@ -180,7 +190,7 @@ async fn the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_con
          ::1,::1,VN,Hồ Chí Minh,Hồ Chí Minh\n",
     )
     .unwrap();
-    let url = common::fresh_database_url(&data_dir).await;
+    let url = common::fresh_database_url(db, &data_dir).await;
     let t = TestServer::start_with(data_dir, url, ServerKeys::generate(), |c| {
         c.geoip_csv = Some(table);
     })
@@ -199,7 +209,7 @@ async fn the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_con
     assert_eq!(view.approximate_location.as_deref(), Some("Hà Nội, VN"));
 
     // Without a table, no place is made up.
-    let plain = TestServer::start().await;
+    let plain = TestServer::start(db).await;
     let (_p, _device, _, phone) = signed_in(&plain).await;
     let (_key, payload) = start(&plain).await;
     let view: QrLoginRequestView = plain

@@ -1,13 +1,14 @@
 //! Organisation registration requests through HTTP: the automatic decision from the registry,
 //! what goes to an officer and why, co-representatives' consent, duplicates, officer review,
-//! due dates and the queue, attachments, and who may read what. Runs on SQLite, and on
-//! PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! due dates and the queue, attachments, and who may read what. Runs on SQLite and on
+//! PostgreSQL (`backend_test!`).
 
 mod common;
 mod identity;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use common::{Auth, Device, Session, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::DeviceView;
 use dinhdanh_core::api::{
@@ -22,9 +23,9 @@ use dinhdanh_core::org_type::{
     RepresentativeForm,
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::resources::registrations::{add_working_days, vietnam_date};
-use dinhdanh_server::resources::registry::{self, RegistryEntry, RegistryStatus, RegistryUpdate};
-use dinhdanh_server::{resources::accounts, resources::officers, resources::organisations};
+use dinhdanh_server::testing::registrations::{add_working_days, vietnam_date};
+use dinhdanh_server::testing::registry::{self, RegistryEntry, RegistryStatus, RegistryUpdate};
+use dinhdanh_server::testing::{accounts, officers, organisations};
 use identity::{PASSCODE, Person, assert_error, sign_in, signed_in};
 use rand_core::{OsRng, RngCore};
 use serde::Serialize;
@@ -265,9 +266,11 @@ fn sent(t: &TestServer, recipient: &str, kind: &str) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn an_enterprise_matching_the_registry_is_approved_automatically_and_the_requester_told() {
-    let t = TestServer::start().await;
+backend_test!(an_enterprise_matching_the_registry_is_approved_automatically_and_the_requester_told);
+async fn an_enterprise_matching_the_registry_is_approved_automatically_and_the_requester_told(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let an = who(&t).await;
     let code = registered_enterprise(&t, &[&an.p]).await;
     let d = details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&an.p]));
@@ -304,9 +307,9 @@ async fn an_enterprise_matching_the_registry_is_approved_automatically_and_the_r
     );
 }
 
-#[tokio::test]
-async fn an_authorised_requester_waits_for_an_officer_who_reads_the_letter() {
-    let t = TestServer::start().await;
+backend_test!(an_authorised_requester_waits_for_an_officer_who_reads_the_letter);
+async fn an_authorised_requester_waits_for_an_officer_who_reads_the_letter(db: Backend) {
+    let t = TestServer::start(db).await;
     let boss = who(&t).await;
     let assistant = who(&t).await;
     let officer = officer(&t, "ha_noi").await;
@@ -384,9 +387,9 @@ async fn an_authorised_requester_waits_for_an_officer_who_reads_the_letter() {
     }
 }
 
-#[tokio::test]
-async fn a_type_4_organisation_goes_to_an_officer_with_its_founding_decision() {
-    let t = TestServer::start().await;
+backend_test!(a_type_4_organisation_goes_to_an_officer_with_its_founding_decision);
+async fn a_type_4_organisation_goes_to_an_officer_with_its_founding_decision(db: Backend) {
+    let t = TestServer::start(db).await;
     let head = who(&t).await;
     let decision = uploaded(&t, &head, "founding_decision").await;
     let form = unregistered_form(&head.p, &decision.id);
@@ -408,9 +411,9 @@ async fn a_type_4_organisation_goes_to_an_officer_with_its_founding_decision() {
     assert!(bare.validate(org, vietnam_date(t.now())).is_err());
 }
 
-#[tokio::test]
-async fn registry_mismatches_and_unknown_codes_go_to_an_officer_with_the_reason() {
-    let t = TestServer::start().await;
+backend_test!(registry_mismatches_and_unknown_codes_go_to_an_officer_with_the_reason);
+async fn registry_mismatches_and_unknown_codes_go_to_an_officer_with_the_reason(db: Backend) {
+    let t = TestServer::start(db).await;
     let an = who(&t).await;
     let code = registered_enterprise(&t, &[&an.p]).await;
     let mut form = enterprise_form(&code, &[&an.p]);
@@ -479,16 +482,16 @@ async fn officer_queue_reason(
     t: &TestServer,
     reg: &RegistrationView,
 ) -> Option<OfficerReviewReason> {
-    dinhdanh_server::resources::registrations::load(t.state(), &reg.id)
+    dinhdanh_server::testing::registrations::load(t.state(), &reg.id)
         .await
         .unwrap()
         .unwrap()
         .reason
 }
 
-#[tokio::test]
-async fn co_representatives_consent_before_the_request_proceeds() {
-    let t = TestServer::start().await;
+backend_test!(co_representatives_consent_before_the_request_proceeds);
+async fn co_representatives_consent_before_the_request_proceeds(db: Backend) {
+    let t = TestServer::start(db).await;
     let an = who(&t).await;
     let mut mai = who(&t).await;
     let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
@@ -542,9 +545,9 @@ async fn co_representatives_consent_before_the_request_proceeds() {
     assert!(done.org_eid.is_some());
 }
 
-#[tokio::test]
-async fn a_co_representatives_refusal_withdraws_the_request() {
-    let t = TestServer::start().await;
+backend_test!(a_co_representatives_refusal_withdraws_the_request);
+async fn a_co_representatives_refusal_withdraws_the_request(db: Backend) {
+    let t = TestServer::start(db).await;
     let an = who(&t).await;
     let mai = who(&t).await;
     let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
@@ -592,9 +595,9 @@ async fn a_co_representatives_refusal_withdraws_the_request() {
     assert_eq!(again.status, RegistrationStatus::AwaitingConsent);
 }
 
-#[tokio::test]
-async fn duplicate_requests_and_already_registered_organisations_get_clear_errors() {
-    let t = TestServer::start().await;
+backend_test!(duplicate_requests_and_already_registered_organisations_get_clear_errors);
+async fn duplicate_requests_and_already_registered_organisations_get_clear_errors(db: Backend) {
+    let t = TestServer::start(db).await;
     let boss = identity::person(&t, false).await;
     let assistant = who(&t).await;
     let code = registered_enterprise(&t, &[&boss]).await;
@@ -622,9 +625,11 @@ async fn duplicate_requests_and_already_registered_organisations_get_clear_error
     .await;
 }
 
-#[tokio::test]
-async fn an_officer_approves_rejects_and_asks_for_information_which_the_requester_answers() {
-    let t = TestServer::start().await;
+backend_test!(an_officer_approves_rejects_and_asks_for_information_which_the_requester_answers);
+async fn an_officer_approves_rejects_and_asks_for_information_which_the_requester_answers(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
     let head = who(&t).await;
     let officer = officer(&t, "ha_noi").await;
     let org = OrgType::OrganisationWithoutRegistration;
@@ -764,9 +769,9 @@ async fn officer_of_other_province(t: &TestServer) -> Who {
     officer(t, "ho_chi_minh").await
 }
 
-#[tokio::test]
-async fn due_dates_skip_weekends_and_overdue_requests_head_the_queue() {
-    let t = TestServer::start().await;
+backend_test!(due_dates_skip_weekends_and_overdue_requests_head_the_queue);
+async fn due_dates_skip_weekends_and_overdue_requests_head_the_queue(db: Backend) {
+    let t = TestServer::start(db).await;
     // Move to a Friday.
     let today = vietnam_date(t.now());
     let to_friday =
@@ -847,9 +852,9 @@ async fn due_dates_skip_weekends_and_overdue_requests_head_the_queue() {
     .await;
 }
 
-#[tokio::test]
-async fn attachments_must_be_pdf_jpeg_or_png_within_the_size_limit() {
-    let t = TestServer::start().await;
+backend_test!(attachments_must_be_pdf_jpeg_or_png_within_the_size_limit);
+async fn attachments_must_be_pdf_jpeg_or_png_within_the_size_limit(db: Backend) {
+    let t = TestServer::start(db).await;
     let w = who(&t).await;
     let exe = upload(&t, &w, "founding_decision", b"MZ\x90\0 not a document").await;
     let err = assert_error(exe, ErrorCode::AttachmentRejected).await;
@@ -872,9 +877,9 @@ async fn attachments_must_be_pdf_jpeg_or_png_within_the_size_limit() {
     assert!(!unknown_kind.status().is_success());
 }
 
-#[tokio::test]
-async fn another_person_cannot_read_an_attachment_or_use_it_in_a_request() {
-    let t = TestServer::start().await;
+backend_test!(another_person_cannot_read_an_attachment_or_use_it_in_a_request);
+async fn another_person_cannot_read_an_attachment_or_use_it_in_a_request(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let other = who(&t).await;
     let doc = uploaded(&t, &owner, "founding_decision").await;
@@ -913,9 +918,9 @@ async fn another_person_cannot_read_an_attachment_or_use_it_in_a_request() {
     .await;
 }
 
-#[tokio::test]
-async fn a_person_cannot_read_another_persons_registration() {
-    let t = TestServer::start().await;
+backend_test!(a_person_cannot_read_another_persons_registration);
+async fn a_person_cannot_read_another_persons_registration(db: Backend) {
+    let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let other = who(&t).await;
     let decision = uploaded(&t, &owner, "founding_decision").await;
@@ -962,9 +967,9 @@ async fn a_person_cannot_read_another_persons_registration() {
     .await;
 }
 
-#[tokio::test]
-async fn a_level_1_account_cannot_submit_and_a_submission_needs_a_confirmation() {
-    let t = TestServer::start().await;
+backend_test!(a_level_1_account_cannot_submit_and_a_submission_needs_a_confirmation);
+async fn a_level_1_account_cannot_submit_and_a_submission_needs_a_confirmation(db: Backend) {
+    let t = TestServer::start(db).await;
     let w = who(&t).await;
     let code = registered_enterprise(&t, &[&w.p]).await;
     let d = details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&w.p]));
@@ -1009,14 +1014,14 @@ async fn a_level_1_account_cannot_submit_and_a_submission_needs_a_confirmation()
     .await;
 }
 
-#[tokio::test]
-async fn an_officer_registers_in_person_with_the_same_checks_and_records() {
-    let t = TestServer::start().await;
+backend_test!(an_officer_registers_in_person_with_the_same_checks_and_records);
+async fn an_officer_registers_in_person_with_the_same_checks_and_records(db: Backend) {
+    let t = TestServer::start(db).await;
     let head = who(&t).await;
     let officer = officer(&t, "ha_noi").await;
     let code = registered_enterprise(&t, &[&head.p]).await;
     let form = enterprise_form(&code, &[&head.p]);
-    let view = dinhdanh_server::resources::registrations::register_in_person(
+    let view = dinhdanh_server::testing::registrations::register_in_person(
         t.state(),
         &officer.p.citizen_id,
         &head.p.citizen_id,
@@ -1037,7 +1042,7 @@ async fn an_officer_registers_in_person_with_the_same_checks_and_records() {
     .unwrap();
     assert_eq!(actor.as_deref(), Some(officer.p.account.as_str()));
     // The same organisation again: refused like in the app.
-    let again = dinhdanh_server::resources::registrations::register_in_person(
+    let again = dinhdanh_server::testing::registrations::register_in_person(
         t.state(),
         &officer.p.citizen_id,
         &head.p.citizen_id,
@@ -1048,7 +1053,7 @@ async fn an_officer_registers_in_person_with_the_same_checks_and_records() {
     .await;
     assert!(again.is_err_and(|e| e.is(ErrorCode::OrganisationAlreadyRegistered)));
     // A person who is no officer cannot.
-    let not_officer = dinhdanh_server::resources::registrations::register_in_person(
+    let not_officer = dinhdanh_server::testing::registrations::register_in_person(
         t.state(),
         &head.p.citizen_id,
         &head.p.citizen_id,
@@ -1060,9 +1065,9 @@ async fn an_officer_registers_in_person_with_the_same_checks_and_records() {
     assert!(not_officer.is_err_and(|e| e.is(ErrorCode::Forbidden)));
 }
 
-#[tokio::test]
-async fn registry_changes_are_listed_in_order_and_dissolution_closes_the_account() {
-    let t = TestServer::start().await;
+backend_test!(registry_changes_are_listed_in_order_and_dissolution_closes_the_account);
+async fn registry_changes_are_listed_in_order_and_dissolution_closes_the_account(db: Backend) {
+    let t = TestServer::start(db).await;
     let an = who(&t).await;
     let code = registered_enterprise(&t, &[&an.p]).await;
     let d = details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&an.p]));
@@ -1109,9 +1114,9 @@ async fn registry_changes_are_listed_in_order_and_dissolution_closes_the_account
     );
 }
 
-#[tokio::test]
-async fn the_shipped_registries_load_idempotently_with_the_demo_organisations() {
-    let t = TestServer::start().await;
+backend_test!(the_shipped_registries_load_idempotently_with_the_demo_organisations);
+async fn the_shipped_registries_load_idempotently_with_the_demo_organisations(db: Backend) {
+    let t = TestServer::start(db).await;
     let n = registry::seed_registry(t.state()).await.unwrap();
     assert!(n >= 10_000);
     assert_eq!(registry::seed_registry(t.state()).await.unwrap(), n);
@@ -1146,12 +1151,14 @@ async fn the_shipped_registries_load_idempotently_with_the_demo_organisations() 
     assert!(totals.get(&OrgType::Enterprise).copied().unwrap_or(0) > 100);
 }
 
-#[tokio::test]
-async fn the_demo_enterprise_of_nguyen_van_an_is_approved_automatically_after_seeding() {
-    let t = TestServer::start().await;
-    dinhdanh_server::seed::seed_demo(t.state()).await.unwrap();
+backend_test!(the_demo_enterprise_of_nguyen_van_an_is_approved_automatically_after_seeding);
+async fn the_demo_enterprise_of_nguyen_van_an_is_approved_automatically_after_seeding(db: Backend) {
+    let t = TestServer::start(db).await;
+    dinhdanh_server::testing::seed::seed_demo(t.state())
+        .await
+        .unwrap();
     registry::seed_registry(t.state()).await.unwrap();
-    let demo = dinhdanh_server::seed::DEMO_ACCOUNTS[0];
+    let demo = dinhdanh_server::testing::seed::DEMO_ACCOUNTS[0];
     let citizen_id = dinhdanh_core::ids::CitizenId::parse(demo.citizen_id).unwrap();
     let record = accounts::find_citizen(t.state(), &citizen_id)
         .await

@@ -1,5 +1,5 @@
 //! Scale-out: the server keeps no state outside the database, so two instances on one database
-//! behave as one. On PostgreSQL (`DINHDANH_TEST_POSTGRES_URL`) this is the deployment case; on
+//! behave as one. Each test runs on both backends: on PostgreSQL this is the deployment case; on
 //! SQLite the two instances share one database file.
 
 mod common;
@@ -8,23 +8,24 @@ mod identity;
 use std::path::PathBuf;
 
 use common::{Auth, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::api::{AccountView, ChallengePurpose, ErrorCode, LoginResponse, paths};
-use dinhdanh_server::infra::keys::ServerKeys;
-use dinhdanh_server::infra::state::AppState;
-use dinhdanh_server::resources::challenges;
-use dinhdanh_server::store::audit::{self, AuditRecord};
+use dinhdanh_server::testing::AppState;
+use dinhdanh_server::testing::ServerKeys;
+use dinhdanh_server::testing::audit::{self, AuditRecord};
+use dinhdanh_server::testing::challenges;
 
 /// Two instances on one fresh database, with the same server keys (as a deployment shares
 /// them through `DINHDANH_SERVER_KEYS`) and separate data directories.
-async fn two_instances() -> (TestServer, TestServer) {
-    let tag = dinhdanh_server::infra::ids::new_id("so");
+async fn two_instances(db: Backend) -> (TestServer, TestServer) {
+    let tag = dinhdanh_server::testing::unique_name("so");
     let dir = |n: &str| -> PathBuf {
         let d = std::env::temp_dir().join(format!("dd-test-{tag}-{n}"));
         std::fs::create_dir_all(&d).unwrap();
         d
     };
     let (dir_a, dir_b, keys_dir) = (dir("a"), dir("b"), dir("keys"));
-    let database_url = common::fresh_database_url(&dir_a).await;
+    let database_url = common::fresh_database_url(db, &dir_a).await;
     let keys = || ServerKeys::load_or_create(&keys_dir).unwrap();
     let a = TestServer::start_on(dir_a, database_url.clone(), keys()).await;
     let b = TestServer::start_on(dir_b, database_url, keys()).await;
@@ -33,9 +34,9 @@ async fn two_instances() -> (TestServer, TestServer) {
     (a, b)
 }
 
-#[tokio::test]
-async fn a_challenge_issued_by_one_instance_is_redeemed_at_the_other_once() {
-    let (a, b) = two_instances().await;
+backend_test!(a_challenge_issued_by_one_instance_is_redeemed_at_the_other_once);
+async fn a_challenge_issued_by_one_instance_is_redeemed_at_the_other_once(db: Backend) {
+    let (a, b) = two_instances(db).await;
     let challenge = a.challenge(ChallengePurpose::SignIn, None).await;
 
     challenges::consume(b.state(), &challenge, ChallengePurpose::SignIn, None)
@@ -47,10 +48,13 @@ async fn a_challenge_issued_by_one_instance_is_redeemed_at_the_other_once() {
     assert!(again.is(ErrorCode::ChallengeInvalid), "{again}");
 }
 
-#[tokio::test]
-async fn a_sign_in_challenge_from_one_instance_signs_in_at_the_other_and_the_session_works_at_both()
-{
-    let (a, b) = two_instances().await;
+backend_test!(
+    a_sign_in_challenge_from_one_instance_signs_in_at_the_other_and_the_session_works_at_both
+);
+async fn a_sign_in_challenge_from_one_instance_signs_in_at_the_other_and_the_session_works_at_both(
+    db: Backend,
+) {
+    let (a, b) = two_instances(db).await;
     let (person, device, view, _) = identity::signed_in(&a).await;
 
     // The challenge comes from A, the sign-in goes to B.
@@ -81,9 +85,13 @@ async fn a_sign_in_challenge_from_one_instance_signs_in_at_the_other_and_the_ses
     assert!(replay.status().is_client_error(), "{}", replay.status());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_redemptions_at_two_instances_let_exactly_one_succeed() {
-    let (a, b) = two_instances().await;
+backend_test!(
+    concurrent_redemptions_at_two_instances_let_exactly_one_succeed,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
+async fn concurrent_redemptions_at_two_instances_let_exactly_one_succeed(db: Backend) {
+    let (a, b) = two_instances(db).await;
     let challenge = b.challenge(ChallengePurpose::SignIn, None).await;
     let mut tasks = Vec::new();
     for i in 0..40 {
@@ -120,9 +128,13 @@ async fn append_many(state: AppState, who: &'static str, n: usize) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn audit_appends_from_two_instances_interleaved_keep_one_valid_chain() {
-    let (a, b) = two_instances().await;
+backend_test!(
+    audit_appends_from_two_instances_interleaved_keep_one_valid_chain,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
+async fn audit_appends_from_two_instances_interleaved_keep_one_valid_chain(db: Backend) {
+    let (a, b) = two_instances(db).await;
     let mut tasks = Vec::new();
     for _ in 0..3 {
         tasks.push(tokio::spawn(append_many(a.state().clone(), "acc_a", 15)));

@@ -4,6 +4,7 @@ mod common;
 mod identity;
 
 use common::{Auth, Device, Session, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::api::{
     AccountView, ChallengePurpose, ErrorCode, LoginResponse, Notification, SessionRenewal,
     SessionView, paths,
@@ -39,9 +40,9 @@ async fn current_session_id(t: &TestServer, s: &Session) -> SessionId {
     list[0].id.clone()
 }
 
-#[tokio::test]
-async fn a_bound_device_signs_in_with_the_password_and_its_proof() {
-    let t = TestServer::start().await;
+backend_test!(a_bound_device_signs_in_with_the_password_and_its_proof);
+async fn a_bound_device_signs_in_with_the_password_and_its_proof(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let resp = me(&t, &session).await;
     assert_eq!(resp.status(), 200);
@@ -68,9 +69,9 @@ async fn a_bound_device_signs_in_with_the_password_and_its_proof() {
     assert_ne!(stored, session.token.expose().as_bytes());
 }
 
-#[tokio::test]
-async fn each_sign_in_rotates_the_token_and_ends_the_devices_earlier_session() {
-    let t = TestServer::start().await;
+backend_test!(each_sign_in_rotates_the_token_and_ends_the_devices_earlier_session);
+async fn each_sign_in_rotates_the_token_and_ends_the_devices_earlier_session(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, first) = signed_in(&t).await;
     let second = sign_in(&t, &p, &device, &view.id).await;
     assert_ne!(first.token.expose(), second.token.expose());
@@ -78,9 +79,9 @@ async fn each_sign_in_rotates_the_token_and_ends_the_devices_earlier_session() {
     assert_eq!(me(&t, &second).await.status(), 200);
 }
 
-#[tokio::test]
-async fn an_unknown_number_a_wrong_password_and_a_foreign_device_get_the_same_answer() {
-    let t = TestServer::start().await;
+backend_test!(an_unknown_number_a_wrong_password_and_a_foreign_device_get_the_same_answer);
+async fn an_unknown_number_a_wrong_password_and_a_foreign_device_get_the_same_answer(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, _) = signed_in(&t).await;
     let stranger = person(&t, false).await;
 
@@ -115,9 +116,9 @@ async fn an_unknown_number_a_wrong_password_and_a_foreign_device_get_the_same_an
     assert_eq!(answers[0], answers[2]);
 }
 
-#[tokio::test]
-async fn sign_in_needs_the_bound_devices_key_and_a_fresh_challenge() {
-    let t = TestServer::start().await;
+backend_test!(sign_in_needs_the_bound_devices_key_and_a_fresh_challenge);
+async fn sign_in_needs_the_bound_devices_key_and_a_fresh_challenge(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, _) = signed_in(&t).await;
     let other = SigningKey::random(&mut OsRng);
     let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
@@ -150,9 +151,9 @@ async fn sign_in_needs_the_bound_devices_key_and_a_fresh_challenge() {
     assert_error(resp, ErrorCode::ChallengeInvalid).await;
 }
 
-#[tokio::test]
-async fn a_token_without_the_proof_or_with_another_keys_proof_opens_nothing() {
-    let t = TestServer::start().await;
+backend_test!(a_token_without_the_proof_or_with_another_keys_proof_opens_nothing);
+async fn a_token_without_the_proof_or_with_another_keys_proof_opens_nothing(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_, _, _, session) = signed_in(&t).await;
     let resp = t.get(paths::ME, Auth::TokenOnly(&session)).await;
     assert_error(resp, ErrorCode::InvalidRequestProof).await;
@@ -162,9 +163,9 @@ async fn a_token_without_the_proof_or_with_another_keys_proof_opens_nothing() {
     assert_eq!(me(&t, &session).await.status(), 200);
 }
 
-#[tokio::test]
-async fn a_replayed_request_proof_is_refused() {
-    let t = TestServer::start().await;
+backend_test!(a_replayed_request_proof_is_refused);
+async fn a_replayed_request_proof_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_, _, _, session) = signed_in(&t).await;
     let proof = ProofClaims::new(
         "GET",
@@ -192,9 +193,9 @@ async fn a_replayed_request_proof_is_refused() {
     assert_error(send().await.unwrap(), ErrorCode::InvalidRequestProof).await;
 }
 
-#[tokio::test]
-async fn an_idle_session_pauses_and_the_device_renews_it_with_a_new_token() {
-    let t = TestServer::start().await;
+backend_test!(an_idle_session_pauses_and_the_device_renews_it_with_a_new_token);
+async fn an_idle_session_pauses_and_the_device_renews_it_with_a_new_token(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_, _, _, session) = signed_in(&t).await;
     let id = current_session_id(&t, &session).await;
     t.clock.advance(31 * 60);
@@ -214,9 +215,9 @@ async fn an_idle_session_pauses_and_the_device_renews_it_with_a_new_token() {
     assert_error(me(&t, &session).await, ErrorCode::Unauthenticated).await;
 }
 
-#[tokio::test]
-async fn renewal_needs_a_renewal_challenge_and_the_sessions_own_key() {
-    let t = TestServer::start().await;
+backend_test!(renewal_needs_a_renewal_challenge_and_the_sessions_own_key);
+async fn renewal_needs_a_renewal_challenge_and_the_sessions_own_key(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_, _, _, session) = signed_in(&t).await;
     let id = current_session_id(&t, &session).await;
     t.clock.advance(31 * 60);
@@ -249,9 +250,9 @@ async fn renewal_needs_a_renewal_challenge_and_the_sessions_own_key() {
     assert_error(resp, ErrorCode::InvalidRequestProof).await;
 }
 
-#[tokio::test]
-async fn after_twelve_hours_only_the_password_brings_the_session_back() {
-    let t = TestServer::start().await;
+backend_test!(after_twelve_hours_only_the_password_brings_the_session_back);
+async fn after_twelve_hours_only_the_password_brings_the_session_back(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let id = current_session_id(&t, &session).await;
     // Kept alive by renewals, it still ends 12 hours after sign-in.
@@ -286,9 +287,9 @@ async fn after_twelve_hours_only_the_password_brings_the_session_back() {
     assert_eq!(me(&t, &again).await.status(), 200);
 }
 
-#[tokio::test]
-async fn signing_out_ends_the_session() {
-    let t = TestServer::start().await;
+backend_test!(signing_out_ends_the_session);
+async fn signing_out_ends_the_session(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_, _, _, session) = signed_in(&t).await;
     let resp = t
         .send(
@@ -311,9 +312,9 @@ async fn signing_out_ends_the_session() {
     assert_error(resp, ErrorCode::Unauthenticated).await;
 }
 
-#[tokio::test]
-async fn ending_ones_own_session_by_id_needs_no_confirmation() {
-    let t = TestServer::start().await;
+backend_test!(ending_ones_own_session_by_id_needs_no_confirmation);
+async fn ending_ones_own_session_by_id_needs_no_confirmation(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_, _, _, session) = signed_in(&t).await;
     let id = current_session_id(&t, &session).await;
     let resp = t
@@ -328,9 +329,9 @@ async fn ending_ones_own_session_by_id_needs_no_confirmation() {
     assert_error(me(&t, &session).await, ErrorCode::Unauthenticated).await;
 }
 
-#[tokio::test]
-async fn ending_another_session_asks_for_step_up_and_then_works_when_confirmed() {
-    let t = TestServer::start().await;
+backend_test!(ending_another_session_asks_for_step_up_and_then_works_when_confirmed);
+async fn ending_another_session_asks_for_step_up_and_then_works_when_confirmed(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     let (desktop, desktop_id) = identity::desktop_session(&t, &p, &view.id).await;
     assert_eq!(me(&t, &desktop).await.status(), 200);
@@ -350,9 +351,9 @@ async fn ending_another_session_asks_for_step_up_and_then_works_when_confirmed()
     assert_eq!(me(&t, &session).await.status(), 200);
 }
 
-#[tokio::test]
-async fn another_accounts_session_cannot_be_listed_or_ended() {
-    let t = TestServer::start().await;
+backend_test!(another_accounts_session_cannot_be_listed_or_ended);
+async fn another_accounts_session_cannot_be_listed_or_ended(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_, _, _, lan) = signed_in(&t).await;
     let (_, minh_device, _, minh) = signed_in(&t).await;
     let lan_id = current_session_id(&t, &lan).await;
@@ -365,9 +366,9 @@ async fn another_accounts_session_cannot_be_listed_or_ended() {
     assert_eq!(me(&t, &lan).await.status(), 200);
 }
 
-#[tokio::test]
-async fn the_inbox_shows_the_signed_in_persons_notifications_only() {
-    let t = TestServer::start().await;
+backend_test!(the_inbox_shows_the_signed_in_persons_notifications_only);
+async fn the_inbox_shows_the_signed_in_persons_notifications_only(db: Backend) {
+    let t = TestServer::start(db).await;
     let (lan, _, _, lan_session) = signed_in(&t).await;
     let (_, _, _, minh_session) = signed_in(&t).await;
     let resp = t
@@ -392,9 +393,9 @@ async fn the_inbox_shows_the_signed_in_persons_notifications_only() {
     assert_eq!(owner, lan.account.as_str());
 }
 
-#[tokio::test]
-async fn a_locked_account_cannot_sign_in() {
-    let t = TestServer::start().await;
+backend_test!(a_locked_account_cannot_sign_in);
+async fn a_locked_account_cannot_sign_in(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, session) = signed_in(&t).await;
     sqlx::query("UPDATE accounts SET locked = 1 WHERE id = $1")
         .bind(p.account.as_str())
@@ -409,9 +410,9 @@ async fn a_locked_account_cannot_sign_in() {
     assert_error(resp, ErrorCode::AccountLocked).await;
 }
 
-#[tokio::test]
-async fn password_guesses_against_one_number_hit_the_rate_limit() {
-    let t = TestServer::start().await;
+backend_test!(password_guesses_against_one_number_hit_the_rate_limit);
+async fn password_guesses_against_one_number_hit_the_rate_limit(db: Backend) {
+    let t = TestServer::start(db).await;
     let (p, device, view, _) = signed_in(&t).await;
     let limit = t.state().config.limits.login_attempts_per_account;
     // Binding and the first sign-in used one attempt each.

@@ -1,12 +1,13 @@
 //! Step-up on its own (`POST /v1/me/step-up`): the registration wizard's first step checks the
 //! passcode before anything is filled in. It goes through the same confirmation as every
-//! sensitive route, so wrong passcodes count toward the lock-out. Runs on SQLite, and on
-//! PostgreSQL when `DINHDANH_TEST_POSTGRES_URL` is set.
+//! sensitive route, so wrong passcodes count toward the lock-out. Runs on SQLite and on
+//! PostgreSQL (`backend_test!`).
 
 mod common;
 mod identity;
 
 use common::{Auth, Device, Session, TestServer};
+use common::{Backend, backend_test};
 use dinhdanh_core::api::{
     ChallengePurpose, Confirmed, ErrorCode, StepUpDone, StepUpPurpose, StepUpRequest, paths,
 };
@@ -42,9 +43,9 @@ async fn step_up_confirmed(
     )
 }
 
-#[tokio::test]
-async fn the_right_passcode_passes_the_step_up_and_is_audited() {
-    let t = TestServer::start().await;
+backend_test!(the_right_passcode_passes_the_step_up_and_is_audited);
+async fn the_right_passcode_passes_the_step_up_and_is_audited(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, _, phone) = signed_in(&t).await;
     let confirmed = step_up_confirmed(&t, &phone, &device, PASSCODE).await;
     let resp = t
@@ -65,9 +66,9 @@ async fn the_right_passcode_passes_the_step_up_and_is_audited() {
     assert_eq!(audited, 1);
 }
 
-#[tokio::test]
-async fn a_wrong_passcode_is_refused_and_counts_toward_the_lock_out() {
-    let t = TestServer::start().await;
+backend_test!(a_wrong_passcode_is_refused_and_counts_toward_the_lock_out);
+async fn a_wrong_passcode_is_refused_and_counts_toward_the_lock_out(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, view, phone) = signed_in(&t).await;
     for n in 1..=4 {
         let confirmed = step_up_confirmed(&t, &phone, &device, WRONG_PASSCODE).await;
@@ -91,9 +92,9 @@ async fn a_wrong_passcode_is_refused_and_counts_toward_the_lock_out() {
     assert_error(resp, ErrorCode::ConfirmationLocked).await;
 }
 
-#[tokio::test]
-async fn a_replayed_step_up_is_refused() {
-    let t = TestServer::start().await;
+backend_test!(a_replayed_step_up_is_refused);
+async fn a_replayed_step_up_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, _, phone) = signed_in(&t).await;
     let confirmed = step_up_confirmed(&t, &phone, &device, PASSCODE).await;
     let resp = t
@@ -106,9 +107,9 @@ async fn a_replayed_step_up_is_refused() {
     assert_error(resp, ErrorCode::ChallengeInvalid).await;
 }
 
-#[tokio::test]
-async fn a_step_up_without_a_confirmation_asks_for_one() {
-    let t = TestServer::start().await;
+backend_test!(a_step_up_without_a_confirmation_asks_for_one);
+async fn a_step_up_without_a_confirmation_asks_for_one(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, _device, _, phone) = signed_in(&t).await;
     let resp = t
         .post(
@@ -120,9 +121,9 @@ async fn a_step_up_without_a_confirmation_asks_for_one() {
     assert_error(resp, ErrorCode::StepUpRequired).await;
 }
 
-#[tokio::test]
-async fn a_step_up_for_another_purpose_target_is_refused_without_counting() {
-    let t = TestServer::start().await;
+backend_test!(a_step_up_for_another_purpose_target_is_refused_without_counting);
+async fn a_step_up_for_another_purpose_target_is_refused_without_counting(db: Backend) {
+    let t = TestServer::start(db).await;
     let (_p, device, view, phone) = signed_in(&t).await;
     let challenge = t
         .challenge(

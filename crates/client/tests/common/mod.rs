@@ -15,11 +15,10 @@ use dinhdanh_client::profile::Profile;
 use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::{DeviceView, OneTimeCode, SecretText};
 use dinhdanh_core::ids::{AccountId, CitizenId, Gender, OldProvince, Password, PhoneNumber};
-use dinhdanh_server::infra::clock::{Clock, ManualClock};
-use dinhdanh_server::infra::config::Config;
-use dinhdanh_server::infra::keys::ServerKeys;
-use dinhdanh_server::resources::accounts::{self, CitizenRecord};
-use dinhdanh_server::{RunningServer, StartOptions, build_state, spawn};
+use dinhdanh_server::RunningServer;
+use dinhdanh_server::testing::accounts::{self, CitizenRecord};
+use dinhdanh_server::testing::organisations::{self, NewOrganisation};
+use dinhdanh_server::testing::{self, Clock, ManualClock, ServerSetup};
 use rand_core::{OsRng, RngCore};
 
 /// The passcode test devices are set up with.
@@ -60,16 +59,12 @@ impl TestServer {
     async fn start_with(manual_clock: bool) -> TestServer {
         let data_dir = std::env::temp_dir().join(format!("dd-client-srv-{}", random_hex(8)));
         std::fs::create_dir_all(&data_dir).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let origin = dinhdanh_server::loopback_origin(listener.local_addr().unwrap()).unwrap();
-        let clock = ManualClock::new(1_795_000_000);
-        let mut options = StartOptions::new(Config::embedded(data_dir.clone(), origin));
-        if manual_clock {
-            options.clock = Arc::new(clock.clone());
-        }
-        options.keys = Some(ServerKeys::generate());
-        let state = build_state(options).await.expect("server state");
-        let server = spawn(listener, state).await.unwrap();
+        let mut setup = ServerSetup::new(data_dir.clone(), testing::sqlite_url(&data_dir));
+        let clock = ManualClock::new(testing::START_TIME);
+        setup.clock = manual_clock.then(|| clock.clone());
+        let server = testing::start_server(setup, |_| {})
+            .await
+            .expect("server started");
         TestServer {
             server,
             clock,
@@ -278,9 +273,9 @@ pub async fn organisation_owned_by(
         authorisation_letter: None,
         founding_decision: None,
     };
-    dinhdanh_server::resources::organisations::create_organisation(
+    organisations::create_organisation(
         &t.server.state,
-        dinhdanh_server::resources::organisations::NewOrganisation {
+        NewOrganisation {
             org_type: dinhdanh_core::org_type::OrgType::Enterprise,
             details: &details,
             registration: None,

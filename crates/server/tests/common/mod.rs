@@ -1,10 +1,11 @@
 //! The test harness: a real server on a free loopback port with a fresh database (SQLite in a
-//! temporary directory, or a new PostgreSQL database when `DINHDANH_TEST_POSTGRES_URL` is set),
-//! a clock the test moves, and a client that signs every request like the device does.
+//! temporary directory, or a new PostgreSQL database on the server `DINHDANH_TEST_POSTGRES_URL`
+//! names), a clock the test moves, and a client that signs every request like the device does.
+//! Start-up and seeding go through `dinhdanh_server::testing`; [`backend_test!`] runs a test on
+//! both backends.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use dinhdanh_core::account::ConfirmationMethod;
 use dinhdanh_core::api::{
@@ -16,17 +17,60 @@ use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{
     ActionKind, ActionTarget, Challenge, Origin, PendingAction, SignedAction,
 };
-use dinhdanh_server::infra::clock::{Clock, ManualClock};
-use dinhdanh_server::infra::config::Config;
-use dinhdanh_server::infra::keys::ServerKeys;
-use dinhdanh_server::infra::state::AppState;
-use dinhdanh_server::{RunningServer, StartOptions, build_state, spawn};
+use dinhdanh_server::RunningServer;
+use dinhdanh_server::testing::{
+    self, AppState, Clock, Config, ManualClock, ServerKeys, ServerSetup,
+};
 use p256::ecdsa::SigningKey;
 use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 
-/// The variable naming a PostgreSQL server to run the suite against.
-pub const POSTGRES_ENV: &str = "DINHDANH_TEST_POSTGRES_URL";
+pub use dinhdanh_server::testing::Backend;
+
+/// Declares the test `$name`, an `async fn $name(db: Backend)` written right below it, once
+/// per database backend: `$name::sqlite`, and `$name::postgres`. The PostgreSQL one is
+/// `#[ignore]`d, so a plain `cargo test` (no PostgreSQL at hand) reports it as ignored rather
+/// than passing it unrun; `cargo xtask test` starts a PostgreSQL cluster, sets
+/// `DINHDANH_TEST_POSTGRES_URL` and runs with `--include-ignored`. Run without the variable,
+/// the PostgreSQL variant fails, naming it. Extra arguments go to `#[tokio::test(..)]`.
+#[allow(unused_macros)] // the benches include this file and declare no tests
+macro_rules! backend_test {
+    ($name:ident $(, $($runtime:tt)+)?) => {
+        mod $name {
+            use dinhdanh_server::testing::Backend;
+
+            #[tokio::test $(($($runtime)+))?]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await
+            }
+
+            #[tokio::test $(($($runtime)+))?]
+            #[ignore = "needs DINHDANH_TEST_POSTGRES_URL (cargo xtask test starts PostgreSQL)"]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await
+            }
+        }
+    };
+    // A test that runs its own runtime (`#[test]`, `fn $name(db: Backend)`).
+    (blocking $name:ident) => {
+        mod $name {
+            use dinhdanh_server::testing::Backend;
+
+            #[test]
+            fn sqlite() {
+                super::$name(Backend::Sqlite)
+            }
+
+            #[test]
+            #[ignore = "needs DINHDANH_TEST_POSTGRES_URL (cargo xtask test starts PostgreSQL)"]
+            fn postgres() {
+                super::$name(Backend::Postgres)
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use backend_test;
 
 /// A server under test.
 pub struct TestServer {
@@ -42,40 +86,24 @@ pub struct TestServer {
     pub http: reqwest::Client,
 }
 
-fn random_hex(n: usize) -> String {
-    let mut b = vec![0u8; n];
-    OsRng.fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+/// A new temporary directory for a test server's data.
+pub fn data_dir(tag: &str) -> PathBuf {
+    testing::temp_dir(tag).expect("a temporary directory")
 }
 
-/// A fresh database URL: a new PostgreSQL database when asked for, else SQLite in `dir`.
-pub async fn fresh_database_url(dir: &std::path::Path) -> String {
-    match std::env::var(POSTGRES_ENV) {
-        Ok(admin_url) if !admin_url.is_empty() => {
-            use sqlx::Connection;
-            let name = format!("dd_t_{}", random_hex(8));
-            let mut conn = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .expect("connect to the test PostgreSQL");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("create database");
-            let (base, _) = admin_url
-                .rsplit_once('/')
-                .expect("a URL with a database name");
-            format!("{base}/{name}")
-        }
-        _ => format!("sqlite://{}?mode=rwc", dir.join("dinhdanh.db").display()),
-    }
+/// A fresh database on `backend` (SQLite in `dir`); fails naming the variable when PostgreSQL
+/// is asked for and `DINHDANH_TEST_POSTGRES_URL` is not set.
+pub async fn fresh_database_url(backend: Backend, dir: &std::path::Path) -> String {
+    testing::fresh_database_url(backend, dir)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 impl TestServer {
-    /// Starts a server with a fresh database, at a fixed, realistic time.
-    pub async fn start() -> TestServer {
-        let data_dir = std::env::temp_dir().join(format!("dd-test-{}", random_hex(8)));
-        std::fs::create_dir_all(&data_dir).unwrap();
-        let database_url = fresh_database_url(&data_dir).await;
+    /// Starts a server with a fresh database on `backend`, at a fixed, realistic time.
+    pub async fn start(backend: Backend) -> TestServer {
+        let data_dir = data_dir("test");
+        let database_url = fresh_database_url(backend, &data_dir).await;
         Self::start_on(data_dir, database_url, ServerKeys::generate()).await
     }
 
@@ -93,18 +121,13 @@ impl TestServer {
         keys: ServerKeys,
         adjust: impl FnOnce(&mut Config),
     ) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let origin = dinhdanh_server::loopback_origin(addr).unwrap();
-        let mut config = Config::embedded(data_dir.clone(), origin);
-        config.database_url = database_url.clone();
-        adjust(&mut config);
-        let clock = ManualClock::new(1_795_000_000);
-        let mut options = StartOptions::new(config);
-        options.clock = Arc::new(clock.clone());
-        options.keys = Some(keys);
-        let state = build_state(options).await.expect("server state");
-        let server = spawn(listener, state).await.unwrap();
+        let mut setup = ServerSetup::new(data_dir.clone(), database_url.clone());
+        setup.keys = keys;
+        let clock = ManualClock::new(testing::START_TIME);
+        setup.clock = Some(clock.clone());
+        let server = testing::start_server(setup, adjust)
+            .await
+            .expect("server started");
         TestServer {
             server,
             clock,
@@ -131,10 +154,7 @@ impl TestServer {
 
     /// Every message the outbox delivered, oldest first, as JSON values.
     pub fn outbox(&self) -> Vec<serde_json::Value> {
-        let text = std::fs::read_to_string(self.data_dir.join("outbox.log")).unwrap_or_default();
-        text.lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
+        testing::outbox::delivered(&self.data_dir)
     }
 
     /// The last 6-digit code sent to `recipient` (a phone number or e-mail address).

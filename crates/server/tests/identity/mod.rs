@@ -13,8 +13,8 @@ use dinhdanh_core::api::{
 use dinhdanh_core::ids::{AccountId, CitizenId, DeviceId, Gender, Password, SessionId};
 use dinhdanh_core::ids::{OldProvince, PhoneNumber};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::resources::accounts::{self, CitizenRecord};
-use dinhdanh_server::resources::sessions::{self, NewSession};
+use dinhdanh_server::testing::accounts::{self, CitizenRecord};
+use dinhdanh_server::testing::sessions::{self, NewSession};
 use p256::ecdsa::SigningKey;
 use rand_core::{OsRng, RngCore};
 
