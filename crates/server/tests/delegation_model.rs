@@ -37,7 +37,8 @@ use dinhdanh_core::org_type::{
     AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
 };
 use dinhdanh_server::resources::accounts::{self, CitizenRecord};
-use dinhdanh_server::resources::organisations::{self, Actor, NewOrganisation, end_of_day_vietnam};
+use dinhdanh_server::resources::delegations::{self, end_of_day_vietnam};
+use dinhdanh_server::resources::organisations::{self, Actor, NewOrganisation};
 use dinhdanh_server::resources::sessions::{self, NewSession};
 use p256::ecdsa::SigningKey;
 use proptest::prelude::*;
@@ -352,7 +353,7 @@ async fn run(t: &TestServer, steps: &[Step]) -> Result<(), TestCaseError> {
                     role,
                     expires_on,
                 };
-                let got = organisations::add_delegate(state, &actor(a), &request).await;
+                let got = delegations::add_delegate(state, &actor(a), &request).await;
                 prop_assert_eq!(got.is_ok(), expected, "{}: {:?}", at, got.as_ref().err());
                 tally(expected);
                 if let Ok(view) = got {
@@ -378,7 +379,7 @@ async fn run(t: &TestServer, steps: &[Step]) -> Result<(), TestCaseError> {
                 let i = pick % m.delegations.len();
                 let d = m.delegations[i].clone();
                 let expected = d.person == person && !d.accepted && d.open(now);
-                let got = organisations::answer_delegation(
+                let got = delegations::answer_delegation(
                     state,
                     &actor(person),
                     &w.orgs[d.org],
@@ -403,7 +404,7 @@ async fn run(t: &TestServer, steps: &[Step]) -> Result<(), TestCaseError> {
                     && (d.person == a
                         || m.role(a, d.org, now).is_some_and(|r| r.may_manage(d.role)));
                 let got =
-                    organisations::revoke_delegation(state, &actor(a), &w.orgs[d.org], &d.id).await;
+                    delegations::revoke_delegation(state, &actor(a), &w.orgs[d.org], &d.id).await;
                 prop_assert_eq!(got.is_ok(), expected, "{}: {:?}", at, got.as_ref().err());
                 tally(expected);
                 if got.is_ok() {
@@ -417,7 +418,7 @@ async fn run(t: &TestServer, steps: &[Step]) -> Result<(), TestCaseError> {
                 tally(expected);
             }
             Step::List { actor: a, org } => {
-                let got = organisations::list_delegations(state, &actor(a), &w.orgs[org]).await;
+                let got = delegations::list_delegations(state, &actor(a), &w.orgs[org]).await;
                 let expected = m.list(a, org, now);
                 prop_assert_eq!(got.ok().map(|v| v.len()), expected, "{}", at);
                 tally(expected.is_some());

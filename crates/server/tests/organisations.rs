@@ -22,9 +22,9 @@ use dinhdanh_core::org_type::{
     AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::resources::organisations::{
-    self, DeploymentTarget, NewOrganisation, RegistryChange, end_of_day_vietnam,
-};
+use dinhdanh_server::resources::delegations::end_of_day_vietnam;
+use dinhdanh_server::resources::organisations::{self, NewOrganisation, RegistryChange};
+use dinhdanh_server::resources::progress::{self, DeploymentTarget};
 use identity::{PASSCODE, Person, assert_error, signed_in};
 use serde::Serialize;
 
@@ -1122,7 +1122,7 @@ async fn officers_follow_registrations_against_the_deployment_targets() {
         .unwrap();
     assert_eq!((type4.registry_total, type4.target_percent), (None, 50));
 
-    organisations::set_target(
+    progress::set_target(
         t.state(),
         OrgType::Enterprise,
         DeploymentTarget {
