@@ -281,6 +281,13 @@ pub fn may_change_organisations<'a>(
     provinces.all(|p| p == officer_province.key())
 }
 
+/// Whether a person may list an organisation's delegations, given whether any are visible to
+/// them ([`sees_all_delegations`], else their own): only while it is not closed, and only when
+/// they see at least one.
+pub fn may_list_delegations(organisation: OrganisationStatus, sees_any: bool) -> bool {
+    organisation != OrganisationStatus::Closed && sees_any
+}
+
 #[cfg(test)]
 mod organisation_rule_tests {
     use super::*;
@@ -300,5 +307,12 @@ mod organisation_rule_tests {
             &ha_noi,
             ["ha_noi", "hue"].into_iter()
         ));
+    }
+
+    #[test]
+    fn nobody_lists_a_closed_organisations_delegations_nor_an_empty_list() {
+        assert!(!may_list_delegations(OrganisationStatus::Closed, true));
+        assert!(!may_list_delegations(OrganisationStatus::Active, false));
+        assert!(may_list_delegations(OrganisationStatus::Locked, true));
     }
 }

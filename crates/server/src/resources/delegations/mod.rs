@@ -372,7 +372,7 @@ pub async fn list_delegations(
             store::of_person(&mut conn, eid.as_str(), actor.account.as_str()).await?
         }
     };
-    if org.status == OrganisationStatus::Closed || rows.is_empty() {
+    if !authz::may_list_delegations(org.status, !rows.is_empty()) {
         return Err(refuse(
             state,
             Some(actor),

@@ -1,8 +1,7 @@
 //! Organisation e-ID accounts: creation on approval with a never-reused e-ID number, their
 //! life (lock, unlock, close, rename, merge, split — each kept in the history with old and new
 //! numbers linked both ways, guidance 1018/BTTTT-THH), changes flowing in from the registries,
-//! delegation (owners and administrators authorise level-2 people, who accept), switching a
-//! session to act for an organisation, and the officers' progress statistics.
+//! and switching a session to act for an organisation.
 //!
 //! **Who may do what.** Every person's standing in an organisation is one row of
 //! `delegations`: owners (legal representatives with an account) hold theirs from the start,
@@ -20,6 +19,7 @@
 //!
 //! **Privacy.** The details (which hold the legal representatives' full identification
 //! numbers) are stored encrypted; representatives are kept as citizen keys for look-ups; the
+//! organisation codes, name and province are public and kept in clear columns for queries.
 //!
 //! **Files.** `accounts` (creation, reading, history), `lifecycle` (lock, unlock, close,
 //! rename, merge, split), `registry_changes` (what the registries report), `switching` (which
