@@ -1,5 +1,5 @@
 //! Organisation actions commit whole or not at all: a failure injected after each step of an
-//! action's transaction (switching a session, adding a delegate, revoking one) leaves no trace
+//! action's transaction (switching a session, adding a delegate, accepting, revoking) leaves no trace
 //! of the change — no delegation, no switched session, no notification, no audit entry — and
 //! an audit chain that still verifies; once the action runs to its end, everything is there.
 //!
@@ -14,7 +14,8 @@ use chrono::NaiveDate;
 use common::{Auth, Device, Session, TestServer};
 use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{
-    AddDelegate, ChallengePurpose, Confirmed, DelegationView, RevokeDelegate, SwitchAccount, paths,
+    AddDelegate, ChallengePurpose, Confirmed, DelegationAnswer, DelegationView, RevokeDelegate,
+    SwitchAccount, paths,
 };
 use dinhdanh_core::ids::{DelegationId, EnterpriseCode, NewProvince, OrgEid, PhoneNumber, TaxCode};
 use dinhdanh_core::org_type::{
@@ -141,6 +142,22 @@ async fn add(t: &TestServer, by: &Who, eid: &OrgEid, person: &Person) -> reqwest
     t.post(&path, &confirmed, Auth::Session(&by.session)).await
 }
 
+async fn accept(t: &TestServer, w: &Who, eid: &OrgEid, id: &DelegationId) -> reqwest::Response {
+    let body = DelegationAnswer {
+        organisation: eid.clone(),
+        delegation: id.clone(),
+        accept: true,
+    };
+    let target = ActionTarget::new("delegation", id.as_str()).unwrap();
+    let confirmed = confirm(t, w, ActionKind::AcceptDelegation, target, body).await;
+    let path = paths::fill(
+        &paths::fill(paths::DELEGATION_ANSWER, "eid", eid.as_str()),
+        "id",
+        id.as_str(),
+    );
+    t.post(&path, &confirmed, Auth::Session(&w.session)).await
+}
+
 async fn revoke(t: &TestServer, by: &Who, eid: &OrgEid, id: &DelegationId) -> reqwest::Response {
     let body = RevokeDelegate {
         organisation: eid.clone(),
@@ -163,6 +180,7 @@ async fn revoke(t: &TestServer, by: &Who, eid: &OrgEid, id: &DelegationId) -> re
 struct Snapshot {
     delegations: i64,
     revoked_delegations: i64,
+    accepted_delegations: i64,
     acting_sessions: i64,
     notifications: i64,
     /// Audit entries other than the confirmations' (which persist by design).
@@ -182,6 +200,11 @@ async fn snapshot(state: &AppState) -> Snapshot {
         revoked_delegations: count(
             state,
             "SELECT COUNT(*) FROM delegations WHERE revoked_at IS NOT NULL",
+        )
+        .await,
+        accepted_delegations: count(
+            state,
+            "SELECT COUNT(*) FROM delegations WHERE accepted_at IS NOT NULL",
         )
         .await,
         acting_sessions: count(
@@ -322,6 +345,34 @@ async fn a_revocation_that_fails_at_any_step_leaves_the_delegation_open() {
 
     let after = snapshot(t.state()).await;
     assert_eq!(after.revoked_delegations, before.revoked_delegations + 1);
+    assert_eq!(after.notifications, before.notifications + 1);
+    assert_eq!(after.action_audit_entries, before.action_audit_entries + 1);
+    assert_chain_verifies(t.state()).await;
+}
+
+#[tokio::test]
+async fn an_acceptance_that_fails_at_any_step_leaves_the_delegation_pending() {
+    let t = TestServer::start().await;
+    let owner = who(&t).await;
+    let delegate = who(&t).await;
+    let eid = organisation_of(&t, &owner.p).await;
+    let resp = add(&t, &owner, &eid, &delegate.p).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let view: DelegationView = resp.json().await.unwrap();
+    let before = snapshot(t.state()).await;
+
+    let (resp, failed) = fail_each_step(&t, "delegation.answer", || {
+        accept(&t, &delegate, &eid, &view.id)
+    })
+    .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    assert!(
+        failed >= 3,
+        "the answer, its notice and its audit entry are separate steps"
+    );
+
+    let after = snapshot(t.state()).await;
+    assert_eq!(after.accepted_delegations, before.accepted_delegations + 1);
     assert_eq!(after.notifications, before.notifications + 1);
     assert_eq!(after.action_audit_entries, before.action_audit_entries + 1);
     assert_chain_verifies(t.state()).await;
