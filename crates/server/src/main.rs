@@ -547,7 +547,8 @@ enum OrganisationCommand {
 async fn organisation_command(cli: &Cli, command: &OrganisationCommand) -> anyhow::Result<()> {
     use dinhdanh_core::api::OrganisationLifecycle;
     use dinhdanh_core::ids::OrgEid;
-    use dinhdanh_server::resources::organisations::{self, DeploymentTarget};
+    use dinhdanh_server::resources::organisations;
+    use dinhdanh_server::resources::progress::{self, DeploymentTarget};
     let eid =
         |text: &str| OrgEid::parse(text).map_err(|e| anyhow::anyhow!("{text}: {}", e.message_en()));
     let state = offline_state(cli).await?;
@@ -557,13 +558,14 @@ async fn organisation_command(cli: &Cli, command: &OrganisationCommand) -> anyho
             percent,
             by,
         } => {
-            let t = dinhdanh_core::org_type::OrgType::ALL
-                .into_iter()
-                .find(|t| organisations::org_type_text(*t) == org_type)
-                .with_context(|| format!("--type: unknown organisation type {org_type}"))?;
+            let t = dinhdanh_server::store::values::from_word::<dinhdanh_core::org_type::OrgType>(
+                org_type,
+            )
+            .ok()
+            .with_context(|| format!("--type: unknown organisation type {org_type}"))?;
             let due_on = chrono::NaiveDate::parse_from_str(by, "%Y-%m-%d")
                 .context("--by: a date YYYY-MM-DD")?;
-            organisations::set_target(
+            progress::set_target(
                 &state,
                 t,
                 DeploymentTarget {

@@ -391,9 +391,9 @@ pub mod organisations {
     use super::{AppState, ServerResult};
     use crate::resources::organisations as inner;
 
-    pub use inner::{
-        Actor, DeploymentTarget, NewOrganisation, OrgRow, RegistryChange, end_of_day_vietnam,
-    };
+    pub use crate::resources::delegations::end_of_day_vietnam;
+    pub use crate::resources::progress::DeploymentTarget;
+    pub use inner::{Actor, NewOrganisation, OrgRow, RegistryChange};
 
     /// Creates an organisation directly (as an approved registration would).
     pub async fn create_organisation(
@@ -454,7 +454,7 @@ pub mod organisations {
         t: OrgType,
         target: DeploymentTarget,
     ) -> ServerResult<()> {
-        inner::set_target(state, t, target).await
+        crate::resources::progress::set_target(state, t, target).await
     }
 
     /// The role `account` holds in the organisation now, if any.
@@ -472,7 +472,7 @@ pub mod organisations {
         actor: &Actor,
         request: &AddDelegate,
     ) -> ServerResult<DelegationView> {
-        inner::add_delegate(state, actor, request).await
+        crate::resources::delegations::add_delegate(state, actor, request).await
     }
 
     /// Accepts or declines a delegation.
@@ -483,7 +483,7 @@ pub mod organisations {
         id: &DelegationId,
         accept: bool,
     ) -> ServerResult<DelegationView> {
-        inner::answer_delegation(state, actor, eid, id, accept).await
+        crate::resources::delegations::answer_delegation(state, actor, eid, id, accept).await
     }
 
     /// Revokes a delegation.
@@ -493,7 +493,7 @@ pub mod organisations {
         eid: &OrgEid,
         id: &DelegationId,
     ) -> ServerResult<()> {
-        inner::revoke_delegation(state, actor, eid, id).await
+        crate::resources::delegations::revoke_delegation(state, actor, eid, id).await
     }
 
     /// The organisation's delegations, as `actor` may list them.
@@ -502,7 +502,7 @@ pub mod organisations {
         actor: &Actor,
         eid: &OrgEid,
     ) -> ServerResult<Vec<DelegationView>> {
-        inner::list_delegations(state, actor, eid).await
+        crate::resources::delegations::list_delegations(state, actor, eid).await
     }
 
     /// Switches a session to act for `to` (`None`: the person themselves).

@@ -251,3 +251,68 @@ mod tests {
         ));
     }
 }
+
+/// Whether a person may accept or decline a delegation: only the person it names.
+pub fn may_answer_delegation(account: &AccountId, delegate: &AccountId) -> bool {
+    account == delegate
+}
+
+/// Whether a person may switch a session to act for an organisation: while the organisation
+/// is active and they hold a live role there ([`may_act_for`]); going back to the personal
+/// account is always allowed.
+pub async fn may_switch_to(
+    state: &AppState,
+    account: &AccountId,
+    to: Option<&OrgEid>,
+) -> ServerResult<bool> {
+    match to {
+        Some(eid) => Ok(may_act_for(state, account, eid).await?.is_some()),
+        None => Ok(true),
+    }
+}
+
+/// Whether an officer of `officer_province` may change the life of organisations (lock,
+/// unlock, close, rename, merge, split) in `provinces`: only when every organisation the
+/// change involves is in their own province.
+pub fn may_change_organisations<'a>(
+    officer_province: &NewProvince,
+    mut provinces: impl Iterator<Item = &'a str>,
+) -> bool {
+    provinces.all(|p| p == officer_province.key())
+}
+
+/// Whether a person may list an organisation's delegations, given whether any are visible to
+/// them ([`sees_all_delegations`], else their own): only while it is not closed, and only when
+/// they see at least one.
+pub fn may_list_delegations(organisation: OrganisationStatus, sees_any: bool) -> bool {
+    organisation != OrganisationStatus::Closed && sees_any
+}
+
+#[cfg(test)]
+mod organisation_rule_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_delegate_answers_and_officers_change_only_their_province() {
+        let a = AccountId::parse("acc_1").unwrap();
+        let b = AccountId::parse("acc_2").unwrap();
+        assert!(may_answer_delegation(&a, &a));
+        assert!(!may_answer_delegation(&a, &b));
+        let ha_noi = NewProvince::parse("ha_noi").unwrap();
+        assert!(may_change_organisations(
+            &ha_noi,
+            ["ha_noi", "ha_noi"].into_iter()
+        ));
+        assert!(!may_change_organisations(
+            &ha_noi,
+            ["ha_noi", "hue"].into_iter()
+        ));
+    }
+
+    #[test]
+    fn nobody_lists_a_closed_organisations_delegations_nor_an_empty_list() {
+        assert!(!may_list_delegations(OrganisationStatus::Closed, true));
+        assert!(!may_list_delegations(OrganisationStatus::Active, false));
+        assert!(may_list_delegations(OrganisationStatus::Locked, true));
+    }
+}

@@ -26,6 +26,8 @@ pub fn router(state: AppState) -> Router {
         .merge(sessions::routes())
         .merge(officers::routes())
         .merge(organisations::routes())
+        .merge(crate::resources::delegations::routes())
+        .merge(crate::resources::progress::routes())
         .merge(registrations::routes())
         .merge(qr_login::routes())
         .merge(step_up::routes())

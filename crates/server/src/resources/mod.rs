@@ -4,10 +4,12 @@
 pub mod accounts;
 pub mod challenges;
 pub mod confirmation;
+pub mod delegations;
 pub mod desktop_actions;
 pub mod devices;
 pub mod officers;
 pub mod organisations;
+pub mod progress;
 pub mod qr_login;
 pub mod registrations;
 pub mod registry;

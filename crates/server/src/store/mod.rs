@@ -3,12 +3,16 @@
 //! together.
 
 pub mod accounts;
+pub mod acting_for;
 pub mod audit;
 pub mod citizens;
+pub mod delegations;
+pub mod deployment_targets;
 pub mod devices;
 pub mod notifications;
 pub mod officers;
 pub mod one_time_codes;
+pub mod organisations;
 pub mod roles;
 pub mod sessions;
 pub mod tx;
