@@ -3,6 +3,8 @@
 //! together.
 
 pub mod audit;
+pub mod registration_attachments;
+pub mod registrations;
 pub mod roles;
 pub mod tx;
 pub mod values;
