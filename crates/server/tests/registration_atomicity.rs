@@ -363,3 +363,59 @@ async fn an_officers_decision_commits_whole_or_not_at_all() {
     );
     assert_chain_verifies(&t).await;
 }
+
+#[tokio::test]
+async fn a_refusal_commits_whole_or_not_at_all() {
+    let t = TestServer::start().await;
+    let head = who(&t).await;
+    let mai = who(&t).await;
+    let reg = awaiting_consent(&t, &head, &mai).await;
+    let path = paths::fill(paths::REGISTRATION_CONSENT, "id", reg.id.as_str());
+    let target = ActionTarget::new("registration", reg.id.as_str()).unwrap();
+    let body = ConsentDecision {
+        registration: reg.id.clone(),
+        consent: false,
+    };
+    let (tr, mai_r, target_r, body_r, path_r) = (&t, &mai, &target, &body, &path);
+    let (resp, before) = until_it_commits(
+        &t,
+        &reg,
+        "registration.consent",
+        "confirmation.refuse_registration.accepted",
+        move || async move {
+            let c = confirm(
+                tr,
+                mai_r,
+                ActionKind::RefuseRegistration,
+                target_r.clone(),
+                body_r.clone(),
+            )
+            .await;
+            tr.post(path_r, &c, Auth::Session(&mai_r.session)).await
+        },
+    )
+    .await;
+    let done: RegistrationView = ok(resp).await;
+    assert_eq!(done.status, RegistrationStatus::Withdrawn);
+    let emails = i64::from(head.p.email.is_some());
+    assert_eq!(
+        snapshot(&t, &reg).await,
+        Snapshot {
+            status: "withdrawn".into(),
+            consents_answered: 1,
+            events: before.events + 1,
+            // The requester is told: inbox, SMS, and an e-mail when they gave one.
+            notifications: before.notifications + 1,
+            outbox: before.outbox + 1 + emails,
+            audit: before.audit + 2,
+        }
+    );
+    assert_eq!(
+        last_actions(&t, 2).await,
+        [
+            "registration.refused",
+            "confirmation.refuse_registration.accepted",
+        ]
+    );
+    assert_chain_verifies(&t).await;
+}
