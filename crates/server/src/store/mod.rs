@@ -13,6 +13,8 @@ pub mod notifications;
 pub mod officers;
 pub mod one_time_codes;
 pub mod organisations;
+pub mod registration_attachments;
+pub mod registrations;
 pub mod roles;
 pub mod sessions;
 pub mod tx;

@@ -1,0 +1,225 @@
+//! Attachments on disk: documents a person uploads for a request (PDF, JPEG or PNG by
+//! content), stored under `<data_dir>/attachments/<sha256>` with their metadata in the
+//! database, and served only to their uploader and to officers of the province of a request
+//! they are attached to.
+
+use axum::Json;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use dinhdanh_core::api::{ApiError, AttachmentView, ErrorCode, MediaType};
+use dinhdanh_core::crypto::{Digest32, sha256};
+use dinhdanh_core::ids::{AccountId, AttachmentId};
+use dinhdanh_core::org_type::DocumentKind;
+
+use super::people::{Actor, refuse};
+use super::views::attachment_view;
+use crate::authz;
+use crate::http::auth::{self, Authed, IdlePolicy};
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::ids::new_id;
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::store::audit;
+use crate::store::registration_attachments::{self as store, NewAttachment};
+use crate::store::tx::Tx;
+use crate::store::values::word;
+
+/// `?kind=` of an upload.
+#[derive(serde::Deserialize)]
+pub(super) struct UploadQuery {
+    kind: DocumentKind,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn attachment_path(state: &AppState, hash: &Digest32) -> std::path::PathBuf {
+    state
+        .config
+        .data_dir
+        .join("attachments")
+        .join(hex(hash.as_bytes()))
+}
+
+fn rejected(field: &str) -> ServerError {
+    ApiError::new(ErrorCode::AttachmentRejected)
+        .with_field(field)
+        .into()
+}
+
+/// Stores a document for `owner`: PDF, JPEG or PNG by content, at most
+/// [`MediaType::MAX_SIZE`] bytes; the content goes to `<data_dir>/attachments/<sha256>`
+/// (written once, then renamed into place), the metadata to the database.
+pub async fn store_attachment(
+    state: &AppState,
+    owner: &AccountId,
+    kind: DocumentKind,
+    content: &[u8],
+) -> ServerResult<AttachmentView> {
+    let mut tx = Tx::begin(state, "attachment.upload").await?;
+    let stored = store_attachment_in(&mut tx, state, owner, kind, content).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// [`store_attachment`] as part of the action `tx`. The content on disk is named by its hash:
+/// when the action rolls back, it stays there unreferenced and harmless.
+pub(super) async fn store_attachment_in(
+    tx: &mut Tx,
+    state: &AppState,
+    owner: &AccountId,
+    kind: DocumentKind,
+    content: &[u8],
+) -> ServerResult<AttachmentView> {
+    if content.len() as u64 > MediaType::MAX_SIZE {
+        return Err(rejected("size"));
+    }
+    let media = MediaType::sniff(content).ok_or_else(|| rejected("media_type"))?;
+    let hash = sha256(content);
+    let path = attachment_path(state, &hash);
+    if !path.exists() {
+        let dir = path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .ok_or_else(|| ServerError::Internal("attachment directory".into()))?;
+        let bytes = content.to_vec();
+        let tmp = dir.join(format!("{}.part", new_id("tmp")));
+        let final_path = path.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(&tmp, &bytes)?;
+            std::fs::rename(&tmp, &final_path)
+        })
+        .await
+        .map_err(|e| ServerError::Internal(e.to_string()))?
+        .map_err(|e| ServerError::Internal(format!("storing an attachment: {e}")))?;
+    }
+    let id = new_id("att");
+    let now = tx.now();
+    let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
+    store::insert(
+        tx.conn()?,
+        &NewAttachment {
+            id: &id,
+            owner,
+            kind: word(&kind)?,
+            media_type: word(&media)?,
+            size,
+            sha256: hash.as_bytes().to_vec(),
+            uploaded_at: now,
+        },
+    )
+    .await?;
+    Ok(AttachmentView {
+        id: AttachmentId::parse(&id).map_err(|e| ServerError::Internal(e.to_string()))?,
+        kind,
+        media_type: media,
+        size: content.len() as u64,
+        sha256: hash,
+        uploaded_at: timestamp(now),
+    })
+}
+
+/// `POST /v1/attachments?kind=authorisation_letter|founding_decision`: the raw document in a
+/// session with a request proof over it. Refused (`attachment_rejected`) when it is not a
+/// PDF, JPEG or PNG by content, or larger than [`MediaType::MAX_SIZE`].
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    req: Request,
+) -> ServerResult<Json<AttachmentView>> {
+    let (parts, body) = req.into_parts();
+    let limit = usize::try_from(MediaType::MAX_SIZE).unwrap_or(usize::MAX);
+    // One byte over the limit is enough to know it is too large.
+    let body = axum::body::to_bytes(body, limit.saturating_add(1))
+        .await
+        .map_err(|_| rejected("size"))?;
+    let session = auth::authenticate(&state, &parts, &body, IdlePolicy::MustBeActive).await?;
+    let Ok(Query(q)) = Query::<UploadQuery>::try_from_uri(&parts.uri) else {
+        return Err(ApiError::new(ErrorCode::ValidationFailed)
+            .with_details(vec![
+                ApiError::new(ErrorCode::ValidationFailed).with_field("kind"),
+            ])
+            .into());
+    };
+    let actor = Actor::session(&session);
+    let mut tx = Tx::begin(&state, "attachment.upload").await?;
+    match store_attachment_in(&mut tx, &state, &session.account, q.kind, &body).await {
+        Ok(stored) => {
+            let object = format!("attachment:{}", stored.id);
+            tx.audit(actor.record("attachment.uploaded", &object, None, false));
+            tx.commit().await?;
+            Ok(Json(stored))
+        }
+        Err(e) => {
+            drop(tx);
+            // A refused upload changed nothing: its entry stands alone.
+            audit::append(
+                &state,
+                actor.record("attachment.uploaded", "attachment:new", None, true),
+            )
+            .await?;
+            Err(e)
+        }
+    }
+}
+
+/// `GET /v1/attachments/{id}`: the content, to its uploader and to officers of the province of
+/// a request it is attached to; anyone else is refused (`forbidden`, audited).
+pub(super) async fn download(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    auth: Authed<()>,
+) -> ServerResult<Response> {
+    let session = &auth.session;
+    let id = AttachmentId::parse(&id).map_err(|e| crate::infra::error::invalid_field(&e, "id"))?;
+    let row = store::find(&mut *state.pool.acquire().await?, &id)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let object = format!("attachment:{id}");
+    let mut allowed = row.owner_account == session.account.as_str();
+    if !allowed {
+        if let Some(province) = authz::officer_province(&state, &session.account).await? {
+            allowed =
+                store::attached_in_province(&mut *state.pool.acquire().await?, &id, province.key())
+                    .await?;
+        }
+    }
+    if !allowed {
+        return Err(refuse(
+            &state,
+            Actor::session(session),
+            "attachment.read.refused",
+            &object,
+            ErrorCode::Forbidden,
+        )
+        .await);
+    }
+    let meta = attachment_view(&row)?;
+    let path = attachment_path(&state, &meta.sha256);
+    let content = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| ServerError::Internal(e.to_string()))?
+        .map_err(|e| ServerError::Internal(format!("reading an attachment: {e}")))?;
+    if sha256(&content) != meta.sha256 {
+        return Err(ServerError::Internal(
+            "an attachment's content changed on disk".into(),
+        ));
+    }
+    audit::append(
+        &state,
+        Actor::session(session).record("attachment.read", &object, None, false),
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, meta.media_type.mime()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CONTENT_DISPOSITION, "attachment"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        content,
+    )
+        .into_response())
+}

@@ -1,0 +1,360 @@
+//! Officers: the queue of their province, their decisions on a request (approve, reject, ask
+//! for information — events of the core's lifecycle, each in one transaction), decisions
+//! taken at the desk, the list of every request, and the province's statistics.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use dinhdanh_core::api::{
+    Decision, ErrorCode, OfficerDecision, Page, QueueItem, RegistrationEventKind,
+    RegistrationStatistics, RegistrationStatus, RegistrationView,
+};
+use dinhdanh_core::ids::{CitizenId, NewProvince, RegistrationId};
+use dinhdanh_core::org_type::OrgType;
+use dinhdanh_core::registration::lifecycle::{Effect, Event, Transition};
+use dinhdanh_core::signed_action::ActionKind;
+
+use super::QUEUE_PAGE;
+use super::dates::{parse_date, stored_date, vietnam_date};
+use super::lifecycle::{Approval, approve, finish, handle, move_to, unexpected};
+use super::people::{Actor, link, person_of, refuse, requester_message, target, tell};
+use super::requester::{free_text, named};
+use super::stored::{StoredRegistration, load, reload};
+use super::views::{add_event, view};
+use crate::authz;
+use crate::http::auth::{Authed, SessionContext};
+use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::resources::accounts;
+use crate::store::registrations::{self as store, ListedRow};
+use crate::store::tx::Tx;
+use crate::store::values::{from_word, parse_stored};
+
+/// The caller's officer province, or `forbidden` (audited).
+async fn officer_of(
+    state: &AppState,
+    session: &SessionContext,
+    action: &str,
+    object: &str,
+) -> ServerResult<NewProvince> {
+    match authz::officer_province(state, &session.account).await? {
+        Some(p) => Ok(p),
+        None => Err(refuse(
+            state,
+            Actor::session(session),
+            action,
+            object,
+            ErrorCode::Forbidden,
+        )
+        .await),
+    }
+}
+
+/// `?after=` of the queue: how many items the previous pages held.
+#[derive(serde::Deserialize)]
+pub(super) struct QueueQuery {
+    after: Option<String>,
+}
+
+/// A listed request as a queue item; `overdue` when not decided and due before `today`.
+fn queue_item(r: ListedRow, today: &str) -> ServerResult<QueueItem> {
+    let status: RegistrationStatus = from_word(&r.status)?;
+    Ok(QueueItem {
+        id: parse_stored(RegistrationId::parse(&r.id))?,
+        org_type: from_word(&r.org_type)?,
+        name: r.name_vi,
+        province: parse_stored(NewProvince::parse(&r.province))?,
+        status,
+        reason: r.reason.as_deref().map(from_word).transpose()?,
+        submitted_at: timestamp(r.submitted_at),
+        due_on: parse_date(&r.due_on)?,
+        overdue: !status.is_final() && r.due_on.as_str() < today,
+    })
+}
+
+/// `GET /v1/officer/queue`: the requests waiting in the officer's province, overdue first,
+/// then by due date.
+pub(super) async fn queue(
+    State(state): State<AppState>,
+    Query(q): Query<QueueQuery>,
+    auth: Authed<()>,
+) -> ServerResult<Json<Page<QueueItem>>> {
+    let province = officer_of(&state, &auth.session, "officer.queue.refused", "queue").await?;
+    let offset: i64 = match q.after.as_deref() {
+        None => 0,
+        Some(a) => a
+            .parse()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ServerError::code(ErrorCode::MalformedRequest))?,
+    };
+    let today = stored_date(vietnam_date(state.now()));
+    let rows = store::waiting_in(
+        &mut *state.pool.acquire().await?,
+        province.key(),
+        &today,
+        QUEUE_PAGE + 1,
+        offset,
+    )
+    .await?;
+    let more = rows.len() as i64 > QUEUE_PAGE;
+    let items = rows
+        .into_iter()
+        .take(usize::try_from(QUEUE_PAGE).unwrap_or(50))
+        .map(|r| queue_item(r, &today))
+        .collect::<ServerResult<Vec<_>>>()?;
+    let next = more.then(|| (offset + QUEUE_PAGE).to_string());
+    Ok(Json(Page { items, next }))
+}
+
+/// The path names the request the body names.
+impl ConfirmedBody for OfficerDecision {
+    fn path_object(&self) -> Option<(&str, &'static str)> {
+        Some((self.registration.as_str(), "registration"))
+    }
+}
+
+/// `POST /v1/officer/registrations/{id}/decision`: approve (the account is created), reject
+/// with a reason, or ask for information; confirmed (`review_registration`, target
+/// `registration:<id>`). Only officers of the request's province, never on a request of
+/// their own or of an organisation they represent.
+pub(super) async fn officer_decision(
+    State(state): State<AppState>,
+    action: ConfirmedAction<OfficerDecision>,
+) -> ServerResult<Json<RegistrationView>> {
+    let object = link(&action.body().registration);
+    let province = officer_of(
+        &state,
+        &action.session,
+        "registration.decision.refused",
+        &object,
+    )
+    .await?;
+    let reg = named(&state, &action.body().registration).await?;
+    let actor = Actor::session(&action.session);
+    let checked =
+        check_officer_decision(&state, actor, province, &reg, &action.body().decision).await?;
+    let (session, body) = action
+        .verify(&state, ActionKind::ReviewRegistration, &target(&reg.id)?)
+        .await?;
+    apply_officer_decision(
+        &state,
+        Actor::session(&session),
+        &reg,
+        &body.decision,
+        checked,
+    )
+    .await?;
+    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+}
+
+/// A decision [`check_officer_decision`] allowed: the transition it makes and the trimmed
+/// text of a rejection or question.
+struct CheckedDecision {
+    transition: Transition,
+    text: Option<String>,
+}
+
+/// Whether this officer (of `province`) may take this decision on this request now: the
+/// request's province, never their own request or one of an organisation they represent
+/// (`forbidden`, audited), a status the decision applies to (`invalid_state`, the core's
+/// lifecycle), and a reason or question in words (`validation_failed`).
+async fn check_officer_decision(
+    state: &AppState,
+    actor: Actor<'_>,
+    province: NewProvince,
+    reg: &StoredRegistration,
+    decision: &Decision,
+) -> ServerResult<CheckedDecision> {
+    let officer = actor
+        .account
+        .ok_or_else(|| ServerError::Internal("an officer decision without an officer".into()))?;
+    let (_, officer_person) = person_of(state, officer).await?;
+    if reg.province != province
+        || reg.requester == *officer
+        || reg
+            .details
+            .is_legal_representative(&officer_person.citizen_id)
+    {
+        return Err(refuse(
+            state,
+            actor,
+            "registration.decision.refused",
+            &link(&reg.id),
+            ErrorCode::Forbidden,
+        )
+        .await);
+    }
+    let event = match decision {
+        Decision::Approve => Event::OfficerApproved,
+        Decision::Reject { .. } => Event::OfficerRejected,
+        Decision::RequestInformation { .. } => Event::OfficerAskedForInformation,
+    };
+    let transition = handle(reg.status, event)?;
+    let text = match decision {
+        Decision::Approve => None,
+        Decision::Reject { reason } => Some(free_text(reason, "body.decision.reason")?),
+        Decision::RequestInformation { question } => {
+            Some(free_text(question, "body.decision.question")?)
+        }
+    };
+    Ok(CheckedDecision { transition, text })
+}
+
+/// Carries out a decision [`check_officer_decision`] allowed, in one transaction: the new
+/// status, the request's history, the audit trail with the officer as actor, and the
+/// requester's notification; an approval is finished once it committed.
+async fn apply_officer_decision(
+    state: &AppState,
+    actor: Actor<'_>,
+    reg: &StoredRegistration,
+    decision: &Decision,
+    checked: CheckedDecision,
+) -> ServerResult<()> {
+    let mut tx = Tx::begin(state, "registration.decision").await?;
+    let approval = decide(&mut tx, state, actor, reg, decision, checked).await?;
+    tx.commit().await?;
+    finish(state, approval, actor).await
+}
+
+async fn decide(
+    tx: &mut Tx,
+    state: &AppState,
+    actor: Actor<'_>,
+    reg: &StoredRegistration,
+    decision: &Decision,
+    checked: CheckedDecision,
+) -> ServerResult<Option<Approval>> {
+    let CheckedDecision {
+        transition: t,
+        text,
+    } = checked;
+    let (kind, action) = match (decision, text.clone()) {
+        (Decision::Approve, _) => {
+            return approve(tx, state, reg, t, "registration.approved")
+                .await
+                .map(Some);
+        }
+        (Decision::Reject { .. }, Some(reason)) => (
+            RegistrationEventKind::Rejected { reason },
+            "registration.rejected",
+        ),
+        (Decision::RequestInformation { .. }, Some(question)) => (
+            RegistrationEventKind::InformationRequested { question },
+            "registration.information_requested",
+        ),
+        _ => return Err(ServerError::Internal("a decision without its text".into())),
+    };
+    move_to(tx, reg, &t).await?;
+    add_event(tx, &reg.id, actor.account, &kind).await?;
+    tx.audit(actor.record(action, &link(&reg.id), None, false));
+    for effect in &t.effects {
+        match effect {
+            Effect::NotifyRequester(notice) => {
+                let m = requester_message(*notice, reg, text.as_deref(), None)?;
+                tell(tx, state, &reg.requester, m).await?;
+            }
+            other => return Err(unexpected(other)),
+        }
+    }
+    Ok(None)
+}
+
+/// An officer's decision taken at the desk (the `registration decide` command): the same
+/// checks, records and notifications as `POST /v1/officer/registrations/{id}/decision`, with
+/// the officer as actor. The officer is identified by their number on the server's console
+/// instead of a confirmed action from their device: whoever runs the command already holds
+/// the server.
+pub async fn decide_in_person(
+    state: &AppState,
+    officer_citizen: &CitizenId,
+    id: &RegistrationId,
+    decision: &Decision,
+) -> ServerResult<RegistrationView> {
+    let officer = accounts::find_account_by_citizen(state, officer_citizen)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let actor = Actor::account(&officer.id);
+    let Some(province) = authz::officer_province(state, &officer.id).await? else {
+        return Err(refuse(
+            state,
+            actor,
+            "registration.decision.refused",
+            &link(id),
+            ErrorCode::Forbidden,
+        )
+        .await);
+    };
+    let reg = load(state, id)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let checked = check_officer_decision(state, actor, province, &reg, decision).await?;
+    apply_officer_decision(state, actor, &reg, decision, checked).await?;
+    view(state, &reload(state, id).await?).await
+}
+
+/// Every request, newest first, optionally only those with `status` (the `registration list`
+/// command: all provinces, at most `limit`). Names only: no identification numbers.
+pub async fn list_requests(
+    state: &AppState,
+    status: Option<RegistrationStatus>,
+    limit: i64,
+) -> ServerResult<Vec<QueueItem>> {
+    let rows = store::newest(&mut *state.pool.acquire().await?, status, limit).await?;
+    let today = stored_date(vietnam_date(state.now()));
+    rows.into_iter().map(|r| queue_item(r, &today)).collect()
+}
+
+/// `GET /v1/officer/statistics`: the officer's province: requests by status and type, those
+/// overdue, and those decided after their due date.
+pub(super) async fn statistics(
+    State(state): State<AppState>,
+    auth: Authed<()>,
+) -> ServerResult<Json<RegistrationStatistics>> {
+    let province = officer_of(
+        &state,
+        &auth.session,
+        "officer.statistics.refused",
+        "statistics",
+    )
+    .await?;
+    Ok(Json(province_statistics(&state, province).await?))
+}
+
+/// Registration statistics of a province.
+pub async fn province_statistics(
+    state: &AppState,
+    province: NewProvince,
+) -> ServerResult<RegistrationStatistics> {
+    let rows = store::of_province(&mut *state.pool.acquire().await?, province.key()).await?;
+    let today = vietnam_date(state.now());
+    let mut by_status: Vec<(RegistrationStatus, u64)> = Vec::new();
+    let mut by_type: Vec<(OrgType, u64)> = OrgType::ALL.iter().map(|t| (*t, 0)).collect();
+    let (mut overdue, mut late) = (0u64, 0u64);
+    for r in &rows {
+        let status: RegistrationStatus = from_word(&r.status)?;
+        let org_type: OrgType = from_word(&r.org_type)?;
+        let due = parse_date(&r.due_on)?;
+        match by_status.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, n)) => *n += 1,
+            None => by_status.push((status, 1)),
+        }
+        if let Some((_, n)) = by_type.iter_mut().find(|(t, _)| *t == org_type) {
+            *n += 1;
+        }
+        if !status.is_final() && today > due {
+            overdue += 1;
+        }
+        if r.decided_at.is_some_and(|d| vietnam_date(d) > due) {
+            late += 1;
+        }
+    }
+    Ok(RegistrationStatistics {
+        province: Some(province),
+        by_status,
+        by_type,
+        overdue,
+        decided_late: late,
+    })
+}

@@ -1,0 +1,231 @@
+//! People, audit entries and notices: who an account is, who did something (for the audit
+//! trail), refusals, and the messages a request's people receive (inbox, SMS, e-mail).
+
+use dinhdanh_core::api::{ErrorCode, NotificationKind, PersonRef};
+use dinhdanh_core::ids::{AccountId, OrgEid, RegistrationId};
+use dinhdanh_core::registration::lifecycle::RequesterNotice;
+use dinhdanh_core::signed_action::ActionTarget;
+
+use super::stored::StoredRegistration;
+use crate::http::auth::SessionContext;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::outbox::{Channel, InboxItem};
+use crate::infra::state::AppState;
+use crate::resources::accounts::{self, AccountRow, CitizenRecord};
+use crate::store::audit::{self, AuditRecord};
+use crate::store::tx::Tx;
+use crate::store::values::word;
+
+/// The account and the person behind it.
+pub(super) async fn person_of(
+    state: &AppState,
+    account: &AccountId,
+) -> ServerResult<(AccountRow, CitizenRecord)> {
+    let row = accounts::find_account(state, account)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let person = accounts::citizen_by_key(state, &row.citizen_key)
+        .await?
+        .ok_or_else(|| ServerError::Internal("an account without a citizen".into()))?;
+    Ok((row, person))
+}
+
+/// A person as others see them: name and masked number.
+pub(super) async fn person_ref(state: &AppState, account: &AccountId) -> ServerResult<PersonRef> {
+    let (_, person) = person_of(state, account).await?;
+    Ok(PersonRef {
+        account: account.clone(),
+        full_name: person.full_name,
+        citizen_id_masked: person.citizen_id.masked(),
+    })
+}
+
+/// Who did something, for the audit trail.
+#[derive(Clone, Copy)]
+pub(super) struct Actor<'a> {
+    pub(super) account: Option<&'a AccountId>,
+    pub(super) session: Option<&'a SessionContext>,
+}
+
+impl<'a> Actor<'a> {
+    /// A person acting in a session.
+    pub(super) fn session(s: &'a SessionContext) -> Self {
+        Actor {
+            account: Some(&s.account),
+            session: Some(s),
+        }
+    }
+
+    /// A person acting at the server's console (an officer at the desk).
+    pub(super) fn account(a: &'a AccountId) -> Self {
+        Actor {
+            account: Some(a),
+            session: None,
+        }
+    }
+
+    /// The audit entry of `action` on `object` by this actor.
+    pub(super) fn record<'r>(
+        &'r self,
+        action: &'r str,
+        object: &'r str,
+        subject_key: Option<&'r [u8]>,
+        denied: bool,
+    ) -> AuditRecord<'r> {
+        AuditRecord {
+            actor: self.account.map(|a| a.as_str()),
+            acting_for: self
+                .session
+                .and_then(|s| s.acting_for.as_ref())
+                .map(|o| o.as_str()),
+            device: self
+                .session
+                .and_then(|s| s.device.as_ref())
+                .map(|d| d.as_str()),
+            action,
+            object: Some(object),
+            subject_key,
+            denied,
+        }
+    }
+}
+
+/// Audits a refusal (in its own transaction: the action changed nothing) and returns the
+/// error to answer with.
+pub(super) async fn refuse(
+    state: &AppState,
+    actor: Actor<'_>,
+    action: &str,
+    object: &str,
+    code: ErrorCode,
+) -> ServerError {
+    match audit::append(state, actor.record(action, object, None, true)).await {
+        Ok(()) => ServerError::code(code),
+        Err(e) => e,
+    }
+}
+
+/// A message to a person: the in-app inbox, an SMS, and an e-mail when they gave one.
+pub(super) struct Message<'a> {
+    pub(super) kind: NotificationKind,
+    pub(super) title_vi: &'a str,
+    pub(super) title_en: &'a str,
+    pub(super) body_vi: String,
+    pub(super) body_en: String,
+    pub(super) link: String,
+}
+
+/// Sends `m` to `account` as part of the action `tx`.
+pub(super) async fn tell(
+    tx: &mut Tx,
+    state: &AppState,
+    account: &AccountId,
+    m: Message<'_>,
+) -> ServerResult<()> {
+    tx.notify(
+        account.as_str(),
+        InboxItem {
+            kind: m.kind,
+            title_vi: m.title_vi,
+            title_en: m.title_en,
+            body_vi: &m.body_vi,
+            body_en: &m.body_en,
+            link: Some(&m.link),
+        },
+    )
+    .await?;
+    let (_, person) = person_of(state, account).await?;
+    let kind = format!("registration.{}", word(&m.kind)?);
+    tx.send(
+        Some(account.as_str()),
+        Channel::Sms,
+        person.phone.as_str(),
+        &kind,
+        m.title_vi,
+        &m.body_vi,
+    )
+    .await?;
+    if let Some(email) = &person.email {
+        let body = format!("{}\n\n{}", m.body_vi, m.body_en);
+        tx.send(
+            Some(account.as_str()),
+            Channel::Email,
+            email.as_str(),
+            &kind,
+            m.title_vi,
+            &body,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What the requester is told: `text` is the officer's reason or question, `eid` the new
+/// organisation's number.
+pub(super) fn requester_message(
+    notice: RequesterNotice,
+    reg: &StoredRegistration,
+    text: Option<&str>,
+    eid: Option<&OrgEid>,
+) -> ServerResult<Message<'static>> {
+    let name = &reg.details.name_vi;
+    let missing = || ServerError::Internal("a notice without what it tells".into());
+    let (title_vi, title_en, body_vi, body_en) = match notice {
+        RequesterNotice::Approved => {
+            let eid = eid.ok_or_else(missing)?;
+            (
+                "Đăng ký tổ chức đã được phê duyệt",
+                "Organisation registration approved",
+                format!("{name} đã có tài khoản định danh điện tử, số định danh {eid}."),
+                format!("{name} now has an e-ID account, number {eid}."),
+            )
+        }
+        RequesterNotice::Rejected => {
+            let reason = text.ok_or_else(missing)?;
+            (
+                "Đăng ký tổ chức bị từ chối",
+                "Organisation registration rejected",
+                format!("Yêu cầu đăng ký {name} bị từ chối: {reason}"),
+                format!("The request to register {name} was rejected: {reason}"),
+            )
+        }
+        RequesterNotice::InformationRequested => {
+            let question = text.ok_or_else(missing)?;
+            (
+                "Cần bổ sung thông tin đăng ký tổ chức",
+                "More information needed for your registration",
+                format!("Cán bộ đề nghị bổ sung cho yêu cầu đăng ký {name}: {question}"),
+                format!("The officer asks about the request to register {name}: {question}"),
+            )
+        }
+        RequesterNotice::ConsentRefused => (
+            "Người đại diện khác không đồng ý",
+            "A co-representative refused",
+            format!(
+                "Một người đại diện theo pháp luật của {name} không đồng ý; yêu cầu đăng ký đã được rút."
+            ),
+            format!(
+                "A legal representative of {name} refused; the registration request is withdrawn."
+            ),
+        ),
+    };
+    Ok(Message {
+        kind: notice.kind(),
+        title_vi,
+        title_en,
+        body_vi,
+        body_en,
+        link: link(&reg.id),
+    })
+}
+
+/// What the audit trail and messages name a request by.
+pub(super) fn link(id: &RegistrationId) -> String {
+    format!("registration:{id}")
+}
+
+/// What a confirmation on a request is made for: `registration:<id>`.
+pub(super) fn target(id: &RegistrationId) -> ServerResult<ActionTarget> {
+    ActionTarget::new("registration", id.as_str())
+        .map_err(|e| crate::infra::error::invalid_field(&e, "id"))
+}

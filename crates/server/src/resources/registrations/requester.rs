@@ -1,0 +1,353 @@
+//! What people do to a filed request: a co-representative consents or refuses, the requester
+//! answers an officer's question or withdraws. Each is confirmed with a signed action, and is
+//! one event of the core's lifecycle, carried out in one transaction.
+
+use axum::Json;
+use axum::extract::State;
+use dinhdanh_core::api::{
+    ApiError, ConsentDecision, ErrorCode, InformationAnswer, RegistrationEventKind,
+    RegistrationSubmission, RegistrationView, RegistrationWithdrawal,
+};
+use dinhdanh_core::registration::lifecycle::{Effect, Event};
+use dinhdanh_core::signed_action::ActionKind;
+
+use super::MAX_TEXT_CHARS;
+use super::lifecycle::{Approval, check_registry, finish, handle, move_to, unexpected};
+use super::people::{Actor, link, person_of, refuse, requester_message, target, tell};
+use super::stored::{StoredRegistration, encrypt_details, load, org_key, reload};
+use super::submission::{check_submission, owns_attachment};
+use super::views::{add_event, view};
+use crate::authz;
+use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
+use crate::resources::accounts::AccountRow;
+use crate::resources::registry;
+use crate::store::registrations as store;
+use crate::store::tx::Tx;
+use crate::store::values::word;
+
+/// The path names the request the body names.
+impl ConfirmedBody for ConsentDecision {
+    fn path_object(&self) -> Option<(&str, &'static str)> {
+        Some((self.registration.as_str(), "registration"))
+    }
+}
+
+/// The path names the request the body names.
+impl ConfirmedBody for InformationAnswer {
+    fn path_object(&self) -> Option<(&str, &'static str)> {
+        Some((self.registration.as_str(), "registration"))
+    }
+}
+
+/// The path names the request the body names.
+impl ConfirmedBody for RegistrationWithdrawal {
+    fn path_object(&self) -> Option<(&str, &'static str)> {
+        Some((self.registration.as_str(), "registration"))
+    }
+}
+
+/// Loads the request a confirmed body names; `not_found` when there is none.
+pub(super) async fn named(
+    state: &AppState,
+    id: &dinhdanh_core::ids::RegistrationId,
+) -> ServerResult<StoredRegistration> {
+    load(state, id)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))
+}
+
+/// `POST /v1/registrations/{id}/consent`: a co-representative consents or refuses, confirmed
+/// (`consent_to_registration` / `refuse_registration`, target `registration:<id>`). Consent
+/// of the last one sends the request on to the registry check; a refusal withdraws it.
+pub(super) async fn consent(
+    State(state): State<AppState>,
+    action: ConfirmedAction<ConsentDecision>,
+) -> ServerResult<Json<RegistrationView>> {
+    let reg = named(&state, &action.body().registration).await?;
+    let (account, _) = person_of(&state, &action.session.account).await?;
+    if !authz::is_co_representative(&state, reg.id.as_str(), &account.id).await? {
+        return Err(refuse(
+            &state,
+            Actor::session(&action.session),
+            "registration.consent.refused",
+            &link(&reg.id),
+            ErrorCode::Forbidden,
+        )
+        .await);
+    }
+    let consenting = action.body().consent;
+    // Whether others are still awaited does not change whether a consent applies.
+    handle(reg.status, consent_event(consenting, false))?;
+    let kind = if consenting {
+        ActionKind::ConsentToRegistration
+    } else {
+        ActionKind::RefuseRegistration
+    };
+    let (session, _) = action.verify(&state, kind, &target(&reg.id)?).await?;
+    let actor = Actor::session(&session);
+    let mut tx = Tx::begin(&state, "registration.consent").await?;
+    let approval = record_consent(&mut tx, &state, &reg, &account, consenting, actor).await?;
+    tx.commit().await?;
+    finish(&state, approval, actor).await?;
+    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+}
+
+fn consent_event(consenting: bool, others_awaited: bool) -> Event {
+    if consenting {
+        Event::CoRepresentativeConsented { others_awaited }
+    } else {
+        Event::CoRepresentativeRefused
+    }
+}
+
+/// Records a co-representative's answer and carries out what follows: with the last consent
+/// the registry check (and perhaps an approval to finish), with a refusal the withdrawal and
+/// the requester's notice.
+async fn record_consent(
+    tx: &mut Tx,
+    state: &AppState,
+    reg: &StoredRegistration,
+    account: &AccountRow,
+    consenting: bool,
+    actor: Actor<'_>,
+) -> ServerResult<Option<Approval>> {
+    let now = tx.now();
+    let answered = store::answer_consent(
+        tx.conn()?,
+        &reg.id,
+        &account.citizen_key,
+        &account.id,
+        consenting,
+        now,
+    )
+    .await?;
+    if !answered {
+        return Err(ServerError::code(ErrorCode::InvalidState));
+    }
+    let (event_kind, action) = if consenting {
+        (RegistrationEventKind::Consented, "registration.consented")
+    } else {
+        (RegistrationEventKind::Refused, "registration.refused")
+    };
+    let t = if consenting {
+        add_event(tx, &reg.id, Some(&account.id), &event_kind).await?;
+        tx.audit(actor.record(action, &link(&reg.id), Some(&account.citizen_key), false));
+        let waiting = store::consents_awaited(tx.conn()?, &reg.id).await?;
+        let t = handle(reg.status, consent_event(true, waiting > 0))?;
+        move_to(tx, reg, &t).await?;
+        t
+    } else {
+        let t = handle(reg.status, consent_event(false, false))?;
+        move_to(tx, reg, &t).await?;
+        add_event(tx, &reg.id, Some(&account.id), &event_kind).await?;
+        tx.audit(actor.record(action, &link(&reg.id), Some(&account.citizen_key), false));
+        t
+    };
+    let mut approval = None;
+    for effect in &t.effects {
+        match effect {
+            Effect::CheckRegistry => {
+                let checking = StoredRegistration {
+                    status: t.to,
+                    ..reg.clone()
+                };
+                approval = check_registry(tx, state, &checking, actor).await?;
+            }
+            Effect::NotifyRequester(notice) => {
+                let m = requester_message(*notice, reg, None, None)?;
+                tell(tx, state, &reg.requester, m).await?;
+            }
+            other => return Err(unexpected(other)),
+        }
+    }
+    Ok(approval)
+}
+
+/// Free text from a person (answer, reason, question): trimmed, 1..=2000 characters, no
+/// control characters but newlines.
+pub(super) fn free_text(text: &str, field: &str) -> ServerResult<String> {
+    let t = text.trim().replace("\r\n", "\n");
+    let bad = t.is_empty()
+        || t.chars().count() > MAX_TEXT_CHARS
+        || t.chars().any(|c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        });
+    if bad {
+        return Err(invalid(field));
+    }
+    Ok(t)
+}
+
+fn invalid(field: &str) -> ServerError {
+    ApiError::new(ErrorCode::ValidationFailed)
+        .with_details(vec![
+            ApiError::new(ErrorCode::ValidationFailed).with_field(field),
+        ])
+        .into()
+}
+
+/// `POST /v1/registrations/{id}/answer`: the requester answers an officer's question,
+/// confirmed (`answer_information_request`, target `registration:<id>`), optionally with
+/// corrected details (same organisation) and further documents of their own.
+pub(super) async fn answer(
+    State(state): State<AppState>,
+    action: ConfirmedAction<InformationAnswer>,
+) -> ServerResult<Json<RegistrationView>> {
+    let body = action.body();
+    let reg = named(&state, &body.registration).await?;
+    let account = &action.session.account;
+    if reg.requester != *account {
+        return Err(refuse(
+            &state,
+            Actor::session(&action.session),
+            "registration.answer.refused",
+            &link(&reg.id),
+            ErrorCode::Forbidden,
+        )
+        .await);
+    }
+    let t = handle(
+        reg.status,
+        Event::RequesterAnswered {
+            corrected_details: body.corrected_details.is_some(),
+        },
+    )?;
+    let text = free_text(&body.answer, "body.answer")?;
+    let (_, person) = person_of(&state, account).await?;
+    let mut conn = state.pool.acquire().await?;
+    let corrected = match &body.corrected_details {
+        None => None,
+        Some(d) => {
+            let submission =
+                RegistrationSubmission::new(reg.org_type, d.clone(), &person.citizen_id);
+            let details =
+                check_submission(&mut conn, &state, account, &person.citizen_id, &submission)
+                    .await?;
+            if org_key(&details) != reg.org_key {
+                return Err(invalid("corrected_details"));
+            }
+            Some((details, submission.capacity))
+        }
+    };
+    for a in &body.attachments {
+        if !owns_attachment(&mut conn, account, a, None).await? {
+            return Err(invalid("attachments"));
+        }
+    }
+    drop(conn);
+    let (session, body) = action
+        .verify(
+            &state,
+            ActionKind::AnswerInformationRequest,
+            &target(&reg.id)?,
+        )
+        .await?;
+    let requester_key = state.keys.citizen_key(&person.citizen_id);
+    let mut tx = Tx::begin(&state, "registration.answer").await?;
+    move_to(&mut tx, &reg, &t).await?;
+    for effect in &t.effects {
+        match (effect, &corrected) {
+            (Effect::RecheckCorrectedDetails, Some((details, capacity))) => {
+                // The registry is asked again, so the officer sees how the corrected details
+                // compare.
+                let check = match registry::code_for(reg.org_type, details) {
+                    Some((kind, code)) => {
+                        let record = registry::adapter(&state, kind).lookup(&code).await?;
+                        let keys: Vec<Vec<u8>> = details
+                            .representatives
+                            .iter()
+                            .map(|r| state.keys.citizen_key(&r.citizen_id))
+                            .collect();
+                        Some(registry::check(
+                            kind,
+                            record.as_ref(),
+                            details,
+                            &keys,
+                            &requester_key,
+                            timestamp(tx.now()),
+                        ))
+                    }
+                    None => None,
+                };
+                let check = check
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(|e| ServerError::Internal(e.to_string()))?;
+                store::set_details(
+                    tx.conn()?,
+                    &reg.id,
+                    encrypt_details(&state, details)?,
+                    word(capacity)?,
+                    details.name_vi.as_str(),
+                    check,
+                )
+                .await?;
+                for a in [&details.authorisation_letter, &details.founding_decision]
+                    .into_iter()
+                    .flatten()
+                {
+                    store::link_attachment(tx.conn()?, &reg.id, a).await?;
+                }
+            }
+            (other, _) => return Err(unexpected(other)),
+        }
+    }
+    for a in &body.attachments {
+        store::link_attachment(tx.conn()?, &reg.id, a).await?;
+    }
+    add_event(
+        &mut tx,
+        &reg.id,
+        Some(&session.account),
+        &RegistrationEventKind::InformationProvided { answer: text },
+    )
+    .await?;
+    tx.audit(Actor::session(&session).record("registration.answered", &link(&reg.id), None, false));
+    tx.commit().await?;
+    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+}
+
+/// `POST /v1/registrations/{id}/withdrawal`: the requester withdraws a request that is not
+/// decided yet, confirmed (`withdraw_registration`, target `registration:<id>`).
+pub(super) async fn withdraw(
+    State(state): State<AppState>,
+    action: ConfirmedAction<RegistrationWithdrawal>,
+) -> ServerResult<Json<RegistrationView>> {
+    let reg = named(&state, &action.body().registration).await?;
+    if reg.requester != action.session.account {
+        return Err(refuse(
+            &state,
+            Actor::session(&action.session),
+            "registration.withdrawal.refused",
+            &link(&reg.id),
+            ErrorCode::Forbidden,
+        )
+        .await);
+    }
+    let t = handle(reg.status, Event::RequesterWithdrew)?;
+    let (session, _) = action
+        .verify(&state, ActionKind::WithdrawRegistration, &target(&reg.id)?)
+        .await?;
+    let mut tx = Tx::begin(&state, "registration.withdrawal").await?;
+    move_to(&mut tx, &reg, &t).await?;
+    add_event(
+        &mut tx,
+        &reg.id,
+        Some(&session.account),
+        &RegistrationEventKind::Withdrawn,
+    )
+    .await?;
+    tx.audit(Actor::session(&session).record(
+        "registration.withdrawn",
+        &link(&reg.id),
+        None,
+        false,
+    ));
+    tx.commit().await?;
+    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+}

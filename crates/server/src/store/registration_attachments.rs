@@ -1,0 +1,125 @@
+//! Attachments (documents a person uploaded for a registration request) as stored: the
+//! metadata; the content lives on disk, named by its SHA-256.
+
+use dinhdanh_core::ids::{AccountId, AttachmentId, RegistrationId};
+use sqlx::AnyConnection;
+
+use crate::infra::error::ServerResult;
+
+/// An attachment's metadata as stored.
+#[derive(sqlx::FromRow)]
+pub struct AttachmentRow {
+    /// Its id.
+    pub id: String,
+    /// Who uploaded it.
+    pub owner_account: String,
+    /// The document kind's word.
+    pub kind: String,
+    /// The media type's word.
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the content.
+    pub sha256: Vec<u8>,
+    /// Unix seconds.
+    pub uploaded_at: i64,
+}
+
+/// A new attachment's metadata.
+pub struct NewAttachment<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Who uploaded it.
+    pub owner: &'a AccountId,
+    /// The document kind's word.
+    pub kind: String,
+    /// The media type's word.
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the content.
+    pub sha256: Vec<u8>,
+    /// Unix seconds.
+    pub uploaded_at: i64,
+}
+
+const COLUMNS: &str =
+    "a.id, a.owner_account, a.kind, a.media_type, a.size, a.sha256, a.uploaded_at";
+
+/// Stores an attachment's metadata.
+pub async fn insert(conn: &mut AnyConnection, new: &NewAttachment<'_>) -> ServerResult<()> {
+    sqlx::query(
+        "INSERT INTO attachments (id, owner_account, kind, media_type, size, sha256, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new.id)
+    .bind(new.owner.as_str())
+    .bind(&new.kind)
+    .bind(&new.media_type)
+    .bind(new.size)
+    .bind(new.sha256.clone())
+    .bind(new.uploaded_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An attachment.
+pub async fn find(
+    conn: &mut AnyConnection,
+    id: &AttachmentId,
+) -> ServerResult<Option<AttachmentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments a WHERE a.id = $1"
+    ))
+    .bind(id.as_str())
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The kind's word of an attachment `owner` uploaded; `None` when it is not theirs.
+pub async fn kind_owned_by(
+    conn: &mut AnyConnection,
+    id: &AttachmentId,
+    owner: &AccountId,
+) -> ServerResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT kind FROM attachments WHERE id = $1 AND owner_account = $2")
+            .bind(id.as_str())
+            .bind(owner.as_str())
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The attachments of a request, oldest first.
+pub async fn of_registration(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+) -> ServerResult<Vec<AttachmentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments a JOIN registration_attachments r \
+         ON r.attachment_id = a.id WHERE r.registration_id = $1 ORDER BY a.uploaded_at, a.id"
+    ))
+    .bind(id.as_str())
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Whether the attachment is linked to a request of `province` (key).
+pub async fn attached_in_province(
+    conn: &mut AnyConnection,
+    id: &AttachmentId,
+    province: &str,
+) -> ServerResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registration_attachments ra \
+         JOIN registrations r ON r.id = ra.registration_id \
+         WHERE ra.attachment_id = $1 AND r.province = $2",
+    )
+    .bind(id.as_str())
+    .bind(province)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}

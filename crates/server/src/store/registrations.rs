@@ -1,0 +1,494 @@
+//! Registration requests as stored: the request row, its co-representatives' consents, its
+//! history, and the attachments linked to it. Typed rows; stored enums are their serde words
+//! ([`crate::store::values::word`]). A status is written only where the request still has the
+//! status it was read with, so that of two concurrent changes the second finds nothing.
+
+use dinhdanh_core::api::RegistrationStatus;
+use dinhdanh_core::ids::{AccountId, AttachmentId, RegistrationId};
+use sqlx::AnyConnection;
+
+use crate::infra::error::ServerResult;
+use crate::store::values::word;
+
+/// A request as stored (details still encrypted).
+#[derive(sqlx::FromRow)]
+pub struct RegistrationRow {
+    /// The request's id.
+    pub id: String,
+    /// The requester's account.
+    pub requester: String,
+    /// The organisation type's word.
+    pub org_type: String,
+    /// What identifies the organisation for duplicate checks.
+    pub org_key: String,
+    /// Head-office province key.
+    pub province: String,
+    /// The requester's capacity's word.
+    pub capacity: String,
+    /// The details, encrypted.
+    pub details_enc: Vec<u8>,
+    /// The status's word.
+    pub status: String,
+    /// Why an officer looks at it (word).
+    pub reason: Option<String>,
+    /// The registry check as JSON.
+    pub registry_check: Option<String>,
+    /// Unix seconds.
+    pub submitted_at: i64,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+    /// Unix seconds.
+    pub decided_at: Option<i64>,
+    /// The organisation's e-ID once approved.
+    pub org_eid: Option<String>,
+}
+
+/// A request to insert.
+pub struct NewRegistration<'a> {
+    /// The request's id.
+    pub id: &'a RegistrationId,
+    /// The requester.
+    pub requester: &'a AccountId,
+    /// The organisation type's word.
+    pub org_type: String,
+    /// What identifies the organisation.
+    pub org_key: &'a str,
+    /// The organisation's name.
+    pub name_vi: &'a str,
+    /// Head-office province key.
+    pub province: &'a str,
+    /// The capacity's word.
+    pub capacity: String,
+    /// The details, encrypted.
+    pub details_enc: Vec<u8>,
+    /// The status it starts with.
+    pub status: RegistrationStatus,
+    /// Unix seconds.
+    pub submitted_at: i64,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+    /// The officer who filed it at the desk, if so.
+    pub in_person_officer: Option<&'a AccountId>,
+}
+
+/// Loads a request.
+pub async fn find(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+) -> ServerResult<Option<RegistrationRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, requester, org_type, org_key, province, capacity, details_enc, status, reason, \
+         registry_check, submitted_at, due_on, decided_at, org_eid FROM registrations WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// How many open requests there are for the organisation with `org_key`.
+pub async fn open_for(conn: &mut AnyConnection, org_key: &str) -> ServerResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE org_key = $1 AND is_open = 1")
+            .bind(org_key)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Inserts a new, open request; `false` when another open request for the organisation got
+/// there first (the one-open-request index).
+pub async fn insert(conn: &mut AnyConnection, new: &NewRegistration<'_>) -> ServerResult<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO registrations (id, requester, org_type, org_key, name_vi, province, capacity, \
+         details_enc, status, is_open, submitted_at, due_on, in_person_officer) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12)",
+    )
+    .bind(new.id.as_str())
+    .bind(new.requester.as_str())
+    .bind(&new.org_type)
+    .bind(new.org_key)
+    .bind(new.name_vi)
+    .bind(new.province)
+    .bind(&new.capacity)
+    .bind(new.details_enc.clone())
+    .bind(word(&new.status)?)
+    .bind(new.submitted_at)
+    .bind(&new.due_on)
+    .bind(new.in_person_officer.map(|a| a.as_str().to_owned()))
+    .execute(conn)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes `to` where the request still has `from` (open while `to` is not final, decided at
+/// `now` when it is); `false` when another change got there first.
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+    from: RegistrationStatus,
+    to: RegistrationStatus,
+    now: i64,
+) -> ServerResult<bool> {
+    let done = sqlx::query(
+        "UPDATE registrations SET status = $1, is_open = $2, decided_at = $3 \
+         WHERE id = $4 AND status = $5",
+    )
+    .bind(word(&to)?)
+    .bind(i64::from(!to.is_final()))
+    .bind(to.is_final().then_some(now))
+    .bind(id.as_str())
+    .bind(word(&from)?)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Keeps what the registry said (JSON), why an officer looks at the request (word) and its
+/// due date (`YYYY-MM-DD`).
+pub async fn set_check(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+    registry_check: Option<String>,
+    reason: Option<String>,
+    due_on: String,
+) -> ServerResult<()> {
+    sqlx::query(
+        "UPDATE registrations SET registry_check = $1, reason = $2, due_on = $3 WHERE id = $4",
+    )
+    .bind(registry_check)
+    .bind(reason)
+    .bind(due_on)
+    .bind(id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Keeps the organisation's e-ID on an approved request.
+pub async fn set_org_eid(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+    org_eid: &str,
+) -> ServerResult<()> {
+    sqlx::query("UPDATE registrations SET org_eid = $1 WHERE id = $2")
+        .bind(org_eid)
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the details with the requester's corrections, and the registry check when the
+/// registry was asked again.
+pub async fn set_details(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+    details_enc: Vec<u8>,
+    capacity: String,
+    name_vi: &str,
+    registry_check: Option<String>,
+) -> ServerResult<()> {
+    sqlx::query(
+        "UPDATE registrations SET details_enc = $1, capacity = $2, name_vi = $3, \
+         registry_check = COALESCE($4, registry_check) WHERE id = $5",
+    )
+    .bind(details_enc)
+    .bind(capacity)
+    .bind(name_vi)
+    .bind(registry_check)
+    .bind(id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The requests a person made or is asked to consent to, newest first, at most 200.
+pub async fn ids_of_person(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    citizen_key: &[u8],
+) -> ServerResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM registrations WHERE requester = $1 OR id IN \
+         (SELECT registration_id FROM registration_consents WHERE citizen_key = $2) \
+         ORDER BY submitted_at DESC, id LIMIT 200",
+    )
+    .bind(account.as_str())
+    .bind(citizen_key.to_vec())
+    .fetch_all(conn)
+    .await?)
+}
+
+// ---- Consents ------------------------------------------------------------------------------
+
+/// A co-representative's consent as stored.
+#[derive(sqlx::FromRow)]
+pub struct ConsentRow {
+    /// Their account.
+    pub account_id: String,
+    /// Their name as entered.
+    pub full_name: String,
+    /// Their masked identification number.
+    pub citizen_masked: String,
+    /// 1 consented, 0 refused, none yet.
+    pub consented: Option<i64>,
+    /// Unix seconds.
+    pub answered_at: Option<i64>,
+}
+
+/// Records a co-representative whose consent is needed.
+pub async fn insert_consent(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+    citizen_key: Vec<u8>,
+    account: Option<&AccountId>,
+    full_name: &str,
+    citizen_masked: &str,
+) -> ServerResult<()> {
+    sqlx::query(
+        "INSERT INTO registration_consents \
+         (registration_id, citizen_key, account_id, full_name, citizen_masked) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.as_str())
+    .bind(citizen_key)
+    .bind(account.map(|a| a.as_str().to_owned()))
+    .bind(full_name)
+    .bind(citizen_masked)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a co-representative's answer; `false` when they had answered already or are not
+/// one.
+pub async fn answer_consent(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+    citizen_key: &[u8],
+    account: &AccountId,
+    consented: bool,
+    now: i64,
+) -> ServerResult<bool> {
+    let done = sqlx::query(
+        "UPDATE registration_consents SET consented = $1, answered_at = $2, account_id = $3 \
+         WHERE registration_id = $4 AND citizen_key = $5 AND consented IS NULL",
+    )
+    .bind(i64::from(consented))
+    .bind(now)
+    .bind(account.as_str())
+    .bind(id.as_str())
+    .bind(citizen_key.to_vec())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many co-representatives with an account have not answered yet.
+pub async fn consents_awaited(conn: &mut AnyConnection, id: &RegistrationId) -> ServerResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registration_consents WHERE registration_id = $1 \
+         AND account_id IS NOT NULL AND consented IS NULL",
+    )
+    .bind(id.as_str())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// How many co-representatives have no account (and so cannot answer in the app).
+pub async fn consents_without_account(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+) -> ServerResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registration_consents WHERE registration_id = $1 AND account_id IS NULL",
+    )
+    .bind(id.as_str())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The consents of co-representatives with an account, by name.
+pub async fn consents(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+) -> ServerResult<Vec<ConsentRow>> {
+    Ok(sqlx::query_as(
+        "SELECT account_id, full_name, citizen_masked, consented, answered_at \
+         FROM registration_consents WHERE registration_id = $1 AND account_id IS NOT NULL \
+         ORDER BY full_name",
+    )
+    .bind(id.as_str())
+    .fetch_all(conn)
+    .await?)
+}
+
+// ---- History -------------------------------------------------------------------------------
+
+/// One entry of a request's history.
+#[derive(sqlx::FromRow)]
+pub struct EventRow {
+    /// Unix seconds.
+    pub at: i64,
+    /// Who did it, if a person.
+    pub actor: Option<String>,
+    /// What happened, as JSON.
+    pub event: String,
+}
+
+/// Appends to a request's history.
+pub async fn add_event(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+    at: i64,
+    actor: Option<&AccountId>,
+    event_json: String,
+) -> ServerResult<()> {
+    sqlx::query(
+        "INSERT INTO registration_events (registration_id, seq, at, actor, event) \
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM registration_events \
+         WHERE registration_id = $1",
+    )
+    .bind(id.as_str())
+    .bind(at)
+    .bind(actor.map(|a| a.as_str().to_owned()))
+    .bind(event_json)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A request's history, oldest first.
+pub async fn events(conn: &mut AnyConnection, id: &RegistrationId) -> ServerResult<Vec<EventRow>> {
+    Ok(sqlx::query_as(
+        "SELECT at, actor, event FROM registration_events WHERE registration_id = $1 ORDER BY seq",
+    )
+    .bind(id.as_str())
+    .fetch_all(conn)
+    .await?)
+}
+
+// ---- Attachments of a request --------------------------------------------------------------
+
+/// Links an attachment to a request (once).
+pub async fn link_attachment(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+    attachment: &AttachmentId,
+) -> ServerResult<()> {
+    sqlx::query(
+        "INSERT INTO registration_attachments (registration_id, attachment_id) VALUES ($1, $2) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(id.as_str())
+    .bind(attachment.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+// ---- Officers' lists -----------------------------------------------------------------------
+
+/// A request as a list shows it.
+#[derive(sqlx::FromRow)]
+pub struct ListedRow {
+    /// The request's id.
+    pub id: String,
+    /// The organisation type's word.
+    pub org_type: String,
+    /// The organisation's name.
+    pub name_vi: String,
+    /// Head-office province key.
+    pub province: String,
+    /// The status's word.
+    pub status: String,
+    /// Why an officer looks at it (word).
+    pub reason: Option<String>,
+    /// Unix seconds.
+    pub submitted_at: i64,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+}
+
+const LISTED: &str = "SELECT id, org_type, name_vi, province, status, reason, submitted_at, due_on FROM registrations";
+
+/// The requests waiting for an officer in `province`, overdue (due before `today`) first,
+/// then by due date; `limit` from `offset`.
+pub async fn waiting_in(
+    conn: &mut AnyConnection,
+    province: &str,
+    today: &str,
+    limit: i64,
+    offset: i64,
+) -> ServerResult<Vec<ListedRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{LISTED} WHERE province = $1 AND status IN ($2, $3) \
+         ORDER BY CASE WHEN due_on < $4 THEN 0 ELSE 1 END, due_on, submitted_at, id \
+         LIMIT $5 OFFSET $6"
+    ))
+    .bind(province)
+    .bind(word(&RegistrationStatus::AwaitingOfficer)?)
+    .bind(word(&RegistrationStatus::InformationRequested)?)
+    .bind(today)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Every request, newest first, optionally only those with `status`, at most `limit`.
+pub async fn newest(
+    conn: &mut AnyConnection,
+    status: Option<RegistrationStatus>,
+    limit: i64,
+) -> ServerResult<Vec<ListedRow>> {
+    Ok(match status {
+        Some(status) => {
+            sqlx::query_as(&format!(
+                "{LISTED} WHERE status = $1 ORDER BY submitted_at DESC, id DESC LIMIT $2"
+            ))
+            .bind(word(&status)?)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?
+        }
+        None => {
+            sqlx::query_as(&format!(
+                "{LISTED} ORDER BY submitted_at DESC, id DESC LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(conn)
+            .await?
+        }
+    })
+}
+
+/// What the statistics count of a request.
+#[derive(sqlx::FromRow)]
+pub struct CountedRow {
+    /// The organisation type's word.
+    pub org_type: String,
+    /// The status's word.
+    pub status: String,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+    /// Unix seconds.
+    pub decided_at: Option<i64>,
+}
+
+/// Every request of a province, for its statistics.
+pub async fn of_province(
+    conn: &mut AnyConnection,
+    province: &str,
+) -> ServerResult<Vec<CountedRow>> {
+    Ok(sqlx::query_as(
+        "SELECT org_type, status, due_on, decided_at FROM registrations WHERE province = $1",
+    )
+    .bind(province)
+    .fetch_all(conn)
+    .await?)
+}
