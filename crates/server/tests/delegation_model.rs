@@ -451,7 +451,7 @@ async fn run(t: &TestServer, steps: &[Step]) -> Result<(), TestCaseError> {
                 );
                 if let Some(o) = m.acting[person] {
                     let expected = m.role(person, o, now).is_some();
-                    let got = dinhdanh_server::http::auth::check_acting_for(
+                    let got = organisations::check_acting_for(
                         state,
                         &w.sessions[person],
                         &w.people[person].0,

@@ -43,7 +43,7 @@ impl SessionContext {
     /// The person acting in this session, for the audit trail.
     pub fn actor(&self) -> crate::store::audit::Actor {
         crate::store::audit::Actor {
-            account: Some(self.account.clone()),
+            account: self.account.clone(),
             acting_for: self.acting_for.clone(),
             device: self.device.clone(),
         }

@@ -77,11 +77,12 @@ pub struct AuditRecord<'a> {
 }
 
 /// Who acts, for the audit trail: a person, for an organisation, from a device — every entry
-/// reads "person X for organisation Y". `None` account: the system itself.
-#[derive(Clone, Debug, Default)]
+/// reads "person X for organisation Y". The server's one `Actor`; `None` where one is expected
+/// means the system itself (the operator's CLI, a registry feed).
+#[derive(Clone, Debug)]
 pub struct Actor {
     /// The person's account.
-    pub account: Option<AccountId>,
+    pub account: AccountId,
     /// The organisation they act for, if any.
     pub acting_for: Option<OrgEid>,
     /// The device.
@@ -89,17 +90,13 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// A person acting for themselves, with no device (the operator's CLI on their behalf).
+    /// A person acting for themselves, with no device (tests, and the CLI on their behalf).
     pub fn person(account: &AccountId) -> Self {
         Actor {
-            account: Some(account.clone()),
-            ..Actor::default()
+            account: account.clone(),
+            acting_for: None,
+            device: None,
         }
-    }
-
-    /// The server itself (deadlines, registry feeds).
-    pub fn system() -> Self {
-        Actor::default()
     }
 
     /// The record of `action` on `object` by this actor.
@@ -110,15 +107,28 @@ impl Actor {
         subject_key: Option<&'a [u8]>,
         denied: bool,
     ) -> AuditRecord<'a> {
-        AuditRecord {
-            actor: self.account.as_ref().map(AccountId::as_str),
-            acting_for: self.acting_for.as_ref().map(OrgEid::as_str),
-            device: self.device.as_ref().map(DeviceId::as_str),
-            action,
-            object: Some(object),
-            subject_key,
-            denied,
-        }
+        audit_record(Some(self), action, object, subject_key, denied)
+    }
+}
+
+/// The audit record of `actor` (None: the system) doing `action` to `object`.
+pub fn audit_record<'a>(
+    actor: Option<&'a Actor>,
+    action: &'a str,
+    object: &'a str,
+    subject_key: Option<&'a [u8]>,
+    denied: bool,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        actor: actor.map(|a| a.account.as_str()),
+        acting_for: actor
+            .and_then(|a| a.acting_for.as_ref())
+            .map(OrgEid::as_str),
+        device: actor.and_then(|a| a.device.as_ref()).map(DeviceId::as_str),
+        action,
+        object: Some(object),
+        subject_key,
+        denied,
     }
 }
 
@@ -126,12 +136,12 @@ impl Actor {
 /// the error to answer with; when the entry cannot be written, that failure is the answer.
 pub async fn refuse(
     state: &AppState,
-    actor: &Actor,
+    actor: Option<&Actor>,
     action: &str,
     object: &str,
     code: dinhdanh_core::api::ErrorCode,
 ) -> ServerError {
-    match append(state, actor.record(action, object, None, true)).await {
+    match append(state, audit_record(actor, action, object, None, true)).await {
         Ok(()) => ServerError::code(code),
         Err(e) => e,
     }

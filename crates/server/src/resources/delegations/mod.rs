@@ -432,7 +432,7 @@ async fn get_delegations(
     auth: Authed<()>,
 ) -> ServerResult<Json<Vec<DelegationView>>> {
     let eid = eid_param(&eid)?;
-    let actor = Actor::from_session(&auth.session);
+    let actor = auth.session.actor();
     Ok(Json(list_delegations(&state, &actor, &eid).await?))
 }
 
@@ -449,7 +449,7 @@ async fn post_delegation(
     let (session, body) = action
         .verify(&state, ActionKind::AddDelegate, &target)
         .await?;
-    let actor = Actor::from_session(&session);
+    let actor = session.actor();
     Ok(Json(add_delegate(&state, &actor, &body).await?))
 }
 
@@ -472,7 +472,7 @@ async fn post_delegation_answer(
     let (session, body) = action
         .verify(&state, kind, &delegation_target(&id)?)
         .await?;
-    let actor = Actor::from_session(&session);
+    let actor = session.actor();
     Ok(Json(
         answer_delegation(&state, &actor, &eid, &id, body.accept).await?,
     ))
@@ -492,7 +492,7 @@ async fn delete_delegation(
     let (session, _) = action
         .verify(&state, ActionKind::RevokeDelegate, &delegation_target(&id)?)
         .await?;
-    let actor = Actor::from_session(&session);
+    let actor = session.actor();
     revoke_delegation(&state, &actor, &eid, &id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -60,7 +60,7 @@ use crate::infra::outbox::{self, InboxItem};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::confirmation::{kind_text, parse_confirmed, verify_confirmation};
-use crate::resources::organisations::{self, Actor};
+use crate::resources::organisations;
 use crate::resources::registrations;
 use crate::store::audit::{self, AuditRecord};
 
@@ -206,7 +206,7 @@ async fn carry_out(
         ActionKind::SwitchAccount => {
             let switch: SwitchAccount =
                 serde_json::from_value(body.clone()).map_err(|_| malformed())?;
-            let actor = Actor::from_session(phone);
+            let actor = phone.actor();
             // The desktop's session is switched, not the phone's.
             organisations::switch_session(state, &actor, desktop.as_str(), switch.to.as_ref())
                 .await?;

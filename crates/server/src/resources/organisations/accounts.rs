@@ -344,6 +344,6 @@ pub(super) async fn get_organisation(
     auth: Authed<()>,
 ) -> ServerResult<Json<OrganisationRecord>> {
     let eid = eid_param(&eid)?;
-    let actor = Actor::from_session(&auth.session);
+    let actor = auth.session.actor();
     Ok(Json(read_organisation(&state, &actor, &eid).await?))
 }

@@ -245,7 +245,7 @@ pub(super) async fn post_officer_change(
     auth: Authed<serde_json::Value>,
 ) -> ServerResult<Json<OrganisationRecord>> {
     let eid = eid_param(&eid)?;
-    let actor = Actor::from_session(&auth.session);
+    let actor = auth.session.actor();
     let object = object_of(&eid);
     let Some(province) = authz::officer_province(&state, &actor.account).await? else {
         return Err(refuse(

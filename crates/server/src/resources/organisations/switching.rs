@@ -126,7 +126,7 @@ pub(super) async fn post_account_switch(
         .verify(&state, ActionKind::SwitchAccount, &target)
         .await?;
     let to = body.to.as_ref();
-    let actor = Actor::from_session(&session);
+    let actor = session.actor();
     switch_session(&state, &actor, session.id.as_str(), to).await?;
     Ok(Json(account_choices(&state, &session.account, to).await?))
 }

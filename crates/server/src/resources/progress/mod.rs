@@ -17,7 +17,7 @@ use crate::authz;
 use crate::http::auth::Authed;
 use crate::infra::error::ServerResult;
 use crate::infra::state::AppState;
-use crate::resources::organisations::{Actor, refuse};
+use crate::resources::organisations::refuse;
 use crate::resources::registry;
 use crate::store::values::{from_word, parse_stored, word};
 use crate::store::{deployment_targets, organisations as org_store};
@@ -146,7 +146,7 @@ async fn get_progress(
     State(state): State<AppState>,
     auth: Authed<()>,
 ) -> ServerResult<Json<ProgressStatistics>> {
-    let actor = Actor::from_session(&auth.session);
+    let actor = auth.session.actor();
     let Some(province) = authz::officer_province(&state, &actor.account).await? else {
         return Err(refuse(
             &state,

@@ -94,7 +94,7 @@ pub async fn register_in_person(
     };
     let (id, approval) =
         file_in(&mut tx, state, by, org_type, submission.capacity, &details).await?;
+    finish(&mut tx, state, approval, actor).await?;
     tx.commit().await?;
-    finish(state, approval, actor).await?;
     view(state, &reload(state, &id).await?).await
 }

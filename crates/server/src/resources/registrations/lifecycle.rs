@@ -51,8 +51,8 @@ pub(super) fn unexpected(effect: &Effect) -> ServerError {
     ServerError::Internal(format!("unexpected lifecycle effect {effect:?}"))
 }
 
-/// An approval whose status is written: what is left to do once its action committed.
-#[must_use = "an approval is finished after its action commits"]
+/// An approval whose status is written: what is left to do before its action commits.
+#[must_use = "an approval is finished before its action commits"]
 pub(super) struct Approval {
     reg: StoredRegistration,
     /// The audit action: `registration.approved` or `registration.approved_automatically`.
@@ -188,11 +188,12 @@ pub(super) async fn approve(
     })
 }
 
-/// Finishes an approval once the action that wrote its status committed: creates the
-/// organisation's account ([`Effect::CreateOrganisation`], in `organisations`' own
-/// transaction), then keeps its number on the request, records the approval in the history
-/// and the audit trail, and tells the requester, in one transaction.
+/// Finishes an approval inside the approving action's transaction: creates the organisation's
+/// account ([`Effect::CreateOrganisation`]), keeps its number on the request, records the
+/// approval in the history and the audit trail, and tells the requester — all committed with
+/// the status change, or none of it.
 pub(super) async fn finish(
+    tx: &mut Tx,
     state: &AppState,
     approval: Option<Approval>,
     actor: Actor<'_>,
@@ -211,7 +212,8 @@ pub(super) async fn finish(
             "an approval that creates no organisation".into(),
         ));
     }
-    let eid = organisations::create_organisation(
+    let eid = organisations::create_organisation_in(
+        tx,
         state,
         organisations::NewOrganisation {
             org_type: reg.org_type,
@@ -221,11 +223,10 @@ pub(super) async fn finish(
         },
     )
     .await?;
-    let mut tx = Tx::begin(state, "registration.approval").await?;
     store::set_org_eid(tx.conn()?, &reg.id, eid.as_str()).await?;
     let event_actor = if automatic { None } else { actor.account };
     add_event(
-        &mut tx,
+        tx,
         &reg.id,
         event_actor,
         &RegistrationEventKind::Approved {
@@ -240,10 +241,10 @@ pub(super) async fn finish(
             Effect::SetDeadline(_) | Effect::CreateOrganisation => {}
             Effect::NotifyRequester(notice) => {
                 let m = requester_message(*notice, &reg, None, Some(&eid))?;
-                tell(&mut tx, state, &reg.requester, m).await?;
+                tell(tx, state, &reg.requester, m).await?;
             }
             other => return Err(unexpected(other)),
         }
     }
-    tx.commit().await
+    Ok(())
 }

@@ -43,10 +43,10 @@
 //!
 //! **One transaction per action.** Each action (filing, consent, answer, withdrawal, an
 //! officer's decision, an upload) changes the request, its history, its audit entries and its
-//! notices in one [`crate::store::tx::Tx`]. An approval is the exception, for now: the
-//! organisation's account is created by [`crate::resources::organisations`] in a transaction
-//! of its own, after the approving action committed; what follows (its number on the request,
-//! the history, the audit entry, the requester's notice) is one more transaction.
+//! notices in one [`crate::store::tx::Tx`]. An approval creates the organisation's account
+//! ([`crate::resources::organisations::create_organisation_in`]) in the approving action's
+//! transaction too, with its number on the request, the history, the audit entry and the
+//! requester's notice.
 //!
 //! Every step is audited with the person who took it as actor (the officer for in-person
 //! registration and decisions), refusals too.

@@ -204,7 +204,7 @@ async fn check_officer_decision(
 
 /// Carries out a decision [`check_officer_decision`] allowed, in one transaction: the new
 /// status, the request's history, the audit trail with the officer as actor, and the
-/// requester's notification; an approval is finished once it committed.
+/// requester's notification, and for an approval the organisation's account.
 async fn apply_officer_decision(
     state: &AppState,
     actor: Actor<'_>,
@@ -214,8 +214,8 @@ async fn apply_officer_decision(
 ) -> ServerResult<()> {
     let mut tx = Tx::begin(state, "registration.decision").await?;
     let approval = decide(&mut tx, state, actor, reg, decision, checked).await?;
-    tx.commit().await?;
-    finish(state, approval, actor).await
+    finish(&mut tx, state, approval, actor).await?;
+    tx.commit().await
 }
 
 async fn decide(

@@ -90,8 +90,8 @@ pub(super) async fn consent(
     let actor = Actor::session(&session);
     let mut tx = Tx::begin(&state, "registration.consent").await?;
     let approval = record_consent(&mut tx, &state, &reg, &account, consenting, actor).await?;
+    finish(&mut tx, &state, approval, actor).await?;
     tx.commit().await?;
-    finish(&state, approval, actor).await?;
     Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
 }
 

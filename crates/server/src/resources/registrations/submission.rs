@@ -139,8 +139,8 @@ async fn file(
 ) -> ServerResult<StoredRegistration> {
     let mut tx = Tx::begin(state, action).await?;
     let (id, approval) = file_in(&mut tx, state, by, org_type, capacity, details).await?;
+    finish(&mut tx, state, approval, by.actor).await?;
     tx.commit().await?;
-    finish(state, approval, by.actor).await?;
     reload(state, &id).await
 }
 
