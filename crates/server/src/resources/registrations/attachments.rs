@@ -12,7 +12,6 @@ use dinhdanh_core::crypto::{Digest32, sha256};
 use dinhdanh_core::ids::{AccountId, AttachmentId};
 use dinhdanh_core::org_type::DocumentKind;
 
-use super::people::{Actor, refuse};
 use super::views::attachment_view;
 use crate::authz;
 use crate::http::auth::{self, Authed, IdlePolicy};
@@ -21,6 +20,7 @@ use crate::infra::ids::new_id;
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::store::audit;
+use crate::store::audit::refuse;
 use crate::store::registration_attachments::{self as store, NewAttachment};
 use crate::store::tx::Tx;
 use crate::store::values::word;
@@ -143,7 +143,7 @@ pub(super) async fn upload(
             ])
             .into());
     };
-    let actor = Actor::session(&session);
+    let actor = session.actor();
     let mut tx = Tx::begin(&state, "attachment.upload").await?;
     match store_attachment_in(&mut tx, &state, &session.account, q.kind, &body).await {
         Ok(stored) => {
@@ -189,7 +189,7 @@ pub(super) async fn download(
     if !allowed {
         return Err(refuse(
             &state,
-            Actor::session(session),
+            Some(&session.actor()),
             "attachment.read.refused",
             &object,
             ErrorCode::Forbidden,
@@ -209,7 +209,9 @@ pub(super) async fn download(
     }
     audit::append(
         &state,
-        Actor::session(session).record("attachment.read", &object, None, false),
+        session
+            .actor()
+            .record("attachment.read", &object, None, false),
     )
     .await?;
     Ok((

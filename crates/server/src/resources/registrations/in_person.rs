@@ -10,7 +10,6 @@ use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm};
 use super::attachments::store_attachment_in;
 use super::dates::vietnam_date;
 use super::lifecycle::finish;
-use super::people::{Actor, refuse};
 use super::stored::reload;
 use super::submission::{FiledBy, check_submission, file_in, validation};
 use super::views::view;
@@ -18,6 +17,7 @@ use crate::authz;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::accounts;
+use crate::store::audit::{Actor, refuse};
 use crate::store::tx::Tx;
 
 /// A registration an officer files at the desk for a person who came with their documents
@@ -36,11 +36,11 @@ pub async fn register_in_person(
     let officer = accounts::find_account_by_citizen(state, officer_citizen)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    let actor = Actor::account(&officer.id);
+    let actor = Actor::person(&officer.id);
     let Some(province) = authz::officer_province(state, &officer.id).await? else {
         return Err(refuse(
             state,
-            actor,
+            Some(&actor),
             "registration.in_person.refused",
             "registration:new",
             ErrorCode::Forbidden,
@@ -71,7 +71,7 @@ pub async fn register_in_person(
         drop(tx);
         return Err(refuse(
             state,
-            actor,
+            Some(&actor),
             "registration.in_person.refused",
             "registration:new",
             ErrorCode::Forbidden,
@@ -90,11 +90,12 @@ pub async fn register_in_person(
     let by = FiledBy {
         requester: &requester.id,
         requester_citizen,
-        actor,
+        actor: &actor,
+        in_person_officer: Some(&officer.id),
     };
     let (id, approval) =
         file_in(&mut tx, state, by, org_type, submission.capacity, &details).await?;
-    finish(&mut tx, state, approval, actor).await?;
+    finish(&mut tx, state, approval, &actor).await?;
     tx.commit().await?;
     view(state, &reload(state, &id).await?).await
 }

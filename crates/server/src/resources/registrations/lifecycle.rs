@@ -10,13 +10,14 @@ use dinhdanh_core::registration::lifecycle::{
 };
 
 use super::dates::{due_date, stored_date};
-use super::people::{Actor, link, person_of, requester_message, tell};
+use super::people::{link, person_of, requester_message, tell};
 use super::stored::{StoredRegistration, existing_organisation};
 use super::views::add_event;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::{organisations, registry};
+use crate::store::audit::Actor;
 use crate::store::registrations as store;
 use crate::store::tx::Tx;
 use crate::store::values::word;
@@ -70,7 +71,7 @@ pub(super) async fn check_registry(
     tx: &mut Tx,
     state: &AppState,
     reg: &StoredRegistration,
-    actor: Actor<'_>,
+    actor: &Actor,
 ) -> ServerResult<Option<Approval>> {
     let requester_citizen = person_of(state, &reg.requester).await?.1.citizen_id;
     let requester_key = state.keys.citizen_key(&requester_citizen);
@@ -196,7 +197,7 @@ pub(super) async fn finish(
     tx: &mut Tx,
     state: &AppState,
     approval: Option<Approval>,
-    actor: Actor<'_>,
+    actor: &Actor,
 ) -> ServerResult<()> {
     let Some(Approval {
         reg,
@@ -224,7 +225,11 @@ pub(super) async fn finish(
     )
     .await?;
     store::set_org_eid(tx.conn()?, &reg.id, eid.as_str()).await?;
-    let event_actor = if automatic { None } else { actor.account };
+    let event_actor = if automatic {
+        None
+    } else {
+        Some(&actor.account)
+    };
     add_event(
         tx,
         &reg.id,

@@ -16,7 +16,7 @@ use dinhdanh_core::signed_action::ActionKind;
 use super::QUEUE_PAGE;
 use super::dates::{parse_date, stored_date, vietnam_date};
 use super::lifecycle::{Approval, approve, finish, handle, move_to, unexpected};
-use super::people::{Actor, link, person_of, refuse, requester_message, target, tell};
+use super::people::{link, person_of, requester_message, target, tell};
 use super::requester::{free_text, named};
 use super::stored::{StoredRegistration, load, reload};
 use super::views::{add_event, view};
@@ -27,6 +27,7 @@ use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::accounts;
+use crate::store::audit::{Actor, refuse};
 use crate::store::registrations::{self as store, ListedRow};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored};
@@ -42,7 +43,7 @@ async fn officer_of(
         Some(p) => Ok(p),
         None => Err(refuse(
             state,
-            Actor::session(session),
+            Some(&session.actor()),
             action,
             object,
             ErrorCode::Forbidden,
@@ -132,20 +133,13 @@ pub(super) async fn officer_decision(
     )
     .await?;
     let reg = named(&state, &action.body().registration).await?;
-    let actor = Actor::session(&action.session);
+    let actor = action.session.actor();
     let checked =
-        check_officer_decision(&state, actor, province, &reg, &action.body().decision).await?;
+        check_officer_decision(&state, &actor, province, &reg, &action.body().decision).await?;
     let (session, body) = action
         .verify(&state, ActionKind::ReviewRegistration, &target(&reg.id)?)
         .await?;
-    apply_officer_decision(
-        &state,
-        Actor::session(&session),
-        &reg,
-        &body.decision,
-        checked,
-    )
-    .await?;
+    apply_officer_decision(&state, &session.actor(), &reg, &body.decision, checked).await?;
     Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
 }
 
@@ -162,14 +156,12 @@ struct CheckedDecision {
 /// lifecycle), and a reason or question in words (`validation_failed`).
 async fn check_officer_decision(
     state: &AppState,
-    actor: Actor<'_>,
+    actor: &Actor,
     province: NewProvince,
     reg: &StoredRegistration,
     decision: &Decision,
 ) -> ServerResult<CheckedDecision> {
-    let officer = actor
-        .account
-        .ok_or_else(|| ServerError::Internal("an officer decision without an officer".into()))?;
+    let officer = &actor.account;
     let (_, officer_person) = person_of(state, officer).await?;
     if reg.province != province
         || reg.requester == *officer
@@ -179,7 +171,7 @@ async fn check_officer_decision(
     {
         return Err(refuse(
             state,
-            actor,
+            Some(actor),
             "registration.decision.refused",
             &link(&reg.id),
             ErrorCode::Forbidden,
@@ -207,7 +199,7 @@ async fn check_officer_decision(
 /// requester's notification, and for an approval the organisation's account.
 async fn apply_officer_decision(
     state: &AppState,
-    actor: Actor<'_>,
+    actor: &Actor,
     reg: &StoredRegistration,
     decision: &Decision,
     checked: CheckedDecision,
@@ -221,7 +213,7 @@ async fn apply_officer_decision(
 async fn decide(
     tx: &mut Tx,
     state: &AppState,
-    actor: Actor<'_>,
+    actor: &Actor,
     reg: &StoredRegistration,
     decision: &Decision,
     checked: CheckedDecision,
@@ -247,7 +239,7 @@ async fn decide(
         _ => return Err(ServerError::Internal("a decision without its text".into())),
     };
     move_to(tx, reg, &t).await?;
-    add_event(tx, &reg.id, actor.account, &kind).await?;
+    add_event(tx, &reg.id, Some(&actor.account), &kind).await?;
     tx.audit(actor.record(action, &link(&reg.id), None, false));
     for effect in &t.effects {
         match effect {
@@ -275,11 +267,11 @@ pub async fn decide_in_person(
     let officer = accounts::find_account_by_citizen(state, officer_citizen)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    let actor = Actor::account(&officer.id);
+    let actor = Actor::person(&officer.id);
     let Some(province) = authz::officer_province(state, &officer.id).await? else {
         return Err(refuse(
             state,
-            actor,
+            Some(&actor),
             "registration.decision.refused",
             &link(id),
             ErrorCode::Forbidden,
@@ -289,8 +281,8 @@ pub async fn decide_in_person(
     let reg = load(state, id)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    let checked = check_officer_decision(state, actor, province, &reg, decision).await?;
-    apply_officer_decision(state, actor, &reg, decision, checked).await?;
+    let checked = check_officer_decision(state, &actor, province, &reg, decision).await?;
+    apply_officer_decision(state, &actor, &reg, decision, checked).await?;
     view(state, &reload(state, id).await?).await
 }
 

@@ -7,12 +7,10 @@ use dinhdanh_core::registration::lifecycle::RequesterNotice;
 use dinhdanh_core::signed_action::ActionTarget;
 
 use super::stored::StoredRegistration;
-use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::outbox::{Channel, InboxItem};
 use crate::infra::state::AppState;
 use crate::resources::accounts::{self, AccountRow, CitizenRecord};
-use crate::store::audit::{self, AuditRecord};
 use crate::store::tx::Tx;
 use crate::store::values::word;
 
@@ -38,71 +36,6 @@ pub(super) async fn person_ref(state: &AppState, account: &AccountId) -> ServerR
         full_name: person.full_name,
         citizen_id_masked: person.citizen_id.masked(),
     })
-}
-
-/// Who did something, for the audit trail.
-#[derive(Clone, Copy)]
-pub(super) struct Actor<'a> {
-    pub(super) account: Option<&'a AccountId>,
-    pub(super) session: Option<&'a SessionContext>,
-}
-
-impl<'a> Actor<'a> {
-    /// A person acting in a session.
-    pub(super) fn session(s: &'a SessionContext) -> Self {
-        Actor {
-            account: Some(&s.account),
-            session: Some(s),
-        }
-    }
-
-    /// A person acting at the server's console (an officer at the desk).
-    pub(super) fn account(a: &'a AccountId) -> Self {
-        Actor {
-            account: Some(a),
-            session: None,
-        }
-    }
-
-    /// The audit entry of `action` on `object` by this actor.
-    pub(super) fn record<'r>(
-        &'r self,
-        action: &'r str,
-        object: &'r str,
-        subject_key: Option<&'r [u8]>,
-        denied: bool,
-    ) -> AuditRecord<'r> {
-        AuditRecord {
-            actor: self.account.map(|a| a.as_str()),
-            acting_for: self
-                .session
-                .and_then(|s| s.acting_for.as_ref())
-                .map(|o| o.as_str()),
-            device: self
-                .session
-                .and_then(|s| s.device.as_ref())
-                .map(|d| d.as_str()),
-            action,
-            object: Some(object),
-            subject_key,
-            denied,
-        }
-    }
-}
-
-/// Audits a refusal (in its own transaction: the action changed nothing) and returns the
-/// error to answer with.
-pub(super) async fn refuse(
-    state: &AppState,
-    actor: Actor<'_>,
-    action: &str,
-    object: &str,
-    code: ErrorCode,
-) -> ServerError {
-    match audit::append(state, actor.record(action, object, None, true)).await {
-        Ok(()) => ServerError::code(code),
-        Err(e) => e,
-    }
 }
 
 /// A message to a person: the in-app inbox, an SMS, and an e-mail when they gave one.

@@ -13,7 +13,7 @@ use dinhdanh_core::signed_action::ActionKind;
 
 use super::MAX_TEXT_CHARS;
 use super::lifecycle::{Approval, check_registry, finish, handle, move_to, unexpected};
-use super::people::{Actor, link, person_of, refuse, requester_message, target, tell};
+use super::people::{link, person_of, requester_message, target, tell};
 use super::stored::{StoredRegistration, encrypt_details, load, org_key, reload};
 use super::submission::{check_submission, owns_attachment};
 use super::views::{add_event, view};
@@ -24,6 +24,7 @@ use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::accounts::AccountRow;
 use crate::resources::registry;
+use crate::store::audit::{Actor, refuse};
 use crate::store::registrations as store;
 use crate::store::tx::Tx;
 use crate::store::values::word;
@@ -71,7 +72,7 @@ pub(super) async fn consent(
     if !authz::is_co_representative(&state, reg.id.as_str(), &account.id).await? {
         return Err(refuse(
             &state,
-            Actor::session(&action.session),
+            Some(&action.session.actor()),
             "registration.consent.refused",
             &link(&reg.id),
             ErrorCode::Forbidden,
@@ -87,10 +88,10 @@ pub(super) async fn consent(
         ActionKind::RefuseRegistration
     };
     let (session, _) = action.verify(&state, kind, &target(&reg.id)?).await?;
-    let actor = Actor::session(&session);
+    let actor = session.actor();
     let mut tx = Tx::begin(&state, "registration.consent").await?;
-    let approval = record_consent(&mut tx, &state, &reg, &account, consenting, actor).await?;
-    finish(&mut tx, &state, approval, actor).await?;
+    let approval = record_consent(&mut tx, &state, &reg, &account, consenting, &actor).await?;
+    finish(&mut tx, &state, approval, &actor).await?;
     tx.commit().await?;
     Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
 }
@@ -112,7 +113,7 @@ async fn record_consent(
     reg: &StoredRegistration,
     account: &AccountRow,
     consenting: bool,
-    actor: Actor<'_>,
+    actor: &Actor,
 ) -> ServerResult<Option<Approval>> {
     let now = tx.now();
     let answered = store::answer_consent(
@@ -203,7 +204,7 @@ pub(super) async fn answer(
     if reg.requester != *account {
         return Err(refuse(
             &state,
-            Actor::session(&action.session),
+            Some(&action.session.actor()),
             "registration.answer.refused",
             &link(&reg.id),
             ErrorCode::Forbidden,
@@ -307,7 +308,11 @@ pub(super) async fn answer(
         &RegistrationEventKind::InformationProvided { answer: text },
     )
     .await?;
-    tx.audit(Actor::session(&session).record("registration.answered", &link(&reg.id), None, false));
+    tx.audit(
+        session
+            .actor()
+            .record("registration.answered", &link(&reg.id), None, false),
+    );
     tx.commit().await?;
     Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
 }
@@ -322,7 +327,7 @@ pub(super) async fn withdraw(
     if reg.requester != action.session.account {
         return Err(refuse(
             &state,
-            Actor::session(&action.session),
+            Some(&action.session.actor()),
             "registration.withdrawal.refused",
             &link(&reg.id),
             ErrorCode::Forbidden,
@@ -342,12 +347,11 @@ pub(super) async fn withdraw(
         &RegistrationEventKind::Withdrawn,
     )
     .await?;
-    tx.audit(Actor::session(&session).record(
-        "registration.withdrawn",
-        &link(&reg.id),
-        None,
-        false,
-    ));
+    tx.audit(
+        session
+            .actor()
+            .record("registration.withdrawn", &link(&reg.id), None, false),
+    );
     tx.commit().await?;
     Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
 }

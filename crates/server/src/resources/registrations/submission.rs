@@ -19,7 +19,7 @@ use sqlx::AnyConnection;
 
 use super::dates::{due_date, stored_date, vietnam_date};
 use super::lifecycle::{Approval, check_registry, finish, unexpected};
-use super::people::{Actor, Message, link, person_of, refuse, tell};
+use super::people::{Message, link, person_of, tell};
 use super::stored::{
     StoredRegistration, encrypt_details, existing_organisation, load_in, org_key, reload,
 };
@@ -30,6 +30,7 @@ use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
 use crate::infra::state::AppState;
 use crate::resources::accounts;
+use crate::store::audit::{Actor, refuse};
 use crate::store::registration_attachments as attachments;
 use crate::store::registrations::{self as store, NewRegistration};
 use crate::store::tx::Tx;
@@ -125,7 +126,9 @@ pub(super) struct FiledBy<'a> {
     /// The requester's identification number.
     pub(super) requester_citizen: &'a CitizenId,
     /// Who is recorded as actor: the requester's session, or the officer's account.
-    pub(super) actor: Actor<'a>,
+    pub(super) actor: &'a Actor,
+    /// The officer filing at the desk, when the requester is not in a session of their own.
+    pub(super) in_person_officer: Option<&'a AccountId>,
 }
 
 /// Files a checked submission as the action `action`, then finishes an automatic approval.
@@ -229,12 +232,7 @@ pub(super) async fn file_in(
             submitted_at: now,
             due_on: stored_date(due_date(now, deadline == Deadline::OfficerVerifies)),
             // An officer at the desk files with no session of the requester's.
-            in_person_officer: by
-                .actor
-                .session
-                .is_none()
-                .then_some(by.actor.account)
-                .flatten(),
+            in_person_officer: by.in_person_officer,
         },
     )
     .await?;
@@ -250,7 +248,13 @@ pub(super) async fn file_in(
     {
         store::link_attachment(tx.conn()?, &id, a).await?;
     }
-    add_event(tx, &id, by.actor.account, &RegistrationEventKind::Submitted).await?;
+    add_event(
+        tx,
+        &id,
+        Some(&by.actor.account),
+        &RegistrationEventKind::Submitted,
+    )
+    .await?;
     let requester_key = state.keys.citizen_key(by.requester_citizen);
     tx.audit(by.actor.record(
         "registration.submitted",
@@ -327,7 +331,7 @@ pub async fn check_new_registration(
     if account.level != AccountLevel::Level2 {
         return Err(refuse(
             state,
-            Actor::session(session),
+            Some(&session.actor()),
             "registration.submit.refused",
             "registration:new",
             ErrorCode::LevelTooLow,
@@ -387,7 +391,8 @@ pub async fn file_new_registration(
         FiledBy {
             requester: &checked.account,
             requester_citizen: &checked.citizen,
-            actor: Actor::session(session),
+            actor: &session.actor(),
+            in_person_officer: None,
         },
         checked.org_type,
         checked.capacity,

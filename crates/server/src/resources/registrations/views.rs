@@ -9,13 +9,14 @@ use dinhdanh_core::crypto::Digest32;
 use dinhdanh_core::ids::{AccountId, AttachmentId, RegistrationId};
 
 use super::dates::vietnam_date;
-use super::people::{Actor, link, person_ref, refuse};
+use super::people::{link, person_ref};
 use super::stored::{StoredRegistration, load};
 use crate::authz;
 use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
+use crate::store::audit::refuse;
 use crate::store::registration_attachments::{self as attachments, AttachmentRow};
 use crate::store::registrations as store;
 use crate::store::tx::Tx;
@@ -128,7 +129,7 @@ pub(super) async fn load_visible(
     {
         return Err(refuse(
             state,
-            Actor::session(session),
+            Some(&session.actor()),
             "registration.read.refused",
             &link(&reg.id),
             ErrorCode::Forbidden,
