@@ -3,6 +3,9 @@
 //! together.
 
 pub mod audit;
+pub mod challenges;
+pub mod confirmation_keys;
+pub mod desktop_actions;
 pub mod roles;
 pub mod tx;
 pub mod values;
