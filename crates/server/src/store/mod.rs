@@ -6,6 +6,7 @@ pub mod audit;
 pub mod challenges;
 pub mod confirmation_keys;
 pub mod desktop_actions;
+pub mod qr_login;
 pub mod roles;
 pub mod tx;
 pub mod values;

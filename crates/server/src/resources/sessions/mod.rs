@@ -73,9 +73,20 @@ pub async fn create_session(
     state: &AppState,
     new: NewSession<'_>,
 ) -> ServerResult<(SessionToken, SessionView)> {
+    let mut conn = state.pool.acquire().await?;
+    create_session_in(&mut conn, state, state.now(), new).await
+}
+
+/// [`create_session`] as a step of another action's transaction (a QR-login approval), at
+/// that action's time `now`.
+pub async fn create_session_in(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    now: i64,
+    new: NewSession<'_>,
+) -> ServerResult<(SessionToken, SessionView)> {
     let token = SessionToken::from_random(&random_bytes::<32>());
     let id = new_id("ses");
-    let now = state.now();
     let absolute = now + state.config.limits.session_absolute_secs;
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, account_id, device_id, kind, bound_key, acting_for, \
@@ -92,7 +103,7 @@ pub async fn create_session(
     .bind(new.client_name)
     .bind(now)
     .bind(absolute)
-    .execute(&state.pool)
+    .execute(conn)
     .await?;
     let view = SessionView {
         id: parse_stored(SessionId::parse(&id))?,
