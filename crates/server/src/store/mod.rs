@@ -7,6 +7,7 @@ pub mod challenges;
 pub mod confirmation_keys;
 pub mod desktop_actions;
 pub mod qr_login;
+pub mod registry;
 pub mod roles;
 pub mod tx;
 pub mod values;
