@@ -17,6 +17,7 @@ use dinhdanh_core::api::{
 use dinhdanh_core::signed_action::{
     ActionKind, ActionTarget, Challenge, PendingAction, SignedAction,
 };
+use dinhdanh_server::infra::faults::Fault;
 use identity::{
     PASSCODE, WRONG_PASSCODE, assert_error, desktop_session, end_session, end_session_confirmed,
     signed_in, wrong_confirmations,
@@ -415,4 +416,42 @@ async fn of_100_concurrent_uses_of_one_confirmation_exactly_one_succeeds() {
     .await
     .unwrap();
     assert_eq!(accepted, 1);
+}
+
+#[tokio::test]
+async fn a_wrong_passcode_its_count_and_its_audit_entry_commit_together() {
+    let t = TestServer::start().await;
+    let (p, device, view, session) = signed_in(&t).await;
+    let (_, target) = desktop_session(&t, &p, &view.id).await;
+    let wrong_entries = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM audit_log \
+             WHERE action = 'confirmation.end_session.wrong_confirmation'",
+        )
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+    };
+    // The check's steps: use the challenge, count the wrong passcode, ... It fails after the
+    // count: nothing of it stays, not even the challenge's use.
+    t.state().faults.arm(Fault {
+        action: "confirmation.verify".into(),
+        after_steps: 2,
+    });
+    let c = end_session_confirmed(&t, &session, &device, &target, WRONG_PASSCODE).await;
+    assert_eq!(end_session(&t, &session, &target, &c).await.status(), 500);
+    assert!(
+        t.state().faults.pending().is_empty(),
+        "the failure was used"
+    );
+    assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
+    assert_eq!(wrong_entries().await, 0);
+    // Sent again as it was, it is counted and audited, together.
+    assert_error(
+        end_session(&t, &session, &target, &c).await,
+        ErrorCode::WrongConfirmation,
+    )
+    .await;
+    assert_eq!(wrong_confirmations(&t, &view.id).await, 1);
+    assert_eq!(wrong_entries().await, 1);
 }
