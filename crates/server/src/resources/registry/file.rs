@@ -8,8 +8,9 @@ use dinhdanh_core::org_type::{AddressLine, Name, RegistryKind};
 use super::{RegistryStatus, parse_registry_text, registry_text};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
-use crate::store::audit::{self, AuditRecord};
+use crate::store::audit::AuditRecord;
 use crate::store::registry::{self as rows, BATCH, NewOrganisation, NewRepresentative};
+use crate::store::tx::Tx;
 
 /// The synthetic registries (`crates/server/data/registry.csv`, written by
 /// `cargo xtask gen-registry`): 10 305 organisations that do not exist, with valid codes.
@@ -120,8 +121,15 @@ pub fn parse_registry(text: &str) -> Result<Vec<RegistryEntry>, RegistryFileErro
 /// Adds organisations to the demo registry. Idempotent: organisations already there are kept
 /// as they are (changes recorded since are not undone). Returns how many were added.
 pub async fn insert_entries(state: &AppState, entries: &[RegistryEntry]) -> ServerResult<u64> {
-    let now = state.now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = Tx::begin(state, "registry.insert").await?;
+    let added = insert_in(&mut tx, state, entries).await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// [`insert_entries`] as steps of `tx`.
+async fn insert_in(tx: &mut Tx, state: &AppState, entries: &[RegistryEntry]) -> ServerResult<u64> {
+    let now = tx.now();
     let mut added = 0u64;
     for chunk in entries.chunks(BATCH) {
         let new: Vec<NewOrganisation<'_>> = chunk
@@ -137,7 +145,7 @@ pub async fn insert_entries(state: &AppState, entries: &[RegistryEntry]) -> Serv
                 status: e.status.as_str(),
             })
             .collect();
-        let inserted = rows::insert_organisations(&mut tx, &new, now).await?;
+        let inserted = rows::insert_organisations(tx.conn()?, &new, now).await?;
         added += inserted.len() as u64;
         // Representatives only for the organisations this call added, so a seed run never
         // brings back representatives a recorded change replaced.
@@ -159,10 +167,9 @@ pub async fn insert_entries(state: &AppState, entries: &[RegistryEntry]) -> Serv
             })
             .collect();
         for batch in reps.chunks(BATCH) {
-            rows::insert_representatives(&mut tx, batch).await?;
+            rows::insert_representatives(tx.conn()?, batch).await?;
         }
     }
-    tx.commit().await?;
     Ok(added)
 }
 
@@ -171,17 +178,16 @@ pub async fn insert_entries(state: &AppState, entries: &[RegistryEntry]) -> Serv
 pub async fn seed_registry(state: &AppState) -> ServerResult<usize> {
     let entries =
         parse_registry(REGISTRY_DATA).map_err(|e| ServerError::Internal(e.to_string()))?;
-    let added = insert_entries(state, &entries).await?;
+    // The organisations and the entry saying they were loaded commit together.
+    let mut tx = Tx::begin(state, "registry.seed").await?;
+    let added = insert_in(&mut tx, state, &entries).await?;
     let object = format!("organisations:{added}");
-    audit::append(
-        state,
-        AuditRecord {
-            action: "organisation_registry.loaded",
-            object: Some(&object),
-            ..AuditRecord::default()
-        },
-    )
-    .await?;
+    tx.audit(AuditRecord {
+        action: "organisation_registry.loaded",
+        object: Some(&object),
+        ..AuditRecord::default()
+    });
+    tx.commit().await?;
     Ok(entries.len())
 }
 
