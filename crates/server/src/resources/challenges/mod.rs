@@ -15,6 +15,7 @@ use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::random_bytes;
 use crate::infra::state::AppState;
 use crate::store;
+use crate::store::tx::Tx;
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
@@ -77,14 +78,13 @@ pub async fn issue(
     let bytes = random_bytes::<32>();
     let challenge =
         Challenge::from_bytes(&bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
-    let now = state.now();
+    let mut tx = Tx::begin(state, "challenge.issue").await?;
+    let now = tx.now();
     let expires_at = now + state.config.limits.challenge_ttl_secs.min(300);
-    let mut conn = state.pool.acquire().await?;
-    let conn = &mut *conn;
     // Expired challenges are swept as new ones are issued; a consumed one is already gone.
-    store::challenges::sweep_expired(conn, now).await?;
+    store::challenges::sweep_expired(tx.conn()?, now).await?;
     store::challenges::insert(
-        conn,
+        tx.conn()?,
         &bytes,
         &purpose_text(purpose),
         account.map(AccountId::as_str),
@@ -92,6 +92,7 @@ pub async fn issue(
         expires_at,
     )
     .await?;
+    tx.commit().await?;
     Ok(ChallengeResponse {
         challenge,
         origin: state.config.origin.clone(),
