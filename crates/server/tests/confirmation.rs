@@ -18,6 +18,7 @@ use dinhdanh_core::api::{
 use dinhdanh_core::signed_action::{
     ActionKind, ActionTarget, Challenge, PendingAction, SignedAction,
 };
+use dinhdanh_server::testing::{fail_action_after, faults_pending};
 use identity::{
     PASSCODE, WRONG_PASSCODE, assert_error, desktop_session, end_session, end_session_confirmed,
     signed_in, wrong_confirmations,
@@ -424,4 +425,36 @@ async fn of_100_concurrent_uses_of_one_confirmation_exactly_one_succeeds(db: Bac
     .await
     .unwrap();
     assert_eq!(accepted, 1);
+}
+
+backend_test!(a_wrong_passcode_its_count_and_its_audit_entry_commit_together);
+async fn a_wrong_passcode_its_count_and_its_audit_entry_commit_together(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (p, device, view, session) = signed_in(&t).await;
+    let (_, target) = desktop_session(&t, &p, &view.id).await;
+    let wrong_entries = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM audit_log \
+             WHERE action = 'confirmation.end_session.wrong_confirmation'",
+        )
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+    };
+    // The check's steps: use the challenge, count the wrong passcode, ... It fails after the
+    // count: nothing of it stays, not even the challenge's use.
+    fail_action_after(t.state(), "confirmation.verify", 2);
+    let c = end_session_confirmed(&t, &session, &device, &target, WRONG_PASSCODE).await;
+    assert_eq!(end_session(&t, &session, &target, &c).await.status(), 500);
+    assert!(faults_pending(t.state()).is_empty(), "the failure was used");
+    assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
+    assert_eq!(wrong_entries().await, 0);
+    // Sent again as it was, it is counted and audited, together.
+    assert_error(
+        end_session(&t, &session, &target, &c).await,
+        ErrorCode::WrongConfirmation,
+    )
+    .await;
+    assert_eq!(wrong_confirmations(&t, &view.id).await, 1);
+    assert_eq!(wrong_entries().await, 1);
 }

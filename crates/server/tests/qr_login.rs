@@ -23,6 +23,7 @@ use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, Origin};
 use dinhdanh_server::testing::organisations::{self, NewOrganisation};
+use dinhdanh_server::testing::{fail_action_after, faults_pending};
 use identity::{PASSCODE, Person, assert_error, end_session_confirmed, signed_in};
 use p256::ecdsa::SigningKey;
 use qr_desktop::{approval, approve, next_event, open_events, path, start};
@@ -385,5 +386,60 @@ async fn an_organisation_login_is_refused_once_the_delegation_is_revoked_after_t
     assert_eq!(
         approve(&t, &phone, &payload, &confirmed).await.status(),
         204
+    );
+}
+
+backend_test!(an_approval_failing_midway_leaves_no_session_and_the_code_open);
+async fn an_approval_failing_midway_leaves_no_session_and_the_code_open(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (_p, device, _, phone) = signed_in(&t).await;
+    let (desktop_key, payload) = start(&t).await;
+    // The approval's steps: take the code, create the session, store its token, ... The
+    // failure comes after the session was written, before its token was stored.
+    fail_action_after(t.state(), "qr_login.approve", 2);
+    let confirmed = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    let resp = approve(&t, &phone, &payload, &confirmed).await;
+    assert_eq!(resp.status(), 500);
+    assert!(faults_pending(t.state()).is_empty(), "the failure was used");
+    let pool = t.state().pool.clone();
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sessions WHERE kind = 'desktop'").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM audit_log WHERE action = 'qr_login.approve'").await,
+        0
+    );
+    // The confirmation itself was its own transaction: its use stays recorded.
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM audit_log \
+             WHERE action = 'confirmation.approve_qr_login.accepted'"
+        )
+        .await,
+        1
+    );
+    // Nothing of the approval stayed: the code is still open, and a new approval gets the
+    // desktop its session.
+    let mut socket = open_events(&t, &desktop_key, &payload).await;
+    let confirmed = approval(&t, &phone, &device, &payload, payload.approval_body(None)).await;
+    let resp = approve(&t, &phone, &payload, &confirmed).await;
+    assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+    assert!(matches!(
+        next_event(&mut socket).await,
+        QrLoginEvent::Approved { .. }
+    ));
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sessions WHERE kind = 'desktop'").await,
+        1
     );
 }

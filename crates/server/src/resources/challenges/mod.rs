@@ -8,12 +8,14 @@ use axum::routing::post;
 use dinhdanh_core::api::{ChallengePurpose, ChallengeRequest, ChallengeResponse, ErrorCode};
 use dinhdanh_core::ids::AccountId;
 use dinhdanh_core::signed_action::{ActionKind, Challenge};
-use sqlx::Row;
+use sqlx::AnyConnection;
 
 use crate::http::auth::{self, IdlePolicy};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::random_bytes;
 use crate::infra::state::AppState;
+use crate::store;
+use crate::store::tx::Tx;
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
@@ -31,6 +33,8 @@ fn sessionless(purpose: ChallengePurpose) -> bool {
     )
 }
 
+/// How a purpose is stored: its JSON (a purpose may carry an action kind, so it is not a
+/// single word).
 fn purpose_text(purpose: ChallengePurpose) -> String {
     serde_json::to_string(&purpose).unwrap_or_default()
 }
@@ -74,23 +78,21 @@ pub async fn issue(
     let bytes = random_bytes::<32>();
     let challenge =
         Challenge::from_bytes(&bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
-    let now = state.now();
+    let mut tx = Tx::begin(state, "challenge.issue").await?;
+    let now = tx.now();
     let expires_at = now + state.config.limits.challenge_ttl_secs.min(300);
     // Expired challenges are swept as new ones are issued; a consumed one is already gone.
-    sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
-        .bind(now)
-        .execute(&state.pool)
-        .await?;
-    sqlx::query(
-        "INSERT INTO challenges (challenge, purpose, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    store::challenges::sweep_expired(tx.conn()?, now).await?;
+    store::challenges::insert(
+        tx.conn()?,
+        &bytes,
+        &purpose_text(purpose),
+        account.map(AccountId::as_str),
+        now,
+        expires_at,
     )
-    .bind(bytes.to_vec())
-    .bind(purpose_text(purpose))
-    .bind(account.map(|a| a.as_str().to_owned()))
-    .bind(now)
-    .bind(expires_at)
-    .execute(&state.pool)
     .await?;
+    tx.commit().await?;
     Ok(ChallengeResponse {
         challenge,
         origin: state.config.origin.clone(),
@@ -107,23 +109,30 @@ pub async fn consume(
     purpose: ChallengePurpose,
     account: Option<&AccountId>,
 ) -> ServerResult<()> {
-    let row = sqlx::query(
-        "DELETE FROM challenges WHERE challenge = $1 RETURNING purpose, account_id, expires_at",
-    )
-    .bind(challenge.as_bytes().to_vec())
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(|| ServerError::code(ErrorCode::ChallengeInvalid))?;
-    let stored_purpose: String = row.try_get("purpose")?;
-    let stored_account: Option<String> = row.try_get("account_id")?;
-    let expires_at: i64 = row.try_get("expires_at")?;
-    if state.now() >= expires_at {
+    let mut conn = state.pool.acquire().await?;
+    let conn = &mut *conn;
+    consume_in(conn, state.now(), challenge, purpose, account).await
+}
+
+/// [`consume`] as a step of a transaction (the confirmation check's): the challenge is gone
+/// when the transaction commits, whatever the outcome.
+pub async fn consume_in(
+    conn: &mut AnyConnection,
+    now: i64,
+    challenge: &Challenge,
+    purpose: ChallengePurpose,
+    account: Option<&AccountId>,
+) -> ServerResult<()> {
+    let row = store::challenges::take(conn, challenge.as_bytes())
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::ChallengeInvalid))?;
+    if now >= row.expires_at {
         return Err(ServerError::code(ErrorCode::ChallengeExpired));
     }
-    if stored_purpose != purpose_text(purpose) {
+    if row.purpose != purpose_text(purpose) {
         return Err(ServerError::code(ErrorCode::ChallengeInvalid));
     }
-    if let Some(stored) = stored_account {
+    if let Some(stored) = row.account_id {
         if account.map(AccountId::as_str) != Some(stored.as_str()) {
             return Err(ServerError::code(ErrorCode::ChallengeInvalid));
         }

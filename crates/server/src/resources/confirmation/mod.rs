@@ -13,16 +13,19 @@
 
 use dinhdanh_core::account::ConfirmationMethod;
 use dinhdanh_core::api::{ApiError, ChallengePurpose, Confirmed, ErrorCode, SessionKind};
+use dinhdanh_core::crypto::{KeyId, PublicKey};
 use dinhdanh_core::signed_action::{self, ActionError, ActionKind, ActionTarget, Expectation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::Row;
 
-use crate::http::auth::{SessionContext, public_key_from_db};
+use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::challenges;
-use crate::store::audit::{self, AuditRecord};
+use crate::store::audit::AuditRecord;
+use crate::store::confirmation_keys::{self, ConfirmationKeyRow, ConfirmingDevice};
+use crate::store::tx::Tx;
+use crate::store::values::{public_key_from_db, word};
 
 /// The error a sensitive route answers when its body carries no confirmation.
 pub fn step_up_required() -> ServerError {
@@ -41,20 +44,14 @@ pub fn parse_confirmed<T: DeserializeOwned>(body: &[u8]) -> ServerResult<Confirm
     serde_json::from_value(value).map_err(|_| ServerError::code(ErrorCode::MalformedRequest))
 }
 
-/// Text of a confirmation method as stored in `confirmation_keys.method`.
+/// Text of a confirmation method as stored in `confirmation_keys.method` (its serde name).
+/// Kept for the devices resource, which registers the keys; this module stores and reads the
+/// word through [`word`].
 pub fn method_text(method: ConfirmationMethod) -> &'static str {
     match method {
         ConfirmationMethod::Passcode => "passcode",
         ConfirmationMethod::Biometric => "biometric",
     }
-}
-
-/// The stable text of an action kind (its serde name), for audit entries.
-pub fn kind_text(kind: ActionKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// How long confirmation stays locked after the `n`-th wrong confirmation in a row (`n` at
@@ -64,20 +61,17 @@ pub fn lock_period_secs(base_secs: i64, lock_after: i64, n: i64) -> i64 {
     base_secs.saturating_mul(1i64 << doublings)
 }
 
-/// The device confirming, as stored.
-struct DeviceState {
-    id: String,
-    device_key_id: dinhdanh_core::crypto::KeyId,
-    wrong: i64,
-    locked_until: Option<i64>,
-}
-
 /// Verifies the confirmation of a sensitive action made in `session`: the envelope must be
 /// signed by the session device's active confirmation key for the envelope's method, answer a
 /// fresh challenge issued to this account for `kind`, and cover exactly `confirmed.body`,
 /// `target`, the session's account and organisation and this server's origin. The challenge is
 /// used up whatever the outcome; on success the key's counter is stored and the wrong-
 /// confirmation count reset. Every outcome is audited.
+///
+/// It is its own transaction (`confirmation.verify`), committed before the action begins its
+/// own: the challenge's use, the counters and the outcome's audit entry commit together, and
+/// stay whatever then happens to the action (a wrong passcode stays counted). An internal
+/// failure commits nothing (no entry claims an outcome, and the challenge stays usable).
 pub async fn verify_confirmation<T: Serialize>(
     state: &AppState,
     session: &SessionContext,
@@ -85,7 +79,14 @@ pub async fn verify_confirmation<T: Serialize>(
     kind: ActionKind,
     target: &ActionTarget,
 ) -> ServerResult<()> {
-    let result = check(state, session, confirmed, kind, target).await;
+    // Read before the transaction begins: a refusal here changes nothing, and the transaction
+    // then starts with its first write (no connection held while another is awaited).
+    let loaded = load(state, session, confirmed).await;
+    let mut tx = Tx::begin(state, "confirmation.verify").await?;
+    let result = match loaded {
+        Ok(loaded) => check(&mut tx, state, session, confirmed, kind, target, loaded).await,
+        Err(e) => Err(e),
+    };
     let outcome = match &result {
         Ok(()) => "accepted",
         Err(Refusal::WrongConfirmation(_)) => "wrong_confirmation",
@@ -96,20 +97,17 @@ pub async fn verify_confirmation<T: Serialize>(
         Err(Refusal::Other(_)) => "",
     };
     if !outcome.is_empty() {
-        let action = format!("confirmation.{}.{outcome}", kind_text(kind));
-        audit::append(
-            state,
-            AuditRecord {
-                actor: Some(session.account.as_str()),
-                acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
-                device: session.device.as_ref().map(|d| d.as_str()),
-                action: &action,
-                object: Some(target.as_str()),
-                subject_key: None,
-                denied: result.is_err(),
-            },
-        )
-        .await?;
+        let action = format!("confirmation.{}.{outcome}", word(&kind)?);
+        tx.audit(AuditRecord {
+            actor: Some(session.account.as_str()),
+            acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
+            device: session.device.as_ref().map(|d| d.as_str()),
+            action: &action,
+            object: Some(target.as_str()),
+            subject_key: None,
+            denied: result.is_err(),
+        });
+        tx.commit().await?;
     }
     result.map_err(Refusal::into_error)
 }
@@ -134,19 +132,21 @@ impl From<ServerError> for Refusal {
     }
 }
 
-impl From<sqlx::Error> for Refusal {
-    fn from(e: sqlx::Error) -> Self {
-        Refusal::Other(e.into())
-    }
+/// The confirming device and the key it registered for the envelope's method.
+struct Loaded {
+    device: ConfirmingDevice,
+    device_key_id: KeyId,
+    key: ConfirmationKeyRow,
+    public_key: PublicKey,
 }
 
-async fn check<T: Serialize>(
+/// The checks that need no change: a phone session, its device bound and not locked, a key
+/// registered for the method.
+async fn load<T>(
     state: &AppState,
     session: &SessionContext,
     confirmed: &Confirmed<T>,
-    kind: ActionKind,
-    target: &ActionTarget,
-) -> Result<(), Refusal> {
+) -> Result<Loaded, Refusal> {
     let limits = &state.config.limits;
     // Only the phone holds confirmation keys. A desktop signed in by QR code cannot confirm
     // (and never device management); it asks the phone instead.
@@ -156,35 +156,55 @@ async fn check<T: Serialize>(
     if session.kind != SessionKind::Device {
         return Err(ServerError::code(ErrorCode::Forbidden).into());
     }
-    let device = load_device(state, device_id.as_str(), session.account.as_str()).await?;
+    let mut conn = state.pool.acquire().await.map_err(ServerError::from)?;
+    let conn = &mut *conn;
+    let device =
+        confirmation_keys::confirming_device(conn, device_id.as_str(), session.account.as_str())
+            .await?
+            .ok_or_else(|| ServerError::code(ErrorCode::DeviceNotBound))?;
+    let device_key_id = public_key_from_db(&device.device_key)?.key_id();
     let now = state.now();
-    if device.wrong >= limits.confirmation_rebind_after {
+    if device.wrong_confirmations >= limits.confirmation_rebind_after {
         return Err(ServerError::code(ErrorCode::DeviceRebindRequired).into());
     }
-    if let Some(until) = device.locked_until.filter(|until| *until > now) {
+    if let Some(until) = device
+        .confirmation_locked_until
+        .filter(|until| *until > now)
+    {
         return Err(locked(until - now).into());
     }
-
-    let envelope = &confirmed.confirmation;
-    let method = envelope.method();
     // The key comes from what the device registered for this method, never from the key id
     // the request names.
-    let key_row = sqlx::query(
-        "SELECT key_id, public_key, last_counter FROM confirmation_keys \
-         WHERE device_id = $1 AND method = $2 AND revoked_at IS NULL",
-    )
-    .bind(&device.id)
-    .bind(method_text(method))
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(|| ServerError::code(ErrorCode::Forbidden))?;
-    let key_id: Vec<u8> = key_row.try_get("key_id")?;
-    let public_key = public_key_from_db(&key_row.try_get::<Vec<u8>, _>("public_key")?)?;
-    let previous: Option<i64> = key_row.try_get("last_counter")?;
+    let method = word(&confirmed.confirmation.method())?;
+    let key = confirmation_keys::active_key(conn, &device.id, &method)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::Forbidden))?;
+    let public_key = public_key_from_db(&key.public_key)?;
+    Ok(Loaded {
+        device,
+        device_key_id,
+        key,
+        public_key,
+    })
+}
 
+/// The checks that use the challenge up and move the counters, as steps of `tx`.
+async fn check<T: Serialize>(
+    tx: &mut Tx,
+    state: &AppState,
+    session: &SessionContext,
+    confirmed: &Confirmed<T>,
+    kind: ActionKind,
+    target: &ActionTarget,
+    loaded: Loaded,
+) -> Result<(), Refusal> {
+    let limits = &state.config.limits;
+    let now = tx.now();
+    let envelope = &confirmed.confirmation;
     // One challenge, one action: it is gone from here on, whatever follows.
-    challenges::consume(
-        state,
+    challenges::consume_in(
+        tx.conn()?,
+        now,
         &envelope.action.challenge,
         ChallengePurpose::Action { kind },
         Some(&session.account),
@@ -202,20 +222,20 @@ async fn check<T: Serialize>(
         acting_for: session.acting_for.clone(),
         target: target.clone(),
         body_hash,
-        device_key_id: device.device_key_id,
-        method,
-        previous_counter: previous.and_then(|c| u64::try_from(c).ok()),
+        device_key_id: loaded.device_key_id,
+        method: envelope.method(),
+        previous_counter: loaded.key.last_counter.and_then(|c| u64::try_from(c).ok()),
         now,
         max_age_secs: u32::try_from(limits.challenge_ttl_secs.clamp(1, 300)).unwrap_or(300),
         max_future_secs: limits.clock_skew_secs,
     };
-    match signed_action::verify(envelope, &public_key, &expected) {
+    match signed_action::verify(envelope, &loaded.public_key, &expected) {
         Ok(()) => {}
         // The passcode-derived key differs from the registered one: the passcode was wrong
         // (or the biometric key is not the enrolled one).
         Err(ActionError::WrongConfirmationKey | ActionError::Crypto(_)) => {
             return Err(Refusal::WrongConfirmation(
-                count_wrong(state, &device.id, now).await?,
+                count_wrong(tx, state, &loaded.device.id).await?,
             ));
         }
         Err(e) => {
@@ -226,60 +246,18 @@ async fn check<T: Serialize>(
 
     let counter = i64::try_from(envelope.action.counter)
         .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
-    let mut tx = state.pool.begin().await?;
-    // Conditional on the stored counter, so two concurrent confirmations with one counter
-    // cannot both pass.
-    let stored = sqlx::query(
-        "UPDATE confirmation_keys SET last_counter = $1 \
-         WHERE key_id = $2 AND revoked_at IS NULL AND (last_counter IS NULL OR last_counter < $1)",
-    )
-    .bind(counter)
-    .bind(key_id)
-    .execute(&mut *tx)
-    .await?;
-    if stored.rows_affected() != 1 {
+    if !confirmation_keys::advance_counter(tx.conn()?, &loaded.key.key_id, counter).await? {
         return Err(ServerError::code(ErrorCode::ChallengeInvalid).into());
     }
-    sqlx::query(
-        "UPDATE devices SET wrong_confirmations = 0, confirmation_locked_until = NULL WHERE id = $1",
-    )
-    .bind(&device.id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    confirmation_keys::reset_wrong(tx.conn()?, &loaded.device.id).await?;
     Ok(())
-}
-
-async fn load_device(state: &AppState, device: &str, account: &str) -> ServerResult<DeviceState> {
-    let row = sqlx::query(
-        "SELECT id, device_key, wrong_confirmations, confirmation_locked_until FROM devices \
-         WHERE id = $1 AND account_id = $2 AND unbound_at IS NULL",
-    )
-    .bind(device)
-    .bind(account)
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(|| ServerError::code(ErrorCode::DeviceNotBound))?;
-    let device_key = public_key_from_db(&row.try_get::<Vec<u8>, _>("device_key")?)?;
-    Ok(DeviceState {
-        id: row.try_get("id")?,
-        device_key_id: device_key.key_id(),
-        wrong: row.try_get("wrong_confirmations")?,
-        locked_until: row.try_get("confirmation_locked_until")?,
-    })
 }
 
 /// Counts a wrong confirmation and says what the person is told: `wrong_confirmation`, then
 /// from the 5th `confirmation_locked` (with the wait), at the 10th `device_rebind_required`.
-async fn count_wrong(state: &AppState, device: &str, now: i64) -> ServerResult<ServerError> {
+async fn count_wrong(tx: &mut Tx, state: &AppState, device: &str) -> ServerResult<ServerError> {
     let limits = &state.config.limits;
-    let n: i64 = sqlx::query_scalar(
-        "UPDATE devices SET wrong_confirmations = wrong_confirmations + 1 WHERE id = $1 \
-         RETURNING wrong_confirmations",
-    )
-    .bind(device)
-    .fetch_one(&state.pool)
-    .await?;
+    let n = confirmation_keys::count_wrong(tx.conn()?, device).await?;
     if n >= limits.confirmation_rebind_after {
         return Ok(ServerError::code(ErrorCode::DeviceRebindRequired));
     }
@@ -289,11 +267,8 @@ async fn count_wrong(state: &AppState, device: &str, now: i64) -> ServerResult<S
             limits.confirmation_lock_after,
             n,
         );
-        sqlx::query("UPDATE devices SET confirmation_locked_until = $1 WHERE id = $2")
-            .bind(now.saturating_add(period))
-            .bind(device)
-            .execute(&state.pool)
-            .await?;
+        let until = tx.now().saturating_add(period);
+        confirmation_keys::lock_until(tx.conn()?, device, until).await?;
         return Ok(locked(period));
     }
     Ok(ServerError::code(ErrorCode::WrongConfirmation))
@@ -331,6 +306,13 @@ fn refusal_code(e: &ActionError) -> ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_method_text_the_devices_store_is_the_methods_word() {
+        for method in [ConfirmationMethod::Passcode, ConfirmationMethod::Biometric] {
+            assert_eq!(word(&method).unwrap(), method_text(method));
+        }
+    }
 
     #[test]
     fn the_lock_doubles_from_the_fifth_wrong_confirmation() {

@@ -33,6 +33,8 @@
 //!   [`DesktopActionEvent`] as JSON text, then close. Woken through [`crate::infra::wakeups`]
 //!   (topic `action:<id>`), so it works whichever instance took the phone's answer.
 
+mod kinds;
+
 use std::time::Duration;
 
 use axum::Json;
@@ -43,26 +45,27 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use dinhdanh_core::api::{
     ApiError, DESKTOP_ACTION_KINDS, DesktopActionEvent, DesktopActionRequest, ErrorCode,
-    NotificationKind, PendingDesktopAction, RegistrationSubmission, SessionKind, SwitchAccount,
-    desktop_action_target, desktop_may_request, paths,
+    NotificationKind, PendingDesktopAction, SessionKind, desktop_action_target,
+    desktop_may_request, paths,
 };
 use dinhdanh_core::crypto::sha256;
-use dinhdanh_core::ids::{OrgEid, SessionId};
-use dinhdanh_core::signed_action::{self, ActionKind, ActionTarget};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use dinhdanh_core::ids::SessionId;
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
 use crate::http::auth::{self, Authed, IdlePolicy, SessionContext, parse_stored};
 use crate::http::push;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
-use crate::infra::outbox::{self, InboxItem};
+use crate::infra::outbox::InboxItem;
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
-use crate::resources::confirmation::{kind_text, parse_confirmed, verify_confirmation};
-use crate::resources::organisations;
-use crate::resources::registrations;
+use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
+use crate::store;
 use crate::store::audit::{self, AuditRecord};
+use crate::store::desktop_actions::{DesktopActionRow, NewDesktopAction};
+use crate::store::tx::Tx;
+use crate::store::values::{from_word, word};
+use kinds::{carry_out, malformed, prepare};
 
 /// How long a desktop's action waits for the phone, in seconds.
 pub const PENDING_SECS: i64 = 300;
@@ -96,130 +99,6 @@ fn topic(id: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// What each kind means
-// ---------------------------------------------------------------------------------------------
-
-/// A desktop's request checked as the direct route checks it.
-struct Prepared {
-    /// The canonical JSON of the typed body: what the phone confirms.
-    canonical: Vec<u8>,
-    target: ActionTarget,
-    summary_vi: String,
-    summary_en: String,
-}
-
-fn malformed() -> ServerError {
-    ApiError::new(ErrorCode::MalformedRequest)
-        .with_field("body")
-        .into()
-}
-
-fn canonical<T: serde::Serialize>(body: &T) -> ServerResult<Vec<u8>> {
-    signed_action::canonical_json(body).map_err(|_| malformed())
-}
-
-/// Runs the pre-confirmation checks of `kind`'s direct route for `session`.
-async fn prepare(
-    state: &AppState,
-    session: &SessionContext,
-    kind: ActionKind,
-    body: &serde_json::Value,
-) -> ServerResult<Prepared> {
-    match kind {
-        ActionKind::RegisterOrganisation => {
-            let submission: RegistrationSubmission =
-                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
-            // The capacity is the server's to derive: the desktop sees only a masked number.
-            let submission =
-                registrations::with_derived_capacity(state, session, submission).await?;
-            registrations::check_new_registration(state, session, &submission).await?;
-            let name = registrations::submission_name(&submission);
-            Ok(Prepared {
-                canonical: canonical(&submission)?,
-                target: registrations::new_registration_target()?,
-                summary_vi: format!("Đăng ký định danh điện tử cho tổ chức «{name}»"),
-                summary_en: format!("Register the electronic identity of «{name}»"),
-            })
-        }
-        ActionKind::SwitchAccount => {
-            let switch: SwitchAccount =
-                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
-            let (summary_vi, summary_en) = match &switch.to {
-                None => (
-                    "Chuyển máy tính về tài khoản cá nhân".to_owned(),
-                    "Switch the computer back to the personal account".to_owned(),
-                ),
-                Some(eid) => {
-                    let name = organisation_name(state, session, eid).await?;
-                    (
-                        format!("Chuyển máy tính sang tài khoản tổ chức «{name}»"),
-                        format!("Switch the computer to the organisation account «{name}»"),
-                    )
-                }
-            };
-            Ok(Prepared {
-                canonical: canonical(&switch)?,
-                target: organisations::switch_target(&session.account, switch.to.as_ref())?,
-                summary_vi,
-                summary_en,
-            })
-        }
-        _ => Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
-    }
-}
-
-/// The name of an organisation the person may act for now (`forbidden` otherwise), as the
-/// switch route would check it.
-async fn organisation_name(
-    state: &AppState,
-    session: &SessionContext,
-    eid: &OrgEid,
-) -> ServerResult<String> {
-    let choices = organisations::account_choices(state, &session.account, None).await?;
-    choices
-        .organisations
-        .into_iter()
-        .find(|o| &o.eid == eid && o.usable)
-        .map(|o| o.name)
-        .ok_or_else(|| ServerError::code(ErrorCode::Forbidden))
-}
-
-/// Carries out a confirmed action with the direct route's code. `phone` is the session that
-/// confirmed; `desktop` the session that asked.
-async fn carry_out(
-    state: &AppState,
-    phone: &SessionContext,
-    desktop: &SessionId,
-    kind: ActionKind,
-    body: &serde_json::Value,
-) -> ServerResult<serde_json::Value> {
-    let result = match kind {
-        ActionKind::RegisterOrganisation => {
-            let submission: RegistrationSubmission =
-                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
-            // Checked again: a level, an attachment or a form rule may have changed since the
-            // desktop asked.
-            let checked = registrations::check_new_registration(state, phone, &submission).await?;
-            let view = registrations::file_new_registration(state, phone, checked).await?;
-            serde_json::to_value(view)
-        }
-        ActionKind::SwitchAccount => {
-            let switch: SwitchAccount =
-                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
-            let actor = phone.actor();
-            // The desktop's session is switched, not the phone's.
-            organisations::switch_session(state, &actor, desktop.as_str(), switch.to.as_ref())
-                .await?;
-            let choices =
-                organisations::account_choices(state, &phone.account, switch.to.as_ref()).await?;
-            serde_json::to_value(choices)
-        }
-        _ => return Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
-    };
-    result.map_err(|e| ServerError::Internal(format!("desktop action result: {e}")))
-}
-
-// ---------------------------------------------------------------------------------------------
 // Stored actions
 // ---------------------------------------------------------------------------------------------
 
@@ -236,27 +115,23 @@ struct Stored {
     state: String,
 }
 
-// (The row's `target`, the direct route's, is written for whoever reads the table; the
-// phone's confirmation names the action itself, see `Stored::confirmation_target`.)
-const COLUMNS: &str = "id, desktop_session, kind, body, summary_vi, summary_en, created_at, \
-                       expires_at, state";
+impl TryFrom<DesktopActionRow> for Stored {
+    type Error = ServerError;
 
-fn from_row(row: &AnyRow) -> ServerResult<Stored> {
-    let kind: String = row.try_get("kind")?;
-    let kind: ActionKind = parse_stored(serde_json::from_value(serde_json::Value::String(kind)))?;
-    let body: String = row.try_get("body")?;
-    Ok(Stored {
-        id: row.try_get("id")?,
-        desktop_session: row.try_get("desktop_session")?,
-        kind,
-        body: parse_stored(serde_json::from_str(&body))?,
-        body_bytes: body.into_bytes(),
-        summary_vi: row.try_get("summary_vi")?,
-        summary_en: row.try_get("summary_en")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        state: row.try_get("state")?,
-    })
+    fn try_from(row: DesktopActionRow) -> ServerResult<Stored> {
+        Ok(Stored {
+            id: row.id,
+            desktop_session: row.desktop_session,
+            kind: from_word(&row.kind)?,
+            body: parse_stored(serde_json::from_str(&row.body))?,
+            body_bytes: row.body.into_bytes(),
+            summary_vi: row.summary_vi,
+            summary_en: row.summary_en,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            state: row.state,
+        })
+    }
 }
 
 impl Stored {
@@ -296,15 +171,11 @@ impl Stored {
 
 /// The action `id` of `account` (`not_found` for anyone else's: another person learns nothing).
 async fn load_for_account(state: &AppState, id: &str, account: &str) -> ServerResult<Stored> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM desktop_actions WHERE id = $1 AND account_id = $2"
-    ))
-    .bind(id)
-    .bind(account)
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    from_row(&row)
+    let mut conn = state.pool.acquire().await?;
+    store::desktop_actions::find_for_account(&mut conn, id, account)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?
+        .try_into()
 }
 
 /// A phone session: only the bound phone answers, never a desktop.
@@ -315,43 +186,38 @@ fn require_phone(session: &SessionContext) -> ServerResult<()> {
     Ok(())
 }
 
-async fn audit_action(
+/// The audit record of an answer to (or a request for) an action.
+fn record<'a>(
+    session: &'a SessionContext,
+    action: &'a str,
+    object: &'a str,
+    denied: bool,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        actor: Some(session.account.as_str()),
+        acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
+        device: session.device.as_ref().map(|d| d.as_str()),
+        action,
+        object: Some(object),
+        subject_key: None,
+        denied,
+    }
+}
+
+/// A refusal's audit entry: the refusal changed nothing, so the entry is its own.
+async fn audit_refusal(
     state: &AppState,
     session: &SessionContext,
     action: &str,
     object: &str,
-    denied: bool,
 ) -> ServerResult<()> {
-    audit::append(
-        state,
-        AuditRecord {
-            actor: Some(session.account.as_str()),
-            acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
-            device: session.device.as_ref().map(|d| d.as_str()),
-            action,
-            object: Some(object),
-            subject_key: None,
-            denied,
-        },
-    )
-    .await
+    audit::append(state, record(session, action, object, true)).await
 }
-
-/// SQL condition: the desktop session that asked is still live (not ended, not past its
-/// absolute expiry, `$2` being now). An action of a signed-out desktop is never confirmed.
-const DESKTOP_LIVE: &str = "desktop_session IN (SELECT id FROM sessions \
-                            WHERE revoked_at IS NULL AND absolute_expires_at > $2)";
 
 /// Whether the desktop session that asked for `action` is still live.
 async fn desktop_live(state: &AppState, action: &Stored, now: i64) -> ServerResult<bool> {
-    let live: Option<String> = sqlx::query_scalar(&format!(
-        "SELECT id FROM desktop_actions WHERE id = $1 AND {DESKTOP_LIVE}"
-    ))
-    .bind(&action.id)
-    .bind(now)
-    .fetch_optional(&state.pool)
-    .await?;
-    Ok(live.is_some())
+    let mut conn = state.pool.acquire().await?;
+    store::desktop_actions::desktop_live(&mut conn, &action.id, now).await
 }
 
 fn object_of(id: &str) -> String {
@@ -374,51 +240,42 @@ async fn start(
         return Err(ServerError::code(ErrorCode::Forbidden));
     }
     if !desktop_may_request(kind) {
-        let object = format!("desktop_action:{}", kind_text(kind));
-        audit_action(&state, session, "desktop_action.start", &object, true).await?;
+        let object = format!("desktop_action:{}", word(&kind)?);
+        audit_refusal(&state, session, "desktop_action.start", &object).await?;
         return Err(ServerError::code(ErrorCode::DesktopActionNotAllowed));
     }
     debug_assert!(DESKTOP_ACTION_KINDS.contains(&kind));
     let prepared = prepare(&state, session, kind, &auth.body.body).await?;
-    let now = state.now();
-    let waiting: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM desktop_actions \
-         WHERE desktop_session = $1 AND state = 'pending' AND expires_at > $2",
-    )
-    .bind(session.id.as_str())
-    .bind(now)
-    .fetch_one(&state.pool)
-    .await?;
+    let mut tx = Tx::begin(&state, "desktop_action.start").await?;
+    let now = tx.now();
+    // Swept first: the transaction starts by writing, and an old row never counts below.
+    store::desktop_actions::sweep_expired(tx.conn()?, now - KEEP_SECS).await?;
+    let waiting =
+        store::desktop_actions::count_waiting(tx.conn()?, session.id.as_str(), now).await?;
     if waiting >= MAX_WAITING_PER_DESKTOP {
         return Err(ServerError::code(ErrorCode::RateLimited));
     }
-    sqlx::query("DELETE FROM desktop_actions WHERE expires_at < $1")
-        .bind(now - KEEP_SECS)
-        .execute(&state.pool)
-        .await?;
     let id = new_id("dact");
     let canonical_text = String::from_utf8(prepared.canonical)
         .map_err(|_| ServerError::Internal("canonical JSON is not UTF-8".into()))?;
-    let expires_at = now + PENDING_SECS;
-    sqlx::query(
-        "INSERT INTO desktop_actions (id, account_id, desktop_session, kind, body, target, \
-         summary_vi, summary_en, created_at, expires_at, state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')",
+    store::desktop_actions::insert(
+        tx.conn()?,
+        &NewDesktopAction {
+            id: &id,
+            account: session.account.as_str(),
+            desktop_session: session.id.as_str(),
+            kind: &word(&kind)?,
+            body: &canonical_text,
+            target: prepared.target.as_str(),
+            summary_vi: &prepared.summary_vi,
+            summary_en: &prepared.summary_en,
+            created_at: now,
+            expires_at: now + PENDING_SECS,
+        },
     )
-    .bind(&id)
-    .bind(session.account.as_str())
-    .bind(session.id.as_str())
-    .bind(kind_text(kind))
-    .bind(&canonical_text)
-    .bind(prepared.target.as_str())
-    .bind(&prepared.summary_vi)
-    .bind(&prepared.summary_en)
-    .bind(now)
-    .bind(expires_at)
-    .execute(&state.pool)
     .await?;
     let object = object_of(&id);
-    audit_action(&state, session, "desktop_action.start", &object, false).await?;
+    tx.audit(record(session, "desktop_action.start", &object, false));
     let link = format!("desktop-action:{id}");
     let body_vi = format!(
         "Máy tính đang chờ bạn xác nhận trên điện thoại: {}.",
@@ -428,8 +285,7 @@ async fn start(
         "A computer is waiting for you to confirm on your phone: {}.",
         prepared.summary_en
     );
-    outbox::notify(
-        &state,
+    tx.notify(
         session.account.as_str(),
         InboxItem {
             kind: NotificationKind::ConfirmationRequested,
@@ -441,6 +297,7 @@ async fn start(
         },
     )
     .await?;
+    tx.commit().await?;
     let stored = load_for_account(&state, &id, session.account.as_str()).await?;
     Ok(Json(stored.view()?))
 }
@@ -455,18 +312,13 @@ async fn list(
     auth: Authed<()>,
 ) -> ServerResult<Json<Vec<PendingDesktopAction>>> {
     require_phone(&auth.session)?;
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM desktop_actions \
-         WHERE account_id = $1 AND state = 'pending' AND expires_at > $2 AND {DESKTOP_LIVE} \
-         ORDER BY created_at, id"
-    ))
-    .bind(auth.session.account.as_str())
-    .bind(state.now())
-    .fetch_all(&state.pool)
-    .await?;
+    let mut conn = state.pool.acquire().await?;
+    let rows =
+        store::desktop_actions::waiting_for(&mut conn, auth.session.account.as_str(), state.now())
+            .await?;
     let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
-        items.push(from_row(row)?.view()?);
+    for row in rows {
+        items.push(Stored::try_from(row)?.view()?);
     }
     Ok(Json(items))
 }
@@ -501,22 +353,22 @@ async fn confirm(
     )
     .await?;
     // Single use: one confirmation moves the row out of `pending`, and only before expiry.
-    let now = state.now();
-    let taken = sqlx::query(
-        "UPDATE desktop_actions SET state = 'confirming', answered_at = $2 \
-         WHERE id = $1 AND state = 'pending' AND expires_at > $2",
-    )
-    .bind(&action.id)
-    .bind(now)
-    .execute(&state.pool)
-    .await?;
+    // The move is a transaction of its own: the action is then carried out by the other
+    // resource's service API in that resource's own transaction (a transaction held open
+    // across it would make it wait for this one on SQLite), and its outcome is stored and
+    // audited in a third. A row left `confirming` by a failure in between is told to its
+    // desktop as expired once the grace period is over.
     let object = object_of(&action.id);
-    if taken.rows_affected() != 1 {
-        audit_action(&state, session, "desktop_action.confirm", &object, true).await?;
+    let mut tx = Tx::begin(&state, "desktop_action.claim").await?;
+    let now = tx.now();
+    if !store::desktop_actions::answer(tx.conn()?, &action.id, "confirming", now).await? {
+        drop(tx);
+        audit_refusal(&state, session, "desktop_action.confirm", &object).await?;
         let again = load_for_account(&state, &id, session.account.as_str()).await?;
         again.require_open(now)?;
         return Err(ServerError::code(ErrorCode::DesktopActionAnswered));
     }
+    tx.commit().await?;
     let desktop = parse_stored(SessionId::parse(&action.desktop_session))?;
     let outcome = carry_out(&state, session, &desktop, action.kind, &action.body).await;
     let (event, failure) = match outcome {
@@ -536,14 +388,11 @@ async fn confirm(
     };
     let text = serde_json::to_string(&event)
         .map_err(|e| ServerError::Internal(format!("desktop action event: {e}")))?;
-    sqlx::query("UPDATE desktop_actions SET state = $2, event = $3 WHERE id = $1")
-        .bind(&action.id)
-        .bind(new_state)
-        .bind(&text)
-        .execute(&state.pool)
-        .await?;
+    let mut tx = Tx::begin(&state, "desktop_action.confirm").await?;
+    store::desktop_actions::store_outcome(tx.conn()?, &action.id, new_state, &text).await?;
+    tx.audit(record(session, "desktop_action.confirm", &object, denied));
+    tx.commit().await?;
     state.wakeups.wake(&state.pool, &topic(&action.id)).await;
-    audit_action(&state, session, "desktop_action.confirm", &object, denied).await?;
     if let Some(e) = failure {
         return Err(e);
     }
@@ -599,26 +448,22 @@ async fn close_unconfirmed(
     session: &SessionContext,
     action: &Stored,
     new_state: &str,
-    audit_text: &str,
+    audit_text: &'static str,
 ) -> ServerResult<StatusCode> {
-    let now = state.now();
-    action.require_open(now)?;
-    let done = sqlx::query(
-        "UPDATE desktop_actions SET state = $3, answered_at = $2 \
-         WHERE id = $1 AND state = 'pending' AND expires_at > $2",
-    )
-    .bind(&action.id)
-    .bind(now)
-    .bind(new_state)
-    .execute(&state.pool)
-    .await?;
-    if done.rows_affected() != 1 {
+    action.require_open(state.now())?;
+    // The transaction is named as its audit entry is (`desktop_action.decline`, `.cancel`).
+    let mut tx = Tx::begin(state, audit_text).await?;
+    let now = tx.now();
+    if !store::desktop_actions::answer(tx.conn()?, &action.id, new_state, now).await? {
+        drop(tx);
         let again = load_for_account(state, &action.id, session.account.as_str()).await?;
         again.require_open(now)?;
         return Err(ServerError::code(ErrorCode::DesktopActionAnswered));
     }
+    let object = object_of(&action.id);
+    tx.audit(record(session, audit_text, &object, false));
+    tx.commit().await?;
     state.wakeups.wake(&state.pool, &topic(&action.id)).await;
-    audit_action(state, session, audit_text, &object_of(&action.id), false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -659,13 +504,11 @@ async fn wait_and_push(state: AppState, id: String, expires_at: i64, socket: Web
 
 /// The event to send now, if the row has one.
 async fn outcome(state: &AppState, id: &str, expires_at: i64) -> ServerResult<Option<String>> {
-    let row = sqlx::query("SELECT state, event FROM desktop_actions WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&state.pool)
-        .await?;
+    let mut conn = state.pool.acquire().await?;
+    let row = store::desktop_actions::outcome(&mut conn, id).await?;
     let now = state.now();
-    let (current, event): (Option<String>, Option<String>) = match row {
-        Some(row) => (Some(row.try_get("state")?), row.try_get("event")?),
+    let (current, event) = match row {
+        Some(row) => (Some(row.state), row.event),
         None => (None, None),
     };
     let event = match (current.as_deref(), event) {

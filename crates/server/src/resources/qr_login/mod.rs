@@ -29,7 +29,6 @@
 //! When a GeoIP table is configured ([`crate::infra::geoip`]), the phone is shown the approximate
 //! place of the desktop's address next to the address itself.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::Json;
@@ -44,10 +43,9 @@ use dinhdanh_core::api::{
     QrLoginStarted, SessionKind, paths,
 };
 use dinhdanh_core::crypto::PublicKey;
+use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::qr_login::{QrApprovalBody, QrLoginPayload, RendezvousId};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::http::auth::{
     self, IdlePolicy, SessionContext, parse_json, parse_stored, public_key_from_db,
@@ -55,14 +53,21 @@ use crate::http::auth::{
 use crate::http::push;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::random_bytes;
-use crate::infra::outbox::{self, InboxItem};
+use crate::infra::outbox::InboxItem;
 use crate::infra::rate_limit;
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::confirmation;
 use crate::resources::organisations;
 use crate::resources::sessions::{self, NewSession};
+use crate::store;
 use crate::store::audit::{self, AuditRecord};
+use crate::store::qr_login::NewRendezvous;
+use crate::store::tx::Tx;
+
+mod address;
+
+pub use address::addresses_differ;
 
 /// How long a rendezvous stays open, in seconds; the desktop asks for a new one before.
 pub const RENDEZVOUS_SECS: i64 = 60;
@@ -125,27 +130,19 @@ impl Rendezvous {
 }
 
 async fn load(state: &AppState, id: &RendezvousId) -> ServerResult<Rendezvous> {
-    let row = sqlx::query(
-        "SELECT desktop_key, client_name, os, ip_address, created_at, expires_at, state \
-         FROM qr_logins WHERE rendezvous = $1",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    from_row(id, &row)
-}
-
-fn from_row(id: &RendezvousId, row: &AnyRow) -> ServerResult<Rendezvous> {
+    let mut conn = state.pool.acquire().await?;
+    let row = store::qr_login::find(&mut conn, &id.to_string())
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
     Ok(Rendezvous {
         id: id.clone(),
-        desktop_key: public_key_from_db(&row.try_get::<Vec<u8>, _>("desktop_key")?)?,
-        client_name: row.try_get("client_name")?,
-        os: row.try_get("os")?,
-        ip_address: row.try_get("ip_address")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        state: row.try_get("state")?,
+        desktop_key: public_key_from_db(&row.desktop_key)?,
+        client_name: row.client_name,
+        os: row.os,
+        ip_address: row.ip_address,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        state: row.state,
     })
 }
 
@@ -214,12 +211,10 @@ async fn start(State(state): State<AppState>, req: Request) -> ServerResult<Json
     let os = label(&request.os)?;
     let key = request.desktop_key;
     auth::verify_proof(&state, &parts, &body, &key, None, &nonce_scope(&key)).await?;
-    let now = state.now();
+    let mut tx = Tx::begin(&state, "qr_login.start").await?;
+    let now = tx.now();
     // Answered rendezvous and their tokens do not outlive the grace period.
-    sqlx::query("DELETE FROM qr_logins WHERE expires_at < $1")
-        .bind(now - COLLECT_GRACE_SECS)
-        .execute(&state.pool)
-        .await?;
+    store::qr_login::sweep_expired(tx.conn()?, now - COLLECT_GRACE_SECS).await?;
     let id = parse_stored(RendezvousId::from_bytes(&random_bytes::<32>()))?;
     let expires_at = now + RENDEZVOUS_SECS;
     let payload = parse_stored(QrLoginPayload::new(
@@ -228,19 +223,21 @@ async fn start(State(state): State<AppState>, req: Request) -> ServerResult<Json
         state.config.origin.clone(),
         expires_at,
     ))?;
-    sqlx::query(
-        "INSERT INTO qr_logins (rendezvous, desktop_key, client_name, os, ip_address, created_at, \
-         expires_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
+    store::qr_login::insert(
+        tx.conn()?,
+        &NewRendezvous {
+            rendezvous: &id.to_string(),
+            desktop_key: key.as_bytes(),
+            client_name: &client_name,
+            os: &os,
+            ip_address: &rate_limit::client_ip(&parts),
+            created_at: now,
+            expires_at,
+        },
     )
-    .bind(id.to_string())
-    .bind(key.as_bytes().to_vec())
-    .bind(&client_name)
-    .bind(&os)
-    .bind(rate_limit::client_ip(&parts))
-    .bind(now)
-    .bind(expires_at)
-    .execute(&state.pool)
     .await?;
+    // Opening a rendezvous is not audited (nobody is signed in yet; the approval is).
+    tx.commit().await?;
     Ok(Json(QrLoginStarted {
         payload: payload.to_uri(),
         check_code: payload.check_code(),
@@ -317,30 +314,36 @@ async fn approve(
             .await?
             .is_none()
         {
-            audit_qr(&state, &session, "qr_login.approve", &target, true).await?;
+            // A refusal changes nothing: its entry is its own.
+            audit::append(
+                &state,
+                qr_record(&session, "qr_login.approve", &target, true),
+            )
+            .await?;
             return Err(ServerError::code(ErrorCode::Forbidden));
         }
     }
     // Single use: exactly one approval moves the row out of `pending`, and only before expiry.
-    let now = state.now();
-    let taken = sqlx::query(
-        "UPDATE qr_logins SET state = 'approved', account_id = $2, acting_for = $3, \
-         answered_at = $4 WHERE rendezvous = $1 AND state = 'pending' AND expires_at > $4 \
-         RETURNING rendezvous",
+    // The approval, the desktop's session, its audit entry and the notice commit together.
+    let mut tx = Tx::begin(&state, "qr_login.approve").await?;
+    let now = tx.now();
+    let taken = store::qr_login::approve(
+        tx.conn()?,
+        &id.to_string(),
+        session.account.as_str(),
+        acting_for.as_ref().map(OrgEid::as_str),
+        now,
     )
-    .bind(id.to_string())
-    .bind(session.account.as_str())
-    .bind(acting_for.as_ref().map(|o| o.as_str().to_owned()))
-    .bind(now)
-    .fetch_optional(&state.pool)
     .await?;
-    if taken.is_none() {
+    if !taken {
+        drop(tx);
         let r = load(&state, &id).await?;
         require_open(&r, now)?;
         return Err(ServerError::code(ErrorCode::QrLoginUsed));
     }
     let client_name = format!("{} ({})", r.client_name, r.os);
-    let (token, view) = sessions::create_session(
+    let (token, view) = sessions::create_session_in(
+        &mut tx,
         &state,
         NewSession {
             account: &session.account,
@@ -359,14 +362,8 @@ async fn approve(
     })
     .map_err(|e| ServerError::Internal(format!("qr login event: {e}")))?;
     let sealed = state.keys.encrypt_blob(TOKEN_PURPOSE, &event);
-    sqlx::query("UPDATE qr_logins SET event_enc = $2, session_id = $3 WHERE rendezvous = $1")
-        .bind(id.to_string())
-        .bind(sealed)
-        .bind(session_id.as_str())
-        .execute(&state.pool)
-        .await?;
-    state.wakeups.wake(&state.pool, &topic(&id)).await;
-    audit_qr(&state, &session, "qr_login.approve", &target, false).await?;
+    store::qr_login::store_event(tx.conn()?, &id.to_string(), sealed, session_id.as_str()).await?;
+    tx.audit(qr_record(&session, "qr_login.approve", &target, false));
     let body_vi = format!(
         "Máy tính \"{client_name}\" đã đăng nhập bằng mã QR. Nếu không phải bạn, hãy đăng xuất \
          máy tính đó ngay."
@@ -376,8 +373,7 @@ async fn approve(
          now."
     );
     let link = format!("session:{session_id}");
-    outbox::notify(
-        &state,
+    tx.notify(
         session.account.as_str(),
         InboxItem {
             kind: NotificationKind::DesktopSignedIn,
@@ -389,6 +385,9 @@ async fn approve(
         },
     )
     .await?;
+    tx.commit().await?;
+    // The desktop is woken once the session it is told about is stored.
+    state.wakeups.wake(&state.pool, &topic(&id)).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -416,46 +415,38 @@ async fn decline(
         &target,
     )
     .await?;
-    let now = state.now();
-    let done = sqlx::query(
-        "UPDATE qr_logins SET state = 'declined', account_id = $2, answered_at = $3 \
-         WHERE rendezvous = $1 AND state = 'pending' AND expires_at > $3",
-    )
-    .bind(id.to_string())
-    .bind(session.account.as_str())
-    .bind(now)
-    .execute(&state.pool)
-    .await?;
-    if done.rows_affected() != 1 {
+    let mut tx = Tx::begin(&state, "qr_login.decline").await?;
+    let now = tx.now();
+    let done = store::qr_login::decline(tx.conn()?, &id.to_string(), session.account.as_str(), now)
+        .await?;
+    if !done {
+        drop(tx);
         let r = load(&state, &id).await?;
         require_open(&r, now)?;
         return Err(ServerError::code(ErrorCode::QrLoginUsed));
     }
+    tx.audit(qr_record(&session, "qr_login.decline", &target, false));
+    tx.commit().await?;
     state.wakeups.wake(&state.pool, &topic(&id)).await;
-    audit_qr(&state, &session, "qr_login.decline", &target, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn audit_qr(
-    state: &AppState,
-    session: &SessionContext,
-    action: &str,
-    target: &ActionTarget,
+/// The audit record of a phone's answer to a rendezvous.
+fn qr_record<'a>(
+    session: &'a SessionContext,
+    action: &'a str,
+    target: &'a ActionTarget,
     denied: bool,
-) -> ServerResult<()> {
-    audit::append(
-        state,
-        AuditRecord {
-            actor: Some(session.account.as_str()),
-            acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
-            device: session.device.as_ref().map(|d| d.as_str()),
-            action,
-            object: Some(target.as_str()),
-            subject_key: None,
-            denied,
-        },
-    )
-    .await
+) -> AuditRecord<'a> {
+    AuditRecord {
+        actor: Some(session.account.as_str()),
+        acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
+        device: session.device.as_ref().map(|d| d.as_str()),
+        action,
+        object: Some(target.as_str()),
+        subject_key: None,
+        denied,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,23 +509,12 @@ async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, socke
 
 async fn outcome(state: &AppState, id: &RendezvousId, expires_at: i64) -> ServerResult<Outcome> {
     let now = state.now();
+    let key = id.to_string();
+    let mut conn = state.pool.acquire().await?;
     // Collect the token once: whoever moves the row from `approved` to `delivered` (erasing
     // the token in the same statement) sends what it read just before.
-    let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar(
-        "SELECT event_enc FROM qr_logins WHERE rendezvous = $1 AND state = 'approved'",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&state.pool)
-    .await?;
-    if let Some(Some(sealed)) = sealed {
-        let taken = sqlx::query(
-            "UPDATE qr_logins SET state = 'delivered', event_enc = NULL \
-             WHERE rendezvous = $1 AND state = 'approved' AND event_enc IS NOT NULL",
-        )
-        .bind(id.to_string())
-        .execute(&state.pool)
-        .await?;
-        if taken.rows_affected() == 1 {
+    if let Some(Some(sealed)) = store::qr_login::approved_event(&mut conn, &key).await? {
+        if store::qr_login::collect(&mut conn, &key).await? {
             let plain = state
                 .keys
                 .decrypt_blob(TOKEN_PURPOSE, &sealed)
@@ -544,11 +524,7 @@ async fn outcome(state: &AppState, id: &RendezvousId, expires_at: i64) -> Server
             return Ok(Outcome::Send(text));
         }
     }
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT state FROM qr_logins WHERE rendezvous = $1")
-            .bind(id.to_string())
-            .fetch_optional(&state.pool)
-            .await?;
+    let current = store::qr_login::state_of(&mut conn, &key).await?;
     let event = match current.as_deref() {
         Some("declined") => QrLoginEvent::Declined,
         Some("pending") if now >= expires_at => QrLoginEvent::Expired,
@@ -561,77 +537,4 @@ async fn outcome(state: &AppState, id: &RendezvousId, expires_at: i64) -> Server
     let text = serde_json::to_string(&event)
         .map_err(|e| ServerError::Internal(format!("qr login event: {e}")))?;
     Ok(Outcome::Send(text))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Address warning
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Reach {
-    Loopback,
-    Private,
-    Public,
-}
-
-fn reach(ip: &IpAddr) -> Reach {
-    match ip {
-        IpAddr::V4(v4) if v4.is_loopback() => Reach::Loopback,
-        IpAddr::V4(v4) if v4.is_private() || v4.is_link_local() => Reach::Private,
-        IpAddr::V6(v6) if v6.is_loopback() => Reach::Loopback,
-        // Unique local (fc00::/7) and link-local (fe80::/10).
-        IpAddr::V6(v6)
-            if (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80 =>
-        {
-            Reach::Private
-        }
-        _ => Reach::Public,
-    }
-}
-
-/// Whether the phone's and the desktop's addresses differ greatly: one on a loopback or private
-/// network and the other not, or two public addresses in different /16 (IPv4) or /48 (IPv6)
-/// networks. Unknown addresses give no warning (nothing to compare).
-pub fn addresses_differ(phone: &str, desktop: &str) -> bool {
-    let (Ok(a), Ok(b)) = (phone.parse::<IpAddr>(), desktop.parse::<IpAddr>()) else {
-        return false;
-    };
-    let (a, b) = (a.to_canonical(), b.to_canonical());
-    match (reach(&a), reach(&b)) {
-        (Reach::Public, Reach::Public) => match (a, b) {
-            (IpAddr::V4(a), IpAddr::V4(b)) => a.octets()[..2] != b.octets()[..2],
-            (IpAddr::V6(a), IpAddr::V6(b)) => a.segments()[..3] != b.segments()[..3],
-            _ => true,
-        },
-        (x, y) if x == y => false,
-        // Loopback and private are both "this machine or this network".
-        (Reach::Loopback, Reach::Private) | (Reach::Private, Reach::Loopback) => false,
-        _ => true,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::addresses_differ;
-
-    #[test]
-    fn nearby_addresses_give_no_warning() {
-        assert!(!addresses_differ("127.0.0.1", "127.0.0.1"));
-        assert!(!addresses_differ("192.168.1.10", "192.168.1.20"));
-        assert!(!addresses_differ("10.0.0.5", "127.0.0.1"));
-        assert!(!addresses_differ("203.113.5.1", "203.113.200.9"));
-        assert!(!addresses_differ("2001:db8:1::1", "2001:db8:1:ff::2"));
-        assert!(!addresses_differ("unknown", "203.113.5.1"));
-    }
-
-    #[test]
-    fn distant_addresses_give_a_warning() {
-        assert!(addresses_differ("203.113.5.1", "14.160.2.3"));
-        assert!(addresses_differ("192.168.1.10", "14.160.2.3"));
-        assert!(addresses_differ("14.160.2.3", "127.0.0.1"));
-        assert!(addresses_differ("2001:db8:1::1", "2001:db8:2::1"));
-        assert!(addresses_differ("203.113.5.1", "2001:db8:1::1"));
-        // An IPv4-mapped IPv6 address is compared as the IPv4 address it is.
-        assert!(!addresses_differ("::ffff:203.113.5.1", "203.113.9.9"));
-    }
 }

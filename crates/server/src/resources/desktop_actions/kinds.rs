@@ -1,0 +1,136 @@
+//! What each kind a desktop may ask for means: the direct route's checks made when the desktop
+//! asks, and the direct route's code run when the phone confirms. Both call the other
+//! resources' service API (registrations, organisations), in those resources' transactions.
+
+use dinhdanh_core::api::{ApiError, ErrorCode, RegistrationSubmission, SwitchAccount};
+use dinhdanh_core::ids::{OrgEid, SessionId};
+use dinhdanh_core::signed_action::{self, ActionKind, ActionTarget};
+
+use crate::http::auth::SessionContext;
+use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::state::AppState;
+use crate::resources::organisations;
+use crate::resources::registrations;
+
+/// A desktop's request checked as the direct route checks it.
+pub(super) struct Prepared {
+    /// The canonical JSON of the typed body: what the phone confirms.
+    pub(super) canonical: Vec<u8>,
+    /// The direct route's target.
+    pub(super) target: ActionTarget,
+    /// The one-line summary, in Vietnamese.
+    pub(super) summary_vi: String,
+    /// The one-line summary, in English.
+    pub(super) summary_en: String,
+}
+
+pub(super) fn malformed() -> ServerError {
+    ApiError::new(ErrorCode::MalformedRequest)
+        .with_field("body")
+        .into()
+}
+
+fn canonical<T: serde::Serialize>(body: &T) -> ServerResult<Vec<u8>> {
+    signed_action::canonical_json(body).map_err(|_| malformed())
+}
+
+/// Runs the pre-confirmation checks of `kind`'s direct route for `session`.
+pub(super) async fn prepare(
+    state: &AppState,
+    session: &SessionContext,
+    kind: ActionKind,
+    body: &serde_json::Value,
+) -> ServerResult<Prepared> {
+    match kind {
+        ActionKind::RegisterOrganisation => {
+            let submission: RegistrationSubmission =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            // The capacity is the server's to derive: the desktop sees only a masked number.
+            let submission =
+                registrations::with_derived_capacity(state, session, submission).await?;
+            registrations::check_new_registration(state, session, &submission).await?;
+            let name = registrations::submission_name(&submission);
+            Ok(Prepared {
+                canonical: canonical(&submission)?,
+                target: registrations::new_registration_target()?,
+                summary_vi: format!("Đăng ký định danh điện tử cho tổ chức «{name}»"),
+                summary_en: format!("Register the electronic identity of «{name}»"),
+            })
+        }
+        ActionKind::SwitchAccount => {
+            let switch: SwitchAccount =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            let (summary_vi, summary_en) = match &switch.to {
+                None => (
+                    "Chuyển máy tính về tài khoản cá nhân".to_owned(),
+                    "Switch the computer back to the personal account".to_owned(),
+                ),
+                Some(eid) => {
+                    let name = organisation_name(state, session, eid).await?;
+                    (
+                        format!("Chuyển máy tính sang tài khoản tổ chức «{name}»"),
+                        format!("Switch the computer to the organisation account «{name}»"),
+                    )
+                }
+            };
+            Ok(Prepared {
+                canonical: canonical(&switch)?,
+                target: organisations::switch_target(&session.account, switch.to.as_ref())?,
+                summary_vi,
+                summary_en,
+            })
+        }
+        _ => Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
+    }
+}
+
+/// The name of an organisation the person may act for now (`forbidden` otherwise), as the
+/// switch route would check it.
+async fn organisation_name(
+    state: &AppState,
+    session: &SessionContext,
+    eid: &OrgEid,
+) -> ServerResult<String> {
+    let choices = organisations::account_choices(state, &session.account, None).await?;
+    choices
+        .organisations
+        .into_iter()
+        .find(|o| &o.eid == eid && o.usable)
+        .map(|o| o.name)
+        .ok_or_else(|| ServerError::code(ErrorCode::Forbidden))
+}
+
+/// Carries out a confirmed action with the direct route's code. `phone` is the session that
+/// confirmed; `desktop` the session that asked.
+pub(super) async fn carry_out(
+    state: &AppState,
+    phone: &SessionContext,
+    desktop: &SessionId,
+    kind: ActionKind,
+    body: &serde_json::Value,
+) -> ServerResult<serde_json::Value> {
+    let result = match kind {
+        ActionKind::RegisterOrganisation => {
+            let submission: RegistrationSubmission =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            // Checked again: a level, an attachment or a form rule may have changed since the
+            // desktop asked.
+            let checked = registrations::check_new_registration(state, phone, &submission).await?;
+            let view = registrations::file_new_registration(state, phone, checked).await?;
+            serde_json::to_value(view)
+        }
+        ActionKind::SwitchAccount => {
+            let switch: SwitchAccount =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            let actor = phone.actor();
+            // The desktop's session is switched, not the phone's.
+            organisations::switch_session(state, &actor, desktop.as_str(), switch.to.as_ref())
+                .await?;
+            let choices =
+                organisations::account_choices(state, &phone.account, switch.to.as_ref()).await?;
+            serde_json::to_value(choices)
+        }
+        _ => return Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
+    };
+    result.map_err(|e| ServerError::Internal(format!("desktop action result: {e}")))
+}

@@ -1,0 +1,62 @@
+//! Challenges as stored: issued with an expiry, taken (deleted) exactly once.
+
+use sqlx::AnyConnection;
+
+use crate::infra::error::ServerResult;
+
+/// A challenge as it was issued, read back when it is taken.
+#[derive(sqlx::FromRow)]
+pub struct ChallengeRow {
+    /// What it was issued for (the purpose's JSON, see `resources::challenges`).
+    pub purpose: String,
+    /// The account it was issued to in a session, if any.
+    pub account_id: Option<String>,
+    /// When it stops being valid (Unix seconds).
+    pub expires_at: i64,
+}
+
+/// Forgets the challenges that expired before `now`.
+pub async fn sweep_expired(conn: &mut AnyConnection, now: i64) -> ServerResult<()> {
+    sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a newly issued challenge.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    challenge: &[u8],
+    purpose: &str,
+    account: Option<&str>,
+    now: i64,
+    expires_at: i64,
+) -> ServerResult<()> {
+    sqlx::query(
+        "INSERT INTO challenges (challenge, purpose, account_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(challenge.to_vec())
+    .bind(purpose)
+    .bind(account.map(str::to_owned))
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes a challenge: one `DELETE … RETURNING`, so of many concurrent takers exactly one gets
+/// the row, and it is gone afterwards whatever the caller then decides.
+pub async fn take(
+    conn: &mut AnyConnection,
+    challenge: &[u8],
+) -> ServerResult<Option<ChallengeRow>> {
+    Ok(sqlx::query_as(
+        "DELETE FROM challenges WHERE challenge = $1 RETURNING purpose, account_id, expires_at",
+    )
+    .bind(challenge.to_vec())
+    .fetch_optional(conn)
+    .await?)
+}

@@ -1,0 +1,115 @@
+//! What the confirmation check reads and writes: the confirmation keys a device registered
+//! (one per method) with their last counter, and the device's wrong-confirmation counters
+//! (columns of `devices`, so they survive restarts and every instance shares them). Keys are
+//! registered at binding by the devices resource; only the confirmation check reads them here.
+
+use sqlx::AnyConnection;
+
+use crate::infra::error::ServerResult;
+
+/// The confirming device's state, as stored.
+#[derive(sqlx::FromRow)]
+pub struct ConfirmingDevice {
+    /// The device.
+    pub id: String,
+    /// Its device key (33 SEC1 bytes).
+    pub device_key: Vec<u8>,
+    /// Consecutive wrong confirmations.
+    pub wrong_confirmations: i64,
+    /// Until when confirmation is locked, if it is.
+    pub confirmation_locked_until: Option<i64>,
+}
+
+/// A device's active confirmation key for one method.
+#[derive(sqlx::FromRow)]
+pub struct ConfirmationKeyRow {
+    /// The key's id.
+    pub key_id: Vec<u8>,
+    /// The public key (33 SEC1 bytes).
+    pub public_key: Vec<u8>,
+    /// The counter of the last confirmation it made, if any.
+    pub last_counter: Option<i64>,
+}
+
+/// The bound device `device` of `account`, if it is still bound.
+pub async fn confirming_device(
+    conn: &mut AnyConnection,
+    device: &str,
+    account: &str,
+) -> ServerResult<Option<ConfirmingDevice>> {
+    Ok(sqlx::query_as(
+        "SELECT id, device_key, wrong_confirmations, confirmation_locked_until FROM devices \
+         WHERE id = $1 AND account_id = $2 AND unbound_at IS NULL",
+    )
+    .bind(device)
+    .bind(account)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The device's active (unrevoked) key for `method` (its stored word).
+pub async fn active_key(
+    conn: &mut AnyConnection,
+    device: &str,
+    method: &str,
+) -> ServerResult<Option<ConfirmationKeyRow>> {
+    Ok(sqlx::query_as(
+        "SELECT key_id, public_key, last_counter FROM confirmation_keys \
+         WHERE device_id = $1 AND method = $2 AND revoked_at IS NULL",
+    )
+    .bind(device)
+    .bind(method)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Stores `counter` as the key's last one, only if it is above the stored one; false when it
+/// is not (or the key was revoked meanwhile). Conditional on the stored counter, so two
+/// concurrent confirmations with one counter cannot both pass.
+pub async fn advance_counter(
+    conn: &mut AnyConnection,
+    key_id: &[u8],
+    counter: i64,
+) -> ServerResult<bool> {
+    let stored = sqlx::query(
+        "UPDATE confirmation_keys SET last_counter = $1 \
+         WHERE key_id = $2 AND revoked_at IS NULL AND (last_counter IS NULL OR last_counter < $1)",
+    )
+    .bind(counter)
+    .bind(key_id.to_vec())
+    .execute(conn)
+    .await?;
+    Ok(stored.rows_affected() == 1)
+}
+
+/// A right confirmation: the wrong-confirmation count and the lock are cleared.
+pub async fn reset_wrong(conn: &mut AnyConnection, device: &str) -> ServerResult<()> {
+    sqlx::query(
+        "UPDATE devices SET wrong_confirmations = 0, confirmation_locked_until = NULL WHERE id = $1",
+    )
+    .bind(device)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts one more wrong confirmation; returns how many there are now in a row.
+pub async fn count_wrong(conn: &mut AnyConnection, device: &str) -> ServerResult<i64> {
+    Ok(sqlx::query_scalar(
+        "UPDATE devices SET wrong_confirmations = wrong_confirmations + 1 WHERE id = $1 \
+         RETURNING wrong_confirmations",
+    )
+    .bind(device)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Locks the device's confirmation until `until`.
+pub async fn lock_until(conn: &mut AnyConnection, device: &str, until: i64) -> ServerResult<()> {
+    sqlx::query("UPDATE devices SET confirmation_locked_until = $1 WHERE id = $2")
+        .bind(until)
+        .bind(device)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
