@@ -15,7 +15,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("resources", &["resources/*"]),
     (
         "request extractors",
-        &["http/auth", "http/confirmed", "http/push"],
+        &[
+            "http/auth",
+            "http/confirmation",
+            "http/confirmed",
+            "http/push",
+        ],
     ),
     ("authorisation", &["authz"]),
     ("storage", &["store/*"]),

@@ -12,9 +12,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::http::auth::{IdlePolicy, MAX_BODY, SessionContext, authenticate};
+use crate::http::confirmation::{parse_confirmed, verify_confirmation};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
-use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
 
 /// A body that a confirmed route receives: it names the object the route's path names.
 pub trait ConfirmedBody: DeserializeOwned + Serialize + Send {
@@ -67,7 +67,7 @@ impl<T: ConfirmedBody> ConfirmedAction<T> {
     }
 
     /// Verifies the confirmation for `kind` on `target` (see
-    /// [`crate::resources::confirmation::verify_confirmation`]) and gives back the body.
+    /// [`crate::http::confirmation::verify_confirmation`]) and gives back the body.
     pub async fn verify(
         self,
         state: &AppState,

@@ -2,6 +2,7 @@
 //! helper and the API description. It calls the resources; nothing below calls it back.
 
 pub mod auth;
+pub mod confirmation;
 pub mod confirmed;
 pub mod openapi;
 pub mod push;

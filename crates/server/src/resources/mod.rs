@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod challenges;
-pub mod confirmation;
 pub mod delegations;
 pub mod desktop_actions;
 pub mod devices;

@@ -1,8 +1,11 @@
 //! Challenges as stored: issued with an expiry, taken (deleted) exactly once.
 
+use dinhdanh_core::api::{ChallengePurpose, ErrorCode};
+use dinhdanh_core::ids::AccountId;
+use dinhdanh_core::signed_action::Challenge;
 use sqlx::AnyConnection;
 
-use crate::infra::error::ServerResult;
+use crate::infra::error::{ServerError, ServerResult};
 
 /// A challenge as it was issued, read back when it is taken.
 #[derive(sqlx::FromRow)]
@@ -59,4 +62,36 @@ pub async fn take(
     .bind(challenge.to_vec())
     .fetch_optional(conn)
     .await?)
+}
+
+/// How a purpose is stored: its JSON (a purpose may carry an action kind, so it is not a
+/// single word).
+pub fn purpose_text(purpose: ChallengePurpose) -> String {
+    serde_json::to_string(&purpose).unwrap_or_default()
+}
+
+/// [`consume`] as a step of a transaction (the confirmation check's): the challenge is gone
+/// when the transaction commits, whatever the outcome.
+pub async fn consume_in(
+    conn: &mut AnyConnection,
+    now: i64,
+    challenge: &Challenge,
+    purpose: ChallengePurpose,
+    account: Option<&AccountId>,
+) -> ServerResult<()> {
+    let row = take(conn, challenge.as_bytes())
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::ChallengeInvalid))?;
+    if now >= row.expires_at {
+        return Err(ServerError::code(ErrorCode::ChallengeExpired));
+    }
+    if row.purpose != purpose_text(purpose) {
+        return Err(ServerError::code(ErrorCode::ChallengeInvalid));
+    }
+    if let Some(stored) = row.account_id {
+        if account.map(AccountId::as_str) != Some(stored.as_str()) {
+            return Err(ServerError::code(ErrorCode::ChallengeInvalid));
+        }
+    }
+    Ok(())
 }

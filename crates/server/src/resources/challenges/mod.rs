@@ -8,7 +8,6 @@ use axum::routing::post;
 use dinhdanh_core::api::{ChallengePurpose, ChallengeRequest, ChallengeResponse, ErrorCode};
 use dinhdanh_core::ids::AccountId;
 use dinhdanh_core::signed_action::{ActionKind, Challenge};
-use sqlx::AnyConnection;
 
 use crate::http::auth::{self, IdlePolicy};
 use crate::infra::error::{ServerError, ServerResult};
@@ -31,12 +30,6 @@ fn sessionless(purpose: ChallengePurpose) -> bool {
                 kind: ActionKind::BindDevice
             }
     )
-}
-
-/// How a purpose is stored: its JSON (a purpose may carry an action kind, so it is not a
-/// single word).
-fn purpose_text(purpose: ChallengePurpose) -> String {
-    serde_json::to_string(&purpose).unwrap_or_default()
 }
 
 /// `POST /v1/challenges`. In a session the challenge is bound to the account; without one only
@@ -86,7 +79,7 @@ pub async fn issue(
     store::challenges::insert(
         tx.conn()?,
         &bytes,
-        &purpose_text(purpose),
+        &store::challenges::purpose_text(purpose),
         account.map(AccountId::as_str),
         now,
         expires_at,
@@ -111,31 +104,5 @@ pub async fn consume(
 ) -> ServerResult<()> {
     let mut conn = state.pool.acquire().await?;
     let conn = &mut *conn;
-    consume_in(conn, state.now(), challenge, purpose, account).await
-}
-
-/// [`consume`] as a step of a transaction (the confirmation check's): the challenge is gone
-/// when the transaction commits, whatever the outcome.
-pub async fn consume_in(
-    conn: &mut AnyConnection,
-    now: i64,
-    challenge: &Challenge,
-    purpose: ChallengePurpose,
-    account: Option<&AccountId>,
-) -> ServerResult<()> {
-    let row = store::challenges::take(conn, challenge.as_bytes())
-        .await?
-        .ok_or_else(|| ServerError::code(ErrorCode::ChallengeInvalid))?;
-    if now >= row.expires_at {
-        return Err(ServerError::code(ErrorCode::ChallengeExpired));
-    }
-    if row.purpose != purpose_text(purpose) {
-        return Err(ServerError::code(ErrorCode::ChallengeInvalid));
-    }
-    if let Some(stored) = row.account_id {
-        if account.map(AccountId::as_str) != Some(stored.as_str()) {
-            return Err(ServerError::code(ErrorCode::ChallengeInvalid));
-        }
-    }
-    Ok(())
+    store::challenges::consume_in(conn, state.now(), challenge, purpose, account).await
 }

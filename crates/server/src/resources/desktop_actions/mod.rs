@@ -1,7 +1,7 @@
 //! Sensitive actions started on a desktop and confirmed on the phone (issue 8).
 //!
 //! A desktop signed in by QR code holds no confirmation key, so it cannot confirm anything
-//! itself ([`crate::resources::confirmation`] refuses desktop sessions). Instead:
+//! itself ([`crate::http::confirmation`] refuses desktop sessions). Instead:
 //!
 //! * `POST /v1/desktop-actions` — the desktop session asks for one of the
 //!   [`DESKTOP_ACTION_KINDS`] with the body the direct route takes. The server runs the direct
@@ -53,13 +53,13 @@ use dinhdanh_core::ids::SessionId;
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
 use crate::http::auth::{self, Authed, IdlePolicy, SessionContext, parse_stored};
+use crate::http::confirmation::{parse_confirmed, verify_confirmation};
 use crate::http::push;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
 use crate::infra::outbox::InboxItem;
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
-use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
 use crate::store;
 use crate::store::audit::{self, AuditRecord};
 use crate::store::desktop_actions::{DesktopActionRow, NewDesktopAction};

@@ -17,9 +17,9 @@ use super::{
 };
 use crate::authz;
 use crate::http::auth::Authed;
+use crate::http::confirmation::{parse_confirmed, verify_confirmation};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
-use crate::resources::confirmation::{parse_confirmed, verify_confirmation};
 use crate::resources::officers;
 use crate::store::tx::Tx;
 use crate::store::values::word;

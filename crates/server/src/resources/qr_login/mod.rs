@@ -50,6 +50,7 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use crate::http::auth::{
     self, IdlePolicy, SessionContext, parse_json, parse_stored, public_key_from_db,
 };
+use crate::http::confirmation;
 use crate::http::push;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::random_bytes;
@@ -57,7 +58,6 @@ use crate::infra::outbox::InboxItem;
 use crate::infra::rate_limit;
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
-use crate::resources::confirmation;
 use crate::resources::organisations;
 use crate::resources::sessions::{self, NewSession};
 use crate::store;

@@ -9,9 +9,9 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
 use super::lifecycle::{read_request, revoke, session_object, session_record, session_view};
 use crate::http::auth::{self, Authed, IdlePolicy};
+use crate::http::confirmation;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
-use crate::resources::confirmation;
 use crate::store::audit;
 use crate::store::sessions;
 

@@ -3,7 +3,7 @@
 //!
 //! * `POST /v1/me/step-up` — `Confirmed<StepUpRequest>`, action kind `step_up`, target
 //!   `step_up:<purpose>`. Verified through [`ConfirmedAction`] (by
-//!   [`crate::resources::confirmation::verify_confirmation`]), so a wrong passcode is counted
+//!   [`crate::http::confirmation::verify_confirmation`]), so a wrong passcode is counted
 //!   and locks confirmation exactly as on every other sensitive route, a replayed confirmation
 //!   is refused, and a body without one answers `step_up_required`. Answers [`StepUpDone`];
 //!   nothing is changed but the audit trail, and every action inside the screen still needs

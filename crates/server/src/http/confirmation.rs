@@ -21,7 +21,6 @@ use serde::de::DeserializeOwned;
 use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
-use crate::resources::challenges;
 use crate::store::audit::AuditRecord;
 use crate::store::confirmation_keys::{self, ConfirmationKeyRow, ConfirmingDevice};
 use crate::store::tx::Tx;
@@ -202,7 +201,7 @@ async fn check<T: Serialize>(
     let now = tx.now();
     let envelope = &confirmed.confirmation;
     // One challenge, one action: it is gone from here on, whatever follows.
-    challenges::consume_in(
+    crate::store::challenges::consume_in(
         tx.conn()?,
         now,
         &envelope.action.challenge,
