@@ -1,6 +1,12 @@
+// Long on purpose, one kind of thing: the signed-action tests (examples, then properties).
 use super::*;
+use crate::account::ConfirmationMethod;
+use crate::crypto::{self, CryptoError, Digest32, KeyId, PublicKey};
+use crate::error::IdProblem;
+use crate::ids::{AccountId, OrgEid};
 use p256::ecdsa::SigningKey;
 use proptest::prelude::*;
+use serde::Serialize;
 
 struct Keys {
     device: SigningKey,
