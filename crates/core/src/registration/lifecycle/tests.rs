@@ -1,3 +1,4 @@
+// Long on purpose, one kind of thing: the lifecycle tests, led by the written-out transition table.
 use super::*;
 use crate::api::FieldMismatch;
 use crate::org_type::RegistryKind;
