@@ -1,5 +1,10 @@
 //! `dinhdanh-server`: serve the API, load demo data, verify the audit trail, and the officer
 //! commands for in-person work.
+//!
+//! One kind of thing lives here: the operator's command line (its clap definitions) and its
+//! dispatch. Each command only parses its arguments, calls the server library (resources,
+//! seed, the audit trail) and prints the outcome; no rule and no SQL is here. It is long
+//! because the commands are many, not because it mixes concerns, so it stays one file.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

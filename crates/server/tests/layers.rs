@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// The layers, top first. A module may import its own layer's modules and the layers below.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("entry points", &["http", "http/openapi", "seed", "testing"]),
+    (
+        "entry points",
+        &["http", "http/openapi", "seed", "testing", "testing/*"],
+    ),
     ("resources", &["resources/*"]),
     (
         "request extractors",

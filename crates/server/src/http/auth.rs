@@ -8,11 +8,12 @@ use dinhdanh_core::crypto::{Digest32, PublicKey};
 use dinhdanh_core::ids::{AccountId, DeviceId, OrgEid, SessionId};
 use dinhdanh_core::request_proof::{self, ExpectedRequest, RequestProof};
 use serde::de::DeserializeOwned;
-use sqlx::Row;
 
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
+use crate::store::values::from_word;
 pub use crate::store::values::{parse_stored, public_key_from_db};
+use crate::store::{proof_nonces, sessions};
 
 /// The `Authorization` scheme of session tokens (not `Bearer`: a token alone is not enough).
 pub const AUTH_SCHEME: &str = "DinhDanh";
@@ -130,20 +131,11 @@ pub async fn verify_proof(
         ServerError::code(ErrorCode::InvalidRequestProof)
     })?;
     let keep_until = now + 2 * i64::from(state.config.limits.clock_skew_secs);
-    sqlx::query("DELETE FROM proof_nonces WHERE session_id = $1 AND expires_at < $2")
-        .bind(nonce_scope)
-        .bind(now)
-        .execute(&state.pool)
-        .await?;
-    let inserted = sqlx::query(
-        "INSERT INTO proof_nonces (session_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(nonce_scope)
-    .bind(proof.nonce().to_vec())
-    .bind(keep_until)
-    .execute(&state.pool)
-    .await?;
-    if inserted.rows_affected() != 1 {
+    let mut conn = state.pool.acquire().await?;
+    proof_nonces::forget_expired(&mut conn, nonce_scope, now).await?;
+    let fresh =
+        proof_nonces::record(&mut conn, nonce_scope, proof.nonce().to_vec(), keep_until).await?;
+    if !fresh {
         tracing::info!("request proof replayed");
         return Err(ServerError::code(ErrorCode::InvalidRequestProof));
     }
@@ -173,50 +165,36 @@ pub async fn authenticate(
 ) -> ServerResult<SessionContext> {
     let token = session_token(parts)?;
     let token_hash = token.hash();
-    let row = sqlx::query(
-        "SELECT s.id, s.account_id, s.device_id, s.kind, s.bound_key, s.acting_for, \
-                s.last_seen_at, s.absolute_expires_at, s.revoked_at, a.locked \
-         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
-    )
-    .bind(token_hash.as_bytes().to_vec())
-    .fetch_optional(&state.pool)
-    .await?
+    let row = {
+        let mut conn = state.pool.acquire().await?;
+        sessions::by_token_hash(&mut conn, token_hash.as_bytes().to_vec()).await?
+    }
     .ok_or_else(|| ServerError::code(ErrorCode::Unauthenticated))?;
     let now = state.now();
-    let revoked: Option<i64> = row.try_get("revoked_at")?;
-    if revoked.is_some() {
+    if row.revoked_at.is_some() {
         return Err(ServerError::code(ErrorCode::Unauthenticated));
     }
-    let absolute: i64 = row.try_get("absolute_expires_at")?;
-    if now >= absolute {
+    if now >= row.absolute_expires_at {
         return Err(ServerError::code(ErrorCode::SessionExpired));
     }
-    let last_seen: i64 = row.try_get("last_seen_at")?;
-    if idle == IdlePolicy::MustBeActive && now - last_seen >= state.config.limits.session_idle_secs
+    if idle == IdlePolicy::MustBeActive
+        && now - row.last_seen_at >= state.config.limits.session_idle_secs
     {
         return Err(ServerError::code(ErrorCode::SessionIdle));
     }
-    let locked: i64 = row.try_get("locked")?;
-    if locked != 0 {
+    if row.locked != 0 {
         return Err(ServerError::code(ErrorCode::AccountLocked));
     }
-    let id: String = row.try_get("id")?;
-    let key_bytes: Vec<u8> = row.try_get("bound_key")?;
-    let bound_key = public_key_from_db(&key_bytes)?;
+    let id = row.id;
+    let bound_key = public_key_from_db(&row.bound_key)?;
     verify_proof(state, parts, body, &bound_key, Some(&token_hash), &id).await?;
     if idle == IdlePolicy::MustBeActive {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&id)
-            .execute(&state.pool)
-            .await?;
+        let mut conn = state.pool.acquire().await?;
+        sessions::touch(&mut conn, &id, now).await?;
     }
-    let kind: String = row.try_get("kind")?;
-    let device: Option<String> = row.try_get("device_id")?;
-    let acting_for: Option<String> = row.try_get("acting_for")?;
-    let account: String = row.try_get("account_id")?;
-    let account = parse_stored(AccountId::parse(&account))?;
-    let acting_for = acting_for
+    let account = parse_stored(AccountId::parse(&row.account_id))?;
+    let acting_for = row
+        .acting_for
         .map(|o| parse_stored(OrgEid::parse(&o)))
         .transpose()?;
     // A session acting for an organisation is re-checked on every request, so a revoked or
@@ -227,14 +205,11 @@ pub async fn authenticate(
     Ok(SessionContext {
         id: parse_stored(SessionId::parse(&id))?,
         account,
-        device: device
+        device: row
+            .device_id
             .map(|d| parse_stored(DeviceId::parse(&d)))
             .transpose()?,
-        kind: if kind == "desktop" {
-            SessionKind::Desktop
-        } else {
-            SessionKind::Device
-        },
+        kind: from_word::<SessionKind>(&row.kind)?,
         acting_for,
         bound_key,
         token_hash,
@@ -256,11 +231,10 @@ pub async fn check_acting_for(
     {
         return Ok(());
     }
-    sqlx::query("UPDATE sessions SET acting_for = NULL WHERE id = $1 AND acting_for = $2")
-        .bind(session)
-        .bind(eid.as_str())
-        .execute(&state.pool)
-        .await?;
+    {
+        let mut conn = state.pool.acquire().await?;
+        sessions::stop_acting_for(&mut conn, session, eid.as_str()).await?;
+    }
     let object = format!("session:{session}");
     crate::store::audit::append(
         state,

@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod officers;
 pub mod one_time_codes;
 pub mod organisations;
+pub mod proof_nonces;
 pub mod qr_login;
 pub mod registration_attachments;
 pub mod registrations;

@@ -171,3 +171,63 @@ pub async fn live_of(
     .fetch_all(conn)
     .await?)
 }
+
+/// A session as a request's authentication reads it, with its account's lock.
+#[derive(sqlx::FromRow)]
+pub struct AuthSessionRow {
+    /// Its id.
+    pub id: String,
+    /// Its owner.
+    pub account_id: String,
+    /// The phone.
+    pub device_id: Option<String>,
+    /// The kind's word.
+    pub kind: String,
+    /// The bound key (33 SEC1 bytes).
+    pub bound_key: Vec<u8>,
+    /// The organisation it acts for.
+    pub acting_for: Option<String>,
+    /// Its last request.
+    pub last_seen_at: i64,
+    /// When it ends at the latest.
+    pub absolute_expires_at: i64,
+    /// When it was ended, if it was.
+    pub revoked_at: Option<i64>,
+    /// Whether its owner's account is locked (non-zero).
+    pub locked: i64,
+}
+
+/// The session whose token hashes to `token_hash`, ended or not.
+pub async fn by_token_hash(
+    conn: &mut AnyConnection,
+    token_hash: Vec<u8>,
+) -> ServerResult<Option<AuthSessionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT s.id, s.account_id, s.device_id, s.kind, s.bound_key, s.acting_for, \
+                s.last_seen_at, s.absolute_expires_at, s.revoked_at, a.locked \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Marks a session used at `now` (its idle expiry starts again).
+pub async fn touch(conn: &mut AnyConnection, id: &str, now: i64) -> ServerResult<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sends a session acting for `org` back to the personal account.
+pub async fn stop_acting_for(conn: &mut AnyConnection, id: &str, org: &str) -> ServerResult<()> {
+    sqlx::query("UPDATE sessions SET acting_for = NULL WHERE id = $1 AND acting_for = $2")
+        .bind(id)
+        .bind(org)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! Registration officers.
+
+use dinhdanh_core::ids::{AccountId, CitizenId, NewProvince};
+
+use super::{AppState, ServerResult};
+use crate::resources::officers as inner;
+
+/// Makes the person with this citizen id an officer of `province`.
+pub async fn grant_officer(
+    state: &AppState,
+    citizen: &CitizenId,
+    province: NewProvince,
+) -> ServerResult<()> {
+    inner::grant_officer(state, citizen, province).await
+}
+
+/// The province an account is an officer of, if any.
+pub async fn officer_province(
+    state: &AppState,
+    account: &AccountId,
+) -> ServerResult<Option<NewProvince>> {
+    crate::authz::officer_province(state, account).await
+}

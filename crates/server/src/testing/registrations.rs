@@ -1,0 +1,48 @@
+//! Registrations of organisations.
+
+use dinhdanh_core::api::{Decision, RegistrationView};
+use dinhdanh_core::ids::{CitizenId, RegistrationId};
+use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm};
+
+use super::{AppState, ServerResult};
+use crate::resources::registrations as inner;
+
+pub use inner::{StoredRegistration, add_working_days, vietnam_date};
+
+/// A stored registration.
+pub async fn load(
+    state: &AppState,
+    id: &RegistrationId,
+) -> ServerResult<Option<StoredRegistration>> {
+    inner::load(state, id).await
+}
+
+/// An officer registers an organisation for a person at the counter.
+pub async fn register_in_person(
+    state: &AppState,
+    officer_citizen: &CitizenId,
+    requester_citizen: &CitizenId,
+    org_type: OrgType,
+    form: &OrganisationForm,
+    documents: &[(DocumentKind, Vec<u8>)],
+) -> ServerResult<RegistrationView> {
+    inner::register_in_person(
+        state,
+        officer_citizen,
+        requester_citizen,
+        org_type,
+        form,
+        documents,
+    )
+    .await
+}
+
+/// An officer decides an in-person registration (the command-line tool's path).
+pub async fn decide_in_person(
+    state: &AppState,
+    officer_citizen: &CitizenId,
+    id: &RegistrationId,
+    decision: &Decision,
+) -> ServerResult<RegistrationView> {
+    inner::decide_in_person(state, officer_citizen, id, decision).await
+}
