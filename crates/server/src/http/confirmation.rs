@@ -11,7 +11,6 @@
 //! doubles with each further wrong one; after 10 the device must be bound again. The counters
 //! live in `devices`, so they survive restarts and are shared by every server instance.
 
-use dinhdanh_core::account::ConfirmationMethod;
 use dinhdanh_core::api::{ApiError, ChallengePurpose, Confirmed, ErrorCode, SessionKind};
 use dinhdanh_core::crypto::{KeyId, PublicKey};
 use dinhdanh_core::signed_action::{self, ActionError, ActionKind, ActionTarget, Expectation};
@@ -41,16 +40,6 @@ pub fn parse_confirmed<T: DeserializeOwned>(body: &[u8]) -> ServerResult<Confirm
         return Err(step_up_required());
     }
     serde_json::from_value(value).map_err(|_| ServerError::code(ErrorCode::MalformedRequest))
-}
-
-/// Text of a confirmation method as stored in `confirmation_keys.method` (its serde name).
-/// Kept for the devices resource, which registers the keys; this module stores and reads the
-/// word through [`word`].
-pub fn method_text(method: ConfirmationMethod) -> &'static str {
-    match method {
-        ConfirmationMethod::Passcode => "passcode",
-        ConfirmationMethod::Biometric => "biometric",
-    }
 }
 
 /// How long confirmation stays locked after the `n`-th wrong confirmation in a row (`n` at
@@ -305,13 +294,6 @@ fn refusal_code(e: &ActionError) -> ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_method_text_the_devices_store_is_the_methods_word() {
-        for method in [ConfirmationMethod::Passcode, ConfirmationMethod::Biometric] {
-            assert_eq!(word(&method).unwrap(), method_text(method));
-        }
-    }
 
     #[test]
     fn the_lock_doubles_from_the_fifth_wrong_confirmation() {

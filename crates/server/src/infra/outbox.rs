@@ -123,12 +123,6 @@ pub struct InboxItem<'a> {
     pub link: Option<&'a str>,
 }
 
-/// Puts a notification in a person's inbox (outside any action's transaction).
-pub async fn notify(state: &AppState, account: &str, item: InboxItem<'_>) -> ServerResult<()> {
-    let mut conn = state.pool.acquire().await?;
-    notify_in(&mut conn, state.now(), account, item).await
-}
-
 /// Puts a notification in a person's inbox inside the caller's transaction.
 pub async fn notify_in(
     conn: &mut sqlx::AnyConnection,
