@@ -10,7 +10,6 @@
 mod common;
 mod identity;
 
-use chrono::NaiveDate;
 use common::{Auth, Device, Session, TestServer};
 use common::{Backend, backend_test};
 use dinhdanh_core::account::OrgRole;
@@ -18,13 +17,9 @@ use dinhdanh_core::api::{
     AddDelegate, ChallengePurpose, Confirmed, DelegationAnswer, DelegationView, RevokeDelegate,
     SwitchAccount, paths,
 };
-use dinhdanh_core::ids::{DelegationId, EnterpriseCode, NewProvince, OrgEid, PhoneNumber, TaxCode};
-use dinhdanh_core::org_type::{
-    AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
-};
+use dinhdanh_core::ids::{DelegationId, OrgEid, TaxCode};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use dinhdanh_server::testing::audit;
-use dinhdanh_server::testing::organisations::{self, NewOrganisation};
 use dinhdanh_server::testing::{AppState, fail_action_after};
 use identity::{PASSCODE, Person, signed_in};
 use serde::Serialize;
@@ -55,39 +50,15 @@ async fn who(t: &TestServer) -> Who {
 /// An enterprise with `owner` as its legal representative (and so its owner).
 async fn organisation_of(t: &TestServer, owner: &Person) -> OrgEid {
     let tax = (300_000_001..).find_map(TaxCode::from_body).unwrap();
-    let details = OrganisationDetails {
-        name_vi: Name::parse("Công ty TNHH Nguyên Tử").unwrap(),
-        abbreviated_name: None,
-        foreign_name: None,
-        established_on: NaiveDate::from_ymd_opt(2015, 4, 20).unwrap(),
-        head_office: HeadOffice {
-            address: AddressLine::parse("Số 18 phố Duy Tân, phường Cầu Giấy").unwrap(),
-            province: NewProvince::parse("ha_noi").unwrap(),
-        },
-        enterprise_code: Some(EnterpriseCode::parse(tax.as_str()).unwrap()),
-        tax_code: Some(tax),
-        cooperative_code: None,
-        agency_code: None,
-        representatives: vec![LegalRepresentative {
-            full_name: Name::parse("Nguyễn Thị Lan").unwrap(),
-            citizen_id: owner.citizen_id.clone(),
-        }],
-        contact_phone: PhoneNumber::parse("0912345678").unwrap(),
-        contact_email: None,
-        authorisation_letter: None,
-        founding_decision: None,
-    };
-    organisations::create_organisation(
-        t.state(),
-        NewOrganisation {
-            org_type: OrgType::Enterprise,
-            details: &details,
-            registration: None,
-            registered_by: &owner.account,
-        },
+    identity::enterprise_owned_by(
+        t,
+        &owner.account,
+        &owner.citizen_id,
+        "Nguyễn Thị Lan",
+        "Công ty TNHH Nguyên Tử",
+        tax,
     )
     .await
-    .unwrap()
 }
 
 /// `body` confirmed in `w`'s session with a fresh challenge.

@@ -8,21 +8,16 @@ mod common;
 mod identity;
 mod qr_desktop;
 
-use chrono::NaiveDate;
 use common::{Auth, Device, Session, TestServer};
 use common::{Backend, backend_test};
 use dinhdanh_core::api::{
     AccountView, ChallengePurpose, ErrorCode, Notification, NotificationKind, QrLoginDecline,
     QrLoginEvent, QrLoginRequestView, QrLoginStart, SessionKind, SessionView, paths,
 };
-use dinhdanh_core::ids::{EnterpriseCode, NewProvince, OrgEid, PhoneNumber, TaxCode};
-use dinhdanh_core::org_type::{
-    AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
-};
+use dinhdanh_core::ids::{OrgEid, TaxCode};
 use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, Origin};
-use dinhdanh_server::testing::organisations::{self, NewOrganisation};
 use dinhdanh_server::testing::{fail_action_after, faults_pending};
 use identity::{PASSCODE, Person, assert_error, end_session_confirmed, signed_in};
 use p256::ecdsa::SigningKey;
@@ -41,39 +36,15 @@ async fn request_view(t: &TestServer, phone: &Session, p: &QrLoginPayload) -> Qr
 /// An active enterprise whose only representative (hence owner) is `p`.
 async fn organisation_owned_by(t: &TestServer, p: &Person) -> OrgEid {
     let tax = (7001..).find_map(TaxCode::from_body).unwrap();
-    let details = OrganisationDetails {
-        name_vi: Name::parse("Công ty TNHH Đăng nhập QR").unwrap(),
-        abbreviated_name: None,
-        foreign_name: None,
-        established_on: NaiveDate::from_ymd_opt(2018, 3, 1).unwrap(),
-        head_office: HeadOffice {
-            address: AddressLine::parse("Số 1 phố Tràng Tiền, phường Hoàn Kiếm").unwrap(),
-            province: NewProvince::parse("ha_noi").unwrap(),
-        },
-        enterprise_code: Some(EnterpriseCode::parse(tax.as_str()).unwrap()),
-        tax_code: Some(tax),
-        cooperative_code: None,
-        agency_code: None,
-        representatives: vec![LegalRepresentative {
-            full_name: Name::parse("Nguyễn Văn An").unwrap(),
-            citizen_id: p.citizen_id.clone(),
-        }],
-        contact_phone: PhoneNumber::parse("0912345678").unwrap(),
-        contact_email: None,
-        authorisation_letter: None,
-        founding_decision: None,
-    };
-    organisations::create_organisation(
-        t.state(),
-        NewOrganisation {
-            org_type: OrgType::Enterprise,
-            details: &details,
-            registration: None,
-            registered_by: &p.account,
-        },
+    identity::enterprise_owned_by(
+        t,
+        &p.account,
+        &p.citizen_id,
+        "Nguyễn Văn An",
+        "Công ty TNHH Đăng nhập QR",
+        tax,
     )
     .await
-    .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -267,3 +267,54 @@ pub async fn wrong_confirmations(t: &TestServer, device: &DeviceId) -> i64 {
         .await
         .unwrap()
 }
+
+/// An active enterprise, created directly (as an approved registration would), whose only
+/// legal representative — and so its owner — is `citizen` named `representative`, registered
+/// by `owner`; `name_vi` and `tax` tell the tests' organisations apart.
+pub async fn enterprise_owned_by(
+    t: &TestServer,
+    owner: &AccountId,
+    citizen: &CitizenId,
+    representative: &str,
+    name_vi: &str,
+    tax: dinhdanh_core::ids::TaxCode,
+) -> dinhdanh_core::ids::OrgEid {
+    use dinhdanh_core::ids::{EnterpriseCode, NewProvince};
+    use dinhdanh_core::org_type::{
+        AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
+    };
+    use dinhdanh_server::testing::organisations::{self, NewOrganisation};
+    let details = OrganisationDetails {
+        name_vi: Name::parse(name_vi).unwrap(),
+        abbreviated_name: None,
+        foreign_name: None,
+        established_on: NaiveDate::from_ymd_opt(2018, 3, 1).unwrap(),
+        head_office: HeadOffice {
+            address: AddressLine::parse("Số 1 phố Tràng Tiền, phường Hoàn Kiếm").unwrap(),
+            province: NewProvince::parse("ha_noi").unwrap(),
+        },
+        enterprise_code: Some(EnterpriseCode::parse(tax.as_str()).unwrap()),
+        tax_code: Some(tax),
+        cooperative_code: None,
+        agency_code: None,
+        representatives: vec![LegalRepresentative {
+            full_name: Name::parse(representative).unwrap(),
+            citizen_id: citizen.clone(),
+        }],
+        contact_phone: PhoneNumber::parse("0912345678").unwrap(),
+        contact_email: None,
+        authorisation_letter: None,
+        founding_decision: None,
+    };
+    organisations::create_organisation(
+        t.state(),
+        NewOrganisation {
+            org_type: OrgType::Enterprise,
+            details: &details,
+            registration: None,
+            registered_by: owner,
+        },
+    )
+    .await
+    .unwrap()
+}
