@@ -996,6 +996,21 @@ async fn an_officer_of_another_province_and_a_non_officer_are_refused(db: Backen
             .unwrap()
             .locked
     );
+    // Nor is a non-officer asked for a passcode first: without a confirmation the answer is
+    // still `forbidden`, not `step_up_required`.
+    let unconfirmed = serde_json::json!({
+        "body": { "account": officer_account, "lock": true, "reason": "thử" }
+    });
+    let (status, err) = error_of(
+        t.post(
+            paths::OFFICER_ACCOUNT_LOCK,
+            &unconfirmed,
+            Auth::Session(&binh_session),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, err.kind()), (403, Some(ErrorCode::Forbidden)));
 }
 
 backend_test!(a_lock_that_fails_midway_leaves_the_account_and_its_sessions_as_they_were);

@@ -1012,6 +1012,17 @@ async fn a_level_1_account_cannot_submit_and_a_submission_needs_a_confirmation(d
         ErrorCode::LevelTooLow,
     )
     .await;
+    // A level-1 account is told so before it is asked for a passcode.
+    assert_error(
+        t.post(
+            paths::REGISTRATIONS,
+            &unconfirmed,
+            Auth::Session(&w.session),
+        )
+        .await,
+        ErrorCode::LevelTooLow,
+    )
+    .await;
 }
 
 backend_test!(an_officer_registers_in_person_with_the_same_checks_and_records);

@@ -1,7 +1,8 @@
 //! Confirmation of sensitive actions with the passcode or biometrics (step-up).
 //!
-//! A sensitive route receives a [`Confirmed`] body and calls [`verify_confirmation`] before it
-//! does anything. The passcode never reaches the server: the device derives a confirmation key
+//! A sensitive route receives a [`Confirmed`] body through
+//! [`crate::http::confirmed::ConfirmedAction`], which calls [`verify_confirmation`] before the
+//! route changes anything. The passcode never reaches the server: the device derives a confirmation key
 //! from it, and the server holds only the public half registered at binding. A wrong passcode
 //! derives another key, so its signature names or verifies against the wrong key — that is
 //! what the server counts as a wrong confirmation. Any other mismatch (body, target, challenge,
@@ -15,7 +16,6 @@ use dinhdanh_core::api::{ApiError, ChallengePurpose, Confirmed, ErrorCode, Sessi
 use dinhdanh_core::crypto::{KeyId, PublicKey};
 use dinhdanh_core::signed_action::{self, ActionError, ActionKind, ActionTarget, Expectation};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
@@ -28,18 +28,6 @@ use crate::store::values::{public_key_from_db, word};
 /// The error a sensitive route answers when its body carries no confirmation.
 pub fn step_up_required() -> ServerError {
     ServerError::code(ErrorCode::StepUpRequired)
-}
-
-/// Parses the body of a sensitive route: a JSON object without `confirmation` answers
-/// `step_up_required` (the app then asks for the passcode and sends it again); anything else
-/// that does not parse is `malformed_request`.
-pub fn parse_confirmed<T: DeserializeOwned>(body: &[u8]) -> ServerResult<Confirmed<T>> {
-    let value: serde_json::Value = crate::http::auth::parse_json(body)?;
-    let has_confirmation = value.get("confirmation").is_some_and(|c| !c.is_null());
-    if !has_confirmation {
-        return Err(step_up_required());
-    }
-    serde_json::from_value(value).map_err(|_| ServerError::code(ErrorCode::MalformedRequest))
 }
 
 /// How long confirmation stays locked after the `n`-th wrong confirmation in a row (`n` at
@@ -300,22 +288,6 @@ mod tests {
         assert_eq!(lock_period_secs(60, 5, 5), 60);
         assert_eq!(lock_period_secs(60, 5, 6), 120);
         assert_eq!(lock_period_secs(60, 5, 9), 960);
-    }
-
-    #[test]
-    fn a_body_without_confirmation_asks_for_step_up() {
-        let e = parse_confirmed::<serde_json::Value>(br#"{"body":{"session":"ses_1"}}"#)
-            .err()
-            .map(|e| e.is(ErrorCode::StepUpRequired));
-        assert_eq!(e, Some(true));
-        let e = parse_confirmed::<serde_json::Value>(b"{\"session\":\"x\"}")
-            .err()
-            .map(|e| e.is(ErrorCode::StepUpRequired));
-        assert_eq!(e, Some(true));
-        let e = parse_confirmed::<serde_json::Value>(br#"{"body":1,"confirmation":{"x":1}}"#)
-            .err()
-            .map(|e| e.is(ErrorCode::MalformedRequest));
-        assert_eq!(e, Some(true));
     }
 
     #[test]

@@ -1,25 +1,35 @@
 //! The extractor of confirmed (sensitive) routes. [`ConfirmedAction`] authenticates the
-//! request, parses its body as a [`Confirmed`] envelope (no `confirmation`: `step_up_required`),
-//! and checks that the object the route's path names is the one the body names. The handler
-//! then makes its own checks (who may, in what state) and calls [`ConfirmedAction::verify`],
-//! which verifies the signature and gives the body back: nothing is changed before that, and a
-//! caller who may not act never spends a challenge or a passcode attempt.
+//! request, parses its body as a [`Confirmed`] envelope, and checks that the object the route's
+//! path names is the one the body names. The handler then makes its own checks (who may, in
+//! what state) and calls [`ConfirmedAction::verify`], which verifies the signature and gives the
+//! body back: nothing is changed before that, and a caller who may not act never spends a
+//! challenge or a passcode attempt.
+//!
+//! A body without `confirmation` is not refused at once: the handler's checks run first, so a
+//! caller who may not act is told so (and the refusal audited) instead of being asked for a
+//! passcode; `verify` then answers `step_up_required`. A body without `confirmation` that does
+//! not even parse answers `step_up_required` when the handler first reads it.
 
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use dinhdanh_core::api::{ApiError, Confirmed, ErrorCode};
-use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget, SignedActionEnvelope};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::http::auth::{IdlePolicy, MAX_BODY, SessionContext, authenticate};
-use crate::http::confirmation::{parse_confirmed, verify_confirmation};
+use crate::http::auth::{IdlePolicy, MAX_BODY, SessionContext, authenticate, parse_json};
+use crate::http::confirmation::{step_up_required, verify_confirmation};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 
-/// A body that a confirmed route receives: it names the object the route's path names.
+/// A body that a confirmed route receives, and how it relates to the route's path.
 pub trait ConfirmedBody: DeserializeOwned + Serialize + Send {
-    /// The object the route's single path parameter must equal, and the body field that names
-    /// it (for the error). `None` for routes whose path names no object.
+    /// True when the body does not name the object of the route's path parameter and the handler
+    /// puts that object into the confirmation's target instead (the signature covers it).
+    const PATH_IN_TARGET: bool = false;
+
+    /// The object the route's first path parameter must equal, and the body field that names
+    /// it (for the error). `None` for routes whose path names no object, or names it only in
+    /// the target ([`Self::PATH_IN_TARGET`]).
     fn path_object(&self) -> Option<(&str, &'static str)> {
         None
     }
@@ -29,53 +39,87 @@ pub trait ConfirmedBody: DeserializeOwned + Serialize + Send {
 pub struct ConfirmedAction<T> {
     /// The session it was made in.
     pub session: SessionContext,
-    confirmed: Confirmed<T>,
+    /// What the person confirmed; `None` only when the body carries no confirmation and does
+    /// not parse either.
+    body: Option<T>,
+    confirmation: Option<SignedActionEnvelope>,
 }
 
 impl<T: ConfirmedBody> FromRequest<AppState> for ConfirmedAction<T> {
     type Rejection = ServerError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, MAX_BODY)
+        let (mut parts, raw) = req.into_parts();
+        let raw = axum::body::to_bytes(raw, MAX_BODY)
             .await
             .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
-        let session = authenticate(state, &parts, &body, IdlePolicy::MustBeActive).await?;
-        let confirmed = parse_confirmed::<T>(&body)?;
+        let session = authenticate(state, &parts, &raw, IdlePolicy::MustBeActive).await?;
+        let (body, confirmation) = parse::<T>(&raw)?;
         let params = RawPathParams::from_request_parts(&mut parts, state)
             .await
             .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
-        let mut params = params.iter();
-        match (params.next(), confirmed.body.path_object()) {
-            (None, _) => {}
-            (Some((_, path)), Some((object, _))) if path == object => {}
-            (Some(_), Some((_, field))) => return Err(mismatch(field)),
-            (Some(_), None) => {
-                return Err(ServerError::Internal(
-                    "a confirmed route names an object its body does not".into(),
-                ));
+        if let (Some((_, path)), Some(body)) = (params.iter().next(), &body) {
+            match body.path_object() {
+                Some((object, _)) if path == object => {}
+                Some((_, field)) => return Err(mismatch(field)),
+                None if T::PATH_IN_TARGET => {}
+                None => {
+                    return Err(ServerError::Internal(
+                        "a confirmed route names an object its body does not".into(),
+                    ));
+                }
             }
         }
-        Ok(ConfirmedAction { session, confirmed })
+        Ok(ConfirmedAction {
+            session,
+            body,
+            confirmation,
+        })
     }
 }
 
+/// Splits a confirmed route's body into what was confirmed and the confirmation. With a
+/// confirmation, anything that does not parse is `malformed_request`; without one, a body that
+/// does not parse (or an empty body) is kept as `None` (the route answers `step_up_required`
+/// when it reads it).
+fn parse<T: DeserializeOwned>(
+    raw: &[u8],
+) -> ServerResult<(Option<T>, Option<SignedActionEnvelope>)> {
+    if raw.is_empty() {
+        return Ok((None, None));
+    }
+    let value: serde_json::Value = parse_json(raw)?;
+    if value.get("confirmation").is_some_and(|c| !c.is_null()) {
+        let confirmed: Confirmed<T> = serde_json::from_value(value)
+            .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+        return Ok((Some(confirmed.body), Some(confirmed.confirmation)));
+    }
+    let body = value.get("body").and_then(|body| T::deserialize(body).ok());
+    Ok((body, None))
+}
+
 impl<T: ConfirmedBody> ConfirmedAction<T> {
-    /// What the person confirmed, for the checks made before verifying.
-    pub fn body(&self) -> &T {
-        &self.confirmed.body
+    /// What the person confirmed, for the checks made before verifying; `step_up_required`
+    /// when the body carries no confirmation and cannot be read without one.
+    pub fn body(&self) -> ServerResult<&T> {
+        self.body.as_ref().ok_or_else(step_up_required)
     }
 
     /// Verifies the confirmation for `kind` on `target` (see
-    /// [`crate::http::confirmation::verify_confirmation`]) and gives back the body.
+    /// [`crate::http::confirmation::verify_confirmation`]) and gives back the body;
+    /// `step_up_required` when the body carries no confirmation.
     pub async fn verify(
         self,
         state: &AppState,
         kind: ActionKind,
         target: &ActionTarget,
     ) -> ServerResult<(SessionContext, T)> {
-        verify_confirmation(state, &self.session, &self.confirmed, kind, target).await?;
-        Ok((self.session, self.confirmed.body))
+        let (Some(body), Some(confirmation)) = (self.body, self.confirmation) else {
+            return Err(step_up_required());
+        };
+        let confirmed = Confirmed { body, confirmation };
+        verify_confirmation(state, &self.session, &confirmed, kind, target).await?;
+        Ok((self.session, confirmed.body))
     }
 }
 
@@ -86,4 +130,43 @@ fn mismatch(field: &str) -> ServerError {
             ApiError::new(ErrorCode::ValidationFailed).with_field(format!("body.{field}")),
         ])
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Parsed = ServerResult<(Option<serde_json::Value>, Option<SignedActionEnvelope>)>;
+
+    fn refused_with(parsed: Parsed, code: ErrorCode) -> bool {
+        parsed.err().is_some_and(|e| e.is(code))
+    }
+
+    #[test]
+    fn a_body_without_confirmation_is_kept_for_the_checks_and_not_verified() {
+        let (body, confirmation) = parse::<serde_json::Value>(br#"{"body":{"session":"s"}}"#)
+            .ok()
+            .unwrap_or_default();
+        assert_eq!(body, Some(serde_json::json!({"session": "s"})));
+        assert!(confirmation.is_none());
+        // Nothing to read without a confirmation: `body()` answers `step_up_required`.
+        let (body, _) = parse::<serde_json::Value>(b"{\"session\":\"x\"}")
+            .ok()
+            .unwrap_or_default();
+        assert!(body.is_none());
+        let (body, _) = parse::<serde_json::Value>(b"").ok().unwrap_or_default();
+        assert!(body.is_none());
+    }
+
+    #[test]
+    fn a_confirmed_body_that_does_not_parse_is_malformed() {
+        assert!(refused_with(
+            parse(br#"{"body":1,"confirmation":{"x":1}}"#),
+            ErrorCode::MalformedRequest
+        ));
+        assert!(refused_with(
+            parse(b"not json"),
+            ErrorCode::MalformedRequest
+        ));
+    }
 }

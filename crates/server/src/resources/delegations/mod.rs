@@ -461,10 +461,10 @@ async fn post_delegation_answer(
     action: ConfirmedAction<DelegationAnswer>,
 ) -> ServerResult<Json<DelegationView>> {
     let (eid, id) = (eid_param(&eid)?, delegation_param(&id)?);
-    if action.body().delegation != id {
+    if action.body()?.delegation != id {
         return Err(validation("body.delegation"));
     }
-    let kind = if action.body().accept {
+    let kind = if action.body()?.accept {
         ActionKind::AcceptDelegation
     } else {
         ActionKind::DeclineDelegation
@@ -486,7 +486,7 @@ async fn delete_delegation(
     action: ConfirmedAction<RevokeDelegate>,
 ) -> ServerResult<axum::http::StatusCode> {
     let (eid, id) = (eid_param(&eid)?, delegation_param(&id)?);
-    if action.body().delegation != id {
+    if action.body()?.delegation != id {
         return Err(validation("body.delegation"));
     }
     let (session, _) = action

@@ -16,9 +16,8 @@
 //!   action kind `confirm_desktop_action` and target `desktop_action:<id>`, so the signature
 //!   names this one action (a confirmation made for the phone's own route cannot answer it).
 //!   Its body must be the stored one (same canonical hash); it is verified against the
-//!   phone's session and keys with
-//!   [`verify_confirmation`] (a wrong passcode counts as everywhere else and leaves the action
-//!   waiting). The action is then taken out of `pending` by one conditional `UPDATE` (single
+//!   phone's session and keys by [`ConfirmedAction`] (a wrong passcode counts as everywhere
+//!   else and leaves the action waiting). The action is then taken out of `pending` by one conditional `UPDATE` (single
 //!   use) and carried out by the same code as the direct route: a registration is filed for
 //!   the account; a switch applies to the desktop's session. The outcome is stored and the
 //!   desktop woken.
@@ -50,10 +49,10 @@ use dinhdanh_core::api::{
 };
 use dinhdanh_core::crypto::sha256;
 use dinhdanh_core::ids::SessionId;
-use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget, canonical_body_hash};
 
 use crate::http::auth::{self, Authed, IdlePolicy, SessionContext, parse_stored};
-use crate::http::confirmation::{parse_confirmed, verify_confirmation};
+use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::http::push;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
@@ -323,35 +322,45 @@ async fn list(
     Ok(Json(items))
 }
 
+/// What the phone confirms for a desktop action: exactly the body the desktop asked with
+/// (compared by canonical hash). It names no action: the path's action is the confirmation's
+/// target (`desktop_action:<id>`), which the signature covers.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+struct AskedBody(serde_json::Value);
+
+impl ConfirmedBody for AskedBody {
+    const PATH_IN_TARGET: bool = true;
+}
+
 /// `POST /v1/desktop-actions/{id}/confirmation`: answers the outcome the desktop is told.
 async fn confirm(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    auth: Authed<serde_json::Value>,
+    confirmed: ConfirmedAction<AskedBody>,
 ) -> ServerResult<Json<DesktopActionEvent>> {
-    let session = &auth.session;
-    require_phone(session)?;
-    let raw = serde_json::to_vec(&auth.body).map_err(|e| ServerError::Internal(e.to_string()))?;
-    let confirmed = parse_confirmed::<serde_json::Value>(&raw)?;
-    let action = load_for_account(&state, &id, session.account.as_str()).await?;
+    require_phone(&confirmed.session)?;
+    let asked = confirmed.body()?;
+    let account = confirmed.session.account.clone();
+    let action = load_for_account(&state, &id, account.as_str()).await?;
     action.require_open(state.now())?;
     if !desktop_live(&state, &action, state.now()).await? {
         // The desktop was signed out (or its session ran out): nobody waits for this.
         return Err(ServerError::code(ErrorCode::DesktopActionExpired));
     }
     // The phone must confirm exactly what the desktop asked for.
-    let hash = confirmed.body_hash().map_err(|_| malformed())?;
+    let hash = canonical_body_hash(asked).map_err(|_| malformed())?;
     if hash != sha256(&action.body_bytes) {
         return Err(malformed());
     }
-    verify_confirmation(
-        &state,
-        session,
-        &confirmed,
-        ActionKind::ConfirmDesktopAction,
-        &action.confirmation_target()?,
-    )
-    .await?;
+    let (session, _) = confirmed
+        .verify(
+            &state,
+            ActionKind::ConfirmDesktopAction,
+            &action.confirmation_target()?,
+        )
+        .await?;
+    let session = &session;
     // Single use: one confirmation moves the row out of `pending`, and only before expiry.
     // The move is a transaction of its own: the action is then carried out by the other
     // resource's service API in that resource's own transaction (a transaction held open

@@ -107,10 +107,10 @@ impl ConfirmedBody for OfficerAccountChange {}
 /// 69/2024, Art. 15), confirmed with a signed action of kind `change_account_lock` whose
 /// target is `account:<id>`.
 ///
-/// Checked in this order: the body carries a confirmation (`step_up_required`); the caller is
-/// an officer (`forbidden`); the reason is given; the account exists (`not_found`), is not the
-/// officer's own and belongs to the officer's province (`forbidden`); then the confirmation
-/// is verified, and only then is anything changed. Locking ends the person's sessions and
+/// Checked in this order: the caller is an officer (`forbidden`); the reason is given; the
+/// account exists (`not_found`), is not the officer's own and belongs to the officer's province
+/// (`forbidden`); then the confirmation is verified (`step_up_required` without one), and only
+/// then is anything changed. Locking ends the person's sessions and
 /// notifies them ([`accounts::set_lock`], one transaction).
 async fn change_account_lock(
     State(state): State<AppState>,
@@ -121,7 +121,7 @@ async fn change_account_lock(
     let Some(province) = authz::officer_province(&state, officer).await? else {
         return Err(refuse(&state, officer, device, None, None, ErrorCode::Forbidden).await);
     };
-    let change = action.body();
+    let change = action.body()?;
     let reason = change.reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(ServerError::from(

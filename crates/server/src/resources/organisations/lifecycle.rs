@@ -16,8 +16,7 @@ use super::{
     validation,
 };
 use crate::authz;
-use crate::http::auth::Authed;
-use crate::http::confirmation::{parse_confirmed, verify_confirmation};
+use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::officers;
@@ -231,21 +230,23 @@ pub(super) async fn rename_in(
     add_history(tx.conn()?, &org.eid, now, &renamed).await
 }
 
+/// The body does not name the organisation: the path's organisation is the confirmation's
+/// target, which the officer's signature covers.
+impl ConfirmedBody for OrganisationLifecycle {
+    const PATH_IN_TARGET: bool = true;
+}
+
 /// `POST /v1/officer/organisations/{eid}/changes`: an officer of the organisation's province
 /// (and of every other organisation the change involves) changes its life, confirmed with
 /// kind `change_account_lock` (lock, unlock) or `update_organisation_info`, target
 /// `organisation:<eid>`.
-///
-/// Not a [`crate::http::confirmed::ConfirmedAction`]: the body (`OrganisationLifecycle`) does
-/// not name the organisation the path names, and a non-officer is refused before the body is
-/// read.
 pub(super) async fn post_officer_change(
     State(state): State<AppState>,
     Path(eid): Path<String>,
-    auth: Authed<serde_json::Value>,
+    action: ConfirmedAction<OrganisationLifecycle>,
 ) -> ServerResult<Json<OrganisationRecord>> {
     let eid = eid_param(&eid)?;
-    let actor = auth.session.actor();
+    let actor = action.session.actor();
     let object = object_of(&eid);
     let Some(province) = authz::officer_province(&state, &actor.account).await? else {
         return Err(refuse(
@@ -257,10 +258,7 @@ pub(super) async fn post_officer_change(
         )
         .await);
     };
-    let body = serde_json::to_vec(&auth.body)
-        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
-    let confirmed = parse_confirmed::<OrganisationLifecycle>(&body)?;
-    let change = &confirmed.body;
+    let change = action.body()?;
     let org = require_organisation(&state, &eid).await?;
     let mut provinces = vec![org.province];
     for other in involved(change) {
@@ -282,8 +280,8 @@ pub(super) async fn post_officer_change(
         }
         _ => ActionKind::UpdateOrganisationInfo,
     };
-    verify_confirmation(&state, &auth.session, &confirmed, kind, &org_target(&eid)?).await?;
-    apply_lifecycle(&state, Some(&actor), &eid, change).await?;
+    let (_, change) = action.verify(&state, kind, &org_target(&eid)?).await?;
+    apply_lifecycle(&state, Some(&actor), &eid, &change).await?;
     let org = require_organisation(&state, &eid).await?;
     Ok(Json(organisation_record(&state, &org).await?))
 }

@@ -121,7 +121,7 @@ pub(super) async fn post_account_switch(
     State(state): State<AppState>,
     action: ConfirmedAction<SwitchAccount>,
 ) -> ServerResult<Json<AccountChoices>> {
-    let target = switch_target(&action.session.account, action.body().to.as_ref())?;
+    let target = switch_target(&action.session.account, action.body()?.to.as_ref())?;
     let (session, body) = action
         .verify(&state, ActionKind::SwitchAccount, &target)
         .await?;

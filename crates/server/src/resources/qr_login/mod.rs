@@ -50,7 +50,7 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use crate::http::auth::{
     self, IdlePolicy, SessionContext, parse_json, parse_stored, public_key_from_db,
 };
-use crate::http::confirmation;
+use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::http::push;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::random_bytes;
@@ -181,10 +181,26 @@ async fn phone_session(
     body: &[u8],
 ) -> ServerResult<SessionContext> {
     let session = auth::authenticate(state, parts, body, IdlePolicy::MustBeActive).await?;
+    require_phone(&session)?;
+    Ok(session)
+}
+
+fn require_phone(session: &SessionContext) -> ServerResult<()> {
     if session.kind != SessionKind::Device || session.device.is_none() {
         return Err(ServerError::code(ErrorCode::Forbidden));
     }
-    Ok(session)
+    Ok(())
+}
+
+// The approval and the decline name the rendezvous as a typed id (compared by the handler,
+// which answers `malformed_request` for another); the path's rendezvous is also in the
+// confirmation's target, which the signature covers.
+impl ConfirmedBody for QrApprovalBody {
+    const PATH_IN_TARGET: bool = true;
+}
+
+impl ConfirmedBody for QrLoginDecline {
+    const PATH_IN_TARGET: bool = true;
 }
 
 fn label(text: &str) -> ServerResult<String> {
@@ -279,36 +295,30 @@ async fn read_request_view(
 async fn approve(
     State(state): State<AppState>,
     Path(rendezvous): Path<String>,
-    req: Request,
+    confirmed: ConfirmedAction<QrApprovalBody>,
 ) -> ServerResult<StatusCode> {
-    let (parts, body) = read_body(req).await?;
-    let session = phone_session(&state, &parts, &body).await?;
-    let confirmed = confirmation::parse_confirmed::<QrApprovalBody>(&body)?;
+    require_phone(&confirmed.session)?;
+    let approval = confirmed.body()?;
     let id = parse_rendezvous(&rendezvous)?;
-    if confirmed.body.rendezvous != id {
+    if approval.rendezvous != id {
         return Err(ServerError::code(ErrorCode::MalformedRequest));
     }
     let r = load(&state, &id).await?;
     // The body must describe this rendezvous on this server exactly: a code from another
     // server, or one whose key or expiry was altered, names no login here.
     let payload = r.payload(&state)?;
-    if confirmed.body != payload.approval_body(confirmed.body.account.clone()) {
+    if *approval != payload.approval_body(approval.account.clone()) {
         tracing::info!("qr login approval does not match the rendezvous");
         return Err(ServerError::code(ErrorCode::NotFound));
     }
     require_open(&r, state.now())?;
     let target = r.target(&state)?;
-    confirmation::verify_confirmation(
-        &state,
-        &session,
-        &confirmed,
-        ActionKind::ApproveQrLogin,
-        &target,
-    )
-    .await?;
+    let (session, approval) = confirmed
+        .verify(&state, ActionKind::ApproveQrLogin, &target)
+        .await?;
     // The account chosen is checked now, not when the phone scanned: a delegation revoked in
     // between refuses the approval.
-    let acting_for = confirmed.body.account.clone();
+    let acting_for = approval.account;
     if let Some(eid) = &acting_for {
         if crate::authz::may_act_for(&state, &session.account, eid)
             .await?
@@ -395,26 +405,19 @@ async fn approve(
 async fn decline(
     State(state): State<AppState>,
     Path(rendezvous): Path<String>,
-    req: Request,
+    confirmed: ConfirmedAction<QrLoginDecline>,
 ) -> ServerResult<StatusCode> {
-    let (parts, body) = read_body(req).await?;
-    let session = phone_session(&state, &parts, &body).await?;
-    let confirmed = confirmation::parse_confirmed::<QrLoginDecline>(&body)?;
+    require_phone(&confirmed.session)?;
     let id = parse_rendezvous(&rendezvous)?;
-    if confirmed.body.rendezvous != id {
+    if confirmed.body()?.rendezvous != id {
         return Err(ServerError::code(ErrorCode::MalformedRequest));
     }
     let r = load(&state, &id).await?;
     require_open(&r, state.now())?;
     let target = r.target(&state)?;
-    confirmation::verify_confirmation(
-        &state,
-        &session,
-        &confirmed,
-        ActionKind::DeclineQrLogin,
-        &target,
-    )
-    .await?;
+    let (session, _) = confirmed
+        .verify(&state, ActionKind::DeclineQrLogin, &target)
+        .await?;
     let mut tx = Tx::begin(&state, "qr_login.decline").await?;
     let now = tx.now();
     let done = store::qr_login::decline(tx.conn()?, &id.to_string(), session.account.as_str(), now)

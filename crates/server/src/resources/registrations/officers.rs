@@ -124,7 +124,7 @@ pub(super) async fn officer_decision(
     State(state): State<AppState>,
     action: ConfirmedAction<OfficerDecision>,
 ) -> ServerResult<Json<RegistrationView>> {
-    let object = link(&action.body().registration);
+    let object = link(&action.body()?.registration);
     let province = officer_of(
         &state,
         &action.session,
@@ -132,10 +132,10 @@ pub(super) async fn officer_decision(
         &object,
     )
     .await?;
-    let reg = named(&state, &action.body().registration).await?;
+    let reg = named(&state, &action.body()?.registration).await?;
     let actor = action.session.actor();
     let checked =
-        check_officer_decision(&state, &actor, province, &reg, &action.body().decision).await?;
+        check_officer_decision(&state, &actor, province, &reg, &action.body()?.decision).await?;
     let (session, body) = action
         .verify(&state, ActionKind::ReviewRegistration, &target(&reg.id)?)
         .await?;

@@ -67,7 +67,7 @@ pub(super) async fn consent(
     State(state): State<AppState>,
     action: ConfirmedAction<ConsentDecision>,
 ) -> ServerResult<Json<RegistrationView>> {
-    let reg = named(&state, &action.body().registration).await?;
+    let reg = named(&state, &action.body()?.registration).await?;
     let (account, _) = person_of(&state, &action.session.account).await?;
     if !authz::is_co_representative(&state, reg.id.as_str(), &account.id).await? {
         return Err(refuse(
@@ -79,7 +79,7 @@ pub(super) async fn consent(
         )
         .await);
     }
-    let consenting = action.body().consent;
+    let consenting = action.body()?.consent;
     // Whether others are still awaited does not change whether a consent applies.
     handle(reg.status, consent_event(consenting, false))?;
     let kind = if consenting {
@@ -198,7 +198,7 @@ pub(super) async fn answer(
     State(state): State<AppState>,
     action: ConfirmedAction<InformationAnswer>,
 ) -> ServerResult<Json<RegistrationView>> {
-    let body = action.body();
+    let body = action.body()?;
     let reg = named(&state, &body.registration).await?;
     let account = &action.session.account;
     if reg.requester != *account {
@@ -323,7 +323,7 @@ pub(super) async fn withdraw(
     State(state): State<AppState>,
     action: ConfirmedAction<RegistrationWithdrawal>,
 ) -> ServerResult<Json<RegistrationView>> {
-    let reg = named(&state, &action.body().registration).await?;
+    let reg = named(&state, &action.body()?.registration).await?;
     if reg.requester != action.session.account {
         return Err(refuse(
             &state,

@@ -406,15 +406,14 @@ pub async fn file_new_registration(
 impl ConfirmedBody for RegistrationSubmission {}
 
 /// `POST /v1/registrations`: submit a request, confirmed (`register_organisation`, target
-/// `registration:new`). Checked in this order: a confirmation is present (`step_up_required`),
-/// level 2 (`level_too_low`), the details, capacity and attachments (`validation_failed`), the
-/// confirmation; then duplicates (`duplicate_registration`) and existing accounts
+/// `registration:new`). Checked in this order: level 2 (`level_too_low`), the details, capacity
+/// and attachments (`validation_failed`), the confirmation (`step_up_required` without one); then duplicates (`duplicate_registration`) and existing accounts
 /// (`organisation_already_registered`).
 pub(super) async fn submit(
     State(state): State<AppState>,
     action: ConfirmedAction<RegistrationSubmission>,
 ) -> ServerResult<Json<RegistrationView>> {
-    let checked = check_new_registration(&state, &action.session, action.body()).await?;
+    let checked = check_new_registration(&state, &action.session, action.body()?).await?;
     let (session, _) = action
         .verify(
             &state,

@@ -9,7 +9,7 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
 use super::lifecycle::{read_request, revoke, session_object, session_record, session_view};
 use crate::http::auth::{self, Authed, IdlePolicy};
-use crate::http::confirmation;
+use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::store::audit;
@@ -44,22 +44,25 @@ pub(super) async fn sign_out(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A confirmed end of another session names it; the path names the same one.
+impl ConfirmedBody for EndSession {
+    fn path_object(&self) -> Option<(&str, &'static str)> {
+        Some((self.session.as_str(), "session"))
+    }
+}
+
 /// `DELETE /v1/sessions/{id}`: end a session of the same account. The current one ends
-/// without more ado; another one (a desktop left signed in) needs a confirmed
+/// without more ado (no body needed); another one (a desktop left signed in) needs a confirmed
 /// [`EndSession`] naming it.
-///
-/// Not a [`crate::http::confirmed::ConfirmedAction`]: the same route ends the current session
-/// with no body at all, and a wrong session in the body is a plain `validation_failed`.
 pub(super) async fn end_session(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    req: Request,
+    confirmed: ConfirmedAction<EndSession>,
 ) -> ServerResult<StatusCode> {
-    let (parts, body) = read_request(req).await?;
-    let session = auth::authenticate(&state, &parts, &body, IdlePolicy::MustBeActive).await?;
+    let session = &confirmed.session;
     let id = SessionId::parse(&id).map_err(|_| ServerError::code(ErrorCode::NotFound))?;
     if id == session.id {
-        revoke(&state, &session, id.as_str()).await?;
+        revoke(&state, session, id.as_str()).await?;
         return Ok(StatusCode::NO_CONTENT);
     }
     // Another account's session is "not found", exactly like one that does not exist.
@@ -73,25 +76,16 @@ pub(super) async fn end_session(
         let object = session_object(id.as_str());
         audit::append(
             &state,
-            session_record(&session, "session.end", &object, true),
+            session_record(session, "session.end", &object, true),
         )
         .await?;
         return Err(ServerError::code(ErrorCode::NotFound));
     }
-    let confirmed = confirmation::parse_confirmed::<EndSession>(&body)?;
-    if confirmed.body.session != id {
-        return Err(ServerError::code(ErrorCode::ValidationFailed));
-    }
     let target = ActionTarget::new("session", id.as_str())
         .map_err(|e| ServerError::Internal(e.to_string()))?;
-    confirmation::verify_confirmation(
-        &state,
-        &session,
-        &confirmed,
-        ActionKind::EndSession,
-        &target,
-    )
-    .await?;
+    let (session, _) = confirmed
+        .verify(&state, ActionKind::EndSession, &target)
+        .await?;
     revoke(&state, &session, id.as_str()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -43,7 +43,7 @@ async fn step_up(
     State(state): State<AppState>,
     action: ConfirmedAction<StepUpRequest>,
 ) -> ServerResult<Json<StepUpDone>> {
-    let purpose = action.body().purpose;
+    let purpose = action.body()?.purpose;
     let target = target(purpose)?;
     let (session, _) = action.verify(&state, ActionKind::StepUp, &target).await?;
     let audit_action = format!("step_up.{}", purpose.as_str());
