@@ -65,6 +65,21 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Backend), sqlx::Error> {
     Ok((pool, backend))
 }
 
+/// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken
+/// (waiting up to the busy timeout) before the first read, so an action that reads and then
+/// writes cannot fail with a stale snapshot (`SQLITE_BUSY_SNAPSHOT`, which the busy timeout
+/// does not cover) when another writer commits in between. While it is open, the same task
+/// must not write through another connection: that write would wait for this one.
+pub async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
+}
+
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -83,6 +98,54 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use super::{Backend, begin_write, connect};
+
+    /// Actions that read and then write, overlapping: each must commit. With a deferred
+    /// `BEGIN`, every one but the first writer fails at its write with a stale snapshot
+    /// (`SQLITE_BUSY_SNAPSHOT`, which the busy timeout does not cover).
+    #[tokio::test]
+    async fn overlapping_read_then_write_transactions_all_commit_on_sqlite() {
+        let dir = crate::testing::temp_dir("db-begin").expect("a temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        let (pool, backend) = connect(&url).await.expect("the database opens");
+        assert_eq!(backend, Backend::Sqlite);
+        sqlx::query("CREATE TABLE counted (n INTEGER NOT NULL)")
+            .execute(&pool)
+            .await
+            .expect("a table");
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut tx = begin_write(&pool, backend).await?;
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM counted")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    sqlx::query("INSERT INTO counted (n) VALUES ($1)")
+                        .bind(n)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await
+                })
+            })
+            .collect();
+        for task in tasks {
+            let outcome = task.await.expect("the task ran");
+            assert!(outcome.is_ok(), "a transaction failed: {outcome:?}");
+        }
+        // Each saw the ones before it: the counts read are 0, 1, 2, 3.
+        let mut seen: Vec<i64> = sqlx::query_scalar("SELECT n FROM counted ORDER BY n")
+            .fetch_all(&pool)
+            .await
+            .expect("the rows");
+        seen.dedup();
+        assert_eq!(seen, vec![0, 1, 2, 3]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[test]
     fn database_urls_lose_their_password_in_messages() {
         assert_eq!(

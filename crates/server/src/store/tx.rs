@@ -6,6 +6,7 @@
 
 use sqlx::{Any, AnyConnection, Transaction};
 
+use crate::infra::db;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::outbox::{self, Channel, InboxItem, OutgoingMessage};
 use crate::infra::state::AppState;
@@ -38,7 +39,7 @@ impl Tx {
     /// Begins the transaction of `action` (a stable name such as `registration.consent`, which
     /// is also what a test arms a failure for).
     pub async fn begin(state: &AppState, action: &'static str) -> ServerResult<Tx> {
-        let tx = state.pool.begin().await?;
+        let tx = db::begin_write(&state.pool, state.backend).await?;
         Ok(Tx {
             fail_after: state.faults.take(action),
             state: state.clone(),

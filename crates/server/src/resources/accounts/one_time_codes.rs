@@ -65,16 +65,27 @@ fn code_use_vi(purpose: &str) -> &'static str {
     }
 }
 
+/// Counts a request for a one-time code for the person: at most
+/// [`CODES_PER_PERSON_PER_WINDOW`] per rate-limit window (`rate_limited`). Called before the
+/// action's transaction begins: the request stays counted when the action fails, and the count
+/// (a write of its own) never waits for the action's write lock.
+pub async fn limit_code_requests(state: &AppState, citizen_key: &[u8]) -> ServerResult<()> {
+    crate::infra::rate_limit::hit(
+        state,
+        &format!("codes:{}", hex(citizen_key)),
+        CODES_PER_PERSON_PER_WINDOW,
+    )
+    .await
+}
+
 /// Issues a one-time code for `purpose` and sends it to `recipient` (a phone number for
 /// [`Channel::Sms`], an e-mail address for [`Channel::Email`]), as part of the action `tx`.
 ///
 /// The code is stored only as `keys.code_hash(pending_id, code)`; `payload_json` is kept
 /// with it for the flow's second step (put no secret and no clear identification number in
 /// it). A new code for the same person and purpose voids the previous one, so pending codes
-/// cannot be piled up to multiply the tries. At most [`CODES_PER_PERSON_PER_WINDOW`] codes
-/// per person per rate-limit window (`rate_limited`): the request is counted on its own,
-/// so it stays counted when the action fails; call this before any other write of `tx`
-/// (on SQLite the count waits for the transaction's write lock otherwise).
+/// cannot be piled up to multiply the tries. Call [`limit_code_requests`] before the action's
+/// transaction begins.
 pub async fn issue_code(
     tx: &mut Tx,
     state: &AppState,
@@ -84,12 +95,6 @@ pub async fn issue_code(
     channel: Channel,
     recipient: &str,
 ) -> ServerResult<CodeSent> {
-    crate::infra::rate_limit::hit(
-        state,
-        &format!("codes:{}", hex(citizen_key)),
-        CODES_PER_PERSON_PER_WINDOW,
-    )
-    .await?;
     let now = tx.now();
     one_time_codes::clear(tx.conn()?, now, purpose, citizen_key).await?;
     let pending_id = new_id("otp");

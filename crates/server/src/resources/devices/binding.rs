@@ -59,6 +59,7 @@ pub(super) async fn binding_start(
         device: None,
     }
     .to_json()?;
+    accounts::limit_code_requests(&state, &account.citizen_key).await?;
     let mut tx = Tx::begin(&state, "device.bind.start").await?;
     let sent = accounts::issue_code(
         &mut tx,

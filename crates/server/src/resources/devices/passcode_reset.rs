@@ -76,6 +76,7 @@ pub(super) async fn passcode_reset_start(
         device: Some(device.clone()),
     }
     .to_json()?;
+    accounts::limit_code_requests(&state, &citizen_key).await?;
     let mut tx = Tx::begin(&state, "device.passcode_reset.start").await?;
     let sent = accounts::issue_code(
         &mut tx,

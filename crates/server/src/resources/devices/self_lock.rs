@@ -52,6 +52,7 @@ pub(super) async fn self_lock_start(
         device: None,
     }
     .to_json()?;
+    accounts::limit_code_requests(&state, &account.citizen_key).await?;
     let mut tx = Tx::begin(&state, "account.self_lock.start").await?;
     let sent = accounts::issue_code(
         &mut tx,

@@ -167,7 +167,7 @@ pub fn genesis_hash() -> Vec<u8> {
 /// action changed nothing; a sign-in attempt). An action's entries go through
 /// [`crate::store::tx::Tx::audit`] instead, so they commit with the change.
 pub async fn append(state: &AppState, record: AuditRecord<'_>) -> ServerResult<()> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::infra::db::begin_write(&state.pool, state.backend).await?;
     let seq = append_in(&mut tx, state.now(), &record).await?;
     tx.commit().await?;
     after_append(state, seq).await;
