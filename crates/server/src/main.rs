@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use dinhdanh_core::ids::CitizenId;
 use dinhdanh_core::signed_action::Origin;
 use dinhdanh_server::infra::config::Config;
+use dinhdanh_server::store::values::word;
 use dinhdanh_server::{StartOptions, build_state};
 
 #[derive(Parser)]
@@ -232,7 +233,7 @@ async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
                     "{:<30} {:<4} {:<22} {:<10} {}{}",
                     item.id,
                     item.org_type.number(),
-                    status_text(item.status),
+                    word(&item.status)?,
                     item.due_on,
                     item.name,
                     if item.overdue { "  (overdue)" } else { "" }
@@ -277,7 +278,7 @@ async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
                     "request {} ({}): {}{}",
                     view.id,
                     view.details.name_vi,
-                    status_text(view.status),
+                    word(&view.status)?,
                     view.org_eid
                         .map(|e| format!("; e-ID number {e}"))
                         .unwrap_or_default()
@@ -653,14 +654,6 @@ async fn offline_state(cli: &Cli) -> anyhow::Result<dinhdanh_server::infra::stat
     // No desktop asks to sign in through a command: the table would only slow it down.
     config.geoip_csv = None;
     build_state(StartOptions::new(config)).await
-}
-
-/// A status as the command line takes and prints it (its wire name).
-fn status_text(status: dinhdanh_core::api::RegistrationStatus) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// A personal identification number typed on the command line.

@@ -24,7 +24,7 @@ use dinhdanh_core::org_type::{
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use dinhdanh_server::testing::organisations::{
-    self, DeploymentTarget, NewOrganisation, RegistryChange, end_of_day_vietnam,
+    self, DeploymentTarget, NewOrganisation, RegistryFollowUp, end_of_day_vietnam,
 };
 use identity::{PASSCODE, Person, assert_error, signed_in};
 use serde::Serialize;
@@ -986,7 +986,7 @@ async fn a_new_legal_representative_takes_ownership_and_the_departed_ones_delega
 
     organisations::apply_registry_change(
         t.state(),
-        RegistryChange::RepresentativesChanged {
+        RegistryFollowUp::RepresentativesChanged {
             code: code.as_str().to_owned(),
             added: vec![LegalRepresentative {
                 full_name: Name::parse("Trần Văn Mới").unwrap(),
@@ -1041,7 +1041,7 @@ async fn dissolution_closes_the_account_and_ends_every_session_acting_for_it(db:
     let code = details(&[&owner.p], 100_000_011).tax_code.unwrap();
     organisations::apply_registry_change(
         t.state(),
-        RegistryChange::Dissolved {
+        RegistryFollowUp::Dissolved {
             code: code.as_str().to_owned(),
         },
     )
@@ -1053,7 +1053,7 @@ async fn dissolution_closes_the_account_and_ends_every_session_acting_for_it(db:
     // nothing to close.
     let again = organisations::apply_registry_change(
         t.state(),
-        RegistryChange::Dissolved {
+        RegistryFollowUp::Dissolved {
             code: code.as_str().to_owned(),
         },
     )

@@ -13,7 +13,7 @@ use crate::resources::organisations as inner;
 
 pub use crate::resources::delegations::end_of_day_vietnam;
 pub use crate::resources::progress::DeploymentTarget;
-pub use inner::{Actor, NewOrganisation, OrgRow, RegistryChange};
+pub use inner::{Actor, NewOrganisation, OrgRow, RegistryFollowUp};
 
 /// Creates an organisation directly (as an approved registration would).
 pub async fn create_organisation(
@@ -61,7 +61,7 @@ pub async fn apply_lifecycle(
 }
 
 /// Applies a change the organisation registries reported.
-pub async fn apply_registry_change(state: &AppState, change: RegistryChange) -> ServerResult<()> {
+pub async fn apply_registry_change(state: &AppState, change: RegistryFollowUp) -> ServerResult<()> {
     inner::apply_registry_change(state, change).await
 }
 

@@ -50,7 +50,7 @@ pub use accounts::{
 };
 pub use actor::{Actor, audit_record, refuse};
 pub use lifecycle::{apply_lifecycle, involved};
-pub use registry_changes::{RegistryChange, apply_registry_change};
+pub use registry_changes::{RegistryFollowUp, apply_registry_change};
 pub use switching::{account_choices, switch_session, switch_target};
 
 /// Routes of this module.

@@ -15,11 +15,12 @@ use crate::infra::state::AppState;
 use crate::store::tx::Tx;
 use crate::store::{delegations as delegation_store, organisations as store};
 
-/// A change a registry (business, cooperative, tax) records about an organisation, as its
-/// adapter reports it. `code` is the organisation's registry code (enterprise, cooperative,
+/// What an organisation's account must follow from a change a registry (business,
+/// cooperative, tax) records about it. (The registry resource's `RegistryChange` is the change
+/// as the adapter reports it; it hands the organisations this.) `code` is the organisation's registry code (enterprise, cooperative,
 /// tax or agency code).
 #[derive(Clone, Debug)]
-pub enum RegistryChange {
+pub enum RegistryFollowUp {
     /// New and departed legal representatives.
     RepresentativesChanged {
         /// The organisation's code.
@@ -51,29 +52,29 @@ pub enum RegistryChange {
 ///   fall back to personal on their next request).
 /// - Dissolution closes the account, ends every delegation and every session acting for it.
 /// - A new name is recorded like an officer's rename.
-pub async fn apply_registry_change(state: &AppState, change: RegistryChange) -> ServerResult<()> {
+pub async fn apply_registry_change(state: &AppState, change: RegistryFollowUp) -> ServerResult<()> {
     let code = match &change {
-        RegistryChange::RepresentativesChanged { code, .. }
-        | RegistryChange::Dissolved { code }
-        | RegistryChange::Renamed { code, .. } => code,
+        RegistryFollowUp::RepresentativesChanged { code, .. }
+        | RegistryFollowUp::Dissolved { code }
+        | RegistryFollowUp::Renamed { code, .. } => code,
     };
     let eid = find_active_by_code(state, code)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
     let mut tx = Tx::begin(state, "organisation.registry_change").await?;
     match change {
-        RegistryChange::Dissolved { .. } => {
+        RegistryFollowUp::Dissolved { .. } => {
             let close = OrganisationLifecycle::Close {
                 reason: "Giải thể theo cơ sở dữ liệu đăng ký / dissolved according to the registry"
                     .into(),
             };
             apply_lifecycle_in(&mut tx, state, None, &eid, &close).await?;
         }
-        RegistryChange::Renamed { new_name, .. } => {
+        RegistryFollowUp::Renamed { new_name, .. } => {
             let rename = OrganisationLifecycle::Rename { name_vi: new_name };
             apply_lifecycle_in(&mut tx, state, None, &eid, &rename).await?;
         }
-        RegistryChange::RepresentativesChanged { added, removed, .. } => {
+        RegistryFollowUp::RepresentativesChanged { added, removed, .. } => {
             if !change_representatives(&mut tx, state, &eid, &added, &removed).await? {
                 return Ok(());
             }

@@ -88,7 +88,7 @@ pub async fn record_change(
     // organisations resource applies it, in its own transaction, once the registry's is
     // committed.
     let hook = match &update {
-        RegistryUpdate::Dissolve => organisations::RegistryChange::Dissolved {
+        RegistryUpdate::Dissolve => organisations::RegistryFollowUp::Dissolved {
             code: code.as_str().to_owned(),
         },
         RegistryUpdate::Representatives(people) => {
@@ -114,7 +114,7 @@ pub async fn record_change(
                     citizen_id: id.clone(),
                 })
                 .collect();
-            organisations::RegistryChange::RepresentativesChanged {
+            organisations::RegistryFollowUp::RepresentativesChanged {
                 code: code.as_str().to_owned(),
                 added,
                 removed,
