@@ -20,7 +20,7 @@ use std::sync::Arc;
 use dinhdanh_core::api::SessionToken;
 use zeroize::Zeroizing;
 
-use crate::drafts::DraftKey;
+use crate::draft_sealing::DraftKey;
 use crate::error::ClientError;
 use crate::keys::DeviceKey;
 use crate::passcode::PasscodeSalt;

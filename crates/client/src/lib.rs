@@ -22,6 +22,7 @@ pub use dinhdanh_core as core;
 
 pub mod api;
 pub mod biometric;
+pub mod draft_sealing;
 pub mod drafts;
 pub mod error;
 pub mod keys;

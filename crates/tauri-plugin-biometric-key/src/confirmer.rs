@@ -34,6 +34,14 @@ pub struct PlatformBiometrics<R: Runtime> {
     public_key: Mutex<Option<PublicKey>>,
 }
 
+impl<R: Runtime> BiometricKey<R> {
+    /// The biometric confirmer of `profile`, for `Client::bind_finish` and for
+    /// `Confirm::Biometric` (through `dinhdanh_client::biometric::BiometricConfirmation`).
+    pub fn confirmer(&self, profile: &str) -> PlatformBiometrics<R> {
+        PlatformBiometrics::new(self.clone(), profile)
+    }
+}
+
 impl<R: Runtime> PlatformBiometrics<R> {
     pub(crate) fn new(plugin: BiometricKey<R>, profile: &str) -> Self {
         PlatformBiometrics {

@@ -7,20 +7,14 @@
 //! `spawn_blocking`), never from the main thread, which the native side needs to show the
 //! prompt.
 
-use std::sync::Arc;
-
-use dinhdanh_client::ClientError;
-use dinhdanh_client::keystore::Keystore;
 use dinhdanh_core::crypto::{PublicKey, Signature};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tauri::Runtime;
 use zeroize::Zeroizing;
 
-use crate::confirmer::PlatformBiometrics;
 use crate::error::Error;
 use crate::format::{decode_base64, encode_base64, public_key_from_platform, signature_from_der};
-use crate::secret_store::PlatformSecretStore;
 use crate::wire::{
     KeyArgs, Prompt, PublicKeyAnswer, SecretAnswer, SecretArgs, SignAnswer, SignArgs, Status,
     check_name, cmd, key_alias,
@@ -128,37 +122,6 @@ impl<R: Runtime> BiometricKey<R> {
         };
         let answer: SignAnswer = self.call(cmd::SIGN, args)?;
         Ok(signature_from_der(&decode_base64(&answer.signature)?)?)
-    }
-
-    /// The biometric confirmer of `profile`, for `Client::bind_finish` and for
-    /// `Confirm::Biometric` (through `dinhdanh_client::biometric::BiometricConfirmation`).
-    pub fn confirmer(&self, profile: &str) -> PlatformBiometrics<R> {
-        PlatformBiometrics::new(self.clone(), profile)
-    }
-
-    /// The platform secret store of `profile`: the Android Keystore (an AES-GCM key that never
-    /// leaves it, over app-private preferences) or the iOS Keychain (this device only).
-    /// [`Error::Unavailable`] on desktop, where the client's OS keystore serves.
-    pub fn secret_store(&self, profile: &str) -> Result<PlatformSecretStore<R>, Error> {
-        if !self.is_mobile() {
-            return Err(Error::Unavailable);
-        }
-        PlatformSecretStore::new(self.clone(), profile)
-    }
-
-    /// The keystore the client should use for `profile` on this platform, checked to answer:
-    /// on Android and iOS the platform secret store of this plugin, elsewhere the client's
-    /// OS keystore (Secret Service, Keychain, Credential Manager).
-    pub fn keystore(&self, profile: &str) -> Result<Keystore, ClientError> {
-        if !self.is_mobile() {
-            return Keystore::os(profile);
-        }
-        let store = self
-            .secret_store(profile)
-            .map_err(Error::into_keystore_error)?;
-        let keystore = Keystore::with_store(Arc::new(store));
-        keystore.check_available()?;
-        Ok(keystore)
     }
 
     /// `secretGet`: the value of `name` in `namespace`, or `None`.

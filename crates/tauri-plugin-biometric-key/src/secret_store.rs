@@ -17,8 +17,10 @@
 //! The session token and the device key are read without a prompt (every API call needs the
 //! token); what a prompt protects is the biometric key, which is not a secret in this store.
 
+use std::sync::Arc;
+
 use dinhdanh_client::ClientError;
-use dinhdanh_client::keystore::{SERVICE_PREFIX, SecretStore};
+use dinhdanh_client::keystore::{Keystore, SERVICE_PREFIX, SecretStore};
 use tauri::Runtime;
 use zeroize::Zeroizing;
 
@@ -31,6 +33,33 @@ use crate::wire::check_name;
 pub struct PlatformSecretStore<R: Runtime> {
     plugin: BiometricKey<R>,
     namespace: String,
+}
+
+impl<R: Runtime> BiometricKey<R> {
+    /// The platform secret store of `profile`: the Android Keystore (an AES-GCM key that never
+    /// leaves it, over app-private preferences) or the iOS Keychain (this device only).
+    /// [`Error::Unavailable`] on desktop, where the client's OS keystore serves.
+    pub fn secret_store(&self, profile: &str) -> Result<PlatformSecretStore<R>, Error> {
+        if !self.is_mobile() {
+            return Err(Error::Unavailable);
+        }
+        PlatformSecretStore::new(self.clone(), profile)
+    }
+
+    /// The keystore the client should use for `profile` on this platform, checked to answer:
+    /// on Android and iOS the platform secret store of this plugin, elsewhere the client's
+    /// OS keystore (Secret Service, Keychain, Credential Manager).
+    pub fn keystore(&self, profile: &str) -> Result<Keystore, ClientError> {
+        if !self.is_mobile() {
+            return Keystore::os(profile);
+        }
+        let store = self
+            .secret_store(profile)
+            .map_err(Error::into_keystore_error)?;
+        let keystore = Keystore::with_store(Arc::new(store));
+        keystore.check_available()?;
+        Ok(keystore)
+    }
 }
 
 impl<R: Runtime> PlatformSecretStore<R> {
