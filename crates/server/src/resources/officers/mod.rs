@@ -81,23 +81,16 @@ async fn refuse(
     subject_key: Option<&[u8]>,
     code: ErrorCode,
 ) -> ServerError {
-    let recorded = audit::append(
-        state,
-        AuditRecord {
-            actor: Some(auth_account.as_str()),
-            device,
-            action: "officer.account_lock.refused",
-            object,
-            subject_key,
-            denied: true,
-            ..AuditRecord::default()
-        },
-    )
-    .await;
-    match recorded {
-        Ok(()) => ServerError::code(code),
-        Err(e) => e,
-    }
+    let record = AuditRecord {
+        actor: Some(auth_account.as_str()),
+        device,
+        action: "officer.account_lock.refused",
+        object,
+        subject_key,
+        denied: true,
+        ..AuditRecord::default()
+    };
+    audit::refuse_with(state, record, code).await
 }
 
 /// The route's path names no object: the body's `account` is the one changed.

@@ -52,5 +52,5 @@ pub use reading::{digest, entries_about, outcome};
 pub use verification::{Break, ChainReport, CheckpointState, verify_chain, verify_chain_report};
 pub use writing::{
     Actor, AuditRecord, EntryFields, after_commit, append, append_in, audit_record, entry_hash,
-    genesis_hash, refuse,
+    genesis_hash, refuse, refuse_with,
 };

@@ -94,7 +94,16 @@ pub async fn refuse(
     object: &str,
     code: dinhdanh_core::api::ErrorCode,
 ) -> ServerError {
-    match append(state, audit_record(actor, action, object, None, true)).await {
+    refuse_with(state, audit_record(actor, action, object, None, true), code).await
+}
+
+/// [`refuse`] with a record of the caller's making (no object yet, or a subject to name).
+pub async fn refuse_with(
+    state: &AppState,
+    record: AuditRecord<'_>,
+    code: dinhdanh_core::api::ErrorCode,
+) -> ServerError {
+    match append(state, record).await {
         Ok(()) => ServerError::code(code),
         Err(e) => e,
     }
