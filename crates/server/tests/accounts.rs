@@ -744,8 +744,19 @@ async fn personal_data_shows_the_persons_own_data_and_audit_entries_and_never_an
     assert_eq!(bound.device_key_id, Device::key_id(&device.device_key));
     assert_eq!(bound.confirmation_keys.len(), 1);
     assert_eq!(
-        bound.confirmation_keys[0].key_id,
-        Device::key_id(&device.passcode_key(PASSCODE))
+        bound.confirmation_keys[0].method,
+        dinhdanh_core::account::ConfirmationMethod::Passcode
+    );
+    // Never the passcode key's id: with the salt on a stolen phone it allows an offline search.
+    let text = t
+        .get(paths::MY_DATA, Auth::Session(&session))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !text.contains(&Device::key_id(&device.passcode_key(PASSCODE)).to_string()),
+        "the passcode key's id is served: {text}"
     );
 
     let resp = t.get(paths::MY_AUDIT, Auth::Session(&session)).await;

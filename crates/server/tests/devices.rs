@@ -36,7 +36,17 @@ async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys(db: Ba
         )
         .await;
     assert_eq!(resp.status(), 200);
-    let view: DeviceView = resp.json().await.unwrap();
+    let text = resp.text().await.unwrap();
+    // The confirmation keys are registered but never served: with the passcode key's id and
+    // the salt on a stolen phone, all 10^6 passcodes could be tried offline.
+    for key in [device.passcode_key(PASSCODE), device.biometric_key.clone()] {
+        let id = Device::key_id(&key).to_string();
+        assert!(
+            !text.contains(&id),
+            "a confirmation key's id is served: {text}"
+        );
+    }
+    let view: DeviceView = serde_json::from_str(&text).unwrap();
     assert_eq!(view.device_key_id, Device::key_id(&device.device_key));
     let mut methods: Vec<_> = view.confirmation_keys.iter().map(|k| k.method).collect();
     methods.sort_by_key(|m| format!("{m:?}"));
@@ -44,14 +54,9 @@ async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys(db: Ba
         methods,
         [ConfirmationMethod::Biometric, ConfirmationMethod::Passcode]
     );
-    let passcode_key = view
-        .confirmation_keys
-        .iter()
-        .find(|k| k.method == ConfirmationMethod::Passcode)
-        .unwrap();
     assert_eq!(
-        passcode_key.key_id,
-        Device::key_id(&device.passcode_key(PASSCODE))
+        active_key_ids(&t, &view.id, "passcode").await,
+        [Device::key_id(&device.passcode_key(PASSCODE))]
     );
     // The code was single use.
     let other = Device::new();
@@ -310,16 +315,24 @@ async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one(db: Backen
     let (p, device, view, session) = signed_in(&t).await;
     let new_key = device.passcode_key("135790");
     let resp = reset_passcode(&t, &p, &session, &new_key).await;
-    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
-    let after: DeviceView = resp.json().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(
+        !text.contains(&Device::key_id(&new_key).to_string()),
+        "the new passcode key's id is served: {text}"
+    );
+    let after: DeviceView = serde_json::from_str(&text).unwrap();
     assert_eq!(after.id, view.id);
-    let passcode_keys: Vec<_> = after
+    let passcode_keys = after
         .confirmation_keys
         .iter()
         .filter(|k| k.method == ConfirmationMethod::Passcode)
-        .map(|k| k.key_id)
-        .collect();
-    assert_eq!(passcode_keys, [Device::key_id(&new_key)]);
+        .count();
+    assert_eq!(passcode_keys, 1);
+    assert_eq!(
+        active_key_ids(&t, &view.id, "passcode").await,
+        [Device::key_id(&new_key)]
+    );
     assert!(
         t.outbox()
             .iter()
@@ -444,4 +457,29 @@ async fn without_an_email_the_self_lock_code_goes_by_sms(db: Backend) {
     assert!(!sent.sent_to.contains('@'));
     let code = t.last_code_to(&p.phone);
     assert_eq!(code.len(), 6);
+}
+
+/// The ids of the device's active confirmation keys for `method`, as stored.
+async fn active_key_ids(
+    t: &TestServer,
+    device: &dinhdanh_core::ids::DeviceId,
+    method: &str,
+) -> Vec<dinhdanh_core::crypto::KeyId> {
+    let keys: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT public_key FROM confirmation_keys \
+         WHERE device_id = $1 AND method = $2 AND revoked_at IS NULL",
+    )
+    .bind(device.as_str())
+    .bind(method)
+    .fetch_all(&t.state().pool)
+    .await
+    .unwrap();
+    keys.iter()
+        .map(|k| {
+            let bytes: [u8; 33] = k.as_slice().try_into().unwrap();
+            dinhdanh_core::crypto::PublicKey::from_sec1_compressed(&bytes)
+                .unwrap()
+                .key_id()
+        })
+        .collect()
 }
