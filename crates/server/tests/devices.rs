@@ -483,3 +483,94 @@ async fn active_key_ids(
         })
         .collect()
 }
+
+/// An HTTP client whose connections come from `local` (another loopback address: another
+/// source, as the server sees it).
+fn client_from(local: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(Some(local.parse().unwrap()))
+        .build()
+        .unwrap()
+}
+
+backend_test!(wrong_passwords_from_another_source_never_keep_the_owner_from_locking_or_binding);
+async fn wrong_passwords_from_another_source_never_keep_the_owner_from_locking_or_binding(
+    db: Backend,
+) {
+    let mut t = TestServer::start(db).await;
+    let (p, device, view, _) = signed_in(&t).await;
+    let limit = t.state().config.limits.login_attempts_per_account;
+    // Whoever holds the lost phone (its key, and the number from its profile) tries passwords
+    // from another address, at sign-in, binding and self-lock, until refused.
+    let owner = std::mem::replace(&mut t.http, client_from("127.0.0.2"));
+    let mut answers = Vec::new();
+    for _ in 0..limit {
+        let body = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+        let resp = t
+            .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+            .await;
+        answers.push(identity::error(resp).await.1.kind());
+    }
+    assert!(
+        answers
+            .iter()
+            .all(|a| *a == Some(ErrorCode::InvalidCredentials)),
+        "{answers:?}"
+    );
+    let wrong = |path: &'static str| {
+        let t = &t;
+        let p = &p;
+        async move {
+            let body = SelfLockStart {
+                citizen_id: p.citizen_id.clone(),
+                password: SecretText::new("Sai#mat-khau1"),
+            };
+            t.post(path, &body, Auth::None).await
+        }
+    };
+    assert_error(wrong(paths::SELF_LOCK_START).await, ErrorCode::RateLimited).await;
+    assert_error(
+        wrong(paths::DEVICE_BINDING_START).await,
+        ErrorCode::RateLimited,
+    )
+    .await;
+
+    // The owner, from elsewhere, binds a phone and locks the account within the same window.
+    t.http = owner;
+    binding_start(&t, &p).await;
+    self_lock_start(&t, &p).await;
+}
+
+backend_test!(right_passwords_and_refused_challenges_do_not_use_up_the_password_attempts);
+async fn right_passwords_and_refused_challenges_do_not_use_up_the_password_attempts(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (p, device, view, _) = signed_in(&t).await;
+    let limit = t.state().config.limits.login_attempts_per_account;
+    // Sign-ins over a challenge already used: refused before the password is looked at.
+    let used = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+    t.post(paths::LOGIN, &used, Auth::DeviceKey(&device.device_key))
+        .await;
+    for _ in 0..2 * limit {
+        let resp = t
+            .post(paths::LOGIN, &used, Auth::DeviceKey(&device.device_key))
+            .await;
+        assert_error(resp, ErrorCode::ChallengeInvalid).await;
+    }
+    // Right passwords, more of them than the limit, in the same window.
+    for _ in 0..=limit {
+        sign_in(&t, &p, &device, &view.id).await;
+    }
+    // One wrong password was counted; the rest of the limit is still there.
+    for _ in 1..limit {
+        let body = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+        let resp = t
+            .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+            .await;
+        assert_error(resp, ErrorCode::InvalidCredentials).await;
+    }
+    let body = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+        .await;
+    assert_error(resp, ErrorCode::RateLimited).await;
+}
