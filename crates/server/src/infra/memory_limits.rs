@@ -57,3 +57,37 @@ impl MemoryBuckets {
         map.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_beyond_the_limit_are_refused_until_the_window_ends_and_sweeps_forget_ended_windows() {
+        let buckets = MemoryBuckets::default();
+        let start = 1_000_000 - 1_000_000 % 300;
+        for _ in 0..3 {
+            assert!(
+                buckets
+                    .hit(start + 10, 300, "challenges:ip:192.0.2.1", 3)
+                    .is_ok()
+            );
+        }
+        let refused = buckets.hit(start + 10, 300, "challenges:ip:192.0.2.1", 3);
+        assert!(refused.is_err_and(|e| e.is(ErrorCode::RateLimited)));
+        // Another key has its own count.
+        assert!(
+            buckets
+                .hit(start + 10, 300, "challenges:ip:192.0.2.2", 3)
+                .is_ok()
+        );
+        // The next window starts afresh; the sweep keeps only its keys.
+        assert!(
+            buckets
+                .hit(start + 300, 300, "challenges:ip:192.0.2.1", 3)
+                .is_ok()
+        );
+        assert_eq!(buckets.sweep(start + 300, 300), 1);
+        assert_eq!(buckets.sweep(start + 600, 300), 0);
+    }
+}

@@ -300,6 +300,30 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn ipv6_sources_are_counted_by_their_64_network_and_ipv4_by_address() {
+        use std::net::SocketAddr;
+        let source = |addr: &str| {
+            let mut req = axum::http::Request::new(());
+            req.extensions_mut().insert(axum::extract::ConnectInfo(
+                addr.parse::<SocketAddr>().unwrap(),
+            ));
+            super::source_network(&req.into_parts().0)
+        };
+        assert_eq!(
+            source("[2001:db8:1:2:aaaa::1]:443"),
+            source("[2001:db8:1:2:bbbb::7]:443")
+        );
+        assert_ne!(
+            source("[2001:db8:1:2::1]:443"),
+            source("[2001:db8:1:3::1]:443")
+        );
+        assert_eq!(source("192.0.2.1:443"), "ip:192.0.2.1");
+        // An IPv4 address mapped into IPv6 counts as the IPv4 address.
+        assert_eq!(source("[::ffff:192.0.2.1]:443"), "ip:192.0.2.1");
+        assert_ne!(source("192.0.2.1:443"), source("192.0.2.2:443"));
+    }
+
+    #[test]
     fn bucket_names_are_logged_by_kind_only() {
         assert_eq!(super::bucket_kind("password:00ff"), "password");
         assert_eq!(super::hex(&[0, 255, 16]), "00ff10");
