@@ -574,3 +574,54 @@ async fn right_passwords_and_refused_challenges_do_not_use_up_the_password_attem
         .await;
     assert_error(resp, ErrorCode::RateLimited).await;
 }
+
+backend_test!(
+    guesses_spread_over_many_addresses_hit_the_cap_over_all_sources_but_self_lock_stays_open
+);
+async fn guesses_spread_over_many_addresses_hit_the_cap_over_all_sources_but_self_lock_stays_open(
+    db: Backend,
+) {
+    let mut t = TestServer::start(db).await;
+    let (p, device, view, _) = signed_in(&t).await;
+    let limits = t.state().config.limits.clone();
+    let per_source = limits.login_attempts_per_account;
+    let sources = limits.password_failures_all_sources / per_source;
+    let owner = std::mem::replace(&mut t.http, reqwest::Client::new());
+    for source in 0..sources {
+        t.http = client_from(&format!("127.0.1.{}", source + 1));
+        for _ in 0..per_source {
+            assert_eq!(
+                wrong_sign_in(&t, &p, &device, &view.id).await,
+                Some(ErrorCode::InvalidCredentials)
+            );
+        }
+    }
+    // One more address: the number's cap over all sources is reached.
+    t.http = client_from("127.0.2.1");
+    assert_eq!(
+        wrong_sign_in(&t, &p, &device, &view.id).await,
+        Some(ErrorCode::RateLimited)
+    );
+    // The owner's sign-in waits for the window too, but self-lock stays open.
+    t.http = owner;
+    let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+        .await;
+    assert_error(resp, ErrorCode::RateLimited).await;
+    self_lock_start(&t, &p).await;
+}
+
+/// A sign-in with a wrong password; the error code it gets.
+async fn wrong_sign_in(
+    t: &TestServer,
+    p: &identity::Person,
+    device: &Device,
+    id: &dinhdanh_core::ids::DeviceId,
+) -> Option<ErrorCode> {
+    let body = login_body(t, &p.citizen_id, "Sai#mat-khau1", id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+        .await;
+    identity::error(resp).await.1.kind()
+}
