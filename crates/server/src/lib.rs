@@ -3,7 +3,8 @@
 //! The reference backend Định Danh talks to: axum over sqlx, SQLite (WAL) as the embedded
 //! default and PostgreSQL for deployments that outgrow one machine. It verifies every signed
 //! action and request proof with the same core-crate functions the device uses to make them,
-//! and keeps no state outside the database, so several instances can serve one PostgreSQL.
+//! and keeps no state outside the database (but a per-instance count of challenges issued), so
+//! several instances can serve one PostgreSQL.
 //!
 //! One module per resource (STYLE.md, practice 5): each has its routes, handlers and queries.
 
@@ -87,6 +88,7 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
         wakeups,
         geoip,
         faults: Default::default(),
+        memory_limits: Default::default(),
     }))
 }
 
@@ -97,6 +99,7 @@ pub struct RunningServer {
     /// Its state (tests reach into the database through it).
     pub state: AppState,
     task: tokio::task::JoinHandle<()>,
+    sweep: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -108,6 +111,7 @@ impl RunningServer {
     /// Stops serving.
     pub fn stop(self) {
         self.task.abort();
+        self.sweep.abort();
     }
 }
 
@@ -116,7 +120,8 @@ pub fn loopback_origin(addr: SocketAddr) -> anyhow::Result<Origin> {
     Ok(Origin::parse(&format!("http://{addr}"))?)
 }
 
-/// Binds `listener` and serves in the background.
+/// Binds `listener` and serves in the background, with the periodic sweep
+/// ([`start_sweep`]); both stop with [`RunningServer::stop`].
 pub async fn spawn(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -128,5 +133,18 @@ pub async fn spawn(
             tracing::error!(error = %e, "server stopped");
         }
     });
-    Ok(RunningServer { addr, state, task })
+    let sweep = start_sweep(&state);
+    Ok(RunningServer {
+        addr,
+        state,
+        task,
+        sweep,
+    })
+}
+
+/// Starts the background task that forgets expired challenges, one-time codes and rate-limit
+/// windows every `config.sweep_interval` (`store::sweep`), so no request pays for it. Start
+/// it once per serving instance; abort the handle to stop it.
+pub fn start_sweep(state: &AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(store::sweep::run(state.clone()))
 }

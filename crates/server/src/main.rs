@@ -791,6 +791,7 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("binding {addr}"))?;
             tracing::info!(%addr, db = %dinhdanh_server::infra::db::redact(&state.config.database_url), "serving");
+            let _sweep = dinhdanh_server::start_sweep(&state);
             let app = dinhdanh_server::http::router(state)
                 .into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, app)

@@ -744,8 +744,19 @@ async fn personal_data_shows_the_persons_own_data_and_audit_entries_and_never_an
     assert_eq!(bound.device_key_id, Device::key_id(&device.device_key));
     assert_eq!(bound.confirmation_keys.len(), 1);
     assert_eq!(
-        bound.confirmation_keys[0].key_id,
-        Device::key_id(&device.passcode_key(PASSCODE))
+        bound.confirmation_keys[0].method,
+        dinhdanh_core::account::ConfirmationMethod::Passcode
+    );
+    // Never the passcode key's id: with the salt on a stolen phone it allows an offline search.
+    let text = t
+        .get(paths::MY_DATA, Auth::Session(&session))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !text.contains(&Device::key_id(&device.passcode_key(PASSCODE)).to_string()),
+        "the passcode key's id is served: {text}"
     );
 
     let resp = t.get(paths::MY_AUDIT, Auth::Session(&session)).await;
@@ -1075,4 +1086,106 @@ async fn an_officer_lock_without_a_confirmation_asks_for_one(db: Backend) {
             .unwrap()
             .locked
     );
+}
+
+/// Asks for a self-registration code; the answer as it is.
+async fn ask_for_code(t: &TestServer, p: &CitizenRecord) -> reqwest::Response {
+    t.post(paths::SELF_REGISTRATION_START, &start_body(p), Auth::None)
+        .await
+}
+
+/// Tries `code` on `pending_id`; the error's status and code, or 200.
+async fn try_code(t: &TestServer, pending_id: &str, code: &str) -> (u16, Option<ErrorCode>) {
+    let resp = t
+        .post(
+            paths::SELF_REGISTRATION_FINISH,
+            &finish_body(pending_id, code),
+            Auth::None,
+        )
+        .await;
+    if resp.status() == 200 {
+        return (200, None);
+    }
+    let (status, err) = error_of(resp).await;
+    (status, err.kind())
+}
+
+backend_test!(wrong_codes_are_capped_per_person_over_all_the_codes_sent);
+async fn wrong_codes_are_capped_per_person_over_all_the_codes_sent(db: Backend) {
+    let t = TestServer::start(db).await;
+    let lan = lan();
+    accounts::insert_citizen(t.state(), &lan).await.unwrap();
+    let window = t.state().config.limits.rate_window_secs;
+    let invalid = (400, Some(ErrorCode::OneTimeCodeInvalid));
+    // A slow guess: code after code, one rate-limit window apart, 5 + 4 wrong tries.
+    for tries in [5, 4] {
+        let sent = start_registration(&t, &start_body(&lan)).await;
+        let wrong = wrong_code(&t.last_code_to(lan.phone.as_str()));
+        for _ in 0..tries {
+            assert_eq!(try_code(&t, &sent.pending_id, &wrong).await, invalid);
+        }
+        t.clock.advance(window);
+    }
+    // The 10th wrong code of the day is the last one tried: even the right code is refused
+    // after it, and no code is sent any more today.
+    let sent = start_registration(&t, &start_body(&lan)).await;
+    let code = t.last_code_to(lan.phone.as_str());
+    assert_eq!(
+        try_code(&t, &sent.pending_id, &wrong_code(&code)).await,
+        invalid
+    );
+    assert_eq!(
+        try_code(&t, &sent.pending_id, &code).await,
+        (429, Some(ErrorCode::RateLimited))
+    );
+    t.clock.advance(window);
+    let messages = t.outbox().len();
+    let (status, err) = error_of(ask_for_code(&t, &lan).await).await;
+    assert_eq!((status, err.kind()), (429, Some(ErrorCode::RateLimited)));
+    assert!(err.retry_after_secs.is_some_and(|s| s > 0));
+    assert_eq!(t.outbox().len(), messages, "no code was sent");
+
+    // The next day the person registers.
+    t.clock.advance(24 * 60 * 60);
+    let sent = start_registration(&t, &start_body(&lan)).await;
+    let code = t.last_code_to(lan.phone.as_str());
+    assert_eq!(try_code(&t, &sent.pending_id, &code).await, (200, None));
+}
+
+backend_test!(codes_sent_to_one_person_are_capped_per_day_not_only_per_window);
+async fn codes_sent_to_one_person_are_capped_per_day_not_only_per_window(db: Backend) {
+    let t = TestServer::start(db).await;
+    let lan = lan();
+    accounts::insert_citizen(t.state(), &lan).await.unwrap();
+    let window = t.state().config.limits.rate_window_secs;
+    let mut sent = 0;
+    let refused = loop {
+        let resp = ask_for_code(&t, &lan).await;
+        if resp.status() != 200 {
+            break resp;
+        }
+        sent += 1;
+        assert!(sent <= 100, "no daily limit");
+        // Within the per-window limit, moving on a window every 5 codes.
+        if sent % 5 == 0 {
+            t.clock.advance(window);
+        }
+    };
+    assert_eq!(sent, 20, "codes sent in one day");
+    let (status, err) = error_of(refused).await;
+    assert_eq!((status, err.kind()), (429, Some(ErrorCode::RateLimited)));
+
+    // The sweep keeps the day's count until the day is over, then forgets every window.
+    let windows = || count(&t, "SELECT COUNT(*) FROM rate_limits");
+    dinhdanh_server::testing::sweep_now(t.state())
+        .await
+        .unwrap();
+    assert!(windows().await > 0);
+    t.clock.advance(24 * 60 * 60);
+    let swept = dinhdanh_server::testing::sweep_now(t.state())
+        .await
+        .unwrap();
+    assert!(swept.rate_windows > 0);
+    assert_eq!(windows().await, 0);
+    start_registration(&t, &start_body(&lan)).await;
 }

@@ -441,9 +441,9 @@ async fn a_wrong_passcode_its_count_and_its_audit_entry_commit_together(db: Back
         .await
         .unwrap()
     };
-    // The check's steps: use the challenge, count the wrong passcode, ... It fails after the
-    // count: nothing of it stays, not even the challenge's use.
-    fail_action_after(t.state(), "confirmation.verify", 2);
+    // The check's steps: reserve the attempt (counted as wrong until shown otherwise), use the
+    // challenge, ... It fails after the count: nothing of it stays, not even the challenge's use.
+    fail_action_after(t.state(), "confirmation.verify", 1);
     let c = end_session_confirmed(&t, &session, &device, &target, WRONG_PASSCODE).await;
     assert_eq!(end_session(&t, &session, &target, &c).await.status(), 500);
     assert!(faults_pending(t.state()).is_empty(), "the failure was used");
@@ -457,4 +457,96 @@ async fn a_wrong_passcode_its_count_and_its_audit_entry_commit_together(db: Back
     .await;
     assert_eq!(wrong_confirmations(&t, &view.id).await, 1);
     assert_eq!(wrong_entries().await, 1);
+}
+
+backend_test!(
+    a_burst_of_concurrent_wrong_passcodes_gets_no_more_tries_than_the_limits_leave,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
+async fn a_burst_of_concurrent_wrong_passcodes_gets_no_more_tries_than_the_limits_leave(
+    db: Backend,
+) {
+    // Several people at once, so the bursts interleave as they would under load.
+    const PEOPLE: usize = 4;
+    let t = Arc::new(TestServer::start(db).await);
+    let limits = t.state().config.limits.clone();
+    let mut people = Vec::new();
+    for _ in 0..PEOPLE {
+        let (p, device, view, session) = signed_in(&t).await;
+        let (_, target) = desktop_session(&t, &p, &view.id).await;
+        people.push((device, view, Arc::new(session), target));
+    }
+    // 8 wrong ones recorded for each, each after the lock of the one before has passed.
+    for n in 1..=8 {
+        for (device, _, session, target) in &people {
+            let c = end_session_confirmed(&t, session, device, target, WRONG_PASSCODE).await;
+            end_session(&t, session, target, &c).await;
+        }
+        if n >= limits.confirmation_lock_after {
+            // The lock doubles from the 5th on.
+            let period = limits.confirmation_lock_base_secs << (n - limits.confirmation_lock_after);
+            t.clock.advance(period + 1);
+        }
+    }
+    for (_, view, _, _) in &people {
+        assert_eq!(wrong_confirmations(&t, &view.id).await, 8);
+    }
+    let evaluated = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM audit_log \
+             WHERE action = 'confirmation.end_session.wrong_confirmation'",
+        )
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+    };
+    let before = evaluated().await;
+    assert_eq!(before, 8 * i64::try_from(PEOPLE).unwrap());
+
+    // 50 wrong confirmations each, over challenges fetched beforehand, all sent at once.
+    let mut requests = Vec::new();
+    for (device, _, session, target) in &people {
+        for _ in 0..50 {
+            let c = end_session_confirmed(&t, session, device, target, WRONG_PASSCODE).await;
+            requests.push((
+                session.clone(),
+                target.clone(),
+                serde_json::to_vec(&c).unwrap(),
+            ));
+        }
+    }
+    let mut tasks = Vec::new();
+    for (session, target, body) in requests {
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            t.send(
+                "DELETE",
+                &paths::fill(paths::SESSION, "id", target.as_str()),
+                Some(&body),
+                Auth::Session(&session),
+            )
+            .await
+            .status()
+            .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert!(
+        statuses.iter().all(|s| *s != 204 && *s < 500),
+        "{statuses:?}"
+    );
+    // Only 2 tries were left before rebinding (the 9th locks, so here 1 is evaluated each).
+    for (_, view, _, _) in &people {
+        let n = wrong_confirmations(&t, &view.id).await;
+        assert!(n <= limits.confirmation_rebind_after, "{} evaluated", n - 8);
+    }
+    let burst = evaluated().await - before;
+    assert!(
+        burst <= 2 * i64::try_from(PEOPLE).unwrap(),
+        "{burst} evaluated"
+    );
 }

@@ -36,7 +36,17 @@ async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys(db: Ba
         )
         .await;
     assert_eq!(resp.status(), 200);
-    let view: DeviceView = resp.json().await.unwrap();
+    let text = resp.text().await.unwrap();
+    // The confirmation keys are registered but never served: with the passcode key's id and
+    // the salt on a stolen phone, all 10^6 passcodes could be tried offline.
+    for key in [device.passcode_key(PASSCODE), device.biometric_key.clone()] {
+        let id = Device::key_id(&key).to_string();
+        assert!(
+            !text.contains(&id),
+            "a confirmation key's id is served: {text}"
+        );
+    }
+    let view: DeviceView = serde_json::from_str(&text).unwrap();
     assert_eq!(view.device_key_id, Device::key_id(&device.device_key));
     let mut methods: Vec<_> = view.confirmation_keys.iter().map(|k| k.method).collect();
     methods.sort_by_key(|m| format!("{m:?}"));
@@ -44,14 +54,9 @@ async fn binding_sends_a_code_to_the_phone_and_registers_the_devices_keys(db: Ba
         methods,
         [ConfirmationMethod::Biometric, ConfirmationMethod::Passcode]
     );
-    let passcode_key = view
-        .confirmation_keys
-        .iter()
-        .find(|k| k.method == ConfirmationMethod::Passcode)
-        .unwrap();
     assert_eq!(
-        passcode_key.key_id,
-        Device::key_id(&device.passcode_key(PASSCODE))
+        active_key_ids(&t, &view.id, "passcode").await,
+        [Device::key_id(&device.passcode_key(PASSCODE))]
     );
     // The code was single use.
     let other = Device::new();
@@ -310,16 +315,24 @@ async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one(db: Backen
     let (p, device, view, session) = signed_in(&t).await;
     let new_key = device.passcode_key("135790");
     let resp = reset_passcode(&t, &p, &session, &new_key).await;
-    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
-    let after: DeviceView = resp.json().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(
+        !text.contains(&Device::key_id(&new_key).to_string()),
+        "the new passcode key's id is served: {text}"
+    );
+    let after: DeviceView = serde_json::from_str(&text).unwrap();
     assert_eq!(after.id, view.id);
-    let passcode_keys: Vec<_> = after
+    let passcode_keys = after
         .confirmation_keys
         .iter()
         .filter(|k| k.method == ConfirmationMethod::Passcode)
-        .map(|k| k.key_id)
-        .collect();
-    assert_eq!(passcode_keys, [Device::key_id(&new_key)]);
+        .count();
+    assert_eq!(passcode_keys, 1);
+    assert_eq!(
+        active_key_ids(&t, &view.id, "passcode").await,
+        [Device::key_id(&new_key)]
+    );
     assert!(
         t.outbox()
             .iter()
@@ -444,4 +457,171 @@ async fn without_an_email_the_self_lock_code_goes_by_sms(db: Backend) {
     assert!(!sent.sent_to.contains('@'));
     let code = t.last_code_to(&p.phone);
     assert_eq!(code.len(), 6);
+}
+
+/// The ids of the device's active confirmation keys for `method`, as stored.
+async fn active_key_ids(
+    t: &TestServer,
+    device: &dinhdanh_core::ids::DeviceId,
+    method: &str,
+) -> Vec<dinhdanh_core::crypto::KeyId> {
+    let keys: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT public_key FROM confirmation_keys \
+         WHERE device_id = $1 AND method = $2 AND revoked_at IS NULL",
+    )
+    .bind(device.as_str())
+    .bind(method)
+    .fetch_all(&t.state().pool)
+    .await
+    .unwrap();
+    keys.iter()
+        .map(|k| {
+            let bytes: [u8; 33] = k.as_slice().try_into().unwrap();
+            dinhdanh_core::crypto::PublicKey::from_sec1_compressed(&bytes)
+                .unwrap()
+                .key_id()
+        })
+        .collect()
+}
+
+/// An HTTP client whose connections come from `local` (another loopback address: another
+/// source, as the server sees it).
+fn client_from(local: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(Some(local.parse().unwrap()))
+        .build()
+        .unwrap()
+}
+
+backend_test!(wrong_passwords_from_another_source_never_keep_the_owner_from_locking_or_binding);
+async fn wrong_passwords_from_another_source_never_keep_the_owner_from_locking_or_binding(
+    db: Backend,
+) {
+    let mut t = TestServer::start(db).await;
+    let (p, device, view, _) = signed_in(&t).await;
+    let limit = t.state().config.limits.login_attempts_per_account;
+    // Whoever holds the lost phone (its key, and the number from its profile) tries passwords
+    // from another address, at sign-in, binding and self-lock, until refused.
+    let owner = std::mem::replace(&mut t.http, client_from("127.0.0.2"));
+    let mut answers = Vec::new();
+    for _ in 0..limit {
+        let body = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+        let resp = t
+            .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+            .await;
+        answers.push(identity::error(resp).await.1.kind());
+    }
+    assert!(
+        answers
+            .iter()
+            .all(|a| *a == Some(ErrorCode::InvalidCredentials)),
+        "{answers:?}"
+    );
+    let wrong = |path: &'static str| {
+        let t = &t;
+        let p = &p;
+        async move {
+            let body = SelfLockStart {
+                citizen_id: p.citizen_id.clone(),
+                password: SecretText::new("Sai#mat-khau1"),
+            };
+            t.post(path, &body, Auth::None).await
+        }
+    };
+    assert_error(wrong(paths::SELF_LOCK_START).await, ErrorCode::RateLimited).await;
+    assert_error(
+        wrong(paths::DEVICE_BINDING_START).await,
+        ErrorCode::RateLimited,
+    )
+    .await;
+
+    // The owner, from elsewhere, binds a phone and locks the account within the same window.
+    t.http = owner;
+    binding_start(&t, &p).await;
+    self_lock_start(&t, &p).await;
+}
+
+backend_test!(right_passwords_and_refused_challenges_do_not_use_up_the_password_attempts);
+async fn right_passwords_and_refused_challenges_do_not_use_up_the_password_attempts(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (p, device, view, _) = signed_in(&t).await;
+    let limit = t.state().config.limits.login_attempts_per_account;
+    // Sign-ins over a challenge already used: refused before the password is looked at.
+    let used = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+    t.post(paths::LOGIN, &used, Auth::DeviceKey(&device.device_key))
+        .await;
+    for _ in 0..2 * limit {
+        let resp = t
+            .post(paths::LOGIN, &used, Auth::DeviceKey(&device.device_key))
+            .await;
+        assert_error(resp, ErrorCode::ChallengeInvalid).await;
+    }
+    // Right passwords, more of them than the limit, in the same window.
+    for _ in 0..=limit {
+        sign_in(&t, &p, &device, &view.id).await;
+    }
+    // One wrong password was counted; the rest of the limit is still there.
+    for _ in 1..limit {
+        let body = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+        let resp = t
+            .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+            .await;
+        assert_error(resp, ErrorCode::InvalidCredentials).await;
+    }
+    let body = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+        .await;
+    assert_error(resp, ErrorCode::RateLimited).await;
+}
+
+backend_test!(
+    guesses_spread_over_many_addresses_hit_the_cap_over_all_sources_but_self_lock_stays_open
+);
+async fn guesses_spread_over_many_addresses_hit_the_cap_over_all_sources_but_self_lock_stays_open(
+    db: Backend,
+) {
+    let mut t = TestServer::start(db).await;
+    let (p, device, view, _) = signed_in(&t).await;
+    let limits = t.state().config.limits.clone();
+    let per_source = limits.login_attempts_per_account;
+    let sources = limits.password_failures_all_sources / per_source;
+    let owner = std::mem::replace(&mut t.http, reqwest::Client::new());
+    for source in 0..sources {
+        t.http = client_from(&format!("127.0.1.{}", source + 1));
+        for _ in 0..per_source {
+            assert_eq!(
+                wrong_sign_in(&t, &p, &device, &view.id).await,
+                Some(ErrorCode::InvalidCredentials)
+            );
+        }
+    }
+    // One more address: the number's cap over all sources is reached.
+    t.http = client_from("127.0.2.1");
+    assert_eq!(
+        wrong_sign_in(&t, &p, &device, &view.id).await,
+        Some(ErrorCode::RateLimited)
+    );
+    // The owner's sign-in waits for the window too, but self-lock stays open.
+    t.http = owner;
+    let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+        .await;
+    assert_error(resp, ErrorCode::RateLimited).await;
+    self_lock_start(&t, &p).await;
+}
+
+/// A sign-in with a wrong password; the error code it gets.
+async fn wrong_sign_in(
+    t: &TestServer,
+    p: &identity::Person,
+    device: &Device,
+    id: &dinhdanh_core::ids::DeviceId,
+) -> Option<ErrorCode> {
+    let body = login_body(t, &p.citizen_id, "Sai#mat-khau1", id).await;
+    let resp = t
+        .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
+        .await;
+    identity::error(resp).await.1.kind()
 }

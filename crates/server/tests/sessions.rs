@@ -415,7 +415,7 @@ async fn password_guesses_against_one_number_hit_the_rate_limit(db: Backend) {
     let t = TestServer::start(db).await;
     let (p, device, view, _) = signed_in(&t).await;
     let limit = t.state().config.limits.login_attempts_per_account;
-    // Binding and the first sign-in used one attempt each.
+    // Binding and the first sign-in had the right password: they used no attempt.
     let mut refused_with = Vec::new();
     for _ in 0..limit {
         let body = login_body(&t, &p.citizen_id, "Sai#mat-khau1", &view.id).await;
@@ -438,4 +438,115 @@ async fn password_guesses_against_one_number_hit_the_rate_limit(db: Backend) {
     // The window passes; the right password works again.
     t.clock.advance(t.state().config.limits.rate_window_secs);
     sign_in(&t, &p, &device, &view.id).await;
+}
+
+backend_test!(challenges_are_limited_per_address_without_a_session_and_per_account_in_one);
+async fn challenges_are_limited_per_address_without_a_session_and_per_account_in_one(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (_, _, _, session) = signed_in(&t).await;
+    let limits = t.state().config.limits.clone();
+    // Binding and sign-in used some of this window's challenges.
+    let mut issued = 0;
+    let refused = loop {
+        let resp = ask_challenge(&t, None).await;
+        if resp.status() != 200 {
+            break resp;
+        }
+        issued += 1;
+        assert!(issued <= limits.challenges_per_window, "no limit");
+    };
+    assert!(issued > limits.challenges_per_window - 5, "{issued} issued");
+    let err = assert_error(refused, ErrorCode::RateLimited).await;
+    assert!(err.retry_after_secs.is_some_and(|s| s > 0));
+    let rows = count_challenges(&t).await;
+    // The account's own count is apart: a session still gets its challenges.
+    let mut in_session = 0;
+    while ask_challenge(&t, Some(&session)).await.status() == 200 {
+        in_session += 1;
+        assert!(in_session <= limits.challenges_per_window, "no limit");
+    }
+    assert_eq!(in_session, limits.challenges_per_window);
+    assert_eq!(count_challenges(&t).await, rows + in_session);
+    // The next window allows them again.
+    t.clock.advance(limits.rate_window_secs);
+    assert_eq!(ask_challenge(&t, None).await.status(), 200);
+}
+
+/// Asks for a sign-in challenge (in `session` when given); the answer as it is.
+async fn ask_challenge(t: &TestServer, session: Option<&Session>) -> reqwest::Response {
+    let auth = session.map_or(Auth::None, Auth::Session);
+    t.post(
+        paths::CHALLENGES,
+        &dinhdanh_core::api::ChallengeRequest {
+            purpose: ChallengePurpose::SignIn,
+        },
+        auth,
+    )
+    .await
+}
+
+async fn count_challenges(t: &TestServer) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM challenges")
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+backend_test!(expired_challenges_are_swept_in_the_background_not_by_requests);
+async fn expired_challenges_are_swept_in_the_background_not_by_requests(db: Backend) {
+    let t = TestServer::start(db).await;
+    for _ in 0..3 {
+        t.challenge(ChallengePurpose::SignIn, None).await;
+    }
+    let ttl = t.state().config.limits.challenge_ttl_secs;
+    t.clock
+        .advance(ttl + dinhdanh_server::testing::EXPIRED_CHALLENGE_GRACE_SECS + 1);
+    t.challenge(ChallengePurpose::SignIn, None).await;
+    assert_eq!(count_challenges(&t).await, 4, "issuing sweeps nothing");
+    let swept = dinhdanh_server::testing::sweep_now(t.state())
+        .await
+        .unwrap();
+    assert_eq!(swept.challenges, 3);
+    assert_eq!(count_challenges(&t).await, 1);
+
+    // The sweep runs by itself on a server started with a short interval.
+    let dir = common::data_dir("sweep");
+    let url = common::fresh_database_url(db, &dir).await;
+    let keys = dinhdanh_server::testing::ServerKeys::generate();
+    let s = TestServer::start_with(dir, url, keys, |c| {
+        c.sweep_interval = std::time::Duration::from_millis(50);
+    })
+    .await;
+    s.challenge(ChallengePurpose::SignIn, None).await;
+    s.clock
+        .advance(ttl + dinhdanh_server::testing::EXPIRED_CHALLENGE_GRACE_SECS + 1);
+    let mut left = count_challenges(&s).await;
+    for _ in 0..200 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        left = count_challenges(&s).await;
+    }
+    assert_eq!(left, 0, "the background sweep forgot the expired challenge");
+}
+
+backend_test!(the_expiry_columns_the_sweep_reads_are_indexed);
+async fn the_expiry_columns_the_sweep_reads_are_indexed(db: Backend) {
+    let t = TestServer::start(db).await;
+    let sql = match db {
+        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name",
+        Backend::Postgres => "SELECT indexname::text FROM pg_indexes ORDER BY indexname",
+    };
+    let names: Vec<String> = sqlx::query_scalar(sql)
+        .fetch_all(&t.state().pool)
+        .await
+        .unwrap();
+    for index in [
+        "challenges_expires_at",
+        "pending_codes_expires_at",
+        "rate_limits_window_start",
+    ] {
+        assert!(names.iter().any(|n| n == index), "{index} in {names:?}");
+    }
 }

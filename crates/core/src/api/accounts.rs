@@ -154,19 +154,19 @@ pub struct DeviceView {
     pub platform: Platform,
     /// Id of its device key.
     pub device_key_id: KeyId,
-    /// Ids of its active confirmation keys.
+    /// Its active confirmation keys: how each is unlocked and its wrong-confirmation state.
     pub confirmation_keys: Vec<ConfirmationKeyView>,
     /// When it was bound.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub bound_at: Timestamp,
 }
 
-/// An active confirmation key, as the server lists it.
+/// An active confirmation key, as the server lists it. Neither the key nor its id is served:
+/// the passcode key's id and the salt on a stolen device would allow an offline search of all
+/// 10^6 passcodes.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfirmationKeyView {
-    /// Key id.
-    pub key_id: KeyId,
     /// How it is unlocked.
     pub method: ConfirmationMethod,
     /// Consecutive wrong confirmations so far (reset by a right one).

@@ -10,7 +10,9 @@
 //!
 //! After 5 wrong confirmations in a row the device's confirmation locks for a period that
 //! doubles with each further wrong one; after 10 the device must be bound again. The counters
-//! live in `devices`, so they survive restarts and are shared by every server instance.
+//! live in `devices`, so they survive restarts and are shared by every server instance. Each
+//! attempt is reserved on them atomically before it is evaluated, so a burst of concurrent
+//! confirmations gets no more tries than one after the other.
 
 use dinhdanh_core::api::{ApiError, ChallengePurpose, Confirmed, ErrorCode, SessionKind};
 use dinhdanh_core::crypto::{KeyId, PublicKey};
@@ -165,6 +167,13 @@ async fn load<T>(
 }
 
 /// The checks that use the challenge up and move the counters, as steps of `tx`.
+///
+/// The attempt is reserved first, atomically ([`confirmation_keys::reserve_attempt`]): the
+/// lock check in [`load`] is only a shortcut, since a burst of confirmations with challenges
+/// fetched beforehand would all pass it together. The reservation is counted as a wrong
+/// confirmation until the signature shows otherwise: a right one clears the count, a refusal
+/// that says nothing about the passcode gives the attempt back, and an internal failure rolls
+/// the whole check back.
 async fn check<T: Serialize>(
     tx: &mut Tx,
     state: &AppState,
@@ -174,6 +183,60 @@ async fn check<T: Serialize>(
     target: &ActionTarget,
     loaded: Loaded,
 ) -> Result<(), Refusal> {
+    let limits = &state.config.limits;
+    let now = tx.now();
+    let device = loaded.device.id.clone();
+    let Some(n) = confirmation_keys::reserve_attempt(
+        tx.conn()?,
+        &device,
+        now,
+        limits.confirmation_rebind_after,
+    )
+    .await?
+    else {
+        // Locked or to be bound again by now (the challenge stays unused).
+        return Err(no_attempt_left(tx, state, session).await?.into());
+    };
+    match evaluate(tx, state, session, confirmed, kind, target, &loaded).await {
+        Ok(()) => {
+            confirmation_keys::reset_wrong(tx.conn()?, &device).await?;
+            Ok(())
+        }
+        Err(Evaluation::WrongKey) => Err(Refusal::WrongConfirmation(
+            wrong_answer(tx, state, &device, n).await?,
+        )),
+        Err(Evaluation::Refused(e)) => {
+            confirmation_keys::release_attempt(tx.conn()?, &device).await?;
+            Err(e.into())
+        }
+    }
+}
+
+/// Why a reserved attempt did not verify.
+enum Evaluation {
+    /// The signature was not made by the registered key: a wrong passcode.
+    WrongKey,
+    /// Anything else: it says nothing about the passcode.
+    Refused(ServerError),
+}
+
+impl From<ServerError> for Evaluation {
+    fn from(e: ServerError) -> Self {
+        Evaluation::Refused(e)
+    }
+}
+
+/// Uses the challenge up and verifies the signed action against what the server expects; on
+/// success stores the key's counter.
+async fn evaluate<T: Serialize>(
+    tx: &mut Tx,
+    state: &AppState,
+    session: &SessionContext,
+    confirmed: &Confirmed<T>,
+    kind: ActionKind,
+    target: &ActionTarget,
+    loaded: &Loaded,
+) -> Result<(), Evaluation> {
     let limits = &state.config.limits;
     let now = tx.now();
     let envelope = &confirmed.confirmation;
@@ -210,9 +273,7 @@ async fn check<T: Serialize>(
         // The passcode-derived key differs from the registered one: the passcode was wrong
         // (or the biometric key is not the enrolled one).
         Err(ActionError::WrongConfirmationKey | ActionError::Crypto(_)) => {
-            return Err(Refusal::WrongConfirmation(
-                count_wrong(tx, state, &loaded.device.id).await?,
-            ));
+            return Err(Evaluation::WrongKey);
         }
         Err(e) => {
             tracing::info!(code = %e.code(), "signed action refused");
@@ -225,15 +286,45 @@ async fn check<T: Serialize>(
     if !confirmation_keys::advance_counter(tx.conn()?, &loaded.key.key_id, counter).await? {
         return Err(ServerError::code(ErrorCode::ChallengeInvalid).into());
     }
-    confirmation_keys::reset_wrong(tx.conn()?, &loaded.device.id).await?;
     Ok(())
 }
 
-/// Counts a wrong confirmation and says what the person is told: `wrong_confirmation`, then
-/// from the 5th `confirmation_locked` (with the wait), at the 10th `device_rebind_required`.
-async fn count_wrong(tx: &mut Tx, state: &AppState, device: &str) -> ServerResult<ServerError> {
+/// The answer when no attempt could be reserved: the device was unbound, must be bound again,
+/// or is locked (with the wait), as it stands now.
+async fn no_attempt_left(
+    tx: &mut Tx,
+    state: &AppState,
+    session: &SessionContext,
+) -> ServerResult<ServerError> {
     let limits = &state.config.limits;
-    let n = confirmation_keys::count_wrong(tx.conn()?, device).await?;
+    let now = tx.now();
+    let device = match session.device.as_ref() {
+        Some(d) => {
+            confirmation_keys::confirming_device(tx.conn()?, d.as_str(), session.account.as_str())
+                .await?
+        }
+        None => None,
+    };
+    Ok(match device {
+        None => ServerError::code(ErrorCode::DeviceNotBound),
+        Some(d) if d.wrong_confirmations >= limits.confirmation_rebind_after => {
+            ServerError::code(ErrorCode::DeviceRebindRequired)
+        }
+        // Locked: the wait left (at least a second, should the lock have just ended).
+        Some(d) => locked(d.confirmation_locked_until.map_or(1, |until| until - now)),
+    })
+}
+
+/// What the person is told after the `n`-th wrong confirmation in a row (already counted by
+/// the reservation): `wrong_confirmation`, then from the 5th `confirmation_locked` (with the
+/// wait, which this sets), at the 10th `device_rebind_required`.
+async fn wrong_answer(
+    tx: &mut Tx,
+    state: &AppState,
+    device: &str,
+    n: i64,
+) -> ServerResult<ServerError> {
+    let limits = &state.config.limits;
     if n >= limits.confirmation_rebind_after {
         return Ok(ServerError::code(ErrorCode::DeviceRebindRequired));
     }

@@ -165,7 +165,8 @@ pub static ROUTES: &[Route] = &[
     route!(Get OPENAPI, Public, "This document.", None => Some(J(any_json))),
     route!(Post CHALLENGES, Public,
         "A single-use challenge for one purpose (sign-in and renewal without a session; \
-         actions in a session).",
+         actions in a session). Limited per address, or per account in a session \
+         (`rate_limited`).",
         Some(J(named::<api::ChallengeRequest>)) => Some(J(named::<api::ChallengeResponse>))),
     route!(Post SELF_REGISTRATION_START, Public,
         "Self-registration, step 1: checked against the citizen registry; a code goes to the phone.",

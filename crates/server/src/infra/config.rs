@@ -27,12 +27,19 @@ pub struct Limits {
     pub confirmation_rebind_after: i64,
     /// First confirmation lock; doubles with each further wrong confirmation.
     pub confirmation_lock_base_secs: i64,
-    /// Sign-in attempts per account per window.
+    /// Wrong passwords per identification number and source (address, or device) per window,
+    /// shared by sign-in, binding, passcode reset and self-lock (10).
     pub login_attempts_per_account: i64,
+    /// Wrong passwords per identification number from all sources together per window, for
+    /// sign-in, binding and passcode reset — never self-lock (100).
+    pub password_failures_all_sources: i64,
     /// Requests to unauthenticated routes per IP address per window.
     pub requests_per_ip: i64,
     /// The rate-limit window.
     pub rate_window_secs: i64,
+    /// Challenges issued per window, per address (IPv6: per /64) without a session, and per
+    /// account in one; counted in each instance's memory (300).
+    pub challenges_per_window: i64,
 }
 
 impl Default for Limits {
@@ -48,8 +55,10 @@ impl Default for Limits {
             confirmation_rebind_after: 10,
             confirmation_lock_base_secs: 60,
             login_attempts_per_account: 10,
+            password_failures_all_sources: 100,
             requests_per_ip: 300,
             rate_window_secs: 300,
+            challenges_per_window: 300,
         }
     }
 }
@@ -69,6 +78,9 @@ pub struct Config {
     /// A GeoIP table (DB-IP "lite" CSV) for the approximate place of a desktop asking to sign
     /// in; none: no place is shown.
     pub geoip_csv: Option<PathBuf>,
+    /// How often the background sweep forgets expired challenges, codes and rate-limit
+    /// windows (every minute).
+    pub sweep_interval: std::time::Duration,
 }
 
 impl Config {
@@ -84,6 +96,7 @@ impl Config {
             database_url,
             limits: Limits::default(),
             geoip_csv: None,
+            sweep_interval: std::time::Duration::from_secs(60),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Infrastructure: what every layer above may use and which uses none of them — the clock,
-//! configuration, keys, the database connection, wake-ups, the outbox, GeoIP, rate limits,
-//! identifiers, the error type and the shared state.
+//! configuration, keys, the database connection, wake-ups, the outbox, GeoIP, rate limits (in
+//! the database and in memory), identifiers, the error type and the shared state.
 
 pub mod clock;
 pub mod config;
@@ -10,6 +10,7 @@ pub mod faults;
 pub mod geoip;
 pub mod ids;
 pub mod keys;
+pub mod memory_limits;
 pub mod outbox;
 pub mod rate_limit;
 pub mod sender;

@@ -1,6 +1,8 @@
 //! What every handler shares: the pool, the keys, the clock, the configuration, the
-//! notification sender, the wake-ups and the GeoIP table. The server keeps no other state
-//! (wake-ups only say "look again"), so several instances can serve one PostgreSQL database.
+//! notification sender, the wake-ups, the GeoIP table and the in-memory rate-limit counts. The
+//! server keeps no other state (wake-ups only say "look again"; the in-memory counts are a
+//! limit each instance applies on its own), so several instances can serve one PostgreSQL
+//! database.
 
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use crate::infra::db::Backend;
 use crate::infra::faults::Faults;
 use crate::infra::geoip::GeoIp;
 use crate::infra::keys::ServerKeys;
+use crate::infra::memory_limits::MemoryBuckets;
 use crate::infra::sender::Sender;
 use crate::infra::wakeups::Wakeups;
 
@@ -39,6 +42,8 @@ pub struct Inner {
     pub geoip: Option<Arc<GeoIp>>,
     /// Failures a test armed (empty in production).
     pub faults: Faults,
+    /// Rate-limit counts kept in this instance's memory (challenge issuance).
+    pub memory_limits: MemoryBuckets,
 }
 
 impl AppState {

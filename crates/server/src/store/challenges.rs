@@ -18,13 +18,14 @@ pub struct ChallengeRow {
     pub expires_at: i64,
 }
 
-/// Forgets the challenges that expired before `now`.
-pub async fn sweep_expired(conn: &mut AnyConnection, now: i64) -> ServerResult<()> {
-    sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
-        .bind(now)
+/// Forgets the challenges that expired before `before` (by the index on `expires_at`);
+/// returns how many.
+pub async fn sweep_expired(conn: &mut AnyConnection, before: i64) -> ServerResult<u64> {
+    let done = sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
+        .bind(before)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
 /// Stores a newly issued challenge.

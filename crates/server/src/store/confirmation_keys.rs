@@ -93,15 +93,44 @@ pub async fn reset_wrong(conn: &mut AnyConnection, device: &str) -> ServerResult
     Ok(())
 }
 
-/// Counts one more wrong confirmation; returns how many there are now in a row.
-pub async fn count_wrong(conn: &mut AnyConnection, device: &str) -> ServerResult<i64> {
+/// Reserves one attempt at a confirmation on a bound device, as if it were wrong: one
+/// conditional `UPDATE` that counts it only while the device is below `rebind_after` wrong
+/// confirmations and not locked at `now`. Returns the count with this attempt, or `None` when
+/// no attempt may be made (locked, must be bound again, or not bound). Of concurrent attempts
+/// each sees the others' reservations (the row is written, so they queue on its lock), so no
+/// burst gets more tries than the limits leave. A right confirmation then clears the count
+/// ([`reset_wrong`]); a refusal that says nothing about the passcode gives the attempt back
+/// ([`release_attempt`]).
+pub async fn reserve_attempt(
+    conn: &mut AnyConnection,
+    device: &str,
+    now: i64,
+    rebind_after: i64,
+) -> ServerResult<Option<i64>> {
     Ok(sqlx::query_scalar(
-        "UPDATE devices SET wrong_confirmations = wrong_confirmations + 1 WHERE id = $1 \
+        "UPDATE devices SET wrong_confirmations = wrong_confirmations + 1 \
+         WHERE id = $1 AND unbound_at IS NULL AND wrong_confirmations < $2 \
+         AND (confirmation_locked_until IS NULL OR confirmation_locked_until <= $3) \
          RETURNING wrong_confirmations",
     )
     .bind(device)
-    .fetch_one(conn)
+    .bind(rebind_after)
+    .bind(now)
+    .fetch_optional(conn)
     .await?)
+}
+
+/// Gives back an attempt [`reserve_attempt`] took, when the confirmation was refused for a
+/// reason other than the passcode.
+pub async fn release_attempt(conn: &mut AnyConnection, device: &str) -> ServerResult<()> {
+    sqlx::query(
+        "UPDATE devices SET wrong_confirmations = wrong_confirmations - 1 \
+         WHERE id = $1 AND wrong_confirmations > 0",
+    )
+    .bind(device)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Locks the device's confirmation until `until`.

@@ -35,13 +35,12 @@ pub async fn active(conn: &mut AnyConnection, account: &str) -> ServerResult<Opt
     .await?)
 }
 
-/// A confirmation key as stored.
+/// A confirmation key as listed to its owner: only its method (the key and its id are never
+/// served, see `ConfirmationKeyView`).
 #[derive(sqlx::FromRow)]
 pub struct ConfirmationKeyRow {
     /// The method's word.
     pub method: String,
-    /// The public key (33 SEC1 bytes).
-    pub public_key: Vec<u8>,
 }
 
 /// The device's confirmation keys that are not revoked, oldest first.
@@ -50,7 +49,7 @@ pub async fn active_keys(
     device: &str,
 ) -> ServerResult<Vec<ConfirmationKeyRow>> {
     Ok(sqlx::query_as(
-        "SELECT method, public_key FROM confirmation_keys \
+        "SELECT method FROM confirmation_keys \
          WHERE device_id = $1 AND revoked_at IS NULL ORDER BY created_at",
     )
     .bind(device)

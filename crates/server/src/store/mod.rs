@@ -23,5 +23,6 @@ pub mod registrations;
 pub mod registry;
 pub mod roles;
 pub mod sessions;
+pub mod sweep;
 pub mod tx;
 pub mod values;

@@ -5,22 +5,27 @@ use sqlx::AnyConnection;
 
 use crate::infra::error::ServerResult;
 
-/// Deletes expired codes and the person's pending code for `purpose`.
+/// Deletes the person's pending code for `purpose` (a new one voids it).
 pub async fn clear(
     conn: &mut AnyConnection,
-    now: i64,
     purpose: &str,
     citizen_key: &[u8],
 ) -> ServerResult<()> {
-    sqlx::query(
-        "DELETE FROM pending_codes WHERE expires_at <= $1 OR (purpose = $2 AND citizen_key = $3)",
-    )
-    .bind(now)
-    .bind(purpose)
-    .bind(citizen_key.to_vec())
-    .execute(conn)
-    .await?;
+    sqlx::query("DELETE FROM pending_codes WHERE purpose = $1 AND citizen_key = $2")
+        .bind(purpose)
+        .bind(citizen_key.to_vec())
+        .execute(conn)
+        .await?;
     Ok(())
+}
+
+/// Forgets the codes expired at `now` (by the index on `expires_at`); returns how many.
+pub async fn sweep_expired(conn: &mut AnyConnection, now: i64) -> ServerResult<u64> {
+    let done = sqlx::query("DELETE FROM pending_codes WHERE expires_at <= $1")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// A new pending code.

@@ -87,6 +87,14 @@ pub fn faults_pending(state: &AppState) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// Runs the periodic sweep of expired challenges, codes and rate-limit windows once, now (the
+/// server also runs it in the background every `Config::sweep_interval`).
+pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
+    crate::store::sweep::sweep_now(state).await
+}
+
+pub use crate::store::sweep::{EXPIRED_CHALLENGE_GRACE_SECS, Swept};
+
 /// A new, unique identifier with `prefix` (for names of temporary directories and databases).
 pub fn unique_name(prefix: &str) -> String {
     crate::infra::ids::new_id(prefix)

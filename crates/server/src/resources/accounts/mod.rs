@@ -39,7 +39,7 @@ pub use citizens::{
     CitizenRecord, REGISTRY_HEADER, RegistryError, citizen_by_key, citizen_in, find_citizen,
     insert_citizen, load_citizen_registry, names_match, parse_citizen_registry,
 };
-pub use one_time_codes::{issue_code, limit_code_requests, purpose, redeem_code};
+pub use one_time_codes::{issue_code, purpose, redeem_code};
 pub use password::{dummy_password_check, hash_password, verify_password};
 pub use personal_data::{active_device, personal_data};
 

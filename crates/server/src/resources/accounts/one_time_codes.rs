@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
 use crate::infra::outbox::Channel;
+use crate::infra::rate_limit::{self, DAY_SECS, hex};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::store::accounts;
@@ -29,9 +30,25 @@ pub mod purpose {
     pub const SELF_LOCK: &str = "self_lock";
 }
 
-/// Codes one person may be sent per rate-limit window, whatever the purpose: sending an SMS
-/// costs money and annoys its receiver, so no one can make the server send them in bulk.
+/// Codes one person may be sent for one purpose per rate-limit window: sending an SMS costs
+/// money and annoys its receiver, so no one can make the server send them in bulk.
 const CODES_PER_PERSON_PER_WINDOW: i64 = 10;
+
+/// Codes one person may be sent for one purpose per day (the SMS flood over a whole day).
+const CODES_PER_PERSON_PER_DAY: i64 = 20;
+
+/// Wrong codes one person may enter for one purpose per day, over all the codes sent. With 5
+/// tries per code alone, asking for code after code would allow a slow guess (10^6 codes):
+/// this caps it at 10 in a million a day, and once it is reached no more codes are sent
+/// either. Per purpose, so failures at someone's self-registration or binding never keep
+/// the owner from locking the account.
+const CODE_FAILURES_PER_PERSON_PER_DAY: i64 = 10;
+
+/// The rate-limit bucket of `kind` for one person (`citizen_key`, already a keyed hash) and
+/// one purpose.
+fn bucket(kind: &str, purpose: &str, citizen_key: &[u8]) -> String {
+    format!("{kind}:{purpose}:{}", hex(citizen_key))
+}
 
 /// Six uniformly random digits from the OS CSPRNG (rejection sampling: no digit string is
 /// likelier than another).
@@ -44,10 +61,6 @@ fn random_code() -> Zeroizing<String> {
             return Zeroizing::new(format!("{:06}", x % 1_000_000));
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Constant-time equality of two hashes.
@@ -65,27 +78,17 @@ fn code_use_vi(purpose: &str) -> &'static str {
     }
 }
 
-/// Counts a request for a one-time code for the person: at most
-/// [`CODES_PER_PERSON_PER_WINDOW`] per rate-limit window (`rate_limited`). Called before the
-/// action's transaction begins: the request stays counted when the action fails, and the count
-/// (a write of its own) never waits for the action's write lock.
-pub async fn limit_code_requests(state: &AppState, citizen_key: &[u8]) -> ServerResult<()> {
-    crate::infra::rate_limit::hit(
-        state,
-        &format!("codes:{}", hex(citizen_key)),
-        CODES_PER_PERSON_PER_WINDOW,
-    )
-    .await
-}
-
 /// Issues a one-time code for `purpose` and sends it to `recipient` (a phone number for
 /// [`Channel::Sms`], an e-mail address for [`Channel::Email`]), as part of the action `tx`.
 ///
 /// The code is stored only as `keys.code_hash(pending_id, code)`; `payload_json` is kept
 /// with it for the flow's second step (put no secret and no clear identification number in
 /// it). A new code for the same person and purpose voids the previous one, so pending codes
-/// cannot be piled up to multiply the tries. Call [`limit_code_requests`] before the action's
-/// transaction begins.
+/// cannot be piled up to multiply the tries. At most [`CODES_PER_PERSON_PER_WINDOW`] codes
+/// per person and purpose per rate-limit window and [`CODES_PER_PERSON_PER_DAY`] per day, and
+/// none once the person has entered [`CODE_FAILURES_PER_PERSON_PER_DAY`] wrong codes for the
+/// purpose today (`rate_limited`). The counts are steps of `tx`: a code that was not sent
+/// (the action failed) is not counted.
 pub async fn issue_code(
     tx: &mut Tx,
     state: &AppState,
@@ -96,7 +99,32 @@ pub async fn issue_code(
     recipient: &str,
 ) -> ServerResult<CodeSent> {
     let now = tx.now();
-    one_time_codes::clear(tx.conn()?, now, purpose, citizen_key).await?;
+    let window = state.config.limits.rate_window_secs;
+    rate_limit::check_on(
+        tx.conn()?,
+        now,
+        &bucket("code_failures", purpose, citizen_key),
+        CODE_FAILURES_PER_PERSON_PER_DAY,
+        DAY_SECS,
+    )
+    .await?;
+    rate_limit::hit_on(
+        tx.conn()?,
+        now,
+        &bucket("codes", purpose, citizen_key),
+        CODES_PER_PERSON_PER_WINDOW,
+        window,
+    )
+    .await?;
+    rate_limit::hit_on(
+        tx.conn()?,
+        now,
+        &bucket("codes_day", purpose, citizen_key),
+        CODES_PER_PERSON_PER_DAY,
+        DAY_SECS,
+    )
+    .await?;
+    one_time_codes::clear(tx.conn()?, purpose, citizen_key).await?;
     let pending_id = new_id("otp");
     let code = random_code();
     let expires_at = now + state.config.limits.code_ttl_secs;
@@ -148,9 +176,11 @@ pub async fn issue_code(
 ///
 /// Attempts are counted atomically before the code is compared (`UPDATE … SET attempts =
 /// attempts + 1 … RETURNING`), so concurrent guesses each use a try; the fifth wrong one voids
-/// the code. Of two concurrent right answers only one wins the final `DELETE`. Runs on its own
-/// before the action's transaction, like a confirmation: a counted try stays counted, and a
-/// redeemed code stays used, whatever the action then does.
+/// the code. Each attempt is also reserved against the person's wrong codes for the purpose
+/// today ([`CODE_FAILURES_PER_PERSON_PER_DAY`], over all codes; `rate_limited` beyond) and
+/// given back when the code was right. Of two concurrent right answers only one wins the
+/// final `DELETE`. Runs on its own before the action's transaction, like a confirmation: a
+/// counted try stays counted, and a redeemed code stays used, whatever the action then does.
 pub async fn redeem_code(
     state: &AppState,
     purpose: &str,
@@ -170,8 +200,18 @@ pub async fn redeem_code(
     .ok_or_else(invalid)?;
     let citizen_key = attempt.citizen_key;
     let attempts = attempt.attempts;
+    let failures = bucket("code_failures", purpose, &citizen_key);
+    let reserved = rate_limit::hit_on(
+        conn,
+        state.now(),
+        &failures,
+        CODE_FAILURES_PER_PERSON_PER_DAY,
+        DAY_SECS,
+    )
+    .await?;
     let expected = state.keys.code_hash(pending_id, code.expose());
     if same_hash(&expected, &attempt.code_hash) {
+        rate_limit::give_back(state, &failures, reserved).await?;
         if !one_time_codes::delete(conn, pending_id).await? {
             return Err(invalid());
         }

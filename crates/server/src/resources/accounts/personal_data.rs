@@ -32,7 +32,6 @@ pub async fn active_device(
     let mut confirmation_keys = Vec::with_capacity(keys.len());
     for k in &keys {
         confirmation_keys.push(ConfirmationKeyView {
-            key_id: public_key_from_db(&k.public_key)?.key_id(),
             method: from_word(&k.method)?,
             failed_attempts: u32::try_from(row.wrong_confirmations).unwrap_or(u32::MAX),
             locked_until: row

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::account::{account_view, find_account_by_key, insert_account};
 use super::citizens::{citizen_by_key, names_match};
-use super::one_time_codes::{issue_code, limit_code_requests, purpose, redeem_code};
+use super::one_time_codes::{issue_code, purpose, redeem_code};
 use super::password::hash_password;
 use crate::http::auth::{MAX_BODY, parse_json};
 use crate::infra::error::{ServerError, ServerResult};
@@ -78,7 +78,6 @@ pub(super) async fn start_self_registration(
     }
     let payload = serde_json::to_string(&RegistrationPayload { email: body.email })
         .map_err(|e| ServerError::Internal(format!("payload: {e}")))?;
-    limit_code_requests(&state, &key).await?;
     let mut tx = Tx::begin(&state, "account.self_registration.start").await?;
     let sent = issue_code(
         &mut tx,

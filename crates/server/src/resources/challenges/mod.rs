@@ -12,6 +12,7 @@ use dinhdanh_core::signed_action::{ActionKind, Challenge};
 use crate::http::auth::{self, IdlePolicy};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::random_bytes;
+use crate::infra::rate_limit;
 use crate::infra::state::AppState;
 use crate::store;
 use crate::store::tx::Tx;
@@ -33,7 +34,9 @@ fn sessionless(purpose: ChallengePurpose) -> bool {
 }
 
 /// `POST /v1/challenges`. In a session the challenge is bound to the account; without one only
-/// sign-in and device-binding challenges are issued.
+/// sign-in and device-binding challenges are issued. At most `challenges_per_window` per
+/// window per account, or without a session per address (IPv6: per /64), counted in this
+/// instance's memory before anything is written (`rate_limited`).
 async fn issue_challenge(
     State(state): State<AppState>,
     req: Request,
@@ -57,6 +60,16 @@ async fn issue_challenge(
     } else {
         return Err(ServerError::code(ErrorCode::Unauthenticated));
     };
+    let source = match &account {
+        Some(account) => format!("challenges:account:{}", account.as_str()),
+        None => format!("challenges:{}", rate_limit::source_network(&parts)),
+    };
+    state.memory_limits.hit(
+        state.now(),
+        state.config.limits.rate_window_secs,
+        &source,
+        state.config.limits.challenges_per_window,
+    )?;
     issue(&state, request.purpose, account.as_ref())
         .await
         .map(Json)
@@ -74,8 +87,8 @@ pub async fn issue(
     let mut tx = Tx::begin(state, "challenge.issue").await?;
     let now = tx.now();
     let expires_at = now + state.config.limits.challenge_ttl_secs.min(300);
-    // Expired challenges are swept as new ones are issued; a consumed one is already gone.
-    store::challenges::sweep_expired(tx.conn()?, now).await?;
+    // Expired challenges are forgotten by the periodic sweep (`store::sweep`), off the
+    // request path; a consumed one is already gone.
     store::challenges::insert(
         tx.conn()?,
         &bytes,

@@ -16,7 +16,7 @@ use crate::http::auth::{self, parse_json};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
 use crate::infra::outbox::{Channel, InboxItem};
-use crate::infra::rate_limit;
+use crate::infra::rate_limit::{self, PasswordRoute};
 use crate::infra::state::AppState;
 use crate::resources::accounts::{self, purpose};
 use crate::store::accounts as stored_accounts;
@@ -40,9 +40,11 @@ pub(super) async fn binding_start(
     let request: DeviceBindingStart = parse_json(&body)?;
     let account = check_password(
         &state,
+        &parts,
         &request.citizen_id,
         &request.password,
         "device.bind.start",
+        PasswordRoute::Guarded,
     )
     .await?;
     if account.locked {
@@ -59,7 +61,6 @@ pub(super) async fn binding_start(
         device: None,
     }
     .to_json()?;
-    accounts::limit_code_requests(&state, &account.citizen_key).await?;
     let mut tx = Tx::begin(&state, "device.bind.start").await?;
     let sent = accounts::issue_code(
         &mut tx,

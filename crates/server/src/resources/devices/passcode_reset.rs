@@ -14,7 +14,7 @@ use super::two_step::{
 use crate::http::auth::{Authed, SessionContext};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::outbox::Channel;
-use crate::infra::rate_limit;
+use crate::infra::rate_limit::{PasswordAttempt, PasswordRoute, Source};
 use crate::infra::state::AppState;
 use crate::resources::accounts::{self, purpose};
 use crate::store::audit::{self, AuditRecord};
@@ -55,8 +55,18 @@ pub(super) async fn passcode_reset_start(
         .ok_or_else(|| ServerError::code(ErrorCode::Unauthenticated))?;
     let citizen_key = account.citizen_key;
     let hash = account.password_hash;
-    rate_limit::per_account(&state, &citizen_key).await?;
-    if !accounts::verify_password(&hash, authed.body.password.expose()).await {
+    // The source is the phone whose session this is.
+    let attempt = PasswordAttempt::reserve(
+        &state,
+        &citizen_key,
+        Source::Device(&device),
+        PasswordRoute::Guarded,
+    )
+    .await?;
+    if accounts::verify_password(&hash, authed.body.password.expose()).await {
+        attempt.succeeded(&state).await?;
+    } else {
+        attempt.failed();
         audit::append(
             &state,
             device_record(
@@ -76,7 +86,6 @@ pub(super) async fn passcode_reset_start(
         device: Some(device.clone()),
     }
     .to_json()?;
-    accounts::limit_code_requests(&state, &citizen_key).await?;
     let mut tx = Tx::begin(&state, "device.passcode_reset.start").await?;
     let sent = accounts::issue_code(
         &mut tx,

@@ -13,7 +13,7 @@ use super::two_step::{
 use crate::http::auth::parse_json;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::outbox::InboxItem;
-use crate::infra::rate_limit;
+use crate::infra::rate_limit::{self, PasswordRoute};
 use crate::infra::state::AppState;
 use crate::resources::accounts::{self, purpose};
 use crate::store::accounts as stored_accounts;
@@ -32,9 +32,11 @@ pub(super) async fn self_lock_start(
     let request: SelfLockStart = parse_json(&body)?;
     let account = check_password(
         &state,
+        &parts,
         &request.citizen_id,
         &request.password,
         "account.self_lock.start",
+        PasswordRoute::SelfLock,
     )
     .await?;
     if account.locked {
@@ -52,7 +54,6 @@ pub(super) async fn self_lock_start(
         device: None,
     }
     .to_json()?;
-    accounts::limit_code_requests(&state, &account.citizen_key).await?;
     let mut tx = Tx::begin(&state, "account.self_lock.start").await?;
     let sent = accounts::issue_code(
         &mut tx,

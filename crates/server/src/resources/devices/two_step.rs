@@ -14,7 +14,7 @@ use sqlx::AnyConnection;
 use crate::http::auth::{self, SessionContext};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::outbox::Channel;
-use crate::infra::rate_limit;
+use crate::infra::rate_limit::{PasswordAttempt, PasswordRoute, Source};
 use crate::infra::state::AppState;
 use crate::resources::accounts::{self, AccountRow};
 use crate::store::audit::{self, AuditRecord};
@@ -49,16 +49,21 @@ pub(super) async fn read_request(req: Request) -> ServerResult<(Parts, axum::bod
 
 /// Checks an identification number and password, with the same answer
 /// (`invalid_credentials`) and the same hashing work whether the number has no account or the
-/// password is wrong. Counts against the number's password-attempt limit; the count and the
-/// refusal's audit entry stay whatever the action then does.
+/// password is wrong. A wrong password counts against the number's password limits for this
+/// source (`route` says which: self-lock is never refused for failures from elsewhere); the
+/// count and the refusal's audit entry stay whatever the action then does. Call it before the
+/// action's transaction begins.
 pub async fn check_password(
     state: &AppState,
+    parts: &Parts,
     citizen_id: &CitizenId,
     password: &SecretText,
     action: &str,
+    route: PasswordRoute,
 ) -> ServerResult<AccountRow> {
     let citizen_key = state.keys.citizen_key(citizen_id);
-    rate_limit::per_account(state, &citizen_key).await?;
+    let attempt =
+        PasswordAttempt::reserve(state, &citizen_key, Source::Address(parts), route).await?;
     let account = accounts::find_account_by_citizen(state, citizen_id).await?;
     let ok = match &account {
         Some(a) => accounts::verify_password(&a.password_hash, password.expose()).await,
@@ -68,8 +73,12 @@ pub async fn check_password(
         }
     };
     match account {
-        Some(a) if ok => Ok(a),
+        Some(a) if ok => {
+            attempt.succeeded(state).await?;
+            Ok(a)
+        }
         other => {
+            attempt.failed();
             audit::append(
                 state,
                 AuditRecord {

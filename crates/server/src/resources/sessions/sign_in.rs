@@ -9,7 +9,7 @@ use dinhdanh_core::ids::DeviceId;
 use super::lifecycle::{NewSession, create_session_in, read_request, session_object};
 use crate::http::auth::{self, parse_json};
 use crate::infra::error::{ServerError, ServerResult};
-use crate::infra::rate_limit;
+use crate::infra::rate_limit::{self, PasswordAttempt, PasswordRoute, Source};
 use crate::infra::state::AppState;
 use crate::resources::accounts;
 use crate::resources::challenges;
@@ -23,10 +23,12 @@ use crate::store::values::{public_key_from_db, word};
 ///
 /// An unknown number, a wrong password and a device not bound to the account get the same
 /// `invalid_credentials`, after the same password-hashing work. The fresh sign-in challenge in
-/// the body is used up first, so every guess costs a new challenge and counts against the
-/// per-address and per-number limits. Those counts, the challenge and the audit entries of
-/// refusals stay whatever happens next; the new session, the end of the device's earlier ones
-/// and the sign-in's audit entry commit together.
+/// the body is used up first, so every guess costs a new challenge; then the attempt is
+/// reserved against the number's password limits (per source, and over all sources) and given
+/// back when the password was right, so only wrong passwords count — a refused challenge or a
+/// right password never uses up the owner's attempts. Those counts, the challenge and the
+/// audit entries of refusals stay whatever happens next; the new session, the end of the
+/// device's earlier ones and the sign-in's audit entry commit together.
 pub(super) async fn sign_in(
     State(state): State<AppState>,
     req: Request,
@@ -35,8 +37,14 @@ pub(super) async fn sign_in(
     rate_limit::per_ip(&state, &parts).await?;
     let request: LoginRequest = parse_json(&body)?;
     let citizen_key = state.keys.citizen_key(&request.citizen_id);
-    rate_limit::per_account(&state, &citizen_key).await?;
     challenges::consume(&state, &request.challenge, ChallengePurpose::SignIn, None).await?;
+    let attempt = PasswordAttempt::reserve(
+        &state,
+        &citizen_key,
+        Source::Address(&parts),
+        PasswordRoute::Guarded,
+    )
+    .await?;
 
     let account = accounts::find_account_by_citizen(&state, &request.citizen_id).await?;
     let password_ok = match &account {
@@ -46,6 +54,11 @@ pub(super) async fn sign_in(
             false
         }
     };
+    if password_ok {
+        attempt.succeeded(&state).await?;
+    } else {
+        attempt.failed();
+    }
     let device = match &account {
         Some(a) => bound_device(&state, &request.device_id, a.id.as_str()).await?,
         None => None,

@@ -1,0 +1,57 @@
+//! The periodic sweep: forgets expired challenges and one-time codes, ended rate-limit windows
+//! and the in-memory counts of ended windows, in the background every
+//! `config.sweep_interval`, so that no request pays for it (issue 14, finding 3). Each delete
+//! reads an index on its expiry column (migration 0006).
+
+use crate::infra::error::ServerResult;
+use crate::infra::rate_limit;
+use crate::infra::state::AppState;
+
+/// How long an expired challenge is kept before it is forgotten: until then it answers
+/// `challenge_expired` rather than `challenge_invalid`.
+pub const EXPIRED_CHALLENGE_GRACE_SECS: i64 = 300;
+
+/// What one sweep removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Challenges expired for longer than [`EXPIRED_CHALLENGE_GRACE_SECS`].
+    pub challenges: u64,
+    /// One-time codes expired.
+    pub codes: u64,
+    /// Rate-limit windows ended (in the database).
+    pub rate_windows: u64,
+}
+
+/// Sweeps once, at the server's `now`.
+pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
+    let now = state.now();
+    let conn = &mut *state.pool.acquire().await?;
+    let challenges =
+        crate::store::challenges::sweep_expired(conn, now - EXPIRED_CHALLENGE_GRACE_SECS).await?;
+    let codes = crate::store::one_time_codes::sweep_expired(conn, now).await?;
+    let rate_windows = rate_limit::sweep_ended(state, now).await?;
+    state
+        .memory_limits
+        .sweep(now, state.config.limits.rate_window_secs);
+    Ok(Swept {
+        challenges,
+        codes,
+        rate_windows,
+    })
+}
+
+/// Sweeps every `config.sweep_interval` until the task is aborted. A failed sweep is logged
+/// and tried again at the next tick.
+pub async fn run(state: AppState) {
+    let mut ticks = tokio::time::interval(state.config.sweep_interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is at once: skip it, the server has just started.
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match sweep_now(&state).await {
+            Ok(swept) => tracing::debug!(?swept, "expired rows swept"),
+            Err(e) => tracing::warn!(error = %e, "the sweep of expired rows failed"),
+        }
+    }
+}
