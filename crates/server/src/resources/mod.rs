@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod challenges;
+pub mod clients;
 pub mod delegations;
 pub mod desktop_actions;
 pub mod devices;

@@ -14,6 +14,8 @@ pub mod desktop_actions;
 pub mod devices;
 pub mod notifications;
 pub mod officers;
+pub mod oidc_clients;
+pub mod oidc_tokens;
 pub mod one_time_codes;
 pub mod organisations;
 pub mod proof_nonces;

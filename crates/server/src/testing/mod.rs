@@ -22,6 +22,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod challenges;
+pub mod clients;
 pub mod desktop_actions;
 pub mod officers;
 pub mod organisations;
