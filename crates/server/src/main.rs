@@ -91,6 +91,24 @@ enum Command {
         #[command(subcommand)]
         command: ClientCommand,
     },
+    /// The OpenID provider's signing keys.
+    Oidc {
+        #[command(subcommand)]
+        command: OidcCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OidcCommand {
+    /// Rotate the ID-token signing key: the new key is published now and signs after the
+    /// change-over; the old one stays published a day longer.
+    RotateKey {
+        /// Seconds between publishing the new key and signing with it.
+        #[arg(long, default_value_t = dinhdanh_server::resources::oidc::DEFAULT_CHANGEOVER_SECS)]
+        changeover_secs: i64,
+    },
+    /// Print the published JWK set.
+    Jwks,
 }
 
 #[derive(Subcommand)]
@@ -135,6 +153,25 @@ enum ClientCommand {
         /// Its client id (`rp_…`).
         client_id: String,
     },
+}
+
+/// `oidc …`: a rotation is audited with no actor (the CLI).
+async fn oidc_command(cli: &Cli, command: &OidcCommand) -> anyhow::Result<()> {
+    use dinhdanh_server::resources::oidc;
+    let state = offline_state(cli).await?;
+    match command {
+        OidcCommand::RotateKey { changeover_secs } => {
+            let kid = oidc::rotate_signing_key(&state, *changeover_secs).await?;
+            println!("new signing key {kid}: published now, signs in {changeover_secs} s");
+        }
+        OidcCommand::Jwks => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&oidc::jwks(&state).await?)?
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `client …`: each change is audited with no actor (the CLI).
@@ -955,6 +992,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Organisation { command } => organisation_command(&cli, command).await?,
         Command::Client { command } => client_command(&cli, command).await?,
+        Command::Oidc { command } => oidc_command(&cli, command).await?,
         Command::Registration { .. } | Command::Registry { .. } => {
             registration_command(&cli).await?;
         }

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::process::Command;
+
 use common::TestServer;
 use common::{Backend, backend_test};
 use dinhdanh_core::api::ErrorCode;
@@ -165,4 +167,102 @@ async fn bad_registrations_are_refused_on_their_field_and_store_nothing(db: Back
     clients::add_client(state, &registration("Dịch vụ thuế", "Tax"))
         .await
         .unwrap();
+}
+
+/// Runs the server binary on the test server's data directory and database.
+fn cli(t: &TestServer, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dinhdanh-server"))
+        .arg("--data-dir")
+        .arg(&t.data_dir)
+        .arg("--database-url")
+        .arg(&t.database_url)
+        .args(args)
+        .env_remove("DINHDANH_SERVER_KEYS")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the server binary runs")
+}
+
+backend_test!(the_client_commands_work_through_the_server_binary);
+async fn the_client_commands_work_through_the_server_binary(db: Backend) {
+    let t = TestServer::start(db).await;
+    let jwks_file = t.data_dir.join("rp-jwks.json");
+    std::fs::write(&jwks_file, jwks()).unwrap();
+    let jwks_path = jwks_file.to_str().unwrap();
+    let add = |name_vi: &str, name_en: &str, redirect: &str| {
+        cli(
+            &t,
+            &[
+                "client",
+                "add",
+                "--name-vi",
+                name_vi,
+                "--name-en",
+                name_en,
+                "--redirect-uri",
+                redirect,
+                "--jwks",
+                jwks_path,
+                "--claim",
+                "name",
+                "--organisations",
+            ],
+        )
+    };
+    let out = add(
+        "Cổng dịch vụ công (thử nghiệm)",
+        "Public Service Portal (test)",
+        "https://dichvucong.example.vn/callback",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let client_id = stdout.split_whitespace().next().unwrap().to_owned();
+    assert!(client_id.starts_with("rp_"), "{stdout}");
+
+    // Refused with the field and the reason, and nothing stored.
+    let out = add("Hải quan", "Customs", "http://haiquan.example.vn/cb");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("redirect_uris[0]"), "{stderr}");
+    assert!(stderr.contains("loopback"), "{stderr}");
+
+    let out = cli(&t, &["client", "list"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains(&client_id) && listed.contains("active"));
+    let out = cli(&t, &["client", "show", &client_id]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("redirect: https://dichvucong.example.vn/callback")
+    );
+    let out = cli(&t, &["client", "disable", &client_id]);
+    assert!(out.status.success());
+    let out = cli(&t, &["client", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("disabled"));
+
+    // The signing keys: a rotation publishes a second key.
+    let keys = |t: &TestServer| {
+        let out = cli(t, &["oidc", "jwks"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["keys"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(keys(&t), 1);
+    let out = cli(&t, &["oidc", "rotate-key", "--changeover-secs", "3600"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(keys(&t), 2);
 }

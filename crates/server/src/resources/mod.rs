@@ -8,6 +8,7 @@ pub mod delegations;
 pub mod desktop_actions;
 pub mod devices;
 pub mod officers;
+pub mod oidc;
 pub mod organisations;
 pub mod progress;
 pub mod qr_login;

@@ -25,6 +25,7 @@ pub mod challenges;
 pub mod clients;
 pub mod desktop_actions;
 pub mod officers;
+pub mod oidc;
 pub mod organisations;
 pub mod outbox;
 pub mod registrations;
