@@ -140,6 +140,9 @@ enum ClientCommand {
         /// The identification number (CCCD) may be released to it.
         #[arg(long)]
         citizen_id: bool,
+        /// Its logo, PNG or JPEG (at most 256 KiB, 1024×1024); stored re-encoded as PNG.
+        #[arg(long)]
+        logo: Option<PathBuf>,
     },
     /// List the relying parties.
     List,
@@ -201,6 +204,9 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             println!("  redirect: {uri}");
         }
         println!("  sector: {}", c.sector);
+        if let Some(png) = &c.logo_png {
+            println!("  logo: PNG, {} bytes", png.len());
+        }
         let kids: Vec<_> = c
             .jwks
             .keys
@@ -225,9 +231,16 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             claims,
             organisations,
             citizen_id,
+            logo,
         } => {
             let jwks = std::fs::read_to_string(jwks)
                 .with_context(|| format!("reading {}", jwks.display()))?;
+            let logo = logo
+                .as_ref()
+                .map(|path| {
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+                })
+                .transpose()?;
             let registration = ClientRegistration {
                 name_vi: name_vi.clone(),
                 name_en: name_en.clone(),
@@ -237,6 +250,7 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
                 allowed_claims: claims.clone(),
                 allow_organisations: *organisations,
                 allow_citizen_id: *citizen_id,
+                logo,
             };
             let client = clients::add_client(&state, &registration)
                 .await

@@ -36,6 +36,7 @@ fn registration(name_vi: &str, name_en: &str) -> ClientRegistration {
         allowed_claims: vec!["name".into()],
         allow_organisations: true,
         allow_citizen_id: false,
+        logo: None,
     }
 }
 
@@ -265,4 +266,51 @@ async fn the_client_commands_work_through_the_server_binary(db: Backend) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(keys(&t), 2);
+}
+
+/// An image of `w`×`h` pixels encoded as `format`.
+fn image_file(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 0x80]));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), format)
+        .unwrap();
+    out
+}
+
+backend_test!(a_logo_is_stored_re_encoded_as_png_and_a_bad_one_is_refused);
+async fn a_logo_is_stored_re_encoded_as_png_and_a_bad_one_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
+    let state = t.state();
+    // A JPEG with bytes appended after its end: stored as a PNG of the same picture, without
+    // the appended bytes.
+    let mut jpeg = image_file(64, 48, image::ImageFormat::Jpeg);
+    jpeg.extend_from_slice(b"<script>alert(1)</script>");
+    let mut r = registration("Thuế điện tử", "e-Tax");
+    r.logo = Some(jpeg);
+    let client = clients::add_client(state, &r).await.unwrap();
+    let png = clients::find_client(state, &client.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .logo_png
+        .expect("a logo");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(!png.windows(8).any(|w| w == b"<script>"));
+    let decoded = image::load_from_memory(&png).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (64, 48));
+
+    // Too large a picture, too large a file, not an image, another format.
+    let too_wide = image_file(2000, 10, image::ImageFormat::Png);
+    let mut too_big = image_file(16, 16, image::ImageFormat::Png);
+    too_big.resize(300 * 1024, 0);
+    let gif_like = b"GIF89a\x01\x00\x01\x00".to_vec();
+    for logo in [too_wide, too_big, b"not an image".to_vec(), gif_like] {
+        let mut r = registration("Hải quan điện tử", "e-Customs");
+        r.logo = Some(logo);
+        assert_eq!(
+            fields(clients::add_client(state, &r).await.unwrap_err()),
+            ["logo"]
+        );
+    }
+    assert_eq!(clients::list_clients(state).await.unwrap().len(), 1);
 }

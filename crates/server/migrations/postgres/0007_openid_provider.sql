@@ -3,7 +3,8 @@
 
 -- Relying parties, registered by an operator (`dinhdanh-server client add`). Lists are JSON
 -- text; `status` is active | disabled. A disabled client keeps its row (its audit entries and
--- pairwise identifiers stay meaningful) but can start nothing.
+-- pairwise identifiers stay meaningful) but can start nothing. `logo_png` is the logo as this
+-- server re-encoded it (PNG), never the file the operator gave.
 CREATE TABLE oidc_clients (
     client_id           TEXT PRIMARY KEY,
     name_vi             TEXT NOT NULL,
@@ -14,6 +15,7 @@ CREATE TABLE oidc_clients (
     allowed_claims      TEXT NOT NULL,
     allow_organisations BIGINT NOT NULL,
     allow_citizen_id    BIGINT NOT NULL,
+    logo_png            BYTEA,
     status              TEXT NOT NULL,
     created_at          BIGINT NOT NULL,
     disabled_at         BIGINT

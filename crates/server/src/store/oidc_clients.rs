@@ -26,6 +26,8 @@ pub struct ClientRow {
     pub allow_organisations: i64,
     /// The identification number may be released to it (0 or 1).
     pub allow_citizen_id: i64,
+    /// Its logo, re-encoded as PNG by this server.
+    pub logo_png: Option<Vec<u8>>,
     /// `active` or `disabled`.
     pub status: String,
     /// Registered, Unix seconds.
@@ -35,13 +37,13 @@ pub struct ClientRow {
 }
 
 const COLUMNS: &str = "client_id, name_vi, name_en, redirect_uris, jwks, sector, allowed_claims, \
-     allow_organisations, allow_citizen_id, status, created_at, disabled_at";
+     allow_organisations, allow_citizen_id, logo_png, status, created_at, disabled_at";
 
 /// Stores a new, active client.
 pub async fn insert(conn: &mut AnyConnection, row: &ClientRow) -> ServerResult<()> {
     sqlx::query(&format!(
         "INSERT INTO oidc_clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12)"
+         $11, $12, $13)"
     ))
     .bind(&row.client_id)
     .bind(&row.name_vi)
@@ -52,6 +54,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &ClientRow) -> ServerResult<(
     .bind(&row.allowed_claims)
     .bind(row.allow_organisations)
     .bind(row.allow_citizen_id)
+    .bind(row.logo_png.clone())
     .bind(&row.status)
     .bind(row.created_at)
     .bind(row.disabled_at)

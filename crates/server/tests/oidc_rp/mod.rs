@@ -115,6 +115,7 @@ impl Rp {
                 allowed_claims: vec!["name".into()],
                 allow_organisations: organisations,
                 allow_citizen_id: false,
+                logo: None,
             },
         )
         .await

@@ -6,11 +6,15 @@
 //! once on its field ([`ClientRegistration`]): a name that looks like another client's (compared
 //! by confusable skeleton, UTS #39, so `Cổng dịch vụ` and a Cyrillic look-alike are one name), a
 //! redirect URI that is not https (plain http only on loopback, for development), a JWK set that
-//! is not public P-256 keys with distinct `kid`s. A refused registration changes nothing. Each
+//! is not public P-256 keys with distinct `kid`s, a logo that is not a PNG or JPEG within the size
+//! limits. A refused registration changes nothing. Each
 //! change is one transaction with its audit entry (`client.add`, `client.disable`), made by the
 //! operator (no actor).
 //!
-//! Not yet: a JWKS URI (keys are registered inline), the logo (to be stored re-encoded as PNG).
+//! The logo is decoded within limits and re-encoded as PNG at registration, so what a login page
+//! will show is what this server wrote, never the operator's file or a hot link.
+//!
+//! Not yet: a JWKS URI (keys are registered inline).
 
 mod validation;
 
@@ -26,7 +30,8 @@ use crate::store::oidc_clients::{self, ClientRow};
 use crate::store::tx::Tx;
 
 pub use validation::{
-    MAX_NAME_CHARS, MAX_REDIRECT_URIS, is_es256_signing_key, name_skeleton, redirect_origin,
+    MAX_LOGO_BYTES, MAX_LOGO_PIXELS, MAX_NAME_CHARS, MAX_REDIRECT_URIS, is_es256_signing_key,
+    name_skeleton, redirect_origin,
 };
 
 /// A claim a relying party may be registered to receive beyond `sub` and the sign-in's own
@@ -60,6 +65,9 @@ pub struct ClientRegistration {
     pub allow_organisations: bool,
     /// The identification number (CCCD) may be released to it.
     pub allow_citizen_id: bool,
+    /// Its logo (PNG or JPEG, at most [`MAX_LOGO_BYTES`] and [`MAX_LOGO_PIXELS`] a side);
+    /// stored re-encoded as PNG, so what is served is what this server wrote.
+    pub logo: Option<Vec<u8>>,
 }
 
 /// A registered relying party.
@@ -83,6 +91,8 @@ pub struct Client {
     pub allow_organisations: bool,
     /// The identification number may be released to it.
     pub allow_citizen_id: bool,
+    /// Its logo as this server re-encoded it (PNG).
+    pub logo_png: Option<Vec<u8>>,
     /// Not disabled.
     pub active: bool,
     /// Registered, Unix seconds.
@@ -103,6 +113,7 @@ impl Client {
             sector: row.sector,
             allow_organisations: row.allow_organisations != 0,
             allow_citizen_id: row.allow_citizen_id != 0,
+            logo_png: row.logo_png,
             active: row.status == "active",
             created_at: row.created_at,
         })
@@ -153,6 +164,7 @@ pub async fn add_client(
         allowed_claims: json(&checked.allowed_claims)?,
         allow_organisations: i64::from(registration.allow_organisations),
         allow_citizen_id: i64::from(registration.allow_citizen_id),
+        logo_png: checked.logo_png.clone(),
         status: "active".into(),
         created_at: now,
         disabled_at: None,

@@ -22,6 +22,10 @@ const MAX_URI_LEN: usize = 512;
 const MAX_KEYS: usize = 5;
 /// Longest `kid`.
 const MAX_KID_LEN: usize = 64;
+/// Largest logo file accepted, in bytes.
+pub const MAX_LOGO_BYTES: usize = 256 * 1024;
+/// Widest and tallest logo accepted, in pixels.
+pub const MAX_LOGO_PIXELS: u32 = 1024;
 
 /// A registration that passed every check.
 pub(super) struct Checked {
@@ -33,6 +37,7 @@ pub(super) struct Checked {
     pub jwks: JwkSet,
     pub sector: String,
     pub allowed_claims: Vec<Claim>,
+    pub logo_png: Option<Vec<u8>>,
 }
 
 /// A problem on `field`, inside a `validation_failed` error.
@@ -75,6 +80,7 @@ pub(super) fn check(r: &ClientRegistration) -> ServerResult<Checked> {
     let jwks = jwks(&r.jwks, &mut problems);
     let sector = sector(r.sector.as_deref(), &redirect_uris, &mut problems);
     let allowed_claims = claims(&r.allowed_claims, &mut problems);
+    let logo_png = r.logo.as_deref().and_then(|l| logo(l, &mut problems));
     if !problems.is_empty() {
         return Err(ApiError::new(ErrorCode::ValidationFailed)
             .with_details(problems)
@@ -88,6 +94,7 @@ pub(super) fn check(r: &ClientRegistration) -> ServerResult<Checked> {
         jwks: jwks.unwrap_or(JwkSet { keys: Vec::new() }),
         sector,
         allowed_claims,
+        logo_png,
     })
 }
 
@@ -303,6 +310,49 @@ fn sector(given: Option<&str>, uris: &[String], problems: &mut Vec<ApiError>) ->
             String::new()
         }
     }
+}
+
+/// A PNG or JPEG logo within [`MAX_LOGO_BYTES`] and [`MAX_LOGO_PIXELS`], decoded under those
+/// limits (no decompression bomb gets a large allocation) and re-encoded as PNG: metadata and
+/// anything appended to the file are dropped.
+fn logo(bytes: &[u8], problems: &mut Vec<ApiError>) -> Option<Vec<u8>> {
+    let refuse = |problems: &mut Vec<ApiError>| {
+        problems.push(problem(
+            "logo",
+            "Logo phải là ảnh PNG hoặc JPEG, tối đa 256 KiB và 1024×1024 điểm ảnh.",
+            "The logo must be a PNG or JPEG image of at most 256 KiB and 1024×1024 pixels.",
+        ));
+        None
+    };
+    if bytes.is_empty() || bytes.len() > MAX_LOGO_BYTES {
+        return refuse(problems);
+    }
+    let Ok(mut reader) = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format()
+    else {
+        return refuse(problems);
+    };
+    if !matches!(
+        reader.format(),
+        Some(image::ImageFormat::Png | image::ImageFormat::Jpeg)
+    ) {
+        return refuse(problems);
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_LOGO_PIXELS);
+    limits.max_image_height = Some(MAX_LOGO_PIXELS);
+    limits.max_alloc = Some(32 * 1024 * 1024);
+    reader.limits(limits);
+    let Ok(decoded) = reader.decode() else {
+        return refuse(problems);
+    };
+    let mut png = Vec::new();
+    if decoded
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .is_err()
+    {
+        return refuse(problems);
+    }
+    Some(png)
 }
 
 fn claims(names: &[String], problems: &mut Vec<ApiError>) -> Vec<Claim> {
