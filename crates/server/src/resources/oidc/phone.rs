@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::{
     ApiError, ErrorCode, NotificationKind, OidcApprovalBody, OidcDecline, OidcSignInView,
     SessionKind, oidc_sign_in_target,
@@ -120,8 +119,11 @@ pub(super) async fn read_sign_in(
     let level = accounts::account_view(&state, &session.account)
         .await?
         .level;
-    if level != AccountLevel::Level2 {
-        return Err(ServerError::code(ErrorCode::LevelTooLow));
+    // Personally first: a level-1 account is told now, not after confirming.
+    if let Some(code) =
+        authz::service_sign_in_refusal(&state, &session.account, level, None, false).await?
+    {
+        return Err(ServerError::code(code));
     }
     let accounts = if l.scope.allows_organisations(&l.client) {
         organisations::account_choices(&state, &session.account, None)
@@ -220,21 +222,22 @@ pub(super) async fn approve(
             .with_field("body")
             .into());
     }
+    // Who may: decided in authz, checked now (a delegation revoked since the phone read the
+    // sign-in refuses it), refused and audited before a challenge or attempt is spent.
     let session = &action.session;
     let level = accounts::account_view(&state, &session.account)
         .await?
         .level;
-    if level != AccountLevel::Level2 {
-        return Err(refuse(&state, session, None, &l.target, ErrorCode::LevelTooLow).await);
-    }
-    if let Some(eid) = &body.account {
-        let allowed = l.scope.allows_organisations(&l.client)
-            && authz::may_act_for(&state, &session.account, eid)
-                .await?
-                .is_some();
-        if !allowed {
-            return Err(refuse(&state, session, Some(eid), &l.target, ErrorCode::Forbidden).await);
-        }
+    let refusal = authz::service_sign_in_refusal(
+        &state,
+        &session.account,
+        level,
+        body.account.as_ref(),
+        l.scope.allows_organisations(&l.client),
+    )
+    .await?;
+    if let Some(code) = refusal {
+        return Err(refuse(&state, session, body.account.as_ref(), &l.target, code).await);
     }
     let amr = claims::amr(action.method());
     let (session, body) = action
