@@ -343,6 +343,53 @@ async fn a_replayed_code_is_refused_and_revokes_what_it_gave(db: Backend) {
     assert_eq!(resp.status(), 400);
 }
 
+backend_test!(a_request_pushed_with_a_dpop_proof_binds_the_code_to_that_key);
+async fn a_request_pushed_with_a_dpop_proof_binds_the_code_to_that_key(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (_p, device, _, phone) = person_signed_in(&t).await;
+    let mut rp = Rp::register(&t, "Cổng dịch vụ công", "dichvucong.example.vn", false).await;
+    let flow = Flow::new("openid");
+    let params = rp.par_params(&t, &flow);
+    let pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // A dpop_jkt naming another key than the proof's is refused.
+    let mut with_other_jkt = pairs.clone();
+    let other = SigningKey::random(&mut OsRng);
+    let other_jkt =
+        oidc_rp::public_jwk(&other, None).thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256);
+    with_other_jkt.push(("dpop_jkt", &other_jkt));
+    let proof = rp.dpop(&t, "POST", oidc::PAR, None);
+    let resp = rp
+        .post_form(&t, oidc::PAR, &with_other_jkt, Some(proof))
+        .await;
+    assert_eq!(oauth_error(resp).await, (400, "invalid_dpop_proof".into()));
+
+    let params = rp.par_params(&t, &flow);
+    let pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let proof = rp.dpop(&t, "POST", oidc::PAR, None);
+    let resp = rp.post_form(&t, oidc::PAR, &pairs, Some(proof)).await;
+    assert_eq!(resp.status(), 201);
+    let request_uri = resp.json::<Value>().await.unwrap()["request_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (sign_in, cookie) = rp.authorize(&t, &request_uri).await;
+    oidc_rp::approve(&t, &phone, &device, &sign_in, None).await;
+    let code = rp.code(&t, &flow, &sign_in, &cookie).await;
+    // Someone holding the code and the client's assertion key but another DPoP key gets nothing.
+    let bound_key = std::mem::replace(&mut rp.dpop_key, other);
+    let resp = rp.token(&t, &code, &flow.verifier).await;
+    assert_eq!(oauth_error(resp).await, (400, "invalid_grant".into()));
+    rp.dpop_key = bound_key;
+    let resp = rp.token(&t, &code, &flow.verifier).await;
+    assert_eq!(resp.status(), 200);
+}
+
 backend_test!(an_expired_code_is_refused);
 async fn an_expired_code_is_refused(db: Backend) {
     let t = TestServer::start(db).await;

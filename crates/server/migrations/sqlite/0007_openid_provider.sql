@@ -42,7 +42,8 @@ CREATE TABLE oidc_signing_keys (
 );
 
 -- Pushed authorization requests (RFC 9126): validated at the PAR endpoint, used once by the
--- browser's authorization request before `expires_at`.
+-- browser's authorization request before `expires_at`. `dpop_jkt` binds the code to the client's
+-- DPoP key when the push carried a proof or the parameter (RFC 9449 §10).
 CREATE TABLE oidc_requests (
     request_id      TEXT PRIMARY KEY,
     client_id       TEXT NOT NULL,
@@ -51,6 +52,7 @@ CREATE TABLE oidc_requests (
     state           TEXT NOT NULL,
     nonce           TEXT NOT NULL,
     code_challenge  TEXT NOT NULL,
+    dpop_jkt        TEXT,
     created_at      BIGINT NOT NULL,
     expires_at      BIGINT NOT NULL,
     used_at         BIGINT
@@ -70,6 +72,7 @@ CREATE TABLE oidc_sign_ins (
     state_param     TEXT NOT NULL,
     nonce           TEXT NOT NULL,
     code_challenge  TEXT NOT NULL,
+    dpop_jkt        TEXT,
     browser_hash    BLOB NOT NULL,
     ip_address      TEXT NOT NULL,
     created_at      BIGINT NOT NULL,

@@ -22,6 +22,8 @@ pub struct AuthorizationRequestRow {
     pub nonce: String,
     /// The PKCE S256 code challenge.
     pub code_challenge: String,
+    /// The DPoP key thumbprint the code is bound to, if any.
+    pub dpop_jkt: Option<String>,
     /// Pushed, Unix seconds.
     pub created_at: i64,
     /// Unusable from, Unix seconds.
@@ -32,7 +34,8 @@ pub struct AuthorizationRequestRow {
 pub async fn insert(conn: &mut AnyConnection, row: &AuthorizationRequestRow) -> ServerResult<()> {
     sqlx::query(
         "INSERT INTO oidc_requests (request_id, client_id, redirect_uri, scope, state, nonce, \
-         code_challenge, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         code_challenge, dpop_jkt, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&row.request_id)
     .bind(&row.client_id)
@@ -41,6 +44,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &AuthorizationRequestRow) -> 
     .bind(&row.state)
     .bind(&row.nonce)
     .bind(&row.code_challenge)
+    .bind(&row.dpop_jkt)
     .bind(row.created_at)
     .bind(row.expires_at)
     .execute(conn)
@@ -70,7 +74,7 @@ pub async fn take(
     }
     Ok(sqlx::query_as(
         "SELECT request_id, client_id, redirect_uri, scope, state, nonce, code_challenge, \
-         created_at, expires_at FROM oidc_requests WHERE request_id = $1",
+         dpop_jkt, created_at, expires_at FROM oidc_requests WHERE request_id = $1",
     )
     .bind(request_id)
     .fetch_optional(conn)

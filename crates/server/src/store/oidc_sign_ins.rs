@@ -24,6 +24,8 @@ pub struct SignInRow {
     pub nonce: String,
     /// The PKCE S256 challenge.
     pub code_challenge: String,
+    /// The DPoP key thumbprint the code is bound to, if any.
+    pub dpop_jkt: Option<String>,
     /// Keyed hash of the browser's cookie.
     pub browser_hash: Vec<u8>,
     /// The browser's address.
@@ -49,15 +51,15 @@ pub struct SignInRow {
 }
 
 const COLUMNS: &str = "sign_in_id, client_id, redirect_uri, scope, state_param, nonce, \
-     code_challenge, browser_hash, ip_address, created_at, expires_at, state, account_id, \
-     acting_for, claims, amr, auth_time, code_expires_at";
+     code_challenge, dpop_jkt, browser_hash, ip_address, created_at, expires_at, state, \
+     account_id, acting_for, claims, amr, auth_time, code_expires_at";
 
 /// Stores a new, pending sign-in.
 pub async fn insert(conn: &mut AnyConnection, row: &SignInRow) -> ServerResult<()> {
     sqlx::query(
         "INSERT INTO oidc_sign_ins (sign_in_id, client_id, redirect_uri, scope, state_param, \
-         nonce, code_challenge, browser_hash, ip_address, created_at, expires_at, state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending')",
+         nonce, code_challenge, dpop_jkt, browser_hash, ip_address, created_at, expires_at, \
+         state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending')",
     )
     .bind(&row.sign_in_id)
     .bind(&row.client_id)
@@ -66,6 +68,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &SignInRow) -> ServerResult<(
     .bind(&row.state_param)
     .bind(&row.nonce)
     .bind(&row.code_challenge)
+    .bind(&row.dpop_jkt)
     .bind(row.browser_hash.clone())
     .bind(&row.ip_address)
     .bind(row.created_at)

@@ -86,6 +86,19 @@ pub(super) async fn push(
             "code_challenge is not an S256 challenge",
         ));
     }
+    // A DPoP proof (or the dpop_jkt parameter) binds the code to the client's DPoP key, so a
+    // stolen code cannot be redeemed with another key (RFC 9449 §10).
+    let mut dpop_jkt = form.get("dpop_jkt").map(str::to_owned);
+    if headers.contains_key("dpop") {
+        let proof =
+            jose::verify_dpop(&state, &headers, "POST", &endpoint(&state, PAR), None).await?;
+        if dpop_jkt.as_ref().is_some_and(|j| *j != proof.jkt) {
+            return Err(OAuthError::invalid_dpop_proof(
+                "dpop_jkt is not the thumbprint of the proof's key",
+            ));
+        }
+        dpop_jkt = Some(proof.jkt);
+    }
     let nonce = form.require("nonce")?;
     let state_param = form.get("state").unwrap_or_default();
     if nonce.len() > MAX_PARAM || state_param.len() > MAX_PARAM {
@@ -105,6 +118,7 @@ pub(super) async fn push(
             state: state_param.to_owned(),
             nonce: nonce.to_owned(),
             code_challenge: challenge.to_owned(),
+            dpop_jkt,
             created_at: now,
             expires_at: now + REQUEST_URI_SECS,
         },
@@ -192,6 +206,7 @@ pub(super) async fn authorize(
             state_param: request.state,
             nonce: request.nonce,
             code_challenge: request.code_challenge,
+            dpop_jkt: request.dpop_jkt,
             browser_hash: browser_hash(&state, &cookie),
             ip_address: rate_limit::client_ip(&parts),
             created_at: now,

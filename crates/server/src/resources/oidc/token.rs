@@ -99,6 +99,11 @@ pub(super) async fn token(
         }
         _ => return Err(OAuthError::invalid_grant("unknown code")),
     }
+    if row.dpop_jkt.as_ref().is_some_and(|jkt| *jkt != proof.jkt) {
+        return Err(OAuthError::invalid_grant(
+            "the code is bound to another DPoP key (dpop_jkt)",
+        ));
+    }
     if row.client_id != client.id {
         return Err(OAuthError::invalid_grant(
             "the code was issued to another client",
