@@ -87,6 +87,201 @@ enum Command {
         #[command(subcommand)]
         command: RegistryCommand,
     },
+    /// Relying parties: the services people sign in to with this server (OpenID Connect).
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// The OpenID provider's signing keys.
+    Oidc {
+        #[command(subcommand)]
+        command: OidcCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OidcCommand {
+    /// Rotate the ID-token signing key: the new key is published now and signs after the
+    /// change-over; the old one stays published a day longer.
+    RotateKey {
+        /// Seconds between publishing the new key and signing with it.
+        #[arg(long, default_value_t = dinhdanh_server::resources::oidc::DEFAULT_CHANGEOVER_SECS)]
+        changeover_secs: i64,
+    },
+    /// Print the published JWK set.
+    Jwks,
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register a relying party; prints its client id. Nothing is stored on any error.
+    Add {
+        /// Its name in Vietnamese, as the phone shows it.
+        #[arg(long)]
+        name_vi: String,
+        /// Its name in English.
+        #[arg(long)]
+        name_en: String,
+        /// An exact redirect URI (https; http only on loopback). Repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// A file holding its JWK set (public ES256 keys with `kid`).
+        #[arg(long)]
+        jwks: PathBuf,
+        /// The sector of its pairwise subject identifiers (a host); default: the host of its
+        /// redirect URIs.
+        #[arg(long)]
+        sector: Option<String>,
+        /// A claim it may receive (`name`). Repeat for several.
+        #[arg(long = "claim")]
+        claims: Vec<String>,
+        /// Organisation accounts may sign in to it (it receives the `organisation` claim).
+        #[arg(long)]
+        organisations: bool,
+        /// The identification number (CCCD) may be released to it.
+        #[arg(long)]
+        citizen_id: bool,
+        /// Its logo, PNG or JPEG (at most 256 KiB, 1024×1024); stored re-encoded as PNG.
+        #[arg(long)]
+        logo: Option<PathBuf>,
+    },
+    /// List the relying parties.
+    List,
+    /// Show one relying party.
+    Show {
+        /// Its client id (`rp_…`).
+        client_id: String,
+    },
+    /// Disable a relying party: no new sign-in, and its access tokens are revoked.
+    Disable {
+        /// Its client id (`rp_…`).
+        client_id: String,
+    },
+}
+
+/// `oidc …`: a rotation is audited with no actor (the CLI).
+async fn oidc_command(cli: &Cli, command: &OidcCommand) -> anyhow::Result<()> {
+    use dinhdanh_server::resources::oidc;
+    let state = offline_state(cli).await?;
+    match command {
+        OidcCommand::RotateKey { changeover_secs } => {
+            let kid = oidc::rotate_signing_key(&state, *changeover_secs).await?;
+            println!("new signing key {kid}: published now, signs in {changeover_secs} s");
+        }
+        OidcCommand::Jwks => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&oidc::jwks(&state).await?)?
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `client …`: each change is audited with no actor (the CLI).
+async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()> {
+    use dinhdanh_server::resources::clients::{self, ClientRegistration};
+    let state = offline_state(cli).await?;
+    let refused = |e: dinhdanh_server::infra::error::ServerError| -> anyhow::Error {
+        match e {
+            dinhdanh_server::infra::error::ServerError::Api(e) => {
+                let mut lines = vec![format!("refused: {} ({})", e.message_en, e.code)];
+                for d in &e.details {
+                    lines.push(format!(
+                        "  {}: {}",
+                        d.field.as_deref().unwrap_or("-"),
+                        d.message_en
+                    ));
+                }
+                anyhow::anyhow!(lines.join("\n"))
+            }
+            e => e.into(),
+        }
+    };
+    let show = |c: &clients::Client| {
+        println!("{}  {}", c.id, if c.active { "active" } else { "disabled" });
+        println!("  name: {} / {}", c.name_vi, c.name_en);
+        for uri in &c.redirect_uris {
+            println!("  redirect: {uri}");
+        }
+        println!("  sector: {}", c.sector);
+        if let Some(png) = &c.logo_png {
+            println!("  logo: PNG, {} bytes", png.len());
+        }
+        let kids: Vec<_> = c
+            .jwks
+            .keys
+            .iter()
+            .filter_map(|k| k.common.key_id.clone())
+            .collect();
+        println!("  keys: {}", kids.join(", "));
+        println!(
+            "  claims: {:?}; organisations: {}; CCCD: {}",
+            c.allowed_claims,
+            if c.allow_organisations { "yes" } else { "no" },
+            if c.allow_citizen_id { "yes" } else { "no" }
+        );
+    };
+    match command {
+        ClientCommand::Add {
+            name_vi,
+            name_en,
+            redirect_uris,
+            jwks,
+            sector,
+            claims,
+            organisations,
+            citizen_id,
+            logo,
+        } => {
+            let jwks = std::fs::read_to_string(jwks)
+                .with_context(|| format!("reading {}", jwks.display()))?;
+            let logo = logo
+                .as_ref()
+                .map(|path| {
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+                })
+                .transpose()?;
+            let registration = ClientRegistration {
+                name_vi: name_vi.clone(),
+                name_en: name_en.clone(),
+                redirect_uris: redirect_uris.clone(),
+                jwks,
+                sector: sector.clone(),
+                allowed_claims: claims.clone(),
+                allow_organisations: *organisations,
+                allow_citizen_id: *citizen_id,
+                logo,
+            };
+            let client = clients::add_client(&state, &registration)
+                .await
+                .map_err(refused)?;
+            show(&client);
+        }
+        ClientCommand::List => {
+            let all = clients::list_clients(&state).await?;
+            for c in &all {
+                let status = if c.active { "active" } else { "disabled" };
+                println!("{:<26} {:<9} {}", c.id, status, c.name_vi);
+            }
+            if all.is_empty() {
+                println!("(no relying parties)");
+            }
+        }
+        ClientCommand::Show { client_id } => {
+            let client = clients::find_client(&state, client_id)
+                .await?
+                .with_context(|| format!("no relying party {client_id}"))?;
+            show(&client);
+        }
+        ClientCommand::Disable { client_id } => {
+            clients::disable_client(&state, client_id)
+                .await
+                .map_err(refused)?;
+            println!("{client_id} disabled; its access tokens are revoked");
+        }
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -804,6 +999,8 @@ async fn main() -> anyhow::Result<()> {
             people_command(&cli).await?;
         }
         Command::Organisation { command } => organisation_command(&cli, command).await?,
+        Command::Client { command } => client_command(&cli, command).await?,
+        Command::Oidc { command } => oidc_command(&cli, command).await?,
         Command::Registration { .. } | Command::Registry { .. } => {
             registration_command(&cli).await?;
         }

@@ -111,4 +111,6 @@ pub enum NotificationKind {
     AccountLockChanged,
     /// A sensitive action started on a desktop waits for confirmation.
     ConfirmationRequested,
+    /// The person signed in to a service (a relying party of this OpenID provider).
+    ServiceSignedIn,
 }

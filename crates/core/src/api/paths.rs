@@ -83,6 +83,13 @@ pub const QR_LOGIN_REQUEST: &str = "/v1/qr-login/{rendezvous}";
 pub const QR_LOGIN_APPROVAL: &str = "/v1/qr-login/{rendezvous}/approval";
 /// `POST`: the phone declines.
 pub const QR_LOGIN_DECLINE: &str = "/v1/qr-login/{rendezvous}/decline";
+/// `GET`: the phone reads a sign-in to a relying party (a service using this server as its
+/// OpenID provider) before approving ([`super::OidcSignInView`]).
+pub const OIDC_SIGN_IN: &str = "/v1/oidc/sign-ins/{sign_in}";
+/// `POST`: the phone approves a sign-in to a relying party ([`super::OidcApproval`]).
+pub const OIDC_SIGN_IN_APPROVAL: &str = "/v1/oidc/sign-ins/{sign_in}/approval";
+/// `POST`: the phone declines a sign-in to a relying party ([`super::OidcDecline`]).
+pub const OIDC_SIGN_IN_DECLINE: &str = "/v1/oidc/sign-ins/{sign_in}/decline";
 /// `POST`: prove the person is present (passcode or biometrics) before a sensitive screen.
 pub const STEP_UP: &str = "/v1/me/step-up";
 /// `POST`: a desktop asks for a sensitive action to be confirmed on the phone; `GET`: the

@@ -64,11 +64,16 @@ pub enum ActionKind {
     /// Prove the person is present (passcode or biometrics) before a sensitive screen opens,
     /// e.g. the first step of the registration wizard; nothing is changed.
     StepUp,
+    /// Approve a sign-in to a relying party (a service using this server as its OpenID
+    /// provider), naming the service, its redirect origin, the claims and the account.
+    ApproveOidcSignIn,
+    /// Decline a sign-in to a relying party.
+    DeclineOidcSignIn,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [ActionKind; 27] = [
+    pub const ALL: [ActionKind; 29] = [
         ActionKind::RegisterOrganisation,
         ActionKind::ConsentToRegistration,
         ActionKind::RefuseRegistration,
@@ -96,6 +101,8 @@ impl ActionKind {
         ActionKind::ReviewRegistration,
         ActionKind::ChangeAccountLock,
         ActionKind::StepUp,
+        ActionKind::ApproveOidcSignIn,
+        ActionKind::DeclineOidcSignIn,
     ];
 
     /// The permanent number of this kind in the signed bytes.
@@ -128,6 +135,8 @@ impl ActionKind {
             ActionKind::ReviewRegistration => 25,
             ActionKind::ChangeAccountLock => 26,
             ActionKind::StepUp => 27,
+            ActionKind::ApproveOidcSignIn => 28,
+            ActionKind::DeclineOidcSignIn => 29,
         }
     }
 

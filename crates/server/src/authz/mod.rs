@@ -13,9 +13,10 @@
 //! | nobody | add or revoke an owner (the owner comes from the registration) |
 //! | an officer | read the requests and organisations of their province; decide requests there; lock and unlock the accounts of people born there (never their own) |
 //! | a request's requester and co-representatives | read the request |
+//! | a level-2 person | sign in to a registered service (OpenID provider): personally, or for an organisation they may act for when the service accepts organisation accounts |
 
-use dinhdanh_core::account::OrgRole;
-use dinhdanh_core::api::{OfficerRole, OrganisationStatus};
+use dinhdanh_core::account::{AccountLevel, OrgRole};
+use dinhdanh_core::api::{ErrorCode, OfficerRole, OrganisationStatus};
 use dinhdanh_core::ids::{AccountId, NewProvince, OrgEid};
 
 use crate::infra::error::ServerResult;
@@ -174,6 +175,73 @@ pub fn may_change_account_lock(
     own_account: bool,
 ) -> bool {
     !own_account && officer_province == person_province
+}
+
+/// Why a person may not sign in to a relying party as `acting_for` (`None`: personally), or
+/// `None` when they may: the account must be level 2 (`level_too_low`); for an organisation,
+/// the service must accept organisation accounts and the person must hold a live role in the
+/// active organisation now (`forbidden`).
+pub async fn service_sign_in_refusal(
+    state: &AppState,
+    account: &AccountId,
+    level: AccountLevel,
+    acting_for: Option<&OrgEid>,
+    service_accepts_organisations: bool,
+) -> ServerResult<Option<ErrorCode>> {
+    let role = match acting_for {
+        Some(eid) if level == AccountLevel::Level2 && service_accepts_organisations => {
+            Some(may_act_for(state, account, eid).await?)
+        }
+        Some(_) => Some(None),
+        None => None,
+    };
+    Ok(sign_in_refusal(level, role, service_accepts_organisations))
+}
+
+/// The rule of [`service_sign_in_refusal`], given the person's role when they ask to sign in
+/// for an organisation (`Some(None)`: no live role in an active organisation).
+fn sign_in_refusal(
+    level: AccountLevel,
+    organisation_role: Option<Option<OrgRole>>,
+    service_accepts_organisations: bool,
+) -> Option<ErrorCode> {
+    if level != AccountLevel::Level2 {
+        return Some(ErrorCode::LevelTooLow);
+    }
+    match organisation_role {
+        None => None,
+        Some(Some(_)) if service_accepts_organisations => None,
+        Some(_) => Some(ErrorCode::Forbidden),
+    }
+}
+
+#[cfg(test)]
+mod service_sign_in_tests {
+    use super::*;
+
+    #[test]
+    fn level_2_only_and_organisations_only_where_the_service_accepts_them() {
+        use AccountLevel::{Level1, Level2};
+        let owner = Some(Some(OrgRole::Owner));
+        assert_eq!(sign_in_refusal(Level2, None, false), None);
+        assert_eq!(
+            sign_in_refusal(Level1, None, true),
+            Some(ErrorCode::LevelTooLow)
+        );
+        assert_eq!(
+            sign_in_refusal(Level1, owner, true),
+            Some(ErrorCode::LevelTooLow)
+        );
+        assert_eq!(sign_in_refusal(Level2, owner, true), None);
+        assert_eq!(
+            sign_in_refusal(Level2, owner, false),
+            Some(ErrorCode::Forbidden)
+        );
+        assert_eq!(
+            sign_in_refusal(Level2, Some(None), true),
+            Some(ErrorCode::Forbidden)
+        );
+    }
 }
 
 #[cfg(test)]

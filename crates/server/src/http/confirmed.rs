@@ -105,6 +105,12 @@ impl<T: ConfirmedBody> ConfirmedAction<T> {
         self.body.as_ref().ok_or_else(step_up_required)
     }
 
+    /// How the person confirmed (passcode or biometrics), as the signed action says; it counts
+    /// only once [`ConfirmedAction::verify`] has succeeded.
+    pub fn method(&self) -> dinhdanh_core::account::ConfirmationMethod {
+        self.confirmed.confirmation.method()
+    }
+
     /// Verifies the confirmation for `kind` on `target` (see
     /// [`crate::http::confirmation::verify_confirmation`]) and gives back the body;
     /// `step_up_required` when the body carries no confirmation.

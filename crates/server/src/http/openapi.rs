@@ -279,6 +279,20 @@ pub static ROUTES: &[Route] = &[
         Some(J(confirmed::<QrApprovalBody>)) => None),
     route!(Post QR_LOGIN_DECLINE, Session, "The phone declines the QR login (confirmed).",
         Some(J(confirmed::<api::QrLoginDecline>)) => None),
+    route!(Get OIDC_SIGN_IN, Session,
+        "The phone reads a sign-in to a service (a relying party of the OpenID provider): the \
+         service's registered name and redirect origin, the claims, the browser's address and \
+         the accounts it may sign in as. Level 2 only. The OAuth endpoints themselves (PAR, \
+         authorize, token, introspection, userinfo, JWKS, discovery) speak OAuth's form and \
+         JSON formats and are described by `/.well-known/openid-configuration`.",
+        None => Some(J(named::<api::OidcSignInView>))),
+    route!(Post OIDC_SIGN_IN_APPROVAL, Session,
+        "The phone approves a sign-in to a service (confirmed: kind `approve_oidc_sign_in`, \
+         target `oidc_sign_in:<id>`), naming the service, redirect origin, claims and account.",
+        Some(J(confirmed::<api::OidcApprovalBody>)) => None),
+    route!(Post OIDC_SIGN_IN_DECLINE, Session,
+        "The phone declines a sign-in to a service (confirmed: kind `decline_oidc_sign_in`).",
+        Some(J(confirmed::<api::OidcDecline>)) => None),
     route!(Post STEP_UP, Session,
         "Prove the person is present (passcode or biometrics, kind `step_up`, target \
          `step_up:<purpose>`) before a sensitive screen opens; nothing is changed.",

@@ -3,10 +3,12 @@
 
 pub mod accounts;
 pub mod challenges;
+pub mod clients;
 pub mod delegations;
 pub mod desktop_actions;
 pub mod devices;
 pub mod officers;
+pub mod oidc;
 pub mod organisations;
 pub mod progress;
 pub mod qr_login;

@@ -22,8 +22,10 @@
 pub mod accounts;
 pub mod audit;
 pub mod challenges;
+pub mod clients;
 pub mod desktop_actions;
 pub mod officers;
+pub mod oidc;
 pub mod organisations;
 pub mod outbox;
 pub mod registrations;

@@ -1,0 +1,82 @@
+//! Signing in to a relying party (a service that uses this server as its OpenID provider): what
+//! the phone is shown, and what it confirms. The browser's side (pushed authorization request,
+//! authorization, token) is OAuth's own wire format, served by the server's `oidc` resource.
+
+use serde::{Deserialize, Serialize};
+
+use super::{OrganisationChoice, Timestamp};
+use crate::ids::OrgEid;
+use crate::qr_login::RendezvousId;
+
+/// What the phone shows before approving a sign-in to a service. The service's name and
+/// redirect origin come from the server's registry, never from the page the browser shows.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcSignInView {
+    /// The sign-in.
+    pub sign_in: RendezvousId,
+    /// The service's `client_id`.
+    pub client_id: String,
+    /// Its registered name in Vietnamese.
+    pub client_name_vi: String,
+    /// Its registered name in English.
+    pub client_name_en: String,
+    /// Where the browser is sent back (`https://host[:port]`).
+    pub redirect_origin: String,
+    /// The claims the service receives besides the pairwise subject (`name`); `organisation`
+    /// is added when an organisation account is chosen.
+    pub claims: Vec<String>,
+    /// The browser's address.
+    pub ip_address: String,
+    /// Approximate place of that address, when a GeoIP table is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approximate_location: Option<String>,
+    /// The phone's and the browser's addresses differ greatly: warn before approving.
+    pub address_warning: bool,
+    /// When the browser asked.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub requested_at: Timestamp,
+    /// When the sign-in stops accepting an answer.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: Timestamp,
+    /// The organisations the person may sign in as here (empty when the service accepts
+    /// personal accounts only); the personal account is always a choice.
+    pub accounts: Vec<OrganisationChoice>,
+}
+
+/// The body the phone confirms (action kind `approve_oidc_sign_in`, target
+/// `oidc_sign_in:<sign_in>`): the service, where the browser goes back, the claims released and
+/// the account chosen, exactly as the server showed them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcApprovalBody {
+    /// The sign-in (its id, as in the path).
+    pub sign_in: String,
+    /// The service's `client_id`.
+    pub client_id: String,
+    /// Its redirect origin, as shown.
+    pub redirect_origin: String,
+    /// The claims released: the view's `claims`, plus `organisation` when `account` is set.
+    pub claims: Vec<String>,
+    /// The organisation to sign in as; `None`: the personal account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<OrgEid>,
+}
+
+/// The phone approves a sign-in: [`super::Confirmed`]`<`[`OidcApprovalBody`]`>`.
+pub type OidcApproval = super::Confirmed<OidcApprovalBody>;
+
+/// The phone declines a sign-in (action kind `decline_oidc_sign_in`, same target).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcDecline {
+    /// The sign-in (its id, as in the path).
+    pub sign_in: String,
+}
+
+/// The target a phone's answer to a sign-in names: `oidc_sign_in:<sign_in>`.
+pub fn oidc_sign_in_target(
+    sign_in: &RendezvousId,
+) -> Result<crate::signed_action::ActionTarget, crate::error::IdError> {
+    crate::signed_action::ActionTarget::new("oidc_sign_in", &sign_in.to_string())
+}

@@ -1,0 +1,102 @@
+//! The backend as an OpenID provider (OpenID Connect Core 1.0, authorization-code flow only,
+//! following the FAPI 2.0 Security Profile): a relying party registered by the operator
+//! (`resources::clients`) signs a person in, and the person approves every sign-in on their
+//! phone. `docs/design/openid-provider.md` describes the protocol; in short:
+//!
+//! 1. The relying party pushes its request (`POST` [`PAR`], RFC 9126), authenticating with
+//!    `private_key_jwt` ([`jose::authenticate_client`]); PKCE S256, an exact registered
+//!    redirect URI, `scope` with `openid` and a `nonce` are required. It gets a `request_uri`.
+//! 2. The browser is sent to [`AUTHORIZE`] with `client_id` and `request_uri` only. The request
+//!    is taken once and becomes a pending sign-in bound to that browser by a cookie
+//!    ([`authorize`]).
+//! 3. The phone reads the sign-in (the service's name and redirect origin from the registry)
+//!    and approves it with a confirmed signed action naming the service, the redirect origin,
+//!    the claims and the account (`phone`), or declines.
+//! 4. The browser continues ([`AUTHORIZE_CONTINUE`]); only the browser holding the cookie gets
+//!    the code, sent to the redirect URI with `state` and `iss` (RFC 9207).
+//! 5. The relying party redeems the code at [`TOKEN`] with its client assertion, the PKCE
+//!    verifier and a DPoP proof; it gets an ID token (ES256, [`keys`]) and an opaque access
+//!    token bound to its DPoP key. A replayed code revokes everything issued from it.
+//! 6. Its back end asks [`INTROSPECT`] (RFC 7662) whether a token is still active; a DPoP
+//!    request to [`USERINFO`] returns the claims.
+//!
+//! Refused on purpose: implicit and hybrid flows, requests not pushed, `alg: none`, HS* and any
+//! algorithm but ES256, unregistered redirect URIs, level-1 accounts.
+
+mod authorize;
+mod claims;
+mod discovery;
+mod error;
+mod jose;
+mod keys;
+mod phone;
+mod sign_in;
+mod token;
+mod tokens_in_use;
+
+use axum::routing::{get, post};
+use dinhdanh_core::api::paths;
+
+use crate::infra::state::AppState;
+
+pub use keys::{DEFAULT_CHANGEOVER_SECS, RETIRED_KEY_SECS, jwks, rotate_signing_key};
+pub use sign_in::{SignInEvent, SignInState};
+
+/// `GET`: the discovery document (OpenID Connect Discovery 1.0).
+pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+/// `GET`: the provider's public keys.
+pub const JWKS: &str = "/oidc/jwks";
+/// `POST`: pushed authorization requests (RFC 9126).
+pub const PAR: &str = "/oidc/par";
+/// `GET`: the authorization endpoint, for the browser.
+pub const AUTHORIZE: &str = "/oidc/authorize";
+/// `GET`: the browser continues once the phone answered.
+pub const AUTHORIZE_CONTINUE: &str = "/oidc/authorize/continue";
+/// `POST`: the token endpoint.
+pub const TOKEN: &str = "/oidc/token";
+/// `POST`: token introspection (RFC 7662).
+pub const INTROSPECT: &str = "/oidc/introspect";
+/// `GET`, `POST`: userinfo, with a DPoP-bound access token.
+pub const USERINFO: &str = "/oidc/userinfo";
+
+/// How long a pushed request's `request_uri` may be used, in seconds.
+pub const REQUEST_URI_SECS: i64 = 60;
+/// How long a sign-in waits for the phone, in seconds.
+pub const SIGN_IN_SECS: i64 = 300;
+/// How long an authorization code may be redeemed, in seconds.
+pub const CODE_SECS: i64 = 60;
+/// How long an access token and an ID token live, in seconds.
+pub const TOKEN_SECS: i64 = 300;
+
+/// The `acr` of a sign-in approved on a bound phone by a level-2 account.
+pub const ACR_LEVEL_2: &str = "urn:dinhdanh:acr:level-2";
+
+/// Routes of this module.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route(DISCOVERY, get(discovery::configuration))
+        .route(JWKS, get(discovery::jwks))
+        .route(PAR, post(authorize::push))
+        .route(AUTHORIZE, get(authorize::authorize))
+        .route(AUTHORIZE_CONTINUE, get(authorize::continue_in_browser))
+        .route(TOKEN, post(token::token))
+        .route(INTROSPECT, post(tokens_in_use::introspect))
+        .route(
+            USERINFO,
+            get(tokens_in_use::userinfo).post(tokens_in_use::userinfo),
+        )
+        .route(paths::OIDC_SIGN_IN, get(phone::read_sign_in))
+        .route(paths::OIDC_SIGN_IN_APPROVAL, post(phone::approve))
+        .route(paths::OIDC_SIGN_IN_DECLINE, post(phone::decline))
+}
+
+/// The issuer: this server's origin (https; plain http only on loopback, which the origin's
+/// own grammar enforces — the documented exception for development and tests).
+fn issuer(state: &AppState) -> &str {
+    state.config.origin.as_str()
+}
+
+/// The full URL of one of the provider's endpoints.
+fn endpoint(state: &AppState, path: &str) -> String {
+    format!("{}{path}", issuer(state))
+}

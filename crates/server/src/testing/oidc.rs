@@ -1,0 +1,15 @@
+//! The OpenID provider (`resources::oidc`): its endpoints' paths and limits, and the signing-key
+//! rotation the operator's command runs.
+
+use super::{AppState, ServerResult};
+use crate::resources::oidc as inner;
+
+pub use inner::{
+    ACR_LEVEL_2, AUTHORIZE, AUTHORIZE_CONTINUE, CODE_SECS, DISCOVERY, INTROSPECT, JWKS, PAR,
+    REQUEST_URI_SECS, RETIRED_KEY_SECS, SIGN_IN_SECS, TOKEN, TOKEN_SECS, USERINFO,
+};
+
+/// Rotates the signing key (`dinhdanh-server oidc rotate-key`); the new key's `kid`.
+pub async fn rotate_signing_key(state: &AppState, changeover_secs: i64) -> ServerResult<String> {
+    inner::rotate_signing_key(state, changeover_secs).await
+}
