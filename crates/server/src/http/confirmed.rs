@@ -106,9 +106,13 @@ impl<T: ConfirmedBody> ConfirmedAction<T> {
     }
 
     /// How the person confirmed (passcode or biometrics), as the signed action says; it counts
-    /// only once [`ConfirmedAction::verify`] has succeeded.
-    pub fn method(&self) -> dinhdanh_core::account::ConfirmationMethod {
-        self.confirmed.confirmation.method()
+    /// only once [`ConfirmedAction::verify`] has succeeded. `step_up_required` without a
+    /// confirmation.
+    pub fn method(&self) -> ServerResult<dinhdanh_core::account::ConfirmationMethod> {
+        self.confirmation
+            .as_ref()
+            .map(SignedActionEnvelope::method)
+            .ok_or_else(step_up_required)
     }
 
     /// Verifies the confirmation for `kind` on `target` (see

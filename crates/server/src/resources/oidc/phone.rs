@@ -208,7 +208,7 @@ pub(super) async fn approve(
     require_phone(&action.session)?;
     let l = load(&state, &id).await?;
     require_open(&l, state.now())?;
-    let body = action.body().clone();
+    let body = action.body()?.clone();
     let expected = OidcApprovalBody {
         sign_in: l.id.to_string(),
         client_id: l.client.id.clone(),
@@ -239,7 +239,7 @@ pub(super) async fn approve(
     if let Some(code) = refusal {
         return Err(refuse(&state, session, body.account.as_ref(), &l.target, code).await);
     }
-    let amr = claims::amr(action.method());
+    let amr = claims::amr(action.method()?);
     let (session, body) = action
         .verify(&state, ActionKind::ApproveOidcSignIn, &l.target)
         .await?;
