@@ -503,7 +503,7 @@ async fn co_representatives_consent_before_the_request_proceeds(db: Backend) {
     let reg = submit(&t, &an, OrgType::Enterprise, d).await;
     assert_eq!(reg.status, RegistrationStatus::AwaitingConsent);
     assert_eq!(reg.consents.len(), 1);
-    assert_eq!(reg.consents[0].representative.account, mai.p.account);
+    assert_eq!(reg.consents[0].citizen_id_masked, mai.p.citizen_id.masked());
     assert_eq!(reg.consents[0].consented, None);
     assert_eq!(sent(&t, &mai.p.phone, "registration.consent_requested"), 1);
     // Mai sees it among hers; the requester cannot consent for her.
@@ -543,6 +543,56 @@ async fn co_representatives_consent_before_the_request_proceeds(db: Backend) {
     assert_eq!(done.status, RegistrationStatus::Approved, "{done:?}");
     assert_eq!(done.consents[0].consented, Some(true));
     assert!(done.org_eid.is_some());
+}
+
+backend_test!(a_requester_does_not_learn_which_co_representatives_have_an_account);
+async fn a_requester_does_not_learn_which_co_representatives_have_an_account(db: Backend) {
+    let t = TestServer::start(db).await;
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    // Hoa, the third legal representative, has no e-ID account.
+    let hoa = Person {
+        citizen_id: dinhdanh_core::ids::CitizenId::from_parts(
+            dinhdanh_core::ids::OldProvince::from_code(1).unwrap(),
+            dinhdanh_core::ids::Gender::Female,
+            1991,
+            OsRng.next_u32() % 1_000_000,
+        )
+        .unwrap(),
+        password: String::new(),
+        phone: "0911111111".into(),
+        email: None,
+        account: mai.p.account.clone(),
+    };
+    let code = registered_enterprise(&t, &[&an.p, &mai.p, &hoa]).await;
+    let d = details(
+        &t,
+        OrgType::Enterprise,
+        &enterprise_form(&code, &[&an.p, &mai.p, &hoa]),
+    );
+    let reg = submit(&t, &an, OrgType::Enterprise, d).await;
+    let text = get_registration(&t, &an, &reg).await.text().await.unwrap();
+    assert!(!text.contains(mai.p.account.as_str()), "{text}");
+    let seen: RegistrationView = serde_json::from_str(&text).unwrap();
+    // Both co-representatives are listed, alike: waiting, no account.
+    assert_eq!(seen.consents.len(), 2);
+    assert!(
+        seen.consents
+            .iter()
+            .all(|c| c.account.is_none() && c.consented.is_none())
+    );
+    let masked: Vec<_> = seen.consents.iter().map(|c| &c.citizen_id_masked).collect();
+    assert!(masked.contains(&&mai.p.citizen_id.masked()));
+    assert!(masked.contains(&&hoa.citizen_id.masked()));
+    // The officer of the province, who obtains Hoa's consent, sees who has an account.
+    let officer = officer(&t, "ha_noi").await;
+    let seen: RegistrationView = ok(get_registration(&t, &officer, &reg).await).await;
+    let accounts: Vec<_> = seen
+        .consents
+        .iter()
+        .filter_map(|c| c.account.as_ref())
+        .collect();
+    assert_eq!(accounts, vec![&mai.p.account]);
 }
 
 backend_test!(a_co_representatives_refusal_withdraws_the_request);

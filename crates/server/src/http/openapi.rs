@@ -224,7 +224,9 @@ pub static ROUTES: &[Route] = &[
             => Some(J(named::<api::RegistrationView>))),
     route!(Get REGISTRATIONS, Session, "One's registrations.",
         None => Some(J(list::<api::RegistrationView>))),
-    route!(Get REGISTRATION, Session, "One registration.",
+    route!(Get REGISTRATION, Session,
+        "One registration. Every co-representative is listed with a masked number; which of \
+         them has an account (and its id) only officers of the request's province see.",
         None => Some(J(named::<api::RegistrationView>))),
     route!(Post REGISTRATION_CONSENT, Session, "A co-representative's consent or refusal.",
         Some(J(confirmed::<api::ConsentDecision>)) => Some(J(named::<api::RegistrationView>))),
@@ -245,7 +247,9 @@ pub static ROUTES: &[Route] = &[
         Some(J(confirmed::<api::OfficerAccountChange>)) => Some(J(named::<api::AccountView>))),
     route!(Get OFFICER_STATISTICS, Session, "Registration statistics.",
         None => Some(J(named::<api::RegistrationStatistics>))),
-    route!(Get ORGANISATION, Session, "An organisation's e-ID record.",
+    route!(Get ORGANISATION, Session,
+        "An organisation's e-ID record. Legal representatives' full identification numbers \
+         only for its owners and the officers of its province; masked for everyone else.",
         None => Some(J(named::<api::OrganisationRecord>))),
     route!(Get DELEGATIONS, Session, "An organisation's delegates.",
         None => Some(J(list::<api::DelegationView>))),

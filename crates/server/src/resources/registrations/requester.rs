@@ -93,7 +93,9 @@ pub(super) async fn consent(
     let approval = record_consent(&mut tx, &state, &reg, &account, consenting, &actor).await?;
     finish(&mut tx, &state, approval, &actor).await?;
     tx.commit().await?;
-    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+    Ok(Json(
+        view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
+    ))
 }
 
 fn consent_event(consenting: bool, others_awaited: bool) -> Event {
@@ -314,7 +316,9 @@ pub(super) async fn answer(
             .record("registration.answered", &link(&reg.id), None, false),
     );
     tx.commit().await?;
-    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+    Ok(Json(
+        view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
+    ))
 }
 
 /// `POST /v1/registrations/{id}/withdrawal`: the requester withdraws a request that is not
@@ -353,5 +357,7 @@ pub(super) async fn withdraw(
             .record("registration.withdrawn", &link(&reg.id), None, false),
     );
     tx.commit().await?;
-    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+    Ok(Json(
+        view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
+    ))
 }
