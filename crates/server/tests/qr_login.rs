@@ -155,6 +155,36 @@ async fn only_the_holder_of_the_desktop_key_can_start_or_wait(db: Backend) {
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
 }
 
+backend_test!(a_computer_name_or_os_label_that_could_spoof_the_approval_screen_is_refused);
+async fn a_computer_name_or_os_label_that_could_spoof_the_approval_screen_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
+    let cases = [
+        // A right-to-left override turns "Máy exe.txt" into something else on screen.
+        ("Máy \u{202E}txt.exe", "Windows 11", "client_name"),
+        ("Máy tính", "Ubuntu\u{2067} 24.04", "os"),
+        ("Máy\u{200B}tính", "Windows 11", "client_name"),
+        ("Máy tính\nĐã xác minh", "Windows 11", "client_name"),
+    ];
+    for (client_name, os, field) in cases {
+        let key = SigningKey::random(&mut OsRng);
+        let resp = t
+            .post(
+                paths::QR_LOGIN,
+                &QrLoginStart {
+                    desktop_key: Device::public(&key),
+                    client_name: client_name.into(),
+                    os: os.into(),
+                },
+                Auth::DeviceKey(&key),
+            )
+            .await;
+        let err = assert_error(resp, ErrorCode::ValidationFailed).await;
+        assert_eq!(err.details.len(), 1, "{err:?}");
+        assert_eq!(err.details[0].field.as_deref(), Some(field));
+        assert_eq!(err.details[0].code, "control_character");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Attacks
 // ---------------------------------------------------------------------------------------------

@@ -745,6 +745,25 @@ async fn an_officer_approves_rejects_and_asks_for_information_which_the_requeste
             .unwrap()
             .is_some()
     );
+    // A reason with an invisible character (it reaches the requester's screen) is refused.
+    let err = assert_error(
+        decide(
+            &t,
+            &officer,
+            &regs[1],
+            Decision::Reject {
+                reason: "Quyết định\u{200B} thành lập không hợp lệ.".into(),
+            },
+        )
+        .await,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(
+        err.details[0].field.as_deref(),
+        Some("body.decision.reason")
+    );
+    assert_eq!(err.details[0].code, "control_character");
     // Reject with a reason; a decided request cannot be decided again.
     let rejected: RegistrationView = ok(decide(
         &t,

@@ -57,6 +57,18 @@ impl ApiError {
         }
     }
 
+    /// Free text refused by the text policy ([`crate::text`]), for the named field.
+    pub fn from_text_problem(problem: crate::text::TextProblem, field: impl Into<String>) -> Self {
+        ApiError {
+            code: problem.code().to_owned(),
+            message_vi: format!("Nội dung {}", problem.message_vi()),
+            message_en: format!("The text {}", problem.message_en()),
+            field: Some(field.into()),
+            details: Vec::new(),
+            retry_after_secs: None,
+        }
+    }
+
     /// Names the field this error concerns.
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());

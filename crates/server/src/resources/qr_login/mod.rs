@@ -52,7 +52,7 @@ use crate::http::auth::{
 };
 use crate::http::confirmation;
 use crate::http::push;
-use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::error::{ServerError, ServerResult, invalid_text};
 use crate::infra::ids::random_bytes;
 use crate::infra::outbox::InboxItem;
 use crate::infra::rate_limit;
@@ -187,15 +187,11 @@ async fn phone_session(
     Ok(session)
 }
 
-fn label(text: &str) -> ServerResult<String> {
-    let text = text.trim();
-    if text.is_empty()
-        || text.chars().count() > MAX_LABEL_CHARS
-        || text.chars().any(char::is_control)
-    {
-        return Err(ServerError::code(ErrorCode::MalformedRequest));
-    }
-    Ok(text.to_owned())
+fn label(text: &str, field: &str) -> ServerResult<String> {
+    // Shown on the phone's approval screen: the one text policy (no bidirectional overrides,
+    // invisible or control characters) with a typed error naming the field.
+    dinhdanh_core::text::parse_text(text, MAX_LABEL_CHARS, false)
+        .map_err(|p| invalid_text(p, field))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,8 +203,8 @@ async fn start(State(state): State<AppState>, req: Request) -> ServerResult<Json
     let (parts, body) = read_body(req).await?;
     rate_limit::per_ip(&state, &parts).await?;
     let request: QrLoginStart = parse_json(&body)?;
-    let client_name = label(&request.client_name)?;
-    let os = label(&request.os)?;
+    let client_name = label(&request.client_name, "client_name")?;
+    let os = label(&request.os, "os")?;
     let key = request.desktop_key;
     auth::verify_proof(&state, &parts, &body, &key, None, &nonce_scope(&key)).await?;
     let mut tx = Tx::begin(&state, "qr_login.start").await?;
