@@ -231,6 +231,9 @@ error_codes! {
     DesktopActionCancelled = "desktop_action_cancelled", 409,
         "Yêu cầu này đã được hủy trên máy tính; không có gì được thực hiện.",
         "This request was cancelled on the computer; nothing was done.";
+    AlreadyWaiting = "already_waiting", 409,
+        "Một kết nối khác đang chờ kết quả này.",
+        "Another connection is already waiting for this answer.";
     RateLimited = "rate_limited", 429,
         "Bạn thao tác quá nhanh; vui lòng thử lại sau.",
         "Too many attempts; please try again later.";

@@ -32,8 +32,8 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::ws::WebSocket;
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -468,10 +468,8 @@ async fn events(
         &nonce_scope(&r.desktop_key),
     )
     .await?;
-    let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state)
-        .await
-        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
-    Ok(upgrade.on_upgrade(move |socket| wait_and_push(state, id, r.expires_at, socket)))
+    let (upgrade, claim) = push::accept(&state, &mut parts, &topic(&id)).await?;
+    Ok(upgrade.on_upgrade(move |socket| wait_and_push(state, id, r.expires_at, claim, socket)))
 }
 
 /// What the desktop is told, once the row says so.
@@ -482,7 +480,13 @@ enum Outcome {
     Wait,
 }
 
-async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, socket: WebSocket) {
+async fn wait_and_push(
+    state: AppState,
+    id: RendezvousId,
+    expires_at: i64,
+    claim: push::Claim,
+    socket: WebSocket,
+) {
     let wait = push::Wait {
         topic: topic(&id),
         expires_at,
@@ -491,7 +495,7 @@ async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, socke
         recheck: RECHECK,
         what: "qr login",
     };
-    push::push_one(&state, wait, socket, || {
+    push::push_one(&state, wait, claim, socket, || {
         let (state, id) = (&state, &id);
         async move {
             Ok(match outcome(state, id, expires_at).await? {
