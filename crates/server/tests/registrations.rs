@@ -921,6 +921,96 @@ async fn due_dates_skip_weekends_and_overdue_requests_head_the_queue(db: Backend
     .await;
 }
 
+backend_test!(an_upload_without_a_session_is_refused_before_its_body_is_read);
+async fn an_upload_without_a_session_is_refused_before_its_body_is_read(db: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = TestServer::start(db).await;
+    let mut conn = tokio::net::TcpStream::connect(t.server.addr).await.unwrap();
+    // Announces the largest document, sends 1 KiB of it and waits: the answer must not wait
+    // for the rest.
+    let head = format!(
+        "POST {}?kind=founding_decision HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        paths::ATTACHMENTS,
+        t.server.addr,
+        MediaType::MAX_SIZE
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&[b' '; 1024]).await.unwrap();
+    let mut answer = [0u8; 12];
+    tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        conn.read_exact(&mut answer),
+    )
+    .await
+    .expect("answered without the body")
+    .unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 401");
+}
+
+backend_test!(an_account_uploads_at_most_its_quota_a_day);
+async fn an_account_uploads_at_most_its_quota_a_day(db: Backend) {
+    let t = TestServer::start(db).await;
+    let mut w = who(&t).await;
+    let other = who(&t).await;
+    for _ in 0..20 {
+        uploaded(&t, &w, "founding_decision").await;
+    }
+    assert_error(
+        upload(&t, &w, "founding_decision", PDF).await,
+        ErrorCode::AttachmentQuotaExceeded,
+    )
+    .await;
+    // The quota is the account's own.
+    uploaded(&t, &other, "founding_decision").await;
+    // A day later the account may upload again.
+    t.clock.advance(24 * 3600 + 1);
+    w.refresh(&t).await;
+    uploaded(&t, &w, "founding_decision").await;
+}
+
+backend_test!(an_upload_whose_body_is_not_the_one_the_proof_signs_is_refused);
+async fn an_upload_whose_body_is_not_the_one_the_proof_signs_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
+    let w = who(&t).await;
+    let path = format!("{}?kind=founding_decision", paths::ATTACHMENTS);
+    let mut nonce = [0u8; 16];
+    OsRng.fill_bytes(&mut nonce);
+    // The proof signs one document; another is sent.
+    let proof = dinhdanh_core::request_proof::ProofClaims::new(
+        "POST",
+        &path,
+        PDF,
+        Some(w.session.token.hash()),
+        t.now(),
+        nonce,
+    )
+    .unwrap()
+    .sign_with(&w.session.key)
+    .to_header_value();
+    let resp = t
+        .http
+        .post(format!("{}{path}", t.server.base_url()))
+        .header(
+            "authorization",
+            format!("DinhDanh {}", w.session.token.expose()),
+        )
+        .header(dinhdanh_core::request_proof::HEADER_NAME, proof)
+        .body(b"%PDF-1.4 another document".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    // Nothing was stored.
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE owner_account = $1")
+            .bind(w.p.account.as_str())
+            .fetch_one(&t.state().pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, 0);
+}
+
 backend_test!(attachments_must_be_pdf_jpeg_or_png_within_the_size_limit);
 async fn attachments_must_be_pdf_jpeg_or_png_within_the_size_limit(db: Backend) {
     let t = TestServer::start(db).await;

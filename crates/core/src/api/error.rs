@@ -234,6 +234,9 @@ error_codes! {
     AlreadyWaiting = "already_waiting", 409,
         "Một kết nối khác đang chờ kết quả này.",
         "Another connection is already waiting for this answer.";
+    AttachmentQuotaExceeded = "attachment_quota_exceeded", 409,
+        "Bạn đã tải lên quá nhiều tệp trong 24 giờ qua; vui lòng thử lại sau.",
+        "You have uploaded too many files in the last 24 hours; please try again later.";
     RateLimited = "rate_limited", 429,
         "Bạn thao tác quá nhanh; vui lòng thử lại sau.",
         "Too many attempts; please try again later.";

@@ -234,7 +234,11 @@ pub static ROUTES: &[Route] = &[
         Some(J(confirmed::<api::InformationAnswer>)) => Some(J(named::<api::RegistrationView>))),
     route!(Post REGISTRATION_WITHDRAWAL, Session, "Withdraw a registration.",
         Some(J(confirmed::<api::RegistrationWithdrawal>)) => Some(J(named::<api::RegistrationView>))),
-    route!(Post ATTACHMENTS, Session, "Upload an attachment (raw body, recognised by content).",
+    route!(Post ATTACHMENTS, Session,
+        "Upload an attachment (raw body, recognised by content). The session and the proof are \
+         checked before the body is read; then the account's quota (20 uploads and 50 MiB a \
+         day: attachment_quota_exceeded); the body is read up to 10 MiB (attachment_rejected, \
+         field size).",
         Some(Bytes) => Some(J(named::<api::AttachmentView>))),
     route!(Get ATTACHMENT, Session, "An attachment's content (requester and officers only).",
         None => Some(Bytes)),
