@@ -69,6 +69,10 @@ pub struct Config {
     /// A GeoIP table (DB-IP "lite" CSV) for the approximate place of a desktop asking to sign
     /// in; none: no place is shown.
     pub geoip_csv: Option<PathBuf>,
+    /// The reverse proxies in front of the server (`--trusted-proxy <cidr>`): only from a peer
+    /// in one of these ranges are `Forwarded` / `X-Forwarded-For` read for the client's address
+    /// (rate limits per address, the QR-login address warning); none: the headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -84,6 +88,7 @@ impl Config {
             database_url,
             limits: Limits::default(),
             geoip_csv: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

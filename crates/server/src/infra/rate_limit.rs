@@ -8,9 +8,6 @@
 //! not it has an account, so the limit itself reveals nothing). A bucket name never holds a
 //! CCCD number in clear.
 
-use std::net::SocketAddr;
-
-use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use dinhdanh_core::api::{ApiError, ErrorCode};
 
@@ -84,14 +81,11 @@ pub async fn per_account(state: &AppState, citizen_key: &[u8]) -> ServerResult<(
     .await
 }
 
-/// The peer address of the connection (the server is started with connect info). Behind a
-/// reverse proxy this is the proxy's address; trusting a forwarded-for header would need a
-/// configured list of proxies, which this server does not have yet.
+/// The client's address: the peer of the connection, or, when that is a configured reverse
+/// proxy (`--trusted-proxy`), the address it forwarded ([`crate::infra::client_address`]).
 pub fn client_ip(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ci| ci.0.ip().to_string())
+    crate::infra::client_address::client_addr(parts)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 fn bucket_kind(bucket: &str) -> &str {
