@@ -295,6 +295,28 @@ async fn a_rendezvous_has_one_socket_at_a_time(db: Backend) {
     );
 }
 
+backend_test!(opening_an_events_socket_counts_against_the_address_like_a_start);
+async fn opening_an_events_socket_counts_against_the_address_like_a_start(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (desktop_key, payload) = start(&t).await;
+    // The start counted once; fill the rest of the address's bucket.
+    for _ in 1..t.state().config.limits.requests_per_ip {
+        let resp = t
+            .send("POST", paths::QR_LOGIN, Some(b"{}"), Auth::None)
+            .await;
+        assert_ne!(resp.status(), 429);
+    }
+    match tokio_tungstenite::connect_async(events_request(&t, &desktop_key, &payload)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status().as_u16(), 429);
+        }
+        other => panic!(
+            "a socket was opened past the limit: {:?}",
+            other.map(|_| ())
+        ),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Attacks
 // ---------------------------------------------------------------------------------------------

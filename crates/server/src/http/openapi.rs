@@ -277,8 +277,9 @@ pub static ROUTES: &[Route] = &[
         Some(J(named::<api::QrLoginStart>)) => Some(J(named::<api::QrLoginStarted>))),
     route!(Get QR_LOGIN_EVENTS, DeviceProof,
         "WebSocket (proof by the desktop key over the GET): one QrLoginEvent as JSON text, \
-         then close; the token is handed out once. One socket per rendezvous \
-         (already_waiting); frames over 1 KiB end it, any data frame closes it (1008).",
+         then close; the token is handed out once. Rate limited per address like the start; \
+         one socket per rendezvous (already_waiting); frames over 1 KiB end it, any data \
+         frame closes it (1008).",
         None => Some(J(named::<api::QrLoginEvent>))),
     route!(Get QR_LOGIN_REQUEST, Session, "The phone reads which computer asks.",
         None => Some(J(named::<api::QrLoginRequestView>))),

@@ -457,6 +457,9 @@ async fn events(
     req: Request,
 ) -> ServerResult<Response> {
     let (mut parts, _body) = req.into_parts();
+    // Sessionless like the start: each socket opened counts against the address, as each
+    // rendezvous does.
+    rate_limit::per_ip(&state, &parts).await?;
     let id = parse_rendezvous(&rendezvous)?;
     let r = load(&state, &id).await?;
     auth::verify_proof(
