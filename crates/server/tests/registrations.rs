@@ -969,6 +969,30 @@ async fn an_account_uploads_at_most_its_quota_a_day(db: Backend) {
     uploaded(&t, &w, "founding_decision").await;
 }
 
+backend_test!(an_account_uploads_at_most_its_byte_quota_a_day_counting_the_upload_itself);
+async fn an_account_uploads_at_most_its_byte_quota_a_day_counting_the_upload_itself(db: Backend) {
+    let t = TestServer::start(db).await;
+    let w = who(&t).await;
+    let max = usize::try_from(MediaType::MAX_SIZE).unwrap();
+    let document = |len: usize| {
+        let mut d = PDF.to_vec();
+        d.resize(len, b' ');
+        d
+    };
+    // 1 KiB short of the day's 50 MiB.
+    for _ in 0..4 {
+        ok::<AttachmentView>(upload(&t, &w, "founding_decision", &document(max)).await).await;
+    }
+    ok::<AttachmentView>(upload(&t, &w, "founding_decision", &document(max - 1024)).await).await;
+    // 2 KiB more would pass the quota; 1 KiB does not.
+    assert_error(
+        upload(&t, &w, "founding_decision", &document(2048)).await,
+        ErrorCode::AttachmentQuotaExceeded,
+    )
+    .await;
+    ok::<AttachmentView>(upload(&t, &w, "founding_decision", &document(1024)).await).await;
+}
+
 backend_test!(an_upload_whose_body_is_not_the_one_the_proof_signs_is_refused);
 async fn an_upload_whose_body_is_not_the_one_the_proof_signs_is_refused(db: Backend) {
     let t = TestServer::start(db).await;

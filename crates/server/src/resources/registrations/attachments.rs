@@ -158,11 +158,13 @@ pub(super) async fn upload(
     if declared.is_some_and(|n| n > MediaType::MAX_SIZE) {
         return Err(rejected("size"));
     }
-    check_quota(&state, &session.account).await?;
+    check_quota(&state, &session.account, declared.unwrap_or(0)).await?;
     let limit = usize::try_from(MediaType::MAX_SIZE).unwrap_or(usize::MAX);
     let body = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| rejected("size"))?;
+    // Again with the bytes received: a body sent without a declared length counts too.
+    check_quota(&state, &session.account, body.len() as u64).await?;
     if sha256(&body) != body_hash {
         tracing::info!("request proof refused: made for another body");
         return Err(ServerError::code(ErrorCode::InvalidRequestProof));
@@ -196,12 +198,16 @@ pub(super) async fn upload(
     }
 }
 
-/// Refuses an upload (`attachment_quota_exceeded`) when the account has used its quota.
-async fn check_quota(state: &AppState, account: &AccountId) -> ServerResult<()> {
+/// Refuses an upload of `incoming` bytes (`attachment_quota_exceeded`) when it would take the
+/// account past its quota.
+async fn check_quota(state: &AppState, account: &AccountId, incoming: u64) -> ServerResult<()> {
     let since = state.now() - QUOTA_WINDOW_SECS;
     let (count, bytes) =
         store::uploaded_since(&mut *state.pool.acquire().await?, account, since).await?;
-    if count >= MAX_UPLOADS_PER_WINDOW || bytes >= MAX_UPLOAD_BYTES_PER_WINDOW {
+    let incoming = i64::try_from(incoming).unwrap_or(i64::MAX);
+    if count >= MAX_UPLOADS_PER_WINDOW
+        || bytes.saturating_add(incoming) > MAX_UPLOAD_BYTES_PER_WINDOW
+    {
         return Err(ServerError::code(ErrorCode::AttachmentQuotaExceeded));
     }
     Ok(())
