@@ -29,5 +29,6 @@ pub mod qr_login;
 pub mod registration;
 pub mod request_proof;
 pub mod signed_action;
+pub mod text;
 
 pub use error::{IdError, IdKind, IdProblem};

@@ -35,6 +35,19 @@ struct Cli {
     /// approximate place of a computer asking to sign in by QR code.
     #[arg(long, env = "DINHDANH_GEOIP_CSV", global = true)]
     geoip_csv: Option<PathBuf>,
+    /// A reverse proxy in front of the server, as an address or CIDR range (`10.0.0.0/8`,
+    /// `::1/128`); repeat it for several. Only from these is the client's address read from
+    /// `Forwarded` / `X-Forwarded-For` (rate limits per address, the QR-login address
+    /// warning); by default the headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "DINHDANH_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_proxy,
+        global = true
+    )]
+    trusted_proxies: Vec<ipnet::IpNet>,
     #[command(subcommand)]
     command: Command,
 }
@@ -964,7 +977,15 @@ fn config(cli: &Cli, origin: Origin) -> Config {
         config.database_url = url.clone();
     }
     config.geoip_csv = cli.geoip_csv.clone();
+    config.trusted_proxies = cli.trusted_proxies.clone();
     config
+}
+
+/// A `--trusted-proxy` value: a CIDR range, or one address (a range of one).
+fn parse_proxy(text: &str) -> Result<ipnet::IpNet, String> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("not an address or CIDR range: {text}"))
 }
 
 #[tokio::main]

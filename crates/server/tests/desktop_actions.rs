@@ -290,6 +290,18 @@ async fn open_action_events(
     desktop: &Session,
     action: &PendingDesktopAction,
 ) -> Socket {
+    let (socket, _) = tokio_tungstenite::connect_async(action_events_request(t, desktop, action))
+        .await
+        .expect("websocket opened");
+    socket
+}
+
+/// The request [`open_action_events`] sends.
+fn action_events_request(
+    t: &TestServer,
+    desktop: &Session,
+    action: &PendingDesktopAction,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     let target = action_path(paths::DESKTOP_ACTION_EVENTS, action);
     let mut nonce = [0u8; 16];
     OsRng.fill_bytes(&mut nonce);
@@ -315,10 +327,7 @@ async fn open_action_events(
             .parse()
             .unwrap(),
     );
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("websocket opened");
-    socket
+    request
 }
 
 /// The one event pushed, well within the server's 5-s safety-net re-read.
@@ -790,4 +799,33 @@ async fn a_signed_out_desktops_actions_die_with_it_and_a_desktop_cannot_flood_th
     let confirmed = confirmation(&t, &phone, &device, &asked_for[0], PASSCODE).await;
     let resp = send_confirmation(&t, &phone, &asked_for[0], &confirmed).await;
     assert_error(resp, ErrorCode::DesktopActionExpired).await;
+}
+
+backend_test!(a_desktop_action_has_one_socket_which_closes_on_data);
+async fn a_desktop_action_has_one_socket_which_closes_on_data(db: Backend) {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let t = TestServer::start(db).await;
+    let (p, device, _, phone) = signed_in(&t).await;
+    let (desktop, _) = desktop_by_qr(&t, &phone, &device).await;
+    let submission = enterprise_submission(&t, &p).await;
+    let action = asked(&t, &desktop, ActionKind::RegisterOrganisation, &submission).await;
+    let mut socket = open_action_events(&t, &desktop, &action).await;
+    match tokio_tungstenite::connect_async(action_events_request(&t, &desktop, &action)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status().as_u16(), 409);
+        }
+        other => panic!("a second socket was accepted: {:?}", other.map(|_| ())),
+    }
+    socket.send(Message::text("are you there?")).await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(3), socket.next())
+        .await
+        .expect("closed within 3 s");
+    match next {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(frame.code, CloseCode::Policy),
+        other => panic!("expected a policy close, got {other:?}"),
+    }
+    // The action still waits for the phone.
+    assert_eq!(pending(&t, &phone).await, vec![action]);
 }

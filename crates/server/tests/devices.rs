@@ -625,3 +625,30 @@ async fn wrong_sign_in(
         .await;
     identity::error(resp).await.1.kind()
 }
+
+backend_test!(a_device_name_with_a_newline_or_invisible_characters_is_refused_at_binding);
+async fn a_device_name_with_a_newline_or_invisible_characters_is_refused_at_binding(db: Backend) {
+    let t = TestServer::start(db).await;
+    let p = person(&t, true).await;
+    for name in [
+        "Điện thoại\nMã xác thực: 123456",
+        "Điện thoại\u{202E}",
+        "\u{2066}Lan\u{2069}",
+    ] {
+        let device = Device::new();
+        let sent = binding_start(&t, &p).await;
+        let code = t.last_code_to(&p.phone);
+        let mut body = binding_finish_body(&device, &sent.pending_id, &code);
+        body.device_name = name.into();
+        let resp = t
+            .post(
+                paths::DEVICE_BINDING_FINISH,
+                &body,
+                Auth::DeviceKey(&device.device_key),
+            )
+            .await;
+        let err = assert_error(resp, ErrorCode::ValidationFailed).await;
+        assert_eq!(err.details[0].field.as_deref(), Some("device_name"));
+        assert_eq!(err.details[0].code, "control_character");
+    }
+}

@@ -376,8 +376,8 @@ async fn a_representative_with_an_account_becomes_owner_and_reads_the_record(db:
     assert_eq!(rec.eid, eid);
     assert_eq!(rec.status, OrganisationStatus::Active);
     assert_eq!(
-        rec.details.representatives[0].citizen_id,
-        owner.p.citizen_id
+        rec.representatives[0].citizen_id.as_ref(),
+        Some(&owner.p.citizen_id)
     );
     assert_eq!(rec.history.len(), 1);
     assert_eq!(rec.history[0].change, OrganisationChange::Created);
@@ -404,6 +404,42 @@ async fn a_representative_with_an_account_becomes_owner_and_reads_the_record(db:
     assert_error(list(&t, &stranger, &eid).await, ErrorCode::Forbidden).await;
     let officer = officer(&t).await;
     assert_eq!(record(&t, &officer, &eid).await.status(), 200);
+}
+
+backend_test!(administrators_and_members_see_only_masked_representative_numbers);
+async fn administrators_and_members_see_only_masked_representative_numbers(db: Backend) {
+    let t = TestServer::start(db).await;
+    let owner = who(&t).await;
+    let co_owner = who(&t).await;
+    let eid = create(&t, &[&owner.p, &co_owner.p], 100_000_021).await;
+    let admin = who(&t).await;
+    let member = who(&t).await;
+    for (w, role) in [(&admin, OrgRole::Administrator), (&member, OrgRole::Member)] {
+        let view = added(&t, &owner, &eid, &w.p, role, None).await;
+        accepted(&t, w, &eid, &view.id).await;
+    }
+    let numbers = [&owner.p.citizen_id, &co_owner.p.citizen_id];
+    for w in [&admin, &member] {
+        let text = record(&t, w, &eid).await.text().await.unwrap();
+        for number in numbers {
+            assert!(!text.contains(number.as_str()), "a full number in {text}");
+            assert!(text.contains(&number.masked()));
+        }
+        let rec: OrganisationRecord = serde_json::from_str(&text).unwrap();
+        assert!(rec.representatives.iter().all(|r| r.citizen_id.is_none()));
+    }
+    // Owners and officers of the province see the numbers in full.
+    let officer = officer(&t).await;
+    for w in [&owner, &officer] {
+        let rec: OrganisationRecord = record(&t, w, &eid).await.json().await.unwrap();
+        let full: Vec<_> = rec
+            .representatives
+            .iter()
+            .filter_map(|r| r.citizen_id.as_ref())
+            .collect();
+        assert_eq!(full.len(), 2);
+        assert!(numbers.iter().all(|n| full.contains(n)));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1021,8 +1057,11 @@ async fn a_new_legal_representative_takes_ownership_and_the_departed_ones_delega
     assert_eq!(record(&t, &new, &eid).await.status(), 200);
     assert_error(record(&t, &old, &eid).await, ErrorCode::Forbidden).await;
     let rec: OrganisationRecord = record(&t, &new, &eid).await.json().await.unwrap();
-    assert_eq!(rec.details.representatives.len(), 1);
-    assert_eq!(rec.details.representatives[0].citizen_id, new.p.citizen_id);
+    assert_eq!(rec.representatives.len(), 1);
+    assert_eq!(
+        rec.representatives[0].citizen_id.as_ref(),
+        Some(&new.p.citizen_id)
+    );
     assert_eq!(
         rec.history.last().map(|h| &h.change),
         Some(&OrganisationChange::RepresentativesChanged {

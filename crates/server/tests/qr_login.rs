@@ -19,11 +19,16 @@ use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, Origin};
 use dinhdanh_server::testing::{fail_action_after, faults_pending};
+use futures_util::{SinkExt, StreamExt};
 use identity::{PASSCODE, Person, assert_error, end_session_confirmed, signed_in};
 use p256::ecdsa::SigningKey;
 use qr_desktop::{approval, approve, next_event, open_events, path, start};
 use rand_core::OsRng;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 
 async fn request_view(t: &TestServer, phone: &Session, p: &QrLoginPayload) -> QrLoginRequestView {
     let resp = t
@@ -153,6 +158,163 @@ async fn only_the_holder_of_the_desktop_key_can_start_or_wait(db: Backend) {
         .headers_mut()
         .insert(request_proof::HEADER_NAME, proof.parse().unwrap());
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
+}
+
+backend_test!(a_computer_name_or_os_label_that_could_spoof_the_approval_screen_is_refused);
+async fn a_computer_name_or_os_label_that_could_spoof_the_approval_screen_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
+    let cases = [
+        // A right-to-left override turns "Máy exe.txt" into something else on screen.
+        ("Máy \u{202E}txt.exe", "Windows 11", "client_name"),
+        ("Máy tính", "Ubuntu\u{2067} 24.04", "os"),
+        ("Máy\u{200B}tính", "Windows 11", "client_name"),
+        ("Máy tính\nĐã xác minh", "Windows 11", "client_name"),
+    ];
+    for (client_name, os, field) in cases {
+        let key = SigningKey::random(&mut OsRng);
+        let resp = t
+            .post(
+                paths::QR_LOGIN,
+                &QrLoginStart {
+                    desktop_key: Device::public(&key),
+                    client_name: client_name.into(),
+                    os: os.into(),
+                },
+                Auth::DeviceKey(&key),
+            )
+            .await;
+        let err = assert_error(resp, ErrorCode::ValidationFailed).await;
+        assert_eq!(err.details.len(), 1, "{err:?}");
+        assert_eq!(err.details[0].field.as_deref(), Some(field));
+        assert_eq!(err.details[0].code, "control_character");
+    }
+}
+
+/// The WebSocket request of `open_events`, not yet sent.
+fn events_request(
+    t: &TestServer,
+    key: &SigningKey,
+    payload: &QrLoginPayload,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let target = path(paths::QR_LOGIN_EVENTS, payload);
+    let mut nonce = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut OsRng, &mut nonce);
+    let proof = ProofClaims::new("GET", &target, &[], None, t.now(), nonce)
+        .unwrap()
+        .sign_with(key)
+        .to_header_value();
+    let mut request = format!("ws://{}{target}", t.server.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert(request_proof::HEADER_NAME, proof.parse().unwrap());
+    request
+}
+
+/// The next frame from the server within 3 s (far under the server's 5-s re-read): `None` when
+/// the socket ended, by a close frame or without one.
+async fn next_frame(socket: &mut qr_desktop::Socket) -> Option<Message> {
+    let next = tokio::time::timeout(Duration::from_secs(3), socket.next())
+        .await
+        .expect("the server answers or closes within 3 s");
+    match next {
+        Some(Ok(Message::Close(frame))) => Some(Message::Close(frame)),
+        Some(Ok(m)) => Some(m),
+        None | Some(Err(_)) => None,
+    }
+}
+
+backend_test!(a_desktop_socket_answers_pings_and_closes_on_any_data_frame);
+async fn a_desktop_socket_answers_pings_and_closes_on_any_data_frame(db: Backend) {
+    let t = TestServer::start(db).await;
+    for data in [Message::text("hello"), Message::binary(vec![1u8, 2, 3])] {
+        let (desktop_key, payload) = start(&t).await;
+        let mut socket = open_events(&t, &desktop_key, &payload).await;
+        socket.send(Message::Ping(vec![7u8].into())).await.unwrap();
+        assert!(matches!(
+            next_frame(&mut socket).await,
+            Some(Message::Pong(_))
+        ));
+        socket.send(data).await.unwrap();
+        match next_frame(&mut socket).await {
+            Some(Message::Close(Some(frame))) => assert_eq!(frame.code, CloseCode::Policy),
+            other => panic!("expected a policy close, got {other:?}"),
+        }
+    }
+}
+
+backend_test!(a_frame_over_the_small_limit_ends_the_desktop_socket);
+async fn a_frame_over_the_small_limit_ends_the_desktop_socket(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (desktop_key, payload) = start(&t).await;
+    let mut socket = open_events(&t, &desktop_key, &payload).await;
+    // The first fragment of a larger message: without a frame limit the server would buffer
+    // it and wait for the rest.
+    let fragment = Frame::message(vec![0u8; 64 * 1024], OpCode::Data(Data::Binary), false);
+    socket.send(Message::Frame(fragment)).await.unwrap();
+    match next_frame(&mut socket).await {
+        None | Some(Message::Close(_)) => {}
+        Some(other) => panic!("expected the socket to end, got {other:?}"),
+    }
+}
+
+backend_test!(a_rendezvous_has_one_socket_at_a_time);
+async fn a_rendezvous_has_one_socket_at_a_time(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (desktop_key, payload) = start(&t).await;
+    let first = open_events(&t, &desktop_key, &payload).await;
+    for _ in 0..3 {
+        let second =
+            tokio_tungstenite::connect_async(events_request(&t, &desktop_key, &payload)).await;
+        match second {
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+                assert_eq!(resp.status().as_u16(), 409);
+                let body = resp.body().as_deref().unwrap_or_default();
+                let err: dinhdanh_core::api::ApiError = serde_json::from_slice(body).unwrap();
+                assert_eq!(err.kind(), Some(ErrorCode::AlreadyWaiting));
+            }
+            other => panic!("a second socket was accepted: {:?}", other.map(|_| ())),
+        }
+    }
+    // Once the first is gone, the desktop may wait again.
+    drop(first);
+    let mut opened = None;
+    for _ in 0..50 {
+        match tokio_tungstenite::connect_async(events_request(&t, &desktop_key, &payload)).await {
+            Ok((socket, _)) => {
+                opened = Some(socket);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    assert!(
+        opened.is_some(),
+        "the rendezvous stays claimed after its socket left"
+    );
+}
+
+backend_test!(opening_an_events_socket_counts_against_the_address_like_a_start);
+async fn opening_an_events_socket_counts_against_the_address_like_a_start(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (desktop_key, payload) = start(&t).await;
+    // The start counted once; fill the rest of the address's bucket.
+    for _ in 1..t.state().config.limits.requests_per_ip {
+        let resp = t
+            .send("POST", paths::QR_LOGIN, Some(b"{}"), Auth::None)
+            .await;
+        assert_ne!(resp.status(), 429);
+    }
+    match tokio_tungstenite::connect_async(events_request(&t, &desktop_key, &payload)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status().as_u16(), 429);
+        }
+        other => panic!(
+            "a socket was opened past the limit: {:?}",
+            other.map(|_| ())
+        ),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -223,3 +223,99 @@ async fn the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_con
         .unwrap();
     assert_eq!(view.approximate_location, None);
 }
+
+/// An HTTP client that sends `X-Forwarded-For: <addr>` with every request, as a reverse proxy
+/// in front of the server would.
+fn forwarding(addr: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", addr.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A server that trusts the loopback (where the tests connect from) as its reverse proxy.
+async fn behind_a_proxy(db: Backend) -> TestServer {
+    let data_dir = std::env::temp_dir().join(format!(
+        "dd-test-{}",
+        dinhdanh_server::testing::unique_name("proxy")
+    ));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let url = common::fresh_database_url(db, &data_dir).await;
+    TestServer::start_with(data_dir, url, ServerKeys::generate(), |c| {
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+    })
+    .await
+}
+
+/// What the phone is shown of a desktop that asked through `desktop_addr`, when the phone asks
+/// through `phone_addr`.
+async fn seen_through(
+    t: &mut TestServer,
+    desktop_addr: &str,
+    phone_addr: &str,
+) -> QrLoginRequestView {
+    let (_p, _device, _, phone) = signed_in(t).await;
+    t.http = forwarding(desktop_addr);
+    let (_key, payload) = start(t).await;
+    t.http = forwarding(phone_addr);
+    let resp = t
+        .get(
+            &path(paths::QR_LOGIN_REQUEST, &payload),
+            Auth::Session(&phone),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+backend_test!(behind_a_trusted_proxy_the_forwarded_address_is_the_clients_and_the_warning_fires);
+async fn behind_a_trusted_proxy_the_forwarded_address_is_the_clients_and_the_warning_fires(
+    db: Backend,
+) {
+    let mut t = behind_a_proxy(db).await;
+    let view = seen_through(&mut t, "203.0.113.7", "198.51.100.9").await;
+    assert_eq!(view.ip_address, "203.0.113.7");
+    assert!(view.address_warning);
+}
+
+backend_test!(a_forwarded_address_from_an_untrusted_peer_is_ignored);
+async fn a_forwarded_address_from_an_untrusted_peer_is_ignored(db: Backend) {
+    let mut t = TestServer::start(db).await;
+    let view = seen_through(&mut t, "203.0.113.7", "198.51.100.9").await;
+    assert_eq!(view.ip_address, "127.0.0.1");
+    assert!(!view.address_warning);
+}
+
+/// Fills the per-address bucket of `t.http`'s address on an unauthenticated route (the QR-login
+/// start, which counts a hit before it reads the body), then tells whether one more request
+/// from `next` is refused as `rate_limited`.
+async fn one_more_is_limited(t: &mut TestServer, first: &str, next: &str) -> bool {
+    let limit = t.state().config.limits.requests_per_ip;
+    t.http = forwarding(first);
+    for _ in 0..limit {
+        let resp = t
+            .send("POST", paths::QR_LOGIN, Some(b"{}"), Auth::None)
+            .await;
+        assert_ne!(resp.status(), 429);
+    }
+    let resp = t
+        .send("POST", paths::QR_LOGIN, Some(b"{}"), Auth::None)
+        .await;
+    assert_eq!(resp.status(), 429, "the bucket is full");
+    t.http = forwarding(next);
+    let resp = t
+        .send("POST", paths::QR_LOGIN, Some(b"{}"), Auth::None)
+        .await;
+    resp.status() == 429
+}
+
+backend_test!(behind_a_trusted_proxy_each_client_has_its_own_rate_limit_bucket);
+async fn behind_a_trusted_proxy_each_client_has_its_own_rate_limit_bucket(db: Backend) {
+    let mut t = behind_a_proxy(db).await;
+    assert!(!one_more_is_limited(&mut t, "203.0.113.7", "198.51.100.9").await);
+    // Without a trusted proxy, a forwarded address is no way around the limit.
+    let mut t = TestServer::start(db).await;
+    assert!(one_more_is_limited(&mut t, "203.0.113.7", "198.51.100.9").await);
+}

@@ -503,7 +503,7 @@ async fn co_representatives_consent_before_the_request_proceeds(db: Backend) {
     let reg = submit(&t, &an, OrgType::Enterprise, d).await;
     assert_eq!(reg.status, RegistrationStatus::AwaitingConsent);
     assert_eq!(reg.consents.len(), 1);
-    assert_eq!(reg.consents[0].representative.account, mai.p.account);
+    assert_eq!(reg.consents[0].citizen_id_masked, mai.p.citizen_id.masked());
     assert_eq!(reg.consents[0].consented, None);
     assert_eq!(sent(&t, &mai.p.phone, "registration.consent_requested"), 1);
     // Mai sees it among hers; the requester cannot consent for her.
@@ -543,6 +543,56 @@ async fn co_representatives_consent_before_the_request_proceeds(db: Backend) {
     assert_eq!(done.status, RegistrationStatus::Approved, "{done:?}");
     assert_eq!(done.consents[0].consented, Some(true));
     assert!(done.org_eid.is_some());
+}
+
+backend_test!(a_requester_does_not_learn_which_co_representatives_have_an_account);
+async fn a_requester_does_not_learn_which_co_representatives_have_an_account(db: Backend) {
+    let t = TestServer::start(db).await;
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    // Hoa, the third legal representative, has no e-ID account.
+    let hoa = Person {
+        citizen_id: dinhdanh_core::ids::CitizenId::from_parts(
+            dinhdanh_core::ids::OldProvince::from_code(1).unwrap(),
+            dinhdanh_core::ids::Gender::Female,
+            1991,
+            OsRng.next_u32() % 1_000_000,
+        )
+        .unwrap(),
+        password: String::new(),
+        phone: "0911111111".into(),
+        email: None,
+        account: mai.p.account.clone(),
+    };
+    let code = registered_enterprise(&t, &[&an.p, &mai.p, &hoa]).await;
+    let d = details(
+        &t,
+        OrgType::Enterprise,
+        &enterprise_form(&code, &[&an.p, &mai.p, &hoa]),
+    );
+    let reg = submit(&t, &an, OrgType::Enterprise, d).await;
+    let text = get_registration(&t, &an, &reg).await.text().await.unwrap();
+    assert!(!text.contains(mai.p.account.as_str()), "{text}");
+    let seen: RegistrationView = serde_json::from_str(&text).unwrap();
+    // Both co-representatives are listed, alike: waiting, no account.
+    assert_eq!(seen.consents.len(), 2);
+    assert!(
+        seen.consents
+            .iter()
+            .all(|c| c.account.is_none() && c.consented.is_none())
+    );
+    let masked: Vec<_> = seen.consents.iter().map(|c| &c.citizen_id_masked).collect();
+    assert!(masked.contains(&&mai.p.citizen_id.masked()));
+    assert!(masked.contains(&&hoa.citizen_id.masked()));
+    // The officer of the province, who obtains Hoa's consent, sees who has an account.
+    let officer = officer(&t, "ha_noi").await;
+    let seen: RegistrationView = ok(get_registration(&t, &officer, &reg).await).await;
+    let accounts: Vec<_> = seen
+        .consents
+        .iter()
+        .filter_map(|c| c.account.as_ref())
+        .collect();
+    assert_eq!(accounts, vec![&mai.p.account]);
 }
 
 backend_test!(a_co_representatives_refusal_withdraws_the_request);
@@ -695,6 +745,25 @@ async fn an_officer_approves_rejects_and_asks_for_information_which_the_requeste
             .unwrap()
             .is_some()
     );
+    // A reason with an invisible character (it reaches the requester's screen) is refused.
+    let err = assert_error(
+        decide(
+            &t,
+            &officer,
+            &regs[1],
+            Decision::Reject {
+                reason: "Quyết định\u{200B} thành lập không hợp lệ.".into(),
+            },
+        )
+        .await,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(
+        err.details[0].field.as_deref(),
+        Some("body.decision.reason")
+    );
+    assert_eq!(err.details[0].code, "control_character");
     // Reject with a reason; a decided request cannot be decided again.
     let rejected: RegistrationView = ok(decide(
         &t,
@@ -850,6 +919,120 @@ async fn due_dates_skip_weekends_and_overdue_requests_head_the_queue(db: Backend
         ErrorCode::Forbidden,
     )
     .await;
+}
+
+backend_test!(an_upload_without_a_session_is_refused_before_its_body_is_read);
+async fn an_upload_without_a_session_is_refused_before_its_body_is_read(db: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = TestServer::start(db).await;
+    let mut conn = tokio::net::TcpStream::connect(t.server.addr).await.unwrap();
+    // Announces the largest document, sends 1 KiB of it and waits: the answer must not wait
+    // for the rest.
+    let head = format!(
+        "POST {}?kind=founding_decision HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        paths::ATTACHMENTS,
+        t.server.addr,
+        MediaType::MAX_SIZE
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&[b' '; 1024]).await.unwrap();
+    let mut answer = [0u8; 12];
+    tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        conn.read_exact(&mut answer),
+    )
+    .await
+    .expect("answered without the body")
+    .unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 401");
+}
+
+backend_test!(an_account_uploads_at_most_its_quota_a_day);
+async fn an_account_uploads_at_most_its_quota_a_day(db: Backend) {
+    let t = TestServer::start(db).await;
+    let mut w = who(&t).await;
+    let other = who(&t).await;
+    for _ in 0..20 {
+        uploaded(&t, &w, "founding_decision").await;
+    }
+    assert_error(
+        upload(&t, &w, "founding_decision", PDF).await,
+        ErrorCode::AttachmentQuotaExceeded,
+    )
+    .await;
+    // The quota is the account's own.
+    uploaded(&t, &other, "founding_decision").await;
+    // A day later the account may upload again.
+    t.clock.advance(24 * 3600 + 1);
+    w.refresh(&t).await;
+    uploaded(&t, &w, "founding_decision").await;
+}
+
+backend_test!(an_account_uploads_at_most_its_byte_quota_a_day_counting_the_upload_itself);
+async fn an_account_uploads_at_most_its_byte_quota_a_day_counting_the_upload_itself(db: Backend) {
+    let t = TestServer::start(db).await;
+    let w = who(&t).await;
+    let max = usize::try_from(MediaType::MAX_SIZE).unwrap();
+    let document = |len: usize| {
+        let mut d = PDF.to_vec();
+        d.resize(len, b' ');
+        d
+    };
+    // 1 KiB short of the day's 50 MiB.
+    for _ in 0..4 {
+        ok::<AttachmentView>(upload(&t, &w, "founding_decision", &document(max)).await).await;
+    }
+    ok::<AttachmentView>(upload(&t, &w, "founding_decision", &document(max - 1024)).await).await;
+    // 2 KiB more would pass the quota; 1 KiB does not.
+    assert_error(
+        upload(&t, &w, "founding_decision", &document(2048)).await,
+        ErrorCode::AttachmentQuotaExceeded,
+    )
+    .await;
+    ok::<AttachmentView>(upload(&t, &w, "founding_decision", &document(1024)).await).await;
+}
+
+backend_test!(an_upload_whose_body_is_not_the_one_the_proof_signs_is_refused);
+async fn an_upload_whose_body_is_not_the_one_the_proof_signs_is_refused(db: Backend) {
+    let t = TestServer::start(db).await;
+    let w = who(&t).await;
+    let path = format!("{}?kind=founding_decision", paths::ATTACHMENTS);
+    let mut nonce = [0u8; 16];
+    OsRng.fill_bytes(&mut nonce);
+    // The proof signs one document; another is sent.
+    let proof = dinhdanh_core::request_proof::ProofClaims::new(
+        "POST",
+        &path,
+        PDF,
+        Some(w.session.token.hash()),
+        t.now(),
+        nonce,
+    )
+    .unwrap()
+    .sign_with(&w.session.key)
+    .to_header_value();
+    let resp = t
+        .http
+        .post(format!("{}{path}", t.server.base_url()))
+        .header(
+            "authorization",
+            format!("DinhDanh {}", w.session.token.expose()),
+        )
+        .header(dinhdanh_core::request_proof::HEADER_NAME, proof)
+        .body(b"%PDF-1.4 another document".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    // Nothing was stored.
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE owner_account = $1")
+            .bind(w.p.account.as_str())
+            .fetch_one(&t.state().pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, 0);
 }
 
 backend_test!(attachments_must_be_pdf_jpeg_or_png_within_the_size_limit);

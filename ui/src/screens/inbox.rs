@@ -116,7 +116,7 @@ pub fn Sessions() -> Element {
                         li { key: "{s.id}", class: "session-row list-item", "data-kind": "{format::serde_name(&s.kind)}",
                             span { class: "item-title",
                                 {match s.kind { SessionKind::Device => c.t("Điện thoại", "Phone"), SessionKind::Desktop => c.t("Máy tính", "Computer") }}
-                                " · {s.client_name}"
+                                {format!(" · {}", format::label(&s.client_name))}
                             }
                             span { class: "item-meta",
                                 {c.t("Bắt đầu ", "Since ")} "{format::time(s.created_at)}"

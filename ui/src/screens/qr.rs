@@ -263,7 +263,7 @@ pub fn QrApprove(scanned: QrScanned) -> Element {
                 dl { class: "review",
                     div { class: "review-row",
                         dt { {c.t("Máy tính", "Computer")} }
-                        dd { id: "qr-computer", "{r.client_name} · {r.os}" }
+                        dd { id: "qr-computer", {format!("{} · {}", format::label(&r.client_name), format::label(&r.os))} }
                     }
                     div { class: "review-row",
                         dt { {c.t("Địa chỉ IP", "IP address")} }
@@ -272,7 +272,7 @@ pub fn QrApprove(scanned: QrScanned) -> Element {
                     if let Some(place) = &r.approximate_location {
                         div { class: "review-row",
                             dt { {c.t("Vị trí gần đúng", "Approximate place")} }
-                            dd { "{place}" }
+                            dd { {format::label(place)} }
                         }
                     }
                     div { class: "review-row",

@@ -50,8 +50,10 @@ pub fn officer_reason(view: &RegistrationView, lang: Lang) -> Option<String> {
         .iter()
         .rev()
         .find_map(|event| match &event.kind {
-            RegistrationEventKind::Rejected { reason } => Some(reason.clone()),
-            RegistrationEventKind::InformationRequested { question } => Some(question.clone()),
+            RegistrationEventKind::Rejected { reason } => Some(format::message(reason)),
+            RegistrationEventKind::InformationRequested { question } => {
+                Some(format::message(question))
+            }
             RegistrationEventKind::SentToOfficer { reason } => {
                 Some(review_reason(*reason, lang).to_owned())
             }
@@ -86,18 +88,27 @@ pub fn event_text(kind: &RegistrationEventKind, lang: Lang) -> String {
             review_reason(*reason, lang)
         ),
         RegistrationEventKind::InformationRequested { question } => format!(
-            "{} {question}",
-            t("Cán bộ yêu cầu bổ sung:", "The officer asks:")
+            "{} {}",
+            t("Cán bộ yêu cầu bổ sung:", "The officer asks:"),
+            format::message(question)
         ),
         RegistrationEventKind::InformationProvided { answer } => {
-            format!("{} {answer}", t("Đã trả lời:", "Answered:"))
+            format!(
+                "{} {}",
+                t("Đã trả lời:", "Answered:"),
+                format::message(answer)
+            )
         }
         RegistrationEventKind::Approved { org_eid } => format!(
             "{} {org_eid}",
             t("Đã phê duyệt, mã định danh", "Approved, e-ID")
         ),
         RegistrationEventKind::Rejected { reason } => {
-            format!("{} {reason}", t("Bị từ chối:", "Rejected:"))
+            format!(
+                "{} {}",
+                t("Bị từ chối:", "Rejected:"),
+                format::message(reason)
+            )
         }
         RegistrationEventKind::Withdrawn => t("Đã rút yêu cầu", "Withdrawn"),
     }

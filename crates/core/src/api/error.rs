@@ -57,6 +57,18 @@ impl ApiError {
         }
     }
 
+    /// Free text refused by the text policy ([`crate::text`]), for the named field.
+    pub fn from_text_problem(problem: crate::text::TextProblem, field: impl Into<String>) -> Self {
+        ApiError {
+            code: problem.code().to_owned(),
+            message_vi: format!("Nội dung {}", problem.message_vi()),
+            message_en: format!("The text {}", problem.message_en()),
+            field: Some(field.into()),
+            details: Vec::new(),
+            retry_after_secs: None,
+        }
+    }
+
     /// Names the field this error concerns.
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
@@ -219,6 +231,12 @@ error_codes! {
     DesktopActionCancelled = "desktop_action_cancelled", 409,
         "Yêu cầu này đã được hủy trên máy tính; không có gì được thực hiện.",
         "This request was cancelled on the computer; nothing was done.";
+    AlreadyWaiting = "already_waiting", 409,
+        "Một kết nối khác đang chờ kết quả này.",
+        "Another connection is already waiting for this answer.";
+    AttachmentQuotaExceeded = "attachment_quota_exceeded", 409,
+        "Bạn đã tải lên quá nhiều tệp trong 24 giờ qua; vui lòng thử lại sau.",
+        "You have uploaded too many files in the last 24 hours; please try again later.";
     RateLimited = "rate_limited", 429,
         "Bạn thao tác quá nhanh; vui lòng thử lại sau.",
         "Too many attempts; please try again later.";

@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{PersonRef, Timestamp};
 use crate::account::OrgRole;
-use crate::ids::{CitizenId, DelegationId, NewProvince, OrgEid, RegistrationId};
-use crate::org_type::{Name, OrgType, OrganisationDetails};
+use crate::ids::{
+    AgencyCode, AttachmentId, CitizenId, CooperativeCode, DelegationId, Email, EnterpriseCode,
+    NewProvince, OrgEid, PhoneNumber, RegistrationId, TaxCode,
+};
+use crate::org_type::{HeadOffice, Name, OrgType, OrganisationDetails};
 
 /// The organisation's e-ID record: what Decree 69/2024, Art. 6 lists — e-ID number, names,
 /// date of establishment, head office, tax code, the registry code that applies, the legal
@@ -18,8 +21,12 @@ pub struct OrganisationRecord {
     pub eid: OrgEid,
     /// Organisation type.
     pub org_type: OrgType,
-    /// Names, date, head office, codes and legal representatives.
-    pub details: OrganisationDetails,
+    /// Names, date, head office, codes, contact.
+    pub details: OrganisationProfile,
+    /// The legal representatives, with as much of their numbers as the reader may see: full
+    /// numbers for the organisation's owners and the officers of its province, masked ones
+    /// for administrators and members.
+    pub representatives: Vec<RepresentativeRef>,
     /// Who registered it.
     pub registered_by: PersonRef,
     /// The request it was approved from (`None` for in-person registration records migrated
@@ -33,6 +40,83 @@ pub struct OrganisationRecord {
     pub created_at: Timestamp,
     /// Renames, mergers, splits, representative changes, locks; oldest first.
     pub history: Vec<OrganisationHistoryEntry>,
+}
+
+/// An organisation's details as its record shows them: everything of [`OrganisationDetails`]
+/// but the legal representatives, which the record lists apart
+/// ([`OrganisationRecord::representatives`]) because not every reader sees their numbers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationProfile {
+    /// Tên tổ chức bằng tiếng Việt.
+    pub name_vi: Name,
+    /// Tên viết tắt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abbreviated_name: Option<Name>,
+    /// Tên bằng tiếng nước ngoài.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_name: Option<Name>,
+    /// Ngày thành lập.
+    pub established_on: NaiveDate,
+    /// Trụ sở chính.
+    pub head_office: HeadOffice,
+    /// Mã số thuế.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_code: Option<TaxCode>,
+    /// Mã số doanh nghiệp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_code: Option<EnterpriseCode>,
+    /// Mã số hợp tác xã.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooperative_code: Option<CooperativeCode>,
+    /// Mã định danh điện tử của cơ quan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency_code: Option<AgencyCode>,
+    /// Contact phone.
+    pub contact_phone: PhoneNumber,
+    /// Contact e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<Email>,
+    /// The uploaded authorisation letter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorisation_letter: Option<AttachmentId>,
+    /// The uploaded founding decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub founding_decision: Option<AttachmentId>,
+}
+
+impl From<&OrganisationDetails> for OrganisationProfile {
+    fn from(d: &OrganisationDetails) -> Self {
+        OrganisationProfile {
+            name_vi: d.name_vi.clone(),
+            abbreviated_name: d.abbreviated_name.clone(),
+            foreign_name: d.foreign_name.clone(),
+            established_on: d.established_on,
+            head_office: d.head_office.clone(),
+            tax_code: d.tax_code.clone(),
+            enterprise_code: d.enterprise_code.clone(),
+            cooperative_code: d.cooperative_code.clone(),
+            agency_code: d.agency_code.clone(),
+            contact_phone: d.contact_phone.clone(),
+            contact_email: d.contact_email.clone(),
+            authorisation_letter: d.authorisation_letter.clone(),
+            founding_decision: d.founding_decision.clone(),
+        }
+    }
+}
+
+/// A legal representative as a record's reader sees them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepresentativeRef {
+    /// Full name.
+    pub full_name: Name,
+    /// Masked identification number, e.g. `001******345`, for every reader.
+    pub citizen_id_masked: String,
+    /// The full number: only for readers who need it (the organisation's owners, the officers
+    /// of its province).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen_id: Option<CitizenId>,
 }
 
 /// An organisation account's state. A closed account's e-ID number is never issued again.

@@ -284,12 +284,19 @@ pub enum OfficerReviewReason {
     CoRepresentativeWithoutAccount,
 }
 
-/// A co-representative's consent, as shown on the request.
+/// A co-representative's consent, as shown on the request: every co-representative is listed.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentView {
-    /// The co-representative.
-    pub representative: PersonRef,
+    /// The co-representative's full name.
+    pub full_name: String,
+    /// Their masked identification number, e.g. `001******345`.
+    pub citizen_id_masked: String,
+    /// Their account: shown only to the officers of the request's province, so a requester
+    /// does not learn who among the people they listed has an account (a co-representative
+    /// without one is listed too, waiting, like one who has not answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<crate::ids::AccountId>,
     /// `None` while waiting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consented: Option<bool>,

@@ -10,7 +10,7 @@ use crate::ids::{
     PhoneNumber, TaxCode,
 };
 use crate::org_type::form::{OrganisationForm, RepresentativeForm};
-use crate::org_type::text::{AddressLine, Name};
+use crate::text::{AddressLine, Name};
 
 /// A legal representative (người đại diện theo pháp luật / người đứng đầu).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::IdError;
 use crate::org_type::field::OrgField;
-use crate::org_type::text::TextProblem;
+use crate::text::TextProblem;
 
 /// One problem with one field, ready to show under it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

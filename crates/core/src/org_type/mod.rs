@@ -18,17 +18,16 @@ mod error;
 mod field;
 mod form;
 mod registry;
-mod text;
 mod types;
 mod validation;
 
+pub use crate::text::{AddressLine, Name, TextProblem};
 pub use details::{HeadOffice, LegalRepresentative, OrganisationDetails};
 pub use document::DocumentKind;
 pub use error::FieldError;
 pub use field::OrgField;
 pub use form::{OrganisationForm, RepresentativeForm};
 pub use registry::RegistryKind;
-pub use text::{AddressLine, Name, TextProblem};
 pub use types::OrgType;
 pub use validation::MAX_REPRESENTATIVES;
 

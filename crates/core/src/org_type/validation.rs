@@ -14,8 +14,8 @@ use crate::org_type::document::DocumentKind;
 use crate::org_type::error::FieldError;
 use crate::org_type::field::OrgField;
 use crate::org_type::form::OrganisationForm;
-use crate::org_type::text::{AddressLine, Name, TextProblem};
 use crate::org_type::types::OrgType;
+use crate::text::{AddressLine, Name, TextProblem};
 
 /// Most representatives one request may list; a bound on work, far above real cases.
 pub const MAX_REPRESENTATIVES: usize = 20;

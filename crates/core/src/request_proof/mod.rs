@@ -346,6 +346,28 @@ pub fn verify(
     session_key: &PublicKey,
     expected: &ExpectedRequest<'_>,
 ) -> Result<(), ProofError> {
+    check(proof, session_key, expected, true).map(|_| ())
+}
+
+/// [`verify`] for a request whose body the server reads only once the request is
+/// authenticated (an upload): checks everything but the body — `expected.body` is not looked
+/// at — and returns the SHA-256 of the body the proof was made for. The caller then reads the
+/// body, bounded, and refuses the request ([`ProofError::WrongBody`]) unless its SHA-256 is
+/// that value.
+pub fn verify_before_body(
+    proof: &RequestProof,
+    session_key: &PublicKey,
+    expected: &ExpectedRequest<'_>,
+) -> Result<Digest32, ProofError> {
+    check(proof, session_key, expected, false)
+}
+
+fn check(
+    proof: &RequestProof,
+    session_key: &PublicKey,
+    expected: &ExpectedRequest<'_>,
+    with_body: bool,
+) -> Result<Digest32, ProofError> {
     let c = &proof.claims;
     crypto::verify(session_key, &c.to_bytes(), &proof.signature)?;
     if c.method != expected.method {
@@ -354,7 +376,7 @@ pub fn verify(
     if c.path != expected.path {
         return Err(ProofError::WrongPath);
     }
-    if c.body_hash != crypto::sha256(expected.body) {
+    if with_body && c.body_hash != crypto::sha256(expected.body) {
         return Err(ProofError::WrongBody);
     }
     if c.session_hash.as_ref() != expected.session_hash {
@@ -367,7 +389,7 @@ pub fn verify(
     if c.time.saturating_sub(expected.now) > skew {
         return Err(ProofError::FromTheFuture);
     }
-    Ok(())
+    Ok(c.body_hash)
 }
 
 /// Why a request proof was refused.

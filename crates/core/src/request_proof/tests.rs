@@ -355,3 +355,33 @@ proptest! {
         prop_assert_eq!(verify(&back, &pk, &e), Ok(()));
     }
 }
+
+#[test]
+fn a_proof_checked_before_its_body_returns_the_body_hash_it_was_made_for() {
+    let (sk, pk) = key();
+    let p = proof(&sk);
+    let h = session_binding(TOKEN);
+    let unread = ExpectedRequest {
+        body: &[],
+        ..expected(&h)
+    };
+    assert_eq!(
+        verify_before_body(&p, &pk, &unread),
+        Ok(crypto::sha256(BODY))
+    );
+    // Everything but the body is still checked.
+    let other = session_binding("sess_other");
+    let wrong_session = ExpectedRequest {
+        body: &[],
+        ..expected(&other)
+    };
+    assert_eq!(
+        verify_before_body(&p, &pk, &wrong_session),
+        Err(ProofError::WrongSession)
+    );
+    let late = ExpectedRequest {
+        now: NOW + 3600,
+        ..unread
+    };
+    assert_eq!(verify_before_body(&p, &pk, &late), Err(ProofError::Stale));
+}

@@ -14,6 +14,11 @@
 //! | an officer | read the requests and organisations of their province; decide requests there; lock and unlock the accounts of people born there (never their own) |
 //! | a request's requester and co-representatives | read the request |
 //! | a level-2 person | sign in to a registered service (OpenID provider): personally, or for an organisation they may act for when the service accepts organisation accounts |
+//!
+//! What a reader sees of other people is decided here too ([`Disclosure`]): an organisation's
+//! owners and the officers of its province see its legal representatives' full identification
+//! numbers, administrators and members masked ones; only officers of a request's province learn
+//! which co-representatives have an account, and which.
 
 use dinhdanh_core::account::{AccountLevel, OrgRole};
 use dinhdanh_core::api::{ErrorCode, OfficerRole, OrganisationStatus};
@@ -133,6 +138,50 @@ pub async fn may_read_organisation(
     if status != OrganisationStatus::Closed && role_in(state, account, eid).await?.is_some() {
         return Ok(true);
     }
+    Ok(officer_province(state, account)
+        .await?
+        .is_some_and(|p| p.key() == province))
+}
+
+/// How much a reader sees of the people named in a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disclosure {
+    /// Full identification numbers and accounts.
+    Full,
+    /// Masked identification numbers only, and no accounts.
+    Masked,
+}
+
+/// What a reader holding `role` in an organisation (None: no live role) sees of its legal
+/// representatives: owners, themselves legal representatives, and officers of its province
+/// see full numbers; administrators and members only masked ones, enough to recognise a
+/// person, too little to use the number.
+pub fn representatives_disclosure(role: Option<OrgRole>, officer_of_province: bool) -> Disclosure {
+    if officer_of_province || role == Some(OrgRole::Owner) {
+        Disclosure::Full
+    } else {
+        Disclosure::Masked
+    }
+}
+
+/// What a reader of a registration request sees of its co-representatives: only officers of
+/// its province, who obtain the consent of those without an account, learn which of them have
+/// one (and its id); the requester and the co-representatives see names, masked numbers and
+/// answers.
+pub fn consents_disclosure(officer_of_province: bool) -> Disclosure {
+    if officer_of_province {
+        Disclosure::Full
+    } else {
+        Disclosure::Masked
+    }
+}
+
+/// Whether `account` is an officer of the province whose key is `province`.
+pub async fn is_officer_of_key(
+    state: &AppState,
+    account: &AccountId,
+    province: &str,
+) -> ServerResult<bool> {
     Ok(officer_province(state, account)
         .await?
         .is_some_and(|p| p.key() == province))
@@ -375,6 +424,20 @@ mod organisation_rule_tests {
             &ha_noi,
             ["ha_noi", "hue"].into_iter()
         ));
+    }
+
+    #[test]
+    fn only_owners_and_officers_see_representatives_full_numbers() {
+        assert_eq!(
+            representatives_disclosure(Some(OrgRole::Owner), false),
+            Disclosure::Full
+        );
+        assert_eq!(representatives_disclosure(None, true), Disclosure::Full);
+        for role in [Some(OrgRole::Administrator), Some(OrgRole::Member), None] {
+            assert_eq!(representatives_disclosure(role, false), Disclosure::Masked);
+        }
+        assert_eq!(consents_disclosure(true), Disclosure::Full);
+        assert_eq!(consents_disclosure(false), Disclosure::Masked);
     }
 
     #[test]

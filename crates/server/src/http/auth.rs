@@ -116,17 +116,38 @@ pub async fn verify_proof(
     session_hash: Option<&Digest32>,
     nonce_scope: &str,
 ) -> ServerResult<()> {
+    check_proof(state, parts, Some(body), key, session_hash, nonce_scope)
+        .await
+        .map(|_| ())
+}
+
+/// [`verify_proof`], with the body checked when given (`None`: not read yet); returns the
+/// SHA-256 of the body the proof was made for.
+async fn check_proof(
+    state: &AppState,
+    parts: &Parts,
+    body: Option<&[u8]>,
+    key: &PublicKey,
+    session_hash: Option<&Digest32>,
+    nonce_scope: &str,
+) -> ServerResult<Digest32> {
     let proof = proof_header(parts)?;
     let now = state.now();
     let expected = ExpectedRequest {
         method: parts.method.as_str(),
         path: request_target(parts),
-        body,
+        body: body.unwrap_or_default(),
         session_hash,
         now,
         max_skew_secs: state.config.limits.clock_skew_secs,
     };
-    request_proof::verify(&proof, key, &expected).map_err(|e| {
+    let checked = match body {
+        Some(_) => {
+            request_proof::verify(&proof, key, &expected).map(|()| *proof.claims().body_hash())
+        }
+        None => request_proof::verify_before_body(&proof, key, &expected),
+    };
+    let body_hash = checked.map_err(|e| {
         tracing::info!(code = %e.code(), "request proof refused");
         ServerError::code(ErrorCode::InvalidRequestProof)
     })?;
@@ -139,7 +160,7 @@ pub async fn verify_proof(
         tracing::info!("request proof replayed");
         return Err(ServerError::code(ErrorCode::InvalidRequestProof));
     }
-    Ok(())
+    Ok(body_hash)
 }
 
 /// The token from `Authorization: DinhDanh <token>`.
@@ -163,6 +184,29 @@ pub async fn authenticate(
     body: &[u8],
     idle: IdlePolicy,
 ) -> ServerResult<SessionContext> {
+    authenticate_with(state, parts, Some(body), idle)
+        .await
+        .map(|(session, _)| session)
+}
+
+/// [`authenticate`] before the body is read (an upload, which must not be read for someone
+/// who has not shown who they are): checks everything but the body, and returns the SHA-256
+/// of the body the proof was made for. The caller reads the body, bounded, and refuses it
+/// with `invalid_request_proof` unless its SHA-256 is that value.
+pub async fn authenticate_before_body(
+    state: &AppState,
+    parts: &Parts,
+    idle: IdlePolicy,
+) -> ServerResult<(SessionContext, Digest32)> {
+    authenticate_with(state, parts, None, idle).await
+}
+
+async fn authenticate_with(
+    state: &AppState,
+    parts: &Parts,
+    body: Option<&[u8]>,
+    idle: IdlePolicy,
+) -> ServerResult<(SessionContext, Digest32)> {
     let token = session_token(parts)?;
     let token_hash = token.hash();
     let row = {
@@ -187,7 +231,7 @@ pub async fn authenticate(
     }
     let id = row.id;
     let bound_key = public_key_from_db(&row.bound_key)?;
-    verify_proof(state, parts, body, &bound_key, Some(&token_hash), &id).await?;
+    let body_hash = check_proof(state, parts, body, &bound_key, Some(&token_hash), &id).await?;
     if idle == IdlePolicy::MustBeActive {
         let mut conn = state.pool.acquire().await?;
         sessions::touch(&mut conn, &id, now).await?;
@@ -202,7 +246,7 @@ pub async fn authenticate(
     if let Some(eid) = &acting_for {
         check_acting_for(state, &id, &account, eid).await?;
     }
-    Ok(SessionContext {
+    let session = SessionContext {
         id: parse_stored(SessionId::parse(&id))?,
         account,
         device: row
@@ -213,7 +257,8 @@ pub async fn authenticate(
         acting_for,
         bound_key,
         token_hash,
-    })
+    };
+    Ok((session, body_hash))
 }
 
 /// For a session acting for `eid`: when the person may no longer act for it (delegation

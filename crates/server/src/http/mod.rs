@@ -35,5 +35,26 @@ pub fn router(state: AppState) -> Router {
         .merge(desktop_actions::routes())
         .merge(crate::resources::oidc::routes())
         .merge(openapi::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_address,
+        ))
         .with_state(state)
+}
+
+/// Resolves the client's address once per request, before any route: behind a configured
+/// reverse proxy, the address it forwarded (`infra::client_address`).
+async fn client_address(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (mut parts, body) = req.into_parts();
+    crate::infra::client_address::resolve_for(
+        &mut parts.extensions,
+        &parts.headers,
+        &state.config.trusted_proxies,
+    );
+    req = axum::extract::Request::from_parts(parts, body);
+    next.run(req).await
 }

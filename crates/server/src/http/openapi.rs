@@ -225,7 +225,9 @@ pub static ROUTES: &[Route] = &[
             => Some(J(named::<api::RegistrationView>))),
     route!(Get REGISTRATIONS, Session, "One's registrations.",
         None => Some(J(list::<api::RegistrationView>))),
-    route!(Get REGISTRATION, Session, "One registration.",
+    route!(Get REGISTRATION, Session,
+        "One registration. Every co-representative is listed with a masked number; which of \
+         them has an account (and its id) only officers of the request's province see.",
         None => Some(J(named::<api::RegistrationView>))),
     route!(Post REGISTRATION_CONSENT, Session, "A co-representative's consent or refusal.",
         Some(J(confirmed::<api::ConsentDecision>)) => Some(J(named::<api::RegistrationView>))),
@@ -233,7 +235,11 @@ pub static ROUTES: &[Route] = &[
         Some(J(confirmed::<api::InformationAnswer>)) => Some(J(named::<api::RegistrationView>))),
     route!(Post REGISTRATION_WITHDRAWAL, Session, "Withdraw a registration.",
         Some(J(confirmed::<api::RegistrationWithdrawal>)) => Some(J(named::<api::RegistrationView>))),
-    route!(Post ATTACHMENTS, Session, "Upload an attachment (raw body, recognised by content).",
+    route!(Post ATTACHMENTS, Session,
+        "Upload an attachment (raw body, recognised by content). The session and the proof are \
+         checked before the body is read; then the account's quota (20 uploads and 50 MiB a \
+         day: attachment_quota_exceeded); the body is read up to 10 MiB (attachment_rejected, \
+         field size).",
         Some(Bytes) => Some(J(named::<api::AttachmentView>))),
     route!(Get ATTACHMENT, Session, "An attachment's content (requester and officers only).",
         None => Some(Bytes)),
@@ -246,7 +252,9 @@ pub static ROUTES: &[Route] = &[
         Some(J(confirmed::<api::OfficerAccountChange>)) => Some(J(named::<api::AccountView>))),
     route!(Get OFFICER_STATISTICS, Session, "Registration statistics.",
         None => Some(J(named::<api::RegistrationStatistics>))),
-    route!(Get ORGANISATION, Session, "An organisation's e-ID record.",
+    route!(Get ORGANISATION, Session,
+        "An organisation's e-ID record. Legal representatives' full identification numbers \
+         only for its owners and the officers of its province; masked for everyone else.",
         None => Some(J(named::<api::OrganisationRecord>))),
     route!(Get DELEGATIONS, Session, "An organisation's delegates.",
         None => Some(J(list::<api::DelegationView>))),
@@ -270,7 +278,9 @@ pub static ROUTES: &[Route] = &[
         Some(J(named::<api::QrLoginStart>)) => Some(J(named::<api::QrLoginStarted>))),
     route!(Get QR_LOGIN_EVENTS, DeviceProof,
         "WebSocket (proof by the desktop key over the GET): one QrLoginEvent as JSON text, \
-         then close; the token is handed out once.",
+         then close; the token is handed out once. Rate limited per address like the start; \
+         one socket per rendezvous (already_waiting); frames over 1 KiB end it, any data \
+         frame closes it (1008).",
         None => Some(J(named::<api::QrLoginEvent>))),
     route!(Get QR_LOGIN_REQUEST, Session, "The phone reads which computer asks.",
         None => Some(J(named::<api::QrLoginRequestView>))),
@@ -317,7 +327,8 @@ pub static ROUTES: &[Route] = &[
         None => None),
     route!(Get DESKTOP_ACTION_EVENTS, Session,
         "WebSocket of the desktop session that asked (token and proof over the GET): one \
-         DesktopActionEvent as JSON text, then close.",
+         DesktopActionEvent as JSON text, then close. One socket per action (already_waiting); \
+         frames over 1 KiB end it, any data frame closes it (1008).",
         None => Some(J(named::<api::DesktopActionEvent>))),
 ];
 

@@ -81,6 +81,10 @@ pub struct Config {
     /// How often the background sweep forgets expired challenges, codes and rate-limit
     /// windows (every minute).
     pub sweep_interval: std::time::Duration,
+    /// The reverse proxies in front of the server (`--trusted-proxy <cidr>`): only from a peer
+    /// in one of these ranges are `Forwarded` / `X-Forwarded-For` read for the client's address
+    /// (rate limits per address, the QR-login address warning); none: the headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -97,6 +101,7 @@ impl Config {
             limits: Limits::default(),
             geoip_csv: None,
             sweep_interval: std::time::Duration::from_secs(60),
+            trusted_proxies: Vec::new(),
         }
     }
 }

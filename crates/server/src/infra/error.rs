@@ -53,6 +53,14 @@ pub fn invalid_field(error: &IdError, field: &str) -> ServerError {
         .into()
 }
 
+/// Free text refused by the text policy (`dinhdanh_core::text`): `validation_failed`, with the
+/// problem (`control_character`, `too_long`, ...) for the named field in its details.
+pub fn invalid_text(problem: dinhdanh_core::text::TextProblem, field: &str) -> ServerError {
+    ApiError::new(ErrorCode::ValidationFailed)
+        .with_details(vec![ApiError::from_text_problem(problem, field)])
+        .into()
+}
+
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let api = match self {

@@ -1,7 +1,9 @@
 //! Infrastructure: what every layer above may use and which uses none of them — the clock,
 //! configuration, keys, the database connection, wake-ups, the outbox, GeoIP, rate limits (in
-//! the database and in memory), identifiers, the error type and the shared state.
+//! the database and in memory), the client's address behind trusted proxies, identifiers, the
+//! error type and the shared state.
 
+pub mod client_address;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -12,9 +12,6 @@
 //! right ([`PasswordAttempt`]), so only wrong passwords stay counted, and a burst of concurrent
 //! guesses gets no more tries than one after the other.
 
-use std::net::SocketAddr;
-
-use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use dinhdanh_core::api::{ApiError, ErrorCode};
 use sqlx::AnyConnection;
@@ -257,14 +254,11 @@ impl PasswordAttempt {
     pub fn failed(self) {}
 }
 
-/// Where a sessionless request comes from, for a limit kept in memory: the peer address, or
-/// for IPv6 its /64 network (one subscriber usually holds a whole /64).
+/// Where a sessionless request comes from, for a limit kept in memory: the client's address
+/// ([`client_ip`]: behind a trusted proxy, the one it forwarded), or for IPv6 its /64 network
+/// (one subscriber usually holds a whole /64).
 pub fn source_network(parts: &Parts) -> String {
-    match parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_canonical())
-    {
+    match crate::infra::client_address::client_addr(parts).map(|ip| ip.to_canonical()) {
         Some(std::net::IpAddr::V6(v6)) => {
             let s = v6.segments();
             format!("ip6:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
@@ -274,14 +268,11 @@ pub fn source_network(parts: &Parts) -> String {
     }
 }
 
-/// The peer address of the connection (the server is started with connect info). Behind a
-/// reverse proxy this is the proxy's address; trusting a forwarded-for header would need a
-/// configured list of proxies, which this server does not have yet.
+/// The client's address: the peer of the connection, or, when that is a configured reverse
+/// proxy (`--trusted-proxy`), the address it forwarded ([`crate::infra::client_address`]).
 pub fn client_ip(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ci| ci.0.ip().to_string())
+    crate::infra::client_address::client_addr(parts)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 fn bucket_kind(bucket: &str) -> &str {

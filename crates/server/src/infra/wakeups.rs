@@ -11,7 +11,7 @@
 //! keep re-reading at a slow pace as a safety net, and after the listener reconnects every
 //! waiter is woken once, since notifications sent in between are gone.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,9 +53,20 @@ impl Waiters {
     }
 }
 
+/// The topics a socket holds in this instance ([`Wakeups::claim`]).
+#[derive(Default)]
+struct Claims(Mutex<HashSet<String>>);
+
+impl Claims {
+    fn set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// The wake-ups of one server instance (one per [`crate::infra::state::AppState`]).
 pub struct Wakeups {
     waiters: Arc<Waiters>,
+    claims: Arc<Claims>,
     backend: Backend,
     listener: Option<tokio::task::JoinHandle<()>>,
 }
@@ -65,6 +76,7 @@ impl Wakeups {
     pub fn local(backend: Backend) -> Self {
         Wakeups {
             waiters: Arc::default(),
+            claims: Arc::default(),
             backend,
             listener: None,
         }
@@ -97,6 +109,19 @@ impl Wakeups {
             notify,
             waiters: self.waiters.clone(),
         }
+    }
+
+    /// Claims `topic` for one waiter: `None` while another claim on it is held in this
+    /// instance. A socket waiting for a row claims its topic, so one waiting object has one
+    /// socket, whatever a client opens.
+    pub fn claim(&self, topic: &str) -> Option<Claim> {
+        if !self.claims.set().insert(topic.to_owned()) {
+            return None;
+        }
+        Some(Claim {
+            topic: topic.to_owned(),
+            claims: self.claims.clone(),
+        })
     }
 
     /// Wakes the waiters of `topic` here and, on PostgreSQL, at every instance. Call it after
@@ -152,6 +177,18 @@ impl Drop for Subscription {
     }
 }
 
+/// A waiter's exclusive hold on a topic ([`Wakeups::claim`]); released when dropped.
+pub struct Claim {
+    topic: String,
+    claims: Arc<Claims>,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.claims.set().remove(&self.topic);
+    }
+}
+
 async fn listen(url: &str) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
     // Reconnect (and listen again) as soon as the connection drops, before telling the
@@ -185,6 +222,17 @@ async fn run_listener(mut listener: PgListener, url: String, waiters: Arc<Waiter
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_topic_is_claimed_once_until_the_claim_is_dropped() {
+        let w = Wakeups::local(Backend::Sqlite);
+        let first = w.claim("qr:a");
+        assert!(first.is_some());
+        assert!(w.claim("qr:a").is_none());
+        assert!(w.claim("qr:b").is_some());
+        drop(first);
+        assert!(w.claim("qr:a").is_some());
+    }
 
     #[tokio::test]
     async fn a_wake_up_reaches_the_subscribers_of_its_topic_only() {

@@ -64,6 +64,23 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewAttachment<'_>) -> Server
     Ok(())
 }
 
+/// How many attachments `owner` uploaded since `since` (Unix seconds), and their bytes.
+pub async fn uploaded_since(
+    conn: &mut AnyConnection,
+    owner: &AccountId,
+    since: i64,
+) -> ServerResult<(i64, i64)> {
+    let row: (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments \
+         WHERE owner_account = $1 AND uploaded_at >= $2",
+    )
+    .bind(owner.as_str())
+    .bind(since)
+    .fetch_one(conn)
+    .await?;
+    Ok(row)
+}
+
 /// An attachment.
 pub async fn find(
     conn: &mut AnyConnection,

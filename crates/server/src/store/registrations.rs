@@ -228,8 +228,8 @@ pub async fn ids_of_person(
 /// A co-representative's consent as stored.
 #[derive(sqlx::FromRow)]
 pub struct ConsentRow {
-    /// Their account.
-    pub account_id: String,
+    /// Their account, if they have one.
+    pub account_id: Option<String>,
     /// Their name as entered.
     pub full_name: String,
     /// Their masked identification number.
@@ -312,15 +312,14 @@ pub async fn consents_without_account(
     .await?)
 }
 
-/// The consents of co-representatives with an account, by name.
+/// The consents of every co-representative (with an account or not), by name.
 pub async fn consents(
     conn: &mut AnyConnection,
     id: &RegistrationId,
 ) -> ServerResult<Vec<ConsentRow>> {
     Ok(sqlx::query_as(
         "SELECT account_id, full_name, citizen_masked, consented, answered_at \
-         FROM registration_consents WHERE registration_id = $1 AND account_id IS NOT NULL \
-         ORDER BY full_name",
+         FROM registration_consents WHERE registration_id = $1 ORDER BY full_name",
     )
     .bind(id.as_str())
     .fetch_all(conn)

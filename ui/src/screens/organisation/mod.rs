@@ -125,8 +125,8 @@ fn OrganisationDetails(record: OrganisationRecord, my_role: Option<OrgRole>) -> 
             div { class: "review-row",
                 dt { {c.t("Người đại diện theo pháp luật", "Legal representatives")} }
                 dd {
-                    for rep in r.details.representatives.iter() {
-                        div { "{rep.full_name.as_str()} — {rep.citizen_id.masked()}" }
+                    for rep in r.representatives.iter() {
+                        div { "{rep.full_name.as_str()} — {rep.citizen_id_masked}" }
                     }
                 }
             }

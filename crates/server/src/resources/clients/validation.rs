@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use dinhdanh_core::api::{ApiError, ErrorCode};
+use dinhdanh_core::text::TextProblem;
 use jsonwebtoken::jwk::{
     AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse,
 };
@@ -98,29 +99,26 @@ pub(super) fn check(r: &ClientRegistration) -> ServerResult<Checked> {
     })
 }
 
+/// A service's name is shown to people deciding whether to sign in: the one text policy
+/// (`dinhdanh_core::text`: no control, invisible or direction characters, no stacked marks),
+/// then at least 2 characters.
 fn name(text: &str, field: &str, problems: &mut Vec<ApiError>) -> String {
     let text: String = text.trim().nfc().collect();
-    let chars = text.chars().count();
-    if !(2..=MAX_NAME_CHARS).contains(&chars) {
-        problems.push(problem(
-            field,
-            "Tên phải dài từ 2 đến 100 ký tự.",
-            "The name must be 2 to 100 characters long.",
-        ));
-    } else if text.chars().any(|c| c.is_control() || is_invisible(c)) {
-        problems.push(problem(
-            field,
-            "Tên chứa ký tự điều khiển hoặc ký tự ẩn.",
-            "The name contains control or invisible characters.",
-        ));
+    match dinhdanh_core::text::parse_text(&text, MAX_NAME_CHARS, false) {
+        Ok(name) if name.chars().count() >= 2 => name,
+        Ok(_) | Err(TextProblem::Empty) => {
+            problems.push(problem(
+                field,
+                "Tên phải dài từ 2 đến 100 ký tự.",
+                "The name must be 2 to 100 characters long.",
+            ));
+            text
+        }
+        Err(e) => {
+            problems.push(problem(field, &e.message_vi(), &e.message_en()));
+            text
+        }
     }
-    text
-}
-
-/// Characters that change nothing on screen (zero-width, direction marks): a name made
-/// distinct by them alone would look like another.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
 fn redirect_uris(uris: &[String], problems: &mut Vec<ApiError>) -> Vec<String> {

@@ -37,8 +37,8 @@ mod kinds;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::ws::WebSocket;
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -492,14 +492,21 @@ async fn events(
     if action.desktop_session != session.id.as_str() {
         return Err(ServerError::code(ErrorCode::NotFound));
     }
-    let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state)
-        .await
-        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+    let (upgrade, claim) = push::accept(&state, &mut parts, &topic(&action.id)).await?;
     let expires_at = action.expires_at;
-    Ok(upgrade.on_upgrade(move |socket| wait_and_push(state, action.id, expires_at, socket)))
+    Ok(
+        upgrade
+            .on_upgrade(move |socket| wait_and_push(state, action.id, expires_at, claim, socket)),
+    )
 }
 
-async fn wait_and_push(state: AppState, id: String, expires_at: i64, socket: WebSocket) {
+async fn wait_and_push(
+    state: AppState,
+    id: String,
+    expires_at: i64,
+    claim: push::Claim,
+    socket: WebSocket,
+) {
     let wait = push::Wait {
         topic: topic(&id),
         expires_at,
@@ -508,7 +515,10 @@ async fn wait_and_push(state: AppState, id: String, expires_at: i64, socket: Web
         recheck: RECHECK,
         what: "desktop action",
     };
-    push::push_one(&state, wait, socket, || outcome(&state, &id, expires_at)).await;
+    push::push_one(&state, wait, claim, socket, || {
+        outcome(&state, &id, expires_at)
+    })
+    .await;
 }
 
 /// The event to send now, if the row has one.

@@ -13,7 +13,7 @@ use super::two_step::{
     insert_confirmation_key, read_request, unbind_devices, validation,
 };
 use crate::http::auth::{self, parse_json};
-use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::error::{ServerError, ServerResult, invalid_text};
 use crate::infra::ids::new_id;
 use crate::infra::outbox::{Channel, InboxItem};
 use crate::infra::rate_limit::{self, PasswordRoute};
@@ -25,9 +25,6 @@ use crate::store::devices::{self, NewDevice};
 use crate::store::sessions;
 use crate::store::tx::Tx;
 use crate::store::values::word;
-
-/// Longest device name kept, in characters.
-const MAX_DEVICE_NAME: usize = 64;
 
 /// `POST /v1/devices/binding/start`: identification number and password; a one-time code
 /// goes to the registered phone.
@@ -104,10 +101,10 @@ pub(super) async fn binding_finish(
         &device_key.key_id().to_string(),
     )
     .await?;
-    let name = request.device_name.trim();
-    if name.is_empty() || name.chars().count() > MAX_DEVICE_NAME {
-        return Err(validation("device_name"));
-    }
+    // Shown to others (sessions, notices, SMS text): the one text policy, one line.
+    let name = dinhdanh_core::text::label(&request.device_name)
+        .map_err(|p| invalid_text(p, "device_name"))?;
+    let name = name.as_str();
     let mut keys = vec![device_key, &request.passcode_key];
     keys.extend(request.biometric_key.as_ref());
     let distinct: std::collections::HashSet<_> = keys.iter().map(|k| k.key_id()).collect();

@@ -17,13 +17,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::routing::post;
 use dinhdanh_core::account::AccountLevel;
-use dinhdanh_core::api::{AccountView, ApiError, ErrorCode, OfficerAccountChange, paths};
+use dinhdanh_core::api::{AccountView, ErrorCode, OfficerAccountChange, paths};
 use dinhdanh_core::ids::{AccountId, CitizenId, NewProvince};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
 use crate::authz;
 use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
-use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::error::{ServerError, ServerResult, invalid_text};
 use crate::infra::state::AppState;
 use crate::resources::accounts::{self, LockActor};
 use crate::store::audit::{self, AuditRecord};
@@ -115,13 +115,9 @@ async fn change_account_lock(
         return Err(refuse(&state, officer, device, None, None, ErrorCode::Forbidden).await);
     };
     let change = action.body()?;
-    let reason = change.reason.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-        return Err(ServerError::from(
-            ApiError::new(ErrorCode::ValidationFailed).with_details(vec![
-                ApiError::new(ErrorCode::ValidationFailed).with_field("body.reason"),
-            ]),
-        ));
+    // The reason reaches the person's notification: the one text policy.
+    if let Err(problem) = dinhdanh_core::text::message(&change.reason, MAX_REASON_CHARS) {
+        return Err(invalid_text(problem, "body.reason"));
     }
     let object = format!("account:{}", change.account);
     let target_account = accounts::find_account(&state, &change.account)
@@ -147,7 +143,9 @@ async fn change_account_lock(
     let (session, change) = action
         .verify(&state, ActionKind::ChangeAccountLock, &target)
         .await?;
-    let reason = change.reason.trim();
+    let reason = dinhdanh_core::text::message(&change.reason, MAX_REASON_CHARS)
+        .map_err(|p| invalid_text(p, "body.reason"))?;
+    let reason = reason.as_str();
     accounts::set_lock(
         &state,
         &change.account,

@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use dinhdanh_core::api::{
-    ErrorCode, OrganisationChange, OrganisationHistoryEntry, OrganisationRecord,
-    OrganisationStatus, PersonRef, paths,
+    ErrorCode, OrganisationChange, OrganisationHistoryEntry, OrganisationProfile,
+    OrganisationRecord, OrganisationStatus, PersonRef, RepresentativeRef, paths,
 };
 use dinhdanh_core::ids::{AccountId, OrgEid, RegistrationId};
 use dinhdanh_core::org_type::{LegalRepresentative, OrgType, OrganisationDetails};
@@ -295,15 +295,31 @@ pub async fn person_ref(state: &AppState, account: &AccountId) -> ServerResult<P
     })
 }
 
-/// The organisation's record, as its readers see it.
+/// The organisation's record, as `reader` sees it: the legal representatives' numbers in full
+/// or masked as [`authz::representatives_disclosure`] decides.
 pub(super) async fn organisation_record(
     state: &AppState,
     org: &OrgRow,
+    reader: &AccountId,
 ) -> ServerResult<OrganisationRecord> {
+    let role = authz::role_in(state, reader, &org.eid).await?;
+    let officer = authz::is_officer_of_key(state, reader, &org.province).await?;
+    let full = authz::representatives_disclosure(role, officer) == authz::Disclosure::Full;
+    let details = details_of(state, org)?;
+    let representatives = details
+        .representatives
+        .iter()
+        .map(|r| RepresentativeRef {
+            full_name: r.full_name.clone(),
+            citizen_id_masked: r.citizen_id.masked(),
+            citizen_id: full.then(|| r.citizen_id.clone()),
+        })
+        .collect();
     Ok(OrganisationRecord {
         eid: org.eid.clone(),
         org_type: org.org_type,
-        details: details_of(state, org)?,
+        details: OrganisationProfile::from(&details),
+        representatives,
         registered_by: person_ref(state, &org.registered_by).await?,
         registration: org
             .registration
@@ -334,7 +350,7 @@ pub async fn read_organisation(
         )
         .await);
     }
-    organisation_record(state, &org).await
+    organisation_record(state, &org, &actor.account).await
 }
 
 /// `GET /v1/organisations/{eid}`.

@@ -283,5 +283,7 @@ pub(super) async fn post_officer_change(
     let (_, change) = action.verify(&state, kind, &org_target(&eid)?).await?;
     apply_lifecycle(&state, Some(&actor), &eid, &change).await?;
     let org = require_organisation(&state, &eid).await?;
-    Ok(Json(organisation_record(&state, &org).await?))
+    Ok(Json(
+        organisation_record(&state, &org, &actor.account).await?,
+    ))
 }

@@ -32,8 +32,8 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::ws::WebSocket;
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -52,7 +52,7 @@ use crate::http::auth::{
 };
 use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::http::push;
-use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::error::{ServerError, ServerResult, invalid_text};
 use crate::infra::ids::random_bytes;
 use crate::infra::outbox::InboxItem;
 use crate::infra::rate_limit;
@@ -203,15 +203,11 @@ impl ConfirmedBody for QrLoginDecline {
     const PATH_IN_TARGET: bool = true;
 }
 
-fn label(text: &str) -> ServerResult<String> {
-    let text = text.trim();
-    if text.is_empty()
-        || text.chars().count() > MAX_LABEL_CHARS
-        || text.chars().any(char::is_control)
-    {
-        return Err(ServerError::code(ErrorCode::MalformedRequest));
-    }
-    Ok(text.to_owned())
+fn label(text: &str, field: &str) -> ServerResult<String> {
+    // Shown on the phone's approval screen: the one text policy (no bidirectional overrides,
+    // invisible or control characters) with a typed error naming the field.
+    dinhdanh_core::text::parse_text(text, MAX_LABEL_CHARS, false)
+        .map_err(|p| invalid_text(p, field))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,8 +219,8 @@ async fn start(State(state): State<AppState>, req: Request) -> ServerResult<Json
     let (parts, body) = read_body(req).await?;
     rate_limit::per_ip(&state, &parts).await?;
     let request: QrLoginStart = parse_json(&body)?;
-    let client_name = label(&request.client_name)?;
-    let os = label(&request.os)?;
+    let client_name = label(&request.client_name, "client_name")?;
+    let os = label(&request.os, "os")?;
     let key = request.desktop_key;
     auth::verify_proof(&state, &parts, &body, &key, None, &nonce_scope(&key)).await?;
     let mut tx = Tx::begin(&state, "qr_login.start").await?;
@@ -464,6 +460,9 @@ async fn events(
     req: Request,
 ) -> ServerResult<Response> {
     let (mut parts, _body) = req.into_parts();
+    // Sessionless like the start: each socket opened counts against the address, as each
+    // rendezvous does.
+    rate_limit::per_ip(&state, &parts).await?;
     let id = parse_rendezvous(&rendezvous)?;
     let r = load(&state, &id).await?;
     auth::verify_proof(
@@ -475,10 +474,8 @@ async fn events(
         &nonce_scope(&r.desktop_key),
     )
     .await?;
-    let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state)
-        .await
-        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
-    Ok(upgrade.on_upgrade(move |socket| wait_and_push(state, id, r.expires_at, socket)))
+    let (upgrade, claim) = push::accept(&state, &mut parts, &topic(&id)).await?;
+    Ok(upgrade.on_upgrade(move |socket| wait_and_push(state, id, r.expires_at, claim, socket)))
 }
 
 /// What the desktop is told, once the row says so.
@@ -489,7 +486,13 @@ enum Outcome {
     Wait,
 }
 
-async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, socket: WebSocket) {
+async fn wait_and_push(
+    state: AppState,
+    id: RendezvousId,
+    expires_at: i64,
+    claim: push::Claim,
+    socket: WebSocket,
+) {
     let wait = push::Wait {
         topic: topic(&id),
         expires_at,
@@ -498,7 +501,7 @@ async fn wait_and_push(state: AppState, id: RendezvousId, expires_at: i64, socke
         recheck: RECHECK,
         what: "qr login",
     };
-    push::push_one(&state, wait, socket, || {
+    push::push_one(&state, wait, claim, socket, || {
         let (state, id) = (&state, &id);
         async move {
             Ok(match outcome(state, id, expires_at).await? {

@@ -122,20 +122,53 @@ pub(super) async fn store_attachment_in(
     })
 }
 
+/// How long the per-account upload quota looks back, in seconds.
+pub const QUOTA_WINDOW_SECS: i64 = 24 * 3600;
+
+/// Most uploads one account makes in [`QUOTA_WINDOW_SECS`]: a request needs at most two
+/// documents, so this leaves room for many corrections.
+pub const MAX_UPLOADS_PER_WINDOW: i64 = 20;
+
+/// Most bytes one account uploads in [`QUOTA_WINDOW_SECS`] (five documents of the largest
+/// size).
+pub const MAX_UPLOAD_BYTES_PER_WINDOW: i64 = 5 * MediaType::MAX_SIZE as i64;
+
 /// `POST /v1/attachments?kind=authorisation_letter|founding_decision`: the raw document in a
-/// session with a request proof over it. Refused (`attachment_rejected`) when it is not a
-/// PDF, JPEG or PNG by content, or larger than [`MediaType::MAX_SIZE`].
+/// session with a request proof over it.
+///
+/// The session and the proof are checked before a byte of the body is read, then the
+/// account's quota (`attachment_quota_exceeded`: at most [`MAX_UPLOADS_PER_WINDOW`] uploads
+/// and [`MAX_UPLOAD_BYTES_PER_WINDOW`] bytes in [`QUOTA_WINDOW_SECS`]); only then is the body
+/// read, and never more than [`MediaType::MAX_SIZE`] bytes of it (`attachment_rejected`,
+/// field `size`, also when the declared length is over). Refused (`attachment_rejected`)
+/// when it is not a PDF, JPEG or PNG by content; `invalid_request_proof` when the body is not
+/// the one the proof was made for.
 pub(super) async fn upload(
     State(state): State<AppState>,
     req: Request,
 ) -> ServerResult<Json<AttachmentView>> {
     let (parts, body) = req.into_parts();
+    let (session, body_hash) =
+        auth::authenticate_before_body(&state, &parts, IdlePolicy::MustBeActive).await?;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MediaType::MAX_SIZE) {
+        return Err(rejected("size"));
+    }
+    check_quota(&state, &session.account, declared.unwrap_or(0)).await?;
     let limit = usize::try_from(MediaType::MAX_SIZE).unwrap_or(usize::MAX);
-    // One byte over the limit is enough to know it is too large.
-    let body = axum::body::to_bytes(body, limit.saturating_add(1))
+    let body = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| rejected("size"))?;
-    let session = auth::authenticate(&state, &parts, &body, IdlePolicy::MustBeActive).await?;
+    // Again with the bytes received: a body sent without a declared length counts too.
+    check_quota(&state, &session.account, body.len() as u64).await?;
+    if sha256(&body) != body_hash {
+        tracing::info!("request proof refused: made for another body");
+        return Err(ServerError::code(ErrorCode::InvalidRequestProof));
+    }
     let Ok(Query(q)) = Query::<UploadQuery>::try_from_uri(&parts.uri) else {
         return Err(ApiError::new(ErrorCode::ValidationFailed)
             .with_details(vec![
@@ -163,6 +196,21 @@ pub(super) async fn upload(
             Err(e)
         }
     }
+}
+
+/// Refuses an upload of `incoming` bytes (`attachment_quota_exceeded`) when it would take the
+/// account past its quota.
+async fn check_quota(state: &AppState, account: &AccountId, incoming: u64) -> ServerResult<()> {
+    let since = state.now() - QUOTA_WINDOW_SECS;
+    let (count, bytes) =
+        store::uploaded_since(&mut *state.pool.acquire().await?, account, since).await?;
+    let incoming = i64::try_from(incoming).unwrap_or(i64::MAX);
+    if count >= MAX_UPLOADS_PER_WINDOW
+        || bytes.saturating_add(incoming) > MAX_UPLOAD_BYTES_PER_WINDOW
+    {
+        return Err(ServerError::code(ErrorCode::AttachmentQuotaExceeded));
+    }
+    Ok(())
 }
 
 /// `GET /v1/attachments/{id}`: the content, to its uploader and to officers of the province of

@@ -97,5 +97,5 @@ pub async fn register_in_person(
         file_in(&mut tx, state, by, org_type, submission.capacity, &details).await?;
     finish(&mut tx, state, approval, &actor).await?;
     tx.commit().await?;
-    view(state, &reload(state, &id).await?).await
+    view(state, &reload(state, &id).await?, &actor.account).await
 }

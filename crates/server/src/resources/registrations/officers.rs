@@ -140,7 +140,9 @@ pub(super) async fn officer_decision(
         .verify(&state, ActionKind::ReviewRegistration, &target(&reg.id)?)
         .await?;
     apply_officer_decision(&state, &session.actor(), &reg, &body.decision, checked).await?;
-    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+    Ok(Json(
+        view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
+    ))
 }
 
 /// A decision [`check_officer_decision`] allowed: the transition it makes and the trimmed
@@ -283,7 +285,7 @@ pub async fn decide_in_person(
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
     let checked = check_officer_decision(state, &actor, province, &reg, decision).await?;
     apply_officer_decision(state, &actor, &reg, decision, checked).await?;
-    view(state, &reload(state, id).await?).await
+    view(state, &reload(state, id).await?, &actor.account).await
 }
 
 /// Every request, newest first, optionally only those with `status` (the `registration list`

@@ -19,7 +19,7 @@ use super::submission::{check_submission, owns_attachment};
 use super::views::{add_event, view};
 use crate::authz;
 use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
-use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::error::{ServerError, ServerResult, invalid_text};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::accounts::AccountRow;
@@ -93,7 +93,9 @@ pub(super) async fn consent(
     let approval = record_consent(&mut tx, &state, &reg, &account, consenting, &actor).await?;
     finish(&mut tx, &state, approval, &actor).await?;
     tx.commit().await?;
-    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+    Ok(Json(
+        view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
+    ))
 }
 
 fn consent_event(consenting: bool, others_awaited: bool) -> Event {
@@ -167,20 +169,10 @@ async fn record_consent(
     Ok(approval)
 }
 
-/// Free text from a person (answer, reason, question): trimmed, 1..=2000 characters, no
-/// control characters but newlines.
+/// Free text from a person to another (answer, reason, question): the one text policy
+/// (`dinhdanh_core::text`), newlines allowed, 1..=2000 characters.
 pub(super) fn free_text(text: &str, field: &str) -> ServerResult<String> {
-    let t = text.trim().replace("\r\n", "\n");
-    let bad = t.is_empty()
-        || t.chars().count() > MAX_TEXT_CHARS
-        || t.chars().any(|c| {
-            (c.is_control() && c != '\n')
-                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-        });
-    if bad {
-        return Err(invalid(field));
-    }
-    Ok(t)
+    dinhdanh_core::text::message(text, MAX_TEXT_CHARS).map_err(|p| invalid_text(p, field))
 }
 
 fn invalid(field: &str) -> ServerError {
@@ -314,7 +306,9 @@ pub(super) async fn answer(
             .record("registration.answered", &link(&reg.id), None, false),
     );
     tx.commit().await?;
-    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+    Ok(Json(
+        view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
+    ))
 }
 
 /// `POST /v1/registrations/{id}/withdrawal`: the requester withdraws a request that is not
@@ -353,5 +347,7 @@ pub(super) async fn withdraw(
             .record("registration.withdrawn", &link(&reg.id), None, false),
     );
     tx.commit().await?;
-    Ok(Json(view(&state, &reload(&state, &reg.id).await?).await?))
+    Ok(Json(
+        view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
+    ))
 }

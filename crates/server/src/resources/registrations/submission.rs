@@ -399,7 +399,7 @@ pub async fn file_new_registration(
         &checked.details,
     )
     .await?;
-    view(state, &reg).await
+    view(state, &reg, &session.account).await
 }
 
 /// A submission names no object in its path (`POST /v1/registrations`).
@@ -445,7 +445,7 @@ pub(super) async fn list_own(
     for id in ids {
         let id = parse_stored(RegistrationId::parse(&id))?;
         if let Some(reg) = super::stored::load(&state, &id).await? {
-            out.push(view(&state, &reg).await?);
+            out.push(view(&state, &reg, &auth.session.account).await?);
         }
     }
     Ok(Json(out))
@@ -458,5 +458,5 @@ pub(super) async fn show(
     auth: Authed<()>,
 ) -> ServerResult<Json<RegistrationView>> {
     let reg = load_visible(&state, &auth.session, &id).await?;
-    Ok(Json(view(&state, &reg).await?))
+    Ok(Json(view(&state, &reg, &auth.session.account).await?))
 }

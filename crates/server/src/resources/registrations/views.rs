@@ -2,7 +2,7 @@
 //! co-representatives and officers get, and the check that the caller may see it.
 
 use dinhdanh_core::api::{
-    AttachmentView, ConsentView, ErrorCode, PersonRef, RegistrationEvent, RegistrationEventKind,
+    AttachmentView, ConsentView, ErrorCode, RegistrationEvent, RegistrationEventKind,
     RegistrationView,
 };
 use dinhdanh_core::crypto::Digest32;
@@ -51,19 +51,29 @@ pub(super) fn attachment_view(row: &AttachmentRow) -> ServerResult<AttachmentVie
     })
 }
 
-/// The request as its requester, co-representatives and officers see it.
-pub async fn view(state: &AppState, reg: &StoredRegistration) -> ServerResult<RegistrationView> {
+/// The request as `reader` (its requester, a co-representative or an officer) sees it: who
+/// among the co-representatives has an account, and which, only when
+/// [`authz::consents_disclosure`] allows.
+pub async fn view(
+    state: &AppState,
+    reg: &StoredRegistration,
+    reader: &AccountId,
+) -> ServerResult<RegistrationView> {
+    let officer = authz::is_officer_of(state, reader, &reg.province).await?;
+    let full = authz::consents_disclosure(officer) == authz::Disclosure::Full;
     let mut conn = state.pool.acquire().await?;
     let consents = store::consents(&mut conn, &reg.id)
         .await?
         .into_iter()
         .map(|r| {
+            let account = match r.account_id.filter(|_| full) {
+                Some(a) => Some(parse_stored(AccountId::parse(&a))?),
+                None => None,
+            };
             Ok(ConsentView {
-                representative: PersonRef {
-                    account: parse_stored(AccountId::parse(&r.account_id))?,
-                    full_name: r.full_name,
-                    citizen_id_masked: r.citizen_masked,
-                },
+                full_name: r.full_name,
+                citizen_id_masked: r.citizen_masked,
+                account,
                 consented: r.consented.map(|c| c != 0),
                 answered_at: r.answered_at.map(timestamp),
             })
