@@ -414,3 +414,36 @@ async fn no_code_stays_in_clear_in_the_outbox_table(db: Backend) {
     );
     assert!(t.outbox().is_empty(), "no development log");
 }
+
+// --- serve without a sender ---------------------------------------------------------------
+
+#[test]
+fn serve_refuses_to_start_without_a_sender() {
+    let dir = common::data_dir("nosender");
+    // The address is taken: without the refusal, serve would fail to bind instead (it never
+    // gets to serve and hang the test).
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_dinhdanh-server"));
+    for var in [
+        "DINHDANH_SMTP_HOST",
+        "DINHDANH_SMS_GATEWAY_URL",
+        "DINHDANH_ADDR",
+        "DATABASE_URL",
+    ] {
+        command.env_remove(var);
+    }
+    let out = command
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["serve", "--addr", &addr])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "it served");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no sender for e-mail and SMS") && stderr.contains("--dev-outbox-log"),
+        "{stderr}"
+    );
+    assert!(!dir.join("outbox.log").exists(), "no development log");
+}
