@@ -91,7 +91,13 @@ impl E2e {
         let server = Command::new(&server_bin)
             .arg("--data-dir")
             .arg(&server_dir)
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            // The test reads one-time codes from the development log.
+            .args([
+                "serve",
+                "--dev-outbox-log",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(root.join("server.log"))?)
             .spawn()

@@ -543,11 +543,12 @@ fn run(root: &Path) -> Result<()> {
     )?;
     step("serving the backend on http://127.0.0.1:8640 (API description: /v1/openapi.json)");
     let mut server = Command::new(&server_bin)
-        .args(["--data-dir", &data_dir_arg, "serve"])
+        .args(["--data-dir", &data_dir_arg, "serve", "--dev-outbox-log"])
         .spawn()
         .context("could not start the server")?;
     println!(
-        "Demo accounts are listed in README.md; one-time codes are in {data_dir_arg}/outbox.log."
+        "Demo accounts are listed in README.md; one-time codes are in {data_dir_arg}/outbox.log \
+         (--dev-outbox-log: development only)."
     );
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         println!(

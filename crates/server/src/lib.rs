@@ -25,7 +25,7 @@ use dinhdanh_core::signed_action::Origin;
 use crate::infra::clock::{Clock, SystemClock};
 use crate::infra::config::Config;
 use crate::infra::keys::ServerKeys;
-use crate::infra::sender::{LogFileSender, Sender};
+use crate::infra::sender::Sender;
 use crate::infra::state::{AppState, Inner};
 
 /// How to build the server's state; the defaults are the production ones.
@@ -36,7 +36,7 @@ pub struct StartOptions {
     pub clock: Arc<dyn Clock>,
     /// Server keys; `None` loads them from the environment or the data directory.
     pub keys: Option<ServerKeys>,
-    /// Outbox sender; `None` writes `outbox.log` in the data directory.
+    /// Outbox sender; `None`: the one `config.delivery` describes ([`infra::sender::from_config`]).
     pub sender: Option<Arc<dyn Sender>>,
 }
 
@@ -66,8 +66,11 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
         Some(k) => k,
         None => ServerKeys::load_or_create(&config.data_dir)?,
     };
-    let sender =
-        sender.unwrap_or_else(|| Arc::new(LogFileSender::new(config.data_dir.join("outbox.log"))));
+    let sender = match sender {
+        Some(s) => s,
+        None => infra::sender::from_config(&config.delivery, &config.data_dir)
+            .context("setting up message delivery")?,
+    };
     let wakeups = infra::wakeups::Wakeups::start(backend, &config.database_url).await?;
     let geoip = match &config.geoip_csv {
         None => None,

@@ -48,8 +48,146 @@ struct Cli {
         global = true
     )]
     trusted_proxies: Vec<ipnet::IpNet>,
+    #[command(flatten)]
+    delivery: DeliveryArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How messages (one-time codes, alerts) reach people. Passwords and tokens are read from an
+/// environment variable or a file, never from the command line (other users see it).
+#[derive(clap::Args)]
+struct DeliveryArgs {
+    /// Development only: deliver messages of a channel without a sender below to
+    /// `outbox.log` in the data directory (mode 0600; codes in clear).
+    #[arg(long, global = true)]
+    dev_outbox_log: bool,
+    /// SMTP relay for e-mail (STARTTLS required).
+    #[arg(long, env = "DINHDANH_SMTP_HOST", global = true)]
+    smtp_host: Option<String>,
+    /// SMTP port.
+    #[arg(long, env = "DINHDANH_SMTP_PORT", default_value_t = 587, global = true)]
+    smtp_port: u16,
+    /// The e-mails' `From:` address.
+    #[arg(
+        long,
+        env = "DINHDANH_SMTP_FROM",
+        default_value = "Định Danh <no-reply@dinhdanh.example.vn>",
+        global = true
+    )]
+    smtp_from: String,
+    /// SMTP user; the password comes from DINHDANH_SMTP_PASSWORD or --smtp-password-file.
+    #[arg(long, env = "DINHDANH_SMTP_USER", global = true)]
+    smtp_user: Option<String>,
+    /// A file holding the SMTP password.
+    #[arg(long, env = "DINHDANH_SMTP_PASSWORD_FILE", global = true)]
+    smtp_password_file: Option<PathBuf>,
+    /// No TLS at all to the SMTP relay: only accepted for a loopback host (a local relay,
+    /// tests).
+    #[arg(long, env = "DINHDANH_SMTP_PLAIN_LOOPBACK", global = true)]
+    smtp_plain_loopback: bool,
+    /// The SMS gateway's URL (messages are POSTed as JSON).
+    #[arg(long, env = "DINHDANH_SMS_GATEWAY_URL", global = true)]
+    sms_gateway_url: Option<String>,
+    /// With a user, the gateway secret is sent as HTTP Basic; without, as a bearer token.
+    #[arg(long, env = "DINHDANH_SMS_GATEWAY_USER", global = true)]
+    sms_gateway_user: Option<String>,
+    /// A file holding the gateway secret (or DINHDANH_SMS_GATEWAY_SECRET).
+    #[arg(long, env = "DINHDANH_SMS_GATEWAY_SECRET_FILE", global = true)]
+    sms_gateway_secret_file: Option<PathBuf>,
+    /// Tries per SMS, the first included (pauses of 0.5 s, 1 s, 2 s, … between them).
+    #[arg(
+        long,
+        env = "DINHDANH_SMS_GATEWAY_ATTEMPTS",
+        default_value_t = 3,
+        global = true
+    )]
+    sms_gateway_attempts: u32,
+}
+
+/// A secret from the environment variable `var`, else from `file`.
+fn secret(
+    var: &str,
+    file: Option<&PathBuf>,
+) -> anyhow::Result<Option<dinhdanh_server::infra::config::Secret>> {
+    use dinhdanh_server::infra::config::Secret;
+    if let Ok(value) = std::env::var(var) {
+        return Ok(Some(Secret(value)));
+    }
+    match file {
+        None => Ok(None),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the secret file {}", path.display()))?;
+            Ok(Some(Secret(text.trim_end_matches(['\r', '\n']).to_owned())))
+        }
+    }
+}
+
+impl DeliveryArgs {
+    fn delivery(&self) -> anyhow::Result<dinhdanh_server::infra::config::Delivery> {
+        use dinhdanh_server::infra::config::{
+            Delivery, GatewayCredential, SmsGatewayConfig, SmtpConfig, SmtpSecurity,
+        };
+        let smtp = match &self.smtp_host {
+            None => None,
+            Some(host) => {
+                let credentials = match &self.smtp_user {
+                    None => None,
+                    Some(user) => {
+                        let password = secret(
+                            "DINHDANH_SMTP_PASSWORD",
+                            self.smtp_password_file.as_ref(),
+                        )?
+                        .context(
+                            "--smtp-user needs DINHDANH_SMTP_PASSWORD or --smtp-password-file",
+                        )?;
+                        Some((user.clone(), password))
+                    }
+                };
+                Some(SmtpConfig {
+                    host: host.clone(),
+                    port: self.smtp_port,
+                    security: if self.smtp_plain_loopback {
+                        SmtpSecurity::PlainLoopback
+                    } else {
+                        SmtpSecurity::StartTls
+                    },
+                    from: self.smtp_from.clone(),
+                    credentials,
+                    timeout: std::time::Duration::from_secs(10),
+                })
+            }
+        };
+        let sms = match &self.sms_gateway_url {
+            None => None,
+            Some(url) => {
+                let secret = secret(
+                    "DINHDANH_SMS_GATEWAY_SECRET",
+                    self.sms_gateway_secret_file.as_ref(),
+                )?;
+                let credential = match (&self.sms_gateway_user, secret) {
+                    (Some(user), Some(password)) => Some(GatewayCredential::Basic {
+                        user: user.clone(),
+                        password,
+                    }),
+                    (Some(_), None) => anyhow::bail!(
+                        "--sms-gateway-user needs DINHDANH_SMS_GATEWAY_SECRET or \
+                         --sms-gateway-secret-file"
+                    ),
+                    (None, secret) => secret.map(GatewayCredential::Bearer),
+                };
+                let mut config = SmsGatewayConfig::new(url.clone(), credential);
+                config.max_attempts = self.sms_gateway_attempts.max(1);
+                Some(config)
+            }
+        };
+        Ok(Delivery {
+            smtp,
+            sms,
+            dev_outbox_log: self.dev_outbox_log,
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -858,7 +996,7 @@ enum AuditCommand {
 /// The state for a command that serves nothing (the origin only fills the configuration).
 async fn offline_state(cli: &Cli) -> anyhow::Result<dinhdanh_server::infra::state::AppState> {
     let origin = Origin::parse("http://127.0.0.1").context("origin")?;
-    let mut config = config(cli, origin);
+    let mut config = config(cli, origin)?;
     // No desktop asks to sign in through a command: the table would only slow it down.
     config.geoip_csv = None;
     build_state(StartOptions::new(config)).await
@@ -971,14 +1109,15 @@ async fn people_command(cli: &Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn config(cli: &Cli, origin: Origin) -> Config {
+fn config(cli: &Cli, origin: Origin) -> anyhow::Result<Config> {
     let mut config = Config::embedded(cli.data_dir.clone(), origin);
     if let Some(url) = &cli.database_url {
         config.database_url = url.clone();
     }
     config.geoip_csv = cli.geoip_csv.clone();
     config.trusted_proxies = cli.trusted_proxies.clone();
-    config
+    config.delivery = cli.delivery.delivery()?;
+    Ok(config)
 }
 
 /// A `--trusted-proxy` value: a CIDR range, or one address (a range of one).
@@ -1002,7 +1141,19 @@ async fn main() -> anyhow::Result<()> {
                 Some(o) => Origin::parse(o).context("--origin")?,
                 None => dinhdanh_server::loopback_origin(*addr)?,
             };
-            let state = build_state(StartOptions::new(config(&cli, origin))).await?;
+            let config = config(&cli, origin)?;
+            // Refuse rather than serve codes nobody receives (see docs/design/architecture.md,
+            // "Outbox").
+            let uncovered = config.delivery.uncovered();
+            if !uncovered.is_empty() {
+                anyhow::bail!(
+                    "no sender for {}: configure SMTP (--smtp-host) and an SMS gateway \
+                     (--sms-gateway-url), or, for development only, pass --dev-outbox-log \
+                     (see the README, \"Delivering messages\")",
+                    uncovered.join(" and ")
+                );
+            }
+            let state = build_state(StartOptions::new(config)).await?;
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
@@ -1030,7 +1181,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             // No server listens: the origin is only needed to fill the configuration.
             let origin = Origin::parse("http://127.0.0.1").context("origin")?;
-            let state = build_state(StartOptions::new(config(&cli, origin))).await?;
+            let state = build_state(StartOptions::new(config(&cli, origin)?)).await?;
             let report = dinhdanh_server::store::audit::verify_chain_report(&state).await?;
             println!("{report}");
             if !report.is_ok() {

@@ -85,6 +85,113 @@ pub struct Config {
     /// in one of these ranges are `Forwarded` / `X-Forwarded-For` read for the client's address
     /// (rate limits per address, the QR-login address warning); none: the headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How outbox messages reach people (none by default: `serve` refuses to start without).
+    pub delivery: Delivery,
+}
+
+/// How outbox messages are delivered: e-mail over SMTP, SMS through an HTTP gateway, and the
+/// development log. `serve` starts only when each channel has one of them.
+#[derive(Clone, Debug, Default)]
+pub struct Delivery {
+    /// E-mail over SMTP.
+    pub smtp: Option<SmtpConfig>,
+    /// SMS through an HTTP gateway.
+    pub sms: Option<SmsGatewayConfig>,
+    /// Development only: a channel without a sender above is appended to `outbox.log` (0600)
+    /// in the data directory, codes in clear.
+    pub dev_outbox_log: bool,
+}
+
+impl Delivery {
+    /// The channels no sender covers (`["e-mail", "SMS"]` when nothing is configured).
+    pub fn uncovered(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.smtp.is_none() && !self.dev_outbox_log {
+            missing.push("e-mail");
+        }
+        if self.sms.is_none() && !self.dev_outbox_log {
+            missing.push("SMS");
+        }
+        missing
+    }
+}
+
+/// A password or token: never printed.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// How the SMTP connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// STARTTLS required, certificate checked (the default).
+    StartTls,
+    /// No TLS at all: only to a loopback host (tests, a local relay in development).
+    PlainLoopback,
+}
+
+/// E-mail over SMTP.
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    /// Relay host.
+    pub host: String,
+    /// Port (587, submission).
+    pub port: u16,
+    /// STARTTLS, or plain to loopback.
+    pub security: SmtpSecurity,
+    /// The `From:` address.
+    pub from: String,
+    /// User name and password, when the relay asks for them.
+    pub credentials: Option<(String, Secret)>,
+    /// Connection and command timeout.
+    pub timeout: std::time::Duration,
+}
+
+/// The credential sent to the SMS gateway.
+#[derive(Clone, Debug)]
+pub enum GatewayCredential {
+    /// `Authorization: Bearer <token>`.
+    Bearer(Secret),
+    /// `Authorization: Basic`.
+    Basic {
+        /// User.
+        user: String,
+        /// Password.
+        password: Secret,
+    },
+}
+
+/// SMS through an HTTP gateway.
+#[derive(Clone, Debug)]
+pub struct SmsGatewayConfig {
+    /// Where messages are POSTed.
+    pub url: String,
+    /// Credential, if the gateway wants one.
+    pub credential: Option<GatewayCredential>,
+    /// Tries per message, the first included (3).
+    pub max_attempts: u32,
+    /// Pause before the second try; doubles for each further one (500 ms).
+    pub first_backoff: std::time::Duration,
+    /// Timeout of one request (10 s).
+    pub timeout: std::time::Duration,
+}
+
+impl SmsGatewayConfig {
+    /// The defaults for a gateway at `url`.
+    pub fn new(url: String, credential: Option<GatewayCredential>) -> Self {
+        SmsGatewayConfig {
+            url,
+            credential,
+            max_attempts: 3,
+            first_backoff: std::time::Duration::from_millis(500),
+            timeout: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 impl Config {
@@ -102,6 +209,7 @@ impl Config {
             geoip_csv: None,
             sweep_interval: std::time::Duration::from_secs(60),
             trusted_proxies: Vec::new(),
+            delivery: Delivery::default(),
         }
     }
 }

@@ -1,13 +1,16 @@
 //! Every message to a person — one-time codes, results, alerts — is written to the `outbox`
 //! table first, in the same flow as the change it reports, and then handed to a pluggable
-//! [`Sender`]. The default sender appends to `outbox.log` in the data directory (the demo and
-//! the tests read codes there) — a real deployment plugs in its SMS and e-mail gateways.
-//! In-app notifications go to the `notifications` table (the inbox).
+//! [`Sender`] (SMTP for e-mail, an HTTP gateway for SMS; `--dev-outbox-log` for development,
+//! see [`crate::infra::sender`]). The text of a one-time-code message never stays in the table
+//! in clear: it is stored sealed with the server keys (AES-256-GCM, bound to the message id)
+//! and, once delivered, replaced by a note. In-app notifications go to the `notifications`
+//! table (the inbox).
 
 use dinhdanh_core::api::NotificationKind;
 
 use crate::infra::error::ServerResult;
 use crate::infra::ids::new_id;
+use crate::infra::keys::ServerKeys;
 pub use crate::infra::sender::{Channel, OutgoingMessage, Sender};
 use crate::infra::state::AppState;
 
@@ -16,6 +19,42 @@ pub const CODE_KIND_PREFIX: &str = "code.";
 
 /// What a delivered code message's text is replaced with.
 const REDACTED: &str = "[one-time code delivered; text removed]";
+
+/// A sealed body in the table starts with this, then base64 of `nonce ‖ ciphertext`.
+const SEALED_PREFIX: &str = "sealed:";
+
+/// The associated data a code message's body is sealed with: its own row only.
+fn seal_purpose(id: &str) -> String {
+    format!("outbox.body:{id}")
+}
+
+/// The body as stored: a code message's sealed, any other as it is.
+fn stored_body(keys: &ServerKeys, id: &str, kind: &str, body: &str) -> String {
+    use base64::Engine;
+    if kind.starts_with(CODE_KIND_PREFIX) {
+        let blob = keys.encrypt_blob(&seal_purpose(id), body.as_bytes());
+        format!(
+            "{SEALED_PREFIX}{}",
+            base64::engine::general_purpose::STANDARD.encode(blob)
+        )
+    } else {
+        body.to_owned()
+    }
+}
+
+/// Opens a body as stored (a sealed one with the keys that sealed it); `None` when it was
+/// altered or sealed by other keys.
+pub fn open_body(keys: &ServerKeys, id: &str, stored: &str) -> Option<String> {
+    use base64::Engine;
+    match stored.strip_prefix(SEALED_PREFIX) {
+        None => Some(stored.to_owned()),
+        Some(b64) => {
+            let blob = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+            let plain = keys.decrypt_blob(&seal_purpose(id), &blob)?;
+            String::from_utf8(plain.to_vec()).ok()
+        }
+    }
+}
 
 /// Writes a message to the outbox and tries to deliver it at once (outside any action's
 /// transaction; an action queues its messages on its [`crate::store::tx::Tx`]).
@@ -31,6 +70,7 @@ pub async fn send(
     let mut conn = state.pool.acquire().await?;
     let message = insert_message(
         &mut conn,
+        &state.keys,
         state.now(),
         account,
         channel,
@@ -44,11 +84,12 @@ pub async fn send(
     deliver(state, &message).await
 }
 
-/// Writes a message to the outbox inside the caller's transaction; [`deliver`] it once that
-/// has committed.
+/// Writes a message to the outbox inside the caller's transaction (a code message's body
+/// sealed); [`deliver`] it once that has committed.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_message(
     conn: &mut sqlx::AnyConnection,
+    keys: &ServerKeys,
     now: i64,
     account: Option<&str>,
     channel: Channel,
@@ -75,7 +116,7 @@ pub async fn insert_message(
     .bind(recipient)
     .bind(kind)
     .bind(subject)
-    .bind(body)
+    .bind(stored_body(keys, &message.id, kind, body))
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -85,7 +126,7 @@ pub async fn insert_message(
 /// Hands a stored message to the sender and marks it delivered; a failed delivery leaves it in
 /// the outbox for a later try.
 pub async fn deliver(state: &AppState, message: &OutgoingMessage) -> ServerResult<()> {
-    match state.sender.send(message) {
+    match state.sender.send(message).await {
         Ok(()) => {
             // Once delivered, a one-time code's text is no longer needed here: keeping it
             // would let a database dump read live codes (they are stored hashed elsewhere).
@@ -101,7 +142,7 @@ pub async fn deliver(state: &AppState, message: &OutgoingMessage) -> ServerResul
                 .execute(&state.pool)
                 .await?;
         }
-        // Left undelivered in the outbox; the message is not lost.
+        // Left undelivered in the outbox (a code's text sealed); the message is not lost.
         Err(e) => tracing::warn!(error = %e, kind = %message.kind, "outbox delivery failed"),
     }
     Ok(())

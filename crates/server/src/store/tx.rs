@@ -106,8 +106,10 @@ impl Tx {
         body: &str,
     ) -> ServerResult<()> {
         let now = self.now;
+        let state = self.state.clone();
         let message = outbox::insert_message(
             self.conn()?,
+            &state.keys,
             now,
             account,
             channel,

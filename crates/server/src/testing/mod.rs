@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod audit;
 pub mod challenges;
 pub mod clients;
+pub mod delivery;
 pub mod desktop_actions;
 pub mod officers;
 pub mod oidc;
@@ -189,6 +190,8 @@ pub async fn start_server(
     let origin = crate::loopback_origin(listener.local_addr()?)?;
     let mut config = Config::embedded(data_dir, origin);
     config.database_url = database_url;
+    // Tests read codes from `outbox.log`; a test that wants a real sender configures one.
+    config.delivery.dev_outbox_log = true;
     adjust(&mut config);
     let mut options = StartOptions::new(config);
     if let Some(clock) = clock {
