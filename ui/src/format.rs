@@ -60,6 +60,19 @@ pub fn today_from_millis(millis: f64) -> NaiveDate {
         .date_naive()
 }
 
+/// A label someone else chose (a computer's name, its operating system, a device's name), as
+/// the screens show it: through the core's text policy ([`dinhdanh_core::text::shown`]), so a
+/// bidirectional override or an invisible character shows as � instead of disguising it.
+pub fn label(text: &str) -> String {
+    dinhdanh_core::text::shown(text, dinhdanh_core::text::MAX_LABEL_CHARS * 2, false)
+}
+
+/// A message someone else wrote (an officer's question or reason, an answer), as the screens
+/// show it, newlines kept: through the core's text policy like [`label`].
+pub fn message(text: &str) -> String {
+    dinhdanh_core::text::shown(text, dinhdanh_core::text::MAX_MESSAGE_CHARS, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,17 +121,4 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()
         );
     }
-}
-
-/// A label someone else chose (a computer's name, its operating system, a device's name), as
-/// the screens show it: through the core's text policy ([`dinhdanh_core::text::shown`]), so a
-/// bidirectional override or an invisible character shows as � instead of disguising it.
-pub fn label(text: &str) -> String {
-    dinhdanh_core::text::shown(text, dinhdanh_core::text::MAX_LABEL_CHARS * 2, false)
-}
-
-/// A message someone else wrote (an officer's question or reason, an answer), as the screens
-/// show it, newlines kept: through the core's text policy like [`label`].
-pub fn message(text: &str) -> String {
-    dinhdanh_core::text::shown(text, dinhdanh_core::text::MAX_MESSAGE_CHARS, true)
 }
