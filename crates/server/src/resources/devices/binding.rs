@@ -9,8 +9,8 @@ use dinhdanh_core::api::{
 };
 
 use super::two_step::{
-    CodePayload, account_id, any_key_known, bound_device_view, check_password, contact,
-    insert_confirmation_key, read_request, unbind_devices, validation,
+    CodePayload, CodeTo, account_id, any_key_known, bound_device_view, contact,
+    insert_confirmation_key, read_request, start_with_password, unbind_devices, validation,
 };
 use crate::http::auth::{self, parse_json};
 use crate::infra::error::{ServerError, ServerResult, invalid_text};
@@ -35,47 +35,17 @@ pub(super) async fn binding_start(
     let (parts, body) = read_request(req).await?;
     rate_limit::per_ip(&state, &parts).await?;
     let request: DeviceBindingStart = parse_json(&body)?;
-    let account = check_password(
+    let sent = start_with_password(
         &state,
         &parts,
         &request.citizen_id,
         &request.password,
         "device.bind.start",
         PasswordRoute::Guarded,
-    )
-    .await?;
-    if account.locked {
-        return Err(ServerError::code(ErrorCode::AccountLocked));
-    }
-    let contact = contact(
-        &mut *state.pool.acquire().await?,
-        &state,
-        &account.citizen_key,
-    )
-    .await?;
-    let payload = CodePayload {
-        account: account.id.as_str().to_owned(),
-        device: None,
-    }
-    .to_json()?;
-    let mut tx = Tx::begin(&state, "device.bind.start").await?;
-    let sent = accounts::issue_code(
-        &mut tx,
-        &state,
         purpose::DEVICE_BINDING,
-        &account.citizen_key,
-        &payload,
-        Channel::Sms,
-        &contact.phone,
+        CodeTo::Phone,
     )
     .await?;
-    tx.audit(AuditRecord {
-        actor: Some(account.id.as_str()),
-        action: "device.bind.start",
-        subject_key: Some(&account.citizen_key),
-        ..AuditRecord::default()
-    });
-    tx.commit().await?;
     Ok(Json(sent))
 }
 

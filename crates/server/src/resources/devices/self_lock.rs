@@ -8,7 +8,7 @@ use dinhdanh_core::api::{
 };
 
 use super::two_step::{
-    CodePayload, account_id, check_password, contact, read_request, unbind_devices,
+    CodePayload, CodeTo, account_id, contact, read_request, start_with_password, unbind_devices,
 };
 use crate::http::auth::parse_json;
 use crate::infra::error::{ServerError, ServerResult};
@@ -30,48 +30,17 @@ pub(super) async fn self_lock_start(
     let (parts, body) = read_request(req).await?;
     rate_limit::per_ip(&state, &parts).await?;
     let request: SelfLockStart = parse_json(&body)?;
-    let account = check_password(
+    let sent = start_with_password(
         &state,
         &parts,
         &request.citizen_id,
         &request.password,
         "account.self_lock.start",
         PasswordRoute::SelfLock,
-    )
-    .await?;
-    if account.locked {
-        return Err(ServerError::code(ErrorCode::AccountLocked));
-    }
-    let contact = contact(
-        &mut *state.pool.acquire().await?,
-        &state,
-        &account.citizen_key,
-    )
-    .await?;
-    let (channel, recipient) = contact.email_first();
-    let payload = CodePayload {
-        account: account.id.as_str().to_owned(),
-        device: None,
-    }
-    .to_json()?;
-    let mut tx = Tx::begin(&state, "account.self_lock.start").await?;
-    let sent = accounts::issue_code(
-        &mut tx,
-        &state,
         purpose::SELF_LOCK,
-        &account.citizen_key,
-        &payload,
-        channel,
-        recipient,
+        CodeTo::EmailFirst,
     )
     .await?;
-    tx.audit(AuditRecord {
-        actor: Some(account.id.as_str()),
-        action: "account.self_lock.start",
-        subject_key: Some(&account.citizen_key),
-        ..AuditRecord::default()
-    });
-    tx.commit().await?;
     Ok(Json(sent))
 }
 

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::Request;
 use axum::http::request::Parts;
 use dinhdanh_core::account::ConfirmationMethod;
-use dinhdanh_core::api::{ApiError, DeviceView, ErrorCode, SecretText, SessionKind};
+use dinhdanh_core::api::{ApiError, CodeSent, DeviceView, ErrorCode, SecretText, SessionKind};
 use dinhdanh_core::crypto::PublicKey;
 use dinhdanh_core::ids::{AccountId, CitizenId, DeviceId};
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,7 @@ use crate::infra::state::AppState;
 use crate::resources::accounts::{self, AccountRow};
 use crate::store::audit::{self, AuditRecord};
 use crate::store::devices;
+use crate::store::tx::Tx;
 use crate::store::values::{parse_stored, word};
 
 /// What a pending code remembers between `start` and `finish`.
@@ -125,6 +126,68 @@ impl Contact {
             None => (Channel::Sms, self.phone.as_str()),
         }
     }
+}
+
+/// Where the first step of a password-and-code flow sends its code.
+pub(super) enum CodeTo {
+    /// The registered phone, by SMS.
+    Phone,
+    /// E-mail when there is one ([`Contact::email_first`]): the phone may be lost.
+    EmailFirst,
+}
+
+/// The first step of a password-and-code flow (binding, self-lock): the password (counted per
+/// `route`, before the action's transaction), an account that is not locked, and a one-time
+/// code for `purpose` sent as `to` says, issued and audited as `action` in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn start_with_password(
+    state: &AppState,
+    parts: &Parts,
+    citizen_id: &CitizenId,
+    password: &SecretText,
+    action: &'static str,
+    route: PasswordRoute,
+    purpose: &str,
+    to: CodeTo,
+) -> ServerResult<CodeSent> {
+    let account = check_password(state, parts, citizen_id, password, action, route).await?;
+    if account.locked {
+        return Err(ServerError::code(ErrorCode::AccountLocked));
+    }
+    let contact = contact(
+        &mut *state.pool.acquire().await?,
+        state,
+        &account.citizen_key,
+    )
+    .await?;
+    let (channel, recipient) = match to {
+        CodeTo::Phone => (Channel::Sms, contact.phone.as_str()),
+        CodeTo::EmailFirst => contact.email_first(),
+    };
+    let payload = CodePayload {
+        account: account.id.as_str().to_owned(),
+        device: None,
+    }
+    .to_json()?;
+    let mut tx = Tx::begin(state, action).await?;
+    let sent = accounts::issue_code(
+        &mut tx,
+        state,
+        purpose,
+        &account.citizen_key,
+        &payload,
+        channel,
+        recipient,
+    )
+    .await?;
+    tx.audit(AuditRecord {
+        actor: Some(account.id.as_str()),
+        action,
+        subject_key: Some(&account.citizen_key),
+        ..AuditRecord::default()
+    });
+    tx.commit().await?;
+    Ok(sent)
 }
 
 pub(super) fn account_id(text: &str) -> ServerResult<AccountId> {
