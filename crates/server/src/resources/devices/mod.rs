@@ -20,7 +20,7 @@ mod passcode_reset;
 mod self_lock;
 mod two_step;
 
-pub use two_step::{check_password, unbind_devices};
+pub use two_step::unbind_devices;
 
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {

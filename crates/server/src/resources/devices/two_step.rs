@@ -54,7 +54,7 @@ pub(super) async fn read_request(req: Request) -> ServerResult<(Parts, axum::bod
 /// source (`route` says which: self-lock is never refused for failures from elsewhere); the
 /// count and the refusal's audit entry stay whatever the action then does. Call it before the
 /// action's transaction begins.
-pub async fn check_password(
+async fn check_password(
     state: &AppState,
     parts: &Parts,
     citizen_id: &CitizenId,
