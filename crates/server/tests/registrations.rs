@@ -834,6 +834,168 @@ async fn an_officer_approves_rejects_and_asks_for_information_which_the_requeste
     assert_eq!(withdrawn.status, RegistrationStatus::Withdrawn);
 }
 
+/// `w` answers the officer's question on `reg`, with `corrected` details if any.
+async fn answer_raw(
+    t: &TestServer,
+    w: &Who,
+    reg: &RegistrationView,
+    corrected: Option<OrganisationDetails>,
+) -> reqwest::Response {
+    let body = InformationAnswer {
+        registration: reg.id.clone(),
+        answer: "Đã sửa theo yêu cầu.".into(),
+        corrected_details: corrected,
+        attachments: Vec::new(),
+    };
+    let c = confirm(
+        t,
+        w,
+        ActionKind::AnswerInformationRequest,
+        target(reg),
+        body,
+    )
+    .await;
+    t.post(
+        &paths::fill(paths::REGISTRATION_ANSWER, "id", reg.id.as_str()),
+        &c,
+        Auth::Session(&w.session),
+    )
+    .await
+}
+
+/// `w` consents to `reg` as a co-representative.
+async fn consent(t: &TestServer, w: &Who, reg: &RegistrationView) -> RegistrationView {
+    let body = ConsentDecision {
+        registration: reg.id.clone(),
+        consent: true,
+    };
+    let c = confirm(t, w, ActionKind::ConsentToRegistration, target(reg), body).await;
+    ok(t.post(
+        &paths::fill(paths::REGISTRATION_CONSENT, "id", reg.id.as_str()),
+        &c,
+        Auth::Session(&w.session),
+    )
+    .await)
+    .await
+}
+
+/// The officer asks a question about `reg`.
+async fn ask(t: &TestServer, officer: &Who, reg: &RegistrationView) {
+    let asked: RegistrationView = ok(decide(
+        t,
+        officer,
+        reg,
+        Decision::RequestInformation {
+            question: "Xin kiểm tra lại thông tin tổ chức.".into(),
+        },
+    )
+    .await)
+    .await;
+    assert_eq!(asked.status, RegistrationStatus::InformationRequested);
+}
+
+backend_test!(an_answer_cannot_change_the_representatives_who_consented);
+async fn an_answer_cannot_change_the_representatives_who_consented(db: Backend) {
+    let t = TestServer::start(db).await;
+    let head = who(&t).await;
+    let co = who(&t).await;
+    let newcomer = who(&t).await;
+    let officer = officer(&t, "ha_noi").await;
+    let org = OrgType::OrganisationWithoutRegistration;
+    let decision = uploaded(&t, &head, "founding_decision").await;
+    let mut form = unregistered_form(&head.p, &decision.id);
+    form.representatives.push(RepresentativeForm {
+        full_name: NAME.into(),
+        citizen_id: co.p.citizen_id.as_str().into(),
+    });
+    let reg = submit(&t, &head, org, details(&t, org, &form)).await;
+    assert_eq!(reg.status, RegistrationStatus::AwaitingConsent);
+    let reg = consent(&t, &co, &reg).await;
+    assert_eq!(reg.status, RegistrationStatus::AwaitingOfficer);
+    ask(&t, &officer, &reg).await;
+
+    // Adding a representative, dropping the one who consented, or replacing them: refused
+    // with a sentence, and the request is as it was.
+    let newcomer_row = RepresentativeForm {
+        full_name: NAME.into(),
+        citizen_id: newcomer.p.citizen_id.as_str().into(),
+    };
+    let mut added = form.clone();
+    added.representatives.push(newcomer_row.clone());
+    let mut dropped = form.clone();
+    dropped.representatives.truncate(1);
+    let mut replaced = form.clone();
+    replaced.representatives[1] = newcomer_row;
+    for changed in [added, dropped, replaced] {
+        let err = assert_error(
+            answer_raw(&t, &head, &reg, Some(details(&t, org, &changed))).await,
+            ErrorCode::ValidationFailed,
+        )
+        .await;
+        assert_eq!(
+            err.details[0].code, "representatives.changed_after_consent",
+            "{err:?}"
+        );
+        assert!(err.details[0].message_vi.contains("rút yêu cầu"));
+    }
+    let now: RegistrationView = ok(get_registration(&t, &head, &reg).await).await;
+    assert_eq!(now.status, RegistrationStatus::InformationRequested);
+    assert_eq!(now.details, reg.details);
+    let theirs: Vec<RegistrationView> = ok(t
+        .get(paths::REGISTRATIONS, Auth::Session(&newcomer.session))
+        .await)
+    .await;
+    assert!(theirs.is_empty(), "the newcomer was never asked");
+
+    // Correcting the organisation's own details, the same people listed, goes through.
+    let mut corrected = form.clone();
+    corrected.head_office_address = "Số 20 phố Duy Tân, phường Cầu Giấy".into();
+    corrected.established_on = "2019-09-02".into();
+    let answered: RegistrationView =
+        ok(answer_raw(&t, &head, &reg, Some(details(&t, org, &corrected))).await).await;
+    assert_eq!(answered.status, RegistrationStatus::AwaitingOfficer);
+    assert_eq!(
+        answered.details.head_office.address.as_str(),
+        corrected.head_office_address
+    );
+}
+
+backend_test!(an_answer_cannot_replace_the_authorisation_letter_the_representative_confirmed);
+async fn an_answer_cannot_replace_the_authorisation_letter_the_representative_confirmed(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let boss = who(&t).await;
+    let assistant = who(&t).await;
+    let officer = officer(&t, "ha_noi").await;
+    let org = OrgType::OrganisationWithoutRegistration;
+    let decision = uploaded(&t, &assistant, "founding_decision").await;
+    let letter = uploaded(&t, &assistant, "authorisation_letter").await;
+    let mut form = unregistered_form(&boss.p, &decision.id);
+    form.authorisation_letter = letter.id.to_string();
+    let reg = submit(&t, &assistant, org, details(&t, org, &form)).await;
+    assert_eq!(reg.capacity, RequesterCapacity::Authorised);
+    let reg = consent(&t, &boss, &reg).await;
+    assert_eq!(reg.status, RegistrationStatus::AwaitingOfficer);
+    ask(&t, &officer, &reg).await;
+
+    let other = uploaded(&t, &assistant, "authorisation_letter").await;
+    let mut changed = form.clone();
+    changed.authorisation_letter = other.id.to_string();
+    let err = assert_error(
+        answer_raw(&t, &assistant, &reg, Some(details(&t, org, &changed))).await,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(
+        err.details[0].code,
+        "authorisation_letter.changed_after_consent"
+    );
+    let now: RegistrationView = ok(get_registration(&t, &assistant, &reg).await).await;
+    assert_eq!(now.status, RegistrationStatus::InformationRequested);
+    assert_eq!(now.details.authorisation_letter, Some(letter.id.clone()));
+}
+
 async fn officer_of_other_province(t: &TestServer) -> Who {
     officer(t, "ho_chi_minh").await
 }

@@ -8,6 +8,7 @@ use dinhdanh_core::api::{
     ApiError, ConsentDecision, ErrorCode, InformationAnswer, RegistrationEventKind,
     RegistrationSubmission, RegistrationView, RegistrationWithdrawal,
 };
+use dinhdanh_core::registration::correction::check_correction;
 use dinhdanh_core::registration::lifecycle::{Effect, Event};
 use dinhdanh_core::signed_action::ActionKind;
 
@@ -15,7 +16,7 @@ use super::MAX_TEXT_CHARS;
 use super::lifecycle::{Approval, check_registry, finish, handle, move_to, unexpected};
 use super::people::{link, person_of, requester_message, target, tell};
 use super::stored::{StoredRegistration, encrypt_details, load, org_key, reload};
-use super::submission::{check_submission, owns_attachment};
+use super::submission::{check_submission, owns_attachment, validation};
 use super::views::{add_event, view};
 use crate::authz;
 use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
@@ -223,6 +224,9 @@ pub(super) async fn answer(
             if org_key(&details) != reg.org_key {
                 return Err(invalid("corrected_details"));
             }
+            // The representatives consented to the request as filed: a correction may not
+            // change who they are or the letter they confirmed.
+            check_correction(&reg.details, &details).map_err(|e| validation(&e))?;
             Some((details, submission.capacity))
         }
     };
