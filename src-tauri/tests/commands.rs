@@ -117,7 +117,7 @@ impl Drop for TestApp {
     }
 }
 
-/// Invokes `cmd` from `window` as the WebView would (`window.__TAURI__.core.invoke`).
+/// Invokes `cmd` from `window` as the WebView would (`window.__TAURI_INTERNALS__.invoke`).
 fn raw_invoke<S: Serialize>(
     window: &WebviewWindow<MockRuntime>,
     cmd: &str,

@@ -299,6 +299,15 @@ async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say
     let env = E2e::start("error_messages").await?;
     let app = env.open_app("errors").await?;
     app.wait_for("screen-first-run").await?;
+    // The shell injects only its IPC entry, which the bridge uses, not Tauri's global API
+    // bundle (`withGlobalTauri` is off); every step below goes through that entry.
+    let globals = app
+        .execute(
+            "return [typeof window.__TAURI__, typeof window.__TAURI_INTERNALS__.invoke]",
+            serde_json::json!([]),
+        )
+        .await?;
+    assert_eq!(globals, serde_json::json!(["undefined", "function"]));
 
     // Unreachable server: nothing listens on this port.
     let closed = free_port()?;

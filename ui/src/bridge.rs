@@ -1,4 +1,7 @@
-//! The one place that talks to the shell: `window.__TAURI__.core.invoke(name, { args })`.
+//! The one place that talks to the shell: `window.__TAURI_INTERNALS__.invoke(name, { args })`,
+//! the IPC entry Tauri injects into every page of the app. The shell does not inject the
+//! global API bundle (`withGlobalTauri` is off): this page needs nothing of it, and a script
+//! that should never run here would find less to use.
 //!
 //! Every command of [`dinhdanh_core::app`] has one function here, typed with the core crate's
 //! argument and result types, so screens never name a command as a loose string. Whatever
@@ -11,7 +14,7 @@ use dinhdanh_core::api::{
 };
 use dinhdanh_core::app::{self, AppStatus, Command, QrLoginOutcome, QrLoginShown};
 
-/// Code of the error returned when the page runs outside the app (no `window.__TAURI__`).
+/// Code of the error returned when the page runs outside the app (no `window.__TAURI_INTERNALS__`).
 pub const NO_SHELL: &str = "shell_unavailable";
 /// Code of the error returned when the shell's answer cannot be read.
 pub const BAD_ANSWER: &str = "internal";
@@ -76,12 +79,12 @@ mod ipc {
 
     fn invoke_fn() -> Option<js_sys::Function> {
         let window = web_sys::window()?;
-        let tauri = js_sys::Reflect::get(&window, &JsValue::from_str("__TAURI__")).ok()?;
-        if tauri.is_undefined() || tauri.is_null() {
+        let internals =
+            js_sys::Reflect::get(&window, &JsValue::from_str("__TAURI_INTERNALS__")).ok()?;
+        if internals.is_undefined() || internals.is_null() {
             return None;
         }
-        let core = js_sys::Reflect::get(&tauri, &JsValue::from_str("core")).ok()?;
-        let invoke = js_sys::Reflect::get(&core, &JsValue::from_str("invoke")).ok()?;
+        let invoke = js_sys::Reflect::get(&internals, &JsValue::from_str("invoke")).ok()?;
         invoke.dyn_into::<js_sys::Function>().ok()
     }
 
