@@ -386,13 +386,7 @@ pub async fn qr_decline(
 ) -> Result<<app::QrDecline as Command>::Output, ApiError> {
     let client = shell.client()?;
     let payload = shell.qr_payload(&args.payload)?;
-    let confirmer = shell
-        .confirmer(&client, args.confirm, "Xác nhận từ chối đăng nhập")
-        .await?;
-    client
-        .decline_qr_login(&payload, confirmer.as_ref())
-        .await
-        .map_err(api)
+    client.decline_qr_login(&payload).await.map_err(api)
 }
 
 /// [`app::SaveDraft`].

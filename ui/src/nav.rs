@@ -201,12 +201,6 @@ pub enum Pending {
         /// The account chosen; `None` for the personal one.
         account: Option<OrgEid>,
     },
-    /// Decline a QR login (the shell signs the refusal with the same confirmation, so
-    /// declining is exactly as easy as approving).
-    QrDecline {
-        /// The scanned code.
-        scanned: Box<QrScanned>,
-    },
     /// Phone: confirm a desktop's action (its id; the phone signs the body the server keeps
     /// and showed in the list).
     ConfirmDesktopAction {
@@ -268,10 +262,6 @@ impl Pending {
                 "Nhập mã PIN để đăng nhập trên máy tính",
                 "Enter your passcode to sign in on the computer",
             ),
-            Pending::QrDecline { .. } => t(
-                "Nhập mã PIN để từ chối đăng nhập trên máy tính",
-                "Enter your passcode to refuse the sign-in on the computer",
-            ),
             Pending::ConfirmDesktopAction {
                 summary_vi,
                 summary_en,
@@ -320,9 +310,7 @@ impl Pending {
             Pending::RevokeDelegate(r) => Screen::Organisation(r.organisation.clone()),
             Pending::AnswerDelegation(_) => Screen::Inbox,
             Pending::EndSession(_) => Screen::Sessions,
-            Pending::QrApprove { scanned, .. } | Pending::QrDecline { scanned } => {
-                Screen::QrApprove(scanned.clone())
-            }
+            Pending::QrApprove { scanned, .. } => Screen::QrApprove(scanned.clone()),
             Pending::ConfirmDesktopAction { .. } => Screen::DesktopActions,
         }
     }

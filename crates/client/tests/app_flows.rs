@@ -218,11 +218,7 @@ async fn a_declined_login_reaches_the_waiting_desktop_at_once() {
         let answer = desktop.client.qr_login_wait(pending).await;
         (desktop, answer)
     });
-    phone
-        .client
-        .decline_qr_login(&payload, &phone.passcode(PASSCODE))
-        .await
-        .unwrap();
+    phone.client.decline_qr_login(&payload).await.unwrap();
     let started = std::time::Instant::now();
     let (desktop, answer) = wait.await.unwrap();
     assert!(matches!(answer.unwrap(), QrLoginAnswer::Declined));

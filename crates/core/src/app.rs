@@ -117,8 +117,9 @@ commands! {
     QrScan = "qr_scan": QrScanArgs => QrScanned;
     /// Phone: approves the login for the account chosen, confirmed.
     QrApprove = "qr_approve": QrApproveArgs => ();
-    /// Phone: declines the login, confirmed (the server takes a decline only as a signed
-    /// action, so a stolen session cannot refuse logins in the person's name).
+    /// Phone: declines the login in one tap, without the passcode: a decline cannot hurt the
+    /// person, and in a moment of doubt it must be the easiest answer. The request is still
+    /// signed by the phone's session key, so a token alone cannot decline.
     QrDecline = "qr_decline": QrDeclineArgs => ();
     /// Saves what the person typed in a form, so nothing is lost (profile's data dir).
     SaveDraft = "save_draft": SaveDraftArgs => ();
@@ -414,8 +415,6 @@ pub struct QrApproveArgs {
 pub struct QrDeclineArgs {
     /// The code's content.
     pub payload: String,
-    /// The confirmation (the same keypad or biometric prompt as approving: as easy).
-    pub confirm: Confirm,
 }
 
 /// [`SaveDraft`]'s argument.

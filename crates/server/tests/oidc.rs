@@ -11,9 +11,7 @@ mod oidc_rp;
 use common::TestServer;
 use common::{Backend, backend_test};
 use dinhdanh_core::account::AccountLevel;
-use dinhdanh_core::api::{
-    ErrorCode, Notification, NotificationKind, OidcDecline, OidcSignInView, paths,
-};
+use dinhdanh_core::api::{ErrorCode, Notification, NotificationKind, OidcSignInView, paths};
 use dinhdanh_core::ids::{OrgEid, TaxCode};
 use dinhdanh_core::signed_action::ActionKind;
 use dinhdanh_server::testing::{accounts, oidc};
@@ -711,22 +709,12 @@ async fn level_1_accounts_are_refused_and_a_decline_sends_access_denied(db: Back
     accounts::set_level(t.state(), &p.account, AccountLevel::Level2)
         .await
         .unwrap();
-    let decline = OidcDecline {
-        sign_in: sign_in.clone(),
-    };
-    let confirmed = oidc_rp::confirm(
-        &t,
-        &phone,
-        &device,
-        ActionKind::DeclineOidcSignIn,
-        &sign_in,
-        decline,
-    )
-    .await;
+    // Declining is one tap: no passcode, but the phone's session and its key's proof.
     let resp = t
-        .post(
+        .send(
+            "POST",
             &paths::OIDC_SIGN_IN_DECLINE.replace("{sign_in}", &sign_in),
-            &confirmed,
+            None,
             common::Auth::Session(&phone),
         )
         .await;

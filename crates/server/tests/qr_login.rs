@@ -11,13 +11,13 @@ mod qr_desktop;
 use common::{Auth, Device, Session, TestServer};
 use common::{Backend, backend_test};
 use dinhdanh_core::api::{
-    AccountView, ChallengePurpose, ErrorCode, Notification, NotificationKind, QrLoginDecline,
-    QrLoginEvent, QrLoginRequestView, QrLoginStart, SessionKind, SessionView, paths,
+    AccountView, ErrorCode, Notification, NotificationKind, QrLoginEvent, QrLoginRequestView,
+    QrLoginStart, SessionKind, SessionView, paths,
 };
 use dinhdanh_core::ids::{OrgEid, TaxCode};
 use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::request_proof::{self, ProofClaims};
-use dinhdanh_core::signed_action::{ActionKind, Origin};
+use dinhdanh_core::signed_action::Origin;
 use dinhdanh_server::testing::{fail_action_after, faults_pending};
 use futures_util::{SinkExt, StreamExt};
 use identity::{PASSCODE, Person, assert_error, end_session_confirmed, signed_in};
@@ -367,34 +367,13 @@ async fn a_declined_login_tells_the_desktop_and_cannot_be_approved_afterwards(db
     let (_p, device, _, phone) = signed_in(&t).await;
     let (desktop_key, payload) = start(&t).await;
     let mut socket = open_events(&t, &desktop_key, &payload).await;
-    let challenge = t
-        .challenge(
-            ChallengePurpose::Action {
-                kind: ActionKind::DeclineQrLogin,
-            },
-            Some(&phone),
-        )
-        .await;
-    let decline = device.confirm(
-        t.now(),
-        QrLoginDecline {
-            rendezvous: payload.rendezvous().clone(),
-        },
-        ActionKind::DeclineQrLogin,
-        t.origin(),
-        challenge,
-        &phone.account,
-        None,
-        payload.approval_target().unwrap(),
-        PASSCODE,
-    );
-    let resp = t
-        .post(
-            &path(paths::QR_LOGIN_DECLINE, &payload),
-            &decline,
-            Auth::Session(&phone),
-        )
-        .await;
+    let decline = path(paths::QR_LOGIN_DECLINE, &payload);
+    // One tap, no passcode; but the phone's session and its key's proof are still needed.
+    for refused in [Auth::None, Auth::TokenOnly(&phone)] {
+        let resp = t.send("POST", &decline, None, refused).await;
+        assert_eq!(resp.status(), 401, "{}", resp.text().await.unwrap());
+    }
+    let resp = t.send("POST", &decline, None, Auth::Session(&phone)).await;
     assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
     assert!(matches!(
         next_event(&mut socket).await,

@@ -14,13 +14,10 @@ use std::time::{Duration, Instant};
 
 use common::{Auth, TestServer};
 use common::{Backend, backend_test};
-use dinhdanh_core::api::{
-    ChallengePurpose, QrLoginDecline, QrLoginEvent, QrLoginRequestView, SessionKind, paths,
-};
-use dinhdanh_core::signed_action::ActionKind;
+use dinhdanh_core::api::{QrLoginEvent, QrLoginRequestView, SessionKind, paths};
 use dinhdanh_server::testing::ServerKeys;
 use futures_util::StreamExt;
-use identity::{PASSCODE, signed_in};
+use identity::signed_in;
 use qr_desktop::{Socket, approval, approve, open_events, path, start};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -132,38 +129,17 @@ backend_test!(
 );
 async fn a_decline_at_one_instance_reaches_the_desktop_waiting_at_another_at_once(db: Backend) {
     let i = Instances::start(db).await;
-    let (_p, device, _, phone) = signed_in(&i.phone).await;
+    let (_p, _device, _, phone) = signed_in(&i.phone).await;
     let (desktop_key, payload) = start(i.desktop()).await;
     let mut socket = open_events(i.desktop(), &desktop_key, &payload).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let challenge = i
-        .phone
-        .challenge(
-            ChallengePurpose::Action {
-                kind: ActionKind::DeclineQrLogin,
-            },
-            Some(&phone),
-        )
-        .await;
-    let decline = device.confirm(
-        i.phone.now(),
-        QrLoginDecline {
-            rendezvous: payload.rendezvous().clone(),
-        },
-        ActionKind::DeclineQrLogin,
-        i.phone.origin(),
-        challenge,
-        &phone.account,
-        None,
-        payload.approval_target().unwrap(),
-        PASSCODE,
-    );
     let sent = Instant::now();
     let resp = i
         .phone
-        .post(
+        .send(
+            "POST",
             &path(paths::QR_LOGIN_DECLINE, &payload),
-            &decline,
+            None,
             Auth::Session(&phone),
         )
         .await;

@@ -3,7 +3,7 @@
 use dinhdanh_core::api::{ErrorCode, SecretText};
 use dinhdanh_core::app::{
     AddDelegateArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm,
-    ConfirmDesktopActionArgs, ConfirmIdentityArgs, EndSessionArgs, QrApproveArgs, QrDeclineArgs,
+    ConfirmDesktopActionArgs, ConfirmIdentityArgs, EndSessionArgs, QrApproveArgs,
     RevokeDelegateArgs, SubmitRegistrationArgs, SwitchAccountArgs,
 };
 use dioxus::prelude::*;
@@ -279,19 +279,6 @@ pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
             if c.run(bridge::qr_approve(&args)).await.is_some() {
                 c.go(Screen::Home);
                 c.tell("Máy tính đã được đăng nhập.", "The computer is signed in.");
-            }
-        }
-        Pending::QrDecline { scanned } => {
-            let args = QrDeclineArgs {
-                payload: scanned.payload.clone(),
-                confirm,
-            };
-            if c.run(bridge::qr_decline(&args)).await.is_some() {
-                c.go(Screen::Home);
-                c.tell(
-                    "Đã từ chối đăng nhập trên máy tính.",
-                    "The sign-in on the computer was refused.",
-                );
             }
         }
         Pending::ConfirmDesktopAction { id, .. } => {

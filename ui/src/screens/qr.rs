@@ -3,7 +3,7 @@
 //! Phone: *Quét mã QR* reads camera frames (or a picked image), then shows which computer asks
 //! and for which account; approving needs the passcode, declining is one tap.
 
-use dinhdanh_core::app::{QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned};
+use dinhdanh_core::app::{QrDeclineArgs, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned};
 use dinhdanh_core::ids::OrgEid;
 use dioxus::prelude::*;
 
@@ -242,7 +242,7 @@ pub fn QrScan() -> Element {
     }
 }
 
-/// Phone: which computer asks, for which account; approve (passcode) or decline.
+/// Phone: which computer asks, for which account; approve (passcode) or decline (one tap).
 #[component]
 pub fn QrApprove(scanned: QrScanned) -> Element {
     let c = ctx();
@@ -251,10 +251,21 @@ pub fn QrApprove(scanned: QrScanned) -> Element {
     let chosen = account.read().clone();
     let for_approve = scanned.clone();
     let for_decline = scanned.clone();
+    // One tap, no passcode: a decline cannot hurt the person, and in doubt it must be the
+    // easiest answer (the shell still signs the request with the session's key).
     let decline = move |_| {
-        c.go(Screen::Confirm(Box::new(Pending::QrDecline {
-            scanned: Box::new(for_decline.clone()),
-        })));
+        let args = QrDeclineArgs {
+            payload: for_decline.payload.clone(),
+        };
+        spawn(async move {
+            if c.run(bridge::qr_decline(&args)).await.is_some() {
+                c.go(Screen::Home);
+                c.tell(
+                    "Đã từ chối đăng nhập trên máy tính.",
+                    "The sign-in on the computer was refused.",
+                );
+            }
+        });
     };
     rsx! {
         div { id: "screen-qr-approve", class: "screen",

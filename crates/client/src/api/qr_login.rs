@@ -7,22 +7,18 @@
 //!   go to the keystore and the profile is marked signed in by QR: every later request of
 //!   the session carries a proof by that key, so a copied token is useless alone;
 //! - **phone**: [`Client::qr_login_request`] reads which computer asks,
-//!   [`Client::approve_qr_login`] (in the parent module) and [`Client::decline_qr_login`]
-//!   answer, both confirmed.
+//!   [`Client::approve_qr_login`] (in the parent module, confirmed) and
+//!   [`Client::decline_qr_login`] (one tap) answer.
 
-use dinhdanh_core::api::{
-    QrLoginDecline, QrLoginEvent, QrLoginRequestView, QrLoginStart, QrLoginStarted, paths,
-};
+use dinhdanh_core::api::{QrLoginEvent, QrLoginRequestView, QrLoginStart, QrLoginStarted, paths};
 use dinhdanh_core::qr_login::QrLoginPayload;
 use dinhdanh_core::request_proof::{self, ProofClaims};
-use dinhdanh_core::signed_action::ActionKind;
 use rand_core::{OsRng, RngCore};
 use reqwest::Method;
 
 use super::{Auth, Client, SignedIn, wrong_server};
 use crate::error::ClientError;
 use crate::keys::DeviceKey;
-use crate::passcode::Confirmer;
 
 /// A QR login shown on the desktop, between its two steps: the ephemeral key (never written
 /// anywhere until the phone approves) and the code. Used up by [`Client::qr_login_wait`].
@@ -182,27 +178,19 @@ impl Client {
         .await
     }
 
-    /// Phone: declines the login, confirmed (`decline_qr_login`, the same target as the
-    /// approval); the desktop is told at once.
-    pub async fn decline_qr_login(
-        &self,
-        payload: &QrLoginPayload,
-        confirmer: &dyn Confirmer,
-    ) -> Result<(), ClientError> {
+    /// Phone: declines the login in one tap (no passcode: a decline cannot hurt the person;
+    /// the request is signed by the session's key); the desktop is told at once.
+    pub async fn decline_qr_login(&self, payload: &QrLoginPayload) -> Result<(), ClientError> {
         payload.check(self.now(), &self.origin)?;
-        self.confirmed(
+        self.call::<(), _>(
             Method::POST,
             &paths::fill(
                 paths::QR_LOGIN_DECLINE,
                 "rendezvous",
                 &payload.rendezvous().to_string(),
             ),
-            ActionKind::DeclineQrLogin,
-            payload.approval_target()?,
-            QrLoginDecline {
-                rendezvous: payload.rendezvous().clone(),
-            },
-            confirmer,
+            None,
+            Auth::Session,
         )
         .await
     }

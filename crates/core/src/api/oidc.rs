@@ -66,14 +66,6 @@ pub struct OidcApprovalBody {
 /// The phone approves a sign-in: [`super::Confirmed`]`<`[`OidcApprovalBody`]`>`.
 pub type OidcApproval = super::Confirmed<OidcApprovalBody>;
 
-/// The phone declines a sign-in (action kind `decline_oidc_sign_in`, same target).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OidcDecline {
-    /// The sign-in (its id, as in the path).
-    pub sign_in: String,
-}
-
 /// The target a phone's answer to a sign-in names: `oidc_sign_in:<sign_in>`.
 pub fn oidc_sign_in_target(
     sign_in: &RendezvousId,

@@ -81,14 +81,15 @@ pub const QR_LOGIN_EVENTS: &str = "/v1/qr-login/{rendezvous}/events";
 pub const QR_LOGIN_REQUEST: &str = "/v1/qr-login/{rendezvous}";
 /// `POST`: the phone approves.
 pub const QR_LOGIN_APPROVAL: &str = "/v1/qr-login/{rendezvous}/approval";
-/// `POST`: the phone declines.
+/// `POST` (no body, not confirmed: a decline is one tap): the phone declines.
 pub const QR_LOGIN_DECLINE: &str = "/v1/qr-login/{rendezvous}/decline";
 /// `GET`: the phone reads a sign-in to a relying party (a service using this server as its
 /// OpenID provider) before approving ([`super::OidcSignInView`]).
 pub const OIDC_SIGN_IN: &str = "/v1/oidc/sign-ins/{sign_in}";
 /// `POST`: the phone approves a sign-in to a relying party ([`super::OidcApproval`]).
 pub const OIDC_SIGN_IN_APPROVAL: &str = "/v1/oidc/sign-ins/{sign_in}/approval";
-/// `POST`: the phone declines a sign-in to a relying party ([`super::OidcDecline`]).
+/// `POST` (no body, not confirmed: a decline is one tap): the phone declines a sign-in to a
+/// relying party.
 pub const OIDC_SIGN_IN_DECLINE: &str = "/v1/oidc/sign-ins/{sign_in}/decline";
 /// `POST`: prove the person is present (passcode or biometrics) before a sensitive screen.
 pub const STEP_UP: &str = "/v1/me/step-up";

@@ -66,14 +66,6 @@ pub struct QrLoginRequestView {
 /// approval cannot be moved to another desktop or another account.
 pub type QrLoginApproval = super::Confirmed<crate::qr_login::QrApprovalBody>;
 
-/// The phone declines (as easy as approving; action kind `decline_qr_login`).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QrLoginDecline {
-    /// The rendezvous id from the QR code.
-    pub rendezvous: crate::qr_login::RendezvousId,
-}
-
 /// What the desktop receives on its push channel.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]

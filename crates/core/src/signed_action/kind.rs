@@ -33,7 +33,8 @@ pub enum ActionKind {
     SwitchAccount,
     /// Approve a desktop's QR login (the desktop gets a session bound to its key).
     ApproveQrLogin,
-    /// Decline a desktop's QR login.
+    /// Retired: declining a desktop's QR login is one tap, not a signed action (see
+    /// docs/design/sessions-and-confirmation.md). The server accepts no signature of this kind.
     DeclineQrLogin,
     /// Confirm on the phone an action started in a desktop session.
     ConfirmDesktopAction,
@@ -67,7 +68,8 @@ pub enum ActionKind {
     /// Approve a sign-in to a relying party (a service using this server as its OpenID
     /// provider), naming the service, its redirect origin, the claims and the account.
     ApproveOidcSignIn,
-    /// Decline a sign-in to a relying party.
+    /// Retired: declining a sign-in to a relying party is one tap, not a signed action. The
+    /// server accepts no signature of this kind.
     DeclineOidcSignIn,
 }
 

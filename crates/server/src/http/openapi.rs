@@ -287,8 +287,10 @@ pub static ROUTES: &[Route] = &[
     route!(Post QR_LOGIN_APPROVAL, Session,
         "The phone approves (confirmed, single use); the desktop gets a session bound to its key.",
         Some(J(confirmed::<QrApprovalBody>)) => None),
-    route!(Post QR_LOGIN_DECLINE, Session, "The phone declines the QR login (confirmed).",
-        Some(J(confirmed::<api::QrLoginDecline>)) => None),
+    route!(Post QR_LOGIN_DECLINE, Session,
+        "The phone declines the QR login: one tap, no body, not confirmed (a decline cannot \
+         hurt the person); the desktop is told.",
+        None => None),
     route!(Get OIDC_SIGN_IN, Session,
         "The phone reads a sign-in to a service (a relying party of the OpenID provider): the \
          service's registered name and redirect origin, the claims, the browser's address and \
@@ -301,8 +303,9 @@ pub static ROUTES: &[Route] = &[
          target `oidc_sign_in:<id>`), naming the service, redirect origin, claims and account.",
         Some(J(confirmed::<api::OidcApprovalBody>)) => None),
     route!(Post OIDC_SIGN_IN_DECLINE, Session,
-        "The phone declines a sign-in to a service (confirmed: kind `decline_oidc_sign_in`).",
-        Some(J(confirmed::<api::OidcDecline>)) => None),
+        "The phone declines a sign-in to a service: one tap, no body, not confirmed (a decline \
+         cannot hurt the person).",
+        None => None),
     route!(Post STEP_UP, Session,
         "Prove the person is present (passcode or biometrics, kind `step_up`, target \
          `step_up:<purpose>`) before a sensitive screen opens; nothing is changed.",

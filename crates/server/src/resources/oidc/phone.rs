@@ -9,8 +9,8 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use dinhdanh_core::api::{
-    ApiError, ErrorCode, NotificationKind, OidcApprovalBody, OidcDecline, OidcSignInView,
-    SessionKind, oidc_sign_in_target,
+    ApiError, ErrorCode, NotificationKind, OidcApprovalBody, OidcSignInView, SessionKind,
+    oidc_sign_in_target,
 };
 use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::qr_login::RendezvousId;
@@ -19,7 +19,7 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use super::claims::{self, Scope};
 use super::sign_in::SignInState;
 use crate::authz;
-use crate::http::auth::{self, IdlePolicy, SessionContext};
+use crate::http::auth::{self, Authed, IdlePolicy, SessionContext};
 use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::outbox::InboxItem;
@@ -34,12 +34,6 @@ use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored};
 
 impl ConfirmedBody for OidcApprovalBody {
-    fn path_object(&self) -> Option<(&str, &'static str)> {
-        Some((self.sign_in.as_str(), "sign_in"))
-    }
-}
-
-impl ConfirmedBody for OidcDecline {
     fn path_object(&self) -> Option<(&str, &'static str)> {
         Some((self.sign_in.as_str(), "sign_in"))
     }
@@ -300,19 +294,18 @@ pub(super) async fn approve(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /v1/oidc/sign-ins/{sign_in}/decline`: the phone declines; the browser is sent back to
-/// the service with `access_denied` when it continues.
+/// `POST /v1/oidc/sign-ins/{sign_in}/decline`: the phone declines in one tap (no passcode: a
+/// decline cannot hurt the person; the request is signed by the phone's session key); the
+/// browser is sent back to the service with `access_denied` when it continues.
 pub(super) async fn decline(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    action: ConfirmedAction<OidcDecline>,
+    auth: Authed<()>,
 ) -> ServerResult<StatusCode> {
-    require_phone(&action.session)?;
+    let session = &auth.session;
+    require_phone(session)?;
     let l = load(&state, &id).await?;
     require_open(&l, state.now())?;
-    let (session, _) = action
-        .verify(&state, ActionKind::DeclineOidcSignIn, &l.target)
-        .await?;
     let mut tx = Tx::begin(&state, "oidc.decline").await?;
     let now = tx.now();
     if !oidc_sign_ins::decline(tx.conn()?, &l.id.to_string(), now).await? {
@@ -321,7 +314,7 @@ pub(super) async fn decline(
         require_open(&l, now)?;
         return Err(ServerError::code(ErrorCode::QrLoginUsed));
     }
-    tx.audit(record(&session, None, "oidc.decline", &l.target, false));
+    tx.audit(record(session, None, "oidc.decline", &l.target, false));
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,7 +11,8 @@
 //!   conditional `UPDATE` (single use, unexpired), the delegation is checked again at that
 //!   moment, and a desktop session bound to the desktop key is created. Its token waits,
 //!   encrypted, until the desktop collects it once.
-//! * `POST /v1/qr-login/{r}/decline` — a confirmed `DeclineQrLogin`.
+//! * `POST /v1/qr-login/{r}/decline` — one tap, no passcode (a decline cannot hurt the person):
+//!   a request of the phone's session, signed by its key like every request.
 //! * `GET /v1/qr-login/{r}/events` — the desktop's WebSocket (same key proof over the GET
 //!   path): one [`QrLoginEvent`] as JSON text, then close.
 //!
@@ -39,8 +40,8 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post};
 use dinhdanh_core::api::{
-    ErrorCode, NotificationKind, QrLoginDecline, QrLoginEvent, QrLoginRequestView, QrLoginStart,
-    QrLoginStarted, SessionKind, paths,
+    ErrorCode, NotificationKind, QrLoginEvent, QrLoginRequestView, QrLoginStart, QrLoginStarted,
+    SessionKind, paths,
 };
 use dinhdanh_core::crypto::PublicKey;
 use dinhdanh_core::ids::OrgEid;
@@ -48,7 +49,7 @@ use dinhdanh_core::qr_login::{QrApprovalBody, QrLoginPayload, RendezvousId};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
 use crate::http::auth::{
-    self, IdlePolicy, SessionContext, parse_json, parse_stored, public_key_from_db,
+    self, Authed, IdlePolicy, SessionContext, parse_json, parse_stored, public_key_from_db,
 };
 use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::http::push;
@@ -192,14 +193,10 @@ fn require_phone(session: &SessionContext) -> ServerResult<()> {
     Ok(())
 }
 
-// The approval and the decline name the rendezvous as a typed id (compared by the handler,
+// The approval names the rendezvous as a typed id (compared by the handler,
 // which answers `malformed_request` for another); the path's rendezvous is also in the
 // confirmation's target, which the signature covers.
 impl ConfirmedBody for QrApprovalBody {
-    const PATH_IN_TARGET: bool = true;
-}
-
-impl ConfirmedBody for QrLoginDecline {
     const PATH_IN_TARGET: bool = true;
 }
 
@@ -401,19 +398,14 @@ async fn approve(
 async fn decline(
     State(state): State<AppState>,
     Path(rendezvous): Path<String>,
-    confirmed: ConfirmedAction<QrLoginDecline>,
+    auth: Authed<()>,
 ) -> ServerResult<StatusCode> {
-    require_phone(&confirmed.session)?;
+    let session = &auth.session;
+    require_phone(session)?;
     let id = parse_rendezvous(&rendezvous)?;
-    if confirmed.body()?.rendezvous != id {
-        return Err(ServerError::code(ErrorCode::MalformedRequest));
-    }
     let r = load(&state, &id).await?;
     require_open(&r, state.now())?;
     let target = r.target(&state)?;
-    let (session, _) = confirmed
-        .verify(&state, ActionKind::DeclineQrLogin, &target)
-        .await?;
     let mut tx = Tx::begin(&state, "qr_login.decline").await?;
     let now = tx.now();
     let done = store::qr_login::decline(tx.conn()?, &id.to_string(), session.account.as_str(), now)
@@ -424,7 +416,7 @@ async fn decline(
         require_open(&r, now)?;
         return Err(ServerError::code(ErrorCode::QrLoginUsed));
     }
-    tx.audit(qr_record(&session, "qr_login.decline", &target, false));
+    tx.audit(qr_record(session, "qr_login.decline", &target, false));
     tx.commit().await?;
     state.wakeups.wake(&state.pool, &topic(&id)).await;
     Ok(StatusCode::NO_CONTENT)
