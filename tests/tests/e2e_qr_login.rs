@@ -94,6 +94,22 @@ async fn scan_and_approve(
     account: Option<dinhdanh_core::ids::OrgEid>,
     label: &str,
 ) -> Result<()> {
+    let payload = scan(env, desktop, phone, label).await?;
+    let confirmer = phone.passcode_confirmer(&EnteredPasscode::parse(PASSCODE)?)?;
+    phone
+        .approve_qr_login(&payload, account, &confirmer)
+        .await?;
+    Ok(())
+}
+
+/// Reads the desktop's QR code from a screenshot of the window as a camera would, and checks
+/// the check code both screens show.
+async fn scan(
+    env: &E2e,
+    desktop: &App,
+    phone: &Client,
+    label: &str,
+) -> Result<dinhdanh_core::qr_login::QrLoginPayload> {
     desktop.wait_for("qr-code").await?;
     let shown_check = desktop.text("qr-check-code").await?;
     let shot = env.screenshot(desktop, &format!("qr-{label}")).await?;
@@ -104,11 +120,7 @@ async fn scan_and_approve(
         shown_check.contains(&check),
         "the desktop shows {shown_check:?}, the code says {check:?}"
     );
-    let confirmer = phone.passcode_confirmer(&EnteredPasscode::parse(PASSCODE)?)?;
-    phone
-        .approve_qr_login(&payload, account, &confirmer)
-        .await?;
-    Ok(())
+    Ok(payload)
 }
 
 /// On the signed-in desktop: *Đổi tài khoản*, the enterprise; the desktop then waits for the
@@ -151,6 +163,22 @@ async fn a_desktop_signs_in_by_qr_code_to_the_personal_and_to_an_organisation_ac
     desktop.wait_for("screen-first-run").await?;
     desktop.click("start-qr-login").await?;
     desktop.wait_for("screen-qr-desktop").await?;
+    // Declined on the phone (one tap, no passcode): the desktop says so and shows a new code.
+    let declined = scan(&env, &desktop, &phone, "declined").await?;
+    let declined_check = desktop.text("qr-check-code").await?;
+    phone.decline_qr_login(&declined).await?;
+    desktop
+        .wait_for_text("screen-qr-desktop", "đã bị từ chối trên điện thoại")
+        .await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while desktop.text("qr-check-code").await? == declined_check {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "no new code after the decline"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    env.screenshot(&desktop, "declined-on-phone").await?;
     scan_and_approve(&env, &desktop, &phone, None, "personal").await?;
     desktop.wait_for("screen-home").await?;
     desktop.wait_for_text("active-account", AN.2).await?;
