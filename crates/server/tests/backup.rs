@@ -304,6 +304,31 @@ async fn a_backup_restored_into_a_fresh_directory_verifies_after_a_new_epoch_and
     let report = audit::verify_chain_report(restored.state()).await.unwrap();
     assert!(report.is_ok(), "{report}");
     assert_eq!(report.epochs.len(), 1);
+
+    // A damaged backup is refused, naming the file, before anything is written.
+    let attachment_copy = std::fs::read_dir(backup_dir.join("attachments"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&attachment_copy).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&attachment_copy, bytes).unwrap();
+    let untouched = root.join("untouched");
+    let out = server(
+        &untouched,
+        &checkpoint,
+        &["restore", backup_dir.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the backup is damaged: attachments/"),
+        "{}",
+        text(&out)
+    );
+    assert!(!untouched.exists(), "nothing written");
+
     drop(restored);
     drop(live);
     let _ = std::fs::remove_dir_all(root);
