@@ -248,6 +248,23 @@ enum Command {
         #[command(subcommand)]
         command: OidcCommand,
     },
+    /// Back up the embedded server while it serves: its SQLite database (an online copy), the
+    /// attachments, the server keys and the audit checkpoint, into a new or empty directory.
+    /// THE BACKUP CONTAINS SECRETS (the server keys): it is written mode 0700/0600; keep it so.
+    /// PostgreSQL: see docs/design/operations.md (pg_dump).
+    Backup {
+        /// The backup's directory (new or empty).
+        dir: PathBuf,
+    },
+    /// Restore a backup into the data directory (new or empty), with no server running on it.
+    /// A later audit checkpoint already in place is kept: then run `audit new-epoch`.
+    Restore {
+        /// The backup's directory.
+        dir: PathBuf,
+        /// Replace the database, attachments and keys of a data directory that has some.
+        #[arg(long)]
+        overwrite: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -991,6 +1008,85 @@ enum AuditCommand {
     /// Recompute every hash and link, compare the head with the signed checkpoint kept outside
     /// the database, print a report; exit 1 if the chain is broken or the checkpoint differs.
     Verify,
+    /// After a restore to an earlier point: accept that the trail no longer reaches its last
+    /// checkpoint. Refused unless the trail itself is intact. Appends `audit.epoch.started`
+    /// and signs a record of what was lost into the checkpoint; `verify` then reports it.
+    NewEpoch {
+        /// Why (kept in the signed checkpoint; shown by `audit verify`).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `backup DIR`: an online copy of the embedded server's backup set.
+async fn backup_command(cli: &Cli, dir: &std::path::Path) -> anyhow::Result<()> {
+    use dinhdanh_server::store::backup;
+    let state = offline_state(cli).await?;
+    let summary = backup::backup(&state, dir).await?;
+    let m = &summary.manifest;
+    println!(
+        "backup written to {}: database (schema {}, audit trail up to entry {}), {} \
+         attachment(s), {}, audit checkpoint {}",
+        dir.display(),
+        m.schema_version,
+        m.audit_head.seq,
+        summary.attachments,
+        if m.keys_included {
+            "server keys"
+        } else {
+            "no server keys (they come from DINHDANH_SERVER_KEYS: keep them with the backup)"
+        },
+        m.checkpoint_seq
+            .map(|s| format!("at entry {s}"))
+            .unwrap_or_else(|| "(none yet)".into())
+    );
+    eprintln!(
+        "WARNING: this backup CONTAINS SECRETS ({}). It is readable by its owner only (0700/0600); \
+         keep it encrypted and access-controlled. See {}.",
+        m.secrets,
+        dir.join(backup::SECRETS_NOTICE_FILE).display()
+    );
+    Ok(())
+}
+
+/// `restore DIR`: the backup set into the data directory; no state is built (nothing may run
+/// on the directory).
+fn restore_command(cli: &Cli, dir: &std::path::Path, overwrite: bool) -> anyhow::Result<()> {
+    use dinhdanh_server::store::backup::{self, BackupError, RestoredCheckpoint};
+    let embedded = Config::embedded(
+        cli.data_dir.clone(),
+        Origin::parse("http://127.0.0.1").context("origin")?,
+    );
+    if cli
+        .database_url
+        .as_ref()
+        .is_some_and(|url| url != &embedded.database_url)
+    {
+        return Err(BackupError::NotEmbedded.into());
+    }
+    let summary = backup::restore(dir, &cli.data_dir, overwrite)?;
+    let m = &summary.manifest;
+    println!(
+        "restored {} into {}: audit trail up to entry {} (backup of {})",
+        dir.display(),
+        cli.data_dir.display(),
+        m.audit_head.seq,
+        dinhdanh_server::infra::time::timestamp(m.created_at).to_rfc3339()
+    );
+    match summary.checkpoint {
+        RestoredCheckpoint::FromBackup { seq } => println!(
+            "audit checkpoint: the backup's (entry {seq}), at {}",
+            summary.checkpoint_location
+        ),
+        RestoredCheckpoint::None => println!("audit checkpoint: none (empty trail)"),
+        RestoredCheckpoint::KeptLater { epoch, seq } => println!(
+            "audit checkpoint: a later one is kept at {} (epoch {epoch}, entry {seq}); the \
+             restored trail lacks what came after entry {}, so `audit verify` fails until you \
+             record the loss: dinhdanh-server audit new-epoch --reason \"…\"",
+            summary.checkpoint_location, m.audit_head.seq
+        ),
+    }
+    Ok(())
 }
 
 /// The state for a command that serves nothing (the origin only fills the configuration).
@@ -1175,6 +1271,25 @@ async fn main() -> anyhow::Result<()> {
         Command::Oidc { command } => oidc_command(&cli, command).await?,
         Command::Registration { .. } | Command::Registry { .. } => {
             registration_command(&cli).await?;
+        }
+        Command::Backup { dir } => backup_command(&cli, dir).await?,
+        Command::Restore { dir, overwrite } => restore_command(&cli, dir, *overwrite)?,
+        Command::Audit {
+            command: AuditCommand::NewEpoch { reason },
+        } => {
+            let state = offline_state(&cli).await?;
+            let start = dinhdanh_server::store::audit::start_epoch(&state, reason).await?;
+            let e = &start.facts;
+            println!(
+                "audit epoch {} started: the checkpoint before it signed entry {}; the trail \
+                 ends at entry {}{}",
+                e.epoch,
+                e.previous_seq,
+                e.found_seq,
+                e.entries_lost()
+                    .map(|n| format!(" ({n} entries lost)"))
+                    .unwrap_or_default()
+            );
         }
         Command::Audit {
             command: AuditCommand::Verify,

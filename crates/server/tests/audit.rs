@@ -370,3 +370,90 @@ async fn the_audit_verify_command_passes_an_intact_trail_and_fails_a_tampered_on
     assert!(!broken.status.success(), "tampered trail: {stdout}");
     assert!(stdout.contains("entry 3"), "{stdout}");
 }
+
+/// Removes the last entry and points the head at the one before: the trail of a database
+/// restored to one entry earlier.
+async fn cut_last_entry(state: &AppState, last: i64) {
+    let hash: Vec<u8> = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+        .bind(last - 1)
+        .fetch_one(&state.pool)
+        .await
+        .unwrap()
+        .get("hash");
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1")
+        .bind(last)
+        .execute(&state.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(last - 1)
+        .bind(hash)
+        .execute(&state.pool)
+        .await
+        .unwrap();
+}
+
+backend_test!(a_new_epoch_accepts_a_trail_cut_short_but_never_a_changed_one);
+async fn a_new_epoch_accepts_a_trail_cut_short_but_never_a_changed_one(db: Backend) {
+    use audit::EpochRefused;
+    let t = TestServer::start(db).await;
+    append_entries(t.state(), 5).await;
+    assert!(
+        audit::verify_chain(t.state())
+            .await
+            .unwrap()
+            .checkpoint_matches
+    );
+    // Nothing lost: nothing to accept.
+    let refused = audit::start_epoch(t.state(), "thử").await.unwrap_err();
+    assert!(matches!(refused, EpochRefused::NothingLost(5)), "{refused}");
+
+    // A restore to one entry earlier: refused as a truncation, until an epoch records it.
+    cut_last_entry(t.state(), 5).await;
+    let report = audit::verify_chain_report(t.state()).await.unwrap();
+    assert_eq!(report.checkpoint, CheckpointState::Truncated { seq: 5 });
+    // The reason follows the text policy.
+    let refused = audit::start_epoch(t.state(), "khôi phục\u{202E}")
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, EpochRefused::Reason(_)), "{refused}");
+    let start = audit::start_epoch(t.state(), "Khôi phục bản sao lưu")
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            start.facts.epoch,
+            start.facts.previous_seq,
+            start.facts.found_seq
+        ),
+        (1, 5, 4)
+    );
+    assert_eq!(start.facts.entries_lost(), Some(1));
+    let report = audit::verify_chain_report(t.state()).await.unwrap();
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.epochs, vec![start]);
+    let action: String = sqlx::query("SELECT action FROM audit_log WHERE seq = 5")
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+        .get("action");
+    assert_eq!(action, "audit.epoch.started");
+    // The trail goes on in the new epoch; later checkpoints carry it.
+    append_entries(t.state(), 2).await;
+    let report = audit::verify_chain_report(t.state()).await.unwrap();
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.epochs.len(), 1);
+
+    // A changed entry is never accepted, and a rewrite below the epoch's start is reported.
+    exec(
+        t.state(),
+        "UPDATE audit_log SET actor = 'acc_someone_else' WHERE seq = 2",
+    )
+    .await;
+    let refused = audit::start_epoch(t.state(), "che giấu").await.unwrap_err();
+    assert!(matches!(refused, EpochRefused::ChainBroken(2)), "{refused}");
+    recompute_hashes_from(t.state(), 2).await;
+    let report = audit::verify_chain_report(t.state()).await.unwrap();
+    assert_eq!(report.first_broken, None);
+    assert_eq!(report.checkpoint, CheckpointState::Rewritten { seq: 4 });
+}

@@ -194,13 +194,13 @@ impl SmsGatewayConfig {
     }
 }
 
+/// The embedded database's file in the data directory.
+pub const SQLITE_FILE: &str = "dinhdanh.db";
+
 impl Config {
     /// The embedded default: SQLite in `data_dir`.
     pub fn embedded(data_dir: PathBuf, origin: Origin) -> Self {
-        let database_url = format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.join("dinhdanh.db").display()
-        );
+        let database_url = format!("sqlite://{}?mode=rwc", data_dir.join(SQLITE_FILE).display());
         Config {
             origin,
             data_dir,

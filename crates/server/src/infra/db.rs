@@ -65,6 +65,15 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Backend), sqlx::Error> {
     Ok((pool, backend))
 }
 
+/// The newest schema version (migration number) this binary knows for `backend`.
+pub fn latest_migration(backend: Backend) -> i64 {
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.iter().map(|m| m.version).max().unwrap_or_default()
+}
+
 /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken
 /// (waiting up to the busy timeout) before the first read, so an action that reads and then
 /// writes cannot fail with a stale snapshot (`SQLITE_BUSY_SNAPSHOT`, which the busy timeout

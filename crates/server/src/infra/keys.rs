@@ -22,7 +22,8 @@ use zeroize::Zeroizing;
 
 /// Environment variable holding the keys' JSON.
 pub const KEYS_ENV: &str = "DINHDANH_SERVER_KEYS";
-const KEYS_FILE: &str = "server-keys.json";
+/// The keys' file in the data directory (when [`KEYS_ENV`] is not set).
+pub const KEYS_FILE: &str = "server-keys.json";
 
 /// The server's secrets. No `Debug`, no `Serialize`: they never reach a log.
 pub struct ServerKeys {

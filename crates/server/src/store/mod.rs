@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod acting_for;
 pub mod audit;
+pub mod backup;
 pub mod challenges;
 pub mod citizens;
 pub mod confirmation_keys;

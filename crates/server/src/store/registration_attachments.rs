@@ -6,6 +6,10 @@ use sqlx::AnyConnection;
 
 use crate::infra::error::ServerResult;
 
+/// The folder of the data directory that holds attachments' content, one file per content
+/// named by the lowercase hex of its SHA-256.
+pub const ATTACHMENTS_DIR: &str = "attachments";
+
 /// An attachment's metadata as stored.
 #[derive(sqlx::FromRow)]
 pub struct AttachmentRow {

@@ -30,6 +30,37 @@ pub fn parse_stored<T, E: std::fmt::Display>(r: Result<T, E>) -> ServerResult<T>
     r.map_err(|e| ServerError::Internal(format!("stored value does not parse: {e}")))
 }
 
+/// JSON the server itself stored (a request's or an organisation's details) read back as `T`.
+/// Text stored before today's text policy (`dinhdanh_core::text`) may hold characters the
+/// policy now refuses — a zero-width space in a name the first round's server accepted — and
+/// the typed value, which parses its text again, would then fail to read. So when the strict
+/// parse fails, every string is passed through the policy's `shown` (each refused character
+/// becomes U+FFFD, visible instead of hidden) and parsed again: old records still read, and
+/// nobody is shown the characters the policy exists to keep off screens.
+pub fn stored_json<T: DeserializeOwned>(bytes: &[u8]) -> ServerResult<T> {
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(strict) => {
+            let mut value: serde_json::Value = parse_stored(serde_json::from_slice(bytes))?;
+            shown_strings(&mut value);
+            serde_json::from_value(value).map_err(|_| {
+                ServerError::Internal(format!("stored value does not parse: {strict}"))
+            })
+        }
+    }
+}
+
+/// Every string in `value` as the text policy shows it (one line, refused characters as
+/// U+FFFD, nothing cut).
+fn shown_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => *s = dinhdanh_core::text::shown(s, usize::MAX, false),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(shown_strings),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(shown_strings),
+        _ => {}
+    }
+}
+
 /// A public key read back from the database (stored as 33 SEC1 bytes).
 pub fn public_key_from_db(bytes: &[u8]) -> ServerResult<PublicKey> {
     let arr: [u8; 33] = bytes
@@ -60,5 +91,28 @@ mod tests {
             from_word::<OrgRole>("chairman"),
             Err(ServerError::Internal(_))
         ));
+    }
+
+    #[test]
+    fn stored_json_with_text_refused_today_reads_as_the_text_policy_shows_it() {
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            name: dinhdanh_core::org_type::Name,
+            tags: Vec<String>,
+        }
+        // As JSON escapes: a zero-width space, and a right-to-left override.
+        let old = r#"{"name": "Hội Cờ\u200btướng", "tags": ["a\u202eb"]}"#;
+        assert!(
+            serde_json::from_str::<Stored>(old).is_err(),
+            "refused today"
+        );
+        let read: Stored = super::stored_json(old.as_bytes()).unwrap();
+        assert_eq!(read.name.as_str(), "Hội Cờ\u{FFFD}tướng");
+        assert_eq!(read.tags, vec!["a\u{FFFD}b".to_owned()]);
+        // What parses is read as it is; what is not JSON is still an error.
+        let plain: Stored =
+            super::stored_json(r#"{"name": "Hội", "tags": [" x "]}"#.as_bytes()).unwrap();
+        assert_eq!(plain.tags, vec![" x ".to_owned()]);
+        assert!(super::stored_json::<Stored>(b"{").is_err());
     }
 }

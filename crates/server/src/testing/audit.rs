@@ -9,6 +9,12 @@ pub use inner::{
     AuditRecord, Break, CHECKPOINT_ENV, CHECKPOINT_FILE, ChainReport, Checkpoint, CheckpointSink,
     CheckpointState, EntryFields, FileCheckpoints, digest, entry_hash, genesis_hash,
 };
+pub use inner::{EpochRefused, EpochStart, use_checkpoint_sink};
+
+/// Starts a new checkpoint epoch (`audit new-epoch`), after a restore to an earlier point.
+pub async fn start_epoch(state: &AppState, reason: &str) -> Result<EpochStart, EpochRefused> {
+    inner::start_epoch(state, reason).await
+}
 
 /// Appends an entry.
 pub async fn append(state: &AppState, record: AuditRecord<'_>) -> ServerResult<()> {

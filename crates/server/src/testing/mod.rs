@@ -98,6 +98,11 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
 
 pub use crate::store::sweep::{EXPIRED_CHALLENGE_GRACE_SECS, Swept};
 
+/// The newest schema version (migration number) of the SQLite schema this server runs.
+pub fn latest_migration() -> i64 {
+    crate::infra::db::latest_migration(crate::infra::db::Backend::Sqlite)
+}
+
 /// A new, unique identifier with `prefix` (for names of temporary directories and databases).
 pub fn unique_name(prefix: &str) -> String {
     crate::infra::ids::new_id(prefix)

@@ -98,8 +98,8 @@ pub fn details_of(state: &AppState, org: &OrgRow) -> ServerResult<OrganisationDe
         .keys
         .decrypt_blob(DETAILS_PURPOSE, &org.details_enc)
         .ok_or_else(|| ServerError::Internal("organisation details do not decrypt".into()))?;
-    serde_json::from_slice(&plain)
-        .map_err(|_| ServerError::Internal("organisation details do not parse".into()))
+    // Details stored before today's text policy still read (`stored_json`).
+    crate::store::values::stored_json(&plain)
 }
 
 /// The details encrypted for storage.

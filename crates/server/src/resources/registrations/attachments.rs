@@ -39,7 +39,7 @@ fn attachment_path(state: &AppState, hash: &Digest32) -> std::path::PathBuf {
     state
         .config
         .data_dir
-        .join("attachments")
+        .join(store::ATTACHMENTS_DIR)
         .join(hex(hash.as_bytes()))
 }
 

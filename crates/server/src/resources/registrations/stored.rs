@@ -15,7 +15,7 @@ use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::organisations;
 use crate::store::registrations::{self as store, RegistrationRow};
-use crate::store::values::{from_word, parse_stored};
+use crate::store::values::{from_word, parse_stored, stored_json};
 
 /// Associated data of the encrypted details, so the blob cannot be used as anything else.
 const DETAILS_PURPOSE: &str = "registration.details";
@@ -95,7 +95,8 @@ fn from_row(state: &AppState, row: RegistrationRow) -> ServerResult<StoredRegist
         org_key: row.org_key,
         province: parse_stored(NewProvince::parse(&row.province))?,
         capacity: from_word(&row.capacity)?,
-        details: parse_stored(serde_json::from_slice(&plain))?,
+        // Details stored before today's text policy still read (`stored_json`).
+        details: stored_json(&plain)?,
         status: from_word(&row.status)?,
         reason: row.reason.as_deref().map(from_word).transpose()?,
         registry_check: row

@@ -14,8 +14,14 @@ use super::writing::genesis_hash;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 
-/// Domain tag of checkpoint signatures.
+/// Domain tag of checkpoint signatures (epoch 0).
 const CHECKPOINT_DOMAIN: &[u8] = b"dinhdanh/audit-checkpoint/v1";
+
+/// Domain tag of checkpoint signatures in a later epoch (the epoch is signed too).
+const CHECKPOINT_EPOCH_DOMAIN: &[u8] = b"dinhdanh/audit-checkpoint/v2";
+
+/// Domain tag of the signed record that starts an epoch.
+const EPOCH_DOMAIN: &[u8] = b"dinhdanh/audit-epoch/v1";
 
 /// A checkpoint is due after this many appends even within the same second.
 pub const CHECKPOINT_EVERY: i64 = 64;
@@ -40,12 +46,97 @@ pub struct Checkpoint {
     pub at: i64,
     /// The audit key's public half (informational: verification uses the server's own key).
     pub key: PublicKey,
-    /// ECDSA P-256/SHA-256 over [`checkpoint_message`].
+    /// ECDSA P-256/SHA-256 over [`checkpoint_message_in_epoch`].
+    pub signature: Signature,
+    /// The checkpoint epoch: 0 until an operator accepted a restore to an earlier point
+    /// ([`super::start_epoch`]); then the number of epochs started, each in [`Self::epochs`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub epoch: u64,
+    /// How each later epoch began, oldest first: what the previous checkpoint had signed and
+    /// where the trail stood instead. Carried forward by every later checkpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub epochs: Vec<EpochStart>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// What an epoch's start records: an operator accepted that the trail no longer reaches the
+/// previous checkpoint (a restore from a backup), and said why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochFacts {
+    /// The epoch this starts (1 for the first restart).
+    pub epoch: u64,
+    /// When, Unix seconds.
+    pub at: i64,
+    /// Why, as the operator wrote it.
+    pub reason: String,
+    /// The previous checkpoint's position: how far the trail had reached.
+    pub previous_seq: u64,
+    /// The previous checkpoint's hash.
+    pub previous_hash: Digest32,
+    /// When the previous checkpoint was made.
+    pub previous_at: i64,
+    /// The trail's last entry when the epoch started (the restored head).
+    pub found_seq: u64,
+    /// Its hash.
+    pub found_hash: Digest32,
+}
+
+impl EpochFacts {
+    /// The signed bytes: domain tag, then every field, fixed-width big-endian, the reason
+    /// length-prefixed.
+    pub fn message(&self) -> Vec<u8> {
+        let mut m = Vec::with_capacity(EPOCH_DOMAIN.len() + 160 + self.reason.len());
+        m.extend((EPOCH_DOMAIN.len() as u64).to_be_bytes());
+        m.extend(EPOCH_DOMAIN);
+        m.extend(self.epoch.to_be_bytes());
+        m.extend(self.at.to_be_bytes());
+        m.extend(self.previous_seq.to_be_bytes());
+        m.extend(self.previous_hash.as_bytes());
+        m.extend(self.previous_at.to_be_bytes());
+        m.extend(self.found_seq.to_be_bytes());
+        m.extend(self.found_hash.as_bytes());
+        m.extend((self.reason.len() as u64).to_be_bytes());
+        m.extend(self.reason.as_bytes());
+        m
+    }
+
+    /// How many entries of the earlier trail this database lacks, when the trail was cut
+    /// short (`None` when it went on past the previous checkpoint with other entries).
+    pub fn entries_lost(&self) -> Option<u64> {
+        self.previous_seq
+            .checked_sub(self.found_seq)
+            .filter(|n| *n > 0)
+    }
+}
+
+/// [`EpochFacts`] signed by the audit key; kept in every later checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochStart {
+    /// What it records.
+    #[serde(flatten)]
+    pub facts: EpochFacts,
+    /// ECDSA P-256/SHA-256 by the audit key over [`EpochFacts::message`].
     pub signature: Signature,
 }
 
-/// The signed bytes: domain tag, then `seq` (u64), the head hash (32 bytes) and `at` (i64), all
-/// fixed-width big-endian, so no two checkpoints share an encoding.
+impl EpochStart {
+    /// Signs `facts` with `key`.
+    pub fn sign(key: &p256::ecdsa::SigningKey, facts: EpochFacts) -> Self {
+        let signature = dinhdanh_core::crypto::sign_with(key, &facts.message());
+        EpochStart { facts, signature }
+    }
+
+    /// Whether `key` signed exactly these facts.
+    pub fn is_signed_by(&self, key: &PublicKey) -> bool {
+        dinhdanh_core::crypto::verify(key, &self.facts.message(), &self.signature).is_ok()
+    }
+}
+
+/// The signed bytes of an epoch-0 checkpoint: domain tag, then `seq` (u64), the head hash (32
+/// bytes) and `at` (i64), all fixed-width big-endian, so no two checkpoints share an encoding.
 pub fn checkpoint_message(seq: u64, head_hash: &Digest32, at: i64) -> Vec<u8> {
     let mut m = Vec::with_capacity(CHECKPOINT_DOMAIN.len() + 8 + 8 + 32 + 8);
     m.extend((CHECKPOINT_DOMAIN.len() as u64).to_be_bytes());
@@ -56,28 +147,76 @@ pub fn checkpoint_message(seq: u64, head_hash: &Digest32, at: i64) -> Vec<u8> {
     m
 }
 
+/// The signed bytes of a checkpoint in `epoch`: [`checkpoint_message`] in epoch 0 (so
+/// checkpoints written before epochs existed still verify), else another domain tag followed
+/// by the epoch, `seq`, the head hash and `at`.
+pub fn checkpoint_message_in_epoch(epoch: u64, seq: u64, head_hash: &Digest32, at: i64) -> Vec<u8> {
+    if epoch == 0 {
+        return checkpoint_message(seq, head_hash, at);
+    }
+    let mut m = Vec::with_capacity(CHECKPOINT_EPOCH_DOMAIN.len() + 8 + 8 + 8 + 32 + 8);
+    m.extend((CHECKPOINT_EPOCH_DOMAIN.len() as u64).to_be_bytes());
+    m.extend(CHECKPOINT_EPOCH_DOMAIN);
+    m.extend(epoch.to_be_bytes());
+    m.extend(seq.to_be_bytes());
+    m.extend(head_hash.as_bytes());
+    m.extend(at.to_be_bytes());
+    m
+}
+
 impl Checkpoint {
-    /// Signs `(seq, head_hash, at)` with `key`.
+    /// Signs `(seq, head_hash, at)` with `key`, in epoch 0.
     pub fn sign(key: &p256::ecdsa::SigningKey, seq: u64, head_hash: Digest32, at: i64) -> Self {
-        let signature =
-            dinhdanh_core::crypto::sign_with(key, &checkpoint_message(seq, &head_hash, at));
+        Self::sign_after(key, Vec::new(), seq, head_hash, at)
+    }
+
+    /// Signs `(seq, head_hash, at)` with `key` in the epoch `epochs` lead to (their number),
+    /// carrying them.
+    pub fn sign_after(
+        key: &p256::ecdsa::SigningKey,
+        epochs: Vec<EpochStart>,
+        seq: u64,
+        head_hash: Digest32,
+        at: i64,
+    ) -> Self {
+        let epoch = epochs.len() as u64;
+        let signature = dinhdanh_core::crypto::sign_with(
+            key,
+            &checkpoint_message_in_epoch(epoch, seq, &head_hash, at),
+        );
         Checkpoint {
             seq,
             head_hash,
             at,
             key: PublicKey::from_verifying_key(key.verifying_key()),
             signature,
+            epoch,
+            epochs,
         }
     }
 
-    /// Whether `key` signed exactly these fields.
+    /// Whether `key` signed exactly these fields, and every epoch record it carries, numbered
+    /// 1, 2, … up to its own epoch.
     pub fn is_signed_by(&self, key: &PublicKey) -> bool {
-        dinhdanh_core::crypto::verify(
-            key,
-            &checkpoint_message(self.seq, &self.head_hash, self.at),
-            &self.signature,
-        )
-        .is_ok()
+        let numbered = self.epoch == self.epochs.len() as u64
+            && self
+                .epochs
+                .iter()
+                .zip(1u64..)
+                .all(|(e, n)| e.facts.epoch == n && e.is_signed_by(key));
+        numbered
+            && dinhdanh_core::crypto::verify(
+                key,
+                &checkpoint_message_in_epoch(self.epoch, self.seq, &self.head_hash, self.at),
+                &self.signature,
+            )
+            .is_ok()
+    }
+
+    /// Whether this checkpoint is later than `other`: a later epoch, or further along the
+    /// same one.
+    pub fn is_later_than(&self, other: &Checkpoint) -> bool {
+        (self.epoch, self.seq) > (other.epoch, other.seq)
     }
 }
 
@@ -125,9 +264,10 @@ impl CheckpointSink for FileCheckpoints {
 
     fn store(&self, checkpoint: &Checkpoint) -> std::io::Result<()> {
         use std::io::Write;
-        // Several writers may share the file: never go backwards.
+        // Several writers may share the file: never go backwards (a new epoch, which starts
+        // at an earlier position, is forwards).
         if let Ok(Some(current)) = self.load() {
-            if current.seq > checkpoint.seq {
+            if current.is_later_than(checkpoint) {
                 return Ok(());
             }
         }
@@ -212,6 +352,11 @@ pub(super) fn checkpointer(state: &AppState) -> Arc<Checkpointer> {
 /// Where the audit checkpoints of this server are kept.
 pub fn checkpoint_location(state: &AppState) -> String {
     checkpointer(state).sink.location()
+}
+
+/// The newest checkpoint of this server (what `audit verify` compares with), if any.
+pub fn current_checkpoint(state: &AppState) -> std::io::Result<Option<Checkpoint>> {
+    checkpointer(state).sink.load()
 }
 
 /// After an append at `seq`: checkpoint now if one is due, else make sure one is written
@@ -328,8 +473,9 @@ pub(super) async fn write_checkpoint(
             "the audit head does not match the last entry; checkpoint not advanced".into(),
         ));
     }
-    let checkpoint = Checkpoint::sign(
+    let checkpoint = Checkpoint::sign_after(
         state.keys.audit_signing(),
+        previous.map(|p| p.epochs).unwrap_or_default(),
         u64::try_from(head_seq).unwrap_or_default(),
         digest(&head_hash)?,
         state.now(),
@@ -342,7 +488,7 @@ pub(super) async fn write_checkpoint(
     Ok(())
 }
 
-fn remember(checkpointer: &Checkpointer, seq: i64) {
+pub(super) fn remember(checkpointer: &Checkpointer, seq: i64) {
     if let Ok(mut t) = checkpointer.throttle.lock() {
         t.last_seq = Some(seq);
         t.last_at = Some(Instant::now());

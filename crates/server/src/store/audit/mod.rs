@@ -37,17 +37,30 @@
 //! registering its own [`CheckpointSink`] with [`use_checkpoint_sink`] before serving.
 //! `DINHDANH_AUDIT_CHECKPOINT` overrides the default file's path.
 //!
+//! ## Epochs: a restore to an earlier point
+//!
+//! A database restored from a backup ends before the last checkpoint, exactly like a trail
+//! cut short. The operator says so with `dinhdanh-server audit new-epoch --reason "…"`
+//! ([`start_epoch`], `epochs.rs`): the trail must be intact; an `audit.epoch.started` entry is
+//! appended and a signed [`EpochStart`] — the previous checkpoint next to the head as found,
+//! and the reason — is carried by every later checkpoint, which are signed with the epoch
+//! number. Verification then accepts the shorter trail, requires it to still hold each
+//! epoch's starting head, and reports the epochs.
+//!
 //! [`ServerKeys::audit_signing`]: crate::infra::keys::ServerKeys::audit_signing
 
 mod checkpoints;
+mod epochs;
 mod reading;
 mod verification;
 mod writing;
 
 pub use checkpoints::{
-    CHECKPOINT_ENV, CHECKPOINT_EVERY, CHECKPOINT_FILE, Checkpoint, CheckpointSink, FileCheckpoints,
-    checkpoint_location, checkpoint_message, use_checkpoint_sink,
+    CHECKPOINT_ENV, CHECKPOINT_EVERY, CHECKPOINT_FILE, Checkpoint, CheckpointSink, EpochFacts,
+    EpochStart, FileCheckpoints, checkpoint_location, checkpoint_message,
+    checkpoint_message_in_epoch, current_checkpoint, use_checkpoint_sink,
 };
+pub use epochs::{EpochRefused, MAX_EPOCH_REASON_CHARS, start_epoch};
 pub use reading::{digest, entries_about, outcome};
 pub use verification::{Break, ChainReport, CheckpointState, verify_chain, verify_chain_report};
 pub use writing::{

@@ -3,7 +3,7 @@
 use dinhdanh_core::api;
 use dinhdanh_core::crypto::PublicKey;
 
-use super::checkpoints::{checkpointer, write_checkpoint};
+use super::checkpoints::{EpochStart, checkpointer, write_checkpoint};
 use super::reading::{entries_between, stored_head};
 use super::writing::genesis_hash;
 use crate::infra::error::ServerResult;
@@ -61,6 +61,9 @@ pub struct ChainReport {
     pub checkpoint: CheckpointState,
     /// Where the checkpoint is kept.
     pub checkpoint_location: String,
+    /// The epochs started after restores, oldest first, as the (signed) checkpoint records
+    /// them; empty in epoch 0.
+    pub epochs: Vec<EpochStart>,
 }
 
 impl ChainReport {
@@ -110,6 +113,15 @@ pub async fn verify_chain_report(state: &AppState) -> ServerResult<ChainReport> 
         Ok(Some(c)) => i64::try_from(c.seq).ok(),
         _ => None,
     };
+    // Where each epoch began: the trail must still hold the head it was found with.
+    let epochs: Vec<EpochStart> = match &checkpoint {
+        Ok(Some(c)) => c.epochs.clone(),
+        _ => Vec::new(),
+    };
+    let mut anchors: Vec<(i64, Option<Vec<u8>>)> = epochs
+        .iter()
+        .map(|e| (i64::try_from(e.facts.found_seq).unwrap_or(i64::MAX), None))
+        .collect();
     let note = |seq: i64, why: Break, first: &mut Option<(u64, Break)>| {
         if first.is_none() {
             *first = Some((u64::try_from(seq).unwrap_or_default(), why));
@@ -132,6 +144,11 @@ pub async fn verify_chain_report(state: &AppState) -> ServerResult<ChainReport> 
             if Some(entry.seq) == checkpoint_seq {
                 at_checkpoint = Some(entry.hash.clone());
             }
+            for (seq, hash) in &mut anchors {
+                if *seq == entry.seq {
+                    *hash = Some(entry.hash.clone());
+                }
+            }
             prev = entry.hash.clone();
             expected_seq = entry.seq + 1;
         }
@@ -146,15 +163,26 @@ pub async fn verify_chain_report(state: &AppState) -> ServerResult<ChainReport> 
     }
 
     let audit_key = PublicKey::from_verifying_key(state.keys.audit_signing().verifying_key());
+    // An epoch's start whose head the trail no longer holds: rewritten since.
+    let moved_anchor = epochs.iter().zip(&anchors).find_map(|(e, (seq, hash))| {
+        let holds = match hash {
+            Some(h) => h.as_slice() == e.facts.found_hash.as_bytes(),
+            None => *seq == 0 && e.facts.found_hash.as_bytes().as_slice() == genesis_hash(),
+        };
+        (!holds).then_some(e.facts.found_seq)
+    });
     let checkpoint_state = match checkpoint {
         Err(e) => CheckpointState::Unreadable(e.to_string()),
         Ok(None) => CheckpointState::Missing,
         Ok(Some(c)) if !c.is_signed_by(&audit_key) => CheckpointState::BadSignature,
-        Ok(Some(c)) => match at_checkpoint {
-            None if c.seq == 0 => CheckpointState::Matches { seq: 0 },
-            None => CheckpointState::Truncated { seq: c.seq },
-            Some(hash) if hash == c.head_hash.as_bytes() => CheckpointState::Matches { seq: c.seq },
-            Some(_) => CheckpointState::Rewritten { seq: c.seq },
+        Ok(Some(c)) => match (moved_anchor, at_checkpoint) {
+            (Some(seq), _) => CheckpointState::Rewritten { seq },
+            (None, None) if c.seq == 0 => CheckpointState::Matches { seq: 0 },
+            (None, None) => CheckpointState::Truncated { seq: c.seq },
+            (None, Some(hash)) if hash == c.head_hash.as_bytes() => {
+                CheckpointState::Matches { seq: c.seq }
+            }
+            (None, Some(_)) => CheckpointState::Rewritten { seq: c.seq },
         },
     };
     let report = ChainReport {
@@ -162,6 +190,7 @@ pub async fn verify_chain_report(state: &AppState) -> ServerResult<ChainReport> 
         first_broken,
         checkpoint: checkpoint_state,
         checkpoint_location: checkpointer.sink.location(),
+        epochs,
     };
     if report.is_ok() {
         // The trail checked out: anchor its current head (a no-op when already anchored).
@@ -211,6 +240,44 @@ impl std::fmt::Display for ChainReport {
                 "MISMATCH: entry {seq} no longer has the signed hash (the trail was rewritten)"
             ),
             CheckpointState::Unreadable(e) => write!(f, "UNREADABLE: {e}"),
+        }?;
+        if self.epochs.is_empty() {
+            return Ok(());
         }
+        write!(
+            f,
+            "\nepochs: {} (each started by an operator after a restore)",
+            self.epochs.len()
+        )?;
+        let time = |at: i64| crate::infra::time::timestamp(at).to_rfc3339();
+        for e in &self.epochs {
+            let e = &e.facts;
+            write!(
+                f,
+                "\n  epoch {} began {}; reason: {}\n    the checkpoint before it signed \
+                 entry {} ({}); the trail then ended at entry {}: ",
+                e.epoch,
+                time(e.at),
+                dinhdanh_core::text::shown(&e.reason, 500, false),
+                e.previous_seq,
+                time(e.previous_at),
+                e.found_seq
+            )?;
+            match e.entries_lost() {
+                Some(n) => write!(
+                    f,
+                    "{n} entries ({}–{}) of the earlier trail are lost",
+                    e.found_seq + 1,
+                    e.previous_seq
+                )?,
+                None => write!(
+                    f,
+                    "entry {} differs from the earlier trail's (entries from an earlier \
+                     point on are not the ones checkpointed)",
+                    e.previous_seq
+                )?,
+            }
+        }
+        Ok(())
     }
 }
