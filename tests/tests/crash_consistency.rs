@@ -167,6 +167,7 @@ struct Run {
     next_name: AtomicU32,
     stop: AtomicBool,
     scratch: PathBuf,
+    server_bin: PathBuf,
 }
 
 impl Run {
@@ -431,38 +432,54 @@ where
     None
 }
 
-/// A worker's people: the requester, the co-representative and the delegate.
+/// A worker's people, who take turns as the requester, the co-representative and the
+/// delegate (an account uploads at most 20 documents a day: a requester over its quota is
+/// joined by a new person).
 struct Crew {
-    requester: Phone,
-    co_rep: Phone,
-    delegate: Phone,
+    people: Vec<Phone>,
+    turn: usize,
+}
+
+impl Crew {
+    /// This round's requester, co-representative and delegate.
+    fn roles(&self) -> (&Phone, &Phone, &Phone) {
+        let n = self.people.len();
+        let t = self.turn;
+        (
+            &self.people[t % n],
+            &self.people[(t + 1) % n],
+            &self.people[(t + 2) % n],
+        )
+    }
 }
 
 /// Makes a level-2 person with a bound, signed-in phone (level 2 is given in person: the
 /// command line, beside the running server).
-async fn level2_person(run: &Run, server: &Server) -> Phone {
+async fn level2_person(run: &Run) -> Phone {
     loop {
         let person = run.next_person();
         if let Some(phone) = new_person(run, person).await {
-            server.cli(&[
-                "account",
-                "level2",
-                "--citizen-id",
-                phone.person.citizen_id.as_str(),
-            ]);
+            let status = tokio::task::block_in_place(|| {
+                Command::new(&run.server_bin)
+                    .arg("--data-dir")
+                    .arg(&run.data_dir)
+                    .args(["account", "level2", "--citizen-id"])
+                    .arg(phone.person.citizen_id.as_str())
+                    .stdout(Stdio::null())
+                    .status()
+                    .expect("dinhdanh-server runs")
+            });
+            assert!(status.success(), "account level2 failed");
             return phone;
         }
+        tokio::time::sleep(Duration::from_millis(150)).await;
     }
 }
 
 /// One round of a worker. `Err` names the step that did not succeed (refused or no answer);
 /// the round then ends there.
-async fn round(
-    run: &Run,
-    crew: &Crew,
-    officer: &tokio::sync::Mutex<Phone>,
-) -> Result<(), &'static str> {
-    let r = &crew.requester;
+async fn round(run: &Run, crew: &Crew, officer: &tokio::sync::Mutex<Phone>) -> Result<(), String> {
+    let (r, co_rep, delegate) = crew.roles();
     // The requester's documents and request, naming the co-representative.
     let upload = run
         .act(
@@ -472,7 +489,7 @@ async fn round(
             |a| Made::Attachment(a.id.as_str().to_owned()),
         )
         .await;
-    let decision = upload.map_err(|_| "upload")?;
+    let decision = upload.map_err(|e| format!("upload: {}", e.code()))?;
     let n = run.next_name.fetch_add(1, Ordering::Relaxed);
     let form = OrganisationForm {
         name_vi: format!("Câu lạc bộ Thử nghiệm số {n}"),
@@ -485,8 +502,8 @@ async fn round(
                 citizen_id: r.person.citizen_id.as_str().into(),
             },
             RepresentativeForm {
-                full_name: crew.co_rep.person.full_name.clone(),
-                citizen_id: crew.co_rep.person.citizen_id.as_str().into(),
+                full_name: co_rep.person.full_name.clone(),
+                citizen_id: co_rep.person.citizen_id.as_str().into(),
             },
         ],
         contact_phone: "0912345678".into(),
@@ -497,8 +514,7 @@ async fn round(
     let details = form
         .validate(org_type, vietnam_date(r.client.now()))
         .expect("a valid form");
-    let co_rep_account = crew
-        .co_rep
+    let co_rep_account = co_rep
         .client
         .state()
         .account
@@ -513,7 +529,7 @@ async fn round(
             |v| Made::Registration(v.id.as_str().to_owned(), co_rep_account.clone()),
         )
         .await;
-    let reg = submitted.map_err(|_| "submit")?;
+    let reg = submitted.map_err(|e| format!("submit: {}", e.code()))?;
     let reg_id = reg.id.as_str().to_owned();
     let target = ActionTarget::new("registration", &reg_id).unwrap();
 
@@ -521,7 +537,7 @@ async fn round(
     let consent: Result<RegistrationView, _> = run
         .act(
             "consent",
-            crew.co_rep.client.confirmed(
+            co_rep.client.confirmed(
                 reqwest::Method::POST,
                 &paths::fill(paths::REGISTRATION_CONSENT, "id", &reg_id),
                 ActionKind::ConsentToRegistration,
@@ -530,12 +546,12 @@ async fn round(
                     registration: reg.id.clone(),
                     consent: true,
                 },
-                &crew.co_rep.confirmer(),
+                &co_rep.confirmer(),
             ),
             |_| Made::Consent(reg_id.clone(), co_rep_account.clone()),
         )
         .await;
-    consent.map_err(|_| "consent")?;
+    consent.map_err(|e| format!("consent: {}", e.code()))?;
 
     // The officer approves: the organisation's account is made.
     let approved: Result<RegistrationView, _> = {
@@ -565,8 +581,8 @@ async fn round(
         .await
     };
     let eid: Option<OrgEid> = approved.as_ref().ok().and_then(|v| v.org_eid.clone());
-    approved.map_err(|_| "approve")?;
-    let eid = eid.ok_or("approved without an organisation")?;
+    approved.map_err(|e| format!("approve: {}", e.code()))?;
+    let eid = eid.ok_or_else(|| "approved without an organisation".to_owned())?;
 
     // The requester acts for the organisation: a delegate, who accepts.
     let session = r
@@ -583,14 +599,14 @@ async fn round(
             |_| Made::Switch(session.clone()),
         )
         .await;
-    switched.map_err(|_| "switch to the organisation")?;
+    switched.map_err(|e| format!("switch to the organisation: {}", e.code()))?;
     let added = run
         .act(
             "delegation",
             r.client.add_delegate(
                 AddDelegate {
                     organisation: eid.clone(),
-                    citizen_id: crew.delegate.person.citizen_id.clone(),
+                    citizen_id: delegate.person.citizen_id.clone(),
                     role: OrgRole::Member,
                     expires_on: None,
                 },
@@ -599,22 +615,22 @@ async fn round(
             |d| Made::Delegation(d.id.as_str().to_owned()),
         )
         .await;
-    let delegation = added.map_err(|_| "add delegate")?;
+    let delegation = added.map_err(|e| format!("add delegate: {}", e.code()))?;
     let accepted = run
         .act(
             "acceptance",
-            crew.delegate.client.answer_delegation(
+            delegate.client.answer_delegation(
                 DelegationAnswer {
                     organisation: eid.clone(),
                     delegation: delegation.id.clone(),
                     accept: true,
                 },
-                &crew.delegate.confirmer(),
+                &delegate.confirmer(),
             ),
             |d| Made::Acceptance(d.id.as_str().to_owned()),
         )
         .await;
-    accepted.map_err(|_| "accept")?;
+    accepted.map_err(|e| format!("accept: {}", e.code()))?;
     let back = run
         .act(
             "switch",
@@ -622,7 +638,7 @@ async fn round(
             |_| Made::Switch(session.clone()),
         )
         .await;
-    back.map_err(|_| "switch back")?;
+    back.map_err(|e| format!("switch back: {}", e.code()))?;
 
     // A desktop signs in by QR code, approved on the requester's phone.
     let desktop = run.client("desktop");
@@ -633,7 +649,7 @@ async fn round(
             |_| Made::Nothing,
         )
         .await;
-    let pending = pending.map_err(|_| "qr start")?;
+    let pending = pending.map_err(|e| format!("qr start: {}", e.code()))?;
     let rendezvous = pending.payload.rendezvous().to_string();
     let approver = r
         .client
@@ -650,7 +666,7 @@ async fn round(
             |_| Made::QrApproval(rendezvous.clone(), approver.clone()),
         )
         .await;
-    approval.map_err(|_| "qr approval")?;
+    approval.map_err(|e| format!("qr approval: {}", e.code()))?;
     let answer = desktop.qr_login_wait(pending).await;
     match answer {
         Ok(QrLoginAnswer::SignedIn(signed)) => {
@@ -659,34 +675,42 @@ async fn round(
                 Made::QrSession(id)
             });
         }
-        Ok(_) => return Err("the desktop was not signed in"),
+        Ok(_) => return Err("the desktop was not signed in".into()),
         Err(e) => {
+            let step = format!("qr collect: {}", e.code());
             run.record("qr_collect", &Err::<(), _>(e), |_| Made::Nothing);
-            return Err("qr collect");
+            return Err(step);
         }
     }
 
     // A new person: registration, binding, sign-in (written down inside).
     let person = run.next_person();
-    new_person(run, person).await.ok_or("new person")?;
+    new_person(run, person)
+        .await
+        .ok_or_else(|| "new person".to_owned())?;
     Ok(())
 }
 
-/// After a round that ended early: the requester signs in afresh, so its session acts for
+/// After a round that ended early: its requester signs in afresh, so its session acts for
 /// the person again whatever became of an unanswered switch.
 async fn recover(run: &Run, crew: &Crew) {
-    until_some(run, || sign_in(run, &crew.requester, PASSWORD)).await;
+    let requester = crew.roles().0;
+    until_some(run, || sign_in(run, requester, PASSWORD)).await;
 }
 
-async fn worker(run: Arc<Run>, crew: Crew, officer: Arc<tokio::sync::Mutex<Phone>>) -> Crew {
+async fn worker(run: Arc<Run>, mut crew: Crew, officer: Arc<tokio::sync::Mutex<Phone>>) -> Crew {
     while !run.stop.load(Ordering::Relaxed) {
-        if round(&run, &crew, &officer).await.is_err() {
+        if let Err(step) = round(&run, &crew, &officer).await {
             // The workers fail together at a kill; a random pause spreads them over the
             // steps of the next round (this is not seeded: only the kill schedule is).
             let pause = rand::thread_rng().gen_range(100..900);
             tokio::time::sleep(Duration::from_millis(pause)).await;
             recover(&run, &crew).await;
+            if step.ends_with("attachment_quota_exceeded") {
+                crew.people.push(level2_person(&run).await);
+            }
         }
+        crew.turn += 1;
     }
     crew
 }
@@ -1176,6 +1200,7 @@ async fn every_acknowledged_action_survives_a_kill_whole_and_nothing_is_half_app
         next_name: AtomicU32::new(seed as u32 % 1000 * 1000),
         stop: AtomicBool::new(false),
         scratch: scratch.clone(),
+        server_bin: server.bin.clone(),
     });
 
     // Set-up, before any kill: the officer's phone and each worker's three people.
@@ -1208,11 +1233,11 @@ async fn every_acknowledged_action_survives_a_kill_whole_and_nothing_is_half_app
     let officer = Arc::new(tokio::sync::Mutex::new(officer));
     let mut crews = Vec::new();
     for _ in 0..WORKERS {
-        crews.push(Crew {
-            requester: level2_person(&run, &server).await,
-            co_rep: level2_person(&run, &server).await,
-            delegate: level2_person(&run, &server).await,
-        });
+        let mut people = Vec::new();
+        for _ in 0..3 {
+            people.push(level2_person(&run).await);
+        }
+        crews.push(Crew { people, turn: 0 });
     }
     let setup_secs = started.elapsed().as_secs_f64();
 
