@@ -26,16 +26,20 @@
 //!    consent row for the co-representative; the consent is recorded as given with its time
 //!    and the request has left `awaiting_consent`; the approval left the request `approved`
 //!    naming the organisation, whose row names the request; the delegation exists and, once
-//!    accepted, has its acceptance time; the approved QR login names a desktop session of
-//!    the approving account.
+//!    accepted, has its acceptance time; the QR-login approval is audited for the approving
+//!    account and its rendezvous (until the sweep forgets it) names a desktop session of that
+//!    account; the session the desktop collected exists.
 //! 2. **Nothing half applied** — over the whole database, acknowledged or not: every approved
 //!    request has its organisation and every organisation made from a request has the
 //!    approved request naming it; every organisation has its legal representatives; the
 //!    organisation serial counter equals the highest serial; every request has its history
 //!    and a consent row per co-representative it waits for; every delegation has its
 //!    `delegation.added` audit entry and every accepted one its `delegation.accepted`; every
-//!    approved QR login names an existing desktop session; every active device has a live
-//!    confirmation key; every session's device belongs to the session's account.
+//!    approved QR login kept names an existing desktop session and its audit entry, and there
+//!    are as many desktop sessions as approvals; every active device has a live confirmation
+//!    key; every session's device belongs to the session's account; every account, device,
+//!    phone session, attachment, request, consent, approval and organisation has the audit
+//!    entry of the action that made it; the audit head is the last of a gapless trail.
 //! 3. **Exactly once** — for each kind of action, the successful audit entries number at least
 //!    the acknowledged calls and at most the acknowledged plus the unknown ones.
 //! 4. **The trail holds** — `dinhdanh-server audit verify` passes (hash chain and signed
@@ -952,11 +956,15 @@ async fn check(
                 "SELECT count(*) FROM delegations WHERE id = ? AND accepted_at IS NOT NULL",
                 vec![id.as_str()],
             ),
+            // The rendezvous row is forgotten some time after it expired (the sweep); its
+            // audit entry and the session stay.
             Made::QrApproval(rendezvous, account) => (
-                "SELECT count(*) FROM qr_logins q JOIN sessions s ON s.id = q.session_id \
-                 WHERE q.rendezvous = ? AND q.state IN ('approved', 'delivered') \
-                 AND s.kind = 'desktop' \
-                 AND s.account_id = ? AND q.account_id = s.account_id",
+                "SELECT count(*) FROM audit_log a WHERE a.action = 'qr_login.approve' \
+                 AND a.outcome = 'success' AND a.object = 'qr_login:' || ?1 AND a.actor = ?2 \
+                 AND (NOT EXISTS (SELECT 1 FROM qr_logins q WHERE q.rendezvous = ?1) \
+                 OR EXISTS (SELECT 1 FROM qr_logins q JOIN sessions s ON s.id = q.session_id \
+                 WHERE q.rendezvous = ?1 AND q.state IN ('approved', 'delivered') \
+                 AND s.kind = 'desktop' AND s.account_id = ?2 AND q.account_id = ?2))",
                 vec![rendezvous.as_str(), account.as_str()],
             ),
             Made::Switch(session) => (
@@ -1033,10 +1041,10 @@ async fn check(
              AND a.object = 'qr_login:' || q.rendezvous))",
         ),
         (
-            "a desktop session no approved QR login names",
-            "SELECT count(*) FROM sessions s WHERE s.kind = 'desktop' AND NOT EXISTS \
-             (SELECT 1 FROM qr_logins q WHERE q.session_id = s.id \
-             AND q.state IN ('approved', 'delivered'))",
+            "desktop sessions and QR-login approvals differ in number",
+            "SELECT abs((SELECT count(*) FROM sessions WHERE kind = 'desktop') - \
+             (SELECT count(*) FROM audit_log WHERE action = 'qr_login.approve' \
+             AND outcome = 'success'))",
         ),
         (
             "an account without the audit entry of its creation",
