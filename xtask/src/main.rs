@@ -11,6 +11,7 @@
 //! is missing, so a second run costs a few seconds.
 
 mod citizens;
+mod crash;
 mod registry;
 
 use std::path::{Path, PathBuf};
@@ -85,6 +86,7 @@ fn main() -> Result<()> {
             setup()?;
             bench_app()
         }
+        Some("crash") => crash::run(&args[1..]),
         Some("gen-citizens") => citizens::run(&root),
         Some("gen-registry") => registry::run(&root),
         _ => {
@@ -92,6 +94,9 @@ fn main() -> Result<()> {
             eprintln!("  run   set up this machine, then run the app against the embedded backend");
             eprintln!("  test  set up this machine, then run formatting, lints and every test");
             eprintln!("  bench-app  the app's cold start, idle memory, binary and wasm size");
+            eprintln!(
+                "  crash [--kills N] [--seed S]  kill the server at random moments (50 times)"
+            );
             eprintln!("  gen-citizens  rewrite the synthetic citizen registry the server ships");
             eprintln!(
                 "  gen-registry  rewrite the synthetic organisation registries the server ships"

@@ -81,6 +81,10 @@ pub struct ClientConfig {
     pub platform: Platform,
     /// The clock.
     pub clock: ClockFn,
+    /// The local address HTTP requests connect from; `None`: the system's choice (the push
+    /// channel's WebSocket always takes the system's choice). A test spreads its simulated
+    /// people over loopback addresses (`127.0.0.0/8`), as real people come from many.
+    pub local_address: Option<std::net::IpAddr>,
 }
 
 impl ClientConfig {
@@ -96,6 +100,7 @@ impl ClientConfig {
             device_name: default_device_name(),
             platform: this_platform(),
             clock: Arc::new(system_time),
+            local_address: None,
         }
     }
 }
@@ -199,6 +204,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
+            .local_address(config.local_address)
             .user_agent(concat!("dinhdanh-client/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Network {
