@@ -13,6 +13,7 @@
 mod citizens;
 mod crash;
 mod registry;
+mod schemathesis;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -119,6 +120,7 @@ fn setup() -> Result<()> {
     apt_install(APT_BUILD)?;
     apt_install(APT_KEYSTORE)?;
     apt_install(APT_APP)?;
+    schemathesis::setup()?;
     let installed = output("rustup", &["target", "list", "--installed"])?;
     for target in RUST_TARGETS {
         if !installed.lines().any(|l| l.trim() == *target) {

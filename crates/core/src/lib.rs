@@ -25,6 +25,7 @@ pub mod error;
 pub mod ids;
 mod openapi;
 pub mod org_type;
+pub mod patterns;
 pub mod qr_login;
 pub mod registration;
 pub mod request_proof;

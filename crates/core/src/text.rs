@@ -266,7 +266,13 @@ macro_rules! bounded_text {
 
         $crate::openapi::string_schema!(
             $name,
-            concat!("`", stringify!($name), "`: trimmed text of bounded length.")
+            concat!(
+                "`",
+                stringify!($name),
+                "`: trimmed text of bounded length (characters), without control, \
+                 bidirectional or invisible characters."
+            ),
+            |b| b.min_length(Some(1)).max_length(Some($max))
         );
     };
 }

@@ -32,11 +32,6 @@ macro_rules! secret_string {
                 s.serialize_str(&self.0)
             }
         }
-
-        $crate::openapi::string_schema!(
-            $name,
-            concat!("`", stringify!($name), "`: a secret, as text.")
-        );
     };
 }
 
@@ -44,6 +39,12 @@ secret_string!(
     /// A password as typed at sign-in. Not policy-checked (old passwords predate the policy);
     /// new passwords are [`crate::ids::Password`].
     SecretText
+);
+
+crate::openapi::string_schema!(
+    SecretText,
+    "`SecretText`: a secret as typed (a password at sign-in), at most 256 bytes of UTF-8.",
+    |b| b.max_length(Some(256))
 );
 
 impl SecretText {
@@ -68,6 +69,12 @@ secret_string!(
     /// The server stores only its SHA-256; every request also carries a proof signed by the
     /// key the session is bound to, so the token alone opens nothing.
     SessionToken
+);
+
+crate::openapi::string_schema!(
+    SessionToken,
+    "`SessionToken`: 43 base64url characters (32 random bytes).",
+    |b| b.pattern(Some(crate::patterns::session_token()))
 );
 
 /// Length of a session token's text: 32 bytes in base64url without padding.
@@ -113,6 +120,13 @@ impl<'de> Deserialize<'de> for SessionToken {
 secret_string!(
     /// A 6-digit one-time code sent by SMS or e-mail (valid 5 minutes, 5 tries).
     OneTimeCode
+);
+
+crate::openapi::string_schema!(
+    OneTimeCode,
+    "`OneTimeCode`: the six digits of a code sent by SMS or e-mail (whitespace between them \
+     is accepted on the way in).",
+    |b| b.pattern(Some(crate::patterns::ONE_TIME_CODE))
 );
 
 impl OneTimeCode {

@@ -69,9 +69,10 @@ pub fn base64url_decode_array<const N: usize>(
 }
 
 /// Implements `Display` (base64url), `FromStr`, `TryFrom<&str>` and serde-as-string for a type
-/// with `parse(&str) -> Result<Self, CryptoError>` and `as_bytes(&self) -> &[u8]`.
+/// with `parse(&str) -> Result<Self, CryptoError>` and `as_bytes(&self) -> &[u8]`; its schema
+/// has `$pattern` (from [`crate::patterns`]).
 macro_rules! base64url_string {
-    ($name:ident) => {
+    ($name:ident, $pattern:expr) => {
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&$crate::crypto::base64url_encode(self.as_bytes()))
@@ -107,7 +108,8 @@ macro_rules! base64url_string {
 
         $crate::openapi::string_schema!(
             $name,
-            concat!("`", stringify!($name), "`, base64url without padding.")
+            concat!("`", stringify!($name), "`, base64url without padding."),
+            |b| b.pattern(Some($pattern))
         );
     };
 }

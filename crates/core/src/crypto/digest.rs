@@ -58,4 +58,4 @@ impl fmt::Debug for Digest32 {
     }
 }
 
-base64url_string!(Digest32);
+base64url_string!(Digest32, crate::patterns::base64url(32, 32));

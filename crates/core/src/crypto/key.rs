@@ -100,7 +100,7 @@ impl fmt::Debug for PublicKey {
     }
 }
 
-base64url_string!(PublicKey);
+base64url_string!(PublicKey, crate::patterns::PUBLIC_KEY);
 
 /// Length of a [`KeyId`] in bytes.
 pub const KEY_ID_LEN: usize = 16;
@@ -140,4 +140,4 @@ impl fmt::Debug for KeyId {
     }
 }
 
-base64url_string!(KeyId);
+base64url_string!(KeyId, crate::patterns::base64url(KEY_ID_LEN, KEY_ID_LEN));

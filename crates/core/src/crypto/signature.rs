@@ -68,7 +68,10 @@ impl fmt::Debug for Signature {
     }
 }
 
-base64url_string!(Signature);
+base64url_string!(
+    Signature,
+    crate::patterns::base64url(SIGNATURE_LEN, SIGNATURE_LEN)
+);
 
 /// Signs `message` (ECDSA P-256 over SHA-256, RFC 6979 deterministic nonce), returning the
 /// canonical low-S signature.

@@ -180,7 +180,13 @@ fn digits_value(digits: &str, range: std::ops::Range<usize>) -> u16 {
         .fold(0, |acc, b| acc * 10 + u16::from(b.saturating_sub(b'0')))
 }
 
-super::string_id!(CitizenId);
+super::string_id!(
+    CitizenId,
+    "A personal identification number: 12 digits, starting with an issued province code, \
+     then the century/gender digit 0-3 (forms also refuse a year of birth after this year). \
+     Written as 12 digits; spaces, dots and dashes between them are accepted on the way in.",
+    |b| b.pattern(Some(crate::patterns::citizen_id()))
+);
 
 impl fmt::Debug for CitizenId {
     /// Masked on purpose: `{:?}` ends up in logs and panic messages.

@@ -7,7 +7,7 @@ use crate::error::{IdError, IdKind, IdProblem};
 /// Mobile prefixes in use after the 2018 move from 11 to 10 digits (Ministry of Information and
 /// Communications numbering plan): 032–039, 052/056/058/059, 070/076–079, 081–089,
 /// 090–094, 096–099.
-const MOBILE_PREFIXES: &[&str] = &[
+pub(crate) const MOBILE_PREFIXES: &[&str] = &[
     "032", "033", "034", "035", "036", "037", "038", "039", "052", "056", "058", "059", "070",
     "076", "077", "078", "079", "081", "082", "083", "084", "085", "086", "087", "088", "089",
     "090", "091", "092", "093", "094", "096", "097", "098", "099",
@@ -79,7 +79,12 @@ impl PhoneNumber {
         format!("{head}*****{tail}")
     }
 }
-string_id!(PhoneNumber);
+string_id!(
+    PhoneNumber,
+    "A Vietnamese mobile number in its 10-digit national form (a mobile prefix, then 7 \
+     digits). `+84`/`0084` forms and separators are accepted on the way in.",
+    |b| b.pattern(Some(crate::patterns::phone_number()))
+);
 
 const MAX_EMAIL_LEN: usize = 254;
 const MAX_LOCAL_LEN: usize = 64;
@@ -163,7 +168,14 @@ impl Email {
         }
     }
 }
-string_id!(Email);
+string_id!(
+    Email,
+    "An e-mail address: at most 254 characters, at most 64 before the `@`; the domain is \
+     written in lower case.",
+    |b| b
+        .pattern(Some(crate::patterns::EMAIL))
+        .max_length(Some(crate::patterns::EMAIL_MAX_LEN))
+);
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ mod tax;
 
 pub use agency::AgencyCode;
 pub use citizen::{CitizenId, Gender};
+pub(crate) use contact::MOBILE_PREFIXES;
 pub use contact::{Email, PhoneNumber};
 pub use opaque::{
     AccountId, AttachmentId, DelegationId, DeviceId, NotificationId, RegistrationId, SessionId,
@@ -32,6 +33,13 @@ pub(crate) const MAX_INPUT_LEN: usize = 320;
 /// for a newtype `struct $name(String)` that has an inherent `parse(&str) -> Result<Self, IdError>`.
 macro_rules! string_id {
     ($name:ident) => {
+        $crate::ids::string_id!(
+            $name,
+            concat!("`", stringify!($name), "`, as text; parsed on the way in."),
+            |b| b
+        );
+    };
+    ($name:ident, $description:expr, $refine:expr) => {
         impl $name {
             /// The canonical text form.
             pub fn as_str(&self) -> &str {
@@ -78,10 +86,7 @@ macro_rules! string_id {
             }
         }
 
-        $crate::openapi::string_schema!(
-            $name,
-            concat!("`", stringify!($name), "`, as text; parsed on the way in.")
-        );
+        $crate::openapi::string_schema!($name, $description, $refine);
     };
 }
 pub(crate) use string_id;

@@ -40,7 +40,11 @@ macro_rules! opaque_id {
             }
         }
 
-        super::string_id!($name);
+        super::string_id!(
+            $name,
+            concat!("`", stringify!($name), "`: 1 to 64 letters, digits, `_` or `-`."),
+            |b| b.pattern(Some(crate::patterns::OPAQUE_ID))
+        );
     };
 }
 

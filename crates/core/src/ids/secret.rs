@@ -67,7 +67,11 @@ impl fmt::Debug for Password {
 
 crate::openapi::string_schema!(
     Password,
-    "A new password, as text; checked against the password policy."
+    "A new password: 8 to 20 characters, no whitespace or control characters, with an upper-case \
+     letter, a lower-case letter, a digit and a symbol (the password policy).",
+    |b| b
+        .min_length(Some(PASSWORD_MIN))
+        .max_length(Some(PASSWORD_MAX))
 );
 
 impl serde::Serialize for Password {

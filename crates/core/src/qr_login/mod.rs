@@ -134,7 +134,10 @@ impl std::fmt::Debug for RendezvousId {
     }
 }
 
-crypto::base64url_string!(RendezvousId);
+crypto::base64url_string!(
+    RendezvousId,
+    crate::patterns::base64url(RendezvousId::MIN_LEN, RendezvousId::MAX_LEN)
+);
 
 /// What a desktop shows in its QR code. Holds only valid values; see the module
 /// documentation for the text form.

@@ -54,4 +54,7 @@ impl std::fmt::Debug for Challenge {
     }
 }
 
-crypto::base64url_string!(Challenge);
+crypto::base64url_string!(
+    Challenge,
+    crate::patterns::base64url(Challenge::MIN_LEN, Challenge::MAX_LEN)
+);

@@ -546,4 +546,34 @@ mod tests {
         assert!(schemas.contains_key("SignedActionEnvelope"));
         assert!(schemas.contains_key("CitizenId"));
     }
+
+    #[test]
+    fn identifiers_codes_and_keys_carry_the_constraints_of_their_parsers() {
+        use dinhdanh_core::patterns;
+        let json = serde_json::to_value(document()).unwrap();
+        let schemas = &json["components"]["schemas"];
+        let pattern = |name: &str| schemas[name]["pattern"].as_str().map(str::to_owned);
+        assert_eq!(pattern("CitizenId"), Some(patterns::citizen_id()));
+        assert_eq!(pattern("PhoneNumber"), Some(patterns::phone_number()));
+        assert_eq!(pattern("Email").as_deref(), Some(patterns::EMAIL));
+        assert_eq!(
+            pattern("OneTimeCode").as_deref(),
+            Some(patterns::ONE_TIME_CODE)
+        );
+        assert_eq!(pattern("PublicKey").as_deref(), Some(patterns::PUBLIC_KEY));
+        assert_eq!(pattern("DeviceId").as_deref(), Some(patterns::OPAQUE_ID));
+        assert_eq!(pattern("SessionToken"), Some(patterns::session_token()));
+        assert_eq!(pattern("Challenge"), Some(patterns::base64url(16, 64)));
+        assert_eq!(schemas["Password"]["minLength"], 8);
+        assert_eq!(schemas["Password"]["maxLength"], 20);
+        assert_eq!(schemas["SecretText"]["maxLength"], 256);
+        assert_eq!(schemas["NewProvince"]["enum"].as_array().unwrap().len(), 34);
+        // The login body refers to them, so a generator makes numbers and keys the server
+        // takes.
+        let login = &schemas["LoginRequest"]["properties"];
+        assert_eq!(
+            login["citizen_id"]["$ref"],
+            "#/components/schemas/CitizenId"
+        );
+    }
 }

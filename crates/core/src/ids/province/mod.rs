@@ -162,7 +162,8 @@ impl fmt::Debug for OldProvince {
 
 crate::openapi::string_schema!(
     OldProvince,
-    "A province of before 1 July 2025 (63), by its two-digit code."
+    "A province of before 1 July 2025 (63), by its 3-digit code as in identification numbers.",
+    |b| b.enum_values(Some(OldProvince::all().iter().map(|p| p.code_str())))
 );
 
 impl serde::Serialize for OldProvince {
@@ -289,7 +290,8 @@ impl fmt::Debug for NewProvince {
 
 crate::openapi::string_schema!(
     NewProvince,
-    "A province since 1 July 2025 (34), by its two-digit code."
+    "A province since 1 July 2025 (34), by its stable key (`ho_chi_minh`).",
+    |b| b.enum_values(Some(NewProvince::all().iter().map(|p| p.key())))
 );
 
 impl serde::Serialize for NewProvince {
