@@ -6,11 +6,13 @@
 //! - `cargo xtask gen-citizens` — rewrite the synthetic citizen registry the server ships.
 //! - `cargo xtask gen-registry` — rewrite the synthetic organisation registries (after the
 //!   citizen registry: representatives are drawn from it).
+//! - `cargo xtask fuzz [--target T] [--minutes M]` — run the fuzz targets (not part of `test`).
 //!
 //! Set-up is idempotent: it asks dpkg and rustup what is already there and installs only what
 //! is missing, so a second run costs a few seconds.
 
 mod citizens;
+mod fuzz;
 mod registry;
 
 use std::path::{Path, PathBuf};
@@ -87,6 +89,7 @@ fn main() -> Result<()> {
         }
         Some("gen-citizens") => citizens::run(&root),
         Some("gen-registry") => registry::run(&root),
+        Some("fuzz") => fuzz::run(&root, &args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <setup|run|test|gen-citizens|gen-registry>");
             eprintln!("  run   set up this machine, then run the app against the embedded backend");
@@ -96,6 +99,7 @@ fn main() -> Result<()> {
             eprintln!(
                 "  gen-registry  rewrite the synthetic organisation registries the server ships"
             );
+            eprintln!("  fuzz [--target T] [--minutes M] [--jobs J]  run the fuzz targets");
             std::process::exit(2);
         }
     }
