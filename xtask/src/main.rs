@@ -6,12 +6,14 @@
 //! - `cargo xtask gen-citizens` — rewrite the synthetic citizen registry the server ships.
 //! - `cargo xtask gen-registry` — rewrite the synthetic organisation registries (after the
 //!   citizen registry: representatives are drawn from it).
+//! - `cargo xtask fuzz [--target T] [--minutes M]` — run the fuzz targets (not part of `test`).
 //!
 //! Set-up is idempotent: it asks dpkg and rustup what is already there and installs only what
 //! is missing, so a second run costs a few seconds.
 
 mod citizens;
 mod crash;
+mod fuzz;
 mod registry;
 mod schemathesis;
 
@@ -90,6 +92,7 @@ fn main() -> Result<()> {
         Some("crash") => crash::run(&args[1..]),
         Some("gen-citizens") => citizens::run(&root),
         Some("gen-registry") => registry::run(&root),
+        Some("fuzz") => fuzz::run(&root, &args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <setup|run|test|gen-citizens|gen-registry>");
             eprintln!("  run   set up this machine, then run the app against the embedded backend");
@@ -102,6 +105,7 @@ fn main() -> Result<()> {
             eprintln!(
                 "  gen-registry  rewrite the synthetic organisation registries the server ships"
             );
+            eprintln!("  fuzz [--target T] [--minutes M] [--jobs J]  run the fuzz targets");
             std::process::exit(2);
         }
     }

@@ -55,13 +55,13 @@ impl Perspective {
         let x = round_half_away(x);
         let y = round_half_away(y);
 
-        assert!(x <= i32::MAX as f64);
-        assert!(x >= i32::MIN as f64);
-        assert!(y <= i32::MAX as f64);
-        assert!(y >= i32::MIN as f64);
+        // Patched: upstream asserts that the point fits an `i32`, and a degenerate perspective
+        // fitted to noise (found by the `qr_image` fuzz target) maps cells far outside it. A
+        // point outside the image is treated as such by every caller (bounds checks, or
+        // `get_pixel_at_point` clamping), so it saturates instead; NaN goes to the corner.
         Point {
-            x: x as i32,
-            y: y as i32,
+            x: saturate(x),
+            y: saturate(y),
         }
     }
 
@@ -83,6 +83,17 @@ impl Perspective {
             / den;
 
         (u, v)
+    }
+}
+
+/// Patched: `v` as an `i32`, saturating at the bounds, NaN as `i32::MIN` (outside any image).
+#[inline]
+fn saturate(v: f64) -> i32 {
+    if v.is_nan() {
+        i32::MIN
+    } else {
+        // `as` saturates a float that is out of range.
+        v as i32
     }
 }
 
@@ -207,6 +218,32 @@ impl Iterator for BresenhamScan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `qr_image` fuzz target: a perspective fitted to noise mapped a grid cell
+    /// beyond `i32`, and `map` asserted (a panic on input; the client catches it, but the
+    /// decode attempt was lost).
+    #[test]
+    fn a_degenerate_perspective_maps_far_or_undefined_points_outside_instead_of_panicking() {
+        let far = Perspective([1e12, 0.0, 0.0, 0.0, -1e12, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            far.map(1.0, 1.0),
+            Point {
+                x: i32::MAX,
+                y: i32::MIN
+            }
+        );
+        // u = 1 makes the denominator 0 and the numerators 0: 0/0.
+        let undefined = Perspective([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, 0.0]);
+        assert_eq!(
+            undefined.map(1.0, 0.0),
+            Point {
+                x: i32::MIN,
+                y: i32::MIN
+            }
+        );
+        let plain = Perspective([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
+        assert_eq!(plain.map(3.4, 5.5), Point { x: 3, y: 6 });
+    }
 
     #[test]
     fn round_half_away_matches_round() {

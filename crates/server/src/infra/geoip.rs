@@ -12,7 +12,7 @@
 //! simply shows none.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 /// Why a GeoIP file could not be loaded.
@@ -28,6 +28,15 @@ pub enum GeoIpError {
         line: usize,
         /// What is wrong with it.
         problem: &'static str,
+    },
+    /// Two ranges share addresses: which place such an address has is ambiguous (a lookup
+    /// could name either, or miss the outer range altogether), so the table is refused.
+    #[error("GeoIP file: the ranges {first} and {second} overlap")]
+    Overlap {
+        /// The range that starts first, `start-end`.
+        first: String,
+        /// The range that starts inside it, `start-end`.
+        second: String,
     },
 }
 
@@ -80,7 +89,8 @@ impl GeoIp {
     }
 
     /// Parses the CSV text. Ranges may come in any order; a range whose end is before its
-    /// start, or whose ends are of different families, is refused with its line number.
+    /// start, or whose ends are of different families, is refused with its line number, and
+    /// ranges that overlap are refused naming both (DB-IP's files have none).
     pub fn parse(text: &str) -> Result<Self, GeoIpError> {
         let mut table = GeoIp::default();
         let mut known: HashMap<(String, String, String), u32> = HashMap::new();
@@ -141,6 +151,10 @@ impl GeoIp {
         }
         table.v4.sort_by_key(|r| r.start);
         table.v6.sort_by_key(|r| r.start);
+        // The lookup finds the range with the greatest start at or below an address, which is
+        // right only when no two ranges share an address.
+        overlap(&table.v4, |x| Ipv4Addr::from(x).to_string())?;
+        overlap(&table.v6, |x| Ipv6Addr::from(x).to_string())?;
         Ok(table)
     }
 
@@ -169,6 +183,26 @@ impl GeoIp {
     pub fn label_of(&self, ip: &str) -> Option<String> {
         self.lookup(ip.parse().ok()?).map(Place::label)
     }
+}
+
+/// Refuses the first two ranges of `sorted` (by start) that share an address. Sorted by start,
+/// any overlap shows between neighbours: if no neighbours overlap, every range ends before the
+/// next one starts.
+fn overlap<T: Ord + Copy>(
+    sorted: &[Range<T>],
+    show: impl Fn(T) -> String,
+) -> Result<(), GeoIpError> {
+    for pair in sorted.windows(2) {
+        if let [a, b] = pair {
+            if b.start <= a.end {
+                return Err(GeoIpError::Overlap {
+                    first: format!("{}-{}", show(a.start), show(a.end)),
+                    second: format!("{}-{}", show(b.start), show(b.end)),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The range with the greatest start at or below `x`, if it also ends at or after `x`.
@@ -288,6 +322,35 @@ ip_start,ip_end,country,region,city
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    /// Found by the `geoip_csv` fuzz target: with a range inside another, an address of the
+    /// outer range after the inner one had no place, because the lookup looks only at the
+    /// range with the greatest start at or below it.
+    #[test]
+    fn overlapping_ranges_are_refused_instead_of_hiding_addresses_of_the_outer_one() {
+        for text in [
+            "1.0.0.0,1.0.0.255,AU\n1.0.0.7,1.0.0.9,US\n",
+            "1.0.0.7,1.0.0.9,US\n1.0.0.0,1.0.0.255,AU\n",
+            "1.0.0.0,1.0.0.9,AU\n1.0.0.9,1.0.0.20,US\n",
+            "2001:ee0::,2001:ee0::ff,VN\n2001:ee0::10,2001:ee0::11,US\n",
+        ] {
+            assert!(
+                matches!(GeoIp::parse(text), Err(GeoIpError::Overlap { .. })),
+                "{text}"
+            );
+        }
+        match GeoIp::parse("1.0.0.0,1.0.0.255,AU\n1.0.0.7,1.0.0.9,US\n") {
+            Err(e) => assert_eq!(
+                e.to_string(),
+                "GeoIP file: the ranges 1.0.0.0-1.0.0.255 and 1.0.0.7-1.0.0.9 overlap"
+            ),
+            Ok(_) => panic!("an overlap was accepted"),
+        }
+        // Adjacent ranges share no address.
+        let t = GeoIp::parse("1.0.0.0,1.0.0.9,AU\n1.0.0.10,1.0.0.20,US\n").unwrap();
+        assert_eq!(t.label_of("1.0.0.9").as_deref(), Some("AU"));
+        assert_eq!(t.label_of("1.0.0.10").as_deref(), Some("US"));
     }
 
     #[test]
