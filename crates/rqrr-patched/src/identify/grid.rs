@@ -244,9 +244,25 @@ where
     let a = c0.c.map(u, v + 1.0);
     let (u, v) = c2.c.unmap(&align_seed);
     let c = c2.c.map(u + 1.0, v);
-    let size_estimate = ((a.x - align_seed.x) * -(c.y - align_seed.y)
-        + (a.y - align_seed.y) * (c.x - align_seed.x))
-        .unsigned_abs() as usize;
+    // Patched: upstream computes this in `i32`, which overflows when a degenerate perspective
+    // maps far away (`Perspective::map` saturates; found by the `qr_image` fuzz target), and a
+    // wrapped estimate would make the spiral below run for billions of steps. In `i64` with
+    // saturation; a module larger than the whole image, or a seed far outside it, cannot be a
+    // code's alignment pattern, so nothing is found (as upstream says for a search that fails).
+    let d = |p: i32, q: i32| i64::from(p) - i64::from(q);
+    let size_estimate = d(a.x, align_seed.x)
+        .saturating_mul(-d(c.y, align_seed.y))
+        .saturating_add(d(a.y, align_seed.y).saturating_mul(d(c.x, align_seed.x)))
+        .unsigned_abs();
+    let image_area = (img.width() as u64).saturating_mul(img.height() as u64);
+    let reach = 16 * (img.width() + img.height()) as i64;
+    if size_estimate > image_area
+        || i64::from(align_seed.x).abs() > reach
+        || i64::from(align_seed.y).abs() > reach
+    {
+        return None;
+    }
+    let size_estimate = size_estimate as usize;
 
     /* Spiral outwards from the estimate point until we find something
      * roughly the right size. Don't look too far from the estimate
@@ -508,6 +524,35 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `qr_image` fuzz target: once `Perspective::map` saturated far points, the
+    /// alignment pattern's size estimate overflowed `i32` (a panic with overflow checks, and
+    /// with them off a wrapped estimate that sends the spiral search on for billions of steps).
+    #[test]
+    fn a_degenerate_perspective_finds_no_alignment_pattern_instead_of_overflowing() {
+        let mut img = PreparedImage::prepare_from_bitmap(64, 64, |x, y| (x / 4 + y / 4) % 2 == 0);
+        let corner = Point { x: 0, y: 0 };
+        let far = CapStone {
+            corners: [corner; 4],
+            center: corner,
+            c: geometry::Perspective([1e12, 0.0, 0.0, 0.0, 1e12, 0.0, 0.0, 0.0]),
+        };
+        let seed = Point { x: 30, y: 30 };
+        assert_eq!(find_alignment_pattern(&mut img, seed, &far, &far), None);
+        // A seed far outside the image: nothing to search there.
+        let plain = CapStone {
+            c: geometry::Perspective([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]),
+            ..far
+        };
+        let outside = Point {
+            x: i32::MAX,
+            y: i32::MIN,
+        };
+        assert_eq!(
+            find_alignment_pattern(&mut img, outside, &plain, &plain),
+            None
+        );
+    }
 
     /// Upstream's fitness, unchanged, to check the term list against.
     mod upstream {
