@@ -279,7 +279,7 @@ fn bucket_kind(bucket: &str) -> &str {
     bucket.split_once(':').map_or(bucket, |(kind, _)| kind)
 }
 
-/// Lower-case hex, for bucket names made of keyed hashes.
+/// Lower-case hex: bucket names made of keyed hashes, attachment file names, backup digests.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::new(), |mut s, b| {

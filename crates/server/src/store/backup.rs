@@ -29,6 +29,7 @@ use super::registration_attachments::ATTACHMENTS_DIR;
 use crate::infra::config::SQLITE_FILE;
 use crate::infra::db::Backend;
 use crate::infra::keys::{KEYS_ENV, KEYS_FILE};
+use crate::infra::rate_limit::hex;
 use crate::infra::state::AppState;
 
 /// The manifest's file name in a backup.
@@ -177,10 +178,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
         path: path.to_path_buf(),
         source,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn is_hash_name(name: &str) -> bool {

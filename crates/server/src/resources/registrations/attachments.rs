@@ -17,6 +17,7 @@ use crate::authz;
 use crate::http::auth::{self, Authed, IdlePolicy};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
+use crate::infra::rate_limit::hex;
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::store::audit;
@@ -29,10 +30,6 @@ use crate::store::values::word;
 #[derive(serde::Deserialize)]
 pub(super) struct UploadQuery {
     kind: DocumentKind,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn attachment_path(state: &AppState, hash: &Digest32) -> std::path::PathBuf {
