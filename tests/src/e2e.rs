@@ -98,8 +98,9 @@ impl E2e {
                 "--addr",
                 &format!("127.0.0.1:{port}"),
             ])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(root.join("server.log"))?)
+            // The server logs to standard output (tracing's default).
+            .stdout(std::fs::File::create(root.join("server.log"))?)
+            .stderr(std::fs::File::create(root.join("server.err.log"))?)
             .spawn()
             .context("starting dinhdanh-server")?;
         let (driver_port, native_port) = (free_port()?, free_port()?);
@@ -152,12 +153,13 @@ impl E2e {
     /// Opens the app with `profile` (its own data dir and keystore entries).
     pub async fn open_app(&self, profile: &str) -> Result<App> {
         let binary = self.bin_dir.join("dinhdanh-app");
-        let session = Session::start(
+        let mut session = Session::start(
             &self.driver_url,
             &binary.display().to_string(),
             &["--profile".to_owned(), profile.to_owned()],
         )
         .await?;
+        session.save_failures_in(self.screens_dir.clone());
         Ok(App {
             session,
             profile: profile.to_owned(),

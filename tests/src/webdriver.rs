@@ -20,6 +20,8 @@ pub struct Session {
     http: reqwest::Client,
     base: String,
     id: String,
+    /// Where a wait that times out saves a screenshot of the window.
+    failure_dir: Option<std::path::PathBuf>,
 }
 
 /// An element found on the page.
@@ -57,7 +59,56 @@ impl Session {
             http,
             base: format!("{driver_url}/session/{id}"),
             id,
+            failure_dir: None,
         })
+    }
+
+    /// Saves a screenshot into `dir` whenever a wait times out, so a failure shows what the
+    /// window looked like.
+    pub fn save_failures_in(&mut self, dir: std::path::PathBuf) {
+        self.failure_dir = Some(dir);
+    }
+
+    /// What the window shows now, for a wait that timed out: the screen's name, the error
+    /// banner, a panic the UI recorded (its panic hook writes `data-panic` on the root
+    /// element), and where a screenshot was saved.
+    async fn diagnose(&self) -> String {
+        let banner = self.text_of_css("#error-banner").await.unwrap_or_default();
+        let screen = self
+            .execute(
+                "const m = document.querySelector('[data-screen]'); \
+                 return m ? m.getAttribute('data-screen') : document.body.innerHTML.slice(0, 600)",
+                json!([]),
+            )
+            .await
+            .unwrap_or_default();
+        let panic = self
+            .execute(
+                "return document.documentElement.getAttribute('data-panic')",
+                json!([]),
+            )
+            .await
+            .unwrap_or_default();
+        let shot = match &self.failure_dir {
+            Some(dir) => {
+                let path = dir.join(format!(
+                    "timeout-{}.png",
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_millis())
+                        .unwrap_or_default()
+                ));
+                match self.screenshot_png().await {
+                    Ok(png) => match std::fs::write(&path, png) {
+                        Ok(()) => path.display().to_string(),
+                        Err(e) => format!("not saved: {e}"),
+                    },
+                    Err(e) => format!("not taken: {e}"),
+                }
+            }
+            None => "none".to_owned(),
+        };
+        format!("screen: {screen}; error banner: {banner:?}; UI panic: {panic}; screenshot: {shot}")
     }
 
     /// The session's id.
@@ -147,17 +198,9 @@ impl Session {
                 }
             }
             if Instant::now() > deadline {
-                let banner = self.text_of_css("#error-banner").await.unwrap_or_default();
-                let screen = self
-                    .execute(
-                        "const m = document.querySelector('[data-screen]'); \
-                         return m ? m.getAttribute('data-screen') : document.body.innerHTML.slice(0, 600)",
-                        json!([]),
-                    )
-                    .await
-                    .unwrap_or_default();
                 bail!(
-                    "{css} did not appear within {timeout:?} (screen: {screen}; error banner: {banner:?})"
+                    "{css} did not appear within {timeout:?} ({})",
+                    self.diagnose().await
                 );
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
@@ -176,7 +219,7 @@ impl Session {
                 }
             }
             if Instant::now() > deadline {
-                bail!("none of {ids:?} appeared");
+                bail!("none of {ids:?} appeared ({})", self.diagnose().await);
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
@@ -191,10 +234,16 @@ impl Session {
                     return Ok(text);
                 }
                 if Instant::now() > deadline {
-                    bail!("#{id} says {text:?}, not {needle:?}");
+                    bail!(
+                        "#{id} says {text:?}, not {needle:?} ({})",
+                        self.diagnose().await
+                    );
                 }
             } else if Instant::now() > deadline {
-                bail!("#{id} never appeared (waiting for {needle:?})");
+                bail!(
+                    "#{id} never appeared (waiting for {needle:?}; {})",
+                    self.diagnose().await
+                );
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }

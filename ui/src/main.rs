@@ -8,6 +8,7 @@
 )]
 
 mod bridge;
+mod crash;
 mod form;
 mod format;
 mod frame;
@@ -29,6 +30,7 @@ use crate::state::Ctx;
 use crate::widgets::{ErrorBanner, Header, NavBar, Progress};
 
 fn main() {
+    crash::install_panic_notice();
     dioxus::launch(App);
 }
 
