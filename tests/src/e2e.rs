@@ -99,6 +99,8 @@ impl E2e {
                 &format!("127.0.0.1:{port}"),
             ])
             // The server logs to standard output (tracing's default).
+            // Every SQL statement too, to tell from the log which requests arrived.
+            .env("RUST_LOG", "info,sqlx::query=debug")
             .stdout(std::fs::File::create(root.join("server.log"))?)
             .stderr(std::fs::File::create(root.join("server.err.log"))?)
             .spawn()
@@ -159,7 +161,10 @@ impl E2e {
             &["--profile".to_owned(), profile.to_owned()],
         )
         .await?;
-        session.save_failures_in(self.screens_dir.clone());
+        session.save_failures_in(
+            self.screens_dir.clone(),
+            &format!("dinhdanh-app --profile {profile}"),
+        );
         Ok(App {
             session,
             profile: profile.to_owned(),

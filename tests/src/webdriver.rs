@@ -20,8 +20,9 @@ pub struct Session {
     http: reqwest::Client,
     base: String,
     id: String,
-    /// Where a wait that times out saves a screenshot of the window.
-    failure_dir: Option<std::path::PathBuf>,
+    /// Where a wait that times out saves a screenshot of the window, and the command line
+    /// that finds the app's process (for its threads' stacks).
+    failure_dir: Option<(std::path::PathBuf, String)>,
 }
 
 /// An element found on the page.
@@ -64,9 +65,10 @@ impl Session {
     }
 
     /// Saves a screenshot into `dir` whenever a wait times out, so a failure shows what the
-    /// window looked like.
-    pub fn save_failures_in(&mut self, dir: std::path::PathBuf) {
-        self.failure_dir = Some(dir);
+    /// window looked like, and (where gdb is installed) the stacks of the threads of the
+    /// process whose command line contains `process`, so a stalled app shows where it waits.
+    pub fn save_failures_in(&mut self, dir: std::path::PathBuf, process: &str) {
+        self.failure_dir = Some((dir, process.to_owned()));
     }
 
     /// What the window shows now, for a wait that timed out: the screen's name, the error
@@ -89,26 +91,29 @@ impl Session {
             )
             .await
             .unwrap_or_default();
-        let shot = match &self.failure_dir {
-            Some(dir) => {
-                let path = dir.join(format!(
-                    "timeout-{}.png",
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_millis())
-                        .unwrap_or_default()
-                ));
-                match self.screenshot_png().await {
-                    Ok(png) => match std::fs::write(&path, png) {
-                        Ok(()) => path.display().to_string(),
-                        Err(e) => format!("not saved: {e}"),
-                    },
-                    Err(e) => format!("not taken: {e}"),
-                }
-            }
-            None => "none".to_owned(),
+        let Some((dir, process)) = &self.failure_dir else {
+            return format!("screen: {screen}; error banner: {banner:?}; UI panic: {panic}");
         };
-        format!("screen: {screen}; error banner: {banner:?}; UI panic: {panic}; screenshot: {shot}")
+        let stem = format!(
+            "timeout-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default()
+        );
+        let path = dir.join(format!("{stem}.png"));
+        let shot = match self.screenshot_png().await {
+            Ok(png) => match std::fs::write(&path, png) {
+                Ok(()) => path.display().to_string(),
+                Err(e) => format!("not saved: {e}"),
+            },
+            Err(e) => format!("not taken: {e}"),
+        };
+        let stacks = thread_stacks(process, &dir.join(format!("{stem}-threads.txt")));
+        format!(
+            "screen: {screen}; error banner: {banner:?}; UI panic: {panic}; screenshot: {shot}; \
+             threads: {stacks}"
+        )
     }
 
     /// The session's id.
@@ -355,6 +360,43 @@ impl Session {
     pub async fn quit(self) -> Result<()> {
         self.http.delete(&self.base).send().await?;
         Ok(())
+    }
+}
+
+/// Writes the stacks of every thread of the processes whose command line contains `process`
+/// to `out`, with gdb when it is installed (a developer's machine; CI need not have it).
+/// Says where they went or why there are none.
+fn thread_stacks(process: &str, out: &std::path::Path) -> String {
+    use std::process::Command;
+    let Ok(found) = Command::new("pgrep").args(["-f", "--", process]).output() else {
+        return "pgrep is missing".to_owned();
+    };
+    let pids = String::from_utf8_lossy(&found.stdout).to_string();
+    let mut text = String::new();
+    for pid in pids.split_whitespace() {
+        let Ok(bt) = Command::new("timeout")
+            .args([
+                "60",
+                "gdb",
+                "-p",
+                pid,
+                "-batch",
+                "-ex",
+                "thread apply all bt",
+            ])
+            .output()
+        else {
+            return "gdb is not installed".to_owned();
+        };
+        text.push_str(&format!("=== pid {pid}\n"));
+        text.push_str(&String::from_utf8_lossy(&bt.stdout));
+    }
+    if text.is_empty() {
+        return format!("no process matches {process:?}");
+    }
+    match std::fs::write(out, text) {
+        Ok(()) => out.display().to_string(),
+        Err(e) => format!("not saved: {e}"),
     }
 }
 
