@@ -371,7 +371,13 @@ fn thread_stacks(process: &str, out: &std::path::Path) -> String {
     let Ok(found) = Command::new("pgrep").args(["-f", "--", process]).output() else {
         return "pgrep is missing".to_owned();
     };
-    let pids = String::from_utf8_lossy(&found.stdout).to_string();
+    let mut pids = String::from_utf8_lossy(&found.stdout).to_string();
+    // The page's code runs in WebKit's web processes, children of the app.
+    for app in pids.clone().split_whitespace() {
+        if let Ok(children) = Command::new("pgrep").args(["-P", app]).output() {
+            pids.push_str(&String::from_utf8_lossy(&children.stdout));
+        }
+    }
     let mut text = String::new();
     for pid in pids.split_whitespace() {
         let Ok(bt) = Command::new("timeout")
