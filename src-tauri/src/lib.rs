@@ -20,7 +20,27 @@ pub use shell::{Shell, ShellOptions};
 
 /// `builder` with every command of the contract ([`dinhdanh_core::app::COMMAND_NAMES`]).
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
+    let handler = commands_handler::<R>();
+    // With DINHDANH_TRACE_COMMANDS set (the end-to-end tests set it), each command's name is
+    // written to standard error as it arrives: when the page waits for an answer that never
+    // comes, this tells whether the command was ever called. Names only, never arguments.
+    let trace = std::env::var_os("DINHDANH_TRACE_COMMANDS").is_some();
+    builder.invoke_handler(move |invoke| {
+        if trace {
+            let ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default();
+            eprintln!("{ms} command {}", invoke.message.command());
+        }
+        handler(invoke)
+    })
+}
+
+/// Tauri's dispatcher of every command of the contract.
+fn commands_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
+    tauri::generate_handler![
         commands::status,
         commands::set_server,
         commands::register_start,
@@ -56,7 +76,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::confirm_desktop_action,
         commands::decline_desktop_action,
         commands::cancel_on_phone,
-    ])
+    ]
 }
 
 /// The app's configuration (`tauri.conf.json`), assets (`target/ui-dist`) and access control

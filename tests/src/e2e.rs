@@ -114,6 +114,8 @@ impl E2e {
                 &native_port.to_string(),
             ])
             .env("DINHDANH_DATA_DIR", &apps_dir)
+            // The app names each command as it arrives, into driver.err.log.
+            .env("DINHDANH_TRACE_COMMANDS", "1")
             .env("DINHDANH_SERVER", &server_url)
             .stdout(std::fs::File::create(root.join("driver.log"))?)
             .stderr(std::fs::File::create(root.join("driver.err.log"))?)
