@@ -296,7 +296,12 @@ pub static ROUTES: &[Route] = &[
          service's registered name and redirect origin, the claims, the browser's address and \
          the accounts it may sign in as. Level 2 only. The OAuth endpoints themselves (PAR, \
          authorize, token, introspection, userinfo, JWKS, discovery) speak OAuth's form and \
-         JSON formats and are described by `/.well-known/openid-configuration`.",
+         JSON formats and are described by `/.well-known/openid-configuration`. The browser's \
+         login page is HTML, outside this API: `/oidc/authorize` (the page; JSON for \
+         `Accept: application/json`), `/oidc/authorize/page`, `/oidc/authorize/events` (its \
+         WebSocket: cookie and `Origin` checked), `/oidc/authorize/status`, \
+         `/oidc/authorize/refresh` (a new code), `/oidc/assets/login.{css,js}` and \
+         `/oidc/clients/{client_id}/logo.png`.",
         None => Some(J(named::<api::OidcSignInView>))),
     route!(Post OIDC_SIGN_IN_APPROVAL, Session,
         "The phone approves a sign-in to a service (confirmed: kind `approve_oidc_sign_in`, \

@@ -30,11 +30,12 @@ pub struct SignInRow {
     pub browser_hash: Vec<u8>,
     /// The browser's address.
     pub ip_address: String,
-    /// Made, Unix seconds.
+    /// When the browser asked, Unix seconds: the first sign-in of its pushed request (a new code
+    /// on the login page keeps it, so the request's life is counted from there).
     pub created_at: i64,
     /// No answer accepted from, Unix seconds.
     pub expires_at: i64,
-    /// `pending`, `approved`, `declined`, `code_issued`, `redeemed` or `revoked`.
+    /// `pending`, `approved`, `declined`, `code_issued`, `redeemed`, `revoked` or `retired`.
     pub state: String,
     /// The person who approved.
     pub account_id: Option<String>,
@@ -147,6 +148,39 @@ pub async fn decline(conn: &mut AnyConnection, id: &str, now: i64) -> ServerResu
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// pending -> retired, once expired: a new sign-in replaces it ("new code" on the login page);
+/// `false` when it was answered, is still open, or was replaced already.
+pub async fn retire(conn: &mut AnyConnection, id: &str, now: i64) -> ServerResult<bool> {
+    let done = sqlx::query(
+        "UPDATE oidc_sign_ins SET state = 'retired' \
+         WHERE sign_in_id = $1 AND state = 'pending' AND expires_at <= $2",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many sign-ins of the same pushed request, for the same browser, were retired (each
+/// replaced by a new code): the rows sharing the browser, client, nonce and PKCE challenge.
+/// They are kept until the sweep, which comes only after the request's hour.
+pub async fn retired_for_same_request(
+    conn: &mut AnyConnection,
+    row: &SignInRow,
+) -> ServerResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM oidc_sign_ins WHERE state = 'retired' AND browser_hash = $1 \
+         AND client_id = $2 AND nonce = $3 AND code_challenge = $4",
+    )
+    .bind(row.browser_hash.clone())
+    .bind(&row.client_id)
+    .bind(&row.nonce)
+    .bind(&row.code_challenge)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// approved -> code_issued, for the browser holding the cookie with this hash only.

@@ -8,6 +8,11 @@ pub use inner::{
     ACR_LEVEL_2, AUTHORIZE, AUTHORIZE_CONTINUE, CODE_SECS, DISCOVERY, INTROSPECT, JWKS, PAR,
     REQUEST_URI_SECS, RETIRED_KEY_SECS, SIGN_IN_SECS, TOKEN, TOKEN_SECS, USERINFO,
 };
+// The login page (issue 15, point 3).
+pub use inner::{
+    AUTHORIZE_EVENTS, AUTHORIZE_PAGE, AUTHORIZE_REFRESH, AUTHORIZE_STATUS, CLIENT_LOGO,
+    CONTENT_SECURITY_POLICY, LOGIN_CSS, LOGIN_JS, MAX_REFRESHES, REQUEST_LIFE_SECS,
+};
 
 /// Rotates the signing key (`dinhdanh-server oidc rotate-key`); the new key's `kid`.
 pub async fn rotate_signing_key(state: &AppState, changeover_secs: i64) -> ServerResult<String> {

@@ -238,14 +238,25 @@ impl Rp {
         body["request_uri"].as_str().unwrap().to_owned()
     }
 
-    /// The browser opens the authorization endpoint; the sign-in and the cookie it set.
-    pub async fn authorize(&self, t: &TestServer, request_uri: &str) -> (String, String) {
-        let url = format!(
+    /// The authorization endpoint's URL for `request_uri`.
+    pub fn authorize_url(&self, t: &TestServer, request_uri: &str) -> String {
+        format!(
             "{}?{}",
             url(t, oidc::AUTHORIZE),
             form(&[("client_id", &self.client_id), ("request_uri", request_uri)])
-        );
-        let resp = self.http.get(url).send().await.unwrap();
+        )
+    }
+
+    /// The browser opens the authorization endpoint; the sign-in and the cookie it set. Asks
+    /// for JSON (a browser asking for HTML gets the login page: tests/oidc_page.rs).
+    pub async fn authorize(&self, t: &TestServer, request_uri: &str) -> (String, String) {
+        let resp = self
+            .http
+            .get(self.authorize_url(t, request_uri))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
         let cookie = resp
             .headers()
@@ -273,7 +284,7 @@ impl Rp {
             url(t, oidc::AUTHORIZE_CONTINUE),
             form(&[("sign_in", sign_in)])
         );
-        let mut req = self.http.get(url);
+        let mut req = self.http.get(url).header("accept", "application/json");
         if let Some(c) = cookie {
             req = req.header("cookie", c);
         }

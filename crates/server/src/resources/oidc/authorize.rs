@@ -2,8 +2,8 @@
 //! that turns one into a pending sign-in bound to the browser, and the browser's continuation
 //! once the phone has answered.
 //!
-//! This round answers the browser with JSON (the sign-in and where to continue); the login page
-//! with the QR code, served at the same endpoint, comes later.
+//! A browser gets the login page with the QR code (`page`); a request that asks for
+//! `application/json` (and not HTML) gets the sign-in and where to continue as JSON.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::error::{OAuthError, OAuthResult};
 use super::jose::{self, Form};
+use super::page;
 use super::sign_in::SignInState;
 use super::{AUTHORIZE_CONTINUE, CODE_SECS, PAR, REQUEST_URI_SECS, SIGN_IN_SECS, endpoint, issuer};
 use crate::infra::error::ServerError;
@@ -141,7 +142,7 @@ fn no_store(mut response: Response) -> Response {
 }
 
 /// The browser's cookie value, when it sent a well-formed one.
-fn browser_cookie(headers: &HeaderMap) -> Option<String> {
+pub(super) fn browser_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -157,7 +158,8 @@ fn browser_cookie(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-fn browser_hash(state: &AppState, cookie: &str) -> Vec<u8> {
+/// The keyed hash of a browser cookie, as stored with the sign-in.
+pub(super) fn browser_hash(state: &AppState, cookie: &str) -> Vec<u8> {
     state
         .keys
         .keyed_hash(&[b"oidc.browser\0", cookie.as_bytes()])
@@ -222,15 +224,20 @@ pub(super) async fn authorize(
     )
     .await?;
     tx.commit().await?;
-    let body = json!({
-        "sign_in": sign_in.to_string(),
-        "client_id": client.id,
-        "client_name_vi": client.name_vi,
-        "client_name_en": client.name_en,
-        "expires_at": timestamp(expires_at),
-        "continue": format!("{AUTHORIZE_CONTINUE}?sign_in={sign_in}"),
-    });
-    let mut response = no_store(Json(body).into_response());
+    let mut response = if page::wants_json(headers) {
+        json_answer(&client, &sign_in, expires_at)
+    } else {
+        page::render(
+            &state,
+            &page::PageView {
+                client: &client,
+                sign_in: &sign_in,
+                expires_at,
+                now,
+                refreshes_left: u32::try_from(super::refresh::MAX_REFRESHES).unwrap_or(0),
+            },
+        )?
+    };
     let secure = if issuer(&state).starts_with("https://") {
         "; Secure"
     } else {
@@ -243,6 +250,19 @@ pub(super) async fn authorize(
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(response)
+}
+
+/// The JSON answer of the authorization endpoint (for a caller that asks for JSON).
+fn json_answer(client: &clients::Client, sign_in: &RendezvousId, expires_at: i64) -> Response {
+    let body = json!({
+        "sign_in": sign_in.to_string(),
+        "client_id": client.id,
+        "client_name_vi": client.name_vi,
+        "client_name_en": client.name_en,
+        "expires_at": timestamp(expires_at),
+        "continue": format!("{AUTHORIZE_CONTINUE}?sign_in={sign_in}"),
+    });
+    no_store(Json(body).into_response())
 }
 
 /// A redirect to the client with `params`, `state` (when it sent one) and `iss` (RFC 9207).
@@ -292,7 +312,16 @@ pub(super) async fn continue_in_browser(
     let now = state.now();
     match from_word::<SignInState>(&row.state)? {
         SignInState::Pending if now < row.expires_at => {
-            Ok(no_store(Json(json!({"state": "pending"})).into_response()))
+            if page::wants_json(&headers) {
+                return Ok(no_store(Json(json!({"state": "pending"})).into_response()));
+            }
+            let id = RendezvousId::parse(&row.sign_in_id)
+                .map_err(|_| OAuthError::invalid_request("unknown sign-in"))?;
+            let location = HeaderValue::from_str(&page::page_path(&id))
+                .map_err(|_| OAuthError::invalid_request("unknown sign-in"))?;
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            response.headers_mut().insert(header::LOCATION, location);
+            Ok(no_store(response))
         }
         SignInState::Pending | SignInState::Declined => {
             redirect_to_client(&state, &row, &[("error", "access_denied")])
@@ -322,5 +351,8 @@ pub(super) async fn continue_in_browser(
         SignInState::CodeIssued | SignInState::Redeemed | SignInState::Revoked => Err(
             OAuthError::invalid_request("the code was already collected"),
         ),
+        SignInState::Retired => Err(OAuthError::invalid_request(
+            "this code was replaced by a new one",
+        )),
     }
 }

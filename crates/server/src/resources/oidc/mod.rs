@@ -24,12 +24,15 @@
 //! algorithm but ES256, unregistered redirect URIs, level-1 accounts.
 
 mod authorize;
+mod browser;
 mod claims;
 mod discovery;
 mod error;
 mod jose;
 mod keys;
+mod page;
 mod phone;
+mod refresh;
 mod sign_in;
 mod token;
 mod tokens_in_use;
@@ -40,6 +43,8 @@ use dinhdanh_core::api::paths;
 use crate::infra::state::AppState;
 
 pub use keys::{DEFAULT_CHANGEOVER_SECS, RETIRED_KEY_SECS, jwks, rotate_signing_key};
+pub use page::CONTENT_SECURITY_POLICY;
+pub use refresh::{MAX_REFRESHES, REQUEST_LIFE_SECS};
 pub use sign_in::{SignInEvent, SignInState};
 
 /// `GET`: the discovery document (OpenID Connect Discovery 1.0).
@@ -52,6 +57,20 @@ pub const PAR: &str = "/oidc/par";
 pub const AUTHORIZE: &str = "/oidc/authorize";
 /// `GET`: the browser continues once the phone answered.
 pub const AUTHORIZE_CONTINUE: &str = "/oidc/authorize/continue";
+/// `GET`: the login page of a sign-in already made (`?sign_in=`, its browser only).
+pub const AUTHORIZE_PAGE: &str = "/oidc/authorize/page";
+/// `GET`: the login page's WebSocket (`?sign_in=`), told when the phone answers.
+pub const AUTHORIZE_EVENTS: &str = "/oidc/authorize/events";
+/// `GET`: the sign-in's state for the login page (`?sign_in=`), when its socket fails.
+pub const AUTHORIZE_STATUS: &str = "/oidc/authorize/status";
+/// `POST`: "new code" for an expired sign-in (`?sign_in=`).
+pub const AUTHORIZE_REFRESH: &str = "/oidc/authorize/refresh";
+/// `GET`: the login page's style sheet.
+pub const LOGIN_CSS: &str = "/oidc/assets/login.css";
+/// `GET`: the login page's script.
+pub const LOGIN_JS: &str = "/oidc/assets/login.js";
+/// `GET`: a client's logo (PNG, as stored at registration).
+pub const CLIENT_LOGO: &str = "/oidc/clients/{client_id}/logo.png";
 /// `POST`: the token endpoint.
 pub const TOKEN: &str = "/oidc/token";
 /// `POST`: token introspection (RFC 7662).
@@ -79,6 +98,13 @@ pub fn routes() -> axum::Router<AppState> {
         .route(PAR, post(authorize::push))
         .route(AUTHORIZE, get(authorize::authorize))
         .route(AUTHORIZE_CONTINUE, get(authorize::continue_in_browser))
+        .route(AUTHORIZE_PAGE, get(browser::page_again))
+        .route(AUTHORIZE_EVENTS, get(browser::events))
+        .route(AUTHORIZE_STATUS, get(browser::status))
+        .route(AUTHORIZE_REFRESH, post(refresh::refresh))
+        .route(LOGIN_CSS, get(page::login_css))
+        .route(LOGIN_JS, get(page::login_js))
+        .route(CLIENT_LOGO, get(page::logo))
         .route(TOKEN, post(token::token))
         .route(INTROSPECT, post(tokens_in_use::introspect))
         .route(
@@ -94,6 +120,11 @@ pub fn routes() -> axum::Router<AppState> {
 /// own grammar enforces — the documented exception for development and tests).
 fn issuer(state: &AppState) -> &str {
     state.config.origin.as_str()
+}
+
+/// The wake-up topic of a sign-in, on which its login page's socket waits.
+fn browser_topic(sign_in: &dinhdanh_core::qr_login::RendezvousId) -> String {
+    format!("oidc:{sign_in}")
 }
 
 /// The full URL of one of the provider's endpoints.

@@ -291,6 +291,11 @@ pub(super) async fn approve(
     )
     .await?;
     tx.commit().await?;
+    // The login page's socket hears it at once (here, and at other instances by NOTIFY).
+    state
+        .wakeups
+        .wake(&state.pool, &super::browser_topic(&l.id))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -316,6 +321,10 @@ pub(super) async fn decline(
     }
     tx.audit(record(session, None, "oidc.decline", &l.target, false));
     tx.commit().await?;
+    state
+        .wakeups
+        .wake(&state.pool, &super::browser_topic(&l.id))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

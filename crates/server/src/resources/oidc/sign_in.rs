@@ -5,7 +5,9 @@
 //! ```text
 //! pending ──approve──▶ approved ──issue code──▶ code_issued ──redeem──▶ redeemed
 //!    │                                               │                     │
-//!    └──decline──▶ declined                          └──────replay─────────┴──▶ revoked
+//!    ├──decline──▶ declined                          └──────replay─────────┴──▶ revoked
+//!    │
+//!    └──refresh (expired, unanswered)──▶ retired    (a new pending sign-in replaces it)
 //! ```
 //!
 //! A pending sign-in also ends by time: after [`super::SIGN_IN_SECS`] no answer is accepted,
@@ -29,6 +31,8 @@ pub enum SignInState {
     Redeemed,
     /// A code was presented again: everything issued from it is revoked.
     Revoked,
+    /// Expired unanswered and replaced by a new sign-in for the same request ("new code").
+    Retired,
 }
 
 /// What happens to a sign-in.
@@ -44,6 +48,8 @@ pub enum SignInEvent {
     Redeem,
     /// The code is presented again.
     Replay,
+    /// The login page asks for a new code after this one expired unanswered.
+    Refresh,
 }
 
 impl SignInState {
@@ -57,13 +63,17 @@ impl SignInState {
             (S::Approved, E::IssueCode) => Some(S::CodeIssued),
             (S::CodeIssued, E::Redeem) => Some(S::Redeemed),
             (S::CodeIssued | S::Redeemed, E::Replay) => Some(S::Revoked),
+            (S::Pending, E::Refresh) => Some(S::Retired),
             _ => None,
         }
     }
 
     /// No event moves it any more.
     pub fn is_final(self) -> bool {
-        matches!(self, SignInState::Declined | SignInState::Revoked)
+        matches!(
+            self,
+            SignInState::Declined | SignInState::Revoked | SignInState::Retired
+        )
     }
 }
 
@@ -71,20 +81,22 @@ impl SignInState {
 mod tests {
     use super::*;
 
-    const STATES: [SignInState; 6] = [
+    const STATES: [SignInState; 7] = [
         SignInState::Pending,
         SignInState::Approved,
         SignInState::Declined,
         SignInState::CodeIssued,
         SignInState::Redeemed,
         SignInState::Revoked,
+        SignInState::Retired,
     ];
-    const EVENTS: [SignInEvent; 5] = [
+    const EVENTS: [SignInEvent; 6] = [
         SignInEvent::Approve,
         SignInEvent::Decline,
         SignInEvent::IssueCode,
         SignInEvent::Redeem,
         SignInEvent::Replay,
+        SignInEvent::Refresh,
     ];
 
     #[test]
@@ -101,8 +113,12 @@ mod tests {
                 }
             }
         }
-        assert_eq!(moves, 6);
-        for s in [SignInState::Declined, SignInState::Revoked] {
+        assert_eq!(moves, 7);
+        for s in [
+            SignInState::Declined,
+            SignInState::Revoked,
+            SignInState::Retired,
+        ] {
             assert!(s.is_final());
             assert!(EVENTS.iter().all(|e| s.next(*e).is_none()));
         }
@@ -138,7 +154,8 @@ mod tests {
                 "declined",
                 "code_issued",
                 "redeemed",
-                "revoked"
+                "revoked",
+                "retired"
             ]
         );
     }
