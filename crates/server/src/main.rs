@@ -312,6 +312,13 @@ enum ClientCommand {
         /// Its logo, PNG or JPEG (at most 256 KiB, 1024×1024); stored re-encoded as PNG.
         #[arg(long)]
         logo: Option<PathBuf>,
+        /// Its OpenID Connect Back-Channel Logout endpoint (https; http only on loopback).
+        #[arg(long)]
+        backchannel_logout_uri: Option<String>,
+        /// An exact address RP-initiated logout may send the browser back to. Repeat for
+        /// several.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
     },
     /// List the relying parties.
     List,
@@ -373,6 +380,12 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             println!("  redirect: {uri}");
         }
         println!("  sector: {}", c.sector);
+        if let Some(uri) = &c.backchannel_logout_uri {
+            println!("  back-channel logout: {uri}");
+        }
+        for uri in &c.post_logout_redirect_uris {
+            println!("  post-logout redirect: {uri}");
+        }
         if let Some(png) = &c.logo_png {
             println!("  logo: PNG, {} bytes", png.len());
         }
@@ -401,6 +414,8 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             organisations,
             citizen_id,
             logo,
+            backchannel_logout_uri,
+            post_logout_redirect_uris,
         } => {
             let jwks = std::fs::read_to_string(jwks)
                 .with_context(|| format!("reading {}", jwks.display()))?;
@@ -420,6 +435,8 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
                 allow_organisations: *organisations,
                 allow_citizen_id: *citizen_id,
                 logo,
+                backchannel_logout_uri: backchannel_logout_uri.clone(),
+                post_logout_redirect_uris: post_logout_redirect_uris.clone(),
             };
             let client = clients::add_client(&state, &registration)
                 .await

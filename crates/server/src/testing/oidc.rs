@@ -8,6 +8,15 @@ pub use inner::{
     ACR_LEVEL_2, AUTHORIZE, AUTHORIZE_CONTINUE, CODE_SECS, DISCOVERY, INTROSPECT, JWKS, PAR,
     REQUEST_URI_SECS, RETIRED_KEY_SECS, SIGN_IN_SECS, TOKEN, TOKEN_SECS, USERINFO,
 };
+pub use inner::{
+    BACKCHANNEL_EVENT, END_SESSION, FIRST_RETRY_SECS, LOGOUT_TOKEN_TYPE, MAX_ATTEMPTS,
+};
+
+/// Delivers the back-channel logouts due now (the server's background task does it too, at
+/// once after the action that queued them and every few seconds); how many were delivered.
+pub async fn deliver_logouts(state: &AppState) -> ServerResult<usize> {
+    inner::deliver_logouts(state).await
+}
 
 /// Rotates the signing key (`dinhdanh-server oidc rotate-key`); the new key's `kid`.
 pub async fn rotate_signing_key(state: &AppState, changeover_secs: i64) -> ServerResult<String> {

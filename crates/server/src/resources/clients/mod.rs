@@ -7,7 +7,8 @@
 //! by confusable skeleton, UTS #39, so `Cổng dịch vụ` and a Cyrillic look-alike are one name), a
 //! redirect URI that is not https (plain http only on loopback, for development), a JWK set that
 //! is not public P-256 keys with distinct `kid`s, a logo that is not a PNG or JPEG within the size
-//! limits. A refused registration changes nothing. Each
+//! limits, a back-channel logout URI or post-logout redirect URI that fails the redirect URI's
+//! checks. A refused registration changes nothing. Each
 //! change is one transaction with its audit entry (`client.add`, `client.disable`), made by the
 //! operator (no actor).
 //!
@@ -68,6 +69,11 @@ pub struct ClientRegistration {
     /// Its logo (PNG or JPEG, at most [`MAX_LOGO_BYTES`] and [`MAX_LOGO_PIXELS`] a side);
     /// stored re-encoded as PNG, so what is served is what this server wrote.
     pub logo: Option<Vec<u8>>,
+    /// Its OpenID Connect Back-Channel Logout endpoint (https; http only on loopback; normal
+    /// form, like a redirect URI). `None`: it is not told of logouts.
+    pub backchannel_logout_uri: Option<String>,
+    /// The exact addresses RP-initiated logout may send the browser back to.
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 /// A registered relying party.
@@ -93,6 +99,10 @@ pub struct Client {
     pub allow_citizen_id: bool,
     /// Its logo as this server re-encoded it (PNG).
     pub logo_png: Option<Vec<u8>>,
+    /// Its back-channel logout endpoint, if any.
+    pub backchannel_logout_uri: Option<String>,
+    /// The exact addresses RP-initiated logout may send the browser back to.
+    pub post_logout_redirect_uris: Vec<String>,
     /// Not disabled.
     pub active: bool,
     /// Registered, Unix seconds.
@@ -107,6 +117,9 @@ impl Client {
                 .map_err(|_| bad("redirect URIs"))?,
             jwks: serde_json::from_str(&row.jwks).map_err(|_| bad("keys"))?,
             allowed_claims: serde_json::from_str(&row.allowed_claims).map_err(|_| bad("claims"))?,
+            post_logout_redirect_uris: serde_json::from_str(&row.post_logout_redirect_uris)
+                .map_err(|_| bad("post-logout redirect URIs"))?,
+            backchannel_logout_uri: row.backchannel_logout_uri,
             id: row.client_id,
             name_vi: row.name_vi,
             name_en: row.name_en,
@@ -123,6 +136,11 @@ impl Client {
     /// normalisation).
     pub fn has_redirect_uri(&self, uri: &str) -> bool {
         self.redirect_uris.iter().any(|r| r == uri)
+    }
+
+    /// Whether `uri` is one of its post-logout redirect URIs, compared exactly.
+    pub fn has_post_logout_redirect_uri(&self, uri: &str) -> bool {
+        self.post_logout_redirect_uris.iter().any(|r| r == uri)
     }
 }
 
@@ -165,6 +183,8 @@ pub async fn add_client(
         allow_organisations: i64::from(registration.allow_organisations),
         allow_citizen_id: i64::from(registration.allow_citizen_id),
         logo_png: checked.logo_png.clone(),
+        backchannel_logout_uri: checked.backchannel_logout_uri.clone(),
+        post_logout_redirect_uris: json(&checked.post_logout_redirect_uris)?,
         status: "active".into(),
         created_at: now,
         disabled_at: None,
