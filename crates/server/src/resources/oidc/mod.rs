@@ -29,6 +29,7 @@
 
 mod authorize;
 mod claims;
+mod client_limits;
 mod discovery;
 mod error;
 mod jose;

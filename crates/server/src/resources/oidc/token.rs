@@ -12,6 +12,7 @@ use dinhdanh_core::ids::{AccountId, OrgEid};
 use serde_json::json;
 
 use super::claims::{self, IdToken, Released};
+use super::client_limits;
 use super::error::{OAuthError, OAuthResult};
 use super::jose::{self, Form};
 use super::sign_in::SignInState;
@@ -81,6 +82,7 @@ pub(super) async fn token(
     let form = Form::parse(&body)?;
     let url = endpoint(&state, TOKEN);
     let client = jose::authenticate_client(&state, &headers, &form, &url).await?;
+    client_limits::count(&state, &client, client_limits::Endpoint::Token)?;
     if form.require("grant_type")? != "authorization_code" {
         return Err(OAuthError::unsupported_grant_type(
             "only authorization_code is supported (no refresh tokens)",
