@@ -280,6 +280,9 @@ enum OidcCommand {
     Jwks,
 }
 
+// `Add` carries every registration flag; the command is parsed once per run, so its size
+// costs nothing worth boxing it for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum ClientCommand {
     /// Register a relying party; prints its client id. Nothing is stored on any error.
@@ -294,8 +297,15 @@ enum ClientCommand {
         #[arg(long = "redirect-uri", required = true)]
         redirect_uris: Vec<String>,
         /// A file holding its JWK set (public ES256 keys with `kid`).
+        #[arg(
+            long,
+            required_unless_present = "jwks_uri",
+            conflicts_with = "jwks_uri"
+        )]
+        jwks: Option<PathBuf>,
+        /// Where it publishes its JWK set (https; http only on loopback), instead of --jwks.
         #[arg(long)]
-        jwks: PathBuf,
+        jwks_uri: Option<String>,
         /// The sector of its pairwise subject identifiers (a host); default: the host of its
         /// redirect URIs.
         #[arg(long)]
@@ -395,7 +405,10 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             .iter()
             .filter_map(|k| k.common.key_id.clone())
             .collect();
-        println!("  keys: {}", kids.join(", "));
+        match &c.jwks_uri {
+            Some(uri) => println!("  keys: at {uri}"),
+            None => println!("  keys: {}", kids.join(", ")),
+        }
         println!(
             "  claims: {:?}; organisations: {}; CCCD: {}",
             c.allowed_claims,
@@ -409,6 +422,7 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             name_en,
             redirect_uris,
             jwks,
+            jwks_uri,
             sector,
             claims,
             organisations,
@@ -417,8 +431,11 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             backchannel_logout_uri,
             post_logout_redirect_uris,
         } => {
-            let jwks = std::fs::read_to_string(jwks)
-                .with_context(|| format!("reading {}", jwks.display()))?;
+            let jwks = match jwks {
+                Some(path) => std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                None => String::new(),
+            };
             let logo = logo
                 .as_ref()
                 .map(|path| {
@@ -437,6 +454,7 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
                 logo,
                 backchannel_logout_uri: backchannel_logout_uri.clone(),
                 post_logout_redirect_uris: post_logout_redirect_uris.clone(),
+                jwks_uri: jwks_uri.clone(),
             };
             let client = clients::add_client(&state, &registration)
                 .await

@@ -6,6 +6,9 @@
 -- exact URIs).
 ALTER TABLE oidc_clients ADD COLUMN backchannel_logout_uri TEXT;
 ALTER TABLE oidc_clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]';
+-- A relying party may publish its keys at a JWKS URI (https; http only on loopback) instead of
+-- registering them inline; `jwks` then holds an empty set.
+ALTER TABLE oidc_clients ADD COLUMN jwks_uri TEXT;
 
 -- The session id (`sid`) an ID token names: a keyed hash of the sign-in id (the sign-in id
 -- itself is a rendezvous secret and never leaves the provider), set when the code is redeemed.

@@ -41,6 +41,7 @@ pub(super) struct Checked {
     pub logo_png: Option<Vec<u8>>,
     pub backchannel_logout_uri: Option<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    pub jwks_uri: Option<String>,
 }
 
 /// A problem on `field`, inside a `validation_failed` error.
@@ -80,7 +81,22 @@ pub(super) fn check(r: &ClientRegistration) -> ServerResult<Checked> {
         }
     }
     let redirect_uris = redirect_uris(&r.redirect_uris, &mut problems);
-    let jwks = jwks(&r.jwks, &mut problems);
+    let jwks = match &r.jwks_uri {
+        None => jwks(&r.jwks, &mut problems),
+        Some(uri) => {
+            if !r.jwks.trim().is_empty() {
+                problems.push(problem(
+                    "jwks",
+                    "Hãy đăng ký khóa trực tiếp hoặc địa chỉ JWKS, không phải cả hai.",
+                    "Register the keys inline or a JWKS URI, not both.",
+                ));
+            }
+            if let Err((vi, en)) = redirect_uri(uri) {
+                problems.push(problem("jwks_uri", vi, en));
+            }
+            Some(JwkSet { keys: Vec::new() })
+        }
+    };
     let sector = sector(r.sector.as_deref(), &redirect_uris, &mut problems);
     let allowed_claims = claims(&r.allowed_claims, &mut problems);
     let logo_png = r.logo.as_deref().and_then(|l| logo(l, &mut problems));
@@ -106,6 +122,7 @@ pub(super) fn check(r: &ClientRegistration) -> ServerResult<Checked> {
         logo_png,
         backchannel_logout_uri: r.backchannel_logout_uri.clone(),
         post_logout_redirect_uris: r.post_logout_redirect_uris.clone(),
+        jwks_uri: r.jwks_uri.clone(),
     })
 }
 
@@ -222,6 +239,11 @@ fn redirect_uri(uri: &str) -> Result<(), (&'static str, &'static str)> {
             "A redirect URI must be https://.",
         )),
     }
+}
+
+/// A JWK set document as a registered set must be (a JWKS URI's document too).
+pub(super) fn jwks_text(text: &str, problems: &mut Vec<ApiError>) -> Option<JwkSet> {
+    jwks(text, problems)
 }
 
 fn jwks(text: &str, problems: &mut Vec<ApiError>) -> Option<JwkSet> {
