@@ -146,8 +146,16 @@ pub async fn spawn(
 }
 
 /// Starts the background task that forgets expired challenges, one-time codes and rate-limit
-/// windows every `config.sweep_interval` (`store::sweep`), so no request pays for it. Start
-/// it once per serving instance; abort the handle to stop it.
+/// windows and ends lapsed sign-ins every `config.sweep_interval` (`store::sweep`), so no
+/// request pays for it, and delivers back-channel logouts to relying parties
+/// (`resources::oidc::run_logout_delivery`). Start it once per serving instance; abort the
+/// handle to stop both.
 pub fn start_sweep(state: &AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(store::sweep::run(state.clone()))
+    let (sweep, logouts) = (state.clone(), state.clone());
+    tokio::spawn(async move {
+        tokio::join!(
+            store::sweep::run(sweep),
+            resources::oidc::run_logout_delivery(logouts)
+        );
+    })
 }

@@ -280,6 +280,9 @@ enum OidcCommand {
     Jwks,
 }
 
+// `Add` carries every registration flag; the command is parsed once per run, so its size
+// costs nothing worth boxing it for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum ClientCommand {
     /// Register a relying party; prints its client id. Nothing is stored on any error.
@@ -294,8 +297,15 @@ enum ClientCommand {
         #[arg(long = "redirect-uri", required = true)]
         redirect_uris: Vec<String>,
         /// A file holding its JWK set (public ES256 keys with `kid`).
+        #[arg(
+            long,
+            required_unless_present = "jwks_uri",
+            conflicts_with = "jwks_uri"
+        )]
+        jwks: Option<PathBuf>,
+        /// Where it publishes its JWK set (https; http only on loopback), instead of --jwks.
         #[arg(long)]
-        jwks: PathBuf,
+        jwks_uri: Option<String>,
         /// The sector of its pairwise subject identifiers (a host); default: the host of its
         /// redirect URIs.
         #[arg(long)]
@@ -312,6 +322,13 @@ enum ClientCommand {
         /// Its logo, PNG or JPEG (at most 256 KiB, 1024×1024); stored re-encoded as PNG.
         #[arg(long)]
         logo: Option<PathBuf>,
+        /// Its OpenID Connect Back-Channel Logout endpoint (https; http only on loopback).
+        #[arg(long)]
+        backchannel_logout_uri: Option<String>,
+        /// An exact address RP-initiated logout may send the browser back to. Repeat for
+        /// several.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
     },
     /// List the relying parties.
     List,
@@ -373,6 +390,12 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             println!("  redirect: {uri}");
         }
         println!("  sector: {}", c.sector);
+        if let Some(uri) = &c.backchannel_logout_uri {
+            println!("  back-channel logout: {uri}");
+        }
+        for uri in &c.post_logout_redirect_uris {
+            println!("  post-logout redirect: {uri}");
+        }
         if let Some(png) = &c.logo_png {
             println!("  logo: PNG, {} bytes", png.len());
         }
@@ -382,7 +405,10 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             .iter()
             .filter_map(|k| k.common.key_id.clone())
             .collect();
-        println!("  keys: {}", kids.join(", "));
+        match &c.jwks_uri {
+            Some(uri) => println!("  keys: at {uri}"),
+            None => println!("  keys: {}", kids.join(", ")),
+        }
         println!(
             "  claims: {:?}; organisations: {}; CCCD: {}",
             c.allowed_claims,
@@ -396,14 +422,20 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
             name_en,
             redirect_uris,
             jwks,
+            jwks_uri,
             sector,
             claims,
             organisations,
             citizen_id,
             logo,
+            backchannel_logout_uri,
+            post_logout_redirect_uris,
         } => {
-            let jwks = std::fs::read_to_string(jwks)
-                .with_context(|| format!("reading {}", jwks.display()))?;
+            let jwks = match jwks {
+                Some(path) => std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                None => String::new(),
+            };
             let logo = logo
                 .as_ref()
                 .map(|path| {
@@ -420,6 +452,9 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
                 allow_organisations: *organisations,
                 allow_citizen_id: *citizen_id,
                 logo,
+                backchannel_logout_uri: backchannel_logout_uri.clone(),
+                post_logout_redirect_uris: post_logout_redirect_uris.clone(),
+                jwks_uri: jwks_uri.clone(),
             };
             let client = clients::add_client(&state, &registration)
                 .await

@@ -37,6 +37,7 @@ fn registration(name_vi: &str, name_en: &str) -> ClientRegistration {
         allow_organisations: true,
         allow_citizen_id: false,
         logo: None,
+        ..Default::default()
     }
 }
 
@@ -137,6 +138,25 @@ async fn bad_registrations_are_refused_on_their_field_and_store_nothing(db: Back
             ["jwks"]
         );
     }
+    // Logout addresses are checked like redirect URIs: http:// other than loopback, a
+    // fragment, not in normal form, listed twice.
+    let mut r = registration("Hải quan điện tử", "e-Customs");
+    r.backchannel_logout_uri = Some("http://haiquan.example.vn/logout".into());
+    r.post_logout_redirect_uris = vec![
+        "https://haiquan.example.vn/bye#x".into(),
+        "https://HAIQUAN.example.vn/bye".into(),
+        "https://haiquan.example.vn/bye".into(),
+        "https://haiquan.example.vn/bye".into(),
+    ];
+    assert_eq!(
+        fields(clients::add_client(state, &r).await.unwrap_err()),
+        [
+            "backchannel_logout_uri",
+            "post_logout_redirect_uris[0]",
+            "post_logout_redirect_uris[1]",
+            "post_logout_redirect_uris[3]"
+        ]
+    );
     // An unknown claim; an empty name.
     let mut r = registration("Hải quan điện tử", "");
     r.allowed_claims = vec!["address".into()];
@@ -207,6 +227,12 @@ async fn the_client_commands_work_through_the_server_binary(db: Backend) {
                 "--claim",
                 "name",
                 "--organisations",
+                "--backchannel-logout-uri",
+                "https://dichvucong.example.vn/backchannel",
+                "--post-logout-redirect-uri",
+                "https://dichvucong.example.vn/bye",
+                "--post-logout-redirect-uri",
+                "https://dichvucong.example.vn/",
             ],
         )
     };
@@ -236,10 +262,14 @@ async fn the_client_commands_work_through_the_server_binary(db: Backend) {
     assert_eq!(listed.lines().count(), 1, "{listed}");
     assert!(listed.contains(&client_id) && listed.contains("active"));
     let out = cli(&t, &["client", "show", &client_id]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("redirect: https://dichvucong.example.vn/callback"));
     assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("redirect: https://dichvucong.example.vn/callback")
+        shown.contains("back-channel logout: https://dichvucong.example.vn/backchannel"),
+        "{shown}"
     );
+    assert!(shown.contains("post-logout redirect: https://dichvucong.example.vn/bye"));
+    assert!(shown.contains("post-logout redirect: https://dichvucong.example.vn/\n"));
     let out = cli(&t, &["client", "disable", &client_id]);
     assert!(out.status.success());
     let out = cli(&t, &["client", "list"]);

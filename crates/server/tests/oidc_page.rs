@@ -375,6 +375,7 @@ async fn the_logo_route_serves_a_clients_stored_png_and_nothing_else(db: Backend
             allow_organisations: false,
             allow_citizen_id: false,
             logo: Some(png(32, 24)),
+            ..Default::default()
         },
     )
     .await

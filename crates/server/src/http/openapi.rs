@@ -295,7 +295,7 @@ pub static ROUTES: &[Route] = &[
         "The phone reads a sign-in to a service (a relying party of the OpenID provider): the \
          service's registered name and redirect origin, the claims, the browser's address and \
          the accounts it may sign in as. Level 2 only. The OAuth endpoints themselves (PAR, \
-         authorize, token, introspection, userinfo, JWKS, discovery) speak OAuth's form and \
+         authorize, token, introspection, userinfo, JWKS, discovery, logout) speak OAuth's form and \
          JSON formats and are described by `/.well-known/openid-configuration`. The browser's \
          login page is HTML, outside this API: `/oidc/authorize` (the page; JSON for \
          `Accept: application/json`), `/oidc/authorize/page`, `/oidc/authorize/events` (its \

@@ -40,6 +40,14 @@ pub struct Limits {
     /// Challenges issued per window, per address (IPv6: per /64) without a session, and per
     /// account in one; counted in each instance's memory (300).
     pub challenges_per_window: i64,
+    /// Pushed authorization requests per relying party (by authenticated client id) per window,
+    /// counted in each instance's memory (3000: ten a second).
+    pub oidc_par_per_client: i64,
+    /// Token requests per relying party per window, in each instance's memory (3000).
+    pub oidc_token_per_client: i64,
+    /// Introspection requests per relying party per window, in each instance's memory
+    /// (30000: a service's back end asks on every call it serves).
+    pub oidc_introspect_per_client: i64,
 }
 
 impl Default for Limits {
@@ -59,6 +67,9 @@ impl Default for Limits {
             requests_per_ip: 300,
             rate_window_secs: 300,
             challenges_per_window: 300,
+            oidc_par_per_client: 3000,
+            oidc_token_per_client: 3000,
+            oidc_introspect_per_client: 30_000,
         }
     }
 }

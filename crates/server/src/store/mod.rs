@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod officers;
 pub mod oidc_clients;
 pub mod oidc_keys;
+pub mod oidc_logouts;
 pub mod oidc_requests;
 pub mod oidc_sign_ins;
 pub mod oidc_tokens;

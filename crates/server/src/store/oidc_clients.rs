@@ -28,6 +28,12 @@ pub struct ClientRow {
     pub allow_citizen_id: i64,
     /// Its logo, re-encoded as PNG by this server.
     pub logo_png: Option<Vec<u8>>,
+    /// Its back-channel logout endpoint.
+    pub backchannel_logout_uri: Option<String>,
+    /// JSON array of its exact post-logout redirect URIs.
+    pub post_logout_redirect_uris: String,
+    /// Where it publishes its keys, when not inline.
+    pub jwks_uri: Option<String>,
     /// `active` or `disabled`.
     pub status: String,
     /// Registered, Unix seconds.
@@ -37,13 +43,14 @@ pub struct ClientRow {
 }
 
 const COLUMNS: &str = "client_id, name_vi, name_en, redirect_uris, jwks, sector, allowed_claims, \
-     allow_organisations, allow_citizen_id, logo_png, status, created_at, disabled_at";
+     allow_organisations, allow_citizen_id, logo_png, status, created_at, disabled_at, \
+     backchannel_logout_uri, post_logout_redirect_uris, jwks_uri";
 
 /// Stores a new, active client.
 pub async fn insert(conn: &mut AnyConnection, row: &ClientRow) -> ServerResult<()> {
     sqlx::query(&format!(
         "INSERT INTO oidc_clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13)"
+         $11, $12, $13, $14, $15, $16)"
     ))
     .bind(&row.client_id)
     .bind(&row.name_vi)
@@ -58,6 +65,9 @@ pub async fn insert(conn: &mut AnyConnection, row: &ClientRow) -> ServerResult<(
     .bind(&row.status)
     .bind(row.created_at)
     .bind(row.disabled_at)
+    .bind(&row.backchannel_logout_uri)
+    .bind(&row.post_logout_redirect_uris)
+    .bind(&row.jwks_uri)
     .execute(conn)
     .await?;
     Ok(())

@@ -1,5 +1,6 @@
 //! The periodic sweep: forgets expired challenges and one-time codes, ended rate-limit windows
-//! and the in-memory counts of ended windows, in the background every
+//! and the in-memory counts of ended windows, and ends the sign-ins at relying parties of
+//! delegations past their last day (`store::oidc_logouts`), in the background every
 //! `config.sweep_interval`, so that no request pays for it (issue 14, finding 3). Each delete
 //! reads an index on its expiry column (migration 0006).
 
@@ -20,6 +21,10 @@ pub struct Swept {
     pub codes: u64,
     /// Rate-limit windows ended (in the database).
     pub rate_windows: u64,
+    /// Sign-ins at relying parties ended because the person may no longer act as signed in
+    /// (chiefly a delegation past its last day): their tokens revoked, back-channel logouts
+    /// queued.
+    pub sign_ins_ended: usize,
 }
 
 /// Sweeps once, at the server's `now`.
@@ -30,6 +35,7 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
         crate::store::challenges::sweep_expired(conn, now - EXPIRED_CHALLENGE_GRACE_SECS).await?;
     let codes = crate::store::one_time_codes::sweep_expired(conn, now).await?;
     let rate_windows = rate_limit::sweep_ended(state, now).await?;
+    let sign_ins_ended = crate::store::oidc_logouts::end_lapsed_sign_ins(state).await?;
     state
         .memory_limits
         .sweep(now, state.config.limits.rate_window_secs);
@@ -37,6 +43,7 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
         challenges,
         codes,
         rate_windows,
+        sign_ins_ended,
     })
 }
 

@@ -22,6 +22,7 @@ pub struct Tx {
     fail_after: Option<usize>,
     audit: Vec<OwnedRecord>,
     messages: Vec<OutgoingMessage>,
+    wakes: Vec<&'static str>,
 }
 
 /// An audit record kept until the commit.
@@ -49,6 +50,7 @@ impl Tx {
             steps: 0,
             audit: Vec::new(),
             messages: Vec::new(),
+            wakes: Vec::new(),
         })
     }
 
@@ -123,8 +125,16 @@ impl Tx {
         Ok(())
     }
 
+    /// Wakes `topic` (`infra::wakeups`, here and at every instance) once the action has
+    /// committed: a queue the action wrote to is looked at then, off the action's path.
+    pub fn wake_after_commit(&mut self, topic: &'static str) {
+        if !self.wakes.contains(&topic) {
+            self.wakes.push(topic);
+        }
+    }
+
     /// Appends the queued audit entries and commits; then writes the audit checkpoint when one
-    /// is due and delivers the queued messages.
+    /// is due, wakes the topics asked for and delivers the queued messages.
     pub async fn commit(mut self) -> ServerResult<()> {
         let mut last_seq = None;
         for r in std::mem::take(&mut self.audit) {
@@ -144,6 +154,9 @@ impl Tx {
         self.tx.commit().await?;
         if let Some(seq) = last_seq {
             audit::after_commit(&self.state, seq).await;
+        }
+        for topic in &self.wakes {
+            self.state.wakeups.wake(&self.state.pool, topic).await;
         }
         for message in &self.messages {
             outbox::deliver(&self.state, message).await?;

@@ -13,6 +13,15 @@ pub use inner::{
     AUTHORIZE_EVENTS, AUTHORIZE_PAGE, AUTHORIZE_REFRESH, AUTHORIZE_STATUS, CLIENT_LOGO,
     CONTENT_SECURITY_POLICY, LOGIN_CSS, LOGIN_JS, MAX_REFRESHES, REQUEST_LIFE_SECS,
 };
+pub use inner::{
+    BACKCHANNEL_EVENT, END_SESSION, FIRST_RETRY_SECS, LOGOUT_TOKEN_TYPE, MAX_ATTEMPTS,
+};
+
+/// Delivers the back-channel logouts due now (the server's background task does it too, at
+/// once after the action that queued them and every few seconds); how many were delivered.
+pub async fn deliver_logouts(state: &AppState) -> ServerResult<usize> {
+    inner::deliver_logouts(state).await
+}
 
 /// Rotates the signing key (`dinhdanh-server oidc rotate-key`); the new key's `kid`.
 pub async fn rotate_signing_key(state: &AppState, changeover_secs: i64) -> ServerResult<String> {

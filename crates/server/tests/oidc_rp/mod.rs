@@ -100,26 +100,35 @@ pub struct Rp {
 impl Rp {
     /// Registers a relying party named `name` on `host` (its sector).
     pub async fn register(t: &TestServer, name: &str, host: &str, organisations: bool) -> Rp {
+        Self::register_with(t, name, host, organisations, |_| {}).await
+    }
+
+    /// [`Rp::register`], with `more` changing the registration first.
+    pub async fn register_with(
+        t: &TestServer,
+        name: &str,
+        host: &str,
+        organisations: bool,
+        more: impl FnOnce(&mut ClientRegistration),
+    ) -> Rp {
         let key = SigningKey::random(&mut OsRng);
         let kid = "rp-key-1".to_owned();
         let jwks = json!({"keys": [public_jwk(&key, Some(&kid))]}).to_string();
         let redirect_uri = format!("https://{host}/callback");
-        let client = clients::add_client(
-            t.state(),
-            &ClientRegistration {
-                name_vi: format!("{name} (thử nghiệm)"),
-                name_en: format!("{name} (test)"),
-                redirect_uris: vec![redirect_uri.clone()],
-                jwks,
-                sector: None,
-                allowed_claims: vec!["name".into()],
-                allow_organisations: organisations,
-                allow_citizen_id: false,
-                logo: None,
-            },
-        )
-        .await
-        .unwrap();
+        let mut registration = ClientRegistration {
+            name_vi: format!("{name} (thử nghiệm)"),
+            name_en: format!("{name} (test)"),
+            redirect_uris: vec![redirect_uri.clone()],
+            jwks,
+            sector: None,
+            allowed_claims: vec!["name".into()],
+            allow_organisations: organisations,
+            allow_citizen_id: false,
+            logo: None,
+            ..Default::default()
+        };
+        more(&mut registration);
+        let client = clients::add_client(t.state(), &registration).await.unwrap();
         Rp {
             client_id: client.id,
             key,

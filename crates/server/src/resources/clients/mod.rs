@@ -7,15 +7,18 @@
 //! by confusable skeleton, UTS #39, so `Cổng dịch vụ` and a Cyrillic look-alike are one name), a
 //! redirect URI that is not https (plain http only on loopback, for development), a JWK set that
 //! is not public P-256 keys with distinct `kid`s, a logo that is not a PNG or JPEG within the size
-//! limits. A refused registration changes nothing. Each
+//! limits, a back-channel logout URI or post-logout redirect URI that fails the redirect URI's
+//! checks. A refused registration changes nothing. Each
 //! change is one transaction with its audit entry (`client.add`, `client.disable`), made by the
 //! operator (no actor).
 //!
 //! The logo is decoded within limits and re-encoded as PNG at registration, so what a login page
 //! will show is what this server wrote, never the operator's file or a hot link.
 //!
-//! Not yet: a JWKS URI (keys are registered inline).
+//! Keys are registered inline, or published by the service at a JWKS URI (`remote_keys`:
+//! fetched within size and time limits, cached, fetched again for an unknown `kid`).
 
+mod remote_keys;
 mod validation;
 
 use dinhdanh_core::api::{ApiError, ErrorCode};
@@ -55,7 +58,10 @@ pub struct ClientRegistration {
     /// The exact redirect URIs (https; http only on a loopback address).
     pub redirect_uris: Vec<String>,
     /// Its JWK set (JSON): the public ES256 keys its client assertions are signed with.
+    /// Empty when it gives [`ClientRegistration::jwks_uri`] instead.
     pub jwks: String,
+    /// Where it publishes its JWK set (https; http only on loopback), instead of `jwks`.
+    pub jwks_uri: Option<String>,
     /// The sector its pairwise subject identifiers are computed for: a host. `None`: the host
     /// of its redirect URIs (they must then share one).
     pub sector: Option<String>,
@@ -68,6 +74,11 @@ pub struct ClientRegistration {
     /// Its logo (PNG or JPEG, at most [`MAX_LOGO_BYTES`] and [`MAX_LOGO_PIXELS`] a side);
     /// stored re-encoded as PNG, so what is served is what this server wrote.
     pub logo: Option<Vec<u8>>,
+    /// Its OpenID Connect Back-Channel Logout endpoint (https; http only on loopback; normal
+    /// form, like a redirect URI). `None`: it is not told of logouts.
+    pub backchannel_logout_uri: Option<String>,
+    /// The exact addresses RP-initiated logout may send the browser back to.
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 /// A registered relying party.
@@ -81,8 +92,10 @@ pub struct Client {
     pub name_en: String,
     /// The exact redirect URIs.
     pub redirect_uris: Vec<String>,
-    /// Its public keys.
+    /// Its public keys registered inline (empty when they are at [`Client::jwks_uri`]).
     pub jwks: JwkSet,
+    /// Where it publishes its keys, when not inline.
+    pub jwks_uri: Option<String>,
     /// The sector of its pairwise subject identifiers.
     pub sector: String,
     /// The claims it may receive.
@@ -93,6 +106,10 @@ pub struct Client {
     pub allow_citizen_id: bool,
     /// Its logo as this server re-encoded it (PNG).
     pub logo_png: Option<Vec<u8>>,
+    /// Its back-channel logout endpoint, if any.
+    pub backchannel_logout_uri: Option<String>,
+    /// The exact addresses RP-initiated logout may send the browser back to.
+    pub post_logout_redirect_uris: Vec<String>,
     /// Not disabled.
     pub active: bool,
     /// Registered, Unix seconds.
@@ -107,6 +124,10 @@ impl Client {
                 .map_err(|_| bad("redirect URIs"))?,
             jwks: serde_json::from_str(&row.jwks).map_err(|_| bad("keys"))?,
             allowed_claims: serde_json::from_str(&row.allowed_claims).map_err(|_| bad("claims"))?,
+            post_logout_redirect_uris: serde_json::from_str(&row.post_logout_redirect_uris)
+                .map_err(|_| bad("post-logout redirect URIs"))?,
+            backchannel_logout_uri: row.backchannel_logout_uri,
+            jwks_uri: row.jwks_uri,
             id: row.client_id,
             name_vi: row.name_vi,
             name_en: row.name_en,
@@ -124,6 +145,11 @@ impl Client {
     pub fn has_redirect_uri(&self, uri: &str) -> bool {
         self.redirect_uris.iter().any(|r| r == uri)
     }
+
+    /// Whether `uri` is one of its post-logout redirect URIs, compared exactly.
+    pub fn has_post_logout_redirect_uri(&self, uri: &str) -> bool {
+        self.post_logout_redirect_uris.iter().any(|r| r == uri)
+    }
 }
 
 /// Registers a relying party; its new `client_id`. Every problem of `registration` is reported
@@ -134,6 +160,18 @@ pub async fn add_client(
     registration: &ClientRegistration,
 ) -> ServerResult<Client> {
     let checked = validation::check(registration)?;
+    if let Some(uri) = &checked.jwks_uri {
+        // The set must be there and well-formed now, or nothing is registered.
+        if let Err(why) = remote_keys::fetch(uri).await {
+            return Err(ApiError::new(ErrorCode::ValidationFailed)
+                .with_details(vec![validation::problem(
+                    "jwks_uri",
+                    &format!("Không dùng được bộ khóa ở địa chỉ này: {why}"),
+                    &format!("The key set at this URI cannot be used: {why}"),
+                )])
+                .into());
+        }
+    }
     let client_id = new_id("rp");
     let mut tx = Tx::begin(state, "client.add").await?;
     let now = tx.now();
@@ -165,6 +203,9 @@ pub async fn add_client(
         allow_organisations: i64::from(registration.allow_organisations),
         allow_citizen_id: i64::from(registration.allow_citizen_id),
         logo_png: checked.logo_png.clone(),
+        backchannel_logout_uri: checked.backchannel_logout_uri.clone(),
+        post_logout_redirect_uris: json(&checked.post_logout_redirect_uris)?,
+        jwks_uri: checked.jwks_uri.clone(),
         status: "active".into(),
         created_at: now,
         disabled_at: None,
@@ -174,6 +215,20 @@ pub async fn add_client(
     tx.audit(operator_record("client.add", &object));
     tx.commit().await?;
     Client::from_row(row)
+}
+
+/// The public key `kid` of `client`: from its inline set, or from the set at its JWKS URI
+/// (cached; fetched again when `kid` is unknown, at most every
+/// [`remote_keys::REFETCH_SECS`]). `None` when it has no such key.
+pub async fn client_key(
+    state: &AppState,
+    client: &Client,
+    kid: &str,
+) -> Option<jsonwebtoken::jwk::Jwk> {
+    match &client.jwks_uri {
+        None => client.jwks.find(kid).cloned(),
+        Some(uri) => remote_keys::key(state, &client.id, uri, kid).await,
+    }
 }
 
 /// Every registered client, oldest first.

@@ -39,6 +39,9 @@ pub(super) struct Checked {
     pub sector: String,
     pub allowed_claims: Vec<Claim>,
     pub logo_png: Option<Vec<u8>>,
+    pub backchannel_logout_uri: Option<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub jwks_uri: Option<String>,
 }
 
 /// A problem on `field`, inside a `validation_failed` error.
@@ -78,10 +81,31 @@ pub(super) fn check(r: &ClientRegistration) -> ServerResult<Checked> {
         }
     }
     let redirect_uris = redirect_uris(&r.redirect_uris, &mut problems);
-    let jwks = jwks(&r.jwks, &mut problems);
+    let jwks = match &r.jwks_uri {
+        None => jwks(&r.jwks, &mut problems),
+        Some(uri) => {
+            if !r.jwks.trim().is_empty() {
+                problems.push(problem(
+                    "jwks",
+                    "Hãy đăng ký khóa trực tiếp hoặc địa chỉ JWKS, không phải cả hai.",
+                    "Register the keys inline or a JWKS URI, not both.",
+                ));
+            }
+            if let Err((vi, en)) = redirect_uri(uri) {
+                problems.push(problem("jwks_uri", vi, en));
+            }
+            Some(JwkSet { keys: Vec::new() })
+        }
+    };
     let sector = sector(r.sector.as_deref(), &redirect_uris, &mut problems);
     let allowed_claims = claims(&r.allowed_claims, &mut problems);
     let logo_png = r.logo.as_deref().and_then(|l| logo(l, &mut problems));
+    if let Some(uri) = &r.backchannel_logout_uri {
+        if let Err((vi, en)) = redirect_uri(uri) {
+            problems.push(problem("backchannel_logout_uri", vi, en));
+        }
+    }
+    post_logout_redirect_uris(&r.post_logout_redirect_uris, &mut problems);
     if !problems.is_empty() {
         return Err(ApiError::new(ErrorCode::ValidationFailed)
             .with_details(problems)
@@ -96,6 +120,9 @@ pub(super) fn check(r: &ClientRegistration) -> ServerResult<Checked> {
         sector,
         allowed_claims,
         logo_png,
+        backchannel_logout_uri: r.backchannel_logout_uri.clone(),
+        post_logout_redirect_uris: r.post_logout_redirect_uris.clone(),
+        jwks_uri: r.jwks_uri.clone(),
     })
 }
 
@@ -145,6 +172,31 @@ fn redirect_uris(uris: &[String], problems: &mut Vec<ApiError>) -> Vec<String> {
     uris.to_vec()
 }
 
+/// The addresses a relying party may be sent back to after RP-initiated logout: at most
+/// [`MAX_REDIRECT_URIS`], each checked like a redirect URI, none twice (none is required).
+fn post_logout_redirect_uris(uris: &[String], problems: &mut Vec<ApiError>) {
+    if uris.len() > MAX_REDIRECT_URIS {
+        problems.push(problem(
+            "post_logout_redirect_uris",
+            "Tối đa 10 địa chỉ quay lại sau khi đăng xuất.",
+            "Give at most 10 post-logout redirect URIs.",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, uri) in uris.iter().enumerate() {
+        let field = format!("post_logout_redirect_uris[{i}]");
+        if let Err((vi, en)) = redirect_uri(uri) {
+            problems.push(problem(&field, vi, en));
+        } else if !seen.insert(uri.as_str()) {
+            problems.push(problem(
+                &field,
+                "Địa chỉ bị lặp.",
+                "This URI is listed twice.",
+            ));
+        }
+    }
+}
+
 /// An https URI with a host, no user name, no fragment, written in its normal form (so the
 /// exact comparison at sign-in is the comparison a reader expects); http only on loopback.
 fn redirect_uri(uri: &str) -> Result<(), (&'static str, &'static str)> {
@@ -187,6 +239,11 @@ fn redirect_uri(uri: &str) -> Result<(), (&'static str, &'static str)> {
             "A redirect URI must be https://.",
         )),
     }
+}
+
+/// A JWK set document as a registered set must be (a JWKS URI's document too).
+pub(super) fn jwks_text(text: &str, problems: &mut Vec<ApiError>) -> Option<JwkSet> {
+    jwks(text, problems)
 }
 
 fn jwks(text: &str, problems: &mut Vec<ApiError>) -> Option<JwkSet> {

@@ -27,6 +27,7 @@ use crate::resources::organisations::{
     Actor, audit_record, person_ref, refuse, require_organisation, tell,
 };
 use crate::store::delegations::{self as store, DelegationRow};
+use crate::store::oidc_logouts::{self, Ended};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored, word};
 
@@ -332,6 +333,17 @@ pub async fn revoke_delegation(
     if !store::revoke(tx.conn()?, id.as_str(), reason, now).await? {
         return Err(ServerError::code(ErrorCode::InvalidState));
     }
+    // The services the delegate is signed in to as the organisation are told (back-channel
+    // logout, after the commit) and their tokens revoked, as part of the action.
+    oidc_logouts::end_sign_ins(
+        &mut tx,
+        Ended::Delegate {
+            eid: eid.as_str(),
+            account: d.account.as_str(),
+        },
+        "delegation_revoked",
+    )
+    .await?;
     tx.audit(audit_record(
         Some(actor),
         "delegation.revoked",

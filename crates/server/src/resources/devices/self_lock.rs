@@ -18,6 +18,7 @@ use crate::infra::state::AppState;
 use crate::resources::accounts::{self, purpose};
 use crate::store::accounts as stored_accounts;
 use crate::store::audit::AuditRecord;
+use crate::store::oidc_logouts::{self, Ended};
 use crate::store::sessions;
 use crate::store::tx::Tx;
 
@@ -69,6 +70,9 @@ pub(super) async fn self_lock_finish(
     }
     let ended = sessions::end_all(tx.conn()?, &payload.account, now).await?;
     let old = unbind_devices(tx.conn()?, &payload.account, now).await?;
+    // Every service the person is signed in to is told (back-channel logout, after the
+    // commit), and its tokens are revoked.
+    oidc_logouts::end_sign_ins(&mut tx, Ended::Account(&payload.account), "account_locked").await?;
     tracing::info!(
         sessions = ended,
         devices = old.len(),

@@ -51,6 +51,7 @@ pub(super) async fn push(
 ) -> OAuthResult<Response> {
     let form = Form::parse(&body)?;
     let client = jose::authenticate_client(&state, &headers, &form, &endpoint(&state, PAR)).await?;
+    super::client_limits::count(&state, &client, super::client_limits::Endpoint::Par)?;
     if form.get("request").is_some() || form.get("request_uri").is_some() {
         return Err(OAuthError::invalid_request(
             "request objects are not supported; push the parameters themselves",

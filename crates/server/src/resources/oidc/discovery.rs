@@ -7,7 +7,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{
-    ACR_LEVEL_2, AUTHORIZE, INTROSPECT, JWKS, PAR, TOKEN, USERINFO, endpoint, issuer, keys,
+    ACR_LEVEL_2, AUTHORIZE, END_SESSION, INTROSPECT, JWKS, PAR, TOKEN, USERINFO, endpoint, issuer,
+    keys,
 };
 use crate::infra::error::ServerResult;
 use crate::infra::state::AppState;
@@ -24,6 +25,9 @@ pub(super) async fn configuration(State(state): State<AppState>) -> Json<serde_j
         "jwks_uri": e(JWKS),
         "userinfo_endpoint": e(USERINFO),
         "introspection_endpoint": e(INTROSPECT),
+        "end_session_endpoint": e(END_SESSION),
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "scopes_supported": ["openid", "profile", "organisation"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -41,7 +45,7 @@ pub(super) async fn configuration(State(state): State<AppState>) -> Json<serde_j
         "acr_values_supported": [ACR_LEVEL_2],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "name",
-            "organisation"
+            "organisation", "sid"
         ],
         "claims_parameter_supported": false,
     }))

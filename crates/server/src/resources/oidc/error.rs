@@ -15,6 +15,8 @@ pub struct OAuthError {
     description: String,
     /// For userinfo: the `WWW-Authenticate: DPoP …` challenge.
     dpop_challenge: bool,
+    /// For a rate limit: the seconds of `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -24,6 +26,7 @@ impl OAuthError {
             error,
             description: description.into(),
             dpop_challenge: false,
+            retry_after: None,
         }
     }
 
@@ -82,6 +85,18 @@ impl OAuthError {
         e
     }
 
+    /// `429 Too Many Requests` with `Retry-After`, for a client over its own limit
+    /// (`temporarily_unavailable`, the registered OAuth error closest in meaning).
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            format!("too many requests from this client; try again in {retry_after_secs} s"),
+        );
+        e.retry_after = Some(retry_after_secs.max(1));
+        e
+    }
+
     /// The `error` code.
     #[cfg(test)]
     pub fn code(&self) -> &'static str {
@@ -122,6 +137,9 @@ impl IntoResponse for OAuthError {
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.dpop_challenge {
             let value = format!("DPoP error=\"{}\", algs=\"ES256\"", self.error);
             if let Ok(v) = HeaderValue::from_str(&value) {

@@ -164,11 +164,10 @@ pub async fn authenticate_client(
         .await?
         .filter(|c| c.active)
         .ok_or_else(|| OAuthError::invalid_client("unknown or disabled client"))?;
-    let key = client
-        .jwks
-        .find(kid)
+    let key = clients::client_key(state, &client, kid)
+        .await
         .ok_or_else(|| OAuthError::invalid_client("unknown kid"))?;
-    let decoding = DecodingKey::from_jwk(key)
+    let decoding = DecodingKey::from_jwk(&key)
         .map_err(|_| OAuthError::invalid_client("the client's key is unusable"))?;
     let claims = jsonwebtoken::decode::<AssertionClaims>(assertion, &decoding, &es256_only())
         .map_err(|_| OAuthError::invalid_client("the assertion's signature does not verify"))?

@@ -123,6 +123,15 @@ pub async fn jwks(state: &AppState) -> ServerResult<JwkSet> {
 
 /// Signs `claims` as a JWT with the key that signs now.
 pub async fn sign<T: Serialize>(state: &AppState, claims: &T) -> ServerResult<String> {
+    sign_typed(state, None, claims).await
+}
+
+/// [`sign`] with a `typ` header (`logout+jwt` for a logout token).
+pub async fn sign_typed<T: Serialize>(
+    state: &AppState,
+    typ: Option<&str>,
+    claims: &T,
+) -> ServerResult<String> {
     let now = state.now();
     let rows = published(state).await?;
     let row = rows
@@ -141,6 +150,9 @@ pub async fn sign<T: Serialize>(state: &AppState, claims: &T) -> ServerResult<St
         .map_err(|_| ServerError::Internal("signing key does not encode".into()))?;
     let mut header = Header::new(jsonwebtoken::Algorithm::ES256);
     header.kid = Some(row.kid.clone());
+    if let Some(typ) = typ {
+        header.typ = Some(typ.to_owned());
+    }
     jsonwebtoken::encode(&header, claims, &EncodingKey::from_ec_der(der.as_bytes()))
         .map_err(|e| ServerError::Internal(format!("signing: {e}")))
 }

@@ -19,6 +19,10 @@
 //!    token bound to its DPoP key. A replayed code revokes everything issued from it.
 //! 6. Its back end asks [`INTROSPECT`] (RFC 7662) whether a token is still active; a DPoP
 //!    request to [`USERINFO`] returns the claims.
+//! 7. Logout (`logout`): the relying party sends the browser to [`END_SESSION`] with its ID
+//!    token, which revokes that sign-in's tokens; when a delegation ends, an organisation is
+//!    locked or closed, or the person locks the account, every service they are signed in to
+//!    there gets a back-channel logout token.
 //!
 //! Refused on purpose: implicit and hybrid flows, requests not pushed, `alg: none`, HS* and any
 //! algorithm but ES256, unregistered redirect URIs, level-1 accounts.
@@ -26,10 +30,12 @@
 mod authorize;
 mod browser;
 mod claims;
+mod client_limits;
 mod discovery;
 mod error;
 mod jose;
 mod keys;
+mod logout;
 mod page;
 mod phone;
 mod refresh;
@@ -43,6 +49,10 @@ use dinhdanh_core::api::paths;
 use crate::infra::state::AppState;
 
 pub use keys::{DEFAULT_CHANGEOVER_SECS, RETIRED_KEY_SECS, jwks, rotate_signing_key};
+pub use logout::{
+    BACKCHANNEL_EVENT, END_SESSION, FIRST_RETRY_SECS, LOGOUT_TOKEN_TYPE, MAX_ATTEMPTS,
+    deliver_due as deliver_logouts, run_delivery as run_logout_delivery,
+};
 pub use page::CONTENT_SECURITY_POLICY;
 pub use refresh::{MAX_REFRESHES, REQUEST_LIFE_SECS};
 pub use sign_in::{SignInEvent, SignInState};
@@ -110,6 +120,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route(
             USERINFO,
             get(tokens_in_use::userinfo).post(tokens_in_use::userinfo),
+        )
+        .route(
+            END_SESSION,
+            get(logout::end_session).post(logout::end_session),
         )
         .route(paths::OIDC_SIGN_IN, get(phone::read_sign_in))
         .route(paths::OIDC_SIGN_IN_APPROVAL, post(phone::approve))

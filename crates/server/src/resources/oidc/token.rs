@@ -12,15 +12,17 @@ use dinhdanh_core::ids::{AccountId, OrgEid};
 use serde_json::json;
 
 use super::claims::{self, IdToken, Released};
+use super::client_limits;
 use super::error::{OAuthError, OAuthResult};
 use super::jose::{self, Form};
 use super::sign_in::SignInState;
-use super::{TOKEN, TOKEN_SECS, endpoint, keys};
+use super::{TOKEN, TOKEN_SECS, endpoint, keys, logout};
 use crate::infra::error::ServerError;
 use crate::infra::ids::random_bytes;
 use crate::infra::state::AppState;
 use crate::resources::accounts;
 use crate::store::audit::AuditRecord;
+use crate::store::oidc_logouts;
 use crate::store::oidc_sign_ins::{self, SignInRow};
 use crate::store::oidc_tokens::{self, AccessTokenRow};
 use crate::store::tx::Tx;
@@ -80,6 +82,7 @@ pub(super) async fn token(
     let form = Form::parse(&body)?;
     let url = endpoint(&state, TOKEN);
     let client = jose::authenticate_client(&state, &headers, &form, &url).await?;
+    client_limits::count(&state, &client, client_limits::Endpoint::Token)?;
     if form.require("grant_type")? != "authorization_code" {
         return Err(OAuthError::unsupported_grant_type(
             "only authorization_code is supported (no refresh tokens)",
@@ -142,7 +145,7 @@ pub(super) async fn token(
     }
     let released_claims: Vec<String> = stored(row.claims.as_deref())?;
     let amr: Vec<String> = stored(row.amr.as_deref())?;
-    let id_claims = claims::id_token_claims(
+    let mut id_claims = claims::id_token_claims(
         &state,
         &IdToken {
             released: Released {
@@ -157,6 +160,9 @@ pub(super) async fn token(
         },
     )
     .await?;
+    // The session id, for RP-initiated and back-channel logout (`logout`).
+    let sid = logout::sid(&state, &row.sign_in_id);
+    id_claims["sid"] = sid.clone().into();
     let id_token = keys::sign(&state, &id_claims).await?;
     let access_token = {
         use base64::Engine as _;
@@ -169,6 +175,7 @@ pub(super) async fn token(
         drop(tx);
         return Err(revoke_after_replay(&state, &row).await?);
     }
+    oidc_logouts::set_sid(tx.conn()?, &row.sign_in_id, &sid).await?;
     oidc_tokens::sweep_expired(tx.conn()?, now - TOKEN_SECS).await?;
     oidc_tokens::insert(
         tx.conn()?,

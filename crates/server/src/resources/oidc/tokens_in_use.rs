@@ -12,6 +12,7 @@ use dinhdanh_core::ids::{AccountId, OrgEid};
 use serde_json::{Value, json};
 
 use super::claims::{self, Released};
+use super::client_limits;
 use super::error::{OAuthError, OAuthResult};
 use super::jose::{self, Form};
 use super::token::access_token_hash;
@@ -83,6 +84,7 @@ pub(super) async fn introspect(
     let form = Form::parse(&body)?;
     let client =
         jose::authenticate_client(&state, &headers, &form, &endpoint(&state, INTROSPECT)).await?;
+    client_limits::count(&state, &client, client_limits::Endpoint::Introspect)?;
     let token = form.require("token")?;
     let Some(a) = active(&state, token).await? else {
         return Ok(no_store(json!({"active": false})));

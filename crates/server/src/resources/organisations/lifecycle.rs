@@ -20,17 +20,22 @@ use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::officers;
+use crate::store::oidc_logouts::{self, Ended};
 use crate::store::tx::Tx;
 use crate::store::values::word;
 use crate::store::{acting_for, delegations as delegation_store, organisations as store};
 
 /// Closes an organisation as part of the action: status closed (the row and its number stay),
-/// every delegation ends, and every session acting for it ends.
+/// every delegation ends, and every session acting for it ends, here and at the services signed
+/// in to as it (back-channel logout).
 async fn close_in(tx: &mut Tx, eid: &OrgEid, reason: &str) -> ServerResult<()> {
     let now = tx.now();
     store::close(tx.conn()?, eid.as_str(), now).await?;
     delegation_store::revoke_all(tx.conn()?, eid.as_str(), reason, now).await?;
-    acting_for::end_sessions(tx.conn()?, eid.as_str(), now).await
+    acting_for::end_sessions(tx.conn()?, eid.as_str(), now).await?;
+    oidc_logouts::end_sign_ins(tx, Ended::Organisation(eid.as_str()), "organisation_closed")
+        .await?;
+    Ok(())
 }
 
 fn check_reason(reason: &str) -> ServerResult<&str> {
@@ -121,6 +126,13 @@ pub(super) async fn apply_lifecycle_in(
             }
             let locked = word(&OrganisationStatus::Locked)?;
             store::set_status(tx.conn()?, eid.as_str(), &locked).await?;
+            // Everyone signed in to a service as it is signed out there (back-channel logout).
+            oidc_logouts::end_sign_ins(
+                tx,
+                Ended::Organisation(eid.as_str()),
+                "organisation_locked",
+            )
+            .await?;
             let change = OrganisationChange::Locked {
                 reason: reason.to_owned(),
             };
