@@ -30,6 +30,10 @@ use crate::store::delegations::{self as store, DelegationRow};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored, word};
 
+mod services;
+
+pub use services::{MAX_SERVICES, set_services};
+
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -39,6 +43,10 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route(paths::DELEGATION, delete(delete_delegation))
         .route(paths::DELEGATION_ANSWER, post(post_delegation_answer))
+        .route(
+            paths::DELEGATION_SERVICES,
+            axum::routing::put(services::put_delegation_services),
+        )
 }
 
 /// Vietnam's offset from UTC (no daylight saving time).
@@ -123,6 +131,7 @@ async fn delegation_view(state: &AppState, d: &Delegation) -> ServerResult<Deleg
         revoked_at: d.revoked_at.map(timestamp),
         accepted_at: d.accepted_at.map(timestamp),
         declined_at: d.declined_at.map(timestamp),
+        services: services::services_view(state, d).await?,
     })
 }
 

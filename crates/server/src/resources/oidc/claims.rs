@@ -99,15 +99,17 @@ pub fn amr(method: ConfirmationMethod) -> Vec<&'static str> {
     }
 }
 
-/// The `organisation` claim for `account` acting for `eid`, when they still may: e-ID number,
-/// name, type, registry code, role, and that this service is allowed. `None` when the
-/// delegation or the organisation no longer allows it.
+/// The `organisation` claim for `account` acting for `eid` at the service `client_id`, when
+/// they still may act for it here ([`authz::may_act_for_here`]): e-ID number, name, type,
+/// registry code, role, and that this service is allowed. `None` when the delegation, its
+/// list of services or the organisation no longer allows it.
 pub async fn organisation_claim(
     state: &AppState,
     account: &AccountId,
     eid: &OrgEid,
+    client_id: &str,
 ) -> ServerResult<Option<Value>> {
-    let Some(role) = authz::may_act_for(state, account, eid).await? else {
+    let Some(role) = authz::may_act_for_here(state, account, eid, client_id).await? else {
         return Ok(None);
     };
     let org = organisations::require_organisation(state, eid).await?;
@@ -123,8 +125,8 @@ pub async fn organisation_claim(
         "type": word(&org.org_type)?,
         "code": code,
         "role": word(&role)?,
-        // Every organisation service is allowed in this round; per-service delegation lists
-        // come later and will decide this.
+        // Always true: a sign-in (and a token's use) outside the delegation's list of services
+        // is refused before any claim is made (`authz::may_act_for_here`).
         "allowed_here": true,
     })))
 }
@@ -158,7 +160,7 @@ pub async fn user_claims(
         out.insert("name".into(), view.full_name.into());
     }
     if let Some(eid) = r.acting_for {
-        let claim = organisation_claim(state, r.account, eid)
+        let claim = organisation_claim(state, r.account, eid, &r.client.id)
             .await?
             .ok_or_else(|| {
                 OAuthError::invalid_grant("the person may no longer act for the organisation")
