@@ -513,3 +513,187 @@ async fn an_approval_records_consent_which_is_listed_and_withdrawn_with_the_toke
     assert!(again.claims.is_empty());
     assert_eq!(again.first_used_at.timestamp(), t.now());
 }
+
+// ---------------------------------------------------------------------------------------------
+// The identification number (CCCD)
+// ---------------------------------------------------------------------------------------------
+
+/// A relying party registered like [`Rp::register`], and allowed the CCCD number when
+/// `citizen_id`.
+async fn register_rp(t: &TestServer, name: &str, host: &str, citizen_id: bool) -> Rp {
+    use p256::ecdsa::SigningKey;
+    use rand_core::OsRng;
+    let key = SigningKey::random(&mut OsRng);
+    let kid = "rp-key-1".to_owned();
+    let jwks = json!({"keys": [oidc_rp::public_jwk(&key, Some(&kid))]}).to_string();
+    let redirect_uri = format!("https://{host}/callback");
+    let client = clients::add_client(
+        t.state(),
+        &clients::ClientRegistration {
+            name_vi: format!("{name} (thử nghiệm)"),
+            name_en: format!("{name} (test)"),
+            redirect_uris: vec![redirect_uri.clone()],
+            jwks,
+            sector: None,
+            allowed_claims: vec!["name".into()],
+            allow_organisations: false,
+            allow_citizen_id: citizen_id,
+            logo: None,
+        },
+    )
+    .await
+    .unwrap();
+    Rp {
+        client_id: client.id,
+        key,
+        kid,
+        redirect_uri,
+        dpop_key: SigningKey::random(&mut OsRng),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+/// A whole personal sign-in where the phone approves `claims` (as shown, or with some left
+/// out); the ID token's claims and userinfo's answer.
+async fn signed_in_approving(
+    t: &TestServer,
+    rp: &Rp,
+    w: &Who,
+    scope: &str,
+    keep: impl Fn(&str) -> bool,
+) -> (Vec<String>, Value, Value) {
+    let flow = Flow::new(scope);
+    let request_uri = rp.push(t, &flow).await;
+    let (sign_in, cookie) = rp.authorize(t, &request_uri).await;
+    let resp = oidc_rp::read(t, &w.session, &sign_in).await;
+    let view: OidcSignInView = resp.json().await.unwrap();
+    let mut body = oidc_rp::approval_body(&view, None);
+    body.claims.retain(|c| keep(c));
+    let confirmed = oidc_rp::confirm(
+        t,
+        &w.session,
+        &w.device,
+        ActionKind::ApproveOidcSignIn,
+        &sign_in,
+        body,
+    )
+    .await;
+    let resp = t
+        .post(
+            &paths::OIDC_SIGN_IN_APPROVAL.replace("{sign_in}", &sign_in),
+            &confirmed,
+            Auth::Session(&w.session),
+        )
+        .await;
+    assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+    let code = rp.code(t, &flow, &sign_in, &cookie).await;
+    let resp = rp.token(t, &code, &flow.verifier).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let body: Value = resp.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap();
+    let id_token = body["id_token"].as_str().unwrap();
+    // The signature is checked by the protocol tests; here only what the token says.
+    let payload = id_token.split('.').nth(1).unwrap();
+    let id_claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let proof = rp.dpop(
+        t,
+        "GET",
+        dinhdanh_server::testing::oidc::USERINFO,
+        Some(access),
+    );
+    let info = rp.userinfo(t, access, proof).await;
+    assert_eq!(info.status(), 200);
+    (view.claims, id_claims, info.json().await.unwrap())
+}
+
+backend_test!(
+    the_cccd_number_goes_only_to_a_registered_service_that_asks_with_the_persons_approval
+);
+async fn the_cccd_number_goes_only_to_a_registered_service_that_asks_with_the_persons_approval(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let w = who(&t).await;
+    let number = w.p.citizen_id.as_str().to_owned();
+    let allowed = register_rp(&t, "Cổng dịch vụ công", "dichvucong.example.vn", true).await;
+    let not_allowed = register_rp(&t, "Thuế điện tử", "thue.example.vn", false).await;
+
+    // Discovery lists the scope and the claim.
+    let config: Value = reqwest::get(oidc_rp::url(&t, dinhdanh_server::testing::oidc::DISCOVERY))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        config["scopes_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("cccd"))
+    );
+    assert!(
+        config["claims_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("cccd"))
+    );
+
+    // A service not registered for it is refused at the push.
+    let flow = Flow::new("openid cccd");
+    let resp = not_allowed
+        .push_params(&t, &not_allowed.par_params(&t, &flow))
+        .await;
+    assert_eq!(
+        oidc_rp::oauth_error(resp).await,
+        (400, "invalid_scope".into())
+    );
+
+    // Registered, but not asked: not shown, not released.
+    let (shown, id_claims, info) = signed_in_approving(&t, &allowed, &w, "openid", |_| true).await;
+    assert!(!shown.contains(&"cccd".to_owned()));
+    assert!(id_claims.get("cccd").is_none() && info.get("cccd").is_none());
+
+    // Asked: shown; the person leaves it out of the approval, and it is not released.
+    let (shown, id_claims, info) =
+        signed_in_approving(&t, &allowed, &w, "openid cccd", |c| c != "cccd").await;
+    assert_eq!(shown, ["cccd"]);
+    assert!(id_claims.get("cccd").is_none() && info.get("cccd").is_none());
+
+    // Registered, asked and approved: in the ID token and userinfo.
+    let (_, id_claims, info) =
+        signed_in_approving(&t, &allowed, &w, "openid profile cccd", |_| true).await;
+    assert_eq!(id_claims["cccd"], number.as_str());
+    assert_eq!(info["cccd"], number.as_str());
+    assert_eq!(id_claims["name"], "Nguyễn Thị Lan");
+
+    // The audit names the release, never the number.
+    // Every text column of every entry, as one string per entry.
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT COALESCE(actor, '') || ' ' || COALESCE(acting_for, '') || ' ' || \
+         COALESCE(device, '') || ' ' || action || ' ' || COALESCE(object, '') || ' ' || outcome \
+         FROM audit_log",
+    )
+    .fetch_all(&t.state().pool)
+    .await
+    .unwrap();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert!(!row.contains(&number), "{row}");
+    }
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.contains(" oidc.approve_cccd "))
+            .count(),
+        1
+    );
+    // And the consent lists the claim.
+    let listed = consents(&t, &w).await;
+    assert!(listed[0].claims.contains(&"cccd".to_owned()));
+}

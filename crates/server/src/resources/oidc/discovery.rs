@@ -24,7 +24,7 @@ pub(super) async fn configuration(State(state): State<AppState>) -> Json<serde_j
         "jwks_uri": e(JWKS),
         "userinfo_endpoint": e(USERINFO),
         "introspection_endpoint": e(INTROSPECT),
-        "scopes_supported": ["openid", "profile", "organisation"],
+        "scopes_supported": ["openid", "profile", "organisation", "cccd"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
@@ -41,7 +41,7 @@ pub(super) async fn configuration(State(state): State<AppState>) -> Json<serde_j
         "acr_values_supported": [ACR_LEVEL_2],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "name",
-            "organisation"
+            "organisation", "cccd"
         ],
         "claims_parameter_supported": false,
     }))

@@ -218,7 +218,18 @@ pub(super) async fn approve(
         claims: l.scope.claims_for(&l.client, body.account.as_ref()),
         account: body.account.clone(),
     };
-    if body != expected {
+    // The person may refuse the identification number: the same approval without `cccd` in
+    // its claims is the shown one minus the number, and releases it not.
+    let without_cccd = OidcApprovalBody {
+        claims: expected
+            .claims
+            .iter()
+            .filter(|c| *c != claims::CCCD)
+            .cloned()
+            .collect(),
+        ..expected.clone()
+    };
+    if body != expected && body != without_cccd {
         // The phone confirmed something other than what this sign-in is.
         return Err(ApiError::new(ErrorCode::ValidationFailed)
             .with_field("body")
@@ -275,6 +286,17 @@ pub(super) async fn approve(
         &l.target,
         false,
     ));
+    // The release of the identification number is audited by the claim's name, never the
+    // number.
+    if body.claims.iter().any(|c| c == claims::CCCD) {
+        tx.audit(record(
+            &session,
+            body.account.as_ref(),
+            "oidc.approve_cccd",
+            &l.target,
+            false,
+        ));
+    }
     // The person's consent for this service and account: what this approval released.
     services::record_consent(
         &mut tx,
