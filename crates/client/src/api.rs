@@ -51,6 +51,7 @@ mod organisations;
 mod push;
 mod qr_login;
 mod registrations;
+mod services;
 
 pub use qr_login::{QrLoginAnswer, QrLoginPending};
 

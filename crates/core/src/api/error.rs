@@ -171,6 +171,12 @@ error_codes! {
     LevelTooLow = "level_too_low", 403,
         "Cần tài khoản định danh điện tử mức độ 2 để thực hiện thao tác này.",
         "A level-2 e-ID account is needed for this.";
+    ServiceNotDelegated = "service_not_delegated", 403,
+        "Ủy quyền của bạn chưa cho phép đăng nhập vào dịch vụ này thay mặt tổ chức (hoặc đã hết thời hạn cho dịch vụ này). Người đứng đầu tổ chức hoặc quản trị viên của tổ chức có thể thêm dịch vụ vào ủy quyền.",
+        "Your authorisation does not allow signing in to this service for the organisation (or no longer does, by its dates). The organisation's head or one of its administrators can add the service to your authorisation.";
+    UnknownService = "unknown_service", 422,
+        "Dịch vụ không tồn tại, đã ngừng hoạt động hoặc không nhận tài khoản tổ chức.",
+        "The service does not exist, is disabled, or does not accept organisation accounts.";
     AccountLocked = "account_locked", 423,
         "Tài khoản đang bị khóa.",
         "The account is locked.";

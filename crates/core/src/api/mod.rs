@@ -23,6 +23,7 @@ mod organisations;
 mod qr_login;
 mod registrations;
 mod secrets;
+mod services;
 mod sessions;
 
 pub mod paths;
@@ -36,6 +37,7 @@ pub use organisations::*;
 pub use qr_login::*;
 pub use registrations::*;
 pub use secrets::*;
+pub use services::*;
 pub use sessions::*;
 
 use serde::{Deserialize, Serialize};

@@ -23,8 +23,10 @@ pub struct OidcSignInView {
     pub client_name_en: String,
     /// Where the browser is sent back (`https://host[:port]`).
     pub redirect_origin: String,
-    /// The claims the service receives besides the pairwise subject (`name`); `organisation`
-    /// is added when an organisation account is chosen.
+    /// The claims the service receives besides the pairwise subject (`name`, and `cccd` — the
+    /// identification number — when the service is registered for it and asked); `organisation`
+    /// is added when an organisation account is chosen. The person may refuse `cccd`: an
+    /// approval whose `claims` leave it out releases no number.
     pub claims: Vec<String>,
     /// The browser's address.
     pub ip_address: String,
@@ -56,7 +58,8 @@ pub struct OidcApprovalBody {
     pub client_id: String,
     /// Its redirect origin, as shown.
     pub redirect_origin: String,
-    /// The claims released: the view's `claims`, plus `organisation` when `account` is set.
+    /// The claims released: the view's `claims`, plus `organisation` when `account` is set;
+    /// without `cccd` when the person refuses the identification number.
     pub claims: Vec<String>,
     /// The organisation to sign in as; `None`: the personal account.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -263,6 +263,11 @@ pub struct DelegationView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub declined_at: Option<Timestamp>,
+    /// The services (relying parties) the delegate may sign in to as the organisation. `None`
+    /// for owners: legal representatives are not limited by lists. An empty list: no outside
+    /// service yet (every delegation starts so until its owner adds some).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<super::DelegatedServiceView>>,
 }
 
 /// The delegate's answer to an authorisation (action kind `accept_delegation` when `accept`,

@@ -69,6 +69,16 @@ pub const DELEGATIONS: &str = "/v1/organisations/{eid}/delegations";
 pub const DELEGATION: &str = "/v1/organisations/{eid}/delegations/{id}";
 /// `POST`: the delegate accepts or declines a delegation.
 pub const DELEGATION_ANSWER: &str = "/v1/organisations/{eid}/delegations/{id}/answer";
+/// `PUT`: the owner (or an administrator, for a member) sets the services a delegation
+/// allows ([`super::SetDelegationServices`], confirmed).
+pub const DELEGATION_SERVICES: &str = "/v1/organisations/{eid}/delegations/{id}/services";
+/// `GET`: the registered services that accept organisation accounts ([`super::ServiceView`]).
+pub const SERVICES: &str = "/v1/services";
+/// `GET`: the person's consents to services ([`super::ServiceConsentView`]).
+pub const SERVICE_CONSENTS: &str = "/v1/me/service-consents";
+/// `DELETE` (no body, not confirmed: a withdrawal only reduces what is shared): withdraws the
+/// person's consents to a service and revokes their live access tokens for it.
+pub const SERVICE_CONSENT: &str = "/v1/me/service-consents/{client_id}";
 /// `POST`: an officer locks, unlocks, closes, renames, merges or splits an organisation.
 pub const OFFICER_ORGANISATION_CHANGE: &str = "/v1/officer/organisations/{eid}/changes";
 /// `GET`: registered organisations against the deployment targets, for the officer's province.

@@ -71,11 +71,14 @@ pub enum ActionKind {
     /// Retired: declining a sign-in to a relying party is one tap, not a signed action. The
     /// server accepts no signature of this kind.
     DeclineOidcSignIn,
+    /// Set the services (relying parties) a delegation lets its delegate sign in to as the
+    /// organisation, with their dates.
+    SetDelegationServices,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [ActionKind; 29] = [
+    pub const ALL: [ActionKind; 30] = [
         ActionKind::RegisterOrganisation,
         ActionKind::ConsentToRegistration,
         ActionKind::RefuseRegistration,
@@ -105,6 +108,7 @@ impl ActionKind {
         ActionKind::StepUp,
         ActionKind::ApproveOidcSignIn,
         ActionKind::DeclineOidcSignIn,
+        ActionKind::SetDelegationServices,
     ];
 
     /// The permanent number of this kind in the signed bytes.
@@ -139,6 +143,7 @@ impl ActionKind {
             ActionKind::StepUp => 27,
             ActionKind::ApproveOidcSignIn => 28,
             ActionKind::DeclineOidcSignIn => 29,
+            ActionKind::SetDelegationServices => 30,
         }
     }
 

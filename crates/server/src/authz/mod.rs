@@ -13,7 +13,8 @@
 //! | nobody | add or revoke an owner (the owner comes from the registration) |
 //! | an officer | read the requests and organisations of their province; decide requests there; lock and unlock the accounts of people born there (never their own) |
 //! | a request's requester and co-representatives | read the request |
-//! | a level-2 person | sign in to a registered service (OpenID provider): personally, or for an organisation they may act for when the service accepts organisation accounts |
+//! | a level-2 person | sign in to a registered service (OpenID provider): personally, or for an organisation they may act for when the service accepts organisation accounts and, for a delegate (not an owner), their delegation lists the service within its dates |
+//! | an owner, or an administrator for a member | set the services a delegation allows |
 //!
 //! What a reader sees of other people is decided here too ([`Disclosure`]): an organisation's
 //! owners and the officers of its province see its legal representatives' full identification
@@ -118,6 +119,18 @@ pub fn may_revoke_delegation(
 ) -> bool {
     let manager = role.is_some_and(|r| r.may_manage(delegated));
     delegated != OrgRole::Owner && organisation != OrganisationStatus::Closed && (own || manager)
+}
+
+/// Whether a person holding `role` (None: no live role) may set the services a delegation
+/// holding `delegated` allows: the same people who may add such a delegation (owners for
+/// administrators and members, administrators for members), never for an owner (owners are
+/// not limited by lists), never in a closed organisation. A delegate does not widen their own.
+pub fn may_set_delegation_services(
+    role: Option<OrgRole>,
+    delegated: OrgRole,
+    organisation: OrganisationStatus,
+) -> bool {
+    may_add_delegate(role, delegated, organisation)
 }
 
 /// Whether a person holding `role` sees every delegation of the organisation (owners and
@@ -226,41 +239,111 @@ pub fn may_change_account_lock(
     !own_account && officer_province == person_province
 }
 
-/// Why a person may not sign in to a relying party as `acting_for` (`None`: personally), or
-/// `None` when they may: the account must be level 2 (`level_too_low`); for an organisation,
-/// the service must accept organisation accounts and the person must hold a live role in the
-/// active organisation now (`forbidden`).
+/// Whether a person holding `role` is limited, when signing in to outside services as the
+/// organisation, by the list of services their delegation allows: everyone but owners. Owners
+/// are the organisation's legal representatives (its head): they act for it by law, not by a
+/// delegation, so no list limits them.
+pub fn limited_by_service_list(role: OrgRole) -> bool {
+    role != OrgRole::Owner
+}
+
+/// The person's role when they may act for the organisation *at this service* now: they may
+/// act for it ([`may_act_for`]) and, unless they are an owner ([`limited_by_service_list`]),
+/// their live delegation lists the service (`client_id`) and today is within that listing's
+/// dates. Introspection, userinfo and the token endpoint ask this, so removing a service from
+/// a delegation (or its last day passing) makes that service's tokens inactive at once.
+pub async fn may_act_for_here(
+    state: &AppState,
+    account: &AccountId,
+    eid: &OrgEid,
+    client_id: &str,
+) -> ServerResult<Option<OrgRole>> {
+    let Some(role) = may_act_for(state, account, eid).await? else {
+        return Ok(None);
+    };
+    Ok(service_listed(state, account, eid, role, client_id)
+        .await?
+        .then_some(role))
+}
+
+/// Whether `role`'s sign-ins to `client_id` are allowed by the service lists: always for
+/// owners; for delegates, when a live delegation lists the service within its dates.
+async fn service_listed(
+    state: &AppState,
+    account: &AccountId,
+    eid: &OrgEid,
+    role: OrgRole,
+    client_id: &str,
+) -> ServerResult<bool> {
+    if !limited_by_service_list(role) {
+        return Ok(true);
+    }
+    let mut conn = state.pool.acquire().await?;
+    roles::allows_service(&mut conn, account, eid, client_id, state.now()).await
+}
+
+/// Why a person may not sign in to the relying party `client_id` as `acting_for` (`None`:
+/// personally), or `None` when they may: the account must be level 2 (`level_too_low`); for
+/// an organisation, the service must accept organisation accounts and the person must hold a
+/// live role in the active organisation now (`forbidden`), and a delegate's delegation must
+/// list this service within its dates (`service_not_delegated`, whose sentence says who can
+/// change that); owners are not limited by lists.
 pub async fn service_sign_in_refusal(
     state: &AppState,
     account: &AccountId,
     level: AccountLevel,
     acting_for: Option<&OrgEid>,
+    client_id: &str,
     service_accepts_organisations: bool,
 ) -> ServerResult<Option<ErrorCode>> {
-    let role = match acting_for {
+    let standing = match acting_for {
         Some(eid) if level == AccountLevel::Level2 && service_accepts_organisations => {
-            Some(may_act_for(state, account, eid).await?)
+            Some(match may_act_for(state, account, eid).await? {
+                Some(role) => Standing::Role {
+                    role,
+                    service_listed: service_listed(state, account, eid, role, client_id).await?,
+                },
+                None => Standing::NoRole,
+            })
         }
-        Some(_) => Some(None),
+        Some(_) => Some(Standing::NoRole),
         None => None,
     };
-    Ok(sign_in_refusal(level, role, service_accepts_organisations))
+    Ok(sign_in_refusal(
+        level,
+        standing,
+        service_accepts_organisations,
+    ))
 }
 
-/// The rule of [`service_sign_in_refusal`], given the person's role when they ask to sign in
-/// for an organisation (`Some(None)`: no live role in an active organisation).
+/// A person's standing in the organisation they ask to sign in as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Standing {
+    /// No live role in an active organisation.
+    NoRole,
+    /// A live role; whether the service lists allow this service.
+    Role { role: OrgRole, service_listed: bool },
+}
+
+/// The rule of [`service_sign_in_refusal`], given the person's standing when they ask to sign
+/// in for an organisation.
 fn sign_in_refusal(
     level: AccountLevel,
-    organisation_role: Option<Option<OrgRole>>,
+    organisation: Option<Standing>,
     service_accepts_organisations: bool,
 ) -> Option<ErrorCode> {
     if level != AccountLevel::Level2 {
         return Some(ErrorCode::LevelTooLow);
     }
-    match organisation_role {
+    match organisation {
         None => None,
-        Some(Some(_)) if service_accepts_organisations => None,
-        Some(_) => Some(ErrorCode::Forbidden),
+        Some(_) if !service_accepts_organisations => Some(ErrorCode::Forbidden),
+        Some(Standing::NoRole) => Some(ErrorCode::Forbidden),
+        Some(Standing::Role {
+            role,
+            service_listed: false,
+        }) if limited_by_service_list(role) => Some(ErrorCode::ServiceNotDelegated),
+        Some(Standing::Role { .. }) => None,
     }
 }
 
@@ -271,7 +354,10 @@ mod service_sign_in_tests {
     #[test]
     fn level_2_only_and_organisations_only_where_the_service_accepts_them() {
         use AccountLevel::{Level1, Level2};
-        let owner = Some(Some(OrgRole::Owner));
+        let owner = Some(Standing::Role {
+            role: OrgRole::Owner,
+            service_listed: false,
+        });
         assert_eq!(sign_in_refusal(Level2, None, false), None);
         assert_eq!(
             sign_in_refusal(Level1, None, true),
@@ -287,9 +373,34 @@ mod service_sign_in_tests {
             Some(ErrorCode::Forbidden)
         );
         assert_eq!(
-            sign_in_refusal(Level2, Some(None), true),
+            sign_in_refusal(Level2, Some(Standing::NoRole), true),
             Some(ErrorCode::Forbidden)
         );
+    }
+
+    #[test]
+    fn delegates_sign_in_only_to_listed_services_and_owners_are_not_limited() {
+        use AccountLevel::Level2;
+        for role in [OrgRole::Administrator, OrgRole::Member] {
+            let unlisted = Standing::Role {
+                role,
+                service_listed: false,
+            };
+            assert_eq!(
+                sign_in_refusal(Level2, Some(unlisted), true),
+                Some(ErrorCode::ServiceNotDelegated)
+            );
+            let listed = Standing::Role {
+                role,
+                service_listed: true,
+            };
+            assert_eq!(sign_in_refusal(Level2, Some(listed), true), None);
+            assert_eq!(
+                sign_in_refusal(Level2, Some(listed), false),
+                Some(ErrorCode::Forbidden)
+            );
+        }
+        assert!(!limited_by_service_list(OrgRole::Owner));
     }
 }
 

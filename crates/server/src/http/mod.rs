@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(step_up::routes())
         .merge(desktop_actions::routes())
         .merge(crate::resources::oidc::routes())
+        .merge(crate::resources::services::routes())
         .merge(openapi::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -265,6 +265,25 @@ pub static ROUTES: &[Route] = &[
     route!(Post DELEGATION_ANSWER, Session,
         "The delegate accepts or declines a delegation (it works only once accepted).",
         Some(J(confirmed::<api::DelegationAnswer>)) => Some(J(named::<api::DelegationView>))),
+    route!(Put DELEGATION_SERVICES, Session,
+        "Set the services (relying parties) a delegation lets its delegate sign in to as the \
+         organisation, with optional first and last days, replacing the list (confirmed: kind \
+         `set_delegation_services`, target `delegation:<id>`). Owners set it for administrators \
+         and members, administrators for members; owners are not limited by lists. An unknown, \
+         disabled or personal-only service: `unknown_service`.",
+        Some(J(confirmed::<api::SetDelegationServices>)) => Some(J(named::<api::DelegationView>))),
+    route!(Get SERVICES, Session,
+        "The registered services that accept organisation accounts: what a delegation may allow.",
+        None => Some(J(list::<api::ServiceView>))),
+    route!(Get SERVICE_CONSENTS, Session,
+        "The person's consents to services (one per service and account signed in as): claims, \
+         first and last use.",
+        None => Some(J(list::<api::ServiceConsentView>))),
+    route!(Delete SERVICE_CONSENT, Session,
+        "Withdraw the person's consents to a service: one tap, no body, not confirmed (it only \
+         reduces what is shared); the person's live access tokens for it are revoked at once. \
+         Audited (`service_consent.withdrawn`).",
+        None => Some(J(named::<api::ConsentWithdrawn>))),
     route!(Post OFFICER_ORGANISATION_CHANGE, Session,
         "An officer locks, unlocks, closes, renames, merges or splits an organisation.",
         Some(J(confirmed::<api::OrganisationLifecycle>))

@@ -14,5 +14,6 @@ pub mod progress;
 pub mod qr_login;
 pub mod registrations;
 pub mod registry;
+pub mod services;
 pub mod sessions;
 pub mod step_up;

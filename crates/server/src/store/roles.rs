@@ -58,6 +58,31 @@ pub async fn live_roles(
     words.iter().map(|w| from_word(w)).collect()
 }
 
+/// Whether one of the person's live delegations in the organisation lists the service and is
+/// within that listing's dates now.
+pub async fn allows_service(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    eid: &OrgEid,
+    client_id: &str,
+    now: i64,
+) -> ServerResult<bool> {
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM delegations d \
+         JOIN delegation_services s ON s.delegation_id = d.id \
+         WHERE d.eid = $1 AND d.account_id = $2 AND s.client_id = $3 AND {} \
+         AND (s.from_at IS NULL OR s.from_at <= $4) AND (s.until_at IS NULL OR s.until_at > $4)",
+        live("d.", "$4")
+    ))
+    .bind(eid.as_str())
+    .bind(account.as_str())
+    .bind(client_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 /// The organisation's status word, if it exists.
 pub async fn organisation_status(
     conn: &mut AnyConnection,

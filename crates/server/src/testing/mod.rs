@@ -32,6 +32,7 @@ pub mod outbox;
 pub mod registrations;
 pub mod registry;
 pub mod seed;
+pub mod services;
 pub mod sessions;
 
 use std::path::{Path, PathBuf};

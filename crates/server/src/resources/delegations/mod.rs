@@ -31,6 +31,10 @@ use crate::store::oidc_logouts::{self, Ended};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored, word};
 
+mod services;
+
+pub use services::{MAX_SERVICES, set_services};
+
 /// Routes of this module.
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -40,6 +44,10 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route(paths::DELEGATION, delete(delete_delegation))
         .route(paths::DELEGATION_ANSWER, post(post_delegation_answer))
+        .route(
+            paths::DELEGATION_SERVICES,
+            axum::routing::put(services::put_delegation_services),
+        )
 }
 
 /// Vietnam's offset from UTC (no daylight saving time).
@@ -124,6 +132,7 @@ async fn delegation_view(state: &AppState, d: &Delegation) -> ServerResult<Deleg
         revoked_at: d.revoked_at.map(timestamp),
         accepted_at: d.accepted_at.map(timestamp),
         declined_at: d.declined_at.map(timestamp),
+        services: services::services_view(state, d).await?,
     })
 }
 

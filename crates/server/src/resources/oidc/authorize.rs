@@ -76,7 +76,7 @@ pub(super) async fn push(
         ));
     }
     let scope = form.require("scope")?;
-    super::claims::Scope::parse(scope)?;
+    super::claims::Scope::parse_for(scope, &client)?;
     if form.get("code_challenge_method") != Some("S256") {
         return Err(OAuthError::invalid_request(
             "PKCE with code_challenge_method=S256 is required",

@@ -19,13 +19,20 @@ use crate::store::values::word;
 /// The name of the organisation claim.
 pub const ORGANISATION: &str = "organisation";
 
-/// A checked `scope`: `openid` and any of `profile`, `organisation`.
+/// The name of the identification number (CCCD) scope and claim: the person's 12-digit
+/// number, released only to a client registered for it, only when its scope asks, and only
+/// when the phone's approval names it.
+pub const CCCD: &str = "cccd";
+
+/// A checked `scope`: `openid` and any of `profile`, `organisation`, `cccd`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scope {
     /// `profile` was asked for.
     pub profile: bool,
     /// `organisation` was asked for.
     pub organisation: bool,
+    /// `cccd` (the identification number) was asked for.
+    pub cccd: bool,
 }
 
 impl Scope {
@@ -35,6 +42,7 @@ impl Scope {
         let mut scope = Scope {
             profile: false,
             organisation: false,
+            cccd: false,
         };
         let mut openid = false;
         for item in text.split(' ').filter(|s| !s.is_empty()) {
@@ -42,6 +50,7 @@ impl Scope {
                 "openid" => openid = true,
                 "profile" => scope.profile = true,
                 "organisation" => scope.organisation = true,
+                CCCD => scope.cccd = true,
                 other => {
                     return Err(OAuthError::invalid_scope(format!("unknown scope {other}")));
                 }
@@ -53,17 +62,34 @@ impl Scope {
         Ok(scope)
     }
 
+    /// [`Scope::parse`] for `client`'s pushed request: asking for the identification number
+    /// (`cccd`) without being registered to receive it is `invalid_scope` — refused at the
+    /// push, not silently dropped, so the service learns at once what it may not have.
+    pub fn parse_for(text: &str, client: &Client) -> OAuthResult<Scope> {
+        let scope = Scope::parse(text)?;
+        if scope.cccd && !client.allow_citizen_id {
+            return Err(OAuthError::invalid_scope(
+                "this client is not registered to receive the identification number (cccd)",
+            ));
+        }
+        Ok(scope)
+    }
+
     /// Organisation accounts may be chosen: asked for, and the client is registered for them.
     pub fn allows_organisations(&self, client: &Client) -> bool {
         self.organisation && client.allow_organisations
     }
 
     /// The claims released for a personal sign-in: `name` when asked for (`profile`) and
-    /// registered.
+    /// registered; `cccd` when asked for and the client is registered for it (the phone may
+    /// still leave it out of its approval).
     pub fn personal_claims(&self, client: &Client) -> Vec<String> {
         let mut out = Vec::new();
         if self.profile && client.allowed_claims.contains(&Claim::Name) {
             out.push("name".to_owned());
+        }
+        if self.cccd && client.allow_citizen_id {
+            out.push(CCCD.to_owned());
         }
         out
     }
@@ -99,15 +125,17 @@ pub fn amr(method: ConfirmationMethod) -> Vec<&'static str> {
     }
 }
 
-/// The `organisation` claim for `account` acting for `eid`, when they still may: e-ID number,
-/// name, type, registry code, role, and that this service is allowed. `None` when the
-/// delegation or the organisation no longer allows it.
+/// The `organisation` claim for `account` acting for `eid` at the service `client_id`, when
+/// they still may act for it here ([`authz::may_act_for_here`]): e-ID number, name, type,
+/// registry code, role, and that this service is allowed. `None` when the delegation, its
+/// list of services or the organisation no longer allows it.
 pub async fn organisation_claim(
     state: &AppState,
     account: &AccountId,
     eid: &OrgEid,
+    client_id: &str,
 ) -> ServerResult<Option<Value>> {
-    let Some(role) = authz::may_act_for(state, account, eid).await? else {
+    let Some(role) = authz::may_act_for_here(state, account, eid, client_id).await? else {
         return Ok(None);
     };
     let org = organisations::require_organisation(state, eid).await?;
@@ -123,8 +151,8 @@ pub async fn organisation_claim(
         "type": word(&org.org_type)?,
         "code": code,
         "role": word(&role)?,
-        // Every organisation service is allowed in this round; per-service delegation lists
-        // come later and will decide this.
+        // Always true: a sign-in (and a token's use) outside the delegation's list of services
+        // is refused before any claim is made (`authz::may_act_for_here`).
         "allowed_here": true,
     })))
 }
@@ -157,8 +185,19 @@ pub async fn user_claims(
         let view = accounts::account_view(state, r.account).await?;
         out.insert("name".into(), view.full_name.into());
     }
+    // The identification number: only when the phone's approval named it, and (checked again
+    // here) only to a client registered for it. Never logged or audited.
+    if r.client.allow_citizen_id && r.claims.iter().any(|c| c == CCCD) {
+        let person = accounts::find_account(state, r.account)
+            .await?
+            .ok_or_else(|| OAuthError::invalid_grant("the account is gone"))?;
+        let citizen = accounts::citizen_by_key(state, &person.citizen_key)
+            .await?
+            .ok_or_else(|| OAuthError::invalid_grant("the person is not in the registry"))?;
+        out.insert(CCCD.into(), citizen.citizen_id.as_str().into());
+    }
     if let Some(eid) = r.acting_for {
-        let claim = organisation_claim(state, r.account, eid)
+        let claim = organisation_claim(state, r.account, eid, &r.client.id)
             .await?
             .ok_or_else(|| {
                 OAuthError::invalid_grant("the person may no longer act for the organisation")
@@ -202,6 +241,7 @@ mod tests {
     #[test]
     fn scope_needs_openid_and_known_values() {
         assert!(Scope::parse("openid profile organisation").is_ok());
+        assert!(Scope::parse("openid cccd").unwrap().cccd);
         assert_eq!(Scope::parse("profile").unwrap_err().code(), "invalid_scope");
         assert_eq!(
             Scope::parse("openid email").unwrap_err().code(),

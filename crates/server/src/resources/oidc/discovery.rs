@@ -28,7 +28,7 @@ pub(super) async fn configuration(State(state): State<AppState>) -> Json<serde_j
         "end_session_endpoint": e(END_SESSION),
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
-        "scopes_supported": ["openid", "profile", "organisation"],
+        "scopes_supported": ["openid", "profile", "organisation", "cccd"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
@@ -45,7 +45,7 @@ pub(super) async fn configuration(State(state): State<AppState>) -> Json<serde_j
         "acr_values_supported": [ACR_LEVEL_2],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "name",
-            "organisation", "sid"
+            "organisation", "sid", "cccd"
         ],
         "claims_parameter_supported": false,
     }))

@@ -27,7 +27,7 @@ use crate::infra::rate_limit;
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::clients::{self, Client, redirect_origin};
-use crate::resources::{accounts, organisations, qr_login};
+use crate::resources::{accounts, organisations, qr_login, services};
 use crate::store::audit::{self, AuditRecord};
 use crate::store::oidc_sign_ins::{self, Approval, SignInRow};
 use crate::store::tx::Tx;
@@ -115,20 +115,28 @@ pub(super) async fn read_sign_in(
         .level;
     // Personally first: a level-1 account is told now, not after confirming.
     if let Some(code) =
-        authz::service_sign_in_refusal(&state, &session.account, level, None, false).await?
+        authz::service_sign_in_refusal(&state, &session.account, level, None, &l.client.id, false)
+            .await?
     {
         return Err(ServerError::code(code));
     }
-    let accounts = if l.scope.allows_organisations(&l.client) {
-        organisations::account_choices(&state, &session.account, None)
+    // The account choice lists only the organisations the person may sign in as *here*: for a
+    // delegate, those whose delegation allows this service today; the others are left out
+    // (the app's delegation screens say which services each delegation allows).
+    let mut accounts = Vec::new();
+    if l.scope.allows_organisations(&l.client) {
+        let choices = organisations::account_choices(&state, &session.account, None)
             .await?
-            .organisations
-            .into_iter()
-            .filter(|o| o.usable)
-            .collect()
-    } else {
-        Vec::new()
-    };
+            .organisations;
+        for o in choices.into_iter().filter(|o| o.usable) {
+            if authz::may_act_for_here(&state, &session.account, &o.eid, &l.client.id)
+                .await?
+                .is_some()
+            {
+                accounts.push(o);
+            }
+        }
+    }
     Ok(Json(OidcSignInView {
         sign_in: l.id.clone(),
         client_id: l.client.id.clone(),
@@ -210,7 +218,18 @@ pub(super) async fn approve(
         claims: l.scope.claims_for(&l.client, body.account.as_ref()),
         account: body.account.clone(),
     };
-    if body != expected {
+    // The person may refuse the identification number: the same approval without `cccd` in
+    // its claims is the shown one minus the number, and releases it not.
+    let without_cccd = OidcApprovalBody {
+        claims: expected
+            .claims
+            .iter()
+            .filter(|c| *c != claims::CCCD)
+            .cloned()
+            .collect(),
+        ..expected.clone()
+    };
+    if body != expected && body != without_cccd {
         // The phone confirmed something other than what this sign-in is.
         return Err(ApiError::new(ErrorCode::ValidationFailed)
             .with_field("body")
@@ -227,6 +246,7 @@ pub(super) async fn approve(
         &session.account,
         level,
         body.account.as_ref(),
+        &l.client.id,
         l.scope.allows_organisations(&l.client),
     )
     .await?;
@@ -266,6 +286,26 @@ pub(super) async fn approve(
         &l.target,
         false,
     ));
+    // The release of the identification number is audited by the claim's name, never the
+    // number.
+    if body.claims.iter().any(|c| c == claims::CCCD) {
+        tx.audit(record(
+            &session,
+            body.account.as_ref(),
+            "oidc.approve_cccd",
+            &l.target,
+            false,
+        ));
+    }
+    // The person's consent for this service and account: what this approval released.
+    services::record_consent(
+        &mut tx,
+        &session.account,
+        &l.client.id,
+        body.account.as_ref(),
+        &body.claims,
+    )
+    .await?;
     let as_whom = match &body.account {
         Some(eid) => format!(" ({eid})"),
         None => String::new(),

@@ -1,7 +1,8 @@
 //! Access tokens in use: introspection (RFC 7662) for a client's back end, and userinfo for a
 //! DPoP-bound token (RFC 9449 §7). A token is active only while it is unexpired and unrevoked,
-//! the account is not locked and, for an organisation, the person may still act for it — so a
-//! revoked delegation makes the token inactive at once.
+//! the account is not locked and, for an organisation, the person may still act for it at this
+//! service — so a revoked delegation, or this service removed from it, makes the token inactive
+//! at once.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -55,7 +56,10 @@ async fn active(state: &AppState, token: &str) -> OAuthResult<Option<Active>> {
         .map(|e| parse_stored(OrgEid::parse(e)))
         .transpose()?;
     if let Some(eid) = &acting_for {
-        if authz::may_act_for(state, &account, eid).await?.is_none() {
+        if authz::may_act_for_here(state, &account, eid, &row.client_id)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
     }
@@ -107,7 +111,7 @@ pub(super) async fn introspect(
         "cnf": {"jkt": a.row.jkt},
     });
     if let Some(eid) = &a.acting_for {
-        if let Some(org) = claims::organisation_claim(&state, &a.account, eid).await? {
+        if let Some(org) = claims::organisation_claim(&state, &a.account, eid, &client.id).await? {
             out[claims::ORGANISATION] = org;
         }
     }
