@@ -18,7 +18,7 @@ use dinhdanh_core::api::{
     AddDelegate, CodeSent, OneTimeCode, OrganisationLifecycle, SecretText, SelfLockFinish,
     SelfLockStart, paths,
 };
-use dinhdanh_core::ids::{OrgEid, TaxCode};
+use dinhdanh_core::ids::{DelegationId, OrgEid, TaxCode};
 use dinhdanh_server::testing::oidc;
 use dinhdanh_server::testing::organisations::{self, Actor};
 use identity::{Person, signed_in as person_signed_in};
@@ -240,6 +240,40 @@ async fn delegate(
     view.id
 }
 
+/// `owner` lets the delegation `id` sign in to `rp` as the organisation (a delegation allows
+/// no outside service until one is listed).
+async fn allow(t: &TestServer, owner: &Person, eid: &OrgEid, id: &DelegationId, rp: &Rp) {
+    organisations::set_delegation_services(
+        t.state(),
+        &actor(owner),
+        eid,
+        id,
+        &[dinhdanh_core::api::DelegatedService {
+            client_id: rp.client_id.clone(),
+            from: None,
+            until: None,
+        }],
+    )
+    .await
+    .unwrap();
+}
+
+/// Waits (at most ten seconds) until the one queued logout's next attempt is at `at`: a failed
+/// attempt is recorded after the service answered.
+async fn retry_scheduled(t: &TestServer, at: i64) {
+    for _ in 0..200 {
+        let next: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM oidc_logouts")
+            .fetch_one(&t.state().pool)
+            .await
+            .unwrap();
+        if next == at {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the next attempt was not scheduled at {at}");
+}
+
 async fn logouts_queued(t: &TestServer) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM oidc_logouts")
         .fetch_one(&t.state().pool)
@@ -272,6 +306,7 @@ async fn a_revoked_delegation_logs_the_delegate_out_of_services_signed_in_to_as_
     let eid = enterprise_of(&t, &owner).await;
     let id = delegate(&t, &owner, &q, &eid, None).await;
     let portal = service(&t, &receiver, "portal", "dichvucong.example.vn", true).await;
+    allow(&t, &owner, &eid, &id, &portal).await;
     let tax = service(&t, &receiver, "tax", "thue.example.vn", true).await;
     // A service the delegate never signed in to.
     let _customs = service(&t, &receiver, "customs", "haiquan.example.vn", true).await;
@@ -315,8 +350,9 @@ async fn an_expired_delegation_logs_the_delegate_out_at_the_sweep(db: Backend) {
     let (owner, ..) = person_signed_in(&t).await;
     let (q, q_device, _, q_phone) = person_signed_in(&t).await;
     let eid = enterprise_of(&t, &owner).await;
-    delegate(&t, &owner, &q, &eid, Some(today)).await;
+    let id = delegate(&t, &owner, &q, &eid, Some(today)).await;
     let portal = service(&t, &receiver, "portal", "dichvucong.example.vn", true).await;
+    allow(&t, &owner, &eid, &id, &portal).await;
     let (access, id_token, _) = signed_in(
         &t,
         &portal,
@@ -360,8 +396,9 @@ async fn locking_or_closing_the_organisation_logs_everyone_signed_in_as_it_out(d
     let (owner, o_device, _, o_phone) = person_signed_in(&t).await;
     let (q, q_device, _, q_phone) = person_signed_in(&t).await;
     let eid = enterprise_of(&t, &owner).await;
-    delegate(&t, &owner, &q, &eid, None).await;
+    let id = delegate(&t, &owner, &q, &eid, None).await;
     let portal = service(&t, &receiver, "portal", "dichvucong.example.vn", true).await;
+    allow(&t, &owner, &eid, &id, &portal).await;
     let _customs = service(&t, &receiver, "customs", "haiquan.example.vn", true).await;
     let scope = "openid organisation";
     let (owner_token, owner_id_token, _) =
@@ -519,6 +556,10 @@ async fn a_failing_service_does_not_fail_the_action_and_is_tried_again(db: Backe
     );
     let got = receiver.wait_for("portal", 1).await;
     assert_eq!(got[0].status, 500);
+    // The service has answered; the server records the failed attempt right after. Wait for
+    // that before moving the clock, or the next attempt would be scheduled from the moved one.
+    let failed_at = t.now();
+    retry_scheduled(&t, failed_at + oidc::FIRST_RETRY_SECS).await;
     // Not again before its time; then again, failing; then again after twice the pause.
     oidc::deliver_logouts(t.state()).await.unwrap();
     assert_eq!(receiver.to("portal").len(), 1);
@@ -526,6 +567,7 @@ async fn a_failing_service_does_not_fail_the_action_and_is_tried_again(db: Backe
     oidc::deliver_logouts(t.state()).await.unwrap();
     let got = receiver.wait_for("portal", 2).await;
     assert_eq!(got[1].status, 500);
+    retry_scheduled(&t, t.now() + 2 * oidc::FIRST_RETRY_SECS).await;
     t.clock.advance(oidc::FIRST_RETRY_SECS);
     oidc::deliver_logouts(t.state()).await.unwrap();
     assert_eq!(receiver.to("portal").len(), 2, "the pause doubled");

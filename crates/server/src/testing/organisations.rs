@@ -103,6 +103,17 @@ pub async fn answer_delegation(
     crate::resources::delegations::answer_delegation(state, actor, eid, id, accept).await
 }
 
+/// Sets the services a delegation allows (the confirmed route's work, without the signature).
+pub async fn set_delegation_services(
+    state: &AppState,
+    actor: &Actor,
+    eid: &OrgEid,
+    id: &DelegationId,
+    services: &[dinhdanh_core::api::DelegatedService],
+) -> ServerResult<DelegationView> {
+    crate::resources::delegations::set_services(state, actor, eid, id, services).await
+}
+
 /// Revokes a delegation.
 pub async fn revoke_delegation(
     state: &AppState,
