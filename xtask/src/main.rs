@@ -392,6 +392,8 @@ fn test(extra: &[String]) -> Result<()> {
         }
         args.push("--include-ignored");
     }
+    // The demo relying party's end-to-end test (tests/tests/oidc_demo.rs) runs it with Node.
+    demo_service::install()?;
     let mut totals = in_keyring_session(&[], &args, &env)?;
     drop(postgres);
     if extra.is_empty() {
