@@ -13,6 +13,7 @@
 
 mod citizens;
 mod crash;
+mod demo_service;
 mod fuzz;
 mod registry;
 mod schemathesis;
@@ -391,6 +392,8 @@ fn test(extra: &[String]) -> Result<()> {
         }
         args.push("--include-ignored");
     }
+    // The demo relying party's end-to-end test (tests/tests/oidc_demo.rs) runs it with Node.
+    demo_service::install()?;
     let mut totals = in_keyring_session(&[], &args, &env)?;
     drop(postgres);
     if extra.is_empty() {
@@ -530,6 +533,7 @@ fn counted_test_run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Resul
 /// demo data, serves the backend on 127.0.0.1:8640 in the background and opens the app; closing
 /// the app stops the server.
 fn run(root: &Path) -> Result<()> {
+    demo_service::install()?;
     build_ui()?;
     step("building the backend and the app");
     sh(
@@ -561,6 +565,7 @@ fn run(root: &Path) -> Result<()> {
         "Demo accounts are listed in README.md; one-time codes are in {data_dir_arg}/outbox.log \
          (--dev-outbox-log: development only)."
     );
+    let _demo = demo_service::start_beside(&server_bin, &data_dir, "http://127.0.0.1:8640");
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         println!(
             "No display here (DISPLAY/WAYLAND_DISPLAY unset): the app needs one. The backend \

@@ -342,6 +342,14 @@ enum ClientCommand {
         /// Its client id (`rp_…`).
         client_id: String,
     },
+    /// Replace a relying party's JWK set (it rotated its keys); the same checks as `add`.
+    SetJwks {
+        /// Its client id (`rp_…`).
+        client_id: String,
+        /// A file holding its new JWK set (public ES256 keys with `kid`).
+        #[arg(long)]
+        jwks: PathBuf,
+    },
 }
 
 /// `oidc …`: a rotation is audited with no actor (the CLI).
@@ -482,6 +490,14 @@ async fn client_command(cli: &Cli, command: &ClientCommand) -> anyhow::Result<()
                 .await
                 .map_err(refused)?;
             println!("{client_id} disabled; its access tokens are revoked");
+        }
+        ClientCommand::SetJwks { client_id, jwks } => {
+            let jwks = std::fs::read_to_string(jwks)
+                .with_context(|| format!("reading {}", jwks.display()))?;
+            let client = clients::set_client_jwks(&state, client_id, &jwks)
+                .await
+                .map_err(refused)?;
+            show(&client);
         }
     }
     Ok(())

@@ -816,3 +816,60 @@ async fn a_rotation_publishes_both_keys_during_the_change_over(db: Backend) {
         Some(new_kid.as_str())
     );
 }
+
+backend_test!(a_client_s_replaced_keys_authenticate_it_and_its_old_key_no_longer_does);
+async fn a_client_s_replaced_keys_authenticate_it_and_its_old_key_no_longer_does(db: Backend) {
+    use dinhdanh_server::testing::clients;
+    let t = TestServer::start(db).await;
+    let mut rp = Rp::register(&t, "Cổng dịch vụ công", "dichvucong.example.vn", false).await;
+    let flow = Flow::new("openid");
+    let audited = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+            .bind("client.set_jwks")
+            .fetch_one(&t.state().pool)
+            .await
+            .unwrap()
+    };
+
+    // A bad set (a private key, no keys, not JSON) is refused on `jwks` and changes nothing.
+    let new_key = SigningKey::random(&mut OsRng);
+    let mut private = serde_json::to_value(oidc_rp::public_jwk(&new_key, Some("k2"))).unwrap();
+    private["d"] = "AAAA".into();
+    for bad in [
+        json!({"keys": [private]}).to_string(),
+        json!({"keys": []}).to_string(),
+        "not json".to_owned(),
+    ] {
+        let err = clients::set_client_jwks(t.state(), &rp.client_id, &bad)
+            .await
+            .unwrap_err();
+        assert!(format!("{err:?}").contains("jwks"), "{bad}: {err:?}");
+    }
+    assert_eq!(audited().await, 0);
+    rp.push(&t, &flow).await;
+
+    // The new set replaces the old one at once.
+    let jwks = json!({"keys": [oidc_rp::public_jwk(&new_key, Some("rp-key-2"))]}).to_string();
+    clients::set_client_jwks(t.state(), &rp.client_id, &jwks)
+        .await
+        .unwrap();
+    assert_eq!(audited().await, 1);
+    let old = rp.push_params(&t, &rp.par_params(&t, &flow)).await;
+    assert_eq!(oauth_error(old).await, (401, "invalid_client".into()));
+    rp.key = new_key;
+    rp.kid = "rp-key-2".into();
+    rp.push(&t, &flow).await;
+
+    // Unknown and disabled clients are refused.
+    let err = clients::set_client_jwks(t.state(), "rp_unknown", &jwks)
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("not_found"), "{err:?}");
+    clients::disable_client(t.state(), &rp.client_id)
+        .await
+        .unwrap();
+    let err = clients::set_client_jwks(t.state(), &rp.client_id, &jwks)
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("invalid_state"), "{err:?}");
+}

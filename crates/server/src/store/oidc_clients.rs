@@ -121,3 +121,17 @@ pub async fn disable(conn: &mut AnyConnection, client_id: &str, now: i64) -> Ser
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Replaces an active client's JWK set (JSON text, checked by the caller); `false` when it is
+/// not active (or not there).
+pub async fn set_jwks(conn: &mut AnyConnection, client_id: &str, jwks: &str) -> ServerResult<bool> {
+    let done = sqlx::query(
+        "UPDATE oidc_clients SET jwks = $2, jwks_uri = NULL \
+             WHERE client_id = $1 AND status = 'active'",
+    )
+    .bind(client_id)
+    .bind(jwks)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

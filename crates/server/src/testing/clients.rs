@@ -27,3 +27,12 @@ pub async fn find_client(state: &AppState, client_id: &str) -> ServerResult<Opti
 pub async fn disable_client(state: &AppState, client_id: &str) -> ServerResult<()> {
     inner::disable_client(state, client_id).await
 }
+
+/// Replaces a relying party's JWK set.
+pub async fn set_client_jwks(
+    state: &AppState,
+    client_id: &str,
+    jwks: &str,
+) -> ServerResult<Client> {
+    inner::set_client_jwks(state, client_id, jwks).await
+}

@@ -263,6 +263,35 @@ pub async fn disable_client(state: &AppState, client_id: &str) -> ServerResult<(
     tx.commit().await
 }
 
+/// Replaces an active client's JWK set — the service rotated its keys, or (the demo service)
+/// started again with a new key that lives only in its memory. The same checks as at
+/// registration; on any problem nothing changes. Assertions signed by a key no longer in the
+/// set are refused from now on; sign-ins and tokens already issued are not affected (access
+/// tokens are bound to DPoP keys, not to the client's keys). A client that gave a JWKS URI
+/// keeps its keys inline from now on (the URI is forgotten), so the set given here is the one
+/// used. `not_found` for an unknown client,
+/// `invalid_state` for a disabled one. Audited (`client.set_jwks`).
+pub async fn set_client_jwks(
+    state: &AppState,
+    client_id: &str,
+    jwks: &str,
+) -> ServerResult<Client> {
+    let set = validation::check_jwks(jwks)?;
+    if find_client(state, client_id).await?.is_none() {
+        return Err(ServerError::code(ErrorCode::NotFound));
+    }
+    let mut tx = Tx::begin(state, "client.set_jwks").await?;
+    if !oidc_clients::set_jwks(tx.conn()?, client_id, &json(&set)?).await? {
+        return Err(ServerError::code(ErrorCode::InvalidState));
+    }
+    let object = format!("oidc_client:{client_id}");
+    tx.audit(operator_record("client.set_jwks", &object));
+    tx.commit().await?;
+    find_client(state, client_id)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))
+}
+
 /// An entry made by the operator's command line (no actor).
 fn operator_record<'a>(action: &'a str, object: &'a str) -> AuditRecord<'a> {
     AuditRecord {

@@ -246,6 +246,17 @@ pub(super) fn jwks_text(text: &str, problems: &mut Vec<ApiError>) -> Option<JwkS
     jwks(text, problems)
 }
 
+/// A JWK set on its own (a client's keys replaced): the checks of a registration's `jwks`.
+pub(super) fn check_jwks(text: &str) -> ServerResult<JwkSet> {
+    let mut problems = Vec::new();
+    match jwks(text, &mut problems) {
+        Some(set) if problems.is_empty() => Ok(set),
+        _ => Err(ApiError::new(ErrorCode::ValidationFailed)
+            .with_details(problems)
+            .into()),
+    }
+}
+
 fn jwks(text: &str, problems: &mut Vec<ApiError>) -> Option<JwkSet> {
     let bad = |problems: &mut Vec<ApiError>, vi: &str, en: &str| {
         problems.push(problem("jwks", vi, en));
