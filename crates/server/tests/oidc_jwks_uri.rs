@@ -137,6 +137,38 @@ async fn keys_at_a_jwks_uri_are_fetched_cached_and_fetched_again_for_a_new_kid(d
     assert_eq!(keys.fetches(), after_first + 1, "no fetch storm");
 }
 
+backend_test!(keys_set_inline_replace_a_jwks_uri);
+async fn keys_set_inline_replace_a_jwks_uri(db: Backend) {
+    let t = TestServer::start(db).await;
+    let keys = KeyServer::start().await;
+    let (set, uri) = (keys.set.clone(), keys.uri("jwks"));
+    let mut rp = Rp::register_with(
+        &t,
+        "Cổng dịch vụ công",
+        "dichvucong.example.vn",
+        false,
+        |r| {
+            *set.lock().unwrap() = std::mem::take(&mut r.jwks);
+            r.jwks_uri = Some(uri);
+        },
+    )
+    .await;
+    // The operator sets the keys inline (`client set-jwks`): from then on they are the ones
+    // used, and the URI is no longer asked.
+    let inline_key = SigningKey::random(&mut OsRng);
+    let inline = json!({ "keys": [public_jwk(&inline_key, Some("inline"))] }).to_string();
+    let client = clients::set_client_jwks(t.state(), &rp.client_id, &inline)
+        .await
+        .unwrap();
+    assert_eq!(client.jwks_uri, None);
+    assert_eq!(client.jwks.keys.len(), 1);
+    let fetched = keys.fetches();
+    rp.key = inline_key;
+    rp.kid = "inline".into();
+    rp.push(&t, &Flow::new("openid")).await;
+    assert_eq!(keys.fetches(), fetched, "the URI is not asked again");
+}
+
 backend_test!(a_jwks_uri_that_is_not_https_or_serves_a_bad_set_is_refused);
 async fn a_jwks_uri_that_is_not_https_or_serves_a_bad_set_is_refused(db: Backend) {
     let t = TestServer::start(db).await;
