@@ -34,6 +34,16 @@
 //! code of version 10 at error-correction level M (213 bytes in byte mode): small enough for
 //! a phone camera at arm's length from a laptop screen.
 //!
+//! # Version 2: a sign-in to another service
+//!
+//! ```text
+//! dinhdanh://login?v=2&s=<sign-in id>&o=<server origin>&e=<expiry>
+//! ```
+//!
+//! The server's login page shows it in a desktop browser ([`ServiceSignInPayload`]). The
+//! same strict splitter reads both versions; [`QrPayload::parse`] returns either kind, and
+//! each version's reader refuses the other's parameters. Version 1 is unchanged byte for byte.
+//!
 //! # What the check code does and does not do
 //!
 //! [`check_code`] is six digits from SHA-256 over the rendezvous id, the desktop key and the
@@ -51,16 +61,24 @@ use crate::crypto::{
 use crate::ids::OrgEid;
 use crate::signed_action::{self, ActionError, ActionTarget, Origin};
 
+mod service_sign_in;
+
+pub use service_sign_in::{
+    MAX_SERVICE_SIGN_IN_URI_LEN, QrPayload, SERVICE_SIGN_IN_VERSION, ServiceSignInPayload,
+};
+
 /// Scheme, host and the start of the query of every QR-login URI.
 pub const URI_PREFIX: &str = "dinhdanh://login?";
 
-/// The only format version this code reads and writes.
+/// The format version of a desktop login (version 2, [`SERVICE_SIGN_IN_VERSION`], is a
+/// sign-in to another service: [`ServiceSignInPayload`]).
 pub const VERSION: u32 = 1;
 
 /// Largest expiry that fits the ten digits of the format (year 2286).
 pub const MAX_EXPIRY: i64 = 9_999_999_999;
 
-/// Longest valid QR-login URI; longer input is rejected before any other work.
+/// Longest valid QR-login URI of any version (version 1's; version 2 is shorter); longer input
+/// is rejected before any other work.
 pub const MAX_URI_LEN: usize = URI_PREFIX.len()
     + "v=1".len()
     + "&r=".len()
@@ -196,70 +214,32 @@ impl QrLoginPayload {
         )
     }
 
-    /// Parses a scanned QR code strictly (see the module documentation).
+    /// Parses a scanned desktop-login QR code strictly (see the module documentation).
     ///
     /// A code of another scheme or host is [`QrError::NotOurCode`]; a well-formed `v` other than
-    /// `1` is [`QrError::UnsupportedVersion`], decided before the other parameters are read so a
-    /// newer format with new parameters still gets that answer; anything else wrong is
+    /// `1` is [`QrError::UnsupportedVersion`] (this reader reads desktop logins only; use
+    /// [`QrPayload::parse`] to read every kind), decided before the other parameters are read so
+    /// a newer format with new parameters still gets that answer; anything else wrong is
     /// [`QrError::Malformed`]. Expiry and server are checked by [`QrLoginPayload::check`].
     pub fn parse(input: &str) -> Result<Self, QrError> {
-        let Some(query) = input.strip_prefix(URI_PREFIX) else {
-            return Err(QrError::NotOurCode);
-        };
-        if input.len() > MAX_URI_LEN {
-            return Err(malformed("quá dài", "too long"));
+        let raw = RawQuery::split(input)?;
+        if raw.version()? != u64::from(VERSION) {
+            return Err(QrError::UnsupportedVersion);
         }
-        let mut v = None;
-        let mut r = None;
-        let mut k = None;
-        let mut o = None;
-        let mut e = None;
-        let mut unknown = false;
-        for pair in query.split('&') {
-            let Some((name, value)) = pair.split_once('=') else {
-                return Err(malformed(
-                    "tham số sai cấu trúc",
-                    "a parameter has no value",
-                ));
-            };
-            let slot = match name {
-                "v" => &mut v,
-                "r" => &mut r,
-                "k" => &mut k,
-                "o" => &mut o,
-                "e" => &mut e,
-                _ => {
-                    // Reported after the version check: a newer version may add parameters.
-                    unknown = true;
-                    continue;
-                }
-            };
-            if value.is_empty() {
-                return Err(malformed("tham số rỗng", "a parameter is empty"));
-            }
-            if slot.replace(value).is_some() {
-                return Err(malformed("tham số bị lặp", "a parameter is repeated"));
-            }
+        Self::from_raw(&raw)
+    }
+
+    /// The version-1 reading of parameters already split, whose version is 1.
+    fn from_raw(raw: &RawQuery<'_>) -> Result<Self, QrError> {
+        if raw.unknown || raw.s.is_some() {
+            return Err(unknown_parameter());
         }
-        let v = v.ok_or_else(|| malformed("thiếu phiên bản", "the version is missing"))?;
-        match parse_decimal(v, 5) {
-            Some(n) if n == u64::from(VERSION) => {}
-            Some(_) => return Err(QrError::UnsupportedVersion),
-            None => return Err(malformed("phiên bản không hợp lệ", "invalid version")),
-        }
-        if unknown {
-            return Err(malformed("có tham số lạ", "has an unknown parameter"));
-        }
-        let missing = || malformed("thiếu tham số", "a parameter is missing");
-        let rendezvous = RendezvousId::parse(r.ok_or_else(missing)?)
+        let rendezvous = RendezvousId::parse(required(raw.r)?)
             .map_err(|_| malformed("mã phiên không hợp lệ", "invalid rendezvous id"))?;
-        let desktop_key = PublicKey::parse(k.ok_or_else(missing)?)
+        let desktop_key = PublicKey::parse(required(raw.k)?)
             .map_err(|_| malformed("khoá của máy tính không hợp lệ", "invalid desktop key"))?;
-        let origin = Origin::parse(o.ok_or_else(missing)?)
-            .map_err(|_| malformed("địa chỉ máy chủ không hợp lệ", "invalid server origin"))?;
-        let expires_at = parse_decimal(e.ok_or_else(missing)?, 10)
-            .and_then(|n| i64::try_from(n).ok())
-            .ok_or_else(|| malformed("thời hạn không hợp lệ", "invalid expiry"))?;
+        let origin = parse_origin(required(raw.o)?)?;
+        let expires_at = parse_expiry(required(raw.e)?)?;
         Self::new(rendezvous, desktop_key, origin, expires_at)
     }
 
@@ -273,13 +253,7 @@ impl QrLoginPayload {
     /// (the server this app talks to) and has not expired. The server checks the expiry again
     /// with its own clock; this check is for a fast, clear answer on the phone.
     pub fn check(&self, now: i64, expected_origin: &Origin) -> Result<(), QrError> {
-        if &self.origin != expected_origin {
-            return Err(QrError::WrongServer);
-        }
-        if self.is_expired(now) {
-            return Err(QrError::Expired);
-        }
-        Ok(())
+        check_origin_and_expiry(&self.origin, self.expires_at, now, expected_origin)
     }
 
     /// The six-digit code phone and desktop both show (see the module documentation).
@@ -356,6 +330,11 @@ pub fn check_code(payload: &QrLoginPayload) -> String {
     w.bytes(payload.rendezvous.as_bytes());
     w.bytes(payload.desktop_key.as_bytes());
     w.bytes(payload.origin.as_str().as_bytes());
+    six_digits(w)
+}
+
+/// Six decimal digits from SHA-256 over a finished canonical message.
+fn six_digits(w: CanonicalWriter) -> String {
     let digest = crypto::sha256(&w.finish());
     let mut first = [0u8; 8];
     for (dst, src) in first.iter_mut().zip(digest.as_bytes()) {
@@ -363,6 +342,107 @@ pub fn check_code(payload: &QrLoginPayload) -> String {
     }
     // 2^64 mod 10^6 is negligible next to 2^64: the digits are as good as uniform.
     format!("{:06}", u64::from_be_bytes(first) % 1_000_000)
+}
+
+/// The phone's checks shared by every kind of code: the server first (a code for another
+/// server is reported as such even when it has also expired), then the expiry.
+fn check_origin_and_expiry(
+    origin: &Origin,
+    expires_at: i64,
+    now: i64,
+    expected_origin: &Origin,
+) -> Result<(), QrError> {
+    if origin != expected_origin {
+        return Err(QrError::WrongServer);
+    }
+    if now >= expires_at {
+        return Err(QrError::Expired);
+    }
+    Ok(())
+}
+
+/// The parameters of a scanned code, each present at most once, before their values are read.
+/// Every version's parameter names are known here; each version's reader refuses the ones it
+/// does not use, so one strict splitter serves all of them.
+#[derive(Default)]
+struct RawQuery<'a> {
+    v: Option<&'a str>,
+    r: Option<&'a str>,
+    k: Option<&'a str>,
+    s: Option<&'a str>,
+    o: Option<&'a str>,
+    e: Option<&'a str>,
+    /// A parameter no version knows; reported after the version check, because a newer
+    /// version may add parameters and should be answered "unsupported version".
+    unknown: bool,
+}
+
+impl<'a> RawQuery<'a> {
+    /// Our prefix, the length bound (before any other work), and `name=value` pairs with
+    /// non-empty values, none repeated.
+    fn split(input: &'a str) -> Result<Self, QrError> {
+        let Some(query) = input.strip_prefix(URI_PREFIX) else {
+            return Err(QrError::NotOurCode);
+        };
+        if input.len() > MAX_URI_LEN {
+            return Err(malformed("quá dài", "too long"));
+        }
+        let mut raw = RawQuery::default();
+        for pair in query.split('&') {
+            let Some((name, value)) = pair.split_once('=') else {
+                return Err(malformed(
+                    "tham số sai cấu trúc",
+                    "a parameter has no value",
+                ));
+            };
+            let slot = match name {
+                "v" => &mut raw.v,
+                "r" => &mut raw.r,
+                "k" => &mut raw.k,
+                "s" => &mut raw.s,
+                "o" => &mut raw.o,
+                "e" => &mut raw.e,
+                _ => {
+                    raw.unknown = true;
+                    continue;
+                }
+            };
+            if value.is_empty() {
+                return Err(malformed("tham số rỗng", "a parameter is empty"));
+            }
+            if slot.replace(value).is_some() {
+                return Err(malformed("tham số bị lặp", "a parameter is repeated"));
+            }
+        }
+        Ok(raw)
+    }
+
+    /// The format version: present, decimal, at most five digits, no leading zero.
+    fn version(&self) -> Result<u64, QrError> {
+        let v = self
+            .v
+            .ok_or_else(|| malformed("thiếu phiên bản", "the version is missing"))?;
+        parse_decimal(v, 5).ok_or_else(|| malformed("phiên bản không hợp lệ", "invalid version"))
+    }
+}
+
+fn required(value: Option<&str>) -> Result<&str, QrError> {
+    value.ok_or_else(|| malformed("thiếu tham số", "a parameter is missing"))
+}
+
+fn unknown_parameter() -> QrError {
+    malformed("có tham số lạ", "has an unknown parameter")
+}
+
+fn parse_origin(text: &str) -> Result<Origin, QrError> {
+    Origin::parse(text)
+        .map_err(|_| malformed("địa chỉ máy chủ không hợp lệ", "invalid server origin"))
+}
+
+fn parse_expiry(text: &str) -> Result<i64, QrError> {
+    parse_decimal(text, 10)
+        .and_then(|n| i64::try_from(n).ok())
+        .ok_or_else(|| malformed("thời hạn không hợp lệ", "invalid expiry"))
 }
 
 fn malformed(detail_vi: &'static str, detail_en: &'static str) -> QrError {

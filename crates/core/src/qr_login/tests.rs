@@ -382,3 +382,302 @@ proptest! {
         let _ = QrLoginPayload::parse(&format!("{URI_PREFIX}{tail}"));
     }
 }
+
+// ---- Version 2: a sign-in to another service.
+
+fn sign_in_payload() -> ServiceSignInPayload {
+    ServiceSignInPayload::new(
+        RendezvousId::from_bytes(&[0x5a; 32]).unwrap(),
+        origin(),
+        NOW + 300,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_service_sign_in_round_trips_through_its_uri() {
+    let p = sign_in_payload();
+    let uri = p.to_uri();
+    assert_eq!(
+        uri,
+        format!(
+            "dinhdanh://login?v=2&s={}&o=https://dinhdanh.example.vn&e={}",
+            "Wlpa".repeat(10) + "Wlo",
+            NOW + 300
+        )
+    );
+    assert_eq!(ServiceSignInPayload::parse(&uri).unwrap(), p);
+    assert_eq!(uri.parse::<ServiceSignInPayload>().unwrap(), p);
+    assert_eq!(
+        QrPayload::parse(&uri).unwrap(),
+        QrPayload::ServiceSignIn(p.clone())
+    );
+    assert_eq!(QrPayload::ServiceSignIn(p.clone()).to_uri(), uri);
+    // Any order.
+    let shuffled = format!(
+        "{URI_PREFIX}e={}&o={}&s={}&v=2",
+        p.expires_at(),
+        p.origin(),
+        p.sign_in()
+    );
+    assert_eq!(ServiceSignInPayload::parse(&shuffled).unwrap(), p);
+}
+
+#[test]
+fn one_parser_reads_both_versions_and_version_1_is_unchanged() {
+    let v1 = payload();
+    let uri = v1.to_uri();
+    assert_eq!(
+        QrPayload::parse(&uri).unwrap(),
+        QrPayload::DesktopLogin(v1.clone())
+    );
+    // Byte for byte the format of before: v, r, k, o, e.
+    assert_eq!(
+        uri,
+        format!(
+            "dinhdanh://login?v=1&r={}&k={}&o=https://dinhdanh.example.vn&e={}",
+            v1.rendezvous(),
+            v1.desktop_key(),
+            NOW + 120
+        )
+    );
+    // Each single-version reader answers "unsupported version" to the other's code.
+    assert_eq!(
+        QrLoginPayload::parse(&sign_in_payload().to_uri()),
+        Err(QrError::UnsupportedVersion)
+    );
+    assert_eq!(
+        ServiceSignInPayload::parse(&uri),
+        Err(QrError::UnsupportedVersion)
+    );
+}
+
+#[test]
+fn the_longest_service_sign_in_fits_a_version_10_qr_code_at_level_m() {
+    let p = ServiceSignInPayload::new(
+        RendezvousId::from_bytes(&[0xff; RendezvousId::MAX_LEN]).unwrap(),
+        longest_origin(),
+        MAX_EXPIRY,
+    )
+    .unwrap();
+    let uri = p.to_uri();
+    assert_eq!(uri.len(), MAX_SERVICE_SIGN_IN_URI_LEN);
+    assert_eq!(
+        MAX_SERVICE_SIGN_IN_URI_LEN, 162,
+        "as docs/design/qr-login.md says"
+    );
+    let code = QrCode::with_error_correction_level(uri.as_bytes(), EcLevel::M).unwrap();
+    match code.version() {
+        Version::Normal(v) => assert!(v <= 10, "needs version {v}"),
+        Version::Micro(_) => panic!("unexpected micro QR"),
+    }
+    assert_eq!(ServiceSignInPayload::parse(&uri).unwrap(), p);
+}
+
+#[test]
+fn versions_other_than_1_and_2_are_unsupported_even_with_new_parameters() {
+    let v2 = sign_in_payload().to_uri();
+    for uri in [
+        v2.replace("v=2", "v=3") + "&x=new",
+        v2.replace("v=2", "v=20"),
+        v2.replace("v=2", "v=99999"),
+    ] {
+        assert_eq!(
+            QrPayload::parse(&uri),
+            Err(QrError::UnsupportedVersion),
+            "{uri}"
+        );
+        assert_eq!(
+            ServiceSignInPayload::parse(&uri),
+            Err(QrError::UnsupportedVersion),
+            "{uri}"
+        );
+    }
+}
+
+#[test]
+fn every_damage_to_a_service_sign_in_is_malformed() {
+    let p = sign_in_payload();
+    let good = p.to_uri();
+    let s = p.sign_in().to_string();
+    let e = p.expires_at().to_string();
+    let k = desktop_key().to_string();
+    let short_s = crypto::base64url_encode(&[1; 15]);
+    let long_s = crypto::base64url_encode(&[1; 33]);
+    let cases: Vec<String> = vec![
+        good.replace("v=2&", ""),                           // version missing
+        good.replace(&format!("&s={s}"), ""),               // sign-in missing
+        good.replace("&o=https://dinhdanh.example.vn", ""), // origin missing
+        good.replace(&format!("&e={e}"), ""),               // expiry missing
+        good.clone() + "&x=1",                              // unknown parameter
+        good.clone() + "&k=" + &k,                          // version 1's key
+        good.clone() + "&r=" + &s,                          // version 1's rendezvous
+        good.replace("&s=", "&r="),                         // v1 name for the id
+        good.clone() + "&s=" + &s,                          // duplicate
+        good.clone() + "&v=2",                              // duplicate version
+        good.clone() + "&",                                 // empty pair
+        good.replace(&format!("s={s}"), "s="),              // empty value
+        good.replace(&format!("s={s}"), "s"),               // no '='
+        good.replace(&s, &short_s),                         // 15 bytes
+        good.replace(&s, &long_s),                          // 33 bytes
+        good.replace(&s, &(s.clone() + "=")),               // padding
+        good.replace(&s, &s.replace('W', "+")),             // not base64url
+        good.replace(
+            "https://dinhdanh.example.vn",
+            "https%3A%2F%2Fdinhdanh.example.vn",
+        ),
+        good.replace(&s, &format!("{}%5A", &s[..40])), // a percent escape in the id
+        good.replace(
+            "https://dinhdanh.example.vn",
+            "https://dinhdanh.example.vn/",
+        ),
+        good.replace("https://dinhdanh.example.vn", "http://dinhdanh.example.vn"),
+        good.replace("https://dinhdanh.example.vn", "https://DINHDANH.example.vn"),
+        good.replace(&format!("e={e}"), "e=-1"),
+        good.replace(&format!("e={e}"), "e=01750000300"),
+        good.replace(&format!("e={e}"), "e=10000000000"),
+        good.clone() + "#fragment",
+        good.replace('&', ";"),
+        good.replace("v=2", "v=02"),
+        good.replace("v=2", "v=x"),
+        good.replace("v=2", "v=100000"),
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        assert!(
+            matches!(QrPayload::parse(case), Err(QrError::Malformed { .. })),
+            "case {i} was not malformed by QrPayload: {case}"
+        );
+        assert!(
+            matches!(
+                ServiceSignInPayload::parse(case),
+                Err(QrError::Malformed { .. })
+            ),
+            "case {i} was not malformed by ServiceSignInPayload: {case}"
+        );
+    }
+}
+
+#[test]
+fn a_version_1_code_with_a_version_2_parameter_is_malformed() {
+    let good = payload().to_uri();
+    let s = sign_in_payload().sign_in().to_string();
+    let case = good + "&s=" + &s;
+    assert!(matches!(
+        QrPayload::parse(&case),
+        Err(QrError::Malformed { .. })
+    ));
+    assert!(matches!(
+        QrLoginPayload::parse(&case),
+        Err(QrError::Malformed { .. })
+    ));
+}
+
+#[test]
+fn oversize_service_sign_ins_are_rejected_before_any_work() {
+    let huge = format!("{URI_PREFIX}v=2&{}", "x".repeat(1_000_000));
+    for result in [
+        QrPayload::parse(&huge).map(|_| ()),
+        ServiceSignInPayload::parse(&huge).map(|_| ()),
+    ] {
+        assert_eq!(
+            result,
+            Err(QrError::Malformed {
+                detail_vi: "quá dài",
+                detail_en: "too long"
+            })
+        );
+    }
+    let just_over = sign_in_payload().to_uri() + &"&".repeat(MAX_URI_LEN);
+    assert!(matches!(
+        QrPayload::parse(&just_over),
+        Err(QrError::Malformed { .. })
+    ));
+    for other in ["", "https://example.vn/?v=2", "dinhdanh://signin?v=2"] {
+        assert_eq!(QrPayload::parse(other), Err(QrError::NotOurCode), "{other}");
+    }
+}
+
+#[test]
+fn the_phone_refuses_expired_sign_ins_and_sign_ins_of_other_servers() {
+    let p = sign_in_payload();
+    let other = Origin::parse("https://dinhdanh.example.com").unwrap();
+    assert_eq!(p.check(NOW, &origin()), Ok(()));
+    assert_eq!(p.check(NOW + 299, &origin()), Ok(()));
+    assert!(!p.is_expired(NOW + 299));
+    assert_eq!(p.check(NOW + 300, &origin()), Err(QrError::Expired));
+    assert_eq!(p.check(NOW, &other), Err(QrError::WrongServer));
+    assert_eq!(p.check(NOW + 1000, &other), Err(QrError::WrongServer));
+    let any = QrPayload::ServiceSignIn(p);
+    assert_eq!(any.check(NOW, &origin()), Ok(()));
+    assert_eq!(any.check(NOW + 300, &origin()), Err(QrError::Expired));
+    assert_eq!(any.check(NOW, &other), Err(QrError::WrongServer));
+    let v1 = QrPayload::DesktopLogin(payload());
+    assert_eq!(v1.check(NOW + 120, &origin()), Err(QrError::Expired));
+    assert_eq!(v1.check(NOW, &other), Err(QrError::WrongServer));
+    assert!(
+        ServiceSignInPayload::new(RendezvousId::from_bytes(&[1; 16]).unwrap(), origin(), -1)
+            .is_err()
+    );
+    assert!(
+        ServiceSignInPayload::new(
+            RendezvousId::from_bytes(&[1; 16]).unwrap(),
+            origin(),
+            MAX_EXPIRY + 1
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn the_sign_in_check_code_covers_id_and_origin_and_is_not_version_1s() {
+    let make = |id: u8, o: &str, e: i64| {
+        ServiceSignInPayload::new(
+            RendezvousId::from_bytes(&[id; 32]).unwrap(),
+            Origin::parse(o).unwrap(),
+            e,
+        )
+        .unwrap()
+    };
+    let base = make(1, "https://dinhdanh.example.vn", 5);
+    let code = base.check_code();
+    assert_eq!(code.len(), 6);
+    assert!(code.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(QrPayload::ServiceSignIn(base.clone()).check_code(), code);
+    let scanned = ServiceSignInPayload::parse(&base.to_uri()).unwrap();
+    assert_eq!(scanned.check_code(), code);
+    assert_ne!(code, make(2, "https://dinhdanh.example.vn", 5).check_code());
+    assert_ne!(
+        code,
+        make(1, "https://dinhdanh.example.com", 5).check_code()
+    );
+    assert_eq!(
+        code,
+        make(1, "https://dinhdanh.example.vn", 6).check_code(),
+        "the expiry is not part of the code"
+    );
+    // Domain separation: the same bytes under version 1's tag give another code.
+    let mut w = CanonicalWriter::new(CHECK_CODE_DOMAIN);
+    w.bytes(&[1; 32]);
+    w.bytes(b"https://dinhdanh.example.vn");
+    assert_ne!(six_digits(w), code);
+}
+
+proptest! {
+    #[test]
+    fn any_service_sign_in_round_trips_and_fits_the_limit(
+        s in proptest::collection::vec(any::<u8>(), RendezvousId::MIN_LEN..=RendezvousId::MAX_LEN),
+        origin in any_origin(),
+        e in 0i64..=MAX_EXPIRY,
+    ) {
+        let p = ServiceSignInPayload::new(RendezvousId::from_bytes(&s).unwrap(), origin, e).unwrap();
+        let uri = p.to_uri();
+        prop_assert!(uri.len() <= MAX_SERVICE_SIGN_IN_URI_LEN);
+        prop_assert_eq!(QrPayload::parse(&uri).unwrap(), QrPayload::ServiceSignIn(p));
+    }
+
+    #[test]
+    fn parsing_any_version_of_arbitrary_text_never_panics(tail in "[ -~]{0,250}") {
+        let _ = QrPayload::parse(&format!("{URI_PREFIX}{tail}"));
+        let _ = QrPayload::parse(&format!("{URI_PREFIX}v=2&{tail}"));
+    }
+}
