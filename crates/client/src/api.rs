@@ -47,6 +47,7 @@ use crate::passcode::{
 use crate::profile::{Profile, ProfileState};
 
 mod desktop_actions;
+mod oidc;
 mod organisations;
 mod push;
 mod qr_login;

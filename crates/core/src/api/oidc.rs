@@ -63,6 +63,29 @@ pub struct OidcApprovalBody {
     pub account: Option<OrgEid>,
 }
 
+/// The claim naming the organisation a person signs in as (added to a view's `claims` when an
+/// organisation account is chosen).
+pub const ORGANISATION_CLAIM: &str = "organisation";
+
+impl OidcApprovalBody {
+    /// The body that confirms what `view` shows, for the personal account (`None`) or an
+    /// organisation: the view's claims, plus [`ORGANISATION_CLAIM`] for an organisation — the
+    /// server builds the same body and refuses one that differs.
+    pub fn for_view(view: &OidcSignInView, account: Option<OrgEid>) -> Self {
+        let mut claims = view.claims.clone();
+        if account.is_some() {
+            claims.push(ORGANISATION_CLAIM.to_owned());
+        }
+        OidcApprovalBody {
+            sign_in: view.sign_in.to_string(),
+            client_id: view.client_id.clone(),
+            redirect_origin: view.redirect_origin.clone(),
+            claims,
+            account,
+        }
+    }
+}
+
 /// The phone approves a sign-in: [`super::Confirmed`]`<`[`OidcApprovalBody`]`>`.
 pub type OidcApproval = super::Confirmed<OidcApprovalBody>;
 
