@@ -50,6 +50,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::qr_scan,
         commands::qr_approve,
         commands::qr_decline,
+        commands::service_sign_in_approve,
+        commands::service_sign_in_decline,
         commands::save_draft,
         commands::load_draft,
         commands::pending_desktop_actions,
