@@ -15,7 +15,6 @@ use dinhdanh_core::signed_action::Origin;
 use dinhdanh_tests::e2e::{App, E2e};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
 use rand_core::{OsRng, RngCore};
 use serde_json::{Value, json};
 
@@ -120,7 +119,11 @@ impl Rp {
 
     /// A client assertion (RFC 7523) for the provider, signed ES256 by the client's key.
     fn assertion(&self, provider: &Provider) -> Result<String> {
-        let now = chrono::Utc::now().timestamp();
+        let now = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs(),
+        )?;
         let header = json!({"alg": "ES256", "typ": "JWT", "kid": "rp-key-1"});
         let claims = json!({
             "iss": self.client_id, "sub": self.client_id, "aud": provider.issuer,
