@@ -7,7 +7,7 @@ use dinhdanh_core::api::{ApiError, ErrorCode, InformationAnswer};
 use dinhdanh_core::app::{self, Command, Confirm};
 use tauri::State;
 
-use crate::shell::{Shell, api};
+use crate::shell::{Shell, api, shell_error};
 
 /// [`app::Status`].
 #[tauri::command]
@@ -387,6 +387,46 @@ pub async fn qr_decline(
     let client = shell.client()?;
     let payload = shell.qr_payload(&args.payload)?;
     client.decline_qr_login(&payload).await.map_err(api)
+}
+
+/// [`app::ServiceSignInApprove`]: signs what the screen showed, once the code passed back
+/// reads again and names the same sign-in (the server refuses a body that differs from its
+/// own view).
+#[tauri::command]
+pub async fn service_sign_in_approve(
+    shell: State<'_, Shell>,
+    args: <app::ServiceSignInApprove as Command>::Args,
+) -> Result<<app::ServiceSignInApprove as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let payload = shell.service_sign_in_payload(&args.payload)?;
+    if payload.sign_in() != &args.sign_in.sign_in {
+        return Err(shell_error(
+            "service_sign_in_mismatch",
+            "Thông tin đăng nhập không khớp với mã QR đã quét; vui lòng quét lại.",
+            "The sign-in shown does not match the scanned QR code; please scan again.",
+        ));
+    }
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận đăng nhập vào dịch vụ")
+        .await?;
+    client
+        .approve_service_sign_in(&args.sign_in, args.account, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
+/// [`app::ServiceSignInDecline`].
+#[tauri::command]
+pub async fn service_sign_in_decline(
+    shell: State<'_, Shell>,
+    args: <app::ServiceSignInDecline as Command>::Args,
+) -> Result<<app::ServiceSignInDecline as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let payload = shell.service_sign_in_payload(&args.payload)?;
+    client
+        .decline_service_sign_in(payload.sign_in())
+        .await
+        .map_err(api)
 }
 
 /// [`app::SaveDraft`].

@@ -70,6 +70,8 @@ fn commands_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Se
         commands::qr_scan,
         commands::qr_approve,
         commands::qr_decline,
+        commands::service_sign_in_approve,
+        commands::service_sign_in_decline,
         commands::save_draft,
         commands::load_draft,
         commands::pending_desktop_actions,

@@ -22,12 +22,12 @@ use dinhdanh_core::api::{
     RequesterCapacity, SecretText, SwitchAccount,
 };
 use dinhdanh_core::app::{
-    AppStatus, Confirm, DeviceRole, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned,
-    SignedInView, is_valid_draft_key,
+    AppStatus, Confirm, DeviceRole, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned, Scanned,
+    ServiceSignInScanned, SignedInView, is_valid_draft_key,
 };
 use dinhdanh_core::ids::{CitizenId, OrgEid};
 use dinhdanh_core::org_type::{OrgType, OrganisationDetails};
-use dinhdanh_core::qr_login::QrLoginPayload;
+use dinhdanh_core::qr_login::{QrLoginPayload, QrPayload, ServiceSignInPayload};
 use dinhdanh_core::signed_action::ActionKind;
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -582,18 +582,20 @@ impl Shell {
         })
     }
 
-    /// Phone: reads a login code from a picture or a camera frame (only this server's, not
-    /// expired), then asks the server which computer it is.
-    pub async fn qr_scan(&self, args: QrScanArgs) -> Result<QrScanned, ApiError> {
+    /// Phone: reads a code from a picture or a camera frame (only this server's, not
+    /// expired), then asks the server what it is: which computer asks to be signed in here
+    /// (version 1), or which service a browser signs in to (version 2; the service's name and
+    /// redirect origin come from the server's registry, never from the code).
+    pub async fn qr_scan(&self, args: QrScanArgs) -> Result<Scanned, ApiError> {
         let client = self.client()?;
         let now = client.now();
         let decoded = match &args {
-            QrScanArgs::Image { bytes } => qr::decode_image_bytes(bytes, now, client.origin()),
+            QrScanArgs::Image { bytes } => qr::decode_any_image_bytes(bytes, now, client.origin()),
             QrScanArgs::Frame {
                 width,
                 height,
                 luma,
-            } => qr::decode_login_luma(
+            } => qr::decode_any_luma(
                 luma,
                 usize::try_from(*width).unwrap_or(usize::MAX),
                 usize::try_from(*height).unwrap_or(usize::MAX),
@@ -604,11 +606,31 @@ impl Shell {
         };
         let payload =
             decoded.map_err(|e| shell_error(e.code(), &e.message_vi(), &e.message_en()))?;
-        let request = client.qr_login_request(&payload).await.map_err(api)?;
-        Ok(QrScanned {
-            payload: payload.to_uri(),
-            request,
+        Ok(match payload {
+            QrPayload::DesktopLogin(payload) => {
+                let request = client.qr_login_request(&payload).await.map_err(api)?;
+                Scanned::DesktopLogin(QrScanned {
+                    payload: payload.to_uri(),
+                    request,
+                })
+            }
+            QrPayload::ServiceSignIn(payload) => {
+                let sign_in = client
+                    .read_service_sign_in(payload.sign_in())
+                    .await
+                    .map_err(api)?;
+                Scanned::ServiceSignIn(ServiceSignInScanned {
+                    payload: payload.to_uri(),
+                    check_code: payload.check_code(),
+                    sign_in,
+                })
+            }
         })
+    }
+
+    /// Phone: a sign-in code passed back by the UI, read again (never trusted as it came).
+    pub fn service_sign_in_payload(&self, payload: &str) -> Result<ServiceSignInPayload, ApiError> {
+        ServiceSignInPayload::parse(payload).map_err(|e| api(e.into()))
     }
 
     /// Phone: a payload passed back by the UI, read again (never trusted as it came).

@@ -551,9 +551,12 @@ fn a_desktop_profile_is_signed_in_by_the_phone_scanning_its_code() {
     // The phone's camera sees what the desktop shows.
     let payload = t.newest_qr_payload();
     let png = dinhdanh_client::qr::render_png(&payload, 6).unwrap();
-    let scanned = phone
+    let app::Scanned::DesktopLogin(scanned) = phone
         .invoke::<app::QrScan>(&QrScanArgs::Image { bytes: png })
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("a desktop's code is a desktop login")
+    };
     assert_eq!(scanned.request.check_code, shown.check_code);
     phone
         .invoke::<app::QrApprove>(&QrApproveArgs {

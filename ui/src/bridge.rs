@@ -186,6 +186,10 @@ bridge! {
     qr_approve: app::QrApprove;
     /// Phone: declines a QR login.
     qr_decline: app::QrDecline;
+    /// Phone: approves a sign-in to another service, confirmed.
+    service_sign_in_approve: app::ServiceSignInApprove;
+    /// Phone: declines a sign-in to another service.
+    service_sign_in_decline: app::ServiceSignInDecline;
     /// Saves a form draft.
     save_draft: app::SaveDraft;
     /// Reads a form draft.

@@ -24,7 +24,8 @@ use dioxus::prelude::*;
 
 use crate::nav::Screen;
 use crate::screens::{
-    confirm, desktop_action, first_run, home, inbox, organisation, qr, request, wizard,
+    confirm, desktop_action, first_run, home, inbox, organisation, qr, request, service_sign_in,
+    wizard,
 };
 use crate::state::Ctx;
 use crate::widgets::{ErrorBanner, Header, NavBar, Progress};
@@ -97,6 +98,12 @@ fn render(screen: Screen) -> Element {
         Screen::QrDesktop => rsx! { qr::QrDesktop {} },
         Screen::QrScan => rsx! { qr::QrScan {} },
         Screen::QrApprove(scanned) => rsx! { qr::QrApprove { scanned: *scanned } },
+        Screen::ServiceSignIn(scanned) => {
+            rsx! { service_sign_in::ServiceSignIn { scanned: *scanned } }
+        }
+        Screen::ServiceSignInDone { name_vi, name_en } => {
+            rsx! { service_sign_in::ServiceSignInDone { name_vi, name_en } }
+        }
         Screen::Confirm(pending) => rsx! { confirm::ConfirmScreen { pending: *pending } },
     }
 }

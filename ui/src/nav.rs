@@ -3,7 +3,7 @@
 use dinhdanh_core::api::{
     AddDelegate, ApiError, DelegationAnswer, ErrorCode, RevokeDelegate, SessionView,
 };
-use dinhdanh_core::app::{AppStatus, DeviceRole, QrScanned};
+use dinhdanh_core::app::{AppStatus, DeviceRole, QrScanned, ServiceSignInScanned};
 use dinhdanh_core::ids::{OrgEid, RegistrationId, SessionId};
 use dinhdanh_core::org_type::{OrgType, OrganisationDetails};
 
@@ -61,6 +61,16 @@ pub enum Screen {
     QrScan,
     /// Phone: approve or decline a scanned login.
     QrApprove(Box<QrScanned>),
+    /// Phone: *Đăng nhập vào <service>*: approve or decline a scanned sign-in to another
+    /// service.
+    ServiceSignIn(Box<ServiceSignInScanned>),
+    /// Phone: the sign-in to a service was approved; the browser goes on by itself.
+    ServiceSignInDone {
+        /// The service's registered name in Vietnamese.
+        name_vi: String,
+        /// The same in English.
+        name_en: String,
+    },
     /// The passcode keypad for an action waiting for confirmation.
     Confirm(Box<Pending>),
     /// The person's sessions.
@@ -92,6 +102,8 @@ impl Screen {
             Screen::QrDesktop => "screen-qr-desktop",
             Screen::QrScan => "screen-qr-scan",
             Screen::QrApprove(_) => "screen-qr-approve",
+            Screen::ServiceSignIn(_) => "screen-service-sign-in",
+            Screen::ServiceSignInDone { .. } => "screen-service-sign-in-done",
             Screen::Confirm(_) => "screen-passcode-confirm",
             Screen::Sessions => "screen-sessions",
             Screen::DesktopActions => "screen-desktop-action",
@@ -201,6 +213,13 @@ pub enum Pending {
         /// The account chosen; `None` for the personal one.
         account: Option<OrgEid>,
     },
+    /// Approve a sign-in to another service, as the screen showed it.
+    ServiceSignIn {
+        /// The scanned code and what the server said about it.
+        scanned: Box<ServiceSignInScanned>,
+        /// The account chosen; `None` for the personal one.
+        account: Option<OrgEid>,
+    },
     /// Phone: confirm a desktop's action (its id; the phone signs the body the server keeps
     /// and showed in the list).
     ConfirmDesktopAction {
@@ -262,6 +281,19 @@ impl Pending {
                 "Nhập mã PIN để đăng nhập trên máy tính",
                 "Enter your passcode to sign in on the computer",
             ),
+            Pending::ServiceSignIn { scanned, .. } => {
+                let view = &scanned.sign_in;
+                match lang {
+                    Lang::Vi => format!(
+                        "Nhập mã PIN để đăng nhập vào {}",
+                        crate::format::label(&view.client_name_vi)
+                    ),
+                    Lang::En => format!(
+                        "Enter your passcode to sign in to {}",
+                        crate::format::label(&view.client_name_en)
+                    ),
+                }
+            }
             Pending::ConfirmDesktopAction {
                 summary_vi,
                 summary_en,
@@ -311,6 +343,7 @@ impl Pending {
             Pending::AnswerDelegation(_) => Screen::Inbox,
             Pending::EndSession(_) => Screen::Sessions,
             Pending::QrApprove { scanned, .. } => Screen::QrApprove(scanned.clone()),
+            Pending::ServiceSignIn { scanned, .. } => Screen::ServiceSignIn(scanned.clone()),
             Pending::ConfirmDesktopAction { .. } => Screen::DesktopActions,
         }
     }

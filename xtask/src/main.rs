@@ -408,6 +408,8 @@ fn test(extra: &[String]) -> Result<()> {
             "e2e_app",
             "--test",
             "e2e_qr_login",
+            "--test",
+            "e2e_service_sign_in",
             "--locked",
             "--",
             "--test-threads=1",

@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{
     AccountChoices, AccountView, AddDelegate, AttachmentView, CodeSent, DelegationAnswer,
-    DelegationView, Notification, OrganisationChoice, OrganisationRecord, PendingDesktopAction,
-    QrLoginRequestView, RegistrationView, RevokeDelegate, SecretText, SelfRegistrationFinish,
-    SelfRegistrationStart, SessionView,
+    DelegationView, Notification, OidcSignInView, OrganisationChoice, OrganisationRecord,
+    PendingDesktopAction, QrLoginRequestView, RegistrationView, RevokeDelegate, SecretText,
+    SelfRegistrationFinish, SelfRegistrationStart, SessionView,
 };
 use crate::ids::{OrgEid, RegistrationId, SessionId};
 use crate::org_type::{DocumentKind, OrgType, OrganisationDetails};
@@ -112,15 +112,22 @@ commands! {
     QrLoginStart = "qr_login_start": () => QrLoginShown;
     /// Desktop: waits on the push channel for the phone's answer to the code shown last.
     QrLoginWait = "qr_login_wait": () => QrLoginOutcome;
-    /// Phone: decodes a camera frame or a picked image; accepts only this server's login codes
-    /// and answers what the phone must show before approving.
-    QrScan = "qr_scan": QrScanArgs => QrScanned;
+    /// Phone: decodes a camera frame or a picked image; accepts only this server's codes (a
+    /// desktop login or a sign-in to another service, not expired) and answers what the phone
+    /// must show before approving, read from the server.
+    QrScan = "qr_scan": QrScanArgs => Scanned;
     /// Phone: approves the login for the account chosen, confirmed.
     QrApprove = "qr_approve": QrApproveArgs => ();
     /// Phone: declines the login in one tap, without the passcode: a decline cannot hurt the
     /// person, and in a moment of doubt it must be the easiest answer. The request is still
     /// signed by the phone's session key, so a token alone cannot decline.
     QrDecline = "qr_decline": QrDeclineArgs => ();
+    /// Phone: approves a sign-in to another service for the account chosen, confirmed; signs
+    /// exactly what the screen showed (the server refuses a body that differs from its own).
+    ServiceSignInApprove = "service_sign_in_approve": ServiceSignInApproveArgs => ();
+    /// Phone: declines a sign-in to another service in one tap, without the passcode (like
+    /// [`QrDecline`]); the browser goes back to the service, refused.
+    ServiceSignInDecline = "service_sign_in_decline": ServiceSignInDeclineArgs => ();
     /// Saves what the person typed in a form, so nothing is lost (profile's data dir).
     SaveDraft = "save_draft": SaveDraftArgs => ();
     /// Reads a saved draft (`None` when there is none).
@@ -399,6 +406,47 @@ pub struct QrScanned {
     pub request: QrLoginRequestView,
 }
 
+/// What a scanned code asks for: the screen it opens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scanned {
+    /// Version 1: a computer asks to be signed in to this app.
+    DesktopLogin(QrScanned),
+    /// Version 2: a browser asks to sign in to another service.
+    ServiceSignIn(ServiceSignInScanned),
+}
+
+/// A decoded sign-in to another service: what the phone shows before the person approves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSignInScanned {
+    /// The code's content, passed back to [`ServiceSignInApprove`] / [`ServiceSignInDecline`].
+    pub payload: String,
+    /// The six-digit check code computed from the code, to compare with the login page's.
+    pub check_code: String,
+    /// The service, the browser and the accounts, from the server (never from the code).
+    pub sign_in: OidcSignInView,
+}
+
+/// [`ServiceSignInApprove`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ServiceSignInApproveArgs {
+    /// The code's content, as [`ServiceSignInScanned::payload`].
+    pub payload: String,
+    /// What the screen showed, as [`ServiceSignInScanned::sign_in`]: what is signed.
+    pub sign_in: OidcSignInView,
+    /// The account to sign in as: `None` for the personal account.
+    pub account: Option<OrgEid>,
+    /// The confirmation.
+    pub confirm: Confirm,
+}
+
+/// [`ServiceSignInDecline`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ServiceSignInDeclineArgs {
+    /// The code's content.
+    pub payload: String,
+}
+
 /// [`QrApprove`]'s argument.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QrApproveArgs {
@@ -578,5 +626,29 @@ mod tests {
         assert_eq!(json["source"], "frame");
         let back: QrScanArgs = serde_json::from_value(json).unwrap();
         assert!(matches!(back, QrScanArgs::Frame { width: 2, .. }));
+    }
+
+    #[test]
+    fn a_scanned_service_sign_in_round_trips_tagged_by_kind() {
+        let view: OidcSignInView = serde_json::from_value(serde_json::json!({
+            "sign_in": "BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU",
+            "client_id": "cli_demo", "client_name_vi": "Cổng dịch vụ công (thử nghiệm)",
+            "client_name_en": "Public service portal (test)",
+            "redirect_origin": "https://portal.example.vn", "claims": ["name"],
+            "ip_address": "203.0.113.7", "address_warning": true,
+            "requested_at": "2026-12-02T07:00:00Z", "expires_at": "2026-12-02T07:05:00Z",
+            "accounts": []
+        }))
+        .unwrap();
+        let scanned = Scanned::ServiceSignIn(ServiceSignInScanned {
+            payload: "dinhdanh://login?v=2".into(),
+            check_code: "123456".into(),
+            sign_in: view,
+        });
+        let json = serde_json::to_value(&scanned).unwrap();
+        assert_eq!(json["kind"], "service_sign_in");
+        assert_eq!(json["sign_in"]["client_id"], "cli_demo");
+        let back: Scanned = serde_json::from_value(json).unwrap();
+        assert_eq!(back, scanned);
     }
 }

@@ -4,11 +4,12 @@ use dinhdanh_core::api::{ErrorCode, SecretText};
 use dinhdanh_core::app::{
     AddDelegateArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm,
     ConfirmDesktopActionArgs, ConfirmIdentityArgs, EndSessionArgs, QrApproveArgs,
-    RevokeDelegateArgs, SubmitRegistrationArgs, SwitchAccountArgs,
+    RevokeDelegateArgs, ServiceSignInApproveArgs, SubmitRegistrationArgs, SwitchAccountArgs,
 };
 use dioxus::prelude::*;
 
 use crate::bridge;
+use crate::i18n::Lang;
 use crate::nav::{Pending, Screen, confirms_on_phone, skips_identity_step_up};
 use crate::screens::wizard;
 use crate::state::{Ctx, ctx};
@@ -279,6 +280,34 @@ pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
             if c.run(bridge::qr_approve(&args)).await.is_some() {
                 c.go(Screen::Home);
                 c.tell("Máy tính đã được đăng nhập.", "The computer is signed in.");
+            }
+        }
+        Pending::ServiceSignIn { scanned, account } => {
+            let back = Screen::ServiceSignIn(scanned.clone());
+            let (name_vi, name_en) = (
+                crate::screens::service_sign_in::service_name(&scanned.sign_in, Lang::Vi),
+                crate::screens::service_sign_in::service_name(&scanned.sign_in, Lang::En),
+            );
+            let args = ServiceSignInApproveArgs {
+                payload: scanned.payload,
+                sign_in: scanned.sign_in,
+                account,
+                confirm,
+            };
+            if c.run(bridge::service_sign_in_approve(&args))
+                .await
+                .is_some()
+            {
+                c.go(Screen::ServiceSignInDone { name_vi, name_en });
+            } else {
+                // A wrong passcode is typed again on the keypad; anything else (expired,
+                // already answered, not allowed for this organisation) goes back to the
+                // screen as it was, the server's sentence in the banner.
+                let e = c.error.read().clone();
+                if let Some(e) = e.filter(|e| !bridge::is_wrong_confirmation(e)) {
+                    c.go(back);
+                    c.fail(e);
+                }
             }
         }
         Pending::ConfirmDesktopAction { id, .. } => {

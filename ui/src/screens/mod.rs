@@ -8,4 +8,5 @@ pub mod inbox;
 pub mod organisation;
 pub mod qr;
 pub mod request;
+pub mod service_sign_in;
 pub mod wizard;

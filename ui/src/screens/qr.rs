@@ -1,9 +1,13 @@
 //! QR login. Desktop: *Đăng nhập bằng mã QR* shows a fresh code with its check code and a
 //! countdown, replaces it before it expires, and signs in the moment the phone approves.
 //! Phone: *Quét mã QR* reads camera frames (or a picked image), then shows which computer asks
-//! and for which account; approving needs the passcode, declining is one tap.
+//! and for which account; approving needs the passcode, declining is one tap. A code of a
+//! sign-in to another service opens *Đăng nhập vào <service>* instead
+//! ([`super::service_sign_in`]).
 
-use dinhdanh_core::app::{QrDeclineArgs, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned};
+use dinhdanh_core::app::{
+    QrDeclineArgs, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned, Scanned,
+};
 use dinhdanh_core::ids::OrgEid;
 use dioxus::prelude::*;
 
@@ -145,12 +149,15 @@ pub fn QrScan() -> Element {
         }
     });
 
-    let found = move |scanned: QrScanned| {
+    let found = move |scanned: Scanned| {
         #[cfg(target_arch = "wasm32")]
         if let Some(s) = stream.peek().as_ref() {
             platform::camera::stop(s);
         }
-        c.go(Screen::QrApprove(Box::new(scanned)));
+        c.go(match scanned {
+            Scanned::DesktopLogin(login) => Screen::QrApprove(Box::new(login)),
+            Scanned::ServiceSignIn(sign_in) => Screen::ServiceSignIn(Box::new(sign_in)),
+        });
     };
 
     let start_camera = move |_| {
@@ -225,7 +232,7 @@ pub fn QrScan() -> Element {
     rsx! {
         div { id: "screen-qr-scan", class: "screen",
             h1 { {c.t("Quét mã QR", "Scan a QR code")} }
-            p { class: "lead", {c.t("Quét mã QR hiển thị trên máy tính để đăng nhập.", "Scan the QR code shown on the computer to sign in there.")} }
+            p { class: "lead", {c.t("Quét mã QR hiển thị trên máy tính để đăng nhập ở đó, vào Định Danh hoặc vào một dịch vụ khác.", "Scan the QR code shown on the computer to sign in there, to Định Danh or to another service.")} }
             div { class: if *scanning.read() { "camera live" } else { "camera" },
                 video { id: "qr-video", autoplay: true, muted: true, playsinline: true }
                 div { class: "viewfinder", aria_hidden: "true" }

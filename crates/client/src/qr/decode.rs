@@ -26,14 +26,15 @@
 //! half size, which loses small codes, and the full frame unblurred, which reads fewer codes
 //! than the blurred one at the same cost.)
 //!
-//! What comes out is only ever a [`QrLoginPayload`] that parsed strictly and passed
-//! [`QrLoginPayload::check`]: a QR code's own error correction plus the strict parser make a
-//! false reading practically impossible, and anything else is a [`ScanError`].
+//! What comes out is only ever a payload that parsed strictly and passed its `check` (a
+//! [`QrLoginPayload`] where only a desktop login will do, a [`QrPayload`] where either kind
+//! will): a QR code's own error correction plus the strict parser make a false reading
+//! practically impossible, and anything else is a [`ScanError`].
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-use dinhdanh_core::qr_login::{QrError, QrLoginPayload};
+use dinhdanh_core::qr_login::{QrError, QrLoginPayload, QrPayload};
 use dinhdanh_core::signed_action::Origin;
 
 use super::ScanError;
@@ -69,15 +70,39 @@ impl Default for ScanOptions {
     }
 }
 
+/// A kind of code the decoder looks for: read strictly, then checked against the server and
+/// the clock.
+pub trait Scannable: Sized {
+    /// Parses `text` strictly and checks it is for `origin` and not expired at `now`.
+    fn read(text: &str, now: i64, origin: &Origin) -> Result<Self, QrError>;
+}
+
+impl Scannable for QrLoginPayload {
+    fn read(text: &str, now: i64, origin: &Origin) -> Result<Self, QrError> {
+        let payload = QrLoginPayload::parse(text)?;
+        payload.check(now, origin)?;
+        Ok(payload)
+    }
+}
+
+/// Either version: a desktop login (v1) or a sign-in to another service (v2).
+impl Scannable for QrPayload {
+    fn read(text: &str, now: i64, origin: &Origin) -> Result<Self, QrError> {
+        let payload = QrPayload::parse(text)?;
+        payload.check(now, origin)?;
+        Ok(payload)
+    }
+}
+
 /// What the attempts so far found, best first when ranked by [`Outcome::rank`].
-enum Outcome {
-    Ours(QrLoginPayload),
+enum Outcome<P> {
+    Ours(P),
     Problem(ScanError),
 }
 
-impl Outcome {
-    fn from_text(text: &str, now: i64, origin: &Origin) -> Outcome {
-        match QrLoginPayload::parse(text).and_then(|p| p.check(now, origin).map(|()| p)) {
+impl<P: Scannable> Outcome<P> {
+    fn from_text(text: &str, now: i64, origin: &Origin) -> Outcome<P> {
+        match P::read(text, now, origin) {
             Ok(payload) => Outcome::Ours(payload),
             Err(e) => Outcome::Problem(ScanError::from(e)),
         }
@@ -95,12 +120,12 @@ impl Outcome {
 }
 
 /// Reads the login code in `frame` (see the module documentation for how).
-pub(crate) fn decode_plane(
+pub(crate) fn decode_plane<P: Scannable>(
     frame: Plane,
     now: i64,
     expected_origin: &Origin,
     options: &ScanOptions,
-) -> Result<QrLoginPayload, ScanError> {
+) -> Result<P, ScanError> {
     let started = Instant::now();
     if frame.w < MIN_SIDE || frame.h < MIN_SIDE {
         return Err(ScanError::NoCodeFound);

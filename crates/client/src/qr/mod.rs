@@ -11,12 +11,12 @@ mod render;
 
 use std::path::Path;
 
-use dinhdanh_core::qr_login::QrLoginPayload;
+use dinhdanh_core::qr_login::{QrLoginPayload, QrPayload};
 use dinhdanh_core::signed_action::Origin;
 use image::GrayImage;
 
-pub use decode::ScanOptions;
-pub use render::{MAX_SCALE, RenderError, render_luma, render_png, render_svg};
+pub use decode::{ScanOptions, Scannable};
+pub use render::{MAX_SCALE, RenderError, render_luma, render_payload_png, render_png, render_svg};
 
 use preprocess::Plane;
 
@@ -148,6 +148,30 @@ pub fn decode_login_luma(
     expected_origin: &Origin,
     options: &ScanOptions,
 ) -> Result<QrLoginPayload, ScanError> {
+    decode_luma_as(luma, width, height, now, expected_origin, options)
+}
+
+/// [`decode_login_luma`] for either kind of code the phone answers: a desktop login (v1) or a
+/// sign-in to another service (v2), each checked against the server and the clock.
+pub fn decode_any_luma(
+    luma: &[u8],
+    width: usize,
+    height: usize,
+    now: i64,
+    expected_origin: &Origin,
+    options: &ScanOptions,
+) -> Result<QrPayload, ScanError> {
+    decode_luma_as(luma, width, height, now, expected_origin, options)
+}
+
+fn decode_luma_as<P: Scannable>(
+    luma: &[u8],
+    width: usize,
+    height: usize,
+    now: i64,
+    expected_origin: &Origin,
+    options: &ScanOptions,
+) -> Result<P, ScanError> {
     let plane = Plane::new(width, height, luma.to_vec()).ok_or(ScanError::UnreadableImage)?;
     decode::decode_plane(plane, now, expected_origin, options)
 }
@@ -159,6 +183,23 @@ pub fn decode_image_bytes(
     now: i64,
     expected_origin: &Origin,
 ) -> Result<QrLoginPayload, ScanError> {
+    decode_image_bytes_as(bytes, now, expected_origin)
+}
+
+/// [`decode_image_bytes`] for either kind of code the phone answers (see [`decode_any_luma`]).
+pub fn decode_any_image_bytes(
+    bytes: &[u8],
+    now: i64,
+    expected_origin: &Origin,
+) -> Result<QrPayload, ScanError> {
+    decode_image_bytes_as(bytes, now, expected_origin)
+}
+
+fn decode_image_bytes_as<P: Scannable>(
+    bytes: &[u8],
+    now: i64,
+    expected_origin: &Origin,
+) -> Result<P, ScanError> {
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| ScanError::UnreadableImage)?;
@@ -166,8 +207,17 @@ pub fn decode_image_bytes(
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
     reader.limits(limits);
-    let picture = reader.decode().map_err(|_| ScanError::UnreadableImage)?;
-    decode_login(&picture.to_luma8(), now, expected_origin)
+    let picture = reader
+        .decode()
+        .map_err(|_| ScanError::UnreadableImage)?
+        .to_luma8();
+    let plane = Plane::new(
+        picture.width() as usize,
+        picture.height() as usize,
+        picture.into_raw(),
+    )
+    .ok_or(ScanError::NoCodeFound)?;
+    decode::decode_plane(plane, now, expected_origin, &ScanOptions::default())
 }
 
 /// Reads the login code in a PNG or JPEG file (the CLI's "approve from a picture"). Pictures
@@ -312,6 +362,58 @@ mod tests {
             Err(ScanError::UnreadableImage)
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A service sign-in code (version 2) as the login page shows it, in a camera-like frame.
+    fn service_sign_in_frame(origin: Origin, expires_at: i64) -> (QrPayload, GrayImage) {
+        let p = dinhdanh_core::qr_login::ServiceSignInPayload::new(
+            RendezvousId::from_bytes(&[5u8; 32]).unwrap(),
+            origin,
+            expires_at,
+        )
+        .unwrap();
+        let p = QrPayload::ServiceSignIn(p);
+        let png = render_payload_png(&p, 4).unwrap();
+        let code = image::load_from_memory(&png).unwrap().to_luma8();
+        (p, in_frame(&code))
+    }
+
+    #[test]
+    fn the_phone_reads_both_kinds_of_code_but_a_desktop_only_reader_refuses_a_service_sign_in() {
+        let (service, frame) = service_sign_in_frame(origin(), NOW + 60);
+        let options = ScanOptions::default();
+        let (w, h) = (frame.width() as usize, frame.height() as usize);
+        assert_eq!(
+            decode_any_luma(frame.as_raw(), w, h, NOW, &origin(), &options),
+            Ok(service)
+        );
+        assert_eq!(
+            decode_login(&frame, NOW, &origin()),
+            Err(ScanError::UnsupportedVersion)
+        );
+        let desktop = payload(origin(), NOW + 60);
+        let png = render_png(&desktop, 4).unwrap();
+        assert_eq!(
+            decode_any_image_bytes(&png, NOW, &origin()),
+            Ok(QrPayload::DesktopLogin(desktop))
+        );
+    }
+
+    #[test]
+    fn a_service_sign_in_code_is_checked_for_the_server_and_the_expiry() {
+        let (_, frame) = service_sign_in_frame(origin(), NOW + 60);
+        let mut png = std::io::Cursor::new(Vec::new());
+        frame.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let png = png.into_inner();
+        assert_eq!(
+            decode_any_image_bytes(&png, NOW + 60, &origin()),
+            Err(ScanError::Expired)
+        );
+        let other = Origin::parse("https://other.example.vn").unwrap();
+        assert_eq!(
+            decode_any_image_bytes(&png, NOW, &other),
+            Err(ScanError::WrongServer)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! [`dinhdanh_core::qr_login::MAX_URI_LEN`]) and always with the four-module quiet zone the
 //! standard asks for: scanners find the finder patterns by the light band around them.
 
-use dinhdanh_core::qr_login::QrLoginPayload;
+use dinhdanh_core::qr_login::{QrLoginPayload, QrPayload};
 use image::GrayImage;
 use qrcode::{EcLevel, QrCode};
 
@@ -56,7 +56,11 @@ impl RenderError {
 }
 
 fn encode(payload: &QrLoginPayload) -> Result<QrCode, RenderError> {
-    QrCode::with_error_correction_level(payload.to_uri().as_bytes(), EcLevel::M)
+    encode_uri(&payload.to_uri())
+}
+
+fn encode_uri(uri: &str) -> Result<QrCode, RenderError> {
+    QrCode::with_error_correction_level(uri.as_bytes(), EcLevel::M)
         .map_err(|_| RenderError::TooLong)
 }
 
@@ -89,7 +93,25 @@ pub fn render_luma(payload: &QrLoginPayload, scale: u32) -> Result<GrayImage, Re
 
 /// [`render_luma`] encoded as PNG.
 pub fn render_png(payload: &QrLoginPayload, scale: u32) -> Result<Vec<u8>, RenderError> {
-    let img = render_luma(payload, scale)?;
+    png(&render_luma(payload, scale)?)
+}
+
+/// Any kind of code ([`QrPayload`]: a desktop login, or a sign-in to another service as the
+/// provider's login page shows it) as a PNG, like [`render_png`]: for tests and tools that
+/// play the page the phone scans.
+pub fn render_payload_png(payload: &QrPayload, scale: u32) -> Result<Vec<u8>, RenderError> {
+    if !(1..=MAX_SCALE).contains(&scale) {
+        return Err(RenderError::BadScale);
+    }
+    let img = encode_uri(&payload.to_uri())?
+        .render::<image::Luma<u8>>()
+        .quiet_zone(true)
+        .module_dimensions(scale, scale)
+        .build();
+    png(&img)
+}
+
+fn png(img: &GrayImage) -> Result<Vec<u8>, RenderError> {
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png)
         .map_err(|_| RenderError::Encoding)?;
