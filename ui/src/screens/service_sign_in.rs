@@ -5,7 +5,7 @@
 //! the code, to compare with the one the page shows. Approving needs the passcode (or the
 //! biometric key), declining is one tap, as for a desktop's QR login.
 
-use dinhdanh_core::api::{ORGANISATION_CLAIM, OidcApprovalBody, OidcSignInView};
+use dinhdanh_core::api::{CCCD_CLAIM, ORGANISATION_CLAIM, OidcApprovalBody, OidcSignInView};
 use dinhdanh_core::app::{ServiceSignInDeclineArgs, ServiceSignInScanned};
 use dinhdanh_core::ids::OrgEid;
 use dioxus::prelude::*;
@@ -24,9 +24,11 @@ pub fn claim_words(claim: &str, lang: Lang) -> String {
             "Tổ chức: mã định danh, tên, loại, mã số và vai trò của bạn",
             "Organisation: e-ID number, name, type, registry code and your role",
         ),
-        // The identification number (CCCD), for services registered to receive it (issue 15,
-        // point 2). The server releases no such claim yet; this is the name proposed for it.
-        "citizen_id" => ("Số định danh cá nhân", "Identification number"),
+        // The identification number (CCCD), for services registered to receive it.
+        CCCD_CLAIM => (
+            "Số định danh cá nhân (CCCD)",
+            "Identification number (CCCD)",
+        ),
         other => {
             return match lang {
                 Lang::Vi => format!("Dữ liệu khác: {}", format::label(other)),
@@ -232,7 +234,10 @@ mod tests {
         assert_eq!(claim_words("name", Lang::Vi), "Họ tên");
         assert_eq!(claim_words("name", Lang::En), "Name");
         assert!(claim_words("organisation", Lang::Vi).starts_with("Tổ chức"));
-        assert_eq!(claim_words("citizen_id", Lang::Vi), "Số định danh cá nhân");
+        assert_eq!(
+            claim_words(CCCD_CLAIM, Lang::Vi),
+            "Số định danh cá nhân (CCCD)"
+        );
         // An unknown claim is still shown, through the text policy.
         assert_eq!(
             claim_words("x\u{202e}y", Lang::En),

@@ -70,6 +70,11 @@ pub struct OidcApprovalBody {
 /// organisation account is chosen).
 pub const ORGANISATION_CLAIM: &str = "organisation";
 
+/// The scope and claim of the person's identification number (CCCD): released only to a
+/// service registered for it, only when its request asks, and only when the phone's approval
+/// names it.
+pub const CCCD_CLAIM: &str = "cccd";
+
 impl OidcApprovalBody {
     /// The body that confirms what `view` shows, for the personal account (`None`) or an
     /// organisation: the view's claims, plus [`ORGANISATION_CLAIM`] for an organisation — the

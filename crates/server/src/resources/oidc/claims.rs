@@ -16,13 +16,13 @@ use crate::resources::clients::{Claim, Client};
 use crate::resources::organisations;
 use crate::store::values::word;
 
-/// The name of the organisation claim.
-pub const ORGANISATION: &str = "organisation";
+/// The name of the organisation claim (the core's, which the phone uses too).
+pub const ORGANISATION: &str = dinhdanh_core::api::ORGANISATION_CLAIM;
 
 /// The name of the identification number (CCCD) scope and claim: the person's 12-digit
 /// number, released only to a client registered for it, only when its scope asks, and only
 /// when the phone's approval names it.
-pub const CCCD: &str = "cccd";
+pub const CCCD: &str = dinhdanh_core::api::CCCD_CLAIM;
 
 /// A checked `scope`: `openid` and any of `profile`, `organisation`, `cccd`.
 #[derive(Clone, Debug, PartialEq, Eq)]
