@@ -57,6 +57,7 @@ impl Service {
                 allow_organisations: true,
                 allow_citizen_id: false,
                 logo: None,
+                ..Default::default()
             },
         )
         .await
