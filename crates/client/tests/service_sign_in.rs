@@ -164,6 +164,8 @@ impl Service {
             ))
             .query(&[("sign_in", sign_in.to_string())])
             .header("cookie", cookie)
+            // A script, not a page: a browser's page is sent back to the login page instead.
+            .header("accept", "application/json")
             .send()
             .await
             .unwrap();
