@@ -231,6 +231,8 @@ impl Rp {
             .http
             .get(&sign_in.continue_url)
             .header("cookie", &sign_in.cookie)
+            // A script, not a page: a browser's page is sent back to the login page instead.
+            .header("accept", "application/json")
             .send()
             .await?;
         match resp.status().as_u16() {
