@@ -11,6 +11,7 @@
 //! a slow or failing relying party never holds up the person's action. The logout token is
 //! signed at each attempt (fresh `iat`/`exp`), never stored and never logged.
 
+use super::page::escape;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -159,22 +160,6 @@ fn page(
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-/// HTML text escaping (names come from the registry; escaped all the same).
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn refused(text_vi: &str, text_en: &str) -> Response {
@@ -483,7 +468,7 @@ pub async fn run_delivery(state: AppState) {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::super::page::escape;
 
     #[test]
     fn page_text_is_escaped() {
