@@ -200,6 +200,14 @@ enum Command {
         /// The origin clients sign for; default `http://<addr>`.
         #[arg(long, env = "DINHDANH_ORIGIN")]
         origin: Option<String>,
+        /// How long an OpenID sign-in's QR code waits for the phone, in seconds (10 to 300;
+        /// default 300). Shorter only to show or test expiry and the login page's new code.
+        #[arg(
+            long,
+            default_value_t = dinhdanh_server::resources::oidc::SIGN_IN_SECS,
+            value_parser = clap::value_parser!(i64).range(10..=dinhdanh_server::resources::oidc::SIGN_IN_SECS)
+        )]
+        oidc_sign_in_secs: i64,
     },
     /// The audit trail.
     Audit {
@@ -1283,12 +1291,17 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match &cli.command {
-        Command::Serve { addr, origin } => {
+        Command::Serve {
+            addr,
+            origin,
+            oidc_sign_in_secs,
+        } => {
             let origin = match origin {
                 Some(o) => Origin::parse(o).context("--origin")?,
                 None => dinhdanh_server::loopback_origin(*addr)?,
             };
-            let config = config(&cli, origin)?;
+            let mut config = config(&cli, origin)?;
+            config.limits.oidc_sign_in_secs = *oidc_sign_in_secs;
             // Refuse rather than serve codes nobody receives (see docs/design/architecture.md,
             // "Outbox").
             let uncovered = config.delivery.uncovered();

@@ -18,7 +18,7 @@ use super::error::{OAuthError, OAuthResult};
 use super::jose::{self, Form};
 use super::page;
 use super::sign_in::SignInState;
-use super::{AUTHORIZE_CONTINUE, CODE_SECS, PAR, REQUEST_URI_SECS, SIGN_IN_SECS, endpoint, issuer};
+use super::{AUTHORIZE_CONTINUE, CODE_SECS, PAR, REQUEST_URI_SECS, endpoint, issuer};
 use crate::infra::error::ServerError;
 use crate::infra::ids::random_bytes;
 use crate::infra::rate_limit;
@@ -198,7 +198,7 @@ pub(super) async fn authorize(
     };
     // Sign-ins long finished (codes and their tokens expired) are forgotten.
     oidc_sign_ins::sweep_expired(tx.conn()?, now - 3600).await?;
-    let expires_at = now + SIGN_IN_SECS;
+    let expires_at = now + state.config.limits.oidc_sign_in_secs;
     oidc_sign_ins::insert(
         tx.conn()?,
         &SignInRow {

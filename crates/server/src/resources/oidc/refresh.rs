@@ -17,7 +17,7 @@ use dinhdanh_core::qr_login::RendezvousId;
 
 use super::browser::{PageState, own_sign_in};
 use super::error::{OAuthError, OAuthResult};
-use super::{SIGN_IN_SECS, issuer, page};
+use super::{issuer, page};
 use crate::infra::error::ServerResult;
 use crate::infra::ids::random_bytes;
 use crate::infra::rate_limit;
@@ -100,7 +100,7 @@ pub(super) async fn refresh(
         return see_other(&page::page_path(&id));
     }
     // The same pushed request and browser; the first sign-in's time, kept (see above).
-    let expires_at = (now + SIGN_IN_SECS).min(row.created_at + REQUEST_LIFE_SECS);
+    let expires_at = (now + state.config.limits.oidc_sign_in_secs).min(row.created_at + REQUEST_LIFE_SECS);
     oidc_sign_ins::insert(
         tx.conn()?,
         &SignInRow {
