@@ -2,9 +2,10 @@
 //
 // Every protocol step is panva's openid-client (certified for FAPI 2.0): discovery, pushed
 // authorization requests, private_key_jwt client authentication, PKCE, nonce, DPoP, the
-// ID token's validation (signature against the provider's JWKS included) and userinfo. This
-// file only keeps sessions and renders pages. If the library refuses something of the
-// provider's, the provider is wrong.
+// ID token's validation (signature against the provider's JWKS included), userinfo and token
+// introspection. Back-channel logout tokens are verified with panva's jose (the library
+// openid-client is built on) against the provider's jwks_uri. This file only keeps sessions
+// and renders pages. If a library refuses something of the provider's, the provider is wrong.
 //
 // Start:  node server.js --issuer http://127.0.0.1:8640 [--port 8650] [--host 127.0.0.1]
 //
@@ -13,6 +14,7 @@
 //
 //   DINHDANH_DEMO_JWKS {"keys":[...]}
 //   DINHDANH_DEMO_REDIRECT_URI http://127.0.0.1:8650/callback
+//   DINHDANH_DEMO_BACKCHANNEL_LOGOUT_URI http://127.0.0.1:8650/backchannel-logout
 //
 // then reads its client id (`rp_…`, from `dinhdanh-server client add … --jwks FILE`, or
 // `client set-jwks` for a registration made by an earlier start) as one line on stdin, runs
@@ -26,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 
 import * as client from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +45,8 @@ if (!args.issuer) {
 const ISSUER = new URL(args.issuer);
 const BASE = `http://${args.host}:${args.port}`;
 const REDIRECT_URI = `${BASE}/callback`;
+const BACKCHANNEL_LOGOUT_URI = `${BASE}/backchannel-logout`;
+const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const SCOPE = 'openid profile organisation';
 const SESSION_COOKIE = 'dd_demo_session';
 const PENDING_COOKIE = 'dd_demo_pending';
@@ -67,6 +72,7 @@ const jwks = {
 };
 console.log(`DINHDANH_DEMO_JWKS ${JSON.stringify(jwks)}`);
 console.log(`DINHDANH_DEMO_REDIRECT_URI ${REDIRECT_URI}`);
+console.log(`DINHDANH_DEMO_BACKCHANNEL_LOGOUT_URI ${BACKCHANNEL_LOGOUT_URI}`);
 
 const clientId = await new Promise((resolve) => {
   const rl = createInterface({ input: process.stdin });
@@ -105,6 +111,9 @@ async function discover() {
   }
 }
 const config = await discover();
+const metadata = config.serverMetadata();
+// The provider's keys for logout tokens, fetched (and re-fetched for an unknown kid) by jose.
+const providerKeys = createRemoteJWKSet(new URL(metadata.jwks_uri));
 
 // ---------------------------------------------------------------------------------------------
 // Sessions (in memory) and pages
@@ -114,6 +123,13 @@ const config = await discover();
 const pending = new Map();
 /** Signed-in sessions, by the session cookie. */
 const sessions = new Map();
+/**
+ * Sessions the provider ended by back-channel logout, by the same cookie: the browser is told
+ * why it is signed out, and may still ask whether the old access token is active.
+ */
+const ended = new Map();
+/** Logout tokens' `jti`s seen within their lifetime: a replayed token ends nothing twice. */
+const seenLogoutTokens = new Map();
 
 function sweep(map, ttl) {
   const now = Date.now();
@@ -263,8 +279,45 @@ ${row('Thời điểm xác thực', 'Authenticated at', new Date((c.auth_time ??
 </table>
 <h2>Gọi API<span lang="en" class="en">API call</span></h2>
 ${api}
+${introspectionPart(s)}
 <form method="post" action="/logout">
 <button type="submit" id="sign-out">Đăng xuất<span lang="en" class="en">Sign out</span></button>
+</form>`,
+  );
+}
+
+/** The result of the last introspection of the session's access token, and the button. */
+function introspectionPart(s) {
+  let result = '';
+  if (s.introspection) {
+    const i = s.introspection;
+    result = i.ok
+      ? `<p id="introspection" data-active="${i.active ? 'true' : 'false'}">${
+          i.active
+            ? 'Access token còn hiệu lực.<span lang="en" class="en">The access token is active.</span>'
+            : 'Access token không còn hiệu lực.<span lang="en" class="en">The access token is no longer active.</span>'
+        }</p>`
+      : `<p id="introspection" data-active="error">Không hỏi được.<span lang="en" class="en">The question failed.</span></p>
+<pre>${esc(i.error)}</pre>`;
+  }
+  return `<h2>Kiểm tra token (RFC 7662)<span lang="en" class="en">Token introspection (RFC 7662)</span></h2>
+${result}
+<form method="post" action="/introspect">
+<button type="submit" id="introspect">Hỏi nhà cung cấp<span lang="en" class="en">Ask the provider</span></button>
+</form>`;
+}
+
+/** A session the provider ended (back-channel logout): signed out, and why. */
+function endedPage(res, e) {
+  page(
+    res,
+    200,
+    'signed-out-by-provider',
+    `<p>Bạn đã bị đăng xuất: nhà cung cấp định danh báo phiên đăng nhập đã kết thúc (ví dụ: ủy quyền bị thu hồi hoặc tài khoản bị khóa).</p>
+<p lang="en" class="en">You were signed out: the identity provider said the sign-in ended (for example, a delegation was revoked or the account was locked).</p>
+${introspectionPart(e)}
+<form method="post" action="/login">
+<button type="submit" id="sign-in">Đăng nhập lại bằng Định Danh<span lang="en" class="en">Sign in again with Định Danh</span></button>
 </form>`,
   );
 }
@@ -391,8 +444,15 @@ async function callback(req, res) {
     userinfo = { ok: false, error: `${err.name}: ${err.message}` };
   }
   sweep(sessions, SESSION_MS);
+  sweep(ended, SESSION_MS);
   const sid = randomBytes(32).toString('base64url');
-  sessions.set(sid, { claims, userinfo, idToken: tokens.id_token, at: Date.now() });
+  sessions.set(sid, {
+    claims,
+    userinfo,
+    idToken: tokens.id_token,
+    accessToken: tokens.access_token,
+    at: Date.now(),
+  });
   res.setHeader('set-cookie', [clearPending, cookie(SESSION_COOKIE, sid, SESSION_MS / 1000)]);
   redirect(res, '/');
 }
@@ -400,10 +460,120 @@ async function callback(req, res) {
 function logout(req, res) {
   const sid = cookies(req)[SESSION_COOKIE];
   const s = sid && sessions.get(sid);
-  if (sid) sessions.delete(sid);
+  if (sid) {
+    sessions.delete(sid);
+    ended.delete(sid);
+  }
   const clear = { 'set-cookie': cookie(SESSION_COOKIE, '', 0) };
   const atProvider = s ? rpInitiatedLogoutUrl(s) : null;
   redirect(res, atProvider ?? '/', clear);
+}
+
+/** RFC 7662 through the library: is this session's access token still active? */
+async function introspect(req, res) {
+  const sid = cookies(req)[SESSION_COOKIE];
+  const s = sid && (sessions.get(sid) ?? ended.get(sid));
+  if (!s) {
+    redirect(res, '/');
+    return;
+  }
+  try {
+    const answer = await client.tokenIntrospection(config, s.accessToken);
+    s.introspection = { ok: true, active: answer.active === true };
+  } catch (err) {
+    console.error('introspection failed:', err);
+    s.introspection = { ok: false, error: `${err.name}: ${err.message}` };
+  }
+  redirect(res, '/');
+}
+
+/** Reads a small form body (the logout token is well under 8 KiB). */
+async function formBody(req, limit = 8192) {
+  let size = 0;
+  const chunks = [];
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) throw new RangeError('body too large');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * OpenID Connect Back-Channel Logout 1.0, §2.6: the logout token is a JWT signed by the
+ * provider (its jwks_uri, ES256 as registered, `typ` logout+jwt), for this client, recent, with
+ * the logout event, without a nonce, naming `sid` or `sub`; then every session it names ends.
+ */
+async function backchannelLogout(req, res) {
+  const bad = (description) =>
+    send(res, 400, JSON.stringify({ error: 'invalid_request', error_description: description }), {
+      'content-type': 'application/json',
+    });
+  let token;
+  try {
+    token = (await formBody(req)).get('logout_token');
+  } catch {
+    bad('unreadable body');
+    return;
+  }
+  if (!token) {
+    bad('no logout_token');
+    return;
+  }
+  let claims;
+  try {
+    ({ payload: claims } = await jwtVerify(token, providerKeys, {
+      issuer: metadata.issuer,
+      audience: clientId,
+      algorithms: ['ES256'],
+      typ: 'logout+jwt',
+      requiredClaims: ['iat', 'jti', 'events'],
+      maxTokenAge: '2 minutes',
+    }));
+  } catch (err) {
+    console.error('logout token refused:', err.code ?? err.name);
+    bad('the logout token is not valid');
+    return;
+  }
+  const events = claims.events;
+  if (
+    !events ||
+    typeof events !== 'object' ||
+    typeof events[LOGOUT_EVENT] !== 'object' ||
+    events[LOGOUT_EVENT] === null
+  ) {
+    bad('no back-channel logout event');
+    return;
+  }
+  if ('nonce' in claims) {
+    bad('a logout token carries no nonce');
+    return;
+  }
+  if (typeof claims.sid !== 'string' && typeof claims.sub !== 'string') {
+    bad('neither sid nor sub');
+    return;
+  }
+  const now = Date.now();
+  for (const [jti, at] of seenLogoutTokens) {
+    if (now - at > 5 * 60 * 1000) seenLogoutTokens.delete(jti);
+  }
+  if (seenLogoutTokens.has(claims.jti)) {
+    bad('this logout token was used already');
+    return;
+  }
+  seenLogoutTokens.set(claims.jti, now);
+  // Both given: both must match (§2.4); one given: that one.
+  let count = 0;
+  for (const [cookieId, s] of sessions) {
+    const c = s.claims;
+    if (claims.sid !== undefined && c.sid !== claims.sid) continue;
+    if (claims.sub !== undefined && c.sub !== claims.sub) continue;
+    sessions.delete(cookieId);
+    ended.set(cookieId, { ...s, introspection: undefined, at: now });
+    count++;
+  }
+  console.log(`back-channel logout: ${count} session(s) ended`);
+  send(res, 200, '', { 'cache-control': 'no-store' });
 }
 
 async function handle(req, res) {
@@ -413,7 +583,9 @@ async function handle(req, res) {
     case 'GET /': {
       const sid = cookies(req)[SESSION_COOKIE];
       const s = sid && sessions.get(sid);
+      const e = sid && ended.get(sid);
       if (s && Date.now() - s.at < SESSION_MS) signedInPage(res, s);
+      else if (e && Date.now() - e.at < SESSION_MS) endedPage(res, e);
       else homePage(res);
       return;
     }
@@ -429,14 +601,20 @@ async function handle(req, res) {
     case 'POST /logout':
       logout(req, res);
       return;
+    case 'POST /introspect':
+      await introspect(req, res);
+      return;
+    case 'POST /backchannel-logout':
+      await backchannelLogout(req, res);
+      return;
     default:
       problemPage(res, 404, 'not-found', 'Không có trang này.', 'No such page.');
   }
 }
 
 const server = createServer((req, res) => {
-  // Bodies are not read: no route takes one.
-  req.resume();
+  // Only the back-channel logout reads its body; the others are drained.
+  if (req.url !== '/backchannel-logout') req.resume();
   handle(req, res).catch((err) => {
     console.error(err);
     if (!res.headersSent) {

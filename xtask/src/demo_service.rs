@@ -116,13 +116,14 @@ pub fn start(server_bin: &Path, data_dir: &Path, issuer: &str) -> Result<DemoSer
     let mut lines = BufReader::new(stdout);
     let jwks = expect_line(&mut lines, "DINHDANH_DEMO_JWKS ")?;
     let redirect_uri = expect_line(&mut lines, "DINHDANH_DEMO_REDIRECT_URI ")?;
+    let logout_uri = expect_line(&mut lines, "DINHDANH_DEMO_BACKCHANNEL_LOGOUT_URI ")?;
     // The PUBLIC key set only; the private key never leaves the demo's memory.
     let jwks_file = data_dir
         .parent()
         .unwrap_or(data_dir)
         .join("demo-service-jwks.json");
     std::fs::write(&jwks_file, &jwks)?;
-    let client_id = register(server_bin, data_dir, &jwks_file, &redirect_uri)?;
+    let client_id = register(server_bin, data_dir, &jwks_file, &redirect_uri, &logout_uri)?;
     let mut stdin = child.stdin.take().context("no stdin")?;
     writeln!(stdin, "{client_id}")?;
     drop(stdin);
@@ -151,9 +152,16 @@ fn expect_line(lines: &mut BufReader<ChildStdout>, prefix: &str) -> Result<Strin
     }
 }
 
-/// Registers the demo once (`client add`); at later starts its registration gets the new key
+/// Registers the demo once (`client add`, with its back-channel logout URI so the provider
+/// tells it when a sign-in ends); at later starts its registration gets the new key
 /// (`client set-jwks`). Its client id.
-fn register(server_bin: &Path, data_dir: &Path, jwks: &Path, redirect_uri: &str) -> Result<String> {
+fn register(
+    server_bin: &Path,
+    data_dir: &Path,
+    jwks: &Path,
+    redirect_uri: &str,
+    logout_uri: &str,
+) -> Result<String> {
     let cli = |args: &[&str]| -> Result<String> {
         let out = Command::new(server_bin)
             .arg("--data-dir")
@@ -191,6 +199,8 @@ fn register(server_bin: &Path, data_dir: &Path, jwks: &Path, redirect_uri: &str)
             NAME_EN,
             "--redirect-uri",
             redirect_uri,
+            "--backchannel-logout-uri",
+            logout_uri,
             "--jwks",
             &jwks_arg,
             "--claim",
