@@ -2,5 +2,6 @@
 
 #[cfg(feature = "e2e")]
 pub mod e2e;
+pub mod oidc_demo;
 #[cfg(feature = "e2e")]
 pub mod webdriver;

@@ -46,6 +46,11 @@ const APT_APP: &[&str] = &[
     "webkit2gtk-driver",
 ];
 
+/// Debian packages of the OpenID browser tests (`tests/tests/e2e_oidc_browser.rs`): Chromium,
+/// run headless, and its WebDriver server. Debian's builds, so the browser and the driver are
+/// always the same version and nothing is downloaded at test time.
+const APT_BROWSER: &[&str] = &["chromium", "chromium-driver"];
+
 /// The WebDriver server of Tauri apps (pinned: the end-to-end harness speaks its dialect).
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
@@ -125,6 +130,7 @@ fn setup() -> Result<()> {
     apt_install(APT_BUILD)?;
     apt_install(APT_KEYSTORE)?;
     apt_install(APT_APP)?;
+    apt_install(APT_BROWSER)?;
     schemathesis::setup()?;
     let installed = output("rustup", &["target", "list", "--installed"])?;
     for target in RUST_TARGETS {
@@ -397,7 +403,10 @@ fn test(extra: &[String]) -> Result<()> {
     let mut totals = in_keyring_session(&[], &args, &env)?;
     drop(postgres);
     if extra.is_empty() {
-        step("end to end: the app under Xvfb through tauri-driver, against the server binary");
+        step(
+            "end to end: the app under Xvfb through tauri-driver, and the OpenID sign-in in \
+             headless Chromium through chromedriver, against the server binary",
+        );
         let args = [
             "test",
             "-p",
@@ -410,6 +419,8 @@ fn test(extra: &[String]) -> Result<()> {
             "e2e_qr_login",
             "--test",
             "e2e_service_sign_in",
+            "--test",
+            "e2e_oidc_browser",
             "--locked",
             "--",
             "--test-threads=1",
