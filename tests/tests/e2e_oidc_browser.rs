@@ -21,8 +21,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use dinhdanh_core::api::{AddDelegate, DelegatedService, DelegationAnswer, RevokeDelegate, SetDelegationServices};
 use dinhdanh_core::account::OrgRole;
+use dinhdanh_core::api::{
+    AddDelegate, DelegatedService, DelegationAnswer, RevokeDelegate, SetDelegationServices,
+};
 use dinhdanh_core::ids::{CitizenId, DelegationId, OrgEid};
 use dinhdanh_core::qr_login::{QrPayload, RendezvousId};
 use dinhdanh_tests::oidc_demo::{
@@ -103,9 +105,8 @@ impl Driver {
         let Value::Object(caps) = caps else {
             bail!("capabilities")
         };
-        let mut builder = ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        );
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         builder.capabilities(caps);
         Ok(builder
             .connect(&self.url)
@@ -200,15 +201,23 @@ impl World {
     async fn open_login_page(&self, browser: &Browser, label: &str) -> Result<()> {
         browser.goto(&self.env.demo_url).await?;
         wait_for(browser, "main#home #sign-in").await?;
-        browser.find(Locator::Css("#sign-in")).await?.click().await?;
+        browser
+            .find(Locator::Css("#sign-in"))
+            .await?
+            .click()
+            .await?;
         wait_for(browser, "main#login #waiting img.qr-code").await?;
         let url = browser.current_url().await?;
         ensure!(
-            url.as_str().starts_with(&format!("{}/oidc/", self.env.server_url)),
+            url.as_str()
+                .starts_with(&format!("{}/oidc/", self.env.server_url)),
             "the login page is at {url}"
         );
         let title = browser.title().await?;
-        ensure!(title.contains(DEMO_NAME_VI), "the login page's title: {title}");
+        ensure!(
+            title.contains(DEMO_NAME_VI),
+            "the login page's title: {title}"
+        );
         self.shot(browser, label).await?;
         Ok(())
     }
@@ -235,8 +244,8 @@ impl World {
         Ok(payload.sign_in().clone())
     }
 
-    /// Injects axe-core into the page and runs it at each width; screenshots at each. The
-    /// violations found, one line each (empty: none).
+    /// Injects axe-core into the page and runs it at each width, and checks the page does not
+    /// scroll sideways; screenshots at each. The problems found, one line each (empty: none).
     async fn axe(&self, browser: &Browser, label: &str) -> Result<Vec<String>> {
         let mut found = Vec::new();
         for width in WIDTHS {
@@ -259,6 +268,20 @@ axe.run(document, { resultTypes: ['violations'] })
                 .await?;
             let lines: Vec<String> = serde_json::from_value(result)?;
             found.extend(lines.into_iter().map(|l| format!("{width}px: {l}")));
+            // Reflow (WCAG 1.4.10): nothing makes the page scroll sideways.
+            let overflow = browser
+                .execute(
+                    "const e = document.documentElement; return e.scrollWidth - e.clientWidth;",
+                    vec![],
+                )
+                .await?
+                .as_i64()
+                .unwrap_or_default();
+            if overflow > 0 {
+                found.push(format!(
+                    "{width}px: the page scrolls sideways by {overflow}px"
+                ));
+            }
         }
         set_width(browser, 1280).await?;
         Ok(found)
@@ -321,7 +344,11 @@ async fn signs_in_for_the_enterprise_from_the_qr_code(w: &World) -> Result<()> {
     let sign_in = w.scan(&browser, &w.an, "login-page-scanned").await?;
 
     let view = w.an.client.read_service_sign_in(&sign_in).await?;
-    ensure!(view.client_name_vi == DEMO_NAME_VI, "{}", view.client_name_vi);
+    ensure!(
+        view.client_name_vi == DEMO_NAME_VI,
+        "{}",
+        view.client_name_vi
+    );
     ensure!(
         view.accounts.iter().any(|a| a.eid == w.eid),
         "An Phát is not offered: {:?}",
@@ -345,12 +372,24 @@ async fn signs_in_for_the_enterprise_from_the_qr_code(w: &World) -> Result<()> {
     ensure!(api.attr("data-result").await?.as_deref() == Some("ok"));
     w.shot(&browser, "demo-signed-in").await?;
     let violations = w.axe(&browser, "axe-demo-signed-in").await?;
-    ensure!(violations.is_empty(), "axe on the demo's signed-in page:\n{}", violations.join("\n"));
+    ensure!(
+        violations.is_empty(),
+        "axe on the demo's signed-in page:\n{}",
+        violations.join("\n")
+    );
 
-    browser.find(Locator::Css("#sign-out")).await?.click().await?;
+    browser
+        .find(Locator::Css("#sign-out"))
+        .await?
+        .click()
+        .await?;
     wait_for(&browser, "main#home").await?;
     let violations = w.axe(&browser, "axe-demo-home").await?;
-    ensure!(violations.is_empty(), "axe on the demo's home page:\n{}", violations.join("\n"));
+    ensure!(
+        violations.is_empty(),
+        "axe on the demo's home page:\n{}",
+        violations.join("\n")
+    );
     browser.close().await?;
     Ok(())
 }
@@ -378,17 +417,26 @@ async fn a_delegate_without_the_service_is_refused(w: &World) -> Result<()> {
     };
     ensure!(e.code == "service_not_delegated", "{}", e.code);
     ensure!(
-        e.message_vi.starts_with("Ủy quyền của bạn chưa cho phép đăng nhập vào dịch vụ này"),
+        e.message_vi
+            .starts_with("Ủy quyền của bạn chưa cho phép đăng nhập vào dịch vụ này"),
         "{}",
         e.message_vi
     );
     // The browser still waits at the provider: the refusal sent nothing anywhere.
     ensure!(
-        text(&browser, "#status").await?.starts_with("Đang chờ điện thoại"),
+        text(&browser, "#status")
+            .await?
+            .starts_with("Đang chờ điện thoại"),
         "the login page after the refusal: {}",
         text(&browser, "main").await?
     );
-    ensure!(browser.find(Locator::Css("#waiting")).await?.is_displayed().await?);
+    ensure!(
+        browser
+            .find(Locator::Css("#waiting"))
+            .await?
+            .is_displayed()
+            .await?
+    );
     w.shot(&browser, "delegate-refused-page-waits").await?;
     browser.close().await?;
     Ok(())
@@ -411,7 +459,11 @@ async fn declined_on_the_phone(w: &World) -> Result<()> {
     ensure!(said.contains("bị từ chối trên điện thoại"), "{said}");
     w.shot(&browser, "declined-demo-refused").await?;
     let violations = w.axe(&browser, "axe-demo-refused").await?;
-    ensure!(violations.is_empty(), "axe on the demo's refusal:\n{}", violations.join("\n"));
+    ensure!(
+        violations.is_empty(),
+        "axe on the demo's refusal:\n{}",
+        violations.join("\n")
+    );
     browser.close().await?;
     Ok(())
 }
@@ -423,7 +475,11 @@ async fn an_unanswered_code_expires_and_a_new_one_works(w: &World) -> Result<()>
     w.open_login_page(&browser, "expiry-login-page").await?;
     let first = w.scan(&browser, &w.an, "expiry-scanned").await?;
     let violations = w.axe(&browser, "axe-login-page").await?;
-    ensure!(violations.is_empty(), "axe on the login page:\n{}", violations.join("\n"));
+    ensure!(
+        violations.is_empty(),
+        "axe on the login page:\n{}",
+        violations.join("\n")
+    );
 
     // The server pushes "expired" on the page's socket when the sign-in's time is up.
     wait_for_within(
@@ -432,12 +488,22 @@ async fn an_unanswered_code_expires_and_a_new_one_works(w: &World) -> Result<()>
         Duration::from_secs(u64::from(SIGN_IN_SECS) + 15),
     )
     .await?;
-    ensure!(!browser.find(Locator::Css("#waiting")).await?.is_displayed().await?);
+    ensure!(
+        !browser
+            .find(Locator::Css("#waiting"))
+            .await?
+            .is_displayed()
+            .await?
+    );
     let heading = text(&browser, "#expired-title").await?;
     ensure!(heading.starts_with("Mã đã hết hạn"), "{heading}");
     w.shot(&browser, "expiry-expired").await?;
     let violations = w.axe(&browser, "axe-login-expired").await?;
-    ensure!(violations.is_empty(), "axe on the expired login page:\n{}", violations.join("\n"));
+    ensure!(
+        violations.is_empty(),
+        "axe on the expired login page:\n{}",
+        violations.join("\n")
+    );
 
     // The phone can no longer answer the old code.
     let late = w.an.client.read_service_sign_in(&first).await;
@@ -491,7 +557,11 @@ async fn revoking_the_delegation_signs_the_delegate_out(w: &World) -> Result<()>
     ensure!(text(&browser, "#person-name").await? == MAI.name);
     let role = text(&browser, "#organisation-role").await?;
     ensure!(role.starts_with("Người được ủy quyền"), "{role}");
-    browser.find(Locator::Css("#introspect")).await?.click().await?;
+    browser
+        .find(Locator::Css("#introspect"))
+        .await?
+        .click()
+        .await?;
     let answer = wait_for(&browser, "main#signed-in #introspection").await?;
     ensure!(answer.attr("data-active").await?.as_deref() == Some("true"));
     w.shot(&browser, "revoke-signed-in-active").await?;
@@ -517,7 +587,11 @@ async fn revoking_the_delegation_signs_the_delegate_out(w: &World) -> Result<()>
         .form(&[("logout_token", forged)])
         .send()
         .await?;
-    ensure!(answer.status() == 400, "an unsigned logout token: {}", answer.status());
+    ensure!(
+        answer.status() == 400,
+        "an unsigned logout token: {}",
+        answer.status()
+    );
     browser.refresh().await?;
     wait_for(&browser, "main#signed-in").await?;
 
@@ -551,12 +625,18 @@ async fn revoking_the_delegation_signs_the_delegate_out(w: &World) -> Result<()>
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     ensure!(
-        w.env.demo_log().contains("back-channel logout: 1 session(s) ended"),
+        w.env
+            .demo_log()
+            .contains("back-channel logout: 1 session(s) ended"),
         "{}",
         w.env.demo_log()
     );
     w.shot(&browser, "revoke-signed-out-by-provider").await?;
-    browser.find(Locator::Css("#introspect")).await?.click().await?;
+    browser
+        .find(Locator::Css("#introspect"))
+        .await?
+        .click()
+        .await?;
     let answer = wait_for(&browser, "main#signed-out-by-provider #introspection").await?;
     ensure!(
         answer.attr("data-active").await?.as_deref() == Some("false"),
@@ -565,7 +645,11 @@ async fn revoking_the_delegation_signs_the_delegate_out(w: &World) -> Result<()>
     );
     w.shot(&browser, "revoke-introspection-inactive").await?;
     let violations = w.axe(&browser, "axe-demo-signed-out-by-provider").await?;
-    ensure!(violations.is_empty(), "axe on the demo's signed-out page:\n{}", violations.join("\n"));
+    ensure!(
+        violations.is_empty(),
+        "axe on the demo's signed-out page:\n{}",
+        violations.join("\n")
+    );
     browser.close().await?;
     Ok(())
 }
@@ -600,6 +684,11 @@ async fn a_code_relayed_to_a_second_browser_gets_nothing(w: &World) -> Result<()
         "the other browser was sent on to {at}"
     );
     ensure!(!at.as_str().contains("code="), "{at}");
+    let said = text(&attacker, "body").await?;
+    ensure!(
+        said.contains("access_denied"),
+        "the other browser is shown: {said}"
+    );
     w.shot(&attacker, "relay-continuation-refused").await?;
 
     // The code itself, taken from the victim's continuation (with the victim's cookie), opened
@@ -620,12 +709,19 @@ async fn a_code_relayed_to_a_second_browser_gets_nothing(w: &World) -> Result<()
         .context("no location")?
         .to_str()?
         .to_owned();
-    ensure!(callback.starts_with(&format!("{}callback?", w.env.demo_url)), "{callback}");
+    ensure!(
+        callback.starts_with(&format!("{}callback?", w.env.demo_url)),
+        "{callback}"
+    );
     attacker.goto(&callback).await?;
     wait_for(&attacker, "main#no-sign-in").await?;
     w.shot(&attacker, "relay-code-refused-by-demo").await?;
     let violations = w.axe(&attacker, "axe-demo-no-sign-in").await?;
-    ensure!(violations.is_empty(), "axe on the demo's refusal:\n{}", violations.join("\n"));
+    ensure!(
+        violations.is_empty(),
+        "axe on the demo's refusal:\n{}",
+        violations.join("\n")
+    );
 
     // The code was not spent: the browser that started the sign-in gets in with it.
     victim.goto(&callback).await?;
@@ -644,7 +740,10 @@ async fn victim_cookies(browser: &Browser, server_url: &str) -> Result<String> {
         .goto(&format!("{server_url}/oidc/assets/login.css"))
         .await?;
     let jar = browser.get_all_cookies().await?;
-    ensure!(!jar.is_empty(), "the browser holds no cookie of the provider");
+    ensure!(
+        !jar.is_empty(),
+        "the browser holds no cookie of the provider"
+    );
     Ok(jar
         .iter()
         .map(|c| format!("{}={}", c.name(), c.value()))

@@ -659,6 +659,39 @@ fn location_sign_in(resp: &reqwest::Response) -> String {
     location.split_once("sign_in=").unwrap().1.to_owned()
 }
 
+backend_test!(the_new_code_form_is_accepted_as_chromium_posts_it_from_a_no_referrer_page);
+async fn the_new_code_form_is_accepted_as_chromium_posts_it_from_a_no_referrer_page(db: Backend) {
+    let t = TestServer::start(db).await;
+    let rp = Rp::register(&t, "Cổng dịch vụ công", "dichvucong.example.vn", true).await;
+    let page = open_page(&t, &rp, &Flow::new("openid")).await;
+    let first = page.sign_in();
+    t.clock.advance(oidc::SIGN_IN_SECS);
+    let post = |fetch_site: Option<&'static str>| {
+        let mut request = rp
+            .http
+            .post(format!(
+                "{}?sign_in={first}",
+                url(&t, oidc::AUTHORIZE_REFRESH)
+            ))
+            .header("cookie", &page.cookie)
+            // The login page is served with `Referrer-Policy: no-referrer`: its own form's
+            // Origin is `null` (seen from Chromium in tests/tests/e2e_oidc_browser.rs).
+            .header("origin", "null")
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.send()
+    };
+    // `null` alone, or from another site (a sandboxed frame there sends `null` too): refused.
+    assert_eq!(post(None).await.unwrap().status(), 403);
+    assert_eq!(post(Some("cross-site")).await.unwrap().status(), 403);
+    assert_eq!(post(Some("same-site")).await.unwrap().status(), 403);
+    // The page's own form, as the browser says: a new code.
+    let resp = post(Some("same-origin")).await.unwrap();
+    assert_ne!(location_sign_in(&resp), first);
+}
+
 backend_test!(an_expired_code_is_made_again_for_the_same_request_a_limited_number_of_times);
 async fn an_expired_code_is_made_again_for_the_same_request_a_limited_number_of_times(db: Backend) {
     let t = TestServer::start(db).await;

@@ -63,6 +63,21 @@ fn see_other(location: &str) -> OAuthResult<Response> {
     Ok(page::secure(response))
 }
 
+/// Whether the browser says the form was posted from a page of the issuer. The login page is
+/// served with `Referrer-Policy: no-referrer` (its URL names the sign-in), and under that policy
+/// browsers send `Origin: null` even for a form posted to the page's own origin (Fetch,
+/// "serializing a request origin"); Chromium does. Then `Sec-Fetch-Site`, which no page can
+/// set, must say `same-origin`. Another origin, or `null` without it, is refused; no `Origin` at
+/// all (not a browser's form) is left to the cookie.
+fn from_own_page(headers: &axum::http::HeaderMap, issuer: &str) -> bool {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match get(header::ORIGIN.as_str()) {
+        None => true,
+        Some("null") => get("sec-fetch-site") == Some("same-origin"),
+        Some(origin) => origin == issuer,
+    }
+}
+
 /// `POST /oidc/authorize/refresh?sign_in=…` (the page's form): a new sign-in replacing an
 /// expired, unanswered one of this browser; `303` to its page. A sign-in still open (or
 /// answered) is shown again instead; past the limits, `access_denied`.
@@ -73,11 +88,7 @@ pub(super) async fn refresh(
 ) -> OAuthResult<Response> {
     // The cookie is SameSite=Lax, so another site's form cannot send it; a browser also says
     // where the form was: only the issuer's own page may ask.
-    let origin = parts
-        .headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok());
-    if origin.is_some_and(|o| o != issuer(&state)) {
+    if !from_own_page(&parts.headers, issuer(&state)) {
         return Err(OAuthError::access_denied(
             "a new code is asked for from the login page only",
         ));
@@ -100,7 +111,8 @@ pub(super) async fn refresh(
         return see_other(&page::page_path(&id));
     }
     // The same pushed request and browser; the first sign-in's time, kept (see above).
-    let expires_at = (now + state.config.limits.oidc_sign_in_secs).min(row.created_at + REQUEST_LIFE_SECS);
+    let expires_at =
+        (now + state.config.limits.oidc_sign_in_secs).min(row.created_at + REQUEST_LIFE_SECS);
     oidc_sign_ins::insert(
         tx.conn()?,
         &SignInRow {
