@@ -108,10 +108,10 @@ impl Driver {
         let mut builder =
             ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         builder.capabilities(caps);
-        Ok(builder
+        builder
             .connect(&self.url)
             .await
-            .context("a Chromium session from chromedriver")?)
+            .context("a Chromium session from chromedriver")
     }
 }
 
