@@ -279,7 +279,8 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     // A new delegation allows no outside service: the owner is offered the choice at once.
     owner.wait_for("screen-delegation-services").await?;
     owner.wait_for(&format!("service-choose-{service}")).await?;
-    env.screenshots_at_widths(&owner, "delegation-services").await?;
+    env.screenshots_at_widths(&owner, "delegation-services")
+        .await?;
     // Back without choosing: the delegation says it allows no outside service.
     owner.click("delegation-services-back").await?;
     owner.wait_for("screen-organisation").await?;
@@ -301,7 +302,9 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     env.screenshots_at_widths(&owner, "delegate-added-no-services")
         .await?;
     // Then the service, until a last day, confirmed with the passcode.
-    owner.click(&format!("delegate-services-{delegation}")).await?;
+    owner
+        .click(&format!("delegate-services-{delegation}"))
+        .await?;
     owner.wait_for("screen-delegation-services").await?;
     owner.click(&format!("service-choose-{service}")).await?;
     // A date input takes its value by script, as the wizard's date does.

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::api::{
     AccountChoices, AccountView, AddDelegate, AttachmentView, CodeSent, ConsentWithdrawn,
     DelegationAnswer, DelegationView, Notification, OidcSignInView, OrganisationChoice,
-    OrganisationRecord, PendingDesktopAction, QrLoginRequestView, RegistrationView,
-    RevokeDelegate, SecretText, SelfRegistrationFinish, SelfRegistrationStart,
-    ServiceConsentView, ServiceView, SessionView, SetDelegationServices,
+    OrganisationRecord, PendingDesktopAction, QrLoginRequestView, RegistrationView, RevokeDelegate,
+    SecretText, SelfRegistrationFinish, SelfRegistrationStart, ServiceConsentView, ServiceView,
+    SessionView, SetDelegationServices,
 };
 use crate::ids::{OrgEid, RegistrationId, SessionId};
 use crate::org_type::{DocumentKind, OrgType, OrganisationDetails};

@@ -260,7 +260,11 @@ mod tests {
     use super::*;
 
     fn consent(client: &str, org: bool, claims: &[&str]) -> ServiceConsentView {
-        let org = org.then(|| dinhdanh_core::ids::OrgEid::from_serial(42).unwrap().to_string());
+        let org = org.then(|| {
+            dinhdanh_core::ids::OrgEid::from_serial(42)
+                .unwrap()
+                .to_string()
+        });
         serde_json::from_value(serde_json::json!({
             "client_id": client,
             "name_vi": "Cổng dịch vụ công",
@@ -284,7 +288,10 @@ mod tests {
         ];
         let grouped = by_service(&list);
         assert_eq!(
-            grouped.iter().map(|s| s.client_id.as_str()).collect::<Vec<_>>(),
+            grouped
+                .iter()
+                .map(|s| s.client_id.as_str())
+                .collect::<Vec<_>>(),
             ["rp_b", "rp_a"]
         );
         assert_eq!(grouped[0].consents.len(), 2);

@@ -7,10 +7,10 @@ use dinhdanh_core::api::{AddDelegate, ApiError, DelegationView, ErrorCode, Revok
 use dinhdanh_core::ids::{CitizenId, OrgEid};
 use dioxus::prelude::*;
 
+use super::services::{ServicesSummary, may_choose_services};
 use crate::format;
 use crate::i18n::Lang;
 use crate::nav::{DelegationServicesEdit, Pending, Screen};
-use super::services::{ServicesSummary, may_choose_services};
 use crate::screens::home::role_label;
 use crate::state::ctx;
 use crate::widgets::Field;

@@ -18,8 +18,8 @@ use crate::screens::home::role_label;
 use crate::state::ctx;
 
 use self::delegates::Delegates;
-use self::services::MyDelegation;
 pub use self::services::DelegationServicesScreen;
+use self::services::MyDelegation;
 
 /// An organisation account's state in words.
 fn status_label(status: OrganisationStatus, lang: Lang) -> &'static str {

@@ -33,7 +33,11 @@ pub fn dates_words(from: Option<NaiveDate>, until: Option<NaiveDate>, lang: Lang
         parts.push(format!("{} {}", lang.t("từ", "from"), format::date(d)));
     }
     if let Some(d) = until {
-        parts.push(format!("{} {}", lang.t("đến hết", "until the end of"), format::date(d)));
+        parts.push(format!(
+            "{} {}",
+            lang.t("đến hết", "until the end of"),
+            format::date(d)
+        ));
     }
     parts.join(" ")
 }
@@ -185,19 +189,24 @@ fn field_error(field: String, vi: &str, en: &str) -> ApiError {
 /// The list to send from the rows: the chosen ones in order, with their dates read; the
 /// same checks as the server's (a day that does not read, a first day after the last, a last
 /// day already past), reported on the field the server would name.
-pub fn chosen_services(rows: &[ServiceRow], today: NaiveDate) -> Result<Vec<DelegatedService>, ApiError> {
+pub fn chosen_services(
+    rows: &[ServiceRow],
+    today: NaiveDate,
+) -> Result<Vec<DelegatedService>, ApiError> {
     let mut out = Vec::new();
     for (k, r) in rows.iter().filter(|r| r.chosen).enumerate() {
         let day = |text: &str, part: &str| -> Result<Option<NaiveDate>, ApiError> {
             match text.trim() {
                 "" => Ok(None),
-                t => NaiveDate::parse_from_str(t, "%Y-%m-%d").map(Some).map_err(|_| {
-                    field_error(
-                        field_name(k, part),
-                        "Ngày không hợp lệ; hãy chọn một ngày.",
-                        "Not a valid day; please pick one.",
-                    )
-                }),
+                t => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                    .map(Some)
+                    .map_err(|_| {
+                        field_error(
+                            field_name(k, part),
+                            "Ngày không hợp lệ; hãy chọn một ngày.",
+                            "Not a valid day; please pick one.",
+                        )
+                    }),
             }
         };
         let from = day(&r.from, "from")?;
@@ -253,7 +262,9 @@ pub fn DelegationServicesScreen(edit: DelegationServicesEdit) -> Element {
             Ok(list) => {
                 let mut next = for_save.clone();
                 next.draft = Some(list);
-                c.go(Screen::Confirm(Box::new(Pending::SetDelegationServices(Box::new(next)))));
+                c.go(Screen::Confirm(Box::new(Pending::SetDelegationServices(
+                    Box::new(next),
+                ))));
             }
             Err(e) => c.fail(e),
         }
@@ -433,7 +444,10 @@ mod tests {
         r[1].from = "2026-12-10".into();
         r[1].until = "2026-12-05".into();
         let e = chosen_services(&r, today).unwrap_err();
-        assert_eq!(e.details[0].field.as_deref(), Some("body.services[0].until"));
+        assert_eq!(
+            e.details[0].field.as_deref(),
+            Some("body.services[0].until")
+        );
         r[1].from = String::new();
         r[1].until = "2026-12-01".into();
         let e = chosen_services(&r, today).unwrap_err();
@@ -462,7 +476,10 @@ mod tests {
 
     #[test]
     fn the_no_services_sentence_says_who_can_add_them() {
-        assert!(NO_SERVICES_VI.starts_with("Ủy quyền này chưa cho phép đăng nhập vào dịch vụ nào bên ngoài"));
+        assert!(
+            NO_SERVICES_VI
+                .starts_with("Ủy quyền này chưa cho phép đăng nhập vào dịch vụ nào bên ngoài")
+        );
         assert!(NO_SERVICES_EN.contains("administrator"));
     }
 }
