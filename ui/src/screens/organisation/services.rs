@@ -177,13 +177,16 @@ pub fn field_name(k: usize, part: &str) -> String {
     format!("body.services[{k}].{part}")
 }
 
-fn field_error(field: String, vi: &str, en: &str) -> ApiError {
-    ApiError::new(ErrorCode::ValidationFailed).with_details(vec![ApiError {
-        field: Some(field),
-        message_vi: vi.into(),
-        message_en: en.into(),
-        ..ApiError::new(ErrorCode::ValidationFailed)
-    }])
+/// A field's error, boxed: an `ApiError` is large, and this one only goes to the banner.
+fn field_error(field: String, vi: &str, en: &str) -> Box<ApiError> {
+    Box::new(
+        ApiError::new(ErrorCode::ValidationFailed).with_details(vec![ApiError {
+            field: Some(field),
+            message_vi: vi.into(),
+            message_en: en.into(),
+            ..ApiError::new(ErrorCode::ValidationFailed)
+        }]),
+    )
 }
 
 /// The list to send from the rows: the chosen ones in order, with their dates read; the
@@ -192,10 +195,10 @@ fn field_error(field: String, vi: &str, en: &str) -> ApiError {
 pub fn chosen_services(
     rows: &[ServiceRow],
     today: NaiveDate,
-) -> Result<Vec<DelegatedService>, ApiError> {
+) -> Result<Vec<DelegatedService>, Box<ApiError>> {
     let mut out = Vec::new();
     for (k, r) in rows.iter().filter(|r| r.chosen).enumerate() {
-        let day = |text: &str, part: &str| -> Result<Option<NaiveDate>, ApiError> {
+        let day = |text: &str, part: &str| -> Result<Option<NaiveDate>, Box<ApiError>> {
             match text.trim() {
                 "" => Ok(None),
                 t => NaiveDate::parse_from_str(t, "%Y-%m-%d")
@@ -266,7 +269,7 @@ pub fn DelegationServicesScreen(edit: DelegationServicesEdit) -> Element {
                     Box::new(next),
                 ))));
             }
-            Err(e) => c.fail(e),
+            Err(e) => c.fail(*e),
         }
     };
     let current = offered.read().clone();
