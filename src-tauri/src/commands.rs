@@ -305,6 +305,59 @@ pub async fn answer_delegation(
         .map_err(api)
 }
 
+/// [`app::Services`].
+#[tauri::command]
+pub async fn services(
+    shell: State<'_, Shell>,
+    args: <app::Services as Command>::Args,
+) -> Result<<app::Services as Command>::Output, ApiError> {
+    let () = args;
+    shell.client()?.services().await.map_err(api)
+}
+
+/// [`app::SetDelegationServicesCmd`].
+#[tauri::command]
+pub async fn set_delegation_services(
+    shell: State<'_, Shell>,
+    args: <app::SetDelegationServicesCmd as Command>::Args,
+) -> Result<<app::SetDelegationServicesCmd as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let confirmer = shell
+        .confirmer(
+            &client,
+            args.confirm,
+            "Xác nhận các dịch vụ được phép cho ủy quyền",
+        )
+        .await?;
+    client
+        .set_delegation_services(args.services, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
+/// [`app::ServiceConsents`].
+#[tauri::command]
+pub async fn service_consents(
+    shell: State<'_, Shell>,
+    args: <app::ServiceConsents as Command>::Args,
+) -> Result<<app::ServiceConsents as Command>::Output, ApiError> {
+    let () = args;
+    shell.client()?.service_consents().await.map_err(api)
+}
+
+/// [`app::WithdrawServiceConsent`].
+#[tauri::command]
+pub async fn withdraw_service_consent(
+    shell: State<'_, Shell>,
+    args: <app::WithdrawServiceConsent as Command>::Args,
+) -> Result<<app::WithdrawServiceConsent as Command>::Output, ApiError> {
+    shell
+        .client()?
+        .withdraw_service_consent(&args.client_id)
+        .await
+        .map_err(api)
+}
+
 /// [`app::Sessions`].
 #[tauri::command]
 pub async fn sessions(

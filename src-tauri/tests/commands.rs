@@ -17,14 +17,17 @@ use dinhdanh_client::biometric::NoBiometrics;
 use dinhdanh_client::keystore::Keystore;
 use dinhdanh_client::passcode::KdfParams;
 use dinhdanh_core::account::AccountLevel;
-use dinhdanh_core::api::{ApiError, SecretText};
+use dinhdanh_core::api::{ApiError, SecretText, SetDelegationServices};
 use dinhdanh_core::app::{
     self, BindFinishArgs, BindStartArgs, Command, Confirm, ConfirmDesktopActionArgs,
     DeclineDesktopActionArgs, DeviceRole, InboxLink, LoadDraftArgs, QrApproveArgs, QrLoginOutcome,
-    QrScanArgs, SaveDraftArgs, SignInArgs, SwitchAccountArgs,
+    QrScanArgs, SaveDraftArgs, SetDelegationServicesArgs, SignInArgs, SwitchAccountArgs,
+    WithdrawServiceConsentArgs,
 };
 use dinhdanh_core::crypto::PublicKey;
-use dinhdanh_core::ids::{CitizenId, Gender, OldProvince, OrgEid, Password, PhoneNumber};
+use dinhdanh_core::ids::{
+    CitizenId, DelegationId, Gender, OldProvince, OrgEid, Password, PhoneNumber,
+};
 use dinhdanh_core::qr_login::{QrLoginPayload, RendezvousId};
 use dinhdanh_core::signed_action::Origin;
 use dinhdanh_server::RunningServer;
@@ -531,6 +534,45 @@ fn a_person_binds_signs_in_cannot_switch_to_a_stranger_organisation_and_signs_ou
         })
         .unwrap();
     assert_eq!(status.signed_in.unwrap().account.id, account.id);
+}
+
+#[test]
+fn the_services_commands_reach_the_server_and_its_refusals_come_back_as_sentences() {
+    let t = TestServer::start();
+    let (citizen_id, phone) = t.person();
+    let app = TestApp::new(&t.url());
+    bind(&t, &app, &citizen_id, &phone);
+
+    // Nothing consented to yet, and no service registered.
+    assert!(app.invoke::<app::ServiceConsents>(&()).unwrap().is_empty());
+    assert!(app.invoke::<app::Services>(&()).unwrap().is_empty());
+
+    // Withdrawing a consent that does not exist says so.
+    let err = app
+        .invoke::<app::WithdrawServiceConsent>(&WithdrawServiceConsentArgs {
+            client_id: "rp_unknown".into(),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "not_found", "{err:?}");
+    assert!(!err.message_vi.is_empty() && !err.message_en.is_empty());
+
+    // Setting the services of someone else's delegation is refused by the server, confirmed
+    // with the real passcode (a sentence, not an internal error).
+    let err = app
+        .invoke::<app::SetDelegationServicesCmd>(&SetDelegationServicesArgs {
+            services: SetDelegationServices {
+                organisation: OrgEid::from_serial(424_242).unwrap(),
+                delegation: DelegationId::parse("dlg_unknown").unwrap(),
+                services: Vec::new(),
+            },
+            confirm: passcode(),
+        })
+        .unwrap_err();
+    assert_ne!(err.code, "internal", "{err:?}");
+    assert!(
+        !err.message_vi.is_empty() && !err.message_en.is_empty(),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -186,6 +186,26 @@ impl E2e {
         Ok(path)
     }
 
+    /// Screenshots of the current screen at a phone's width (360 px) and a desktop's (1280
+    /// px), as `NN-<profile>-<label>-360.png` and `…-1280.png`; the window is left at the
+    /// desktop's width.
+    pub async fn screenshots_at_widths(&self, app: &App, label: &str) -> Result<Vec<PathBuf>> {
+        let mut shots = Vec::new();
+        for (width, height) in [(360, 780), (1280, 900)] {
+            // A driver that cannot resize still gets its one screenshot: the screenshots are
+            // for people to look at, not what a test asserts.
+            if let Err(e) = app.session.set_window_size(width, height).await {
+                eprintln!("window/rect refused ({e:#}): one screenshot at the window's size");
+                shots.push(self.screenshot(app, label).await?);
+                break;
+            }
+            // Let the page lay itself out again at the new width.
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            shots.push(self.screenshot(app, &format!("{label}-{width}")).await?);
+        }
+        Ok(shots)
+    }
+
     /// The last six-digit code the server's outbox sent (SMS or e-mail).
     pub fn last_code(&self) -> Result<String> {
         let text = std::fs::read_to_string(self.server_dir.join("outbox.log"))?;

@@ -349,6 +349,16 @@ impl Session {
             .await
     }
 
+    /// Resizes the window (W3C `window/rect`), so a screen can be seen at a phone's and a
+    /// desktop's width; answers the size the window took.
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<(u64, u64)> {
+        let rect = self
+            .post("/window/rect", json!({ "width": width, "height": height }))
+            .await?;
+        let got = |k: &str| rect[k].as_u64().unwrap_or_default();
+        Ok((got("width"), got("height")))
+    }
+
     /// A PNG screenshot of the window's viewport.
     pub async fn screenshot_png(&self) -> Result<Vec<u8>> {
         let b64 = self.get("/screenshot").await?;

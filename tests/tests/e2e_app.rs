@@ -14,6 +14,7 @@ const MAI: (&str, &str, &str) = ("074192034567", "Mai#Demo2025", "Trần Thị M
 const OFFICER_HA_NOI: &str = "001078067890";
 const PASSCODE: &str = "270419";
 const DELEGATE_PASSCODE: &str = "618305";
+const SERVICE_VI: &str = "Thuế điện tử (thử nghiệm)";
 
 /// First run on a fresh profile: bind the account to this app and set the passcode; ends on
 /// the home screen, signed in.
@@ -45,6 +46,41 @@ async fn bind_and_set_passcode(
     app.wait_for_text("active-account", person.2).await?;
     env.screenshot(app, "home").await?;
     Ok(())
+}
+
+/// A service registered by the operator (`client add`) that accepts organisation accounts:
+/// what a delegation may allow. Answers its client id.
+fn register_service(env: &E2e) -> Result<String> {
+    use dinhdanh_core::crypto::base64url_encode;
+    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let point = key.verifying_key().to_encoded_point(false);
+    let jwks = serde_json::json!({"keys": [{
+        "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "rp-key-1",
+        "x": base64url_encode(point.x().context("x")?),
+        "y": base64url_encode(point.y().context("y")?),
+    }]});
+    let path = env.root.join("service-jwks.json");
+    std::fs::write(&path, jwks.to_string())?;
+    let out = env.server_cli(&[
+        "client",
+        "add",
+        "--name-vi",
+        SERVICE_VI,
+        "--name-en",
+        "Tax portal (test)",
+        "--redirect-uri",
+        "https://thue.example.vn/callback",
+        "--jwks",
+        &path.display().to_string(),
+        "--claim",
+        "name",
+        "--organisations",
+    ])?;
+    Ok(out
+        .split_whitespace()
+        .find(|w| w.starts_with("rp_"))
+        .with_context(|| format!("no client id in {out:?}"))?
+        .to_owned())
 }
 
 /// Opens *Đổi tài khoản* from the home screen.
@@ -230,7 +266,8 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     assert_eq!(orgs.len(), 2, "two organisations to switch to");
     env.screenshot(&owner, "switcher-two-orgs").await?;
 
-    // Add Trần Thị Mai as a delegate of the enterprise.
+    // Add Trần Thị Mai as a delegate of the enterprise, allowed one outside service.
+    let service = register_service(&env)?;
     owner.click(&format!("org-open-{enterprise_eid}")).await?;
     owner.wait_for("screen-organisation").await?;
     owner.wait_for_text("org-eid", &enterprise_eid).await?;
@@ -239,16 +276,51 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     owner.click("delegate-add").await?;
     owner.wait_for("screen-passcode-confirm").await?;
     owner.keypad(PASSCODE).await?;
+    // A new delegation allows no outside service: the owner is offered the choice at once.
+    owner.wait_for("screen-delegation-services").await?;
+    owner.wait_for(&format!("service-choose-{service}")).await?;
+    env.screenshots_at_widths(&owner, "delegation-services")
+        .await?;
+    // Back without choosing: the delegation says it allows no outside service.
+    owner.click("delegation-services-back").await?;
     owner.wait_for("screen-organisation").await?;
     owner
-        .wait_for_css(".delegate-row", Duration::from_secs(60))
+        .wait_for_css(".delegation-no-services", Duration::from_secs(60))
         .await?;
     let rows = owner.find_all_css(".delegate-row").await?;
-    let mut listed = false;
-    for r in &rows {
-        listed |= owner.element_text(r).await?.contains(MAI.2);
+    let mut mai_row = None;
+    for r in rows {
+        if owner.element_text(&r).await?.contains(MAI.2) {
+            mai_row = Some(r);
+        }
     }
-    assert!(listed, "the new delegate is listed");
+    let mai_row = mai_row.context("the new delegate is listed")?;
+    let delegation = owner
+        .attribute(&mai_row, "data-id")
+        .await?
+        .context("the row names its delegation")?;
+    env.screenshots_at_widths(&owner, "delegate-added-no-services")
+        .await?;
+    // Then the service, until a last day, confirmed with the passcode.
+    owner
+        .click(&format!("delegate-services-{delegation}"))
+        .await?;
+    owner.wait_for("screen-delegation-services").await?;
+    owner.click(&format!("service-choose-{service}")).await?;
+    // A date input takes its value by script, as the wizard's date does.
+    set_field(&owner, &format!("service-until-{service}"), "2099-12-31").await?;
+    env.screenshots_at_widths(&owner, "delegation-services-chosen")
+        .await?;
+    owner.click("delegation-services-save").await?;
+    owner.wait_for("screen-passcode-confirm").await?;
+    owner.keypad(PASSCODE).await?;
+    owner.wait_for("screen-organisation").await?;
+    owner
+        .wait_for_css(
+            &format!(".delegated-service[data-client=\"{service}\"]"),
+            Duration::from_secs(60),
+        )
+        .await?;
     env.screenshot(&owner, "delegate-added").await?;
     owner.quit().await?;
 
@@ -269,6 +341,20 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     delegate.keypad(DELEGATE_PASSCODE).await?;
     delegate.wait_for_text("active-account", "An Phát").await?;
     env.screenshot(&delegate, "acting-for-enterprise").await?;
+    // The delegate reads which services their authorisation allows.
+    delegate
+        .click(&format!("org-open-{enterprise_eid}"))
+        .await?;
+    delegate.wait_for("screen-organisation").await?;
+    delegate
+        .wait_for_css(
+            &format!("#my-delegation .delegated-service[data-client=\"{service}\"]"),
+            Duration::from_secs(60),
+        )
+        .await?;
+    delegate.wait_for_text("my-delegation", SERVICE_VI).await?;
+    env.screenshots_at_widths(&delegate, "my-delegation-services")
+        .await?;
     open_switcher(&delegate).await?;
     let active = delegate
         .wait_for_css(

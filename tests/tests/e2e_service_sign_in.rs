@@ -6,7 +6,8 @@
 //! QR*, as e2e_qr_login picks the desktop's screenshot: the app opens *Đăng nhập vào
 //! <service>* with the service's registered name and redirect origin from the server, the
 //! check code, and the data released. Approved with the passcode, the browser gets its code;
-//! a second sign-in, declined in one tap, sends the browser back with `access_denied`.
+//! the consent is then listed under *Dịch vụ đã chia sẻ thông tin* and withdrawn; a second
+//! sign-in, declined in one tap, sends the browser back with `access_denied`.
 
 use anyhow::{Context, Result, bail, ensure};
 use dinhdanh_core::crypto::{base64url_encode, sha256};
@@ -316,7 +317,10 @@ async fn the_phone_approves_and_declines_a_sign_in_to_a_service() -> Result<()> 
         app.find_css("#service-warning").await?.is_none(),
         "no warning: the browser and the phone are on one machine"
     );
-    env.screenshot(&app, "service-sign-in").await?;
+    // The phone's own address beside the computer's (one machine here: both loopback).
+    let phone = app.text("service-phone").await?;
+    ensure!(phone.contains("127.0.0.1"), "{phone}");
+    env.screenshots_at_widths(&app, "service-sign-in").await?;
     ensure!(rp.outcome(&first).await?.is_none(), "answered too early");
     app.click("service-approve").await?;
     app.wait_for("screen-passcode-confirm").await?;
@@ -333,8 +337,38 @@ async fn the_phone_approves_and_declines_a_sign_in_to_a_service() -> Result<()> 
         "{location}"
     );
 
-    // The same code again: already answered, said in the banner; the scan screen stays.
+    // The consent is listed with what the service received, and withdrawn after a question.
     app.click("service-done-home").await?;
+    app.wait_for("screen-home").await?;
+    app.click("open-service-consents").await?;
+    app.wait_for("screen-service-consents").await?;
+    let row = app
+        .wait_for_css(
+            &format!(".consent-row[data-client=\"{}\"]", rp.client_id),
+            std::time::Duration::from_secs(30),
+        )
+        .await?;
+    let listed = app.element_text(&row).await?;
+    ensure!(
+        listed.contains(SERVICE_VI) && listed.contains("Họ tên"),
+        "{listed}"
+    );
+    env.screenshots_at_widths(&app, "service-consents").await?;
+    app.click(&format!("consent-withdraw-{}", rp.client_id))
+        .await?;
+    app.wait_for(&format!("consent-question-{}", rp.client_id))
+        .await?;
+    env.screenshots_at_widths(&app, "service-consent-withdraw-question")
+        .await?;
+    app.click(&format!("consent-withdraw-confirm-{}", rp.client_id))
+        .await?;
+    app.wait_for_text("notice", "Đã rút lại đồng ý").await?;
+    app.wait_for("consents-empty").await?;
+    env.screenshots_at_widths(&app, "service-consents-empty")
+        .await?;
+
+    // The same code again: already answered, said in the banner; the scan screen stays.
+    app.click("nav-home").await?;
     app.wait_for("screen-home").await?;
     pick(&env, &app, &first, "answered").await?;
     let banner = app.wait_for("error-banner").await?;

@@ -10,7 +10,8 @@
 
 pub use dinhdanh_core::api::ApiError;
 use dinhdanh_core::api::{
-    AccountChoices, ErrorCode, Notification, PendingDesktopAction, RegistrationView, SessionView,
+    AccountChoices, ErrorCode, Notification, PendingDesktopAction, RegistrationView,
+    ServiceConsentView, ServiceView, SessionView,
 };
 use dinhdanh_core::app::{self, AppStatus, Command, QrLoginOutcome, QrLoginShown};
 
@@ -178,6 +179,10 @@ bridge! {
     revoke_delegate: app::RevokeDelegateCmd;
     /// Accepts or declines an authorisation, confirmed.
     answer_delegation: app::AnswerDelegation;
+    /// Sets the services a delegation allows, confirmed.
+    set_delegation_services: app::SetDelegationServicesCmd;
+    /// Withdraws the person's consents to a service (one tap after the screen's question).
+    withdraw_service_consent: app::WithdrawServiceConsent;
     /// Ends another session (a desktop), confirmed.
     end_session: app::EndSession;
     /// Phone: decodes a frame or a picked image.
@@ -228,6 +233,16 @@ pub async fn registrations() -> Result<Vec<RegistrationView>, ApiError> {
 /// The inbox.
 pub async fn notifications() -> Result<Vec<Notification>, ApiError> {
     call::<app::Notifications>(&()).await
+}
+
+/// The services a delegation may allow.
+pub async fn services() -> Result<Vec<ServiceView>, ApiError> {
+    call::<app::Services>(&()).await
+}
+
+/// The person's consents to services.
+pub async fn service_consents() -> Result<Vec<ServiceConsentView>, ApiError> {
+    call::<app::ServiceConsents>(&()).await
 }
 
 /// The person's sessions.

@@ -24,8 +24,8 @@ use dioxus::prelude::*;
 
 use crate::nav::Screen;
 use crate::screens::{
-    confirm, desktop_action, first_run, home, inbox, organisation, qr, request, service_sign_in,
-    wizard,
+    confirm, desktop_action, first_run, home, inbox, organisation, qr, request, service_consents,
+    service_sign_in, wizard,
 };
 use crate::state::Ctx;
 use crate::widgets::{ErrorBanner, Header, NavBar, Progress};
@@ -105,6 +105,10 @@ fn render(screen: Screen) -> Element {
             rsx! { service_sign_in::ServiceSignInDone { name_vi, name_en } }
         }
         Screen::Confirm(pending) => rsx! { confirm::ConfirmScreen { pending: *pending } },
+        Screen::ServiceConsents => rsx! { service_consents::ServiceConsents {} },
+        Screen::DelegationServices(edit) => {
+            rsx! { organisation::DelegationServicesScreen { edit: *edit } }
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Which screen is shown, which follows which, and the actions that wait for the passcode.
 
 use dinhdanh_core::api::{
-    AddDelegate, ApiError, DelegationAnswer, ErrorCode, RevokeDelegate, SessionView,
+    AddDelegate, ApiError, DelegatedService, DelegationAnswer, DelegationView, ErrorCode,
+    RevokeDelegate, SessionView, SetDelegationServices,
 };
 use dinhdanh_core::app::{AppStatus, DeviceRole, QrScanned, ServiceSignInScanned};
 use dinhdanh_core::ids::{OrgEid, RegistrationId, SessionId};
@@ -77,6 +78,43 @@ pub enum Screen {
     Sessions,
     /// Phone: the desktop's actions waiting for confirmation here.
     DesktopActions,
+    /// The services the person consented to share data with, each withdrawable.
+    ServiceConsents,
+    /// The services a delegation allows (owners and administrators choose them).
+    DelegationServices(Box<DelegationServicesEdit>),
+}
+
+/// The services screen of one delegation: the delegation as read, and the list being chosen,
+/// kept across the keypad so *Hủy* or a refusal brings the person back to what they chose.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DelegationServicesEdit {
+    /// The delegation, as the organisation's list gave it.
+    pub delegation: DelegationView,
+    /// The list chosen so far; `None`: start from the delegation's own.
+    pub draft: Option<Vec<DelegatedService>>,
+}
+
+impl DelegationServicesEdit {
+    /// The request that sets the chosen list (the draft, else the delegation's own list).
+    pub fn request(&self) -> SetDelegationServices {
+        let services = self.draft.clone().unwrap_or_else(|| {
+            self.delegation
+                .services
+                .iter()
+                .flatten()
+                .map(|s| DelegatedService {
+                    client_id: s.client_id.clone(),
+                    from: s.from,
+                    until: s.until,
+                })
+                .collect()
+        });
+        SetDelegationServices {
+            organisation: self.delegation.organisation.clone(),
+            delegation: self.delegation.id.clone(),
+            services,
+        }
+    }
 }
 
 impl Screen {
@@ -107,6 +145,8 @@ impl Screen {
             Screen::Confirm(_) => "screen-passcode-confirm",
             Screen::Sessions => "screen-sessions",
             Screen::DesktopActions => "screen-desktop-action",
+            Screen::ServiceConsents => "screen-service-consents",
+            Screen::DelegationServices(_) => "screen-delegation-services",
         }
     }
 
@@ -220,6 +260,8 @@ pub enum Pending {
         /// The account chosen; `None` for the personal one.
         account: Option<OrgEid>,
     },
+    /// Set the services a delegation allows: the edit's draft is the list signed.
+    SetDelegationServices(Box<DelegationServicesEdit>),
     /// Phone: confirm a desktop's action (its id; the phone signs the body the server keeps
     /// and showed in the list).
     ConfirmDesktopAction {
@@ -294,6 +336,17 @@ impl Pending {
                     ),
                 }
             }
+            Pending::SetDelegationServices(edit) => {
+                let name = crate::format::label(&edit.delegation.person.full_name);
+                match lang {
+                    Lang::Vi => format!(
+                        "Nhập mã PIN để xác nhận các dịch vụ {name} được đăng nhập thay mặt tổ chức"
+                    ),
+                    Lang::En => format!(
+                        "Enter your passcode to confirm the services {name} may sign in to for the organisation"
+                    ),
+                }
+            }
             Pending::ConfirmDesktopAction {
                 summary_vi,
                 summary_en,
@@ -344,6 +397,7 @@ impl Pending {
             Pending::EndSession(_) => Screen::Sessions,
             Pending::QrApprove { scanned, .. } => Screen::QrApprove(scanned.clone()),
             Pending::ServiceSignIn { scanned, .. } => Screen::ServiceSignIn(scanned.clone()),
+            Pending::SetDelegationServices(edit) => Screen::DelegationServices(edit.clone()),
             Pending::ConfirmDesktopAction { .. } => Screen::DesktopActions,
         }
     }

@@ -17,10 +17,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{
-    AccountChoices, AccountView, AddDelegate, AttachmentView, CodeSent, DelegationAnswer,
-    DelegationView, Notification, OidcSignInView, OrganisationChoice, OrganisationRecord,
-    PendingDesktopAction, QrLoginRequestView, RegistrationView, RevokeDelegate, SecretText,
-    SelfRegistrationFinish, SelfRegistrationStart, SessionView,
+    AccountChoices, AccountView, AddDelegate, AttachmentView, CodeSent, ConsentWithdrawn,
+    DelegationAnswer, DelegationView, Notification, OidcSignInView, OrganisationChoice,
+    OrganisationRecord, PendingDesktopAction, QrLoginRequestView, RegistrationView, RevokeDelegate,
+    SecretText, SelfRegistrationFinish, SelfRegistrationStart, ServiceConsentView, ServiceView,
+    SessionView, SetDelegationServices,
 };
 use crate::ids::{OrgEid, RegistrationId, SessionId};
 use crate::org_type::{DocumentKind, OrgType, OrganisationDetails};
@@ -104,6 +105,16 @@ commands! {
     RevokeDelegateCmd = "revoke_delegate": RevokeDelegateArgs => DelegationView;
     /// The delegate accepts or declines an authorisation, confirmed.
     AnswerDelegation = "answer_delegation": AnswerDelegationArgs => DelegationView;
+    /// The registered services that accept organisation accounts: what a delegation may allow.
+    Services = "services": () => Vec<ServiceView>;
+    /// Sets the services a delegation allows (the whole list, with optional dates), confirmed;
+    /// answers the delegation as it now stands.
+    SetDelegationServicesCmd = "set_delegation_services": SetDelegationServicesArgs => DelegationView;
+    /// The person's consents to services (what each was given, and when), most recent first.
+    ServiceConsents = "service_consents": () => Vec<ServiceConsentView>;
+    /// Withdraws the person's consents to a service, not confirmed: it only reduces what is
+    /// shared (the server revokes the person's live tokens for it at once).
+    WithdrawServiceConsent = "withdraw_service_consent": WithdrawServiceConsentArgs => ConsentWithdrawn;
     /// The person's sessions (this phone, desktops signed in by QR).
     Sessions = "sessions": () => Vec<SessionView>;
     /// Ends another session (e.g. a desktop), confirmed.
@@ -337,6 +348,22 @@ pub struct AnswerDelegationArgs {
     pub answer: DelegationAnswer,
     /// The confirmation.
     pub confirm: Confirm,
+}
+
+/// [`SetDelegationServicesCmd`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SetDelegationServicesArgs {
+    /// The delegation and its new list of services.
+    pub services: SetDelegationServices,
+    /// The confirmation.
+    pub confirm: Confirm,
+}
+
+/// [`WithdrawServiceConsent`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WithdrawServiceConsentArgs {
+    /// The service's `client_id`, as [`ServiceConsentView::client_id`].
+    pub client_id: String,
 }
 
 /// [`EndSession`]'s argument.

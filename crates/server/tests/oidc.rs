@@ -873,3 +873,81 @@ async fn a_client_s_replaced_keys_authenticate_it_and_its_old_key_no_longer_does
         .unwrap_err();
     assert!(format!("{err:?}").contains("invalid_state"), "{err:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The phone's own place
+// ---------------------------------------------------------------------------------------------
+
+/// A client that sends `X-Forwarded-For: <addr>` with every request (and follows no
+/// redirect, as a relying party's browser in these tests), as a reverse proxy would.
+fn forwarding(addr: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", addr.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+backend_test!(the_phone_sees_its_own_address_and_place_beside_the_browsers);
+async fn the_phone_sees_its_own_address_and_place_beside_the_browsers(db: Backend) {
+    let data_dir = std::env::temp_dir().join(format!(
+        "dd-test-{}",
+        dinhdanh_server::testing::unique_name("oidc-geo")
+    ));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let table = data_dir.join("geoip.csv");
+    std::fs::write(
+        &table,
+        "ip_start,ip_end,country,region,city\n\
+         203.0.113.0,203.0.113.255,VN,Hà Nội,Hà Nội\n\
+         198.51.100.0,198.51.100.255,VN,Đà Nẵng,Đà Nẵng\n",
+    )
+    .unwrap();
+    let url_db = common::fresh_database_url(db, &data_dir).await;
+    // Behind a reverse proxy on the loopback, so each side's forwarded address is its own.
+    let mut t = TestServer::start_with(
+        data_dir,
+        url_db,
+        dinhdanh_server::testing::ServerKeys::generate(),
+        |c| {
+            c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+            c.geoip_csv = Some(table);
+        },
+    )
+    .await;
+    let (_p, _device, _, phone) = person_signed_in(&t).await;
+    let mut rp = Rp::register(&t, "Cổng dịch vụ công", "dichvucong.example.vn", true).await;
+    rp.http = forwarding("203.0.113.7");
+    let flow = Flow::new("openid profile");
+    let request_uri = rp.push(&t, &flow).await;
+    let (sign_in, _cookie) = rp.authorize(&t, &request_uri).await;
+
+    t.http = forwarding("198.51.100.9");
+    let view: OidcSignInView = oidc_rp::read(&t, &phone, &sign_in)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view.ip_address, "203.0.113.7");
+    assert_eq!(view.approximate_location.as_deref(), Some("Hà Nội, VN"));
+    // The phone's own, as the server saw the phone's request: not the browser's.
+    assert_eq!(view.phone_ip_address, "198.51.100.9");
+    assert_eq!(
+        view.phone_approximate_location.as_deref(),
+        Some("Đà Nẵng, VN")
+    );
+    assert!(view.address_warning);
+
+    // An address outside the table has no made-up place.
+    t.http = forwarding("192.0.2.1");
+    let view: OidcSignInView = oidc_rp::read(&t, &phone, &sign_in)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view.phone_ip_address, "192.0.2.1");
+    assert_eq!(view.phone_approximate_location, None);
+    assert_eq!(view.approximate_location.as_deref(), Some("Hà Nội, VN"));
+}

@@ -183,6 +183,11 @@ async fn the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_con
     let view: QrLoginRequestView = resp.json().await.unwrap();
     assert_eq!(view.ip_address, "127.0.0.1");
     assert_eq!(view.approximate_location.as_deref(), Some("Hà Nội, VN"));
+    assert_eq!(view.phone_ip_address, "127.0.0.1");
+    assert_eq!(
+        view.phone_approximate_location.as_deref(),
+        Some("Hà Nội, VN")
+    );
 
     // Without a table, no place is made up.
     let plain = TestServer::start(db).await;
@@ -198,6 +203,7 @@ async fn the_phone_sees_the_desktops_approximate_place_when_a_geoip_table_is_con
         .await
         .unwrap();
     assert_eq!(view.approximate_location, None);
+    assert_eq!(view.phone_approximate_location, None);
 }
 
 /// An HTTP client that sends `X-Forwarded-For: <addr>` with every request, as a reverse proxy
@@ -213,14 +219,29 @@ fn forwarding(addr: &str) -> reqwest::Client {
 
 /// A server that trusts the loopback (where the tests connect from) as its reverse proxy.
 async fn behind_a_proxy(db: Backend) -> TestServer {
+    behind_a_proxy_with_places(db, None).await
+}
+
+/// [`behind_a_proxy`], with a GeoIP table of `places` (CSV rows after the header) if given.
+async fn behind_a_proxy_with_places(db: Backend, places: Option<&str>) -> TestServer {
     let data_dir = std::env::temp_dir().join(format!(
         "dd-test-{}",
         dinhdanh_server::testing::unique_name("proxy")
     ));
     std::fs::create_dir_all(&data_dir).unwrap();
+    let table = places.map(|rows| {
+        let table = data_dir.join("geoip.csv");
+        std::fs::write(
+            &table,
+            format!("ip_start,ip_end,country,region,city\n{rows}"),
+        )
+        .unwrap();
+        table
+    });
     let url = common::fresh_database_url(db, &data_dir).await;
     TestServer::start_with(data_dir, url, ServerKeys::generate(), |c| {
         c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        c.geoip_csv = table;
     })
     .await
 }
@@ -254,6 +275,31 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_clients_and_the_war
     let view = seen_through(&mut t, "203.0.113.7", "198.51.100.9").await;
     assert_eq!(view.ip_address, "203.0.113.7");
     assert!(view.address_warning);
+}
+
+backend_test!(the_phone_sees_its_own_address_and_place_beside_the_desktops);
+async fn the_phone_sees_its_own_address_and_place_beside_the_desktops(db: Backend) {
+    let mut t = behind_a_proxy_with_places(
+        db,
+        Some(
+            "203.0.113.0,203.0.113.255,VN,Hà Nội,Hà Nội\n\
+             198.51.100.0,198.51.100.255,VN,Đà Nẵng,Đà Nẵng\n",
+        ),
+    )
+    .await;
+    let view = seen_through(&mut t, "203.0.113.7", "198.51.100.9").await;
+    assert_eq!(view.ip_address, "203.0.113.7");
+    assert_eq!(view.approximate_location.as_deref(), Some("Hà Nội, VN"));
+    // The phone's own, as the server saw the phone's request: not the desktop's.
+    assert_eq!(view.phone_ip_address, "198.51.100.9");
+    assert_eq!(
+        view.phone_approximate_location.as_deref(),
+        Some("Đà Nẵng, VN")
+    );
+    // An address outside the table has no made-up place.
+    let view = seen_through(&mut t, "203.0.113.7", "192.0.2.1").await;
+    assert_eq!(view.phone_ip_address, "192.0.2.1");
+    assert_eq!(view.phone_approximate_location, None);
 }
 
 backend_test!(a_forwarded_address_from_an_untrusted_peer_is_ignored);

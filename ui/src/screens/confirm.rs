@@ -4,7 +4,8 @@ use dinhdanh_core::api::{ErrorCode, SecretText};
 use dinhdanh_core::app::{
     AddDelegateArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm,
     ConfirmDesktopActionArgs, ConfirmIdentityArgs, EndSessionArgs, QrApproveArgs,
-    RevokeDelegateArgs, ServiceSignInApproveArgs, SubmitRegistrationArgs, SwitchAccountArgs,
+    RevokeDelegateArgs, ServiceSignInApproveArgs, SetDelegationServicesArgs,
+    SubmitRegistrationArgs, SwitchAccountArgs,
 };
 use dioxus::prelude::*;
 
@@ -223,13 +224,20 @@ pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
             let eid = delegate.organisation.clone();
             let args = AddDelegateArgs { delegate, confirm };
             match c.run(bridge::add_delegate(&args)).await {
-                Some(_) => {
+                Some(added) => {
                     let mut form = c.delegate;
                     form.set(crate::state::DelegateForm::default());
-                    c.go(Screen::Organisation(eid));
+                    // A new delegation allows no outside service: the owner chooses them
+                    // next (or goes back and does it later).
+                    c.go(Screen::DelegationServices(Box::new(
+                        crate::nav::DelegationServicesEdit {
+                            delegation: added,
+                            draft: None,
+                        },
+                    )));
                     c.tell(
-                        "Đã gửi ủy quyền; người được ủy quyền cần chấp nhận.",
-                        "Authorisation sent; the delegate must accept it.",
+                        "Đã gửi ủy quyền; người được ủy quyền cần chấp nhận. Chọn các dịch vụ ủy quyền này cho phép đăng nhập thay mặt tổ chức, hoặc quay lại để làm sau.",
+                        "Authorisation sent; the delegate must accept it. Choose the services it allows signing in to for the organisation, or go back and do it later.",
                     );
                 }
                 None => {
@@ -306,6 +314,32 @@ pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
                 let e = c.error.read().clone();
                 if let Some(e) = e.filter(|e| !bridge::is_wrong_confirmation(e)) {
                     c.go(back);
+                    c.fail(e);
+                }
+            }
+        }
+        Pending::SetDelegationServices(edit) => {
+            let eid = edit.delegation.organisation.clone();
+            let args = SetDelegationServicesArgs {
+                services: edit.request(),
+                confirm,
+            };
+            if c.run(bridge::set_delegation_services(&args))
+                .await
+                .is_some()
+            {
+                c.go(Screen::Organisation(eid));
+                c.tell(
+                    "Đã lưu các dịch vụ được phép cho ủy quyền.",
+                    "The services the authorisation allows are saved.",
+                );
+            } else {
+                // A wrong passcode is typed again; anything else (a service no longer
+                // offered, a date refused) goes back to the choice as it was, the server's
+                // sentence in the banner and on its field.
+                let e = c.error.read().clone();
+                if let Some(e) = e.filter(|e| !bridge::is_wrong_confirmation(e)) {
+                    c.go(Screen::DelegationServices(edit));
                     c.fail(e);
                 }
             }

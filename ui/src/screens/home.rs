@@ -69,6 +69,12 @@ pub fn Home() -> Element {
                     span { class: "tile-icon", Icon { name: "document" } }
                     span { class: "tile-title", {c.t("Yêu cầu đã gửi", "My requests")} }
                 }
+                button { id: "open-service-consents", class: "tile", r#type: "button",
+                    onclick: move |_| c.go(Screen::ServiceConsents),
+                    span { class: "tile-icon", Icon { name: "list" } }
+                    span { class: "tile-title", {c.t("Dịch vụ đã chia sẻ thông tin", "Services you share data with")} }
+                    span { class: "tile-text", {c.t("Xem và rút lại đồng ý", "See and withdraw consent")} }
+                }
                 if manage {
                     button { class: "tile", r#type: "button", onclick: move |_| c.go(Screen::QrScan),
                         span { class: "tile-icon", Icon { name: "qr" } }

@@ -110,6 +110,10 @@ pub fn Sessions() -> Element {
     rsx! {
         div { id: "screen-sessions", class: "screen",
             h1 { {c.t("Phiên đăng nhập", "Sessions")} }
+            button { id: "sessions-service-consents", class: "button secondary", r#type: "button",
+                onclick: move |_| c.go(Screen::ServiceConsents),
+                {c.t("Dịch vụ đã chia sẻ thông tin", "Services you share data with")}
+            }
             if let Some(items) = items {
                 ul { class: "list",
                     for s in items {

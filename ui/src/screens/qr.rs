@@ -15,6 +15,7 @@ use crate::bridge;
 use crate::format;
 use crate::nav::{Pending, Screen};
 use crate::platform;
+use crate::screens::places::RequestPlaces;
 use crate::state::{Ctx, ctx};
 
 /// The decoder's code for "no QR code in this picture": expected on most camera frames, so
@@ -283,19 +284,13 @@ pub fn QrApprove(scanned: QrScanned) -> Element {
                         dt { {c.t("Máy tính", "Computer")} }
                         dd { id: "qr-computer", {format!("{} · {}", format::label(&r.client_name), format::label(&r.os))} }
                     }
-                    div { class: "review-row",
-                        dt { {c.t("Địa chỉ IP", "IP address")} }
-                        dd { class: "code", "{r.ip_address}" }
-                    }
-                    if let Some(place) = &r.approximate_location {
-                        div { class: "review-row",
-                            dt { {c.t("Vị trí gần đúng", "Approximate place")} }
-                            dd { {format::label(place)} }
-                        }
-                    }
-                    div { class: "review-row",
-                        dt { {c.t("Thời gian", "Time")} }
-                        dd { "{format::time(r.requested_at)}" }
+                    RequestPlaces {
+                        id_prefix: "qr",
+                        ip_address: r.ip_address.clone(),
+                        approximate_location: r.approximate_location.clone(),
+                        phone_ip_address: r.phone_ip_address.clone(),
+                        phone_approximate_location: r.phone_approximate_location.clone(),
+                        requested_at: r.requested_at,
                     }
                     div { class: "review-row",
                         dt { {c.t("Mã đối chiếu", "Check code")} }

@@ -14,6 +14,7 @@ use crate::bridge;
 use crate::format;
 use crate::i18n::Lang;
 use crate::nav::{Pending, Screen};
+use crate::screens::places::RequestPlaces;
 use crate::state::ctx;
 
 /// A claim as the person reads it: what the service learns, in words.
@@ -113,19 +114,13 @@ pub fn ServiceSignIn(scanned: ServiceSignInScanned) -> Element {
                         dt { {c.t("Trang web của dịch vụ", "Service's website")} }
                         dd { id: "service-origin", class: "code", {format::label(&view.redirect_origin)} }
                     }
-                    div { class: "review-row",
-                        dt { {c.t("Địa chỉ IP của máy tính", "Computer's IP address")} }
-                        dd { id: "service-ip", class: "code", {format::label(&view.ip_address)} }
-                    }
-                    if let Some(place) = &view.approximate_location {
-                        div { class: "review-row",
-                            dt { {c.t("Vị trí gần đúng", "Approximate place")} }
-                            dd { id: "service-place", {format::label(place)} }
-                        }
-                    }
-                    div { class: "review-row",
-                        dt { {c.t("Thời gian", "Time")} }
-                        dd { "{format::time(view.requested_at)}" }
+                    RequestPlaces {
+                        id_prefix: "service",
+                        ip_address: view.ip_address.clone(),
+                        approximate_location: view.approximate_location.clone(),
+                        phone_ip_address: view.phone_ip_address.clone(),
+                        phone_approximate_location: view.phone_approximate_location.clone(),
+                        requested_at: view.requested_at,
                     }
                     div { class: "review-row",
                         dt { {c.t("Mã đối chiếu", "Check code")} }
@@ -221,6 +216,7 @@ mod tests {
             "redirect_origin": "https://portal.example.vn",
             "claims": claims,
             "ip_address": "203.0.113.7",
+            "phone_ip_address": "203.0.113.9",
             "address_warning": false,
             "requested_at": "2026-12-02T07:00:00Z",
             "expires_at": "2026-12-02T07:05:00Z",

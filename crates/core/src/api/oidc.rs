@@ -33,6 +33,12 @@ pub struct OidcSignInView {
     /// Approximate place of that address, when a GeoIP table is configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approximate_location: Option<String>,
+    /// The phone's own address, as the server saw this request (beside the browser's, so the
+    /// person can compare them).
+    pub phone_ip_address: String,
+    /// Approximate place of the phone's address, from the same GeoIP table as the browser's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_approximate_location: Option<String>,
     /// The phone's and the browser's addresses differ greatly: warn before approving.
     pub address_warning: bool,
     /// When the browser asked.

@@ -52,6 +52,12 @@ pub struct QrLoginRequestView {
     /// When the code stops working.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
+    /// The phone's own address, as the server saw this request (beside the desktop's, so the
+    /// person can compare them).
+    pub phone_ip_address: String,
+    /// Approximate place of the phone's address, from the same GeoIP table as the desktop's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_approximate_location: Option<String>,
     /// The phone's and the desktop's addresses differ greatly (different networks or
     /// countries): show a warning before approving.
     pub address_warning: bool,

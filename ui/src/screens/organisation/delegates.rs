@@ -7,9 +7,10 @@ use dinhdanh_core::api::{AddDelegate, ApiError, DelegationView, ErrorCode, Revok
 use dinhdanh_core::ids::{CitizenId, OrgEid};
 use dioxus::prelude::*;
 
+use super::services::{ServicesSummary, may_choose_services};
 use crate::format;
 use crate::i18n::Lang;
-use crate::nav::{Pending, Screen};
+use crate::nav::{DelegationServicesEdit, Pending, Screen};
 use crate::screens::home::role_label;
 use crate::state::ctx;
 use crate::widgets::Field;
@@ -70,6 +71,11 @@ fn DelegateRow(delegation: DelegationView, my_role: OrgRole) -> Element {
         organisation: d.organisation.clone(),
         delegation: d.id.clone(),
     };
+    let choose = may_choose_services(&d, my_role);
+    let edit = DelegationServicesEdit {
+        delegation: d.clone(),
+        draft: None,
+    };
     rsx! {
         li { class: "delegate-row list-item", "data-id": "{d.id}",
             span { class: "item-title", "{d.person.full_name}" }
@@ -77,6 +83,13 @@ fn DelegateRow(delegation: DelegationView, my_role: OrgRole) -> Element {
             span { class: "item-meta",
                 {standing(&d, lang)}
                 if let Some(until) = d.expires_on { {format!(" · {} {}", c.t("đến", "until"), format::date(until))} }
+            }
+            ServicesSummary { delegation: d.clone() }
+            if choose {
+                button { id: "delegate-services-{d.id}", class: "button small secondary", r#type: "button",
+                    onclick: move |_| c.go(Screen::DelegationServices(Box::new(edit.clone()))),
+                    {c.t("Dịch vụ được phép", "Services allowed")}
+                }
             }
             if revocable {
                 button { id: "delegate-revoke-{d.id}", class: "button small danger", r#type: "button",

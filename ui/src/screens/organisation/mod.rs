@@ -2,6 +2,7 @@
 //! and administrators on the bound phone) its delegates.
 
 mod delegates;
+mod services;
 
 use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{AccountChoices, DelegationView, OrganisationRecord, OrganisationStatus};
@@ -17,6 +18,8 @@ use crate::screens::home::role_label;
 use crate::state::ctx;
 
 use self::delegates::Delegates;
+pub use self::services::DelegationServicesScreen;
+use self::services::MyDelegation;
 
 /// An organisation account's state in words.
 fn status_label(status: OrganisationStatus, lang: Lang) -> &'static str {
@@ -57,7 +60,9 @@ pub fn OrganisationPage(eid: OrgEid) -> Element {
             if let Some(list) = c.load(bridge::account_choices()).await {
                 let role = role_in(&list, &load_eid);
                 choices.set(Some(list));
-                if manage_here && role.is_some_and(|r| r != OrgRole::Member) {
+                // Owners and administrators read every delegation; anyone else acting for it
+                // reads their own (which services it allows).
+                if role.is_some() {
                     if let Some(d) = c.run(bridge::delegations(&args)).await {
                         delegates.set(Some(d));
                     }
@@ -72,6 +77,20 @@ pub fn OrganisationPage(eid: OrgEid) -> Element {
         .is_some_and(|l| l.active.as_ref() == Some(&eid));
     let rec = record.read().clone();
     let list = delegates.read().clone();
+    let me = c
+        .status
+        .read()
+        .as_ref()
+        .and_then(|s| s.signed_in.as_ref())
+        .map(|s| s.account.id.clone());
+    // The person's own delegation (not an owner's: legal representatives hold no list).
+    let mine = list.as_ref().and_then(|l| {
+        l.iter()
+            .filter(|d| Some(&d.person.account) == me.as_ref() && d.role != OrgRole::Owner)
+            .find(|d| d.revoked_at.is_none() && d.declined_at.is_none())
+            .cloned()
+    });
+    let manages = manage_here && my_role.is_some_and(|r| r != OrgRole::Member);
     rsx! {
         div { id: "screen-organisation", class: "screen",
             if let Some(record) = rec {
@@ -80,7 +99,10 @@ pub fn OrganisationPage(eid: OrgEid) -> Element {
             if my_role.is_some() {
                 SwitchAccountButton { eid: eid.clone(), active_here }
             }
-            if let (Some(list), Some(my_role)) = (list, my_role) {
+            if let Some(mine) = mine {
+                MyDelegation { delegation: mine }
+            }
+            if let (Some(list), Some(my_role), true) = (list, my_role, manages) {
                 Delegates { eid: eid.clone(), list, my_role }
             }
         }

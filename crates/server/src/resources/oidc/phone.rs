@@ -137,6 +137,9 @@ pub(super) async fn read_sign_in(
             }
         }
     }
+    // The phone's own address as this request came (through a trusted proxy, the forwarded
+    // one), placed with the same table as the browser's, so the two can be compared.
+    let phone_ip = rate_limit::client_ip(&parts);
     Ok(Json(OidcSignInView {
         sign_in: l.id.clone(),
         client_id: l.client.id.clone(),
@@ -149,10 +152,9 @@ pub(super) async fn read_sign_in(
             .geoip
             .as_ref()
             .and_then(|g| g.label_of(&l.row.ip_address)),
-        address_warning: qr_login::addresses_differ(
-            &rate_limit::client_ip(&parts),
-            &l.row.ip_address,
-        ),
+        address_warning: qr_login::addresses_differ(&phone_ip, &l.row.ip_address),
+        phone_approximate_location: state.geoip.as_ref().and_then(|g| g.label_of(&phone_ip)),
+        phone_ip_address: phone_ip,
         requested_at: timestamp(l.row.created_at),
         expires_at: timestamp(l.row.expires_at),
         accounts,

@@ -270,6 +270,7 @@ async fn read_request_view(
     require_open(&r, state.now())?;
     let payload = r.payload(&state)?;
     let choices = organisations::account_choices(&state, &session.account, None).await?;
+    let phone_ip = rate_limit::client_ip(&parts);
     Ok(Json(QrLoginRequestView {
         client_name: r.client_name.clone(),
         os: r.os.clone(),
@@ -278,7 +279,9 @@ async fn read_request_view(
         requested_at: timestamp(r.created_at),
         check_code: payload.check_code(),
         expires_at: timestamp(r.expires_at),
-        address_warning: addresses_differ(&rate_limit::client_ip(&parts), &r.ip_address),
+        address_warning: addresses_differ(&phone_ip, &r.ip_address),
+        phone_approximate_location: state.geoip.as_ref().and_then(|g| g.label_of(&phone_ip)),
+        phone_ip_address: phone_ip,
         accounts: choices.organisations,
     }))
 }
