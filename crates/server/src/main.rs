@@ -50,8 +50,60 @@ struct Cli {
     trusted_proxies: Vec<ipnet::IpNet>,
     #[command(flatten)]
     delivery: DeliveryArgs,
+    #[command(flatten)]
+    app_links: AppLinkArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The phone app that the server's https links open (the same-device hand-over of a sign-in:
+/// Android App Links, iOS Universal Links). Without any, `/.well-known/assetlinks.json` and
+/// `/.well-known/apple-app-site-association` are 404 and the login page offers no link.
+#[derive(clap::Args)]
+struct AppLinkArgs {
+    /// The Android app's application id (`vn.dinhdanh.app`); needs `--android-cert-sha256`.
+    #[arg(long, env = "DINHDANH_ANDROID_PACKAGE", global = true,
+          value_parser = dinhdanh_server::infra::config::AndroidPackage::parse)]
+    android_package: Option<dinhdanh_server::infra::config::AndroidPackage>,
+    /// A SHA-256 fingerprint of the Android app's signing certificate (`AB:CD:…`, as
+    /// `keytool -list -v` prints it); repeat it for several (a key rotation, Play App Signing).
+    #[arg(long = "android-cert-sha256", value_name = "FINGERPRINT",
+          env = "DINHDANH_ANDROID_CERT_SHA256", value_delimiter = ',', global = true,
+          value_parser = dinhdanh_server::infra::config::CertFingerprint::parse)]
+    android_cert_sha256: Vec<dinhdanh_server::infra::config::CertFingerprint>,
+    /// An iOS app id (`TEAMID1234.vn.dinhdanh.app`); repeat it for several.
+    #[arg(long = "apple-app-id", value_name = "APP_ID", env = "DINHDANH_APPLE_APP_IDS",
+          value_delimiter = ',', global = true,
+          value_parser = dinhdanh_server::infra::config::AppleAppId::parse)]
+    apple_app_ids: Vec<dinhdanh_server::infra::config::AppleAppId>,
+    /// The origin the links are written on, when not the server's own (a host of their own
+    /// routed to this server: iOS keeps a link to the page's own host in Safari).
+    #[arg(long, env = "DINHDANH_APP_LINK_ORIGIN", global = true)]
+    app_link_origin: Option<String>,
+}
+
+impl AppLinkArgs {
+    fn app_links(&self) -> anyhow::Result<dinhdanh_server::infra::config::AppLinks> {
+        use dinhdanh_server::infra::config::{AndroidApp, AppLinks};
+        let android = match (&self.android_package, self.android_cert_sha256.is_empty()) {
+            (None, true) => None,
+            (Some(package), false) => Some(AndroidApp {
+                package_name: package.clone(),
+                sha256_cert_fingerprints: self.android_cert_sha256.clone(),
+            }),
+            (Some(_), true) => anyhow::bail!("--android-package needs --android-cert-sha256"),
+            (None, false) => anyhow::bail!("--android-cert-sha256 needs --android-package"),
+        };
+        let link_origin = match &self.app_link_origin {
+            Some(o) => Some(Origin::parse(o).context("--app-link-origin")?),
+            None => None,
+        };
+        Ok(AppLinks {
+            android,
+            apple_app_ids: self.apple_app_ids.clone(),
+            link_origin,
+        })
+    }
 }
 
 /// How messages (one-time codes, alerts) reach people. Passwords and tokens are read from an
@@ -1272,6 +1324,7 @@ fn config(cli: &Cli, origin: Origin) -> anyhow::Result<Config> {
     config.geoip_csv = cli.geoip_csv.clone();
     config.trusted_proxies = cli.trusted_proxies.clone();
     config.delivery = cli.delivery.delivery()?;
+    config.app_links = cli.app_links.app_links()?;
     Ok(config)
 }
 

@@ -522,6 +522,67 @@ async fn locking_ones_account_logs_one_out_of_every_service(db: Backend) {
     assert_eq!(tax.introspect(&t, &others).await["active"], true);
 }
 
+backend_test!(withdrawing_consent_logs_one_out_of_that_service_only);
+async fn withdrawing_consent_logs_one_out_of_that_service_only(db: Backend) {
+    let t = TestServer::start(db).await;
+    let receiver = Receiver::start().await;
+    let (p, device, _, phone) = person_signed_in(&t).await;
+    let (_other, other_device, _, other_phone) = person_signed_in(&t).await;
+    let eid = enterprise_of(&t, &p).await;
+    let portal = service(&t, &receiver, "portal", "dichvucong.example.vn", true).await;
+    let tax = service(&t, &receiver, "tax", "thue.example.vn", false).await;
+    // Signed in to the portal twice (personally and as the enterprise), and to another service.
+    let (personal, personal_id, _) = signed_in(&t, &portal, &phone, &device, "openid", None).await;
+    let (as_org, org_id, _) = signed_in(
+        &t,
+        &portal,
+        &phone,
+        &device,
+        "openid organisation",
+        Some(eid.clone()),
+    )
+    .await;
+    let (elsewhere, ..) = signed_in(&t, &tax, &phone, &device, "openid", None).await;
+    // Somebody else's sign-in at the same service.
+    let (others, ..) = signed_in(&t, &portal, &other_phone, &other_device, "openid", None).await;
+
+    let resp = t
+        .send(
+            "DELETE",
+            &paths::fill(paths::SERVICE_CONSENT, "client_id", &portal.client_id),
+            None,
+            Auth::Session(&phone),
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let got = receiver.wait_for("portal", 2).await;
+    assert_eq!(got.len(), 2);
+    // One logout token per sign-in ended, each naming its own sid.
+    let (_, first) = verify(&t, &got[0].token, &portal.client_id).await;
+    let (own, other) = if first["sid"] == verify(&t, &personal_id, &portal.client_id).await.1["sid"]
+    {
+        (&got[0], &got[1])
+    } else {
+        (&got[1], &got[0])
+    };
+    assert_logout_token(&t, &portal, own, &personal_id).await;
+    assert_logout_token(&t, &portal, other, &org_id).await;
+    for token in [&personal, &as_org] {
+        assert_eq!(portal.introspect(&t, token).await, json!({"active": false}));
+    }
+
+    oidc::deliver_logouts(t.state()).await.unwrap();
+    assert_eq!(
+        receiver.to("portal").len(),
+        2,
+        "the other person stays signed in"
+    );
+    assert_eq!(portal.introspect(&t, &others).await["active"], true);
+    assert!(receiver.to("tax").is_empty(), "another service is not told");
+    assert_eq!(tax.introspect(&t, &elsewhere).await["active"], true);
+    assert_eq!(audit_count(&t, "oidc.backchannel_logout").await, 2);
+}
+
 backend_test!(a_failing_service_does_not_fail_the_action_and_is_tried_again);
 async fn a_failing_service_does_not_fail_the_action_and_is_tried_again(db: Backend) {
     let t = TestServer::start(db).await;

@@ -44,6 +44,10 @@
 //! same strict splitter reads both versions; [`QrPayload::parse`] returns either kind, and
 //! each version's reader refuses the other's parameters. Version 1 is unchanged byte for byte.
 //!
+//! The same version-2 code also travels as the fragment of a verified https link, for a
+//! service page open on the phone itself ([`ServiceSignInPayload::to_app_link`],
+//! [`ServiceSignInPayload::parse_app_link`], [`APP_LINK_PATH`]).
+//!
 //! # What the check code does and does not do
 //!
 //! [`check_code`] is six digits from SHA-256 over the rendezvous id, the desktop key and the
@@ -61,7 +65,10 @@ use crate::crypto::{
 use crate::ids::OrgEid;
 use crate::signed_action::{self, ActionError, ActionTarget, Origin};
 
+mod app_link;
 mod service_sign_in;
+
+pub use app_link::{APP_LINK_PATH, MAX_APP_LINK_LEN};
 
 pub use service_sign_in::{
     MAX_SERVICE_SIGN_IN_URI_LEN, QrPayload, SERVICE_SIGN_IN_VERSION, ServiceSignInPayload,

@@ -104,6 +104,127 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How outbox messages reach people (none by default: `serve` refuses to start without).
     pub delivery: Delivery,
+    /// The phone app's identity for verified https links (Android App Links, iOS Universal
+    /// Links): the same-device hand-over of a sign-in. None configured: the `.well-known`
+    /// files are 404 and the login page offers no link.
+    pub app_links: AppLinks,
+}
+
+/// The app the server's https links open (`/.well-known/assetlinks.json`,
+/// `/.well-known/apple-app-site-association`), and where those links live.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppLinks {
+    /// The Android app: its package name and signing certificates.
+    pub android: Option<AndroidApp>,
+    /// The iOS app ids (`<team id>.<bundle id>`).
+    pub apple_app_ids: Vec<AppleAppId>,
+    /// The origin the links are written on; none: the issuer's own. iOS opens a Universal Link
+    /// tapped on a page of the same host in Safari, not in the app, so a deployment whose login
+    /// page and links share a host sees the fallback page on iPhones (docs/design/mobile.md).
+    pub link_origin: Option<Origin>,
+}
+
+impl AppLinks {
+    /// Whether any app is declared: only then can a link open the app.
+    pub fn any(&self) -> bool {
+        self.android.is_some() || !self.apple_app_ids.is_empty()
+    }
+}
+
+/// An Android app as Digital Asset Links name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AndroidApp {
+    /// The application id (`vn.dinhdanh.app`).
+    pub package_name: AndroidPackage,
+    /// SHA-256 fingerprints of the signing certificates (at least one).
+    pub sha256_cert_fingerprints: Vec<CertFingerprint>,
+}
+
+/// An Android application id: two or more dot-separated segments, each a letter then letters,
+/// digits or `_` (the rule of Android's `applicationId`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AndroidPackage(String);
+
+impl AndroidPackage {
+    /// Parses an application id.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let segments: Vec<&str> = text.split('.').collect();
+        let segment_ok = |s: &&str| {
+            let mut chars = s.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        if text.len() > 255 || segments.len() < 2 || !segments.iter().all(segment_ok) {
+            return Err(format!(
+                "not an Android application id (like vn.dinhdanh.app): {text}"
+            ));
+        }
+        Ok(AndroidPackage(text.to_owned()))
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A SHA-256 certificate fingerprint as Digital Asset Links write it: 32 bytes in upper-case
+/// hex pairs separated by `:`. Accepted with or without the colons, in either case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertFingerprint(String);
+
+impl CertFingerprint {
+    /// Parses a fingerprint (`keytool -list -v` prints it with colons).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let hex: String = text.chars().filter(|c| *c != ':').collect();
+        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(format!(
+                "not a SHA-256 certificate fingerprint (32 hex bytes): {text}"
+            ));
+        }
+        let upper = hex.to_ascii_uppercase();
+        let pairs: Vec<&str> = (0..32)
+            .filter_map(|i| upper.get(2 * i..2 * i + 2))
+            .collect();
+        Ok(CertFingerprint(pairs.join(":")))
+    }
+
+    /// `AB:CD:…`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An iOS app id: a ten-character team id, a dot, and a bundle id (letters, digits, `-`, `.`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppleAppId(String);
+
+impl AppleAppId {
+    /// Parses `<team id>.<bundle id>`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let ok = text.split_once('.').is_some_and(|(team, bundle)| {
+            team.len() == 10
+                && team
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && !bundle.is_empty()
+                && bundle.len() <= 155
+                && bundle.split('.').all(|s| {
+                    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
+        });
+        if !ok {
+            return Err(format!(
+                "not an iOS app id (TEAMID1234.vn.dinhdanh.app): {text}"
+            ));
+        }
+        Ok(AppleAppId(text.to_owned()))
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// How outbox messages are delivered: e-mail over SMTP, SMS through an HTTP gateway, and the
@@ -227,6 +348,54 @@ impl Config {
             sweep_interval: std::time::Duration::from_secs(60),
             trusted_proxies: Vec::new(),
             delivery: Delivery::default(),
+            app_links: AppLinks::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn android_application_ids_follow_androids_rule() {
+        assert!(AndroidPackage::parse("vn.dinhdanh.app").is_ok());
+        assert!(AndroidPackage::parse("vn.dinh_danh.app2").is_ok());
+        for bad in [
+            "app",
+            "vn..app",
+            "vn.1app",
+            "vn.dinh-danh",
+            "",
+            "vn.app.",
+            "vn/app",
+        ] {
+            assert!(AndroidPackage::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fingerprints_are_written_one_way() {
+        let colons = "14:6d:e9:83:c5:73:06:50:d8:ee:b9:95:2f:34:fc:64:16:a0:83:42:e6:1d:be:a8:8a:04:96:b2:3f:cf:44:e5";
+        let f = CertFingerprint::parse(colons).unwrap();
+        assert_eq!(f.as_str(), colons.to_ascii_uppercase());
+        assert_eq!(CertFingerprint::parse(&colons.replace(':', "")).unwrap(), f);
+        assert!(CertFingerprint::parse(&colons[3..]).is_err());
+        assert!(CertFingerprint::parse(&colons.replace("e5", "g5")).is_err());
+    }
+
+    #[test]
+    fn apple_app_ids_have_a_team_and_a_bundle() {
+        assert!(AppleAppId::parse("ABCDE12345.vn.dinhdanh.app").is_ok());
+        for bad in [
+            "vn.dinhdanh.app",
+            "abcde12345.vn.app",
+            "ABCDE1234.vn.app",
+            "ABCDE12345.",
+            "ABCDE12345.vn..app",
+            "ABCDE12345.vn/app",
+        ] {
+            assert!(AppleAppId::parse(bad).is_err(), "{bad}");
         }
     }
 }

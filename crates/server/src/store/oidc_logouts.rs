@@ -2,7 +2,8 @@
 //! (`oidc_logouts`, an outbox of its own), and the session ids (`sid`) of sign-ins.
 //!
 //! [`end_sign_ins`] is a step of the action that ends the person's standing — a delegation
-//! revoked, an organisation locked or closed, an account locked — or of the sweep that notices
+//! revoked, an organisation locked or closed, an account locked, a consent to a service
+//! withdrawn — or of the sweep that notices
 //! a delegation past its last day ([`end_lapsed_sign_ins`]): in the action's transaction it
 //! revokes the live access tokens of every sign-in concerned and queues one logout per sign-in
 //! at a client with a back-channel logout URI. The queue is woken after the commit
@@ -33,6 +34,14 @@ pub enum Ended<'a> {
         eid: &'a str,
         /// The person.
         account: &'a str,
+    },
+    /// Every live sign-in of the account at one service, personal or for any organisation
+    /// (the person withdrew their consent to it).
+    Service {
+        /// The person.
+        account: &'a str,
+        /// The relying party.
+        client_id: &'a str,
     },
     /// Every live sign-in whose person may no longer act as signed in: no live delegation
     /// (one expired), the organisation not active, or the account locked (the sweep's
@@ -81,6 +90,7 @@ fn condition(ended: Ended<'_>) -> String {
     );
     match ended {
         Ended::Account(_) => "t.account_id = $2".to_owned(),
+        Ended::Service { .. } => "t.account_id = $2 AND t.client_id = $3".to_owned(),
         Ended::Organisation(_) => "t.acting_for = $2".to_owned(),
         Ended::Delegate { .. } => {
             format!("t.acting_for = $2 AND t.account_id = $3 AND {no_live_delegation}")
@@ -93,10 +103,23 @@ fn condition(ended: Ended<'_>) -> String {
     }
 }
 
+/// What [`end_sign_ins`] ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndedSignIns {
+    /// The sign-ins ended (ids, in the order found).
+    pub sign_ins: Vec<String>,
+    /// The live access tokens revoked with them.
+    pub tokens_revoked: u64,
+}
+
 /// Ends the live sign-ins `ended` names as a step of `tx`: their access tokens are revoked
 /// and, for each at an active client with a back-channel logout URI, a logout is queued for
-/// delivery after the commit. Returns how many sign-ins ended.
-pub async fn end_sign_ins(tx: &mut Tx, ended: Ended<'_>, reason: &str) -> ServerResult<usize> {
+/// delivery after the commit. Returns the sign-ins ended and how many live tokens that revoked.
+pub async fn end_sign_ins(
+    tx: &mut Tx,
+    ended: Ended<'_>,
+    reason: &str,
+) -> ServerResult<EndedSignIns> {
     let now = tx.now();
     let sql = format!(
         "SELECT DISTINCT t.sign_in_id, t.client_id, t.account_id, t.acting_for, \
@@ -109,18 +132,21 @@ pub async fn end_sign_ins(tx: &mut Tx, ended: Ended<'_>, reason: &str) -> Server
     match ended {
         Ended::Account(a) | Ended::Organisation(a) => query = query.bind(a),
         Ended::Delegate { eid, account } => query = query.bind(eid).bind(account),
+        Ended::Service { account, client_id } => query = query.bind(account).bind(client_id),
         Ended::Lapsed => {}
     }
     let found = query.fetch_all(tx.conn()?).await?;
+    let mut tokens_revoked = 0;
     for s in &found {
-        sqlx::query(
+        tokens_revoked += sqlx::query(
             "UPDATE oidc_access_tokens SET revoked_at = $2 \
-             WHERE sign_in_id = $1 AND revoked_at IS NULL",
+             WHERE sign_in_id = $1 AND revoked_at IS NULL AND expires_at > $2",
         )
         .bind(&s.sign_in_id)
         .bind(now)
         .execute(tx.conn()?)
-        .await?;
+        .await?
+        .rows_affected();
         if s.backchannel_logout_uri.is_some() {
             sqlx::query(
                 "INSERT INTO oidc_logouts (id, client_id, sign_in_id, account_id, acting_for, \
@@ -141,7 +167,10 @@ pub async fn end_sign_ins(tx: &mut Tx, ended: Ended<'_>, reason: &str) -> Server
     if !found.is_empty() {
         tx.wake_after_commit(TOPIC);
     }
-    Ok(found.len())
+    Ok(EndedSignIns {
+        sign_ins: found.into_iter().map(|s| s.sign_in_id).collect(),
+        tokens_revoked,
+    })
 }
 
 /// The sweep's part: ends, in a transaction of its own (`oidc.sign_ins_lapsed`), every live
@@ -149,9 +178,9 @@ pub async fn end_sign_ins(tx: &mut Tx, ended: Ended<'_>, reason: &str) -> Server
 /// day, which no request notices. Returns how many ended.
 pub async fn end_lapsed_sign_ins(state: &AppState) -> ServerResult<usize> {
     let mut tx = Tx::begin(state, "oidc.sign_ins_lapsed").await?;
-    let n = end_sign_ins(&mut tx, Ended::Lapsed, "lapsed").await?;
+    let ended = end_sign_ins(&mut tx, Ended::Lapsed, "lapsed").await?;
     tx.commit().await?;
-    Ok(n)
+    Ok(ended.sign_ins.len())
 }
 
 /// Up to `limit` logouts due at `now`, oldest due first.

@@ -98,35 +98,6 @@ pub async fn revoke_client(
     Ok(done.rows_affected())
 }
 
-/// Revokes the person's live tokens for a client; the sign-ins they were issued from (one
-/// each), so a caller can also tell the client (back-channel logout).
-pub async fn revoke_account_client(
-    conn: &mut AnyConnection,
-    account_id: &str,
-    client_id: &str,
-    now: i64,
-) -> ServerResult<(u64, Vec<String>)> {
-    let sign_ins: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT sign_in_id FROM oidc_access_tokens WHERE account_id = $1 \
-         AND client_id = $2 AND revoked_at IS NULL AND expires_at > $3 ORDER BY sign_in_id",
-    )
-    .bind(account_id)
-    .bind(client_id)
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
-    let done = sqlx::query(
-        "UPDATE oidc_access_tokens SET revoked_at = $3 WHERE account_id = $1 AND client_id = $2 \
-         AND revoked_at IS NULL AND expires_at > $3",
-    )
-    .bind(account_id)
-    .bind(client_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok((done.rows_affected(), sign_ins))
-}
-
 /// Forgets tokens that expired before `before`.
 pub async fn sweep_expired(conn: &mut AnyConnection, before: i64) -> ServerResult<()> {
     sqlx::query("DELETE FROM oidc_access_tokens WHERE expires_at < $1")

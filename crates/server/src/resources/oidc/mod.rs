@@ -27,6 +27,7 @@
 //! Refused on purpose: implicit and hybrid flows, requests not pushed, `alg: none`, HS* and any
 //! algorithm but ES256, unregistered redirect URIs, level-1 accounts.
 
+mod app_links;
 mod authorize;
 mod browser;
 mod claims;
@@ -48,6 +49,9 @@ use dinhdanh_core::api::paths;
 
 use crate::infra::state::AppState;
 
+pub use app_links::{
+    APP_PAGE_CONTENT_SECURITY_POLICY, APP_SIGN_IN, APPLE_APP_SITE_ASSOCIATION, ASSET_LINKS,
+};
 pub use keys::{DEFAULT_CHANGEOVER_SECS, RETIRED_KEY_SECS, jwks, rotate_signing_key};
 pub use logout::{
     BACKCHANNEL_EVENT, END_SESSION, FIRST_RETRY_SECS, LOGOUT_TOKEN_TYPE, MAX_ATTEMPTS,
@@ -115,6 +119,12 @@ pub fn routes() -> axum::Router<AppState> {
         .route(LOGIN_CSS, get(page::login_css))
         .route(LOGIN_JS, get(page::login_js))
         .route(CLIENT_LOGO, get(page::logo))
+        .route(ASSET_LINKS, get(app_links::asset_links))
+        .route(
+            APPLE_APP_SITE_ASSOCIATION,
+            get(app_links::apple_app_site_association),
+        )
+        .route(APP_SIGN_IN, get(app_links::app_sign_in_page))
         .route(TOKEN, post(token::token))
         .route(INTROSPECT, post(tokens_in_use::introspect))
         .route(

@@ -139,6 +139,7 @@ pub(super) fn render(state: &AppState, view: &PageView<'_>) -> ServerResult<Resp
     )
     .map_err(|_| ServerError::Internal("a sign-in's QR payload".into()))?;
     let check = spaced(&payload.check_code());
+    let same_device = super::app_links::login_page_section(state, &payload);
     let qr = qr_data_uri(&payload.to_uri())?;
     let id = view.sign_in.to_string();
     let name_vi = escape(&view.client.name_vi);
@@ -190,6 +191,7 @@ pub(super) fn render(state: &AppState, view: &PageView<'_>) -> ServerResult<Resp
 </header>
 <section id="waiting" class="qr"{waiting_hidden} aria-labelledby="scan-title">
 <h2 id="scan-title">Quét mã bằng ứng dụng Định Danh <span class="en" lang="en">Scan with the Định Danh app</span></h2>
+{same_device}
 <img class="qr-code" src="{qr}" width="256" height="256" alt="Mã QR đăng nhập vào {name_vi}: quét bằng ứng dụng Định Danh; mã kiểm tra {check}. (Sign-in QR code for {name_en}: scan it with the Định Danh app; check code {check}.)">
 <p class="check">Mã kiểm tra <span lang="en">/ Check code</span>: <strong>{check}</strong></p>
 <p class="hint">Điện thoại phải hiện đúng mã này. <span lang="en">Your phone must show the same code.</span></p>

@@ -1,6 +1,6 @@
 //! A person's consents to services: recorded by an approval on the phone ([`record_consent`]),
-//! listed, and withdrawn in one tap ([`withdraw_consent`], which also revokes the person's live
-//! access tokens for that service in the same transaction).
+//! listed, and withdrawn in one tap ([`withdraw_consent`], which also ends the person's live
+//! sign-ins at that service in the same transaction: tokens revoked, back-channel logout queued).
 
 use std::collections::BTreeSet;
 
@@ -18,7 +18,7 @@ use crate::resources::clients;
 use crate::resources::organisations;
 use crate::store::audit::{Actor, audit_record};
 use crate::store::oidc_consents::{self as store, ConsentRow, PERSONAL};
-use crate::store::oidc_tokens;
+use crate::store::oidc_logouts::{self, Ended};
 use crate::store::tx::Tx;
 use crate::store::values::parse_stored;
 
@@ -113,15 +113,16 @@ pub struct Withdrawal {
     pub consents: u64,
     /// How many live access tokens were revoked.
     pub tokens_revoked: u64,
-    /// The sign-ins those tokens came from: the sessions at the service to end (back-channel
-    /// logout, once built, is sent for these).
+    /// The sign-ins those tokens came from: the sessions at the service ended (a back-channel
+    /// logout is queued for each when the service registered a back-channel logout URI).
     pub sign_ins: Vec<String>,
 }
 
 /// Withdraws the person's consents to `client_id` (for every account they signed in as) and
-/// revokes their live access tokens for it, in one transaction with its audit entry
-/// (`service_consent.withdrawn`, object `oidc_client:<id>`). `not_found` when there is no live
-/// consent and no live token. The sign-ins returned let a caller end the service's sessions.
+/// ends their live sign-ins there — access tokens revoked, and a back-channel logout queued to
+/// the service for each (delivered after the commit, `resources::oidc::logout`) — in one
+/// transaction with its audit entry (`service_consent.withdrawn`, object `oidc_client:<id>`).
+/// `not_found` when there is no live consent and no live token.
 pub async fn withdraw_consent(
     state: &AppState,
     actor: &Actor,
@@ -131,8 +132,15 @@ pub async fn withdraw_consent(
     let now = tx.now();
     let account = actor.account.as_str();
     let consents = store::withdraw(tx.conn()?, account, client_id, now).await?;
-    let (tokens_revoked, sign_ins) =
-        oidc_tokens::revoke_account_client(tx.conn()?, account, client_id, now).await?;
+    // The service is told the sessions ended (back-channel logout), as when a delegation is
+    // revoked: a withdrawn consent must not leave the service acting on the person's sign-in.
+    let ended = oidc_logouts::end_sign_ins(
+        &mut tx,
+        Ended::Service { account, client_id },
+        "consent_withdrawn",
+    )
+    .await?;
+    let (tokens_revoked, sign_ins) = (ended.tokens_revoked, ended.sign_ins);
     if consents == 0 && tokens_revoked == 0 {
         return Err(ServerError::code(ErrorCode::NotFound));
     }

@@ -126,5 +126,17 @@
   if (waiting && !waiting.hidden) {
     openSocket();
     tick();
+    // The same-device hand-over: the person comes back from the app to this tab, whose socket
+    // a phone may have closed while it was in the background. Ask at once rather than at the
+    // next poll.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && !finished) {
+        if (pollTimer !== null) {
+          window.clearTimeout(pollTimer);
+          pollTimer = null;
+        }
+        poll();
+      }
+    });
   }
 })();
