@@ -4,3 +4,6 @@
 pub mod e2e;
 #[cfg(feature = "e2e")]
 pub mod webdriver;
+
+mod memory_store;
+pub use memory_store::MemoryStore;
