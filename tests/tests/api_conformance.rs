@@ -43,7 +43,7 @@ use axum::response::Response;
 use dinhdanh_client::api::AUTH_SCHEME;
 use dinhdanh_client::passcode::{KdfParams, new_passcode};
 use dinhdanh_client::profile::Profile;
-use dinhdanh_client::{Client, ClientConfig, ClientError};
+use dinhdanh_client::{Client, ClientConfig};
 use dinhdanh_core::api::{OneTimeCode, SecretText};
 use dinhdanh_core::ids::CitizenId;
 use dinhdanh_core::request_proof::{self, ProofClaims};
