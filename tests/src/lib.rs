@@ -5,3 +5,6 @@ pub mod e2e;
 pub mod oidc_demo;
 #[cfg(feature = "e2e")]
 pub mod webdriver;
+
+mod memory_store;
+pub use memory_store::MemoryStore;

@@ -41,15 +41,14 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use dinhdanh_client::api::AUTH_SCHEME;
-use dinhdanh_client::keystore::{Keystore, SecretStore};
 use dinhdanh_client::passcode::{KdfParams, new_passcode};
 use dinhdanh_client::profile::Profile;
-use dinhdanh_client::{Client, ClientConfig, ClientError};
+use dinhdanh_client::{Client, ClientConfig};
 use dinhdanh_core::api::{OneTimeCode, SecretText};
 use dinhdanh_core::ids::CitizenId;
 use dinhdanh_core::request_proof::{self, ProofClaims};
+use dinhdanh_tests::MemoryStore;
 use rand_core::{OsRng, RngCore};
-use zeroize::Zeroizing;
 
 /// The schemathesis release the checks were written against (its CLI changes between majors).
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
@@ -346,27 +345,6 @@ impl Drop for Env {
     }
 }
 
-/// The proxy's device keeps its secrets in memory: it lives as long as the test.
-#[derive(Default)]
-struct MemoryStore(Mutex<BTreeMap<String, Zeroizing<Vec<u8>>>>);
-
-impl SecretStore for MemoryStore {
-    fn get(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, ClientError> {
-        Ok(self.0.lock().unwrap().get(name).cloned())
-    }
-    fn set(&self, name: &str, secret: &[u8]) -> Result<(), ClientError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(name.to_owned(), Zeroizing::new(secret.to_vec()));
-        Ok(())
-    }
-    fn delete(&self, name: &str) -> Result<(), ClientError> {
-        self.0.lock().unwrap().remove(name);
-        Ok(())
-    }
-}
-
 /// Who may call an operation, from its `security` in the document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Access {
@@ -473,7 +451,7 @@ impl SigningProxy {
         for (n, account) in accounts.into_iter().take(SESSIONS).enumerate() {
             let dir = env.root.join(format!("proxy-device-{n}"));
             let profile = Profile::open(&format!("conformance-{n}"), &dir)?;
-            let keystore = Keystore::with_store(Arc::new(MemoryStore::default()));
+            let keystore = MemoryStore::keystore();
             let mut config = ClientConfig::new(env.server_url.clone());
             config.kdf = KdfParams::insecure_for_tests();
             config.device_name = "schemathesis".into();

@@ -61,7 +61,6 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use dinhdanh_client::api::{Client, ClientConfig, QrLoginAnswer};
-use dinhdanh_client::keystore::{Keystore, SecretStore};
 use dinhdanh_client::passcode::{EnteredPasscode, KdfParams, PasscodeConfirmer, new_passcode};
 use dinhdanh_client::profile::Profile;
 use dinhdanh_client::{ClientError, core::api::ErrorCode};
@@ -74,10 +73,10 @@ use dinhdanh_core::ids::{CitizenId, OrgEid, Password, PhoneNumber};
 use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm, RepresentativeForm};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use dinhdanh_server::testing::registrations::vietnam_date;
+use dinhdanh_tests::MemoryStore;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::{Connection, Row, SqliteConnection};
-use zeroize::Zeroizing;
 
 /// The number of kills without `DINHDANH_CRASH_KILLS` (what `cargo xtask test` runs).
 const DEFAULT_KILLS: u32 = 3;
@@ -236,7 +235,7 @@ impl Run {
             self.next_address.load(Ordering::Relaxed)
         ));
         let profile = Profile::open(name, &dir).unwrap();
-        let keystore = Keystore::with_store(Arc::new(MemoryStore::default()));
+        let keystore = MemoryStore::keystore();
         let mut config = ClientConfig::new(self.base_url.clone());
         config.kdf = KdfParams::insecure_for_tests();
         config.device_name = format!("Điện thoại {name}");
@@ -268,33 +267,6 @@ fn six_digits(text: &str) -> Option<String> {
     text.split(|c: char| !c.is_ascii_digit())
         .rfind(|w| w.len() == 6)
         .map(str::to_owned)
-}
-
-/// Secrets in memory: the OS keystore is not what this test is about.
-#[derive(Default)]
-struct MemoryStore(Mutex<BTreeMap<String, Vec<u8>>>);
-
-impl SecretStore for MemoryStore {
-    fn get(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, ClientError> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap()
-            .get(name)
-            .cloned()
-            .map(Zeroizing::new))
-    }
-    fn set(&self, name: &str, secret: &[u8]) -> Result<(), ClientError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(name.to_owned(), secret.to_vec());
-        Ok(())
-    }
-    fn delete(&self, name: &str) -> Result<(), ClientError> {
-        self.0.lock().unwrap().remove(name);
-        Ok(())
-    }
 }
 
 /// A row of the shipped citizen registry.

@@ -95,6 +95,8 @@ fn main() -> Result<()> {
             setup()?;
             bench_app()
         }
+        // Needs nothing of `setup` but PostgreSQL, which it installs itself.
+        Some("bench-oidc") => bench_oidc(),
         Some("crash") => crash::run(&args[1..]),
         Some("gen-citizens") => citizens::run(&root),
         Some("gen-registry") => registry::run(&root),
@@ -104,6 +106,10 @@ fn main() -> Result<()> {
             eprintln!("  run   set up this machine, then run the app against the embedded backend");
             eprintln!("  test  set up this machine, then run formatting, lints and every test");
             eprintln!("  bench-app  the app's cold start, idle memory, binary and wasm size");
+            eprintln!(
+                "  bench-oidc  the OpenID provider: phone approval -> verified ID token, and the \
+                 token endpoint per core on SQLite and PostgreSQL"
+            );
             eprintln!(
                 "  crash [--kills N] [--seed S]  kill the server at random moments (50 times)"
             );
@@ -290,6 +296,44 @@ fn bench_app() -> Result<()> {
     .map(drop)
 }
 
+/// The OpenID provider's bench (tests/benches/oidc.rs, a release build), on SQLite, and on a
+/// throw-away PostgreSQL cluster unless `DINHDANH_SKIP_POSTGRES=1` (the bench then prints that
+/// it skipped it).
+fn bench_oidc() -> Result<()> {
+    let postgres = throwaway_postgres("the OpenID bench", "the bench runs on SQLite only")?;
+    step("cargo bench -p dinhdanh-tests --bench oidc");
+    let mut bench = Command::new("cargo");
+    bench.args([
+        "bench",
+        "-p",
+        "dinhdanh-tests",
+        "--bench",
+        "oidc",
+        "--locked",
+    ]);
+    if let Some(cluster) = &postgres {
+        bench.env(POSTGRES_URL_ENV, cluster.url());
+    }
+    let status = bench.status().context("could not start cargo")?;
+    drop(postgres);
+    if !status.success() {
+        bail!("the OpenID bench failed ({status})");
+    }
+    Ok(())
+}
+
+/// A throw-away PostgreSQL cluster for `purpose` (stopped and removed when dropped), or `None`
+/// with a line saying `without` when `DINHDANH_SKIP_POSTGRES=1`.
+fn throwaway_postgres(purpose: &str, without: &str) -> Result<Option<PgCluster>> {
+    if std::env::var(SKIP_POSTGRES_ENV).is_ok_and(|v| v == "1") {
+        println!("\n(not starting PostgreSQL: {SKIP_POSTGRES_ENV}=1; {without})");
+        return Ok(None);
+    }
+    step(&format!("a throw-away PostgreSQL cluster for {purpose}"));
+    apt_install(APT_POSTGRES)?;
+    Ok(Some(PgCluster::start()?))
+}
+
 /// Cargo's target directory (CI may keep it outside the clone).
 fn target_dir() -> Result<PathBuf> {
     Ok(std::env::var_os("CARGO_TARGET_DIR")
@@ -364,17 +408,10 @@ fn test(extra: &[String]) -> Result<()> {
     // `#[ignore]`d unless a server is named, so this run starts a throw-away cluster first,
     // names it and includes the ignored tests. Stopped and removed when dropped, also when
     // the tests fail.
-    let postgres = if std::env::var(SKIP_POSTGRES_ENV).is_ok_and(|v| v == "1") {
-        println!(
-            "\n(not starting PostgreSQL: {SKIP_POSTGRES_ENV}=1; the server's PostgreSQL \
-             variants are reported as skipped)"
-        );
-        None
-    } else {
-        step("a throw-away PostgreSQL cluster for the server's tests");
-        apt_install(APT_POSTGRES)?;
-        Some(PgCluster::start()?)
-    };
+    let postgres = throwaway_postgres(
+        "the server's tests",
+        "the server's PostgreSQL variants are reported as skipped",
+    )?;
     step(
         "cargo test --workspace, inside a D-Bus session with the real Secret Service \
          (gnome-keyring) for the device client, the app shell and the biometric-key plugin, \

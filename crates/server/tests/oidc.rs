@@ -16,38 +16,13 @@ use dinhdanh_core::ids::{OrgEid, TaxCode};
 use dinhdanh_core::signed_action::ActionKind;
 use dinhdanh_server::testing::{accounts, oidc};
 use identity::{Person, assert_error, signed_in as person_signed_in};
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
-use oidc_rp::{Flow, JWT_BEARER, Rp, oauth_error, random_text, signed_in, url};
+use jsonwebtoken::{Algorithm, Header};
+use oidc_rp::{
+    Flow, JWT_BEARER, Rp, jwks, oauth_error, random_text, signed_in, url, verify_id_token,
+};
 use p256::ecdsa::SigningKey;
 use rand_core::OsRng;
 use serde_json::{Value, json};
-
-async fn jwks(t: &TestServer) -> JwkSet {
-    reqwest::get(url(t, oidc::JWKS))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-/// The ID token's claims, verified with the published key its `kid` names.
-async fn verify_id_token(t: &TestServer, rp: &Rp, id_token: &str) -> (String, Value) {
-    let header = jsonwebtoken::decode_header(id_token).unwrap();
-    assert_eq!(header.alg, Algorithm::ES256);
-    let kid = header.kid.expect("a kid");
-    let set = jwks(t).await;
-    let key = set.find(&kid).expect("the kid is published");
-    let mut v = Validation::new(Algorithm::ES256);
-    v.set_audience(&[&rp.client_id]);
-    v.set_issuer(&[t.origin().as_str()]);
-    // The test server's clock is not the system's.
-    v.validate_exp = false;
-    let data =
-        jsonwebtoken::decode::<Value>(id_token, &DecodingKey::from_jwk(key).unwrap(), &v).unwrap();
-    (kid, data.claims)
-}
 
 async fn enterprise_of(t: &TestServer, p: &Person) -> OrgEid {
     let tax = (7101..).find_map(TaxCode::from_body).unwrap();

@@ -19,11 +19,10 @@ use dinhdanh_server::testing::oidc;
 use dom_query::Document;
 use futures_util::{SinkExt, StreamExt};
 use identity::signed_in as person_signed_in;
-use oidc_rp::{Flow, Rp, random_text, url};
+use oidc_rp::{Flow, PageSocket, Rp, events_request, open_socket, random_text, url};
 use qrcode::{Color, EcLevel, QrCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 /// The policy the issue asks for, written out: the server's constant must be exactly this.
@@ -416,30 +415,6 @@ async fn the_logo_route_serves_a_clients_stored_png_and_nothing_else(db: Backend
 // The page's socket
 // ---------------------------------------------------------------------------------------------
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-fn events_request(
-    t: &TestServer,
-    sign_in: &str,
-    origin: Option<&str>,
-    cookie: Option<&str>,
-) -> tokio_tungstenite::tungstenite::handshake::client::Request {
-    let url = format!(
-        "ws://{}{}?sign_in={sign_in}",
-        t.server.addr,
-        oidc::AUTHORIZE_EVENTS
-    );
-    let mut request = url.into_client_request().unwrap();
-    if let Some(o) = origin {
-        request.headers_mut().insert("origin", o.parse().unwrap());
-    }
-    if let Some(c) = cookie {
-        request.headers_mut().insert("cookie", c.parse().unwrap());
-    }
-    request
-}
-
 /// The status of a refused socket, or `None` when it opened.
 async fn refused(
     request: tokio_tungstenite::tungstenite::handshake::client::Request,
@@ -451,20 +426,7 @@ async fn refused(
     }
 }
 
-async fn open_socket(t: &TestServer, sign_in: &str, cookie: &str) -> Socket {
-    let origin = t.origin();
-    tokio_tungstenite::connect_async(events_request(
-        t,
-        sign_in,
-        Some(origin.as_str()),
-        Some(cookie),
-    ))
-    .await
-    .expect("the page's socket opens")
-    .0
-}
-
-async fn next_frame(socket: &mut Socket) -> Option<Message> {
+async fn next_frame(socket: &mut PageSocket) -> Option<Message> {
     tokio::time::timeout(Duration::from_secs(3), socket.next())
         .await
         .expect("a frame within 3 s")

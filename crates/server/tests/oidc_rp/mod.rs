@@ -1,7 +1,9 @@
 //! A relying party for the protocol tests: its keys, client assertions, DPoP proofs, and each
-//! step of a sign-in (push, authorize, the phone's answer, the browser's continuation, token).
-//! It signs with `jsonwebtoken`, the same crate the server verifies with, so these tests check
-//! the rules, not the crate; the demo relying party (a certified library) checks the formats.
+//! step of a sign-in (push, authorize, the login page's socket, the phone's answer, the
+//! browser's continuation, token, the ID token's check). It signs with `jsonwebtoken`, the same
+//! crate the server verifies with, so these tests check the rules, not the crate; the demo
+//! relying party (a certified library) checks the formats. The OpenID bench
+//! (tests/benches/oidc.rs) drives the same relying party.
 #![allow(dead_code)]
 
 use base64::Engine as _;
@@ -15,14 +17,15 @@ use dinhdanh_server::testing::clients::{self, ClientRegistration};
 use dinhdanh_server::testing::oidc;
 use jsonwebtoken::jwk::{
     AlgorithmParameters, CommonParameters, EllipticCurve, EllipticCurveKeyParameters,
-    EllipticCurveKeyType, Jwk, KeyAlgorithm, ThumbprintHash,
+    EllipticCurveKeyType, Jwk, JwkSet, KeyAlgorithm, ThumbprintHash,
 };
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::EncodePrivateKey;
 use rand_core::{OsRng, RngCore};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::common::{Auth, Device, Session, TestServer};
 use crate::identity::PASSCODE;
@@ -313,24 +316,33 @@ impl Rp {
         q["code"].clone()
     }
 
-    /// The token request for `code` (with a fresh assertion and a DPoP proof).
-    pub async fn token(&self, t: &TestServer, code: &str, verifier: &str) -> reqwest::Response {
+    /// The token request for `code`, built but not sent: its form body (with a fresh client
+    /// assertion) and its DPoP proof.
+    pub fn token_request(&self, t: &TestServer, code: &str, verifier: &str) -> (String, String) {
         let assertion = self.assertion(t);
         let dpop = self.dpop(t, "POST", oidc::TOKEN, None);
-        self.post_form(
-            t,
-            oidc::TOKEN,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", &self.redirect_uri),
-                ("code_verifier", verifier),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", &assertion),
-            ],
-            Some(dpop),
-        )
-        .await
+        let body = form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &self.redirect_uri),
+            ("code_verifier", verifier),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &assertion),
+        ]);
+        (body, dpop)
+    }
+
+    /// The token request for `code` (with a fresh assertion and a DPoP proof).
+    pub async fn token(&self, t: &TestServer, code: &str, verifier: &str) -> reqwest::Response {
+        let (body, dpop) = self.token_request(t, code, verifier);
+        self.http
+            .post(url(t, oidc::TOKEN))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("DPoP", dpop)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Introspects `token`.
@@ -362,6 +374,93 @@ impl Rp {
             .await
             .unwrap()
     }
+}
+
+/// The provider's published keys (`/oidc/jwks`).
+pub async fn jwks(t: &TestServer) -> JwkSet {
+    reqwest::get(url(t, oidc::JWKS))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The ID token's `kid` and claims, checked as a relying party checks them (OpenID Connect
+/// Core §3.1.3.7) against the published keys `set`: ES256, signed by the key its `kid` names,
+/// `iss` the issuer, `aud` this client, `exp` in the future on the server's clock (the test
+/// server's clock is not the system's), and `nonce` the one sent, when given.
+pub fn check_id_token(
+    t: &TestServer,
+    rp: &Rp,
+    set: &JwkSet,
+    id_token: &str,
+    nonce: Option<&str>,
+) -> anyhow::Result<(String, Value)> {
+    let header = jsonwebtoken::decode_header(id_token)?;
+    anyhow::ensure!(header.alg == Algorithm::ES256, "alg {:?}", header.alg);
+    let kid = header.kid.ok_or_else(|| anyhow::anyhow!("no kid"))?;
+    let key = set
+        .find(&kid)
+        .ok_or_else(|| anyhow::anyhow!("kid {kid} is not published"))?;
+    let mut v = Validation::new(Algorithm::ES256);
+    v.set_audience(&[&rp.client_id]);
+    v.set_issuer(&[t.origin().as_str()]);
+    v.validate_exp = false;
+    let claims = jsonwebtoken::decode::<Value>(id_token, &DecodingKey::from_jwk(key)?, &v)?.claims;
+    let exp = claims["exp"].as_i64().unwrap_or_default();
+    anyhow::ensure!(exp > t.now(), "expired: exp {exp}, now {}", t.now());
+    if let Some(nonce) = nonce {
+        anyhow::ensure!(claims["nonce"] == nonce, "another nonce");
+    }
+    Ok((kid, claims))
+}
+
+/// [`check_id_token`] against the keys published now, failing the test on any problem.
+pub async fn verify_id_token(t: &TestServer, rp: &Rp, id_token: &str) -> (String, Value) {
+    check_id_token(t, rp, &jwks(t).await, id_token, None).unwrap()
+}
+
+/// The login page's WebSocket (`/oidc/authorize/events`).
+pub type PageSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The request that opens the page's socket for `sign_in`, with an `Origin` and a cookie when
+/// given.
+pub fn events_request(
+    t: &TestServer,
+    sign_in: &str,
+    origin: Option<&str>,
+    cookie: Option<&str>,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let url = format!(
+        "ws://{}{}?sign_in={sign_in}",
+        t.server.addr,
+        oidc::AUTHORIZE_EVENTS
+    );
+    let mut request = url.into_client_request().unwrap();
+    if let Some(o) = origin {
+        request.headers_mut().insert("origin", o.parse().unwrap());
+    }
+    if let Some(c) = cookie {
+        request.headers_mut().insert("cookie", c.parse().unwrap());
+    }
+    request
+}
+
+/// Opens the page's socket as the login page does: the issuer's origin and the browser's
+/// cookie.
+pub async fn open_socket(t: &TestServer, sign_in: &str, cookie: &str) -> PageSocket {
+    let origin = t.origin();
+    tokio_tungstenite::connect_async(events_request(
+        t,
+        sign_in,
+        Some(origin.as_str()),
+        Some(cookie),
+    ))
+    .await
+    .expect("the page's socket opens")
+    .0
 }
 
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
