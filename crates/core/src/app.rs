@@ -663,6 +663,7 @@ mod tests {
             "client_name_en": "Public service portal (test)",
             "redirect_origin": "https://portal.example.vn", "claims": ["name"],
             "ip_address": "203.0.113.7", "address_warning": true,
+            "phone_ip_address": "198.51.100.9",
             "requested_at": "2026-12-02T07:00:00Z", "expires_at": "2026-12-02T07:05:00Z",
             "accounts": []
         }))
