@@ -48,12 +48,16 @@ pub struct Limits {
     /// Introspection requests per relying party per window, in each instance's memory
     /// (30000: a service's back end asks on every call it serves).
     pub oidc_introspect_per_client: i64,
-    /// How long an OpenID sign-in waits for the phone, in seconds (300,
-    /// `resources::oidc::SIGN_IN_SECS`). Shorter only for tests and demos of expiry
-    /// (`serve --oidc-sign-in-secs`, 10 to 300): a longer wait would widen the window in which
-    /// a QR code shown on a screen can be photographed and used.
+    /// How long an OpenID sign-in waits for the phone, in seconds ([`OIDC_SIGN_IN_SECS`]).
+    /// Shorter only for tests and demos of expiry (`serve --oidc-sign-in-secs`, 10 to 300): a
+    /// longer wait would widen the window in which a QR code shown on a screen can be
+    /// photographed and used.
     pub oidc_sign_in_secs: i64,
 }
+
+/// How long an OpenID sign-in waits for the phone by default, and at most, in seconds. Here
+/// rather than in the `oidc` resource because the configuration (below the resources) bounds it.
+pub const OIDC_SIGN_IN_SECS: i64 = 300;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -75,7 +79,7 @@ impl Default for Limits {
             oidc_par_per_client: 3000,
             oidc_token_per_client: 3000,
             oidc_introspect_per_client: 30_000,
-            oidc_sign_in_secs: crate::resources::oidc::SIGN_IN_SECS,
+            oidc_sign_in_secs: OIDC_SIGN_IN_SECS,
         }
     }
 }

@@ -94,8 +94,8 @@ pub const USERINFO: &str = "/oidc/userinfo";
 
 /// How long a pushed request's `request_uri` may be used, in seconds.
 pub const REQUEST_URI_SECS: i64 = 60;
-/// How long a sign-in waits for the phone, in seconds.
-pub const SIGN_IN_SECS: i64 = 300;
+/// How long a sign-in waits for the phone, in seconds (by default, and at most).
+pub const SIGN_IN_SECS: i64 = crate::infra::config::OIDC_SIGN_IN_SECS;
 /// How long an authorization code may be redeemed, in seconds.
 pub const CODE_SECS: i64 = 60;
 /// How long an access token and an ID token live, in seconds.
