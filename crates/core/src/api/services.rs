@@ -41,6 +41,32 @@ pub struct DelegatedService {
     pub until: Option<NaiveDate>,
 }
 
+/// What is wrong with a listed service's days. Both are reported on the entry's `until` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceDaysProblem {
+    /// The last day is before the first.
+    EndsBeforeItStarts,
+    /// The last day is before today: the entry would allow nothing.
+    AlreadyEnded,
+}
+
+impl DelegatedService {
+    /// Checks the entry's days against `today` (the date in Vietnam): the first day not after
+    /// the last, the last not already past. The server refuses what this refuses; the app's
+    /// form asks the same before sending.
+    pub fn days_problem(&self, today: NaiveDate) -> Option<ServiceDaysProblem> {
+        if let (Some(from), Some(until)) = (self.from, self.until) {
+            if from > until {
+                return Some(ServiceDaysProblem::EndsBeforeItStarts);
+            }
+        }
+        if self.until.is_some_and(|until| until < today) {
+            return Some(ServiceDaysProblem::AlreadyEnded);
+        }
+        None
+    }
+}
+
 /// A service a delegation allows, as the delegation's readers see it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,4 +142,37 @@ pub struct ConsentWithdrawn {
     pub consents: u64,
     /// How many live access tokens of the person for that service were revoked.
     pub tokens_revoked: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(from: Option<&str>, until: Option<&str>) -> DelegatedService {
+        let day = |t: &str| NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap();
+        DelegatedService {
+            client_id: "cli_demo".into(),
+            from: from.map(day),
+            until: until.map(day),
+        }
+    }
+
+    #[test]
+    fn a_service_entry_may_not_end_before_it_starts_or_before_today() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(entry(None, None).days_problem(today), None);
+        assert_eq!(
+            entry(Some("2026-12-05"), Some("2026-12-05")).days_problem(today),
+            None
+        );
+        assert_eq!(entry(None, Some("2026-12-02")).days_problem(today), None);
+        assert_eq!(
+            entry(Some("2026-12-06"), Some("2026-12-05")).days_problem(today),
+            Some(ServiceDaysProblem::EndsBeforeItStarts)
+        );
+        assert_eq!(
+            entry(None, Some("2026-12-01")).days_problem(today),
+            Some(ServiceDaysProblem::AlreadyEnded)
+        );
+    }
 }

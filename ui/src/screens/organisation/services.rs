@@ -7,7 +7,8 @@
 use chrono::NaiveDate;
 use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{
-    ApiError, DelegatedService, DelegatedServiceView, DelegationView, ErrorCode, ServiceView,
+    ApiError, DelegatedService, DelegatedServiceView, DelegationView, ErrorCode,
+    ServiceDaysProblem, ServiceView,
 };
 use dioxus::prelude::*;
 
@@ -189,9 +190,10 @@ fn field_error(field: String, vi: &str, en: &str) -> Box<ApiError> {
     )
 }
 
-/// The list to send from the rows: the chosen ones in order, with their dates read; the
-/// same checks as the server's (a day that does not read, a first day after the last, a last
-/// day already past), reported on the field the server would name.
+/// The list to send from the rows: the chosen ones in order, with their dates read (a day
+/// that does not read is refused here) and checked by the core's
+/// [`DelegatedService::days_problem`], the server's own rule, reported on the field the server
+/// would name.
 pub fn chosen_services(
     rows: &[ServiceRow],
     today: NaiveDate,
@@ -212,29 +214,29 @@ pub fn chosen_services(
                     }),
             }
         };
-        let from = day(&r.from, "from")?;
-        let until = day(&r.until, "until")?;
-        if let (Some(f), Some(u)) = (from, until) {
-            if f > u {
+        let entry = DelegatedService {
+            client_id: r.client_id.clone(),
+            from: day(&r.from, "from")?,
+            until: day(&r.until, "until")?,
+        };
+        match entry.days_problem(today) {
+            Some(ServiceDaysProblem::EndsBeforeItStarts) => {
                 return Err(field_error(
                     field_name(k, "until"),
                     "Ngày cuối phải sau hoặc bằng ngày đầu.",
                     "The last day must be on or after the first day.",
                 ));
             }
+            Some(ServiceDaysProblem::AlreadyEnded) => {
+                return Err(field_error(
+                    field_name(k, "until"),
+                    "Ngày cuối đã qua; hãy chọn hôm nay hoặc một ngày sau.",
+                    "The last day has passed; pick today or a later day.",
+                ));
+            }
+            None => {}
         }
-        if until.is_some_and(|u| u < today) {
-            return Err(field_error(
-                field_name(k, "until"),
-                "Ngày cuối đã qua; hãy chọn hôm nay hoặc một ngày sau.",
-                "The last day has passed; pick today or a later day.",
-            ));
-        }
-        out.push(DelegatedService {
-            client_id: r.client_id.clone(),
-            from,
-            until,
-        });
+        out.push(entry);
     }
     Ok(out)
 }

@@ -28,6 +28,7 @@ use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::clients;
 use crate::resources::organisations::{Actor, audit_record, refuse, require_organisation, tell};
+use crate::resources::registrations::vietnam_date;
 use crate::store::delegation_services::{self as store, ServiceRow};
 use crate::store::tx::Tx;
 use crate::store::values::parse_stored;
@@ -106,15 +107,10 @@ async fn checked_rows(
         if !usable {
             return Err(field_error(ErrorCode::UnknownService, field("client_id")));
         }
-        if let (Some(from), Some(until)) = (s.from, s.until) {
-            if from > until {
-                return Err(validation(&field("until")));
-            }
-        }
-        let until_at = s.until.map(end_of_day_vietnam);
-        if until_at.is_some_and(|u| u <= now) {
+        if s.days_problem(vietnam_date(now)).is_some() {
             return Err(validation(&field("until")));
         }
+        let until_at = s.until.map(end_of_day_vietnam);
         let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
         rows.push(ServiceRow {
             delegation_id: delegation_id.to_owned(),
