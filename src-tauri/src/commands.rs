@@ -414,6 +414,16 @@ pub async fn qr_scan(
     shell.qr_scan(args).await
 }
 
+/// [`app::AppLinkTake`].
+#[tauri::command]
+pub async fn app_link_take(
+    shell: State<'_, Shell>,
+    args: <app::AppLinkTake as Command>::Args,
+) -> Result<<app::AppLinkTake as Command>::Output, ApiError> {
+    let () = args;
+    shell.app_link_take().await
+}
+
 /// [`app::QrApprove`].
 #[tauri::command]
 pub async fn qr_approve(

@@ -72,6 +72,7 @@ fn commands_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Se
         commands::qr_login_start,
         commands::qr_login_wait,
         commands::qr_scan,
+        commands::app_link_take,
         commands::qr_approve,
         commands::qr_decline,
         commands::service_sign_in_approve,

@@ -131,6 +131,9 @@ pub struct Shell {
     client: RwLock<Option<Arc<Client>>>,
     binding: Mutex<Option<PendingBinding>>,
     qr_shown: Mutex<Option<QrLoginPending>>,
+    /// Phone: the sign-in link the operating system handed the app last, until the UI takes it
+    /// ([`Shell::receive_link`], [`Shell::app_link_take`]).
+    app_link: Mutex<Option<String>>,
     /// Wakes a `qr_login_wait` whose code was replaced by a new one.
     qr_replaced: Notify,
     /// Desktop: the action waiting for the phone, for `cancel_on_phone`.
@@ -162,6 +165,7 @@ impl Shell {
             client: RwLock::new(None),
             binding: Mutex::new(None),
             qr_shown: Mutex::new(None),
+            app_link: Mutex::new(None),
             qr_replaced: Notify::new(),
             on_phone: Mutex::new(OnPhone::Idle),
         })
@@ -615,17 +619,32 @@ impl Shell {
                 })
             }
             QrPayload::ServiceSignIn(payload) => {
-                let sign_in = client
-                    .read_service_sign_in(payload.sign_in())
-                    .await
-                    .map_err(api)?;
-                Scanned::ServiceSignIn(ServiceSignInScanned {
-                    payload: payload.to_uri(),
-                    check_code: payload.check_code(),
-                    sign_in,
-                })
+                Scanned::ServiceSignIn(service_sign_in_scanned(&client, &payload).await?)
             }
         })
+    }
+
+    /// Phone: keeps a link the operating system handed the app (a verified https link, on
+    /// Android and iOS through the deep-link plugin's `on_open_url`), replacing one not yet
+    /// taken. Nothing is read here: [`Shell::app_link_take`] reads it when the UI asks.
+    pub fn receive_link(&self, url: &str) {
+        *lock(&self.app_link) = Some(url.to_owned());
+    }
+
+    /// Phone: the waiting link, taken once, read exactly as a scanned version-2 code: the
+    /// core's strict parser (`ServiceSignInPayload::parse_app_link`), this server's and not
+    /// expired, then what the server says about the sign-in. `None` when no link waits.
+    pub async fn app_link_take(&self) -> Result<Option<ServiceSignInScanned>, ApiError> {
+        let Some(link) = lock(&self.app_link).take() else {
+            return Ok(None);
+        };
+        let client = self.client()?;
+        let (_, payload) =
+            ServiceSignInPayload::parse_app_link(&link).map_err(|e| api(e.into()))?;
+        payload
+            .check(client.now(), client.origin())
+            .map_err(|e| api(e.into()))?;
+        Ok(Some(service_sign_in_scanned(&client, &payload).await?))
     }
 
     /// Phone: a sign-in code passed back by the UI, read again (never trusted as it came).
@@ -675,6 +694,23 @@ impl Shell {
     pub fn load_draft(&self, key: &str) -> Result<Option<String>, ApiError> {
         self.drafts_for(key)?.load(key).map_err(api)
     }
+}
+
+/// What the phone shows for a version-2 code, scanned or handed over by a link: the service,
+/// the browser and the accounts from the server, the check code from the code.
+async fn service_sign_in_scanned(
+    client: &Client,
+    payload: &ServiceSignInPayload,
+) -> Result<ServiceSignInScanned, ApiError> {
+    let sign_in = client
+        .read_service_sign_in(payload.sign_in())
+        .await
+        .map_err(api)?;
+    Ok(ServiceSignInScanned {
+        payload: payload.to_uri(),
+        check_code: payload.check_code(),
+        sign_in,
+    })
 }
 
 /// The signed-in account and the organisation acted for.

@@ -486,6 +486,56 @@ fn a_login_code_of_another_server_and_a_plain_link_are_refused_with_a_sentence()
     assert_eq!(err.code, "qr_scan.not_our_code");
 }
 
+#[test]
+fn a_sign_in_link_is_read_like_a_scanned_code_and_taken_once() {
+    use dinhdanh_core::qr_login::ServiceSignInPayload;
+    let app = TestApp::new("http://127.0.0.1:9");
+    let shell = app.app.state::<Shell>();
+    // No link handed over: nothing to open.
+    assert_eq!(app.invoke::<app::AppLinkTake>(&()).unwrap(), None);
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let foreign = ServiceSignInPayload::new(
+        RendezvousId::from_bytes(&[7u8; 32]).unwrap(),
+        Origin::parse("https://dinhdanh.example.com").unwrap(),
+        now + 60,
+    )
+    .unwrap();
+    let link = foreign.to_app_link(&Origin::parse("https://dinhdanh.example.com").unwrap());
+    shell.receive_link(&link);
+    let err = app.invoke::<app::AppLinkTake>(&()).unwrap_err();
+    assert_eq!(err.code, "qr_login.wrong_server");
+    // Taken once: the refused link does not come back.
+    assert_eq!(app.invoke::<app::AppLinkTake>(&()).unwrap(), None);
+
+    // Ours, but expired; then not a sign-in link at all; then a version-1 code in a link.
+    let ours = Origin::parse("http://127.0.0.1:9").unwrap();
+    let expired = ServiceSignInPayload::new(
+        RendezvousId::from_bytes(&[7u8; 32]).unwrap(),
+        ours.clone(),
+        now - 1,
+    )
+    .unwrap();
+    for (link, code) in [
+        (expired.to_app_link(&ours), "qr_login.expired"),
+        (
+            "https://example.vn/khuyen-mai".to_owned(),
+            "qr_login.not_our_code",
+        ),
+        (
+            format!("{ours}/app/sign-in#v=1&r=AAAAAAAAAAAAAAAAAAAAAA&o={ours}&e=1"),
+            "qr_login.unsupported_version",
+        ),
+    ] {
+        shell.receive_link(&link);
+        let err = app.invoke::<app::AppLinkTake>(&()).unwrap_err();
+        assert_eq!(err.code, code, "{link}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Real flows against the server
 // ---------------------------------------------------------------------------------------------

@@ -187,6 +187,8 @@ bridge! {
     end_session: app::EndSession;
     /// Phone: decodes a frame or a picked image.
     qr_scan: app::QrScan;
+    /// Phone: the sign-in link the operating system handed the app, read like a scanned code.
+    app_link_take: app::AppLinkTake;
     /// Phone: approves a QR login, confirmed.
     qr_approve: app::QrApprove;
     /// Phone: declines a QR login.

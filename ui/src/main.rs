@@ -41,7 +41,15 @@ fn App() -> Element {
     let c = use_hook(Ctx::new);
     use_context_provider(|| c);
     use_hook(move || {
-        spawn(async move { c.refresh_and_enter().await });
+        spawn(async move {
+            c.refresh_and_enter().await;
+            // A sign-in link the operating system handed the app (the same-device hand-over):
+            // the one that started it, then any that brings it back to the foreground.
+            loop {
+                c.open_app_link().await;
+                platform::visibility_changed().await;
+            }
+        });
     });
     let screen = c.screen.read().clone();
     let visit = *c.visit.read();

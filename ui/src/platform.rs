@@ -50,6 +50,29 @@ pub async fn sleep(ms: u32) {
     }
 }
 
+/// Waits until the page's visibility next changes: the app going to the background or coming
+/// back to the foreground, as it does when the operating system hands it a link. Outside the
+/// browser it never returns.
+pub async fn visibility_changed() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            let options = web_sys::AddEventListenerOptions::new();
+            options.set_once(true);
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                let _ = doc.add_event_listener_with_callback_and_add_event_listener_options(
+                    "visibilitychange",
+                    &resolve,
+                    &options,
+                );
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    std::future::pending::<()>().await;
+}
+
 /// Sets the page's `lang` attribute (screen readers and hyphenation follow it).
 pub fn set_document_lang(code: &str) {
     #[cfg(target_arch = "wasm32")]

@@ -174,6 +174,18 @@ impl Ctx {
         }
     }
 
+    /// Phone: opens *Đăng nhập vào <service>* for the sign-in link the operating system handed
+    /// the app (the same-device hand-over from a service's page on this phone), if one waits;
+    /// the shell reads it as it reads a scanned code. Quiet when none waits, so asking each
+    /// time the app comes to the foreground clears no message.
+    pub async fn open_app_link(self) {
+        match bridge::app_link_take(&()).await {
+            Ok(Some(scanned)) => self.go(Screen::ServiceSignIn(Box::new(scanned))),
+            Ok(None) => {}
+            Err(e) => self.fail(e),
+        }
+    }
+
     /// The error message for a field (`ApiError::field` or one of its `details`), in the
     /// current language.
     pub fn field_error(&self, field: &str) -> Option<String> {

@@ -127,6 +127,12 @@ commands! {
     /// desktop login or a sign-in to another service, not expired) and answers what the phone
     /// must show before approving, read from the server.
     QrScan = "qr_scan": QrScanArgs => Scanned;
+    /// Phone: the sign-in link the operating system last handed the app (a verified https
+    /// link from a service's login page open on this phone: Android App Links, iOS Universal
+    /// Links), taken once. Read like a scanned version-2 code — the core's strict parser, this
+    /// server's, not expired, then the server's view — and answered as [`QrScan`] answers one.
+    /// `None` when no link is waiting.
+    AppLinkTake = "app_link_take": () => Option<ServiceSignInScanned>;
     /// Phone: approves the login for the account chosen, confirmed.
     QrApprove = "qr_approve": QrApproveArgs => ();
     /// Phone: declines the login in one tap, without the passcode: a decline cannot hurt the
