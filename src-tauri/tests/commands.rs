@@ -626,6 +626,40 @@ fn the_services_commands_reach_the_server_and_its_refusals_come_back_as_sentence
 }
 
 #[test]
+fn a_sign_in_link_that_passes_the_phones_checks_is_asked_about_at_the_server() {
+    use dinhdanh_core::qr_login::ServiceSignInPayload;
+    let t = TestServer::start();
+    let (citizen_id, phone) = t.person();
+    let app = TestApp::new(&t.url());
+    bind(&t, &app, &citizen_id, &phone);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // This server's, unexpired, on a link host of its own: read, then asked about — and the
+    // server knows no such sign-in, which comes back as its sentence (the view itself is what
+    // a scanned code shows, checked end to end in tests/tests/e2e_service_sign_in.rs).
+    let ours = Origin::parse(&t.url()).unwrap();
+    let unknown = ServiceSignInPayload::new(
+        RendezvousId::from_bytes(&[9u8; 32]).unwrap(),
+        ours,
+        now + 60,
+    )
+    .unwrap();
+    let link_host = Origin::parse("https://app.dinhdanh.example.vn").unwrap();
+    app.app
+        .state::<Shell>()
+        .receive_link(&unknown.to_app_link(&link_host));
+    let err = app.invoke::<app::AppLinkTake>(&()).unwrap_err();
+    assert_eq!(err.code, "not_found", "{err:?}");
+    assert!(
+        !err.message_vi.is_empty() && !err.message_en.is_empty(),
+        "{err:?}"
+    );
+    assert_eq!(app.invoke::<app::AppLinkTake>(&()).unwrap(), None);
+}
+
+#[test]
 fn a_desktop_profile_is_signed_in_by_the_phone_scanning_its_code() {
     let t = TestServer::start();
     let (citizen_id, phone_number) = t.person();
