@@ -684,12 +684,18 @@ async fn a_code_relayed_to_a_second_browser_gets_nothing(w: &World) -> Result<()
         "the other browser was sent on to {at}"
     );
     ensure!(!at.as_str().contains("code="), "{at}");
-    let said = text(&attacker, "body").await?;
+    // A page that says why, not the JSON meant for a service's code.
+    let heading = text(&attacker, "main#refused h1").await?;
     ensure!(
-        said.contains("access_denied"),
-        "the other browser is shown: {said}"
+        heading.contains("Trình duyệt này không bắt đầu lần đăng nhập này"),
+        "the other browser is shown: {heading}"
     );
     w.shot(&attacker, "relay-continuation-refused").await?;
+    let violations = w.axe(&attacker, "axe-relay-continuation-refused").await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the refusal page: {violations:?}"
+    );
 
     // The code itself, taken from the victim's continuation (with the victim's cookie), opened
     // in the other browser: the demo did not start a sign-in there and redeems nothing.

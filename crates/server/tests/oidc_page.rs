@@ -272,6 +272,100 @@ async fn a_browser_gets_a_login_page_with_a_strict_policy_and_no_inline_script(d
     assert!(body["sign_in"].is_string());
 }
 
+backend_test!(a_browser_refused_gets_a_page_that_says_why_in_both_languages);
+async fn a_browser_refused_gets_a_page_that_says_why_in_both_languages(db: Backend) {
+    let t = TestServer::start(db).await;
+    let rp = Rp::register(&t, "Cổng dịch vụ công", "dichvucong.example.vn", true).await;
+    let flow = Flow::new("openid profile");
+    let request_uri = rp.push(&t, &flow).await;
+    let open = |cookie: Option<String>, target: String| {
+        let mut req = rp.http.get(target).header("accept", BROWSER_ACCEPT);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        async move { read_page(req.send().await.unwrap()).await }
+    };
+    let first = open(None, rp.authorize_url(&t, &request_uri)).await;
+    assert_eq!(first.status, 200, "{}", first.html);
+    let sign_in = first.sign_in();
+    let continue_url = format!("{}?sign_in={sign_in}", url(&t, oidc::AUTHORIZE_CONTINUE));
+    // Each refusal a person's browser can meet: (what, status, error, heading).
+    let cases = [
+        // The same page opened again (a reload, or a tab the phone's browser discarded).
+        (
+            open(
+                Some(first.cookie.clone()),
+                rp.authorize_url(&t, &request_uri),
+            )
+            .await,
+            400,
+            "invalid_request",
+            "Trang đăng nhập này đã được mở hoặc đã hết hạn",
+        ),
+        // The continuation in another browser (a relayed link), with and without a cookie.
+        (
+            open(
+                Some("dd_oidc_browser=c29tZW9uZS1lbHNl".into()),
+                continue_url.clone(),
+            )
+            .await,
+            403,
+            "access_denied",
+            "Trình duyệt này không bắt đầu lần đăng nhập này",
+        ),
+        (
+            open(None, continue_url.clone()).await,
+            403,
+            "access_denied",
+            "Trình duyệt này không bắt đầu lần đăng nhập này",
+        ),
+        // The login page of that sign-in in another browser.
+        (
+            page_of(&t, &rp, &sign_in, "dd_oidc_browser=c29tZW9uZS1lbHNl").await,
+            403,
+            "access_denied",
+            "Trình duyệt này không bắt đầu lần đăng nhập này",
+        ),
+        // A sign-in this server never made.
+        (
+            open(
+                Some(first.cookie.clone()),
+                format!(
+                    "{}?sign_in=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                    url(&t, oidc::AUTHORIZE_CONTINUE)
+                ),
+            )
+            .await,
+            400,
+            "invalid_request",
+            "Không tìm thấy lần đăng nhập này",
+        ),
+    ];
+    for (page, status, error, heading) in cases {
+        assert_eq!(page.status, status, "{}", page.html);
+        assert_strict_headers(&page.headers);
+        assert!(header(&page.headers, "content-type").starts_with("text/html"));
+        let doc = page.doc();
+        // No script at all, and no inline style.
+        assert_eq!(
+            doc.select("script, style, [style]").length(),
+            0,
+            "{}",
+            page.html
+        );
+        assert_eq!(doc.select("html").attr("lang").as_deref(), Some("vi"));
+        assert_eq!(
+            doc.select("main#refused").attr("data-error").as_deref(),
+            Some(error)
+        );
+        assert_eq!(doc.select("h1").text().as_ref(), heading, "{}", page.html);
+        assert!(!doc.select("[lang=en]").text().is_empty());
+    }
+    // The browser that started it is still waiting, unharmed.
+    let mine = page_of(&t, &rp, &sign_in, &first.cookie).await;
+    assert_eq!(mine.status, 200, "{}", mine.html);
+}
+
 backend_test!(the_page_shows_the_v2_qr_code_of_its_sign_in_with_the_check_code);
 async fn the_page_shows_the_v2_qr_code_of_its_sign_in_with_the_check_code(db: Backend) {
     let t = TestServer::start(db).await;

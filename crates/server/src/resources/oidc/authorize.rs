@@ -14,9 +14,10 @@ use axum::response::{IntoResponse, Response};
 use dinhdanh_core::qr_login::RendezvousId;
 use serde_json::json;
 
-use super::error::{OAuthError, OAuthResult};
+use super::error::{BrowserRefusal, OAuthError, OAuthResult};
 use super::jose::{self, Form};
 use super::page;
+use super::refusal_page;
 use super::sign_in::SignInState;
 use super::{AUTHORIZE_CONTINUE, CODE_SECS, PAR, REQUEST_URI_SECS, endpoint, issuer};
 use crate::infra::error::ServerError;
@@ -169,10 +170,22 @@ pub(super) fn browser_hash(state: &AppState, cookie: &str) -> Vec<u8> {
 /// `GET /oidc/authorize?client_id=…&request_uri=…`: takes the pushed request once and makes a
 /// pending sign-in bound to this browser (a `HttpOnly` cookie). Every other parameter is
 /// ignored: only what was pushed, with the client authenticated, counts.
+/// A refusal is a page for a person's browser (`refusal_page`).
 pub(super) async fn authorize(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     parts: Parts,
+) -> Response {
+    match open_sign_in(state, query, &parts).await {
+        Ok(response) => response,
+        Err(e) => refusal_page::answer(&parts.headers, e),
+    }
+}
+
+async fn open_sign_in(
+    state: AppState,
+    query: Option<String>,
+    parts: &Parts,
 ) -> OAuthResult<Response> {
     let headers = &parts.headers;
     let query = Form::parse(query.unwrap_or_default().as_bytes())?;
@@ -186,15 +199,19 @@ pub(super) async fn authorize(
     let client = clients::find_client(&state, client_id)
         .await?
         .filter(|c| c.active)
-        .ok_or_else(|| OAuthError::invalid_request("unknown or disabled client"))?;
+        .ok_or_else(|| {
+            OAuthError::invalid_request("unknown or disabled client")
+                .for_browser(BrowserRefusal::UnknownService)
+        })?;
     let cookie = browser_cookie(headers).unwrap_or_else(|| b64(&random_bytes::<32>()));
     let sign_in = parse_stored(RendezvousId::from_bytes(&random_bytes::<32>()))?;
     let mut tx = Tx::begin(&state, "oidc.authorize").await?;
     let now = tx.now();
     let Some(request) = oidc_requests::take(tx.conn()?, request_id, &client.id, now).await? else {
-        return Err(OAuthError::invalid_request(
-            "request_uri is unknown, used or expired",
-        ));
+        return Err(
+            OAuthError::invalid_request("request_uri is unknown, used or expired")
+                .for_browser(BrowserRefusal::RequestUsed),
+        );
     };
     // Sign-ins long finished (codes and their tokens expired) are forgotten.
     oidc_sign_ins::sweep_expired(tx.conn()?, now - 3600).await?;
@@ -211,7 +228,7 @@ pub(super) async fn authorize(
             code_challenge: request.code_challenge,
             dpop_jkt: request.dpop_jkt,
             browser_hash: browser_hash(&state, &cookie),
-            ip_address: rate_limit::client_ip(&parts),
+            ip_address: rate_limit::client_ip(parts),
             created_at: now,
             expires_at,
             state: "pending".into(),
@@ -293,19 +310,37 @@ fn redirect_to_client(
 
 /// `GET /oidc/authorize/continue?sign_in=…`: for the browser that started the sign-in only
 /// (its cookie). Pending: `{"state": "pending"}`. Approved: the code, once, by redirect.
-/// Declined or expired: `error=access_denied` by redirect. Another browser gets nothing.
+/// Declined or expired: `error=access_denied` by redirect. Another browser gets nothing (a
+/// page saying why, or the JSON error when JSON was asked for).
 pub(super) async fn continue_in_browser(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+) -> Response {
+    match continue_sign_in(state, &headers, query).await {
+        Ok(response) => response,
+        Err(e) => refusal_page::answer(&headers, e),
+    }
+}
+
+async fn continue_sign_in(
+    state: AppState,
+    headers: &HeaderMap,
+    query: Option<String>,
 ) -> OAuthResult<Response> {
     let query = Form::parse(query.unwrap_or_default().as_bytes())?;
     let id = query.require("sign_in")?;
-    let forbidden = || OAuthError::access_denied("this browser did not start the sign-in");
-    let cookie = browser_cookie(&headers).ok_or_else(forbidden)?;
+    let forbidden = || {
+        OAuthError::access_denied("this browser did not start the sign-in")
+            .for_browser(BrowserRefusal::NotThisBrowser)
+    };
+    let cookie = browser_cookie(headers).ok_or_else(forbidden)?;
     let row = oidc_sign_ins::find(&mut *state.pool.acquire().await?, id)
         .await?
-        .ok_or_else(|| OAuthError::invalid_request("unknown sign-in"))?;
+        .ok_or_else(|| {
+            OAuthError::invalid_request("unknown sign-in")
+                .for_browser(BrowserRefusal::UnknownSignIn)
+        })?;
     let hash = browser_hash(&state, &cookie);
     if !jose::constant_time_eq(&hash, &row.browser_hash) {
         return Err(forbidden());
@@ -313,13 +348,13 @@ pub(super) async fn continue_in_browser(
     let now = state.now();
     match from_word::<SignInState>(&row.state)? {
         SignInState::Pending if now < row.expires_at => {
-            if page::wants_json(&headers) {
+            if page::wants_json(headers) {
                 return Ok(no_store(Json(json!({"state": "pending"})).into_response()));
             }
             let id = RendezvousId::parse(&row.sign_in_id)
-                .map_err(|_| OAuthError::invalid_request("unknown sign-in"))?;
+                .map_err(|_| OAuthError::from(ServerError::Internal("stored sign-in id".into())))?;
             let location = HeaderValue::from_str(&page::page_path(&id))
-                .map_err(|_| OAuthError::invalid_request("unknown sign-in"))?;
+                .map_err(|_| OAuthError::from(ServerError::Internal("page path".into())))?;
             let mut response = StatusCode::SEE_OTHER.into_response();
             response.headers_mut().insert(header::LOCATION, location);
             Ok(no_store(response))
@@ -342,18 +377,21 @@ pub(super) async fn continue_in_browser(
             )
             .await?;
             if !issued {
-                return Err(OAuthError::invalid_request(
-                    "the code was already collected",
-                ));
+                return Err(
+                    OAuthError::invalid_request("the code was already collected")
+                        .for_browser(BrowserRefusal::Finished),
+                );
             }
             tx.commit().await?;
             redirect_to_client(&state, &row, &[("code", &code)])
         }
         SignInState::CodeIssued | SignInState::Redeemed | SignInState::Revoked => Err(
-            OAuthError::invalid_request("the code was already collected"),
+            OAuthError::invalid_request("the code was already collected")
+                .for_browser(BrowserRefusal::Finished),
         ),
         SignInState::Retired => Err(OAuthError::invalid_request(
             "this code was replaced by a new one",
-        )),
+        )
+        .for_browser(BrowserRefusal::Replaced)),
     }
 }

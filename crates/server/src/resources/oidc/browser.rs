@@ -21,9 +21,10 @@ use dinhdanh_core::qr_login::RendezvousId;
 use serde_json::json;
 
 use super::authorize::{browser_cookie, browser_hash};
-use super::error::{OAuthError, OAuthResult};
+use super::error::{BrowserRefusal, OAuthError, OAuthResult};
 use super::jose::{self, Form};
 use super::page::{self, PageView};
+use super::refusal_page;
 use super::sign_in::SignInState;
 use super::{browser_topic, issuer};
 use crate::http::push;
@@ -89,13 +90,18 @@ pub(super) async fn own_sign_in(
     query: Option<String>,
 ) -> OAuthResult<(RendezvousId, SignInRow)> {
     let query = Form::parse(query.unwrap_or_default().as_bytes())?;
-    let id = RendezvousId::parse(query.require("sign_in")?)
-        .map_err(|_| OAuthError::invalid_request("unknown sign-in"))?;
-    let forbidden = || OAuthError::access_denied("this browser did not start the sign-in");
+    let unknown = || {
+        OAuthError::invalid_request("unknown sign-in").for_browser(BrowserRefusal::UnknownSignIn)
+    };
+    let id = RendezvousId::parse(query.require("sign_in")?).map_err(|_| unknown())?;
+    let forbidden = || {
+        OAuthError::access_denied("this browser did not start the sign-in")
+            .for_browser(BrowserRefusal::NotThisBrowser)
+    };
     let cookie = browser_cookie(headers).ok_or_else(forbidden)?;
     let row = oidc_sign_ins::find(&mut *state.pool.acquire().await?, &id.to_string())
         .await?
-        .ok_or_else(|| OAuthError::invalid_request("unknown sign-in"))?;
+        .ok_or_else(unknown)?;
     if !jose::constant_time_eq(&browser_hash(state, &cookie), &row.browser_hash) {
         return Err(forbidden());
     }
@@ -120,25 +126,40 @@ pub(super) async fn status(
     Ok(response)
 }
 
-/// `GET /oidc/authorize/page?sign_in=…`: the login page of a sign-in already made.
+/// `GET /oidc/authorize/page?sign_in=…`: the login page of a sign-in already made; a refusal
+/// is a page too (`refusal_page`).
 pub(super) async fn page_again(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+) -> Response {
+    match login_page(&state, &headers, query).await {
+        Ok(response) => response,
+        Err(e) => refusal_page::answer(&headers, e),
+    }
+}
+
+async fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Option<String>,
 ) -> OAuthResult<Response> {
-    let (id, row) = own_sign_in(&state, &headers, query).await?;
-    let client = clients::find_client(&state, &row.client_id)
+    let (id, row) = own_sign_in(state, headers, query).await?;
+    let client = clients::find_client(state, &row.client_id)
         .await?
         .filter(|c| c.active)
-        .ok_or_else(|| OAuthError::invalid_request("unknown or disabled client"))?;
+        .ok_or_else(|| {
+            OAuthError::invalid_request("unknown or disabled client")
+                .for_browser(BrowserRefusal::UnknownService)
+        })?;
     Ok(page::render(
-        &state,
+        state,
         &PageView {
             client: &client,
             sign_in: &id,
             expires_at: row.expires_at,
             now: state.now(),
-            refreshes_left: super::refresh::refreshes_left(&state, &row, state.now()).await?,
+            refreshes_left: super::refresh::refreshes_left(state, &row, state.now()).await?,
         },
     )?)
 }

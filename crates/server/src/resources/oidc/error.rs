@@ -7,6 +7,26 @@ use axum::response::{IntoResponse, Response};
 
 use crate::infra::error::ServerError;
 
+/// Why a browser was refused, in words a person can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrowserRefusal {
+    /// The sign-in was started in another browser (no cookie, or another one's): a relayed
+    /// link or code.
+    NotThisBrowser,
+    /// The sign-in is unknown here (a mistyped or very old link).
+    UnknownSignIn,
+    /// The sign-in is over: its code was collected already.
+    Finished,
+    /// The page's code was replaced by a newer one in the same browser.
+    Replaced,
+    /// The pushed request behind the page was used or expired (a reload of an old page).
+    RequestUsed,
+    /// The service is not registered here, or was disabled.
+    UnknownService,
+    /// Anything else: the service sent a request this provider does not accept.
+    BadRequest,
+}
+
 /// A refusal of an OAuth endpoint.
 #[derive(Debug)]
 pub struct OAuthError {
@@ -17,6 +37,9 @@ pub struct OAuthError {
     dpop_challenge: bool,
     /// For a rate limit: the seconds of `Retry-After`.
     retry_after: Option<u64>,
+    /// What a person's browser is told (`refusal_page`); `None` reads as
+    /// [`BrowserRefusal::BadRequest`].
+    browser: Option<BrowserRefusal>,
 }
 
 impl OAuthError {
@@ -27,6 +50,7 @@ impl OAuthError {
             description: description.into(),
             dpop_challenge: false,
             retry_after: None,
+            browser: None,
         }
     }
 
@@ -97,8 +121,23 @@ impl OAuthError {
         e
     }
 
+    /// Names what a person's browser is told about this refusal.
+    pub fn for_browser(mut self, refusal: BrowserRefusal) -> Self {
+        self.browser = Some(refusal);
+        self
+    }
+
+    /// What a person's browser is told about this refusal.
+    pub fn browser_refusal(&self) -> BrowserRefusal {
+        self.browser.unwrap_or(BrowserRefusal::BadRequest)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     /// The `error` code.
-    #[cfg(test)]
     pub fn code(&self) -> &'static str {
         self.error
     }

@@ -40,6 +40,7 @@ mod logout;
 mod page;
 mod phone;
 mod refresh;
+mod refusal_page;
 mod sign_in;
 mod token;
 mod tokens_in_use;

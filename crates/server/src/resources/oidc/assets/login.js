@@ -29,12 +29,17 @@
     status.appendChild(span);
   }
 
-  function go() {
+  function go(declined) {
     if (finished) {
       return;
     }
     finished = true;
-    say("Đã có trả lời, đang tiếp tục…", "Answered, continuing…");
+    if (declined) {
+      say("Đã từ chối trên điện thoại, đang quay lại dịch vụ…",
+        "Declined on the phone, going back to the service…");
+    } else {
+      say("Đã đồng ý trên điện thoại, đang tiếp tục…", "Approved on the phone, continuing…");
+    }
     window.location.assign(continueUrl);
   }
 
@@ -58,7 +63,7 @@
 
   function handle(state) {
     if (state === "approved" || state === "declined") {
-      go();
+      go(state === "declined");
     } else if (state === "expired") {
       showExpired();
     } else if (state === "used") {
