@@ -9,11 +9,11 @@
 //! so two profiles — a "phone" and a "computer" on one test machine — never see each other's
 //! secrets.
 //!
-//! Backends: the `keyring` crate gives the Secret Service on Linux, the Keychain on macOS and
-//! iOS, and the Credential Manager on Windows. Android has no backend there, and `keyring`
-//! would silently fall back to an in-memory mock, so on other targets [`Keystore::os`] refuses
-//! and the mobile shell passes its own [`SecretStore`] (the Android Keystore) to
-//! [`Keystore::with_store`].
+//! Backends: the Secret Service on Linux and the BSDs over one kept D-Bus connection
+//! ([`crate::secret_service`]); the `keyring` crate for the Keychain on macOS and iOS and the
+//! Credential Manager on Windows. Android has no backend there, and `keyring` would silently
+//! fall back to an in-memory mock, so on other targets [`Keystore::os`] refuses and the mobile
+//! shell passes its own [`SecretStore`] (the Android Keystore) to [`Keystore::with_store`].
 
 use std::sync::Arc;
 
@@ -56,27 +56,17 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, name: &str) -> Result<(), ClientError>;
 }
 
-/// The OS keystore through the `keyring` crate.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "windows"
-))]
+/// The OS keystore on Linux and the BSDs: the Secret Service.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+pub use crate::secret_service::SecretServiceStore as OsSecretStore;
+
+/// The OS keystore through the `keyring` crate (macOS, iOS, Windows).
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "windows"))]
 pub struct OsSecretStore {
     service: String,
 }
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "windows"
-))]
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "windows"))]
 mod os {
     use super::*;
 

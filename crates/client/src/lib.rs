@@ -34,3 +34,5 @@ pub use api::{Client, ClientConfig};
 pub use error::ClientError;
 
 pub mod qr;
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+pub mod secret_service;
