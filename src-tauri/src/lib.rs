@@ -92,11 +92,36 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()
 }
 
+/// Phone: every sign-in link the operating system hands the app goes to the shell, which
+/// keeps the last one until the UI takes it (`app_link_take` reads and checks it): the link
+/// that started the app, then each one that brings it back.
+#[cfg(mobile)]
+fn hand_links_to_the_shell<R: Runtime>(app: &tauri::App<R>) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let deep_link = app.deep_link();
+    if let Ok(Some(urls)) = deep_link.get_current()
+        && let Some(url) = urls.last()
+    {
+        app.state::<Shell>().receive_link(url.as_str());
+    }
+    let handle = app.handle().clone();
+    deep_link.on_open_url(move |event| {
+        if let Some(url) = event.urls().last() {
+            handle.state::<Shell>().receive_link(url.as_str());
+        }
+    });
+}
+
 /// Runs the app: profile, data directory and server from the command line and environment
 /// ([`ShellOptions::from_env`]).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let result = with_commands(tauri::Builder::default())
+    let builder = with_commands(tauri::Builder::default());
+    // Verified https links only (Android App Links, iOS Universal Links); the webview gets no
+    // permission of this plugin: a link reaches the UI only through `app_link_take`.
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_deep_link::init());
+    let result = builder
         .plugin(tauri_plugin_biometric_key::init())
         .setup(|app| {
             // On mobile there is no HOME: the platform's app data directory is the base.
@@ -111,6 +136,8 @@ pub fn run() {
             let shell = Shell::new(options)
                 .map_err(|e| format!("{}: {} / {}", e.code, e.message_vi, e.message_en))?;
             app.manage(shell);
+            #[cfg(mobile)]
+            hand_links_to_the_shell(app);
             Ok(())
         })
         .run(context());

@@ -11,6 +11,7 @@
 //! Set-up is idempotent: it asks dpkg and rustup what is already there and installs only what
 //! is missing, so a second run costs a few seconds.
 
+mod check_targets;
 mod citizens;
 mod crash;
 mod demo_service;
@@ -97,6 +98,7 @@ fn main() -> Result<()> {
         }
         // Needs nothing of `setup` but PostgreSQL, which it installs itself.
         Some("bench-oidc") => bench_oidc(),
+        Some("check-targets") => check_targets::run(&root),
         Some("crash") => crash::run(&args[1..]),
         Some("gen-citizens") => citizens::run(&root),
         Some("gen-registry") => registry::run(&root),
@@ -109,6 +111,10 @@ fn main() -> Result<()> {
             eprintln!(
                 "  bench-oidc  the OpenID provider: phone approval -> verified ID token, and the \
                  token endpoint per core on SQLite and PostgreSQL"
+            );
+            eprintln!(
+                "  check-targets  clippy the app, the device client and the biometric plugin for \
+                 Android, iOS and macOS (arm64)"
             );
             eprintln!(
                 "  crash [--kills N] [--seed S]  kill the server at random moments (50 times)"

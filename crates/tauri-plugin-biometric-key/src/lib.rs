@@ -85,6 +85,10 @@ const ANDROID_PACKAGE: &str = "vn.dinhdanh.biometrickey";
 #[allow(unsafe_code)]
 mod ios {
     tauri::ios_plugin_binding!(init_plugin_biometric_key);
+
+    /// The binding, for `register_ios_plugin` (the macro's function is private to this
+    /// module, which exists only to allow its `unsafe`).
+    pub(super) const INIT: unsafe fn() -> *const std::ffi::c_void = init_plugin_biometric_key;
 }
 
 /// The plugin, for `tauri::Builder::plugin`. It manages a [`BiometricKey`] as state, reached
@@ -97,8 +101,7 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
                 _api.register_android_plugin(ANDROID_PACKAGE, "BiometricKeyPlugin")?,
             );
             #[cfg(target_os = "ios")]
-            let plugin =
-                BiometricKey::native(_api.register_ios_plugin(ios::init_plugin_biometric_key)?);
+            let plugin = BiometricKey::native(_api.register_ios_plugin(ios::INIT)?);
             #[cfg(not(mobile))]
             let plugin = BiometricKey::<R>::desktop();
             app.manage(plugin);
