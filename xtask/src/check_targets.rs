@@ -21,7 +21,7 @@
 //! cheaply.
 //!
 //! Not part of `cargo xtask test`: a cold run compiles every dependency three more times
-//! (about 14 minutes on the project's 2-core machine), more than the CI budget allows.
+//! (about 16 minutes on the 2-core machine, measured with other builds running), more than the CI budget allows.
 
 use std::path::Path;
 use std::process::Command;
