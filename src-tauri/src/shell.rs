@@ -757,6 +757,7 @@ pub fn shell_error(code: &str, message_vi: &str, message_en: &str) -> ApiError {
         field: None,
         details: Vec::new(),
         retry_after_secs: None,
+        attempts_left: None,
     }
 }
 

@@ -437,6 +437,9 @@ async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say
         app.attribute(&banner, "data-code").await?.as_deref(),
         Some("wrong_confirmation")
     );
+    // How many tries are left before the lock, said by the server.
+    let said = app.element_text(&banner).await?;
+    assert!(said.contains("Còn 4 lần thử"), "{said}");
     env.screenshot(&app, "wrong-passcode").await?;
     app.keypad(PASSCODE).await?;
     app.wait_for("screen-wizard-type").await?;

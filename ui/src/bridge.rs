@@ -31,6 +31,7 @@ pub fn internal_error() -> ApiError {
         field: None,
         details: Vec::new(),
         retry_after_secs: None,
+        attempts_left: None,
     }
 }
 
@@ -46,6 +47,7 @@ pub fn no_shell_error() -> ApiError {
         field: None,
         details: Vec::new(),
         retry_after_secs: None,
+        attempts_left: None,
     }
 }
 

@@ -223,6 +223,7 @@ impl ClientError {
                 field: None,
                 details: Vec::new(),
                 retry_after_secs: None,
+                attempts_left: None,
             },
         }
     }

@@ -58,8 +58,20 @@ async fn five_wrong_passcodes_lock_confirmation_for_a_growing_time_and_ten_requi
             end_session(t, session, target, &c).await
         }
     };
-    for _ in 0..4 {
-        assert_error(wrong(WRONG_PASSCODE).await, ErrorCode::WrongConfirmation).await;
+    // Each wrong passcode before the lock says how many tries are left, in words too.
+    for left in (1..=4u32).rev() {
+        let err = assert_error(wrong(WRONG_PASSCODE).await, ErrorCode::WrongConfirmation).await;
+        assert_eq!(err.attempts_left, Some(left));
+        assert!(
+            err.message_vi.contains(&format!("Còn {left} lần thử")),
+            "{}",
+            err.message_vi
+        );
+        assert!(
+            err.message_en.contains(&format!("{left} tr")),
+            "{}",
+            err.message_en
+        );
     }
     let fifth = assert_error(wrong(WRONG_PASSCODE).await, ErrorCode::ConfirmationLocked).await;
     assert_eq!(fifth.retry_after_secs, Some(u64::try_from(base).unwrap()));

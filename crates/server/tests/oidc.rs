@@ -503,7 +503,15 @@ async fn implicit_and_hybrid_flows_and_unpushed_requests_are_refused(db: Backend
             ("scope", "openid"),
         ])
     );
-    let resp = rp.http.get(direct).send().await.unwrap();
+    // A script asks for JSON and gets OAuth's error; a person's browser gets a page saying the
+    // same (tests/oidc_page.rs).
+    let resp = rp
+        .http
+        .get(direct)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(oauth_error(resp).await, (400, "invalid_request".into()));
     let request_uri = rp.push(&t, &flow).await;
     rp.authorize(&t, &request_uri).await;
@@ -512,7 +520,13 @@ async fn implicit_and_hybrid_flows_and_unpushed_requests_are_refused(db: Backend
         url(&t, oidc::AUTHORIZE),
         oidc_rp::form(&[("client_id", &rp.client_id), ("request_uri", &request_uri)])
     );
-    let resp = rp.http.get(again).send().await.unwrap();
+    let resp = rp
+        .http
+        .get(again)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(oauth_error(resp).await, (400, "invalid_request".into()));
 }
 

@@ -30,6 +30,10 @@ pub struct ApiError {
     /// For `rate_limited`, `confirmation_locked`: seconds until trying again makes sense.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+    /// For `wrong_confirmation`: how many more wrong passcodes the device may enter before its
+    /// confirmations are locked for a while (the sentences say it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
 }
 
 impl ApiError {
@@ -42,6 +46,7 @@ impl ApiError {
             field: None,
             details: Vec::new(),
             retry_after_secs: None,
+            attempts_left: None,
         }
     }
 
@@ -54,6 +59,7 @@ impl ApiError {
             field: Some(field.into()),
             details: Vec::new(),
             retry_after_secs: None,
+            attempts_left: None,
         }
     }
 
@@ -66,6 +72,7 @@ impl ApiError {
             field: Some(field.into()),
             details: Vec::new(),
             retry_after_secs: None,
+            attempts_left: None,
         }
     }
 
@@ -85,6 +92,23 @@ impl ApiError {
     pub fn with_retry_after(mut self, secs: u64) -> Self {
         self.retry_after_secs = Some(secs);
         self
+    }
+
+    /// A wrong passcode, with how many more tries the device has before the lock, said in
+    /// both sentences too.
+    pub fn wrong_confirmation(attempts_left: u32) -> Self {
+        let mut e = ApiError::new(ErrorCode::WrongConfirmation);
+        e.message_vi = format!(
+            "{} Còn {attempts_left} lần thử trước khi việc xác nhận bị tạm khóa.",
+            e.message_vi
+        );
+        e.message_en = format!(
+            "{} {attempts_left} {} left before confirmations are locked for a while.",
+            e.message_en,
+            if attempts_left == 1 { "try" } else { "tries" }
+        );
+        e.attempts_left = Some(attempts_left);
+        e
     }
 
     /// The known kind, when the code is one of [`ErrorCode`].

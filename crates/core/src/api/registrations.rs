@@ -70,6 +70,7 @@ impl From<&FieldError> for ApiError {
             field: Some(field),
             details: Vec::new(),
             retry_after_secs: None,
+            attempts_left: None,
         }
     }
 }

@@ -338,7 +338,8 @@ async fn wrong_answer(
         confirmation_keys::lock_until(tx.conn()?, device, until).await?;
         return Ok(locked(period));
     }
-    Ok(ServerError::code(ErrorCode::WrongConfirmation))
+    let left = u32::try_from(limits.confirmation_lock_after - n).unwrap_or(1);
+    Ok(ServerError::from(ApiError::wrong_confirmation(left)))
 }
 
 fn locked(secs: i64) -> ServerError {
