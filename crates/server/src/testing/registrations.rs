@@ -7,7 +7,18 @@ use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm};
 use super::{AppState, ServerResult};
 use crate::resources::registrations as inner;
 
-pub use inner::{StoredRegistration, add_working_days, vietnam_date};
+pub use inner::{StoredRegistration, vietnam_date};
+
+/// The day `n` working days after `from` on the server's stored calendar (the holiday table).
+pub async fn working_days_after(
+    state: &AppState,
+    from: chrono::NaiveDate,
+    n: u32,
+) -> ServerResult<chrono::NaiveDate> {
+    let mut tx = crate::store::tx::Tx::begin(state, "test.calendar").await?;
+    let calendar = inner::calendar_from(&mut tx, from).await?;
+    Ok(calendar.add_working_days(from, n))
+}
 
 /// A stored registration.
 pub async fn load(
