@@ -26,7 +26,9 @@ use dinhdanh_core::org_type::{
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use dinhdanh_server::resources::holidays::{self, HolidayError, HolidayRefusal, NewHoliday};
-use dinhdanh_server::testing::registrations::{vietnam_date, working_days_after};
+use dinhdanh_server::testing::registrations::{
+    read_calendar_and_hold, vietnam_date, working_days_after,
+};
 use dinhdanh_server::testing::registry::{self, RegistryEntry, RegistryStatus, RegistryUpdate};
 use dinhdanh_server::testing::{accounts, officers, organisations};
 use identity::{PASSCODE, Person, assert_error, sign_in, signed_in};
@@ -1911,4 +1913,33 @@ async fn bad_input_to_the_holiday_table_is_refused_and_changes_nothing(db: Backe
     assert!(e.is(ErrorCode::ValidationFailed), "{e:?}");
     assert_eq!((table(&t, 2026).await, audit_count(&t).await), before);
     assert_eq!(stored_due_on(&t, &open).await, open.due_on);
+}
+
+backend_test!(a_change_to_the_table_waits_for_an_action_counting_a_due_date_on_the_old_one);
+async fn a_change_to_the_table_waits_for_an_action_counting_a_due_date_on_the_old_one(db: Backend) {
+    // Several instances share one PostgreSQL database: a request filed while the table
+    // changes must not keep a due date counted on the old days after the change counted the
+    // open requests again. So the change waits for an action that has read the table.
+    let t = TestServer::start(db).await;
+    let reader = read_calendar_and_hold(t.state(), vietnam_date(t.now()))
+        .await
+        .unwrap();
+    let state = t.state().clone();
+    let change = tokio::spawn(async move {
+        holidays::add_holiday(
+            &state,
+            &day_off("2026-11-20", "Nghỉ đột xuất", "Extra day off"),
+            None,
+        )
+        .await
+        .map(|c| c.holiday.day)
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !change.is_finished(),
+        "the change did not wait: {:?}",
+        change.await
+    );
+    reader.release().await.unwrap();
+    assert_eq!(change.await.unwrap().unwrap(), day("2026-11-20"));
 }
