@@ -1943,3 +1943,53 @@ async fn a_change_to_the_table_waits_for_an_action_counting_a_due_date_on_the_ol
     reader.release().await.unwrap();
     assert_eq!(change.await.unwrap().unwrap(), day("2026-11-20"));
 }
+
+backend_test!(a_holiday_change_commits_whole_or_not_at_all);
+async fn a_holiday_change_commits_whole_or_not_at_all(db: Backend) {
+    let t = TestServer::start(db).await;
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
+    let open = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(
+            &t,
+            OrgType::Enterprise,
+            &enterprise_form(&code, &[&an.p, &mai.p]),
+        ),
+    )
+    .await;
+    let before = (table(&t, 2026).await, audit_count(&t).await);
+    let new = day_off("2026-11-20", "Nghỉ đột xuất", "Extra day off");
+    // A failure after each step in turn: the row, the moved due date and the audit entries
+    // are all there or none is.
+    let mut failures = 0;
+    loop {
+        dinhdanh_server::testing::fail_action_after(t.state(), "holiday.add", failures);
+        match holidays::add_holiday(t.state(), &new, None).await {
+            Err(HolidayError::Server(_)) => {
+                assert_eq!(
+                    (table(&t, 2026).await, audit_count(&t).await),
+                    before,
+                    "after {failures} steps"
+                );
+                assert_eq!(stored_due_on(&t, &open).await, day("2026-11-23"));
+                failures += 1;
+            }
+            Ok(change) => {
+                assert_eq!(change.moved.len(), 1);
+                break;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(failures >= 4, "{failures}");
+    assert_eq!(stored_due_on(&t, &open).await, day("2026-11-24"));
+    assert_eq!(audit_count(&t).await, before.1 + 2);
+    let report = dinhdanh_server::testing::audit::verify_chain_report(t.state())
+        .await
+        .unwrap();
+    assert!(report.is_ok(), "{report}");
+}
