@@ -1993,3 +1993,51 @@ async fn a_holiday_change_commits_whole_or_not_at_all(db: Backend) {
         .unwrap();
     assert!(report.is_ok(), "{report}");
 }
+
+backend_test!(due_dates_counted_before_a_migration_shipped_days_follow_them_at_the_next_start);
+async fn due_dates_counted_before_a_migration_shipped_days_follow_them_at_the_next_start(
+    db: Backend,
+) {
+    let data_dir = common::data_dir("recount");
+    let database_url = common::fresh_database_url(db, &data_dir).await;
+    let keys = || dinhdanh_server::testing::ServerKeys::load_or_create(&data_dir).unwrap();
+    let t = TestServer::start_on(data_dir.clone(), database_url.clone(), keys()).await;
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
+    let open = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(
+            &t,
+            OrgType::Enterprise,
+            &enterprise_form(&code, &[&an.p, &mai.p]),
+        ),
+    )
+    .await;
+    assert_eq!(open.due_on, day("2026-11-23"));
+    let audited_before = audit_count(&t).await;
+    // A later release's migration ships a day off, as 0010 shipped Tết: written by SQL, with
+    // no due date counted again.
+    sqlx::query(
+        "INSERT INTO holidays (day, kind, name_vi, name_en, set_by, set_at) \
+         VALUES ('2026-11-19', 'day_off', 'Nghỉ', 'Day off', 'release', 0)",
+    )
+    .execute(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(stored_due_on(&t, &open).await, day("2026-11-23"));
+
+    // The next start counts the open request's due date on the table, audited, once.
+    let again = TestServer::start_on(data_dir.clone(), database_url.clone(), keys()).await;
+    assert_eq!(stored_due_on(&again, &open).await, day("2026-11-24"));
+    let object = format!("registration:{}", open.id);
+    assert_eq!(
+        audited(&again, "registration.due_date_moved", &object).await,
+        [None]
+    );
+    assert_eq!(audit_count(&again).await, audited_before + 1);
+    let third = TestServer::start_on(data_dir.clone(), database_url, keys()).await;
+    assert_eq!(audit_count(&third).await, audited_before + 1);
+}

@@ -2,7 +2,8 @@
 //! counted on (`holidays`, migration 0010, shipped with the official days of 2025–2027).
 //!
 //! **Service API** (the operator's `dinhdanh-server holiday …` and the officer console):
-//! [`list_year`], [`add_holiday`], [`remove_holiday`]. Input arrives as typed by a person and
+//! [`list_year`], [`add_holiday`], [`remove_holiday`]; and [`recount_at_start`], which the
+//! server runs once when it starts. Input arrives as typed by a person and
 //! is parsed here; a refusal is a [`HolidayRefusal`] that says what is wrong in Vietnamese and
 //! English and changes nothing. Who may edit is the caller's question (`authz`): these
 //! functions take the person who acts, or `None` for the operator's command line.
@@ -305,6 +306,36 @@ pub async fn remove_holiday(
         holiday: holiday(row)?,
         moved,
     })
+}
+
+/// Counts the due date of every open request again on the table as it is, once at start
+/// ([`crate::build_state`]), audited: so days a migration ships (0010's, and any later year's)
+/// reach the requests that were open when it ran, whose due dates were counted before. On a
+/// database whose due dates already follow the table nothing moves and nothing is written
+/// but the calendar's version. Several instances starting together take turns (the
+/// calendar's lock).
+pub async fn recount_at_start(state: &AppState) -> ServerResult<Vec<MovedDueDate>> {
+    let mut tx = Tx::begin(state, "holiday.recount_at_start").await?;
+    holidays::lock_for_change(tx.conn()?).await?;
+    let moved = registrations::recount_open_due_dates(&mut tx).await?;
+    for m in &moved {
+        let object = format!("registration:{}", m.id.as_str());
+        tx.audit(audit_record(
+            None,
+            "registration.due_date_moved",
+            &object,
+            None,
+            false,
+        ));
+    }
+    tx.commit().await?;
+    if !moved.is_empty() {
+        tracing::info!(
+            moved = moved.len(),
+            "due dates of open requests counted again on the holiday table"
+        );
+    }
+    Ok(moved)
 }
 
 fn set_by(by: Option<&Actor>) -> String {
