@@ -20,6 +20,7 @@
 pub mod account;
 pub mod api;
 pub mod app;
+pub mod calendar;
 pub mod crypto;
 pub mod error;
 pub mod ids;

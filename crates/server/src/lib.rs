@@ -81,7 +81,7 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
             Some(Arc::new(table))
         }
     };
-    Ok(AppState::new(Inner {
+    let state = AppState::new(Inner {
         pool,
         backend,
         keys,
@@ -92,7 +92,13 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
         geoip,
         faults: Default::default(),
         memory_limits: Default::default(),
-    }))
+    });
+    // Due dates counted before the holiday table last changed by a migration (0010 shipped
+    // Tết and the other days off) follow it from now on.
+    resources::holidays::recount_at_start(&state)
+        .await
+        .context("counting open requests' due dates on the holiday table")?;
+    Ok(state)
 }
 
 /// A server running in this process.

@@ -303,6 +303,12 @@ enum Command {
         #[command(subcommand)]
         command: ClientCommand,
     },
+    /// The working-day calendar: days off and make-up working days, on which the due dates of
+    /// registration requests are counted. A change counts every open request's due date again.
+    Holiday {
+        #[command(subcommand)]
+        command: HolidayCommand,
+    },
     /// The OpenID provider's signing keys.
     Oidc {
         #[command(subcommand)]
@@ -325,6 +331,132 @@ enum Command {
         #[arg(long)]
         overwrite: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum HolidayCommand {
+    /// Add a day: a weekday off, or a Saturday/Sunday worked in exchange ("ngày làm bù").
+    /// Nothing changes on any error (a malformed date, an empty or overlong name, a kind that
+    /// does not fit the weekday, a date already in the table).
+    Add {
+        /// The date, YYYY-MM-DD.
+        date: String,
+        /// What the day is.
+        #[arg(long, value_enum)]
+        kind: HolidayKindArg,
+        /// Its name in Vietnamese ("Tết Nguyên đán Đinh Mùi").
+        #[arg(long)]
+        name_vi: String,
+        /// Its name in English ("Lunar New Year (Tết)").
+        #[arg(long)]
+        name_en: String,
+    },
+    /// Remove a day (to correct it, remove it and add it again).
+    Remove {
+        /// The date, YYYY-MM-DD.
+        date: String,
+    },
+    /// List the days of a year.
+    List {
+        /// The year.
+        year: i32,
+    },
+}
+
+/// `holiday add --kind`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum HolidayKindArg {
+    /// A weekday offices are closed.
+    DayOff,
+    /// A Saturday or Sunday offices work, in exchange for a swapped day off.
+    MakeUpWorkingDay,
+}
+
+/// `holiday …`: each change is audited with no actor (the CLI).
+async fn holiday_command(cli: &Cli, command: &HolidayCommand) -> anyhow::Result<()> {
+    use dinhdanh_core::calendar::HolidayKind;
+    use dinhdanh_server::resources::holidays::{self, HolidayChange, HolidayError, NewHoliday};
+    let state = offline_state(cli).await?;
+    let refused = |e: HolidayError| -> anyhow::Error {
+        match e {
+            HolidayError::Refused(r) => anyhow::anyhow!(
+                "refused ({}): {}\n  {}\nnothing changed",
+                r.code(),
+                r.message_vi(),
+                r.message_en()
+            ),
+            HolidayError::Server(e) => e.into(),
+        }
+    };
+    let moved = |change: &HolidayChange| {
+        if change.moved.is_empty() {
+            println!("no open request's due date moved");
+        }
+        for m in &change.moved {
+            println!("  {}: due {} -> {}", m.id.as_str(), m.was, m.now);
+        }
+    };
+    let kind_word = |kind: HolidayKind| match kind {
+        HolidayKind::DayOff => "day off",
+        HolidayKind::MakeUpWorkingDay => "make-up working day",
+    };
+    match command {
+        HolidayCommand::Add {
+            date,
+            kind,
+            name_vi,
+            name_en,
+        } => {
+            let kind = match kind {
+                HolidayKindArg::DayOff => HolidayKind::DayOff,
+                HolidayKindArg::MakeUpWorkingDay => HolidayKind::MakeUpWorkingDay,
+            };
+            let new = NewHoliday {
+                day: date,
+                kind,
+                name_vi,
+                name_en,
+            };
+            let change = holidays::add_holiday(&state, &new, None)
+                .await
+                .map_err(refused)?;
+            let h = &change.holiday;
+            println!(
+                "added {} ({}): {} / {}",
+                h.day,
+                kind_word(h.kind),
+                h.name_vi,
+                h.name_en
+            );
+            moved(&change);
+        }
+        HolidayCommand::Remove { date } => {
+            let change = holidays::remove_holiday(&state, date, None)
+                .await
+                .map_err(refused)?;
+            let h = &change.holiday;
+            println!("removed {} ({}): {}", h.day, kind_word(h.kind), h.name_vi);
+            moved(&change);
+        }
+        HolidayCommand::List { year } => {
+            let days = holidays::list_year(&state, *year).await?;
+            for h in &days {
+                println!(
+                    "{}  {:<9} {:<19} {}  /  {}  [{}]",
+                    h.day,
+                    holidays::weekday_vi(h.day),
+                    kind_word(h.kind),
+                    h.name_vi,
+                    h.name_en,
+                    h.set_by
+                );
+            }
+            if days.is_empty() {
+                println!("(no days in {year}: working days are Monday to Friday)");
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -1386,6 +1518,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Organisation { command } => organisation_command(&cli, command).await?,
         Command::Client { command } => client_command(&cli, command).await?,
         Command::Oidc { command } => oidc_command(&cli, command).await?,
+        Command::Holiday { command } => holiday_command(&cli, command).await?,
         Command::Registration { .. } | Command::Registry { .. } => {
             registration_command(&cli).await?;
         }

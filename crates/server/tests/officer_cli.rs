@@ -1,7 +1,8 @@
 //! Officer decisions taken at the desk: `dinhdanh-server registration list` and
 //! `registration decide`, through the library function the command calls and through the
 //! built binary on the test's database. The same checks and records as the officer's decision
-//! in the app. Runs on SQLite and on PostgreSQL (`backend_test!`).
+//! in the app. And the operator's `holiday list|add|remove` through the binary. Runs on
+//! SQLite and on PostgreSQL (`backend_test!`).
 
 mod common;
 mod identity;
@@ -319,4 +320,80 @@ async fn the_registration_commands_list_and_decide_through_the_server_binary(db:
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains(approved.id.as_str()), "{table}");
     assert!(!table.contains(rejected.id.as_str()), "{table}");
+}
+
+backend_test!(the_holiday_commands_list_add_and_remove_through_the_server_binary);
+async fn the_holiday_commands_list_add_and_remove_through_the_server_binary(db: Backend) {
+    let t = server_sharing_its_keys(db).await;
+    let text = |out: &std::process::Output| {
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let list = |t: &TestServer| {
+        let out = server_command(t, &["holiday", "list", "2026"]);
+        assert!(out.status.success(), "{:?}", text(&out));
+        text(&out).0
+    };
+    let shipped = list(&t);
+    assert!(
+        shipped.contains("2026-02-17  Thứ Ba    day off") && shipped.contains("Bính Ngọ"),
+        "{shipped}"
+    );
+
+    // A weekday is not a make-up working day: refused, said in both languages, nothing stored.
+    let out = server_command(
+        &t,
+        &[
+            "holiday",
+            "add",
+            "2026-11-20",
+            "--kind",
+            "make-up-working-day",
+            "--name-vi",
+            "Làm bù",
+            "--name-en",
+            "Make-up day",
+        ],
+    );
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("holiday.make_up_on_weekday")
+            && err.contains("Ngày làm bù phải là thứ Bảy hoặc Chủ nhật")
+            && err.contains("nothing changed"),
+        "{err}"
+    );
+    assert_eq!(list(&t), shipped);
+
+    let out = server_command(
+        &t,
+        &[
+            "holiday",
+            "add",
+            "2026-11-20",
+            "--kind",
+            "day-off",
+            "--name-vi",
+            "Nghỉ đột xuất",
+            "--name-en",
+            "Extra day off",
+        ],
+    );
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("added 2026-11-20 (day off)"));
+    assert!(list(&t).contains(
+        "2026-11-20  Thứ Sáu   day off             Nghỉ đột xuất  /  Extra day off  [operator]"
+    ));
+    let out = server_command(&t, &["holiday", "remove", "2026-11-20"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(list(&t), shipped);
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE object = 'holiday:2026-11-20' ORDER BY seq",
+    )
+    .fetch_all(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["holiday.added", "holiday.removed"]);
 }

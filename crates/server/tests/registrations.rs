@@ -1,6 +1,7 @@
 //! Organisation registration requests through HTTP: the automatic decision from the registry,
 //! what goes to an officer and why, co-representatives' consent, duplicates, officer review,
-//! due dates and the queue, attachments, and who may read what. Runs on SQLite and on
+//! due dates and the queue, the holiday table they are counted on, attachments, and who may
+//! read what. Runs on SQLite and on
 //! PostgreSQL (`backend_test!`).
 
 mod common;
@@ -17,13 +18,17 @@ use dinhdanh_core::api::{
     RegistrationStatistics, RegistrationStatus, RegistrationSubmission, RegistrationView,
     RegistrationWithdrawal, RequesterCapacity, paths,
 };
+use dinhdanh_core::calendar::HolidayKind;
 use dinhdanh_core::ids::{AttachmentId, NewProvince, TaxCode};
 use dinhdanh_core::org_type::{
     AddressLine, Name, OrgField, OrgType, OrganisationDetails, OrganisationForm, RegistryKind,
     RepresentativeForm,
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::testing::registrations::{add_working_days, vietnam_date};
+use dinhdanh_server::resources::holidays::{self, HolidayError, HolidayRefusal, NewHoliday};
+use dinhdanh_server::testing::registrations::{
+    read_calendar_and_hold, vietnam_date, working_days_after,
+};
 use dinhdanh_server::testing::registry::{self, RegistryEntry, RegistryStatus, RegistryUpdate};
 use dinhdanh_server::testing::{accounts, officers, organisations};
 use identity::{PASSCODE, Person, assert_error, sign_in, signed_in};
@@ -283,7 +288,9 @@ async fn an_enterprise_matching_the_registry_is_approved_automatically_and_the_r
     assert!(check.mismatches.is_empty());
     assert_eq!(
         reg.due_on,
-        add_working_days(vietnam_date(reg.submitted_at.timestamp()), 3)
+        working_days_after(t.state(), vietnam_date(reg.submitted_at.timestamp()), 3)
+            .await
+            .unwrap()
     );
     assert_eq!(
         organisations::find_active_by_code(t.state(), code.as_str())
@@ -1562,4 +1569,475 @@ async fn the_demo_enterprise_of_nguyen_van_an_is_approved_automatically_after_se
     )
     .await;
     assert_eq!(reg.status, RegistrationStatus::Approved, "{reg:?}");
+}
+
+// ---- The holiday table due dates are counted on -------------------------------------------
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// The table's rows of `year`, as (date, kind, Vietnamese name, who set it).
+async fn table(t: &TestServer, year: i32) -> Vec<(NaiveDate, HolidayKind, String, String)> {
+    holidays::list_year(t.state(), year)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.day, h.kind, h.name_vi, h.set_by))
+        .collect()
+}
+
+/// The audit entries of `action` on `object`, as their actors.
+async fn audited(t: &TestServer, action: &str, object: &str) -> Vec<Option<String>> {
+    sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = $1 AND object = $2")
+        .bind(action)
+        .bind(object)
+        .fetch_all(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+async fn audit_count(t: &TestServer) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+async fn stored_due_on(t: &TestServer, reg: &RegistrationView) -> NaiveDate {
+    let text: String = sqlx::query_scalar("SELECT due_on FROM registrations WHERE id = $1")
+        .bind(reg.id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    day(&text)
+}
+
+fn day_off<'a>(date: &'a str, name_vi: &'a str, name_en: &'a str) -> NewHoliday<'a> {
+    NewHoliday {
+        day: date,
+        kind: HolidayKind::DayOff,
+        name_vi,
+        name_en,
+    }
+}
+
+backend_test!(the_shipped_table_holds_tet_2026_and_a_request_filed_before_tet_is_due_after_it);
+async fn the_shipped_table_holds_tet_2026_and_a_request_filed_before_tet_is_due_after_it(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let y2026 = table(&t, 2026).await;
+    for d in [
+        "2026-02-16",
+        "2026-02-17",
+        "2026-02-18",
+        "2026-02-19",
+        "2026-02-20",
+    ] {
+        let row = y2026.iter().find(|r| r.0 == day(d)).expect(d);
+        assert_eq!(row.1, HolidayKind::DayOff, "{d}");
+        assert!(row.2.contains("Tết Nguyên đán"), "{row:?}");
+        assert_eq!(row.3, "release");
+    }
+    // The make-up Saturday of 2026 and the swapped Friday it pays for.
+    assert!(y2026.contains(&(
+        day("2026-01-10"),
+        HolidayKind::MakeUpWorkingDay,
+        "Làm bù cho ngày nghỉ thứ Sáu 2/1".into(),
+        "release".into()
+    )));
+    // Every shipped day fits its weekday and the names' rules, and 2027 says it is expected.
+    for year in [2025, 2026, 2027] {
+        let days = holidays::list_year(t.state(), year).await.unwrap();
+        assert!(days.len() >= 9, "{year}: {days:?}");
+        for h in days {
+            assert_eq!(h.kind.check(h.day), Ok(()), "{h:?}");
+            assert!(
+                h.name_vi.chars().count() <= holidays::MAX_NAME_CHARS,
+                "{h:?}"
+            );
+            assert!(
+                h.name_en.chars().count() <= holidays::MAX_NAME_CHARS,
+                "{h:?}"
+            );
+            assert_eq!(
+                h.name_vi.contains("dự kiến, chưa công bố"),
+                year == 2027,
+                "{h:?}"
+            );
+        }
+    }
+
+    // Filed on Thursday 4 February 2027, before the (expected) Tết of Đinh Mùi: Friday 5 and
+    // Monday 8 to Thursday 11 are off, so the 3 working days are Fri 12, Mon 15, Tue 16.
+    let thursday = day("2027-02-04")
+        .and_hms_opt(3, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp();
+    t.clock.advance(thursday - t.now());
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
+    let reg = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(
+            &t,
+            OrgType::Enterprise,
+            &enterprise_form(&code, &[&an.p, &mai.p]),
+        ),
+    )
+    .await;
+    assert_eq!(reg.status, RegistrationStatus::AwaitingConsent);
+    assert_eq!(reg.due_on, day("2027-02-16"));
+}
+
+backend_test!(adding_a_day_off_moves_an_open_requests_due_date_and_not_a_decided_ones);
+async fn adding_a_day_off_moves_an_open_requests_due_date_and_not_a_decided_ones(db: Backend) {
+    let t = TestServer::start(db).await;
+    // The test clock starts on Wednesday 18 November 2026: 3 working days are Thu 19, Fri 20
+    // and Mon 23.
+    assert_eq!(vietnam_date(t.now()), day("2026-11-18"));
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
+    let open = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(
+            &t,
+            OrgType::Enterprise,
+            &enterprise_form(&code, &[&an.p, &mai.p]),
+        ),
+    )
+    .await;
+    assert_eq!(open.status, RegistrationStatus::AwaitingConsent);
+    assert_eq!(open.due_on, day("2026-11-23"));
+    let code = registered_enterprise(&t, &[&an.p]).await;
+    let decided = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&an.p])),
+    )
+    .await;
+    assert_eq!(decided.status, RegistrationStatus::Approved);
+    assert_eq!(decided.due_on, day("2026-11-23"));
+    // Verified by an officer: 15 days, whatever the calendar.
+    let org = OrgType::OrganisationWithoutRegistration;
+    let decision = uploaded(&t, &an, "founding_decision").await;
+    let verified = submit(
+        &t,
+        &an,
+        org,
+        details(&t, org, &unregistered_form(&an.p, &decision.id)),
+    )
+    .await;
+    assert_eq!(verified.due_on, day("2026-12-03"));
+
+    // Friday 20 November becomes a day off (Ngày Nhà giáo, say): the open request is due a
+    // working day later; the decided one keeps its date.
+    let change = holidays::add_holiday(
+        t.state(),
+        &day_off("2026-11-20", "Nghỉ đột xuất", "Extra day off"),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(change.holiday.set_by, "operator");
+    let moved: Vec<_> = change
+        .moved
+        .iter()
+        .map(|m| (m.id.clone(), m.was, m.now))
+        .collect();
+    assert_eq!(
+        moved,
+        [(open.id.clone(), day("2026-11-23"), day("2026-11-24"))]
+    );
+    assert_eq!(stored_due_on(&t, &open).await, day("2026-11-24"));
+    assert_eq!(stored_due_on(&t, &decided).await, day("2026-11-23"));
+    assert_eq!(stored_due_on(&t, &verified).await, day("2026-12-03"));
+    let seen: RegistrationView = ok(get_registration(&t, &an, &open).await).await;
+    assert_eq!(seen.due_on, day("2026-11-24"));
+    // Audited in the change's transaction: the day, and the request whose due date moved.
+    assert_eq!(
+        audited(&t, "holiday.added", "holiday:2026-11-20").await,
+        [None]
+    );
+    let object = format!("registration:{}", open.id);
+    assert_eq!(
+        audited(&t, "registration.due_date_moved", &object).await,
+        [None]
+    );
+    let object = format!("registration:{}", decided.id);
+    assert!(
+        audited(&t, "registration.due_date_moved", &object)
+            .await
+            .is_empty()
+    );
+    // A request filed now is counted on the new table.
+    let later = who(&t).await;
+    let code = registered_enterprise(&t, &[&later.p, &mai.p]).await;
+    let filed_after = submit(
+        &t,
+        &later,
+        OrgType::Enterprise,
+        details(
+            &t,
+            OrgType::Enterprise,
+            &enterprise_form(&code, &[&later.p, &mai.p]),
+        ),
+    )
+    .await;
+    assert_eq!(filed_after.due_on, day("2026-11-24"));
+
+    // A Saturday worked brings the due dates back in; removing the day off, further still.
+    let change = holidays::add_holiday(
+        t.state(),
+        &NewHoliday {
+            day: "2026-11-21",
+            kind: HolidayKind::MakeUpWorkingDay,
+            name_vi: "Làm bù cho ngày nghỉ thứ Sáu 20/11",
+            name_en: "Make-up working day for Friday 20 November",
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(change.moved.len(), 2);
+    assert_eq!(stored_due_on(&t, &open).await, day("2026-11-23"));
+    holidays::remove_holiday(t.state(), "2026-11-20", None)
+        .await
+        .unwrap();
+    assert_eq!(stored_due_on(&t, &open).await, day("2026-11-21"));
+    assert_eq!(stored_due_on(&t, &decided).await, day("2026-11-23"));
+    assert_eq!(
+        audited(&t, "holiday.removed", "holiday:2026-11-20").await,
+        [None]
+    );
+    let report = dinhdanh_server::testing::audit::verify_chain_report(t.state())
+        .await
+        .unwrap();
+    assert!(report.is_ok(), "{report}");
+}
+
+backend_test!(bad_input_to_the_holiday_table_is_refused_and_changes_nothing);
+async fn bad_input_to_the_holiday_table_is_refused_and_changes_nothing(db: Backend) {
+    let t = TestServer::start(db).await;
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
+    let open = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(
+            &t,
+            OrgType::Enterprise,
+            &enterprise_form(&code, &[&an.p, &mai.p]),
+        ),
+    )
+    .await;
+    let before = (table(&t, 2026).await, audit_count(&t).await);
+    let long = "Ngày nghỉ ".repeat(13);
+    let cases: Vec<(NewHoliday<'_>, &str)> = vec![
+        (
+            day_off("2026-11-31", "Nghỉ", "Off"),
+            "holiday.malformed_date",
+        ),
+        (
+            day_off("20/11/2026", "Nghỉ", "Off"),
+            "holiday.malformed_date",
+        ),
+        (day_off("2026-11-20", "  ", "Off"), "holiday.name_required"),
+        (day_off("2026-11-20", "Nghỉ", ""), "holiday.name_required"),
+        (day_off("2026-11-20", &long, "Off"), "holiday.name_too_long"),
+        (
+            day_off("2026-11-20", "Nghỉ\u{202e}", "Off"),
+            "holiday.name_refused",
+        ),
+        // Sunday 22 November: a weekend day is off already.
+        (
+            day_off("2026-11-22", "Nghỉ", "Off"),
+            "holiday.day_off_on_weekend",
+        ),
+        (
+            NewHoliday {
+                day: "2026-11-20",
+                kind: HolidayKind::MakeUpWorkingDay,
+                name_vi: "Làm bù",
+                name_en: "Make-up day",
+            },
+            "holiday.make_up_on_weekday",
+        ),
+        // Already in the table (Tết), whatever the names.
+        (
+            day_off("2026-02-17", "Tết", "Tet"),
+            "holiday.already_in_table",
+        ),
+        (
+            NewHoliday {
+                day: "2026-01-10",
+                kind: HolidayKind::MakeUpWorkingDay,
+                name_vi: "Làm bù",
+                name_en: "Make-up day",
+            },
+            "holiday.already_in_table",
+        ),
+    ];
+    for (new, code) in cases {
+        match holidays::add_holiday(t.state(), &new, None).await {
+            Err(HolidayError::Refused(r)) => {
+                assert_eq!(r.code(), code, "{new:?}");
+                assert!(!r.message_vi().is_empty() && !r.message_en().is_empty());
+            }
+            other => panic!("{new:?}: {other:?}"),
+        }
+    }
+    for (date, code) in [
+        ("2026-11-20", "holiday.not_in_table"),
+        ("2026-2-17", "holiday.malformed_date"),
+    ] {
+        match holidays::remove_holiday(t.state(), date, None).await {
+            Err(HolidayError::Refused(r)) => assert_eq!(r.code(), code, "{date}"),
+            other => panic!("{date}: {other:?}"),
+        }
+    }
+    // The API's form of a refusal: the code and the field in the detail.
+    let e: dinhdanh_server::infra::error::ServerError =
+        HolidayError::Refused(HolidayRefusal::MalformedDate).into();
+    assert!(e.is(ErrorCode::ValidationFailed), "{e:?}");
+    assert_eq!((table(&t, 2026).await, audit_count(&t).await), before);
+    assert_eq!(stored_due_on(&t, &open).await, open.due_on);
+}
+
+backend_test!(a_change_to_the_table_waits_for_an_action_counting_a_due_date_on_the_old_one);
+async fn a_change_to_the_table_waits_for_an_action_counting_a_due_date_on_the_old_one(db: Backend) {
+    // Several instances share one PostgreSQL database: a request filed while the table
+    // changes must not keep a due date counted on the old days after the change counted the
+    // open requests again. So the change waits for an action that has read the table.
+    let t = TestServer::start(db).await;
+    let reader = read_calendar_and_hold(t.state(), vietnam_date(t.now()))
+        .await
+        .unwrap();
+    let state = t.state().clone();
+    let change = tokio::spawn(async move {
+        holidays::add_holiday(
+            &state,
+            &day_off("2026-11-20", "Nghỉ đột xuất", "Extra day off"),
+            None,
+        )
+        .await
+        .map(|c| c.holiday.day)
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !change.is_finished(),
+        "the change did not wait: {:?}",
+        change.await
+    );
+    reader.release().await.unwrap();
+    assert_eq!(change.await.unwrap().unwrap(), day("2026-11-20"));
+}
+
+backend_test!(a_holiday_change_commits_whole_or_not_at_all);
+async fn a_holiday_change_commits_whole_or_not_at_all(db: Backend) {
+    let t = TestServer::start(db).await;
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
+    let open = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(
+            &t,
+            OrgType::Enterprise,
+            &enterprise_form(&code, &[&an.p, &mai.p]),
+        ),
+    )
+    .await;
+    let before = (table(&t, 2026).await, audit_count(&t).await);
+    let new = day_off("2026-11-20", "Nghỉ đột xuất", "Extra day off");
+    // A failure after each step in turn: the row, the moved due date and the audit entries
+    // are all there or none is.
+    let mut failures = 0;
+    loop {
+        dinhdanh_server::testing::fail_action_after(t.state(), "holiday.add", failures);
+        match holidays::add_holiday(t.state(), &new, None).await {
+            Err(HolidayError::Server(_)) => {
+                assert_eq!(
+                    (table(&t, 2026).await, audit_count(&t).await),
+                    before,
+                    "after {failures} steps"
+                );
+                assert_eq!(stored_due_on(&t, &open).await, day("2026-11-23"));
+                failures += 1;
+            }
+            Ok(change) => {
+                assert_eq!(change.moved.len(), 1);
+                break;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(failures >= 4, "{failures}");
+    assert_eq!(stored_due_on(&t, &open).await, day("2026-11-24"));
+    assert_eq!(audit_count(&t).await, before.1 + 2);
+    let report = dinhdanh_server::testing::audit::verify_chain_report(t.state())
+        .await
+        .unwrap();
+    assert!(report.is_ok(), "{report}");
+}
+
+backend_test!(due_dates_counted_before_a_migration_shipped_days_follow_them_at_the_next_start);
+async fn due_dates_counted_before_a_migration_shipped_days_follow_them_at_the_next_start(
+    db: Backend,
+) {
+    let data_dir = common::data_dir("recount");
+    let database_url = common::fresh_database_url(db, &data_dir).await;
+    let keys = || dinhdanh_server::testing::ServerKeys::load_or_create(&data_dir).unwrap();
+    let t = TestServer::start_on(data_dir.clone(), database_url.clone(), keys()).await;
+    let an = who(&t).await;
+    let mai = who(&t).await;
+    let code = registered_enterprise(&t, &[&an.p, &mai.p]).await;
+    let open = submit(
+        &t,
+        &an,
+        OrgType::Enterprise,
+        details(
+            &t,
+            OrgType::Enterprise,
+            &enterprise_form(&code, &[&an.p, &mai.p]),
+        ),
+    )
+    .await;
+    assert_eq!(open.due_on, day("2026-11-23"));
+    let audited_before = audit_count(&t).await;
+    // A later release's migration ships a day off, as 0010 shipped Tết: written by SQL, with
+    // no due date counted again.
+    sqlx::query(
+        "INSERT INTO holidays (day, kind, name_vi, name_en, set_by, set_at) \
+         VALUES ('2026-11-19', 'day_off', 'Nghỉ', 'Day off', 'release', 0)",
+    )
+    .execute(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(stored_due_on(&t, &open).await, day("2026-11-23"));
+
+    // The next start counts the open request's due date on the table, audited, once.
+    let again = TestServer::start_on(data_dir.clone(), database_url.clone(), keys()).await;
+    assert_eq!(stored_due_on(&again, &open).await, day("2026-11-24"));
+    let object = format!("registration:{}", open.id);
+    assert_eq!(
+        audited(&again, "registration.due_date_moved", &object).await,
+        [None]
+    );
+    assert_eq!(audit_count(&again).await, audited_before + 1);
+    let third = TestServer::start_on(data_dir.clone(), database_url, keys()).await;
+    assert_eq!(audit_count(&third).await, audited_before + 1);
 }

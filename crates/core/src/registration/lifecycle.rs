@@ -335,6 +335,24 @@ impl TransitionRefused {
     }
 }
 
+/// The deadline that applies to an open request of `org_type` with `status` — the last
+/// [`Effect::SetDeadline`] its filing and transitions gave, read back from what is stored (so
+/// due dates can be counted again when the calendar changes). `None` once decided: a decided
+/// request keeps the due date it had.
+pub fn deadline(org_type: OrgType, status: RegistrationStatus) -> Option<Deadline> {
+    use RegistrationStatus as S;
+    match status {
+        S::Approved | S::Rejected | S::Withdrawn => None,
+        // Sent to an officer by the registry check: the officer verifies it.
+        S::AwaitingOfficer | S::InformationRequested => Some(Deadline::OfficerVerifies),
+        // Still as filed.
+        S::AwaitingConsent | S::Checking => Some(match org_type.verifying_registry() {
+            Some(_) => Deadline::RegistrySettles,
+            None => Deadline::OfficerVerifies,
+        }),
+    }
+}
+
 /// Files a new request: waits for the co-representatives who can consent in the app, else
 /// goes straight to the registry check (Decree 69/2024, Arts. 12–13).
 pub fn file(filing: Filing) -> Filed {

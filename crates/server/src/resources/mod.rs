@@ -7,6 +7,7 @@ pub mod clients;
 pub mod delegations;
 pub mod desktop_actions;
 pub mod devices;
+pub mod holidays;
 pub mod officers;
 pub mod oidc;
 pub mod organisations;

@@ -14,6 +14,7 @@ pub mod delegations;
 pub mod deployment_targets;
 pub mod desktop_actions;
 pub mod devices;
+pub mod holidays;
 pub mod notifications;
 pub mod officers;
 pub mod oidc_clients;

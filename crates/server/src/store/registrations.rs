@@ -491,3 +491,42 @@ pub async fn of_province(
     .fetch_all(conn)
     .await?)
 }
+
+/// What counting an open request's due date again needs.
+#[derive(sqlx::FromRow)]
+pub struct OpenDueRow {
+    /// The request's id.
+    pub id: String,
+    /// The organisation type's word.
+    pub org_type: String,
+    /// The status's word.
+    pub status: String,
+    /// Unix seconds.
+    pub submitted_at: i64,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+}
+
+/// Every request not decided yet (`is_open`), oldest first.
+pub async fn open_due_dates(conn: &mut AnyConnection) -> ServerResult<Vec<OpenDueRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, org_type, status, submitted_at, due_on FROM registrations \
+         WHERE is_open = 1 ORDER BY submitted_at, id",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Moves an open request's due date (`YYYY-MM-DD`); `false` when it was decided meanwhile.
+pub async fn set_open_due_on(
+    conn: &mut AnyConnection,
+    id: &str,
+    due_on: &str,
+) -> ServerResult<bool> {
+    let done = sqlx::query("UPDATE registrations SET due_on = $1 WHERE id = $2 AND is_open = 1")
+        .bind(due_on)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

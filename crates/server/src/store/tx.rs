@@ -59,6 +59,11 @@ impl Tx {
         self.now
     }
 
+    /// The database the action runs on, for the few steps whose SQL differs.
+    pub fn backend(&self) -> db::Backend {
+        self.state.backend
+    }
+
     /// The connection for the next step of the action.
     pub fn conn(&mut self) -> ServerResult<&mut AnyConnection> {
         self.step()?;

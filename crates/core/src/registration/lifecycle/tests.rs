@@ -576,6 +576,27 @@ fn effects_of(filed: &Filed, steps: &[Step]) -> Vec<Effect> {
 
 proptest! {
     #[test]
+    fn the_deadline_read_back_from_a_status_is_the_last_one_the_machine_set(
+        filing in arb_filing(),
+        events in proptest::collection::vec(arb_event(), 0..40),
+    ) {
+        let org_type = filing.org_type;
+        let (filed, steps, _) = run(filing, &events);
+        let set = |effects: &[Effect]| effects.iter().find_map(|e| match e {
+            E::SetDeadline(d) => Some(*d),
+            _ => None,
+        });
+        let mut last = set(&filed.effects);
+        prop_assert_eq!(deadline(org_type, filed.status), last);
+        for (_, _, result) in steps {
+            let Ok(t) = result else { continue };
+            last = set(&t.effects).or(last);
+            let expected = if t.to.is_final() { None } else { last };
+            prop_assert_eq!(deadline(org_type, t.to), expected, "{:?}", t);
+        }
+    }
+
+    #[test]
     fn a_transition_starts_from_the_status_it_was_given_and_a_refusal_changes_nothing(
         filing in arb_filing(),
         events in proptest::collection::vec(arb_event(), 0..40),

@@ -1,11 +1,28 @@
 //! Dates and working days: the legal due dates of Decree 69/2024, Art. 13, counted in
-//! Vietnam's calendar (UTC+7). Working days skip Saturdays, Sundays and the fixed-date public
-//! holidays; the lunar-calendar holidays are not modelled yet.
+//! Vietnam's calendar (UTC+7) on the operator-maintained table of days off and make-up working
+//! days (`holidays`, migration 0010; the arithmetic is the core's
+//! [`dinhdanh_core::calendar::WorkingCalendar`]).
+//!
+//! The table is read in the transaction of the action that counts a due date, after the
+//! calendar's lock ([`crate::store::holidays::lock_for_reading`]): every instance sharing a
+//! PostgreSQL database sees a change the moment it commits, with no cache to invalidate, and
+//! a change to the table (which counts the open requests' due dates again) never runs beside
+//! an action counting one on the old days.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::NaiveDate;
+use dinhdanh_core::api::RegistrationStatus;
+use dinhdanh_core::calendar::{HolidayKind, WorkingCalendar};
+use dinhdanh_core::ids::RegistrationId;
+use dinhdanh_core::org_type::OrgType;
+use dinhdanh_core::registration::lifecycle::{self, Deadline};
 
 use super::{REGISTRY_DUE_WORKING_DAYS, VERIFICATION_DUE_DAYS};
+use crate::infra::error::ServerResult;
 use crate::infra::time::timestamp;
+use crate::store::holidays;
+use crate::store::registrations as store;
+use crate::store::tx::Tx;
+use crate::store::values::{from_word, parse_stored};
 
 /// Vietnam's offset from UTC (no daylight saving).
 const VIETNAM_OFFSET_SECS: i64 = 7 * 3600;
@@ -15,46 +32,90 @@ pub fn vietnam_date(unix: i64) -> NaiveDate {
     timestamp(unix + VIETNAM_OFFSET_SECS).date_naive()
 }
 
-/// Whether public offices work on `day`: Monday to Friday, except the fixed-date public
-/// holidays of the Labour Code 2019, Art. 112 (lunar-calendar holidays are not modelled).
-pub fn is_working_day(day: NaiveDate) -> bool {
-    let fixed_holiday = matches!((day.month(), day.day()), (1, 1) | (4, 30) | (5, 1) | (9, 2));
-    !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !fixed_holiday
+/// The legal due date of a request submitted at `submitted_at` under `deadline`: 3 working
+/// days of `calendar` when the registry settles it, 15 days when an officer verifies it.
+pub fn due_date(calendar: &WorkingCalendar, submitted_at: i64, deadline: Deadline) -> NaiveDate {
+    let day = vietnam_date(submitted_at);
+    match deadline {
+        Deadline::OfficerVerifies => day
+            .checked_add_days(chrono::Days::new(VERIFICATION_DUE_DAYS))
+            .unwrap_or(day),
+        Deadline::RegistrySettles => calendar.add_working_days(day, REGISTRY_DUE_WORKING_DAYS),
+    }
 }
 
-/// The day `n` working days after `from` (the day of submission does not count).
-pub fn add_working_days(from: NaiveDate, n: u32) -> NaiveDate {
-    let mut day = from;
-    let mut left = n;
-    while left > 0 {
-        day = day.succ_opt().unwrap_or(day);
-        if is_working_day(day) {
-            left -= 1;
+/// The calendar from `from` on, read in the action's transaction under the calendar's lock.
+pub async fn calendar_from(tx: &mut Tx, from: NaiveDate) -> ServerResult<WorkingCalendar> {
+    let backend = tx.backend();
+    holidays::lock_for_reading(tx.conn()?, backend).await?;
+    let rows = holidays::from_day(tx.conn()?, &stored_date(from)).await?;
+    let mut days = Vec::with_capacity(rows.len());
+    for row in rows {
+        days.push((parse_date(&row.day)?, from_word::<HolidayKind>(&row.kind)?));
+    }
+    Ok(WorkingCalendar::new(days))
+}
+
+/// The due date of a request submitted at `submitted_at`, on the stored calendar.
+pub(super) async fn due_date_in(
+    tx: &mut Tx,
+    submitted_at: i64,
+    deadline: Deadline,
+) -> ServerResult<NaiveDate> {
+    let calendar = calendar_from(tx, vietnam_date(submitted_at)).await?;
+    Ok(due_date(&calendar, submitted_at, deadline))
+}
+
+/// An open request whose due date moved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MovedDueDate {
+    /// The request.
+    pub id: RegistrationId,
+    /// Its due date before.
+    pub was: NaiveDate,
+    /// Its due date now.
+    pub now: NaiveDate,
+}
+
+/// Counts the due date of every open request again on the calendar as `tx` now sees it, and
+/// stores those that moved; decided requests keep theirs. Called by a change to the table, in
+/// its transaction after the change (which holds the calendar's lock), so no action can file
+/// a request on the old days meanwhile. Each request's deadline is read back from its status
+/// ([`lifecycle::deadline`]).
+pub async fn recount_open_due_dates(tx: &mut Tx) -> ServerResult<Vec<MovedDueDate>> {
+    let open = store::open_due_dates(tx.conn()?).await?;
+    let Some(first) = open.iter().map(|r| r.submitted_at).min() else {
+        return Ok(Vec::new());
+    };
+    let calendar = calendar_from(tx, vietnam_date(first)).await?;
+    let mut moved = Vec::new();
+    for row in open {
+        let org_type: OrgType = from_word(&row.org_type)?;
+        let status: RegistrationStatus = from_word(&row.status)?;
+        let Some(deadline) = lifecycle::deadline(org_type, status) else {
+            continue;
+        };
+        let was = parse_date(&row.due_on)?;
+        let now = due_date(&calendar, row.submitted_at, deadline);
+        if now != was && store::set_open_due_on(tx.conn()?, &row.id, &stored_date(now)).await? {
+            moved.push(MovedDueDate {
+                id: parse_stored(RegistrationId::parse(&row.id))?,
+                was,
+                now,
+            });
         }
     }
-    day
-}
-
-/// The legal due date of a request submitted at `submitted_at`: 3 working days when the
-/// registry settles it, 15 days when an officer verifies it.
-pub fn due_date(submitted_at: i64, officer_verifies: bool) -> NaiveDate {
-    let day = vietnam_date(submitted_at);
-    if officer_verifies {
-        day.checked_add_days(chrono::Days::new(VERIFICATION_DUE_DAYS))
-            .unwrap_or(day)
-    } else {
-        add_working_days(day, REGISTRY_DUE_WORKING_DAYS)
-    }
+    Ok(moved)
 }
 
 /// A stored date (`YYYY-MM-DD`).
-pub(super) fn stored_date(day: NaiveDate) -> String {
+pub fn stored_date(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
 /// A stored date read back.
-pub(super) fn parse_date(text: &str) -> crate::infra::error::ServerResult<NaiveDate> {
-    crate::store::values::parse_stored(NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+pub fn parse_date(text: &str) -> ServerResult<NaiveDate> {
+    parse_stored(NaiveDate::parse_from_str(text, "%Y-%m-%d"))
 }
 
 #[cfg(test)]
@@ -66,26 +127,6 @@ mod tests {
     }
 
     #[test]
-    fn three_working_days_skip_the_weekend() {
-        // Thursday 2025-07-17 -> Fri, Mon, Tue.
-        assert_eq!(add_working_days(d("2025-07-17"), 3), d("2025-07-22"));
-        // Friday -> Mon, Tue, Wed.
-        assert_eq!(add_working_days(d("2025-07-18"), 3), d("2025-07-23"));
-        // Saturday -> Mon, Tue, Wed.
-        assert_eq!(add_working_days(d("2025-07-19"), 3), d("2025-07-23"));
-        // Monday -> Tue, Wed, Thu.
-        assert_eq!(add_working_days(d("2025-07-14"), 3), d("2025-07-17"));
-    }
-
-    #[test]
-    fn fixed_date_public_holidays_are_not_working_days() {
-        // Tuesday 29 April 2025: 30 April and 1 May (Wed, Thu) are holidays.
-        assert_eq!(add_working_days(d("2025-04-29"), 3), d("2025-05-06"));
-        assert!(!is_working_day(d("2025-09-02")));
-        assert!(is_working_day(d("2025-09-03")));
-    }
-
-    #[test]
     fn dates_are_vietnams() {
         // 2025-07-17 18:00 UTC is already the 18th in Hà Nội.
         let t = chrono::NaiveDateTime::parse_from_str("2025-07-17 18:00", "%Y-%m-%d %H:%M")
@@ -93,7 +134,41 @@ mod tests {
             .and_utc()
             .timestamp();
         assert_eq!(vietnam_date(t), d("2025-07-18"));
-        assert_eq!(due_date(t, true), d("2025-08-02"));
-        assert_eq!(due_date(t, false), d("2025-07-23"));
+        let plain = WorkingCalendar::default();
+        assert_eq!(
+            due_date(&plain, t, Deadline::OfficerVerifies),
+            d("2025-08-02")
+        );
+        assert_eq!(
+            due_date(&plain, t, Deadline::RegistrySettles),
+            d("2025-07-23")
+        );
+    }
+
+    #[test]
+    fn only_the_working_day_deadline_follows_the_calendar() {
+        // Thursday 12 February 2026, 09:00 in Hà Nội; Tết is 16–20 February.
+        let t = chrono::NaiveDateTime::parse_from_str("2026-02-12 02:00", "%Y-%m-%d %H:%M")
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        let tet = WorkingCalendar::new(
+            [
+                "2026-02-16",
+                "2026-02-17",
+                "2026-02-18",
+                "2026-02-19",
+                "2026-02-20",
+            ]
+            .map(|s| (d(s), HolidayKind::DayOff)),
+        );
+        assert_eq!(
+            due_date(&tet, t, Deadline::RegistrySettles),
+            d("2026-02-24")
+        );
+        assert_eq!(
+            due_date(&tet, t, Deadline::OfficerVerifies),
+            d("2026-02-27")
+        );
     }
 }

@@ -6,10 +6,10 @@
 
 use dinhdanh_core::api::{ErrorCode, RegistrationEventKind, RegistrationStatus};
 use dinhdanh_core::registration::lifecycle::{
-    self, CheckOutcome, Deadline, Effect, Event, RegistryAnswer, Transition, TransitionRefused,
+    self, CheckOutcome, Effect, Event, RegistryAnswer, Transition, TransitionRefused,
 };
 
-use super::dates::{due_date, stored_date};
+use super::dates::{due_date_in, stored_date};
 use super::people::{link, person_of, requester_message, tell};
 use super::stored::{StoredRegistration, existing_organisation};
 use super::views::add_event;
@@ -115,17 +115,19 @@ pub(super) async fn check_registry(
             co_representative_without_account: without_account > 0,
         }),
     )?;
-    let mut due_on = reg.due_on;
+    let mut deadline = None;
     let mut reason = None;
     for effect in &t.effects {
         match effect {
-            Effect::SetDeadline(d) => {
-                due_on = due_date(reg.submitted_at, *d == Deadline::OfficerVerifies);
-            }
+            Effect::SetDeadline(d) => deadline = Some(*d),
             Effect::SendToOfficer(r) => reason = Some(*r),
             _ => {}
         }
     }
+    let due_on = match deadline {
+        Some(d) => due_date_in(tx, reg.submitted_at, d).await?,
+        None => reg.due_on,
+    };
     let check_json = check
         .as_ref()
         .map(serde_json::to_string)

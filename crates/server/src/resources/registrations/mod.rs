@@ -24,10 +24,10 @@
 //! an officer of the head office's province, with the reason shown.
 //!
 //! **Due dates** (Art. 13): 3 working days from submission when the registry settles the
-//! request, 15 days when an officer must verify it. Working days skip Saturdays, Sundays and
-//! the fixed-date public holidays (1 January, 30 April, 1 May, 2 September); the lunar-calendar
-//! holidays (Tết, Hùng Kings' day) and the days the government adds each year are not modelled
-//! yet. Dates are Vietnam's (UTC+7).
+//! request, 15 days when an officer must verify it. Working days are Monday to Friday, less
+//! the days off of the operator-maintained table (Tết included) and plus its make-up working
+//! Saturdays ([`crate::resources::holidays`]); a change to the table counts the open requests'
+//! due dates again in its transaction. Dates are Vietnam's (UTC+7).
 //!
 //! **Privacy.** The submitted details list representatives' full identification numbers: they
 //! are stored encrypted ([`crate::infra::keys::ServerKeys::encrypt_blob`]); representatives are kept
@@ -69,7 +69,7 @@ mod submission;
 mod views;
 
 pub use attachments::store_attachment;
-pub use dates::{add_working_days, due_date, is_working_day, vietnam_date};
+pub use dates::{MovedDueDate, calendar_from, due_date, recount_open_due_dates, vietnam_date};
 pub use in_person::register_in_person;
 pub use officers::{decide_in_person, list_requests, province_statistics};
 pub use stored::{StoredRegistration, load, org_key};

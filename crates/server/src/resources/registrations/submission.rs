@@ -13,11 +13,11 @@ use dinhdanh_core::api::{
 };
 use dinhdanh_core::ids::{AccountId, AttachmentId, CitizenId, RegistrationId};
 use dinhdanh_core::org_type::{DocumentKind, FieldError, OrgType, OrganisationDetails};
-use dinhdanh_core::registration::lifecycle::{self, Deadline, Effect};
+use dinhdanh_core::registration::lifecycle::{self, Effect};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use sqlx::AnyConnection;
 
-use super::dates::{due_date, stored_date, vietnam_date};
+use super::dates::{due_date_in, stored_date, vietnam_date};
 use super::lifecycle::{Approval, check_registry, finish, unexpected};
 use super::people::{Message, link, person_of, tell};
 use super::stored::{
@@ -217,6 +217,7 @@ pub(super) async fn file_in(
             _ => None,
         })
         .ok_or_else(|| ServerError::Internal("a filing without a deadline".into()))?;
+    let due_on = due_date_in(tx, now, deadline).await?;
     let inserted = store::insert(
         tx.conn()?,
         &NewRegistration {
@@ -230,7 +231,7 @@ pub(super) async fn file_in(
             details_enc: encrypt_details(state, details)?,
             status: filed.status,
             submitted_at: now,
-            due_on: stored_date(due_date(now, deadline == Deadline::OfficerVerifies)),
+            due_on: stored_date(due_on),
             // An officer at the desk files with no session of the requester's.
             in_person_officer: by.in_person_officer,
         },
