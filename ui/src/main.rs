@@ -48,6 +48,9 @@ fn App() -> Element {
             loop {
                 c.open_app_link().await;
                 platform::visibility_changed().await;
+                // Leaving for the background, where the system may end the app: what was typed
+                // in the wizard goes to disk now rather than after the pause in typing.
+                screens::wizard::flush_draft(c).await;
             }
         });
     });

@@ -53,6 +53,25 @@ pub(super) fn save_draft_soon(wizard: Signal<WizardDraft>, mut generation: Signa
     });
 }
 
+/// Saves the draft now, without waiting for the pause in typing: the app is going to the
+/// background, where the operating system may end it. Nothing to do for an empty form (none
+/// begun, or the request was sent and the draft cleared).
+pub async fn flush_draft(c: Ctx) {
+    let json = {
+        let wizard = c.wizard.peek();
+        if wizard.is_empty() {
+            return;
+        }
+        wizard.to_json()
+    };
+    let args = SaveDraftArgs {
+        key: DRAFT_KEY.to_owned(),
+        json,
+    };
+    // Best effort, as every save: the form stays in memory whatever happens to the copy.
+    let _ = bridge::save_draft(&args).await;
+}
+
 /// Empties the form and the saved draft (the request was sent).
 pub async fn clear_draft(c: Ctx) {
     let mut wizard = c.wizard;

@@ -11,7 +11,7 @@ mod representatives;
 mod review_step;
 mod type_step;
 
-pub use self::draft::clear_draft;
+pub use self::draft::{clear_draft, flush_draft};
 pub use self::form_step::WizardForm;
 pub use self::review_step::WizardReview;
 pub use self::type_step::WizardType;
