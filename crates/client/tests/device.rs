@@ -146,7 +146,12 @@ async fn wrong_passcodes_show_as_wrong_confirmation_then_confirmation_locked() {
             .await
             .unwrap_err();
         assert!(err.is(ErrorCode::WrongConfirmation), "{attempt}: {err:?}");
-        assert_eq!(err.message_vi(), "Mã PIN không đúng.");
+        let left = 5 - attempt;
+        assert_eq!(
+            err.message_vi(),
+            format!("Mã PIN không đúng. Còn {left} lần thử trước khi việc xác nhận bị tạm khóa.")
+        );
+        assert_eq!(err.api().unwrap().attempts_left, Some(left));
     }
     let fifth = phone
         .client
