@@ -529,6 +529,10 @@ async fn a_code_comes_back_once_and_only_to_the_browser_that_asked(db: Backend) 
     tampering.cookies = kept.clone();
     let tampered = callback.replace("state=", "state=x");
     assert_eq!(tampering.get(&tampered).await.status, 400);
+    // Another issuer (RFC 9207, a mix-up): refused.
+    let mut mixing = Browser::new(&t);
+    mixing.cookies = kept.clone();
+    assert_eq!(mixing.get(&callback.replace("iss=", "iss=x")).await.status, 400);
     // The real one: in. Then the same code again, with the same cookies: refused, and no
     // second session.
     assert_eq!(browser.get(&callback).await.status, 303);
