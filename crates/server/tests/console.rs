@@ -223,14 +223,18 @@ async fn sign_in(t: &TestServer, browser: &mut Browser, phone: &Phone) -> Got {
     let page = browser.get("/console/").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert_eq!(
-        page.doc().select("form[action='/console/sign-in']").length(),
+        page.doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
         1,
         "the sign-in page's button"
     );
     let started = browser.post_form("/console/sign-in", &[]).await;
     assert_eq!(started.status, 303, "{}", started.body);
     assert!(
-        started.location().starts_with("/oidc/authorize?client_id=rp_console&request_uri="),
+        started
+            .location()
+            .starts_with("/oidc/authorize?client_id=rp_console&request_uri="),
         "{}",
         started.location()
     );
@@ -271,9 +275,7 @@ fn queue_names(page: &Got) -> Vec<String> {
 }
 
 backend_test!(an_officer_signs_in_with_the_phone_and_lands_on_the_queue_of_their_province);
-async fn an_officer_signs_in_with_the_phone_and_lands_on_the_queue_of_their_province(
-    db: Backend,
-) {
+async fn an_officer_signs_in_with_the_phone_and_lands_on_the_queue_of_their_province(db: Backend) {
     let t = TestServer::start(db).await;
     let mut officer = officer(&t, "ha_noi").await;
     let early = ha_noi_request(&t, &officer.person).await;
@@ -286,7 +288,9 @@ async fn an_officer_signs_in_with_the_phone_and_lands_on_the_queue_of_their_prov
     let signed_in = sign_in(&t, &mut browser, &officer).await;
     assert_eq!(signed_in.status, 303, "{}", signed_in.body);
     assert_eq!(signed_in.location(), "/console/");
-    let cookie = signed_in.set_cookie("dd_console").expect("a session cookie");
+    let cookie = signed_in
+        .set_cookie("dd_console")
+        .expect("a session cookie");
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
         assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
     }
@@ -294,7 +298,10 @@ async fn an_officer_signs_in_with_the_phone_and_lands_on_the_queue_of_their_prov
 
     let queue = browser.get("/console/").await;
     assert_eq!(queue.status, 200, "{}", queue.body);
-    assert_eq!(queue_names(&queue), vec![early.name.clone(), late.name.clone()]);
+    assert_eq!(
+        queue_names(&queue),
+        vec![early.name.clone(), late.name.clone()]
+    );
     let doc = queue.doc();
     let rows = doc.select("table.queue tbody tr");
     let first = rows.iter().next().unwrap();
@@ -305,11 +312,7 @@ async fn an_officer_signs_in_with_the_phone_and_lands_on_the_queue_of_their_prov
     assert!(second.text().contains("ngày làm việc"), "{}", second.text());
 
     // The row's link opens the request's page.
-    let href = first
-        .select("a")
-        .attr("href")
-        .unwrap()
-        .to_string();
+    let href = first.select("a").attr("href").unwrap().to_string();
     assert_eq!(href, format!("/console/requests/{}", early.id));
     let page = browser.get(&href).await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -345,13 +348,23 @@ async fn a_person_who_is_not_an_officer_is_told_so_and_gets_no_session(db: Backe
     let mut browser = Browser::new(&t);
     let answer = sign_in(&t, &mut browser, &person).await;
     assert_eq!(answer.status, 403, "{}", answer.body);
-    assert!(answer.body.contains("không phải tài khoản cán bộ"), "{}", answer.body);
+    assert!(
+        answer.body.contains("không phải tài khoản cán bộ"),
+        "{}",
+        answer.body
+    );
     assert!(answer.set_cookie("dd_console").is_none());
     assert_eq!(console_sessions(&t).await, 0);
     // Still the sign-in page, not the queue.
     let again = browser.get("/console/").await;
     assert!(again.doc().select("table.queue").is_empty());
-    assert_eq!(again.doc().select("form[action='/console/sign-in']").length(), 1);
+    assert_eq!(
+        again
+            .doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
+        1
+    );
 }
 
 backend_test!(an_officer_of_another_province_sees_none_of_this_provinces_requests);
@@ -367,7 +380,13 @@ async fn an_officer_of_another_province_sees_none_of_this_provinces_requests(db:
     assert_eq!(queue.status, 200);
     assert!(queue_names(&queue).is_empty());
     assert!(!queue.body.contains(&request.name));
-    assert!(queue.doc().select(".summary strong").text().starts_with('0'));
+    assert!(
+        queue
+            .doc()
+            .select(".summary strong")
+            .text()
+            .starts_with('0')
+    );
     let page = browser
         .get(&format!("/console/requests/{}", request.id))
         .await;
@@ -389,17 +408,27 @@ async fn a_session_ends_after_fifteen_idle_minutes_and_after_eight_hours(db: Bac
     t.clock.advance(15 * 60);
     let out = browser.get("/console/").await;
     assert!(!signed_in(&out), "idle for 15 minutes");
-    assert_eq!(out.doc().select("form[action='/console/sign-in']").length(), 1);
+    assert_eq!(
+        out.doc().select("form[action='/console/sign-in']").length(),
+        1
+    );
 
     // Busy all day: a request every ten minutes, and still out at eight hours.
     assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
     let start = t.now();
     while t.now() + 600 < start + 8 * 3600 {
         t.clock.advance(600);
-        assert!(signed_in(&browser.get("/console/").await), "at {}", t.now() - start);
+        assert!(
+            signed_in(&browser.get("/console/").await),
+            "at {}",
+            t.now() - start
+        );
     }
     t.clock.advance(start + 8 * 3600 - t.now());
-    assert!(!signed_in(&browser.get("/console/").await), "eight hours after sign-in");
+    assert!(
+        !signed_in(&browser.get("/console/").await),
+        "eight hours after sign-in"
+    );
 }
 
 backend_test!(withdrawing_the_officer_role_ends_the_console_session_at_once);
@@ -413,10 +442,19 @@ async fn withdrawing_the_officer_role_ends_the_console_session_at_once(db: Backe
         .await
         .unwrap();
     assert_eq!(ended, 1);
-    assert_eq!(console_sessions(&t).await, 0, "ended in the same transaction");
+    assert_eq!(
+        console_sessions(&t).await,
+        0,
+        "ended in the same transaction"
+    );
     let next = browser.get("/console/").await;
     assert!(next.doc().select("table.queue, p.empty").is_empty());
-    assert_eq!(next.doc().select("form[action='/console/sign-in']").length(), 1);
+    assert_eq!(
+        next.doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
+        1
+    );
     let audited: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'officer.revoked.ha_noi' AND object = $1",
     )
@@ -495,11 +533,19 @@ async fn sign_out_without_its_csrf_token_is_refused_and_with_it_ends_the_session
     assert_eq!(cross.status(), 403);
     assert_eq!(console_sessions(&t).await, 1, "nothing changed");
 
-    let out = browser.post_form("/console/sign-out", &[("csrf", &token)]).await;
+    let out = browser
+        .post_form("/console/sign-out", &[("csrf", &token)])
+        .await;
     assert_eq!(out.status, 303, "{}", out.body);
     assert_eq!(console_sessions(&t).await, 0);
     let after = browser.get("/console/").await;
-    assert_eq!(after.doc().select("form[action='/console/sign-in']").length(), 1);
+    assert_eq!(
+        after
+            .doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
+        1
+    );
 }
 
 backend_test!(a_code_comes_back_once_and_only_to_the_browser_that_asked);
@@ -511,10 +557,14 @@ async fn a_code_comes_back_once_and_only_to_the_browser_that_asked(db: Backend) 
     browser.get("/console/").await;
     let started = browser.post_form("/console/sign-in", &[]).await;
     let login = browser.get(started.location()).await;
-    let href = login.doc().select("a#continue").attr("href").unwrap().to_string();
+    let href = login
+        .doc()
+        .select("a#continue")
+        .attr("href")
+        .unwrap()
+        .to_string();
     let sign_in_id = href.split_once("sign_in=").unwrap().1.to_owned();
-    let approved =
-        oidc_rp::approve(&t, &officer.session, &officer.device, &sign_in_id, None).await;
+    let approved = oidc_rp::approve(&t, &officer.session, &officer.device, &sign_in_id, None).await;
     assert_eq!(approved.status(), 204);
     let callback = browser.get(&href).await.location().to_owned();
 
@@ -532,7 +582,10 @@ async fn a_code_comes_back_once_and_only_to_the_browser_that_asked(db: Backend) 
     // Another issuer (RFC 9207, a mix-up): refused.
     let mut mixing = Browser::new(&t);
     mixing.cookies = kept.clone();
-    assert_eq!(mixing.get(&callback.replace("iss=", "iss=x")).await.status, 400);
+    assert_eq!(
+        mixing.get(&callback.replace("iss=", "iss=x")).await.status,
+        400
+    );
     // The real one: in. Then the same code again, with the same cookies: refused, and no
     // second session.
     assert_eq!(browser.get(&callback).await.status, 303);
@@ -552,8 +605,14 @@ async fn every_console_page_carries_the_strict_policy_and_headers(db: Backend) {
     let mut browser = Browser::new(&t);
     let mut pages = vec![
         ("sign-in page", browser.get("/console/").await),
-        ("style sheet", browser.get("/console/assets/console.css").await),
-        ("failed callback", browser.get("/console/callback?code=x&state=y").await),
+        (
+            "style sheet",
+            browser.get("/console/assets/console.css").await,
+        ),
+        (
+            "failed callback",
+            browser.get("/console/callback?code=x&state=y").await,
+        ),
     ];
     pages.push(("callback", sign_in(&t, &mut browser, &officer).await));
     pages.push(("queue", browser.get("/console/").await));
@@ -564,7 +623,10 @@ async fn every_console_page_carries_the_strict_policy_and_headers(db: Backend) {
             .get(&format!("/console/requests/{}", request.id))
             .await,
     ));
-    pages.push(("unknown request", browser.get("/console/requests/nothing").await));
+    pages.push((
+        "unknown request",
+        browser.get("/console/requests/nothing").await,
+    ));
     for (name, got) in &pages {
         let h = |n: &str| {
             got.headers
@@ -584,7 +646,11 @@ async fn every_console_page_carries_the_strict_policy_and_headers(db: Backend) {
         assert!(doc.select("script").is_empty(), "{name}");
         assert!(doc.select("style, [style]").is_empty(), "{name}");
         if h("content-type").starts_with("text/html") {
-            assert_eq!(doc.select("html").attr("lang").unwrap().to_string(), "vi", "{name}");
+            assert_eq!(
+                doc.select("html").attr("lang").unwrap().to_string(),
+                "vi",
+                "{name}"
+            );
         }
     }
     // Escaped: a name is text, never markup (the registry's names are checked at filing, so

@@ -26,7 +26,6 @@ use axum::routing::{get, post};
 
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
-use crate::store::audit::AuditRecord;
 use crate::store::oidc_clients::{self, ClientRow};
 use crate::store::tx::Tx;
 
@@ -98,7 +97,7 @@ pub fn redirect_uri(state: &AppState) -> String {
 
 /// Registers the console as a client of this server's OpenID provider, or brings its
 /// registration up to date (a new origin means a new redirect URI); done at every start, and
-/// idempotent. It may receive the name only, no organisation accounts, no identification
+/// idempotent and not audited (the server's own configuration, not an action). It may receive the name only, no organisation accounts, no identification
 /// number, and it has no keys: nobody can redeem its codes at the token endpoint, only this
 /// process can (`sign_in`).
 pub async fn ensure_client(state: &AppState) -> ServerResult<()> {
@@ -148,11 +147,8 @@ pub async fn ensure_client(state: &AppState) -> ServerResult<()> {
             .await?;
         }
     }
-    let object = format!("client:{CLIENT_ID}");
-    tx.audit(AuditRecord {
-        action: "client.add",
-        object: Some(&object),
-        ..AuditRecord::default()
-    });
+    // Not audited: no person or operator acts; the row follows from the configured origin at
+    // every start, like the schema from the migrations. (An audit entry written at start
+    // would also sign a checkpoint before the operator's commands run.)
     tx.commit().await
 }
