@@ -73,6 +73,13 @@ pub(super) fn countdown(today: chrono::NaiveDate, due: chrono::NaiveDate) -> (St
         Ordering::Equal => ("Hạn cuối hôm nay".into(), "Due today".into()),
         Ordering::Greater => {
             let n = working_days_between(today, due);
+            if n == 0 {
+                // Due on a day off with no working day before it: today is the last one.
+                return (
+                    "Hạn cuối là hôm nay (ngày làm việc cuối)".into(),
+                    "Today is the last working day".into(),
+                );
+            }
             (
                 format!("Còn {n} ngày làm việc"),
                 format!("{n} working day{} left", if n == 1 { "" } else { "s" }),
@@ -307,6 +314,11 @@ mod tests {
             "Còn 3 ngày làm việc"
         );
         assert_eq!(countdown(d("2025-07-22"), d("2025-07-22")).1, "Due today");
+        // Friday, due on Sunday: no working day left but today.
+        assert_eq!(
+            countdown(d("2025-07-18"), d("2025-07-20")).1,
+            "Today is the last working day"
+        );
         assert_eq!(
             countdown(d("2025-07-23"), d("2025-07-22")).0,
             "Quá hạn 1 ngày làm việc"
