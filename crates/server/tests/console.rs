@@ -659,3 +659,50 @@ async fn every_console_page_carries_the_strict_policy_and_headers(db: Backend) {
     let queue = browser.get("/console/").await;
     assert!(queue.body.contains(&request.name));
 }
+
+backend_test!(the_queue_comes_in_pages_of_fifty_that_keep_the_filters);
+async fn the_queue_comes_in_pages_of_fifty_that_keep_the_filters(db: Backend) {
+    let t = TestServer::start(db).await;
+    let mut officer = officer(&t, "ha_noi").await;
+    let mut filed = Vec::new();
+    for _ in 0..53 {
+        filed.push(ha_noi_request(&t, &officer.person).await.name);
+        t.clock.advance(3_600);
+    }
+    officer.sign_in_again(&t).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let first = browser
+        .get("/console/?type=organisation_without_registration")
+        .await;
+    let names = queue_names(&first);
+    assert_eq!(names.len(), 50);
+    assert!(first.body.contains("Trang 1 / 2"), "{}", first.body);
+    let next = first
+        .doc()
+        .select("a[rel='next']")
+        .attr("href")
+        .expect("a next page")
+        .to_string();
+    assert_eq!(
+        next,
+        "/console/?type=organisation_without_registration&page=2"
+    );
+    let second = browser.get(&next).await;
+    let rest = queue_names(&second);
+    assert_eq!(rest.len(), 3);
+    assert!(second.doc().select("a[rel='next']").is_empty());
+    assert_eq!(
+        second
+            .doc()
+            .select("a[rel='prev']")
+            .attr("href")
+            .unwrap()
+            .to_string(),
+        "/console/?type=organisation_without_registration"
+    );
+    // Every request once, by due date (the order they were filed in).
+    let all: Vec<String> = names.into_iter().chain(rest).collect();
+    assert_eq!(all, filed);
+    assert_eq!(browser.get("/console/?page=0").await.status, 400);
+}
