@@ -1429,9 +1429,15 @@ async fn people_command(cli: &Cli) -> anyhow::Result<()> {
         } => {
             let id = citizen_id_arg(citizen_id)?;
             account_of(&state, &id).await?;
-            let ended = dinhdanh_server::resources::officers::revoke_officer(&state, &id)
+            let ended = match dinhdanh_server::resources::officers::revoke_officer(&state, &id)
                 .await
-                .with_context(|| format!("withdrawing the officer role of {}", id.masked()))?;
+            {
+                Err(e) if e.is(dinhdanh_core::api::ErrorCode::NotFound) => {
+                    anyhow::bail!("{} holds no officer role; nothing changed", id.masked())
+                }
+                other => other
+                    .with_context(|| format!("withdrawing the officer role of {}", id.masked()))?,
+            };
             println!(
                 "{} is no longer an officer; {ended} console session(s) ended",
                 id.masked()
