@@ -706,3 +706,32 @@ async fn the_queue_comes_in_pages_of_fifty_that_keep_the_filters(db: Backend) {
     assert_eq!(all, filed);
     assert_eq!(browser.get("/console/?page=0").await.status, 400);
 }
+
+backend_test!(locking_the_officers_account_ends_the_console_session);
+async fn locking_the_officers_account_ends_the_console_session(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    assert_eq!(browser.get("/console/").await.status, 200);
+    dinhdanh_server::testing::accounts::set_lock(
+        t.state(),
+        &officer.person.account,
+        true,
+        "Báo mất điện thoại",
+        dinhdanh_server::testing::accounts::LockActor {
+            account: None,
+            device: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(console_sessions(&t).await, 0, "ended with the lock");
+    let next = browser.get("/console/").await;
+    assert_eq!(
+        next.doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
+        1
+    );
+}

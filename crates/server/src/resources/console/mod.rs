@@ -118,6 +118,12 @@ pub async fn ensure_client(state: &AppState) -> ServerResult<()> {
             for name in [CLIENT_NAME_VI, CLIENT_NAME_EN] {
                 let skeleton = crate::resources::clients::name_skeleton(name);
                 if !oidc_clients::claim_name(tx.conn()?, &skeleton, CLIENT_ID).await? {
+                    // Another instance starting at the same time registered it first.
+                    drop(tx);
+                    let mut conn = state.pool.acquire().await?;
+                    if oidc_clients::find(&mut conn, CLIENT_ID).await?.is_some() {
+                        return Ok(());
+                    }
                     return Err(ServerError::Internal(format!(
                         "another registered service has a name like the console's ({name})"
                     )));
