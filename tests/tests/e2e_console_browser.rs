@@ -13,8 +13,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
+use dinhdanh_client::passcode::EnteredPasscode;
+use dinhdanh_core::api::{RegistrationStatus, RegistrationSubmission, RegistrationView, paths};
+use dinhdanh_core::ids::CitizenId;
+use dinhdanh_core::org_type::{OrgType, OrganisationForm, RepresentativeForm};
 use dinhdanh_core::qr_login::{QrPayload, RendezvousId};
-use dinhdanh_tests::oidc_demo::{DemoEnv, Person, Phone, bin_dir, free_port};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use dinhdanh_tests::oidc_demo::{DemoEnv, PASSCODE, Person, Phone, bin_dir, free_port};
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -26,6 +31,9 @@ const MINH: Person = Person {
 };
 /// Nguyễn Văn An, level 2, not an officer.
 const AN: Person = dinhdanh_tests::oidc_demo::AN;
+/// A dissolved enterprise in the demo registry, represented by An: its request goes to an
+/// officer.
+const AN_BINH: &str = "Công ty TNHH Thương mại An Bình";
 const PAGE_WAIT: Duration = Duration::from_secs(15);
 const RECHECK: Duration = Duration::from_millis(50);
 
@@ -180,6 +188,55 @@ axe.run(document, { resultTypes: ['violations'] })
     }
 }
 
+/// An, from his phone, registers "Công ty TNHH Thương mại An Bình", which the registry lists
+/// as dissolved: the request waits for an officer of Hà Nội.
+async fn an_binh_waits_for_an_officer(an: &Phone) -> Result<RegistrationView> {
+    let form = OrganisationForm {
+        name_vi: AN_BINH.into(),
+        established_on: "2009-06-30".into(),
+        head_office_address: "Số 40 phố Huế, phường Hai Bà Trưng".into(),
+        head_office_province: "ha_noi".into(),
+        enterprise_code: "0108680054".into(),
+        representatives: vec![RepresentativeForm {
+            full_name: AN.name.into(),
+            citizen_id: AN.citizen_id.into(),
+        }],
+        contact_phone: "0912345678".into(),
+        ..OrganisationForm::default()
+    };
+    let today = chrono::DateTime::from_timestamp(an.client.now() + 7 * 3600, 0)
+        .context("clock")?
+        .date_naive();
+    let details = form
+        .validate(OrgType::Enterprise, today)
+        .map_err(|e| anyhow!("form: {e:?}"))?;
+    let body = RegistrationSubmission::new(
+        OrgType::Enterprise,
+        details,
+        &CitizenId::parse(AN.citizen_id)?,
+    );
+    let confirmer = an
+        .client
+        .passcode_confirmer(&EnteredPasscode::parse(PASSCODE)?)?;
+    let view: RegistrationView = an
+        .client
+        .confirmed(
+            reqwest::Method::POST,
+            paths::REGISTRATIONS,
+            ActionKind::RegisterOrganisation,
+            ActionTarget::new("registration", "new")?,
+            body,
+            &confirmer,
+        )
+        .await?;
+    ensure!(
+        view.status == RegistrationStatus::AwaitingOfficer,
+        "{:?}",
+        view.status
+    );
+    Ok(view)
+}
+
 async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::Element> {
     let deadline = Instant::now() + PAGE_WAIT;
     loop {
@@ -215,6 +272,10 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         axe,
     };
 
+    // A request waiting in Hà Nội.
+    let an = w.env.phone_of(AN).await?;
+    let request = an_binh_waits_for_an_officer(&an).await?;
+
     // The officer: the queue of Hà Nội, with his name and province in the header.
     let minh = w.env.phone_of(MINH).await?;
     let browser = w.driver.browser().await?;
@@ -244,6 +305,22 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         .as_i64()
         .unwrap_or_default();
     ensure!(overflow <= 0, "the queue scrolls sideways by {overflow}px");
+    // The request's row, and its page.
+    let link = browser
+        .find(Locator::Css("table.queue tbody tr td a"))
+        .await?;
+    ensure!(link.text().await? == AN_BINH);
+    link.click().await?;
+    wait_for(&browser, "dl.details").await?;
+    let page = browser.find(Locator::Css("main")).await?.text().await?;
+    ensure!(page.contains(request.id.as_str()), "{page}");
+    w.shot(&browser, "officer-request").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the request page:\n{}",
+        violations.join("\n")
+    );
     browser
         .find(Locator::Css(".sign-out button"))
         .await?
@@ -260,7 +337,6 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
     browser.close().await?;
 
     // Not an officer: told so.
-    let an = w.env.phone_of(AN).await?;
     let browser = w.driver.browser().await?;
     w.sign_in(&browser, &an, "not-officer").await?;
     let alert = wait_for(&browser, "[role='alert'] h1")
