@@ -8,6 +8,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use dinhdanh_core::api::{QueueItem, RegistrationStatus};
+use dinhdanh_core::calendar::WorkingCalendar;
 use dinhdanh_core::ids::RegistrationId;
 use dinhdanh_core::org_type::OrgType;
 
@@ -16,7 +17,8 @@ use super::session::{self, Officer, Visitor};
 use crate::authz;
 use crate::infra::state::AppState;
 use crate::resources::registrations::{
-    self, QueueFilter, province_queue, province_queue_size, vietnam_date, working_days_between,
+    self, QueueFilter, calendar_for_display, province_queue, province_queue_size, vietnam_date,
+    working_days_between,
 };
 use crate::store::values::{from_word, word};
 
@@ -67,12 +69,16 @@ pub(super) struct Row {
 
 /// The countdown to a due date from `today`, in working days: "còn 2 ngày làm việc", "hạn
 /// cuối hôm nay", "quá hạn 1 ngày làm việc".
-pub(super) fn countdown(today: chrono::NaiveDate, due: chrono::NaiveDate) -> (String, String) {
+pub(super) fn countdown(
+    calendar: &WorkingCalendar,
+    today: chrono::NaiveDate,
+    due: chrono::NaiveDate,
+) -> (String, String) {
     use std::cmp::Ordering;
     match due.cmp(&today) {
         Ordering::Equal => ("Hạn cuối hôm nay".into(), "Due today".into()),
         Ordering::Greater => {
-            let n = working_days_between(today, due);
+            let n = working_days_between(calendar, today, due);
             if n == 0 {
                 // Due on a day off with no working day before it: today is the last one.
                 return (
@@ -87,7 +93,7 @@ pub(super) fn countdown(today: chrono::NaiveDate, due: chrono::NaiveDate) -> (St
         }
         Ordering::Less => {
             // At least one: a request due on a Friday is late on the Saturday.
-            let n = working_days_between(due, today).max(1);
+            let n = working_days_between(calendar, due, today).max(1);
             (
                 format!("Quá hạn {n} ngày làm việc"),
                 format!("{n} working day{} overdue", if n == 1 { "" } else { "s" }),
@@ -96,8 +102,8 @@ pub(super) fn countdown(today: chrono::NaiveDate, due: chrono::NaiveDate) -> (St
     }
 }
 
-fn row(item: &QueueItem, today: chrono::NaiveDate) -> Row {
-    let (countdown_vi, countdown_en) = countdown(today, item.due_on);
+fn row(item: &QueueItem, calendar: &WorkingCalendar, today: chrono::NaiveDate) -> Row {
+    let (countdown_vi, countdown_en) = countdown(calendar, today, item.due_on);
     Row {
         href: super::REQUEST.replace("{id}", item.id.as_str()),
         name: item.name.clone(),
@@ -111,6 +117,17 @@ fn row(item: &QueueItem, today: chrono::NaiveDate) -> Row {
         countdown_vi,
         countdown_en,
     }
+}
+
+/// The working calendar (the operator's holiday table) from the earliest of `today` and the
+/// due dates on, for the countdowns of one page: one read per page.
+async fn countdown_calendar(
+    state: &AppState,
+    today: chrono::NaiveDate,
+    due: impl IntoIterator<Item = chrono::NaiveDate>,
+) -> crate::infra::error::ServerResult<WorkingCalendar> {
+    let from = due.into_iter().fold(today, std::cmp::min);
+    calendar_for_display(&mut *state.pool.acquire().await?, from).await
 }
 
 /// The queue page.
@@ -216,6 +233,7 @@ async fn queue_page<'a>(
         province_queue(state, &officer.province, &q.filter, PAGE_SIZE, offset).await?;
     let (total, overdue) = province_queue_size(state, &officer.province, &q.filter).await?;
     let today = vietnam_date(state.now());
+    let calendar = countdown_calendar(state, today, items.iter().map(|i| i.due_on)).await?;
     let statuses = QUEUE_STATUSES
         .iter()
         .map(|s| Choice {
@@ -239,7 +257,7 @@ async fn queue_page<'a>(
     Ok(QueuePage {
         links: LINKS,
         header: Header::of(officer),
-        rows: items.iter().map(|i| row(i, today)).collect(),
+        rows: items.iter().map(|i| row(i, &calendar, today)).collect(),
         statuses,
         types,
         total,
@@ -285,6 +303,10 @@ pub(super) async fn request_page(
         return pages::failure(&state, Failure::NotFound);
     };
     let today = vietnam_date(state.now());
+    let calendar = match countdown_calendar(&state, today, [item.due_on]).await {
+        Ok(c) => c,
+        Err(e) => return pages::server_error(&state, e),
+    };
     pages::html(
         StatusCode::OK,
         &RequestPage {
@@ -292,7 +314,7 @@ pub(super) async fn request_page(
             header: Header::of(&officer),
             id: item.id.to_string(),
             province_vi: item.province.name_vi(),
-            row: row(&item, today),
+            row: row(&item, &calendar, today),
         },
     )
 }
@@ -304,6 +326,10 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn countdown(today: NaiveDate, due: NaiveDate) -> (String, String) {
+        super::countdown(&WorkingCalendar::new(Vec::new()), today, due)
     }
 
     #[test]
@@ -327,6 +353,17 @@ mod tests {
         assert_eq!(
             countdown(d("2025-07-19"), d("2025-07-18")).1,
             "1 working day overdue"
+        );
+    }
+
+    #[test]
+    fn the_countdown_skips_the_days_off_of_the_holiday_table() {
+        use dinhdanh_core::calendar::HolidayKind;
+        let calendar = WorkingCalendar::new([(d("2025-07-21"), HolidayKind::DayOff)]);
+        // Thursday 17 to Tuesday 22 July, Monday 21 a day off: Friday and Tuesday.
+        assert_eq!(
+            super::countdown(&calendar, d("2025-07-17"), d("2025-07-22")).0,
+            "Còn 2 ngày làm việc"
         );
     }
 

@@ -156,13 +156,28 @@ mod tests {
     fn working_days_between_counts_after_the_first_day_up_to_the_last() {
         let calendar = WorkingCalendar::new([(d("2025-09-02"), HolidayKind::DayOff)]);
         // Thursday to the next Tuesday: Friday, Monday, Tuesday.
-        assert_eq!(working_days_between(&calendar, d("2025-07-17"), d("2025-07-22")), 3);
-        assert_eq!(working_days_between(&calendar, d("2025-07-17"), d("2025-07-17")), 0);
-        assert_eq!(working_days_between(&calendar, d("2025-07-22"), d("2025-07-17")), 0);
+        assert_eq!(
+            working_days_between(&calendar, d("2025-07-17"), d("2025-07-22")),
+            3
+        );
+        assert_eq!(
+            working_days_between(&calendar, d("2025-07-17"), d("2025-07-17")),
+            0
+        );
+        assert_eq!(
+            working_days_between(&calendar, d("2025-07-22"), d("2025-07-17")),
+            0
+        );
         // Saturday to Sunday: none.
-        assert_eq!(working_days_between(&calendar, d("2025-07-19"), d("2025-07-20")), 0);
+        assert_eq!(
+            working_days_between(&calendar, d("2025-07-19"), d("2025-07-20")),
+            0
+        );
         // Across a day off of the table.
-        assert_eq!(working_days_between(&calendar, d("2025-09-01"), d("2025-09-03")), 1);
+        assert_eq!(
+            working_days_between(&calendar, d("2025-09-01"), d("2025-09-03")),
+            1
+        );
         // Agrees with the calendar's own arithmetic.
         let from = d("2025-08-29");
         let due = calendar.add_working_days(from, 3);
