@@ -464,6 +464,8 @@ fn test(extra: &[String]) -> Result<()> {
             "e2e_service_sign_in",
             "--test",
             "e2e_oidc_browser",
+            "--test",
+            "e2e_console_browser",
             "--locked",
             "--",
             "--test-threads=1",

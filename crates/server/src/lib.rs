@@ -136,6 +136,11 @@ pub async fn spawn(
     state: AppState,
 ) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
+    // The officer console is a client of this server's OpenID provider; its redirect URI
+    // follows the configured origin.
+    resources::console::ensure_client(&state)
+        .await
+        .context("registering the officer console with the OpenID provider")?;
     let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {

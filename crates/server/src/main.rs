@@ -1050,6 +1050,13 @@ enum OfficerCommand {
         #[arg(long)]
         province: String,
     },
+    /// Withdraw an account's officer role; its officer console sessions end in the same
+    /// transaction (audited).
+    Revoke {
+        /// The officer's personal identification number.
+        #[arg(long)]
+        citizen_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1417,6 +1424,25 @@ async fn people_command(cli: &Cli) -> anyhow::Result<()> {
                 province.name_en()
             );
         }
+        Command::Officer {
+            command: OfficerCommand::Revoke { citizen_id },
+        } => {
+            let id = citizen_id_arg(citizen_id)?;
+            account_of(&state, &id).await?;
+            let ended = match dinhdanh_server::resources::officers::revoke_officer(&state, &id)
+                .await
+            {
+                Err(e) if e.is(dinhdanh_core::api::ErrorCode::NotFound) => {
+                    anyhow::bail!("{} holds no officer role; nothing changed", id.masked())
+                }
+                other => other
+                    .with_context(|| format!("withdrawing the officer role of {}", id.masked()))?,
+            };
+            println!(
+                "{} is no longer an officer; {ended} console session(s) ended",
+                id.masked()
+            );
+        }
         Command::Account { command } => match command {
             AccountCommand::Level2 { citizen_id } => {
                 let id = citizen_id_arg(citizen_id)?;
@@ -1504,6 +1530,9 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("binding {addr}"))?;
             tracing::info!(%addr, db = %dinhdanh_server::infra::db::redact(&state.config.database_url), "serving");
             let _sweep = dinhdanh_server::start_sweep(&state);
+            dinhdanh_server::resources::console::ensure_client(&state)
+                .await
+                .context("registering the officer console with the OpenID provider")?;
             let app = dinhdanh_server::http::router(state)
                 .into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, app)

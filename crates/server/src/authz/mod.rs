@@ -15,6 +15,7 @@
 //! | a request's requester and co-representatives | read the request |
 //! | a level-2 person | sign in to a registered service (OpenID provider): personally, or for an organisation they may act for when the service accepts organisation accounts and, for a delegate (not an owner), their delegation lists the service within its dates |
 //! | an owner, or an administrator for a member | set the services a delegation allows |
+//! | an officer, signed in to the officer console | open the console; see the queue and the requests of their own province only ([`console_officer`], asked on every console request) |
 //!
 //! What a reader sees of other people is decided here too ([`Disclosure`]): an organisation's
 //! owners and the officers of its province see its legal representatives' full identification
@@ -44,6 +45,24 @@ pub async fn officer_role(
         province: parse_stored(NewProvince::parse(&row.province))?,
         granted_at: timestamp(row.granted_at),
     }))
+}
+
+/// Who may use the officer console, asked on **every** console request
+/// (`resources::console::session`): an account holding an officer role now, read from this
+/// server's own `officers` table — never from a token's claims or the session's — so a role
+/// withdrawn or moved to another province counts from the next request on. The province is
+/// the one whose requests they see ([`console_may_read`]).
+pub async fn console_officer(
+    state: &AppState,
+    account: &AccountId,
+) -> ServerResult<Option<NewProvince>> {
+    officer_province(state, account).await
+}
+
+/// Whether a console officer of `officer_province` may read a request of an organisation whose
+/// head office is in `request_province`: their own province only.
+pub fn console_may_read(officer_province: &NewProvince, request_province: &NewProvince) -> bool {
+    officer_province == request_province
 }
 
 /// The province an account is an officer for, if it is an officer.

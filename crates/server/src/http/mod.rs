@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(desktop_actions::routes())
         .merge(crate::resources::oidc::routes())
         .merge(crate::resources::services::routes())
+        .merge(crate::resources::console::routes())
         .merge(openapi::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

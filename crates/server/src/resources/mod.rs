@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod challenges;
 pub mod clients;
+pub mod console;
 pub mod delegations;
 pub mod desktop_actions;
 pub mod devices;

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod challenges;
 pub mod citizens;
 pub mod confirmation_keys;
+pub mod console_sessions;
 pub mod delegation_services;
 pub mod delegations;
 pub mod deployment_targets;

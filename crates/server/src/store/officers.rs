@@ -24,3 +24,14 @@ pub async fn grant(
     .await?;
     Ok(())
 }
+
+/// Withdraws the officer role of an account; the province it was held for, or `None` when the
+/// account held none.
+pub async fn revoke(conn: &mut AnyConnection, account: &str) -> ServerResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("DELETE FROM officers WHERE account_id = $1 RETURNING province")
+            .bind(account)
+            .fetch_optional(conn)
+            .await?,
+    )
+}

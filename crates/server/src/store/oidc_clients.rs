@@ -135,3 +135,20 @@ pub async fn set_jwks(conn: &mut AnyConnection, client_id: &str, jwks: &str) -> 
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Replaces a client's redirect URIs (JSON text) and sector: the console's registration when the
+/// server's origin changed (`resources::console::ensure_client`).
+pub async fn set_redirect_uris(
+    conn: &mut AnyConnection,
+    client_id: &str,
+    redirect_uris: &str,
+    sector: &str,
+) -> ServerResult<()> {
+    sqlx::query("UPDATE oidc_clients SET redirect_uris = $2, sector = $3 WHERE client_id = $1")
+        .bind(client_id)
+        .bind(redirect_uris)
+        .bind(sector)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -415,28 +415,93 @@ pub struct ListedRow {
 
 const LISTED: &str = "SELECT id, org_type, name_vi, province, status, reason, submitted_at, due_on FROM registrations";
 
-/// The requests waiting for an officer in `province`, overdue (due before `today`) first,
-/// then by due date; `limit` from `offset`.
+/// Which of a province's waiting requests a queue lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    /// Only requests in this status (one of the waiting ones); `None`: both.
+    pub status: Option<RegistrationStatus>,
+    /// Only organisations of this type.
+    pub org_type: Option<dinhdanh_core::org_type::OrgType>,
+}
+
+/// The condition of a province's queue: the head office in `$1`, waiting for an officer
+/// (`$2`, `$3`), of the type `$4` unless it is empty. The one rule of which requests an
+/// officer's queue holds, for the API's queue and the console's.
+const WAITING_IN: &str = "province = $1 AND status IN ($2, $3) AND ($4 = '' OR org_type = $4)";
+
+/// The words bound to `$2`, `$3` and `$4` of [`WAITING_IN`].
+fn queue_words(filter: &QueueFilter) -> ServerResult<(String, String, String)> {
+    let (a, b) = match filter.status {
+        Some(s) => (word(&s)?, word(&s)?),
+        None => (
+            word(&RegistrationStatus::AwaitingOfficer)?,
+            word(&RegistrationStatus::InformationRequested)?,
+        ),
+    };
+    let org_type = filter.org_type.as_ref().map(word).transpose()?;
+    Ok((a, b, org_type.unwrap_or_default()))
+}
+
+/// The requests waiting for an officer in `province` that `filter` lets through, overdue (due
+/// before `today`) first, then by due date; `limit` from `offset`. The index on
+/// `(province, status, due_on)` finds them.
 pub async fn waiting_in(
     conn: &mut AnyConnection,
     province: &str,
+    filter: &QueueFilter,
     today: &str,
     limit: i64,
     offset: i64,
 ) -> ServerResult<Vec<ListedRow>> {
+    let (a, b, org_type) = queue_words(filter)?;
     Ok(sqlx::query_as(&format!(
-        "{LISTED} WHERE province = $1 AND status IN ($2, $3) \
-         ORDER BY CASE WHEN due_on < $4 THEN 0 ELSE 1 END, due_on, submitted_at, id \
-         LIMIT $5 OFFSET $6"
+        "{LISTED} WHERE {WAITING_IN} \
+         ORDER BY CASE WHEN due_on < $5 THEN 0 ELSE 1 END, due_on, submitted_at, id \
+         LIMIT $6 OFFSET $7"
     ))
     .bind(province)
-    .bind(word(&RegistrationStatus::AwaitingOfficer)?)
-    .bind(word(&RegistrationStatus::InformationRequested)?)
+    .bind(a)
+    .bind(b)
+    .bind(org_type)
     .bind(today)
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
     .await?)
+}
+
+/// How many requests [`waiting_in`] lists in all, and how many of them are due before
+/// `today`.
+pub async fn count_waiting_in(
+    conn: &mut AnyConnection,
+    province: &str,
+    filter: &QueueFilter,
+    today: &str,
+) -> ServerResult<(i64, i64)> {
+    let (a, b, org_type) = queue_words(filter)?;
+    let (all, overdue): (i64, Option<i64>) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), SUM(CASE WHEN due_on < $5 THEN 1 ELSE 0 END) FROM registrations \
+         WHERE {WAITING_IN}"
+    ))
+    .bind(province)
+    .bind(a)
+    .bind(b)
+    .bind(org_type)
+    .bind(today)
+    .fetch_one(conn)
+    .await?;
+    Ok((all, overdue.unwrap_or(0)))
+}
+
+/// One request as a list shows it.
+pub async fn listed(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+) -> ServerResult<Option<ListedRow>> {
+    Ok(sqlx::query_as(&format!("{LISTED} WHERE id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Every request, newest first, optionally only those with `status`, at most `limit`.

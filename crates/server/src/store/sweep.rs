@@ -25,6 +25,8 @@ pub struct Swept {
     /// (chiefly a delegation past its last day): their tokens revoked, back-channel logouts
     /// queued.
     pub sign_ins_ended: usize,
+    /// Officer console sessions ended by time (idle or past their absolute end).
+    pub console_sessions: u64,
 }
 
 /// Sweeps once, at the server's `now`.
@@ -36,6 +38,12 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
     let codes = crate::store::one_time_codes::sweep_expired(conn, now).await?;
     let rate_windows = rate_limit::sweep_ended(state, now).await?;
     let sign_ins_ended = crate::store::oidc_logouts::end_lapsed_sign_ins(state).await?;
+    let console_sessions = crate::store::console_sessions::sweep_expired(
+        conn,
+        now - crate::store::console_sessions::IDLE_SECS,
+        now,
+    )
+    .await?;
     state
         .memory_limits
         .sweep(now, state.config.limits.rate_window_secs);
@@ -44,6 +52,7 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
         codes,
         rate_windows,
         sign_ins_ended,
+        console_sessions,
     })
 }
 

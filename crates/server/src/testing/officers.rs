@@ -21,3 +21,8 @@ pub async fn officer_province(
 ) -> ServerResult<Option<NewProvince>> {
     crate::authz::officer_province(state, account).await
 }
+
+/// Withdraws the officer role (the `officer revoke` command); console sessions ended.
+pub async fn revoke_officer(state: &AppState, citizen: &CitizenId) -> ServerResult<u64> {
+    inner::revoke_officer(state, citizen).await
+}

@@ -226,6 +226,8 @@ pub async fn set_lock(
     let now = tx.now();
     if lock {
         sessions::end_all(tx.conn()?, account.as_str(), now).await?;
+        // An officer's console sessions end with the lock too (`resources::console`).
+        crate::store::console_sessions::delete_of_account(tx.conn()?, account.as_str()).await?;
     }
 
     let object = format!("account:{account}");

@@ -1,5 +1,6 @@
 //! Officers: personal accounts granted an officer role for one of the 34 provinces. They sign
-//! in like everyone else and act through the API; in-person work goes through the CLI.
+//! in like everyone else and act through the API and the officer console (`resources::console`);
+//! in-person work goes through the CLI, which also grants and withdraws the role.
 //!
 //! **Scope.** An officer acts on the people "of their province". The registry holds no address,
 //! so a person's province is the one where their birth was registered — the first three digits
@@ -27,8 +28,8 @@ use crate::infra::error::{ServerError, ServerResult, invalid_text};
 use crate::infra::state::AppState;
 use crate::resources::accounts::{self, LockActor};
 use crate::store::audit::{self, AuditRecord};
-use crate::store::officers;
 use crate::store::tx::Tx;
+use crate::store::{console_sessions, officers};
 
 /// Longest reason an officer may give, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -70,6 +71,31 @@ pub async fn grant_officer(
         ..AuditRecord::default()
     });
     tx.commit().await
+}
+
+/// Withdraws the officer role of the person with this number (done by the CLI), and in the
+/// same transaction ends their officer console sessions, so the console refuses their next
+/// request even before it would read the role again. The number of sessions ended. An account
+/// that is not an officer is `not_found`, and nothing is written.
+pub async fn revoke_officer(state: &AppState, citizen: &CitizenId) -> ServerResult<u64> {
+    let account = accounts::find_account_by_citizen(state, citizen)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let mut tx = Tx::begin(state, "officer.revoke").await?;
+    let Some(province) = officers::revoke(tx.conn()?, account.id.as_str()).await? else {
+        return Err(ServerError::code(ErrorCode::NotFound));
+    };
+    let ended = console_sessions::delete_of_account(tx.conn()?, account.id.as_str()).await?;
+    let object = format!("account:{}", account.id);
+    let action = format!("officer.revoked.{province}");
+    tx.audit(AuditRecord {
+        action: &action,
+        object: Some(&object),
+        subject_key: Some(&account.citizen_key),
+        ..AuditRecord::default()
+    });
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Audits a refused officer action and returns the error to answer with.

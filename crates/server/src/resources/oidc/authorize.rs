@@ -107,7 +107,47 @@ pub(super) async fn push(
     if nonce.len() > MAX_PARAM || state_param.len() > MAX_PARAM {
         return Err(OAuthError::invalid_request("state or nonce is too long"));
     }
-    let mut tx = Tx::begin(&state, "oidc.par").await?;
+    let request_uri = store_request(
+        &state,
+        PushedRequest {
+            client_id: &client.id,
+            redirect_uri,
+            scope,
+            state: state_param,
+            nonce,
+            code_challenge: challenge,
+            dpop_jkt,
+        },
+    )
+    .await?;
+    let body = json!({
+        "request_uri": request_uri,
+        "expires_in": REQUEST_URI_SECS,
+    });
+    Ok(no_store((StatusCode::CREATED, Json(body)).into_response()))
+}
+
+/// A pushed authorization request, checked.
+pub(crate) struct PushedRequest<'a> {
+    /// The client.
+    pub client_id: &'a str,
+    /// One of its redirect URIs.
+    pub redirect_uri: &'a str,
+    /// The scope, parsed for the client.
+    pub scope: &'a str,
+    /// The client's `state`.
+    pub state: &'a str,
+    /// The nonce.
+    pub nonce: &'a str,
+    /// The PKCE S256 challenge.
+    pub code_challenge: &'a str,
+    /// The DPoP key the code will be bound to, if any.
+    pub dpop_jkt: Option<String>,
+}
+
+/// Stores a checked request; its `request_uri`, usable once within [`REQUEST_URI_SECS`].
+async fn store_request(state: &AppState, request: PushedRequest<'_>) -> OAuthResult<String> {
+    let mut tx = Tx::begin(state, "oidc.par").await?;
     let now = tx.now();
     oidc_requests::sweep_expired(tx.conn()?, now).await?;
     let request_id = b64(&random_bytes::<32>());
@@ -115,13 +155,13 @@ pub(super) async fn push(
         tx.conn()?,
         &AuthorizationRequestRow {
             request_id: request_id.clone(),
-            client_id: client.id.clone(),
-            redirect_uri: redirect_uri.to_owned(),
-            scope: scope.to_owned(),
-            state: state_param.to_owned(),
-            nonce: nonce.to_owned(),
-            code_challenge: challenge.to_owned(),
-            dpop_jkt,
+            client_id: request.client_id.to_owned(),
+            redirect_uri: request.redirect_uri.to_owned(),
+            scope: request.scope.to_owned(),
+            state: request.state.to_owned(),
+            nonce: request.nonce.to_owned(),
+            code_challenge: request.code_challenge.to_owned(),
+            dpop_jkt: request.dpop_jkt,
             created_at: now,
             expires_at: now + REQUEST_URI_SECS,
         },
@@ -129,11 +169,52 @@ pub(super) async fn push(
     .await?;
     // Nothing about a person yet: not audited (the sign-in's answer is).
     tx.commit().await?;
-    let body = json!({
-        "request_uri": format!("{REQUEST_URI_PREFIX}{request_id}"),
-        "expires_in": REQUEST_URI_SECS,
-    });
-    Ok(no_store((StatusCode::CREATED, Json(body)).into_response()))
+    Ok(format!("{REQUEST_URI_PREFIX}{request_id}"))
+}
+
+/// A first-party client of this server (`resources::console`) pushes its request in this
+/// process: the same checks as [`PAR`] but the client assertion (the caller is the server
+/// itself) — a registered, active client, one of its redirect URIs, a scope it may ask for, an
+/// S256 challenge, a nonce. The path and query to send the browser to ([`super::AUTHORIZE`]).
+pub(crate) async fn push_in_process(
+    state: &AppState,
+    request: PushedRequest<'_>,
+) -> OAuthResult<String> {
+    let client = clients::find_client(state, request.client_id)
+        .await?
+        .filter(|c| c.active)
+        .ok_or_else(|| OAuthError::invalid_request("unknown or disabled client"))?;
+    if !client.has_redirect_uri(request.redirect_uri) {
+        return Err(OAuthError::invalid_request(
+            "redirect_uri is not one of the client's registered redirect URIs",
+        ));
+    }
+    super::claims::Scope::parse_for(request.scope, &client)?;
+    if request.code_challenge.len() != 43 || !jose::is_pkce_text(request.code_challenge) {
+        return Err(OAuthError::invalid_request(
+            "code_challenge is not an S256 challenge",
+        ));
+    }
+    if request.nonce.is_empty()
+        || request.nonce.len() > MAX_PARAM
+        || request.state.len() > MAX_PARAM
+    {
+        return Err(OAuthError::invalid_request(
+            "state or nonce is missing or too long",
+        ));
+    }
+    let request_uri = store_request(state, request).await?;
+    let mut url = url::Url::parse("http://x/")
+        .map_err(|_| OAuthError::from(ServerError::Internal("a constant URL".into())))?;
+    url.set_path(super::AUTHORIZE);
+    url.query_pairs_mut()
+        .append_pair("client_id", &client.id)
+        .append_pair("request_uri", &request_uri);
+    Ok(format!(
+        "{}?{}",
+        url.path(),
+        url.query().unwrap_or_default()
+    ))
 }
 
 fn no_store(mut response: Response) -> Response {

@@ -59,8 +59,15 @@ pub use logout::{
     deliver_due as deliver_logouts, run_delivery as run_logout_delivery,
 };
 pub use page::CONTENT_SECURITY_POLICY;
+// For the first-party console (`resources::console`), which signs officers in through this
+// provider in process: the same request, code and browser checks, not copies of them.
+pub(crate) use authorize::{PushedRequest, push_in_process};
+pub(crate) use error::OAuthError;
+pub(crate) use page::secure as secure_page;
+pub(crate) use refresh::from_own_page;
 pub use refresh::{MAX_REFRESHES, REQUEST_LIFE_SECS};
 pub use sign_in::{SignInEvent, SignInState};
+pub(crate) use token::{PresentedCode, check_code, redeem, revoke_after_replay};
 
 /// `GET`: the discovery document (OpenID Connect Discovery 1.0).
 pub const DISCOVERY: &str = "/.well-known/openid-configuration";

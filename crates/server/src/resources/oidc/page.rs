@@ -55,7 +55,7 @@ pub(super) fn escape(text: &str) -> String {
 }
 
 /// The headers every response of the page and its files carries.
-pub(super) fn secure(mut response: Response) -> Response {
+pub(crate) fn secure(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,

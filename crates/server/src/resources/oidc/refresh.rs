@@ -69,7 +69,7 @@ fn see_other(location: &str) -> OAuthResult<Response> {
 /// "serializing a request origin"); Chromium does. Then `Sec-Fetch-Site`, which no page can
 /// set, must say `same-origin`. Another origin, or `null` without it, is refused; no `Origin` at
 /// all (not a browser's form) is left to the cookie.
-fn from_own_page(headers: &axum::http::HeaderMap, issuer: &str) -> bool {
+pub(crate) fn from_own_page(headers: &axum::http::HeaderMap, issuer: &str) -> bool {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     match get(header::ORIGIN.as_str()) {
         None => true,

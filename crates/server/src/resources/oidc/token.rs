@@ -47,7 +47,10 @@ pub(super) fn sign_in_object(id: &str) -> String {
 
 /// A code presented again: the sign-in and every token issued from it are revoked, and the
 /// attempt is audited as a refusal.
-async fn revoke_after_replay(state: &AppState, row: &SignInRow) -> OAuthResult<OAuthError> {
+pub(crate) async fn revoke_after_replay(
+    state: &AppState,
+    row: &SignInRow,
+) -> OAuthResult<OAuthError> {
     let mut tx = Tx::begin(state, "oidc.code_replay").await?;
     let now = tx.now();
     oidc_sign_ins::revoke(tx.conn()?, &row.sign_in_id).await?;
@@ -73,52 +76,73 @@ fn stored<T: serde::de::DeserializeOwned>(text: Option<&str>) -> OAuthResult<T> 
         .map_err(|_| ServerError::Internal("a stored sign-in does not parse".into()).into())
 }
 
-/// `POST /oidc/token`.
-pub(super) async fn token(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> OAuthResult<Response> {
-    let form = Form::parse(&body)?;
-    let url = endpoint(&state, TOKEN);
-    let client = jose::authenticate_client(&state, &headers, &form, &url).await?;
-    client_limits::count(&state, &client, client_limits::Endpoint::Token)?;
-    if form.require("grant_type")? != "authorization_code" {
-        return Err(OAuthError::unsupported_grant_type(
-            "only authorization_code is supported (no refresh tokens)",
-        ));
-    }
-    let proof = jose::verify_dpop(&state, &headers, "POST", &url, None).await?;
-    let code = form.require("code")?;
-    let redirect_uri = form.require("redirect_uri")?;
-    let row =
-        oidc_sign_ins::find_by_code(&mut *state.pool.acquire().await?, &code_hash(&state, code))
-            .await?
-            .ok_or_else(|| OAuthError::invalid_grant("unknown code"))?;
+/// A code as a client presents it: at the token endpoint, or in this process by a first-party
+/// client (`resources::console`).
+pub(crate) struct PresentedCode<'a> {
+    /// The client that presents it.
+    pub client_id: &'a str,
+    /// The code.
+    pub code: &'a str,
+    /// The redirect URI it was sent to.
+    pub redirect_uri: &'a str,
+    /// The PKCE verifier.
+    pub code_verifier: Option<&'a str>,
+    /// The thumbprint of the DPoP key the client proved, if any.
+    pub dpop_jkt: Option<&'a str>,
+}
+
+/// A code that passed every check, not yet redeemed ([`redeem`]).
+pub(crate) struct CheckedCode {
+    /// Its sign-in.
+    pub row: SignInRow,
+    /// The account the phone approved for.
+    pub account: AccountId,
+    /// The organisation it acts for, if any.
+    pub acting_for: Option<OrgEid>,
+}
+
+/// Checks a presented code: known, issued and not yet redeemed (a code presented again
+/// revokes its sign-in and everything issued from it), bound to this DPoP key if bound to one,
+/// issued to this client for this redirect URI, the PKCE verifier matching, within
+/// [`super::CODE_SECS`], and the account there and not locked.
+pub(crate) async fn check_code(
+    state: &AppState,
+    presented: &PresentedCode<'_>,
+) -> OAuthResult<CheckedCode> {
+    let row = oidc_sign_ins::find_by_code(
+        &mut *state.pool.acquire().await?,
+        &code_hash(state, presented.code),
+    )
+    .await?
+    .ok_or_else(|| OAuthError::invalid_grant("unknown code"))?;
     match from_word::<SignInState>(&row.state)? {
         SignInState::CodeIssued => {}
         SignInState::Redeemed | SignInState::Revoked => {
-            return Err(revoke_after_replay(&state, &row).await?);
+            return Err(revoke_after_replay(state, &row).await?);
         }
         _ => return Err(OAuthError::invalid_grant("unknown code")),
     }
-    if row.dpop_jkt.as_ref().is_some_and(|jkt| *jkt != proof.jkt) {
+    if row
+        .dpop_jkt
+        .as_deref()
+        .is_some_and(|jkt| Some(jkt) != presented.dpop_jkt)
+    {
         return Err(OAuthError::invalid_grant(
             "the code is bound to another DPoP key (dpop_jkt)",
         ));
     }
-    if row.client_id != client.id {
+    if row.client_id != presented.client_id {
         return Err(OAuthError::invalid_grant(
             "the code was issued to another client",
         ));
     }
-    if row.redirect_uri != redirect_uri {
+    if row.redirect_uri != presented.redirect_uri {
         return Err(OAuthError::invalid_grant(
             "redirect_uri differs from the authorization request's",
         ));
     }
-    let verifier = form
-        .get("code_verifier")
+    let verifier = presented
+        .code_verifier
         .ok_or_else(|| OAuthError::invalid_grant("code_verifier is missing (PKCE)"))?;
     if !jose::pkce_matches(verifier, &row.code_challenge) {
         return Err(OAuthError::invalid_grant(
@@ -137,12 +161,58 @@ pub(super) async fn token(
         .as_deref()
         .map(|e| parse_stored(OrgEid::parse(e)))
         .transpose()?;
-    let person = accounts::find_account(&state, &account)
+    let person = accounts::find_account(state, &account)
         .await?
         .ok_or_else(|| OAuthError::invalid_grant("the account is gone"))?;
     if person.locked {
         return Err(OAuthError::invalid_grant("the account is locked"));
     }
+    Ok(CheckedCode {
+        row,
+        account,
+        acting_for,
+    })
+}
+
+/// Redeems a checked code in `tx`, once; `false` when another request redeemed it first (or it
+/// expired this instant): a replay, which the caller answers, after dropping `tx`, with
+/// [`revoke_after_replay`].
+pub(crate) async fn redeem(tx: &mut Tx, row: &SignInRow) -> OAuthResult<bool> {
+    let now = tx.now();
+    Ok(oidc_sign_ins::redeem(tx.conn()?, &row.sign_in_id, now).await?)
+}
+
+/// `POST /oidc/token`.
+pub(super) async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> OAuthResult<Response> {
+    let form = Form::parse(&body)?;
+    let url = endpoint(&state, TOKEN);
+    let client = jose::authenticate_client(&state, &headers, &form, &url).await?;
+    client_limits::count(&state, &client, client_limits::Endpoint::Token)?;
+    if form.require("grant_type")? != "authorization_code" {
+        return Err(OAuthError::unsupported_grant_type(
+            "only authorization_code is supported (no refresh tokens)",
+        ));
+    }
+    let proof = jose::verify_dpop(&state, &headers, "POST", &url, None).await?;
+    let CheckedCode {
+        row,
+        account,
+        acting_for,
+    } = check_code(
+        &state,
+        &PresentedCode {
+            client_id: &client.id,
+            code: form.require("code")?,
+            redirect_uri: form.require("redirect_uri")?,
+            code_verifier: form.get("code_verifier"),
+            dpop_jkt: Some(&proof.jkt),
+        },
+    )
+    .await?;
     let released_claims: Vec<String> = stored(row.claims.as_deref())?;
     let amr: Vec<String> = stored(row.amr.as_deref())?;
     let mut id_claims = claims::id_token_claims(
@@ -170,8 +240,7 @@ pub(super) async fn token(
     };
     let mut tx = Tx::begin(&state, "oidc.token").await?;
     let now = tx.now();
-    if !oidc_sign_ins::redeem(tx.conn()?, &row.sign_in_id, now).await? {
-        // Another request redeemed it first (or it expired this instant): a replay.
+    if !redeem(&mut tx, &row).await? {
         drop(tx);
         return Err(revoke_after_replay(&state, &row).await?);
     }

@@ -108,6 +108,32 @@ pub async fn recount_open_due_dates(tx: &mut Tx) -> ServerResult<Vec<MovedDueDat
     Ok(moved)
 }
 
+/// How many working days of `calendar` lie after `from` up to and including `to` (0 when `to`
+/// is not after `from`): the console's countdown to a due date, and how late a request is.
+pub fn working_days_between(calendar: &WorkingCalendar, from: NaiveDate, to: NaiveDate) -> u32 {
+    from.iter_days()
+        .skip(1)
+        .take_while(|d| *d <= to)
+        .filter(|d| calendar.is_working_day(*d))
+        .count()
+        .try_into()
+        .unwrap_or(u32::MAX)
+}
+
+/// The calendar from `from` on, for showing a countdown (the console's queue): read outside
+/// any action's transaction and without the calendar's lock, since nothing is stored from it.
+pub async fn calendar_for_display(
+    conn: &mut sqlx::AnyConnection,
+    from: NaiveDate,
+) -> ServerResult<WorkingCalendar> {
+    let rows = holidays::from_day(conn, &stored_date(from)).await?;
+    let mut days = Vec::with_capacity(rows.len());
+    for row in rows {
+        days.push((parse_date(&row.day)?, from_word::<HolidayKind>(&row.kind)?));
+    }
+    Ok(WorkingCalendar::new(days))
+}
+
 /// A stored date (`YYYY-MM-DD`).
 pub fn stored_date(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
@@ -124,6 +150,38 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn working_days_between_counts_after_the_first_day_up_to_the_last() {
+        let calendar = WorkingCalendar::new([(d("2025-09-02"), HolidayKind::DayOff)]);
+        // Thursday to the next Tuesday: Friday, Monday, Tuesday.
+        assert_eq!(
+            working_days_between(&calendar, d("2025-07-17"), d("2025-07-22")),
+            3
+        );
+        assert_eq!(
+            working_days_between(&calendar, d("2025-07-17"), d("2025-07-17")),
+            0
+        );
+        assert_eq!(
+            working_days_between(&calendar, d("2025-07-22"), d("2025-07-17")),
+            0
+        );
+        // Saturday to Sunday: none.
+        assert_eq!(
+            working_days_between(&calendar, d("2025-07-19"), d("2025-07-20")),
+            0
+        );
+        // Across a day off of the table.
+        assert_eq!(
+            working_days_between(&calendar, d("2025-09-01"), d("2025-09-03")),
+            1
+        );
+        // Agrees with the calendar's own arithmetic.
+        let from = d("2025-08-29");
+        let due = calendar.add_working_days(from, 3);
+        assert_eq!(working_days_between(&calendar, from, due), 3);
     }
 
     #[test]

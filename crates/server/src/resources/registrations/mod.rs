@@ -68,10 +68,17 @@ mod stored;
 mod submission;
 mod views;
 
+pub use crate::store::registrations::QueueFilter;
 pub use attachments::store_attachment;
-pub use dates::{MovedDueDate, calendar_from, due_date, recount_open_due_dates, vietnam_date};
+pub use dates::{
+    MovedDueDate, calendar_for_display, calendar_from, due_date, recount_open_due_dates,
+    vietnam_date, working_days_between,
+};
 pub use in_person::register_in_person;
-pub use officers::{decide_in_person, list_requests, province_statistics};
+pub use officers::{
+    decide_in_person, list_requests, province_queue, province_queue_size, province_statistics,
+    queue_entry,
+};
 pub use stored::{StoredRegistration, load, org_key};
 pub use submission::{
     CheckedRegistration, check_new_registration, file_new_registration, new_registration_target,

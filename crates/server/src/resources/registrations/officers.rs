@@ -28,7 +28,7 @@ use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::accounts;
 use crate::store::audit::{Actor, refuse};
-use crate::store::registrations::{self as store, ListedRow};
+use crate::store::registrations::{self as store, ListedRow, QueueFilter};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored};
 
@@ -90,23 +90,73 @@ pub(super) async fn queue(
             .filter(|n| *n >= 0)
             .ok_or_else(|| ServerError::code(ErrorCode::MalformedRequest))?,
     };
+    let (items, more) = province_queue(
+        &state,
+        &province,
+        &QueueFilter::default(),
+        QUEUE_PAGE,
+        offset,
+    )
+    .await?;
+    let next = more.then(|| (offset + QUEUE_PAGE).to_string());
+    Ok(Json(Page { items, next }))
+}
+
+/// The requests of an officer's queue: those whose organisation's head office is in
+/// `province` and that wait for an officer, as `filter` narrows them, overdue first, then by
+/// due date; `limit` from `offset`, and whether more follow. The one rule for the API's queue
+/// and the console's (`resources::console`); who may see a province's queue is
+/// [`authz`]'s question, asked by the caller.
+pub async fn province_queue(
+    state: &AppState,
+    province: &NewProvince,
+    filter: &QueueFilter,
+    limit: i64,
+    offset: i64,
+) -> ServerResult<(Vec<QueueItem>, bool)> {
     let today = stored_date(vietnam_date(state.now()));
     let rows = store::waiting_in(
         &mut *state.pool.acquire().await?,
         province.key(),
+        filter,
         &today,
-        QUEUE_PAGE + 1,
+        limit + 1,
         offset,
     )
     .await?;
-    let more = rows.len() as i64 > QUEUE_PAGE;
+    let more = rows.len() as i64 > limit;
     let items = rows
         .into_iter()
-        .take(usize::try_from(QUEUE_PAGE).unwrap_or(50))
+        .take(usize::try_from(limit).unwrap_or(0))
         .map(|r| queue_item(r, &today))
         .collect::<ServerResult<Vec<_>>>()?;
-    let next = more.then(|| (offset + QUEUE_PAGE).to_string());
-    Ok(Json(Page { items, next }))
+    Ok((items, more))
+}
+
+/// How many requests [`province_queue`] holds with `filter`, and how many of them are overdue.
+pub async fn province_queue_size(
+    state: &AppState,
+    province: &NewProvince,
+    filter: &QueueFilter,
+) -> ServerResult<(i64, i64)> {
+    let today = stored_date(vietnam_date(state.now()));
+    store::count_waiting_in(
+        &mut *state.pool.acquire().await?,
+        province.key(),
+        filter,
+        &today,
+    )
+    .await
+}
+
+/// One request as a queue lists it (the console's request page; whether the reader may see it
+/// is asked by the caller through [`authz`], by its province).
+pub async fn queue_entry(state: &AppState, id: &RegistrationId) -> ServerResult<Option<QueueItem>> {
+    let today = stored_date(vietnam_date(state.now()));
+    store::listed(&mut *state.pool.acquire().await?, id)
+        .await?
+        .map(|row| queue_item(row, &today))
+        .transpose()
 }
 
 /// The path names the request the body names.

@@ -1,0 +1,737 @@
+//! The officer console (`/console/`), driven over HTTP on loopback like a browser: sign-in
+//! through the OpenID provider's real login page with the phone (the test's device) approving,
+//! the session and its limits, the officer check on every request, the queue of the officer's
+//! province, sign-out's CSRF proof, and the headers of every page. Each test fails with its
+//! rule taken out (see the report of the round that added it).
+
+mod common;
+mod identity;
+mod oidc_rp;
+
+use std::collections::BTreeMap;
+
+use common::{Backend, TestServer, backend_test};
+use dinhdanh_core::api::RegistrationStatus;
+use dinhdanh_core::ids::NewProvince;
+use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm, RepresentativeForm};
+use dinhdanh_server::testing::{officers, registrations};
+use dom_query::Document;
+use identity::Person;
+use rand_core::{OsRng, RngCore};
+
+/// The policy the issue asks for (the login page's, written out).
+const EXPECTED_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+     form-action 'self'";
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
+
+/// A browser: its cookies (every path, a superset of what a browser would send) and no
+/// automatic redirects, so each step is seen.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: BTreeMap<String, String>,
+}
+
+/// A page as the browser got it.
+struct Got {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Got {
+    fn doc(&self) -> Document {
+        Document::from(self.body.as_str())
+    }
+
+    fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .map(|l| l.to_str().unwrap())
+            .unwrap_or_default()
+    }
+
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+}
+
+impl Browser {
+    fn new(t: &TestServer) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: t.server.base_url(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn keep(&mut self, resp: reqwest::Response) -> Got {
+        for c in resp.headers().get_all("set-cookie") {
+            let c = c.to_str().unwrap();
+            let (pair, attrs) = c.split_once(';').unwrap_or((c, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Got {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            body: resp.text().await.unwrap(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Got {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .header("accept", BROWSER_ACCEPT)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(resp).await
+    }
+
+    /// A form posted from one of the console's own pages (Chromium under `no-referrer`:
+    /// `Origin: null` with `Sec-Fetch-Site: same-origin`).
+    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Got {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header("accept", BROWSER_ACCEPT)
+            .header("cookie", self.cookie_header())
+            .header("origin", "null")
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(resp).await
+    }
+}
+
+/// An officer's phone: a person with a bound device and a session.
+struct Phone {
+    person: Person,
+    device: common::Device,
+    device_id: dinhdanh_core::ids::DeviceId,
+    session: common::Session,
+}
+
+async fn phone(t: &TestServer) -> Phone {
+    let (person, device, view, session) = identity::signed_in(t).await;
+    Phone {
+        person,
+        device,
+        device_id: view.id,
+        session,
+    }
+}
+
+impl Phone {
+    /// The app signs in again (after the test's clock moved past the session's life).
+    async fn sign_in_again(&mut self, t: &TestServer) {
+        self.session = identity::sign_in(t, &self.person, &self.device, &self.device_id).await;
+    }
+}
+
+async fn officer(t: &TestServer, province: &str) -> Phone {
+    let p = phone(t).await;
+    officers::grant_officer(
+        t.state(),
+        &p.person.citizen_id,
+        NewProvince::parse(province).unwrap(),
+    )
+    .await
+    .unwrap();
+    p
+}
+
+/// A type-4 request of Hà Nội, filed at the desk by `filer` (an officer of Hà Nội).
+/// A request filed, as the console shows it.
+struct Filed {
+    id: dinhdanh_core::ids::RegistrationId,
+    name: String,
+}
+
+async fn ha_noi_request(t: &TestServer, filer: &Person) -> Filed {
+    let head = identity::person(t, false).await;
+    let form = OrganisationForm {
+        name_vi: format!("Hội Cờ tướng phường {}", OsRng.next_u32() % 100_000),
+        established_on: "2019-09-01".into(),
+        head_office_address: "Số 18 phố Duy Tân, phường Cầu Giấy".into(),
+        head_office_province: "ha_noi".into(),
+        representatives: vec![RepresentativeForm {
+            full_name: "Nguyễn Thị Lan".into(),
+            citizen_id: head.citizen_id.as_str().into(),
+        }],
+        contact_phone: "0912345678".into(),
+        ..OrganisationForm::default()
+    };
+    let view = registrations::register_in_person(
+        t.state(),
+        &filer.citizen_id,
+        &head.citizen_id,
+        OrgType::OrganisationWithoutRegistration,
+        &form,
+        &[(DocumentKind::FoundingDecision, PDF.to_vec())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(view.status, RegistrationStatus::AwaitingOfficer);
+    Filed {
+        id: view.id,
+        name: form.name_vi,
+    }
+}
+
+/// The whole sign-in: the console's button, the provider's login page, the phone's approval,
+/// the browser's continuation; the callback's answer.
+async fn sign_in(t: &TestServer, browser: &mut Browser, phone: &Phone) -> Got {
+    let page = browser.get("/console/").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(
+        page.doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
+        1,
+        "the sign-in page's button"
+    );
+    let started = browser.post_form("/console/sign-in", &[]).await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    assert!(
+        started
+            .location()
+            .starts_with("/oidc/authorize?client_id=rp_console&request_uri="),
+        "{}",
+        started.location()
+    );
+    let login = browser.get(started.location()).await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    let href = login
+        .doc()
+        .select("a#continue")
+        .attr("href")
+        .expect("the login page's continue link")
+        .to_string();
+    let sign_in = href.split_once("sign_in=").unwrap().1.to_owned();
+    let approved = oidc_rp::approve(t, &phone.session, &phone.device, &sign_in, None).await;
+    assert_eq!(approved.status(), 204, "{}", approved.text().await.unwrap());
+    let back = browser.get(&href).await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let callback = back.location().to_owned();
+    assert!(
+        callback.starts_with(&format!("{}/console/callback?code=", t.server.base_url())),
+        "{callback}"
+    );
+    browser.get(&callback).await
+}
+
+async fn console_sessions(t: &TestServer) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM console_sessions")
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+fn queue_names(page: &Got) -> Vec<String> {
+    page.doc()
+        .select("table.queue tbody tr td:first-child a")
+        .iter()
+        .map(|a| a.text().to_string())
+        .collect()
+}
+
+backend_test!(an_officer_signs_in_with_the_phone_and_lands_on_the_queue_of_their_province);
+async fn an_officer_signs_in_with_the_phone_and_lands_on_the_queue_of_their_province(db: Backend) {
+    let t = TestServer::start(db).await;
+    let mut officer = officer(&t, "ha_noi").await;
+    let early = ha_noi_request(&t, &officer.person).await;
+    t.clock.advance(10 * 86_400);
+    let late = ha_noi_request(&t, &officer.person).await;
+    // 18 days after the first: past its 15 days, the second still within its own.
+    t.clock.advance(8 * 86_400);
+    officer.sign_in_again(&t).await;
+    let mut browser = Browser::new(&t);
+    let signed_in = sign_in(&t, &mut browser, &officer).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    assert_eq!(signed_in.location(), "/console/");
+    let cookie = signed_in
+        .set_cookie("dd_console")
+        .expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    assert_eq!(console_sessions(&t).await, 1);
+
+    let queue = browser.get("/console/").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert_eq!(
+        queue_names(&queue),
+        vec![early.name.clone(), late.name.clone()]
+    );
+    let doc = queue.doc();
+    let rows = doc.select("table.queue tbody tr");
+    let first = rows.iter().next().unwrap();
+    assert!(first.has_class("overdue"));
+    assert!(first.text().contains("Quá hạn"), "{}", first.text());
+    let second = rows.iter().nth(1).unwrap();
+    assert!(!second.has_class("overdue"));
+    assert!(second.text().contains("ngày làm việc"), "{}", second.text());
+
+    // The row's link opens the request's page.
+    let href = first.select("a").attr("href").unwrap().to_string();
+    assert_eq!(href, format!("/console/requests/{}", early.id));
+    let page = browser.get(&href).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(early.id.as_str()));
+
+    // Filters: by type and by status.
+    let none = browser.get("/console/?type=enterprise").await;
+    assert_eq!(none.status, 200);
+    assert!(queue_names(&none).is_empty());
+    let asked = browser.get("/console/?status=information_requested").await;
+    assert!(queue_names(&asked).is_empty());
+    let all = browser
+        .get("/console/?status=awaiting_officer&type=organisation_without_registration")
+        .await;
+    assert_eq!(queue_names(&all).len(), 2);
+    let bad = browser.get("/console/?status=approved").await;
+    assert_eq!(bad.status, 400, "a status the queue never holds");
+
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'console.sign_in' AND actor = $1",
+    )
+    .bind(officer.person.account.as_str())
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+}
+
+backend_test!(a_person_who_is_not_an_officer_is_told_so_and_gets_no_session);
+async fn a_person_who_is_not_an_officer_is_told_so_and_gets_no_session(db: Backend) {
+    let t = TestServer::start(db).await;
+    let person = phone(&t).await;
+    let mut browser = Browser::new(&t);
+    let answer = sign_in(&t, &mut browser, &person).await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(
+        answer.body.contains("không phải tài khoản cán bộ"),
+        "{}",
+        answer.body
+    );
+    assert!(answer.set_cookie("dd_console").is_none());
+    assert_eq!(console_sessions(&t).await, 0);
+    // Still the sign-in page, not the queue.
+    let again = browser.get("/console/").await;
+    assert!(again.doc().select("table.queue").is_empty());
+    assert_eq!(
+        again
+            .doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
+        1
+    );
+}
+
+backend_test!(an_officer_of_another_province_sees_none_of_this_provinces_requests);
+async fn an_officer_of_another_province_sees_none_of_this_provinces_requests(db: Backend) {
+    let t = TestServer::start(db).await;
+    let ha_noi = officer(&t, "ha_noi").await;
+    let request = ha_noi_request(&t, &ha_noi.person).await;
+    let elsewhere = officer(&t, "ho_chi_minh").await;
+    let mut browser = Browser::new(&t);
+    let signed_in = sign_in(&t, &mut browser, &elsewhere).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let queue = browser.get("/console/").await;
+    assert_eq!(queue.status, 200);
+    assert!(queue_names(&queue).is_empty());
+    assert!(!queue.body.contains(&request.name));
+    assert!(
+        queue
+            .doc()
+            .select(".summary strong")
+            .text()
+            .starts_with('0')
+    );
+    let page = browser
+        .get(&format!("/console/requests/{}", request.id))
+        .await;
+    assert_eq!(page.status, 404, "{}", page.body);
+    assert!(!page.body.contains(&request.name));
+}
+
+backend_test!(a_session_ends_after_fifteen_idle_minutes_and_after_eight_hours);
+async fn a_session_ends_after_fifteen_idle_minutes_and_after_eight_hours(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let signed_in = |g: &Got| !g.doc().select("table.queue, p.empty").is_empty();
+
+    // 14 minutes idle: still in; then 15 minutes without a request: out.
+    t.clock.advance(14 * 60);
+    assert!(signed_in(&browser.get("/console/").await));
+    t.clock.advance(15 * 60);
+    let out = browser.get("/console/").await;
+    assert!(!signed_in(&out), "idle for 15 minutes");
+    assert_eq!(
+        out.doc().select("form[action='/console/sign-in']").length(),
+        1
+    );
+
+    // Busy all day: a request every ten minutes, and still out at eight hours.
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let start = t.now();
+    while t.now() + 600 < start + 8 * 3600 {
+        t.clock.advance(600);
+        assert!(
+            signed_in(&browser.get("/console/").await),
+            "at {}",
+            t.now() - start
+        );
+    }
+    t.clock.advance(start + 8 * 3600 - t.now());
+    assert!(
+        !signed_in(&browser.get("/console/").await),
+        "eight hours after sign-in"
+    );
+}
+
+backend_test!(withdrawing_the_officer_role_ends_the_console_session_at_once);
+async fn withdrawing_the_officer_role_ends_the_console_session_at_once(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    assert_eq!(browser.get("/console/").await.status, 200);
+    let ended = officers::revoke_officer(t.state(), &officer.person.citizen_id)
+        .await
+        .unwrap();
+    assert_eq!(ended, 1);
+    assert_eq!(
+        console_sessions(&t).await,
+        0,
+        "ended in the same transaction"
+    );
+    let next = browser.get("/console/").await;
+    assert!(next.doc().select("table.queue, p.empty").is_empty());
+    assert_eq!(
+        next.doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
+        1
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'officer.revoked.ha_noi' AND object = $1",
+    )
+    .bind(format!("account:{}", officer.person.account))
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    // Signing in again: no longer an officer.
+    let again = sign_in(&t, &mut browser, &officer).await;
+    assert_eq!(again.status, 403);
+}
+
+backend_test!(the_role_is_read_on_every_request_not_kept_in_the_session);
+async fn the_role_is_read_on_every_request_not_kept_in_the_session(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let request = ha_noi_request(&t, &officer.person).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    assert_eq!(queue_names(&browser.get("/console/").await).len(), 1);
+    // Moved to another province by the operator: the next page is that province's.
+    officers::grant_officer(
+        t.state(),
+        &officer.person.citizen_id,
+        NewProvince::parse("ho_chi_minh").unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(queue_names(&browser.get("/console/").await).is_empty());
+    let page = browser
+        .get(&format!("/console/requests/{}", request.id))
+        .await;
+    assert_eq!(page.status, 404);
+    // The role removed behind the CLI's back (no session ended): refused all the same.
+    sqlx::query("DELETE FROM officers")
+        .execute(&t.state().pool)
+        .await
+        .unwrap();
+    let refused = browser.get("/console/").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("không phải tài khoản cán bộ"));
+}
+
+backend_test!(sign_out_without_its_csrf_token_is_refused_and_with_it_ends_the_session);
+async fn sign_out_without_its_csrf_token_is_refused_and_with_it_ends_the_session(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let queue = browser.get("/console/").await;
+    let token = queue
+        .doc()
+        .select("form[action='/console/sign-out'] input[name='csrf']")
+        .attr("value")
+        .expect("the sign-out form's token")
+        .to_string();
+
+    let without = browser.post_form("/console/sign-out", &[]).await;
+    assert_eq!(without.status, 403, "{}", without.body);
+    let wrong = browser
+        .post_form("/console/sign-out", &[("csrf", &"A".repeat(token.len()))])
+        .await;
+    assert_eq!(wrong.status, 403);
+    // The right token from another site's page: refused by where it came from.
+    let cross = browser
+        .http
+        .post(browser.url("/console/sign-out"))
+        .header("cookie", browser.cookie_header())
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    assert_eq!(console_sessions(&t).await, 1, "nothing changed");
+
+    let out = browser
+        .post_form("/console/sign-out", &[("csrf", &token)])
+        .await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert_eq!(console_sessions(&t).await, 0);
+    let after = browser.get("/console/").await;
+    assert_eq!(
+        after
+            .doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
+        1
+    );
+}
+
+backend_test!(a_code_comes_back_once_and_only_to_the_browser_that_asked);
+async fn a_code_comes_back_once_and_only_to_the_browser_that_asked(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let mut browser = Browser::new(&t);
+    // Stop before the callback: take its URL.
+    browser.get("/console/").await;
+    let started = browser.post_form("/console/sign-in", &[]).await;
+    let login = browser.get(started.location()).await;
+    let href = login
+        .doc()
+        .select("a#continue")
+        .attr("href")
+        .unwrap()
+        .to_string();
+    let sign_in_id = href.split_once("sign_in=").unwrap().1.to_owned();
+    let approved = oidc_rp::approve(&t, &officer.session, &officer.device, &sign_in_id, None).await;
+    assert_eq!(approved.status(), 204);
+    let callback = browser.get(&href).await.location().to_owned();
+
+    // Another browser (no sign-in cookie) with the same callback URL: refused.
+    let mut other = Browser::new(&t);
+    let stolen = other.get(&callback).await;
+    assert_eq!(stolen.status, 400, "{}", stolen.body);
+    assert!(stolen.set_cookie("dd_console").is_none());
+    // A wrong state: refused.
+    let kept = browser.cookies.clone();
+    let mut tampering = Browser::new(&t);
+    tampering.cookies = kept.clone();
+    let tampered = callback.replace("state=", "state=x");
+    assert_eq!(tampering.get(&tampered).await.status, 400);
+    // Another issuer (RFC 9207, a mix-up): refused.
+    let mut mixing = Browser::new(&t);
+    mixing.cookies = kept.clone();
+    assert_eq!(
+        mixing.get(&callback.replace("iss=", "iss=x")).await.status,
+        400
+    );
+    // The real one: in. Then the same code again, with the same cookies: refused, and no
+    // second session.
+    assert_eq!(browser.get(&callback).await.status, 303);
+    let mut replaying = Browser::new(&t);
+    replaying.cookies = kept;
+    let again = replaying.get(&callback).await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert!(again.set_cookie("dd_console").is_none());
+    assert_eq!(console_sessions(&t).await, 1);
+}
+
+backend_test!(every_console_page_carries_the_strict_policy_and_headers);
+async fn every_console_page_carries_the_strict_policy_and_headers(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let request = ha_noi_request(&t, &officer.person).await;
+    let mut browser = Browser::new(&t);
+    let mut pages = vec![
+        ("sign-in page", browser.get("/console/").await),
+        (
+            "style sheet",
+            browser.get("/console/assets/console.css").await,
+        ),
+        (
+            "failed callback",
+            browser.get("/console/callback?code=x&state=y").await,
+        ),
+    ];
+    pages.push(("callback", sign_in(&t, &mut browser, &officer).await));
+    pages.push(("queue", browser.get("/console/").await));
+    pages.push(("bad filter", browser.get("/console/?type=bank").await));
+    pages.push((
+        "request",
+        browser
+            .get(&format!("/console/requests/{}", request.id))
+            .await,
+    ));
+    pages.push((
+        "unknown request",
+        browser.get("/console/requests/nothing").await,
+    ));
+    for (name, got) in &pages {
+        let h = |n: &str| {
+            got.headers
+                .get(n)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(h("content-security-policy"), EXPECTED_CSP, "{name}");
+        assert_eq!(h("x-frame-options"), "DENY", "{name}");
+        assert_eq!(h("x-content-type-options"), "nosniff", "{name}");
+        assert_eq!(h("referrer-policy"), "no-referrer", "{name}");
+        if *name != "style sheet" {
+            assert_eq!(h("cache-control"), "no-store", "{name}");
+        }
+        // No inline script or style anywhere.
+        let doc = got.doc();
+        assert!(doc.select("script").is_empty(), "{name}");
+        assert!(doc.select("style, [style]").is_empty(), "{name}");
+        if h("content-type").starts_with("text/html") {
+            assert_eq!(
+                doc.select("html").attr("lang").unwrap().to_string(),
+                "vi",
+                "{name}"
+            );
+        }
+    }
+    // Escaped: a name is text, never markup (the registry's names are checked at filing, so
+    // the escaping is shown on the page that echoes a value: none does this round but the
+    // names; the template engine escapes every one).
+    let queue = browser.get("/console/").await;
+    assert!(queue.body.contains(&request.name));
+}
+
+backend_test!(the_queue_comes_in_pages_of_fifty_that_keep_the_filters);
+async fn the_queue_comes_in_pages_of_fifty_that_keep_the_filters(db: Backend) {
+    let t = TestServer::start(db).await;
+    let mut officer = officer(&t, "ha_noi").await;
+    let mut filed = Vec::new();
+    for _ in 0..53 {
+        filed.push(ha_noi_request(&t, &officer.person).await.name);
+        t.clock.advance(3_600);
+    }
+    officer.sign_in_again(&t).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let first = browser
+        .get("/console/?type=organisation_without_registration")
+        .await;
+    let names = queue_names(&first);
+    assert_eq!(names.len(), 50);
+    assert!(first.body.contains("Trang 1 / 2"), "{}", first.body);
+    let next = first
+        .doc()
+        .select("a[rel='next']")
+        .attr("href")
+        .expect("a next page")
+        .to_string();
+    assert_eq!(
+        next,
+        "/console/?type=organisation_without_registration&page=2"
+    );
+    let second = browser.get(&next).await;
+    let rest = queue_names(&second);
+    assert_eq!(rest.len(), 3);
+    assert!(second.doc().select("a[rel='next']").is_empty());
+    assert_eq!(
+        second
+            .doc()
+            .select("a[rel='prev']")
+            .attr("href")
+            .unwrap()
+            .to_string(),
+        "/console/?type=organisation_without_registration"
+    );
+    // Every request once, by due date (the order they were filed in).
+    let all: Vec<String> = names.into_iter().chain(rest).collect();
+    assert_eq!(all, filed);
+    assert_eq!(browser.get("/console/?page=0").await.status, 400);
+}
+
+backend_test!(locking_the_officers_account_ends_the_console_session);
+async fn locking_the_officers_account_ends_the_console_session(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    assert_eq!(browser.get("/console/").await.status, 200);
+    dinhdanh_server::testing::accounts::set_lock(
+        t.state(),
+        &officer.person.account,
+        true,
+        "Báo mất điện thoại",
+        dinhdanh_server::testing::accounts::LockActor {
+            account: None,
+            device: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(console_sessions(&t).await, 0, "ended with the lock");
+    let next = browser.get("/console/").await;
+    assert_eq!(
+        next.doc()
+            .select("form[action='/console/sign-in']")
+            .length(),
+        1
+    );
+}

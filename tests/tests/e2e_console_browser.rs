@@ -1,0 +1,356 @@
+//! The officer console in a real browser: Debian's Chromium, headless at 1366×768, driven over
+//! WebDriver (chromedriver, through `fantoccini`), against the real server binary seeded with
+//! the demo data. The officer is Hoàng Đức Minh (README, "Demo accounts": an officer of Hà
+//! Nội); his phone is the device library, its keys in the real Secret Service, and it reads
+//! the sign-in from the QR code decoded out of a screenshot of the provider's login page, as
+//! its camera would. Every page is saved under `target/e2e-screens/console_browser/`, and
+//! axe-core (the demo's pinned devDependency) checks the console's pages. Run by `cargo xtask
+//! test` in its end-to-end step.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use dinhdanh_client::passcode::EnteredPasscode;
+use dinhdanh_core::api::{RegistrationStatus, RegistrationSubmission, RegistrationView, paths};
+use dinhdanh_core::ids::CitizenId;
+use dinhdanh_core::org_type::{OrgType, OrganisationForm, RepresentativeForm};
+use dinhdanh_core::qr_login::{QrPayload, RendezvousId};
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
+use dinhdanh_tests::oidc_demo::{DemoEnv, PASSCODE, Person, Phone, bin_dir, free_port};
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// Hoàng Đức Minh, level 2, officer of Hà Nội (seeded by `seed --demo`).
+const MINH: Person = Person {
+    citizen_id: "001078067890",
+    password: "Minh#Officer2025",
+    name: "Hoàng Đức Minh",
+};
+/// Nguyễn Văn An, level 2, not an officer.
+const AN: Person = dinhdanh_tests::oidc_demo::AN;
+/// A dissolved enterprise in the demo registry, represented by An: its request goes to an
+/// officer.
+const AN_BINH: &str = "Công ty TNHH Thương mại An Bình";
+const PAGE_WAIT: Duration = Duration::from_secs(15);
+const RECHECK: Duration = Duration::from_millis(50);
+
+/// chromedriver on a free loopback port; stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    async fn start(log: PathBuf) -> Result<Driver> {
+        let port = free_port()?;
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting chromedriver (Debian: chromium-driver; `cargo xtask setup`)")?;
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = reqwest::get(format!("{}/status", driver.url)).await {
+                let body: Value = r.json().await.unwrap_or_default();
+                if body["value"]["ready"] == json!(true) {
+                    return Ok(driver);
+                }
+            }
+            ensure!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(RECHECK).await;
+        }
+    }
+
+    /// A new headless Chromium with a fresh profile, at the laptop size the console is made
+    /// for.
+    async fn browser(&self) -> Result<Browser> {
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-dev-shm-usage",
+                    "--disable-gpu",
+                    "--window-size=1366,768",
+                    "--lang=vi-VN",
+                    "--no-first-run",
+                    "--disable-extensions",
+                ]
+            }
+        });
+        let Value::Object(caps) = caps else {
+            bail!("capabilities")
+        };
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(caps);
+        builder
+            .connect(&self.url)
+            .await
+            .context("a Chromium session from chromedriver")
+    }
+}
+
+struct World {
+    env: DemoEnv,
+    driver: Driver,
+    shots_dir: PathBuf,
+    shots: AtomicUsize,
+    axe: String,
+}
+
+impl World {
+    async fn shot(&self, browser: &Browser, label: &str) -> Result<Vec<u8>> {
+        let png = browser.screenshot().await?;
+        let n = self.shots.fetch_add(1, Ordering::SeqCst) + 1;
+        std::fs::write(self.shots_dir.join(format!("{n:02}-{label}.png")), &png)?;
+        Ok(png)
+    }
+
+    /// axe-core on the page as it is (WebDriver's scripts run outside the page's CSP); the
+    /// violations, one line each.
+    async fn axe(&self, browser: &Browser) -> Result<Vec<String>> {
+        browser
+            .execute(&format!("{}\nreturn typeof axe;", self.axe), vec![])
+            .await?;
+        let result = browser
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+axe.run(document, { resultTypes: ['violations'] })
+  .then((r) => done(r.violations.map((v) =>
+    `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)))
+  .catch((e) => done(['axe failed: ' + e]));"#,
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(result)?)
+    }
+
+    /// The console's sign-in button, the provider's login page, the phone reading the QR code
+    /// out of a screenshot and approving with its passcode.
+    async fn sign_in(&self, browser: &Browser, phone: &Phone, label: &str) -> Result<()> {
+        browser
+            .goto(&format!("{}/console/", self.env.server_url))
+            .await?;
+        wait_for(browser, "form[action='/console/sign-in'] button").await?;
+        self.shot(browser, &format!("{label}-sign-in")).await?;
+        browser
+            .find(Locator::Css("form[action='/console/sign-in'] button"))
+            .await?
+            .click()
+            .await?;
+        wait_for(browser, "img.qr-code").await?;
+        let title = browser.title().await?;
+        ensure!(title.contains("Bảng điều khiển cán bộ"), "{title}");
+        let sign_in = self
+            .scan(browser, phone, &format!("{label}-login-page"))
+            .await?;
+        let view = phone.client.read_service_sign_in(&sign_in).await?;
+        ensure!(view.client_name_vi == "Bảng điều khiển cán bộ");
+        // The console asks for the name only.
+        ensure!(view.claims == ["name"], "{:?}", view.claims);
+        phone
+            .client
+            .approve_service_sign_in(&view, None, &phone.passcode()?)
+            .await?;
+        Ok(())
+    }
+
+    async fn scan(&self, browser: &Browser, phone: &Phone, label: &str) -> Result<RendezvousId> {
+        let png = self.shot(browser, label).await?;
+        let payload = dinhdanh_client::qr::decode_any_image_bytes(
+            &png,
+            phone.client.now(),
+            phone.client.origin(),
+        )
+        .map_err(|e| anyhow!("the QR code in the screenshot: {}", e.message_en()))?;
+        let QrPayload::ServiceSignIn(payload) = payload else {
+            bail!("the login page shows a desktop-login code");
+        };
+        Ok(payload.sign_in().clone())
+    }
+}
+
+/// An, from his phone, registers "Công ty TNHH Thương mại An Bình", which the registry lists
+/// as dissolved: the request waits for an officer of Hà Nội.
+async fn an_binh_waits_for_an_officer(an: &Phone) -> Result<RegistrationView> {
+    let form = OrganisationForm {
+        name_vi: AN_BINH.into(),
+        established_on: "2009-06-30".into(),
+        head_office_address: "Số 40 phố Huế, phường Hai Bà Trưng".into(),
+        head_office_province: "ha_noi".into(),
+        enterprise_code: "0108680054".into(),
+        representatives: vec![RepresentativeForm {
+            full_name: AN.name.into(),
+            citizen_id: AN.citizen_id.into(),
+        }],
+        contact_phone: "0912345678".into(),
+        ..OrganisationForm::default()
+    };
+    let today = chrono::DateTime::from_timestamp(an.client.now() + 7 * 3600, 0)
+        .context("clock")?
+        .date_naive();
+    let details = form
+        .validate(OrgType::Enterprise, today)
+        .map_err(|e| anyhow!("form: {e:?}"))?;
+    let body = RegistrationSubmission::new(
+        OrgType::Enterprise,
+        details,
+        &CitizenId::parse(AN.citizen_id)?,
+    );
+    let confirmer = an
+        .client
+        .passcode_confirmer(&EnteredPasscode::parse(PASSCODE)?)?;
+    let view: RegistrationView = an
+        .client
+        .confirmed(
+            reqwest::Method::POST,
+            paths::REGISTRATIONS,
+            ActionKind::RegisterOrganisation,
+            ActionTarget::new("registration", "new")?,
+            body,
+            &confirmer,
+        )
+        .await?;
+    ensure!(
+        view.status == RegistrationStatus::AwaitingOfficer,
+        "{:?}",
+        view.status
+    );
+    Ok(view)
+}
+
+async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::Element> {
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        if let Ok(e) = browser.find(Locator::Css(css)).await {
+            return Ok(e);
+        }
+        if Instant::now() >= deadline {
+            let url = browser.current_url().await?;
+            let source = browser.source().await.unwrap_or_default();
+            bail!("waited for {css} at {url}:\n{source}");
+        }
+        tokio::time::sleep(RECHECK).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -> Result<()> {
+    let env = DemoEnv::start("console_browser").await?;
+    let target = bin_dir()?.parent().context("no target dir")?.to_path_buf();
+    let shots_dir = target.join("e2e-screens").join("console_browser");
+    let _ = std::fs::remove_dir_all(&shots_dir);
+    std::fs::create_dir_all(&shots_dir)?;
+    let axe_file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../demo/service/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&axe_file)
+        .with_context(|| format!("{} (`cargo xtask test` runs `npm ci`)", axe_file.display()))?;
+    let driver = Driver::start(env.root.join("chromedriver.log")).await?;
+    let w = World {
+        env,
+        driver,
+        shots_dir,
+        shots: AtomicUsize::new(0),
+        axe,
+    };
+
+    // A request waiting in Hà Nội.
+    let an = w.env.phone_of(AN).await?;
+    let request = an_binh_waits_for_an_officer(&an).await?;
+
+    // The officer: the queue of Hà Nội, with his name and province in the header.
+    let minh = w.env.phone_of(MINH).await?;
+    let browser = w.driver.browser().await?;
+    w.sign_in(&browser, &minh, "officer").await?;
+    wait_for(&browser, "main .heading h1").await?;
+    let url = browser.current_url().await?;
+    ensure!(
+        url.as_str() == format!("{}/console/", w.env.server_url),
+        "{url}"
+    );
+    let who = browser.find(Locator::Css(".who")).await?.text().await?;
+    ensure!(who.contains(MINH.name) && who.contains("Hà Nội"), "{who}");
+    w.shot(&browser, "officer-queue").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the queue:\n{}",
+        violations.join("\n")
+    );
+    // Nothing scrolls sideways at 1366 pixels.
+    let overflow = browser
+        .execute(
+            "const e = document.documentElement; return e.scrollWidth - e.clientWidth;",
+            vec![],
+        )
+        .await?
+        .as_i64()
+        .unwrap_or_default();
+    ensure!(overflow <= 0, "the queue scrolls sideways by {overflow}px");
+    // The request's row, and its page.
+    let link = browser
+        .find(Locator::Css("table.queue tbody tr td a"))
+        .await?;
+    ensure!(link.text().await? == AN_BINH);
+    link.click().await?;
+    wait_for(&browser, "dl.details").await?;
+    let page = browser.find(Locator::Css("main")).await?.text().await?;
+    ensure!(page.contains(request.id.as_str()), "{page}");
+    w.shot(&browser, "officer-request").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the request page:\n{}",
+        violations.join("\n")
+    );
+    browser
+        .find(Locator::Css(".sign-out button"))
+        .await?
+        .click()
+        .await?;
+    wait_for(&browser, "form[action='/console/sign-in'] button").await?;
+    w.shot(&browser, "officer-signed-out").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the sign-in page:\n{}",
+        violations.join("\n")
+    );
+    browser.close().await?;
+
+    // Not an officer: told so.
+    let browser = w.driver.browser().await?;
+    w.sign_in(&browser, &an, "not-officer").await?;
+    let alert = wait_for(&browser, "[role='alert'] h1")
+        .await?
+        .text()
+        .await?;
+    ensure!(alert.contains("không phải tài khoản cán bộ"), "{alert}");
+    w.shot(&browser, "not-officer-refused").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the refusal:\n{}",
+        violations.join("\n")
+    );
+    browser.close().await?;
+    Ok(())
+}
