@@ -341,6 +341,29 @@ async fn signs_in_for_the_enterprise_from_the_qr_code(w: &World) -> Result<()> {
     wait_for(&browser, "main#home").await?;
     w.shot(&browser, "demo-home").await?;
     w.open_login_page(&browser, "login-page").await?;
+    // A reload shows the same sign-in again: the address bar holds the sign-in's own page, not
+    // the authorization endpoint's single-use request.
+    let continue_before = browser
+        .find(Locator::Css("main#login"))
+        .await?
+        .attr("data-continue")
+        .await?;
+    let at = browser.current_url().await?;
+    ensure!(
+        at.path() == "/oidc/authorize/page",
+        "the address bar after opening: {at}"
+    );
+    browser.refresh().await?;
+    wait_for(&browser, "main#login #waiting img.qr-code").await?;
+    let continue_after = browser
+        .find(Locator::Css("main#login"))
+        .await?
+        .attr("data-continue")
+        .await?;
+    ensure!(
+        continue_before.is_some() && continue_before == continue_after,
+        "reloaded: {continue_before:?} then {continue_after:?}"
+    );
     let sign_in = w.scan(&browser, &w.an, "login-page-scanned").await?;
 
     let view = w.an.client.read_service_sign_in(&sign_in).await?;

@@ -181,7 +181,7 @@ pub(super) fn render(state: &AppState, view: &PageView<'_>) -> ServerResult<Resp
 <script src="{LOGIN_JS}" defer></script>
 </head>
 <body>
-<main id="login" data-expires-at="{expires_at}" data-events="{events}" data-status="{status}" data-continue="{cont}">
+<main id="login" data-expires-at="{expires_at}" data-events="{events}" data-status="{status}" data-continue="{cont}" data-page="{own_page}">
 <header class="service">
 {logo}
 <div>
@@ -217,6 +217,7 @@ pub(super) fn render(state: &AppState, view: &PageView<'_>) -> ServerResult<Resp
         events = escape(&format!("{AUTHORIZE_EVENTS}?sign_in={id}")),
         status = escape(&format!("{AUTHORIZE_STATUS}?sign_in={id}")),
         cont = escape(&format!("{AUTHORIZE_CONTINUE}?sign_in={id}")),
+        own_page = escape(&page_path(view.sign_in)),
         waiting_hidden = hidden_if(expired),
         expired_hidden = hidden_if(!expired),
     );

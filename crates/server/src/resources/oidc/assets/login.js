@@ -12,6 +12,7 @@
   var continueUrl = main.getAttribute("data-continue");
   var statusUrl = main.getAttribute("data-status");
   var eventsUrl = main.getAttribute("data-events");
+  var ownPage = main.getAttribute("data-page");
   var waiting = document.getElementById("waiting");
   var expired = document.getElementById("expired");
   var status = document.getElementById("status");
@@ -126,6 +127,16 @@
       return;
     }
     window.setTimeout(tick, 1000);
+  }
+
+  // The page was opened at the authorization endpoint, whose pushed request is used once: a
+  // reload there (F5, or a phone's browser bringing back a tab it discarded while the app was
+  // in front) would be refused. The address bar gets this sign-in's own page instead, which
+  // the same browser may open again.
+  if (ownPage && window.history && window.history.replaceState) {
+    try {
+      window.history.replaceState(null, "", ownPage);
+    } catch (e) {}
   }
 
   if (waiting && !waiting.hidden) {
