@@ -15,7 +15,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dinhdanh_core::qr_login::ServiceSignInPayload;
 
-use super::LOGIN_CSS;
 use super::page::{escape, secure};
 use crate::infra::state::AppState;
 
@@ -122,21 +121,8 @@ pub(super) fn login_page_section(state: &AppState, payload: &ServiceSignInPayloa
     )
 }
 
-/// `GET /app/sign-in`: what a sign-in link shows when the app did not take it (not installed,
-/// or the link was opened on a computer). Plain, with no script: it never reads the fragment.
-pub(super) async fn app_sign_in_page() -> Response {
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Mở ứng dụng Định Danh</title>
-<link rel="stylesheet" href="{LOGIN_CSS}">
-</head>
-<body>
-<main id="app-link">
+/// The fallback page's body: what to do when the app did not open.
+const APP_LINK_FALLBACK: &str = r#"<main id="app-link">
 <h1>Chưa mở được ứng dụng Định Danh</h1>
 <p class="en" lang="en">The Định Danh app did not open</p>
 <p>Liên kết này dùng để đăng nhập bằng ứng dụng Định Danh trên chính điện thoại này. Điện thoại chưa có ứng dụng, hoặc liên kết đã được mở trên một máy khác.
@@ -148,10 +134,12 @@ pub(super) async fn app_sign_in_page() -> Response {
 </ol>
 <p class="hint">Nếu ai đó gửi liên kết này cho bạn, đừng đồng ý đăng nhập: làm vậy sẽ đăng nhập trình duyệt của họ bằng tài khoản của bạn. <span lang="en">If someone sent you this link, do not approve the sign-in: that would sign their browser in as you.</span></p>
 </main>
-</body>
-</html>
-"#
-    );
+"#;
+
+/// `GET /app/sign-in`: what a sign-in link shows when the app did not take it (not installed,
+/// or the link was opened on a computer). Plain, with no script: it never reads the fragment.
+pub(super) async fn app_sign_in_page() -> Response {
+    let html = super::page::document("Mở ứng dụng Định Danh", "", APP_LINK_FALLBACK);
     let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
     response = secure(response);
     let h = response.headers_mut();

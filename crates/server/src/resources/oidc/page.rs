@@ -54,6 +54,28 @@ pub(super) fn escape(text: &str) -> String {
     out
 }
 
+/// A page of the provider (the login page, a refusal, the app link's fallback): Vietnamese,
+/// the login page's style sheet, no referrer, then `head_extra` (the login page's script) and
+/// `body`. `title` is escaped here; `body` is markup whose values its caller escaped.
+pub(super) fn document(title: &str, head_extra: &str, body: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{title}</title>
+<link rel="stylesheet" href="{LOGIN_CSS}">
+{head_extra}</head>
+<body>
+{body}</body>
+</html>
+"#,
+        title = escape(title),
+    )
+}
+
 /// The headers every response of the page and its files carries.
 pub(crate) fn secure(mut response: Response) -> Response {
     let h = response.headers_mut();
@@ -169,19 +191,8 @@ pub(super) fn render(state: &AppState, view: &PageView<'_>) -> ServerResult<Resp
             r#"<p>Đã hết số lần làm mới mã. <span lang="en">No more new codes for this sign-in.</span></p>"#,
         )
     };
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Đăng nhập vào {name_vi} bằng Định Danh</title>
-<link rel="stylesheet" href="{LOGIN_CSS}">
-<script src="{LOGIN_JS}" defer></script>
-</head>
-<body>
-<main id="login" data-expires-at="{expires_at}" data-events="{events}" data-status="{status}" data-continue="{cont}" data-page="{own_page}">
+    let body = format!(
+        r#"<main id="login" data-expires-at="{expires_at}" data-events="{events}" data-status="{status}" data-continue="{cont}" data-page="{own_page}">
 <header class="service">
 {logo}
 <div>
@@ -210,8 +221,6 @@ pub(super) fn render(state: &AppState, view: &PageView<'_>) -> ServerResult<Resp
 <p><a class="button" href="{cont}">Quay lại dịch vụ <span lang="en">/ Back to the service</span></a></p>
 </section>
 </main>
-</body>
-</html>
 "#,
         expires_at = view.expires_at,
         events = escape(&format!("{AUTHORIZE_EVENTS}?sign_in={id}")),
@@ -220,6 +229,11 @@ pub(super) fn render(state: &AppState, view: &PageView<'_>) -> ServerResult<Resp
         own_page = escape(&page_path(view.sign_in)),
         waiting_hidden = hidden_if(expired),
         expired_hidden = hidden_if(!expired),
+    );
+    let html = document(
+        &format!("Đăng nhập vào {} bằng Định Danh", view.client.name_vi),
+        &format!(r#"<script src="{LOGIN_JS}" defer></script>"#),
+        &body,
     );
     let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
     response = no_store(secure(response));

@@ -8,7 +8,6 @@
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
-use super::LOGIN_CSS;
 use super::error::{BrowserRefusal, OAuthError};
 use super::page::{self, escape};
 
@@ -84,25 +83,13 @@ pub(super) fn answer(headers: &HeaderMap, error: OAuthError) -> Response {
     }
     let status = error.status();
     let (title_vi, title_en, text_vi, text_en) = sentences(error.browser_refusal());
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{title_vi}</title>
-<link rel="stylesheet" href="{LOGIN_CSS}">
-</head>
-<body>
-<main id="refused" data-error="{code}">
+    let body = format!(
+        r#"<main id="refused" data-error="{code}">
 <h1>{title_vi}</h1>
 <p class="en" lang="en">{title_en}</p>
 <p>{text_vi} <span class="en" lang="en">{text_en}</span></p>
 <p class="error-code">Mã lỗi <span lang="en">(error code)</span>: <code>{code}</code></p>
 </main>
-</body>
-</html>
 "#,
         title_vi = escape(title_vi),
         title_en = escape(title_en),
@@ -110,6 +97,7 @@ pub(super) fn answer(headers: &HeaderMap, error: OAuthError) -> Response {
         text_en = escape(text_en),
         code = escape(error.code()),
     );
+    let html = page::document(title_vi, "", &body);
     let mut response = (
         status,
         [
