@@ -550,3 +550,66 @@ async fn the_expiry_columns_the_sweep_reads_are_indexed(db: Backend) {
         assert!(names.iter().any(|n| n == index), "{index} in {names:?}");
     }
 }
+
+async fn last_seen(t: &TestServer, id: &str) -> i64 {
+    sqlx::query_scalar("SELECT last_seen_at FROM sessions WHERE id = $1")
+        .bind(id)
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+async fn count_nonces(t: &TestServer) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM proof_nonces")
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+backend_test!(a_signed_request_writes_the_sessions_last_use_at_most_once_a_minute);
+async fn a_signed_request_writes_the_sessions_last_use_at_most_once_a_minute(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (_, _, _, session) = signed_in(&t).await;
+    let id = current_session_id(&t, &session).await;
+    let every = dinhdanh_server::testing::LAST_SEEN_EVERY_SECS;
+    t.clock.advance(every);
+    assert_eq!(me(&t, &session).await.status(), 200);
+    let first = last_seen(&t, id.as_str()).await;
+    // Within the minute: no write.
+    t.clock.advance(every - 1);
+    assert_eq!(me(&t, &session).await.status(), 200);
+    assert_eq!(last_seen(&t, id.as_str()).await, first);
+    // A minute after the last write: written again.
+    t.clock.advance(1);
+    assert_eq!(me(&t, &session).await.status(), 200);
+    assert_eq!(last_seen(&t, id.as_str()).await, first + every);
+    // The idle limit still holds, counted from the last write: never later than it says.
+    let idle = t.state().config.limits.session_idle_secs;
+    t.clock.advance(idle);
+    assert_error(me(&t, &session).await, ErrorCode::SessionIdle).await;
+}
+
+backend_test!(expired_proof_nonces_are_swept_in_the_background_not_by_requests);
+async fn expired_proof_nonces_are_swept_in_the_background_not_by_requests(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (_, _, _, session) = signed_in(&t).await;
+    for _ in 0..3 {
+        assert_eq!(me(&t, &session).await.status(), 200);
+    }
+    let before = count_nonces(&t).await;
+    assert!(before >= 3, "{before}");
+    // Once every proof's window has passed, a request forgets nothing; the sweep does.
+    let window = 2 * i64::from(t.state().config.limits.clock_skew_secs);
+    t.clock.advance(window + 1);
+    assert_eq!(me(&t, &session).await.status(), 200);
+    let after_request = count_nonces(&t).await;
+    assert_eq!(after_request, before + 1, "the request only added its own");
+    let swept = dinhdanh_server::testing::sweep_now(t.state())
+        .await
+        .unwrap();
+    assert!(swept.proof_nonces >= 3, "{swept:?}");
+    assert_eq!(
+        count_nonces(&t).await,
+        after_request - i64::try_from(swept.proof_nonces).unwrap()
+    );
+}

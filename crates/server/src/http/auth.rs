@@ -152,8 +152,8 @@ async fn check_proof(
         ServerError::code(ErrorCode::InvalidRequestProof)
     })?;
     let keep_until = now + 2 * i64::from(state.config.limits.clock_skew_secs);
+    // Expired nonces are forgotten by the periodic sweep (store::sweep), not here.
     let mut conn = state.pool.acquire().await?;
-    proof_nonces::forget_expired(&mut conn, nonce_scope, now).await?;
     let fresh =
         proof_nonces::record(&mut conn, nonce_scope, proof.nonce().to_vec(), keep_until).await?;
     if !fresh {
@@ -162,6 +162,11 @@ async fn check_proof(
     }
     Ok(body_hash)
 }
+
+/// A session's last use is written at most this often: a write per signed request was most of
+/// its cost (issue 18). The idle limit is therefore counted from a moment up to this much
+/// before the last request: a session may end as idle up to a minute early, never late.
+pub const LAST_SEEN_EVERY_SECS: i64 = 60;
 
 /// The token from `Authorization: DinhDanh <token>`.
 pub fn session_token(parts: &Parts) -> ServerResult<SessionToken> {
@@ -232,7 +237,7 @@ async fn authenticate_with(
     let id = row.id;
     let bound_key = public_key_from_db(&row.bound_key)?;
     let body_hash = check_proof(state, parts, body, &bound_key, Some(&token_hash), &id).await?;
-    if idle == IdlePolicy::MustBeActive {
+    if idle == IdlePolicy::MustBeActive && now - row.last_seen_at >= LAST_SEEN_EVERY_SECS {
         let mut conn = state.pool.acquire().await?;
         sessions::touch(&mut conn, &id, now).await?;
     }

@@ -5,14 +5,14 @@ use sqlx::AnyConnection;
 
 use crate::infra::error::ServerResult;
 
-/// Forgets the scope's nonces that expired before `now`.
-pub async fn forget_expired(conn: &mut AnyConnection, scope: &str, now: i64) -> ServerResult<()> {
-    sqlx::query("DELETE FROM proof_nonces WHERE session_id = $1 AND expires_at < $2")
-        .bind(scope)
+/// Forgets every nonce that expired before `now` (the periodic sweep; a proof old enough to
+/// reuse one is refused by its time before its nonce is looked at); how many.
+pub async fn sweep_expired(conn: &mut AnyConnection, now: i64) -> ServerResult<u64> {
+    let done = sqlx::query("DELETE FROM proof_nonces WHERE expires_at < $1")
         .bind(now)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
 /// Records a nonce until `keep_until`; `false` when the scope has already seen it.

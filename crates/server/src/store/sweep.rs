@@ -1,8 +1,9 @@
-//! The periodic sweep: forgets expired challenges and one-time codes, ended rate-limit windows
-//! and the in-memory counts of ended windows, and ends the sign-ins at relying parties of
-//! delegations past their last day (`store::oidc_logouts`), in the background every
-//! `config.sweep_interval`, so that no request pays for it (issue 14, finding 3). Each delete
-//! reads an index on its expiry column (migration 0006).
+//! The periodic sweep: forgets expired challenges, one-time codes and proof nonces, ended
+//! rate-limit windows and the in-memory counts of ended windows, and ends the sign-ins at
+//! relying parties of delegations past their last day (`store::oidc_logouts`), in the
+//! background every `config.sweep_interval`, so that no request pays for it (issue 14,
+//! finding 3; the nonces, issue 18). Each delete reads an index on its expiry column
+//! (migrations 0006 and 0012).
 
 use crate::infra::error::ServerResult;
 use crate::infra::rate_limit;
@@ -27,6 +28,8 @@ pub struct Swept {
     pub sign_ins_ended: usize,
     /// Officer console sessions ended by time (idle or past their absolute end).
     pub console_sessions: u64,
+    /// Request-proof, client-assertion and DPoP nonces no proof can use any more.
+    pub proof_nonces: u64,
 }
 
 /// Sweeps once, at the server's `now`.
@@ -44,6 +47,7 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
         now,
     )
     .await?;
+    let proof_nonces = crate::store::proof_nonces::sweep_expired(conn, now).await?;
     state
         .memory_limits
         .sweep(now, state.config.limits.rate_window_secs);
@@ -53,6 +57,7 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
         rate_windows,
         sign_ins_ended,
         console_sessions,
+        proof_nonces,
     })
 }
 

@@ -97,6 +97,7 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
     crate::store::sweep::sweep_now(state).await
 }
 
+pub use crate::http::auth::LAST_SEEN_EVERY_SECS;
 pub use crate::store::sweep::{EXPIRED_CHALLENGE_GRACE_SECS, Swept};
 
 /// The newest schema version (migration number) of the SQLite schema this server runs.

@@ -220,7 +220,6 @@ async fn remember_once(
     keep_until: i64,
 ) -> OAuthResult<bool> {
     let mut conn = state.pool.acquire().await?;
-    store::proof_nonces::forget_expired(&mut conn, scope, state.now()).await?;
     let nonce = Sha256::digest(jti.as_bytes()).to_vec();
     Ok(store::proof_nonces::record(&mut conn, scope, nonce, keep_until).await?)
 }
