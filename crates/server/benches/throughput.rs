@@ -12,6 +12,9 @@
 //! one core: the figures include the client's signing and HTTP work, and are a floor for what
 //! one server core does. Requests are sequential over one keep-alive connection.
 //!
+//! - crypto bound: the request proof's cryptography alone on this core (the client signs a
+//!   proof for `GET /v1/me` and writes its header, the server parses and verifies it), the
+//!   bound issue 18 measures signed requests against (printed as a percentage);
 //! - baseline: `GET /v1/health`, no authentication, no database;
 //! - signed request: `GET /v1/me` with a session token and a request proof (P-256 verify,
 //!   session look-up, nonce insert, account read);
@@ -76,6 +79,8 @@ async fn run() -> anyhow::Result<()> {
     let confirmed = env_count("DINHDANH_BENCH_CONFIRMED", 300);
     let mut rows = Vec::new();
 
+    eprintln!("crypto bound");
+    rows.push(crypto_bound(requests)?);
     let dir = temp_dir("sqlite");
     let url = dinhdanh_server::testing::sqlite_url(&dir);
     rows.extend(bench_backend("SQLite", dir, url, requests, confirmed).await?);
@@ -91,6 +96,48 @@ async fn run() -> anyhow::Result<()> {
     }
     print_table(&rows);
     Ok(())
+}
+
+/// The bound a signed request is measured against (issue 18): what this core does of the
+/// request proof's cryptography alone — the client builds and signs a proof for `GET /v1/me`,
+/// writes its header, and the server parses and verifies it — with no HTTP and no database.
+fn crypto_bound(requests: usize) -> anyhow::Result<Row> {
+    use dinhdanh_core::crypto::PublicKey;
+    use dinhdanh_core::request_proof::{self, ExpectedRequest, ProofClaims, RequestProof};
+    use rand_core::RngCore;
+
+    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let public = PublicKey::from_verifying_key(key.verifying_key());
+    let session_hash = request_proof::session_binding("a session token for the bench");
+    let now = dinhdanh_server::testing::START_TIME;
+    let mut row = Row {
+        backend: "(in-proc)",
+        what: "crypto bound: sign + verify one request proof",
+        samples: Vec::with_capacity(requests),
+        total: Duration::ZERO,
+    };
+    let start = Instant::now();
+    for _ in 0..requests {
+        let t0 = Instant::now();
+        let mut nonce = [0u8; request_proof::NONCE_LEN];
+        rand_core::OsRng.fill_bytes(&mut nonce);
+        let header = ProofClaims::new("GET", paths::ME, b"", Some(session_hash), now, nonce)?
+            .sign_with(&key)
+            .to_header_value();
+        let proof = RequestProof::parse_header_value(&header)?;
+        let expected = ExpectedRequest {
+            method: "GET",
+            path: paths::ME,
+            body: b"",
+            session_hash: Some(&session_hash),
+            now,
+            max_skew_secs: 120,
+        };
+        request_proof::verify(&proof, &public, &expected)?;
+        row.samples.push(t0.elapsed());
+    }
+    row.total = start.elapsed();
+    Ok(row)
 }
 
 fn temp_dir(tag: &str) -> std::path::PathBuf {
@@ -187,6 +234,10 @@ fn print_table(rows: &[Row]) {
     );
     println!("{}", "-".repeat(107));
     let mut baseline_rate = None;
+    let bound = rows
+        .iter()
+        .find(|r| r.what.starts_with("crypto bound"))
+        .map(Row::per_second);
     for row in rows {
         if row.what.starts_with("baseline") {
             baseline_rate = Some(row.per_second());
@@ -204,6 +255,16 @@ fn print_table(rows: &[Row]) {
             row.percentile(99).as_secs_f64() * 1000.0,
             ratio
         );
+    }
+    if let Some(bound) = bound {
+        println!();
+        for row in rows.iter().filter(|r| r.what.starts_with("signed request")) {
+            println!(
+                "{:<11} signed request / crypto bound: {:.1}%",
+                row.backend,
+                100.0 * row.per_second() / bound.max(f64::EPSILON)
+            );
+        }
     }
     println!();
     println!(
