@@ -67,3 +67,52 @@ async fn one_services_burst_is_limited_and_does_not_limit_another(db: Backend) {
     t.clock.advance(retry);
     busy.push(&t, &flow).await;
 }
+
+backend_test!(an_address_that_keeps_failing_client_authentication_is_refused_before_the_check);
+async fn an_address_that_keeps_failing_client_authentication_is_refused_before_the_check(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let rp = Rp::register(&t, "Cổng dịch vụ công", "dichvucong.example.vn", false).await;
+    let flow = Flow::new("openid");
+    let limit = dinhdanh_server::testing::oidc::FAILED_AUTHENTICATIONS_PER_ADDRESS;
+    // Successes are not counted: a busy service is never slowed by this limit.
+    for _ in 0..(limit + 5) {
+        rp.push(&t, &flow).await;
+    }
+    // Forged assertions from this address: each refused as invalid_client, then the address
+    // is refused at once, even with a good assertion, until the window ends.
+    let forged = |rp: &Rp| {
+        let mut params = rp.par_params(&t, &flow);
+        for (k, v) in &mut params {
+            if k == "client_assertion" {
+                *v = format!("{v}x");
+            }
+        }
+        params
+    };
+    for n in 0..limit {
+        let resp = rp.push_params(&t, &forged(&rp)).await;
+        assert_eq!(resp.status(), 401, "forged assertion {n}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client");
+    }
+    let resp = rp.push_params(&t, &rp.par_params(&t, &flow)).await;
+    assert_eq!(resp.status(), 429);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    let retry: i64 = resp_retry(&t, &rp, &flow).await;
+    t.clock.advance(retry);
+    rp.push(&t, &flow).await;
+}
+
+/// The `Retry-After` of a refused push.
+async fn resp_retry(t: &TestServer, rp: &Rp, flow: &Flow) -> i64 {
+    let resp = rp.push_params(t, &rp.par_params(t, flow)).await;
+    assert_eq!(resp.status(), 429);
+    resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}

@@ -28,6 +28,23 @@ impl MemoryBuckets {
     /// Counts one hit on `key` in the window of `window_secs` holding `now`; refuses it
     /// (`rate_limited`, with the seconds until the window ends) beyond `limit` hits.
     pub fn hit(&self, now: i64, window_secs: i64, key: &str, limit: i64) -> ServerResult<()> {
+        self.count(now, window_secs, key, limit, 1)
+    }
+
+    /// Refuses like [`MemoryBuckets::hit`] once `key` holds `limit` hits, without counting
+    /// one: for limits on failures, checked before the work and counted when it fails.
+    pub fn check(&self, now: i64, window_secs: i64, key: &str, limit: i64) -> ServerResult<()> {
+        self.count(now, window_secs, key, limit, 0)
+    }
+
+    fn count(
+        &self,
+        now: i64,
+        window_secs: i64,
+        key: &str,
+        limit: i64,
+        add: i64,
+    ) -> ServerResult<()> {
         let window = window_secs.max(1);
         let window_start = now - now.rem_euclid(window);
         let mut map = self.map();
@@ -44,7 +61,7 @@ impl MemoryBuckets {
                 ApiError::new(ErrorCode::RateLimited).with_retry_after(retry.max(1)),
             ));
         }
-        entry.1 += 1;
+        entry.1 += add;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ pub use inner::{
     CONTENT_SECURITY_POLICY, LOGIN_CSS, LOGIN_JS, MAX_REFRESHES, REQUEST_LIFE_SECS,
 };
 // The same-device hand-over by verified https links.
+pub use inner::FAILED_AUTHENTICATIONS_PER_ADDRESS;
 pub use inner::{
     APP_PAGE_CONTENT_SECURITY_POLICY, APP_SIGN_IN, APPLE_APP_SITE_ASSOCIATION, ASSET_LINKS,
 };

@@ -47,11 +47,13 @@ fn b64(bytes: &[u8]) -> String {
 /// take it. Answers `201` with a `request_uri` usable once within [`REQUEST_URI_SECS`].
 pub(super) async fn push(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     body: Bytes,
 ) -> OAuthResult<Response> {
     let form = Form::parse(&body)?;
-    let client = jose::authenticate_client(&state, &headers, &form, &endpoint(&state, PAR)).await?;
+    let client =
+        super::client_limits::authenticate(&state, &parts, &form, &endpoint(&state, PAR)).await?;
+    let headers = &parts.headers;
     super::client_limits::count(&state, &client, super::client_limits::Endpoint::Par)?;
     if form.get("request").is_some() || form.get("request_uri").is_some() {
         return Err(OAuthError::invalid_request(
@@ -94,7 +96,7 @@ pub(super) async fn push(
     let mut dpop_jkt = form.get("dpop_jkt").map(str::to_owned);
     if headers.contains_key("dpop") {
         let proof =
-            jose::verify_dpop(&state, &headers, "POST", &endpoint(&state, PAR), None).await?;
+            jose::verify_dpop(&state, headers, "POST", &endpoint(&state, PAR), None).await?;
         if dpop_jkt.as_ref().is_some_and(|j| *j != proof.jkt) {
             return Err(OAuthError::invalid_dpop_proof(
                 "dpop_jkt is not the thumbprint of the proof's key",

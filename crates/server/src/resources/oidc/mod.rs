@@ -32,6 +32,7 @@ mod authorize;
 mod browser;
 mod claims;
 mod client_limits;
+pub use client_limits::FAILED_AUTHENTICATIONS_PER_ADDRESS;
 mod discovery;
 mod error;
 mod jose;

@@ -6,7 +6,8 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use dinhdanh_core::ids::{AccountId, OrgEid};
 use serde_json::json;
@@ -185,19 +186,20 @@ pub(crate) async fn redeem(tx: &mut Tx, row: &SignInRow) -> OAuthResult<bool> {
 /// `POST /oidc/token`.
 pub(super) async fn token(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     body: Bytes,
 ) -> OAuthResult<Response> {
+    let headers = &parts.headers;
     let form = Form::parse(&body)?;
     let url = endpoint(&state, TOKEN);
-    let client = jose::authenticate_client(&state, &headers, &form, &url).await?;
+    let client = client_limits::authenticate(&state, &parts, &form, &url).await?;
     client_limits::count(&state, &client, client_limits::Endpoint::Token)?;
     if form.require("grant_type")? != "authorization_code" {
         return Err(OAuthError::unsupported_grant_type(
             "only authorization_code is supported (no refresh tokens)",
         ));
     }
-    let proof = jose::verify_dpop(&state, &headers, "POST", &url, None).await?;
+    let proof = jose::verify_dpop(&state, headers, "POST", &url, None).await?;
     let CheckedCode {
         row,
         account,

@@ -7,6 +7,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use dinhdanh_core::ids::{AccountId, OrgEid};
@@ -82,12 +83,12 @@ fn no_store(value: Value) -> Response {
 /// to another client; otherwise who it is for and what it is bound to.
 pub(super) async fn introspect(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     body: Bytes,
 ) -> OAuthResult<Response> {
     let form = Form::parse(&body)?;
     let client =
-        jose::authenticate_client(&state, &headers, &form, &endpoint(&state, INTROSPECT)).await?;
+        client_limits::authenticate(&state, &parts, &form, &endpoint(&state, INTROSPECT)).await?;
     client_limits::count(&state, &client, client_limits::Endpoint::Introspect)?;
     let token = form.require("token")?;
     let Some(a) = active(&state, token).await? else {
