@@ -17,13 +17,11 @@
 
 use std::sync::Arc;
 
-use dinhdanh_core::api::SessionToken;
-use zeroize::Zeroizing;
-
 use crate::draft_sealing::DraftKey;
 use crate::error::ClientError;
 use crate::keys::DeviceKey;
 use crate::passcode::PasscodeSalt;
+use dinhdanh_core::api::SessionToken;
 
 /// Prefix of every profile's namespace in the OS keystore.
 pub const SERVICE_PREFIX: &str = "vn.dinhdanh.app/";
@@ -46,15 +44,7 @@ pub fn entry_names() -> [&'static str; 5] {
     ]
 }
 
-/// A platform store of small secrets, one namespace per profile.
-pub trait SecretStore: Send + Sync {
-    /// The secret `name`, or `None` when there is none.
-    fn get(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, ClientError>;
-    /// Stores (or replaces) the secret `name`.
-    fn set(&self, name: &str, secret: &[u8]) -> Result<(), ClientError>;
-    /// Removes the secret `name`; removing one that is not there is not an error.
-    fn delete(&self, name: &str) -> Result<(), ClientError>;
-}
+pub use crate::secret_store::SecretStore;
 
 /// The OS keystore on Linux and the BSDs: the Secret Service.
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
@@ -68,6 +58,8 @@ pub struct OsSecretStore {
 
 #[cfg(any(target_os = "macos", target_os = "ios", target_os = "windows"))]
 mod os {
+    use zeroize::Zeroizing;
+
     use super::*;
 
     impl OsSecretStore {

@@ -36,3 +36,4 @@ pub use error::ClientError;
 pub mod qr;
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 pub mod secret_service;
+pub mod secret_store;

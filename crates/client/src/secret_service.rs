@@ -18,7 +18,7 @@ use dbus_secret_service::{EncryptionType, Error as SsError, Item, SecretService}
 use zeroize::Zeroizing;
 
 use crate::error::ClientError;
-use crate::keystore::SecretStore;
+use crate::secret_store::SecretStore;
 
 /// The process's connection and session, made on first use and made again once when a call
 /// finds it broken (the daemon restarted).
