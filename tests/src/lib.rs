@@ -1,6 +1,8 @@
 //! Shared helpers for the cross-crate tests in `tests/tests/`.
 
 #[cfg(feature = "e2e")]
+pub mod chromium;
+#[cfg(feature = "e2e")]
 pub mod e2e;
 pub mod oidc_demo;
 #[cfg(feature = "e2e")]

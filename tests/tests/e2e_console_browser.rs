@@ -8,20 +8,19 @@
 //! test` in its end-to-end step.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
+use anyhow::{Context, Result, anyhow, ensure};
 use dinhdanh_client::passcode::EnteredPasscode;
 use dinhdanh_core::api::{RegistrationStatus, RegistrationSubmission, RegistrationView, paths};
 use dinhdanh_core::ids::CitizenId;
 use dinhdanh_core::org_type::{OrgType, OrganisationForm, RepresentativeForm};
-use dinhdanh_core::qr_login::{QrPayload, RendezvousId};
+use dinhdanh_core::qr_login::RendezvousId;
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_tests::oidc_demo::{DemoEnv, PASSCODE, Person, Phone, bin_dir, free_port};
-use fantoccini::{Client as Browser, ClientBuilder, Locator};
-use serde_json::{Value, json};
+use dinhdanh_tests::chromium::{Chromium, axe_violations, service_sign_in_in, wait_for_within};
+use dinhdanh_tests::oidc_demo::{DemoEnv, PASSCODE, Person, Phone, bin_dir};
+use fantoccini::{Client as Browser, Locator};
 
 /// Hoàng Đức Minh, level 2, officer of Hà Nội (seeded by `seed --demo`).
 const MINH: Person = Person {
@@ -35,82 +34,10 @@ const AN: Person = dinhdanh_tests::oidc_demo::AN;
 /// officer.
 const AN_BINH: &str = "Công ty TNHH Thương mại An Bình";
 const PAGE_WAIT: Duration = Duration::from_secs(15);
-const RECHECK: Duration = Duration::from_millis(50);
-
-/// chromedriver on a free loopback port; stopped when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Driver {
-    async fn start(log: PathBuf) -> Result<Driver> {
-        let port = free_port()?;
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .arg(format!("--log-path={}", log.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting chromedriver (Debian: chromium-driver; `cargo xtask setup`)")?;
-        let driver = Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = reqwest::get(format!("{}/status", driver.url)).await {
-                let body: Value = r.json().await.unwrap_or_default();
-                if body["value"]["ready"] == json!(true) {
-                    return Ok(driver);
-                }
-            }
-            ensure!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(RECHECK).await;
-        }
-    }
-
-    /// A new headless Chromium with a fresh profile, at the laptop size the console is made
-    /// for.
-    async fn browser(&self) -> Result<Browser> {
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-dev-shm-usage",
-                    "--disable-gpu",
-                    "--window-size=1366,768",
-                    "--lang=vi-VN",
-                    "--no-first-run",
-                    "--disable-extensions",
-                ]
-            }
-        });
-        let Value::Object(caps) = caps else {
-            bail!("capabilities")
-        };
-        let mut builder =
-            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-        builder.capabilities(caps);
-        builder
-            .connect(&self.url)
-            .await
-            .context("a Chromium session from chromedriver")
-    }
-}
 
 struct World {
     env: DemoEnv,
-    driver: Driver,
+    driver: Chromium,
     shots_dir: PathBuf,
     shots: AtomicUsize,
     axe: String,
@@ -124,23 +51,9 @@ impl World {
         Ok(png)
     }
 
-    /// axe-core on the page as it is (WebDriver's scripts run outside the page's CSP); the
-    /// violations, one line each.
+    /// axe-core on the page as it is; the violations, one line each.
     async fn axe(&self, browser: &Browser) -> Result<Vec<String>> {
-        browser
-            .execute(&format!("{}\nreturn typeof axe;", self.axe), vec![])
-            .await?;
-        let result = browser
-            .execute_async(
-                r#"const done = arguments[arguments.length - 1];
-axe.run(document, { resultTypes: ['violations'] })
-  .then((r) => done(r.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)))
-  .catch((e) => done(['axe failed: ' + e]));"#,
-                vec![],
-            )
-            .await?;
-        Ok(serde_json::from_value(result)?)
+        axe_violations(browser, &self.axe).await
     }
 
     /// The console's sign-in button, the provider's login page, the phone reading the QR code
@@ -175,15 +88,7 @@ axe.run(document, { resultTypes: ['violations'] })
 
     async fn scan(&self, browser: &Browser, phone: &Phone, label: &str) -> Result<RendezvousId> {
         let png = self.shot(browser, label).await?;
-        let payload = dinhdanh_client::qr::decode_any_image_bytes(
-            &png,
-            phone.client.now(),
-            phone.client.origin(),
-        )
-        .map_err(|e| anyhow!("the QR code in the screenshot: {}", e.message_en()))?;
-        let QrPayload::ServiceSignIn(payload) = payload else {
-            bail!("the login page shows a desktop-login code");
-        };
+        let payload = service_sign_in_in(&png, phone)?;
         Ok(payload.sign_in().clone())
     }
 }
@@ -238,18 +143,7 @@ async fn an_binh_waits_for_an_officer(an: &Phone) -> Result<RegistrationView> {
 }
 
 async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::Element> {
-    let deadline = Instant::now() + PAGE_WAIT;
-    loop {
-        if let Ok(e) = browser.find(Locator::Css(css)).await {
-            return Ok(e);
-        }
-        if Instant::now() >= deadline {
-            let url = browser.current_url().await?;
-            let source = browser.source().await.unwrap_or_default();
-            bail!("waited for {css} at {url}:\n{source}");
-        }
-        tokio::time::sleep(RECHECK).await;
-    }
+    wait_for_within(browser, css, PAGE_WAIT).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,7 +157,7 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         .join("../demo/service/node_modules/axe-core/axe.min.js");
     let axe = std::fs::read_to_string(&axe_file)
         .with_context(|| format!("{} (`cargo xtask test` runs `npm ci`)", axe_file.display()))?;
-    let driver = Driver::start(env.root.join("chromedriver.log")).await?;
+    let driver = Chromium::start(env.root.join("chromedriver.log")).await?;
     let w = World {
         env,
         driver,
@@ -278,7 +172,7 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
 
     // The officer: the queue of Hà Nội, with his name and province in the header.
     let minh = w.env.phone_of(MINH).await?;
-    let browser = w.driver.browser().await?;
+    let browser = w.driver.browser(1366, 768).await?;
     w.sign_in(&browser, &minh, "officer").await?;
     wait_for(&browser, "main .heading h1").await?;
     let url = browser.current_url().await?;
@@ -337,7 +231,7 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
     browser.close().await?;
 
     // Not an officer: told so.
-    let browser = w.driver.browser().await?;
+    let browser = w.driver.browser(1366, 768).await?;
     w.sign_in(&browser, &an, "not-officer").await?;
     let alert = wait_for(&browser, "[role='alert'] h1")
         .await?

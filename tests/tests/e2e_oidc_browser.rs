@@ -16,109 +16,36 @@
 //! not hide the others. Run by `cargo xtask test` in its end-to-end step.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{
     AddDelegate, DelegatedService, DelegationAnswer, RevokeDelegate, SetDelegationServices,
 };
 use dinhdanh_core::ids::{CitizenId, DelegationId, OrgEid};
-use dinhdanh_core::qr_login::{QrPayload, RendezvousId};
-use dinhdanh_tests::oidc_demo::{
-    AN, DEMO_NAME_VI, DemoEnv, ENTERPRISE, MAI, Phone, ServerOptions, bin_dir, free_port,
+use dinhdanh_core::qr_login::RendezvousId;
+use dinhdanh_tests::chromium::{
+    Chromium, axe_violations, service_sign_in_in, text, wait_for_within,
 };
-use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use dinhdanh_tests::oidc_demo::{
+    AN, DEMO_NAME_VI, DemoEnv, ENTERPRISE, MAI, Phone, ServerOptions, bin_dir,
+};
+use fantoccini::{Client as Browser, Locator};
 use serde_json::{Value, json};
 
 /// The sign-in lifetime of this run's server (`serve --oidc-sign-in-secs`).
 const SIGN_IN_SECS: u32 = 20;
 /// How long a page may take to show what a case waits for (expiry waits longer).
 const PAGE_WAIT: Duration = Duration::from_secs(15);
-/// How often a condition in the page is checked again while waiting for it.
-const RECHECK: Duration = Duration::from_millis(50);
 /// The two widths every checked page is looked at: a small phone and a laptop.
 const WIDTHS: [u32; 2] = [360, 1280];
-
-/// chromedriver on a free loopback port; stopped when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Driver {
-    async fn start(log: PathBuf) -> Result<Driver> {
-        let port = free_port()?;
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .arg(format!("--log-path={}", log.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting chromedriver (Debian: chromium-driver; `cargo xtask setup`)")?;
-        let driver = Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        // The driver's status endpoint says when it takes sessions.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = reqwest::get(format!("{}/status", driver.url)).await {
-                let body: Value = r.json().await.unwrap_or_default();
-                if body["value"]["ready"] == json!(true) {
-                    return Ok(driver);
-                }
-            }
-            ensure!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(RECHECK).await;
-        }
-    }
-
-    /// A new browser: headless Chromium with a fresh profile of its own (no cookies shared
-    /// with any other session), 1280×900.
-    async fn browser(&self) -> Result<Browser> {
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "args": [
-                    "--headless=new",
-                    // Root in a container: Chromium's sandbox needs user namespaces.
-                    "--no-sandbox",
-                    "--disable-dev-shm-usage",
-                    "--disable-gpu",
-                    "--window-size=1280,900",
-                    "--lang=vi-VN",
-                    "--no-first-run",
-                    "--disable-extensions",
-                ]
-            }
-        });
-        let Value::Object(caps) = caps else {
-            bail!("capabilities")
-        };
-        let mut builder =
-            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-        builder.capabilities(caps);
-        builder
-            .connect(&self.url)
-            .await
-            .context("a Chromium session from chromedriver")
-    }
-}
 
 /// Everything the cases share: the server and demo, the driver, the phones.
 struct World {
     env: DemoEnv,
-    driver: Driver,
+    driver: Chromium,
     an: Phone,
     eid: OrgEid,
     mai: Phone,
@@ -149,7 +76,7 @@ impl World {
                 axe_file.display()
             )
         })?;
-        let driver = Driver::start(env.root.join("chromedriver.log")).await?;
+        let driver = Chromium::start(env.root.join("chromedriver.log")).await?;
         let (an, eid) = env.phone().await?;
         // Mai becomes a member of An Phát (added by An, accepted by her): a delegate whose
         // delegation lists no service yet.
@@ -226,15 +153,7 @@ impl World {
     /// checking the check code the page shows is the code's.
     async fn scan(&self, browser: &Browser, phone: &Phone, label: &str) -> Result<RendezvousId> {
         let png = self.shot(browser, label).await?;
-        let payload = dinhdanh_client::qr::decode_any_image_bytes(
-            &png,
-            phone.client.now(),
-            phone.client.origin(),
-        )
-        .map_err(|e| anyhow!("the QR code in the screenshot: {}", e.message_en()))?;
-        let QrPayload::ServiceSignIn(payload) = payload else {
-            bail!("the login page shows a desktop-login code");
-        };
+        let payload = service_sign_in_in(&png, phone)?;
         let shown = text(browser, ".check strong").await?;
         let check = payload.check_code();
         ensure!(
@@ -251,22 +170,7 @@ impl World {
         for width in WIDTHS {
             set_width(browser, width).await?;
             self.shot(browser, &format!("{label}-{width}px")).await?;
-            // WebDriver's scripts run outside the page's Content Security Policy, so the
-            // page's CSP (no inline script) stays as it is.
-            browser
-                .execute(&format!("{}\nreturn typeof axe;", self.axe), vec![])
-                .await?;
-            let result = browser
-                .execute_async(
-                    r#"const done = arguments[arguments.length - 1];
-axe.run(document, { resultTypes: ['violations'] })
-  .then((r) => done(r.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)))
-  .catch((e) => done(['axe failed: ' + e]));"#,
-                    vec![],
-                )
-                .await?;
-            let lines: Vec<String> = serde_json::from_value(result)?;
+            let lines = axe_violations(browser, &self.axe).await?;
             found.extend(lines.into_iter().map(|l| format!("{width}px: {l}")));
             // Reflow (WCAG 1.4.10): nothing makes the page scroll sideways.
             let overflow = browser
@@ -308,35 +212,9 @@ async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::
     wait_for_within(browser, css, PAGE_WAIT).await
 }
 
-async fn wait_for_within(
-    browser: &Browser,
-    css: &str,
-    within: Duration,
-) -> Result<fantoccini::elements::Element> {
-    match browser
-        .wait()
-        .at_most(within)
-        .every(RECHECK)
-        .for_element(Locator::Css(css))
-        .await
-    {
-        Ok(e) => Ok(e),
-        Err(e) => {
-            let url = browser.current_url().await.map(|u| u.to_string());
-            let body = text(browser, "body").await.unwrap_or_default();
-            bail!("no `{css}` after {within:?} ({e}); at {url:?}, the page says: {body}")
-        }
-    }
-}
-
-/// The visible text of the first element matching `css`.
-async fn text(browser: &Browser, css: &str) -> Result<String> {
-    Ok(browser.find(Locator::Css(css)).await?.text().await?)
-}
-
 /// Case a: An signs in on the demo for An Phát, approved on his phone from the QR code.
 async fn signs_in_for_the_enterprise_from_the_qr_code(w: &World) -> Result<()> {
-    let browser = w.driver.browser().await?;
+    let browser = w.driver.browser(1280, 900).await?;
     browser.goto(&w.env.demo_url).await?;
     wait_for(&browser, "main#home").await?;
     w.shot(&browser, "demo-home").await?;
@@ -420,7 +298,7 @@ async fn signs_in_for_the_enterprise_from_the_qr_code(w: &World) -> Result<()> {
 /// Case b: Mai's delegation lists no service: her phone is refused with the sentence saying
 /// why, and the browser keeps waiting (nothing reaches the demo).
 async fn a_delegate_without_the_service_is_refused(w: &World) -> Result<()> {
-    let browser = w.driver.browser().await?;
+    let browser = w.driver.browser(1280, 900).await?;
     w.open_login_page(&browser, "delegate-login-page").await?;
     let sign_in = w.scan(&browser, &w.mai, "delegate-scanned").await?;
     let view = w.mai.client.read_service_sign_in(&sign_in).await?;
@@ -468,7 +346,7 @@ async fn a_delegate_without_the_service_is_refused(w: &World) -> Result<()> {
 /// Case c: An declines on the phone: the browser goes back to the demo, which says the
 /// sign-in was declined (its callback got `access_denied`).
 async fn declined_on_the_phone(w: &World) -> Result<()> {
-    let browser = w.driver.browser().await?;
+    let browser = w.driver.browser(1280, 900).await?;
     w.open_login_page(&browser, "decline-login-page").await?;
     let sign_in = w.scan(&browser, &w.an, "decline-scanned").await?;
     w.an.client.decline_service_sign_in(&sign_in).await?;
@@ -494,7 +372,7 @@ async fn declined_on_the_phone(w: &World) -> Result<()> {
 /// Case d: nobody answers: the login page says the code expired and offers a new one, which
 /// works. axe runs on the login page meanwhile (it waits anyway), and on the expired page.
 async fn an_unanswered_code_expires_and_a_new_one_works(w: &World) -> Result<()> {
-    let browser = w.driver.browser().await?;
+    let browser = w.driver.browser(1280, 900).await?;
     w.open_login_page(&browser, "expiry-login-page").await?;
     let first = w.scan(&browser, &w.an, "expiry-scanned").await?;
     let violations = w.axe(&browser, "axe-login-page").await?;
@@ -568,7 +446,7 @@ async fn revoking_the_delegation_signs_the_delegate_out(w: &World) -> Result<()>
             &w.an.passcode()?,
         )
         .await?;
-    let browser = w.driver.browser().await?;
+    let browser = w.driver.browser(1280, 900).await?;
     w.open_login_page(&browser, "revoke-login-page").await?;
     let sign_in = w.scan(&browser, &w.mai, "revoke-scanned").await?;
     let view = w.mai.client.read_service_sign_in(&sign_in).await?;
@@ -680,8 +558,8 @@ async fn revoking_the_delegation_signs_the_delegate_out(w: &World) -> Result<()>
 /// Case f: the continuation and the code, relayed to a second browser (another session, a
 /// fresh profile), get it nothing; the browser that started the sign-in still gets in.
 async fn a_code_relayed_to_a_second_browser_gets_nothing(w: &World) -> Result<()> {
-    let victim = w.driver.browser().await?;
-    let attacker = w.driver.browser().await?;
+    let victim = w.driver.browser(1280, 900).await?;
+    let attacker = w.driver.browser(1280, 900).await?;
     w.open_login_page(&victim, "relay-login-page").await?;
     let sign_in = w.scan(&victim, &w.an, "relay-scanned").await?;
     let continue_path = victim
