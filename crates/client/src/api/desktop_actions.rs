@@ -12,8 +12,9 @@
 //!   action and nothing else), and [`Client::decline_desktop_action`] says no.
 
 use dinhdanh_core::api::{
-    AccountChoices, DesktopActionEvent, DesktopActionRequest, PendingDesktopAction, StepUpDone,
-    StepUpPurpose, StepUpRequest, desktop_action_target, desktop_may_request, paths,
+    AccountChoices, ActionOrigin, DesktopActionEvent, DesktopActionRequest, PendingDesktopAction,
+    StepUpDone, StepUpPurpose, StepUpRequest, console_may_request, desktop_action_target,
+    desktop_may_request, paths,
 };
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
@@ -143,15 +144,19 @@ impl Client {
 
     /// Phone: confirms `action` with `confirmer`, signing the body it shows, unchanged, as a
     /// `confirm_desktop_action` of `desktop_action:<id>` (checked here to be what the action
-    /// names, and to be a kind a desktop may ask for, so the phone never signs something else
-    /// than what it shows). Answers what the desktop is told.
+    /// names, and to be a kind its asker — a desktop, or the officer console — may ask for, so
+    /// the phone never signs something else than what it shows). Answers what the desktop is told.
     pub async fn confirm_desktop_action(
         &self,
         action: &PendingDesktopAction,
         confirmer: &dyn Confirmer,
     ) -> Result<DesktopActionEvent, ClientError> {
         let target = desktop_action_target(&action.id)?;
-        if !desktop_may_request(action.kind) || target != action.target {
+        let may_ask = match action.asked_from {
+            ActionOrigin::Desktop => desktop_may_request(action.kind),
+            ActionOrigin::Console => console_may_request(action.kind),
+        };
+        if !may_ask || target != action.target {
             return Err(wrong_server());
         }
         self.confirmed(

@@ -76,6 +76,28 @@ pub struct DesktopActionRequest {
 pub const DESKTOP_ACTION_KINDS: [ActionKind; 2] =
     [ActionKind::RegisterOrganisation, ActionKind::SwitchAccount];
 
+/// The action kinds the officer console may ask the officer's phone to confirm: an officer's
+/// decision on a registration (approve, reject, ask for information). The console holds no
+/// confirmation key, so each decision is signed on the officer's own phone.
+pub const CONSOLE_ACTION_KINDS: [ActionKind; 1] = [ActionKind::ReviewRegistration];
+
+/// Whether the officer console may ask the phone to confirm `kind`.
+pub fn console_may_request(kind: ActionKind) -> bool {
+    CONSOLE_ACTION_KINDS.contains(&kind)
+}
+
+/// Where an action waiting for the phone was asked for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionOrigin {
+    /// A desktop signed in by QR code.
+    #[default]
+    Desktop,
+    /// The officer console in a browser (`/console/`).
+    Console,
+}
+
 /// Whether a desktop may ask the phone to confirm `kind`.
 pub fn desktop_may_request(kind: ActionKind) -> bool {
     DESKTOP_ACTION_KINDS.contains(&kind)
@@ -131,6 +153,29 @@ mod tests {
         ] {
             assert!(!desktop_may_request(kind), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn the_console_may_ask_only_for_an_officers_decision() {
+        assert!(console_may_request(ActionKind::ReviewRegistration));
+        for kind in [
+            ActionKind::RegisterOrganisation,
+            ActionKind::SwitchAccount,
+            ActionKind::BindDevice,
+            ActionKind::ConfirmDesktopAction,
+            ActionKind::LockAccount,
+        ] {
+            assert!(!console_may_request(kind), "{kind:?}");
+        }
+        // A desktop may not ask for a decision: only the console's officer check lets it in.
+        assert!(!desktop_may_request(ActionKind::ReviewRegistration));
+    }
+
+    #[test]
+    fn an_action_without_its_origin_came_from_a_desktop() {
+        let origin: ActionOrigin = serde_json::from_str("\"console\"").unwrap();
+        assert_eq!(origin, ActionOrigin::Console);
+        assert_eq!(ActionOrigin::default(), ActionOrigin::Desktop);
     }
 
     #[test]

@@ -90,7 +90,8 @@ pub enum QrLoginEvent {
     Expired,
 }
 
-/// A sensitive action started on a desktop, waiting for the phone's confirmation.
+/// A sensitive action started where the person holds no confirmation key — a desktop signed
+/// in by QR code, or the officer console — waiting for the phone's confirmation.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingDesktopAction {
@@ -98,6 +99,10 @@ pub struct PendingDesktopAction {
     pub id: String,
     /// What kind of action.
     pub kind: crate::signed_action::ActionKind,
+    /// Where it was asked for, so the phone says who waits (absent from servers older than
+    /// the console: a desktop).
+    #[serde(default)]
+    pub asked_from: super::ActionOrigin,
     /// A one-line summary in Vietnamese the phone shows.
     pub summary_vi: String,
     /// The same in English.

@@ -1,11 +1,13 @@
-//! Desktop actions as stored (`desktop_actions`): what a desktop session asked for, the body
-//! the phone must confirm, and the outcome the desktop is told. `state` goes
+//! Actions waiting for a phone as stored (`desktop_actions`): what a desktop session or a
+//! console session asked for, the body the phone must confirm, and the outcome the asker is
+//! told. `state` goes
 //! pending -> confirming -> done | refused, or pending -> declined | cancelled; the move out of
 //! `pending` is one conditional `UPDATE`, so an action is answered once.
 
 use sqlx::AnyConnection;
 
 use crate::infra::error::ServerResult;
+use crate::store::console_sessions::IDLE_SECS;
 
 /// An action as the phone and the desktop see it. (The row's `target`, the direct route's, is
 /// written for whoever reads the table; the phone's confirmation names the action itself.)
@@ -13,8 +15,10 @@ use crate::infra::error::ServerResult;
 pub struct DesktopActionRow {
     /// `dact_…`.
     pub id: String,
-    /// The desktop session that asked.
-    pub desktop_session: String,
+    /// The desktop session that asked (`None` when a console session did).
+    pub desktop_session: Option<String>,
+    /// The keyed hash of the console session's token that asked (`None` for a desktop).
+    pub console_session: Option<Vec<u8>>,
     /// The action kind's word.
     pub kind: String,
     /// The canonical JSON the phone confirms.
@@ -31,14 +35,23 @@ pub struct DesktopActionRow {
     pub state: String,
 }
 
+/// The session that asked for an action: neither holds a confirmation key.
+#[derive(Clone, Copy, Debug)]
+pub enum AskedBy<'a> {
+    /// A desktop signed in by QR code: its `sessions` id.
+    Desktop(&'a str),
+    /// The officer console: the keyed hash of its session's token.
+    Console(&'a [u8]),
+}
+
 /// A new action, waiting for the phone.
 pub struct NewDesktopAction<'a> {
     /// `dact_…`.
     pub id: &'a str,
     /// The person.
     pub account: &'a str,
-    /// The desktop session that asks.
-    pub desktop_session: &'a str,
+    /// The session that asks.
+    pub asked_by: AskedBy<'a>,
     /// The action kind's word.
     pub kind: &'a str,
     /// The canonical JSON the phone confirms.
@@ -55,13 +68,20 @@ pub struct NewDesktopAction<'a> {
     pub expires_at: i64,
 }
 
-const COLUMNS: &str = "id, desktop_session, kind, body, summary_vi, summary_en, created_at, \
-                       expires_at, state";
+const COLUMNS: &str = "id, desktop_session, console_session, kind, body, summary_vi, \
+                       summary_en, created_at, expires_at, state";
 
-/// SQL condition: the desktop session that asked is still live (not ended, not past its
-/// absolute expiry, `$2` being now). An action of a signed-out desktop is never confirmed.
-const DESKTOP_LIVE: &str = "desktop_session IN (SELECT id FROM sessions \
-                            WHERE revoked_at IS NULL AND absolute_expires_at > $2)";
+/// SQL condition: the session that asked is still live at `$2` (now) — a desktop's not ended
+/// nor past its absolute expiry; a console's neither idle for [`IDLE_SECS`] nor past its end.
+/// An action of a signed-out desktop or console is never listed nor confirmed.
+fn asker_live() -> String {
+    format!(
+        "(desktop_session IN (SELECT id FROM sessions \
+          WHERE revoked_at IS NULL AND absolute_expires_at > $2) \
+         OR console_session IN (SELECT token_hash FROM console_sessions \
+          WHERE absolute_expires_at > $2 AND last_seen_at > $2 - {IDLE_SECS}))"
+    )
+}
 
 /// The action `id` of `account`, if it is theirs.
 pub async fn find_for_account(
@@ -87,8 +107,9 @@ pub async fn waiting_for(
 ) -> ServerResult<Vec<DesktopActionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM desktop_actions \
-         WHERE account_id = $1 AND state = 'pending' AND expires_at > $2 AND {DESKTOP_LIVE} \
-         ORDER BY created_at, id"
+         WHERE account_id = $1 AND state = 'pending' AND expires_at > $2 AND {} \
+         ORDER BY created_at, id",
+        asker_live()
     ))
     .bind(account)
     .bind(now)
@@ -96,10 +117,11 @@ pub async fn waiting_for(
     .await?)
 }
 
-/// Whether the desktop session that asked for action `id` is still live at `now`.
-pub async fn desktop_live(conn: &mut AnyConnection, id: &str, now: i64) -> ServerResult<bool> {
+/// Whether the session that asked for action `id` is still live at `now`.
+pub async fn asker_live_for(conn: &mut AnyConnection, id: &str, now: i64) -> ServerResult<bool> {
     let live: Option<String> = sqlx::query_scalar(&format!(
-        "SELECT id FROM desktop_actions WHERE id = $1 AND {DESKTOP_LIVE}"
+        "SELECT id FROM desktop_actions WHERE id = $1 AND {}",
+        asker_live()
     ))
     .bind(id)
     .bind(now)
@@ -108,20 +130,25 @@ pub async fn desktop_live(conn: &mut AnyConnection, id: &str, now: i64) -> Serve
     Ok(live.is_some())
 }
 
-/// How many actions of the desktop session wait at `now`.
+/// How many actions the session `asked_by` has waiting at `now`.
 pub async fn count_waiting(
     conn: &mut AnyConnection,
-    desktop_session: &str,
+    asked_by: AskedBy<'_>,
     now: i64,
 ) -> ServerResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM desktop_actions \
-         WHERE desktop_session = $1 AND state = 'pending' AND expires_at > $2",
-    )
-    .bind(desktop_session)
-    .bind(now)
-    .fetch_one(conn)
-    .await?)
+    let query = match asked_by {
+        AskedBy::Desktop(id) => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM desktop_actions \
+             WHERE desktop_session = $1 AND state = 'pending' AND expires_at > $2",
+        )
+        .bind(id),
+        AskedBy::Console(hash) => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM desktop_actions \
+             WHERE console_session = $1 AND state = 'pending' AND expires_at > $2",
+        )
+        .bind(hash),
+    };
+    Ok(query.bind(now).fetch_one(conn).await?)
 }
 
 /// Forgets the actions that expired before `before`.
@@ -136,13 +163,20 @@ pub async fn sweep_expired(conn: &mut AnyConnection, before: i64) -> ServerResul
 /// Stores a new, pending action.
 pub async fn insert(conn: &mut AnyConnection, new: &NewDesktopAction<'_>) -> ServerResult<()> {
     sqlx::query(
-        "INSERT INTO desktop_actions (id, account_id, desktop_session, kind, body, target, \
-         summary_vi, summary_en, created_at, expires_at, state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')",
+        "INSERT INTO desktop_actions (id, account_id, desktop_session, console_session, kind, \
+         body, target, summary_vi, summary_en, created_at, expires_at, state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending')",
     )
     .bind(new.id)
     .bind(new.account)
-    .bind(new.desktop_session)
+    .bind(match new.asked_by {
+        AskedBy::Desktop(id) => Some(id),
+        AskedBy::Console(_) => None,
+    })
+    .bind(match new.asked_by {
+        AskedBy::Desktop(_) => None,
+        AskedBy::Console(hash) => Some(hash),
+    })
     .bind(new.kind)
     .bind(new.body)
     .bind(new.target)

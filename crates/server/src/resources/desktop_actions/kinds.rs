@@ -1,16 +1,20 @@
-//! What each kind a desktop may ask for means: the direct route's checks made when the desktop
-//! asks, and the direct route's code run when the phone confirms. Both call the other
+//! What each kind a desktop or the console may ask for means: the direct route's checks made
+//! when it asks, and the direct route's code run when the phone confirms. Both call the other
 //! resources' service API (registrations, organisations), in those resources' transactions.
 
-use dinhdanh_core::api::{ApiError, ErrorCode, RegistrationSubmission, SwitchAccount};
-use dinhdanh_core::ids::{OrgEid, SessionId};
+use dinhdanh_core::api::{
+    ApiError, Decision, ErrorCode, OfficerDecision, RegistrationSubmission, SwitchAccount,
+};
+use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::signed_action::{self, ActionKind, ActionTarget};
 
+use super::Asker;
 use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::organisations;
 use crate::resources::registrations;
+use crate::store::audit::Actor;
 
 /// A desktop's request checked as the direct route checks it.
 pub(super) struct Prepared {
@@ -84,6 +88,51 @@ pub(super) async fn prepare(
     }
 }
 
+/// Runs the pre-confirmation checks of `kind` asked for at the console by `officer` (the
+/// console checked the session; the officer role is read again here).
+pub(super) async fn prepare_for_console(
+    state: &AppState,
+    officer: &Actor,
+    kind: ActionKind,
+    body: &serde_json::Value,
+) -> ServerResult<Prepared> {
+    match kind {
+        ActionKind::ReviewRegistration => {
+            let decision: OfficerDecision =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            let (name, target) =
+                registrations::check_console_decision(state, officer, &decision).await?;
+            let (summary_vi, summary_en) = decision_summary(&name, &decision.decision);
+            Ok(Prepared {
+                canonical: canonical(&decision)?,
+                target,
+                summary_vi,
+                summary_en,
+            })
+        }
+        _ => Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
+    }
+}
+
+/// What the officer's phone says a decision does, with its reason or question in full: the
+/// officer confirms the words the requester will read.
+fn decision_summary(name: &str, decision: &Decision) -> (String, String) {
+    match decision {
+        Decision::Approve => (
+            format!("Phê duyệt yêu cầu đăng ký định danh của «{name}»"),
+            format!("Approve the registration request of «{name}»"),
+        ),
+        Decision::Reject { reason } => (
+            format!("Từ chối yêu cầu đăng ký định danh của «{name}». Lý do: {reason}"),
+            format!("Reject the registration request of «{name}». Reason: {reason}"),
+        ),
+        Decision::RequestInformation { question } => (
+            format!("Yêu cầu «{name}» bổ sung thông tin: {question}"),
+            format!("Ask «{name}» for more information: {question}"),
+        ),
+    }
+}
+
 /// The name of an organisation the person may act for now (`forbidden` otherwise), as the
 /// switch route would check it.
 async fn organisation_name(
@@ -101,11 +150,11 @@ async fn organisation_name(
 }
 
 /// Carries out a confirmed action with the direct route's code. `phone` is the session that
-/// confirmed; `desktop` the session that asked.
+/// confirmed; `asker` the session that asked.
 pub(super) async fn carry_out(
     state: &AppState,
     phone: &SessionContext,
-    desktop: &SessionId,
+    asker: &Asker,
     kind: ActionKind,
     body: &serde_json::Value,
 ) -> ServerResult<serde_json::Value> {
@@ -120,15 +169,24 @@ pub(super) async fn carry_out(
             serde_json::to_value(view)
         }
         ActionKind::SwitchAccount => {
+            let Asker::Desktop(desktop) = asker else {
+                return Err(ServerError::code(ErrorCode::DesktopActionNotAllowed));
+            };
             let switch: SwitchAccount =
                 serde_json::from_value(body.clone()).map_err(|_| malformed())?;
             let actor = phone.actor();
             // The desktop's session is switched, not the phone's.
-            organisations::switch_session(state, &actor, desktop.as_str(), switch.to.as_ref())
-                .await?;
+            organisations::switch_session(state, &actor, desktop, switch.to.as_ref()).await?;
             let choices =
                 organisations::account_choices(state, &phone.account, switch.to.as_ref()).await?;
             serde_json::to_value(choices)
+        }
+        ActionKind::ReviewRegistration => {
+            let decision: OfficerDecision =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            // The officer is the person whose phone confirmed; every check runs again.
+            let view = registrations::decide_confirmed(state, &phone.actor(), &decision).await?;
+            serde_json::to_value(view)
         }
         _ => return Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
     };

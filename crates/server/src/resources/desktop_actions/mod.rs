@@ -1,7 +1,9 @@
-//! Sensitive actions started on a desktop and confirmed on the phone (issue 8).
+//! Sensitive actions started where the person holds no confirmation key and confirmed on the
+//! phone: on a desktop signed in by QR code (issue 8), and at the officer console (issue 16).
 //!
 //! A desktop signed in by QR code holds no confirmation key, so it cannot confirm anything
-//! itself ([`crate::http::confirmation`] refuses desktop sessions). Instead:
+//! itself ([`crate::http::confirmation`] refuses desktop sessions); nor can a console session,
+//! which is a browser's cookie. Instead:
 //!
 //! * `POST /v1/desktop-actions` — the desktop session asks for one of the
 //!   [`DESKTOP_ACTION_KINDS`] with the body the direct route takes. The server runs the direct
@@ -31,6 +33,12 @@
 //!   request of its session (token and a proof by its key over the `GET`): one
 //!   [`DesktopActionEvent`] as JSON text, then close. Woken through [`crate::infra::wakeups`]
 //!   (topic `action:<id>`), so it works whichever instance took the phone's answer.
+//! * The console asks through [`ask_from_console`] (only the [`CONSOLE_ACTION_KINDS`], for the
+//!   officer signed in there, checked as the direct route checks them), reads the outcome with
+//!   [`console_outcome`] and withdraws with [`cancel_from_console`]; the phone lists, confirms
+//!   and declines it exactly as a desktop's, and the confirmation is carried out with the
+//!   phone's session as actor. An action of a console session that ended (signed out, idle,
+//!   past its end, the role withdrawn) is neither listed nor confirmed.
 
 mod kinds;
 
@@ -43,12 +51,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use dinhdanh_core::api::{
-    ApiError, DESKTOP_ACTION_KINDS, DesktopActionEvent, DesktopActionRequest, ErrorCode,
-    NotificationKind, PendingDesktopAction, SessionKind, desktop_action_target,
-    desktop_may_request, paths,
+    ActionOrigin, ApiError, DESKTOP_ACTION_KINDS, DesktopActionEvent, DesktopActionRequest,
+    ErrorCode, NotificationKind, PendingDesktopAction, SessionKind, console_may_request,
+    desktop_action_target, desktop_may_request, paths,
 };
 use dinhdanh_core::crypto::sha256;
-use dinhdanh_core::ids::SessionId;
+use dinhdanh_core::ids::AccountId;
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget, canonical_body_hash};
 
 use crate::http::auth::{self, Authed, IdlePolicy, SessionContext, parse_stored};
@@ -60,17 +68,17 @@ use crate::infra::outbox::InboxItem;
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::store;
-use crate::store::audit::{self, AuditRecord};
-use crate::store::desktop_actions::{DesktopActionRow, NewDesktopAction};
+use crate::store::audit::{self, Actor, AuditRecord};
+use crate::store::desktop_actions::{AskedBy, DesktopActionRow, NewDesktopAction};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, word};
-use kinds::{carry_out, malformed, prepare};
+use kinds::{Prepared, carry_out, malformed, prepare, prepare_for_console};
 
 /// How long a desktop's action waits for the phone, in seconds.
 pub const PENDING_SECS: i64 = 300;
 
-/// Most actions one desktop session may have waiting at once, so a desktop cannot flood the
-/// phone's inbox.
+/// Most actions one desktop or console session may have waiting at once, so it cannot flood
+/// the phone's inbox.
 pub const MAX_WAITING_PER_DESKTOP: i64 = 5;
 
 /// How long an answered action is kept for its desktop to read, after its expiry.
@@ -101,9 +109,46 @@ fn topic(id: &str) -> String {
 // Stored actions
 // ---------------------------------------------------------------------------------------------
 
+/// The session that asked for an action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Asker {
+    /// A desktop's `sessions` id.
+    Desktop(String),
+    /// The keyed hash of a console session's token.
+    Console(Vec<u8>),
+}
+
+impl Asker {
+    fn origin(&self) -> ActionOrigin {
+        match self {
+            Asker::Desktop(_) => ActionOrigin::Desktop,
+            Asker::Console(_) => ActionOrigin::Console,
+        }
+    }
+
+    /// Whether this is the desktop session `id`.
+    fn is_desktop(&self, id: &str) -> bool {
+        matches!(self, Asker::Desktop(d) if d == id)
+    }
+
+    /// Whether this is the console session of `token_hash` (compared in constant time).
+    fn is_console(&self, token_hash: &[u8]) -> bool {
+        match self {
+            Asker::Console(h) => {
+                h.len() == token_hash.len()
+                    && h.iter()
+                        .zip(token_hash)
+                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                        == 0
+            }
+            Asker::Desktop(_) => false,
+        }
+    }
+}
+
 struct Stored {
     id: String,
-    desktop_session: String,
+    asker: Asker,
     kind: ActionKind,
     body: serde_json::Value,
     body_bytes: Vec<u8>,
@@ -118,9 +163,19 @@ impl TryFrom<DesktopActionRow> for Stored {
     type Error = ServerError;
 
     fn try_from(row: DesktopActionRow) -> ServerResult<Stored> {
+        let asker = match (row.desktop_session, row.console_session) {
+            (Some(id), None) => Asker::Desktop(id),
+            (None, Some(hash)) => Asker::Console(hash),
+            _ => {
+                return Err(ServerError::Internal(format!(
+                    "desktop action {} has not exactly one asker",
+                    row.id
+                )));
+            }
+        };
         Ok(Stored {
             id: row.id,
-            desktop_session: row.desktop_session,
+            asker,
             kind: from_word(&row.kind)?,
             body: parse_stored(serde_json::from_str(&row.body))?,
             body_bytes: row.body.into_bytes(),
@@ -138,6 +193,7 @@ impl Stored {
         Ok(PendingDesktopAction {
             id: self.id.clone(),
             kind: self.kind,
+            asked_from: self.asker.origin(),
             summary_vi: self.summary_vi.clone(),
             summary_en: self.summary_en.clone(),
             body: self.body.clone(),
@@ -213,10 +269,10 @@ async fn audit_refusal(
     audit::append(state, record(session, action, object, true)).await
 }
 
-/// Whether the desktop session that asked for `action` is still live.
-async fn desktop_live(state: &AppState, action: &Stored, now: i64) -> ServerResult<bool> {
+/// Whether the session that asked for `action` is still live.
+async fn asker_live(state: &AppState, action: &Stored, now: i64) -> ServerResult<bool> {
     let mut conn = state.pool.acquire().await?;
-    store::desktop_actions::desktop_live(&mut conn, &action.id, now).await
+    store::desktop_actions::asker_live_for(&mut conn, &action.id, now).await
 }
 
 fn object_of(id: &str) -> String {
@@ -245,12 +301,34 @@ async fn start(
     }
     debug_assert!(DESKTOP_ACTION_KINDS.contains(&kind));
     let prepared = prepare(&state, session, kind, &auth.body.body).await?;
-    let mut tx = Tx::begin(&state, "desktop_action.start").await?;
+    let id = keep_for_phone(
+        &state,
+        &session.actor(),
+        AskedBy::Desktop(session.id.as_str()),
+        kind,
+        prepared,
+    )
+    .await?;
+    let stored = load_for_account(&state, &id, session.account.as_str()).await?;
+    Ok(Json(stored.view()?))
+}
+
+/// Keeps a checked action for `actor`'s phone, asked by `asked_by`: at most
+/// [`MAX_WAITING_PER_DESKTOP`] waiting per asking session, an inbox item for the phone, the
+/// audit entry, in one transaction. Answers the action's id.
+async fn keep_for_phone(
+    state: &AppState,
+    actor: &Actor,
+    asked_by: AskedBy<'_>,
+    kind: ActionKind,
+    prepared: Prepared,
+) -> ServerResult<String> {
+    let account = actor.account.as_str();
+    let mut tx = Tx::begin(state, "desktop_action.start").await?;
     let now = tx.now();
     // Swept first: the transaction starts by writing, and an old row never counts below.
     store::desktop_actions::sweep_expired(tx.conn()?, now - KEEP_SECS).await?;
-    let waiting =
-        store::desktop_actions::count_waiting(tx.conn()?, session.id.as_str(), now).await?;
+    let waiting = store::desktop_actions::count_waiting(tx.conn()?, asked_by, now).await?;
     if waiting >= MAX_WAITING_PER_DESKTOP {
         return Err(ServerError::code(ErrorCode::RateLimited));
     }
@@ -261,8 +339,8 @@ async fn start(
         tx.conn()?,
         &NewDesktopAction {
             id: &id,
-            account: session.account.as_str(),
-            desktop_session: session.id.as_str(),
+            account,
+            asked_by,
             kind: &word(&kind)?,
             body: &canonical_text,
             target: prepared.target.as_str(),
@@ -274,22 +352,40 @@ async fn start(
     )
     .await?;
     let object = object_of(&id);
-    tx.audit(record(session, "desktop_action.start", &object, false));
+    tx.audit(actor.record("desktop_action.start", &object, None, false));
     let link = format!("desktop-action:{id}");
-    let body_vi = format!(
-        "Máy tính đang chờ bạn xác nhận trên điện thoại: {}.",
-        prepared.summary_vi
-    );
-    let body_en = format!(
-        "A computer is waiting for you to confirm on your phone: {}.",
-        prepared.summary_en
-    );
+    let (title_vi, title_en, body_vi, body_en) = match asked_by {
+        AskedBy::Desktop(_) => (
+            "Xác nhận thao tác từ máy tính",
+            "Confirm an action from a computer",
+            format!(
+                "Máy tính đang chờ bạn xác nhận trên điện thoại: {}.",
+                prepared.summary_vi
+            ),
+            format!(
+                "A computer is waiting for you to confirm on your phone: {}.",
+                prepared.summary_en
+            ),
+        ),
+        AskedBy::Console(_) => (
+            "Xác nhận quyết định từ bảng điều khiển cán bộ",
+            "Confirm a decision from the officer console",
+            format!(
+                "Bảng điều khiển cán bộ đang chờ bạn xác nhận trên điện thoại: {}.",
+                prepared.summary_vi
+            ),
+            format!(
+                "The officer console is waiting for you to confirm on your phone: {}.",
+                prepared.summary_en
+            ),
+        ),
+    };
     tx.notify(
-        session.account.as_str(),
+        account,
         InboxItem {
             kind: NotificationKind::ConfirmationRequested,
-            title_vi: "Xác nhận thao tác từ máy tính",
-            title_en: "Confirm an action from a computer",
+            title_vi,
+            title_en,
             body_vi: &body_vi,
             body_en: &body_en,
             link: Some(&link),
@@ -297,8 +393,7 @@ async fn start(
     )
     .await?;
     tx.commit().await?;
-    let stored = load_for_account(&state, &id, session.account.as_str()).await?;
-    Ok(Json(stored.view()?))
+    Ok(id)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,8 +439,8 @@ async fn confirm(
     let account = confirmed.session.account.clone();
     let action = load_for_account(&state, &id, account.as_str()).await?;
     action.require_open(state.now())?;
-    if !desktop_live(&state, &action, state.now()).await? {
-        // The desktop was signed out (or its session ran out): nobody waits for this.
+    if !asker_live(&state, &action, state.now()).await? {
+        // The desktop or console was signed out (or its session ran out): nobody waits.
         return Err(ServerError::code(ErrorCode::DesktopActionExpired));
     }
     // The phone must confirm exactly what the desktop asked for.
@@ -378,8 +473,7 @@ async fn confirm(
         return Err(ServerError::code(ErrorCode::DesktopActionAnswered));
     }
     tx.commit().await?;
-    let desktop = parse_stored(SessionId::parse(&action.desktop_session))?;
-    let outcome = carry_out(&state, session, &desktop, action.kind, &action.body).await;
+    let outcome = carry_out(&state, session, &action.asker, action.kind, &action.body).await;
     let (event, failure) = match outcome {
         Ok(result) => (DesktopActionEvent::Done { result }, None),
         Err(ServerError::Api(e)) => (DesktopActionEvent::Refused { error: *e }, None),
@@ -419,7 +513,7 @@ async fn decline(
     let action = load_for_account(&state, &id, session.account.as_str()).await?;
     close_unconfirmed(
         &state,
-        session,
+        &session.actor(),
         &action,
         "declined",
         "desktop_action.decline",
@@ -436,12 +530,12 @@ async fn cancel(
     let session = &auth.session;
     let action = load_for_account(&state, &id, session.account.as_str()).await?;
     // Only the desktop that asked: another session of the person learns nothing.
-    if action.desktop_session != session.id.as_str() {
+    if !action.asker.is_desktop(session.id.as_str()) {
         return Err(ServerError::code(ErrorCode::NotFound));
     }
     close_unconfirmed(
         &state,
-        session,
+        &session.actor(),
         &action,
         "cancelled",
         "desktop_action.cancel",
@@ -454,7 +548,7 @@ async fn cancel(
 /// told (`desktop_action_answered`, or the state it found). The desktop is woken; audited.
 async fn close_unconfirmed(
     state: &AppState,
-    session: &SessionContext,
+    actor: &Actor,
     action: &Stored,
     new_state: &str,
     audit_text: &'static str,
@@ -465,12 +559,12 @@ async fn close_unconfirmed(
     let now = tx.now();
     if !store::desktop_actions::answer(tx.conn()?, &action.id, new_state, now).await? {
         drop(tx);
-        let again = load_for_account(state, &action.id, session.account.as_str()).await?;
+        let again = load_for_account(state, &action.id, actor.account.as_str()).await?;
         again.require_open(now)?;
         return Err(ServerError::code(ErrorCode::DesktopActionAnswered));
     }
     let object = object_of(&action.id);
-    tx.audit(record(session, audit_text, &object, false));
+    tx.audit(actor.record(audit_text, &object, None, false));
     tx.commit().await?;
     state.wakeups.wake(&state.pool, &topic(&action.id)).await;
     Ok(StatusCode::NO_CONTENT)
@@ -489,7 +583,7 @@ async fn events(
     let (mut parts, _body) = req.into_parts();
     let session = auth::authenticate(&state, &parts, &[], IdlePolicy::MustBeActive).await?;
     let action = load_for_account(&state, &id, session.account.as_str()).await?;
-    if action.desktop_session != session.id.as_str() {
+    if !action.asker.is_desktop(session.id.as_str()) {
         return Err(ServerError::code(ErrorCode::NotFound));
     }
     let (upgrade, claim) = push::accept(&state, &mut parts, &topic(&action.id)).await?;
@@ -542,4 +636,117 @@ async fn outcome(state: &AppState, id: &str, expires_at: i64) -> ServerResult<Op
     serde_json::to_string(&event)
         .map(Some)
         .map_err(|e| ServerError::Internal(format!("desktop action event: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The officer console: ask, read the outcome, withdraw
+// ---------------------------------------------------------------------------------------------
+
+/// Asks `officer`'s phone to confirm `kind` (one of the [`CONSOLE_ACTION_KINDS`]) with `body`,
+/// for the console session of `token_hash`. Checked now as the direct route checks it (the
+/// officer role read again); answers the action's id, which the console's waiting page shows.
+///
+/// [`CONSOLE_ACTION_KINDS`]: dinhdanh_core::api::CONSOLE_ACTION_KINDS
+pub async fn ask_from_console(
+    state: &AppState,
+    officer: &AccountId,
+    token_hash: &[u8],
+    kind: ActionKind,
+    body: &serde_json::Value,
+) -> ServerResult<String> {
+    let actor = Actor::person(officer);
+    if !console_may_request(kind) {
+        let object = format!("desktop_action:{}", word(&kind)?);
+        audit::append(
+            state,
+            actor.record("desktop_action.start", &object, None, true),
+        )
+        .await?;
+        return Err(ServerError::code(ErrorCode::DesktopActionNotAllowed));
+    }
+    let prepared = prepare_for_console(state, &actor, kind, body).await?;
+    keep_for_phone(state, &actor, AskedBy::Console(token_hash), kind, prepared).await
+}
+
+/// Where an action the console asked for stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConsoleOutcome {
+    /// Waiting for the phone (or being carried out after its confirmation).
+    Waiting,
+    /// Answered or ended: what happened.
+    Finished(DesktopActionEvent),
+}
+
+/// An action the console asked for, as its waiting page shows it.
+pub struct ConsoleAction {
+    /// What it is.
+    pub kind: ActionKind,
+    /// The body the phone confirms (for a decision, the [`dinhdanh_core::api::OfficerDecision`]).
+    pub body: serde_json::Value,
+    /// The summary the phone shows, in Vietnamese.
+    pub summary_vi: String,
+    /// The same in English.
+    pub summary_en: String,
+    /// When the phone stops accepting it.
+    pub expires_at: i64,
+    /// Where it stands.
+    pub outcome: ConsoleOutcome,
+}
+
+/// The action `id` if `officer`'s console session of `token_hash` asked for it (`None` for
+/// anyone else's: another session learns nothing), with its outcome now.
+pub async fn console_outcome(
+    state: &AppState,
+    officer: &AccountId,
+    token_hash: &[u8],
+    id: &str,
+) -> ServerResult<Option<ConsoleAction>> {
+    let row = {
+        let mut conn = state.pool.acquire().await?;
+        store::desktop_actions::find_for_account(&mut conn, id, officer.as_str()).await?
+    };
+    let Some(row) = row else { return Ok(None) };
+    let action = Stored::try_from(row)?;
+    if !action.asker.is_console(token_hash) {
+        return Ok(None);
+    }
+    let outcome = match outcome(state, &action.id, action.expires_at).await? {
+        None => ConsoleOutcome::Waiting,
+        Some(text) => ConsoleOutcome::Finished(
+            serde_json::from_str(&text)
+                .map_err(|e| ServerError::Internal(format!("desktop action event: {e}")))?,
+        ),
+    };
+    Ok(Some(ConsoleAction {
+        kind: action.kind,
+        body: action.body,
+        summary_vi: action.summary_vi,
+        summary_en: action.summary_en,
+        expires_at: action.expires_at,
+        outcome,
+    }))
+}
+
+/// Withdraws the action `id` the console session of `token_hash` asked for (the officer
+/// cancelled the wait there): from then on the phone neither lists nor confirms it. `not_found`
+/// for another session's; `desktop_action_answered` when the phone answered first.
+pub async fn cancel_from_console(
+    state: &AppState,
+    officer: &AccountId,
+    token_hash: &[u8],
+    id: &str,
+) -> ServerResult<()> {
+    let action = load_for_account(state, id, officer.as_str()).await?;
+    if !action.asker.is_console(token_hash) {
+        return Err(ServerError::code(ErrorCode::NotFound));
+    }
+    close_unconfirmed(
+        state,
+        &Actor::person(officer),
+        &action,
+        "cancelled",
+        "desktop_action.cancel",
+    )
+    .await
+    .map(|_| ())
 }

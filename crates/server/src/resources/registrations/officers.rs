@@ -305,6 +305,55 @@ async fn decide(
     Ok(None)
 }
 
+/// A decision an officer asked for at the console, checked now as the direct route checks it
+/// (the officer role and province from `officers`, not their own request nor one of an
+/// organisation they represent, a status the decision applies to, a reason or question in
+/// words), so their phone is never asked to confirm what would be refused. Answers the
+/// request's name and its confirmation target (`registration:<id>`) for the phone's summary.
+pub async fn check_console_decision(
+    state: &AppState,
+    actor: &Actor,
+    body: &OfficerDecision,
+) -> ServerResult<(String, dinhdanh_core::signed_action::ActionTarget)> {
+    let reg = officer_decision_parts(state, actor, body).await?.0;
+    Ok((reg.details.name_vi.as_str().to_owned(), target(&reg.id)?))
+}
+
+/// Carries out a decision asked for at the console once the officer's phone confirmed it:
+/// every check of [`check_console_decision`] again (the role, the request or the text may
+/// have changed while the phone was asked), then the direct route's records in one
+/// transaction, with the officer (their phone's session) as actor.
+pub async fn decide_confirmed(
+    state: &AppState,
+    actor: &Actor,
+    body: &OfficerDecision,
+) -> ServerResult<RegistrationView> {
+    let (reg, checked) = officer_decision_parts(state, actor, body).await?;
+    apply_officer_decision(state, actor, &reg, &body.decision, checked).await?;
+    view(state, &reload(state, &reg.id).await?, &actor.account).await
+}
+
+async fn officer_decision_parts(
+    state: &AppState,
+    actor: &Actor,
+    body: &OfficerDecision,
+) -> ServerResult<(StoredRegistration, CheckedDecision)> {
+    let object = link(&body.registration);
+    let Some(province) = authz::officer_province(state, &actor.account).await? else {
+        return Err(refuse(
+            state,
+            Some(actor),
+            "registration.decision.refused",
+            &object,
+            ErrorCode::Forbidden,
+        )
+        .await);
+    };
+    let reg = named(state, &body.registration).await?;
+    let checked = check_officer_decision(state, actor, province, &reg, &body.decision).await?;
+    Ok((reg, checked))
+}
+
 /// An officer's decision taken at the desk (the `registration decide` command): the same
 /// checks, records and notifications as `POST /v1/officer/registrations/{id}/decision`, with
 /// the officer as actor. The officer is identified by their number on the server's console
