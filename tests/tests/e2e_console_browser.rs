@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, ensure};
 use dinhdanh_client::passcode::EnteredPasscode;
-use dinhdanh_core::api::{RegistrationStatus, RegistrationSubmission, RegistrationView, paths};
+use dinhdanh_core::api::{
+    ActionOrigin, DesktopActionEvent, InformationAnswer, NotificationKind, RegistrationStatus,
+    RegistrationSubmission, RegistrationView, paths,
+};
 use dinhdanh_core::ids::CitizenId;
 use dinhdanh_core::org_type::{OrgType, OrganisationForm, RepresentativeForm};
 use dinhdanh_core::qr_login::RendezvousId;
@@ -146,6 +149,54 @@ async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::
     wait_for_within(browser, css, PAGE_WAIT).await
 }
 
+async fn click(browser: &Browser, css: &str) -> Result<()> {
+    browser.find(Locator::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+/// On the request page: chooses `choice`, writes `text` (if any) and sends the decision.
+async fn send_decision(browser: &Browser, choice: &str, text: &str) -> Result<()> {
+    click(
+        browser,
+        &format!("input[name='decision'][value='{choice}']"),
+    )
+    .await?;
+    if !text.is_empty() {
+        let field = browser.find(Locator::Css("#decision-text")).await?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+    }
+    click(browser, "section.decision button[type='submit']").await
+}
+
+/// The officer's phone confirms the one decision the console is waiting on; the console's
+/// page then updates itself (its script asks the server) and says it is done.
+async fn phone_confirms_decision(
+    browser: &Browser,
+    minh: &Phone,
+    expected_in_summary: &str,
+) -> Result<String> {
+    let pending = minh.client.pending_desktop_actions().await?;
+    ensure!(pending.len() == 1, "{pending:?}");
+    let action = &pending[0];
+    ensure!(action.asked_from == ActionOrigin::Console, "{action:?}");
+    ensure!(action.kind == ActionKind::ReviewRegistration, "{action:?}");
+    ensure!(
+        action.summary_vi.contains(expected_in_summary),
+        "{}",
+        action.summary_vi
+    );
+    let event = minh
+        .client
+        .confirm_desktop_action(action, &minh.passcode()?)
+        .await?;
+    ensure!(
+        matches!(event, DesktopActionEvent::Done { .. }),
+        "{event:?}"
+    );
+    Ok(wait_for(browser, ".action.done h1").await?.text().await?)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -> Result<()> {
     let env = DemoEnv::start("console_browser").await?;
@@ -214,6 +265,94 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         violations.is_empty(),
         "axe on the request page:\n{}",
         violations.join("\n")
+    );
+
+    // Ask for information: without the question, a sentence under the field; then with it,
+    // sent to the phone.
+    send_decision(&browser, "ask", "").await?;
+    let error = wait_for(&browser, "#decision-text-error")
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        error.contains("Nội dung cần bổ sung là bắt buộc"),
+        "{error}"
+    );
+    w.shot(&browser, "officer-decision-error").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the decision's error:\n{}",
+        violations.join("\n")
+    );
+    let question = "Xin gửi xác nhận của Sở Tài chính rằng doanh nghiệp vẫn đang hoạt động.";
+    send_decision(&browser, "ask", question).await?;
+    wait_for(&browser, "[data-state-url]").await?;
+    w.shot(&browser, "officer-waiting-for-phone").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the waiting page:\n{}",
+        violations.join("\n")
+    );
+    let done = phone_confirms_decision(&browser, &minh, question).await?;
+    ensure!(done.contains("Đã thực hiện"), "{done}");
+    w.shot(&browser, "officer-question-sent").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the outcome:\n{}",
+        violations.join("\n")
+    );
+
+    // An reads the question in his inbox and answers from his phone.
+    let inbox = an.client.notifications().await?;
+    ensure!(
+        inbox
+            .iter()
+            .any(|n| n.kind == NotificationKind::InformationRequested
+                && n.body_vi.contains(question)),
+        "{inbox:?}"
+    );
+    let answered: RegistrationView = an
+        .client
+        .confirmed(
+            reqwest::Method::POST,
+            &paths::fill(paths::REGISTRATION_ANSWER, "id", request.id.as_str()),
+            ActionKind::AnswerInformationRequest,
+            ActionTarget::new("registration", request.id.as_str())?,
+            InformationAnswer {
+                registration: request.id.clone(),
+                answer: "Doanh nghiệp đã được khôi phục hoạt động; giấy xác nhận gửi kèm tại quầy."
+                    .into(),
+                corrected_details: None,
+                attachments: Vec::new(),
+            },
+            &an.passcode()?,
+        )
+        .await?;
+    ensure!(
+        answered.status == RegistrationStatus::AwaitingOfficer,
+        "{:?}",
+        answered.status
+    );
+
+    // The officer approves; his phone confirms; the organisation has its e-ID.
+    click(&browser, ".buttons a.button").await?;
+    wait_for(&browser, "section.decision").await?;
+    send_decision(&browser, "approve", "").await?;
+    wait_for(&browser, "[data-state-url]").await?;
+    let done = phone_confirms_decision(&browser, &minh, AN_BINH).await?;
+    ensure!(done.contains("Đã thực hiện"), "{done}");
+    let outcome = browser.find(Locator::Css("main")).await?.text().await?;
+    ensure!(outcome.contains("Số định danh của tổ chức"), "{outcome}");
+    w.shot(&browser, "officer-approved").await?;
+    let inbox = an.client.notifications().await?;
+    ensure!(
+        inbox
+            .iter()
+            .any(|n| n.kind == NotificationKind::RegistrationApproved),
+        "{inbox:?}"
     );
     browser
         .find(Locator::Css(".sign-out button"))

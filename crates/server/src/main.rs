@@ -708,8 +708,10 @@ enum RegistrationCommand {
         #[arg(long, default_value_t = 200)]
         limit: i64,
     },
-    /// An officer's decision on a request, taken at the desk: the same checks and records as
-    /// the officer's decision in the app, audited with the officer as actor.
+    /// An officer's decision on a request, taken at the desk by the operator when the
+    /// officer's phone is not at hand (the console has each decision confirmed on it): the
+    /// same checks and records as the officer's decision in the app, audited with the officer
+    /// as actor.
     #[command(group(
         clap::ArgGroup::new("decision")
             .required(true)

@@ -10,10 +10,14 @@ mod oidc_rp;
 
 use std::collections::BTreeMap;
 
-use common::{Backend, TestServer, backend_test};
-use dinhdanh_core::api::RegistrationStatus;
-use dinhdanh_core::ids::NewProvince;
+use common::{Auth, Backend, TestServer, backend_test};
+use dinhdanh_core::api::{
+    ActionOrigin, ChallengePurpose, DesktopActionEvent, PendingDesktopAction, RegistrationStatus,
+    paths,
+};
+use dinhdanh_core::ids::{NewProvince, RegistrationId};
 use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm, RepresentativeForm};
+use dinhdanh_core::signed_action::ActionKind;
 use dinhdanh_server::testing::{officers, registrations};
 use dom_query::Document;
 use identity::Person;
@@ -627,6 +631,12 @@ async fn every_console_page_carries_the_strict_policy_and_headers(db: Backend) {
         "unknown request",
         browser.get("/console/requests/nothing").await,
     ));
+    let asked = decide(&mut browser, &request.id, "approve", "").await;
+    pages.push(("waiting page", browser.get(asked.location()).await));
+    pages.push((
+        "waiting page's script",
+        browser.get("/console/assets/wait.js").await,
+    ));
     for (name, got) in &pages {
         let h = |n: &str| {
             got.headers
@@ -638,12 +648,19 @@ async fn every_console_page_carries_the_strict_policy_and_headers(db: Backend) {
         assert_eq!(h("x-frame-options"), "DENY", "{name}");
         assert_eq!(h("x-content-type-options"), "nosniff", "{name}");
         assert_eq!(h("referrer-policy"), "no-referrer", "{name}");
-        if *name != "style sheet" {
+        if !name.starts_with("style sheet") && !name.ends_with("script") {
             assert_eq!(h("cache-control"), "no-store", "{name}");
         }
-        // No inline script or style anywhere.
+        // No inline script or style anywhere; the one script is the console's own file.
         let doc = got.doc();
-        assert!(doc.select("script").is_empty(), "{name}");
+        assert!(doc.select("script:not([src])").is_empty(), "{name}");
+        for script in doc.select("script").iter() {
+            assert_eq!(
+                script.attr("src").unwrap().to_string(),
+                "/console/assets/wait.js",
+                "{name}"
+            );
+        }
         assert!(doc.select("style, [style]").is_empty(), "{name}");
         if h("content-type").starts_with("text/html") {
             assert_eq!(
@@ -734,4 +751,348 @@ async fn locking_the_officers_account_ends_the_console_session(db: Backend) {
             .length(),
         1
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions, confirmed on the officer's phone
+// ---------------------------------------------------------------------------------------------
+
+/// Posts the request page's decision form with the session's token, as the page would.
+async fn decide(browser: &mut Browser, id: &RegistrationId, choice: &str, text: &str) -> Got {
+    let page = browser.get(&format!("/console/requests/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let doc = page.doc();
+    let form = doc.select("section.decision form");
+    let action = form.attr("action").expect("the decision form").to_string();
+    let csrf = form
+        .select("input[name='csrf']")
+        .attr("value")
+        .unwrap()
+        .to_string();
+    browser
+        .post_form(
+            &action,
+            &[("csrf", &csrf), ("decision", choice), ("text", text)],
+        )
+        .await
+}
+
+/// What waits for the phone.
+async fn waiting_on(t: &TestServer, phone: &Phone) -> Vec<PendingDesktopAction> {
+    let resp = t
+        .get(paths::DESKTOP_ACTIONS, Auth::Session(&phone.session))
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    resp.json().await.unwrap()
+}
+
+/// The phone confirms exactly what `action` shows, with the passcode.
+async fn confirm_on(
+    t: &TestServer,
+    phone: &Phone,
+    action: &PendingDesktopAction,
+) -> reqwest::Response {
+    let challenge = t
+        .challenge(
+            ChallengePurpose::Action {
+                kind: ActionKind::ConfirmDesktopAction,
+            },
+            Some(&phone.session),
+        )
+        .await;
+    let confirmed = phone.device.confirm(
+        t.now(),
+        action.body.clone(),
+        ActionKind::ConfirmDesktopAction,
+        t.origin(),
+        challenge,
+        &phone.session.account,
+        None,
+        action.target.clone(),
+        identity::PASSCODE,
+    );
+    t.post(
+        &paths::fill(paths::DESKTOP_ACTION_CONFIRMATION, "id", &action.id),
+        &confirmed,
+        Auth::Session(&phone.session),
+    )
+    .await
+}
+
+async fn status_of(t: &TestServer, id: &RegistrationId) -> String {
+    sqlx::query_scalar("SELECT status FROM registrations WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+async fn audited(t: &TestServer, action: &str, actor: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND actor = $2")
+        .bind(action)
+        .bind(actor)
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+backend_test!(a_decision_is_confirmed_on_the_officers_phone_and_the_console_shows_the_outcome);
+async fn a_decision_is_confirmed_on_the_officers_phone_and_the_console_shows_the_outcome(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let request = ha_noi_request(&t, &officer.person).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+
+    // A rejection without its reason: the sentence under the field, the choice kept, nothing
+    // asked of the phone.
+    let empty = decide(&mut browser, &request.id, "reject", "   ").await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    let doc = empty.doc();
+    assert!(
+        doc.select("#decision-text-error")
+            .text()
+            .contains("Lý do từ chối là bắt buộc"),
+        "{}",
+        empty.body
+    );
+    assert_eq!(
+        doc.select("input[name='decision'][checked]")
+            .attr("value")
+            .unwrap()
+            .to_string(),
+        "reject"
+    );
+    assert!(waiting_on(&t, &officer).await.is_empty());
+    // No choice at all.
+    let none = decide(&mut browser, &request.id, "", "").await;
+    assert_eq!(none.status, 400);
+    assert!(none.doc().select("#decision-choice-error").length() == 1);
+
+    let reason = "Quyết định thành lập <b>không</b> có chữ ký của người có thẩm quyền.";
+    let asked = decide(&mut browser, &request.id, "reject", reason).await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    assert!(
+        asked.location().starts_with("/console/actions/dact_"),
+        "{}",
+        asked.location()
+    );
+    let action_href = asked.location().to_owned();
+
+    // The console waits; its page shows what the phone will show, escaped.
+    let waiting = browser.get(&action_href).await;
+    assert_eq!(waiting.status, 200, "{}", waiting.body);
+    assert!(waiting.body.contains("Đang chờ xác nhận trên điện thoại"));
+    // Escaped: the reason's markup is text on the page, not an element.
+    let waiting_doc = waiting.doc();
+    let what = waiting_doc.select(".what strong");
+    assert!(what.text().contains(reason), "{}", waiting.body);
+    assert!(what.select("b").is_empty(), "{}", waiting.body);
+    let state_url = waiting
+        .doc()
+        .select("[data-state-url]")
+        .attr("data-state-url")
+        .unwrap()
+        .to_string();
+    assert_eq!(browser.get(&state_url).await.body, "waiting");
+    assert_eq!(
+        status_of(&t, &request.id).await,
+        "awaiting_officer",
+        "nothing decided yet"
+    );
+
+    // The phone lists it as the console's, with the reason in full, and confirms it.
+    let listed = waiting_on(&t, &officer).await;
+    assert_eq!(listed.len(), 1);
+    let action = &listed[0];
+    assert_eq!(action.kind, ActionKind::ReviewRegistration);
+    assert_eq!(action.asked_from, ActionOrigin::Console);
+    assert!(action.summary_vi.contains(reason), "{}", action.summary_vi);
+    assert!(
+        action.summary_vi.contains(&request.name),
+        "{}",
+        action.summary_vi
+    );
+    let confirmed = confirm_on(&t, &officer, action).await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    let event: DesktopActionEvent = confirmed.json().await.unwrap();
+    assert!(
+        matches!(event, DesktopActionEvent::Done { .. }),
+        "{event:?}"
+    );
+
+    assert_eq!(status_of(&t, &request.id).await, "rejected");
+    assert_eq!(browser.get(&state_url).await.body, "finished");
+    let done = browser.get(&action_href).await;
+    assert!(done.body.contains("Đã thực hiện"), "{}", done.body);
+    assert!(
+        done.doc().select("script").is_empty(),
+        "no script once answered"
+    );
+    // The decision's audit entry names the officer and the phone that confirmed it.
+    let device: Option<String> = sqlx::query_scalar(
+        "SELECT device FROM audit_log WHERE action = 'registration.rejected' AND actor = $1",
+    )
+    .bind(officer.person.account.as_str())
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(device.as_deref(), Some(officer.device_id.as_str()));
+    assert_eq!(
+        audited(&t, "desktop_action.start", officer.person.account.as_str()).await,
+        1
+    );
+    // Confirmed once: again is refused, and nothing more happens.
+    let again = confirm_on(&t, &officer, action).await;
+    assert_eq!(again.status(), 409, "{}", again.text().await.unwrap());
+    // Decided: the request page offers no decision any more.
+    let page = browser
+        .get(&format!("/console/requests/{}", request.id))
+        .await;
+    assert!(page.doc().select("section.decision").is_empty());
+}
+
+backend_test!(a_declined_withdrawn_or_abandoned_decision_changes_nothing);
+async fn a_declined_withdrawn_or_abandoned_decision_changes_nothing(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let request = ha_noi_request(&t, &officer.person).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+
+    // Declined on the phone.
+    let asked = decide(&mut browser, &request.id, "approve", "").await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let action = waiting_on(&t, &officer).await.remove(0);
+    let declined = t
+        .send(
+            "POST",
+            &paths::fill(paths::DESKTOP_ACTION_DECLINE, "id", &action.id),
+            None,
+            Auth::Session(&officer.session),
+        )
+        .await;
+    assert_eq!(declined.status(), 204);
+    let page = browser.get(asked.location()).await;
+    assert!(
+        page.body.contains("Đã từ chối trên điện thoại"),
+        "{}",
+        page.body
+    );
+    assert_eq!(status_of(&t, &request.id).await, "awaiting_officer");
+
+    // Withdrawn at the console: the phone no longer lists it and cannot confirm it.
+    let asked = decide(&mut browser, &request.id, "ask", "Xin bản sao điều lệ.").await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let action = waiting_on(&t, &officer).await.remove(0);
+    let waiting = browser.get(asked.location()).await;
+    let doc = waiting.doc();
+    let form = doc.select("form[action$='/cancel']");
+    let csrf = form
+        .select("input[name='csrf']")
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let cancel = form.attr("action").unwrap().to_string();
+    // Without the token: refused, still waiting.
+    assert_eq!(browser.post_form(&cancel, &[]).await.status, 403);
+    assert_eq!(waiting_on(&t, &officer).await.len(), 1);
+    let cancelled = browser.post_form(&cancel, &[("csrf", &csrf)]).await;
+    assert_eq!(cancelled.status, 303);
+    assert!(browser.get(asked.location()).await.body.contains("Đã hủy"));
+    assert!(waiting_on(&t, &officer).await.is_empty());
+    let late = confirm_on(&t, &officer, &action).await;
+    assert_eq!(late.status(), 409, "{}", late.text().await.unwrap());
+    assert_eq!(status_of(&t, &request.id).await, "awaiting_officer");
+
+    // The console signed out while the phone was asked: the phone no longer lists it, and a
+    // confirmation already on its way is refused.
+    let asked = decide(&mut browser, &request.id, "approve", "").await;
+    assert_eq!(asked.status, 303);
+    let action = waiting_on(&t, &officer).await.remove(0);
+    let queue = browser.get("/console/").await;
+    let token = queue
+        .doc()
+        .select("form[action='/console/sign-out'] input[name='csrf']")
+        .attr("value")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        browser
+            .post_form("/console/sign-out", &[("csrf", &token)])
+            .await
+            .status,
+        303
+    );
+    assert!(waiting_on(&t, &officer).await.is_empty());
+    let orphan = confirm_on(&t, &officer, &action).await;
+    assert_eq!(orphan.status(), 410, "{}", orphan.text().await.unwrap());
+    assert_eq!(status_of(&t, &request.id).await, "awaiting_officer");
+}
+
+backend_test!(only_the_console_session_that_asked_sees_its_decision_and_others_are_refused);
+async fn only_the_console_session_that_asked_sees_its_decision_and_others_are_refused(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let request = ha_noi_request(&t, &officer.person).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let asked = decide(&mut browser, &request.id, "approve", "").await;
+    assert_eq!(asked.status, 303);
+
+    // The same officer in a second browser: not that session's action.
+    let mut second = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut second, &officer).await.status, 303);
+    assert_eq!(second.get(asked.location()).await.status, 404);
+    // An officer of another province: the request is "not found", the form refused.
+    let elsewhere = self::officer(&t, "ho_chi_minh").await;
+    let mut other = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut other, &elsewhere).await.status, 303);
+    assert_eq!(other.get(asked.location()).await.status, 404);
+    let queue = other.get("/console/").await;
+    let csrf = queue
+        .doc()
+        .select("form[action='/console/sign-out'] input[name='csrf']")
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let refused = other
+        .post_form(
+            &format!("/console/requests/{}/decision", request.id),
+            &[("csrf", &csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    assert!(waiting_on(&t, &elsewhere).await.is_empty());
+    // A decision form without the session's token: refused, nothing asked.
+    let forged = browser
+        .post_form(
+            &format!("/console/requests/{}/decision", request.id),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(waiting_on(&t, &officer).await.len(), 1, "only the first");
+
+    // The role withdrawn before the phone confirms: the confirmation is refused and the
+    // request stays undecided.
+    let action = waiting_on(&t, &officer).await.remove(0);
+    officers::revoke_officer(t.state(), &officer.person.citizen_id)
+        .await
+        .unwrap();
+    let confirmed = confirm_on(&t, &officer, &action).await;
+    assert_ne!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    assert_eq!(status_of(&t, &request.id).await, "awaiting_officer");
 }

@@ -1,8 +1,8 @@
-//! Phone: the actions a desktop signed in by QR asked the phone to confirm (issue 8) — what
-//! each would do, with *Xác nhận* (the keypad, then the same signed action as the direct
-//! route) and *Từ chối*.
+//! Phone: the actions a desktop signed in by QR (issue 8) or the officer console (issue 16)
+//! asked the phone to confirm — what each would do and where it was asked, with *Xác nhận*
+//! (the keypad, then the same signed action as the direct route) and *Từ chối*.
 
-use dinhdanh_core::api::PendingDesktopAction;
+use dinhdanh_core::api::{ActionOrigin, PendingDesktopAction};
 use dinhdanh_core::app::DeclineDesktopActionArgs;
 use dinhdanh_core::signed_action::ActionKind;
 use dioxus::prelude::*;
@@ -29,7 +29,7 @@ pub fn DesktopActions() -> Element {
     let items = list.read().clone();
     rsx! {
         div { id: "screen-desktop-action", class: "screen",
-            h1 { {c.t("Yêu cầu từ máy tính", "Requests from a computer")} }
+            h1 { {c.t("Yêu cầu xác nhận từ máy tính", "Requests to confirm from a computer")} }
             if let Some(items) = items {
                 if items.is_empty() {
                     p { class: "note",
@@ -45,6 +45,9 @@ pub fn DesktopActions() -> Element {
                             "data-kind": "{format::serde_name(&a.kind)}",
                             span { class: "item-title", {lang.t(&a.summary_vi, &a.summary_en)} }
                             span { class: "item-text", {kind_label(a.kind, lang)} }
+                            span { class: "item-meta desktop-action-origin",
+                                {origin_label(a.asked_from, lang)}
+                            }
                             span { class: "item-meta",
                                 {c.t("Hết hạn lúc ", "Expires at ")} "{format::time(a.expires_at)}"
                             }
@@ -106,7 +109,23 @@ fn kind_label(kind: ActionKind, lang: Lang) -> String {
             "Đổi tài khoản trên máy tính",
             "Switch the computer's account",
         ),
+        ActionKind::ReviewRegistration => (
+            "Quyết định của cán bộ về yêu cầu đăng ký",
+            "An officer's decision on a registration request",
+        ),
         _ => ("Thao tác khác", "Another action"),
+    };
+    lang.t(vi, en).to_owned()
+}
+
+/// Where it was asked for.
+fn origin_label(origin: ActionOrigin, lang: Lang) -> String {
+    let (vi, en) = match origin {
+        ActionOrigin::Desktop => (
+            "Từ máy tính đã đăng nhập bằng mã QR",
+            "From a computer signed in by QR code",
+        ),
+        ActionOrigin::Console => ("Từ bảng điều khiển cán bộ", "From the officer console"),
     };
     lang.t(vi, en).to_owned()
 }

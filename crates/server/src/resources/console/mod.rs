@@ -14,9 +14,14 @@
 //!   Content Security Policy and the headers of [`crate::resources::oidc`]'s pages.
 //! - **The queue** (`queue`) lists the requests of the officer's province, by the one rule of
 //!   `resources::registrations::province_queue`.
+//! - **Decisions** (`request`) are confirmed on the officer's own phone: the console holds no
+//!   confirmation key, so a decision becomes an action waiting for the phone
+//!   (`resources::desktop_actions`), and the browser waits on its page (`action`).
 
+mod action;
 mod pages;
 mod queue;
+mod request;
 mod session;
 mod sign_in;
 
@@ -39,8 +44,19 @@ pub const CALLBACK: &str = "/console/callback";
 pub const SIGN_OUT: &str = "/console/sign-out";
 /// `GET`: one request of the queue.
 pub const REQUEST: &str = "/console/requests/{id}";
+/// `POST`: the officer's decision on a request (a form with the session's CSRF token); it is
+/// sent to the officer's phone to confirm.
+pub const DECISION: &str = "/console/requests/{id}/decision";
+/// `GET`: a decision waiting for the phone, then its outcome.
+pub const ACTION: &str = "/console/actions/{id}";
+/// `GET`: `waiting` or `finished`, for the waiting page's script.
+pub const ACTION_STATE: &str = "/console/actions/{id}/state";
+/// `POST`: withdraws a decision from the phone (a form with the CSRF token).
+pub const ACTION_CANCEL: &str = "/console/actions/{id}/cancel";
 /// `GET`: the console's style sheet.
 pub const CONSOLE_CSS: &str = "/console/assets/console.css";
+/// `GET`: the waiting page's script, the console's only one.
+pub const WAIT_JS: &str = "/console/assets/wait.js";
 
 /// The console's `client_id` at the OpenID provider: fixed, so every instance and every start
 /// finds the same registration.
@@ -51,6 +67,7 @@ pub const CLIENT_NAME_VI: &str = "Bảng điều khiển cán bộ";
 pub const CLIENT_NAME_EN: &str = "Officer console";
 
 const CSS: &str = include_str!("assets/console.css");
+const JS: &str = include_str!("assets/wait.js");
 
 /// Routes of this module; every response carries [`crate::resources::oidc`]'s page headers
 /// (strict CSP, `frame-ancestors 'none'`, `nosniff`, `no-referrer`) and `no-store`.
@@ -61,8 +78,13 @@ pub fn routes() -> axum::Router<AppState> {
         .route(SIGN_IN, post(sign_in::start))
         .route(CALLBACK, get(sign_in::callback))
         .route(SIGN_OUT, post(sign_in::sign_out))
-        .route(REQUEST, get(queue::request_page))
+        .route(REQUEST, get(request::request_page))
+        .route(DECISION, post(request::decide))
+        .route(ACTION, get(action::action_page))
+        .route(ACTION_STATE, get(action::state))
+        .route(ACTION_CANCEL, post(action::cancel))
         .route(CONSOLE_CSS, get(console_css))
+        .route(WAIT_JS, get(wait_js))
         .layer(axum::middleware::map_response(secure))
 }
 
@@ -77,12 +99,17 @@ async fn secure(response: Response) -> Response {
 }
 
 async fn console_css() -> Response {
-    let mut response = CSS.into_response();
+    asset(CSS, "text/css; charset=utf-8")
+}
+
+async fn wait_js() -> Response {
+    asset(JS, "text/javascript; charset=utf-8")
+}
+
+fn asset(text: &'static str, content_type: &'static str) -> Response {
+    let mut response = text.into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),

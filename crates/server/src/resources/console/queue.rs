@@ -4,20 +4,18 @@
 //! organisation type, and pages of [`PAGE_SIZE`]. Each row links to the request's page.
 
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use dinhdanh_core::api::{QueueItem, RegistrationStatus};
 use dinhdanh_core::calendar::WorkingCalendar;
-use dinhdanh_core::ids::RegistrationId;
 use dinhdanh_core::org_type::OrgType;
 
 use super::pages::{self, Failure, Header, LINKS, Links, SignInPage};
 use super::session::{self, Officer, Visitor};
-use crate::authz;
 use crate::infra::state::AppState;
 use crate::resources::registrations::{
-    self, QueueFilter, calendar_for_display, province_queue, province_queue_size, vietnam_date,
+    QueueFilter, calendar_for_display, province_queue, province_queue_size, vietnam_date,
     working_days_between,
 };
 use crate::store::values::{from_word, word};
@@ -29,7 +27,10 @@ pub const PAGE_SIZE: i64 = 50;
 const MAX_PAGE: i64 = 2_000;
 
 /// The officer at the console, or the page to show instead (sign-in, not an officer).
-async fn officer_or_page(state: &AppState, headers: &HeaderMap) -> Result<Officer, Response> {
+pub(super) async fn officer_or_page(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Officer, Response> {
     match session::visitor(state, headers).await {
         Ok(Visitor::Officer(officer)) => Ok(officer),
         Ok(Visitor::Anonymous) => Err(pages::html(StatusCode::OK, &SignInPage { links: LINKS })),
@@ -102,7 +103,7 @@ pub(super) fn countdown(
     }
 }
 
-fn row(item: &QueueItem, calendar: &WorkingCalendar, today: chrono::NaiveDate) -> Row {
+pub(super) fn row(item: &QueueItem, calendar: &WorkingCalendar, today: chrono::NaiveDate) -> Row {
     let (countdown_vi, countdown_en) = countdown(calendar, today, item.due_on);
     Row {
         href: super::REQUEST.replace("{id}", item.id.as_str()),
@@ -121,7 +122,7 @@ fn row(item: &QueueItem, calendar: &WorkingCalendar, today: chrono::NaiveDate) -
 
 /// The working calendar (the operator's holiday table) from the earliest of `today` and the
 /// due dates on, for the countdowns of one page: one read per page.
-async fn countdown_calendar(
+pub(super) async fn countdown_calendar(
     state: &AppState,
     today: chrono::NaiveDate,
     due: impl IntoIterator<Item = chrono::NaiveDate>,
@@ -148,7 +149,7 @@ pub(super) struct QueuePage<'a> {
 }
 
 /// The statuses an officer's queue holds.
-const QUEUE_STATUSES: [RegistrationStatus; 2] = [
+pub(super) const QUEUE_STATUSES: [RegistrationStatus; 2] = [
     RegistrationStatus::AwaitingOfficer,
     RegistrationStatus::InformationRequested,
 ];
@@ -267,56 +268,6 @@ async fn queue_page<'a>(
         previous: (q.page > 1).then(|| link(&q.filter, q.page - 1)),
         next: more.then(|| link(&q.filter, q.page + 1)),
     })
-}
-
-/// The request page (this round: what the queue knows of it).
-#[derive(Template)]
-#[template(path = "console/request.html")]
-pub(super) struct RequestPage<'a> {
-    pub links: Links,
-    pub header: Header<'a>,
-    pub row: Row,
-    pub id: String,
-    pub province_vi: &'static str,
-}
-
-/// `GET /console/requests/{id}`: one request of the officer's province; any other is "not
-/// found", the same page as one that does not exist.
-pub(super) async fn request_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let officer = match officer_or_page(&state, &headers).await {
-        Ok(o) => o,
-        Err(page) => return page,
-    };
-    let Ok(id) = RegistrationId::parse(&id) else {
-        return pages::failure(&state, Failure::NotFound);
-    };
-    let item = match registrations::queue_entry(&state, &id).await {
-        Ok(item) => item,
-        Err(e) => return pages::server_error(&state, e),
-    };
-    let Some(item) = item.filter(|i| authz::console_may_read(&officer.province, &i.province))
-    else {
-        return pages::failure(&state, Failure::NotFound);
-    };
-    let today = vietnam_date(state.now());
-    let calendar = match countdown_calendar(&state, today, [item.due_on]).await {
-        Ok(c) => c,
-        Err(e) => return pages::server_error(&state, e),
-    };
-    pages::html(
-        StatusCode::OK,
-        &RequestPage {
-            links: LINKS,
-            header: Header::of(&officer),
-            id: item.id.to_string(),
-            province_vi: item.province.name_vi(),
-            row: row(&item, &calendar, today),
-        },
-    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,255 @@
+//! The page of a decision waiting for the officer's phone: what the phone shows, until when it
+//! waits, how to confirm it there, and a way to withdraw it; then what happened. The page's
+//! script (`assets/wait.js`, the only script of the console) asks [`state`] every two seconds
+//! and reloads the page when the action has an outcome; without script, the page has a
+//! "check again" link.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dinhdanh_core::api::{DesktopActionEvent, ErrorCode, OfficerDecision, RegistrationView};
+use dinhdanh_core::ids::AccountId;
+
+use super::pages::{self, Failure, Header, LINKS, Links};
+use super::queue::officer_or_page;
+use super::session::{self, Officer, Visitor};
+use super::sign_in::see_other;
+use crate::infra::error::ServerError;
+use crate::infra::state::AppState;
+use crate::resources::desktop_actions::{self, ConsoleAction, ConsoleOutcome};
+use crate::resources::oidc;
+
+/// The waiting page, or the outcome.
+#[derive(Template)]
+#[template(path = "console/action.html")]
+pub(super) struct ActionPage<'a> {
+    pub links: Links,
+    pub header: Header<'a>,
+    /// Still waiting for the phone.
+    pub waiting: bool,
+    /// The outcome was a success.
+    pub done: bool,
+    pub title_vi: &'static str,
+    pub title_en: &'static str,
+    pub summary_vi: String,
+    pub summary_en: String,
+    pub text_vi: String,
+    pub text_en: String,
+    /// When the phone stops accepting it (Vietnam's time, HH:MM).
+    pub expires: String,
+    pub state_href: String,
+    pub self_href: String,
+    pub cancel_action: String,
+    pub request_href: Option<String>,
+    pub wait_js: &'static str,
+}
+
+/// The action `id` of this console session, or the page to show instead.
+async fn load(state: &AppState, officer: &Officer, id: &str) -> Result<ConsoleAction, Response> {
+    match desktop_actions::console_outcome(state, &officer.account, officer.token_hash(), id).await
+    {
+        Ok(Some(action)) => Ok(action),
+        Ok(None) => Err(pages::failure(state, Failure::NotFound)),
+        Err(e) => Err(pages::server_error(state, e)),
+    }
+}
+
+/// `GET /console/actions/{id}`.
+pub(super) async fn action_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+) -> Response {
+    let officer = match officer_or_page(&state, &parts.headers).await {
+        Ok(o) => o,
+        Err(page) => return page,
+    };
+    let action = match load(&state, &officer, &id).await {
+        Ok(a) => a,
+        Err(page) => return page,
+    };
+    let request_href = serde_json::from_value::<OfficerDecision>(action.body.clone())
+        .ok()
+        .map(|d| super::REQUEST.replace("{id}", d.registration.as_str()));
+    let (waiting, done, title_vi, title_en, text_vi, text_en) = describe(&action.outcome);
+    pages::html(
+        StatusCode::OK,
+        &ActionPage {
+            links: LINKS,
+            header: Header::of(&officer),
+            waiting,
+            done,
+            title_vi,
+            title_en,
+            summary_vi: action.summary_vi,
+            summary_en: action.summary_en,
+            text_vi,
+            text_en,
+            expires: clock(action.expires_at),
+            state_href: super::ACTION_STATE.replace("{id}", &id),
+            self_href: super::ACTION.replace("{id}", &id),
+            cancel_action: super::ACTION_CANCEL.replace("{id}", &id),
+            request_href,
+            wait_js: super::WAIT_JS,
+        },
+    )
+}
+
+/// Vietnam's time of day (UTC+7) of a Unix time, `HH:MM`.
+fn clock(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix + 7 * 3600, 0)
+        .map(|t| t.format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+type Described = (bool, bool, &'static str, &'static str, String, String);
+
+/// What the page says of an outcome.
+fn describe(outcome: &ConsoleOutcome) -> Described {
+    let event = match outcome {
+        ConsoleOutcome::Waiting => {
+            return (
+                true,
+                false,
+                "Đang chờ xác nhận trên điện thoại",
+                "Waiting for your phone",
+                "Mở ứng dụng Định Danh trên điện thoại của bạn: yêu cầu này có trong Hộp thư. \
+                 Kiểm tra nội dung rồi xác nhận bằng mã xác nhận hoặc sinh trắc học."
+                    .into(),
+                "Open the Định Danh app on your phone: this request is in its inbox. Check what \
+                 it says, then confirm it with your passcode or biometrics."
+                    .into(),
+            );
+        }
+        ConsoleOutcome::Finished(event) => event,
+    };
+    match event {
+        DesktopActionEvent::Done { result } => {
+            let view = serde_json::from_value::<RegistrationView>(result.clone()).ok();
+            let (status_vi, status_en) = view
+                .as_ref()
+                .map(|v| (v.status.label_vi(), v.status.label_en()))
+                .unwrap_or(("", ""));
+            let eid = view
+                .as_ref()
+                .and_then(|v| v.org_eid.as_ref())
+                .map(|e| e.to_string());
+            let (mut vi, mut en) = (
+                format!("Đã xác nhận trên điện thoại. Trạng thái hồ sơ: {status_vi}."),
+                format!("Confirmed on your phone. The request is now: {status_en}."),
+            );
+            if let Some(eid) = eid {
+                vi.push_str(&format!(" Số định danh của tổ chức: {eid}."));
+                en.push_str(&format!(" The organisation's e-ID number: {eid}."));
+            }
+            (false, true, "Đã thực hiện", "Done", vi, en)
+        }
+        DesktopActionEvent::Refused { error } => (
+            false,
+            false,
+            "Không thực hiện được",
+            "Not done",
+            format!("{} Không có gì thay đổi.", error.message_vi),
+            format!("{} Nothing changed.", error.message_en),
+        ),
+        DesktopActionEvent::Declined => (
+            false,
+            false,
+            "Đã từ chối trên điện thoại",
+            "Declined on your phone",
+            "Không có gì thay đổi.".into(),
+            "Nothing changed.".into(),
+        ),
+        DesktopActionEvent::Cancelled => (
+            false,
+            false,
+            "Đã hủy",
+            "Cancelled",
+            "Yêu cầu xác nhận đã được hủy. Không có gì thay đổi.".into(),
+            "The request to your phone was withdrawn. Nothing changed.".into(),
+        ),
+        DesktopActionEvent::Expired => (
+            false,
+            false,
+            "Đã hết thời gian chờ",
+            "Timed out",
+            "Điện thoại không xác nhận kịp. Không có gì thay đổi; hãy quyết định lại.".into(),
+            "The phone did not confirm in time. Nothing changed; decide again.".into(),
+        ),
+    }
+}
+
+/// `GET /console/actions/{id}/state`: `waiting` or `finished`, as plain text, for the waiting
+/// page's script. Without a live officer session: `403`, and the script stops asking.
+pub(super) async fn state(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+) -> Response {
+    let officer = match session::visitor(&state, &parts.headers).await {
+        Ok(Visitor::Officer(o)) => o,
+        Ok(_) => return StatusCode::FORBIDDEN.into_response(),
+        Err(e) => return pages::server_error(&state, e),
+    };
+    let word = match load(&state, &officer, &id).await {
+        Ok(ConsoleAction {
+            outcome: ConsoleOutcome::Waiting,
+            ..
+        }) => "waiting",
+        Ok(_) => "finished",
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let mut response = word.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// `POST /console/actions/{id}/cancel` (form field `csrf`): withdraws the action from the
+/// phone; back to its page, which says what happened (cancelled, or the phone's answer if it
+/// came first).
+pub(super) async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+    body: Bytes,
+) -> Response {
+    let officer = match officer_or_page(&state, &parts.headers).await {
+        Ok(o) => o,
+        Err(page) => return page,
+    };
+    let csrf = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned());
+    if !oidc::from_own_page(&parts.headers, state.config.origin.as_str())
+        || !session::csrf_matches(&officer, csrf.as_deref())
+    {
+        return pages::failure(&state, Failure::NotFromConsole);
+    }
+    match cancel_for(&state, &officer.account, officer.token_hash(), &id).await {
+        Ok(()) => see_other(&super::ACTION.replace("{id}", &id)),
+        Err(page) => page,
+    }
+}
+
+async fn cancel_for(
+    state: &AppState,
+    account: &AccountId,
+    token_hash: &[u8],
+    id: &str,
+) -> Result<(), Response> {
+    match desktop_actions::cancel_from_console(state, account, token_hash, id).await {
+        Ok(()) => Ok(()),
+        Err(ServerError::Api(e)) if e.code == ErrorCode::NotFound.as_str() => {
+            Err(pages::failure(state, Failure::NotFound))
+        }
+        // Answered, expired or cancelled already: the page says which.
+        Err(ServerError::Api(_)) => Ok(()),
+        Err(e) => Err(pages::server_error(state, e)),
+    }
+}
