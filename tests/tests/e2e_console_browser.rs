@@ -260,6 +260,13 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
     let page = browser.find(Locator::Css("main")).await?.text().await?;
     ensure!(page.contains(request.id.as_str()), "{page}");
     w.shot(&browser, "officer-request").await?;
+    // The whole page, for looking at: the registry's differences, people, documents, history.
+    browser.set_window_size(1366, 2600).await?;
+    w.shot(&browser, "officer-request-whole").await?;
+    browser.set_window_size(1366, 768).await?;
+    let details = browser.find(Locator::Css("main")).await?.text().await?;
+    ensure!(details.contains("không còn hoạt động"), "{details}");
+    ensure!(!details.contains(AN.citizen_id), "a full identification number: {details}");
     let violations = w.axe(&browser).await?;
     ensure!(
         violations.is_empty(),

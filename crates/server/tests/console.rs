@@ -29,6 +29,8 @@ const EXPECTED_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
      form-action 'self'";
 const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
+/// A 2×2 PNG.
+const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00\x00\xfd\xd4\x9a\x73\x00\x00\x00\x11\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\x00\x44\x0c\x60\xf2\x3f\x00\x1b\xf2\x03\xfd\xf3\xe7\x4b\xb1\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
 
 /// A browser: its cookies (every path, a superset of what a browser would send) and no
 /// automatic redirects, so each step is seen.
@@ -188,9 +190,16 @@ async fn officer(t: &TestServer, province: &str) -> Phone {
 struct Filed {
     id: dinhdanh_core::ids::RegistrationId,
     name: String,
+    /// Its head, the requester.
+    head: Person,
 }
 
 async fn ha_noi_request(t: &TestServer, filer: &Person) -> Filed {
+    ha_noi_request_with(t, filer, PDF).await
+}
+
+/// The same, its founding decision `document` (a PDF or an image).
+async fn ha_noi_request_with(t: &TestServer, filer: &Person, document: &[u8]) -> Filed {
     let head = identity::person(t, false).await;
     let form = OrganisationForm {
         name_vi: format!("Hội Cờ tướng phường {}", OsRng.next_u32() % 100_000),
@@ -210,7 +219,7 @@ async fn ha_noi_request(t: &TestServer, filer: &Person) -> Filed {
         &head.citizen_id,
         OrgType::OrganisationWithoutRegistration,
         &form,
-        &[(DocumentKind::FoundingDecision, PDF.to_vec())],
+        &[(DocumentKind::FoundingDecision, document.to_vec())],
     )
     .await
     .unwrap();
@@ -218,6 +227,7 @@ async fn ha_noi_request(t: &TestServer, filer: &Person) -> Filed {
     Filed {
         id: view.id,
         name: form.name_vi,
+        head,
     }
 }
 
@@ -1095,4 +1105,115 @@ async fn only_the_console_session_that_asked_sees_its_decision_and_others_are_re
         confirmed.text().await.unwrap()
     );
     assert_eq!(status_of(&t, &request.id).await, "awaiting_officer");
+}
+
+backend_test!(the_request_page_shows_the_details_documents_and_history_with_numbers_masked);
+async fn the_request_page_shows_the_details_documents_and_history_with_numbers_masked(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let request = ha_noi_request(&t, &officer.person).await;
+    let pictured = ha_noi_request_with(&t, &officer.person, PNG).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+
+    let page = browser
+        .get(&format!("/console/requests/{}", request.id))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let doc = page.doc();
+    let fields = doc.select("table.fields").text().to_string();
+    assert!(fields.contains(&request.name), "{fields}");
+    assert!(fields.contains("Số 18 phố Duy Tân"), "{fields}");
+    // The head's number is on the page masked, never in full.
+    let full = request.head.citizen_id.as_str();
+    assert!(
+        !page.body.contains(full),
+        "a full identification number on the page"
+    );
+    assert!(
+        fields.contains(&request.head.citizen_id.masked()),
+        "{fields}"
+    );
+    assert!(
+        doc.select(".registry-line")
+            .text()
+            .contains("Không có cơ sở dữ liệu")
+    );
+    let history = doc.select("ol.history").text().to_string();
+    assert!(history.contains("Đã gửi yêu cầu"), "{history}");
+    assert!(history.contains("Chuyển cán bộ xem xét"), "{history}");
+
+    // The PDF: a download, with its type and nosniff, never a page; the read is audited.
+    let href = doc
+        .select("ul.documents a.button")
+        .attr("href")
+        .expect("the PDF's link")
+        .to_string();
+    let pdf = browser.get(&href).await;
+    assert_eq!(pdf.status, 200);
+    let h = |g: &Got, n: &str| {
+        g.headers
+            .get(n)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(h(&pdf, "content-type"), "application/pdf");
+    assert!(h(&pdf, "content-disposition").starts_with("attachment"));
+    assert_eq!(h(&pdf, "x-content-type-options"), "nosniff");
+    assert_eq!(pdf.body.as_bytes(), PDF);
+    assert_eq!(
+        audited(&t, "attachment.read", officer.person.account.as_str()).await,
+        1
+    );
+    // The image: inline on the page.
+    let page = browser
+        .get(&format!("/console/requests/{}", pictured.id))
+        .await;
+    let img = page
+        .doc()
+        .select("img.document")
+        .attr("src")
+        .expect("the image shown")
+        .to_string();
+    let png = browser.get(&img).await;
+    assert_eq!(h(&png, "content-type"), "image/png");
+    assert!(h(&png, "content-disposition").starts_with("inline"));
+    assert_eq!(h(&png, "x-content-type-options"), "nosniff");
+
+    // Another province's officer: "not found", refused in the audit trail, nothing served.
+    let elsewhere = self::officer(&t, "ho_chi_minh").await;
+    let mut other = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut other, &elsewhere).await.status, 303);
+    let refused = other.get(&href).await;
+    assert_eq!(refused.status, 404);
+    assert!(!refused.body.contains("%PDF"));
+    assert_eq!(
+        audited(
+            &t,
+            "attachment.read.refused",
+            elsewhere.person.account.as_str()
+        )
+        .await,
+        1
+    );
+
+    // A question asked and confirmed on the phone shows in the history, word for word.
+    let question = "Xin gửi bản sao điều lệ.\nCó chữ ký của chủ tịch hội.";
+    assert_eq!(
+        decide(&mut browser, &request.id, "ask", question)
+            .await
+            .status,
+        303
+    );
+    let action = waiting_on(&t, &officer).await.remove(0);
+    assert_eq!(confirm_on(&t, &officer, &action).await.status(), 200);
+    let page = browser
+        .get(&format!("/console/requests/{}", request.id))
+        .await;
+    let said = page
+        .doc()
+        .select("ol.history blockquote.said")
+        .text()
+        .to_string();
+    assert_eq!(said, question);
 }

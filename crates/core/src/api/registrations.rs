@@ -265,6 +265,117 @@ pub enum RegistrationEventKind {
     Withdrawn,
 }
 
+impl RequesterCapacity {
+    /// In Vietnamese.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            RequesterCapacity::LegalRepresentative => {
+                "Người đại diện theo pháp luật / người đứng đầu"
+            }
+            RequesterCapacity::Authorised => "Người được ủy quyền",
+        }
+    }
+
+    /// In English.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RequesterCapacity::LegalRepresentative => "Legal representative / head",
+            RequesterCapacity::Authorised => "Authorised person",
+        }
+    }
+}
+
+impl RegistrationEventKind {
+    /// What happened, in Vietnamese, without the words a person wrote (a question, an answer,
+    /// a reason), which a screen shows beside it under the text policy.
+    pub fn headline_vi(&self) -> &'static str {
+        match self {
+            RegistrationEventKind::Submitted => "Đã gửi yêu cầu",
+            RegistrationEventKind::Consented => "Người đại diện khác đã đồng ý",
+            RegistrationEventKind::Refused => "Người đại diện khác đã từ chối",
+            RegistrationEventKind::RegistryChecked { matched: true } => {
+                "Đã đối chiếu: thông tin khớp"
+            }
+            RegistrationEventKind::RegistryChecked { matched: false } => {
+                "Đã đối chiếu: có thông tin không khớp"
+            }
+            RegistrationEventKind::SentToOfficer { .. } => "Chuyển cán bộ xem xét",
+            RegistrationEventKind::InformationRequested { .. } => "Cán bộ yêu cầu bổ sung",
+            RegistrationEventKind::InformationProvided { .. } => "Người yêu cầu đã trả lời",
+            RegistrationEventKind::Approved { .. } => "Đã phê duyệt",
+            RegistrationEventKind::Rejected { .. } => "Bị từ chối",
+            RegistrationEventKind::Withdrawn => "Đã rút yêu cầu",
+        }
+    }
+
+    /// The same in English.
+    pub fn headline_en(&self) -> &'static str {
+        match self {
+            RegistrationEventKind::Submitted => "Request sent",
+            RegistrationEventKind::Consented => "A co-representative consented",
+            RegistrationEventKind::Refused => "A co-representative refused",
+            RegistrationEventKind::RegistryChecked { matched: true } => {
+                "Register checked: details match"
+            }
+            RegistrationEventKind::RegistryChecked { matched: false } => {
+                "Register checked: some details differ"
+            }
+            RegistrationEventKind::SentToOfficer { .. } => "Sent to an officer",
+            RegistrationEventKind::InformationRequested { .. } => "The officer asks",
+            RegistrationEventKind::InformationProvided { .. } => "The requester answered",
+            RegistrationEventKind::Approved { .. } => "Approved",
+            RegistrationEventKind::Rejected { .. } => "Rejected",
+            RegistrationEventKind::Withdrawn => "Withdrawn",
+        }
+    }
+}
+
+impl OfficerReviewReason {
+    /// Why the request waits for an officer, in Vietnamese.
+    pub fn explanation_vi(self) -> &'static str {
+        match self {
+            OfficerReviewReason::AuthorisedRequester => {
+                "Người nộp là người được ủy quyền: cán bộ kiểm tra giấy ủy quyền."
+            }
+            OfficerReviewReason::NoRegistry => {
+                "Tổ chức không có cơ sở dữ liệu để đối chiếu: cán bộ xác minh quyết định thành lập."
+            }
+            OfficerReviewReason::RegistryMismatch => {
+                "Thông tin khác với cơ sở dữ liệu đăng ký: cán bộ kiểm tra lại."
+            }
+            OfficerReviewReason::RepresentativeMismatch => {
+                "Người nộp không phải người đại diện ghi trong cơ sở dữ liệu đăng ký."
+            }
+            OfficerReviewReason::NotInRegistry => "Cơ sở dữ liệu đăng ký không có tổ chức này.",
+            OfficerReviewReason::CoRepresentativeWithoutAccount => {
+                "Một người đại diện khác chưa có tài khoản: cán bộ lấy ý kiến đồng ý của họ."
+            }
+        }
+    }
+
+    /// The same in English.
+    pub fn explanation_en(self) -> &'static str {
+        match self {
+            OfficerReviewReason::AuthorisedRequester => {
+                "The requester is an authorised person: an officer checks the authorisation letter."
+            }
+            OfficerReviewReason::NoRegistry => {
+                "No register knows this kind of organisation: an officer checks the founding decision."
+            }
+            OfficerReviewReason::RegistryMismatch => {
+                "The details differ from the register: an officer checks them."
+            }
+            OfficerReviewReason::RepresentativeMismatch => {
+                "The requester is not the representative recorded in the register."
+            }
+            OfficerReviewReason::NotInRegistry => "The register does not know this organisation.",
+            OfficerReviewReason::CoRepresentativeWithoutAccount => {
+                "Another representative has no account: an officer obtains their consent."
+            }
+        }
+    }
+}
+
 /// Why a request waits for an officer instead of being approved automatically.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -19,6 +19,8 @@
 //!   (`resources::desktop_actions`), and the browser waits on its page (`action`).
 
 mod action;
+mod attachment;
+mod details;
 mod pages;
 mod queue;
 mod request;
@@ -47,6 +49,9 @@ pub const REQUEST: &str = "/console/requests/{id}";
 /// `POST`: the officer's decision on a request (a form with the session's CSRF token); it is
 /// sent to the officer's phone to confirm.
 pub const DECISION: &str = "/console/requests/{id}/decision";
+/// `GET`: an attachment of a request of the officer's province: an image inline, a PDF as a
+/// download; never as a page.
+pub const ATTACHMENT: &str = "/console/attachments/{id}";
 /// `GET`: a decision waiting for the phone, then its outcome.
 pub const ACTION: &str = "/console/actions/{id}";
 /// `GET`: `waiting` or `finished`, for the waiting page's script.
@@ -80,6 +85,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route(SIGN_OUT, post(sign_in::sign_out))
         .route(REQUEST, get(request::request_page))
         .route(DECISION, post(request::decide))
+        .route(ATTACHMENT, get(attachment::attachment))
         .route(ACTION, get(action::action_page))
         .route(ACTION_STATE, get(action::state))
         .route(ACTION_CANCEL, post(action::cancel))

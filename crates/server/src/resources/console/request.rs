@@ -10,10 +10,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use dinhdanh_core::api::{Decision, ErrorCode, OfficerDecision, QueueItem, console_may_request};
+use dinhdanh_core::api::{
+    Decision, ErrorCode, OfficerDecision, QueueItem, RegistrationView, console_may_request,
+};
 use dinhdanh_core::ids::RegistrationId;
 use dinhdanh_core::signed_action::ActionKind;
 
+use super::details::Details;
 use super::pages::{self, Failure, Header, LINKS, Links};
 use super::queue::{QUEUE_STATUSES, Row, countdown_calendar, officer_or_page, row};
 use super::session::{self, Officer};
@@ -111,6 +114,8 @@ pub(super) struct RequestPage<'a> {
     pub row: Row,
     pub id: String,
     pub province_vi: &'static str,
+    /// What the request holds beyond the queue's row.
+    pub details: Details,
     /// The decision form, while the request waits for an officer.
     pub decision: Option<DecisionForm>,
 }
@@ -144,6 +149,11 @@ async fn page(
         Ok(c) => c,
         Err(e) => return pages::server_error(state, e),
     };
+    let view = match officers_view(state, officer, item).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return pages::failure(state, Failure::NotFound),
+        Err(e) => return pages::server_error(state, e),
+    };
     let decision = QUEUE_STATUSES
         .contains(&item.status)
         .then(|| form.unwrap_or_else(|| DecisionForm::new(officer, &item.id)));
@@ -155,9 +165,24 @@ async fn page(
             id: item.id.to_string(),
             province_vi: item.province.name_vi(),
             row: row(item, &calendar, today),
+            details: Details::of(&view, super::ATTACHMENT),
             decision,
         },
     )
+}
+
+/// The request as its officer sees it (consents with who has an account, the history).
+async fn officers_view(
+    state: &AppState,
+    officer: &Officer,
+    item: &QueueItem,
+) -> crate::infra::error::ServerResult<Option<RegistrationView>> {
+    let Some(reg) = registrations::load(state, &item.id).await? else {
+        return Ok(None);
+    };
+    registrations::view(state, &reg, &officer.account)
+        .await
+        .map(Some)
 }
 
 /// `GET /console/requests/{id}`: one request of the officer's province.

@@ -21,7 +21,7 @@ use crate::infra::rate_limit::hex;
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::store::audit;
-use crate::store::audit::refuse;
+use crate::store::audit::{Actor, refuse};
 use crate::store::registration_attachments::{self as store, NewAttachment};
 use crate::store::tx::Tx;
 use crate::store::values::word;
@@ -217,48 +217,8 @@ pub(super) async fn download(
     Path(id): Path<String>,
     auth: Authed<()>,
 ) -> ServerResult<Response> {
-    let session = &auth.session;
     let id = AttachmentId::parse(&id).map_err(|e| crate::infra::error::invalid_field(&e, "id"))?;
-    let row = store::find(&mut *state.pool.acquire().await?, &id)
-        .await?
-        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    let object = format!("attachment:{id}");
-    let mut allowed = row.owner_account == session.account.as_str();
-    if !allowed {
-        if let Some(province) = authz::officer_province(&state, &session.account).await? {
-            allowed =
-                store::attached_in_province(&mut *state.pool.acquire().await?, &id, province.key())
-                    .await?;
-        }
-    }
-    if !allowed {
-        return Err(refuse(
-            &state,
-            Some(&session.actor()),
-            "attachment.read.refused",
-            &object,
-            ErrorCode::Forbidden,
-        )
-        .await);
-    }
-    let meta = attachment_view(&row)?;
-    let path = attachment_path(&state, &meta.sha256);
-    let content = tokio::task::spawn_blocking(move || std::fs::read(path))
-        .await
-        .map_err(|e| ServerError::Internal(e.to_string()))?
-        .map_err(|e| ServerError::Internal(format!("reading an attachment: {e}")))?;
-    if sha256(&content) != meta.sha256 {
-        return Err(ServerError::Internal(
-            "an attachment's content changed on disk".into(),
-        ));
-    }
-    audit::append(
-        &state,
-        session
-            .actor()
-            .record("attachment.read", &object, None, false),
-    )
-    .await?;
+    let (meta, content) = read_attachment(&state, &auth.session.actor(), &id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, meta.media_type.mime()),
@@ -269,4 +229,50 @@ pub(super) async fn download(
         content,
     )
         .into_response())
+}
+
+/// The attachment `id` and its content, read by `actor`: its uploader, or an officer of the
+/// province of a request it is attached to (the officer role read now); anyone else is refused
+/// (`forbidden`, audited). Each read is audited (`attachment.read`). The content is checked
+/// against its hash, so a file changed on disk is never served.
+pub async fn read_attachment(
+    state: &AppState,
+    actor: &Actor,
+    id: &AttachmentId,
+) -> ServerResult<(AttachmentView, Vec<u8>)> {
+    let row = store::find(&mut *state.pool.acquire().await?, id)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let object = format!("attachment:{id}");
+    let mut allowed = row.owner_account == actor.account.as_str();
+    if !allowed {
+        if let Some(province) = authz::officer_province(state, &actor.account).await? {
+            allowed =
+                store::attached_in_province(&mut *state.pool.acquire().await?, id, province.key())
+                    .await?;
+        }
+    }
+    if !allowed {
+        return Err(refuse(
+            state,
+            Some(actor),
+            "attachment.read.refused",
+            &object,
+            ErrorCode::Forbidden,
+        )
+        .await);
+    }
+    let meta = attachment_view(&row)?;
+    let path = attachment_path(state, &meta.sha256);
+    let content = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| ServerError::Internal(e.to_string()))?
+        .map_err(|e| ServerError::Internal(format!("reading an attachment: {e}")))?;
+    if sha256(&content) != meta.sha256 {
+        return Err(ServerError::Internal(
+            "an attachment's content changed on disk".into(),
+        ));
+    }
+    audit::append(state, actor.record("attachment.read", &object, None, false)).await?;
+    Ok((meta, content))
 }
