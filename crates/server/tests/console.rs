@@ -1217,3 +1217,219 @@ async fn the_request_page_shows_the_details_documents_and_history_with_numbers_m
         .to_string();
     assert_eq!(said, question);
 }
+
+/// The person page's form `css`: its action and the session's token.
+fn form_of(page: &Got, css: &str) -> (String, String) {
+    let doc = page.doc();
+    let form = doc.select(css);
+    let action = form.attr("action").expect("the form").to_string();
+    let csrf = form
+        .select("input[name='csrf']")
+        .attr("value")
+        .unwrap()
+        .to_string();
+    (action, csrf)
+}
+
+async fn locked(t: &TestServer, person: &Person) -> bool {
+    let locked: i64 = sqlx::query_scalar("SELECT locked FROM accounts WHERE id = $1")
+        .bind(person.account.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    locked != 0
+}
+
+backend_test!(an_officer_looks_up_people_of_their_province_with_numbers_masked_and_audited);
+async fn an_officer_looks_up_people_of_their_province_with_numbers_masked_and_audited(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let lan = identity::person(&t, false).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let form = browser.get("/console/people").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let (action, csrf) = form_of(&form, "main form");
+
+    // Not a number: the sentence under the field, what was typed kept, nothing audited.
+    let bad = browser
+        .post_form(&action, &[("csrf", &csrf), ("citizen_id", "00119")])
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.doc().select("#citizen-id-error").length(), 1);
+    assert_eq!(
+        bad.doc()
+            .select("#citizen-id")
+            .attr("value")
+            .unwrap()
+            .to_string(),
+        "00119"
+    );
+    // Without the session's token: refused.
+    let forged = browser
+        .post_form(&action, &[("citizen_id", lan.citizen_id.as_str())])
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(
+        audited(&t, "console.person.lookup", officer.person.account.as_str()).await,
+        0
+    );
+
+    // Found: the person's page, under the account's opaque id, the number masked.
+    let found = browser
+        .post_form(
+            &action,
+            &[("csrf", &csrf), ("citizen_id", lan.citizen_id.as_str())],
+        )
+        .await;
+    assert_eq!(found.status, 303, "{}", found.body);
+    assert_eq!(found.location(), format!("/console/people/{}", lan.account));
+    let page = browser.get(found.location()).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        !page.body.contains(lan.citizen_id.as_str()),
+        "the full number on the page"
+    );
+    assert!(page.body.contains(&lan.citizen_id.masked()));
+    let actor = officer.person.account.as_str();
+    assert_eq!(audited(&t, "console.person.lookup", actor).await, 1);
+    assert_eq!(audited(&t, "console.person.read", actor).await, 1);
+    // Revealed on purpose: the full number, and its own audit entry.
+    let (reveal, csrf) = form_of(&page, "form[action$='/reveal']");
+    assert_eq!(browser.post_form(&reveal, &[]).await.status, 403);
+    let revealed = browser.post_form(&reveal, &[("csrf", &csrf)]).await;
+    assert_eq!(revealed.status, 200);
+    assert!(revealed.body.contains(lan.citizen_id.as_str()));
+    assert_eq!(audited(&t, "console.person.reveal", actor).await, 1);
+    // The audit trail names the person by a keyed hash, never by the number.
+    let leaked: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE object LIKE $1 OR action LIKE $1")
+            .bind(format!("%{}%", lan.citizen_id.as_str()))
+            .fetch_one(&t.state().pool)
+            .await
+            .unwrap();
+    assert_eq!(leaked, 0);
+
+    // An officer of another province: "not found" for the look-up and the page, audited.
+    let elsewhere = self::officer(&t, "ho_chi_minh").await;
+    let mut other = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut other, &elsewhere).await.status, 303);
+    let form = other.get("/console/people").await;
+    let (action, csrf) = form_of(&form, "main form");
+    let refused = other
+        .post_form(
+            &action,
+            &[("csrf", &csrf), ("citizen_id", lan.citizen_id.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    // (Every test person is named Nguyễn Thị Lan, the officer too: look at what was found.)
+    assert!(
+        refused.doc().select(".found").is_empty(),
+        "{}",
+        refused.body
+    );
+    assert!(!refused.body.contains(&lan.citizen_id.masked()));
+    assert_eq!(
+        other
+            .get(&format!("/console/people/{}", lan.account))
+            .await
+            .status,
+        404
+    );
+    let other_actor = elsewhere.person.account.as_str();
+    assert_eq!(
+        audited(&t, "console.person.lookup.refused", other_actor).await,
+        1
+    );
+    assert_eq!(
+        audited(&t, "console.person.read.refused", other_actor).await,
+        1
+    );
+}
+
+backend_test!(locking_and_unlocking_a_person_is_confirmed_on_the_officers_phone);
+async fn locking_and_unlocking_a_person_is_confirmed_on_the_officers_phone(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let lan = phone(&t).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let person_page = format!("/console/people/{}", lan.person.account);
+    let page = browser.get(&person_page).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+
+    // No reason: a sentence under the field, nothing asked of the phone.
+    let (lock, csrf) = form_of(&page, "#lock form");
+    let empty = browser
+        .post_form(&lock, &[("csrf", &csrf), ("lock", "1"), ("reason", "")])
+        .await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(
+        empty
+            .doc()
+            .select("#lock-reason-error")
+            .text()
+            .contains("Lý do là bắt buộc")
+    );
+    assert!(waiting_on(&t, &officer).await.is_empty());
+
+    let reason = "Người dân báo mất điện thoại tại trụ sở công an phường.";
+    let asked = browser
+        .post_form(&lock, &[("csrf", &csrf), ("lock", "1"), ("reason", reason)])
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    assert!(
+        !locked(&t, &lan.person).await,
+        "nothing before the phone confirms"
+    );
+    let action = waiting_on(&t, &officer).await.remove(0);
+    assert_eq!(action.kind, ActionKind::ChangeAccountLock);
+    assert!(action.summary_vi.contains(reason), "{}", action.summary_vi);
+    let confirmed = confirm_on(&t, &officer, &action).await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    assert!(locked(&t, &lan.person).await);
+    let done = browser.get(asked.location()).await;
+    assert!(done.body.contains("Tài khoản đã bị khóa"), "{}", done.body);
+    // The person's phone session ended with the lock.
+    let me = t.get(paths::ME, Auth::Session(&lan.session)).await;
+    assert_eq!(me.status(), 401);
+
+    // Unlocking, the same way.
+    let page = browser.get(&person_page).await;
+    let (unlock, csrf) = form_of(&page, "#lock form");
+    let asked = browser
+        .post_form(
+            &unlock,
+            &[
+                ("csrf", &csrf),
+                ("lock", "0"),
+                ("reason", "Đã tìm lại điện thoại."),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let action = waiting_on(&t, &officer).await.remove(0);
+    assert_eq!(confirm_on(&t, &officer, &action).await.status(), 200);
+    assert!(!locked(&t, &lan.person).await);
+
+    // The officer's own account: refused at the form, nothing asked.
+    let own = browser
+        .get(&format!("/console/people/{}", officer.person.account))
+        .await;
+    let (lock_own, csrf) = form_of(&own, "#lock form");
+    let refused = browser
+        .post_form(
+            &lock_own,
+            &[("csrf", &csrf), ("lock", "1"), ("reason", "Thử.")],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("của chính mình"));
+    assert!(waiting_on(&t, &officer).await.is_empty());
+}

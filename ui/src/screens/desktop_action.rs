@@ -113,6 +113,10 @@ fn kind_label(kind: ActionKind, lang: Lang) -> String {
             "Quyết định của cán bộ về yêu cầu đăng ký",
             "An officer's decision on a registration request",
         ),
+        ActionKind::ChangeAccountLock => (
+            "Cán bộ khóa hoặc mở khóa tài khoản",
+            "An officer locks or unlocks an account",
+        ),
         _ => ("Thao tác khác", "Another action"),
     };
     lang.t(vi, en).to_owned()

@@ -77,9 +77,13 @@ pub const DESKTOP_ACTION_KINDS: [ActionKind; 2] =
     [ActionKind::RegisterOrganisation, ActionKind::SwitchAccount];
 
 /// The action kinds the officer console may ask the officer's phone to confirm: an officer's
-/// decision on a registration (approve, reject, ask for information). The console holds no
-/// confirmation key, so each decision is signed on the officer's own phone.
-pub const CONSOLE_ACTION_KINDS: [ActionKind; 1] = [ActionKind::ReviewRegistration];
+/// decision on a registration (approve, reject, ask for information) and locking or unlocking
+/// a person's account. The console holds no confirmation key, so each is signed on the
+/// officer's own phone.
+pub const CONSOLE_ACTION_KINDS: [ActionKind; 2] = [
+    ActionKind::ReviewRegistration,
+    ActionKind::ChangeAccountLock,
+];
 
 /// Whether the officer console may ask the phone to confirm `kind`.
 pub fn console_may_request(kind: ActionKind) -> bool {
@@ -156,8 +160,9 @@ mod tests {
     }
 
     #[test]
-    fn the_console_may_ask_only_for_an_officers_decision() {
+    fn the_console_may_ask_only_for_an_officers_decision_or_lock() {
         assert!(console_may_request(ActionKind::ReviewRegistration));
+        assert!(console_may_request(ActionKind::ChangeAccountLock));
         for kind in [
             ActionKind::RegisterOrganisation,
             ActionKind::SwitchAccount,
@@ -167,8 +172,9 @@ mod tests {
         ] {
             assert!(!console_may_request(kind), "{kind:?}");
         }
-        // A desktop may not ask for a decision: only the console's officer check lets it in.
+        // A desktop may not ask for either: only the console's officer check lets them in.
         assert!(!desktop_may_request(ActionKind::ReviewRegistration));
+        assert!(!desktop_may_request(ActionKind::ChangeAccountLock));
     }
 
     #[test]

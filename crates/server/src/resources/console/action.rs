@@ -10,8 +10,12 @@ use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dinhdanh_core::api::{DesktopActionEvent, ErrorCode, OfficerDecision, RegistrationView};
+use dinhdanh_core::api::{
+    AccountView, DesktopActionEvent, ErrorCode, OfficerAccountChange, OfficerDecision,
+    RegistrationView,
+};
 use dinhdanh_core::ids::AccountId;
+use dinhdanh_core::signed_action::ActionKind;
 
 use super::pages::{self, Failure, Header, LINKS, Links};
 use super::queue::officer_or_page;
@@ -71,10 +75,22 @@ pub(super) async fn action_page(
         Ok(a) => a,
         Err(page) => return page,
     };
-    let request_href = serde_json::from_value::<OfficerDecision>(action.body.clone())
-        .ok()
-        .map(|d| super::REQUEST.replace("{id}", d.registration.as_str()));
-    let (waiting, done, title_vi, title_en, text_vi, text_en) = describe(&action.outcome);
+    // Back to what it is about: the request decided, or the person locked or unlocked.
+    let request_href = match action.kind {
+        ActionKind::ReviewRegistration => {
+            serde_json::from_value::<OfficerDecision>(action.body.clone())
+                .ok()
+                .map(|d| super::REQUEST.replace("{id}", d.registration.as_str()))
+        }
+        ActionKind::ChangeAccountLock => {
+            serde_json::from_value::<OfficerAccountChange>(action.body.clone())
+                .ok()
+                .map(|c| super::PERSON.replace("{id}", c.account.as_str()))
+        }
+        _ => None,
+    };
+    let (waiting, done, title_vi, title_en, text_vi, text_en) =
+        describe(action.kind, &action.outcome);
     pages::html(
         StatusCode::OK,
         &ActionPage {
@@ -108,7 +124,7 @@ fn clock(unix: i64) -> String {
 type Described = (bool, bool, &'static str, &'static str, String, String);
 
 /// What the page says of an outcome.
-fn describe(outcome: &ConsoleOutcome) -> Described {
+fn describe(kind: ActionKind, outcome: &ConsoleOutcome) -> Described {
     let event = match outcome {
         ConsoleOutcome::Waiting => {
             return (
@@ -127,6 +143,23 @@ fn describe(outcome: &ConsoleOutcome) -> Described {
         ConsoleOutcome::Finished(event) => event,
     };
     match event {
+        DesktopActionEvent::Done { result } if kind == ActionKind::ChangeAccountLock => {
+            let locked = serde_json::from_value::<AccountView>(result.clone())
+                .map(|v| v.locked)
+                .unwrap_or_default();
+            let (vi, en) = if locked {
+                (
+                    "Đã xác nhận trên điện thoại. Tài khoản đã bị khóa; mọi phiên của người này đã kết thúc và họ đã được thông báo.",
+                    "Confirmed on your phone. The account is locked; every session of this person has ended and they have been told.",
+                )
+            } else {
+                (
+                    "Đã xác nhận trên điện thoại. Tài khoản đã được mở khóa và người này đã được thông báo.",
+                    "Confirmed on your phone. The account is unlocked and the person has been told.",
+                )
+            };
+            (false, true, "Đã thực hiện", "Done", vi.into(), en.into())
+        }
         DesktopActionEvent::Done { result } => {
             let view = serde_json::from_value::<RegistrationView>(result.clone()).ok();
             let (status_vi, status_en) = view

@@ -22,6 +22,7 @@ mod action;
 mod attachment;
 mod details;
 mod pages;
+mod people;
 mod queue;
 mod request;
 mod session;
@@ -52,6 +53,15 @@ pub const DECISION: &str = "/console/requests/{id}/decision";
 /// `GET`: an attachment of a request of the officer's province: an image inline, a PDF as a
 /// download; never as a page.
 pub const ATTACHMENT: &str = "/console/attachments/{id}";
+/// `GET`: the form to look a person up; `POST` (the number in the body, never in an
+/// address): the look-up.
+pub const PEOPLE: &str = "/console/people";
+/// `GET`: a person of the officer's province with an account.
+pub const PERSON: &str = "/console/people/{id}";
+/// `POST`: the same page with the full identification number (audited).
+pub const PERSON_REVEAL: &str = "/console/people/{id}/reveal";
+/// `POST`: lock or unlock the account, confirmed on the officer's phone.
+pub const PERSON_LOCK: &str = "/console/people/{id}/lock";
 /// `GET`: a decision waiting for the phone, then its outcome.
 pub const ACTION: &str = "/console/actions/{id}";
 /// `GET`: `waiting` or `finished`, for the waiting page's script.
@@ -86,6 +96,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route(REQUEST, get(request::request_page))
         .route(DECISION, post(request::decide))
         .route(ATTACHMENT, get(attachment::attachment))
+        .route(PEOPLE, get(people::people).post(people::look_up))
+        .route(PERSON, get(people::person))
+        .route(PERSON_REVEAL, post(people::reveal))
+        .route(PERSON_LOCK, post(people::lock))
         .route(ACTION, get(action::action_page))
         .route(ACTION_STATE, get(action::state))
         .route(ACTION_CANCEL, post(action::cancel))

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::session::Officer;
-use super::{CONSOLE_CSS, HOME, SIGN_IN, SIGN_OUT};
+use super::{CONSOLE_CSS, HOME, PEOPLE, SIGN_IN, SIGN_OUT};
 use crate::infra::error::ServerError;
 use crate::infra::state::AppState;
 
@@ -39,6 +39,7 @@ impl<'a> Header<'a> {
 pub(super) struct Links {
     pub css: &'static str,
     pub home: &'static str,
+    pub people: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,
 }
@@ -46,6 +47,7 @@ pub(super) struct Links {
 pub(super) const LINKS: Links = Links {
     css: CONSOLE_CSS,
     home: HOME,
+    people: PEOPLE,
     sign_in: SIGN_IN,
     sign_out: SIGN_OUT,
 };
@@ -72,6 +74,8 @@ pub(super) enum Failure {
     NotFromConsole,
     /// Not there, or not of the officer's province.
     NotFound,
+    /// A person not of the officer's province, or not known.
+    PersonNotFound,
     /// A filter of the queue that is not one of its choices.
     BadFilter,
     /// The server failed.
@@ -85,7 +89,7 @@ impl Failure {
             Failure::Declined | Failure::SignInExpired | Failure::SignInFailed => {
                 StatusCode::BAD_REQUEST
             }
-            Failure::NotFound => StatusCode::NOT_FOUND,
+            Failure::NotFound | Failure::PersonNotFound => StatusCode::NOT_FOUND,
             Failure::BadFilter => StatusCode::BAD_REQUEST,
             Failure::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -132,6 +136,12 @@ impl Failure {
                 "Request not found",
                 "Hồ sơ không tồn tại hoặc không thuộc tỉnh, thành phố của bạn.",
                 "The request does not exist or is not of your province.",
+            ),
+            Failure::PersonNotFound => (
+                "Không tìm thấy người này",
+                "Person not found",
+                "Người này không có trong cơ sở dữ liệu hoặc không thuộc tỉnh, thành phố của bạn.",
+                "This person is not known, or is not of your province.",
             ),
             Failure::BadFilter => (
                 "Bộ lọc không hợp lệ",

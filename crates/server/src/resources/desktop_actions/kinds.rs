@@ -3,7 +3,8 @@
 //! resources' service API (registrations, organisations), in those resources' transactions.
 
 use dinhdanh_core::api::{
-    ApiError, Decision, ErrorCode, OfficerDecision, RegistrationSubmission, SwitchAccount,
+    ApiError, Decision, ErrorCode, OfficerAccountChange, OfficerDecision, RegistrationSubmission,
+    SwitchAccount,
 };
 use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::signed_action::{self, ActionKind, ActionTarget};
@@ -12,6 +13,7 @@ use super::Asker;
 use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
+use crate::resources::officers;
 use crate::resources::organisations;
 use crate::resources::registrations;
 use crate::store::audit::Actor;
@@ -110,6 +112,38 @@ pub(super) async fn prepare_for_console(
                 summary_en,
             })
         }
+        ActionKind::ChangeAccountLock => {
+            let change: OfficerAccountChange =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            let checked = officers::check_lock_change(state, officer, &change).await?;
+            let name = checked.full_name;
+            let (summary_vi, summary_en) = if change.lock {
+                (
+                    format!(
+                        "Khóa tài khoản định danh của {name}. Lý do: {}",
+                        change.reason
+                    ),
+                    format!("Lock the e-ID account of {name}. Reason: {}", change.reason),
+                )
+            } else {
+                (
+                    format!(
+                        "Mở khóa tài khoản định danh của {name}. Lý do: {}",
+                        change.reason
+                    ),
+                    format!(
+                        "Unlock the e-ID account of {name}. Reason: {}",
+                        change.reason
+                    ),
+                )
+            };
+            Ok(Prepared {
+                canonical: canonical(&change)?,
+                target: checked.target,
+                summary_vi,
+                summary_en,
+            })
+        }
         _ => Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
     }
 }
@@ -186,6 +220,12 @@ pub(super) async fn carry_out(
                 serde_json::from_value(body.clone()).map_err(|_| malformed())?;
             // The officer is the person whose phone confirmed; every check runs again.
             let view = registrations::decide_confirmed(state, &phone.actor(), &decision).await?;
+            serde_json::to_value(view)
+        }
+        ActionKind::ChangeAccountLock => {
+            let change: OfficerAccountChange =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            let view = officers::apply_lock_change(state, &phone.actor(), &change).await?;
             serde_json::to_value(view)
         }
         _ => return Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),

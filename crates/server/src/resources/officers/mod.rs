@@ -27,7 +27,7 @@ use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult, invalid_text};
 use crate::infra::state::AppState;
 use crate::resources::accounts::{self, LockActor};
-use crate::store::audit::{self, AuditRecord};
+use crate::store::audit::{self, Actor, AuditRecord};
 use crate::store::tx::Tx;
 use crate::store::{console_sessions, officers};
 
@@ -135,27 +135,55 @@ async fn change_account_lock(
     State(state): State<AppState>,
     action: ConfirmedAction<OfficerAccountChange>,
 ) -> ServerResult<Json<AccountView>> {
-    let officer = &action.session.account;
-    let device = action.session.device.as_ref().map(|d| d.as_str());
-    let Some(province) = authz::officer_province(&state, officer).await? else {
-        return Err(refuse(&state, officer, device, None, None, ErrorCode::Forbidden).await);
+    let actor = action.session.actor();
+    let target = check_lock_change(&state, &actor, action.body()?)
+        .await?
+        .target;
+    let (session, change) = action
+        .verify(&state, ActionKind::ChangeAccountLock, &target)
+        .await?;
+    Ok(Json(
+        apply_lock_change(&state, &session.actor(), &change).await?,
+    ))
+}
+
+/// A lock or unlock an officer may make: the person's name and the confirmation's target.
+pub struct CheckedLockChange {
+    /// The person's name, from the registry.
+    pub full_name: String,
+    /// `account:<id>`, what the officer's confirmation names.
+    pub target: ActionTarget,
+}
+
+/// Whether `actor` may lock or unlock as `change` asks, checked in this order: the actor is an
+/// officer (`forbidden`); the reason is given, under the text policy; the account exists
+/// (`not_found`), is not the officer's own and belongs to the officer's province
+/// (`forbidden`). Refusals are audited.
+pub async fn check_lock_change(
+    state: &AppState,
+    actor: &Actor,
+    change: &OfficerAccountChange,
+) -> ServerResult<CheckedLockChange> {
+    let officer = &actor.account;
+    let device = actor.device.as_ref().map(|d| d.as_str());
+    let Some(province) = authz::officer_province(state, officer).await? else {
+        return Err(refuse(state, officer, device, None, None, ErrorCode::Forbidden).await);
     };
-    let change = action.body()?;
     // The reason reaches the person's notification: the one text policy.
     if let Err(problem) = dinhdanh_core::text::message(&change.reason, MAX_REASON_CHARS) {
         return Err(invalid_text(problem, "body.reason"));
     }
     let object = format!("account:{}", change.account);
-    let target_account = accounts::find_account(&state, &change.account)
+    let target_account = accounts::find_account(state, &change.account)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    let person = accounts::citizen_by_key(&state, &target_account.citizen_key)
+    let person = accounts::citizen_by_key(state, &target_account.citizen_key)
         .await?
         .ok_or_else(|| ServerError::Internal("an account without a citizen".into()))?;
     let own = &target_account.id == officer;
     if !authz::may_change_account_lock(&province, &person_province(&person.citizen_id), own) {
         return Err(refuse(
-            &state,
+            state,
             officer,
             device,
             Some(&object),
@@ -166,22 +194,33 @@ async fn change_account_lock(
     }
     let target = ActionTarget::new("account", change.account.as_str())
         .map_err(|e| crate::infra::error::invalid_field(&e, "body.account"))?;
-    let (session, change) = action
-        .verify(&state, ActionKind::ChangeAccountLock, &target)
-        .await?;
+    Ok(CheckedLockChange {
+        full_name: person.full_name,
+        target,
+    })
+}
+
+/// Carries out a lock or unlock an officer confirmed (on the phone, directly or for the
+/// console): every check of [`check_lock_change`] again, then [`accounts::set_lock`] in one
+/// transaction (locking ends the person's sessions and notifies them), audited with `actor`.
+pub async fn apply_lock_change(
+    state: &AppState,
+    actor: &Actor,
+    change: &OfficerAccountChange,
+) -> ServerResult<AccountView> {
+    check_lock_change(state, actor, change).await?;
     let reason = dinhdanh_core::text::message(&change.reason, MAX_REASON_CHARS)
         .map_err(|p| invalid_text(p, "body.reason"))?;
-    let reason = reason.as_str();
     accounts::set_lock(
-        &state,
+        state,
         &change.account,
         change.lock,
-        reason,
+        &reason,
         LockActor {
-            account: Some(&session.account),
-            device: session.device.as_ref(),
+            account: Some(&actor.account),
+            device: actor.device.as_ref(),
         },
     )
     .await?;
-    Ok(Json(accounts::account_view(&state, &change.account).await?))
+    accounts::account_view(state, &change.account).await
 }
