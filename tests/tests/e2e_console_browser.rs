@@ -397,6 +397,36 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         violations.join("\n")
     );
 
+    // The dashboard of Hà Nội: the trend drawn, the province's row only.
+    click(&browser, "nav.nav a[href='/console/dashboard']").await?;
+    wait_for(&browser, "table.provinces").await?;
+    let rows = browser
+        .find_all(Locator::Css("table.provinces tbody tr"))
+        .await?
+        .len();
+    ensure!(
+        rows == 1,
+        "a provincial officer sees one province, not {rows}"
+    );
+    let drawn = browser
+        .execute(
+            "const i = document.querySelector('img.chart'); return i.complete && i.naturalWidth;",
+            vec![],
+        )
+        .await?
+        .as_i64()
+        .unwrap_or_default();
+    ensure!(drawn > 0, "the trend's image did not load");
+    browser.set_window_size(1366, 1500).await?;
+    w.shot(&browser, "officer-dashboard").await?;
+    browser.set_window_size(1366, 768).await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the dashboard:\n{}",
+        violations.join("\n")
+    );
+
     browser
         .find(Locator::Css(".sign-out button"))
         .await?

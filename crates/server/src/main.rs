@@ -1043,14 +1043,21 @@ async fn registration_command(cli: &Cli) -> anyhow::Result<()> {
 
 #[derive(Subcommand)]
 enum OfficerCommand {
-    /// Grant the officer role for a province to a level-2 account.
+    /// Grant the officer role for a province to a level-2 account, or the read-only national
+    /// scope (the console's dashboard of every province, nothing else) with `--national`.
+    #[command(group(
+        clap::ArgGroup::new("scope").required(true).args(["province", "national"])
+    ))]
     Grant {
         /// The officer's personal identification number.
         #[arg(long)]
         citizen_id: String,
         /// The province, by key (`ho_chi_minh`, `ha_noi`, …).
         #[arg(long)]
-        province: String,
+        province: Option<String>,
+        /// The read-only national scope instead of a province.
+        #[arg(long)]
+        national: bool,
     },
     /// Withdraw an account's officer role; its officer console sessions end in the same
     /// transaction (audited).
@@ -1410,7 +1417,26 @@ async fn people_command(cli: &Cli) -> anyhow::Result<()> {
             command:
                 OfficerCommand::Grant {
                     citizen_id,
-                    province,
+                    province: None,
+                    national: true,
+                },
+        } => {
+            let id = citizen_id_arg(citizen_id)?;
+            account_of(&state, &id).await?;
+            dinhdanh_server::resources::officers::grant_national_officer(&state, &id)
+                .await
+                .with_context(|| format!("granting the national scope to {}", id.masked()))?;
+            println!(
+                "{} now reads the console's dashboard of every province (national scope)",
+                id.masked()
+            );
+        }
+        Command::Officer {
+            command:
+                OfficerCommand::Grant {
+                    citizen_id,
+                    province: Some(province),
+                    ..
                 },
         } => {
             let id = citizen_id_arg(citizen_id)?;

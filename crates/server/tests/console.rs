@@ -200,12 +200,18 @@ async fn ha_noi_request(t: &TestServer, filer: &Person) -> Filed {
 
 /// The same, its founding decision `document` (a PDF or an image).
 async fn ha_noi_request_with(t: &TestServer, filer: &Person, document: &[u8]) -> Filed {
+    request_in(t, filer, "ha_noi", document).await
+}
+
+/// A type-4 request whose head office is in `province`, filed at the desk by `filer` (an
+/// officer of that province).
+async fn request_in(t: &TestServer, filer: &Person, province: &str, document: &[u8]) -> Filed {
     let head = identity::person(t, false).await;
     let form = OrganisationForm {
         name_vi: format!("Hội Cờ tướng phường {}", OsRng.next_u32() % 100_000),
         established_on: "2019-09-01".into(),
         head_office_address: "Số 18 phố Duy Tân, phường Cầu Giấy".into(),
-        head_office_province: "ha_noi".into(),
+        head_office_province: province.into(),
         representatives: vec![RepresentativeForm {
             full_name: "Nguyễn Thị Lan".into(),
             citizen_id: head.citizen_id.as_str().into(),
@@ -1432,4 +1438,135 @@ async fn locking_and_unlocking_a_person_is_confirmed_on_the_officers_phone(db: B
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert!(refused.body.contains("của chính mình"));
     assert!(waiting_on(&t, &officer).await.is_empty());
+}
+
+async fn count(t: &TestServer, sql: &str, province: &str) -> u64 {
+    let n: i64 = sqlx::query_scalar(sql)
+        .bind(province)
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    u64::try_from(n).unwrap()
+}
+
+/// The number in a dashboard's province row `key`, column `n` (from 1, the name's cell is
+/// the row's header).
+fn cell(page: &Got, key: &str, n: usize) -> u64 {
+    page.doc()
+        .select(&format!(
+            "table.provinces tr[data-province='{key}'] td:nth-of-type({n})"
+        ))
+        .text()
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .unwrap_or_else(|e| panic!("{key} column {n}: {e}\n{}", page.body))
+}
+
+backend_test!(the_dashboard_counts_what_the_database_holds_and_each_scope_sees_its_own);
+async fn the_dashboard_counts_what_the_database_holds_and_each_scope_sees_its_own(db: Backend) {
+    let t = TestServer::start(db).await;
+    let ha_noi = officer(&t, "ha_noi").await;
+    let saigon = officer(&t, "ho_chi_minh").await;
+    let approved = ha_noi_request(&t, &ha_noi.person).await;
+    ha_noi_request(&t, &ha_noi.person).await;
+    request_in(&t, &saigon.person, "ho_chi_minh", PDF).await;
+    registrations::decide_in_person(
+        t.state(),
+        &ha_noi.person.citizen_id,
+        &approved.id,
+        &dinhdanh_core::api::Decision::Approve,
+    )
+    .await
+    .unwrap();
+    // 20 days on, the open Hà Nội request is overdue (15 days).
+    t.clock.advance(20 * 86_400);
+    let mut ha_noi = ha_noi;
+    ha_noi.sign_in_again(&t).await;
+
+    let registered = "SELECT COUNT(*) FROM organisations WHERE province = $1 \
+                      AND status IN ('active', 'locked')";
+    let open = "SELECT COUNT(*) FROM registrations WHERE province = $1 AND is_open = 1";
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &ha_noi).await.status, 303);
+    let page = browser.get("/console/dashboard").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // A provincial officer: one row, theirs; nothing of another province.
+    let rows = page.doc().select("table.provinces tbody tr").length();
+    assert_eq!(rows, 1, "{}", page.body);
+    assert!(
+        page.doc()
+            .select("tr[data-province='ho_chi_minh']")
+            .is_empty()
+    );
+    assert_eq!(
+        cell(&page, "ha_noi", 1),
+        count(&t, registered, "ha_noi").await
+    );
+    assert_eq!(cell(&page, "ha_noi", 1), 1);
+    assert_eq!(cell(&page, "ha_noi", 4), count(&t, open, "ha_noi").await);
+    assert_eq!(cell(&page, "ha_noi", 5), 1, "the open request is overdue");
+    // The weekly trend: an SVG with its two lines, and the same numbers in a table.
+    let svg = browser.get("/console/dashboard/trend.svg").await;
+    assert_eq!(svg.status, 200);
+    assert!(
+        svg.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
+    assert!(svg.body.matches("<polyline").count() >= 2);
+    let submitted: u64 = page
+        .doc()
+        .select("table.trend tbody tr:first-child td")
+        .iter()
+        .map(|td| td.text().trim().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(submitted, 2, "two Hà Nội requests within the 12 weeks");
+    // The CSV: Hà Nội's four types, and no other province.
+    let csv = browser.get("/console/dashboard.csv").await;
+    assert!(
+        csv.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let lines: Vec<&str> = csv.body.lines().skip(1).collect();
+    assert_eq!(lines.len(), 4, "{}", csv.body);
+    assert!(
+        lines.iter().all(|l| l.starts_with("ha_noi,")),
+        "{}",
+        csv.body
+    );
+
+    // The national scope: every province's row, the same counts, and nothing else.
+    let national = phone(&t).await;
+    officers::grant_national_officer(t.state(), &national.person.citizen_id)
+        .await
+        .unwrap();
+    let mut everywhere = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut everywhere, &national).await.status, 303);
+    let home = everywhere.get("/console/").await;
+    assert_eq!(home.status, 303);
+    assert_eq!(home.location(), "/console/dashboard");
+    let page = everywhere.get("/console/dashboard").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.doc().select("table.provinces tbody tr").length(), 34);
+    assert_eq!(cell(&page, "ha_noi", 1), 1);
+    assert_eq!(
+        cell(&page, "ho_chi_minh", 4),
+        count(&t, open, "ho_chi_minh").await
+    );
+    assert_eq!(cell(&page, "ho_chi_minh", 4), 1);
+    let csv = everywhere.get("/console/dashboard.csv").await;
+    assert_eq!(csv.body.lines().count(), 1 + 34 * 4);
+    // Read-only: no queue, no request, no people.
+    assert_eq!(everywhere.get("/console/people").await.status, 403);
+    assert_eq!(
+        everywhere
+            .get(&format!("/console/requests/{}", approved.id))
+            .await
+            .status,
+        403
+    );
 }

@@ -47,16 +47,43 @@ pub async fn officer_role(
     }))
 }
 
+/// What an officer at the console may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsoleScope {
+    /// An officer of one province: its queue, its requests and people, its dashboard; and the
+    /// decisions, confirmed on their phone.
+    Province(NewProvince),
+    /// The read-only national scope: the dashboard of every province, nothing else.
+    National,
+}
+
 /// Who may use the officer console, asked on **every** console request
-/// (`resources::console::session`): an account holding an officer role now, read from this
-/// server's own `officers` table — never from a token's claims or the session's — so a role
-/// withdrawn or moved to another province counts from the next request on. The province is
-/// the one whose requests they see ([`console_may_read`]).
+/// (`resources::console::session`): an account holding an officer role or the national scope
+/// now, read from this server's own `officers` and `national_officers` tables — never from a
+/// token's claims or the session's — so a role withdrawn or moved counts from the next request
+/// on. A provincial officer's province is the one whose requests they see
+/// ([`console_may_read`]).
 pub async fn console_officer(
     state: &AppState,
     account: &AccountId,
-) -> ServerResult<Option<NewProvince>> {
-    officer_province(state, account).await
+) -> ServerResult<Option<ConsoleScope>> {
+    if let Some(province) = officer_province(state, account).await? {
+        return Ok(Some(ConsoleScope::Province(province)));
+    }
+    let mut conn = state.pool.acquire().await?;
+    Ok(roles::national_officer(&mut conn, account)
+        .await?
+        .then_some(ConsoleScope::National))
+}
+
+/// Which provinces' figures a console scope sees on the dashboard: its own province only, or
+/// every province for the national scope. A provincial officer sees nothing of another
+/// province, not even its counts.
+pub fn dashboard_provinces(scope: &ConsoleScope) -> Vec<NewProvince> {
+    match scope {
+        ConsoleScope::Province(p) => vec![*p],
+        ConsoleScope::National => NewProvince::all().to_vec(),
+    }
 }
 
 /// Whether a console officer of `officer_province` may read a request of an organisation whose

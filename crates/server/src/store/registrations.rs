@@ -557,6 +557,42 @@ pub async fn of_province(
     .await?)
 }
 
+/// When a request was submitted and, if it was approved, when.
+#[derive(sqlx::FromRow)]
+pub struct ActivityRow {
+    /// Unix seconds.
+    pub submitted_at: i64,
+    /// Unix seconds, for an approved request.
+    pub approved_at: Option<i64>,
+}
+
+/// The requests of `province` (every province for `None`) submitted or approved since `since`
+/// (Unix seconds), for the dashboard's weekly trend.
+pub async fn activity_since(
+    conn: &mut AnyConnection,
+    province: Option<&str>,
+    since: i64,
+) -> ServerResult<Vec<ActivityRow>> {
+    const COLUMNS: &str = "SELECT submitted_at, \
+         CASE WHEN status = 'approved' THEN decided_at END AS approved_at FROM registrations";
+    let recent = "(submitted_at >= $1 OR (status = 'approved' AND decided_at >= $1))";
+    Ok(match province {
+        Some(p) => {
+            sqlx::query_as(&format!("{COLUMNS} WHERE {recent} AND province = $2"))
+                .bind(since)
+                .bind(p)
+                .fetch_all(conn)
+                .await?
+        }
+        None => {
+            sqlx::query_as(&format!("{COLUMNS} WHERE {recent}"))
+                .bind(since)
+                .fetch_all(conn)
+                .await?
+        }
+    })
+}
+
 /// What counting an open request's due date again needs.
 #[derive(sqlx::FromRow)]
 pub struct OpenDueRow {

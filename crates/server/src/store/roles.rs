@@ -30,6 +30,16 @@ pub async fn officer(
     )
 }
 
+/// Whether the account holds the read-only national officer scope.
+pub async fn national_officer(conn: &mut AnyConnection, account: &AccountId) -> ServerResult<bool> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT account_id FROM national_officers WHERE account_id = $1")
+            .bind(account.as_str())
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}
+
 /// The SQL condition of a live delegation row (`p` is the table prefix, `now` the parameter
 /// holding the current time): accepted, not revoked, not declined, not expired.
 pub fn live(p: &str, now: &str) -> String {

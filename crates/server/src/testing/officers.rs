@@ -26,3 +26,8 @@ pub async fn officer_province(
 pub async fn revoke_officer(state: &AppState, citizen: &CitizenId) -> ServerResult<u64> {
     inner::revoke_officer(state, citizen).await
 }
+
+/// Grants the read-only national scope to the person with this citizen id.
+pub async fn grant_national_officer(state: &AppState, citizen: &CitizenId) -> ServerResult<()> {
+    inner::grant_national_officer(state, citizen).await
+}

@@ -20,6 +20,7 @@
 
 mod action;
 mod attachment;
+mod dashboard;
 mod details;
 mod pages;
 mod people;
@@ -53,6 +54,12 @@ pub const DECISION: &str = "/console/requests/{id}/decision";
 /// `GET`: an attachment of a request of the officer's province: an image inline, a PDF as a
 /// download; never as a page.
 pub const ATTACHMENT: &str = "/console/attachments/{id}";
+/// `GET`: the figures of the officer's province (every province for the national scope).
+pub const DASHBOARD: &str = "/console/dashboard";
+/// `GET`: the dashboard's weekly trend as an SVG image.
+pub const DASHBOARD_TREND: &str = "/console/dashboard/trend.svg";
+/// `GET`: the dashboard's figures as CSV.
+pub const DASHBOARD_CSV: &str = "/console/dashboard.csv";
 /// `GET`: the form to look a person up; `POST` (the number in the body, never in an
 /// address): the look-up.
 pub const PEOPLE: &str = "/console/people";
@@ -96,6 +103,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route(REQUEST, get(request::request_page))
         .route(DECISION, post(request::decide))
         .route(ATTACHMENT, get(attachment::attachment))
+        .route(DASHBOARD, get(dashboard::dashboard))
+        .route(DASHBOARD_TREND, get(dashboard::trend_svg))
+        .route(DASHBOARD_CSV, get(dashboard::csv))
         .route(PEOPLE, get(people::people).post(people::look_up))
         .route(PERSON, get(people::person))
         .route(PERSON_REVEAL, post(people::reveal))

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::session::Officer;
-use super::{CONSOLE_CSS, HOME, PEOPLE, SIGN_IN, SIGN_OUT};
+use super::{CONSOLE_CSS, DASHBOARD, HOME, PEOPLE, SIGN_IN, SIGN_OUT};
 use crate::infra::error::ServerError;
 use crate::infra::state::AppState;
 
@@ -40,6 +40,7 @@ pub(super) struct Links {
     pub css: &'static str,
     pub home: &'static str,
     pub people: &'static str,
+    pub dashboard: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,
 }
@@ -48,6 +49,7 @@ pub(super) const LINKS: Links = Links {
     css: CONSOLE_CSS,
     home: HOME,
     people: PEOPLE,
+    dashboard: DASHBOARD,
     sign_in: SIGN_IN,
     sign_out: SIGN_OUT,
 };
@@ -76,6 +78,8 @@ pub(super) enum Failure {
     NotFound,
     /// A person not of the officer's province, or not known.
     PersonNotFound,
+    /// A page of a province's work, asked by the read-only national scope.
+    NationalReadOnly,
     /// A filter of the queue that is not one of its choices.
     BadFilter,
     /// The server failed.
@@ -85,7 +89,9 @@ pub(super) enum Failure {
 impl Failure {
     fn status(self) -> StatusCode {
         match self {
-            Failure::NotOfficer | Failure::NotFromConsole => StatusCode::FORBIDDEN,
+            Failure::NotOfficer | Failure::NotFromConsole | Failure::NationalReadOnly => {
+                StatusCode::FORBIDDEN
+            }
             Failure::Declined | Failure::SignInExpired | Failure::SignInFailed => {
                 StatusCode::BAD_REQUEST
             }
@@ -142,6 +148,14 @@ impl Failure {
                 "Person not found",
                 "Người này không có trong cơ sở dữ liệu hoặc không thuộc tỉnh, thành phố của bạn.",
                 "This person is not known, or is not of your province.",
+            ),
+            Failure::NationalReadOnly => (
+                "Phạm vi toàn quốc chỉ xem số liệu",
+                "The national scope reads figures only",
+                "Tài khoản của bạn được cấp phạm vi toàn quốc chỉ để xem bảng số liệu. Hàng chờ, \
+                 hồ sơ và người dân thuộc cán bộ của từng tỉnh, thành phố.",
+                "Your account holds the national scope, which reads the dashboard only. Queues, \
+                 requests and people belong to each province's officers.",
             ),
             Failure::BadFilter => (
                 "Bộ lọc không hợp lệ",

@@ -31,9 +31,19 @@ pub(super) async fn officer_or_page(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Officer, Response> {
-    match session::visitor(state, headers).await {
+    officer_of(state, session::visitor(state, headers).await)
+}
+
+/// The provincial officer `visitor` is, or the page to show instead.
+fn officer_of(
+    state: &AppState,
+    visitor: crate::infra::error::ServerResult<Visitor>,
+) -> Result<Officer, Response> {
+    match visitor {
         Ok(Visitor::Officer(officer)) => Ok(officer),
         Ok(Visitor::Anonymous) => Err(pages::html(StatusCode::OK, &SignInPage { links: LINKS })),
+        // The national scope reads the dashboard only.
+        Ok(Visitor::National(_)) => Err(pages::failure(state, Failure::NationalReadOnly)),
         Ok(Visitor::NotOfficer) => {
             let mut page = pages::failure(state, Failure::NotOfficer);
             if let Ok(v) = axum::http::HeaderValue::from_str(&session::cleared(state)) {
@@ -211,7 +221,12 @@ pub(super) async fn home(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let officer = match officer_or_page(&state, &headers).await {
+    let visitor = session::visitor(&state, &headers).await;
+    if matches!(visitor, Ok(Visitor::National(_))) {
+        // The national scope's console is its dashboard.
+        return super::sign_in::see_other(super::DASHBOARD);
+    }
+    let officer = match officer_of(&state, visitor) {
         Ok(o) => o,
         Err(page) => return page,
     };

@@ -10,7 +10,7 @@
 use axum::http::HeaderMap;
 use dinhdanh_core::ids::{AccountId, NewProvince};
 
-use crate::authz;
+use crate::authz::{self, ConsoleScope};
 use crate::infra::error::ServerResult;
 use crate::infra::ids::random_bytes;
 use crate::infra::state::AppState;
@@ -31,6 +31,27 @@ pub(super) enum Visitor {
     NotOfficer,
     /// An officer of a province.
     Officer(Officer),
+    /// An officer of the read-only national scope: the dashboard only.
+    National(NationalOfficer),
+}
+
+/// An officer of the read-only national scope at the console, as read on this request.
+pub(super) struct NationalOfficer {
+    /// Their account.
+    pub account: AccountId,
+    /// Their name, from the registry.
+    pub name: String,
+    /// The token every form of this session carries.
+    pub csrf: String,
+    /// The keyed hash of the session's token.
+    token_hash: Vec<u8>,
+}
+
+impl NationalOfficer {
+    /// The keyed hash of the session's token (to end it).
+    pub fn token_hash(&self) -> &[u8] {
+        &self.token_hash
+    }
 }
 
 /// An officer at the console, as read on this request.
@@ -128,17 +149,27 @@ pub(super) async fn visitor(state: &AppState, headers: &HeaderMap) -> ServerResu
         row
     };
     let account = parse_stored(AccountId::parse(&row.account_id))?;
-    let Some(province) = authz::console_officer(state, &account).await? else {
+    let Some(scope) = authz::console_officer(state, &account).await? else {
         end(state, &hash, &account, "console.refused").await?;
         return Ok(Visitor::NotOfficer);
     };
-    Ok(Visitor::Officer(Officer {
-        name: full_name(state, &account).await?,
-        csrf: csrf_of(state, &token),
-        account,
-        province,
-        token_hash: hash,
-    }))
+    let name = full_name(state, &account).await?;
+    let csrf = csrf_of(state, &token);
+    Ok(match scope {
+        ConsoleScope::Province(province) => Visitor::Officer(Officer {
+            name,
+            csrf,
+            account,
+            province,
+            token_hash: hash,
+        }),
+        ConsoleScope::National => Visitor::National(NationalOfficer {
+            name,
+            csrf,
+            account,
+            token_hash: hash,
+        }),
+    })
 }
 
 /// The person's name as the registry has it (shown in the console's header).
@@ -154,10 +185,15 @@ pub(super) async fn full_name(state: &AppState, account: &AccountId) -> ServerRe
 
 /// Whether `presented` is this officer's CSRF token.
 pub(super) fn csrf_matches(officer: &Officer, presented: Option<&str>) -> bool {
+    csrf_is(&officer.csrf, presented)
+}
+
+/// Whether `presented` is the session's CSRF token `csrf` (compared in constant time).
+pub(super) fn csrf_is(csrf: &str, presented: Option<&str>) -> bool {
     presented.is_some_and(|p| {
-        p.len() == officer.csrf.len()
+        p.len() == csrf.len()
             && p.bytes()
-                .zip(officer.csrf.bytes())
+                .zip(csrf.bytes())
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0
     })

@@ -252,27 +252,24 @@ pub(super) async fn sign_out(State(state): State<AppState>, parts: Parts, body: 
         Ok(v) => v,
         Err(e) => return pages::server_error(&state, e),
     };
-    let Visitor::Officer(officer) = visitor else {
-        let mut response = see_other(HOME);
-        set_cookie(&mut response, &session::cleared(&state));
-        return response;
+    let (csrf_expected, token_hash, account) = match &visitor {
+        Visitor::Officer(o) => (o.csrf.as_str(), o.token_hash(), &o.account),
+        Visitor::National(n) => (n.csrf.as_str(), n.token_hash(), &n.account),
+        Visitor::Anonymous | Visitor::NotOfficer => {
+            let mut response = see_other(HOME);
+            set_cookie(&mut response, &session::cleared(&state));
+            return response;
+        }
     };
     let csrf = url::form_urlencoded::parse(&body)
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.into_owned());
     if !oidc::from_own_page(&parts.headers, state.config.origin.as_str())
-        || !session::csrf_matches(&officer, csrf.as_deref())
+        || !session::csrf_is(csrf_expected, csrf.as_deref())
     {
         return pages::failure(&state, Failure::NotFromConsole);
     }
-    if let Err(e) = session::end(
-        &state,
-        officer.token_hash(),
-        &officer.account,
-        "console.sign_out",
-    )
-    .await
-    {
+    if let Err(e) = session::end(&state, token_hash, account, "console.sign_out").await {
         return pages::server_error(&state, e);
     }
     let mut response = see_other(HOME);

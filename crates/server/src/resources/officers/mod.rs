@@ -73,6 +73,30 @@ pub async fn grant_officer(
     tx.commit().await
 }
 
+/// Grants the read-only national scope to the account of the person with this number (done
+/// by the CLI): the officer console's dashboard of every province, nothing else. It replaces a
+/// provincial grant, as a provincial grant replaces it. The account must exist (`not_found`)
+/// and be level 2 (`level_too_low`). Audited `officer.granted.national`.
+pub async fn grant_national_officer(state: &AppState, citizen: &CitizenId) -> ServerResult<()> {
+    let account = accounts::find_account_by_citizen(state, citizen)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    if account.level != AccountLevel::Level2 {
+        return Err(ServerError::code(ErrorCode::LevelTooLow));
+    }
+    let mut tx = Tx::begin(state, "officer.grant").await?;
+    let now = tx.now();
+    officers::grant_national(tx.conn()?, account.id.as_str(), now).await?;
+    let object = format!("account:{}", account.id);
+    tx.audit(AuditRecord {
+        action: "officer.granted.national",
+        object: Some(&object),
+        subject_key: Some(&account.citizen_key),
+        ..AuditRecord::default()
+    });
+    tx.commit().await
+}
+
 /// Withdraws the officer role of the person with this number (done by the CLI), and in the
 /// same transaction ends their officer console sessions, so the console refuses their next
 /// request even before it would read the role again. The number of sessions ended. An account
@@ -82,8 +106,12 @@ pub async fn revoke_officer(state: &AppState, citizen: &CitizenId) -> ServerResu
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
     let mut tx = Tx::begin(state, "officer.revoke").await?;
-    let Some(province) = officers::revoke(tx.conn()?, account.id.as_str()).await? else {
-        return Err(ServerError::code(ErrorCode::NotFound));
+    let province = match officers::revoke(tx.conn()?, account.id.as_str()).await? {
+        Some(province) => province,
+        None if officers::revoke_national(tx.conn()?, account.id.as_str()).await? => {
+            "national".to_owned()
+        }
+        None => return Err(ServerError::code(ErrorCode::NotFound)),
     };
     let ended = console_sessions::delete_of_account(tx.conn()?, account.id.as_str()).await?;
     let object = format!("account:{}", account.id);

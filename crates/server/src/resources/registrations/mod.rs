@@ -76,8 +76,8 @@ pub use dates::{
 };
 pub use in_person::register_in_person;
 pub use officers::{
-    check_console_decision, decide_confirmed, decide_in_person, list_requests, province_queue,
-    province_queue_size, province_statistics, queue_entry,
+    WeekCount, check_console_decision, decide_confirmed, decide_in_person, list_requests,
+    province_queue, province_queue_size, province_statistics, queue_entry, weekly_trend,
 };
 pub use stored::{StoredRegistration, load, org_key};
 pub use submission::{

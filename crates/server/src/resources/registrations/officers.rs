@@ -451,3 +451,62 @@ pub async fn province_statistics(
         decided_late: late,
     })
 }
+
+/// One week of the dashboard's trend: requests submitted and approved from Monday `start`
+/// (Vietnam's calendar) to the Sunday after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeekCount {
+    /// The week's Monday.
+    pub start: chrono::NaiveDate,
+    /// Requests submitted that week.
+    pub submitted: u64,
+    /// Requests approved that week.
+    pub approved: u64,
+}
+
+/// The last `weeks` weeks up to this one, oldest first, for `province` (every province for
+/// `None`: the national scope).
+pub async fn weekly_trend(
+    state: &AppState,
+    province: Option<NewProvince>,
+    weeks: u32,
+) -> ServerResult<Vec<WeekCount>> {
+    use chrono::Datelike;
+    let today = vietnam_date(state.now());
+    let this_monday = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
+    let first = this_monday - chrono::Days::new(7 * u64::from(weeks.saturating_sub(1)));
+    // Vietnam's midnight of the first Monday, in Unix seconds.
+    let since = first
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp() - 7 * 3600)
+        .unwrap_or_default();
+    let rows = store::activity_since(
+        &mut *state.pool.acquire().await?,
+        province.map(|p| p.key()),
+        since,
+    )
+    .await?;
+    let mut out: Vec<WeekCount> = (0..weeks)
+        .map(|i| WeekCount {
+            start: first + chrono::Days::new(7 * u64::from(i)),
+            submitted: 0,
+            approved: 0,
+        })
+        .collect();
+    let week_of = |unix: i64| -> Option<usize> {
+        let day = vietnam_date(unix);
+        let days = (day - first).num_days();
+        (days >= 0)
+            .then(|| usize::try_from(days / 7).ok())
+            .flatten()
+    };
+    for r in rows {
+        if let Some(w) = week_of(r.submitted_at).and_then(|i| out.get_mut(i)) {
+            w.submitted += 1;
+        }
+        if let Some(w) = r.approved_at.and_then(week_of).and_then(|i| out.get_mut(i)) {
+            w.approved += 1;
+        }
+    }
+    Ok(out)
+}
