@@ -31,11 +31,11 @@ pub(super) async fn officer_or_page(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Officer, Response> {
-    officer_of(state, session::visitor(state, headers).await)
+    officer_of(state, session::visitor(state, headers).await).await
 }
 
 /// The provincial officer `visitor` is, or the page to show instead.
-fn officer_of(
+async fn officer_of(
     state: &AppState,
     visitor: crate::infra::error::ServerResult<Visitor>,
 ) -> Result<Officer, Response> {
@@ -226,7 +226,7 @@ pub(super) async fn home(
         // The national scope's console is its dashboard.
         return super::sign_in::see_other(super::DASHBOARD);
     }
-    let officer = match officer_of(&state, visitor) {
+    let officer = match officer_of(&state, visitor).await {
         Ok(o) => o,
         Err(page) => return page,
     };
