@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod audit;
 pub mod challenges;
 pub mod clients;
+pub mod console;
 pub mod delivery;
 pub mod desktop_actions;
 pub mod officers;

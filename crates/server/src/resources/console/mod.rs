@@ -215,3 +215,19 @@ pub async fn ensure_client(state: &AppState) -> ServerResult<()> {
     // would also sign a checkpoint before the operator's commands run.)
     tx.commit().await
 }
+
+/// A console session for `account` started without the sign-in (benchmarks and tests that
+/// measure pages, not the sign-in): the `Cookie` header's value. Not audited, not routed.
+pub async fn session_without_sign_in(
+    state: &AppState,
+    account: &dinhdanh_core::ids::AccountId,
+) -> ServerResult<String> {
+    let mut tx = Tx::begin(state, "console.sign_in").await?;
+    let set_cookie = session::start(&mut tx, state, account).await?;
+    tx.commit().await?;
+    Ok(set_cookie
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned())
+}
