@@ -305,6 +305,10 @@ pub struct ConsentView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub answered_at: Option<Timestamp>,
+    /// This line is the reader's own: the reader is this co-representative, asked to answer.
+    /// Only ever true on the reader's own line, so it tells nobody anything about another.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub you: bool,
 }
 
 /// A co-representative's answer (action kinds `consent_to_registration` /
@@ -316,6 +320,64 @@ pub struct ConsentDecision {
     pub registration: RegistrationId,
     /// Consent or refuse.
     pub consent: bool,
+    /// What the co-representative was shown and answers about: [`consent_subject_digest`] of
+    /// the request as the device displayed it. The signature covers it, so the consent is
+    /// bound to those details, and the server refuses it (`conflict`) when the request it
+    /// holds differs.
+    pub request_digest: Digest32,
+}
+
+/// What a co-representative consents to (Decree 69/2024, Art. 12): the request as filed in
+/// their name — which type, which details (representatives and letter included), who asked
+/// and in what capacity. Hashed canonically by [`consent_subject_digest`]; never sent.
+#[derive(Serialize)]
+struct ConsentSubject<'a> {
+    org_type: OrgType,
+    details: &'a OrganisationDetails,
+    capacity: RequesterCapacity,
+    requester: &'a crate::ids::AccountId,
+}
+
+/// The digest a co-representative's answer carries ([`ConsentDecision::request_digest`]):
+/// the SHA-256 of the canonical JSON of what the request says. The device computes it from
+/// the request it showed, the server from the request it stores; they agree only when the
+/// person saw what the server holds.
+pub fn consent_subject_digest(
+    org_type: OrgType,
+    details: &OrganisationDetails,
+    capacity: RequesterCapacity,
+    requester: &crate::ids::AccountId,
+) -> Result<Digest32, crate::signed_action::ActionError> {
+    crate::signed_action::canonical_body_hash(&ConsentSubject {
+        org_type,
+        details,
+        capacity,
+        requester,
+    })
+}
+
+impl RegistrationView {
+    /// [`consent_subject_digest`] of this request as shown.
+    pub fn consent_digest(&self) -> Result<Digest32, crate::signed_action::ActionError> {
+        consent_subject_digest(
+            self.org_type,
+            &self.details,
+            self.capacity,
+            &self.requester.account,
+        )
+    }
+
+    /// The reader's own line among the co-representatives, when the reader is one of them.
+    pub fn own_consent(&self) -> Option<&ConsentView> {
+        self.consents.iter().find(|c| c.you)
+    }
+
+    /// Whether the reader, a co-representative, may still answer: the request waits for
+    /// consents and the reader has not answered.
+    pub fn awaits_your_consent(&self) -> bool {
+        self.status == RegistrationStatus::AwaitingConsent
+            && self.own_consent().is_some_and(|c| c.consented.is_none())
+    }
 }
 
 /// The requester withdraws a request before it is decided (action kind
