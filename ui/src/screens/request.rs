@@ -240,10 +240,11 @@ pub fn RequestPage(id: RegistrationId, created: bool) -> Element {
                     WithdrawnNote { view: v.clone() }
                 }
                 if v.awaits_your_consent() {
-                    if phone {
-                        ConsentPanel { view: v.clone() }
-                    } else {
-                        p { class: "warning", {c.t("Hãy trả lời yêu cầu này trên điện thoại của bạn.", "Answer this request on your phone.")} }
+                    p { class: "warning",
+                        {c.t(
+                            "Bạn là người đại diện theo pháp luật được nêu trong yêu cầu này: xem nội dung bên dưới rồi đồng ý hoặc từ chối.",
+                            "You are named in this request as a legal representative: read it below, then consent or refuse.",
+                        )}
                     }
                 }
                 if let Some(reason) = officer_reason(&v, lang) {
@@ -281,6 +282,13 @@ pub fn RequestPage(id: RegistrationId, created: bool) -> Element {
                     }
                 }
                 RequestAsFiled { view: v.clone() }
+                if v.awaits_your_consent() {
+                    if phone {
+                        ConsentPanel { view: v.clone() }
+                    } else {
+                        p { class: "warning", {c.t("Hãy trả lời yêu cầu này trên điện thoại của bạn.", "Answer this request on your phone.")} }
+                    }
+                }
                 if me.as_ref() == Some(&v.requester.account) && !v.status.is_final() && phone {
                     WithdrawPanel { view: v.clone() }
                 }
