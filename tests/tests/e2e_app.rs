@@ -456,6 +456,19 @@ async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say
     Ok(())
 }
 
+/// Scrolls `id` into the middle of the window, so a screenshot shows it (the request page is
+/// longer than a phone's screen).
+async fn scroll_to(app: &App, id: &str) -> Result<()> {
+    app.wait_for(id).await?;
+    app.execute(
+        "document.getElementById(arguments[0]).scrollIntoView({block: 'center'}); return true",
+        serde_json::json!([id]),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(())
+}
+
 /// Opens a profile bound earlier: home when its session lives on, otherwise the password.
 async fn reopen(env: &E2e, profile: &str, person: (&str, &str, &str)) -> Result<App> {
     let app = env.open_app(profile).await?;
@@ -550,10 +563,11 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     let first = file_song_hong(&env, &an, "first").await?;
     assert_eq!(consent_of(&an, MAI.2).await?, "waiting");
     assert_eq!(consent_of(&an, AN.2).await?, "requester");
+    scroll_to(&an, "request-representatives").await?;
     env.screenshots_at_widths(&an, "requester-waits-for-consent")
         .await?;
     an.click("request-withdraw").await?;
-    an.wait_for("withdraw-question").await?;
+    scroll_to(&an, "withdraw-question").await?;
     env.screenshot(&an, "withdraw-question").await?;
     // Keeping it changes nothing; then withdrawn, confirmed with the passcode.
     an.click("withdraw-keep").await?;
@@ -565,6 +579,7 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     wait_status(&an, "withdrawn").await?;
     an.wait_for("request-withdrawn").await?;
     assert!(an.find_css("#request-withdraw").await?.is_none());
+    scroll_to(&an, "request-withdrawn").await?;
     env.screenshot(&an, "withdrawn").await?;
 
     // Filed again: Mai will refuse this one.
@@ -592,6 +607,8 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
             .is_some()
     );
     assert!(mai.find_css("#request-withdraw").await?.is_none());
+    env.screenshot(&mai, "consent-asked-top").await?;
+    scroll_to(&mai, "consent-panel").await?;
     env.screenshots_at_widths(&mai, "consent-asked").await?;
     mai.click("consent-refuse").await?;
     mai.wait_for("screen-passcode-confirm").await?;
@@ -602,6 +619,8 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     assert!(mai.find_css("#consent-panel").await?.is_none());
     mai.wait_for("notice").await?;
     env.screenshot(&mai, "refused").await?;
+    scroll_to(&mai, "request-representatives").await?;
+    env.screenshot(&mai, "refused-representatives").await?;
     // The first request, withdrawn by An, asks nothing of her any more.
     mai.click("nav-inbox").await?;
     let items = mai
@@ -622,6 +641,9 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     assert_eq!(consent_of(&an, MAI.2).await?, "refused");
     an.wait_for("request-withdrawn").await?;
     env.screenshot(&an, "requester-sees-refusal").await?;
+    scroll_to(&an, "request-representatives").await?;
+    env.screenshot(&an, "requester-sees-refusal-representatives")
+        .await?;
     let third = file_song_hong(&env, &an, "third").await?;
     an.quit().await?;
 
@@ -635,6 +657,8 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     wait_status(&mai, "approved").await?;
     assert_eq!(consent_of(&mai, MAI.2).await?, "consented");
     env.screenshot(&mai, "consented").await?;
+    scroll_to(&mai, "request-representatives").await?;
+    env.screenshot(&mai, "consented-representatives").await?;
     mai.quit().await?;
 
     let an = reopen(&env, "an", AN).await?;
@@ -644,6 +668,9 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     let eid = an.text("request-eid").await?;
     assert!(eid.trim().starts_with("TC"), "{eid}");
     env.screenshot(&an, "requester-sees-consent").await?;
+    scroll_to(&an, "request-representatives").await?;
+    env.screenshot(&an, "requester-sees-consent-representatives")
+        .await?;
     an.quit().await?;
     Ok(())
 }

@@ -573,6 +573,76 @@ pub struct AttachmentView {
 mod tests {
     use super::*;
 
+    fn filed() -> RegistrationView {
+        serde_json::from_value(serde_json::json!({
+            "id": "reg_0123456789abcdef", "org_type": "enterprise",
+            "details": {
+                "name_vi": "Công ty Cổ phần Thương mại Sông Hồng",
+                "established_on": "2012-09-01",
+                "head_office": {"address": "Số 5 đường Nguyễn Huệ, phường Sài Gòn", "province": "ho_chi_minh"},
+                "enterprise_code": "0308680125",
+                "representatives": [
+                    {"full_name": "Nguyễn Văn An", "citizen_id": "001080012345"},
+                    {"full_name": "Trần Thị Mai", "citizen_id": "074192034567"}
+                ],
+                "contact_phone": "0912345678"
+            },
+            "capacity": "legal_representative",
+            "requester": {"account": "acc_an", "full_name": "Nguyễn Văn An", "citizen_id_masked": "001******345"},
+            "status": "awaiting_consent", "submitted_at": "2026-12-02T07:00:00Z",
+            "due_on": "2026-12-07", "overdue": false,
+            "consents": [{"full_name": "Trần Thị Mai", "citizen_id_masked": "074******567"}],
+            "history": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_consent_digest_names_what_was_filed_and_nothing_the_reader_sees_differently() {
+        let view = filed();
+        let digest = view.consent_digest().unwrap();
+        // What differs between readers (status, consents, history, masking) does not count.
+        let mut other_reader = view.clone();
+        other_reader.consents[0].you = true;
+        other_reader.status = RegistrationStatus::Withdrawn;
+        assert_eq!(other_reader.consent_digest().unwrap(), digest);
+        // Every part of what was filed does.
+        let mut changed = Vec::new();
+        let mut v = view.clone();
+        v.details.name_vi = crate::org_type::Name::parse("Công ty Sông Hồng").unwrap();
+        changed.push(v);
+        let mut v = view.clone();
+        v.details.representatives.pop();
+        changed.push(v);
+        let mut v = view.clone();
+        v.capacity = RequesterCapacity::Authorised;
+        changed.push(v);
+        let mut v = view.clone();
+        v.requester.account = crate::ids::AccountId::parse("acc_other").unwrap();
+        changed.push(v);
+        let mut v = view.clone();
+        v.org_type = OrgType::Cooperative;
+        changed.push(v);
+        for v in changed {
+            assert_ne!(v.consent_digest().unwrap(), digest, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_consent_is_awaited_only_from_the_readers_own_unanswered_line() {
+        let mut v = filed();
+        assert!(!v.awaits_your_consent(), "no line is the reader's");
+        v.consents[0].you = true;
+        assert!(v.awaits_your_consent());
+        v.consents[0].consented = Some(true);
+        assert!(!v.awaits_your_consent());
+        let json = serde_json::to_value(filed()).unwrap();
+        assert!(
+            json["consents"][0].get("you").is_none(),
+            "false is left out"
+        );
+    }
+
     #[test]
     fn attachments_are_recognised_by_content_not_by_name() {
         assert_eq!(MediaType::sniff(b"%PDF-1.7\n..."), Some(MediaType::Pdf));
