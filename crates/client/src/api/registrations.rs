@@ -146,8 +146,7 @@ impl Client {
                 confirmer,
             )
             .await;
-        self.settle(sent, &id, |view, me| answered_by(view, me))
-            .await
+        self.settle(sent, &id, answered_by).await
     }
 
     /// The requester withdraws their own request that is not decided yet, confirmed
@@ -170,8 +169,7 @@ impl Client {
                 confirmer,
             )
             .await;
-        self.settle(sent, id, |view, me| withdrawn_by(view, me))
-            .await
+        self.settle(sent, id, withdrawn_by).await
     }
 
     /// What a confirmed action on a request came to. Passed through unless the connection
