@@ -214,6 +214,41 @@ pub async fn answer_information(
         .map_err(api)
 }
 
+/// [`app::AnswerConsent`].
+#[tauri::command]
+pub async fn answer_consent(
+    shell: State<'_, Shell>,
+    args: <app::AnswerConsent as Command>::Args,
+) -> Result<<app::AnswerConsent as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let reason = if args.consent {
+        "Xác nhận đồng ý đăng ký tổ chức"
+    } else {
+        "Xác nhận từ chối đăng ký tổ chức"
+    };
+    let confirmer = shell.confirmer(&client, args.confirm, reason).await?;
+    client
+        .answer_consent(&args.shown, args.consent, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
+/// [`app::WithdrawRegistration`].
+#[tauri::command]
+pub async fn withdraw_registration(
+    shell: State<'_, Shell>,
+    args: <app::WithdrawRegistration as Command>::Args,
+) -> Result<<app::WithdrawRegistration as Command>::Output, ApiError> {
+    let client = shell.client()?;
+    let confirmer = shell
+        .confirmer(&client, args.confirm, "Xác nhận rút yêu cầu đăng ký")
+        .await?;
+    client
+        .withdraw_registration(&args.id, confirmer.as_ref())
+        .await
+        .map_err(api)
+}
+
 /// [`app::Notifications`].
 #[tauri::command]
 pub async fn notifications(

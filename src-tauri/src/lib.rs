@@ -57,6 +57,8 @@ fn commands_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Se
         commands::registrations,
         commands::registration,
         commands::answer_information,
+        commands::answer_consent,
+        commands::withdraw_registration,
         commands::notifications,
         commands::organisation,
         commands::delegations,

@@ -17,17 +17,21 @@ use dinhdanh_client::biometric::NoBiometrics;
 use dinhdanh_client::keystore::Keystore;
 use dinhdanh_client::passcode::KdfParams;
 use dinhdanh_core::account::AccountLevel;
-use dinhdanh_core::api::{ApiError, SecretText, SetDelegationServices};
+use dinhdanh_core::api::{
+    ApiError, RegistrationStatus, RegistrationView, SecretText, SetDelegationServices,
+};
 use dinhdanh_core::app::{
-    self, BindFinishArgs, BindStartArgs, Command, Confirm, ConfirmDesktopActionArgs,
-    DeclineDesktopActionArgs, DeviceRole, InboxLink, LoadDraftArgs, QrApproveArgs, QrLoginOutcome,
-    QrScanArgs, SaveDraftArgs, SetDelegationServicesArgs, SignInArgs, SwitchAccountArgs,
-    WithdrawServiceConsentArgs,
+    self, AnswerConsentArgs, BindFinishArgs, BindStartArgs, Command, Confirm,
+    ConfirmDesktopActionArgs, DeclineDesktopActionArgs, DeviceRole, InboxLink, LoadDraftArgs,
+    QrApproveArgs, QrLoginOutcome, QrScanArgs, RegistrationArgs, SaveDraftArgs,
+    SetDelegationServicesArgs, SignInArgs, SubmitRegistrationArgs, SwitchAccountArgs,
+    UploadAttachmentArgs, WithdrawRegistrationArgs, WithdrawServiceConsentArgs,
 };
 use dinhdanh_core::crypto::PublicKey;
 use dinhdanh_core::ids::{
     CitizenId, DelegationId, Gender, OldProvince, OrgEid, Password, PhoneNumber,
 };
+use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationForm, RepresentativeForm};
 use dinhdanh_core::qr_login::{QrLoginPayload, RendezvousId};
 use dinhdanh_core::signed_action::Origin;
 use dinhdanh_server::RunningServer;
@@ -812,4 +816,139 @@ fn pending_on(phone: &TestApp) -> dinhdanh_core::api::PendingDesktopAction {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     panic!("the desktop's request never reached the phone");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Co-representatives and withdrawal
+// ---------------------------------------------------------------------------------------------
+
+/// Files a type-4 request from `app` (the requester) naming `reps` as legal representatives,
+/// through the commands: the founding decision uploaded, then the submission confirmed.
+fn file_type_4(
+    app: &TestApp,
+    name: &str,
+    reps: &[&CitizenId],
+) -> Result<RegistrationView, ApiError> {
+    let decision = app.invoke::<app::UploadAttachment>(&UploadAttachmentArgs {
+        kind: DocumentKind::FoundingDecision,
+        content: b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n".to_vec(),
+    })?;
+    let form = OrganisationForm {
+        name_vi: name.into(),
+        established_on: "2019-09-01".into(),
+        head_office_address: "Số 1 phố Tràng Tiền, phường Hoàn Kiếm".into(),
+        head_office_province: "ha_noi".into(),
+        representatives: reps
+            .iter()
+            .map(|id| RepresentativeForm {
+                full_name: "Nguyễn Thị Lan".into(),
+                citizen_id: id.as_str().into(),
+            })
+            .collect(),
+        contact_phone: "0912345678".into(),
+        founding_decision: decision.id.as_str().into(),
+        ..OrganisationForm::default()
+    };
+    let org_type = OrgType::OrganisationWithoutRegistration;
+    // Today in Vietnam (UTC+7), on the system clock the server uses here.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let today = chrono::DateTime::from_timestamp(now + 7 * 3600, 0)
+        .unwrap()
+        .date_naive();
+    let details = form.validate(org_type, today).unwrap();
+    app.invoke::<app::SubmitRegistration>(&SubmitRegistrationArgs {
+        org_type,
+        details,
+        confirm: passcode(),
+    })
+}
+
+#[test]
+fn a_co_representative_refuses_or_consents_and_the_requester_withdraws_through_the_commands() {
+    let t = TestServer::start();
+    let (an, an_phone) = t.person();
+    let (mai, mai_phone) = t.person();
+    let requester = TestApp::new(&t.url());
+    bind(&t, &requester, &an, &an_phone);
+    let co_rep = TestApp::new(&t.url());
+    bind(&t, &co_rep, &mai, &mai_phone);
+
+    // Mai refuses the first request; An sees it withdrawn by her refusal.
+    let first = file_type_4(&requester, "Câu lạc bộ Cờ tướng Hoàn Kiếm", &[&an, &mai]).unwrap();
+    assert_eq!(first.status, RegistrationStatus::AwaitingConsent);
+    let args = RegistrationArgs {
+        id: first.id.clone(),
+    };
+    let shown = co_rep.invoke::<app::Registration>(&args).unwrap();
+    assert!(shown.awaits_your_consent());
+    // Biometrics is not on this machine: a sentence, nothing sent.
+    let err = co_rep
+        .invoke::<app::AnswerConsent>(&AnswerConsentArgs {
+            shown: shown.clone(),
+            consent: false,
+            confirm: Confirm::Biometric,
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "biometric_unavailable");
+    let refused = co_rep
+        .invoke::<app::AnswerConsent>(&AnswerConsentArgs {
+            shown,
+            consent: false,
+            confirm: passcode(),
+        })
+        .unwrap();
+    assert_eq!(refused.status, RegistrationStatus::Withdrawn);
+    let seen = requester.invoke::<app::Registration>(&args).unwrap();
+    assert_eq!(seen.status, RegistrationStatus::Withdrawn);
+    assert_eq!(seen.consents[0].consented, Some(false));
+
+    // Filed again, Mai consents: it goes on to an officer (type 4 has no registry).
+    let second = file_type_4(&requester, "Câu lạc bộ Cờ tướng Hoàn Kiếm", &[&an, &mai]).unwrap();
+    let shown = co_rep
+        .invoke::<app::Registration>(&RegistrationArgs {
+            id: second.id.clone(),
+        })
+        .unwrap();
+    let consented = co_rep
+        .invoke::<app::AnswerConsent>(&AnswerConsentArgs {
+            shown,
+            consent: true,
+            confirm: passcode(),
+        })
+        .unwrap();
+    assert_eq!(consented.status, RegistrationStatus::AwaitingOfficer);
+
+    // A third request, withdrawn by An; Mai's answer then comes too late, said in a sentence.
+    let third = file_type_4(&requester, "Câu lạc bộ Cờ vua Hoàn Kiếm", &[&an, &mai]).unwrap();
+    let args = RegistrationArgs {
+        id: third.id.clone(),
+    };
+    let shown = co_rep.invoke::<app::Registration>(&args).unwrap();
+    // Only the requester withdraws.
+    let err = co_rep
+        .invoke::<app::WithdrawRegistration>(&WithdrawRegistrationArgs {
+            id: third.id.clone(),
+            confirm: passcode(),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "forbidden", "{err:?}");
+    let withdrawn = requester
+        .invoke::<app::WithdrawRegistration>(&WithdrawRegistrationArgs {
+            id: third.id.clone(),
+            confirm: passcode(),
+        })
+        .unwrap();
+    assert_eq!(withdrawn.status, RegistrationStatus::Withdrawn);
+    let err = co_rep
+        .invoke::<app::AnswerConsent>(&AnswerConsentArgs {
+            shown,
+            consent: true,
+            confirm: passcode(),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "invalid_state", "{err:?}");
+    assert!(!err.message_vi.is_empty() && !err.message_en.is_empty());
 }

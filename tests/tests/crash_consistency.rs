@@ -521,6 +521,7 @@ async fn round(run: &Run, crew: &Crew, officer: &tokio::sync::Mutex<Phone>) -> R
                 ConsentDecision {
                     registration: reg.id.clone(),
                     consent: true,
+                    request_digest: reg.consent_digest().unwrap(),
                 },
                 &co_rep.confirmer(),
             ),

@@ -455,3 +455,222 @@ async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say
     app.quit().await?;
     Ok(())
 }
+
+/// Scrolls `id` into the middle of the window, so a screenshot shows it (the request page is
+/// longer than a phone's screen).
+async fn scroll_to(app: &App, id: &str) -> Result<()> {
+    app.wait_for(id).await?;
+    app.execute(
+        "document.getElementById(arguments[0]).scrollIntoView({block: 'center'}); return true",
+        serde_json::json!([id]),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(())
+}
+
+/// Opens a profile bound earlier: home when its session lives on, otherwise the password.
+async fn reopen(env: &E2e, profile: &str, person: (&str, &str, &str)) -> Result<App> {
+    let app = env.open_app(profile).await?;
+    if app.wait_for_any(&["screen-home", "screen-sign-in"]).await? == "screen-sign-in" {
+        app.type_into("password-input", person.1).await?;
+        app.click("signin-submit").await?;
+        app.wait_for("screen-home").await?;
+    }
+    app.wait_for_text("active-account", person.2).await?;
+    Ok(app)
+}
+
+/// The enterprise of the demo registry with two legal representatives, An and Mai, filed by
+/// An naming both; ends on the new request's page and returns its id.
+async fn file_song_hong(env: &E2e, app: &App, label: &str) -> Result<String> {
+    start_wizard(env, app, PASSCODE).await?;
+    choose_type(app, "enterprise").await?;
+    app.type_into("field-name_vi", "Công ty Cổ phần Thương mại Sông Hồng")
+        .await?;
+    set_field(app, "field-established_on", "2012-09-01").await?;
+    app.type_into(
+        "field-head_office_address",
+        "Số 5 đường Nguyễn Huệ, phường Sài Gòn",
+    )
+    .await?;
+    set_field(app, "field-head_office_province", "ho_chi_minh").await?;
+    app.type_into("field-enterprise_code", "0308680125").await?;
+    app.type_into("field-representative_name-0", AN.2).await?;
+    app.type_into("field-representative_citizen_id-0", AN.0)
+        .await?;
+    app.click("add-representative").await?;
+    app.type_into("field-representative_name-1", MAI.2).await?;
+    app.type_into("field-representative_citizen_id-1", MAI.0)
+        .await?;
+    app.type_into("field-contact_phone", "0912345678").await?;
+    let id = submit_from_form(env, app, PASSCODE, label).await?;
+    wait_status(app, "awaiting_consent").await?;
+    Ok(id)
+}
+
+/// Opens the newest *your consent is asked* item of the inbox; returns the request id shown.
+async fn open_newest_consent_request(app: &App) -> Result<String> {
+    app.click("nav-inbox").await?;
+    app.wait_for("screen-inbox").await?;
+    let open = app
+        .wait_for_css(
+            ".notification.consent_requested .notification-open",
+            Duration::from_secs(30),
+        )
+        .await?;
+    app.click_element(&open).await?;
+    app.wait_for("screen-request").await?;
+    let shown = app.wait_for("request-id").await?;
+    Ok(app.element_text(&shown).await?.trim().to_owned())
+}
+
+/// The representative line of `name` on the request page: its `data-consent`.
+async fn consent_of(app: &App, name: &str) -> Result<String> {
+    for row in app.find_all_css(".representative-row").await? {
+        if app.element_text(&row).await?.contains(name) {
+            return Ok(app
+                .attribute(&row, "data-consent")
+                .await?
+                .unwrap_or_default());
+        }
+    }
+    bail!("{name} is not listed among the representatives")
+}
+
+/// Opens the requester's own request `id` from *Yêu cầu đã gửi*.
+async fn open_own_request(app: &App, id: &str) -> Result<()> {
+    app.click("nav-requests").await?;
+    app.wait_for("screen-requests").await?;
+    let row = app
+        .wait_for_css(
+            &format!(".request-row[data-id=\"{id}\"]"),
+            Duration::from_secs(30),
+        )
+        .await?;
+    app.click_element(&row).await?;
+    app.wait_for_text("request-id", id).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws() -> Result<()> {
+    let env = E2e::start("co_representatives").await?;
+
+    // An files for Sông Hồng naming Mai, and withdraws that first request himself.
+    let an = env.open_app("an").await?;
+    bind_and_set_passcode(&env, &an, AN, PASSCODE).await?;
+    let first = file_song_hong(&env, &an, "first").await?;
+    assert_eq!(consent_of(&an, MAI.2).await?, "waiting");
+    assert_eq!(consent_of(&an, AN.2).await?, "requester");
+    scroll_to(&an, "request-representatives").await?;
+    env.screenshots_at_widths(&an, "requester-waits-for-consent")
+        .await?;
+    an.click("request-withdraw").await?;
+    scroll_to(&an, "withdraw-question").await?;
+    env.screenshot(&an, "withdraw-question").await?;
+    // Keeping it changes nothing; then withdrawn, confirmed with the passcode.
+    an.click("withdraw-keep").await?;
+    an.click("request-withdraw").await?;
+    an.click("withdraw-confirm").await?;
+    an.wait_for("screen-passcode-confirm").await?;
+    env.screenshot(&an, "withdraw-passcode").await?;
+    an.keypad(PASSCODE).await?;
+    wait_status(&an, "withdrawn").await?;
+    an.wait_for("request-withdrawn").await?;
+    assert!(an.find_css("#request-withdraw").await?.is_none());
+    scroll_to(&an, "request-withdrawn").await?;
+    env.screenshot(&an, "withdrawn").await?;
+
+    // Filed again: Mai will refuse this one.
+    let second = file_song_hong(&env, &an, "second").await?;
+    an.quit().await?;
+
+    let mai = env.open_app("mai").await?;
+    bind_and_set_passcode(&env, &mai, MAI, DELEGATE_PASSCODE).await?;
+    let opened = open_newest_consent_request(&mai).await?;
+    assert_eq!(
+        opened, second,
+        "the newest item asks about the second request"
+    );
+    mai.wait_for("consent-panel").await?;
+    mai.wait_for_text("request-requester", AN.2).await?;
+    let details = mai.text("request-details").await?;
+    assert!(details.contains("0308680125"), "{details}");
+    assert!(
+        !details.contains(AN.0),
+        "a full identification number is shown"
+    );
+    assert!(
+        mai.find_css(".representative-row.you[data-consent=\"waiting\"]")
+            .await?
+            .is_some()
+    );
+    assert!(mai.find_css("#request-withdraw").await?.is_none());
+    env.screenshot(&mai, "consent-asked-top").await?;
+    scroll_to(&mai, "consent-panel").await?;
+    env.screenshots_at_widths(&mai, "consent-asked").await?;
+    mai.click("consent-refuse").await?;
+    mai.wait_for("screen-passcode-confirm").await?;
+    env.screenshot(&mai, "refuse-passcode").await?;
+    mai.keypad(DELEGATE_PASSCODE).await?;
+    wait_status(&mai, "withdrawn").await?;
+    assert_eq!(consent_of(&mai, MAI.2).await?, "refused");
+    assert!(mai.find_css("#consent-panel").await?.is_none());
+    mai.wait_for("notice").await?;
+    env.screenshot(&mai, "refused").await?;
+    scroll_to(&mai, "request-representatives").await?;
+    env.screenshot(&mai, "refused-representatives").await?;
+    // The first request, withdrawn by An, asks nothing of her any more.
+    mai.click("nav-inbox").await?;
+    let items = mai
+        .find_all_css(".notification.consent_requested .notification-open")
+        .await?;
+    assert_eq!(items.len(), 2, "one item per request");
+    mai.click_element(&items[1]).await?;
+    mai.wait_for_text("request-id", &first).await?;
+    wait_status(&mai, "withdrawn").await?;
+    assert!(mai.find_css("#consent-panel").await?.is_none());
+    env.screenshot(&mai, "withdrawn-by-requester").await?;
+    mai.quit().await?;
+
+    // An sees her refusal when he opens the request, and files a third time.
+    let an = reopen(&env, "an", AN).await?;
+    open_own_request(&an, &second).await?;
+    wait_status(&an, "withdrawn").await?;
+    assert_eq!(consent_of(&an, MAI.2).await?, "refused");
+    an.wait_for("request-withdrawn").await?;
+    env.screenshot(&an, "requester-sees-refusal").await?;
+    scroll_to(&an, "request-representatives").await?;
+    env.screenshot(&an, "requester-sees-refusal-representatives")
+        .await?;
+    let third = file_song_hong(&env, &an, "third").await?;
+    an.quit().await?;
+
+    // Mai consents: the last consent sends it to the registry, which settles it.
+    let mai = reopen(&env, "mai", MAI).await?;
+    let opened = open_newest_consent_request(&mai).await?;
+    assert_eq!(opened, third);
+    mai.click("consent-give").await?;
+    mai.wait_for("screen-passcode-confirm").await?;
+    mai.keypad(DELEGATE_PASSCODE).await?;
+    wait_status(&mai, "approved").await?;
+    assert_eq!(consent_of(&mai, MAI.2).await?, "consented");
+    env.screenshot(&mai, "consented").await?;
+    scroll_to(&mai, "request-representatives").await?;
+    env.screenshot(&mai, "consented-representatives").await?;
+    mai.quit().await?;
+
+    let an = reopen(&env, "an", AN).await?;
+    open_own_request(&an, &third).await?;
+    wait_status(&an, "approved").await?;
+    assert_eq!(consent_of(&an, MAI.2).await?, "consented");
+    let eid = an.text("request-eid").await?;
+    assert!(eid.trim().starts_with("TC"), "{eid}");
+    env.screenshot(&an, "requester-sees-consent").await?;
+    scroll_to(&an, "request-representatives").await?;
+    env.screenshot(&an, "requester-sees-consent-representatives")
+        .await?;
+    an.quit().await?;
+    Ok(())
+}

@@ -171,6 +171,10 @@ bridge! {
     registration: app::Registration;
     /// Answers an officer's request for information, confirmed.
     answer_information: app::AnswerInformation;
+    /// A co-representative consents to or refuses a request, confirmed.
+    answer_consent: app::AnswerConsent;
+    /// The requester withdraws their own request, confirmed.
+    withdraw_registration: app::WithdrawRegistration;
     /// An organisation's record.
     organisation: app::Organisation;
     /// An organisation's delegates.

@@ -2,7 +2,7 @@
 
 use dinhdanh_core::api::{
     AddDelegate, ApiError, DelegatedService, DelegationAnswer, DelegationView, ErrorCode,
-    RevokeDelegate, SessionView, SetDelegationServices,
+    RegistrationView, RevokeDelegate, SessionView, SetDelegationServices,
 };
 use dinhdanh_core::app::{AppStatus, DeviceRole, QrScanned, ServiceSignInScanned};
 use dinhdanh_core::ids::{OrgEid, RegistrationId, SessionId};
@@ -238,6 +238,21 @@ pub enum Pending {
         /// The answer.
         answer: String,
     },
+    /// A co-representative consents to or refuses a request filed in their name: the request
+    /// as the screen showed it (its digest is signed).
+    AnswerConsent {
+        /// The request as shown.
+        shown: Box<RegistrationView>,
+        /// Consent (`true`) or refuse.
+        consent: bool,
+    },
+    /// The requester withdraws their own request.
+    WithdrawRegistration {
+        /// The request.
+        id: RegistrationId,
+        /// The organisation's name, for the keypad's title.
+        name: String,
+    },
     /// Add a delegate.
     AddDelegate(AddDelegate),
     /// Revoke a delegation.
@@ -299,6 +314,28 @@ impl Pending {
                 "Nhập mã PIN để gửi câu trả lời cho cán bộ",
                 "Enter your passcode to send your answer to the officer",
             ),
+            Pending::AnswerConsent { shown, consent } => {
+                let name = crate::format::label(shown.details.name_vi.as_str());
+                match (lang, consent) {
+                    (Lang::Vi, true) => format!("Nhập mã PIN để đồng ý đăng ký {name}"),
+                    (Lang::Vi, false) => format!("Nhập mã PIN để từ chối đăng ký {name}"),
+                    (Lang::En, true) => {
+                        format!("Enter your passcode to consent to registering {name}")
+                    }
+                    (Lang::En, false) => {
+                        format!("Enter your passcode to refuse registering {name}")
+                    }
+                }
+            }
+            Pending::WithdrawRegistration { name, .. } => {
+                let name = crate::format::label(name);
+                match lang {
+                    Lang::Vi => format!("Nhập mã PIN để rút yêu cầu đăng ký {name}"),
+                    Lang::En => {
+                        format!("Enter your passcode to withdraw the request to register {name}")
+                    }
+                }
+            }
             Pending::AddDelegate(_) => t(
                 "Nhập mã PIN để ủy quyền cho người được chọn",
                 "Enter your passcode to authorise this person",
@@ -388,6 +425,14 @@ impl Pending {
             Pending::StartRegistration | Pending::SwitchAccount { .. } => Screen::AccountSwitcher,
             Pending::SubmitRegistration { .. } => Screen::WizardReview,
             Pending::AnswerInformation { id, .. } => Screen::Request {
+                id: id.clone(),
+                created: false,
+            },
+            Pending::AnswerConsent { shown, .. } => Screen::Request {
+                id: shown.id.clone(),
+                created: false,
+            },
+            Pending::WithdrawRegistration { id, .. } => Screen::Request {
                 id: id.clone(),
                 created: false,
             },

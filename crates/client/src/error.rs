@@ -68,6 +68,14 @@ pub enum ClientError {
     /// is confirmed on the phone.
     #[error("a desktop signed in by QR cannot confirm; confirm on the phone")]
     ConfirmOnPhone,
+    /// The connection broke while a confirmed action was on its way, and the server, asked
+    /// afterwards, shows it was not carried out: nothing changed, it can be done again.
+    #[error("the connection broke and the server shows the action was not done")]
+    ActionNotDone,
+    /// The connection broke while a confirmed action was on its way, and the server could not
+    /// be asked whether it arrived: the app does not guess.
+    #[error("the connection broke; whether the action was done is not known")]
+    ActionOutcomeUnknown,
     /// Building a proof or a signed action failed on the device (a bug, or a bad input).
     #[error("{code}: {message_en}")]
     Protocol {
@@ -108,6 +116,8 @@ impl ClientError {
             ClientError::BiometricUnavailable => "biometric_unavailable",
             ClientError::BiometricCancelled => "biometric_cancelled",
             ClientError::ConfirmOnPhone => "confirm_on_phone",
+            ClientError::ActionNotDone => "action_not_done",
+            ClientError::ActionOutcomeUnknown => "action_outcome_unknown",
         }
     }
 
@@ -149,6 +159,16 @@ impl ClientError {
                  hiện trên điện thoại."
                     .into()
             }
+            ClientError::ActionNotDone => {
+                "Mất kết nối trước khi máy chủ nhận được thao tác của bạn; máy chủ cho biết chưa \
+                 có gì thay đổi. Bạn có thể thực hiện lại."
+                    .into()
+            }
+            ClientError::ActionOutcomeUnknown => {
+                "Mất kết nối nên chưa biết thao tác của bạn đã được ghi nhận hay chưa. Khi có \
+                 mạng, hãy mở lại yêu cầu để xem trạng thái trước khi thực hiện lại."
+                    .into()
+            }
         }
     }
 
@@ -188,6 +208,17 @@ impl ClientError {
             ClientError::BiometricCancelled => "You cancelled the biometric confirmation.".into(),
             ClientError::ConfirmOnPhone => {
                 "A computer signed in by QR code cannot confirm this; please do it on your phone."
+                    .into()
+            }
+            ClientError::ActionNotDone => {
+                "The connection broke before the server received your action; the server shows \
+                 nothing changed. You can do it again."
+                    .into()
+            }
+            ClientError::ActionOutcomeUnknown => {
+                "The connection broke, so it is not known whether your action was recorded. \
+                 Once you are online, open the request again to see where it stands before \
+                 doing it again."
                     .into()
             }
         }

@@ -93,6 +93,16 @@ commands! {
     Registration = "registration": RegistrationArgs => RegistrationView;
     /// Answers an officer's request for information, confirmed.
     AnswerInformation = "answer_information": AnswerInformationArgs => RegistrationView;
+    /// A co-representative consents to or refuses a request filed in their name, confirmed;
+    /// signs the digest of the request as the screen showed it. Answers the request as it now
+    /// stands. When the connection breaks on the way, the shell asks the server whether the
+    /// answer arrived: the request as it stands when it did, `action_not_done` when it did
+    /// not, `action_outcome_unknown` when the server cannot be asked either.
+    AnswerConsent = "answer_consent": AnswerConsentArgs => RegistrationView;
+    /// The requester withdraws their own request that is not decided yet, confirmed; answers
+    /// it as it now stands (withdrawn). A broken connection is answered as for
+    /// [`AnswerConsent`].
+    WithdrawRegistration = "withdraw_registration": WithdrawRegistrationArgs => RegistrationView;
     /// The inbox, newest first.
     Notifications = "notifications": () => Vec<Notification>;
     /// An organisation's record (details, code, status, history).
@@ -318,6 +328,27 @@ pub struct AnswerInformationArgs {
     pub id: RegistrationId,
     /// The answer in words.
     pub answer: String,
+    /// The confirmation.
+    pub confirm: Confirm,
+}
+
+/// [`AnswerConsent`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AnswerConsentArgs {
+    /// The request as the screen showed it: its digest is what is signed
+    /// ([`RegistrationView::consent_digest`]), so the answer is about exactly that.
+    pub shown: RegistrationView,
+    /// Consent (`true`) or refuse.
+    pub consent: bool,
+    /// The confirmation.
+    pub confirm: Confirm,
+}
+
+/// [`WithdrawRegistration`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WithdrawRegistrationArgs {
+    /// The request.
+    pub id: RegistrationId,
     /// The confirmation.
     pub confirm: Confirm,
 }

@@ -233,6 +233,7 @@ async fn a_consent_commits_whole_or_not_at_all(db: Backend) {
     let body = ConsentDecision {
         registration: reg.id.clone(),
         consent: true,
+        request_digest: reg.consent_digest().unwrap(),
     };
     let (tr, mai_r, target_r, body_r, path_r) = (&t, &mai, &target, &body, &path);
     let (resp, before) = until_it_commits(
@@ -297,6 +298,7 @@ async fn an_officers_decision_commits_whole_or_not_at_all(db: Backend) {
     let consent = ConsentDecision {
         registration: reg.id.clone(),
         consent: true,
+        request_digest: reg.consent_digest().unwrap(),
     };
     let c = confirm(
         &t,
@@ -372,6 +374,7 @@ async fn a_refusal_commits_whole_or_not_at_all(db: Backend) {
     let body = ConsentDecision {
         registration: reg.id.clone(),
         consent: false,
+        request_digest: reg.consent_digest().unwrap(),
     };
     let (tr, mai_r, target_r, body_r, path_r) = (&t, &mai, &target, &body, &path);
     let (resp, before) = until_it_commits(

@@ -349,6 +349,7 @@ async fn an_authorised_requester_waits_for_an_officer_who_reads_the_letter(db: B
     let body = ConsentDecision {
         registration: reg.id.clone(),
         consent: true,
+        request_digest: reg.consent_digest().unwrap(),
     };
     let c = confirm(
         &t,
@@ -522,6 +523,7 @@ async fn co_representatives_consent_before_the_request_proceeds(db: Backend) {
     let body = ConsentDecision {
         registration: reg.id.clone(),
         consent: true,
+        request_digest: reg.consent_digest().unwrap(),
     };
     let path = paths::fill(paths::REGISTRATION_CONSENT, "id", reg.id.as_str());
     let c = confirm(
@@ -617,6 +619,7 @@ async fn a_co_representatives_refusal_withdraws_the_request(db: Backend) {
     let body = ConsentDecision {
         registration: reg.id.clone(),
         consent: false,
+        request_digest: reg.consent_digest().unwrap(),
     };
     let path = paths::fill(paths::REGISTRATION_CONSENT, "id", reg.id.as_str());
     // A refusal confirmed as a consent does not pass: the kind is part of what is signed.
@@ -875,6 +878,7 @@ async fn consent(t: &TestServer, w: &Who, reg: &RegistrationView) -> Registratio
     let body = ConsentDecision {
         registration: reg.id.clone(),
         consent: true,
+        request_digest: reg.consent_digest().unwrap(),
     };
     let c = confirm(t, w, ActionKind::ConsentToRegistration, target(reg), body).await;
     ok(t.post(

@@ -2,10 +2,10 @@
 
 use dinhdanh_core::api::{ErrorCode, SecretText};
 use dinhdanh_core::app::{
-    AddDelegateArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm,
+    AddDelegateArgs, AnswerConsentArgs, AnswerDelegationArgs, AnswerInformationArgs, Confirm,
     ConfirmDesktopActionArgs, ConfirmIdentityArgs, EndSessionArgs, QrApproveArgs,
     RevokeDelegateArgs, ServiceSignInApproveArgs, SetDelegationServicesArgs,
-    SubmitRegistrationArgs, SwitchAccountArgs,
+    SubmitRegistrationArgs, SwitchAccountArgs, WithdrawRegistrationArgs,
 };
 use dioxus::prelude::*;
 
@@ -220,6 +220,49 @@ pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
                 c.tell("Đã gửi câu trả lời.", "Your answer was sent.");
             }
         }
+        Pending::AnswerConsent { shown, consent } => {
+            let back = Screen::Request {
+                id: shown.id.clone(),
+                created: false,
+            };
+            let args = AnswerConsentArgs {
+                shown: *shown,
+                consent,
+                confirm,
+            };
+            if c.run(bridge::answer_consent(&args)).await.is_some() {
+                c.go(back);
+                if consent {
+                    c.tell(
+                        "Bạn đã đồng ý; người nộp yêu cầu thấy câu trả lời của bạn ngay.",
+                        "You consented; the requester sees your answer at once.",
+                    );
+                } else {
+                    c.tell(
+                        "Bạn đã từ chối; yêu cầu đã được rút và người nộp được thông báo.",
+                        "You refused; the request is withdrawn and the requester is told.",
+                    );
+                }
+            } else {
+                back_with_error(c, back);
+            }
+        }
+        Pending::WithdrawRegistration { id, .. } => {
+            let back = Screen::Request {
+                id: id.clone(),
+                created: false,
+            };
+            let args = WithdrawRegistrationArgs { id, confirm };
+            if c.run(bridge::withdraw_registration(&args)).await.is_some() {
+                c.go(back);
+                c.tell(
+                    "Đã rút yêu cầu; yêu cầu sẽ không được xét nữa.",
+                    "The request is withdrawn; it will not be considered any further.",
+                );
+            } else {
+                back_with_error(c, back);
+            }
+        }
         Pending::AddDelegate(delegate) => {
             let eid = delegate.organisation.clone();
             let args = AddDelegateArgs { delegate, confirm };
@@ -354,5 +397,17 @@ pub async fn execute(c: Ctx, pending: Pending, confirm: Confirm) {
                 );
             }
         }
+    }
+}
+
+/// After a refused action on a request: a wrong passcode is typed again on the keypad;
+/// anything else (already decided, the request changed, the connection broke and the server
+/// says whether the action was done) goes back to the request, which reloads and shows where
+/// it stands, with the sentence in the banner.
+fn back_with_error(c: Ctx, back: Screen) {
+    let e = c.error.read().clone();
+    if let Some(e) = e.filter(|e| !bridge::is_wrong_confirmation(e)) {
+        c.go(back);
+        c.fail(e);
     }
 }

@@ -1,5 +1,6 @@
 //! One component per screen (see [`crate::nav::Screen`]).
 
+pub mod co_representatives;
 pub mod confirm;
 pub mod desktop_action;
 pub mod first_run;

@@ -1,5 +1,6 @@
-//! The person's registration requests and one request's page: status, history, the officer's
-//! reason, and answering a request for information.
+//! The person's registration requests and one request's page: status, the request as filed
+//! with each representative's answer, history, the officer's reason, answering a request for
+//! information, a co-representative's consent or refusal, and the requester's withdrawal.
 
 use dinhdanh_core::api::{
     OfficerReviewReason, RegistrationEventKind, RegistrationStatus, RegistrationView,
@@ -10,7 +11,10 @@ use dioxus::prelude::*;
 use crate::bridge;
 use crate::format;
 use crate::i18n::Lang;
-use crate::nav::{Pending, Screen};
+use crate::nav::{Pending, Screen, may_manage};
+use crate::screens::co_representatives::{
+    ConsentPanel, RequestAsFiled, WithdrawPanel, WithdrawnNote,
+};
 use crate::state::ctx;
 
 /// Why a request waits for an officer, in words.
@@ -171,10 +175,30 @@ pub fn RequestPage(id: RegistrationId, created: bool) -> Element {
             }
         });
     };
-    let first = reload.clone();
-    use_hook(first);
+    // Opening the page keeps an error carried to it (an answer refused, or a lost connection
+    // and what the server said about it): the request shows where it stands under it.
+    let first_id = id.clone();
+    use_hook(move || {
+        spawn(async move {
+            let args = dinhdanh_core::app::RegistrationArgs { id: first_id };
+            if let Some(v) = c.load(bridge::registration(&args)).await {
+                view.set(Some(v));
+            }
+        });
+    });
     let lang = c.l();
     let current = view.read().clone();
+    let (me, phone) = c
+        .status
+        .read()
+        .as_ref()
+        .map(|s| {
+            (
+                s.signed_in.as_ref().map(|s| s.account.id.clone()),
+                may_manage(s),
+            )
+        })
+        .unwrap_or((None, false));
     rsx! {
         div { id: "screen-request", class: "screen",
             if created {
@@ -212,6 +236,17 @@ pub fn RequestPage(id: RegistrationId, created: bool) -> Element {
                         }
                     }
                 }
+                if v.status == RegistrationStatus::Withdrawn {
+                    WithdrawnNote { view: v.clone() }
+                }
+                if v.awaits_your_consent() {
+                    p { class: "warning",
+                        {c.t(
+                            "Bạn là người đại diện theo pháp luật được nêu trong yêu cầu này: xem nội dung bên dưới rồi đồng ý hoặc từ chối.",
+                            "You are named in this request as a legal representative: read it below, then consent or refuse.",
+                        )}
+                    }
+                }
                 if let Some(reason) = officer_reason(&v, lang) {
                     div { id: "request-reason", class: "officer-reason",
                         strong { {c.t("Ý kiến của cán bộ: ", "The officer says: ")} }
@@ -246,12 +281,26 @@ pub fn RequestPage(id: RegistrationId, created: bool) -> Element {
                         {c.t("Xem tổ chức", "Open the organisation")}
                     }
                 }
+                RequestAsFiled { view: v.clone() }
+                if v.awaits_your_consent() {
+                    if phone {
+                        ConsentPanel { view: v.clone() }
+                    } else {
+                        p { class: "warning", {c.t("Hãy trả lời yêu cầu này trên điện thoại của bạn.", "Answer this request on your phone.")} }
+                    }
+                }
+                if me.as_ref() == Some(&v.requester.account) && !v.status.is_final() && phone {
+                    WithdrawPanel { view: v.clone() }
+                }
                 h2 { {c.t("Lịch sử xử lý", "History")} }
                 ol { class: "history",
                     for (i, event) in v.history.iter().enumerate() {
                         li { key: "{i}",
                             span { class: "history-time", "{format::time(event.at)}" }
                             span { class: "history-text", "{event_text(&event.kind, lang)}" }
+                            if let Some(actor) = &event.actor {
+                                span { class: "history-time", "{format::label(&actor.full_name)}" }
+                            }
                         }
                     }
                 }

@@ -2,8 +2,10 @@
 //! request, following it and answering an officer's request for information.
 
 use dinhdanh_core::api::{
-    AttachmentView, InformationAnswer, MediaType, RegistrationSubmission, RegistrationView, paths,
+    AttachmentView, ConsentDecision, InformationAnswer, MediaType, RegistrationEventKind,
+    RegistrationStatus, RegistrationSubmission, RegistrationView, RegistrationWithdrawal, paths,
 };
+use dinhdanh_core::ids::AccountId;
 use dinhdanh_core::ids::RegistrationId;
 use dinhdanh_core::org_type::{DocumentKind, OrgType, OrganisationDetails};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
@@ -105,6 +107,118 @@ impl Client {
         )
         .await
     }
+}
+
+impl Client {
+    /// A co-representative consents to (`consent`) or refuses a request filed in their name,
+    /// confirmed (`consent_to_registration` / `refuse_registration`, target
+    /// `registration:<id>`). What is signed names the request *as shown* (`shown`, by its
+    /// [`RegistrationView::consent_digest`]), so the server refuses the answer (`conflict`)
+    /// should the request it holds say anything else.
+    ///
+    /// When the connection breaks on the way, the server is asked for the request: the request
+    /// as it stands when the answer arrived, [`ClientError::ActionNotDone`] when it did not,
+    /// [`ClientError::ActionOutcomeUnknown`] when the server cannot be asked either.
+    pub async fn answer_consent(
+        &self,
+        shown: &RegistrationView,
+        consent: bool,
+        confirmer: &dyn Confirmer,
+    ) -> Result<RegistrationView, ClientError> {
+        let id = shown.id.clone();
+        let body = ConsentDecision {
+            registration: id.clone(),
+            consent,
+            request_digest: shown.consent_digest()?,
+        };
+        let kind = if consent {
+            ActionKind::ConsentToRegistration
+        } else {
+            ActionKind::RefuseRegistration
+        };
+        let sent = self
+            .confirmed(
+                Method::POST,
+                &paths::fill(paths::REGISTRATION_CONSENT, "id", id.as_str()),
+                kind,
+                ActionTarget::new("registration", id.as_str())?,
+                body,
+                confirmer,
+            )
+            .await;
+        self.settle(sent, &id, answered_by).await
+    }
+
+    /// The requester withdraws their own request that is not decided yet, confirmed
+    /// (`withdraw_registration`, target `registration:<id>`). A broken connection is answered
+    /// as [`Client::answer_consent`] answers it.
+    pub async fn withdraw_registration(
+        &self,
+        id: &RegistrationId,
+        confirmer: &dyn Confirmer,
+    ) -> Result<RegistrationView, ClientError> {
+        let sent = self
+            .confirmed(
+                Method::POST,
+                &paths::fill(paths::REGISTRATION_WITHDRAWAL, "id", id.as_str()),
+                ActionKind::WithdrawRegistration,
+                ActionTarget::new("registration", id.as_str())?,
+                RegistrationWithdrawal {
+                    registration: id.clone(),
+                },
+                confirmer,
+            )
+            .await;
+        self.settle(sent, id, withdrawn_by).await
+    }
+
+    /// What a confirmed action on a request came to. Passed through unless the connection
+    /// broke (`Network`, `Timeout`): then the request is read back and `done` says from it
+    /// whether this person's action is in it, instead of guessing. Done: the request as it
+    /// now stands. Not done: [`ClientError::ActionNotDone`] (a late arrival is harmless: the
+    /// single-use challenge and the request's status refuse a second answer). Not readable:
+    /// [`ClientError::ActionOutcomeUnknown`].
+    async fn settle(
+        &self,
+        sent: Result<RegistrationView, ClientError>,
+        id: &RegistrationId,
+        done: impl Fn(&RegistrationView, &AccountId) -> bool,
+    ) -> Result<RegistrationView, ClientError> {
+        match sent {
+            Err(ClientError::Network { .. } | ClientError::Timeout) => {
+                let me = self
+                    .lock_state()
+                    .account
+                    .clone()
+                    .ok_or(ClientError::NotSignedIn)?;
+                match self.registration(id).await {
+                    Ok(view) if done(&view, &me) => Ok(view),
+                    Ok(_) => Err(ClientError::ActionNotDone),
+                    Err(_) => Err(ClientError::ActionOutcomeUnknown),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Whether `me` has answered `view` (consented or refused): their line in its history.
+fn answered_by(view: &RegistrationView, me: &AccountId) -> bool {
+    view.history.iter().any(|e| {
+        matches!(
+            e.kind,
+            RegistrationEventKind::Consented | RegistrationEventKind::Refused
+        ) && e.actor.as_ref().is_some_and(|a| a.account == *me)
+    })
+}
+
+/// Whether `me` withdrew `view`.
+fn withdrawn_by(view: &RegistrationView, me: &AccountId) -> bool {
+    view.status == RegistrationStatus::Withdrawn
+        && view.history.iter().any(|e| {
+            e.kind == RegistrationEventKind::Withdrawn
+                && e.actor.as_ref().is_some_and(|a| a.account == *me)
+        })
 }
 
 /// The document kind as the query parameter names it: its serde name (`founding_decision`).

@@ -416,6 +416,10 @@ pub struct ConsentView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub answered_at: Option<Timestamp>,
+    /// This line is the reader's own: the reader is this co-representative, asked to answer.
+    /// Only ever true on the reader's own line, so it tells nobody anything about another.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub you: bool,
 }
 
 /// A co-representative's answer (action kinds `consent_to_registration` /
@@ -427,6 +431,64 @@ pub struct ConsentDecision {
     pub registration: RegistrationId,
     /// Consent or refuse.
     pub consent: bool,
+    /// What the co-representative was shown and answers about: [`consent_subject_digest`] of
+    /// the request as the device displayed it. The signature covers it, so the consent is
+    /// bound to those details, and the server refuses it (`conflict`) when the request it
+    /// holds differs.
+    pub request_digest: Digest32,
+}
+
+/// What a co-representative consents to (Decree 69/2024, Art. 12): the request as filed in
+/// their name — which type, which details (representatives and letter included), who asked
+/// and in what capacity. Hashed canonically by [`consent_subject_digest`]; never sent.
+#[derive(Serialize)]
+struct ConsentSubject<'a> {
+    org_type: OrgType,
+    details: &'a OrganisationDetails,
+    capacity: RequesterCapacity,
+    requester: &'a crate::ids::AccountId,
+}
+
+/// The digest a co-representative's answer carries ([`ConsentDecision::request_digest`]):
+/// the SHA-256 of the canonical JSON of what the request says. The device computes it from
+/// the request it showed, the server from the request it stores; they agree only when the
+/// person saw what the server holds.
+pub fn consent_subject_digest(
+    org_type: OrgType,
+    details: &OrganisationDetails,
+    capacity: RequesterCapacity,
+    requester: &crate::ids::AccountId,
+) -> Result<Digest32, crate::signed_action::ActionError> {
+    crate::signed_action::canonical_body_hash(&ConsentSubject {
+        org_type,
+        details,
+        capacity,
+        requester,
+    })
+}
+
+impl RegistrationView {
+    /// [`consent_subject_digest`] of this request as shown.
+    pub fn consent_digest(&self) -> Result<Digest32, crate::signed_action::ActionError> {
+        consent_subject_digest(
+            self.org_type,
+            &self.details,
+            self.capacity,
+            &self.requester.account,
+        )
+    }
+
+    /// The reader's own line among the co-representatives, when the reader is one of them.
+    pub fn own_consent(&self) -> Option<&ConsentView> {
+        self.consents.iter().find(|c| c.you)
+    }
+
+    /// Whether the reader, a co-representative, may still answer: the request waits for
+    /// consents and the reader has not answered.
+    pub fn awaits_your_consent(&self) -> bool {
+        self.status == RegistrationStatus::AwaitingConsent
+            && self.own_consent().is_some_and(|c| c.consented.is_none())
+    }
 }
 
 /// The requester withdraws a request before it is decided (action kind
@@ -621,6 +683,76 @@ pub struct AttachmentView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn filed() -> RegistrationView {
+        serde_json::from_value(serde_json::json!({
+            "id": "reg_0123456789abcdef", "org_type": "enterprise",
+            "details": {
+                "name_vi": "Công ty Cổ phần Thương mại Sông Hồng",
+                "established_on": "2012-09-01",
+                "head_office": {"address": "Số 5 đường Nguyễn Huệ, phường Sài Gòn", "province": "ho_chi_minh"},
+                "enterprise_code": "0308680125",
+                "representatives": [
+                    {"full_name": "Nguyễn Văn An", "citizen_id": "001080012345"},
+                    {"full_name": "Trần Thị Mai", "citizen_id": "074192034567"}
+                ],
+                "contact_phone": "0912345678"
+            },
+            "capacity": "legal_representative",
+            "requester": {"account": "acc_an", "full_name": "Nguyễn Văn An", "citizen_id_masked": "001******345"},
+            "status": "awaiting_consent", "submitted_at": "2026-12-02T07:00:00Z",
+            "due_on": "2026-12-07", "overdue": false,
+            "consents": [{"full_name": "Trần Thị Mai", "citizen_id_masked": "074******567"}],
+            "history": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_consent_digest_names_what_was_filed_and_nothing_the_reader_sees_differently() {
+        let view = filed();
+        let digest = view.consent_digest().unwrap();
+        // What differs between readers (status, consents, history, masking) does not count.
+        let mut other_reader = view.clone();
+        other_reader.consents[0].you = true;
+        other_reader.status = RegistrationStatus::Withdrawn;
+        assert_eq!(other_reader.consent_digest().unwrap(), digest);
+        // Every part of what was filed does.
+        let mut changed = Vec::new();
+        let mut v = view.clone();
+        v.details.name_vi = crate::org_type::Name::parse("Công ty Sông Hồng").unwrap();
+        changed.push(v);
+        let mut v = view.clone();
+        v.details.representatives.pop();
+        changed.push(v);
+        let mut v = view.clone();
+        v.capacity = RequesterCapacity::Authorised;
+        changed.push(v);
+        let mut v = view.clone();
+        v.requester.account = crate::ids::AccountId::parse("acc_other").unwrap();
+        changed.push(v);
+        let mut v = view.clone();
+        v.org_type = OrgType::Cooperative;
+        changed.push(v);
+        for v in changed {
+            assert_ne!(v.consent_digest().unwrap(), digest, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_consent_is_awaited_only_from_the_readers_own_unanswered_line() {
+        let mut v = filed();
+        assert!(!v.awaits_your_consent(), "no line is the reader's");
+        v.consents[0].you = true;
+        assert!(v.awaits_your_consent());
+        v.consents[0].consented = Some(true);
+        assert!(!v.awaits_your_consent());
+        let json = serde_json::to_value(filed()).unwrap();
+        assert!(
+            json["consents"][0].get("you").is_none(),
+            "false is left out"
+        );
+    }
 
     #[test]
     fn attachments_are_recognised_by_content_not_by_name() {

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use dinhdanh_core::api::{
     ApiError, ConsentDecision, ErrorCode, InformationAnswer, RegistrationEventKind,
-    RegistrationSubmission, RegistrationView, RegistrationWithdrawal,
+    RegistrationSubmission, RegistrationView, RegistrationWithdrawal, consent_subject_digest,
 };
 use dinhdanh_core::registration::correction::check_correction;
 use dinhdanh_core::registration::lifecycle::{Effect, Event};
@@ -83,6 +83,12 @@ pub(super) async fn consent(
     let consenting = action.body()?.consent;
     // Whether others are still awaited does not change whether a consent applies.
     handle(reg.status, consent_event(consenting, false))?;
+    // The answer is about the request as the person was shown it (Art. 12: they consent to
+    // what is filed in their name); one that names other details is refused before the
+    // confirmation is verified, so no challenge is spent on it.
+    if action.body()?.request_digest != subject_digest(&reg)? {
+        return Err(ServerError::code(ErrorCode::Conflict));
+    }
     let kind = if consenting {
         ActionKind::ConsentToRegistration
     } else {
@@ -97,6 +103,12 @@ pub(super) async fn consent(
     Ok(Json(
         view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
     ))
+}
+
+/// What a co-representative answers about: the digest of the request as stored.
+fn subject_digest(reg: &StoredRegistration) -> ServerResult<dinhdanh_core::crypto::Digest32> {
+    consent_subject_digest(reg.org_type, &reg.details, reg.capacity, &reg.requester)
+        .map_err(|e| ServerError::Internal(e.to_string()))
 }
 
 fn consent_event(consenting: bool, others_awaited: bool) -> Event {

@@ -66,6 +66,8 @@ pub async fn view(
         .await?
         .into_iter()
         .map(|r| {
+            // The reader's own line: a co-representative is told which line asks them.
+            let you = r.account_id.as_deref() == Some(reader.as_str());
             let account = match r.account_id.filter(|_| full) {
                 Some(a) => Some(parse_stored(AccountId::parse(&a))?),
                 None => None,
@@ -76,6 +78,7 @@ pub async fn view(
                 account,
                 consented: r.consented.map(|c| c != 0),
                 answered_at: r.answered_at.map(timestamp),
+                you,
             })
         })
         .collect::<ServerResult<Vec<_>>>()?;
