@@ -17,34 +17,10 @@ use crate::screens::co_representatives::{
 };
 use crate::state::ctx;
 
-/// Why a request waits for an officer, in words.
+/// Why a request waits for an officer, in words (the core crate's sentences, which the
+/// officer console shows too).
 pub fn review_reason(reason: OfficerReviewReason, lang: Lang) -> &'static str {
-    match reason {
-        OfficerReviewReason::AuthorisedRequester => lang.t(
-            "Người nộp là người được ủy quyền: cán bộ kiểm tra giấy ủy quyền.",
-            "The requester is an authorised person: an officer checks the authorisation letter.",
-        ),
-        OfficerReviewReason::NoRegistry => lang.t(
-            "Tổ chức không có cơ sở dữ liệu để đối chiếu: cán bộ xác minh quyết định thành lập.",
-            "No register knows this kind of organisation: an officer checks the founding decision.",
-        ),
-        OfficerReviewReason::RegistryMismatch => lang.t(
-            "Thông tin khác với cơ sở dữ liệu đăng ký: cán bộ kiểm tra lại.",
-            "The details differ from the register: an officer checks them.",
-        ),
-        OfficerReviewReason::RepresentativeMismatch => lang.t(
-            "Người nộp không phải người đại diện ghi trong cơ sở dữ liệu đăng ký.",
-            "The requester is not the representative recorded in the register.",
-        ),
-        OfficerReviewReason::NotInRegistry => lang.t(
-            "Cơ sở dữ liệu đăng ký không có tổ chức này.",
-            "The register does not know this organisation.",
-        ),
-        OfficerReviewReason::CoRepresentativeWithoutAccount => lang.t(
-            "Một người đại diện khác chưa có tài khoản: cán bộ lấy ý kiến đồng ý của họ.",
-            "Another representative has no account: an officer obtains their consent.",
-        ),
-    }
+    lang.t(reason.explanation_vi(), reason.explanation_en())
 }
 
 /// The officer's latest word on a request: the question asked, the reason for refusing, or why
