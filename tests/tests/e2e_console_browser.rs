@@ -397,6 +397,41 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         violations.join("\n")
     );
 
+    // Organisations: An Bình, approved above, and its page.
+    click(&browser, "nav.nav a[href='/console/organisations']").await?;
+    wait_for(&browser, "table.organisations tbody tr td a").await?;
+    w.shot(&browser, "officer-organisations").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the organisations:\n{}",
+        violations.join("\n")
+    );
+    let search = browser.find(Locator::Css("#org-query")).await?;
+    search.send_keys("An Bình").await?;
+    click(&browser, "form.filters button[type='submit']").await?;
+    // The search is a GET: wait for its address before reading the list.
+    for _ in 0..50 {
+        if browser.current_url().await?.as_str().contains("q=") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for(&browser, "table.organisations tbody tr td a").await?;
+    let link = browser
+        .find(Locator::Css("table.organisations tbody tr td a"))
+        .await?;
+    ensure!(link.text().await? == AN_BINH, "the search finds An Bình");
+    link.click().await?;
+    wait_for(&browser, "ol.history").await?;
+    w.shot(&browser, "officer-organisation").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the organisation:\n{}",
+        violations.join("\n")
+    );
+
     // The dashboard of Hà Nội: the trend drawn, the province's row only.
     click(&browser, "nav.nav a[href='/console/dashboard']").await?;
     wait_for(&browser, "table.provinces").await?;

@@ -223,7 +223,11 @@ async fn bench_backend(
                 85..=92 => registries[1],
                 _ => registries[2],
             };
-            let status = if g.below(10) == 0 { "dissolved" } else { "active" };
+            let status = if g.below(10) == 0 {
+                "dissolved"
+            } else {
+                "active"
+            };
             vec![
                 Value::Text(registry.into()),
                 Value::Text(format!("9{i:09}")),

@@ -1570,3 +1570,94 @@ async fn the_dashboard_counts_what_the_database_holds_and_each_scope_sees_its_ow
         403
     );
 }
+
+backend_test!(an_officer_sees_the_organisations_of_their_province_and_who_acts_for_them);
+async fn an_officer_sees_the_organisations_of_their_province_and_who_acts_for_them(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let request = ha_noi_request(&t, &officer.person).await;
+    let view = registrations::decide_in_person(
+        t.state(),
+        &officer.person.citizen_id,
+        &request.id,
+        &dinhdanh_core::api::Decision::Approve,
+    )
+    .await
+    .unwrap();
+    let eid = view.org_eid.expect("an organisation").to_string();
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+
+    let list = browser.get("/console/organisations").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(
+        list.doc()
+            .select("table.organisations")
+            .text()
+            .contains(&eid)
+    );
+    // Found by its e-ID number and by a part of its name; nothing for another search.
+    let by_eid = browser
+        .get(&format!("/console/organisations?q={eid}"))
+        .await;
+    assert_eq!(
+        by_eid.doc().select("table.organisations tbody tr").length(),
+        1
+    );
+    let part = request.name.split(' ').last().unwrap();
+    let by_name = browser
+        .get(&format!("/console/organisations?q={}", urlencode(part)))
+        .await;
+    assert!(
+        by_name
+            .doc()
+            .select("table.organisations")
+            .text()
+            .contains(&eid)
+    );
+    let none = browser.get("/console/organisations?q=TC99999999999").await;
+    assert!(none.doc().select("table.organisations").is_empty());
+    assert_eq!(
+        browser
+            .get(&format!("/console/organisations?q={}", "x".repeat(101)))
+            .await
+            .status,
+        400
+    );
+
+    // Its page: the e-ID number, the head as owner (masked), the history.
+    let page = browser.get(&format!("/console/organisations/{eid}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let doc = page.doc();
+    assert!(doc.select("dl.details").text().contains(&eid));
+    assert!(!page.body.contains(request.head.citizen_id.as_str()));
+    let delegates = doc.select("table.fields").text().to_string();
+    assert!(
+        delegates.contains(&request.head.citizen_id.masked()),
+        "{delegates}"
+    );
+    assert!(delegates.contains("Chủ sở hữu"), "{delegates}");
+    assert!(
+        doc.select("ol.history")
+            .text()
+            .contains("Tạo tài khoản định danh")
+    );
+
+    // Another province's officer: not in their list, "not found" for the page.
+    let elsewhere = self::officer(&t, "ho_chi_minh").await;
+    let mut other = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut other, &elsewhere).await.status, 303);
+    let list = other.get("/console/organisations").await;
+    assert!(!list.body.contains(&eid));
+    assert_eq!(
+        other
+            .get(&format!("/console/organisations/{eid}"))
+            .await
+            .status,
+        404
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

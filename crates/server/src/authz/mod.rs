@@ -557,9 +557,14 @@ pub fn may_change_organisations<'a>(
 
 /// Whether a person may list an organisation's delegations, given whether any are visible to
 /// them ([`sees_all_delegations`], else their own): only while it is not closed, and only when
-/// they see at least one.
-pub fn may_list_delegations(organisation: OrganisationStatus, sees_any: bool) -> bool {
-    organisation != OrganisationStatus::Closed && sees_any
+/// they see at least one — or, whatever its status, an officer of its province, who sees them
+/// all (the console's organisation page).
+pub fn may_list_delegations(
+    organisation: OrganisationStatus,
+    sees_any: bool,
+    officer_of_province: bool,
+) -> bool {
+    officer_of_province || (organisation != OrganisationStatus::Closed && sees_any)
 }
 
 #[cfg(test)]
@@ -599,8 +604,26 @@ mod organisation_rule_tests {
 
     #[test]
     fn nobody_lists_a_closed_organisations_delegations_nor_an_empty_list() {
-        assert!(!may_list_delegations(OrganisationStatus::Closed, true));
-        assert!(!may_list_delegations(OrganisationStatus::Active, false));
-        assert!(may_list_delegations(OrganisationStatus::Locked, true));
+        assert!(!may_list_delegations(
+            OrganisationStatus::Closed,
+            true,
+            false
+        ));
+        assert!(!may_list_delegations(
+            OrganisationStatus::Active,
+            false,
+            false
+        ));
+        assert!(may_list_delegations(
+            OrganisationStatus::Locked,
+            true,
+            false
+        ));
+        // An officer of the organisation's province reads them all, closed or not.
+        assert!(may_list_delegations(
+            OrganisationStatus::Closed,
+            false,
+            true
+        ));
     }
 }

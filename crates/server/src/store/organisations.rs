@@ -30,6 +30,59 @@ pub async fn count_by_type_and_status(
     .await?)
 }
 
+/// An organisation as a list shows it.
+#[derive(sqlx::FromRow)]
+pub struct ListedOrganisation {
+    /// e-ID number.
+    pub eid: String,
+    /// The type's word.
+    pub org_type: String,
+    /// Vietnamese name.
+    pub name_vi: String,
+    /// The status's word.
+    pub status: String,
+    /// Created, Unix seconds.
+    pub created_at: i64,
+}
+
+/// The organisations of a province, newest first, `limit` from `offset`; with `query`, only
+/// those whose e-ID number or a code is exactly it, or whose name contains it.
+pub async fn of_province(
+    conn: &mut AnyConnection,
+    province: &str,
+    query: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> ServerResult<Vec<ListedOrganisation>> {
+    const COLUMNS: &str = "SELECT eid, org_type, name_vi, status, created_at FROM organisations";
+    Ok(match query {
+        None => {
+            sqlx::query_as(&format!(
+                "{COLUMNS} WHERE province = $1 ORDER BY created_at DESC, eid LIMIT $2 OFFSET $3"
+            ))
+            .bind(province)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(conn)
+            .await?
+        }
+        Some(q) => {
+            sqlx::query_as(&format!(
+                "{COLUMNS} WHERE province = $1 AND (eid = $2 OR tax_code = $2 \
+                 OR enterprise_code = $2 OR cooperative_code = $2 OR agency_code = $2 \
+                 OR name_vi LIKE $3) ORDER BY created_at DESC, eid LIMIT $4 OFFSET $5"
+            ))
+            .bind(province)
+            .bind(q)
+            .bind(format!("%{}%", q.replace(['%', '_'], "")))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(conn)
+            .await?
+        }
+    })
+}
+
 /// An organisation as stored; `org_type` and `status` are words of their enums.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct OrganisationRow {

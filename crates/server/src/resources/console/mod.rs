@@ -22,6 +22,7 @@ mod action;
 mod attachment;
 mod dashboard;
 mod details;
+mod organisations;
 mod pages;
 mod people;
 mod queue;
@@ -60,6 +61,10 @@ pub const DASHBOARD: &str = "/console/dashboard";
 pub const DASHBOARD_TREND: &str = "/console/dashboard/trend.svg";
 /// `GET`: the dashboard's figures as CSV.
 pub const DASHBOARD_CSV: &str = "/console/dashboard.csv";
+/// `GET`: the organisations of the officer's province, newest first, or those `?q=` finds.
+pub const ORGANISATIONS: &str = "/console/organisations";
+/// `GET`: one organisation of the officer's province.
+pub const ORGANISATION: &str = "/console/organisations/{eid}";
 /// `GET`: the form to look a person up; `POST` (the number in the body, never in an
 /// address): the look-up.
 pub const PEOPLE: &str = "/console/people";
@@ -106,6 +111,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route(DASHBOARD, get(dashboard::dashboard))
         .route(DASHBOARD_TREND, get(dashboard::trend_svg))
         .route(DASHBOARD_CSV, get(dashboard::csv))
+        .route(ORGANISATIONS, get(organisations::organisations))
+        .route(ORGANISATION, get(organisations::organisation))
         .route(PEOPLE, get(people::people).post(people::look_up))
         .route(PERSON, get(people::person))
         .route(PERSON_REVEAL, post(people::reveal))
@@ -225,9 +232,5 @@ pub async fn session_without_sign_in(
     let mut tx = Tx::begin(state, "console.sign_in").await?;
     let set_cookie = session::start(&mut tx, state, account).await?;
     tx.commit().await?;
-    Ok(set_cookie
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_owned())
+    Ok(set_cookie.split(';').next().unwrap_or_default().to_owned())
 }

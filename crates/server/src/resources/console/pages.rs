@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::session::Officer;
-use super::{CONSOLE_CSS, DASHBOARD, HOME, PEOPLE, SIGN_IN, SIGN_OUT};
+use super::{CONSOLE_CSS, DASHBOARD, HOME, ORGANISATIONS, PEOPLE, SIGN_IN, SIGN_OUT};
 use crate::infra::error::ServerError;
 use crate::infra::state::AppState;
 
@@ -40,6 +40,7 @@ pub(super) struct Links {
     pub css: &'static str,
     pub home: &'static str,
     pub people: &'static str,
+    pub organisations: &'static str,
     pub dashboard: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,
@@ -49,6 +50,7 @@ pub(super) const LINKS: Links = Links {
     css: CONSOLE_CSS,
     home: HOME,
     people: PEOPLE,
+    organisations: ORGANISATIONS,
     dashboard: DASHBOARD,
     sign_in: SIGN_IN,
     sign_out: SIGN_OUT,
@@ -78,6 +80,8 @@ pub(super) enum Failure {
     NotFound,
     /// A person not of the officer's province, or not known.
     PersonNotFound,
+    /// An organisation not of the officer's province, or none.
+    OrganisationNotFound,
     /// A page of a province's work, asked by the read-only national scope.
     NationalReadOnly,
     /// A filter of the queue that is not one of its choices.
@@ -95,7 +99,9 @@ impl Failure {
             Failure::Declined | Failure::SignInExpired | Failure::SignInFailed => {
                 StatusCode::BAD_REQUEST
             }
-            Failure::NotFound | Failure::PersonNotFound => StatusCode::NOT_FOUND,
+            Failure::NotFound | Failure::PersonNotFound | Failure::OrganisationNotFound => {
+                StatusCode::NOT_FOUND
+            }
             Failure::BadFilter => StatusCode::BAD_REQUEST,
             Failure::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -148,6 +154,12 @@ impl Failure {
                 "Person not found",
                 "Người này không có trong cơ sở dữ liệu hoặc không thuộc tỉnh, thành phố của bạn.",
                 "This person is not known, or is not of your province.",
+            ),
+            Failure::OrganisationNotFound => (
+                "Không tìm thấy tổ chức",
+                "Organisation not found",
+                "Không có tổ chức với số định danh này trong tỉnh, thành phố của bạn.",
+                "No organisation with this e-ID number in your province.",
             ),
             Failure::NationalReadOnly => (
                 "Phạm vi toàn quốc chỉ xem số liệu",

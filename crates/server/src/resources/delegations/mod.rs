@@ -375,9 +375,9 @@ pub async fn revoke_delegation(
     tx.commit().await
 }
 
-/// The delegations of an organisation: owners and administrators see every one; anyone else
-/// sees only their own (`forbidden` when they have none); nobody but officers reads a closed
-/// organisation's.
+/// The delegations of an organisation: owners and administrators see every one, and so do
+/// officers of its province (closed or not); anyone else sees only their own (`forbidden` when
+/// they have none).
 pub async fn list_delegations(
     state: &AppState,
     actor: &Actor,
@@ -385,15 +385,16 @@ pub async fn list_delegations(
 ) -> ServerResult<Vec<DelegationView>> {
     let org = require_organisation(state, eid).await?;
     let role = authz::role_in(state, &actor.account, eid).await?;
+    let officer = authz::is_officer_of_key(state, &actor.account, &org.province).await?;
     let rows = {
         let mut conn = state.pool.acquire().await?;
-        if authz::sees_all_delegations(role) {
+        if authz::sees_all_delegations(role) || officer {
             store::of_organisation(&mut conn, eid.as_str()).await?
         } else {
             store::of_person(&mut conn, eid.as_str(), actor.account.as_str()).await?
         }
     };
-    if !authz::may_list_delegations(org.status, !rows.is_empty()) {
+    if !authz::may_list_delegations(org.status, !rows.is_empty(), officer) {
         return Err(refuse(
             state,
             Some(actor),
