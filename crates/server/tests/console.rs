@@ -1604,7 +1604,7 @@ async fn an_officer_sees_the_organisations_of_their_province_and_who_acts_for_th
         by_eid.doc().select("table.organisations tbody tr").length(),
         1
     );
-    let part = request.name.split(' ').last().unwrap();
+    let part = request.name.rsplit(' ').next().unwrap();
     let by_name = browser
         .get(&format!("/console/organisations?q={}", urlencode(part)))
         .await;
