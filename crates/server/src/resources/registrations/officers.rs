@@ -420,28 +420,30 @@ pub async fn province_statistics(
     state: &AppState,
     province: NewProvince,
 ) -> ServerResult<RegistrationStatistics> {
-    let rows = store::of_province(&mut *state.pool.acquire().await?, province.key()).await?;
-    let today = vietnam_date(state.now());
+    let today = stored_date(vietnam_date(state.now()));
+    let groups = store::statistics_of_province(
+        &mut *state.pool.acquire().await?,
+        state.backend,
+        province.key(),
+        &today,
+    )
+    .await?;
     let mut by_status: Vec<(RegistrationStatus, u64)> = Vec::new();
     let mut by_type: Vec<(OrgType, u64)> = OrgType::ALL.iter().map(|t| (*t, 0)).collect();
     let (mut overdue, mut late) = (0u64, 0u64);
-    for r in &rows {
-        let status: RegistrationStatus = from_word(&r.status)?;
-        let org_type: OrgType = from_word(&r.org_type)?;
-        let due = parse_date(&r.due_on)?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    for g in &groups {
+        let status: RegistrationStatus = from_word(&g.status)?;
+        let org_type: OrgType = from_word(&g.org_type)?;
         match by_status.iter_mut().find(|(s, _)| *s == status) {
-            Some((_, n)) => *n += 1,
-            None => by_status.push((status, 1)),
+            Some((_, n)) => *n += count(g.n),
+            None => by_status.push((status, count(g.n))),
         }
         if let Some((_, n)) = by_type.iter_mut().find(|(t, _)| *t == org_type) {
-            *n += 1;
+            *n += count(g.n);
         }
-        if !status.is_final() && today > due {
-            overdue += 1;
-        }
-        if r.decided_at.is_some_and(|d| vietnam_date(d) > due) {
-            late += 1;
-        }
+        overdue += count(g.overdue);
+        late += count(g.late);
     }
     Ok(RegistrationStatistics {
         province: Some(province),
