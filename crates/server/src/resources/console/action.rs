@@ -24,7 +24,6 @@ use super::sign_in::see_other;
 use crate::infra::error::ServerError;
 use crate::infra::state::AppState;
 use crate::resources::desktop_actions::{self, ConsoleAction, ConsoleOutcome};
-use crate::resources::oidc;
 
 /// The waiting page, or the outcome.
 #[derive(Template)]
@@ -256,12 +255,7 @@ pub(super) async fn cancel(
         Ok(o) => o,
         Err(page) => return page,
     };
-    let csrf = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned());
-    if !oidc::from_own_page(&parts.headers, state.config.origin.as_str())
-        || !session::csrf_matches(&officer, csrf.as_deref())
-    {
+    if !session::form_from_console(&state, &parts.headers, &officer, &body) {
         return pages::failure(&state, Failure::NotFromConsole);
     }
     match cancel_for(&state, &officer.account, officer.token_hash(), &id).await {
@@ -285,4 +279,18 @@ async fn cancel_for(
         Err(ServerError::Api(_)) => Ok(()),
         Err(e) => Err(pages::server_error(state, e)),
     }
+}
+
+/// Asks `officer`'s phone to confirm `kind` with `body` for this console session; the id of
+/// the action the browser then waits on.
+pub(super) async fn ask_phone<T: serde::Serialize>(
+    state: &AppState,
+    officer: &Officer,
+    kind: ActionKind,
+    body: &T,
+) -> crate::infra::error::ServerResult<String> {
+    let json = serde_json::to_value(body)
+        .map_err(|e| ServerError::Internal(format!("the body of a console action: {e}")))?;
+    desktop_actions::ask_from_console(state, &officer.account, officer.token_hash(), kind, &json)
+        .await
 }

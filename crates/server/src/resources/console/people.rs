@@ -25,8 +25,8 @@ use super::session::{self, Officer};
 use super::sign_in::see_other;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
+use crate::resources::accounts;
 use crate::resources::officers::{MAX_REASON_CHARS, person_province};
-use crate::resources::{accounts, desktop_actions, oidc};
 use crate::store::audit::{self, AuditRecord};
 
 /// The look-up page: the form, and what a look-up found when it found no account.
@@ -61,18 +61,6 @@ pub(super) struct PersonPage<'a> {
     pub reason_max: usize,
     pub reason_error: Option<(String, String)>,
     pub form_error: Option<(&'static str, &'static str)>,
-}
-
-fn field(body: &Bytes, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// The form came from a console page of this session (origin and CSRF token).
-fn from_console(state: &AppState, parts: &Parts, officer: &Officer, body: &Bytes) -> bool {
-    oidc::from_own_page(&parts.headers, state.config.origin.as_str())
-        && session::csrf_matches(officer, field(body, "csrf").as_deref())
 }
 
 async fn audit_person(
@@ -123,10 +111,10 @@ pub(super) async fn look_up(State(state): State<AppState>, parts: Parts, body: B
         Ok(o) => o,
         Err(page) => return page,
     };
-    if !from_console(&state, &parts, &officer, &body) {
+    if !session::form_from_console(&state, &parts.headers, &officer, &body) {
         return pages::failure(&state, Failure::NotFromConsole);
     }
-    let entered = field(&body, "citizen_id").unwrap_or_default();
+    let entered = session::form_field(&body, "citizen_id").unwrap_or_default();
     let mut page = people_page(&officer);
     page.entered = entered.clone();
     let citizen = match CitizenId::parse(entered.trim()) {
@@ -297,7 +285,7 @@ pub(super) async fn reveal(
         Ok(o) => o,
         Err(page) => return page,
     };
-    if !from_console(&state, &parts, &officer, &body) {
+    if !session::form_from_console(&state, &parts.headers, &officer, &body) {
         return pages::failure(&state, Failure::NotFromConsole);
     }
     let (view, citizen, key) = match person_of_province(&state, &officer, &id).await {
@@ -337,7 +325,7 @@ pub(super) async fn lock(
         Ok(o) => o,
         Err(page) => return page,
     };
-    if !from_console(&state, &parts, &officer, &body) {
+    if !session::form_from_console(&state, &parts.headers, &officer, &body) {
         return pages::failure(&state, Failure::NotFromConsole);
     }
     let (view, _, _) = match person_of_province(&state, &officer, &id).await {
@@ -345,8 +333,8 @@ pub(super) async fn lock(
         Ok(None) => return pages::failure(&state, Failure::PersonNotFound),
         Err(e) => return pages::server_error(&state, e),
     };
-    let lock = field(&body, "lock").as_deref() == Some("1");
-    let reason = field(&body, "reason").unwrap_or_default();
+    let lock = session::form_field(&body, "lock").as_deref() == Some("1");
+    let reason = session::form_field(&body, "reason").unwrap_or_default();
     let mut page = person_page(&officer, view.clone());
     page.reason = reason.clone();
     if let Err(problem) = dinhdanh_core::text::message(&reason, MAX_REASON_CHARS) {
@@ -375,19 +363,8 @@ pub(super) async fn lock(
         lock,
         reason,
     };
-    let asked = match serde_json::to_value(&change) {
-        Ok(json) => {
-            desktop_actions::ask_from_console(
-                &state,
-                &officer.account,
-                officer.token_hash(),
-                ActionKind::ChangeAccountLock,
-                &json,
-            )
-            .await
-        }
-        Err(e) => Err(ServerError::Internal(format!("lock body: {e}"))),
-    };
+    let asked =
+        super::action::ask_phone(&state, &officer, ActionKind::ChangeAccountLock, &change).await;
     match asked {
         Ok(action) => see_other(&super::ACTION.replace("{id}", &action)),
         Err(ServerError::Api(e)) => {

@@ -24,8 +24,6 @@ use super::sign_in::see_other;
 use crate::authz;
 use crate::infra::error::ServerError;
 use crate::infra::state::AppState;
-use crate::resources::desktop_actions;
-use crate::resources::oidc;
 use crate::resources::registrations::{self, MAX_TEXT_CHARS, vietnam_date};
 
 /// One of the decision form's choices.
@@ -218,14 +216,8 @@ pub(super) async fn decide(
         Ok(o) => o,
         Err(page) => return page,
     };
-    let field = |name: &str| {
-        url::form_urlencoded::parse(&body)
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
-    if !oidc::from_own_page(&parts.headers, state.config.origin.as_str())
-        || !session::csrf_matches(&officer, field("csrf").as_deref())
-    {
+    let field = |name: &str| session::form_field(&body, name);
+    if !session::form_from_console(&state, &parts.headers, &officer, &body) {
         return pages::failure(&state, Failure::NotFromConsole);
     }
     let item = match readable(&state, &officer, &id).await {
@@ -270,19 +262,8 @@ pub(super) async fn decide(
         decision,
     };
     debug_assert!(console_may_request(ActionKind::ReviewRegistration));
-    let asked = match serde_json::to_value(&body) {
-        Ok(json) => {
-            desktop_actions::ask_from_console(
-                &state,
-                &officer.account,
-                officer.token_hash(),
-                ActionKind::ReviewRegistration,
-                &json,
-            )
-            .await
-        }
-        Err(e) => Err(ServerError::Internal(format!("decision body: {e}"))),
-    };
+    let asked =
+        super::action::ask_phone(&state, &officer, ActionKind::ReviewRegistration, &body).await;
     match asked {
         Ok(action) => see_other(&super::ACTION.replace("{id}", &action)),
         Err(ServerError::Api(e)) => {

@@ -199,6 +199,25 @@ pub(super) fn csrf_is(csrf: &str, presented: Option<&str>) -> bool {
     })
 }
 
+/// The value of field `name` of a posted form.
+pub(super) fn form_field(body: &[u8], name: &str) -> Option<String> {
+    url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Whether a posted form came from a console page of this officer's session: sent from this
+/// origin (`oidc::from_own_page`) and carrying the session's CSRF token.
+pub(super) fn form_from_console(
+    state: &AppState,
+    headers: &HeaderMap,
+    officer: &Officer,
+    body: &[u8],
+) -> bool {
+    crate::resources::oidc::from_own_page(headers, state.config.origin.as_str())
+        && csrf_matches(officer, form_field(body, "csrf").as_deref())
+}
+
 /// Starts a session for `account` in `tx` (the caller audits and commits); the cookie to set.
 pub(super) async fn start(
     tx: &mut Tx,
