@@ -223,7 +223,7 @@ fn judge(frame: &Frame, reading: &Reading) -> (bool, bool) {
     let read = frame
         .expected
         .as_ref()
-        .is_some_and(|e| accepted.iter().any(|t| *t == e));
+        .is_some_and(|e| accepted.contains(&e));
     let false_accept = accepted.iter().any(|t| frame.expected.as_ref() != Some(*t));
     (read, false_accept)
 }

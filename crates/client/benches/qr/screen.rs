@@ -10,7 +10,7 @@ use super::scene::{self, Canvas, Modules, centre, tilted_square};
 use crate::corpus::Rng;
 
 pub fn corpus(seed: u64, n_code: usize) -> Vec<scene::Frame> {
-    scene::corpus(seed ^ 0x5C4E_E11, n_code, make)
+    scene::corpus(seed ^ 0x05C4_EE11, n_code, make)
 }
 
 fn make(rng: &mut Rng, code: Option<&Modules>) -> (GrayImage, f64, f64) {

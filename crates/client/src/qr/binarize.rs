@@ -94,7 +94,7 @@ pub(crate) fn block_thresholds(plane: &Plane) -> Option<Vec<u8>> {
                     n += u32::from(t > 0);
                 }
             }
-            smooth[by * bw + bx] = if n > 0 { (sum / n) as u8 } else { 0 };
+            smooth[by * bw + bx] = sum.checked_div(n).unwrap_or(0) as u8;
         }
     }
     // A block with no edge anywhere near takes the last threshold before it; the blocks

@@ -41,22 +41,18 @@ pub(crate) struct Finder {
 
 /// Whether five run widths (dark, light, dark, light, dark) read 1 : 1 : 3 : 1 : 1: each
 /// one-module run within half a module of the mean module, the centre within 1.5 modules of
-/// three. `slack` widens both (diagonals cross pixels at √2 spacing).
-pub(crate) fn is_finder_ratio(runs: [usize; 5], slack: f64) -> bool {
+/// three (zxing's tolerances), times `slack_halves / 2` (diagonals cross pixels at √2
+/// spacing and get 3). In integers: this runs for every five runs of every row.
+pub(crate) fn is_finder_ratio(runs: [usize; 5], slack_halves: usize) -> bool {
     let total: usize = runs.iter().sum();
     if total < 7 {
         return false;
     }
-    let module = total as f64 / 7.0;
-    let tolerance = module * 0.5 * slack;
-    let near = |run: usize, modules: f64| {
-        (run as f64 - module * modules).abs() < tolerance * modules.min(2.0)
+    // With module = total / 7: |run − module| < module / 2 · slack_halves / 2, times 28.
+    let near = |run: usize, modules: usize| {
+        (7 * run).abs_diff(modules * total) * 4 < modules * total * slack_halves
     };
-    near(runs[0], 1.0)
-        && near(runs[1], 1.0)
-        && (runs[2] as f64 - 3.0 * module).abs() < 3.0 * tolerance
-        && near(runs[3], 1.0)
-        && near(runs[4], 1.0)
+    near(runs[0], 1) && near(runs[1], 1) && near(runs[2], 3) && near(runs[3], 1) && near(runs[4], 1)
 }
 
 /// The run widths through (x, y) along (dx, dy), outward both ways from the dark centre run:
@@ -115,14 +111,14 @@ fn cross_check(bits: Bits, x: f64, y: f64, row: [usize; 5]) -> Option<Finder> {
     let (cx, cy) = (x.round() as isize, y.round() as isize);
     let (col, mid) = runs_through(bits, cx, cy, 0, 1, max)?;
     let col_total: usize = col.iter().sum();
-    if !is_finder_ratio(col, 1.0) || !near_total(col_total) {
+    if !is_finder_ratio(col, 2) || !near_total(col_total) {
         return None;
     }
     let y = cy as f64 + mid;
     // Along the row again, through the column's middle: centres x.
     let (row2, mid) = runs_through(bits, cx, y.round() as isize, 1, 0, max)?;
     let row_total: usize = row2.iter().sum();
-    if !is_finder_ratio(row2, 1.0) || !near_total(row_total) {
+    if !is_finder_ratio(row2, 2) || !near_total(row_total) {
         return None;
     }
     let x = cx as f64 + mid;
@@ -131,8 +127,7 @@ fn cross_check(bits: Bits, x: f64, y: f64, row: [usize; 5]) -> Option<Finder> {
     for dx in [1, -1] {
         let (diag, _) = runs_through(bits, ix, iy, dx, 1, max)?;
         let diag_total = diag.iter().sum::<usize>() as f64 * std::f64::consts::SQRT_2;
-        if !is_finder_ratio(diag, 1.5)
-            || (diag_total - total as f64).abs() > 0.6 * total as f64 + 3.0
+        if !is_finder_ratio(diag, 3) || (diag_total - total as f64).abs() > 0.6 * total as f64 + 3.0
         {
             return None;
         }
@@ -168,7 +163,7 @@ pub(crate) fn find_finders(bits: Bits, step: usize) -> Vec<Finder> {
                 runs[i + 3].1,
                 runs[i + 4].1,
             ];
-            if !is_finder_ratio(widths, 1.0) {
+            if !is_finder_ratio(widths, 2) {
                 continue;
             }
             let (start, width) = runs[i + 2];
@@ -178,7 +173,7 @@ pub(crate) fn find_finders(bits: Bits, step: usize) -> Vec<Finder> {
             }
         }
     }
-    found.sort_by(|a, b| b.hits.cmp(&a.hits));
+    found.sort_by_key(|f| std::cmp::Reverse(f.hits));
     found
 }
 
@@ -222,12 +217,12 @@ mod tests {
 
     #[test]
     fn the_ratio_check_takes_one_one_three_one_one_and_refuses_others() {
-        assert!(is_finder_ratio([3, 3, 9, 3, 3], 1.0));
-        assert!(is_finder_ratio([2, 4, 8, 3, 3], 1.0)); // a blurred edge or two
-        assert!(!is_finder_ratio([3, 3, 3, 3, 3], 1.0)); // even stripes
-        assert!(!is_finder_ratio([2, 2, 20, 2, 2], 1.0)); // a thick bar
-        assert!(!is_finder_ratio([1, 1, 3, 1, 0], 1.0));
-        assert!(!is_finder_ratio([6, 3, 9, 3, 3], 1.0)); // one side twice as wide
+        assert!(is_finder_ratio([3, 3, 9, 3, 3], 2));
+        assert!(is_finder_ratio([2, 4, 8, 3, 3], 2)); // a blurred edge or two
+        assert!(!is_finder_ratio([3, 3, 3, 3, 3], 2)); // even stripes
+        assert!(!is_finder_ratio([2, 2, 20, 2, 2], 2)); // a thick bar
+        assert!(!is_finder_ratio([1, 1, 3, 1, 0], 2));
+        assert!(!is_finder_ratio([6, 3, 9, 3, 3], 2)); // one side twice as wide
     }
 
     #[test]

@@ -96,6 +96,10 @@ pub(crate) struct Corners {
     pub bottom_left: Finder,
 }
 
+/// The corner's angle may be this far from square (|cos| up to this: about 53°–127°) when
+/// the code is seen at a tilt.
+const COS_LIMIT: f64 = 0.6;
+
 fn dist(a: &Finder, b: &Finder) -> f64 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
@@ -129,8 +133,8 @@ pub(crate) fn corners(a: Finder, b: Finder, c: Finder) -> Option<Corners> {
         q.y - corner.y,
     );
     let cos = (px * qx + py * qy) / (lp * lq);
-    if cos.abs() > 0.45 {
-        return None; // the angle is outside about 63°–117°
+    if cos.abs() > COS_LIMIT {
+        return None;
     }
     // In image coordinates (y down), top-right × bottom-left (from the top-left) is positive.
     let (top_right, bottom_left) = if px * qy - py * qx > 0.0 {
