@@ -52,7 +52,36 @@ pub(crate) fn is_finder_ratio(runs: [usize; 5], slack_halves: usize) -> bool {
     let near = |run: usize, modules: usize| {
         (7 * run).abs_diff(modules * total) * 4 < modules * total * slack_halves
     };
-    near(runs[0], 1) && near(runs[1], 1) && near(runs[2], 3) && near(runs[3], 1) && near(runs[4], 1)
+    let widths_fit = near(runs[0], 1)
+        && near(runs[1], 1)
+        && near(runs[2], 3)
+        && near(runs[3], 1)
+        && near(runs[4], 1);
+    widths_fit || edges_fit(runs, slack_halves)
+}
+
+/// Whether the distances from each edge to the next edge of the same kind (dark-to-light
+/// edges, light-to-dark edges) read 2 : 4 : 4 : 2 modules. Ink that spreads (or a threshold
+/// a little off) widens every dark run and narrows every light one by the same amount, so
+/// the widths fail 1 : 1 : 3 : 1 : 1 while these distances keep it (the way 1-D barcode
+/// readers measure bars). Each pair within 3/8 of its length, times `slack_halves / 2`.
+fn edges_fit(runs: [usize; 5], slack_halves: usize) -> bool {
+    if runs.contains(&0) {
+        return false;
+    }
+    let pairs = [
+        runs[0] + runs[1],
+        runs[1] + runs[2],
+        runs[2] + runs[3],
+        runs[3] + runs[4],
+    ];
+    // 12 modules in all; a pair of `modules` modules is within 3/8 of them: in integers,
+    // |12 · pair − modules · sum| · 16 < 3 · modules · sum · slack_halves.
+    let sum: usize = pairs.iter().sum();
+    let near = |pair: usize, modules: usize| {
+        (12 * pair).abs_diff(modules * sum) * 16 < 3 * modules * sum * slack_halves
+    };
+    near(pairs[0], 2) && near(pairs[1], 4) && near(pairs[2], 4) && near(pairs[3], 2)
 }
 
 /// The run widths through (x, y) along (dx, dy), outward both ways from the dark centre run:
@@ -223,6 +252,24 @@ mod tests {
         assert!(!is_finder_ratio([2, 2, 20, 2, 2], 2)); // a thick bar
         assert!(!is_finder_ratio([1, 1, 3, 1, 0], 2));
         assert!(!is_finder_ratio([6, 3, 9, 3, 3], 2)); // one side twice as wide
+    }
+
+    #[test]
+    fn spread_ink_reads_by_its_edges() {
+        // Modules of 4 pixels, every dark run 2 pixels wider, every light run 2 narrower:
+        // 6, 2, 14, 2, 6. The widths fail 1:1:3:1:1 (a light run is half a module), the
+        // edge-to-edge distances (8, 16, 16, 8) do not.
+        let spread = [6, 2, 14, 2, 6];
+        assert!(!(0..5).all(|i| {
+            let m = spread.iter().sum::<usize>() as f64 / 7.0;
+            let want = if i == 2 { 3.0 } else { 1.0 };
+            (spread[i] as f64 - want * m).abs() < want * m / 2.0
+        }));
+        assert!(is_finder_ratio(spread, 2));
+        // Even stripes and a thick bar fail by their edges too.
+        assert!(!edges_fit([3, 3, 3, 3, 3], 2));
+        assert!(!edges_fit([2, 2, 20, 2, 2], 2));
+        assert!(!edges_fit([3, 9, 3, 9, 3], 2));
     }
 
     #[test]
