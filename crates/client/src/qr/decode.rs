@@ -382,6 +382,12 @@ mod tests {
     /// The code drawn at `module` pixels a module, turned by `angle` about its centre, into a
     /// light 640 × 480 frame (nearest-pixel sampling), as thresholded bits.
     fn turned_code(module: f64, angle: f64) -> (usize, usize, Vec<u8>) {
+        bent_code(module, angle, 0.0)
+    }
+
+    /// [`turned_code`] on a sheet bent in a bow: each module column shifted down by `bow`
+    /// modules times the sine of its place across (0 at the edges, `bow` in the middle).
+    fn bent_code(module: f64, angle: f64, bow: f64) -> (usize, usize, Vec<u8>) {
         let code = qrcode::QrCode::with_error_correction_level(uri(), qrcode::EcLevel::M).unwrap();
         let n = code.width() as f64;
         let colors = code.to_colors();
@@ -392,7 +398,8 @@ mod tests {
             for x in 0..w {
                 let (dx, dy) = (x as f64 + 0.5 - 320.0, y as f64 + 0.5 - 240.0);
                 let (u, v) = (dx * c + dy * s, -dx * s + dy * c);
-                let (mx, my) = (u / module + n / 2.0, v / module + n / 2.0);
+                let mx = u / module + n / 2.0;
+                let my = v / module + n / 2.0 - bow * (std::f64::consts::PI * mx / n).sin();
                 if mx >= 0.0 && my >= 0.0 && mx < n && my < n {
                     let i = my as usize * n as usize + mx as usize;
                     px[y * w + x] = u8::from(colors[i] == qrcode::Color::Dark);
@@ -400,6 +407,19 @@ mod tests {
             }
         }
         (w, h, px)
+    }
+
+    #[test]
+    fn a_code_on_bent_paper_is_read_by_sampling_between_its_alignment_patterns() {
+        // A bow of 1.2 modules: one perspective over the whole code misreads the middle
+        // columns; a transform per cell of the alignment patterns' lattice does not.
+        assert!(
+            uri().len() > 150,
+            "a code of version 7 or more, with a lattice"
+        );
+        let (w, h, px) = bent_code(5.0, 0.2, 1.2);
+        let read = read_by_finders(Bits { w, h, px: &px });
+        assert_eq!(read, vec![uri().into_bytes()]);
     }
 
     #[test]

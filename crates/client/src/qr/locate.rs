@@ -149,13 +149,17 @@ pub(crate) fn corners(a: Finder, b: Finder, c: Finder) -> Option<Corners> {
     })
 }
 
-/// Width of a finder pattern crossed through its centre along (dx, dy) (a unit vector), in
-/// pixels: from the outer edge of its dark ring on one side to the other, which is 7 modules
-/// in any direction (zxing's `sizeOfBlackWhiteBlackRun`). `None` when the walk does not read
-/// dark, light, dark on both sides within `max` pixels.
-fn width_along(bits: Bits, f: &Finder, dx: f64, dy: f64, max: f64) -> Option<f64> {
-    let mut total = 0.0;
-    for s in [1.0, -1.0] {
+/// Module size, in pixels, of a finder pattern crossed through its centre along (dx, dy) (a
+/// unit vector): the walk out each way meets three edges (end of the centre, end of the light
+/// ring, end of the dark ring). From an edge to the next edge of the same kind across the
+/// centre is 6 modules (outer light-to-dark to the far ring's light-to-dark, and the same for
+/// dark-to-light), a measure that ink spreading into the light ring does not change (the
+/// outer width, zxing's `sizeOfBlackWhiteBlackRun`, grows with it). `None` when the walk does
+/// not read dark, light, dark on both sides within `max` pixels.
+fn module_along(bits: Bits, f: &Finder, dx: f64, dy: f64, max: f64) -> Option<f64> {
+    // For each side: distances to the end of the light ring and to the end of the dark ring.
+    let mut ends = [[0.0; 2]; 2];
+    for (side, s) in [1.0, -1.0].into_iter().enumerate() {
         let mut seen = 0; // 0: centre dark, 1: light ring, 2: dark ring
         let mut t = 0.0;
         loop {
@@ -168,14 +172,21 @@ fn width_along(bits: Bits, f: &Finder, dx: f64, dy: f64, max: f64) -> Option<f64
                 (f.y + s * t * dy).floor() as isize,
             );
             match (seen, dark) {
-                (0, false) | (1, true) => seen += 1,
-                (2, false) => break,
+                (0, false) => seen = 1,
+                (1, true) => {
+                    ends[side][0] = t;
+                    seen = 2;
+                }
+                (2, false) => {
+                    ends[side][1] = t;
+                    break;
+                }
                 _ => {}
             }
         }
-        total += t;
     }
-    Some(total)
+    // Light-to-dark edges: the near side's ring start to the far side's outer edge, both ways.
+    Some((ends[0][0] + ends[1][1] + ends[1][0] + ends[0][1]) / 12.0)
 }
 
 /// Module size, in pixels, measured across a finder pattern toward another one (along the
@@ -188,8 +199,8 @@ fn module_toward(bits: Bits, from: &Finder, to: &Finder) -> f64 {
     }
     let (dx, dy) = ((to.x - from.x) / d, (to.y - from.y) / d);
     let max = from.module * 7.0;
-    match width_along(bits, from, dx, dy, max) {
-        Some(w) if (w / 7.0 - from.module).abs() < from.module * 0.6 => w / 7.0,
+    match module_along(bits, from, dx, dy, max) {
+        Some(m) if (m - from.module).abs() < from.module * 0.6 => m,
         _ => from.module,
     }
 }
@@ -220,7 +231,9 @@ fn find_alignment(bits: Bits, c: &Corners, size: usize, reach: f64) -> Option<(f
     let along = (span - 3.0) / span; // the pattern's centre is 3 modules in from the corner
     let (bx, by) = (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y);
     let (ex, ey) = (tl.x + along * (bx - tl.x), tl.y + along * (by - tl.y));
-    let module = (tl.module + tr.module + bl.module) / 3.0;
+    // The module from the centres' spacing and the size: the patterns' own estimates come
+    // from row and column widths, which a turned code or spread ink make too large.
+    let module = (dist(tl, tr) + dist(tl, bl)) / 2.0 / span;
     let radius = (reach * module).ceil() as isize;
     let (cx, cy) = (ex.round() as isize, ey.round() as isize);
     let mut best: Option<(f64, f64, f64)> = None;
@@ -238,8 +251,8 @@ fn find_alignment(bits: Bits, c: &Corners, size: usize, reach: f64) -> Option<(f
 }
 
 /// Whether (x, y) is the dark centre of an alignment pattern of `module` pixels: across and
-/// down, light, dark, light runs of one module each (within half a module), and dark beyond
-/// the light ring. Gives the centre.
+/// down, a dark run of one module between light runs of one module (each within 0.6 of a
+/// module and half a pixel), and dark beyond the light ring. Gives the centre.
 fn alignment_at(bits: Bits, x: isize, y: isize, module: f64) -> Option<(f64, f64)> {
     if !bits.dark(x, y) {
         return None;
@@ -263,14 +276,131 @@ fn alignment_at(bits: Bits, x: isize, y: isize, module: f64) -> Option<(f64, f64
         if !ok(width) {
             return None;
         }
-        let (light_back, _) = run(-1, false, i_back);
-        let (light_ahead, _) = run(1, false, i_ahead);
+        let (light_back, j_back) = run(-1, false, i_back);
+        let (light_ahead, j_ahead) = run(1, false, i_ahead);
         if !ok(light_back) || !ok(light_ahead) {
             return None;
         }
-        centre[axis] = (ahead as f64 - back as f64) / 2.0 + 0.5;
+        // The outer dark ring: a lone dark data module in light ones passes the tests
+        // above, an alignment pattern is also dark beyond its light ring.
+        let ring = (module * 0.5).max(1.0);
+        let (outer_back, _) = run(-1, true, j_back);
+        let (outer_ahead, _) = run(1, true, j_ahead);
+        if (outer_back as f64) < ring || (outer_ahead as f64) < ring {
+            return None;
+        }
+        // The dark run covers pixels x − back + 1 ..= x + ahead: its middle, in the
+        // continuous coordinates where pixel i spans [i, i + 1).
+        centre[axis] = (ahead as f64 - back as f64) / 2.0 + 1.0;
     }
     Some((x as f64 + centre[0], y as f64 + centre[1]))
+}
+
+/// Centres of the alignment patterns' rows and columns, in modules, for versions 7 to 20
+/// (ISO/IEC 18004, Annex E); smaller versions have at most the one pattern near the corner.
+fn alignment_positions(size: usize) -> Option<&'static [usize]> {
+    const TABLE: [&[usize]; 14] = [
+        &[6, 22, 38],
+        &[6, 24, 42],
+        &[6, 26, 46],
+        &[6, 28, 50],
+        &[6, 30, 54],
+        &[6, 32, 58],
+        &[6, 34, 62],
+        &[6, 26, 46, 66],
+        &[6, 26, 48, 70],
+        &[6, 26, 50, 74],
+        &[6, 30, 54, 78],
+        &[6, 30, 56, 82],
+        &[6, 30, 58, 86],
+        &[6, 34, 62, 90],
+    ];
+    let version = (size.checked_sub(17)?) / 4;
+    TABLE.get(version.checked_sub(7)?).copied()
+}
+
+/// Sampling guided by every alignment pattern (as zxing-cpp does): a code on bent paper or
+/// seen through a lens is not one perspective. Each alignment pattern is searched near where
+/// the overall transform puts it; each cell of the lattice they form gets its own transform
+/// from its four corners, so a module is mapped from the patterns nearest to it.
+struct Lattice {
+    positions: Vec<f64>,
+    /// Where each lattice point lies in the frame, row-major.
+    points: Vec<(f64, f64)>,
+}
+
+impl Lattice {
+    fn fit(bits: Bits, overall: &Transform, size: usize) -> Option<Lattice> {
+        let centres = alignment_positions(size)?;
+        let k = centres.len();
+        let positions: Vec<f64> = centres.iter().map(|&c| c as f64 + 0.5).collect();
+        let (ox, oy) = overall.map(0.0, 0.0);
+        let (ex, ey) = overall.map(size as f64, 0.0);
+        let module = ((ex - ox).powi(2) + (ey - oy).powi(2)).sqrt() / size as f64;
+        let mut points = Vec::with_capacity(k * k);
+        let mut found = 0;
+        for (j, &py) in positions.iter().enumerate() {
+            for (i, &px) in positions.iter().enumerate() {
+                let guess = overall.map(px, py);
+                // The three corners next to finder patterns have no alignment pattern.
+                let corner = (i, j) == (0, 0) || (i, j) == (k - 1, 0) || (i, j) == (0, k - 1);
+                let at = if corner {
+                    None
+                } else {
+                    nearest_alignment(bits, guess, module, 2.0)
+                };
+                found += usize::from(at.is_some());
+                points.push(at.unwrap_or(guess));
+            }
+        }
+        // Without most patterns found, the lattice is the overall transform again.
+        (found * 2 >= k * k - 3).then_some(Lattice { positions, points })
+    }
+
+    fn map(&self, u: f64, v: f64) -> (f64, f64) {
+        let k = self.positions.len();
+        // The lattice cell holding (u, v); modules outside the lattice use the nearest cell.
+        let cell = |t: f64| {
+            (0..k - 1)
+                .find(|&i| t < self.positions[i + 1])
+                .unwrap_or(k - 2)
+        };
+        let (i, j) = (cell(u), cell(v));
+        let from = [
+            (self.positions[i], self.positions[j]),
+            (self.positions[i + 1], self.positions[j]),
+            (self.positions[i + 1], self.positions[j + 1]),
+            (self.positions[i], self.positions[j + 1]),
+        ];
+        let to = [
+            self.points[j * k + i],
+            self.points[j * k + i + 1],
+            self.points[(j + 1) * k + i + 1],
+            self.points[(j + 1) * k + i],
+        ];
+        match Transform::quad_to_quad(from, to) {
+            Some(t) => t.map(u, v),
+            None => (f64::NAN, f64::NAN),
+        }
+    }
+}
+
+/// The alignment pattern nearest to `guess` within `reach` modules, if any.
+fn nearest_alignment(bits: Bits, guess: (f64, f64), module: f64, reach: f64) -> Option<(f64, f64)> {
+    let radius = (reach * module).ceil() as isize;
+    let (cx, cy) = (guess.0.round() as isize, guess.1.round() as isize);
+    let mut best: Option<(f64, f64, f64)> = None;
+    for y in cy - radius..=cy + radius {
+        for x in cx - radius..=cx + radius {
+            if let Some((px, py)) = alignment_at(bits, x, y, module) {
+                let d = (px - guess.0).powi(2) + (py - guess.1).powi(2);
+                if best.is_none_or(|b| d < b.2) {
+                    best = Some((px, py, d));
+                }
+            }
+        }
+    }
+    best.map(|(x, y, _)| (x, y))
 }
 
 /// The module grid of the code with these corners and `size`, read from the thresholded
@@ -313,10 +443,15 @@ pub(crate) fn sample(
             ],
         )?,
     };
+    let local = alignment.and_then(|_| Lattice::fit(bits, &transform, size));
     let mut cells = vec![false; size * size];
     for my in 0..size {
         for mx in 0..size {
-            let (x, y) = transform.map(mx as f64 + 0.5, my as f64 + 0.5);
+            let (u, v) = (mx as f64 + 0.5, my as f64 + 0.5);
+            let (x, y) = match &local {
+                Some(lattice) => lattice.map(u, v),
+                None => transform.map(u, v),
+            };
             if !x.is_finite() || !y.is_finite() {
                 return None;
             }
@@ -381,6 +516,15 @@ mod tests {
             };
             assert_eq!(dimension(bits, &c), expect, "{apart} modules apart");
         }
+    }
+
+    #[test]
+    fn alignment_rows_follow_the_standards_table() {
+        assert_eq!(alignment_positions(45), Some(&[6, 22, 38][..])); // version 7
+        assert_eq!(alignment_positions(57), Some(&[6, 28, 50][..])); // version 10
+        assert_eq!(alignment_positions(97), Some(&[6, 34, 62, 90][..])); // version 20
+        assert_eq!(alignment_positions(41), None); // version 6: one pattern only
+        assert_eq!(alignment_positions(101), None);
     }
 
     #[test]
