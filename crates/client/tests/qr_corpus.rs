@@ -46,6 +46,7 @@ fn the_decoder_reads_nine_in_ten_camera_frames_and_never_a_wrong_code() {
             class,
             frame,
             expected,
+            ..
         },
     ) in samples.iter().enumerate()
     {

@@ -5,7 +5,10 @@
 //! The protocol and the URI format are in [`dinhdanh_core::qr_login`]; this module only turns
 //! payloads into pictures and pictures back into payloads.
 
+mod binarize;
 mod decode;
+mod finder;
+mod locate;
 mod preprocess;
 mod render;
 

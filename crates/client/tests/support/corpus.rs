@@ -90,6 +90,9 @@ pub struct Sample {
     pub frame: GrayImage,
     /// The login code drawn in the frame, if any.
     pub expected: Option<QrLoginPayload>,
+    /// The blur as one Gaussian σ in pixels (two box passes of the class's radius): with
+    /// every code's module at least 4 pixels here, the bench's easy tier is σ ≤ 1.5.
+    pub blur_sigma: f64,
 }
 
 /// `per_class` frames of every class, in a fixed order, from `seed`.
@@ -303,10 +306,13 @@ fn sample(rng: &mut Rng, class: Class) -> Sample {
             .collect(),
     )
     .unwrap();
+    // A box of 2r + 1 pixels has variance ((2r + 1)² − 1) / 12; two passes add.
+    let r = p.blur_radius as f64;
     Sample {
         class,
         frame,
         expected,
+        blur_sigma: (2.0 * ((2.0 * r + 1.0).powi(2) - 1.0) / 12.0).sqrt(),
     }
 }
 

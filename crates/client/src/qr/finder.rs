@@ -1,0 +1,327 @@
+//! Finding a QR code's finder patterns (the three 7 × 7 squares in its corners) in a
+//! thresholded frame, the way zxing's detectors do it (learnt from zxing-cpp's and zxing's
+//! `FinderPatternFinder`; written anew here).
+//!
+//! A finder pattern crossed through its centre in any direction reads dark, light, dark,
+//! light, dark in widths 1 : 1 : 3 : 1 : 1. Rows are scanned for that; each hit is checked
+//! across, down its column through the middle of the centre run, then along its new row
+//! again (which centres it), then along both diagonals. Only a pattern that reads 1:1:3:1:1
+//! in all four directions, of about the same size, is kept: a stripe, a letter or a box of
+//! clutter reads so in one direction, rarely in four. Hits on neighbouring rows are merged
+//! into one pattern, counted, so that a pattern seen on many rows ranks first.
+
+/// A thresholded frame: `px[y * w + x]` is 1 for dark.
+#[derive(Clone, Copy)]
+pub(crate) struct Bits<'a> {
+    pub w: usize,
+    pub h: usize,
+    pub px: &'a [u8],
+}
+
+impl Bits<'_> {
+    /// Whether (x, y) is dark; outside the frame is light (the quiet zone's colour).
+    pub fn dark(&self, x: isize, y: isize) -> bool {
+        x >= 0
+            && y >= 0
+            && (x as usize) < self.w
+            && (y as usize) < self.h
+            && self.px[y as usize * self.w + x as usize] == 1
+    }
+}
+
+/// A finder pattern's centre and module size, in pixels, and on how many scan rows it was
+/// confirmed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Finder {
+    pub x: f64,
+    pub y: f64,
+    pub module: f64,
+    pub hits: u32,
+}
+
+/// Whether five run widths (dark, light, dark, light, dark) read 1 : 1 : 3 : 1 : 1: each
+/// one-module run within half a module of the mean module, the centre within 1.5 modules of
+/// three (zxing's tolerances), times `slack_halves / 2` (diagonals cross pixels at √2
+/// spacing and get 3). In integers: this runs for every five runs of every row.
+pub(crate) fn is_finder_ratio(runs: [usize; 5], slack_halves: usize) -> bool {
+    let total: usize = runs.iter().sum();
+    if total < 7 {
+        return false;
+    }
+    // With module = total / 7: |run − module| < module / 2 · slack_halves / 2, times 28.
+    let near = |run: usize, modules: usize| {
+        (7 * run).abs_diff(modules * total) * 4 < modules * total * slack_halves
+    };
+    let widths_fit = near(runs[0], 1)
+        && near(runs[1], 1)
+        && near(runs[2], 3)
+        && near(runs[3], 1)
+        && near(runs[4], 1);
+    widths_fit || edges_fit(runs, slack_halves)
+}
+
+/// Whether the distances from each edge to the next edge of the same kind (dark-to-light
+/// edges, light-to-dark edges) read 2 : 4 : 4 : 2 modules. Ink that spreads (or a threshold
+/// a little off) widens every dark run and narrows every light one by the same amount, so
+/// the widths fail 1 : 1 : 3 : 1 : 1 while these distances keep it (the way 1-D barcode
+/// readers measure bars). Each pair within 3/8 of its length, times `slack_halves / 2`.
+fn edges_fit(runs: [usize; 5], slack_halves: usize) -> bool {
+    if runs.contains(&0) {
+        return false;
+    }
+    let pairs = [
+        runs[0] + runs[1],
+        runs[1] + runs[2],
+        runs[2] + runs[3],
+        runs[3] + runs[4],
+    ];
+    // 12 modules in all; a pair of `modules` modules is within 3/8 of them: in integers,
+    // |12 · pair − modules · sum| · 16 < 3 · modules · sum · slack_halves.
+    let sum: usize = pairs.iter().sum();
+    let near = |pair: usize, modules: usize| {
+        (12 * pair).abs_diff(modules * sum) * 16 < 3 * modules * sum * slack_halves
+    };
+    near(pairs[0], 2) && near(pairs[1], 4) && near(pairs[2], 4) && near(pairs[3], 2)
+}
+
+/// The run widths through (x, y) along (dx, dy), outward both ways from the dark centre run:
+/// `[outer dark, light, centre dark, light, outer dark]` and the centre run's middle as an
+/// offset from (x, y) in steps; `None` when (x, y) is light, or a run is longer than `max`.
+fn runs_through(
+    bits: Bits,
+    x: isize,
+    y: isize,
+    dx: isize,
+    dy: isize,
+    max: usize,
+) -> Option<([usize; 5], f64)> {
+    if !bits.dark(x, y) {
+        return None;
+    }
+    // Walks from (x, y) in direction `s` (±1), counting the rest of the centre run, then a
+    // light run, then a dark run.
+    let walk = |s: isize| -> Option<[usize; 3]> {
+        let mut counts = [0usize; 3];
+        let mut i = s;
+        for (k, want_dark) in [true, false, true].into_iter().enumerate() {
+            while bits.dark(x + i * dx, y + i * dy) == want_dark {
+                counts[k] += 1;
+                if counts[k] > max {
+                    // The outer dark run may run on into other dark modules: cap, not fail.
+                    if k == 2 {
+                        return Some(counts);
+                    }
+                    return None;
+                }
+                i += s;
+            }
+            if counts[k] == 0 && k > 0 {
+                return None;
+            }
+        }
+        Some(counts)
+    };
+    let back = walk(-1)?;
+    let ahead = walk(1)?;
+    let centre = back[0] + 1 + ahead[0];
+    let runs = [back[2], back[1], centre, ahead[1], ahead[2]];
+    // Middle of the centre run, relative to (x, y).
+    let middle = (ahead[0] as f64 - back[0] as f64) / 2.0;
+    Some((runs, middle))
+}
+
+/// Checks a pattern found on a row at (x, y) with row widths `row` in the other directions;
+/// gives the refined centre and module size.
+fn cross_check(bits: Bits, x: f64, y: f64, row: [usize; 5]) -> Option<Finder> {
+    let total: usize = row.iter().sum();
+    let max = total; // no single run of a real pattern is as wide as the whole pattern
+    let near_total = |t: usize| (t as f64 - total as f64).abs() < 0.5 * total as f64 + 2.0;
+    // Down the column through the middle of the centre run.
+    let (cx, cy) = (x.round() as isize, y.round() as isize);
+    let (col, mid) = runs_through(bits, cx, cy, 0, 1, max)?;
+    let col_total: usize = col.iter().sum();
+    if !is_finder_ratio(col, 2) || !near_total(col_total) {
+        return None;
+    }
+    let y = cy as f64 + mid;
+    // Along the row again, through the column's middle: centres x.
+    let (row2, mid) = runs_through(bits, cx, y.round() as isize, 1, 0, max)?;
+    let row_total: usize = row2.iter().sum();
+    if !is_finder_ratio(row2, 2) || !near_total(row_total) {
+        return None;
+    }
+    let x = cx as f64 + mid;
+    // Both diagonals: a diagonal step is √2 pixels, so widths are shorter by that factor.
+    let (ix, iy) = (x.round() as isize, y.round() as isize);
+    for dx in [1, -1] {
+        let (diag, _) = runs_through(bits, ix, iy, dx, 1, max)?;
+        let diag_total = diag.iter().sum::<usize>() as f64 * std::f64::consts::SQRT_2;
+        if !is_finder_ratio(diag, 3) || (diag_total - total as f64).abs() > 0.6 * total as f64 + 3.0
+        {
+            return None;
+        }
+    }
+    Some(Finder {
+        x: x + 0.5,
+        y: y + 0.5,
+        module: (row_total + col_total) as f64 / 14.0,
+        hits: 1,
+    })
+}
+
+/// Every finder pattern in `bits`, scanning every `step`-th row, most often seen first.
+pub(crate) fn find_finders(bits: Bits, step: usize) -> Vec<Finder> {
+    let mut found: Vec<Finder> = Vec::new();
+    let mut runs: Vec<(usize, usize)> = Vec::new(); // (start, width) of alternating runs
+    for y in (0..bits.h).step_by(step.max(1)) {
+        let row = &bits.px[y * bits.w..(y + 1) * bits.w];
+        runs.clear();
+        let mut start = 0;
+        for x in 1..=row.len() {
+            if x == row.len() || row[x] != row[start] {
+                runs.push((start, x - start));
+                start = x;
+            }
+        }
+        let first_dark = usize::from(row[0] != 1);
+        for i in (first_dark..runs.len().saturating_sub(4)).step_by(2) {
+            let widths = [
+                runs[i].1,
+                runs[i + 1].1,
+                runs[i + 2].1,
+                runs[i + 3].1,
+                runs[i + 4].1,
+            ];
+            if !is_finder_ratio(widths, 2) {
+                continue;
+            }
+            let (start, width) = runs[i + 2];
+            let x = start as f64 + (width as f64 - 1.0) / 2.0;
+            if let Some(f) = cross_check(bits, x, y as f64, widths) {
+                merge(&mut found, f);
+            }
+        }
+    }
+    found.sort_by_key(|f| std::cmp::Reverse(f.hits));
+    found
+}
+
+/// Adds `f` to the pattern it repeats (within a module of its centre, of a similar size),
+/// averaging the centre and size, or as a new one.
+fn merge(found: &mut Vec<Finder>, f: Finder) {
+    for g in found.iter_mut() {
+        let close =
+            (g.x - f.x).abs() <= g.module.max(1.0) && (g.y - f.y).abs() <= g.module.max(1.0) * 1.5;
+        let similar = (g.module - f.module).abs() <= g.module.max(f.module) * 0.5 + 0.5;
+        if close && similar {
+            let n = f64::from(g.hits);
+            g.x = (g.x * n + f.x) / (n + 1.0);
+            g.y = (g.y * n + f.y) / (n + 1.0);
+            g.module = (g.module * n + f.module) / (n + 1.0);
+            g.hits += 1;
+            return;
+        }
+    }
+    found.push(f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A light frame with a finder pattern of `m`-pixel modules whose top-left is (x0, y0).
+    fn frame_with_finder(w: usize, h: usize, x0: usize, y0: usize, m: usize) -> Vec<u8> {
+        let mut px = vec![0u8; w * h];
+        for y in 0..7 * m {
+            for x in 0..7 * m {
+                let (mx, my) = ((x / m) as isize, (y / m) as isize);
+                let ring = (mx - 3).abs().max((my - 3).abs());
+                if ring != 2 {
+                    px[(y0 + y) * w + x0 + x] = 1;
+                }
+            }
+        }
+        px
+    }
+
+    #[test]
+    fn the_ratio_check_takes_one_one_three_one_one_and_refuses_others() {
+        assert!(is_finder_ratio([3, 3, 9, 3, 3], 2));
+        assert!(is_finder_ratio([2, 4, 8, 3, 3], 2)); // a blurred edge or two
+        assert!(!is_finder_ratio([3, 3, 3, 3, 3], 2)); // even stripes
+        assert!(!is_finder_ratio([2, 2, 20, 2, 2], 2)); // a thick bar
+        assert!(!is_finder_ratio([1, 1, 3, 1, 0], 2));
+        assert!(!is_finder_ratio([6, 3, 9, 3, 3], 2)); // one side twice as wide
+    }
+
+    #[test]
+    fn spread_ink_reads_by_its_edges() {
+        // Modules of 4 pixels, every dark run 2 pixels wider, every light run 2 narrower:
+        // 6, 2, 14, 2, 6. The widths fail 1:1:3:1:1 (a light run is half a module), the
+        // edge-to-edge distances (8, 16, 16, 8) do not.
+        let spread = [6, 2, 14, 2, 6];
+        assert!(!(0..5).all(|i| {
+            let m = spread.iter().sum::<usize>() as f64 / 7.0;
+            let want = if i == 2 { 3.0 } else { 1.0 };
+            (spread[i] as f64 - want * m).abs() < want * m / 2.0
+        }));
+        assert!(is_finder_ratio(spread, 2));
+        // Even stripes and a thick bar fail by their edges too.
+        assert!(!edges_fit([3, 3, 3, 3, 3], 2));
+        assert!(!edges_fit([2, 2, 20, 2, 2], 2));
+        assert!(!edges_fit([3, 9, 3, 9, 3], 2));
+    }
+
+    #[test]
+    fn a_finder_pattern_is_found_at_its_centre_with_its_module_size() {
+        let (w, h) = (120, 90);
+        let px = frame_with_finder(w, h, 30, 20, 4);
+        let found = find_finders(Bits { w, h, px: &px }, 1);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = found[0];
+        // Centre of a 28-pixel square starting at (30, 20): (44, 34).
+        assert!(
+            (f.x - 44.0).abs() < 0.6 && (f.y - 34.0).abs() < 0.6,
+            "{f:?}"
+        );
+        assert!((f.module - 4.0).abs() < 0.3, "{f:?}");
+        // Seen on every row through its centre run (12 rows).
+        assert!(f.hits >= 10, "{f:?}");
+    }
+
+    #[test]
+    fn a_pattern_that_reads_right_along_rows_only_is_refused() {
+        // Vertical bars 1:1:3:1:1 wide and tall: every row reads like a finder pattern, no
+        // column does.
+        let (w, h) = (100, 60);
+        let mut px = vec![0u8; w * h];
+        for y in 10..50 {
+            for (x0, width) in [(20, 4), (28, 12), (44, 4)] {
+                for x in x0..x0 + width {
+                    px[y * w + x] = 1;
+                }
+            }
+        }
+        assert!(find_finders(Bits { w, h, px: &px }, 1).is_empty());
+    }
+
+    #[test]
+    fn a_pattern_that_reads_right_across_but_not_diagonally_is_refused() {
+        // A finder pattern cut down to a plus sign (only its middle three rows and columns
+        // kept): every row and column through the centre reads 1:1:3:1:1, the diagonals
+        // leave the centre into light that never ends.
+        let (w, h) = (100, 100);
+        let mut px = frame_with_finder(w, h, 22, 22, 4);
+        let whole = find_finders(Bits { w, h, px: &px }, 1);
+        assert_eq!(whole.len(), 1, "the uncut pattern is found: {whole:?}");
+        for y in 0..h {
+            for x in 0..w {
+                if !(30..42).contains(&x) && !(30..42).contains(&y) {
+                    px[y * w + x] = 0;
+                }
+            }
+        }
+        let found = find_finders(Bits { w, h, px: &px }, 1);
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
