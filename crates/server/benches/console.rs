@@ -69,6 +69,8 @@ async fn run() -> anyhow::Result<()> {
     let dir = temp_dir("sqlite");
     let url = dinhdanh_server::testing::sqlite_url(&dir);
     rows.extend(bench_backend("SQLite", dir, url).await?);
+    // Printed now too, so a failure on the other backend does not lose it.
+    print_table(&rows);
     match std::env::var("DINHDANH_BENCH_POSTGRES_URL") {
         Ok(admin) if !admin.is_empty() => {
             let url = dinhdanh_server::testing::fresh_postgres_database(&admin).await?;
@@ -154,6 +156,7 @@ async fn load(
                     Value::Text(t) => query.bind(t),
                     Value::Int(n) => query.bind(n),
                     Value::Null => query.bind(None::<String>),
+                    Value::NullInt => query.bind(None::<i64>),
                     Value::Blob(b) => query.bind(b),
                 };
             }
@@ -172,7 +175,10 @@ async fn load(
 enum Value {
     Text(String),
     Int(i64),
+    /// A text column's NULL.
     Null,
+    /// A number column's NULL (PostgreSQL types a parameter by its column).
+    NullInt,
     Blob(Vec<u8>),
 }
 
@@ -311,7 +317,7 @@ async fn bench_backend(
                 Value::Int(submitted),
                 Value::Text(due),
                 if open {
-                    Value::Null
+                    Value::NullInt
                 } else {
                     Value::Int(submitted + i64::try_from(g.below(20 * 86_400)).unwrap_or(0))
                 },
