@@ -575,40 +575,43 @@ pub async fn statistics_of_province(
     .await?)
 }
 
-/// When a request was submitted and, if it was approved, when.
+/// Requests counted per week.
 #[derive(sqlx::FromRow)]
-pub struct ActivityRow {
-    /// Unix seconds.
-    pub submitted_at: i64,
-    /// Unix seconds, for an approved request.
-    pub approved_at: Option<i64>,
+pub struct WeekRow {
+    /// Weeks since the first one counted (0 for the first).
+    pub week: i64,
+    /// How many.
+    pub n: i64,
 }
 
-/// The requests of `province` (every province for `None`) submitted or approved since `since`
-/// (Unix seconds), for the dashboard's weekly trend.
-pub async fn activity_since(
+/// The requests of `province` (every province for `None`) submitted (`approved` false) or
+/// approved (`approved` true) since `since` (Unix seconds), counted per seven days from
+/// `since`: one aggregate, whichever the backend (integer division), for the dashboard's
+/// weekly trend.
+pub async fn weekly_counts(
     conn: &mut AnyConnection,
     province: Option<&str>,
     since: i64,
-) -> ServerResult<Vec<ActivityRow>> {
-    const COLUMNS: &str = "SELECT submitted_at, \
-         CASE WHEN status = 'approved' THEN decided_at END AS approved_at FROM registrations";
-    let recent = "(submitted_at >= $1 OR (status = 'approved' AND decided_at >= $1))";
-    Ok(match province {
-        Some(p) => {
-            sqlx::query_as(&format!("{COLUMNS} WHERE {recent} AND province = $2"))
-                .bind(since)
-                .bind(p)
-                .fetch_all(conn)
-                .await?
-        }
-        None => {
-            sqlx::query_as(&format!("{COLUMNS} WHERE {recent}"))
-                .bind(since)
-                .fetch_all(conn)
-                .await?
-        }
-    })
+    approved: bool,
+) -> ServerResult<Vec<WeekRow>> {
+    let (at, only) = if approved {
+        ("decided_at", "status = 'approved' AND ")
+    } else {
+        ("submitted_at", "")
+    };
+    let mut sql = format!(
+        "SELECT ({at} - $1) / 604800 AS week, COUNT(*) AS n FROM registrations \
+         WHERE {only}{at} >= $1"
+    );
+    if province.is_some() {
+        sql.push_str(" AND province = $2");
+    }
+    sql.push_str(" GROUP BY week");
+    let mut query = sqlx::query_as(&sql).bind(since);
+    if let Some(p) = province {
+        query = query.bind(p);
+    }
+    Ok(query.fetch_all(conn).await?)
 }
 
 /// What counting an open request's due date again needs.

@@ -482,12 +482,6 @@ pub async fn weekly_trend(
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().timestamp() - 7 * 3600)
         .unwrap_or_default();
-    let rows = store::activity_since(
-        &mut *state.pool.acquire().await?,
-        province.map(|p| p.key()),
-        since,
-    )
-    .await?;
     let mut out: Vec<WeekCount> = (0..weeks)
         .map(|i| WeekCount {
             start: first + chrono::Days::new(7 * u64::from(i)),
@@ -495,19 +489,21 @@ pub async fn weekly_trend(
             approved: 0,
         })
         .collect();
-    let week_of = |unix: i64| -> Option<usize> {
-        let day = vietnam_date(unix);
-        let days = (day - first).num_days();
-        (days >= 0)
-            .then(|| usize::try_from(days / 7).ok())
-            .flatten()
-    };
-    for r in rows {
-        if let Some(w) = week_of(r.submitted_at).and_then(|i| out.get_mut(i)) {
-            w.submitted += 1;
-        }
-        if let Some(w) = r.approved_at.and_then(week_of).and_then(|i| out.get_mut(i)) {
-            w.approved += 1;
+    let province = province.map(|p| p.key());
+    for approved in [false, true] {
+        let rows =
+            store::weekly_counts(&mut *state.pool.acquire().await?, province, since, approved)
+                .await?;
+        for r in rows {
+            let Some(w) = usize::try_from(r.week).ok().and_then(|i| out.get_mut(i)) else {
+                continue;
+            };
+            let n = u64::try_from(r.n).unwrap_or(0);
+            if approved {
+                w.approved += n;
+            } else {
+                w.submitted += n;
+            }
         }
     }
     Ok(out)
