@@ -623,6 +623,13 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     env.screenshot(&mai, "refused-representatives").await?;
     // The first request, withdrawn by An, asks nothing of her any more.
     mai.click("nav-inbox").await?;
+    mai.wait_for("screen-inbox").await?;
+    // The list loads after the screen appears (it comes in one piece).
+    mai.wait_for_css(
+        ".notification.consent_requested .notification-open",
+        Duration::from_secs(30),
+    )
+    .await?;
     let items = mai
         .find_all_css(".notification.consent_requested .notification-open")
         .await?;
