@@ -5,11 +5,10 @@
 //! (`tests/support/corpus.rs`) model.
 
 use dinhdanh_client::qr::render_luma;
-use dinhdanh_core::crypto::PublicKey;
-use dinhdanh_core::qr_login::{QrLoginPayload, RendezvousId};
+use dinhdanh_core::qr_login::QrLoginPayload;
 use image::GrayImage;
 
-use crate::corpus::{NOW, Rng, origin};
+use crate::corpus::{Rng, gaussian, invert, login_payload, square_to_quad};
 
 pub const W: usize = 1280;
 pub const H: usize = 720;
@@ -42,23 +41,6 @@ pub fn easy(module_px: f64, blur_sigma: f64) -> bool {
 /// σ of a box (a motion streak) of `length` pixels.
 pub fn streak_sigma(length: f64) -> f64 {
     length / 12f64.sqrt()
-}
-
-/// A login payload of random keys and a rendezvous id of 16–32 bytes (several QR versions).
-pub fn login_payload(rng: &mut Rng) -> QrLoginPayload {
-    let mut seed = rng.bytes::<32>();
-    seed[0] &= 0x7f; // below the curve order
-    seed[31] |= 1; // not zero
-    let key = p256::ecdsa::SigningKey::from_bytes(&seed.into()).expect("scalar in range");
-    let len = rng.int(16, 33);
-    let id = rng.bytes::<32>();
-    QrLoginPayload::new(
-        RendezvousId::from_bytes(&id[..len]).expect("16..=32 bytes"),
-        PublicKey::from_verifying_key(key.verifying_key()),
-        origin(),
-        NOW + 120,
-    )
-    .expect("a valid payload")
 }
 
 /// Square matrix of modules with the four-module quiet zone: `true` is dark.
@@ -336,12 +318,6 @@ pub fn jpeg(px: Vec<u8>, quality: u8) -> GrayImage {
     image::load_from_memory(&bytes).expect("decodes").to_luma8()
 }
 
-/// Approximately standard normal (Irwin–Hall of four uniforms).
-pub fn gaussian(rng: &mut Rng) -> f64 {
-    let s: f64 = (0..4).map(|_| rng.unit()).sum();
-    (s - 2.0) * 3f64.sqrt()
-}
-
 /// Corners top-left, top-right, bottom-right, bottom-left, in frame pixels.
 pub type Quad = [(f64, f64); 4];
 
@@ -465,42 +441,4 @@ fn bounds(q: &Quad) -> (usize, usize, usize, usize) {
         clampy(ys.clone().fold(f64::MAX, f64::min).floor()),
         clampy(ys.fold(f64::MIN, f64::max).ceil()),
     )
-}
-
-/// Homography from the unit square to `q` (Heckbert), as [a b c; d e f; g h 1].
-fn square_to_quad(q: &Quad) -> [f64; 9] {
-    let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = *q;
-    let (sx, sy) = (x0 - x1 + x2 - x3, y0 - y1 + y2 - y3);
-    let (dx1, dx2, dy1, dy2) = (x1 - x2, x3 - x2, y1 - y2, y3 - y2);
-    let den = dx1 * dy2 - dx2 * dy1;
-    let g = (sx * dy2 - dx2 * sy) / den;
-    let h = (dx1 * sy - sx * dy1) / den;
-    [
-        x1 - x0 + g * x1,
-        x3 - x0 + h * x3,
-        x0,
-        y1 - y0 + g * y1,
-        y3 - y0 + h * y3,
-        y0,
-        g,
-        h,
-        1.0,
-    ]
-}
-
-fn invert(m: &[f64; 9]) -> [f64; 9] {
-    let [a, b, c, d, e, f, g, h, i] = *m;
-    let co = [
-        e * i - f * h,
-        c * h - b * i,
-        b * f - c * e,
-        f * g - d * i,
-        a * i - c * g,
-        c * d - a * f,
-        d * h - e * g,
-        b * g - a * h,
-        a * e - b * d,
-    ];
-    let det = a * co[0] + b * co[3] + c * co[6];
-    co.map(|v| v / det)
 }

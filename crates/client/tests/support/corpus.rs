@@ -155,7 +155,7 @@ impl Rng {
     }
 }
 
-fn login_payload(rng: &mut Rng) -> QrLoginPayload {
+pub fn login_payload(rng: &mut Rng) -> QrLoginPayload {
     // Scalars drawn this way are below the curve order with overwhelming probability; the
     // fallback keeps the generator total anyway.
     let key = p256::ecdsa::SigningKey::from_bytes(&rng.bytes::<32>().into())
@@ -344,7 +344,7 @@ fn placement(rng: &mut Rng, p: &Params) -> [(f64, f64); 4] {
 }
 
 /// Homography from the unit square to `quad` (Heckbert), as [a b c; d e f; g h 1].
-fn square_to_quad(q: &[(f64, f64); 4]) -> [f64; 9] {
+pub fn square_to_quad(q: &[(f64, f64); 4]) -> [f64; 9] {
     let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = *q;
     let (sx, sy) = (x0 - x1 + x2 - x3, y0 - y1 + y2 - y3);
     let (dx1, dx2, dy1, dy2) = (x1 - x2, x3 - x2, y1 - y2, y3 - y2);
@@ -364,7 +364,7 @@ fn square_to_quad(q: &[(f64, f64); 4]) -> [f64; 9] {
     ]
 }
 
-fn invert(m: &[f64; 9]) -> [f64; 9] {
+pub fn invert(m: &[f64; 9]) -> [f64; 9] {
     let [a, b, c, d, e, f, g, h, i] = *m;
     let co = [
         e * i - f * h,
@@ -539,7 +539,7 @@ fn box_blur(canvas: &mut [f64], r: usize) {
 }
 
 /// Approximately standard normal (Irwin–Hall, four uniforms).
-fn gaussian(rng: &mut Rng) -> f64 {
+pub fn gaussian(rng: &mut Rng) -> f64 {
     let s: f64 = (0..4).map(|_| rng.unit()).sum();
     (s - 2.0) * 3f64.sqrt()
 }

@@ -127,6 +127,6 @@ pub(crate) fn parse_decimal(text: &str, max_digits: usize) -> Option<u64> {
 
 /// Compares two byte strings in time that depends only on their lengths, so comparing a
 /// received digest with an expected one leaks nothing about where they first differ.
-pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -38,8 +38,10 @@ mod error;
 mod key;
 mod signature;
 
-pub use base64url::{base64url_decode, base64url_decode_array, base64url_encode, base64url_len};
-pub(crate) use base64url::{base64url_string, ct_eq, parse_decimal};
+pub use base64url::{
+    base64url_decode, base64url_decode_array, base64url_encode, base64url_len, ct_eq,
+};
+pub(crate) use base64url::{base64url_string, parse_decimal};
 pub(crate) use canonical::CanonicalWriter;
 pub use digest::{Digest32, Sha256Hash, sha256};
 pub use error::{CryptoError, Material};

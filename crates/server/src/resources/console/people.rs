@@ -252,25 +252,7 @@ pub(super) async fn person(
         Ok(o) => o,
         Err(page) => return page,
     };
-    let (view, _, key) = match person_of_province(&state, &officer, &id).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return pages::failure(&state, Failure::PersonNotFound),
-        Err(e) => return pages::server_error(&state, e),
-    };
-    let object = format!("account:{}", view.id);
-    if let Err(e) = audit_person(
-        &state,
-        &officer,
-        "console.person.read",
-        Some(&object),
-        &key,
-        false,
-    )
-    .await
-    {
-        return pages::server_error(&state, e);
-    }
-    pages::html(StatusCode::OK, &person_page(&officer, view))
+    show_person(&state, &officer, &id, false).await
 }
 
 /// `POST /console/people/{id}/reveal` (field `csrf`): the same page with the full number,
@@ -288,26 +270,28 @@ pub(super) async fn reveal(
     if !session::form_from_console(&state, &parts.headers, &officer, &body) {
         return pages::failure(&state, Failure::NotFromConsole);
     }
-    let (view, citizen, key) = match person_of_province(&state, &officer, &id).await {
+    show_person(&state, &officer, &id, true).await
+}
+
+/// The page of the account `id` of this officer's province, with the full number when
+/// `reveal`; audited `console.person.read` or `console.person.reveal`.
+async fn show_person(state: &AppState, officer: &Officer, id: &str, reveal: bool) -> Response {
+    let (view, citizen, key) = match person_of_province(state, officer, id).await {
         Ok(Some(p)) => p,
-        Ok(None) => return pages::failure(&state, Failure::PersonNotFound),
-        Err(e) => return pages::server_error(&state, e),
+        Ok(None) => return pages::failure(state, Failure::PersonNotFound),
+        Err(e) => return pages::server_error(state, e),
     };
     let object = format!("account:{}", view.id);
-    if let Err(e) = audit_person(
-        &state,
-        &officer,
-        "console.person.reveal",
-        Some(&object),
-        &key,
-        false,
-    )
-    .await
-    {
-        return pages::server_error(&state, e);
+    let action = if reveal {
+        "console.person.reveal"
+    } else {
+        "console.person.read"
+    };
+    if let Err(e) = audit_person(state, officer, action, Some(&object), &key, false).await {
+        return pages::server_error(state, e);
     }
-    let mut page = person_page(&officer, view);
-    page.revealed = Some(citizen.as_str().to_owned());
+    let mut page = person_page(officer, view);
+    page.revealed = reveal.then(|| citizen.as_str().to_owned());
     pages::html(StatusCode::OK, &page)
 }
 

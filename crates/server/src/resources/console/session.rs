@@ -190,13 +190,7 @@ pub(super) fn csrf_matches(officer: &Officer, presented: Option<&str>) -> bool {
 
 /// Whether `presented` is the session's CSRF token `csrf` (compared in constant time).
 pub(super) fn csrf_is(csrf: &str, presented: Option<&str>) -> bool {
-    presented.is_some_and(|p| {
-        p.len() == csrf.len()
-            && p.bytes()
-                .zip(csrf.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    })
+    presented.is_some_and(|p| dinhdanh_core::crypto::ct_eq(p.as_bytes(), csrf.as_bytes()))
 }
 
 /// The value of field `name` of a posted form.

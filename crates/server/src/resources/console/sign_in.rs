@@ -58,10 +58,6 @@ fn set_cookie(response: &mut Response, cookie: &str) {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// `POST /console/sign-in`: a new sign-in at the provider, for this browser.
 pub(super) async fn start(State(state): State<AppState>, parts: Parts) -> Response {
     if !oidc::from_own_page(&parts.headers, state.config.origin.as_str()) {
@@ -172,7 +168,7 @@ async fn finish(state: &AppState, headers: &HeaderMap, r: Returned) -> Result<Re
     if !r
         .state
         .as_deref()
-        .is_some_and(|s| constant_time_eq(s.as_bytes(), kept_state.as_bytes()))
+        .is_some_and(|s| dinhdanh_core::crypto::ct_eq(s.as_bytes(), kept_state.as_bytes()))
         || r.iss.as_deref() != Some(state.config.origin.as_str())
     {
         return Err(Failure::SignInFailed);
@@ -195,7 +191,7 @@ async fn finish(state: &AppState, headers: &HeaderMap, r: Returned) -> Result<Re
     )
     .await
     .map_err(oauth_failure)?;
-    if !constant_time_eq(checked.row.nonce.as_bytes(), kept_nonce.as_bytes()) {
+    if !dinhdanh_core::crypto::ct_eq(checked.row.nonce.as_bytes(), kept_nonce.as_bytes()) {
         return Err(Failure::SignInFailed);
     }
     let account = checked.account.clone();

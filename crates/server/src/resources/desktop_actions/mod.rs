@@ -134,13 +134,7 @@ impl Asker {
     /// Whether this is the console session of `token_hash` (compared in constant time).
     fn is_console(&self, token_hash: &[u8]) -> bool {
         match self {
-            Asker::Console(h) => {
-                h.len() == token_hash.len()
-                    && h.iter()
-                        .zip(token_hash)
-                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                        == 0
-            }
+            Asker::Console(h) => dinhdanh_core::crypto::ct_eq(h, token_hash),
             Asker::Desktop(_) => false,
         }
     }
