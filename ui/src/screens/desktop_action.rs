@@ -117,6 +117,10 @@ fn kind_label(kind: ActionKind, lang: Lang) -> String {
             "Cán bộ khóa hoặc mở khóa tài khoản",
             "An officer locks or unlocks an account",
         ),
+        ActionKind::RegisterInPerson => (
+            "Cán bộ tiếp nhận đăng ký tổ chức tại quầy",
+            "An officer registers an organisation at the counter",
+        ),
         _ => ("Thao tác khác", "Another action"),
     };
     lang.t(vi, en).to_owned()

@@ -54,6 +54,57 @@ impl RegistrationSubmission {
     }
 }
 
+/// A document scanned at the counter, named as the officer's phone confirms it: the
+/// attachment id it is stored under once confirmed, its kind, and its media type, size and
+/// SHA-256 — the phone signs the digest of exactly the file the officer scanned.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScannedDocument {
+    /// The attachment it becomes.
+    pub id: AttachmentId,
+    /// What document it is.
+    pub kind: DocumentKind,
+    /// Its type, as recognised from its content.
+    pub media_type: MediaType,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content.
+    pub sha256: Digest32,
+}
+
+/// A co-representative without an e-ID account who consented on paper at the counter: the
+/// signed paper is one of the [`InPersonRegistration::scans`] (kind
+/// [`DocumentKind::ConsentPaper`]).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperConsent {
+    /// The co-representative, one of the details' representatives.
+    pub citizen_id: CitizenId,
+    /// The scan of the signed paper.
+    pub paper: AttachmentId,
+}
+
+/// A registration an officer takes at the counter (Cách 2), the body of the console action
+/// `register_in_person` that the officer's phone confirms: the requester whose identity the
+/// officer checked, the details validated for the type (their documents naming the scans),
+/// every scan with its digest, and the consents given on paper. Filed, it makes the same
+/// records as a registration sent from the app, with the officer as actor.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InPersonRegistration {
+    /// One of the four organisation types.
+    pub org_type: OrgType,
+    /// The person at the counter who asks (a legal representative, or a person they
+    /// authorised); they hold an e-ID account.
+    pub requester: CitizenId,
+    /// The organisation's details, validated for that type.
+    pub details: OrganisationDetails,
+    /// The documents scanned at the counter.
+    pub scans: Vec<ScannedDocument>,
+    /// The co-representatives without an account who consented on paper.
+    pub paper_consents: Vec<PaperConsent>,
+}
+
 /// Form errors cross the API as `validation_failed` with one detail per field. A detail's
 /// `field` is the [`OrgField`] code, with `[row]` for a representative's field
 /// (`representative_citizen_id[1]`), so the device can put each message under its field.

@@ -16,6 +16,10 @@ pub enum DocumentKind {
     /// Quyết định thành lập: the founding decision, the only evidence an officer has for an
     /// organisation that no register knows (type 4).
     FoundingDecision,
+    /// Giấy đồng ý có chữ ký: a co-representative without an e-ID account consents on paper,
+    /// signed at the counter and scanned by the officer (Cách 2). Only the officer console
+    /// files one; it is not a field of the organisation form.
+    ConsentPaper,
 }
 
 impl DocumentKind {
@@ -24,6 +28,7 @@ impl DocumentKind {
         match self {
             DocumentKind::AuthorisationLetter => "Giấy ủy quyền",
             DocumentKind::FoundingDecision => "Quyết định thành lập",
+            DocumentKind::ConsentPaper => "Giấy đồng ý có chữ ký của người đại diện",
         }
     }
 
@@ -32,14 +37,23 @@ impl DocumentKind {
         match self {
             DocumentKind::AuthorisationLetter => "Authorisation letter",
             DocumentKind::FoundingDecision => "Founding decision",
+            DocumentKind::ConsentPaper => "A representative's signed consent",
         }
     }
 
-    /// The form field that holds the uploaded document.
+    /// The form field that holds the uploaded document (for a consent on paper, the
+    /// representatives' list it belongs to).
     pub fn field(self) -> OrgField {
         match self {
             DocumentKind::AuthorisationLetter => OrgField::AuthorisationLetter,
             DocumentKind::FoundingDecision => OrgField::FoundingDecision,
+            DocumentKind::ConsentPaper => OrgField::Representatives,
         }
+    }
+
+    /// Whether a person may upload it from the app (`POST /v1/attachments`): a consent on
+    /// paper is scanned by an officer at the counter only.
+    pub fn uploaded_from_the_app(self) -> bool {
+        !matches!(self, DocumentKind::ConsentPaper)
     }
 }

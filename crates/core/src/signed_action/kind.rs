@@ -74,11 +74,15 @@ pub enum ActionKind {
     /// Set the services (relying parties) a delegation lets its delegate sign in to as the
     /// organisation, with their dates.
     SetDelegationServices,
+    /// An officer files a registration at the counter for a person who came with their
+    /// documents (Cách 2): the form, the scanned documents' digests and the consents given on
+    /// paper, confirmed on the officer's phone.
+    RegisterInPerson,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [ActionKind; 30] = [
+    pub const ALL: [ActionKind; 31] = [
         ActionKind::RegisterOrganisation,
         ActionKind::ConsentToRegistration,
         ActionKind::RefuseRegistration,
@@ -109,6 +113,7 @@ impl ActionKind {
         ActionKind::ApproveOidcSignIn,
         ActionKind::DeclineOidcSignIn,
         ActionKind::SetDelegationServices,
+        ActionKind::RegisterInPerson,
     ];
 
     /// The permanent number of this kind in the signed bytes.
@@ -144,6 +149,7 @@ impl ActionKind {
             ActionKind::ApproveOidcSignIn => 28,
             ActionKind::DeclineOidcSignIn => 29,
             ActionKind::SetDelegationServices => 30,
+            ActionKind::RegisterInPerson => 31,
         }
     }
 

@@ -315,6 +315,23 @@ pub async fn insert_representative(
     Ok(())
 }
 
+/// The organisations, not closed, that record the person of `citizen_key` as a current legal
+/// representative: `(eid, Vietnamese name)`, by e-ID number.
+pub async fn represented_by(
+    conn: &mut AnyConnection,
+    citizen_key: &[u8],
+) -> ServerResult<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT o.eid, o.name_vi FROM organisation_representatives r \
+         JOIN organisations o ON o.eid = r.eid \
+         WHERE r.citizen_key = $1 AND r.removed_at IS NULL AND o.status <> 'closed' \
+         ORDER BY o.eid",
+    )
+    .bind(citizen_key.to_vec())
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Records a legal representative's departure.
 pub async fn remove_representative(
     conn: &mut AnyConnection,

@@ -265,6 +265,33 @@ pub async fn insert_consent(
     Ok(())
 }
 
+/// Records a co-representative without an account who consented at the counter on the
+/// signed paper `paper` (scanned), answered `now`.
+pub async fn insert_paper_consent(
+    conn: &mut AnyConnection,
+    id: &RegistrationId,
+    citizen_key: Vec<u8>,
+    full_name: &str,
+    citizen_masked: &str,
+    paper: &AttachmentId,
+    now: i64,
+) -> ServerResult<()> {
+    sqlx::query(
+        "INSERT INTO registration_consents \
+         (registration_id, citizen_key, full_name, citizen_masked, consented, answered_at, \
+         consent_paper) VALUES ($1, $2, $3, $4, 1, $5, $6)",
+    )
+    .bind(id.as_str())
+    .bind(citizen_key)
+    .bind(full_name)
+    .bind(citizen_masked)
+    .bind(now)
+    .bind(paper.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Records a co-representative's answer; `false` when they had answered already or are not
 /// one.
 pub async fn answer_consent(
@@ -300,13 +327,15 @@ pub async fn consents_awaited(conn: &mut AnyConnection, id: &RegistrationId) -> 
     .await?)
 }
 
-/// How many co-representatives have no account (and so cannot answer in the app).
+/// How many co-representatives have no account (and so cannot answer in the app) and gave no
+/// consent on paper at the counter.
 pub async fn consents_without_account(
     conn: &mut AnyConnection,
     id: &RegistrationId,
 ) -> ServerResult<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM registration_consents WHERE registration_id = $1 AND account_id IS NULL",
+        "SELECT COUNT(*) FROM registration_consents WHERE registration_id = $1 \
+         AND account_id IS NULL AND consent_paper IS NULL",
     )
     .bind(id.as_str())
     .fetch_one(conn)

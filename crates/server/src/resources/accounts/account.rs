@@ -2,7 +2,7 @@
 //! (Decree 69/2024, Art. 15).
 
 use dinhdanh_core::account::AccountLevel;
-use dinhdanh_core::api::{AccountView, ErrorCode, NotificationKind};
+use dinhdanh_core::api::{AccountView, ErrorCode, NotificationKind, paths};
 use dinhdanh_core::ids::{AccountId, CitizenId, DeviceId, Password};
 
 use super::citizens::citizen_in;
@@ -14,6 +14,8 @@ use crate::infra::state::AppState;
 use crate::store::accounts::{self, AccountRecord};
 use crate::store::audit::AuditRecord;
 use crate::store::citizens;
+use crate::store::delegations;
+use crate::store::organisations;
 use crate::store::sessions;
 use crate::store::tx::Tx;
 use crate::store::values::parse_stored;
@@ -158,7 +160,52 @@ pub(super) async fn insert_account(
         subject_key: Some(key),
         ..AuditRecord::default()
     });
+    become_owner_where_representative(tx, &id, key).await?;
     Ok(id)
+}
+
+/// A legal representative who had no account when their organisation was registered (taken
+/// at the counter, or named by another representative) becomes an owner of it when they
+/// create one, linked by their identification number's keyed hash — as the representatives
+/// with an account became owners at the approval. Each is audited
+/// (`organisation.owner_linked`) and told, in the account's creation.
+async fn become_owner_where_representative(
+    tx: &mut Tx,
+    account: &AccountId,
+    key: &[u8],
+) -> ServerResult<()> {
+    let now = tx.now();
+    for (eid, name) in organisations::represented_by(tx.conn()?, key).await? {
+        delegations::make_owner(tx.conn()?, &new_id("dlg"), &eid, account.as_str(), now).await?;
+        let object = format!("organisation:{eid}");
+        tx.audit(AuditRecord {
+            actor: None,
+            action: "organisation.owner_linked",
+            object: Some(&object),
+            subject_key: Some(key),
+            ..AuditRecord::default()
+        });
+        let body_vi = format!(
+            "Bạn là người đại diện theo pháp luật của {name} ({eid}) nên đã trở thành chủ tài khoản định danh điện tử của tổ chức."
+        );
+        let body_en = format!(
+            "As a legal representative of {name} ({eid}), you are now an owner of its e-ID account."
+        );
+        let link = paths::fill(paths::ORGANISATION, "eid", &eid);
+        tx.notify(
+            account.as_str(),
+            InboxItem {
+                kind: NotificationKind::DelegationChanged,
+                title_vi: "Bạn là chủ tài khoản tổ chức",
+                title_en: "You are an organisation account's owner",
+                body_vi: &body_vi,
+                body_en: &body_en,
+                link: Some(&link),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Sets an account's level (level 2 after an officer verified the person in person).

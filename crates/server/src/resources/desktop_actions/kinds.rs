@@ -3,8 +3,8 @@
 //! resources' service API (registrations, organisations), in those resources' transactions.
 
 use dinhdanh_core::api::{
-    ApiError, Decision, ErrorCode, OfficerAccountChange, OfficerDecision, RegistrationSubmission,
-    SwitchAccount,
+    ApiError, Decision, ErrorCode, InPersonRegistration, OfficerAccountChange, OfficerDecision,
+    RegistrationSubmission, SwitchAccount,
 };
 use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::signed_action::{self, ActionKind, ActionTarget};
@@ -144,6 +144,19 @@ pub(super) async fn prepare_for_console(
                 summary_en,
             })
         }
+        ActionKind::RegisterInPerson => {
+            let intake: InPersonRegistration =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            let (summary_vi, summary_en) =
+                registrations::check_in_person(state, officer, &intake).await?;
+            Ok(Prepared {
+                // The scans' digests are in it: the phone confirms exactly the files scanned.
+                canonical: canonical(&intake)?,
+                target: registrations::new_registration_target()?,
+                summary_vi,
+                summary_en,
+            })
+        }
         _ => Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
     }
 }
@@ -226,6 +239,13 @@ pub(super) async fn carry_out(
             let change: OfficerAccountChange =
                 serde_json::from_value(body.clone()).map_err(|_| malformed())?;
             let view = officers::apply_lock_change(state, &phone.actor(), &change).await?;
+            serde_json::to_value(view)
+        }
+        ActionKind::RegisterInPerson => {
+            let intake: InPersonRegistration =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            // The officer is the person whose phone confirmed; every check runs again.
+            let view = registrations::file_in_person(state, &phone.actor(), &intake).await?;
             serde_json::to_value(view)
         }
         _ => return Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),

@@ -70,10 +70,63 @@ pub(super) async fn store_attachment_in(
     kind: DocumentKind,
     content: &[u8],
 ) -> ServerResult<AttachmentView> {
+    let id =
+        AttachmentId::parse(&new_id("att")).map_err(|e| ServerError::Internal(e.to_string()))?;
+    store_attachment_as(tx, state, &id, owner, kind, content).await
+}
+
+/// [`store_attachment_in`] under an id chosen before (a scan the officer's phone confirmed by
+/// its id and digest).
+pub(super) async fn store_attachment_as(
+    tx: &mut Tx,
+    state: &AppState,
+    id: &AttachmentId,
+    owner: &AccountId,
+    kind: DocumentKind,
+    content: &[u8],
+) -> ServerResult<AttachmentView> {
+    let (media, hash) = keep_content(state, content).await?;
+    let now = tx.now();
+    let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
+    store::insert(
+        tx.conn()?,
+        &NewAttachment {
+            id: id.as_str(),
+            owner,
+            kind: word(&kind)?,
+            media_type: word(&media)?,
+            size,
+            sha256: hash.as_bytes().to_vec(),
+            uploaded_at: now,
+        },
+    )
+    .await?;
+    Ok(AttachmentView {
+        id: id.clone(),
+        kind,
+        media_type: media,
+        size: content.len() as u64,
+        sha256: hash,
+        uploaded_at: timestamp(now),
+    })
+}
+
+/// The checks of every upload, storing nothing: the document's media type, or the field an
+/// `attachment_rejected` names — `size` over [`MediaType::MAX_SIZE`] bytes, `media_type` when
+/// it is not a PDF, JPEG or PNG by content.
+pub fn checked_media_type(content: &[u8]) -> Result<MediaType, &'static str> {
     if content.len() as u64 > MediaType::MAX_SIZE {
-        return Err(rejected("size"));
+        return Err("size");
     }
-    let media = MediaType::sniff(content).ok_or_else(|| rejected("media_type"))?;
+    MediaType::sniff(content).ok_or("media_type")
+}
+
+/// Checks a document as every upload is checked — at most [`MediaType::MAX_SIZE`] bytes, a
+/// PDF, JPEG or PNG by content (`attachment_rejected`, field `size` or `media_type`) — and
+/// keeps its content under `<data_dir>/attachments/<sha256>` (written once, then renamed into
+/// place), with no database row: nothing refers to it until an action stores its row.
+pub async fn keep_content(state: &AppState, content: &[u8]) -> ServerResult<(MediaType, Digest32)> {
+    let media = checked_media_type(content).map_err(rejected)?;
     let hash = sha256(content);
     let path = attachment_path(state, &hash);
     if !path.exists() {
@@ -93,30 +146,20 @@ pub(super) async fn store_attachment_in(
         .map_err(|e| ServerError::Internal(e.to_string()))?
         .map_err(|e| ServerError::Internal(format!("storing an attachment: {e}")))?;
     }
-    let id = new_id("att");
-    let now = tx.now();
-    let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
-    store::insert(
-        tx.conn()?,
-        &NewAttachment {
-            id: &id,
-            owner,
-            kind: word(&kind)?,
-            media_type: word(&media)?,
-            size,
-            sha256: hash.as_bytes().to_vec(),
-            uploaded_at: now,
-        },
-    )
-    .await?;
-    Ok(AttachmentView {
-        id: AttachmentId::parse(&id).map_err(|e| ServerError::Internal(e.to_string()))?,
-        kind,
-        media_type: media,
-        size: content.len() as u64,
-        sha256: hash,
-        uploaded_at: timestamp(now),
-    })
+    Ok((media, hash))
+}
+
+/// The content kept under `hash` by [`keep_content`], checked against it; `None` when there is
+/// none (or it changed on disk).
+pub(super) async fn kept_content(
+    state: &AppState,
+    hash: &Digest32,
+) -> ServerResult<Option<Vec<u8>>> {
+    let path = attachment_path(state, hash);
+    let content = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| ServerError::Internal(e.to_string()))?;
+    Ok(content.ok().filter(|c| &sha256(c) == hash))
 }
 
 /// How long the per-account upload quota looks back, in seconds.
@@ -166,7 +209,11 @@ pub(super) async fn upload(
         tracing::info!("request proof refused: made for another body");
         return Err(ServerError::code(ErrorCode::InvalidRequestProof));
     }
-    let Ok(Query(q)) = Query::<UploadQuery>::try_from_uri(&parts.uri) else {
+    // A consent on paper is scanned at the counter (the console), never sent from the app.
+    let query = Query::<UploadQuery>::try_from_uri(&parts.uri)
+        .ok()
+        .filter(|Query(q)| q.kind.uploaded_from_the_app());
+    let Some(Query(q)) = query else {
         return Err(ApiError::new(ErrorCode::ValidationFailed)
             .with_details(vec![
                 ApiError::new(ErrorCode::ValidationFailed).with_field("kind"),

@@ -69,12 +69,12 @@ mod submission;
 mod views;
 
 pub use crate::store::registrations::QueueFilter;
-pub use attachments::{read_attachment, store_attachment};
+pub use attachments::{checked_media_type, keep_content, read_attachment, store_attachment};
 pub use dates::{
     MovedDueDate, calendar_for_display, calendar_from, due_date, recount_open_due_dates,
     vietnam_date, working_days_between,
 };
-pub use in_person::register_in_person;
+pub use in_person::{check_in_person, file_in_person, keep_scan, register_in_person};
 pub use officers::{
     WeekCount, check_console_decision, decide_confirmed, decide_in_person, list_requests,
     province_queue, province_queue_size, province_statistics, queue_entry, weekly_trend,

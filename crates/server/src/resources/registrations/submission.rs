@@ -8,8 +8,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::{
-    ApiError, ErrorCode, NotificationKind, RegistrationEventKind, RegistrationSubmission,
-    RegistrationView, RequesterCapacity,
+    ApiError, ErrorCode, NotificationKind, PaperConsent, RegistrationEventKind,
+    RegistrationSubmission, RegistrationView, RequesterCapacity,
 };
 use dinhdanh_core::ids::{AccountId, AttachmentId, CitizenId, RegistrationId};
 use dinhdanh_core::org_type::{DocumentKind, FieldError, OrgType, OrganisationDetails};
@@ -129,6 +129,9 @@ pub(super) struct FiledBy<'a> {
     pub(super) actor: &'a Actor,
     /// The officer filing at the desk, when the requester is not in a session of their own.
     pub(super) in_person_officer: Option<&'a AccountId>,
+    /// Co-representatives without an account who consented on paper at the counter (only an
+    /// officer's filing has any).
+    pub(super) paper_consents: &'a [PaperConsent],
 }
 
 /// Files a checked submission as the action `action`, then finishes an automatic approval.
@@ -147,6 +150,41 @@ async fn file(
     reload(state, &id).await
 }
 
+/// The field a duplicate is reported on: the organisation's registry code, or its name.
+fn code_field(details: &OrganisationDetails) -> &'static str {
+    if details.enterprise_code.is_some() {
+        "enterprise_code"
+    } else if details.cooperative_code.is_some() {
+        "cooperative_code"
+    } else if details.tax_code.is_some() {
+        "tax_code"
+    } else if details.agency_code.is_some() {
+        "agency_code"
+    } else {
+        "name_vi"
+    }
+}
+
+/// Refuses an organisation that already has an account (`organisation_already_registered`)
+/// or an open request (`duplicate_registration`), on its code's field.
+pub(super) async fn check_not_registered(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    details: &OrganisationDetails,
+) -> ServerResult<()> {
+    if existing_organisation(state, details).await?.is_some() {
+        return Err(ApiError::new(ErrorCode::OrganisationAlreadyRegistered)
+            .with_field(code_field(details))
+            .into());
+    }
+    if store::open_for(conn, &org_key(details)).await? > 0 {
+        return Err(ApiError::new(ErrorCode::DuplicateRegistration)
+            .with_field(code_field(details))
+            .into());
+    }
+    Ok(())
+}
+
 /// Files a checked submission in `tx`: refuses duplicates and organisations that already have
 /// an account, stores the request, asks co-representatives for consent or checks the
 /// registry at once (the core's `file`). Returns the request's id, and the approval to finish
@@ -159,39 +197,27 @@ pub(super) async fn file_in(
     capacity: RequesterCapacity,
     details: &OrganisationDetails,
 ) -> ServerResult<(RegistrationId, Option<Approval>)> {
+    check_not_registered(tx.conn()?, state, details).await?;
     let key = org_key(details);
-    let code_field = if details.enterprise_code.is_some() {
-        "enterprise_code"
-    } else if details.cooperative_code.is_some() {
-        "cooperative_code"
-    } else if details.tax_code.is_some() {
-        "tax_code"
-    } else if details.agency_code.is_some() {
-        "agency_code"
-    } else {
-        "name_vi"
-    };
-    if existing_organisation(state, details).await?.is_some() {
-        return Err(ApiError::new(ErrorCode::OrganisationAlreadyRegistered)
-            .with_field(code_field)
-            .into());
-    }
     let duplicate = || -> ServerError {
         ApiError::new(ErrorCode::DuplicateRegistration)
-            .with_field(code_field)
+            .with_field(code_field(details))
             .into()
     };
-    if store::open_for(tx.conn()?, &key).await? > 0 {
-        return Err(duplicate());
-    }
 
     let id =
         RegistrationId::parse(&new_id("reg")).map_err(|e| ServerError::Internal(e.to_string()))?;
     let now = tx.now();
     let co_reps = details.co_representatives(by.requester_citizen);
-    // (look-up key, account if any, name, masked number) of each other representative.
+    // (look-up key, account if any, name, masked number, paper consent) of each other
+    // representative.
     let mut others = Vec::with_capacity(co_reps.len());
     for rep in &co_reps {
+        let paper = by
+            .paper_consents
+            .iter()
+            .find(|p| &p.citizen_id == rep)
+            .map(|p| p.paper.clone());
         let key = state.keys.citizen_key(rep);
         let account = accounts::find_account_by_key(state, &key)
             .await?
@@ -202,7 +228,7 @@ pub(super) async fn file_in(
             .find(|r| &r.citizen_id == rep)
             .map(|r| r.full_name.as_str().to_owned())
             .unwrap_or_default();
-        others.push((key, account, name, rep.masked()));
+        others.push((key, account, name, rep.masked(), paper));
     }
     let with_account: Vec<AccountId> = others.iter().filter_map(|o| o.1.clone()).collect();
     let filed = lifecycle::file(lifecycle::Filing {
@@ -240,12 +266,24 @@ pub(super) async fn file_in(
     if !inserted {
         return Err(duplicate());
     }
-    for (key, account, name, masked) in others {
-        store::insert_consent(tx.conn()?, &id, key, account.as_ref(), &name, &masked).await?;
+    for (key, account, name, masked, paper) in others {
+        match (&account, paper) {
+            // Checked before: only a representative without an account consents on paper.
+            (None, Some(paper)) => {
+                store::insert_paper_consent(tx.conn()?, &id, key, &name, &masked, &paper, now)
+                    .await?;
+            }
+            _ => {
+                store::insert_consent(tx.conn()?, &id, key, account.as_ref(), &name, &masked)
+                    .await?
+            }
+        }
     }
+    let papers = by.paper_consents.iter().map(|p| &p.paper);
     for a in [&details.authorisation_letter, &details.founding_decision]
         .into_iter()
         .flatten()
+        .chain(papers)
     {
         store::link_attachment(tx.conn()?, &id, a).await?;
     }
@@ -394,6 +432,7 @@ pub async fn file_new_registration(
             requester_citizen: &checked.citizen,
             actor: &session.actor(),
             in_person_officer: None,
+            paper_consents: &[],
         },
         checked.org_type,
         checked.capacity,
