@@ -176,11 +176,27 @@ async fn phone_confirms_decision(
     minh: &Phone,
     expected_in_summary: &str,
 ) -> Result<String> {
+    phone_confirms(
+        browser,
+        minh,
+        ActionKind::ReviewRegistration,
+        expected_in_summary,
+    )
+    .await
+}
+
+/// The officer's phone confirms the one action of `kind` the console is waiting on.
+async fn phone_confirms(
+    browser: &Browser,
+    minh: &Phone,
+    kind: ActionKind,
+    expected_in_summary: &str,
+) -> Result<String> {
     let pending = minh.client.pending_desktop_actions().await?;
     ensure!(pending.len() == 1, "{pending:?}");
     let action = &pending[0];
     ensure!(action.asked_from == ActionOrigin::Console, "{action:?}");
-    ensure!(action.kind == ActionKind::ReviewRegistration, "{action:?}");
+    ensure!(action.kind == kind, "{action:?}");
     ensure!(
         action.summary_vi.contains(expected_in_summary),
         "{}",
@@ -460,6 +476,103 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         violations.is_empty(),
         "axe on the dashboard:\n{}",
         violations.join("\n")
+    );
+
+    // In-person intake (Cách 2): An at the counter registers his association of type 4; the
+    // founding decision is scanned; a required field left empty comes back with its sentence
+    // and what was typed; then the officer's phone confirms and the request exists.
+    click(&browser, "nav.nav a[href='/console/intake']").await?;
+    wait_for(
+        &browser,
+        "input[name='type'][value='organisation_without_registration']",
+    )
+    .await?;
+    w.shot(&browser, "officer-intake-types").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the intake's types:\n{}",
+        violations.join("\n")
+    );
+    click(
+        &browser,
+        "input[name='type'][value='organisation_without_registration']",
+    )
+    .await?;
+    click(&browser, "section.intake button[type='submit']").await?;
+    wait_for(&browser, "#f-requester").await?;
+    let scan = w.env.root.join("quyet-dinh-thanh-lap.pdf");
+    std::fs::write(
+        &scan,
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    )?;
+    let association = "Hội Khuyến học phường Hoàn Kiếm";
+    for (css, text) in [
+        ("#f-requester", AN.citizen_id),
+        ("#f-established_on", "2016-11-20"),
+        (
+            "#f-head_office_address",
+            "Số 2 phố Lý Thái Tổ, phường Hoàn Kiếm",
+        ),
+        ("#f-contact_phone", "0912345678"),
+        ("#rep-name-0", AN.name),
+        ("#rep-id-0", AN.citizen_id),
+    ] {
+        browser
+            .find(Locator::Css(css))
+            .await?
+            .send_keys(text)
+            .await?;
+    }
+    let file = browser.find(Locator::Css("#f-founding_decision")).await?;
+    file.send_keys(&scan.display().to_string()).await?;
+    click(&browser, "section.intake button[type='submit']").await?;
+    let error = wait_for(&browser, "#f-name_vi-error").await?.text().await?;
+    ensure!(error.contains("bắt buộc"), "{error}");
+    let kept = browser
+        .find(Locator::Css("#f-head_office_address"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    ensure!(
+        kept.contains("Lý Thái Tổ"),
+        "what was typed is kept: {kept}"
+    );
+    browser.set_window_size(1366, 2200).await?;
+    w.shot(&browser, "officer-intake-error").await?;
+    browser.set_window_size(1366, 768).await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the intake's form:\n{}",
+        violations.join("\n")
+    );
+    browser
+        .find(Locator::Css("#f-name_vi"))
+        .await?
+        .send_keys(association)
+        .await?;
+    // A browser does not keep the file: chosen again.
+    let file = browser.find(Locator::Css("#f-founding_decision")).await?;
+    file.send_keys(&scan.display().to_string()).await?;
+    click(&browser, "section.intake button[type='submit']").await?;
+    wait_for(&browser, "[data-state-url]").await?;
+    w.shot(&browser, "officer-intake-waiting").await?;
+    let done = phone_confirms(&browser, &minh, ActionKind::RegisterInPerson, association).await?;
+    ensure!(done.contains("Đã thực hiện"), "{done}");
+    w.shot(&browser, "officer-intake-filed").await?;
+    click(&browser, ".buttons a.button").await?;
+    wait_for(&browser, "dl.details").await?;
+    let page = browser.find(Locator::Css("main")).await?.text().await?;
+    ensure!(page.contains(association), "{page}");
+    w.shot(&browser, "officer-intake-request").await?;
+    let mine = an.client.registrations().await?;
+    ensure!(
+        mine.iter()
+            .any(|r| r.details.name_vi.as_str() == association
+                && r.status == RegistrationStatus::AwaitingOfficer),
+        "An sees the request filed for him: {mine:?}"
     );
 
     browser

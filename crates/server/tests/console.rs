@@ -147,6 +147,55 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// A `multipart/form-data` form posted from a console page, as Chromium sends the intake
+    /// form: text `fields`, then `files` (name, content).
+    async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Got {
+        let boundary = "----DinhDanhTestBoundary7f3a9c";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (name, content) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"scan\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header("accept", BROWSER_ACCEPT)
+            .header("cookie", self.cookie_header())
+            .header("origin", "null")
+            .header("sec-fetch-site", "same-origin")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(resp).await
+    }
+}
+
 /// An officer's phone: a person with a bound device and a session.
 struct Phone {
     person: Person,
@@ -1667,4 +1716,455 @@ async fn an_officer_sees_the_organisations_of_their_province_and_who_acts_for_th
 
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-person intake (Cách 2)
+// ---------------------------------------------------------------------------------------------
+
+/// The intake form of `org_type` as the page serves it: its action and CSRF token.
+async fn intake_form(browser: &mut Browser, org_type: &str) -> (String, String) {
+    let page = browser
+        .get(&format!("/console/intake?type={org_type}"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    form_of(&page, "section.intake form[method='post']")
+}
+
+/// The text fields of a type-4 intake: `head` asks, `other` is the second representative.
+fn type_four_fields<'a>(
+    csrf: &'a str,
+    name: &'a str,
+    province: &'a str,
+    head: &'a str,
+    other: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("org_type", "organisation_without_registration"),
+        ("requester_citizen_id", head),
+        ("name_vi", name),
+        ("established_on", "2018-03-26"),
+        ("head_office_address", "Số 5 phố Hàng Bài, phường Hoàn Kiếm"),
+        ("head_office_province", province),
+        ("contact_phone", "0912345678"),
+        ("rep_name_0", "Nguyễn Thị Lan"),
+        ("rep_id_0", head),
+        ("rep_name_1", "Trần Văn Bình"),
+        ("rep_id_1", other),
+    ]
+}
+
+async fn scalar(t: &TestServer, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+/// Rows that an intake would add: requests, attachments, consents, delegations.
+async fn intake_rows(t: &TestServer) -> [i64; 4] {
+    [
+        scalar(t, "SELECT COUNT(*) FROM registrations").await,
+        scalar(t, "SELECT COUNT(*) FROM attachments").await,
+        scalar(t, "SELECT COUNT(*) FROM registration_consents").await,
+        scalar(t, "SELECT COUNT(*) FROM delegations").await,
+    ]
+}
+
+backend_test!(an_intake_confirmed_on_the_phone_files_the_same_records_as_the_app);
+async fn an_intake_confirmed_on_the_phone_files_the_same_records_as_the_app(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let head = phone(&t).await;
+    let binh = identity::citizen_without_account(&t, "Trần Văn Bình").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+
+    // The nav leads to the four types; each type's form asks for its own fields.
+    let queue = browser.get("/console/").await;
+    assert_eq!(
+        queue.doc().select("nav a[href='/console/intake']").length(),
+        1
+    );
+    let picker = browser.get("/console/intake").await;
+    assert_eq!(picker.status, 200, "{}", picker.body);
+    assert_eq!(picker.doc().select("input[name='type']").length(), 4);
+    let enterprise = browser.get("/console/intake?type=enterprise").await;
+    assert_eq!(
+        enterprise
+            .doc()
+            .select("input[name='enterprise_code']")
+            .length(),
+        1
+    );
+    assert!(
+        enterprise
+            .doc()
+            .select("input[name='founding_decision']")
+            .is_empty()
+    );
+
+    let (action, csrf) = intake_form(&mut browser, "organisation_without_registration").await;
+    let name = format!("Hội Khuyến học phường {}", next_request_number());
+    let fields = type_four_fields(
+        &csrf,
+        &name,
+        "ha_noi",
+        head.person.citizen_id.as_str(),
+        binh.as_str(),
+    );
+    let before = intake_rows(&t).await;
+    let asked = browser
+        .post_multipart(
+            &action,
+            &fields,
+            &[("founding_decision", PDF), ("rep_paper_1", PNG)],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    assert!(asked.location().starts_with("/console/actions/dact_"));
+    assert_eq!(intake_rows(&t).await, before, "nothing before the phone");
+
+    // The phone shows what it is: the intake, the organisation, the paper consent.
+    let listed = waiting_on(&t, &officer).await;
+    assert_eq!(listed.len(), 1);
+    let pending = &listed[0];
+    assert_eq!(pending.kind, ActionKind::RegisterInPerson);
+    assert_eq!(pending.asked_from, ActionOrigin::Console);
+    assert!(pending.summary_vi.contains(&name), "{}", pending.summary_vi);
+    assert!(
+        pending
+            .summary_vi
+            .contains("1 người đại diện đồng ý trên giấy"),
+        "{}",
+        pending.summary_vi
+    );
+    // It confirms the scans' digests.
+    let scans = pending.body["scans"].as_array().unwrap();
+    assert_eq!(scans.len(), 2);
+    let pdf_hash = dinhdanh_core::crypto::sha256(PDF);
+    assert!(
+        scans
+            .iter()
+            .any(|s| s["sha256"] == serde_json::to_value(pdf_hash).unwrap()),
+        "{scans:?}"
+    );
+    let confirmed = confirm_on(&t, &officer, pending).await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+
+    // The console's page links to the request.
+    let done = browser.get(asked.location()).await;
+    assert!(done.body.contains("Hồ sơ đã được tạo"), "{}", done.body);
+    let href = done
+        .doc()
+        .select("a.button[href^='/console/requests/']")
+        .attr("href")
+        .expect("a link to the request")
+        .to_string();
+    let id = RegistrationId::parse(href.rsplit('/').next().unwrap()).unwrap();
+    let request_page = browser.get(&href).await;
+    assert_eq!(request_page.status, 200, "{}", request_page.body);
+    assert!(request_page.body.contains(&name));
+
+    // The records of a request sent from the app: the requester's, with the officer as the
+    // in-person officer; the documents the requester's attachments, linked to it; the paper
+    // consent answered with its scan; submitted in the history and the audit trail.
+    let (requester, in_person, status): (String, Option<String>, String) = sqlx::query_as(
+        "SELECT requester, in_person_officer, status FROM registrations WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(requester, head.person.account.as_str());
+    assert_eq!(in_person.as_deref(), Some(officer.person.account.as_str()));
+    // Type 4 has no register: an officer verifies it, as when it is sent from the app.
+    assert_eq!(status, "awaiting_officer");
+    let owners: Vec<String> = sqlx::query_scalar(
+        "SELECT a.owner_account FROM attachments a JOIN registration_attachments r \
+         ON r.attachment_id = a.id WHERE r.registration_id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_all(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(owners, vec![head.person.account.to_string(); 2]);
+    let (consented, paper, account): (Option<i64>, Option<String>, Option<String>) =
+        sqlx::query_as(
+            "SELECT consented, consent_paper, account_id FROM registration_consents \
+             WHERE registration_id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert_eq!((consented, account), (Some(1), None));
+    let paper_kind: String = sqlx::query_scalar("SELECT kind FROM attachments WHERE id = $1")
+        .bind(paper.unwrap())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert_eq!(paper_kind, "consent_paper");
+    assert_eq!(
+        audited(
+            &t,
+            "registration.submitted",
+            officer.person.account.as_str()
+        )
+        .await,
+        1
+    );
+    // The requester sees it in the app, as their own, the co-representative as consenting.
+    let mine = t
+        .get(paths::REGISTRATIONS, Auth::Session(&head.session))
+        .await;
+    let mine: Vec<dinhdanh_core::api::RegistrationView> = mine.json().await.unwrap();
+    let view = mine
+        .iter()
+        .find(|v| v.id == id)
+        .expect("the requester's own");
+    assert_eq!(view.status, RegistrationStatus::AwaitingOfficer);
+    assert_eq!(view.consents.len(), 1);
+    assert_eq!(view.consents[0].consented, Some(true));
+
+    // Approved: the representative with an account becomes an owner now; the one without
+    // becomes one when he creates an account, linked by his identification number.
+    registrations::decide_in_person(
+        t.state(),
+        &officer.person.citizen_id,
+        &id,
+        &dinhdanh_core::api::Decision::Approve,
+    )
+    .await
+    .unwrap();
+    let owners_of = |account: String| {
+        let pool = t.state().pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM delegations WHERE account_id = $1 AND role = 'owner' \
+                 AND revoked_at IS NULL",
+            )
+            .bind(account)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(owners_of(head.person.account.to_string()).await, 1);
+    let binh_account = dinhdanh_server::testing::accounts::create_account(
+        t.state(),
+        &binh,
+        &dinhdanh_core::ids::Password::parse("Matkhau#2026").unwrap(),
+        dinhdanh_core::account::AccountLevel::Level2,
+    )
+    .await
+    .unwrap();
+    assert_eq!(owners_of(binh_account.to_string()).await, 1);
+    assert_eq!(
+        scalar(
+            &t,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'organisation.owner_linked'"
+        )
+        .await,
+        1
+    );
+}
+
+backend_test!(a_bad_intake_changes_nothing_and_says_why_under_the_field);
+async fn a_bad_intake_changes_nothing_and_says_why_under_the_field(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let head = phone(&t).await;
+    let binh = identity::citizen_without_account(&t, "Trần Văn Bình").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let (action, csrf) = intake_form(&mut browser, "organisation_without_registration").await;
+    let name = format!("Hội Người cao tuổi phường {}", next_request_number());
+    let head_id = head.person.citizen_id.as_str().to_owned();
+    let before = intake_rows(&t).await;
+
+    // A malformed identification number: its sentence, everything typed kept.
+    let mut fields = type_four_fields(&csrf, &name, "ha_noi", "00109000123", binh.as_str());
+    fields[2] = ("requester_citizen_id", "00109000123");
+    fields[9] = ("rep_id_0", head_id.as_str());
+    let bad_number = browser
+        .post_multipart(&action, &fields, &[("founding_decision", PDF)])
+        .await;
+    assert_eq!(bad_number.status, 400, "{}", bad_number.body);
+    let doc = bad_number.doc();
+    assert!(
+        !doc.select("#f-requester-error").text().is_empty(),
+        "{}",
+        bad_number.body
+    );
+    assert_eq!(
+        doc.select("#f-requester")
+            .attr("value")
+            .unwrap()
+            .to_string(),
+        "00109000123"
+    );
+    assert_eq!(
+        doc.select("#f-name_vi").attr("value").unwrap().to_string(),
+        name
+    );
+    assert_eq!(
+        doc.select("#rep-name-1").attr("value").unwrap().to_string(),
+        "Trần Văn Bình"
+    );
+    assert_eq!(doc.select("#choose-again").length(), 1);
+
+    // A file that is not a PDF, JPEG or PNG.
+    let fields = type_four_fields(&csrf, &name, "ha_noi", &head_id, binh.as_str());
+    let gif = browser
+        .post_multipart(
+            &action,
+            &fields,
+            &[("founding_decision", b"GIF89a\x01\x00\x01\x00".as_slice())],
+        )
+        .await;
+    assert_eq!(gif.status, 400, "{}", gif.body);
+    assert!(
+        gif.doc()
+            .select("#f-founding_decision-error")
+            .text()
+            .contains("không phải PDF, JPEG hoặc PNG"),
+        "{}",
+        gif.body
+    );
+    // The same for a consent paper.
+    let bad_paper = browser
+        .post_multipart(
+            &action,
+            &fields,
+            &[
+                ("founding_decision", PDF),
+                ("rep_paper_1", b"<html>".as_slice()),
+            ],
+        )
+        .await;
+    assert_eq!(bad_paper.status, 400);
+    assert!(
+        bad_paper
+            .doc()
+            .select("#rep-paper-1-error")
+            .text()
+            .contains("không phải PDF, JPEG hoặc PNG")
+    );
+
+    // A required field left empty, and a required document missing.
+    let mut fields = type_four_fields(&csrf, "", "ha_noi", &head_id, binh.as_str());
+    fields[3] = ("name_vi", "   ");
+    let missing = browser.post_multipart(&action, &fields, &[]).await;
+    assert_eq!(missing.status, 400, "{}", missing.body);
+    let doc = missing.doc();
+    assert!(
+        doc.select("#f-name_vi-error").text().contains("bắt buộc"),
+        "{}",
+        missing.body
+    );
+    assert!(
+        !doc.select("#f-founding_decision-error").text().is_empty(),
+        "{}",
+        missing.body
+    );
+
+    // A requester the records know, without an account.
+    let fields = type_four_fields(&csrf, &name, "ha_noi", binh.as_str(), &head_id);
+    let no_account = browser
+        .post_multipart(&action, &fields, &[("founding_decision", PDF)])
+        .await;
+    assert_eq!(no_account.status, 400);
+    assert!(
+        no_account
+            .doc()
+            .select("#f-requester-error")
+            .text()
+            .contains("chưa có tài khoản")
+    );
+
+    // Without the CSRF token: refused whole.
+    let mut fields = type_four_fields(&csrf, &name, "ha_noi", &head_id, binh.as_str());
+    fields[0] = ("csrf", "forged");
+    let forged = browser
+        .post_multipart(&action, &fields, &[("founding_decision", PDF)])
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+
+    assert_eq!(intake_rows(&t).await, before, "nothing stored");
+    assert!(waiting_on(&t, &officer).await.is_empty(), "nothing asked");
+}
+
+backend_test!(an_officer_of_another_province_cannot_take_an_intake_for_this_one);
+async fn an_officer_of_another_province_cannot_take_an_intake_for_this_one(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ho_chi_minh").await;
+    let head = phone(&t).await;
+    let binh = identity::citizen_without_account(&t, "Trần Văn Bình").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let (action, csrf) = intake_form(&mut browser, "organisation_without_registration").await;
+    // The form offers the officer's own province first.
+    let form = browser
+        .get("/console/intake?type=organisation_without_registration")
+        .await;
+    assert_eq!(
+        form.doc()
+            .select("#f-head_office_province option[selected]")
+            .attr("value")
+            .unwrap()
+            .to_string(),
+        "ho_chi_minh"
+    );
+    let before = intake_rows(&t).await;
+    let name = format!("Hội Cựu chiến binh phường {}", next_request_number());
+    let fields = type_four_fields(
+        &csrf,
+        &name,
+        "ha_noi",
+        head.person.citizen_id.as_str(),
+        binh.as_str(),
+    );
+    let refused = browser
+        .post_multipart(&action, &fields, &[("founding_decision", PDF)])
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused
+            .doc()
+            .select("#f-head_office_province-error")
+            .text()
+            .contains("tỉnh, thành phố của bạn"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(intake_rows(&t).await, before);
+    assert!(waiting_on(&t, &officer).await.is_empty());
+    assert_eq!(
+        audited(
+            &t,
+            "registration.in_person.refused",
+            officer.person.account.as_str()
+        )
+        .await,
+        1
+    );
+
+    // The national scope takes no intake.
+    let national = phone(&t).await;
+    officers::grant_national_officer(t.state(), &national.person.citizen_id)
+        .await
+        .unwrap();
+    let mut national_browser = Browser::new(&t);
+    assert_eq!(
+        sign_in(&t, &mut national_browser, &national).await.status,
+        303
+    );
+    assert_eq!(national_browser.get("/console/intake").await.status, 403);
 }

@@ -80,6 +80,29 @@ pub async fn person(t: &TestServer, with_email: bool) -> Person {
     }
 }
 
+/// Adds a person to the registry without an account: their identification number.
+pub async fn citizen_without_account(t: &TestServer, full_name: &str) -> CitizenId {
+    let serial = OsRng.next_u32() % 1_000_000;
+    let citizen_id = CitizenId::from_parts(
+        OldProvince::from_code(1).unwrap(),
+        Gender::Male,
+        1985,
+        serial,
+    )
+    .unwrap();
+    let phone = format!("098{:07}", OsRng.next_u32() % 10_000_000);
+    let record = CitizenRecord {
+        citizen_id: citizen_id.clone(),
+        full_name: full_name.into(),
+        date_of_birth: NaiveDate::from_ymd_opt(1985, 3, 2).unwrap(),
+        gender: Gender::Male,
+        phone: PhoneNumber::parse(&phone).unwrap(),
+        email: None,
+    };
+    accounts::insert_citizen(t.state(), &record).await.unwrap();
+    citizen_id
+}
+
 /// The error a response carries.
 pub async fn error(resp: reqwest::Response) -> (u16, ApiError) {
     let status = resp.status().as_u16();

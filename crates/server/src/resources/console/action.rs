@@ -86,6 +86,15 @@ pub(super) async fn action_page(
                 .ok()
                 .map(|c| super::PERSON.replace("{id}", c.account.as_str()))
         }
+        // The request exists once the phone confirmed: its id is in the outcome.
+        ActionKind::RegisterInPerson => match &action.outcome {
+            ConsoleOutcome::Finished(DesktopActionEvent::Done { result }) => {
+                serde_json::from_value::<RegistrationView>(result.clone())
+                    .ok()
+                    .map(|v| super::REQUEST.replace("{id}", v.id.as_str()))
+            }
+            _ => None,
+        },
         _ => None,
     };
     let (waiting, done, title_vi, title_en, text_vi, text_en) =
@@ -169,10 +178,21 @@ fn describe(kind: ActionKind, outcome: &ConsoleOutcome) -> Described {
                 .as_ref()
                 .and_then(|v| v.org_eid.as_ref())
                 .map(|e| e.to_string());
-            let (mut vi, mut en) = (
-                format!("Đã xác nhận trên điện thoại. Trạng thái hồ sơ: {status_vi}."),
-                format!("Confirmed on your phone. The request is now: {status_en}."),
-            );
+            let (mut vi, mut en) = if kind == ActionKind::RegisterInPerson {
+                (
+                    format!(
+                        "Đã xác nhận trên điện thoại. Hồ sơ đã được tạo; trạng thái: {status_vi}."
+                    ),
+                    format!(
+                        "Confirmed on your phone. The request is filed; it is now: {status_en}."
+                    ),
+                )
+            } else {
+                (
+                    format!("Đã xác nhận trên điện thoại. Trạng thái hồ sơ: {status_vi}."),
+                    format!("Confirmed on your phone. The request is now: {status_en}."),
+                )
+            };
             if let Some(eid) = eid {
                 vi.push_str(&format!(" Số định danh của tổ chức: {eid}."));
                 en.push_str(&format!(" The organisation's e-ID number: {eid}."));

@@ -17,11 +17,14 @@
 //! - **Decisions** (`request`) are confirmed on the officer's own phone: the console holds no
 //!   confirmation key, so a decision becomes an action waiting for the phone
 //!   (`resources::desktop_actions`), and the browser waits on its page (`action`).
+//! - **In-person intake** (`intake`): an organisation registered at the counter, with its
+//!   scans, confirmed on the officer's phone the same way.
 
 mod action;
 mod attachment;
 mod dashboard;
 mod details;
+mod intake;
 mod organisations;
 mod pages;
 mod people;
@@ -74,6 +77,10 @@ pub const PERSON: &str = "/console/people/{id}";
 pub const PERSON_REVEAL: &str = "/console/people/{id}/reveal";
 /// `POST`: lock or unlock the account, confirmed on the officer's phone.
 pub const PERSON_LOCK: &str = "/console/people/{id}/lock";
+/// `GET`: the in-person intake (Cách 2): the four types, or `?type=…`'s form; `POST`
+/// (`multipart/form-data`, with the CSRF token): the registration, sent to the officer's phone
+/// to confirm.
+pub const INTAKE: &str = "/console/intake";
 /// `GET`: a decision waiting for the phone, then its outcome.
 pub const ACTION: &str = "/console/actions/{id}";
 /// `GET`: `waiting` or `finished`, for the waiting page's script.
@@ -117,6 +124,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route(PERSON, get(people::person))
         .route(PERSON_REVEAL, post(people::reveal))
         .route(PERSON_LOCK, post(people::lock))
+        .route(INTAKE, get(intake::intake).post(intake::submit))
         .route(ACTION, get(action::action_page))
         .route(ACTION_STATE, get(action::state))
         .route(ACTION_CANCEL, post(action::cancel))

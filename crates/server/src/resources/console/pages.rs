@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::session::Officer;
-use super::{CONSOLE_CSS, DASHBOARD, HOME, ORGANISATIONS, PEOPLE, SIGN_IN, SIGN_OUT};
+use super::{CONSOLE_CSS, DASHBOARD, HOME, INTAKE, ORGANISATIONS, PEOPLE, SIGN_IN, SIGN_OUT};
 use crate::infra::error::ServerError;
 use crate::infra::state::AppState;
 
@@ -39,6 +39,7 @@ impl<'a> Header<'a> {
 pub(super) struct Links {
     pub css: &'static str,
     pub home: &'static str,
+    pub intake: &'static str,
     pub people: &'static str,
     pub organisations: &'static str,
     pub dashboard: &'static str,
@@ -49,6 +50,7 @@ pub(super) struct Links {
 pub(super) const LINKS: Links = Links {
     css: CONSOLE_CSS,
     home: HOME,
+    intake: INTAKE,
     people: PEOPLE,
     organisations: ORGANISATIONS,
     dashboard: DASHBOARD,
