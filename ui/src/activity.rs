@@ -332,13 +332,196 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("contact.email_set", "Đặt thư điện tử", "E-mail address set"),
 ];
 
+/// What a confirmation confirmed: the signed action's kind (`ActionKind`'s serde name) as
+/// `(word, Vietnamese, English)`, written to follow "Xác nhận …" / "Confirmed: …".
+const KINDS: &[(&str, &str, &str)] = &[
+    (
+        "register_organisation",
+        "gửi yêu cầu đăng ký tổ chức",
+        "submitting an organisation registration",
+    ),
+    (
+        "consent_to_registration",
+        "đồng ý đăng ký tổ chức",
+        "consenting to a registration",
+    ),
+    (
+        "refuse_registration",
+        "từ chối đăng ký tổ chức",
+        "refusing a registration",
+    ),
+    (
+        "answer_information_request",
+        "trả lời cán bộ",
+        "answering the officer",
+    ),
+    (
+        "withdraw_registration",
+        "rút yêu cầu đăng ký",
+        "withdrawing a request",
+    ),
+    ("add_delegate", "ủy quyền", "adding a delegate"),
+    (
+        "revoke_delegate",
+        "thu hồi ủy quyền",
+        "revoking a delegation",
+    ),
+    (
+        "change_delegate_role",
+        "đổi vai trò được ủy quyền",
+        "changing a delegate's role",
+    ),
+    (
+        "accept_delegation",
+        "nhận ủy quyền",
+        "accepting a delegation",
+    ),
+    (
+        "decline_delegation",
+        "từ chối ủy quyền",
+        "declining a delegation",
+    ),
+    ("switch_account", "đổi tài khoản", "switching account"),
+    (
+        "approve_qr_login",
+        "đăng nhập máy tính bằng mã QR",
+        "a computer's QR sign-in",
+    ),
+    (
+        "decline_qr_login",
+        "từ chối đăng nhập bằng mã QR",
+        "declining a QR sign-in",
+    ),
+    (
+        "confirm_desktop_action",
+        "thao tác từ máy tính",
+        "a computer's action",
+    ),
+    ("bind_device", "liên kết thiết bị", "binding a device"),
+    (
+        "unbind_device",
+        "hủy liên kết thiết bị",
+        "unbinding a device",
+    ),
+    ("set_passcode", "đặt mã PIN", "setting the passcode"),
+    ("reset_passcode", "đặt lại mã PIN", "resetting the passcode"),
+    (
+        "enrol_biometric",
+        "đăng ký sinh trắc học",
+        "enrolling biometrics",
+    ),
+    (
+        "remove_biometric",
+        "gỡ sinh trắc học",
+        "removing biometrics",
+    ),
+    (
+        "change_contact",
+        "đổi thông tin liên hệ",
+        "changing contact details",
+    ),
+    (
+        "update_organisation_info",
+        "thay đổi thông tin tổ chức",
+        "changing an organisation",
+    ),
+    ("lock_account", "khóa tài khoản", "locking the account"),
+    (
+        "end_session",
+        "đăng xuất phiên khác",
+        "ending another session",
+    ),
+    (
+        "review_registration",
+        "quyết định của cán bộ",
+        "an officer's decision",
+    ),
+    (
+        "change_account_lock",
+        "khóa hoặc mở khóa tài khoản",
+        "locking or unlocking an account",
+    ),
+    ("step_up", "danh tính", "who you are"),
+    (
+        "approve_oidc_sign_in",
+        "đăng nhập vào dịch vụ",
+        "signing in to a service",
+    ),
+    (
+        "decline_oidc_sign_in",
+        "từ chối đăng nhập vào dịch vụ",
+        "declining a sign-in to a service",
+    ),
+    (
+        "set_delegation_services",
+        "chọn dịch vụ được phép",
+        "choosing allowed services",
+    ),
+];
+
+/// How a confirmation ended (`confirmation.<kind>.<outcome>`), as a suffix.
+fn confirmation_outcome(outcome: &str, lang: Lang) -> Option<&'static str> {
+    Some(match outcome {
+        "accepted" => "",
+        "wrong_confirmation" => lang.t(" — sai mã PIN", " — wrong passcode"),
+        "locked" => lang.t(
+            " — đang tạm khóa xác nhận",
+            " — confirmation locked for now",
+        ),
+        "rebind_required" => lang.t(
+            " — cần liên kết lại thiết bị",
+            " — the device must be bound again",
+        ),
+        "refused" => lang.t(" — bị từ chối", " — refused"),
+        _ => return None,
+    })
+}
+
 /// The name of an audited action in `lang`; the code itself when it has no name here.
 pub fn action_label(action: &str, lang: Lang) -> String {
-    ACTIONS
-        .iter()
-        .find(|(code, _, _)| *code == action)
-        .map(|(_, vi, en)| lang.t(vi, en).to_owned())
-        .unwrap_or_else(|| action.to_owned())
+    if let Some((_, vi, en)) = ACTIONS.iter().find(|(code, _, _)| *code == action) {
+        return lang.t(vi, en).to_owned();
+    }
+    // The server names each confirmation by what it confirmed and how it ended.
+    if let Some(rest) = action.strip_prefix("confirmation.")
+        && let Some((kind, outcome)) = rest.rsplit_once('.')
+        && let Some((_, vi, en)) = KINDS.iter().find(|(word, _, _)| *word == kind)
+        && let Some(suffix) = confirmation_outcome(outcome, lang)
+    {
+        return match lang {
+            Lang::Vi => format!("Xác nhận {vi}{suffix}"),
+            Lang::En => format!("Confirmed {en}{suffix}"),
+        };
+    }
+    // A step-up before a sensitive screen: `step_up.<purpose>`.
+    if action == "step_up.open_organisation_identity" {
+        return lang
+            .t(
+                "Xác minh danh tính để đăng ký định danh tổ chức",
+                "Proved who you are to register an organisation",
+            )
+            .to_owned();
+    }
+    action.to_owned()
+}
+
+/// What an entry was about, as a person reads it: a request or an organisation by the number
+/// they know; nothing for the server's internal ids (accounts, sessions, devices, challenges),
+/// which mean nothing to a reader.
+pub fn object_label(object: &str, lang: Lang) -> Option<String> {
+    let (kind, id) = object.split_once(':')?;
+    match kind {
+        "registration" => Some(match lang {
+            Lang::Vi => format!("Yêu cầu {id}"),
+            Lang::En => format!("Request {id}"),
+        }),
+        "organisation" => Some(match lang {
+            Lang::Vi => format!("Tổ chức {id}"),
+            Lang::En => format!("Organisation {id}"),
+        }),
+        "delegation" => Some(lang.t("Một ủy quyền", "A delegation").to_owned()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -356,6 +539,38 @@ mod tests {
             "Passcode reset"
         );
         assert_eq!(action_label("something.new", Lang::Vi), "something.new");
+    }
+
+    #[test]
+    fn requests_and_organisations_are_named_and_internal_ids_are_not_shown() {
+        assert_eq!(
+            object_label("registration:REQ123", Lang::Vi).as_deref(),
+            Some("Yêu cầu REQ123")
+        );
+        assert_eq!(
+            object_label("organisation:TC00000000013", Lang::En).as_deref(),
+            Some("Organisation TC00000000013")
+        );
+        for internal in ["session:ses_1", "account:acc_1", "device:dev_1", "plain"] {
+            assert_eq!(object_label(internal, Lang::Vi), None);
+        }
+    }
+
+    #[test]
+    fn a_confirmation_is_named_by_what_it_confirmed_and_how_it_ended() {
+        assert_eq!(
+            action_label("confirmation.step_up.wrong_confirmation", Lang::Vi),
+            "Xác nhận danh tính — sai mã PIN"
+        );
+        assert_eq!(
+            action_label("confirmation.switch_account.accepted", Lang::En),
+            "Confirmed switching account"
+        );
+        // An outcome or a kind not named here: the code as it is.
+        assert_eq!(
+            action_label("confirmation.switch_account.later", Lang::En),
+            "confirmation.switch_account.later"
+        );
     }
 
     #[test]

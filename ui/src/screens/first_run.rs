@@ -110,7 +110,7 @@ pub fn FirstRun() -> Element {
 fn LostPhone() -> Element {
     let c = ctx();
     rsx! {
-        section { id: "lost-phone", class: "card",
+        section { id: "lost-phone", class: "card lost-phone",
             h2 { {c.t("Mất điện thoại cũ?", "Lost your old phone?")} }
             p { class: "note",
                 {c.t(

@@ -12,7 +12,7 @@ use dinhdanh_core::app::OrganisationArgs;
 use dinhdanh_core::ids::OrgEid;
 use dioxus::prelude::*;
 
-use crate::activity::action_label;
+use crate::activity::{action_label, object_label};
 use crate::bridge;
 use crate::format;
 use crate::i18n::Lang;
@@ -194,6 +194,9 @@ pub fn MyActivity() -> Element {
                                         {match lang { Lang::Vi => format!(" · cho tổ chức {org}"), Lang::En => format!(" · for organisation {org}") }}
                                     }
                                 }
+                                if let Some(object) = e.object.as_deref().and_then(|o| object_label(o, lang)) {
+                                    span { class: "activity-object", "{format::label(&object)}" }
+                                }
                                 Outcome { outcome: e.outcome }
                             }
                         }
@@ -284,8 +287,8 @@ pub fn OrganisationActivity(eid: OrgEid) -> Element {
                                     }}
                                 }
                                 span { class: "item-meta", "{format::time(e.at)}" }
-                                if let Some(object) = &e.object {
-                                    span { class: "activity-object", "{format::label(object)}" }
+                                if let Some(object) = e.object.as_deref().and_then(|o| object_label(o, lang)) {
+                                    span { class: "activity-object", "{format::label(&object)}" }
                                 }
                                 Outcome { outcome: e.outcome }
                             }
