@@ -586,3 +586,74 @@ pub async fn cancel_on_phone(
     let () = args;
     shell.cancel_on_phone().await
 }
+
+/// [`app::PasscodeResetStart`].
+#[tauri::command]
+pub async fn passcode_reset_start(
+    shell: State<'_, Shell>,
+    args: <app::PasscodeResetStart as Command>::Args,
+) -> Result<<app::PasscodeResetStart as Command>::Output, ApiError> {
+    shell.passcode_reset_start(args.password).await
+}
+
+/// [`app::PasscodeResetFinish`].
+#[tauri::command]
+pub async fn passcode_reset_finish(
+    shell: State<'_, Shell>,
+    args: <app::PasscodeResetFinish as Command>::Args,
+) -> Result<<app::PasscodeResetFinish as Command>::Output, ApiError> {
+    shell
+        .passcode_reset_finish(&args.code, &args.passcode, &args.passcode_again)
+        .await
+}
+
+/// [`app::SelfLockStart`].
+#[tauri::command]
+pub async fn self_lock_start(
+    shell: State<'_, Shell>,
+    args: <app::SelfLockStart as Command>::Args,
+) -> Result<<app::SelfLockStart as Command>::Output, ApiError> {
+    shell.self_lock_start(&args.citizen_id, args.password).await
+}
+
+/// [`app::SelfLockFinish`].
+#[tauri::command]
+pub async fn self_lock_finish(
+    shell: State<'_, Shell>,
+    args: <app::SelfLockFinish as Command>::Args,
+) -> Result<<app::SelfLockFinish as Command>::Output, ApiError> {
+    shell.self_lock_finish(&args.code).await
+}
+
+/// [`app::MyData`].
+#[tauri::command]
+pub async fn my_data(
+    shell: State<'_, Shell>,
+    args: <app::MyData as Command>::Args,
+) -> Result<<app::MyData as Command>::Output, ApiError> {
+    let () = args;
+    shell.client()?.my_data().await.map_err(api)
+}
+
+/// [`app::MyActivity`].
+#[tauri::command]
+pub async fn my_activity(
+    shell: State<'_, Shell>,
+    args: <app::MyActivity as Command>::Args,
+) -> Result<<app::MyActivity as Command>::Output, ApiError> {
+    let () = args;
+    shell.client()?.my_audit().await.map_err(api)
+}
+
+/// [`app::OrganisationActivity`].
+#[tauri::command]
+pub async fn organisation_activity(
+    shell: State<'_, Shell>,
+    args: <app::OrganisationActivity as Command>::Args,
+) -> Result<<app::OrganisationActivity as Command>::Output, ApiError> {
+    shell
+        .client()?
+        .organisation_activity(&args.eid)
+        .await
+        .map_err(api)
+}

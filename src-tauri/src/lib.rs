@@ -85,6 +85,13 @@ fn commands_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Se
         commands::confirm_desktop_action,
         commands::decline_desktop_action,
         commands::cancel_on_phone,
+        commands::passcode_reset_start,
+        commands::passcode_reset_finish,
+        commands::self_lock_start,
+        commands::self_lock_finish,
+        commands::my_data,
+        commands::my_activity,
+        commands::organisation_activity,
     ]
 }
 

@@ -10,7 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-use dinhdanh_client::api::{BindingStarted, Client, ClientConfig, QrLoginAnswer, QrLoginPending};
+use dinhdanh_client::api::{
+    BindingStarted, Client, ClientConfig, PasscodeResetStarted, QrLoginAnswer, QrLoginPending,
+    SelfLockStarted, SelfLocked,
+};
 use dinhdanh_client::biometric::{BiometricConfirmation, BiometricConfirmer, NoBiometrics};
 use dinhdanh_client::drafts::Drafts;
 use dinhdanh_client::keystore::Keystore;
@@ -130,6 +133,10 @@ pub struct Shell {
     profile: Profile,
     client: RwLock<Option<Arc<Client>>>,
     binding: Mutex<Option<PendingBinding>>,
+    /// A passcode reset between its two commands.
+    passcode_reset: Mutex<Option<PasscodeResetStarted>>,
+    /// A self-lock between its two commands (the password in memory only, zeroised on drop).
+    self_lock: Mutex<Option<SelfLockStarted>>,
     qr_shown: Mutex<Option<QrLoginPending>>,
     /// Phone: the sign-in link the operating system handed the app last, until the UI takes it
     /// ([`Shell::receive_link`], [`Shell::app_link_take`]).
@@ -164,6 +171,8 @@ impl Shell {
             profile,
             client: RwLock::new(None),
             binding: Mutex::new(None),
+            passcode_reset: Mutex::new(None),
+            self_lock: Mutex::new(None),
             qr_shown: Mutex::new(None),
             app_link: Mutex::new(None),
             qr_replaced: Notify::new(),
@@ -332,6 +341,130 @@ impl Shell {
             Err(e) => return Err(api(e)),
         }
         self.status().await
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Self-service: the passcode, locking the account
+    // -----------------------------------------------------------------------------------------
+
+    /// Passcode reset, step 1, in the phone's session: the password; a code goes to the phone.
+    pub async fn passcode_reset_start(
+        &self,
+        password: SecretText,
+    ) -> Result<dinhdanh_core::api::CodeSent, ApiError> {
+        let started = self
+            .client()?
+            .passcode_reset_start(password)
+            .await
+            .map_err(|e| field_of_password(api(e)))?;
+        let sent = started.sent.clone();
+        *lock(&self.passcode_reset) = Some(started);
+        Ok(sent)
+    }
+
+    /// Passcode reset, step 2: the code and the new passcode, twice. Typing mistakes (code
+    /// format, passcode policy, the two differ) keep step 1 for another try; so does a wrong
+    /// code, which the server counts.
+    pub async fn passcode_reset_finish(
+        &self,
+        code: &str,
+        passcode: &SecretText,
+        passcode_again: &SecretText,
+    ) -> Result<(), ApiError> {
+        let client = self.client()?;
+        let code =
+            OneTimeCode::parse(code.trim()).map_err(|e| with_field(api(e.into()), "code"))?;
+        let passcode = new_passcode(
+            passcode.expose(),
+            passcode_again.expose(),
+            client.state().date_of_birth,
+        )
+        .map_err(|e| with_field(api(e), "passcode"))?;
+        let started = lock(&self.passcode_reset).take().ok_or_else(|| {
+            shell_error(
+                "passcode_reset_not_started",
+                "Phiên đặt lại mã PIN đã kết thúc; vui lòng bắt đầu lại.",
+                "The passcode reset has ended; please start again.",
+            )
+        })?;
+        let sent = started.sent.clone();
+        match client.passcode_reset_finish(started, code, &passcode).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is(ErrorCode::OneTimeCodeInvalid) => {
+                // The code can be typed again while it lives (the server counts the tries).
+                *lock(&self.passcode_reset) = Some(PasscodeResetStarted { sent });
+                Err(with_field(api(e), "code"))
+            }
+            Err(e) => Err(api(e)),
+        }
+    }
+
+    /// *Khóa tài khoản*, step 1, from any profile (bound or not): identification number and
+    /// password; the code goes by e-mail.
+    pub async fn self_lock_start(
+        &self,
+        citizen_id: &str,
+        password: SecretText,
+    ) -> Result<dinhdanh_core::api::CodeSent, ApiError> {
+        let client = self.client()?;
+        let citizen_id = CitizenId::parse(citizen_id.trim())
+            .map_err(|e| with_field(api(ClientError::from(e)), "citizen_id"))?;
+        let started = client
+            .self_lock_start(&citizen_id, password)
+            .await
+            .map_err(|e| field_of_password(api(e)))?;
+        let sent = started.sent.clone();
+        *lock(&self.self_lock) = Some(started);
+        Ok(sent)
+    }
+
+    /// Self-lock, step 2: the code. A broken connection is settled by asking the server (see
+    /// [`Client::self_lock_finish`]): locked, or not locked with a new code to type
+    /// (`action_not_done` under the code's field), or `action_outcome_unknown`.
+    pub async fn self_lock_finish(&self, code: &str) -> Result<AppStatus, ApiError> {
+        let client = self.client()?;
+        let code =
+            OneTimeCode::parse(code.trim()).map_err(|e| with_field(api(e.into()), "code"))?;
+        let started = lock(&self.self_lock).take().ok_or_else(|| {
+            shell_error(
+                "self_lock_not_started",
+                "Phiên khóa tài khoản đã kết thúc; vui lòng bắt đầu lại.",
+                "Locking the account has ended; please start again.",
+            )
+        })?;
+        match client.self_lock_finish(&started, code).await {
+            Ok(SelfLocked::Locked(_) | SelfLocked::LockedWhileDisconnected) => self.status().await,
+            Ok(SelfLocked::NotDone(again)) => {
+                let to = again.sent.sent_to.clone();
+                *lock(&self.self_lock) = Some(again);
+                Err(with_field(
+                    shell_error(
+                        "action_not_done",
+                        &format!(
+                            "Mất kết nối trước khi tài khoản được khóa; máy chủ cho biết tài \
+                             khoản chưa bị khóa. Một mã mới đã được gửi tới {to}: hãy nhập mã \
+                             mới để khóa."
+                        ),
+                        &format!(
+                            "The connection broke before the account was locked; the server \
+                             shows it is not locked. A new code was sent to {to}: enter it to \
+                             lock the account."
+                        ),
+                    ),
+                    "code",
+                ))
+            }
+            Err(e) => {
+                // A mistyped code (the server counts the tries), or an outcome not known yet:
+                // the step stays for another try.
+                *lock(&self.self_lock) = Some(started);
+                if e.is(ErrorCode::OneTimeCodeInvalid) {
+                    Err(with_field(api(e), "code"))
+                } else {
+                    Err(api(e))
+                }
+            }
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -764,6 +897,15 @@ pub fn shell_error(code: &str, message_vi: &str, message_en: &str) -> ApiError {
 fn with_field(mut e: ApiError, field: &str) -> ApiError {
     e.field = Some(field.to_owned());
     e
+}
+
+/// A wrong password is said under the password's field; anything else in the banner only.
+fn field_of_password(e: ApiError) -> ApiError {
+    if e.kind() == Some(ErrorCode::InvalidCredentials) {
+        with_field(e, "password")
+    } else {
+        e
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

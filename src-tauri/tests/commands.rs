@@ -22,8 +22,9 @@ use dinhdanh_core::api::{
 };
 use dinhdanh_core::app::{
     self, AnswerConsentArgs, BindFinishArgs, BindStartArgs, Command, Confirm,
-    ConfirmDesktopActionArgs, DeclineDesktopActionArgs, DeviceRole, InboxLink, LoadDraftArgs,
-    QrApproveArgs, QrLoginOutcome, QrScanArgs, RegistrationArgs, SaveDraftArgs,
+    ConfirmDesktopActionArgs, ConfirmIdentityArgs, DeclineDesktopActionArgs, DeviceRole, InboxLink,
+    LoadDraftArgs, PasscodeResetFinishArgs, PasscodeResetStartArgs, QrApproveArgs, QrLoginOutcome,
+    QrScanArgs, RegistrationArgs, SaveDraftArgs, SelfLockFinishArgs, SelfLockStartArgs,
     SetDelegationServicesArgs, SignInArgs, SubmitRegistrationArgs, SwitchAccountArgs,
     UploadAttachmentArgs, WithdrawRegistrationArgs, WithdrawServiceConsentArgs,
 };
@@ -951,4 +952,90 @@ fn a_co_representative_refuses_or_consents_and_the_requester_withdraws_through_t
         .unwrap_err();
     assert_eq!(err.code, "invalid_state", "{err:?}");
     assert!(!err.message_vi.is_empty() && !err.message_en.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Self-service
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_new_passcode_and_a_self_lock_go_through_the_commands_with_field_errors_and_what_was_typed() {
+    let t = TestServer::start();
+    let (citizen_id, phone) = t.person();
+    let app = TestApp::new(&t.url());
+    bind(&t, &app, &citizen_id, &phone);
+
+    // A wrong password is said under its field.
+    let err = app
+        .invoke::<app::PasscodeResetStart>(&PasscodeResetStartArgs {
+            password: SecretText::new("Sai#Matkhau1"),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "invalid_credentials");
+    assert_eq!(err.field.as_deref(), Some("password"));
+    app.invoke::<app::PasscodeResetStart>(&PasscodeResetStartArgs {
+        password: SecretText::new(PASSWORD),
+    })
+    .unwrap();
+    let code = t.last_code_to(&phone);
+    // Two different passcodes: under the passcode, and the step is kept.
+    let err = app
+        .invoke::<app::PasscodeResetFinish>(&PasscodeResetFinishArgs {
+            code: code.clone(),
+            passcode: SecretText::new("583920"),
+            passcode_again: SecretText::new("583921"),
+        })
+        .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("passcode"), "{err:?}");
+    app.invoke::<app::PasscodeResetFinish>(&PasscodeResetFinishArgs {
+        code,
+        passcode: SecretText::new("583920"),
+        passcode_again: SecretText::new("583920"),
+    })
+    .unwrap();
+    // The new passcode confirms, the old one does not.
+    let err = app
+        .invoke::<app::ConfirmIdentity>(&ConfirmIdentityArgs {
+            confirm: passcode(),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "wrong_confirmation");
+    app.invoke::<app::ConfirmIdentity>(&ConfirmIdentityArgs {
+        confirm: Confirm::Passcode {
+            passcode: SecretText::new("583920"),
+        },
+    })
+    .unwrap();
+    let activity = app.invoke::<app::MyActivity>(&()).unwrap();
+    assert!(activity.iter().any(|e| e.action == "device.passcode_reset"));
+    let data = app.invoke::<app::MyData>(&()).unwrap();
+    assert_eq!(data.citizen_id, citizen_id);
+
+    // Locking from this very phone: a mistyped code is said under the code, then it locks and
+    // the app is new again (unbound, signed out).
+    app.invoke::<app::SelfLockStart>(&SelfLockStartArgs {
+        citizen_id: citizen_id.as_str().to_owned(),
+        password: SecretText::new(PASSWORD),
+    })
+    .unwrap();
+    let code = t.last_code_to(&phone);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let err = app
+        .invoke::<app::SelfLockFinish>(&SelfLockFinishArgs { code: wrong.into() })
+        .unwrap_err();
+    assert_eq!(err.code, "one_time_code_invalid");
+    assert_eq!(err.field.as_deref(), Some("code"));
+    let status = app
+        .invoke::<app::SelfLockFinish>(&SelfLockFinishArgs { code })
+        .unwrap();
+    assert_eq!(status.role, DeviceRole::New);
+    assert!(status.signed_in.is_none());
+    // Binding again is refused while the account is locked.
+    let err = app
+        .invoke::<app::BindStart>(&BindStartArgs {
+            citizen_id: citizen_id.as_str().to_owned(),
+            password: SecretText::new(PASSWORD),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "account_locked");
 }

@@ -14,6 +14,8 @@ const MAI: (&str, &str, &str) = ("074192034567", "Mai#Demo2025", "Trần Thị M
 const OFFICER_HA_NOI: &str = "001078067890";
 const PASSCODE: &str = "270419";
 const DELEGATE_PASSCODE: &str = "618305";
+/// An's passcode after *Quên mã PIN*.
+const NEW_PASSCODE: &str = "804159";
 const SERVICE_VI: &str = "Thuế điện tử (thử nghiệm)";
 
 /// First run on a fresh profile: bind the account to this app and set the passcode; ends on
@@ -374,6 +376,31 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     assert!(item.is_ok(), "the delegate's inbox shows the authorisation");
     env.screenshot(&delegate, "delegate-inbox").await?;
     delegate.quit().await?;
+
+    // The owner reads who acted for the enterprise: Mai, from her phone, and when.
+    let owner = reopen(&env, "owner", AN).await?;
+    open_switcher(&owner).await?;
+    owner.click(&format!("org-open-{enterprise_eid}")).await?;
+    owner.wait_for("screen-organisation").await?;
+    owner.click("open-organisation-activity").await?;
+    owner.wait_for("screen-organisation-activity").await?;
+    let switched = owner
+        .wait_for_css(
+            ".activity-entry[data-action=\"session.switch\"]",
+            Duration::from_secs(30),
+        )
+        .await?;
+    let said = owner.element_text(&switched).await?;
+    assert!(said.contains(MAI.2), "{said}");
+    assert!(said.contains("Thiết bị"), "{said}");
+    let all = owner.text("activity-list").await?;
+    assert!(
+        !all.contains(MAI.0),
+        "a full identification number is shown"
+    );
+    env.screenshots_at_widths(&owner, "organisation-activity")
+        .await?;
+    owner.quit().await?;
     Ok(())
 }
 
@@ -452,6 +479,129 @@ async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say
     let error = app.wait_for("error-tax_code").await?;
     assert!(!app.element_text(&error).await?.is_empty());
     env.screenshot(&app, "invalid-tax-code").await?;
+
+    self_service(&env, &app).await?;
+    app.quit().await?;
+    lock_from_another_phone(&env).await?;
+    Ok(())
+}
+
+/// An's own data and activity, then a new passcode (password, code, new passcode twice):
+/// the old passcode is refused and the new one confirms. The app is signed in on its home.
+async fn self_service(env: &E2e, app: &App) -> Result<()> {
+    app.click("nav-home").await?;
+    app.click("open-security").await?;
+    app.wait_for("screen-security").await?;
+    env.screenshot(app, "security").await?;
+    app.click("open-my-data").await?;
+    app.wait_for_text("my-data-citizen-id", AN.0).await?;
+    app.wait_for_text("my-data-name", AN.2).await?;
+    env.screenshot(app, "my-data").await?;
+    app.click("my-data-activity").await?;
+    app.wait_for("screen-my-activity").await?;
+    // Reading the data is the newest entry; the refused passcode is there too.
+    let newest = app
+        .wait_for_css(".activity-entry", Duration::from_secs(30))
+        .await?;
+    assert_eq!(
+        app.attribute(&newest, "data-action").await?.as_deref(),
+        Some("personal_data.viewed")
+    );
+    assert!(
+        app.find_css(".activity-entry[data-outcome=\"denied\"]")
+            .await?
+            .is_some(),
+        "the wrong passcode is in the activity"
+    );
+    let shown = app.text("activity-list").await?;
+    for secret in [AN.0, AN.1, PASSCODE] {
+        assert!(!shown.contains(secret), "the activity shows {secret}");
+    }
+    env.screenshot(app, "my-activity").await?;
+
+    // Forgot the passcode: a wrong password is said under its field and kept as typed.
+    app.click("nav-home").await?;
+    app.click("open-security").await?;
+    app.click("open-passcode-reset").await?;
+    app.wait_for("screen-passcode-reset").await?;
+    app.type_into("reset-password", "Sai#Matkhau1").await?;
+    app.click("reset-send").await?;
+    app.wait_for("reset-password-error").await?;
+    let typed = app
+        .execute(
+            "return document.getElementById('reset-password').value",
+            serde_json::json!([]),
+        )
+        .await?;
+    assert_eq!(typed.as_str(), Some("Sai#Matkhau1"));
+    env.screenshot(app, "reset-wrong-password").await?;
+    app.type_into("reset-password", AN.1).await?;
+    app.click("reset-send").await?;
+    app.wait_for("reset-code").await?;
+    app.type_into("reset-code", &env.last_code()?).await?;
+    env.screenshot(app, "reset-code").await?;
+    app.click("reset-code-submit").await?;
+    app.wait_for("keypad").await?;
+    env.screenshot(app, "reset-new-passcode").await?;
+    app.keypad(NEW_PASSCODE).await?;
+    app.wait_for_text("passcode-title", "lại").await?;
+    app.keypad(NEW_PASSCODE).await?;
+    app.wait_for("screen-security").await?;
+    app.wait_for("notice").await?;
+    env.screenshot(app, "reset-done").await?;
+
+    // The old passcode is refused; the new one confirms.
+    open_switcher(app).await?;
+    app.click("register-org").await?;
+    app.wait_for("screen-passcode-confirm").await?;
+    app.keypad(PASSCODE).await?;
+    let banner = app.wait_for("error-banner").await?;
+    assert_eq!(
+        app.attribute(&banner, "data-code").await?.as_deref(),
+        Some("wrong_confirmation")
+    );
+    app.keypad(NEW_PASSCODE).await?;
+    app.wait_for("screen-wizard-type").await?;
+    Ok(())
+}
+
+/// *Khóa tài khoản* from a phone that is not the bound one (An's phone is lost): then the
+/// bound profile's session is over and signing in there is refused.
+async fn lock_from_another_phone(env: &E2e) -> Result<()> {
+    let other = env.open_app("borrowed-phone").await?;
+    other.wait_for("screen-first-run").await?;
+    scroll_to(&other, "lost-phone").await?;
+    env.screenshot(&other, "lost-phone").await?;
+    other.click("start-lock").await?;
+    other.wait_for("screen-lock-account").await?;
+    other.wait_for("lock-warning").await?;
+    other.type_into("lock-citizen-id", AN.0).await?;
+    other.type_into("lock-password", AN.1).await?;
+    env.screenshot(&other, "lock").await?;
+    other.click("lock-send").await?;
+    other.wait_for("lock-code").await?;
+    other.type_into("lock-code", &env.last_code()?).await?;
+    env.screenshot(&other, "lock-code").await?;
+    other.click("lock-confirm").await?;
+    other.wait_for("lock-done").await?;
+    env.screenshot(&other, "lock-done").await?;
+    other.quit().await?;
+
+    let app = env.open_app("errors").await?;
+    app.wait_for("screen-sign-in").await?;
+    app.type_into("password-input", AN.1).await?;
+    app.click("signin-submit").await?;
+    let banner = app.wait_for("error-banner").await?;
+    let code = app
+        .attribute(&banner, "data-code")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        ["invalid_credentials", "account_locked"].contains(&code.as_str()),
+        "{code}"
+    );
+    assert!(app.find_css("#screen-sign-in").await?.is_some());
+    env.screenshot(&app, "sign-in-refused-after-lock").await?;
     app.quit().await?;
     Ok(())
 }

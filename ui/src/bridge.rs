@@ -10,8 +10,8 @@
 
 pub use dinhdanh_core::api::ApiError;
 use dinhdanh_core::api::{
-    AccountChoices, ErrorCode, Notification, PendingDesktopAction, RegistrationView,
-    ServiceConsentView, ServiceView, SessionView,
+    AccountChoices, AuditEntry, ErrorCode, Notification, PendingDesktopAction, PersonalDataView,
+    RegistrationView, ServiceConsentView, ServiceView, SessionView,
 };
 use dinhdanh_core::app::{self, AppStatus, Command, QrLoginOutcome, QrLoginShown};
 
@@ -211,6 +211,26 @@ bridge! {
     confirm_desktop_action: app::ConfirmDesktopAction;
     /// Phone: declines a desktop's action.
     decline_desktop_action: app::DeclineDesktopAction;
+    /// Passcode reset, step 1 (password).
+    passcode_reset_start: app::PasscodeResetStart;
+    /// Passcode reset, step 2 (code + new passcode twice).
+    passcode_reset_finish: app::PasscodeResetFinish;
+    /// *Khóa tài khoản*, step 1 (identification number and password).
+    self_lock_start: app::SelfLockStart;
+    /// *Khóa tài khoản*, step 2 (the code).
+    self_lock_finish: app::SelfLockFinish;
+    /// Who acted for an organisation (owners and administrators).
+    organisation_activity: app::OrganisationActivity;
+}
+
+/// Everything held about the person.
+pub async fn my_data() -> Result<PersonalDataView, ApiError> {
+    call::<app::MyData>(&()).await
+}
+
+/// The audit entries about the person, newest first.
+pub async fn my_activity() -> Result<Vec<AuditEntry>, ApiError> {
+    call::<app::MyActivity>(&()).await
 }
 
 /// Phone: the desktop's actions waiting for confirmation here.

@@ -7,6 +7,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod activity;
 mod bridge;
 mod crash;
 mod form;
@@ -24,8 +25,8 @@ use dioxus::prelude::*;
 
 use crate::nav::Screen;
 use crate::screens::{
-    confirm, desktop_action, first_run, home, inbox, organisation, qr, request, service_consents,
-    service_sign_in, wizard,
+    confirm, desktop_action, first_run, home, inbox, my_data, organisation, qr, request, security,
+    service_consents, service_sign_in, wizard,
 };
 use crate::state::Ctx;
 use crate::widgets::{ErrorBanner, Header, NavBar, Progress};
@@ -120,6 +121,12 @@ fn render(screen: Screen) -> Element {
         Screen::DelegationServices(edit) => {
             rsx! { organisation::DelegationServicesScreen { edit: *edit } }
         }
+        Screen::Security => rsx! { security::Security {} },
+        Screen::PasscodeReset => rsx! { security::PasscodeReset {} },
+        Screen::LockAccount => rsx! { security::LockAccount {} },
+        Screen::MyData => rsx! { my_data::MyData {} },
+        Screen::MyActivity => rsx! { my_data::MyActivity {} },
+        Screen::OrganisationActivity(eid) => rsx! { my_data::OrganisationActivity { eid } },
     }
 }
 

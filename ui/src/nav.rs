@@ -82,6 +82,19 @@ pub enum Screen {
     ServiceConsents,
     /// The services a delegation allows (owners and administrators choose them).
     DelegationServices(Box<DelegationServicesEdit>),
+    /// *Tài khoản và bảo mật*: the passcode, locking the account, the person's data and
+    /// activity.
+    Security,
+    /// *Quên mã PIN* / *Đổi mã PIN*: the password, the code, the new passcode twice.
+    PasscodeReset,
+    /// *Khóa tài khoản*: from any device (the phone may be lost), signed in or not.
+    LockAccount,
+    /// *Dữ liệu cá nhân*: everything held about the person.
+    MyData,
+    /// *Hoạt động của tôi*: the audit entries about the person.
+    MyActivity,
+    /// *Hoạt động của tổ chức*: who acted for the organisation (owners and administrators).
+    OrganisationActivity(OrgEid),
 }
 
 /// The services screen of one delegation: the delegation as read, and the list being chosen,
@@ -147,6 +160,12 @@ impl Screen {
             Screen::DesktopActions => "screen-desktop-action",
             Screen::ServiceConsents => "screen-service-consents",
             Screen::DelegationServices(_) => "screen-delegation-services",
+            Screen::Security => "screen-security",
+            Screen::PasscodeReset => "screen-passcode-reset",
+            Screen::LockAccount => "screen-lock-account",
+            Screen::MyData => "screen-my-data",
+            Screen::MyActivity => "screen-my-activity",
+            Screen::OrganisationActivity(_) => "screen-organisation-activity",
         }
     }
 

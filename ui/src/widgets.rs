@@ -284,6 +284,9 @@ pub fn Icon(name: &'static str) -> Element {
         "building" => "M4 21V8l8-5 8 5v13M9 21v-6h6v6M8 11h1M15 11h1M3 21h18",
         "document" => "M6 3h8l4 4v14H6zM14 3v4h4M9 12h6M9 16h6",
         "back" => "M20 12H5M11 6l-6 6 6 6",
+        "key" => "M14 10a4 4 0 1 0-3.5 4L9 15.5V18h2.5v2H14v-2.5l1.5-1.5M15.5 8.5h.01",
+        "person" => "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0",
+        "lock" => "M6 11h12v10H6zM8 11V8a4 4 0 0 1 8 0v3M12 15v2",
         _ => "M12 12h.01",
     };
     rsx! {

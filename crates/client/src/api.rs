@@ -52,9 +52,11 @@ mod organisations;
 mod push;
 mod qr_login;
 mod registrations;
+mod self_service;
 mod services;
 
 pub use qr_login::{QrLoginAnswer, QrLoginPending};
+pub use self_service::{SelfLockStarted, SelfLocked};
 
 /// The `Authorization` scheme of session tokens.
 pub const AUTH_SCHEME: &str = "DinhDanh";

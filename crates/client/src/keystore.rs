@@ -240,6 +240,16 @@ impl Keystore {
         self.store.set(DRAFT_KEY, key.as_bytes())
     }
 
+    /// Forgets the binding's secrets — device key, passcode salt, session token, desktop key —
+    /// after the server unbound this device (the account was locked by its owner); the form
+    /// drafts' key stays, so what was typed is still there after a new binding.
+    pub fn forget_binding(&self) -> Result<(), ClientError> {
+        self.store.delete(DESKTOP_KEY)?;
+        self.store.delete(SESSION_TOKEN)?;
+        self.store.delete(PASSCODE_SALT)?;
+        self.store.delete(DEVICE_KEY)
+    }
+
     /// Forgets every secret of the profile (before a new binding, or to reset the profile);
     /// the drafts sealed with its draft key become unreadable with it.
     pub fn clear(&self) -> Result<(), ClientError> {

@@ -17,11 +17,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{
-    AccountChoices, AccountView, AddDelegate, AttachmentView, CodeSent, ConsentWithdrawn,
-    DelegationAnswer, DelegationView, Notification, OidcSignInView, OrganisationChoice,
-    OrganisationRecord, PendingDesktopAction, QrLoginRequestView, RegistrationView, RevokeDelegate,
-    SecretText, SelfRegistrationFinish, SelfRegistrationStart, ServiceConsentView, ServiceView,
-    SessionView, SetDelegationServices,
+    AccountChoices, AccountView, AddDelegate, AttachmentView, AuditEntry, CodeSent,
+    ConsentWithdrawn, DelegationAnswer, DelegationView, Notification, OidcSignInView,
+    OrganisationActivityEntry, OrganisationChoice, OrganisationRecord, PendingDesktopAction,
+    PersonalDataView, QrLoginRequestView, RegistrationView, RevokeDelegate, SecretText,
+    SelfRegistrationFinish, SelfRegistrationStart, ServiceConsentView, ServiceView, SessionView,
+    SetDelegationServices,
 };
 use crate::ids::{OrgEid, RegistrationId, SessionId};
 use crate::org_type::{DocumentKind, OrgType, OrganisationDetails};
@@ -169,6 +170,29 @@ commands! {
     /// Desktop: withdraws the action waiting for the phone (the person cancelled the wait),
     /// so a later confirmation on the phone does nothing.
     CancelOnPhone = "cancel_on_phone": () => ();
+    /// A forgotten passcode (or one to change), step 1, in the bound phone's session: the
+    /// password; a code goes to the registered phone number.
+    PasscodeResetStart = "passcode_reset_start": PasscodeResetStartArgs => CodeSent;
+    /// Step 2: the code and the new passcode, typed twice on the keypad (the shell checks the
+    /// policy and that both match). The old passcode stops working at once.
+    PasscodeResetFinish = "passcode_reset_finish": PasscodeResetFinishArgs => ();
+    /// *Khóa tài khoản*, step 1, from any device (the phone may be lost): identification
+    /// number and password; a code goes by e-mail (by SMS when there is no e-mail).
+    SelfLockStart = "self_lock_start": SelfLockStartArgs => CodeSent;
+    /// Step 2: the code. Locks the account, ends every session and unbinds the phone; only an
+    /// officer unlocks it. When the connection breaks on the way, the shell asks the server
+    /// whether the account is locked: done when it is, `action_not_done` (field `code`, a new
+    /// code sent) when it is not, `action_outcome_unknown` when the server cannot be asked.
+    SelfLockFinish = "self_lock_finish": SelfLockFinishArgs => AppStatus;
+    /// Everything held about the signed-in person (Decree 13/2023/NĐ-CP); the full
+    /// identification number is shown to its owner only.
+    MyData = "my_data": () => PersonalDataView;
+    /// The signed-in person's activity (the audit entries about them and of what they did),
+    /// newest first.
+    MyActivity = "my_activity": () => Vec<AuditEntry>;
+    /// Who acted for an organisation, from which device, when, newest first (owners and
+    /// administrators).
+    OrganisationActivity = "organisation_activity": OrganisationArgs => Vec<OrganisationActivityEntry>;
 }
 
 /// How the person confirmed a sensitive action on this device.
@@ -330,6 +354,40 @@ pub struct AnswerInformationArgs {
     pub answer: String,
     /// The confirmation.
     pub confirm: Confirm,
+}
+
+/// [`PasscodeResetStart`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PasscodeResetStartArgs {
+    /// The password.
+    pub password: SecretText,
+}
+
+/// [`PasscodeResetFinish`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PasscodeResetFinishArgs {
+    /// The one-time code as typed.
+    pub code: String,
+    /// The new passcode.
+    pub passcode: SecretText,
+    /// The same, typed again.
+    pub passcode_again: SecretText,
+}
+
+/// [`SelfLockStart`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SelfLockStartArgs {
+    /// The identification number as typed.
+    pub citizen_id: String,
+    /// The password.
+    pub password: SecretText,
+}
+
+/// [`SelfLockFinish`]'s argument.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SelfLockFinishArgs {
+    /// The one-time code as typed.
+    pub code: String,
 }
 
 /// [`AnswerConsent`]'s argument.

@@ -15,8 +15,9 @@ use common::{Backend, backend_test};
 use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{
     AccountChoices, AddDelegate, ChallengePurpose, Confirmed, DelegationAnswer, DelegationView,
-    ErrorCode, OrganisationChange, OrganisationLifecycle, OrganisationRecord, OrganisationStatus,
-    ProgressStatistics, RevokeDelegate, SwitchAccount, paths,
+    ErrorCode, OrganisationActivityEntry, OrganisationChange, OrganisationLifecycle,
+    OrganisationRecord, OrganisationStatus, ProgressStatistics, RevokeDelegate, SwitchAccount,
+    paths,
 };
 use dinhdanh_core::ids::{DelegationId, EnterpriseCode, NewProvince, OrgEid, PhoneNumber, TaxCode};
 use dinhdanh_core::org_type::{
@@ -1194,6 +1195,67 @@ async fn officers_follow_registrations_against_the_deployment_targets(db: Backen
     assert_error(
         t.get(paths::OFFICER_PROGRESS, Auth::Session(&owner.session))
             .await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+}
+
+backend_test!(owners_and_administrators_read_who_acted_for_the_organisation_and_members_do_not);
+async fn owners_and_administrators_read_who_acted_for_the_organisation_and_members_do_not(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let owner = who(&t).await;
+    let admin = who(&t).await;
+    let member = who(&t).await;
+    let eid = create(&t, &[&owner.p], 100_000_031).await;
+    let a = added(&t, &owner, &eid, &admin.p, OrgRole::Administrator, None).await;
+    accepted(&t, &admin, &eid, &a.id).await;
+    let m = added(&t, &owner, &eid, &member.p, OrgRole::Member, None).await;
+    accepted(&t, &member, &eid, &m.id).await;
+    switched(&t, &member, &eid).await;
+    let path = paths::fill(paths::ORGANISATION_ACTIVITY, "eid", eid.as_str());
+
+    for reader in [&owner, &admin] {
+        let resp = t.get(&path, Auth::Session(&reader.session)).await;
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        let entries: Vec<OrganisationActivityEntry> = resp.json().await.unwrap();
+        // The member's switch, with her name, masked number and device.
+        let switch = entries
+            .iter()
+            .find(|e| e.action == "session.switch")
+            .expect("the member's switch is listed");
+        assert_eq!(switch.actor.as_ref(), Some(&member.p.account));
+        assert!(switch.actor_name.is_some());
+        let masked = switch.actor_citizen_id_masked.as_deref().unwrap();
+        assert_ne!(masked, member.p.citizen_id.as_str());
+        assert!(switch.device.is_some() && switch.device_name.is_some());
+        assert!(
+            entries.windows(2).all(|w| w[0].seq > w[1].seq),
+            "newest first"
+        );
+        // Nothing done for another organisation, nothing personal.
+        assert!(entries.iter().all(|e| e.action != "delegation.answer"));
+    }
+    // A member may not; the refusal is audited, with her as the actor.
+    assert_error(
+        t.get(&path, Auth::Session(&member.session)).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'organisation.activity' \
+         AND outcome = 'denied' AND actor = $1",
+    )
+    .bind(member.p.account.as_str())
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(refused, 1);
+    // A person with no role there: refused too.
+    let stranger = who(&t).await;
+    assert_error(
+        t.get(&path, Auth::Session(&stranger.session)).await,
         ErrorCode::Forbidden,
     )
     .await;

@@ -65,6 +65,10 @@ pub fn ConfirmScreen(pending: Pending) -> Element {
                 onclick: move |_| c.go(cancel_to.clone()),
                 {c.t("Hủy", "Cancel")}
             }
+            button { id: "confirm-forgot-passcode", class: "button ghost", r#type: "button",
+                onclick: move |_| c.go(Screen::PasscodeReset),
+                {c.t("Quên mã PIN?", "Forgot your passcode?")}
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::widgets::{PasscodeKeypad, TextField};
 
 /// A form error naming its field, shown under that field and in the banner (boxed: it
 /// travels in `Result`s that are otherwise small).
-fn field_failure(field: &str, e: &dinhdanh_core::IdError) -> Box<ApiError> {
+pub(crate) fn field_failure(field: &str, e: &dinhdanh_core::IdError) -> Box<ApiError> {
     Box::new(
         ApiError::new(ErrorCode::ValidationFailed)
             .with_details(vec![ApiError::from_id_error(e, field)]),
@@ -27,7 +27,7 @@ fn field_failure(field: &str, e: &dinhdanh_core::IdError) -> Box<ApiError> {
 }
 
 /// A form error with its own sentences, for a field the core crate has no parser for.
-fn field_message(field: &str, vi: &str, en: &str) -> Box<ApiError> {
+pub(crate) fn field_message(field: &str, vi: &str, en: &str) -> Box<ApiError> {
     Box::new(
         ApiError::new(ErrorCode::ValidationFailed).with_details(vec![ApiError {
             field: Some(field.into()),
@@ -97,6 +97,30 @@ pub fn FirstRun() -> Element {
                     onclick: move |_| c.go(Screen::QrDesktop),
                     {c.t("Máy tính: đăng nhập bằng mã QR", "Computer: sign in with a QR code")}
                 }
+            }
+            LostPhone {}
+        }
+    }
+}
+
+/// *Mất điện thoại?*: the two ways on from a phone that is not the bound one — lock the
+/// account at once (the old phone may be in someone else's hands), or bind this phone, which
+/// unbinds the old one and tells the person by text message and in the inbox.
+#[component]
+fn LostPhone() -> Element {
+    let c = ctx();
+    rsx! {
+        section { id: "lost-phone", class: "card lost-phone",
+            h2 { {c.t("Mất điện thoại cũ?", "Lost your old phone?")} }
+            p { class: "note",
+                {c.t(
+                    "Nếu điện thoại bị mất hoặc bị lấy, hãy khóa tài khoản ngay từ điện thoại này. Nếu chỉ chuyển sang điện thoại mới, hãy đăng nhập và liên kết điện thoại này: điện thoại cũ sẽ bị hủy liên kết và bạn nhận được thông báo qua tin nhắn.",
+                    "If your phone was lost or taken, lock your account now from this phone. If you are only moving to a new phone, sign in and bind this one: the old phone is unbound and you are told by text message.",
+                )}
+            }
+            button { id: "start-lock", class: "button secondary", r#type: "button",
+                onclick: move |_| c.go(Screen::LockAccount),
+                {c.t("Khóa tài khoản", "Lock my account")}
             }
         }
     }
@@ -385,7 +409,10 @@ pub fn PasscodeSetScreen(code: String) -> Element {
                             let next = entry_screen(&status);
                             c.set_status(status);
                             c.go(next);
-                            c.tell("Thiết bị đã được liên kết.", "This device is bound.");
+                            c.tell(
+                                "Thiết bị đã được liên kết. Nếu tài khoản từng liên kết với điện thoại khác, điện thoại đó đã bị hủy liên kết; thông báo đã được gửi tới số điện thoại và hộp thư của bạn.",
+                                "This device is bound. If the account was bound to another phone, that phone is unbound; a notice went to your phone number and your inbox.",
+                            );
                         }
                         None => {
                             // A wrong or expired code goes back to the code; anything else
@@ -450,6 +477,10 @@ pub fn SignIn() -> Element {
                 value: password, kind: "password", autocomplete: "current-password", error: c.field_error("password") }
             button { id: "signin-submit", class: "button primary", r#type: "button", onclick: submit,
                 {c.t("Đăng nhập", "Sign in")}
+            }
+            button { id: "signin-lock", class: "button ghost", r#type: "button",
+                onclick: move |_| c.go(Screen::LockAccount),
+                {c.t("Mất điện thoại hoặc lộ mật khẩu? Khóa tài khoản", "Lost your phone or password? Lock your account")}
             }
         }
     }

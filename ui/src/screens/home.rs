@@ -75,6 +75,12 @@ pub fn Home() -> Element {
                     span { class: "tile-title", {c.t("Dịch vụ đã chia sẻ thông tin", "Services you share data with")} }
                     span { class: "tile-text", {c.t("Xem và rút lại đồng ý", "See and withdraw consent")} }
                 }
+                button { id: "open-security", class: "tile", r#type: "button",
+                    onclick: move |_| c.go(Screen::Security),
+                    span { class: "tile-icon", Icon { name: "lock" } }
+                    span { class: "tile-title", {c.t("Tài khoản và bảo mật", "Account and security")} }
+                    span { class: "tile-text", {c.t("Mã PIN, khóa tài khoản, dữ liệu và hoạt động", "Passcode, lock, your data and activity")} }
+                }
                 if manage {
                     button { class: "tile", r#type: "button", onclick: move |_| c.go(Screen::QrScan),
                         span { class: "tile-icon", Icon { name: "qr" } }

@@ -4,6 +4,8 @@
 //! tests inside `dbus-run-session` with an unlocked gnome-keyring).
 #![allow(dead_code)]
 
+pub mod relay;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

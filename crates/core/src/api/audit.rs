@@ -38,6 +38,42 @@ pub struct AuditEntry {
     pub hash: Digest32,
 }
 
+/// One entry of an organisation's activity, as its owners and administrators read it: who
+/// acted for the organisation (name and masked identification number), from which device
+/// (the name its owner gave it), when, what and on what. Like [`AuditEntry`], it never holds a
+/// full identification number, a password, a passcode or a token.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationActivityEntry {
+    /// Position in the audit chain.
+    pub seq: u64,
+    /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: Timestamp,
+    /// Who acted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<AccountId>,
+    /// Their full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
+    /// Their identification number, masked (`001*******45`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_citizen_id_masked: Option<String>,
+    /// From which device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceId>,
+    /// The device's name, as its owner named it when binding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    /// What, as a stable code (`delegation.added`, `session.switch`, ...).
+    pub action: String,
+    /// On what (`registration:REQ...`), when it concerns an object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    /// Whether it succeeded.
+    pub outcome: AuditOutcome,
+}
+
 /// Whether an audited action succeeded.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -33,7 +33,8 @@ pub const SESSION_RENEWAL: &str = "/v1/sessions/renewal";
 pub const ME: &str = "/v1/me";
 /// `GET`: everything held about the signed-in person.
 pub const MY_DATA: &str = "/v1/me/data";
-/// `GET`: the audit entries about the signed-in person (Decree 13/2023/NĐ-CP).
+/// `GET`: the signed-in person's activity: the audit entries about them and of what they did
+/// (Decree 13/2023/NĐ-CP).
 pub const MY_AUDIT: &str = "/v1/me/audit";
 /// `GET`: accounts the person may switch to; `POST`: switch.
 pub const ACCOUNT_SWITCH: &str = "/v1/me/accounts";
@@ -63,6 +64,9 @@ pub const OFFICER_ACCOUNT_LOCK: &str = "/v1/officer/accounts/lock";
 pub const OFFICER_STATISTICS: &str = "/v1/officer/statistics";
 /// `GET`: an organisation's record.
 pub const ORGANISATION: &str = "/v1/organisations/{eid}";
+/// `GET`: who acted for the organisation, from which device, when — newest first (owners and
+/// administrators; [`super::OrganisationActivityEntry`]).
+pub const ORGANISATION_ACTIVITY: &str = "/v1/organisations/{eid}/activity";
 /// `GET`: delegates; `POST`: add one.
 pub const DELEGATIONS: &str = "/v1/organisations/{eid}/delegations";
 /// `DELETE`: revoke a delegation.

@@ -15,6 +15,7 @@
 //! | a request's requester and co-representatives | read the request |
 //! | a level-2 person | sign in to a registered service (OpenID provider): personally, or for an organisation they may act for when the service accepts organisation accounts and, for a delegate (not an owner), their delegation lists the service within its dates |
 //! | an owner, or an administrator for a member | set the services a delegation allows |
+//! | an organisation's owners and administrators | read who acted for it, from which device, when (not once it is closed) |
 //! | an officer, signed in to the officer console | open the console; see the queue and the requests of their own province only ([`console_officer`], asked on every console request) |
 //!
 //! What a reader sees of other people is decided here too ([`Disclosure`]): an organisation's
@@ -177,6 +178,17 @@ pub fn may_set_delegation_services(
     organisation: OrganisationStatus,
 ) -> bool {
     may_add_delegate(role, delegated, organisation)
+}
+
+/// Whether a person holding `role` (None: no live role) may read who acted for the
+/// organisation, from which device and when: its owners and administrators — the people who
+/// answer for its delegates — while it is not closed. Members see only their own activity
+/// (their own audit entries).
+pub fn may_read_organisation_activity(
+    role: Option<OrgRole>,
+    organisation: OrganisationStatus,
+) -> bool {
+    organisation != OrganisationStatus::Closed && sees_all_delegations(role)
 }
 
 /// Whether a person holding `role` sees every delegation of the organisation (owners and
@@ -600,6 +612,27 @@ mod organisation_rule_tests {
         }
         assert_eq!(consents_disclosure(true), Disclosure::Full);
         assert_eq!(consents_disclosure(false), Disclosure::Masked);
+    }
+
+    #[test]
+    fn only_owners_and_administrators_read_an_open_organisations_activity() {
+        use OrganisationStatus::{Active, Closed, Locked};
+        for status in [Active, Locked] {
+            assert!(may_read_organisation_activity(Some(OrgRole::Owner), status));
+            assert!(may_read_organisation_activity(
+                Some(OrgRole::Administrator),
+                status
+            ));
+            assert!(!may_read_organisation_activity(
+                Some(OrgRole::Member),
+                status
+            ));
+            assert!(!may_read_organisation_activity(None, status));
+        }
+        assert!(!may_read_organisation_activity(
+            Some(OrgRole::Owner),
+            Closed
+        ));
     }
 
     #[test]

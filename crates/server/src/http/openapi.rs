@@ -212,7 +212,8 @@ pub static ROUTES: &[Route] = &[
         "Everything held about the signed-in person (Decree 13/2023/NĐ-CP).",
         None => Some(J(named::<api::PersonalDataView>))),
     route!(Get MY_AUDIT, Session,
-        "The audit entries about the signed-in person (Decree 13/2023/NĐ-CP).",
+        "The signed-in person's activity: the audit entries about them and of what they did \
+         (Decree 13/2023/NĐ-CP), oldest first.",
         None => Some(J(list::<api::AuditEntry>))),
     route!(Get ACCOUNT_SWITCH, Session, "The accounts the person may switch to.",
         None => Some(J(named::<api::AccountChoices>))),
@@ -256,6 +257,10 @@ pub static ROUTES: &[Route] = &[
         "An organisation's e-ID record. Legal representatives' full identification numbers \
          only for its owners and the officers of its province; masked for everyone else.",
         None => Some(J(named::<api::OrganisationRecord>))),
+    route!(Get ORGANISATION_ACTIVITY, Session,
+        "Who acted for the organisation, from which device, when: the newest 200 audit \
+         entries, for its owners and administrators.",
+        None => Some(J(list::<api::OrganisationActivityEntry>))),
     route!(Get DELEGATIONS, Session, "An organisation's delegates.",
         None => Some(J(list::<api::DelegationView>))),
     route!(Post DELEGATIONS, Session, "Authorise a person to act for the organisation.",

@@ -99,6 +99,16 @@ pub fn OrganisationPage(eid: OrgEid) -> Element {
             if my_role.is_some() {
                 SwitchAccountButton { eid: eid.clone(), active_here }
             }
+            // Owners and administrators answer for the delegates: they read who acted for it.
+            if my_role.is_some_and(|r| r != OrgRole::Member) {
+                button { id: "open-organisation-activity", class: "button secondary", r#type: "button",
+                    onclick: {
+                        let eid = eid.clone();
+                        move |_| c.go(Screen::OrganisationActivity(eid.clone()))
+                    },
+                    {c.t("Hoạt động của tổ chức", "Organisation activity")}
+                }
+            }
             if let Some(mine) = mine {
                 MyDelegation { delegation: mine }
             }

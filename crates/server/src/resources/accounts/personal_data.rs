@@ -97,7 +97,8 @@ pub(super) async fn my_data(
     Ok(Json(view))
 }
 
-/// `GET /v1/me/audit`: the audit entries about the signed-in person.
+/// `GET /v1/me/audit`: the signed-in person's activity — the audit entries about them and
+/// those of what they did themselves (also for an organisation), oldest first.
 pub(super) async fn my_audit(
     State(state): State<AppState>,
     auth: Authed<()>,
@@ -105,5 +106,7 @@ pub(super) async fn my_audit(
     let row = find_account(&state, &auth.session.account)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
-    Ok(Json(audit::entries_about(&state, &row.citizen_key).await?))
+    Ok(Json(
+        audit::entries_of_person(&state, &auth.session.account, &row.citizen_key).await?,
+    ))
 }

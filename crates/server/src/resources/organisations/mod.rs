@@ -23,11 +23,13 @@
 //!
 //! **Files.** `accounts` (creation, reading, history), `lifecycle` (lock, unlock, close,
 //! rename, merge, split), `registry_changes` (what the registries report), `switching` (which
-//! account a session acts for), `actor` (who acts, and audited refusals). Delegations are
+//! account a session acts for), `activity` (who acted for it, read by its owners and
+//! administrators), `actor` (who acts, and audited refusals). Delegations are
 //! their own resource ([`crate::resources::delegations`]), as are the officers' progress
 //! statistics ([`crate::resources::progress`]).
 
 mod accounts;
+mod activity;
 mod actor;
 mod lifecycle;
 mod registry_changes;
@@ -57,6 +59,7 @@ pub use switching::{account_choices, switch_session, switch_target};
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route(paths::ORGANISATION, get(accounts::get_organisation))
+        .route(paths::ORGANISATION_ACTIVITY, get(activity::get_activity))
         .route(
             paths::ACCOUNT_SWITCH,
             get(switching::get_account_choices).post(switching::post_account_switch),

@@ -61,7 +61,7 @@ pub use checkpoints::{
     checkpoint_message_in_epoch, current_checkpoint, use_checkpoint_sink,
 };
 pub use epochs::{EpochRefused, MAX_EPOCH_REASON_CHARS, start_epoch};
-pub use reading::{digest, entries_about, outcome};
+pub use reading::{digest, entries_about, entries_for_organisation, entries_of_person, outcome};
 pub use verification::{Break, ChainReport, CheckpointState, verify_chain, verify_chain_report};
 pub use writing::{
     Actor, AuditRecord, EntryFields, after_commit, append, append_in, audit_record, entry_hash,

@@ -115,6 +115,78 @@ pub async fn entries_about(
     rows.iter().map(StoredEntry::to_api).collect()
 }
 
+/// A person's own activity: the entries about them ([`entries_about`]) and the entries of
+/// what they did themselves (`actor`), oldest first. What they did for an organisation is
+/// theirs to see too, as are their refused attempts.
+pub async fn entries_of_person(
+    state: &AppState,
+    account: &AccountId,
+    subject_key: &[u8],
+) -> ServerResult<Vec<api::AuditEntry>> {
+    let rows: Vec<StoredEntry> = sqlx::query_as(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE subject_key = $1 OR actor = $2 ORDER BY seq"
+    ))
+    .bind(subject_key.to_vec())
+    .bind(account.as_str())
+    .fetch_all(&state.pool)
+    .await?;
+    rows.iter().map(StoredEntry::to_api).collect()
+}
+
+/// An entry made for an organisation, with the names a reader recognises.
+#[derive(sqlx::FromRow)]
+struct ActivityRow {
+    seq: i64,
+    at: i64,
+    actor: Option<String>,
+    actor_name: Option<String>,
+    actor_masked: Option<String>,
+    device: Option<String>,
+    device_name: Option<String>,
+    action: String,
+    object: Option<String>,
+    outcome: String,
+}
+
+/// The entries of actions done for the organisation `eid` (`acting_for`), newest first, at
+/// most `limit`: who (name and masked number from the citizen registry's copy), from which
+/// device (its name), when, what, on what. No subject key, no hash: nothing a reader needs.
+pub async fn entries_for_organisation(
+    state: &AppState,
+    eid: &OrgEid,
+    limit: i64,
+) -> ServerResult<Vec<api::OrganisationActivityEntry>> {
+    let rows: Vec<ActivityRow> = sqlx::query_as(
+        "SELECT l.seq, l.at, l.actor, c.full_name AS actor_name, \
+         c.citizen_masked AS actor_masked, l.device, d.name AS device_name, l.action, \
+         l.object, l.outcome \
+         FROM audit_log l \
+         LEFT JOIN accounts a ON a.id = l.actor \
+         LEFT JOIN citizens c ON c.citizen_key = a.citizen_key \
+         LEFT JOIN devices d ON d.id = l.device \
+         WHERE l.acting_for = $1 ORDER BY l.seq DESC LIMIT $2",
+    )
+    .bind(eid.as_str())
+    .bind(limit)
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| api::OrganisationActivityEntry {
+            seq: u64::try_from(r.seq).unwrap_or_default(),
+            at: crate::infra::time::timestamp(r.at),
+            actor: r.actor.as_deref().and_then(|a| AccountId::parse(a).ok()),
+            actor_name: r.actor_name,
+            actor_citizen_id_masked: r.actor_masked,
+            device: r.device.as_deref().and_then(|d| DeviceId::parse(d).ok()),
+            device_name: r.device_name,
+            action: r.action,
+            object: r.object,
+            outcome: outcome(&r.outcome),
+        })
+        .collect())
+}
+
 /// The chain's head as the database says: `(seq, hash)`; `(0, genesis)` before any append.
 pub(super) async fn stored_head(state: &AppState) -> ServerResult<(i64, Vec<u8>)> {
     let head: Option<Head> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
