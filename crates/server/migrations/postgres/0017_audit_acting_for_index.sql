@@ -1,5 +1,5 @@
 -- The audit trail by organisation acted for and by actor (postgres). Keep in step with
--- migrations/sqlite/0016_audit_acting_for_index.sql (the same on both).
+-- migrations/sqlite/0017_audit_acting_for_index.sql (the same on both).
 --
 -- An organisation's owners and administrators read who acted for it, newest first
 -- (GET /v1/organisations/{eid}/activity); without this index each reading went through the
