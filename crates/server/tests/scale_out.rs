@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use common::{Auth, TestServer};
 use common::{Backend, backend_test};
 use dinhdanh_core::api::{AccountView, ChallengePurpose, ErrorCode, LoginResponse, paths};
+use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_server::testing::AppState;
 use dinhdanh_server::testing::ServerKeys;
 use dinhdanh_server::testing::audit::{self, AuditRecord};
@@ -160,4 +161,77 @@ async fn audit_appends_from_two_instances_interleaved_keep_one_valid_chain(db: B
         assert_eq!(report.first_broken, None);
         assert!(report.checkpoint_matches);
     }
+}
+
+backend_test!(
+    a_request_proof_accepted_by_one_instance_is_refused_by_both,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
+async fn a_request_proof_accepted_by_one_instance_is_refused_by_both(db: Backend) {
+    let (a, b) = two_instances(db).await;
+    let (_, _, _, session) = identity::signed_in(&a).await;
+    let proof = |nonce: [u8; 16]| {
+        ProofClaims::new(
+            "GET",
+            paths::ME,
+            b"",
+            Some(session.token.hash()),
+            a.now(),
+            nonce,
+        )
+        .unwrap()
+        .sign_with(&session.key)
+        .to_header_value()
+    };
+    let send = |t: &TestServer, proof: String| {
+        t.http
+            .get(format!("{}{}", t.server.base_url(), paths::ME))
+            .header(
+                "authorization",
+                format!("DinhDanh {}", session.token.expose()),
+            )
+            .header(request_proof::HEADER_NAME, proof)
+            .send()
+    };
+
+    // Used at A, replayed at B and at A.
+    let once = proof([1u8; 16]);
+    assert_eq!(send(&a, once.clone()).await.unwrap().status(), 200);
+    for t in [&b, &a] {
+        let replay = send(t, once.clone()).await.unwrap();
+        identity::assert_error(replay, ErrorCode::InvalidRequestProof).await;
+    }
+
+    // Proofs made in one order and delivered in another, to either instance, each pass once.
+    let (first, second) = (proof([3u8; 16]), proof([4u8; 16]));
+    assert_eq!(send(&b, second.clone()).await.unwrap().status(), 200);
+    assert_eq!(send(&a, first.clone()).await.unwrap().status(), 200);
+    for (t, again) in [(&a, second), (&b, first)] {
+        identity::assert_error(
+            send(t, again).await.unwrap(),
+            ErrorCode::InvalidRequestProof,
+        )
+        .await;
+    }
+
+    // One proof sent to both instances at once, many times over: exactly one is answered.
+    let raced = proof([2u8; 16]);
+    let sends: Vec<_> = (0..16)
+        .map(|i| send(if i % 2 == 0 { &a } else { &b }, raced.clone()))
+        .collect();
+    let statuses: Vec<u16> = futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 401),
+        "{statuses:?}"
+    );
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use p256::ecdsa::signature::{Signer as _, Verifier as _};
+use p256::ecdsa::signature::Signer as _;
 
 use crate::crypto::base64url::{base64url_decode_array, base64url_string};
 use crate::crypto::error::{CryptoError, Material};
@@ -94,8 +94,51 @@ pub fn verify(
     if signature.sig.normalize_s().is_some() {
         return Err(CryptoError::HighS);
     }
+    verify_canonical(public_key, message, signature)
+}
+
+/// The ECDSA check itself, with `p256` (the devices, the UI).
+#[cfg(not(feature = "ring"))]
+fn verify_canonical(
+    public_key: &PublicKey,
+    message: &[u8],
+    signature: &Signature,
+) -> Result<(), CryptoError> {
+    use p256::ecdsa::signature::Verifier as _;
     public_key
         .verifying_key()
         .verify(message, &signature.sig)
         .map_err(|_| CryptoError::BadSignature)
+}
+
+/// The ECDSA check itself, with `ring` (the server: about three times faster than `p256` for
+/// verifying, issue 18). The same keys and signatures: `ring` takes the uncompressed point and
+/// the fixed 64 bytes.
+#[cfg(feature = "ring")]
+fn verify_canonical(
+    public_key: &PublicKey,
+    message: &[u8],
+    signature: &Signature,
+) -> Result<(), CryptoError> {
+    let point = public_key.verifying_key().to_encoded_point(false);
+    ring::signature::UnparsedPublicKey::new(
+        &ring::signature::ECDSA_P256_SHA256_FIXED,
+        point.as_bytes(),
+    )
+    .verify(message, &signature.bytes)
+    .map_err(|_| CryptoError::BadSignature)
+}
+
+/// Verifies with `p256` whatever the build's features (to compare with `ring` in tests).
+#[cfg(all(test, feature = "ring"))]
+pub(crate) fn verify_with_p256(
+    public_key: &PublicKey,
+    message: &[u8],
+    signature: &Signature,
+) -> bool {
+    use p256::ecdsa::signature::Verifier as _;
+    public_key
+        .verifying_key()
+        .verify(message, &signature.sig)
+        .is_ok()
 }

@@ -235,3 +235,36 @@ proptest! {
         prop_assert_eq!(verify(&pk, &msg, &back), Ok(()));
     }
 }
+
+/// With the `ring` feature (the server), `verify` uses ring: it must accept and refuse exactly
+/// what p256 does — the right key and message, another message, another key, a flipped byte.
+#[cfg(feature = "ring")]
+#[test]
+fn ring_and_p256_verify_the_same_signatures() {
+    for i in 0..64u8 {
+        let sk = key();
+        let pk = PublicKey::from_verifying_key(sk.verifying_key());
+        let other = PublicKey::from_verifying_key(key().verifying_key());
+        let message = [i; 40];
+        let sig = sign_with(&sk, &message);
+        let mut flipped = *sig.as_bytes();
+        flipped[usize::from(i % 64)] ^= 1;
+        let flipped = Signature::from_bytes(&flipped).ok();
+        let cases = [
+            (&pk, &message[..], Some(sig)),
+            (&pk, &b"another message"[..], Some(sig)),
+            (&other, &message[..], Some(sig)),
+            (&pk, &message[..], flipped),
+        ];
+        for (n, (key, message, sig)) in cases.into_iter().enumerate() {
+            let Some(sig) = sig else { continue };
+            let p256 = signature::verify_with_p256(key, message, &sig);
+            assert_eq!(
+                verify(key, message, &sig).is_ok(),
+                p256,
+                "case {n} of round {i}"
+            );
+            assert_eq!(p256, n == 0, "case {n} of round {i}");
+        }
+    }
+}

@@ -154,8 +154,14 @@ async fn check_proof(
     let keep_until = now + 2 * i64::from(state.config.limits.clock_skew_secs);
     // Expired nonces are forgotten by the periodic sweep (store::sweep), not here.
     let mut conn = state.pool.acquire().await?;
-    let fresh =
-        proof_nonces::record(&mut conn, nonce_scope, proof.nonce().to_vec(), keep_until).await?;
+    let fresh = proof_nonces::record_request_nonce(
+        &mut conn,
+        state.backend,
+        nonce_scope,
+        proof.nonce().to_vec(),
+        keep_until,
+    )
+    .await?;
     if !fresh {
         tracing::info!("request proof replayed");
         return Err(ServerError::code(ErrorCode::InvalidRequestProof));

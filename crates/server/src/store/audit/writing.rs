@@ -192,18 +192,25 @@ pub async fn append_in(
     record: &AuditRecord<'_>,
 ) -> ServerResult<i64> {
     // Take the head first: the UPDATE locks it until commit, so appends line up one by one.
-    sqlx::query(
-        "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(genesis_hash())
-    .execute(&mut *conn)
-    .await?;
+    // The head row is made by the very first append only (a statement less on every other).
+    const TAKE_HEAD: &str = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
+    let head: Option<Head> = sqlx::query_as(TAKE_HEAD).fetch_optional(&mut *conn).await?;
     let Head {
         seq,
         hash: prev_hash,
-    } = sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *conn)
-        .await?;
+    } = match head {
+        Some(head) => head,
+        None => {
+            sqlx::query(
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(genesis_hash())
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query_as(TAKE_HEAD).fetch_one(&mut *conn).await?
+        }
+    };
     let outcome = if record.denied { "denied" } else { "success" };
     let fields = EntryFields {
         seq,
