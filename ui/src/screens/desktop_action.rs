@@ -117,6 +117,10 @@ fn kind_label(kind: ActionKind, lang: Lang) -> String {
             "Cán bộ khóa hoặc mở khóa tài khoản",
             "An officer locks or unlocks an account",
         ),
+        ActionKind::ChangeHolidayTable => (
+            "Thay đổi bảng ngày nghỉ, ngày làm bù",
+            "A change to the table of days off",
+        ),
         _ => ("Thao tác khác", "Another action"),
     };
     lang.t(vi, en).to_owned()

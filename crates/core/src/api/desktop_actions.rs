@@ -77,12 +77,13 @@ pub const DESKTOP_ACTION_KINDS: [ActionKind; 2] =
     [ActionKind::RegisterOrganisation, ActionKind::SwitchAccount];
 
 /// The action kinds the officer console may ask the officer's phone to confirm: an officer's
-/// decision on a registration (approve, reject, ask for information) and locking or unlocking
-/// a person's account. The console holds no confirmation key, so each is signed on the
-/// officer's own phone.
-pub const CONSOLE_ACTION_KINDS: [ActionKind; 2] = [
+/// decision on a registration (approve, reject, ask for information), locking or unlocking
+/// a person's account, and a calendar keeper's change to the working-day table. The console
+/// holds no confirmation key, so each is signed on the officer's own phone.
+pub const CONSOLE_ACTION_KINDS: [ActionKind; 3] = [
     ActionKind::ReviewRegistration,
     ActionKind::ChangeAccountLock,
+    ActionKind::ChangeHolidayTable,
 ];
 
 /// Whether the officer console may ask the phone to confirm `kind`.
@@ -160,9 +161,10 @@ mod tests {
     }
 
     #[test]
-    fn the_console_may_ask_only_for_an_officers_decision_or_lock() {
+    fn the_console_may_ask_only_for_an_officers_decision_lock_or_calendar_change() {
         assert!(console_may_request(ActionKind::ReviewRegistration));
         assert!(console_may_request(ActionKind::ChangeAccountLock));
+        assert!(console_may_request(ActionKind::ChangeHolidayTable));
         for kind in [
             ActionKind::RegisterOrganisation,
             ActionKind::SwitchAccount,
@@ -175,6 +177,7 @@ mod tests {
         // A desktop may not ask for either: only the console's officer check lets them in.
         assert!(!desktop_may_request(ActionKind::ReviewRegistration));
         assert!(!desktop_may_request(ActionKind::ChangeAccountLock));
+        assert!(!desktop_may_request(ActionKind::ChangeHolidayTable));
     }
 
     #[test]

@@ -74,11 +74,14 @@ pub enum ActionKind {
     /// Set the services (relying parties) a delegation lets its delegate sign in to as the
     /// organisation, with their dates.
     SetDelegationServices,
+    /// Add a day to the working-day calendar's table, or remove one: due dates of open
+    /// requests are counted on it (asked at the officer console by a calendar keeper).
+    ChangeHolidayTable,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [ActionKind; 30] = [
+    pub const ALL: [ActionKind; 31] = [
         ActionKind::RegisterOrganisation,
         ActionKind::ConsentToRegistration,
         ActionKind::RefuseRegistration,
@@ -109,6 +112,7 @@ impl ActionKind {
         ActionKind::ApproveOidcSignIn,
         ActionKind::DeclineOidcSignIn,
         ActionKind::SetDelegationServices,
+        ActionKind::ChangeHolidayTable,
     ];
 
     /// The permanent number of this kind in the signed bytes.
@@ -144,6 +148,7 @@ impl ActionKind {
             ActionKind::ApproveOidcSignIn => 28,
             ActionKind::DeclineOidcSignIn => 29,
             ActionKind::SetDelegationServices => 30,
+            ActionKind::ChangeHolidayTable => 31,
         }
     }
 

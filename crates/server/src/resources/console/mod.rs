@@ -17,11 +17,14 @@
 //! - **Decisions** (`request`) are confirmed on the officer's own phone: the console holds no
 //!   confirmation key, so a decision becomes an action waiting for the phone
 //!   (`resources::desktop_actions`), and the browser waits on its page (`action`).
+//! - **The working-day calendar** (`holidays`) is read by every provincial officer and changed
+//!   by calendar keepers, each change confirmed on the keeper's phone the same way.
 
 mod action;
 mod attachment;
 mod dashboard;
 mod details;
+mod holidays;
 mod organisations;
 mod pages;
 mod people;
@@ -74,6 +77,11 @@ pub const PERSON: &str = "/console/people/{id}";
 pub const PERSON_REVEAL: &str = "/console/people/{id}/reveal";
 /// `POST`: lock or unlock the account, confirmed on the officer's phone.
 pub const PERSON_LOCK: &str = "/console/people/{id}/lock";
+/// `GET`: the working-day calendar's days of a year (`?year=`); `POST`: a keeper adds a day,
+/// confirmed on their phone.
+pub const HOLIDAYS: &str = "/console/holidays";
+/// `POST`: a keeper removes a day, confirmed on their phone.
+pub const HOLIDAY_REMOVAL: &str = "/console/holidays/removal";
 /// `GET`: a decision waiting for the phone, then its outcome.
 pub const ACTION: &str = "/console/actions/{id}";
 /// `GET`: `waiting` or `finished`, for the waiting page's script.
@@ -117,6 +125,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route(PERSON, get(people::person))
         .route(PERSON_REVEAL, post(people::reveal))
         .route(PERSON_LOCK, post(people::lock))
+        .route(HOLIDAYS, get(holidays::holidays_page).post(holidays::add))
+        .route(HOLIDAY_REMOVAL, post(holidays::remove))
         .route(ACTION, get(action::action_page))
         .route(ACTION_STATE, get(action::state))
         .route(ACTION_CANCEL, post(action::cancel))
