@@ -361,6 +361,28 @@ enum HolidayCommand {
         /// The year.
         year: i32,
     },
+    /// Let a provincial officer change the table at the officer console too (each change
+    /// confirmed on their phone), or stop them.
+    Keeper {
+        #[command(subcommand)]
+        command: KeeperCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeeperCommand {
+    /// Make a level-2 account a calendar keeper (audited).
+    Grant {
+        /// The keeper's personal identification number.
+        #[arg(long)]
+        citizen_id: String,
+    },
+    /// Take an account off the calendar keepers (audited).
+    Revoke {
+        /// The keeper's personal identification number.
+        #[arg(long)]
+        citizen_id: String,
+    },
 }
 
 /// `holiday add --kind`.
@@ -454,6 +476,30 @@ async fn holiday_command(cli: &Cli, command: &HolidayCommand) -> anyhow::Result<
             if days.is_empty() {
                 println!("(no days in {year}: working days are Monday to Friday)");
             }
+        }
+        HolidayCommand::Keeper {
+            command: KeeperCommand::Grant { citizen_id },
+        } => {
+            let id = citizen_id_arg(citizen_id)?;
+            account_of(&state, &id).await?;
+            holidays::grant_keeper(&state, &id)
+                .await
+                .with_context(|| format!("making {} a calendar keeper", id.masked()))?;
+            println!(
+                "{} may now change the table at the officer console (as a provincial officer, \
+                 each change confirmed on their phone)",
+                id.masked()
+            );
+        }
+        HolidayCommand::Keeper {
+            command: KeeperCommand::Revoke { citizen_id },
+        } => {
+            let id = citizen_id_arg(citizen_id)?;
+            account_of(&state, &id).await?;
+            holidays::revoke_keeper(&state, &id)
+                .await
+                .with_context(|| format!("{} is not a calendar keeper", id.masked()))?;
+            println!("{} is no longer a calendar keeper", id.masked());
         }
     }
     Ok(())

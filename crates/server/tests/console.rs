@@ -709,6 +709,9 @@ async fn every_console_page_carries_the_strict_policy_and_headers(db: Backend) {
         "waiting page's script",
         browser.get("/console/assets/wait.js").await,
     ));
+    pages.push(("people", browser.get("/console/people").await));
+    pages.push(("organisations", browser.get("/console/organisations").await));
+    pages.push(("dashboard", browser.get("/console/dashboard").await));
     for (name, got) in &pages {
         let h = |n: &str| {
             got.headers
@@ -741,6 +744,23 @@ async fn every_console_page_carries_the_strict_policy_and_headers(db: Backend) {
                 "{name}"
             );
         }
+    }
+    // The navigation marks the part of the console a page belongs to, and only that part.
+    for (name, part) in [
+        ("queue", "/console/"),
+        ("request", "/console/"),
+        ("waiting page", "/console/"),
+        ("people", "/console/people"),
+        ("organisations", "/console/organisations"),
+        ("dashboard", "/console/dashboard"),
+    ] {
+        let got = &pages.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert_eq!(got.status, 200, "{name}: {}", got.body);
+        let doc = got.doc();
+        assert_eq!(doc.select("nav.nav a").length(), 6, "{name}");
+        let current = doc.select("nav.nav a[aria-current='page']");
+        assert_eq!(current.length(), 1, "{name}");
+        assert_eq!(current.attr("href").unwrap().to_string(), part, "{name}");
     }
     // Escaped: a name is text, never markup (the registry's names are checked at filing, so
     // the escaping is shown on the page that echoes a value: none does this round but the
@@ -2167,4 +2187,228 @@ async fn an_officer_of_another_province_cannot_take_an_intake_for_this_one(db: B
         303
     );
     assert_eq!(national_browser.get("/console/intake").await.status, 403);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The working-day calendar
+// ---------------------------------------------------------------------------------------------
+
+async fn due_on(t: &TestServer, id: &RegistrationId) -> String {
+    sqlx::query_scalar("SELECT due_on FROM registrations WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+/// Posts a form of the calendar's page to `action`, with the session's token.
+async fn post_calendar(browser: &mut Browser, action: &str, fields: &[(&str, &str)]) -> Got {
+    let page = browser.get("/console/holidays").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page
+        .doc()
+        .select("input[name='csrf']")
+        .first()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    browser.post_form(action, &all).await
+}
+
+backend_test!(a_calendar_keeper_changes_the_days_off_confirmed_on_the_phone_and_due_dates_follow);
+async fn a_calendar_keeper_changes_the_days_off_confirmed_on_the_phone_and_due_dates_follow(
+    db: Backend,
+) {
+    use chrono::{Datelike, NaiveDate};
+    use dinhdanh_server::resources::holidays;
+
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let account = officer.session.account.as_str().to_owned();
+    let request = ha_noi_request(&t, &officer.person).await;
+    // The request's due day is a working day: made a day off, the due date moves past it.
+    let due = due_on(&t, &request.id).await;
+    let due_day = NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap();
+    let saturday =
+        due_day + chrono::Days::new(u64::from(5 - due_day.weekday().num_days_from_monday()));
+    let saturday = saturday.format("%Y-%m-%d").to_string();
+    let year = due_day.year().to_string();
+    let mut browser = Browser::new(&t);
+    sign_in(&t, &mut browser, &officer).await;
+
+    // Any officer reads the year's table; only a keeper gets the forms.
+    let page = browser.get(&format!("/console/holidays?year={year}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let doc = page.doc();
+    assert!(doc.select("form[action='/console/holidays']").is_empty());
+    assert!(
+        doc.select("form[action='/console/holidays/removal']")
+            .is_empty()
+    );
+    assert_eq!(
+        doc.select("nav.nav a[aria-current='page']")
+            .attr("href")
+            .unwrap()
+            .to_string(),
+        "/console/holidays"
+    );
+    let add = [
+        ("day", due.as_str()),
+        ("kind", "day_off"),
+        ("name_vi", "Nghỉ bù"),
+        ("name_en", "Day off in lieu"),
+    ];
+    let refused = post_calendar(&mut browser, "/console/holidays", &add).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Only calendar keepers can change this table"),
+        "{}",
+        refused.body
+    );
+    assert!(waiting_on(&t, &officer).await.is_empty());
+    assert_eq!(audited(&t, "holiday.change.refused", &account).await, 1);
+
+    holidays::grant_keeper(t.state(), &officer.person.citizen_id)
+        .await
+        .unwrap();
+    let page = browser.get(&format!("/console/holidays?year={year}")).await;
+    assert_eq!(
+        page.doc()
+            .select("form[action='/console/holidays']")
+            .length(),
+        1
+    );
+
+    // Bad input: a sentence under its field, what was typed kept, nothing asked of the phone.
+    for (day, kind, name_vi, error_id, words) in [
+        (
+            "2027-02-30",
+            "day_off",
+            "Nghỉ bù",
+            "holiday-day-error",
+            "write it YYYY-MM-DD",
+        ),
+        (
+            saturday.as_str(),
+            "day_off",
+            "Nghỉ bù",
+            "holiday-kind-error",
+            "Saturdays and Sundays are days off already",
+        ),
+        (
+            due.as_str(),
+            "day_off",
+            "",
+            "holiday-name-vi-error",
+            "The Vietnamese name",
+        ),
+        (
+            due.as_str(),
+            "half_day",
+            "Nghỉ bù",
+            "holiday-kind-error",
+            "Choose what kind of day it is",
+        ),
+    ] {
+        let got = post_calendar(
+            &mut browser,
+            "/console/holidays",
+            &[
+                ("day", day),
+                ("kind", kind),
+                ("name_vi", name_vi),
+                ("name_en", "Day off in lieu"),
+            ],
+        )
+        .await;
+        assert_eq!(got.status, 400, "{day} {kind}: {}", got.body);
+        let doc = got.doc();
+        let said = doc.select(&format!("#{error_id}")).text().to_string();
+        assert!(said.contains(words), "{day} {kind}: {said}");
+        assert_eq!(
+            doc.select("#holiday-day")
+                .attr("value")
+                .unwrap()
+                .to_string(),
+            day
+        );
+        assert_eq!(
+            doc.select("#holiday-name-en")
+                .attr("value")
+                .unwrap()
+                .to_string(),
+            "Day off in lieu"
+        );
+    }
+    assert!(waiting_on(&t, &officer).await.is_empty());
+    assert_eq!(due_on(&t, &request.id).await, due);
+
+    // A day off on the due day, confirmed on the phone: the due date moves past it.
+    let asked = post_calendar(&mut browser, "/console/holidays", &add).await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let action_href = asked.location().to_owned();
+    let waiting = waiting_on(&t, &officer).await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].kind, ActionKind::ChangeHolidayTable);
+    assert!(
+        waiting[0].summary_vi.contains("Nghỉ bù"),
+        "{}",
+        waiting[0].summary_vi
+    );
+    assert_eq!(due_on(&t, &request.id).await, due, "not before the phone");
+    let confirmed = confirm_on(&t, &officer, &waiting[0]).await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    let moved = due_on(&t, &request.id).await;
+    assert!(moved > due, "{moved} after {due}");
+    let done = browser.get(&action_href).await;
+    assert!(done.body.contains("Đã thực hiện"), "{}", done.body);
+    assert!(
+        done.body.contains("Open requests whose due date moved: 1."),
+        "{}",
+        done.body
+    );
+    assert_eq!(audited(&t, "holiday.added", &account).await, 1);
+    assert_eq!(
+        audited(&t, "registration.due_date_moved", &account).await,
+        1
+    );
+    let listed = browser.get(&format!("/console/holidays?year={year}")).await;
+    let row = listed
+        .doc()
+        .select(&format!("input[name='day'][value='{due}']"))
+        .length();
+    assert_eq!(row, 1, "the day has its removal form");
+    assert!(listed.body.contains("Calendar keeper"));
+    // Asking to add it again is refused before the phone.
+    let again = post_calendar(&mut browser, "/console/holidays", &add).await;
+    assert_eq!(again.status, 400);
+    assert!(
+        again.body.contains("already in the table"),
+        "{}",
+        again.body
+    );
+
+    // Removed again, confirmed on the phone: the due date comes back.
+    let asked = post_calendar(&mut browser, "/console/holidays/removal", &[("day", &due)]).await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let waiting = waiting_on(&t, &officer).await;
+    assert_eq!(waiting.len(), 1);
+    let confirmed = confirm_on(&t, &officer, &waiting[0]).await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    assert_eq!(due_on(&t, &request.id).await, due);
+    assert_eq!(audited(&t, "holiday.removed", &account).await, 1);
 }

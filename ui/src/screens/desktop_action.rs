@@ -121,6 +121,10 @@ fn kind_label(kind: ActionKind, lang: Lang) -> String {
             "Cán bộ tiếp nhận đăng ký tổ chức tại quầy",
             "An officer registers an organisation at the counter",
         ),
+        ActionKind::ChangeHolidayTable => (
+            "Thay đổi bảng ngày nghỉ, ngày làm bù",
+            "A change to the table of days off",
+        ),
         _ => ("Thao tác khác", "Another action"),
     };
     lang.t(vi, en).to_owned()

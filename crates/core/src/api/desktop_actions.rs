@@ -78,12 +78,14 @@ pub const DESKTOP_ACTION_KINDS: [ActionKind; 2] =
 
 /// The action kinds the officer console may ask the officer's phone to confirm: an officer's
 /// decision on a registration (approve, reject, ask for information), locking or unlocking
-/// a person's account, and a registration taken at the counter. The console holds no
-/// confirmation key, so each is signed on the officer's own phone.
-pub const CONSOLE_ACTION_KINDS: [ActionKind; 3] = [
+/// a person's account, a registration taken at the counter, and a calendar keeper's change to
+/// the working-day table. The console holds no confirmation key, so each is signed on the
+/// officer's own phone.
+pub const CONSOLE_ACTION_KINDS: [ActionKind; 4] = [
     ActionKind::ReviewRegistration,
     ActionKind::ChangeAccountLock,
     ActionKind::RegisterInPerson,
+    ActionKind::ChangeHolidayTable,
 ];
 
 /// Whether the officer console may ask the phone to confirm `kind`.
@@ -161,10 +163,11 @@ mod tests {
     }
 
     #[test]
-    fn the_console_may_ask_only_for_an_officers_decision_lock_or_intake() {
+    fn the_console_may_ask_only_for_an_officers_decision_lock_intake_or_calendar_change() {
         assert!(console_may_request(ActionKind::ReviewRegistration));
         assert!(console_may_request(ActionKind::ChangeAccountLock));
         assert!(console_may_request(ActionKind::RegisterInPerson));
+        assert!(console_may_request(ActionKind::ChangeHolidayTable));
         for kind in [
             ActionKind::RegisterOrganisation,
             ActionKind::SwitchAccount,
@@ -178,6 +181,7 @@ mod tests {
         assert!(!desktop_may_request(ActionKind::ReviewRegistration));
         assert!(!desktop_may_request(ActionKind::ChangeAccountLock));
         assert!(!desktop_may_request(ActionKind::RegisterInPerson));
+        assert!(!desktop_may_request(ActionKind::ChangeHolidayTable));
     }
 
     #[test]

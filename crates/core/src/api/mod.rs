@@ -16,6 +16,7 @@
 
 mod accounts;
 mod audit;
+mod calendar;
 mod desktop_actions;
 mod error;
 mod oidc;
@@ -30,6 +31,7 @@ pub mod paths;
 
 pub use accounts::*;
 pub use audit::*;
+pub use calendar::*;
 pub use desktop_actions::*;
 pub use error::*;
 pub use oidc::*;

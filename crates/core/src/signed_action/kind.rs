@@ -78,11 +78,14 @@ pub enum ActionKind {
     /// documents (Cách 2): the form, the scanned documents' digests and the consents given on
     /// paper, confirmed on the officer's phone.
     RegisterInPerson,
+    /// Add a day to the working-day calendar's table, or remove one: due dates of open
+    /// requests are counted on it (asked at the officer console by a calendar keeper).
+    ChangeHolidayTable,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [ActionKind; 31] = [
+    pub const ALL: [ActionKind; 32] = [
         ActionKind::RegisterOrganisation,
         ActionKind::ConsentToRegistration,
         ActionKind::RefuseRegistration,
@@ -114,6 +117,7 @@ impl ActionKind {
         ActionKind::DeclineOidcSignIn,
         ActionKind::SetDelegationServices,
         ActionKind::RegisterInPerson,
+        ActionKind::ChangeHolidayTable,
     ];
 
     /// The permanent number of this kind in the signed bytes.
@@ -150,6 +154,7 @@ impl ActionKind {
             ActionKind::DeclineOidcSignIn => 29,
             ActionKind::SetDelegationServices => 30,
             ActionKind::RegisterInPerson => 31,
+            ActionKind::ChangeHolidayTable => 32,
         }
     }
 

@@ -77,6 +77,18 @@ pub async fn console_officer(
         .then_some(ConsoleScope::National))
 }
 
+/// Whether `account` may change the working-day calendar's table at the console: listed as
+/// a calendar keeper and holding a provincial officer role now (the national scope reads and
+/// changes nothing; a keeper whose role is withdrawn changes nothing more). Read from the
+/// server's own tables on every ask.
+pub async fn may_change_calendar(state: &AppState, account: &AccountId) -> ServerResult<bool> {
+    if officer_province(state, account).await?.is_none() {
+        return Ok(false);
+    }
+    let mut conn = state.pool.acquire().await?;
+    roles::calendar_keeper(&mut conn, account).await
+}
+
 /// Which provinces' figures a console scope sees on the dashboard: its own province only, or
 /// every province for the national scope. A provincial officer sees nothing of another
 /// province, not even its counts.

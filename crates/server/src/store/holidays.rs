@@ -107,3 +107,25 @@ pub async fn delete(conn: &mut AnyConnection, day: &str) -> ServerResult<bool> {
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Lists the account as a keeper of the calendar (again: the grant's time moves).
+pub async fn grant_keeper(conn: &mut AnyConnection, account: &str, now: i64) -> ServerResult<()> {
+    sqlx::query(
+        "INSERT INTO calendar_keepers (account_id, granted_at) VALUES ($1, $2) \
+         ON CONFLICT (account_id) DO UPDATE SET granted_at = excluded.granted_at",
+    )
+    .bind(account)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes the account off the calendar's keepers; `false` when it was not one.
+pub async fn revoke_keeper(conn: &mut AnyConnection, account: &str) -> ServerResult<bool> {
+    let done = sqlx::query("DELETE FROM calendar_keepers WHERE account_id = $1")
+        .bind(account)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

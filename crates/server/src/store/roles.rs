@@ -40,6 +40,16 @@ pub async fn national_officer(conn: &mut AnyConnection, account: &AccountId) -> 
     Ok(found.is_some())
 }
 
+/// Whether the account is listed as a keeper of the working-day calendar.
+pub async fn calendar_keeper(conn: &mut AnyConnection, account: &AccountId) -> ServerResult<bool> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT account_id FROM calendar_keepers WHERE account_id = $1")
+            .bind(account.as_str())
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}
+
 /// The SQL condition of a live delegation row (`p` is the table prefix, `now` the parameter
 /// holding the current time): accepted, not revoked, not declined, not expired.
 pub fn live(p: &str, now: &str) -> String {

@@ -11,19 +11,20 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dinhdanh_core::api::{
-    AccountView, DesktopActionEvent, ErrorCode, OfficerAccountChange, OfficerDecision,
-    RegistrationView,
+    AccountView, DesktopActionEvent, ErrorCode, HolidayTableChange, OfficerAccountChange,
+    OfficerDecision, RegistrationView,
 };
 use dinhdanh_core::ids::AccountId;
 use dinhdanh_core::signed_action::ActionKind;
 
-use super::pages::{self, Failure, Header, LINKS, Links};
+use super::pages::{self, Failure, Header, LINKS, Links, Section};
 use super::queue::officer_or_page;
 use super::session::{self, Officer, Visitor};
 use super::sign_in::see_other;
 use crate::infra::error::ServerError;
 use crate::infra::state::AppState;
 use crate::resources::desktop_actions::{self, ConsoleAction, ConsoleOutcome};
+use crate::resources::holidays::ConsoleChangeDone;
 
 /// The waiting page, or the outcome.
 #[derive(Template)]
@@ -46,8 +47,16 @@ pub(super) struct ActionPage<'a> {
     pub state_href: String,
     pub self_href: String,
     pub cancel_action: String,
-    pub request_href: Option<String>,
+    /// Back to what it is about.
+    pub back: Option<Back>,
     pub wait_js: &'static str,
+}
+
+/// A link back to what an action is about: its address and its name (Vietnamese, English).
+pub(super) struct Back {
+    pub href: String,
+    pub vi: &'static str,
+    pub en: &'static str,
 }
 
 /// The action `id` of this console session, or the page to show instead.
@@ -57,6 +66,17 @@ async fn load(state: &AppState, officer: &Officer, id: &str) -> Result<ConsoleAc
         Ok(Some(action)) => Ok(action),
         Ok(None) => Err(pages::failure(state, Failure::NotFound)),
         Err(e) => Err(pages::server_error(state, e)),
+    }
+}
+
+/// The part of the console an action of `kind` is asked from.
+fn section_of(kind: ActionKind) -> Section {
+    match kind {
+        ActionKind::ReviewRegistration => Section::Queue,
+        ActionKind::ChangeAccountLock => Section::People,
+        ActionKind::RegisterInPerson => Section::Intake,
+        ActionKind::ChangeHolidayTable => Section::Holidays,
+        _ => Section::None,
     }
 }
 
@@ -74,24 +94,50 @@ pub(super) async fn action_page(
         Ok(a) => a,
         Err(page) => return page,
     };
-    // Back to what it is about: the request decided, or the person locked or unlocked.
-    let request_href = match action.kind {
+    // Back to what it is about: the request decided, the person locked or unlocked, or the
+    // calendar's year.
+    let back = match action.kind {
         ActionKind::ReviewRegistration => {
             serde_json::from_value::<OfficerDecision>(action.body.clone())
                 .ok()
-                .map(|d| super::REQUEST.replace("{id}", d.registration.as_str()))
+                .map(|d| Back {
+                    href: super::REQUEST.replace("{id}", d.registration.as_str()),
+                    vi: "hồ sơ",
+                    en: "the request",
+                })
         }
         ActionKind::ChangeAccountLock => {
             serde_json::from_value::<OfficerAccountChange>(action.body.clone())
                 .ok()
-                .map(|c| super::PERSON.replace("{id}", c.account.as_str()))
+                .map(|c| Back {
+                    href: super::PERSON.replace("{id}", c.account.as_str()),
+                    vi: "trang của người này",
+                    en: "the person's page",
+                })
+        }
+        ActionKind::ChangeHolidayTable => {
+            serde_json::from_value::<HolidayTableChange>(action.body.clone())
+                .ok()
+                .map(|c| Back {
+                    href: format!(
+                        "{}?year={}",
+                        super::HOLIDAYS,
+                        c.day().get(..4).unwrap_or("")
+                    ),
+                    vi: "bảng ngày nghỉ",
+                    en: "the days off",
+                })
         }
         // The request exists once the phone confirmed: its id is in the outcome.
         ActionKind::RegisterInPerson => match &action.outcome {
             ConsoleOutcome::Finished(DesktopActionEvent::Done { result }) => {
                 serde_json::from_value::<RegistrationView>(result.clone())
                     .ok()
-                    .map(|v| super::REQUEST.replace("{id}", v.id.as_str()))
+                    .map(|v| Back {
+                        href: super::REQUEST.replace("{id}", v.id.as_str()),
+                        vi: "hồ sơ",
+                        en: "the request",
+                    })
             }
             _ => None,
         },
@@ -103,7 +149,7 @@ pub(super) async fn action_page(
         StatusCode::OK,
         &ActionPage {
             links: LINKS,
-            header: Header::of(&officer),
+            header: Header::of(&officer, section_of(action.kind)),
             waiting,
             done,
             title_vi,
@@ -116,7 +162,7 @@ pub(super) async fn action_page(
             state_href: super::ACTION_STATE.replace("{id}", &id),
             self_href: super::ACTION.replace("{id}", &id),
             cancel_action: super::ACTION_CANCEL.replace("{id}", &id),
-            request_href,
+            back,
             wait_js: super::WAIT_JS,
         },
     )
@@ -167,6 +213,37 @@ fn describe(kind: ActionKind, outcome: &ConsoleOutcome) -> Described {
                 )
             };
             (false, true, "Đã thực hiện", "Done", vi.into(), en.into())
+        }
+        DesktopActionEvent::Done { result } if kind == ActionKind::ChangeHolidayTable => {
+            let done = serde_json::from_value::<ConsoleChangeDone>(result.clone()).ok();
+            let moved = done.as_ref().map(|d| d.moved).unwrap_or_default();
+            let (vi, en) = match done {
+                Some(d) if d.added => (
+                    format!(
+                        "Đã xác nhận trên điện thoại. Ngày {} đã được thêm vào bảng. Số hồ sơ đang mở có hạn xử lý thay đổi: {moved}.",
+                        d.day
+                    ),
+                    format!(
+                        "Confirmed on your phone. {} is now in the table. Open requests whose due date moved: {moved}.",
+                        d.day
+                    ),
+                ),
+                Some(d) => (
+                    format!(
+                        "Đã xác nhận trên điện thoại. Ngày {} đã được xóa khỏi bảng. Số hồ sơ đang mở có hạn xử lý thay đổi: {moved}.",
+                        d.day
+                    ),
+                    format!(
+                        "Confirmed on your phone. {} is no longer in the table. Open requests whose due date moved: {moved}.",
+                        d.day
+                    ),
+                ),
+                None => (
+                    "Đã xác nhận trên điện thoại.".into(),
+                    "Confirmed on your phone.".into(),
+                ),
+            };
+            (false, true, "Đã thực hiện", "Done", vi, en)
         }
         DesktopActionEvent::Done { result } => {
             let view = serde_json::from_value::<RegistrationView>(result.clone()).ok();

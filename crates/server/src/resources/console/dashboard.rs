@@ -18,7 +18,7 @@ use dinhdanh_core::api::{ProgressStatistics, RegistrationStatistics};
 use dinhdanh_core::ids::NewProvince;
 use dinhdanh_core::org_type::OrgType;
 
-use super::pages::{self, Header, LINKS, Links, SignInPage};
+use super::pages::{self, Header, LINKS, Links, Section, SignInPage};
 use super::session::{self, Visitor};
 use crate::authz::{self, ConsoleScope};
 use crate::infra::error::{ServerError, ServerResult};
@@ -209,6 +209,7 @@ pub(super) async fn dashboard(State(state): State<AppState>, parts: Parts) -> Re
         province_vi: scope_vi,
         province_en: scope_en,
         csrf: &viewer.csrf,
+        section: Section::Dashboard,
     };
     pages::html(
         StatusCode::OK,

@@ -32,7 +32,7 @@ use dinhdanh_core::org_type::{
 };
 use dinhdanh_core::signed_action::ActionKind;
 
-use super::pages::{self, Failure, Header, LINKS, Links};
+use super::pages::{self, Failure, Header, LINKS, Links, Section};
 use super::queue::officer_or_page;
 use super::session::{self, Officer};
 use super::sign_in::see_other;
@@ -244,7 +244,7 @@ fn page<'a>(
         .collect::<ServerResult<Vec<_>>>()?;
     let mut page = IntakePage {
         links: LINKS,
-        header: Header::of(officer),
+        header: Header::of(officer, Section::Intake),
         action: super::INTAKE,
         types,
         chosen: None,

@@ -19,11 +19,14 @@
 //!   (`resources::desktop_actions`), and the browser waits on its page (`action`).
 //! - **In-person intake** (`intake`): an organisation registered at the counter, with its
 //!   scans, confirmed on the officer's phone the same way.
+//! - **The working-day calendar** (`holidays`) is read by every provincial officer and changed
+//!   by calendar keepers, each change confirmed on the keeper's phone the same way.
 
 mod action;
 mod attachment;
 mod dashboard;
 mod details;
+mod holidays;
 mod intake;
 mod organisations;
 mod pages;
@@ -81,6 +84,11 @@ pub const PERSON_LOCK: &str = "/console/people/{id}/lock";
 /// (`multipart/form-data`, with the CSRF token): the registration, sent to the officer's phone
 /// to confirm.
 pub const INTAKE: &str = "/console/intake";
+/// `GET`: the working-day calendar's days of a year (`?year=`); `POST`: a keeper adds a day,
+/// confirmed on their phone.
+pub const HOLIDAYS: &str = "/console/holidays";
+/// `POST`: a keeper removes a day, confirmed on their phone.
+pub const HOLIDAY_REMOVAL: &str = "/console/holidays/removal";
 /// `GET`: a decision waiting for the phone, then its outcome.
 pub const ACTION: &str = "/console/actions/{id}";
 /// `GET`: `waiting` or `finished`, for the waiting page's script.
@@ -125,6 +133,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route(PERSON_REVEAL, post(people::reveal))
         .route(PERSON_LOCK, post(people::lock))
         .route(INTAKE, get(intake::intake).post(intake::submit))
+        .route(HOLIDAYS, get(holidays::holidays_page).post(holidays::add))
+        .route(HOLIDAY_REMOVAL, post(holidays::remove))
         .route(ACTION, get(action::action_page))
         .route(ACTION_STATE, get(action::state))
         .route(ACTION_CANCEL, post(action::cancel))

@@ -20,7 +20,7 @@ use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::org_type::OrgType;
 use dinhdanh_core::text::shown;
 
-use super::pages::{self, Failure, Header, LINKS, Links};
+use super::pages::{self, Failure, Header, LINKS, Links, Section};
 use super::queue::officer_or_page;
 use super::session::Officer;
 use crate::infra::error::{ServerError, ServerResult};
@@ -118,7 +118,7 @@ pub(super) async fn organisations(
     let page = q.page.unwrap_or(1).clamp(1, 2_000);
     let mut out = OrganisationsPage {
         links: LINKS,
-        header: Header::of(&officer),
+        header: Header::of(&officer, Section::Organisations),
         action: super::ORGANISATIONS,
         query: query.clone(),
         query_error: false,
@@ -357,7 +357,7 @@ pub(super) async fn organisation(
         StatusCode::OK,
         &OrganisationPage {
             links: LINKS,
-            header: Header::of(&officer),
+            header: Header::of(&officer, Section::Organisations),
             eid: record.eid.to_string(),
             name: shown(record.details.name_vi.as_str(), 300, false),
             type_vi: record.org_type.label_vi(),

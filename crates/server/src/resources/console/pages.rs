@@ -7,7 +7,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::session::Officer;
-use super::{CONSOLE_CSS, DASHBOARD, HOME, INTAKE, ORGANISATIONS, PEOPLE, SIGN_IN, SIGN_OUT};
+use super::{
+    CONSOLE_CSS, DASHBOARD, HOLIDAYS, HOME, INTAKE, ORGANISATIONS, PEOPLE, SIGN_IN, SIGN_OUT,
+};
 use crate::infra::error::ServerError;
 use crate::infra::state::AppState;
 
@@ -21,28 +23,85 @@ pub(super) struct Header<'a> {
     pub province_en: &'static str,
     /// The session's CSRF token, for the sign-out form.
     pub csrf: &'a str,
+    /// The part of the console the page belongs to, marked in the navigation.
+    pub section: Section,
 }
 
 impl<'a> Header<'a> {
-    /// The header of `officer`'s pages.
-    pub fn of(officer: &'a Officer) -> Header<'a> {
+    /// The header of `officer`'s pages in `section`.
+    pub fn of(officer: &'a Officer, section: Section) -> Header<'a> {
         Header {
             name: &officer.name,
             province_vi: officer.province.name_vi(),
             province_en: officer.province.name_en(),
             csrf: &officer.csrf,
+            section,
         }
     }
+
+    /// The navigation's links, the page's own marked current.
+    pub fn nav(&self) -> [NavLink; 6] {
+        [
+            (Section::Queue, HOME, "Hàng chờ", "Queue"),
+            (
+                Section::Intake,
+                INTAKE,
+                "Tiếp nhận tại quầy",
+                "Counter intake",
+            ),
+            (Section::People, PEOPLE, "Người dân", "People"),
+            (
+                Section::Organisations,
+                ORGANISATIONS,
+                "Tổ chức",
+                "Organisations",
+            ),
+            (Section::Dashboard, DASHBOARD, "Số liệu", "Dashboard"),
+            (Section::Holidays, HOLIDAYS, "Ngày nghỉ", "Days off"),
+        ]
+        .map(|(section, href, vi, en)| NavLink {
+            href,
+            vi,
+            en,
+            current: section == self.section,
+        })
+    }
+}
+
+/// A part of the console, one link of its navigation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Section {
+    /// The queue and the requests' pages.
+    Queue,
+    /// Registering an organisation at the counter.
+    Intake,
+    /// Looking people up, their pages.
+    People,
+    /// The organisations' list and pages.
+    Organisations,
+    /// The figures.
+    Dashboard,
+    /// The working-day calendar.
+    Holidays,
+    /// A page of no part (a decision waiting on the phone).
+    None,
+}
+
+/// One link of the navigation.
+pub(super) struct NavLink {
+    pub href: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+    /// The page is in its part (`aria-current="page"`).
+    pub current: bool,
 }
 
 /// Paths the templates link to.
 pub(super) struct Links {
     pub css: &'static str,
     pub home: &'static str,
-    pub intake: &'static str,
     pub people: &'static str,
     pub organisations: &'static str,
-    pub dashboard: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,
 }
@@ -50,10 +109,8 @@ pub(super) struct Links {
 pub(super) const LINKS: Links = Links {
     css: CONSOLE_CSS,
     home: HOME,
-    intake: INTAKE,
     people: PEOPLE,
     organisations: ORGANISATIONS,
-    dashboard: DASHBOARD,
     sign_in: SIGN_IN,
     sign_out: SIGN_OUT,
 };

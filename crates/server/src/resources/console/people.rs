@@ -19,7 +19,7 @@ use dinhdanh_core::api::{AccountView, ErrorCode, OfficerAccountChange};
 use dinhdanh_core::ids::{AccountId, CitizenId};
 use dinhdanh_core::signed_action::ActionKind;
 
-use super::pages::{self, Failure, Header, LINKS, Links};
+use super::pages::{self, Failure, Header, LINKS, Links, Section};
 use super::queue::officer_or_page;
 use super::session::{self, Officer};
 use super::sign_in::see_other;
@@ -88,7 +88,7 @@ async fn audit_person(
 fn people_page<'a>(officer: &'a Officer) -> PeoplePage<'a> {
     PeoplePage {
         links: LINKS,
-        header: Header::of(officer),
+        header: Header::of(officer, Section::People),
         action: super::PEOPLE,
         entered: String::new(),
         error: None,
@@ -224,7 +224,7 @@ fn person_page<'a>(officer: &'a Officer, account: AccountView) -> PersonPage<'a>
     };
     PersonPage {
         links: LINKS,
-        header: Header::of(officer),
+        header: Header::of(officer, Section::People),
         reveal_action: super::PERSON_REVEAL.replace("{id}", account.id.as_str()),
         lock_action: format!(
             "{}#lock",

@@ -11,7 +11,7 @@ use dinhdanh_core::api::{QueueItem, RegistrationStatus};
 use dinhdanh_core::calendar::WorkingCalendar;
 use dinhdanh_core::org_type::OrgType;
 
-use super::pages::{self, Failure, Header, LINKS, Links, SignInPage};
+use super::pages::{self, Failure, Header, LINKS, Links, Section, SignInPage};
 use super::session::{self, Officer, Visitor};
 use crate::infra::state::AppState;
 use crate::resources::registrations::{
@@ -272,7 +272,7 @@ async fn queue_page<'a>(
         .collect::<crate::infra::error::ServerResult<Vec<_>>>()?;
     Ok(QueuePage {
         links: LINKS,
-        header: Header::of(officer),
+        header: Header::of(officer, Section::Queue),
         rows: items.iter().map(|i| row(i, &calendar, today)).collect(),
         statuses,
         types,

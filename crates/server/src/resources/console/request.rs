@@ -17,7 +17,7 @@ use dinhdanh_core::ids::RegistrationId;
 use dinhdanh_core::signed_action::ActionKind;
 
 use super::details::Details;
-use super::pages::{self, Failure, Header, LINKS, Links};
+use super::pages::{self, Failure, Header, LINKS, Links, Section};
 use super::queue::{QUEUE_STATUSES, Row, countdown_calendar, officer_or_page, row};
 use super::session::{self, Officer};
 use super::sign_in::see_other;
@@ -159,7 +159,7 @@ async fn page(
         status,
         &RequestPage {
             links: LINKS,
-            header: Header::of(officer),
+            header: Header::of(officer, Section::Queue),
             id: item.id.to_string(),
             province_vi: item.province.name_vi(),
             row: row(item, &calendar, today),

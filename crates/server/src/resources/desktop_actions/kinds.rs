@@ -3,8 +3,8 @@
 //! resources' service API (registrations, organisations), in those resources' transactions.
 
 use dinhdanh_core::api::{
-    ApiError, Decision, ErrorCode, InPersonRegistration, OfficerAccountChange, OfficerDecision,
-    RegistrationSubmission, SwitchAccount,
+    ApiError, Decision, ErrorCode, HolidayTableChange, InPersonRegistration, OfficerAccountChange,
+    OfficerDecision, RegistrationSubmission, SwitchAccount,
 };
 use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::signed_action::{self, ActionKind, ActionTarget};
@@ -13,6 +13,7 @@ use super::Asker;
 use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
+use crate::resources::holidays;
 use crate::resources::officers;
 use crate::resources::organisations;
 use crate::resources::registrations;
@@ -157,6 +158,17 @@ pub(super) async fn prepare_for_console(
                 summary_en,
             })
         }
+        ActionKind::ChangeHolidayTable => {
+            let change: HolidayTableChange =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            let checked = holidays::check_console_change(state, officer, &change).await?;
+            Ok(Prepared {
+                canonical: canonical(&change)?,
+                target: checked.target,
+                summary_vi: checked.summary_vi,
+                summary_en: checked.summary_en,
+            })
+        }
         _ => Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
     }
 }
@@ -247,6 +259,12 @@ pub(super) async fn carry_out(
             // The officer is the person whose phone confirmed; every check runs again.
             let view = registrations::file_in_person(state, &phone.actor(), &intake).await?;
             serde_json::to_value(view)
+        }
+        ActionKind::ChangeHolidayTable => {
+            let change: HolidayTableChange =
+                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            let done = holidays::apply_console_change(state, &phone.actor(), &change).await?;
+            serde_json::to_value(done)
         }
         _ => return Err(ServerError::code(ErrorCode::DesktopActionNotAllowed)),
     };

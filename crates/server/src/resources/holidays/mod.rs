@@ -2,8 +2,10 @@
 //! counted on (`holidays`, migration 0010, shipped with the official days of 2025–2027).
 //!
 //! **Service API** (the operator's `dinhdanh-server holiday …` and the officer console):
-//! [`list_year`], [`add_holiday`], [`remove_holiday`]; and [`recount_at_start`], which the
-//! server runs once when it starts. Input arrives as typed by a person and
+//! [`list_year`], [`add_holiday`], [`remove_holiday`]; for a change asked at the console and
+//! confirmed on the keeper's phone, [`check_console_change`] and [`apply_console_change`];
+//! the keepers' grants, [`grant_keeper`] and [`revoke_keeper`]; and [`recount_at_start`],
+//! which the server runs once when it starts. Input arrives as typed by a person and
 //! is parsed here; a refusal is a [`HolidayRefusal`] that says what is wrong in Vietnamese and
 //! English and changes nothing. Who may edit is the caller's question (`authz`): these
 //! functions take the person who acts, or `None` for the operator's command line.
@@ -15,14 +17,20 @@
 //! `registration.due_date_moved` on each request whose due date moved — commit together.
 
 use chrono::{Datelike, NaiveDate};
-use dinhdanh_core::api::{ApiError, ErrorCode};
+use dinhdanh_core::account::AccountLevel;
+use dinhdanh_core::api::{ApiError, ErrorCode, HolidayTableChange};
 use dinhdanh_core::calendar::{CalendarProblem, HolidayKind};
+use dinhdanh_core::ids::CitizenId;
+use dinhdanh_core::signed_action::ActionTarget;
 use dinhdanh_core::text::{TextProblem, parse_text};
+use serde::{Deserialize, Serialize};
 
+use crate::authz;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
+use crate::resources::accounts;
 use crate::resources::registrations::{self, MovedDueDate};
-use crate::store::audit::{Actor, audit_record};
+use crate::store::audit::{self as audit_store, Actor, AuditRecord, audit_record};
 use crate::store::holidays::{self, HolidayRow};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored, word};
@@ -306,6 +314,197 @@ pub async fn remove_holiday(
         holiday: holiday(row)?,
         moved,
     })
+}
+
+/// A change asked at the console, checked: what the keeper's phone confirms it as.
+#[derive(Clone, Debug)]
+pub struct CheckedConsoleChange {
+    /// `holiday:<YYYY-MM-DD>`.
+    pub target: ActionTarget,
+    /// What it does, in Vietnamese.
+    pub summary_vi: String,
+    /// What it does, in English.
+    pub summary_en: String,
+}
+
+/// What a confirmed change did, as the console shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleChangeDone {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// Added (`true`) or removed.
+    pub added: bool,
+    /// How many open requests' due dates moved.
+    pub moved: usize,
+}
+
+/// The checks of a change asked at the console by `by`, made before the phone is asked and
+/// again when it confirms: `by` keeps the calendar now ([`authz::may_change_calendar`]:
+/// `forbidden`, audited, otherwise); the date and names parse; the kind fits the weekday; the
+/// table has the day to remove and not the day to add. Nothing is changed.
+pub async fn check_console_change(
+    state: &AppState,
+    by: &Actor,
+    change: &HolidayTableChange,
+) -> Result<CheckedConsoleChange, HolidayError> {
+    let day = parse_day(change.day())?;
+    let text = day.format("%Y-%m-%d").to_string();
+    let object = format!("holiday:{text}");
+    if !authz::may_change_calendar(state, &by.account).await? {
+        let record = AuditRecord {
+            actor: Some(by.account.as_str()),
+            device: by.device.as_ref().map(|d| d.as_str()),
+            action: "holiday.change.refused",
+            object: Some(&object),
+            denied: true,
+            ..AuditRecord::default()
+        };
+        return Err(
+            audit_store::refuse_with(state, record, ErrorCode::Forbidden)
+                .await
+                .into(),
+        );
+    }
+    let in_table = {
+        let mut conn = state.pool.acquire().await.map_err(ServerError::from)?;
+        holidays::find(&mut conn, &text).await?.is_some()
+    };
+    let (weekday_vi, weekday_en, shown) =
+        (weekday_vi(day), day.format("%A"), day.format("%d/%m/%Y"));
+    let (summary_vi, summary_en) = match change {
+        HolidayTableChange::Add {
+            kind,
+            name_vi,
+            name_en,
+            ..
+        } => {
+            let name_vi = parse_name(name_vi, NameField::Vietnamese)?;
+            let name_en = parse_name(name_en, NameField::English)?;
+            kind.check(day).map_err(HolidayRefusal::WrongWeekday)?;
+            if in_table {
+                return Err(HolidayRefusal::AlreadyInTable(day).into());
+            }
+            let (kind_vi, kind_en) = kind_words(*kind);
+            (
+                format!(
+                    "Thêm {kind_vi} {weekday_vi} {shown} «{name_vi}» vào bảng ngày làm việc; \
+                     hạn xử lý của các hồ sơ đang mở được tính lại"
+                ),
+                format!(
+                    "Add {weekday_en} {text}, «{name_en}», to the working-day table as a \
+                     {kind_en}; due dates of open requests are counted again"
+                ),
+            )
+        }
+        HolidayTableChange::Remove { .. } => {
+            if !in_table {
+                return Err(HolidayRefusal::NotInTable(day).into());
+            }
+            (
+                format!(
+                    "Xóa ngày {weekday_vi} {shown} khỏi bảng ngày làm việc; hạn xử lý của các \
+                     hồ sơ đang mở được tính lại"
+                ),
+                format!(
+                    "Remove {weekday_en} {text} from the working-day table; due dates of open \
+                     requests are counted again"
+                ),
+            )
+        }
+    };
+    let target = ActionTarget::new("holiday", &text)
+        .map_err(|e| ServerError::Internal(format!("a holiday's target: {e}")))?;
+    Ok(CheckedConsoleChange {
+        target,
+        summary_vi,
+        summary_en,
+    })
+}
+
+/// Carries out a change confirmed on the keeper's phone: every check of
+/// [`check_console_change`] again, then [`add_holiday`] or [`remove_holiday`] with `by` as
+/// the actor (one transaction, audited).
+pub async fn apply_console_change(
+    state: &AppState,
+    by: &Actor,
+    change: &HolidayTableChange,
+) -> Result<ConsoleChangeDone, HolidayError> {
+    check_console_change(state, by, change).await?;
+    let (done, added) = match change {
+        HolidayTableChange::Add {
+            day,
+            kind,
+            name_vi,
+            name_en,
+        } => {
+            let new = NewHoliday {
+                day,
+                kind: *kind,
+                name_vi,
+                name_en,
+            };
+            (add_holiday(state, &new, Some(by)).await?, true)
+        }
+        HolidayTableChange::Remove { day } => (remove_holiday(state, day, Some(by)).await?, false),
+    };
+    Ok(ConsoleChangeDone {
+        day: done.holiday.day.format("%Y-%m-%d").to_string(),
+        added,
+        moved: done.moved.len(),
+    })
+}
+
+/// A kind's words (Vietnamese, English), as a listing and the phone show it.
+pub fn kind_words(kind: HolidayKind) -> (&'static str, &'static str) {
+    match kind {
+        HolidayKind::DayOff => ("ngày nghỉ", "day off"),
+        HolidayKind::MakeUpWorkingDay => ("ngày làm bù", "make-up working day"),
+    }
+}
+
+/// Lists the person with this number as a keeper of the calendar (done by the CLI): they may
+/// change the table at the console too, each change confirmed on their phone. The account
+/// must exist (`not_found`) and be level 2 (`level_too_low`); the console also needs a
+/// provincial officer role. Audited `holiday.keeper_granted`.
+pub async fn grant_keeper(state: &AppState, citizen: &CitizenId) -> ServerResult<()> {
+    let account = accounts::find_account_by_citizen(state, citizen)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    if account.level != AccountLevel::Level2 {
+        return Err(ServerError::code(ErrorCode::LevelTooLow));
+    }
+    let mut tx = Tx::begin(state, "holiday.keeper_grant").await?;
+    let now = tx.now();
+    holidays::grant_keeper(tx.conn()?, account.id.as_str(), now).await?;
+    let object = format!("account:{}", account.id);
+    tx.audit(AuditRecord {
+        action: "holiday.keeper_granted",
+        object: Some(&object),
+        subject_key: Some(&account.citizen_key),
+        ..AuditRecord::default()
+    });
+    tx.commit().await
+}
+
+/// Takes the person with this number off the calendar's keepers (done by the CLI); an
+/// account that is not one is `not_found`, and nothing is written. Audited
+/// `holiday.keeper_revoked`.
+pub async fn revoke_keeper(state: &AppState, citizen: &CitizenId) -> ServerResult<()> {
+    let account = accounts::find_account_by_citizen(state, citizen)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let mut tx = Tx::begin(state, "holiday.keeper_revoke").await?;
+    if !holidays::revoke_keeper(tx.conn()?, account.id.as_str()).await? {
+        return Err(ServerError::code(ErrorCode::NotFound));
+    }
+    let object = format!("account:{}", account.id);
+    tx.audit(AuditRecord {
+        action: "holiday.keeper_revoked",
+        object: Some(&object),
+        subject_key: Some(&account.citizen_key),
+        ..AuditRecord::default()
+    });
+    tx.commit().await
 }
 
 /// Counts the due date of every open request again on the table as it is, once at start
