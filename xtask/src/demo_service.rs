@@ -25,47 +25,9 @@ pub const NAME_VI: &str = "Cổng dịch vụ công (thử nghiệm)";
 /// Its English name.
 pub const NAME_EN: &str = "Public service portal (demo)";
 
-/// Node's oldest major version the demo runs on.
-const NODE_MAJOR: u32 = 20;
-
-/// The copy of `package-lock.json` the last successful `npm ci` installed from.
-const INSTALLED_LOCK: &str = "node_modules/.dinhdanh-installed-lock.json";
-
-/// Checks Node and runs `npm ci` when `node_modules` is missing or the lock file changed since
-/// the last install (a second run costs nothing).
+/// Installs the demo's packages when needed (see [`super::npm::ci`]).
 pub fn install() -> Result<()> {
-    let version = super::output("node", &["--version"]).unwrap_or_default();
-    let major: Option<u32> = version
-        .trim()
-        .strip_prefix('v')
-        .and_then(|v| v.split('.').next())
-        .and_then(|v| v.parse().ok());
-    match major {
-        Some(m) if m >= NODE_MAJOR => {}
-        _ => bail!(
-            "the demo service needs Node.js {NODE_MAJOR} or later (found {:?}); install it \
-             (Debian: `apt-get install nodejs npm`, or from nodejs.org)",
-            version.trim()
-        ),
-    }
-    let dir = Path::new(DIR);
-    let lock =
-        std::fs::read(dir.join("package-lock.json")).context("demo/service/package-lock.json")?;
-    let installed = std::fs::read(dir.join(INSTALLED_LOCK)).ok();
-    if installed.as_deref() == Some(lock.as_slice()) {
-        return Ok(());
-    }
-    step("installing the demo service's packages (npm ci, from its package-lock.json)");
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(dir)
-        .status()
-        .context("could not start npm")?;
-    if !status.success() {
-        bail!("`npm ci` in {DIR} failed ({status})");
-    }
-    std::fs::write(dir.join(INSTALLED_LOCK), &lock)?;
-    Ok(())
+    super::npm::ci(DIR, "the demo service's packages", &[])
 }
 
 /// The running demo service; stopped when dropped.

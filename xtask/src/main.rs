@@ -16,6 +16,7 @@ mod citizens;
 mod crash;
 mod demo_service;
 mod fuzz;
+mod npm;
 mod registry;
 mod schemathesis;
 
@@ -71,6 +72,9 @@ const SKIP_POSTGRES_ENV: &str = "DINHDANH_SKIP_POSTGRES";
 /// The variable naming the PostgreSQL server the server's tests create their databases on
 /// (`dinhdanh_server::testing::POSTGRES_ENV`).
 const POSTGRES_URL_ENV: &str = "DINHDANH_TEST_POSTGRES_URL";
+
+/// The server's `--pdfjs-dir` (the console's PDF pages), for the server binary the tests run.
+const PDFJS_DIR_ENV: &str = "DINHDANH_PDFJS_DIR";
 
 /// rustup targets: the UI and the core crate are compiled to wasm32.
 const RUST_TARGETS: &[&str] = &["wasm32-unknown-unknown"];
@@ -443,6 +447,10 @@ fn test(extra: &[String]) -> Result<()> {
     }
     // The demo relying party's end-to-end test (tests/tests/oidc_demo.rs) runs it with Node.
     demo_service::install()?;
+    // The console's request page draws PDF pages with pdf.js, which the server serves from
+    // the package's folder (`--pdfjs-dir`, read from the environment by the server binary).
+    let pdfjs = npm::pdfjs(&std::env::current_dir()?)?.display().to_string();
+    env.push((PDFJS_DIR_ENV, pdfjs.as_str()));
     let mut totals = in_keyring_session(&[], &args, &env)?;
     drop(postgres);
     if extra.is_empty() {
@@ -473,7 +481,7 @@ fn test(extra: &[String]) -> Result<()> {
         totals.add(&in_keyring_session(
             &["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24"],
             &args,
-            &[],
+            &[(PDFJS_DIR_ENV, pdfjs.as_str())],
         )?);
     } else {
         println!("\n(skipping the end-to-end tests: a test filter was given)");
@@ -592,6 +600,7 @@ fn counted_test_run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Resul
 /// the app stops the server.
 fn run(root: &Path) -> Result<()> {
     demo_service::install()?;
+    let pdfjs = npm::pdfjs(root)?.display().to_string();
     build_ui()?;
     step("building the backend and the app");
     sh(
@@ -616,7 +625,8 @@ fn run(root: &Path) -> Result<()> {
     )?;
     step("serving the backend on http://127.0.0.1:8640 (API description: /v1/openapi.json)");
     let mut server = Command::new(&server_bin)
-        .args(["--data-dir", &data_dir_arg, "serve", "--dev-outbox-log"])
+        .args(["--data-dir", &data_dir_arg, "--pdfjs-dir", &pdfjs])
+        .args(["serve", "--dev-outbox-log"])
         .spawn()
         .context("could not start the server")?;
     println!(
