@@ -48,6 +48,11 @@ struct Cli {
         global = true
     )]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// pdf.js's package folder (`node_modules/pdfjs-dist` of `crates/server/pdfjs/`, which
+    /// `cargo xtask run` installs): the officer console draws the pages of a PDF attachment
+    /// on the request page with it. Without it the page offers the download only.
+    #[arg(long, env = "DINHDANH_PDFJS_DIR", global = true)]
+    pdfjs_dir: Option<PathBuf>,
     #[command(flatten)]
     delivery: DeliveryArgs,
     #[command(flatten)]
@@ -1557,6 +1562,10 @@ fn config(cli: &Cli, origin: Origin) -> anyhow::Result<Config> {
     config.trusted_proxies = cli.trusted_proxies.clone();
     config.delivery = cli.delivery.delivery()?;
     config.app_links = cli.app_links.app_links()?;
+    if let Some(dir) = &cli.pdfjs_dir {
+        dinhdanh_server::resources::console::pdf_viewer::check_dir(dir)?;
+        config.pdfjs_dir = Some(dir.clone());
+    }
     Ok(config)
 }
 

@@ -1225,6 +1225,9 @@ async fn the_request_page_shows_the_details_documents_and_history_with_numbers_m
     assert!(history.contains("Đã gửi yêu cầu"), "{history}");
     assert!(history.contains("Chuyển cán bộ xem xét"), "{history}");
 
+    // Without pdf.js installed (`--pdfjs-dir`), no script: the PDF is a download only.
+    assert_eq!(doc.select("script").length(), 0);
+    assert_eq!(doc.select("figure.pdf").length(), 0);
     // The PDF: a download, with its type and nosniff, never a page; the read is audited.
     let href = doc
         .select("ul.documents a.button")
@@ -1320,6 +1323,115 @@ async fn locked(t: &TestServer, person: &Person) -> bool {
         .await
         .unwrap();
     locked != 0
+}
+
+backend_test!(with_pdfjs_installed_the_request_page_draws_a_pdfs_pages);
+async fn with_pdfjs_installed_the_request_page_draws_a_pdfs_pages(db: Backend) {
+    use dinhdanh_server::resources::console::pdf_viewer;
+    // A folder shaped like pdf.js's package, with files the server must not serve beside the
+    // ones it does (Chromium draws the real package's pages in the browser test).
+    let pdfjs = common::data_dir("pdfjs");
+    assert!(pdf_viewer::check_dir(&pdfjs).is_err(), "an empty folder");
+    for (file, text) in [
+        ("build/pdf.min.mjs", "export const library = 1;"),
+        ("build/pdf.worker.min.mjs", "export const worker = 1;"),
+        ("build/pdf.mjs", "not served"),
+        ("standard_fonts/FoxitSans.pfb", "a font"),
+        ("standard_fonts/LICENSE_FOXIT", "not served"),
+        ("LICENSE", "not served"),
+    ] {
+        let path = pdfjs.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    pdf_viewer::check_dir(&pdfjs).unwrap();
+    let dir = common::data_dir("console-pdfjs");
+    let url = common::fresh_database_url(db, &dir).await;
+    let t = TestServer::start_with(
+        dir,
+        url,
+        dinhdanh_server::testing::ServerKeys::generate(),
+        |c| c.pdfjs_dir = Some(pdfjs.clone()),
+    )
+    .await;
+    let officer = officer(&t, "ha_noi").await;
+    let with_pdf = ha_noi_request(&t, &officer.person).await;
+    let pictured = ha_noi_request_with(&t, &officer.person, PNG).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+
+    // The PDF's page loads the script, which draws the file the figure names; the download
+    // stays beside it.
+    let page = browser
+        .get(&format!("/console/requests/{}", with_pdf.id))
+        .await;
+    let doc = page.doc();
+    assert_eq!(
+        doc.select("script[type='module']").attr("src").as_deref(),
+        Some(pdf_viewer::PDF_PAGES_JS)
+    );
+    let drawn = doc
+        .select("figure.pdf")
+        .attr("data-pdf")
+        .expect("a figure for the PDF")
+        .to_string();
+    let download = doc
+        .select("ul.documents a.button")
+        .attr("href")
+        .expect("the download")
+        .to_string();
+    assert_eq!(drawn, download);
+    assert!(drawn.starts_with("/console/attachments/"), "{drawn}");
+    // An image's page has no script.
+    let page = browser
+        .get(&format!("/console/requests/{}", pictured.id))
+        .await;
+    assert_eq!(page.doc().select("script").length(), 0, "{}", page.body);
+
+    let h = |g: &Got, n: &str| {
+        g.headers
+            .get(n)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let script = browser.get(pdf_viewer::PDF_PAGES_JS).await;
+    assert_eq!(script.status, 200);
+    assert_eq!(h(&script, "content-type"), "text/javascript; charset=utf-8");
+    assert!(script.body.contains("isEvalSupported: false"));
+    assert!(h(&script, "content-security-policy").contains("script-src 'self'"));
+    for (path, body) in [
+        (
+            "/console/assets/pdfjs/pdf.min.mjs",
+            "export const library = 1;",
+        ),
+        (
+            "/console/assets/pdfjs/pdf.worker.min.mjs",
+            "export const worker = 1;",
+        ),
+    ] {
+        let got = browser.get(path).await;
+        assert_eq!(got.status, 200, "{path}");
+        assert_eq!(got.body, body);
+        assert_eq!(h(&got, "content-type"), "text/javascript; charset=utf-8");
+        assert_eq!(h(&got, "x-content-type-options"), "nosniff");
+    }
+    let font = browser
+        .get("/console/assets/pdfjs/standard_fonts/FoxitSans.pfb")
+        .await;
+    assert_eq!(font.status, 200);
+    assert_eq!(font.body, "a font");
+    // Nothing else of the folder.
+    for path in [
+        "/console/assets/pdfjs/pdf.mjs",
+        "/console/assets/pdfjs/..%2FLICENSE",
+        "/console/assets/pdfjs/standard_fonts/LICENSE_FOXIT",
+        "/console/assets/pdfjs/standard_fonts/..%2F..%2FLICENSE",
+        "/console/assets/pdfjs/standard_fonts/..%2Fbuild%2Fpdf.mjs",
+    ] {
+        let got = browser.get(path).await;
+        assert_eq!(got.status, 404, "{path}");
+        assert!(!got.body.contains("not served"), "{path}");
+    }
 }
 
 backend_test!(an_officer_looks_up_people_of_their_province_with_numbers_masked_and_audited);

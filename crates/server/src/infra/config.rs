@@ -112,6 +112,10 @@ pub struct Config {
     /// Links): the same-device hand-over of a sign-in. None configured: the `.well-known`
     /// files are 404 and the login page offers no link.
     pub app_links: AppLinks,
+    /// pdf.js's package folder (`node_modules/pdfjs-dist`, `--pdfjs-dir`): the officer
+    /// console draws a PDF attachment's pages on the request page with it. None: the page
+    /// offers the download only.
+    pub pdfjs_dir: Option<PathBuf>,
 }
 
 /// The app the server's https links open (`/.well-known/assetlinks.json`,
@@ -353,6 +357,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             delivery: Delivery::default(),
             app_links: AppLinks::default(),
+            pdfjs_dir: None,
         }
     }
 }

@@ -10,8 +10,10 @@
 //!   ending after 15 minutes idle, 8 hours at most, at sign-out, and when the officer role is
 //!   withdrawn (`session`). Every request asks [`crate::authz::console_officer`] again.
 //! - **Pages** are askama templates (`templates/console/`), escaped by default, with one style
-//!   sheet of this server and no script; every response carries the login page's strict
-//!   Content Security Policy and the headers of [`crate::resources::oidc`]'s pages.
+//!   sheet of this server and two scripts served as files (the waiting page's, and the request
+//!   page's drawing PDF pages with pdf.js, `pdf_viewer`); every response carries the login
+//!   page's strict Content Security Policy and the headers of [`crate::resources::oidc`]'s
+//!   pages.
 //! - **The queue** (`queue`) lists the requests of the officer's province, by the one rule of
 //!   `resources::registrations::province_queue`.
 //! - **Decisions** (`request`) are confirmed on the officer's own phone: the console holds no
@@ -30,6 +32,7 @@ mod holidays;
 mod intake;
 mod organisations;
 mod pages;
+pub mod pdf_viewer;
 mod people;
 mod queue;
 mod request;
@@ -59,7 +62,7 @@ pub const REQUEST: &str = "/console/requests/{id}";
 /// sent to the officer's phone to confirm.
 pub const DECISION: &str = "/console/requests/{id}/decision";
 /// `GET`: an attachment of a request of the officer's province: an image inline, a PDF as a
-/// download; never as a page.
+/// download (which the request page's script reads to draw its pages); never as a page.
 pub const ATTACHMENT: &str = "/console/attachments/{id}";
 /// `GET`: the figures of the officer's province (every province for the national scope).
 pub const DASHBOARD: &str = "/console/dashboard";
@@ -140,6 +143,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route(ACTION_CANCEL, post(action::cancel))
         .route(CONSOLE_CSS, get(console_css))
         .route(WAIT_JS, get(wait_js))
+        .route(pdf_viewer::PDF_PAGES_JS, get(pdf_viewer::pdf_pages_js))
+        .route(pdf_viewer::PDFJS_FILE, get(pdf_viewer::pdfjs_file))
+        .route(pdf_viewer::PDFJS_FONT, get(pdf_viewer::pdfjs_font))
         .layer(axum::middleware::map_response(secure))
 }
 

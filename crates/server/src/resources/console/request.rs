@@ -11,7 +11,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use dinhdanh_core::api::{
-    Decision, ErrorCode, OfficerDecision, QueueItem, RegistrationView, console_may_request,
+    Decision, ErrorCode, MediaType, OfficerDecision, QueueItem, RegistrationView,
+    console_may_request,
 };
 use dinhdanh_core::ids::RegistrationId;
 use dinhdanh_core::signed_action::ActionKind;
@@ -116,6 +117,8 @@ pub(super) struct RequestPage<'a> {
     pub details: Details,
     /// The decision form, while the request waits for an officer.
     pub decision: Option<DecisionForm>,
+    /// The script drawing PDF pages, when pdf.js is installed and there is a PDF.
+    pub pdf_script: Option<&'static str>,
 }
 
 /// The request `id` if this officer may read it (their province); `None` for any other, which
@@ -163,6 +166,12 @@ async fn page(
             id: item.id.to_string(),
             province_vi: item.province.name_vi(),
             row: row(item, &calendar, today),
+            pdf_script: (super::pdf_viewer::enabled(state)
+                && view
+                    .attachments
+                    .iter()
+                    .any(|a| a.media_type == MediaType::Pdf))
+            .then_some(super::pdf_viewer::PDF_PAGES_JS),
             details: Details::of(&view, super::ATTACHMENT),
             decision,
         },
