@@ -5,6 +5,7 @@ pub mod chromium;
 #[cfg(feature = "e2e")]
 pub mod e2e;
 pub mod oidc_demo;
+pub mod pdf;
 #[cfg(feature = "e2e")]
 pub mod webdriver;
 

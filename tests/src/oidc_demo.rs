@@ -254,6 +254,23 @@ impl DemoEnv {
         }
     }
 
+    /// Runs the server's command line on this environment's data, as an operator would (the
+    /// server keeps serving); its standard output.
+    pub fn cli(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new(bin_dir()?.join("dinhdanh-server"))
+            .arg("--data-dir")
+            .arg(&self.server_dir)
+            .args(args)
+            .output()?;
+        ensure!(
+            out.status.success(),
+            "dinhdanh-server {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     /// The demo's own log (what it printed after starting), for assertions about what it was
     /// told by the provider.
     pub fn demo_log(&self) -> String {

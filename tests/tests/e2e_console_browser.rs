@@ -14,8 +14,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, ensure};
 use dinhdanh_client::passcode::EnteredPasscode;
 use dinhdanh_core::api::{
-    ActionOrigin, DesktopActionEvent, InformationAnswer, NotificationKind, RegistrationStatus,
-    RegistrationSubmission, RegistrationView, paths,
+    ActionOrigin, Decision, DesktopActionEvent, InformationAnswer, NotificationKind,
+    OfficerDecision, RegistrationStatus, RegistrationSubmission, RegistrationView, paths,
 };
 use dinhdanh_core::ids::CitizenId;
 use dinhdanh_core::org_type::{OrgType, OrganisationForm, RepresentativeForm};
@@ -33,6 +33,12 @@ const MINH: Person = Person {
 };
 /// Nguyễn Văn An, level 2, not an officer.
 const AN: Person = dinhdanh_tests::oidc_demo::AN;
+/// An officer of Hồ Chí Minh City (the demo data's).
+const HA: Person = Person {
+    citizen_id: "079185004321",
+    password: "Ha#Officer2025",
+    name: "Phạm Thu Hà",
+};
 /// A dissolved enterprise in the demo registry, represented by An: its request goes to an
 /// officer.
 const AN_BINH: &str = "Công ty TNHH Thương mại An Bình";
@@ -143,6 +149,43 @@ async fn an_binh_waits_for_an_officer(an: &Phone) -> Result<RegistrationView> {
         view.status
     );
     Ok(view)
+}
+
+/// The texts of the elements `css` finds, in order.
+async fn cells_of(browser: &Browser, css: &str) -> Result<Vec<String>> {
+    let mut texts = Vec::new();
+    for cell in browser.find_all(Locator::Css(css)).await? {
+        texts.push(cell.text().await?.trim().to_owned());
+    }
+    Ok(texts)
+}
+
+/// Hà Nội's registered organisations (active or locked) and open requests (any status that is
+/// not final), read from the server's database file rather than through the server.
+async fn ha_noi_in_the_database(env: &DemoEnv) -> Result<(u64, u64)> {
+    use sqlx::Connection;
+    let file = env.server_dir.join("dinhdanh.db");
+    let mut db =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", file.display())).await?;
+    let registered: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM organisations WHERE province = 'ha_noi' \
+         AND status IN ('active', 'locked')",
+    )
+    .fetch_one(&mut db)
+    .await?;
+    let statuses: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, COUNT(*) FROM registrations WHERE province = 'ha_noi' GROUP BY status",
+    )
+    .fetch_all(&mut db)
+    .await?;
+    let mut open = 0;
+    for (status, n) in statuses {
+        let status: RegistrationStatus = serde_json::from_value(serde_json::Value::String(status))?;
+        if !status.is_final() {
+            open += u64::try_from(n)?;
+        }
+    }
+    Ok((u64::try_from(registered)?, open))
 }
 
 async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::Element> {
@@ -396,6 +439,7 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
     );
     click(&browser, "main form button[type='submit']").await?;
     wait_for(&browser, "#lock").await?;
+    let an_page = browser.current_url().await?.to_string();
     let person = browser.find(Locator::Css("main")).await?.text().await?;
     ensure!(person.contains(AN.name), "{person}");
     ensure!(!person.contains(AN.citizen_id), "the full number: {person}");
@@ -440,6 +484,7 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
     ensure!(link.text().await? == AN_BINH, "the search finds An Bình");
     link.click().await?;
     wait_for(&browser, "ol.history").await?;
+    let organisation_page = browser.current_url().await?.to_string();
     w.shot(&browser, "officer-organisation").await?;
     let violations = w.axe(&browser).await?;
     ensure!(
@@ -477,6 +522,63 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         "axe on the dashboard:\n{}",
         violations.join("\n")
     );
+    // Its figures are the database's: Hà Nội's registered organisations (active or locked)
+    // and open requests, counted here from the server's SQLite file.
+    let cells = cells_of(&browser, "table.provinces tbody tr td").await?;
+    let (registered, open) = ha_noi_in_the_database(&w.env).await?;
+    ensure!(
+        cells.first().map(String::as_str) == Some(registered.to_string().as_str())
+            && cells.get(3).map(String::as_str) == Some(open.to_string().as_str()),
+        "the dashboard's row {cells:?}; the database: {registered} registered, {open} open"
+    );
+
+    // The working-day calendar: every provincial officer reads it; Minh, made a calendar
+    // keeper by the operator's command, is offered the form, and a date that is no date gets
+    // its sentence under the field.
+    w.env.cli(&[
+        "holiday",
+        "keeper",
+        "grant",
+        "--citizen-id",
+        MINH.citizen_id,
+    ])?;
+    click(&browser, "nav.nav a[href='/console/holidays']").await?;
+    wait_for(&browser, "table.holidays").await?;
+    let days = browser
+        .find(Locator::Css("table.holidays"))
+        .await?
+        .text()
+        .await?;
+    ensure!(days.contains("Tết"), "{days}");
+    browser
+        .find(Locator::Css("#holiday-day"))
+        .await?
+        .send_keys("2027-02-30")
+        .await?;
+    browser
+        .find(Locator::Css("#holiday-name-vi"))
+        .await?
+        .send_keys("Nghỉ bù")
+        .await?;
+    click(
+        &browser,
+        "form[action='/console/holidays'] button[type='submit']",
+    )
+    .await?;
+    let error = wait_for(&browser, "#holiday-day-error")
+        .await?
+        .text()
+        .await?;
+    ensure!(!error.is_empty(), "a sentence under the date");
+    browser.set_window_size(1366, 2200).await?;
+    w.shot(&browser, "officer-holidays").await?;
+    browser.set_window_size(1366, 768).await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the calendar:\n{}",
+        violations.join("\n")
+    );
 
     // In-person intake (Cách 2): An at the counter registers his association of type 4; the
     // founding decision is scanned; a required field left empty comes back with its sentence
@@ -504,7 +606,7 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
     let scan = w.env.root.join("quyet-dinh-thanh-lap.pdf");
     std::fs::write(
         &scan,
-        b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+        dinhdanh_tests::pdf::one_page("QUYET DINH THANH LAP HOI"),
     )?;
     let association = "Hội Khuyến học phường Hoàn Kiếm";
     for (css, text) in [
@@ -566,7 +668,63 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
     wait_for(&browser, "dl.details").await?;
     let page = browser.find(Locator::Css("main")).await?.text().await?;
     ensure!(page.contains(association), "{page}");
+    // The founding decision's page is drawn on the page by pdf.js (served by the server from
+    // the package `cargo xtask test` installs): its blue band is on the canvas.
+    ensure!(
+        std::env::var_os("DINHDANH_PDFJS_DIR").is_some(),
+        "DINHDANH_PDFJS_DIR is not set: run this test through `cargo xtask test`, which \
+         installs pdf.js for the console"
+    );
+    let drawn = wait_for(&browser, "figure.pdf[data-drawn]")
+        .await?
+        .attr("data-drawn")
+        .await?;
+    ensure!(drawn.as_deref() == Some("1"), "pages drawn: {drawn:?}");
+    let [r, g, b] = dinhdanh_tests::pdf::BAND_RGB;
+    let band = browser
+        .execute(
+            &format!(
+                "const c = document.querySelector('figure.pdf canvas.pdf-page'); \
+                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+                 let n = 0; \
+                 for (let i = 0; i < d.length; i += 4) {{ \
+                   if (Math.abs(d[i] - {r}) < 16 && Math.abs(d[i + 1] - {g}) < 16 \
+                       && Math.abs(d[i + 2] - {b}) < 16) n++; \
+                 }} \
+                 return n / (c.width * c.height);"
+            ),
+            vec![],
+        )
+        .await?
+        .as_f64()
+        .unwrap_or_default();
+    // The band covers 495×60 of the page's 595×842 points: about 5.9% of its pixels.
+    ensure!(
+        (0.04..0.08).contains(&band),
+        "the drawn page's band covers {band:.4} of it"
+    );
+    let status = browser
+        .find(Locator::Css("figure.pdf .pdf-status"))
+        .await?
+        .text()
+        .await?;
+    ensure!(status.starts_with("1 trang"), "{status}");
+    let intake_page = browser.current_url().await?.to_string();
+    let scan_href = browser
+        .find(Locator::Css("ul.documents a.button"))
+        .await?
+        .attr("href")
+        .await?
+        .context("the scan's link")?;
+    browser.set_window_size(1366, 2200).await?;
     w.shot(&browser, "officer-intake-request").await?;
+    browser.set_window_size(1366, 768).await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on a request page with a PDF drawn:\n{}",
+        violations.join("\n")
+    );
     let mine = an.client.registrations().await?;
     ensure!(
         mine.iter()
@@ -606,5 +764,59 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         violations.join("\n")
     );
     browser.close().await?;
+
+    // An officer of another province (Phạm Thu Hà, Hồ Chí Minh City) gets nothing of Hà Nội:
+    // not in her queue; its request, scan, person and organisation are "not found", the page of
+    // something that does not exist; her dashboard has her province's row only; and her
+    // phone's officer API refuses a decision on Hà Nội's request.
+    let ha = w.env.phone_of(HA).await?;
+    let browser = w.driver.browser(1366, 768).await?;
+    w.sign_in(&browser, &ha, "other-province").await?;
+    wait_for(&browser, "main .heading h1").await?;
+    let queue = browser.find(Locator::Css("main")).await?.text().await?;
+    ensure!(
+        !queue.contains(association) && !queue.contains(AN_BINH),
+        "{queue}"
+    );
+    let scan_url = format!("{}{scan_href}", w.env.server_url);
+    for page in [&intake_page, &scan_url, &an_page, &organisation_page] {
+        browser.goto(page).await?;
+        let title = wait_for(&browser, "[role='alert'] h1")
+            .await?
+            .text()
+            .await?;
+        ensure!(title.starts_with("Không tìm thấy"), "{page}: {title}");
+    }
+    w.shot(&browser, "other-province-refused").await?;
+    browser
+        .goto(&format!("{}/console/dashboard", w.env.server_url))
+        .await?;
+    wait_for(&browser, "table.provinces").await?;
+    let rows = cells_of(&browser, "table.provinces tbody tr th").await?;
+    ensure!(rows == ["TP. Hồ Chí Minh"], "{rows:?}");
+    browser.close().await?;
+    let intake_id = intake_page
+        .rsplit('/')
+        .next()
+        .context("the request's address")?;
+    let registration = dinhdanh_core::ids::RegistrationId::parse(intake_id)?;
+    let refused = ha
+        .client
+        .confirmed::<_, RegistrationView>(
+            reqwest::Method::POST,
+            &paths::OFFICER_DECISION.replace("{id}", intake_id),
+            ActionKind::ReviewRegistration,
+            ActionTarget::new("registration", intake_id)?,
+            OfficerDecision {
+                registration,
+                decision: Decision::Approve,
+            },
+            &ha.passcode()?,
+        )
+        .await;
+    match refused {
+        Err(e) if e.code() == "forbidden" => {}
+        other => anyhow::bail!("Hà's decision on Hà Nội's request: {other:?}"),
+    }
     Ok(())
 }
