@@ -1628,6 +1628,143 @@ async fn locking_and_unlocking_a_person_is_confirmed_on_the_officers_phone(db: B
     assert!(waiting_on(&t, &officer).await.is_empty());
 }
 
+async fn organisation_status(t: &TestServer, eid: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM organisations WHERE eid = $1")
+        .bind(eid)
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap()
+}
+
+backend_test!(locking_and_unlocking_an_organisation_is_confirmed_on_the_officers_phone);
+async fn locking_and_unlocking_an_organisation_is_confirmed_on_the_officers_phone(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let request = ha_noi_request(&t, &officer.person).await;
+    let view = registrations::decide_in_person(
+        t.state(),
+        &officer.person.citizen_id,
+        &request.id,
+        &dinhdanh_core::api::Decision::Approve,
+    )
+    .await
+    .unwrap();
+    let eid = view.org_eid.expect("an organisation").to_string();
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let org_page = format!("/console/organisations/{eid}");
+    let page = browser.get(&org_page).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+
+    // No reason: a sentence under the field, nothing asked of the phone.
+    let (lock, csrf) = form_of(&page, "#lock form");
+    assert_eq!(lock, format!("/console/organisations/{eid}/lock#lock"));
+    let empty = browser
+        .post_form(&lock, &[("csrf", &csrf), ("lock", "1"), ("reason", "")])
+        .await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(
+        empty
+            .doc()
+            .select("#org-lock-reason-error")
+            .text()
+            .contains("Lý do là bắt buộc")
+    );
+    // Unlocking an active account: a sentence, the reason kept, nothing asked.
+    let wrong = browser
+        .post_form(&lock, &[("csrf", &csrf), ("lock", "0"), ("reason", "Thử.")])
+        .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(wrong.body.contains("không bị khóa"), "{}", wrong.body);
+    assert_eq!(
+        wrong.doc().select("#org-lock-reason").text().to_string(),
+        "Thử."
+    );
+    // Without the CSRF token: refused.
+    let forged = browser
+        .post_form(&lock, &[("lock", "1"), ("reason", "Thử.")])
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(waiting_on(&t, &officer).await.is_empty());
+
+    let reason = "Tổ chức báo bị lộ mật khẩu của người được ủy quyền.";
+    let asked = browser
+        .post_form(&lock, &[("csrf", &csrf), ("lock", "1"), ("reason", reason)])
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    assert_eq!(
+        organisation_status(&t, &eid).await,
+        "active",
+        "nothing before the phone confirms"
+    );
+    let action = waiting_on(&t, &officer).await.remove(0);
+    // The direct route's kind and target: the phone signs `organisation:<eid>`.
+    assert_eq!(action.kind, ActionKind::ChangeAccountLock);
+    assert!(action.summary_vi.contains(reason), "{}", action.summary_vi);
+    assert!(
+        action.summary_vi.contains(&request.name),
+        "{}",
+        action.summary_vi
+    );
+    let confirmed = confirm_on(&t, &officer, &action).await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    assert_eq!(organisation_status(&t, &eid).await, "locked");
+    let done = browser.get(asked.location()).await;
+    assert!(
+        done.body.contains("Tài khoản của tổ chức đã bị khóa"),
+        "{}",
+        done.body
+    );
+    assert!(done.body.contains(&org_page), "a link back: {}", done.body);
+    // The history says so, with the reason; the audit trail names the officer.
+    let page = browser.get(&org_page).await;
+    assert!(page.doc().select("ol.history").text().contains(reason));
+    assert_eq!(
+        audited(&t, "organisation.lock", officer.person.account.as_str()).await,
+        1
+    );
+
+    // Unlocking, the same way.
+    let (unlock, csrf) = form_of(&page, "#lock form");
+    let asked = browser
+        .post_form(
+            &unlock,
+            &[
+                ("csrf", &csrf),
+                ("lock", "0"),
+                ("reason", "Đã đổi mật khẩu."),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let action = waiting_on(&t, &officer).await.remove(0);
+    assert_eq!(confirm_on(&t, &officer, &action).await.status(), 200);
+    assert_eq!(organisation_status(&t, &eid).await, "active");
+
+    // An officer of another province: "not found", nothing asked.
+    let elsewhere = self::officer(&t, "ho_chi_minh").await;
+    let mut other = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut other, &elsewhere).await.status, 303);
+    let queue = other.get("/console/").await;
+    let csrf = queue
+        .doc()
+        .select("input[name='csrf']")
+        .attr("value")
+        .expect("a CSRF token")
+        .to_string();
+    let refused = other
+        .post_form(&lock, &[("csrf", &csrf), ("lock", "1"), ("reason", "Thử.")])
+        .await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    assert!(waiting_on(&t, &elsewhere).await.is_empty());
+    assert_eq!(organisation_status(&t, &eid).await, "active");
+}
+
 async fn count(t: &TestServer, sql: &str, province: &str) -> u64 {
     let n: i64 = sqlx::query_scalar(sql)
         .bind(province)

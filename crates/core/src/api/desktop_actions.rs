@@ -78,7 +78,7 @@ pub const DESKTOP_ACTION_KINDS: [ActionKind; 2] =
 
 /// The action kinds the officer console may ask the officer's phone to confirm: an officer's
 /// decision on a registration (approve, reject, ask for information), locking or unlocking
-/// a person's account, a registration taken at the counter, and a calendar keeper's change to
+/// a person's or an organisation's account, a registration taken at the counter, and a calendar keeper's change to
 /// the working-day table. The console holds no confirmation key, so each is signed on the
 /// officer's own phone.
 pub const CONSOLE_ACTION_KINDS: [ActionKind; 4] = [

@@ -284,6 +284,22 @@ pub struct DelegationAnswer {
     pub accept: bool,
 }
 
+/// An officer's lock or unlock of an organisation account asked from the officer console and
+/// confirmed on the officer's phone: the console's body for action kind `change_account_lock`
+/// with target `organisation:<eid>`, the kind and target of the direct route
+/// ([`OrganisationLifecycle`], which names the organisation in its path instead).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerOrganisationLock {
+    /// The organisation.
+    pub organisation: OrgEid,
+    /// Lock (`true`) or unlock.
+    pub lock: bool,
+    /// Why, under the text policy (the owners read it).
+    pub reason: String,
+}
+
 /// A change in an organisation account's life made by an officer, sent as
 /// [`super::Confirmed<OrganisationLifecycle>`] to the organisation named in the path (action
 /// kind `change_account_lock` for lock and unlock, `update_organisation_info` otherwise; target

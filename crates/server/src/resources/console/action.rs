@@ -12,7 +12,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dinhdanh_core::api::{
     AccountView, DesktopActionEvent, ErrorCode, HolidayTableChange, OfficerAccountChange,
-    OfficerDecision, RegistrationView,
+    OfficerDecision, OfficerOrganisationLock, OrganisationRecord, OrganisationStatus,
+    RegistrationView,
 };
 use dinhdanh_core::ids::AccountId;
 use dinhdanh_core::signed_action::ActionKind;
@@ -69,6 +70,13 @@ async fn load(state: &AppState, officer: &Officer, id: &str) -> Result<ConsoleAc
     }
 }
 
+/// The organisation lock or unlock `action` asks for, if it is one.
+fn organisation_lock(action: &ConsoleAction) -> Option<OfficerOrganisationLock> {
+    (action.kind == ActionKind::ChangeAccountLock)
+        .then(|| serde_json::from_value(action.body.clone()).ok())
+        .flatten()
+}
+
 /// The part of the console an action of `kind` is asked from.
 fn section_of(kind: ActionKind) -> Section {
     match kind {
@@ -107,13 +115,18 @@ pub(super) async fn action_page(
                 })
         }
         ActionKind::ChangeAccountLock => {
-            serde_json::from_value::<OfficerAccountChange>(action.body.clone())
-                .ok()
-                .map(|c| Back {
+            match serde_json::from_value::<OfficerAccountChange>(action.body.clone()) {
+                Ok(c) => Some(Back {
                     href: super::PERSON.replace("{id}", c.account.as_str()),
                     vi: "trang của người này",
                     en: "the person's page",
-                })
+                }),
+                Err(_) => organisation_lock(&action).map(|c| Back {
+                    href: super::ORGANISATION.replace("{eid}", c.organisation.as_str()),
+                    vi: "trang của tổ chức",
+                    en: "the organisation's page",
+                }),
+            }
         }
         ActionKind::ChangeHolidayTable => {
             serde_json::from_value::<HolidayTableChange>(action.body.clone())
@@ -149,7 +162,14 @@ pub(super) async fn action_page(
         StatusCode::OK,
         &ActionPage {
             links: LINKS,
-            header: Header::of(&officer, section_of(action.kind)),
+            header: Header::of(
+                &officer,
+                if organisation_lock(&action).is_some() {
+                    Section::Organisations
+                } else {
+                    section_of(action.kind)
+                },
+            ),
             waiting,
             done,
             title_vi,
@@ -198,6 +218,20 @@ fn describe(kind: ActionKind, outcome: &ConsoleOutcome) -> Described {
     };
     match event {
         DesktopActionEvent::Done { result } if kind == ActionKind::ChangeAccountLock => {
+            if let Ok(org) = serde_json::from_value::<OrganisationRecord>(result.clone()) {
+                let (vi, en) = if org.status == OrganisationStatus::Locked {
+                    (
+                        "Đã xác nhận trên điện thoại. Tài khoản của tổ chức đã bị khóa; không ai hành động thay tổ chức được cho tới khi mở khóa.",
+                        "Confirmed on your phone. The organisation's account is locked; nobody can act for it until it is unlocked.",
+                    )
+                } else {
+                    (
+                        "Đã xác nhận trên điện thoại. Tài khoản của tổ chức đã được mở khóa.",
+                        "Confirmed on your phone. The organisation's account is unlocked.",
+                    )
+                };
+                return (false, true, "Đã thực hiện", "Done", vi.into(), en.into());
+            }
             let locked = serde_json::from_value::<AccountView>(result.clone())
                 .map(|v| v.locked)
                 .unwrap_or_default();

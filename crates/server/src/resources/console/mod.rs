@@ -74,6 +74,8 @@ pub const DASHBOARD_CSV: &str = "/console/dashboard.csv";
 pub const ORGANISATIONS: &str = "/console/organisations";
 /// `GET`: one organisation of the officer's province.
 pub const ORGANISATION: &str = "/console/organisations/{eid}";
+/// `POST`: lock or unlock the organisation account, confirmed on the officer's phone.
+pub const ORGANISATION_LOCK: &str = "/console/organisations/{eid}/lock";
 /// `GET`: the form to look a person up; `POST` (the number in the body, never in an
 /// address): the look-up.
 pub const PEOPLE: &str = "/console/people";
@@ -131,6 +133,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route(DASHBOARD_CSV, get(dashboard::csv))
         .route(ORGANISATIONS, get(organisations::organisations))
         .route(ORGANISATION, get(organisations::organisation))
+        .route(ORGANISATION_LOCK, post(organisations::lock))
         .route(PEOPLE, get(people::people).post(people::look_up))
         .route(PERSON, get(people::person))
         .route(PERSON_REVEAL, post(people::reveal))

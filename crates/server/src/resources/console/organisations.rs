@@ -8,24 +8,29 @@
 //! officer of the organisation's province read them; anyone else gets "not found".
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{
-    DelegationView, ErrorCode, OrganisationChange, OrganisationRecord, OrganisationStatus,
+    DelegationView, ErrorCode, OfficerOrganisationLock, OrganisationChange, OrganisationRecord,
+    OrganisationStatus,
 };
 use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::org_type::OrgType;
+use dinhdanh_core::signed_action::ActionKind;
 use dinhdanh_core::text::shown;
 
 use super::pages::{self, Failure, Header, LINKS, Links, Section};
 use super::queue::officer_or_page;
-use super::session::Officer;
+use super::session::{self, Officer};
+use super::sign_in::see_other;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::delegations::list_delegations;
+use crate::resources::officers::MAX_REASON_CHARS;
 use crate::resources::organisations::read_organisation;
 use crate::store::audit::Actor;
 use crate::store::organisations as store;
@@ -210,6 +215,14 @@ pub(super) struct OrganisationPage<'a> {
     pub representatives: Vec<(String, String)>,
     pub delegates: Vec<DelegateRow>,
     pub history: Vec<HistoryRow>,
+    /// The form offered: lock (`Some(true)`, an active account), unlock (`Some(false)`, a
+    /// locked one), or none (closed).
+    pub offer_lock: Option<bool>,
+    pub lock_action: String,
+    pub reason: String,
+    pub reason_max: usize,
+    pub reason_error: Option<(String, String)>,
+    pub form_error: Option<(&'static str, &'static str)>,
 }
 
 fn role_words(role: OrgRole) -> (&'static str, &'static str) {
@@ -352,39 +365,137 @@ pub(super) async fn organisation(
         Ok(None) => return pages::failure(&state, Failure::OrganisationNotFound),
         Err(e) => return pages::server_error(&state, e),
     };
-    let (status_vi, status_en) = status_words(record.status);
     pages::html(
         StatusCode::OK,
-        &OrganisationPage {
-            links: LINKS,
-            header: Header::of(&officer, Section::Organisations),
-            eid: record.eid.to_string(),
-            name: shown(record.details.name_vi.as_str(), 300, false),
-            type_vi: record.org_type.label_vi(),
-            type_en: record.org_type.label_en(),
-            status_vi,
-            status_en,
-            created_on: vietnam_day(record.created_at.timestamp()),
-            registration_href: record
-                .registration
-                .as_ref()
-                .map(|id| super::REQUEST.replace("{id}", id.as_str())),
-            representatives: record
-                .representatives
-                .iter()
-                .map(|r| {
-                    (
-                        shown(r.full_name.as_str(), 300, false),
-                        r.citizen_id_masked.clone(),
-                    )
-                })
-                .collect(),
-            delegates: delegates.iter().map(delegate_row).collect(),
-            history: record
-                .history
-                .iter()
-                .map(|h| history_row(h.at.timestamp(), &h.change))
-                .collect(),
-        },
+        &organisation_page(&officer, &record, &delegates),
     )
+}
+
+fn organisation_page<'a>(
+    officer: &'a Officer,
+    record: &OrganisationRecord,
+    delegates: &[DelegationView],
+) -> OrganisationPage<'a> {
+    let (status_vi, status_en) = status_words(record.status);
+    OrganisationPage {
+        links: LINKS,
+        header: Header::of(officer, Section::Organisations),
+        eid: record.eid.to_string(),
+        name: shown(record.details.name_vi.as_str(), 300, false),
+        type_vi: record.org_type.label_vi(),
+        type_en: record.org_type.label_en(),
+        status_vi,
+        status_en,
+        created_on: vietnam_day(record.created_at.timestamp()),
+        registration_href: record
+            .registration
+            .as_ref()
+            .map(|id| super::REQUEST.replace("{id}", id.as_str())),
+        representatives: record
+            .representatives
+            .iter()
+            .map(|r| {
+                (
+                    shown(r.full_name.as_str(), 300, false),
+                    r.citizen_id_masked.clone(),
+                )
+            })
+            .collect(),
+        delegates: delegates.iter().map(delegate_row).collect(),
+        history: record
+            .history
+            .iter()
+            .map(|h| history_row(h.at.timestamp(), &h.change))
+            .collect(),
+        offer_lock: match record.status {
+            OrganisationStatus::Active => Some(true),
+            OrganisationStatus::Locked => Some(false),
+            _ => None,
+        },
+        lock_action: format!(
+            "{}#lock",
+            super::ORGANISATION_LOCK.replace("{eid}", record.eid.as_str())
+        ),
+        reason: String::new(),
+        reason_max: MAX_REASON_CHARS,
+        reason_error: None,
+        form_error: None,
+    }
+}
+
+/// `POST /console/organisations/{eid}/lock` (fields `csrf`, `lock` = `1` | `0`, `reason`):
+/// asks the officer's phone to confirm locking or unlocking the organisation account; the
+/// browser goes to the action's page. A missing or refused reason, or an account already so,
+/// gets the page again with a sentence, the reason kept.
+pub(super) async fn lock(
+    State(state): State<AppState>,
+    Path(eid): Path<String>,
+    parts: Parts,
+    body: Bytes,
+) -> Response {
+    let officer = match officer_or_page(&state, &parts.headers).await {
+        Ok(o) => o,
+        Err(page) => return page,
+    };
+    if !session::form_from_console(&state, &parts.headers, &officer, &body) {
+        return pages::failure(&state, Failure::NotFromConsole);
+    }
+    let (record, delegates) = match readable(&state, &officer, &eid).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return pages::failure(&state, Failure::OrganisationNotFound),
+        Err(e) => return pages::server_error(&state, e),
+    };
+    let lock = session::form_field(&body, "lock").as_deref() == Some("1");
+    let reason = session::form_field(&body, "reason").unwrap_or_default();
+    let mut page = organisation_page(&officer, &record, &delegates);
+    page.reason = reason.clone();
+    if let Err(problem) = dinhdanh_core::text::message(&reason, MAX_REASON_CHARS) {
+        page.reason_error = Some((
+            format!("Lý do {}.", problem.message_vi()),
+            format!("The reason {}.", problem.message_en()),
+        ));
+        return pages::html(StatusCode::BAD_REQUEST, &page);
+    }
+    if page.offer_lock != Some(lock) {
+        page.form_error = Some(match record.status {
+            OrganisationStatus::Locked => (
+                "Tài khoản của tổ chức này đã bị khóa.",
+                "This organisation's account is already locked.",
+            ),
+            OrganisationStatus::Active => (
+                "Tài khoản của tổ chức này không bị khóa.",
+                "This organisation's account is not locked.",
+            ),
+            _ => (
+                "Tổ chức này đã chấm dứt; tài khoản không khóa hoặc mở khóa được.",
+                "This organisation is closed; its account cannot be locked or unlocked.",
+            ),
+        });
+        return pages::html(StatusCode::BAD_REQUEST, &page);
+    }
+    let change = OfficerOrganisationLock {
+        organisation: record.eid.clone(),
+        lock,
+        reason,
+    };
+    let asked =
+        super::action::ask_phone(&state, &officer, ActionKind::ChangeAccountLock, &change).await;
+    match asked {
+        Ok(action) => see_other(&super::ACTION.replace("{id}", &action)),
+        Err(ServerError::Api(e)) => {
+            page.form_error = Some(if e.code == ErrorCode::RateLimited.as_str() {
+                (
+                    "Đã có 5 yêu cầu đang chờ điện thoại xác nhận. Hãy xác nhận hoặc hủy chúng trước.",
+                    "Five requests are already waiting for your phone. Confirm or cancel them first.",
+                )
+            } else {
+                (
+                    "Không gửi được yêu cầu tới điện thoại. Không có gì thay đổi; hãy thử lại.",
+                    "The request could not be sent to your phone. Nothing changed; try again.",
+                )
+            });
+            pages::html(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => pages::server_error(&state, e),
+    }
 }

@@ -4,7 +4,7 @@
 
 use dinhdanh_core::api::{
     ApiError, Decision, ErrorCode, HolidayTableChange, InPersonRegistration, OfficerAccountChange,
-    OfficerDecision, RegistrationSubmission, SwitchAccount,
+    OfficerDecision, OfficerOrganisationLock, RegistrationSubmission, SwitchAccount,
 };
 use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::signed_action::{self, ActionKind, ActionTarget};
@@ -35,6 +35,16 @@ pub(super) fn malformed() -> ServerError {
     ApiError::new(ErrorCode::MalformedRequest)
         .with_field("body")
         .into()
+}
+
+/// The console's bodies of kind `change_account_lock`: a person's account, or an organisation's
+/// (the same kind and targets as the direct routes), told apart by their fields: a person's
+/// needs `account`, an organisation's takes no field but its own.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum LockChange {
+    Person(OfficerAccountChange),
+    Organisation(OfficerOrganisationLock),
 }
 
 fn canonical<T: serde::Serialize>(body: &T) -> ServerResult<Vec<u8>> {
@@ -114,8 +124,40 @@ pub(super) async fn prepare_for_console(
             })
         }
         ActionKind::ChangeAccountLock => {
-            let change: OfficerAccountChange =
-                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
+            let change = match serde_json::from_value(body.clone()).map_err(|_| malformed())? {
+                LockChange::Person(change) => change,
+                LockChange::Organisation(change) => {
+                    let checked =
+                        organisations::check_console_lock(state, officer, &change).await?;
+                    let name = checked.name;
+                    let reason = &change.reason;
+                    let (summary_vi, summary_en) = if change.lock {
+                        (
+                            format!(
+                                "Khóa tài khoản định danh của tổ chức «{name}». Lý do: {reason}"
+                            ),
+                            format!(
+                                "Lock the e-ID account of the organisation «{name}». Reason: {reason}"
+                            ),
+                        )
+                    } else {
+                        (
+                            format!(
+                                "Mở khóa tài khoản định danh của tổ chức «{name}». Lý do: {reason}"
+                            ),
+                            format!(
+                                "Unlock the e-ID account of the organisation «{name}». Reason: {reason}"
+                            ),
+                        )
+                    };
+                    return Ok(Prepared {
+                        canonical: canonical(&change)?,
+                        target: checked.target,
+                        summary_vi,
+                        summary_en,
+                    });
+                }
+            };
             let checked = officers::check_lock_change(state, officer, &change).await?;
             let name = checked.full_name;
             let (summary_vi, summary_en) = if change.lock {
@@ -248,10 +290,17 @@ pub(super) async fn carry_out(
             serde_json::to_value(view)
         }
         ActionKind::ChangeAccountLock => {
-            let change: OfficerAccountChange =
-                serde_json::from_value(body.clone()).map_err(|_| malformed())?;
-            let view = officers::apply_lock_change(state, &phone.actor(), &change).await?;
-            serde_json::to_value(view)
+            match serde_json::from_value(body.clone()).map_err(|_| malformed())? {
+                LockChange::Person(change) => {
+                    let view = officers::apply_lock_change(state, &phone.actor(), &change).await?;
+                    serde_json::to_value(view)
+                }
+                LockChange::Organisation(change) => {
+                    let record =
+                        organisations::apply_console_lock(state, &phone.actor(), &change).await?;
+                    serde_json::to_value(record)
+                }
+            }
         }
         ActionKind::RegisterInPerson => {
             let intake: InPersonRegistration =

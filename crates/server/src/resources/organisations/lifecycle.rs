@@ -4,11 +4,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use dinhdanh_core::api::{
-    ErrorCode, OrganisationChange, OrganisationLifecycle, OrganisationRecord, OrganisationStatus,
+    ErrorCode, OfficerOrganisationLock, OrganisationChange, OrganisationLifecycle,
+    OrganisationRecord, OrganisationStatus,
 };
 use dinhdanh_core::ids::OrgEid;
 use dinhdanh_core::org_type::Name;
-use dinhdanh_core::signed_action::ActionKind;
+use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
 use super::accounts::{add_history, details_of, encrypt_details, organisation_record};
 use super::{
@@ -298,4 +299,81 @@ pub(super) async fn post_officer_change(
     Ok(Json(
         organisation_record(&state, &org, &actor.account).await?,
     ))
+}
+
+/// What the officer's phone confirms for a console lock or unlock: the organisation's name and
+/// `organisation:<eid>`, the direct route's target.
+pub struct CheckedConsoleLock {
+    /// The organisation's name.
+    pub name: String,
+    /// `organisation:<eid>`.
+    pub target: ActionTarget,
+}
+
+/// Whether `actor` may lock or unlock as the console asks, checked in this order: an officer
+/// (`forbidden`, audited); the reason under the text policy (the owners read it); the
+/// organisation exists (`not_found`) and is of the officer's province (`forbidden`, audited);
+/// it is active to be locked, locked to be unlocked (`invalid_state`).
+pub async fn check_console_lock(
+    state: &AppState,
+    actor: &Actor,
+    change: &OfficerOrganisationLock,
+) -> ServerResult<CheckedConsoleLock> {
+    let object = object_of(&change.organisation);
+    let Some(province) = authz::officer_province(state, &actor.account).await? else {
+        return Err(refuse(
+            state,
+            Some(actor),
+            "organisation.change",
+            &object,
+            ErrorCode::Forbidden,
+        )
+        .await);
+    };
+    dinhdanh_core::text::message(&change.reason, officers::MAX_REASON_CHARS)
+        .map_err(|p| crate::infra::error::invalid_text(p, "body.reason"))?;
+    let org = require_organisation(state, &change.organisation).await?;
+    if !authz::may_change_organisations(&province, std::iter::once(org.province.as_str())) {
+        return Err(refuse(
+            state,
+            Some(actor),
+            "organisation.change",
+            &object,
+            ErrorCode::Forbidden,
+        )
+        .await);
+    }
+    let expected = if change.lock {
+        OrganisationStatus::Active
+    } else {
+        OrganisationStatus::Locked
+    };
+    if org.status != expected {
+        return Err(ServerError::code(ErrorCode::InvalidState));
+    }
+    Ok(CheckedConsoleLock {
+        name: org.name_vi,
+        target: org_target(&change.organisation)?,
+    })
+}
+
+/// Carries out a lock or unlock confirmed on the officer's phone for the console: every check
+/// of [`check_console_lock`] again, then [`apply_lifecycle`] (one transaction: the status, the
+/// history, and on a lock the sign-outs at services), audited with `actor`.
+pub async fn apply_console_lock(
+    state: &AppState,
+    actor: &Actor,
+    change: &OfficerOrganisationLock,
+) -> ServerResult<OrganisationRecord> {
+    check_console_lock(state, actor, change).await?;
+    let reason = dinhdanh_core::text::message(&change.reason, officers::MAX_REASON_CHARS)
+        .map_err(|p| crate::infra::error::invalid_text(p, "body.reason"))?;
+    let lifecycle = if change.lock {
+        OrganisationLifecycle::Lock { reason }
+    } else {
+        OrganisationLifecycle::Unlock { reason }
+    };
+    apply_lifecycle(state, Some(actor), &change.organisation, &lifecycle).await?;
+    let org = require_organisation(state, &change.organisation).await?;
+    organisation_record(state, &org, &actor.account).await
 }

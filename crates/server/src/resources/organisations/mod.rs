@@ -51,7 +51,9 @@ pub use accounts::{
     require_organisation,
 };
 pub use actor::{Actor, audit_record, refuse};
-pub use lifecycle::{apply_lifecycle, involved};
+pub use lifecycle::{
+    CheckedConsoleLock, apply_console_lock, apply_lifecycle, check_console_lock, involved,
+};
 pub use registry_changes::{RegistryFollowUp, apply_registry_change};
 pub use switching::{account_choices, switch_session, switch_target};
 
