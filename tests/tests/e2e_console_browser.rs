@@ -655,9 +655,14 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         .await?
         .send_keys(association)
         .await?;
-    // A browser does not keep the file: chosen again.
-    let file = browser.find(Locator::Css("#f-founding_decision")).await?;
-    file.send_keys(&scan.display().to_string()).await?;
+    // The scan sent with the form that came back is kept by the server: not chosen again
+    // (the page drawn below is that file's).
+    let kept = browser
+        .find(Locator::Css("#f-founding_decision-kept"))
+        .await?
+        .text()
+        .await?;
+    ensure!(kept.contains("PDF"), "{kept}");
     click(&browser, "section.intake button[type='submit']").await?;
     wait_for(&browser, "[data-state-url]").await?;
     w.shot(&browser, "officer-intake-waiting").await?;

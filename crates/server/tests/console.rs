@@ -2245,6 +2245,98 @@ async fn an_intake_confirmed_on_the_phone_files_the_same_records_as_the_app(db: 
     );
 }
 
+backend_test!(files_sent_with_an_intake_that_comes_back_are_kept_for_the_next_try);
+async fn files_sent_with_an_intake_that_comes_back_are_kept_for_the_next_try(db: Backend) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    let head = phone(&t).await;
+    let binh = identity::citizen_without_account(&t, "Trần Văn Bình").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+    let (action, csrf) = intake_form(&mut browser, "organisation_without_registration").await;
+    let name = format!("Hội Người cao tuổi phường {}", next_request_number());
+    let head_id = head.person.citizen_id.as_str().to_owned();
+    let before = intake_rows(&t).await;
+
+    // The requester's number mistyped: the form comes back naming both files received.
+    let mut fields = type_four_fields(&csrf, &name, "ha_noi", &head_id, binh.as_str());
+    fields[2] = ("requester_citizen_id", "00109000123");
+    let back = browser
+        .post_multipart(
+            &action,
+            &fields,
+            &[("founding_decision", PDF), ("rep_paper_1", PNG)],
+        )
+        .await;
+    assert_eq!(back.status, 400, "{}", back.body);
+    let doc = back.doc();
+    let token = |field: &str| {
+        doc.select(&format!("input[name='kept_{field}']"))
+            .attr("value")
+            .unwrap_or_else(|| panic!("{field} kept: {}", back.body))
+            .to_string()
+    };
+    let decision = token("founding_decision");
+    let paper = token("rep_paper_1");
+    assert!(
+        doc.select("#f-founding_decision-kept")
+            .text()
+            .contains("PDF")
+    );
+    assert_eq!(
+        intake_rows(&t).await,
+        before,
+        "no row for a form that came back"
+    );
+    assert!(waiting_on(&t, &officer).await.is_empty());
+
+    // A token altered, or made by another session, brings nothing back: the required
+    // document is asked for again.
+    let (digest, _) = decision.split_once('.').unwrap();
+    let forged = format!("{digest}.{}", "A".repeat(43));
+    let mut other = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut other, &officer).await.status, 303);
+    let (_, other_csrf) = intake_form(&mut other, "organisation_without_registration").await;
+    let mut other_back = type_four_fields(&other_csrf, &name, "ha_noi", &head_id, binh.as_str());
+    other_back.push(("kept_founding_decision", decision.as_str()));
+    for (who, fields) in [
+        (&mut browser, {
+            let mut f = type_four_fields(&csrf, &name, "ha_noi", &head_id, binh.as_str());
+            f.push(("kept_founding_decision", forged.as_str()));
+            f
+        }),
+        (&mut other, other_back),
+    ] {
+        let refused = who.post_multipart(&action, &fields, &[]).await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(
+            !refused
+                .doc()
+                .select("#f-founding_decision-error")
+                .text()
+                .is_empty(),
+            "{}",
+            refused.body
+        );
+    }
+    assert!(waiting_on(&t, &officer).await.is_empty());
+
+    // The number corrected, no file chosen: the kept ones are the scans the phone confirms.
+    let mut fields = type_four_fields(&csrf, &name, "ha_noi", &head_id, binh.as_str());
+    fields.push(("kept_founding_decision", decision.as_str()));
+    fields.push(("kept_rep_paper_1", paper.as_str()));
+    let asked = browser.post_multipart(&action, &fields, &[]).await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let pending = waiting_on(&t, &officer).await.remove(0);
+    let scans: Vec<serde_json::Value> = pending.body["scans"].as_array().unwrap().clone();
+    for content in [PDF, PNG] {
+        let digest = serde_json::to_value(dinhdanh_core::crypto::sha256(content)).unwrap();
+        assert!(scans.iter().any(|s| s["sha256"] == digest), "{scans:?}");
+    }
+    assert_eq!(confirm_on(&t, &officer, &pending).await.status(), 200);
+    assert_eq!(intake_rows(&t).await[0], before[0] + 1);
+}
+
 backend_test!(a_bad_intake_changes_nothing_and_says_why_under_the_field);
 async fn a_bad_intake_changes_nothing_and_says_why_under_the_field(db: Backend) {
     let t = TestServer::start(db).await;
@@ -2287,7 +2379,13 @@ async fn a_bad_intake_changes_nothing_and_says_why_under_the_field(db: Backend) 
         doc.select("#rep-name-1").attr("value").unwrap().to_string(),
         "Trần Văn Bình"
     );
-    assert_eq!(doc.select("#choose-again").length(), 1);
+    // The PDF passed the checks: kept for the next try, not asked for again.
+    assert_eq!(doc.select("#choose-again").length(), 0);
+    assert!(
+        doc.select("#f-founding_decision-kept")
+            .text()
+            .contains("PDF")
+    );
 
     // A file that is not a PDF, JPEG or PNG.
     let fields = type_four_fields(&csrf, &name, "ha_noi", &head_id, binh.as_str());
@@ -2299,6 +2397,14 @@ async fn a_bad_intake_changes_nothing_and_says_why_under_the_field(db: Backend) 
         )
         .await;
     assert_eq!(gif.status, 400, "{}", gif.body);
+    // A refused file is not kept: chosen again.
+    assert_eq!(gif.doc().select("#choose-again").length(), 1);
+    assert_eq!(
+        gif.doc()
+            .select("input[name='kept_founding_decision']")
+            .length(),
+        0
+    );
     assert!(
         gif.doc()
             .select("#f-founding_decision-error")

@@ -25,6 +25,7 @@ use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::{
     ApiError, ErrorCode, InPersonRegistration, MediaType, PaperConsent, ScannedDocument,
 };
+use dinhdanh_core::crypto::Digest32;
 use dinhdanh_core::ids::{AttachmentId, CitizenId, NewProvince};
 use dinhdanh_core::org_type::{
     DocumentKind, FieldError, MAX_REPRESENTATIVES, OrgField, OrgType, OrganisationForm,
@@ -76,6 +77,7 @@ pub(super) struct RepRow {
     pub name_error: Option<Sentence>,
     pub id_error: Option<Sentence>,
     pub paper_error: Option<Sentence>,
+    pub kept_paper: Option<KeptFile>,
 }
 
 /// One document's file input.
@@ -86,9 +88,19 @@ pub(super) struct DocInput {
     pub required_vi: &'static str,
     pub required_en: &'static str,
     pub error: Option<Sentence>,
+    /// The file received with a form that came back.
+    pub kept: Option<KeptFile>,
 }
 
-/// A type to choose, with what it covers.
+/// A file received with a form that came back with a problem: kept on the server (under its
+/// digest, as a rolled-back upload's content is) and named in the form again by a token this
+/// console session alone can make, so the officer does not choose it again.
+pub(super) struct KeptFile {
+    /// `kept_<field>`'s value: the digest and the session's keyed tag over field and digest.
+    pub token: String,
+    pub media: &'static str,
+    pub size: String,
+}
 pub(super) struct TypeChoice {
     pub value: String,
     pub number: u8,
@@ -143,6 +155,80 @@ struct Posted {
     /// Files by field name (`authorisation_letter`, `founding_decision`, `rep_paper_<row>`);
     /// an input left empty sends none.
     files: BTreeMap<String, Vec<u8>>,
+    /// `kept_<field>` tokens the form sent back (files received with an earlier try).
+    kept_tokens: BTreeMap<String, String>,
+    /// Files kept for the next try, by field name, once the form is to come back.
+    kept: BTreeMap<String, KeptFile>,
+}
+
+/// The tag binding a kept file's digest to this console session and field.
+fn kept_tag(state: &AppState, officer: &Officer, field: &str, digest: &Digest32) -> String {
+    dinhdanh_core::crypto::base64url_encode(&state.keys.keyed_hash(&[
+        b"console.intake.kept\0",
+        officer.csrf.as_bytes(),
+        b"\0",
+        field.as_bytes(),
+        b"\0",
+        digest.as_bytes(),
+    ]))
+}
+
+/// Puts back the files an earlier try of this session sent, for the fields that carry no new
+/// file; a token that is not this session's, or whose content is gone, is ignored (the field
+/// then says what it needs, as an empty one does).
+async fn take_back_kept(
+    state: &AppState,
+    officer: &Officer,
+    posted: &mut Posted,
+) -> ServerResult<()> {
+    for (field, token) in std::mem::take(&mut posted.kept_tokens) {
+        if posted.files.contains_key(&field) {
+            continue;
+        }
+        let Some((digest, tag)) = token.split_once('.') else {
+            continue;
+        };
+        let Ok(digest) = Digest32::parse(digest) else {
+            continue;
+        };
+        let expected = kept_tag(state, officer, &field, &digest);
+        if !dinhdanh_core::crypto::ct_eq(tag.as_bytes(), expected.as_bytes()) {
+            continue;
+        }
+        if let Some(content) = registrations::kept_content(state, &digest).await? {
+            posted.files.insert(field, content);
+        }
+    }
+    Ok(())
+}
+
+/// Keeps every acceptable file of a form that is coming back, so the page names it instead
+/// of asking for it again (a file the upload checks refuse has its sentence, and is not kept).
+async fn keep_for_another_try(
+    state: &AppState,
+    officer: &Officer,
+    posted: &mut Posted,
+) -> ServerResult<()> {
+    for (field, content) in &posted.files {
+        let Ok(media) = registrations::checked_media_type(content) else {
+            continue;
+        };
+        let (_, digest) = registrations::keep_content(state, content).await?;
+        let media = match media {
+            MediaType::Pdf => "PDF",
+            MediaType::Jpeg => "JPEG",
+            MediaType::Png => "PNG",
+        };
+        posted.kept.insert(
+            field.clone(),
+            KeptFile {
+                token: format!("{digest}.{}", kept_tag(state, officer, field, &digest)),
+                media,
+                size: format!("{} KB", content.len().div_ceil(1024)),
+            },
+        );
+    }
+    Ok(())
 }
 
 /// The problems of a posted form, by where they are shown.
@@ -256,7 +342,8 @@ fn page<'a>(
         rows: Vec::new(),
         reps_error: problems.reps,
         documents: Vec::new(),
-        choose_again: !posted.files.is_empty(),
+        // Files the checks refused are not kept: they must be chosen again.
+        choose_again: posted.files.keys().any(|f| !posted.kept.contains_key(f)),
         form_error: problems.form,
     };
     let Some(t) = posted.org_type else {
@@ -299,6 +386,7 @@ fn page<'a>(
                 name_error: problems.rows.get(&(i, "name")).cloned(),
                 id_error: problems.rows.get(&(i, "id")).cloned(),
                 paper_error: problems.rows.get(&(i, "paper")).cloned(),
+                kept_paper: kept_file(posted, &format!("rep_paper_{i}")),
             }
         })
         .collect();
@@ -326,10 +414,19 @@ fn page<'a>(
             required_vi,
             required_en,
             error: problems.documents.get(k.field().code()).cloned(),
+            kept: kept_file(posted, k.field().code()),
         }
     })
     .collect();
     Ok(page)
+}
+
+fn kept_file(posted: &Posted, field: &str) -> Option<KeptFile> {
+    posted.kept.get(field).map(|k| KeptFile {
+        token: k.token.clone(),
+        media: k.media,
+        size: k.size.clone(),
+    })
 }
 
 fn show(state: &AppState, status: StatusCode, page: ServerResult<IntakePage<'_>>) -> Response {
@@ -414,6 +511,10 @@ async fn read_form(parts: &Parts, body: Body) -> Option<(Option<String>, Posted)
                     rows.entry(i).or_default().1 = value;
                 }
             }
+            continue;
+        }
+        if let Some(field) = name.strip_prefix("kept_") {
+            posted.kept_tokens.insert(field.to_owned(), value);
             continue;
         }
         match name.as_str() {
@@ -504,6 +605,9 @@ pub(super) async fn submit(State(state): State<AppState>, parts: Parts, body: Bo
     if !session::csrf_matches(&officer, csrf.as_deref()) {
         return pages::failure(&state, Failure::NotFromConsole);
     }
+    if let Err(e) = take_back_kept(&state, &officer, &mut posted).await {
+        return pages::server_error(&state, e);
+    }
     let Some(org_type) = posted.org_type else {
         let problems = Problems {
             form: Some((
@@ -512,21 +616,30 @@ pub(super) async fn submit(State(state): State<AppState>, parts: Parts, body: Bo
             )),
             ..Problems::default()
         };
-        return show(
-            &state,
-            StatusCode::BAD_REQUEST,
-            page(&officer, &posted, problems),
-        );
+        return coming_back(&state, &officer, &mut posted, problems).await;
     };
     match checked(&state, org_type, &mut posted).await {
-        Ok(Ok(intake)) => ask(&state, &officer, &posted, intake).await,
-        Ok(Err(problems)) => show(
-            &state,
-            StatusCode::BAD_REQUEST,
-            page(&officer, &posted, problems),
-        ),
+        Ok(Ok(intake)) => ask(&state, &officer, &mut posted, intake).await,
+        Ok(Err(problems)) => coming_back(&state, &officer, &mut posted, problems).await,
         Err(e) => pages::server_error(&state, e),
     }
+}
+
+/// The form again with its problems, status 400, its files kept for the next try.
+async fn coming_back(
+    state: &AppState,
+    officer: &Officer,
+    posted: &mut Posted,
+    problems: Problems,
+) -> Response {
+    if let Err(e) = keep_for_another_try(state, officer, posted).await {
+        return pages::server_error(state, e);
+    }
+    show(
+        state,
+        StatusCode::BAD_REQUEST,
+        page(officer, posted, problems),
+    )
 }
 
 /// The scans kept, then the phone asked; a refusal of the server's checks comes back as the
@@ -534,7 +647,7 @@ pub(super) async fn submit(State(state): State<AppState>, parts: Parts, body: Bo
 async fn ask(
     state: &AppState,
     officer: &Officer,
-    posted: &Posted,
+    posted: &mut Posted,
     (intake, contents): (InPersonRegistration, Vec<Vec<u8>>),
 ) -> Response {
     for content in &contents {
@@ -548,11 +661,7 @@ async fn ask(
         Ok(action) => see_other(&super::ACTION.replace("{id}", &action)),
         Err(ServerError::Api(e)) => {
             let problems = refusal(&e, &intake);
-            show(
-                state,
-                StatusCode::BAD_REQUEST,
-                page(officer, posted, problems),
-            )
+            coming_back(state, officer, posted, problems).await
         }
         Err(e) => pages::server_error(state, e),
     }

@@ -151,10 +151,7 @@ pub async fn keep_content(state: &AppState, content: &[u8]) -> ServerResult<(Med
 
 /// The content kept under `hash` by [`keep_content`], checked against it; `None` when there is
 /// none (or it changed on disk).
-pub(super) async fn kept_content(
-    state: &AppState,
-    hash: &Digest32,
-) -> ServerResult<Option<Vec<u8>>> {
+pub async fn kept_content(state: &AppState, hash: &Digest32) -> ServerResult<Option<Vec<u8>>> {
     let path = attachment_path(state, hash);
     let content = tokio::task::spawn_blocking(move || std::fs::read(path))
         .await

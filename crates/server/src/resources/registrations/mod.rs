@@ -69,7 +69,9 @@ mod submission;
 mod views;
 
 pub use crate::store::registrations::QueueFilter;
-pub use attachments::{checked_media_type, keep_content, read_attachment, store_attachment};
+pub use attachments::{
+    checked_media_type, keep_content, kept_content, read_attachment, store_attachment,
+};
 pub use dates::{
     MovedDueDate, calendar_for_display, calendar_from, due_date, recount_open_due_dates,
     vietnam_date, working_days_between,
