@@ -341,6 +341,62 @@ async fn a_passcode_reset_registers_the_new_key_and_voids_the_old_one(db: Backen
     );
 }
 
+backend_test!(whether_a_passcode_key_is_registered_is_told_to_nobody_without_a_right_code);
+async fn whether_a_passcode_key_is_registered_is_told_to_nobody_without_a_right_code(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (p, device, _, session) = signed_in(&t).await;
+    let registered = Device::public(&device.passcode_key(PASSCODE));
+    // Someone holding the phone's salt derives keys from guessed passcodes and asks whether
+    // each is registered: binding a new device with it, or resetting in the phone's session.
+    // A wrong code gets the same answer for the registered key and for any other.
+    let other = person(&t, false).await;
+    let sent = binding_start(&t, &other).await;
+    let code = t.last_code_to(&other.phone);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for key in [
+        registered.clone(),
+        Device::public(&SigningKey::random(&mut OsRng)),
+    ] {
+        let stranger = Device::new();
+        let mut body = binding_finish_body(&stranger, &sent.pending_id, wrong);
+        body.passcode_key = key;
+        let resp = t
+            .post(
+                paths::DEVICE_BINDING_FINISH,
+                &body,
+                Auth::DeviceKey(&stranger.device_key),
+            )
+            .await;
+        assert_error(resp, ErrorCode::OneTimeCodeInvalid).await;
+    }
+    let resp = t
+        .post(
+            paths::PASSCODE_RESET_START,
+            &PasscodeResetStart {
+                password: SecretText::new(p.password.clone()),
+            },
+            Auth::Session(&session),
+        )
+        .await;
+    let sent: CodeSent = resp.json().await.unwrap();
+    let code = t.last_code_to(&p.phone);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for key in [registered, Device::public(&SigningKey::random(&mut OsRng))] {
+        let resp = t
+            .post(
+                paths::PASSCODE_RESET_FINISH,
+                &PasscodeResetFinish {
+                    pending_id: sent.pending_id.clone(),
+                    code: OneTimeCode::parse(wrong).unwrap(),
+                    passcode_key: key,
+                },
+                Auth::Session(&session),
+            )
+            .await;
+        assert_error(resp, ErrorCode::OneTimeCodeInvalid).await;
+    }
+}
+
 backend_test!(a_passcode_reset_needs_the_password);
 async fn a_passcode_reset_needs_the_password(db: Backend) {
     let t = TestServer::start(db).await;

@@ -81,10 +81,6 @@ pub(super) async fn binding_finish(
     if distinct.len() != keys.len() {
         return Err(validation("passcode_key"));
     }
-    if any_key_known(&state, &keys).await? {
-        return Err(ServerError::code(ErrorCode::Conflict));
-    }
-
     let (citizen_key, payload) = accounts::redeem_code(
         &state,
         purpose::DEVICE_BINDING,
@@ -92,6 +88,12 @@ pub(super) async fn binding_finish(
         &request.code,
     )
     .await?;
+    // Asked only once the code is right: before it, the answer would tell anyone whether a
+    // key is registered — with a stolen phone's salt, a way to try passcodes that no
+    // wrong-confirmation count sees.
+    if any_key_known(&state, &keys).await? {
+        return Err(ServerError::code(ErrorCode::Conflict));
+    }
     let payload = CodePayload::from_json(&payload)?;
 
     let mut tx = Tx::begin(&state, "device.bind").await?;

@@ -119,9 +119,6 @@ pub(super) async fn passcode_reset_finish(
     let request = &authed.body;
     let device = usable_device(&state, session).await?;
     let object = format!("device:{device}");
-    if any_key_known(&state, &[&request.passcode_key]).await? {
-        return Err(ServerError::code(ErrorCode::Conflict));
-    }
     let (citizen_key, payload) = accounts::redeem_code(
         &state,
         purpose::PASSCODE_RESET,
@@ -129,6 +126,11 @@ pub(super) async fn passcode_reset_finish(
         &request.code,
     )
     .await?;
+    // Only after the code (see device binding): otherwise the phone's session alone could ask
+    // whether a guessed passcode's key is the registered one, uncounted.
+    if any_key_known(&state, &[&request.passcode_key]).await? {
+        return Err(ServerError::code(ErrorCode::Conflict));
+    }
     let payload = CodePayload::from_json(&payload)?;
     if payload.account != session.account.as_str() || payload.device.as_deref() != Some(&device) {
         audit::append(
