@@ -6,6 +6,8 @@ pub mod chromium;
 pub mod e2e;
 pub mod oidc_demo;
 #[cfg(feature = "e2e")]
+pub mod screen_checks;
+#[cfg(feature = "e2e")]
 pub mod webdriver;
 
 mod memory_store;
