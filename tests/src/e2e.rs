@@ -256,6 +256,17 @@ impl E2e {
         Duration::from_millis(self.checked.load(std::sync::atomic::Ordering::Relaxed))
     }
 
+    /// Prints how long the test took since `started` and how much of it the screen checks
+    /// (for the CI budget; shown with `--nocapture`).
+    pub fn print_time(&self, started: Instant) {
+        eprintln!(
+            "{}: {:.1} s, of which screen checks {:.1} s",
+            self.screens_dir.display(),
+            started.elapsed().as_secs_f64(),
+            self.checks_took().as_secs_f64()
+        );
+    }
+
     /// The last six-digit code the server's outbox sent (SMS or e-mail).
     pub fn last_code(&self) -> Result<String> {
         let text = std::fs::read_to_string(self.server_dir.join("outbox.log"))?;

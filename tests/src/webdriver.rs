@@ -356,6 +356,22 @@ impl Session {
             .await
     }
 
+    /// Presses and releases the Tab key (W3C `actions`), as a keyboard would: the focus moves
+    /// to the next element in the page's focus order.
+    pub async fn press_tab(&self) -> Result<()> {
+        const TAB: &str = "\u{E004}";
+        self.post(
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+                { "type": "keyDown", "value": TAB }, { "type": "keyUp", "value": TAB }
+            ]}]}),
+        )
+        .await?;
+        self.send(reqwest::Method::DELETE, "/actions", None)
+            .await
+            .map(drop)
+    }
+
     /// The window's size now (W3C `window/rect`).
     pub async fn window_size(&self) -> Result<(u32, u32)> {
         let rect = self.get("/window/rect").await?;

@@ -423,19 +423,8 @@ async fn owner_and_delegate(env: &E2e) -> Result<()> {
     env.screenshots_at_widths(&owner, "organisation-activity")
         .await?;
     owner.quit().await?;
-    took(env, started);
+    env.print_time(started);
     Ok(())
-}
-
-/// How long the test took and how much of it the screen checks, for the CI budget (shown with
-/// `--nocapture`).
-fn took(env: &E2e, started: std::time::Instant) {
-    eprintln!(
-        "{}: {:.1} s, of which screen checks {:.1} s",
-        env.screens_dir.display(),
-        started.elapsed().as_secs_f64(),
-        env.checks_took().as_secs_f64()
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -519,7 +508,7 @@ async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say
     self_service(&env, &app).await?;
     app.quit().await?;
     lock_from_another_phone(&env).await?;
-    took(&env, started);
+    env.print_time(started);
     Ok(())
 }
 
@@ -868,6 +857,6 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     env.screenshot(&an, "requester-sees-consent-representatives")
         .await?;
     an.quit().await?;
-    took(&env, started);
+    env.print_time(started);
     Ok(())
 }

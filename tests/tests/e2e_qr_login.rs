@@ -180,6 +180,34 @@ async fn desktop_flows(env: &E2e) -> Result<()> {
     let desktop = env.open_app("desktop").await?;
     desktop.wait_for("screen-first-run").await?;
     env.screenshot(&desktop, "first-run").await?;
+    // The keyboard goes through the screen as it is shown (on a laptop: the server on the
+    // left, then the ways in and the lost phone on the right).
+    desktop
+        .execute(
+            "document.activeElement.blur(); return true",
+            serde_json::json!([]),
+        )
+        .await?;
+    let mut focused = Vec::new();
+    for _ in 0..7 {
+        desktop.press_tab().await?;
+        let id = desktop
+            .execute("return document.activeElement.id", serde_json::json!([]))
+            .await?;
+        focused.push(id.as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(
+        focused,
+        [
+            "lang-toggle",
+            "server-input",
+            "server-save",
+            "start-bind",
+            "start-register",
+            "start-qr-login",
+            "start-lock"
+        ]
+    );
     desktop.click("start-qr-login").await?;
     desktop.wait_for("screen-qr-desktop").await?;
     // Declined on the phone (one tap, no passcode): the desktop says so and shows a new code.
@@ -242,11 +270,6 @@ async fn desktop_flows(env: &E2e) -> Result<()> {
     assert!(header.contains(eid.as_str()), "{header}");
     env.screenshot(&desktop, "signed-in-organisation").await?;
     desktop.quit().await?;
-    eprintln!(
-        "{}: {:.1} s, of which screen checks {:.1} s",
-        env.screens_dir.display(),
-        started.elapsed().as_secs_f64(),
-        env.checks_took().as_secs_f64()
-    );
+    env.print_time(started);
     Ok(())
 }

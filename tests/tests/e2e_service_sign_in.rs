@@ -296,6 +296,7 @@ async fn scan(env: &E2e, app: &App, sign_in: &BrowserSignIn, label: &str) -> Res
 async fn the_phone_approves_and_declines_a_sign_in_to_a_service() -> Result<()> {
     let mut env = E2e::start("service_sign_in").await?;
     env.check_screens()?;
+    let started = std::time::Instant::now();
     let provider = Provider::discover(&env).await?;
     let rp = Rp::register(&env)?;
     let app = env.open_app("phone").await?;
@@ -397,5 +398,6 @@ async fn the_phone_approves_and_declines_a_sign_in_to_a_service() -> Result<()> 
         "{location}"
     );
     app.quit().await?;
+    env.print_time(started);
     Ok(())
 }
