@@ -6,7 +6,8 @@
 //! - every button, link and input at least 44×44 CSS px (WCAG 2.5.5; a checkbox or radio
 //!   button is tapped through its label, so its label's box counts);
 //! - every button reachable: scrolled into view, the point a tap lands on (its centre) is the
-//!   button itself, not the fixed navigation, the sticky header or anything else;
+//!   button itself, not the fixed navigation or anything else, and none is cut off at the
+//!   window's edge (a fixed bar does not scroll);
 //! - focus order: no positive `tabindex` (so the order is the document's), and within the
 //!   screen's content each focusable element comes after the previous one on the screen
 //!   (further down, or to its right); the header comes first and the navigation last;
@@ -114,6 +115,10 @@ for (const e of targets.filter((e) => e.matches('button, [role=button], [role=ra
   if (cx < 0 || cy < 0 || cx > innerWidth || cy > innerHeight) {
     problems.push(`not reachable: ${describe(e)} cannot be scrolled into the window`);
     continue;
+  }
+  // A fixed bar does not make the page scroll: what sticks out of it is cut off.
+  if (r.left < -1 || r.right > doc.clientWidth + 1) {
+    problems.push(`cut off: ${describe(e)} reaches from ${Math.round(r.left)} to ${Math.round(r.right)} px in a ${doc.clientWidth} px window`);
   }
   const hit = document.elementFromPoint(cx, cy);
   if (!hit || !(hit === e || e.contains(hit))) {
