@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use crate::screen_checks::{self, Axe};
 use crate::webdriver::Session;
 
 /// One end-to-end environment: server, driver, data directories, screenshots.
@@ -33,6 +34,14 @@ pub struct E2e {
     server: Child,
     driver: Child,
     shots: std::sync::atomic::AtomicUsize,
+    /// The size every app window is given when it opens (`None`: the app's own).
+    window: Option<(u32, u32)>,
+    /// Milliseconds spent in screen checks (reported by the tests, for the CI budget).
+    checked: std::sync::atomic::AtomicU64,
+    /// axe-core, when every screenshot's screen is also checked (`check_screens`).
+    checks: Option<Axe>,
+    /// The screens axe-core has seen (see `screen_checks::check_screen`).
+    seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// A free loopback port (bound and released; the race with another process taking it in
@@ -132,6 +141,10 @@ impl E2e {
             server,
             driver,
             shots: std::sync::atomic::AtomicUsize::new(0),
+            window: None,
+            checked: std::sync::atomic::AtomicU64::new(0),
+            checks: None,
+            seen: Default::default(),
         };
         env.wait_http(&format!("{}/v1/health", env.server_url))
             .await?;
@@ -154,6 +167,19 @@ impl E2e {
         }
     }
 
+    /// Opens every app window of this run at `width`×`height` (a small phone, a laptop)
+    /// instead of the app's own size.
+    pub fn in_window(&mut self, width: u32, height: u32) {
+        self.window = Some((width, height));
+    }
+
+    /// From now on, every screenshot's screen is also checked for its layout, with its text at
+    /// 200%, and by axe-core ([`screen_checks::check_screen`]); a problem fails the test.
+    pub fn check_screens(&mut self) -> Result<()> {
+        self.checks = Some(Axe::load()?);
+        Ok(())
+    }
+
     /// Opens the app with `profile` (its own data dir and keystore entries).
     pub async fn open_app(&self, profile: &str) -> Result<App> {
         let binary = self.bin_dir.join("dinhdanh-app");
@@ -167,14 +193,39 @@ impl E2e {
             self.screens_dir.clone(),
             &format!("dinhdanh-app --profile {profile}"),
         );
-        Ok(App {
+        let app = App {
             session,
             profile: profile.to_owned(),
-        })
+        };
+        if let Some((width, height)) = self.window {
+            resize(&app, width, height).await?;
+        }
+        Ok(app)
     }
 
-    /// Saves a screenshot of `app`'s window as `NN-<label>.png` and returns its path.
+    /// Saves a screenshot of `app`'s window as `NN-<profile>-<label>.png` and returns its
+    /// path; with [`E2e::check_screens`], then checks the screen (and saves it with its text
+    /// at 200% as `…-<label>-text200.png`).
     pub async fn screenshot(&self, app: &App, label: &str) -> Result<PathBuf> {
+        let path = self.save_screenshot(app, label).await?;
+        if let Some(axe) = &self.checks {
+            let started = Instant::now();
+            screen_checks::check_screen(&app.session, axe, &self.seen, label, || async {
+                self.save_screenshot(app, &format!("{label}-text200"))
+                    .await
+                    .map(drop)
+            })
+            .await?;
+            let took = started.elapsed();
+            self.checked.fetch_add(
+                took.as_millis() as u64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+        Ok(path)
+    }
+
+    async fn save_screenshot(&self, app: &App, label: &str) -> Result<PathBuf> {
         let png = app.session.screenshot_png().await?;
         let n = self
             .shots
@@ -187,23 +238,33 @@ impl E2e {
     }
 
     /// Screenshots of the current screen at a phone's width (360 px) and a desktop's (1280
-    /// px), as `NN-<profile>-<label>-360.png` and `…-1280.png`; the window is left at the
-    /// desktop's width.
+    /// px), as `NN-<profile>-<label>-360.png` and `…-1280.png` (each checked, with
+    /// [`E2e::check_screens`]); the window then goes back to its size before.
     pub async fn screenshots_at_widths(&self, app: &App, label: &str) -> Result<Vec<PathBuf>> {
+        let before = app.session.window_size().await?;
         let mut shots = Vec::new();
         for (width, height) in [(360, 780), (1280, 900)] {
-            // A driver that cannot resize still gets its one screenshot: the screenshots are
-            // for people to look at, not what a test asserts.
-            if let Err(e) = app.session.set_window_size(width, height).await {
-                eprintln!("window/rect refused ({e:#}): one screenshot at the window's size");
-                shots.push(self.screenshot(app, label).await?);
-                break;
-            }
-            // Let the page lay itself out again at the new width.
-            tokio::time::sleep(Duration::from_millis(400)).await;
+            resize(app, width, height).await?;
             shots.push(self.screenshot(app, &format!("{label}-{width}")).await?);
         }
+        resize(app, before.0, before.1).await?;
         Ok(shots)
+    }
+
+    /// How long the screen checks of this run took so far.
+    pub fn checks_took(&self) -> Duration {
+        Duration::from_millis(self.checked.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Prints how long the test took since `started` and how much of it the screen checks
+    /// (for the CI budget; shown with `--nocapture`).
+    pub fn print_time(&self, started: Instant) {
+        eprintln!(
+            "{}: {:.1} s, of which screen checks {:.1} s",
+            self.screens_dir.display(),
+            started.elapsed().as_secs_f64(),
+            self.checks_took().as_secs_f64()
+        );
     }
 
     /// The last six-digit code the server's outbox sent (SMS or e-mail).
@@ -264,6 +325,34 @@ fn six_digits(text: &str) -> Option<String> {
     text.split(|c: char| !c.is_ascii_digit())
         .find(|w| w.len() == 6)
         .map(str::to_owned)
+}
+
+/// Resizes `app`'s window and waits until the page has the new width: a test that means to
+/// run at a phone's width must not go on at another.
+async fn resize(app: &App, width: u32, height: u32) -> Result<()> {
+    app.session.set_window_size(width, height).await?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let inner = app
+            .session
+            .execute("return [innerWidth, innerHeight]", serde_json::json!([]))
+            .await?;
+        if inner == serde_json::json!([width, height]) {
+            // Two frames: laid out and painted at the new size before a screenshot.
+            app.session
+                .execute_async(
+                    "const done = arguments[arguments.length - 1]; \
+                     requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                    serde_json::json!([]),
+                )
+                .await?;
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the window is {inner} inside, not {width}×{height}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// A running app window and the profile it was opened with.

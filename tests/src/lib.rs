@@ -7,6 +7,8 @@ pub mod e2e;
 pub mod oidc_demo;
 pub mod pdf;
 #[cfg(feature = "e2e")]
+pub mod screen_checks;
+#[cfg(feature = "e2e")]
 pub mod webdriver;
 
 mod memory_store;

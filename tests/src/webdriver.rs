@@ -349,6 +349,36 @@ impl Session {
             .await
     }
 
+    /// Runs an asynchronous script in the page (W3C `execute/async`: the script calls its last
+    /// argument with the result) and returns that result.
+    pub async fn execute_async(&self, script: &str, args: Value) -> Result<Value> {
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+            .await
+    }
+
+    /// Presses and releases the Tab key (W3C `actions`), as a keyboard would: the focus moves
+    /// to the next element in the page's focus order.
+    pub async fn press_tab(&self) -> Result<()> {
+        const TAB: &str = "\u{E004}";
+        self.post(
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+                { "type": "keyDown", "value": TAB }, { "type": "keyUp", "value": TAB }
+            ]}]}),
+        )
+        .await?;
+        self.send(reqwest::Method::DELETE, "/actions", None)
+            .await
+            .map(drop)
+    }
+
+    /// The window's size now (W3C `window/rect`).
+    pub async fn window_size(&self) -> Result<(u32, u32)> {
+        let rect = self.get("/window/rect").await?;
+        let got = |k: &str| rect[k].as_u64().unwrap_or_default() as u32;
+        Ok((got("width"), got("height")))
+    }
+
     /// Resizes the window (W3C `window/rect`), so a screen can be seen at a phone's and a
     /// desktop's width; answers the size the window took.
     pub async fn set_window_size(&self, width: u32, height: u32) -> Result<(u64, u64)> {

@@ -99,6 +99,8 @@ async fn start_wizard(env: &E2e, app: &App, passcode: &str) -> Result<()> {
     env.screenshot(app, "switcher").await?;
     app.click("register-org").await?;
     app.wait_for("screen-passcode-confirm").await?;
+    app.wait_for("keypad").await?;
+    env.screenshot(app, "confirm-passcode").await?;
     app.keypad(passcode).await?;
     app.wait_for("screen-wizard-type").await?;
     Ok(())
@@ -174,12 +176,32 @@ async fn wait_status(app: &App, status: &str) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> Result<()> {
-    let env = E2e::start("owner_and_delegate").await?;
+    let mut env = E2e::start("owner_and_delegate").await?;
+    env.check_screens()?;
+    owner_and_delegate(&env).await
+}
+
+/// The same on a small Android phone (360×780): nothing scrolls sideways, every target is
+/// large enough, the keypad and the wizard's buttons are reached and tapped.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_small_phone_an_owner_registers_two_organisations_and_a_delegate_acts_for_one()
+-> Result<()> {
+    let mut env = E2e::start("owner_and_delegate_360").await?;
+    env.in_window(360, 780);
+    env.check_screens()?;
+    owner_and_delegate(&env).await
+}
+
+/// Two organisations registered by An (one approved by the registry, one by an officer), Mai
+/// added as the enterprise's delegate with one outside service, Mai acting for it, and An
+/// reading who acted for the enterprise.
+async fn owner_and_delegate(env: &E2e) -> Result<()> {
+    let started = std::time::Instant::now();
     let owner = env.open_app("owner").await?;
-    bind_and_set_passcode(&env, &owner, AN, PASSCODE).await?;
+    bind_and_set_passcode(env, &owner, AN, PASSCODE).await?;
 
     // Type 1: the enterprise in the business registry, approved automatically.
-    start_wizard(&env, &owner, PASSCODE).await?;
+    start_wizard(env, &owner, PASSCODE).await?;
     env.screenshot(&owner, "wizard-type").await?;
     choose_type(&owner, "enterprise").await?;
     fill_common(
@@ -192,7 +214,7 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     owner
         .type_into("field-enterprise_code", "0108680015")
         .await?;
-    submit_from_form(&env, &owner, PASSCODE, "enterprise").await?;
+    submit_from_form(env, &owner, PASSCODE, "enterprise").await?;
     wait_status(&owner, "approved").await?;
     let shown = owner.wait_for("request-eid").await?;
     let enterprise_eid = owner.element_text(&shown).await?.trim().to_owned();
@@ -200,7 +222,7 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     env.screenshot(&owner, "enterprise-approved").await?;
 
     // Type 4: no registry; the founding decision attached; an officer approves in person.
-    start_wizard(&env, &owner, PASSCODE).await?;
+    start_wizard(env, &owner, PASSCODE).await?;
     choose_type(&owner, "organisation_without_registration").await?;
     fill_common(
         &owner,
@@ -225,7 +247,7 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
         )
         .await
         .context("the founding decision was not uploaded")?;
-    let request_id = submit_from_form(&env, &owner, PASSCODE, "club").await?;
+    let request_id = submit_from_form(env, &owner, PASSCODE, "club").await?;
     wait_status(&owner, "awaiting_officer").await?;
     let decided = env.server_cli(&[
         "registration",
@@ -269,7 +291,7 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     env.screenshot(&owner, "switcher-two-orgs").await?;
 
     // Add Trần Thị Mai as a delegate of the enterprise, allowed one outside service.
-    let service = register_service(&env)?;
+    let service = register_service(env)?;
     owner.click(&format!("org-open-{enterprise_eid}")).await?;
     owner.wait_for("screen-organisation").await?;
     owner.wait_for_text("org-eid", &enterprise_eid).await?;
@@ -328,7 +350,7 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
 
     // The delegate, on a second app profile: bind, accept, switch to the enterprise and back.
     let delegate = env.open_app("delegate").await?;
-    bind_and_set_passcode(&env, &delegate, MAI, DELEGATE_PASSCODE).await?;
+    bind_and_set_passcode(env, &delegate, MAI, DELEGATE_PASSCODE).await?;
     delegate.click("nav-inbox").await?;
     delegate.click("delegation-accept").await?;
     delegate.wait_for("screen-passcode-confirm").await?;
@@ -378,7 +400,7 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     delegate.quit().await?;
 
     // The owner reads who acted for the enterprise: Mai, from her phone, and when.
-    let owner = reopen(&env, "owner", AN).await?;
+    let owner = reopen(env, "owner", AN).await?;
     open_switcher(&owner).await?;
     owner.click(&format!("org-open-{enterprise_eid}")).await?;
     owner.wait_for("screen-organisation").await?;
@@ -401,13 +423,16 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
     env.screenshots_at_widths(&owner, "organisation-activity")
         .await?;
     owner.quit().await?;
+    env.print_time(started);
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say_so() -> Result<()>
 {
-    let env = E2e::start("error_messages").await?;
+    let mut env = E2e::start("error_messages").await?;
+    env.check_screens()?;
+    let started = std::time::Instant::now();
     let app = env.open_app("errors").await?;
     app.wait_for("screen-first-run").await?;
     // The shell injects only its IPC entry, which the bridge uses, not Tauri's global API
@@ -483,6 +508,7 @@ async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say
     self_service(&env, &app).await?;
     app.quit().await?;
     lock_from_another_phone(&env).await?;
+    env.print_time(started);
     Ok(())
 }
 
@@ -705,7 +731,9 @@ async fn open_own_request(app: &App, id: &str) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws() -> Result<()> {
-    let env = E2e::start("co_representatives").await?;
+    let mut env = E2e::start("co_representatives").await?;
+    env.check_screens()?;
+    let started = std::time::Instant::now();
 
     // An files for Sông Hồng naming Mai, and withdraws that first request himself.
     let an = env.open_app("an").await?;
@@ -829,5 +857,6 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     env.screenshot(&an, "requester-sees-consent-representatives")
         .await?;
     an.quit().await?;
+    env.print_time(started);
     Ok(())
 }

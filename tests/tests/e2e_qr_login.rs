@@ -152,8 +152,26 @@ async fn pending_on_phone(phone: &Client) -> Result<PendingDesktopAction> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_desktop_signs_in_by_qr_code_to_the_personal_and_to_an_organisation_account() -> Result<()>
 {
-    let env = E2e::start("qr_login").await?;
-    let phone = phone(&env).await?;
+    let mut env = E2e::start("qr_login").await?;
+    env.check_screens()?;
+    desktop_flows(&env).await
+}
+
+/// The same in a laptop's window (1280×800), where the screens use the width.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_a_laptop_window_a_desktop_signs_in_by_qr_code_and_switches_with_the_phone() -> Result<()>
+{
+    let mut env = E2e::start("qr_login_1280").await?;
+    env.in_window(1280, 800);
+    env.check_screens()?;
+    desktop_flows(&env).await
+}
+
+/// Signing in by QR code (declined once, then the personal account), a switch cancelled on
+/// the desktop and one confirmed on the phone, then signing in for the organisation.
+async fn desktop_flows(env: &E2e) -> Result<()> {
+    let started = std::time::Instant::now();
+    let phone = phone(env).await?;
     let enterprise = register_enterprise(&phone).await?;
     let eid = enterprise
         .org_eid
@@ -161,10 +179,39 @@ async fn a_desktop_signs_in_by_qr_code_to_the_personal_and_to_an_organisation_ac
 
     let desktop = env.open_app("desktop").await?;
     desktop.wait_for("screen-first-run").await?;
+    env.screenshot(&desktop, "first-run").await?;
+    // The keyboard goes through the screen as it is shown (on a laptop: the server on the
+    // left, then the ways in and the lost phone on the right).
+    desktop
+        .execute(
+            "document.activeElement.blur(); return true",
+            serde_json::json!([]),
+        )
+        .await?;
+    let mut focused = Vec::new();
+    for _ in 0..7 {
+        desktop.press_tab().await?;
+        let id = desktop
+            .execute("return document.activeElement.id", serde_json::json!([]))
+            .await?;
+        focused.push(id.as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(
+        focused,
+        [
+            "lang-toggle",
+            "server-input",
+            "server-save",
+            "start-bind",
+            "start-register",
+            "start-qr-login",
+            "start-lock"
+        ]
+    );
     desktop.click("start-qr-login").await?;
     desktop.wait_for("screen-qr-desktop").await?;
     // Declined on the phone (one tap, no passcode): the desktop says so and shows a new code.
-    let declined = scan(&env, &desktop, &phone, "declined").await?;
+    let declined = scan(env, &desktop, &phone, "declined").await?;
     let declined_check = desktop.text("qr-check-code").await?;
     phone.decline_qr_login(&declined).await?;
     desktop
@@ -179,7 +226,7 @@ async fn a_desktop_signs_in_by_qr_code_to_the_personal_and_to_an_organisation_ac
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     env.screenshot(&desktop, "declined-on-phone").await?;
-    scan_and_approve(&env, &desktop, &phone, None, "personal").await?;
+    scan_and_approve(env, &desktop, &phone, None, "personal").await?;
     desktop.wait_for("screen-home").await?;
     desktop.wait_for_text("active-account", AN.2).await?;
     env.screenshot(&desktop, "signed-in-personal").await?;
@@ -216,12 +263,13 @@ async fn a_desktop_signs_in_by_qr_code_to_the_personal_and_to_an_organisation_ac
     desktop.wait_for("screen-first-run").await?;
 
     desktop.click("start-qr-login").await?;
-    scan_and_approve(&env, &desktop, &phone, Some(eid.clone()), "organisation").await?;
+    scan_and_approve(env, &desktop, &phone, Some(eid.clone()), "organisation").await?;
     desktop.wait_for("screen-home").await?;
     desktop.wait_for_text("active-account", "An Phát").await?;
     let header = desktop.text("active-account").await?;
     assert!(header.contains(eid.as_str()), "{header}");
     env.screenshot(&desktop, "signed-in-organisation").await?;
     desktop.quit().await?;
+    env.print_time(started);
     Ok(())
 }

@@ -280,6 +280,7 @@ async fn pick(env: &E2e, app: &App, sign_in: &BrowserSignIn, label: &str) -> Res
     std::fs::write(&path, png)?;
     app.click("nav-qr-scan").await?;
     app.wait_for("screen-qr-scan").await?;
+    env.screenshot(app, "qr-scan").await?;
     app.choose_file("qr-file", &path).await?;
     Ok(())
 }
@@ -293,7 +294,9 @@ async fn scan(env: &E2e, app: &App, sign_in: &BrowserSignIn, label: &str) -> Res
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_phone_approves_and_declines_a_sign_in_to_a_service() -> Result<()> {
-    let env = E2e::start("service_sign_in").await?;
+    let mut env = E2e::start("service_sign_in").await?;
+    env.check_screens()?;
+    let started = std::time::Instant::now();
     let provider = Provider::discover(&env).await?;
     let rp = Rp::register(&env)?;
     let app = env.open_app("phone").await?;
@@ -395,5 +398,6 @@ async fn the_phone_approves_and_declines_a_sign_in_to_a_service() -> Result<()> 
         "{location}"
     );
     app.quit().await?;
+    env.print_time(started);
     Ok(())
 }

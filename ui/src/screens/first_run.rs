@@ -61,44 +61,50 @@ pub fn FirstRun() -> Element {
     };
     rsx! {
         div { id: "screen-first-run", class: "screen",
-            h1 { {c.t("Chào mừng đến với Định Danh", "Welcome to Định Danh")} }
-            p { class: "lead",
-                {c.t(
-                    "Định danh điện tử cho cá nhân và tổ chức theo Nghị định 69/2024/NĐ-CP.",
-                    "Electronic identity for people and organisations under Decree 69/2024/NĐ-CP.",
-                )}
-            }
-            section { id: "screen-server", class: "card",
-                TextField {
-                    id: "server-input",
-                    label: c.t("Địa chỉ máy chủ", "Server address"),
-                    value: server,
-                    kind: "url",
-                    error: c.field_error("server"),
-                    hint: c.t(
-                        "Mặc định: máy chủ cục bộ đi kèm ứng dụng.",
-                        "Default: the local server that comes with the app.",
-                    ),
+            // Two parts: side by side on a computer's window (who this is for and the server on
+            // the left, the ways in on the right), one after the other on a phone.
+            div { class: "first-run-part",
+                h1 { {c.t("Chào mừng đến với Định Danh", "Welcome to Định Danh")} }
+                p { class: "lead",
+                    {c.t(
+                        "Định danh điện tử cho cá nhân và tổ chức theo Nghị định 69/2024/NĐ-CP.",
+                        "Electronic identity for people and organisations under Decree 69/2024/NĐ-CP.",
+                    )}
                 }
-                button { id: "server-save", class: "button secondary", r#type: "button", onclick: save,
-                    {c.t("Lưu địa chỉ", "Save address")}
-                }
-            }
-            div { class: "choices",
-                button { id: "start-bind", class: "button primary", r#type: "button",
-                    onclick: move |_| c.go(Screen::Bind),
-                    {c.t("Đăng nhập và liên kết thiết bị này", "Sign in and bind this device")}
-                }
-                button { id: "start-register", class: "button secondary", r#type: "button",
-                    onclick: move |_| c.go(Screen::SelfRegister),
-                    {c.t("Đăng ký tài khoản mức 1", "Register a level-1 account")}
-                }
-                button { id: "start-qr-login", class: "button secondary", r#type: "button",
-                    onclick: move |_| c.go(Screen::QrDesktop),
-                    {c.t("Máy tính: đăng nhập bằng mã QR", "Computer: sign in with a QR code")}
+                section { id: "screen-server", class: "card",
+                    TextField {
+                        id: "server-input",
+                        label: c.t("Địa chỉ máy chủ", "Server address"),
+                        value: server,
+                        kind: "url",
+                        error: c.field_error("server"),
+                        hint: c.t(
+                            "Mặc định: máy chủ cục bộ đi kèm ứng dụng.",
+                            "Default: the local server that comes with the app.",
+                        ),
+                    }
+                    button { id: "server-save", class: "button secondary", r#type: "button", onclick: save,
+                        {c.t("Lưu địa chỉ", "Save address")}
+                    }
                 }
             }
-            LostPhone {}
+            div { class: "first-run-part",
+                div { class: "choices",
+                    button { id: "start-bind", class: "button primary", r#type: "button",
+                        onclick: move |_| c.go(Screen::Bind),
+                        {c.t("Đăng nhập và liên kết thiết bị này", "Sign in and bind this device")}
+                    }
+                    button { id: "start-register", class: "button secondary", r#type: "button",
+                        onclick: move |_| c.go(Screen::SelfRegister),
+                        {c.t("Đăng ký tài khoản mức 1", "Register a level-1 account")}
+                    }
+                    button { id: "start-qr-login", class: "button secondary", r#type: "button",
+                        onclick: move |_| c.go(Screen::QrDesktop),
+                        {c.t("Máy tính: đăng nhập bằng mã QR", "Computer: sign in with a QR code")}
+                    }
+                }
+                LostPhone {}
+            }
         }
     }
 }

@@ -103,27 +103,37 @@ pub fn QrDesktop() -> Element {
     rsx! {
         div { id: "screen-qr-desktop", class: "screen",
             h1 { {c.t("Đăng nhập bằng mã QR", "Sign in with a QR code")} }
-            ol { class: "steps",
-                li { {c.t("Mở ứng dụng Định Danh trên điện thoại.", "Open the Định Danh app on your phone.")} }
-                li { {c.t("Chọn Quét mã QR và quét mã dưới đây.", "Choose Scan a QR code and scan the code below.")} }
-                li { {c.t("Kiểm tra mã đối chiếu giống nhau rồi xác nhận bằng mã PIN.", "Check the codes match, then confirm with your passcode.")} }
-            }
-            if *declined.read() {
-                p { class: "warning", {c.t("Yêu cầu đăng nhập đã bị từ chối trên điện thoại. Mã mới đã được tạo.", "The sign-in was declined on the phone. A new code is shown.")} }
-            }
-            if let Some(s) = current {
-                div { class: "qr-frame",
-                    div { id: "qr-code", class: "qr-code", dangerous_inner_html: "{s.svg}" }
+            // One column on a phone; on a computer's window the steps and the code side by side.
+            div { class: "qr-layout",
+                div { class: "qr-side",
+                    ol { class: "steps",
+                        li { {c.t("Mở ứng dụng Định Danh trên điện thoại.", "Open the Định Danh app on your phone.")} }
+                        li { {c.t("Chọn Quét mã QR và quét mã dưới đây.", "Choose Scan a QR code and scan the code below.")} }
+                        li { {c.t("Kiểm tra mã đối chiếu giống nhau rồi xác nhận bằng mã PIN.", "Check the codes match, then confirm with your passcode.")} }
+                    }
+                    if *declined.read() {
+                        p { class: "warning", {c.t("Yêu cầu đăng nhập đã bị từ chối trên điện thoại. Mã mới đã được tạo.", "The sign-in was declined on the phone. A new code is shown.")} }
+                    }
                 }
-                p { class: "check-code-line",
-                    {c.t("Mã đối chiếu: ", "Check code: ")}
-                    strong { id: "qr-check-code", class: "check-code", "{s.check_code}" }
+                div { class: "qr-main",
+                    if let Some(s) = current {
+                        div { class: "qr-frame",
+                            div { id: "qr-code", class: "qr-code", role: "img",
+                                aria_label: c.t("Mã QR đăng nhập", "Sign-in QR code"),
+                                dangerous_inner_html: "{s.svg}"
+                            }
+                        }
+                        p { class: "check-code-line",
+                            {c.t("Mã đối chiếu: ", "Check code: ")}
+                            strong { id: "qr-check-code", class: "check-code", "{s.check_code}" }
+                        }
+                        p { id: "qr-expiry", class: "qr-expiry", "data-seconds": "{left}",
+                            {c.t("Mã tự làm mới sau ", "A new code in ")} "{format::countdown((left - format::QR_REFRESH_BEFORE_SECS).max(0))}"
+                        }
+                    } else {
+                        div { class: "qr-frame placeholder", {c.t("Đang tạo mã…", "Creating a code…")} }
+                    }
                 }
-                p { id: "qr-expiry", class: "qr-expiry", "data-seconds": "{left}",
-                    {c.t("Mã tự làm mới sau ", "A new code in ")} "{format::countdown((left - format::QR_REFRESH_BEFORE_SECS).max(0))}"
-                }
-            } else {
-                div { class: "qr-frame placeholder", {c.t("Đang tạo mã…", "Creating a code…")} }
             }
             button { class: "button ghost", r#type: "button",
                 onclick: move |_| {
