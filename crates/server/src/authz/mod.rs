@@ -209,6 +209,14 @@ pub fn sees_all_delegations(role: Option<OrgRole>) -> bool {
     matches!(role, Some(OrgRole::Owner | OrgRole::Administrator))
 }
 
+/// Whether a session acting for an organisation, whose person may act for it with `role`
+/// (None: may not act for it now), hears the organisation's live events (changes of its
+/// delegations): those who see all its delegations. Members hear only of their own
+/// delegation, as the person they are.
+pub fn hears_organisation_events(role: Option<OrgRole>) -> bool {
+    sees_all_delegations(role)
+}
+
 /// Whether a person may read an organisation's record: its members while it is not closed, and
 /// officers of its province.
 pub async fn may_read_organisation(

@@ -3,6 +3,7 @@
 
 use axum::extract::{FromRequest, Request};
 use axum::http::request::Parts;
+use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{ErrorCode, SessionKind, SessionToken};
 use dinhdanh_core::crypto::{Digest32, PublicKey};
 use dinhdanh_core::ids::{AccountId, DeviceId, OrgEid, SessionId};
@@ -270,6 +271,52 @@ async fn authenticate_with(
         token_hash,
     };
     Ok((session, body_hash))
+}
+
+/// Re-checks the session a long-lived request (the live stream) was opened in, by its id (a
+/// renewal changes the token, not the session): the rules of [`authenticate`] — not ended,
+/// not past its absolute expiry, not idle, the account not locked — without marking it used
+/// (a stream is not activity: the idle limit still ends the session of an app left open).
+/// `acting_for` is what the session acts for now, with the role the person acts with, or
+/// `None` when they may no longer act for it (their next request switches the session back,
+/// audited, as [`check_acting_for`]).
+pub async fn recheck(
+    state: &AppState,
+    session: &SessionContext,
+) -> ServerResult<(SessionContext, Option<OrgRole>)> {
+    let row = {
+        let mut conn = state.pool.acquire().await?;
+        sessions::by_id(&mut conn, session.id.as_str()).await?
+    }
+    .ok_or_else(|| ServerError::code(ErrorCode::Unauthenticated))?;
+    let now = state.now();
+    if row.revoked_at.is_some() || row.account_id != session.account.as_str() {
+        return Err(ServerError::code(ErrorCode::Unauthenticated));
+    }
+    if now >= row.absolute_expires_at {
+        return Err(ServerError::code(ErrorCode::SessionExpired));
+    }
+    if now - row.last_seen_at >= state.config.limits.session_idle_secs {
+        return Err(ServerError::code(ErrorCode::SessionIdle));
+    }
+    if row.locked != 0 {
+        return Err(ServerError::code(ErrorCode::AccountLocked));
+    }
+    let (acting_for, role) = match row.acting_for {
+        Some(o) => {
+            let eid = parse_stored(OrgEid::parse(&o))?;
+            match crate::authz::may_act_for(state, &session.account, &eid).await? {
+                Some(role) => (Some(eid), Some(role)),
+                None => (None, None),
+            }
+        }
+        None => (None, None),
+    };
+    let session = SessionContext {
+        acting_for,
+        ..session.clone()
+    };
+    Ok((session, role))
 }
 
 /// For a session acting for `eid`: when the person may no longer act for it (delegation
