@@ -106,7 +106,10 @@ impl Tx {
     pub async fn notify(&mut self, account: &str, item: InboxItem<'_>) -> ServerResult<()> {
         let now = self.now;
         let id = outbox::notify_in(self.conn()?, now, account, item).await?;
-        self.publish(Audience::Account(account.to_owned()), LiveEvent::InboxItem { id });
+        self.publish(
+            Audience::Account(account.to_owned()),
+            LiveEvent::InboxItem { id },
+        );
         Ok(())
     }
 

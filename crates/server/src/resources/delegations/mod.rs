@@ -124,7 +124,10 @@ fn publish_change(tx: &mut Tx, d: &Delegation) {
         organisation: d.eid.clone(),
         id: d.id.clone(),
     };
-    tx.publish(Audience::Account(d.account.as_str().to_owned()), event.clone());
+    tx.publish(
+        Audience::Account(d.account.as_str().to_owned()),
+        event.clone(),
+    );
     tx.publish(Audience::Organisation(d.eid.as_str().to_owned()), event);
 }
 
