@@ -368,20 +368,18 @@ async fn switch_to(t: &TestServer, w: &mut Who, eid: &OrgEid) {
 }
 
 backend_test!(
-    a_delegation_change_reaches_the_delegate_and_the_owner_acting_for_the_organisation_only,
+    a_delegation_change_reaches_the_delegate_and_the_owner_and_no_one_else,
     flavor = "multi_thread",
     worker_threads = 2
 );
-async fn a_delegation_change_reaches_the_delegate_and_the_owner_acting_for_the_organisation_only(
-    db: Backend,
-) {
+async fn a_delegation_change_reaches_the_delegate_and_the_owner_and_no_one_else(db: Backend) {
     let t = TestServer::start(db).await;
-    let mut owner = who(&t).await;
+    let owner = who(&t).await;
     let delegate = who(&t).await;
     let stranger = who(&t).await;
     let eid = enterprise_of(&t, &owner.p).await;
-    switch_to(&t, &mut owner, &eid).await;
-    let mut owner_acting = open(&t, &owner.session).await;
+    // The owner manages the delegates from the personal account too: that session hears.
+    let mut owner_stream = open(&t, &owner.session).await;
     let mut delegate_stream = open(&t, &delegate.session).await;
     let mut stranger_stream = open(&t, &stranger.session).await;
 
@@ -407,7 +405,7 @@ async fn a_delegation_change_reaches_the_delegate_and_the_owner_acting_for_the_o
     })
     .await;
     assert_eq!(
-        until(&mut owner_acting, &changed).await,
+        until(&mut owner_stream, &changed).await,
         vec![changed.clone()]
     );
     assert!(
@@ -416,18 +414,17 @@ async fn a_delegation_change_reaches_the_delegate_and_the_owner_acting_for_the_o
         sent.elapsed()
     );
 
-    // The delegate accepts: the owner acting for the organisation is told again, with the
-    // answer in the inbox of the owner as a person.
+    // The delegate accepts: the owner is told again, with the answer in the owner's inbox.
     organisations::answer_delegation(t.state(), &actor(&delegate.p), &eid, &view.id, true)
         .await
         .unwrap();
-    until(&mut owner_acting, &changed).await;
+    until(&mut owner_stream, &changed).await;
     until(&mut delegate_stream, &changed).await;
     organisations::revoke_delegation(t.state(), &actor(&owner.p), &eid, &view.id)
         .await
         .unwrap();
     until(&mut delegate_stream, &changed).await;
-    until(&mut owner_acting, &changed).await;
+    until(&mut owner_stream, &changed).await;
     hears_nothing(&mut stranger_stream).await;
 }
 
@@ -437,6 +434,8 @@ backend_test!(
     worker_threads = 2
 );
 async fn a_member_acting_for_the_organisation_hears_only_of_their_own_delegation(db: Backend) {
+    // Members do not see the other delegations: acting for the organisation or not, they
+    // hear of none of them.
     let t = TestServer::start(db).await;
     let owner = who(&t).await;
     let mut member = who(&t).await;

@@ -38,8 +38,8 @@ pub enum LiveEvent {
         id: RegistrationId,
     },
     /// A delegation of an organisation changed: added, accepted, declined, ended, or its
-    /// services. Told to the delegate, and to the sessions acting for the organisation of
-    /// people who see all its delegations (owners, administrators).
+    /// services. Told to the delegate, and to the people who see all the organisation's
+    /// delegations (owners, administrators), whatever their session acts for.
     DelegationChanged {
         /// The organisation.
         organisation: OrgEid,

@@ -3,7 +3,6 @@
 
 use axum::extract::{FromRequest, Request};
 use axum::http::request::Parts;
-use dinhdanh_core::account::OrgRole;
 use dinhdanh_core::api::{ErrorCode, SessionKind, SessionToken};
 use dinhdanh_core::crypto::{Digest32, PublicKey};
 use dinhdanh_core::ids::{AccountId, DeviceId, OrgEid, SessionId};
@@ -277,13 +276,9 @@ async fn authenticate_with(
 /// renewal changes the token, not the session): the rules of [`authenticate`] — not ended,
 /// not past its absolute expiry, not idle, the account not locked — without marking it used
 /// (a stream is not activity: the idle limit still ends the session of an app left open).
-/// `acting_for` is what the session acts for now, with the role the person acts with, or
-/// `None` when they may no longer act for it (their next request switches the session back,
-/// audited, as [`check_acting_for`]).
-pub async fn recheck(
-    state: &AppState,
-    session: &SessionContext,
-) -> ServerResult<(SessionContext, Option<OrgRole>)> {
+/// `acting_for` is what the session acts for now, or `None` when the person may no longer act
+/// for it (their next request switches the session back, audited, as [`check_acting_for`]).
+pub async fn recheck(state: &AppState, session: &SessionContext) -> ServerResult<SessionContext> {
     let row = {
         let mut conn = state.pool.acquire().await?;
         sessions::by_id(&mut conn, session.id.as_str()).await?
@@ -302,21 +297,19 @@ pub async fn recheck(
     if row.locked != 0 {
         return Err(ServerError::code(ErrorCode::AccountLocked));
     }
-    let (acting_for, role) = match row.acting_for {
+    let acting_for = match row.acting_for {
         Some(o) => {
             let eid = parse_stored(OrgEid::parse(&o))?;
-            match crate::authz::may_act_for(state, &session.account, &eid).await? {
-                Some(role) => (Some(eid), Some(role)),
-                None => (None, None),
-            }
+            crate::authz::may_act_for(state, &session.account, &eid)
+                .await?
+                .map(|_| eid)
         }
-        None => (None, None),
+        None => None,
     };
-    let session = SessionContext {
+    Ok(SessionContext {
         acting_for,
         ..session.clone()
-    };
-    Ok((session, role))
+    })
 }
 
 /// For a session acting for `eid`: when the person may no longer act for it (delegation

@@ -11,7 +11,8 @@ use crate::infra::error::ServerResult;
 pub enum Audience {
     /// A person (every session of theirs).
     Account(String),
-    /// The sessions acting for an organisation whose person sees all its delegations.
+    /// The people who see all of an organisation's delegations
+    /// ([`crate::authz::hears_organisation_events`]).
     Organisation(String),
 }
 
@@ -30,7 +31,7 @@ pub fn account_topic(account: &str) -> String {
     format!("live:acc:{account}")
 }
 
-/// The wake-up topic of the streams acting for an organisation.
+/// The wake-up topic of the streams hearing an organisation.
 pub fn organisation_topic(eid: &str) -> String {
     format!("live:org:{eid}")
 }
@@ -73,45 +74,52 @@ pub struct LiveEventRow {
     pub event: String,
 }
 
-/// The events of `account` and of `org` (when given) after `after`, oldest first, at most
-/// `limit`.
+/// `account_id = $1`, or also `org_eid IN ($first, ...)` for `orgs`.
+fn audience_clause(orgs: &[String], first: usize) -> String {
+    if orgs.is_empty() {
+        return "account_id = $1".to_owned();
+    }
+    let list: Vec<String> = (0..orgs.len()).map(|i| format!("${}", i + first)).collect();
+    format!("(account_id = $1 OR org_eid IN ({}))", list.join(", "))
+}
+
+/// The events of `account` and of `orgs` after `after`, oldest first, at most `limit`.
 pub async fn after(
     conn: &mut AnyConnection,
     account: &str,
-    org: Option<&str>,
+    orgs: &[String],
     after: i64,
     limit: i64,
 ) -> ServerResult<Vec<LiveEventRow>> {
-    Ok(sqlx::query_as(
-        "SELECT seq, event FROM live_events \
-         WHERE (account_id = $1 OR org_eid = $2) AND seq > $3 ORDER BY seq LIMIT $4",
-    )
-    .bind(account)
-    .bind(org)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?)
+    let sql = format!(
+        "SELECT seq, event FROM live_events WHERE {} AND seq > $2 ORDER BY seq LIMIT $3",
+        audience_clause(orgs, 4)
+    );
+    let mut q = sqlx::query_as(&sql).bind(account).bind(after).bind(limit);
+    for o in orgs {
+        q = q.bind(o.as_str());
+    }
+    Ok(q.fetch_all(conn).await?)
 }
 
-/// The newest event of `account` or `org` written before `before` (Unix seconds), or 0: where
-/// a new stream starts reading (what is older was not told to it; the app reads its screens
-/// when the stream opens).
+/// The newest event of `account` or `orgs` written before `before` (Unix seconds), or 0:
+/// where a new stream starts reading (what is older was not told to it; the app reads its
+/// screens when the stream opens).
 pub async fn last_before(
     conn: &mut AnyConnection,
     account: &str,
-    org: Option<&str>,
+    orgs: &[String],
     before: i64,
 ) -> ServerResult<i64> {
-    let seq: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(seq) FROM live_events \
-         WHERE (account_id = $1 OR org_eid = $2) AND created_at < $3",
-    )
-    .bind(account)
-    .bind(org)
-    .bind(before)
-    .fetch_one(conn)
-    .await?;
+    let sql = format!(
+        "SELECT MAX(seq) FROM live_events WHERE {} AND created_at < $2",
+        audience_clause(orgs, 3)
+    );
+    let mut q = sqlx::query_scalar(&sql).bind(account).bind(before);
+    for o in orgs {
+        q = q.bind(o.as_str());
+    }
+    let seq: Option<i64> = q.fetch_one(conn).await?;
     Ok(seq.unwrap_or(0))
 }
 

@@ -1,6 +1,6 @@
 //! Live updates: one WebSocket per session ([`paths::LIVE_EVENTS`]) that tells the open app what
-//! changed for its person, and for the organisation its session acts for when the person sees
-//! all its delegations ([`authz::hears_organisation_events`]).
+//! changed for its person, and for the organisations whose delegations the person sees all of
+//! ([`authz::organisations_heard`]), whatever the session acts for.
 //!
 //! Events are rows of `live_events` ([`crate::store::live_events`]), written in the
 //! transaction of the change ([`crate::store::tx::Tx::publish`]); after the commit the
@@ -26,7 +26,6 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::routing::get;
 use dinhdanh_core::api::{CLOSE_SESSION_ENDED, LiveEvent, paths};
-use dinhdanh_core::ids::OrgEid;
 use tokio::time::Instant;
 
 use crate::authz;
@@ -95,25 +94,28 @@ impl Cursor {
     }
 }
 
-/// What the stream listens for: its person, and the organisation it hears (if any).
+/// What the stream listens for: its person, and the organisations whose delegations they see.
+#[derive(PartialEq, Eq)]
 struct Audience {
     account: String,
-    org: Option<OrgEid>,
+    orgs: Vec<String>,
 }
 
 impl Audience {
-    fn of(session: &SessionContext, role: Option<dinhdanh_core::account::OrgRole>) -> Self {
-        Audience {
+    async fn of(state: &AppState, session: &SessionContext) -> ServerResult<Self> {
+        let orgs = authz::organisations_heard(state, &session.account).await?;
+        Ok(Audience {
             account: session.account.as_str().to_owned(),
-            org: session
-                .acting_for
-                .clone()
-                .filter(|_| authz::hears_organisation_events(role)),
-        }
+            orgs: orgs.iter().map(|o| o.as_str().to_owned()).collect(),
+        })
     }
 
-    fn org(&self) -> Option<&str> {
-        self.org.as_ref().map(|o| o.as_str())
+    /// The wake-up subscriptions of its organisations.
+    fn subscribe_orgs(&self, wakeups: &crate::infra::wakeups::Wakeups) -> Vec<Subscription> {
+        self.orgs
+            .iter()
+            .map(|o| wakeups.subscribe(&organisation_topic(o)))
+            .collect()
     }
 }
 
@@ -126,13 +128,13 @@ async fn open_cursor(state: &AppState, audience: &Audience) -> ServerResult<Curs
     let floor = live_events::last_before(
         &mut conn,
         &audience.account,
-        audience.org(),
+        &audience.orgs,
         state.now().saturating_sub(window),
     )
     .await?;
     let now = Instant::now();
     let recent =
-        live_events::after(&mut conn, &audience.account, audience.org(), floor, 10_000).await?;
+        live_events::after(&mut conn, &audience.account, &audience.orgs, floor, 10_000).await?;
     Ok(Cursor {
         floor,
         sent: recent.into_iter().map(|r| (r.seq, now)).collect(),
@@ -152,7 +154,7 @@ async fn unsent(
         let rows = live_events::after(
             &mut conn,
             &audience.account,
-            audience.org(),
+            &audience.orgs,
             after,
             READ_LIMIT,
         )
@@ -197,17 +199,18 @@ async fn run(state: &AppState, session: &mut SessionContext, socket: &mut WebSoc
     let mine = wakeups.subscribe(&account_topic(session.account.as_str()));
     let ended = wakeups.subscribe(&session_topic(session.id.as_str()));
     // Subscribed before anything is read, so nothing written from here on is missed.
-    let (checked, role) = match auth::recheck(state, session).await {
-        Ok(r) => r,
+    match auth::recheck(state, session).await {
+        Ok(checked) => *session = checked,
         Err(_) => return End::SessionEnded,
+    }
+    let opened = async {
+        let audience = Audience::of(state, session).await?;
+        let theirs = audience.subscribe_orgs(wakeups);
+        let cursor = open_cursor(state, &audience).await?;
+        ServerResult::Ok((audience, theirs, cursor))
     };
-    *session = checked;
-    let mut audience = Audience::of(session, role);
-    let mut theirs: Option<Subscription> = audience
-        .org()
-        .map(|o| wakeups.subscribe(&organisation_topic(o)));
-    let mut cursor = match open_cursor(state, &audience).await {
-        Ok(c) => c,
+    let (mut audience, mut theirs, mut cursor) = match opened.await {
+        Ok(o) => o,
         Err(e) => {
             tracing::error!(error = %e, "opening a live stream failed");
             return End::Gone;
@@ -228,21 +231,19 @@ async fn run(state: &AppState, session: &mut SessionContext, socket: &mut WebSoc
     let mut now_hearing: Option<Audience> = None;
     'read: loop {
         if let Some(hearing) = now_hearing.take() {
-            // Switched to another organisation (or back): listen for it instead.
-            theirs = hearing
-                .org()
-                .map(|o| wakeups.subscribe(&organisation_topic(o)));
+            // A role gained or lost: listen for its organisations instead.
+            theirs = hearing.subscribe_orgs(wakeups);
             audience = hearing;
         }
         let mine_woken = mine.notified();
         let ended_woken = ended.notified();
-        let theirs_woken = theirs.as_ref().map(Subscription::notified);
-        tokio::pin!(mine_woken, ended_woken, theirs_woken);
+        tokio::pin!(mine_woken, ended_woken);
+        let mut theirs_woken: Vec<_> = theirs.iter().map(|s| Box::pin(s.notified())).collect();
         // Enabled before the database is read, so an event in between still wakes us.
         mine_woken.as_mut().enable();
         ended_woken.as_mut().enable();
-        if let Some(n) = theirs_woken.as_mut().as_pin_mut() {
-            n.enable();
+        for n in &mut theirs_woken {
+            n.as_mut().enable();
         }
         match unsent(state, &audience, &mut cursor).await {
             Ok(texts) => {
@@ -259,12 +260,14 @@ async fn run(state: &AppState, session: &mut SessionContext, socket: &mut WebSoc
             }
         }
         loop {
-            let theirs_wait = async {
-                match theirs_woken.as_mut().as_pin_mut() {
-                    Some(n) => n.await,
-                    None => std::future::pending().await,
+            let theirs_wait = std::future::poll_fn(|cx| {
+                for n in &mut theirs_woken {
+                    if n.as_mut().poll(cx).is_ready() {
+                        return std::task::Poll::Ready(());
+                    }
                 }
-            };
+                std::task::Poll::Pending
+            });
             let recheck_now = tokio::select! {
                 () = mine_woken.as_mut() => false,
                 () = theirs_wait => false,
@@ -293,18 +296,22 @@ async fn run(state: &AppState, session: &mut SessionContext, socket: &mut WebSoc
             };
             if recheck_now {
                 next_recheck = Instant::now() + recheck_every;
-                let (checked, role) = match auth::recheck(state, session).await {
-                    Ok(r) => r,
+                let rechecked = match auth::recheck(state, session).await {
+                    Ok(checked) => Audience::of(state, &checked).await.map(|a| (checked, a)),
+                    Err(e) => Err(e),
+                };
+                match rechecked {
+                    Ok((checked, hearing)) => {
+                        *session = checked;
+                        if hearing != audience {
+                            now_hearing = Some(hearing);
+                        }
+                    }
                     Err(e @ (ServerError::Database(_) | ServerError::Internal(_))) => {
                         tracing::error!(error = %e, "re-checking a live stream's session failed");
                         return End::Gone;
                     }
                     Err(_) => return End::SessionEnded,
-                };
-                *session = checked;
-                let hearing = Audience::of(session, role);
-                if hearing.org != audience.org {
-                    now_hearing = Some(hearing);
                 }
             }
             continue 'read;
