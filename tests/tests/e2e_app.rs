@@ -240,6 +240,11 @@ async fn an_owner_registers_two_organisations_and_a_delegate_acts_for_one() -> R
         !decided.contains(AN.0),
         "the CLI printed a full CCCD number"
     );
+    // The request's page, left open, shows the officer's decision without being reopened: the
+    // live stream tells it (the CLI is another process on the database, so the server's stream
+    // finds the event at its re-read, within 10 s).
+    wait_status(&owner, "approved").await?;
+    env.screenshot(&owner, "club-approved-live").await?;
 
     // Both outcomes reach the inbox.
     owner.click("nav-inbox").await?;
