@@ -9,6 +9,7 @@
 )]
 
 pub mod commands;
+pub mod live;
 pub mod shell;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use tauri::{Manager, Runtime};
 use tauri_plugin_biometric_key::BiometricKeyExt;
 
+pub use live::{LIVE_EVENT, LiveSink, NoLiveSink};
 pub use shell::{Shell, ShellOptions};
 
 /// `builder` with every command of the contract ([`dinhdanh_core::app::COMMAND_NAMES`]).
@@ -121,6 +123,53 @@ fn hand_links_to_the_shell<R: Runtime>(app: &tauri::App<R>) {
     });
 }
 
+/// The app's live sink: each event to the main window as a Tauri event ([`LIVE_EVENT`]), and
+/// on desktop a new inbox item as an OS notification (the notification plugin, used from Rust
+/// only: the window is granted none of its permissions).
+struct AppLiveSink<R: Runtime> {
+    app: tauri::AppHandle<R>,
+}
+
+impl<R: Runtime> LiveSink for AppLiveSink<R> {
+    fn event(&self, event: &dinhdanh_core::api::LiveEvent) {
+        use tauri::Emitter;
+        // The window may be gone (closing): nothing to tell then.
+        let _ = self.app.emit_to("main", LIVE_EVENT, event);
+    }
+
+    fn inbox_item(&self, title: &str, body: &str) {
+        #[cfg(desktop)]
+        {
+            use tauri_plugin_notification::NotificationExt;
+            // No notification service (a bare desktop session): the inbox still has it.
+            let _ = self
+                .app
+                .notification()
+                .builder()
+                .title(title)
+                .body(body)
+                .show();
+        }
+        #[cfg(mobile)]
+        let _ = (title, body);
+    }
+}
+
+/// Desktop: asks for permission to show notifications when it has not been decided (the
+/// platforms that ask at all ask once; Linux and Windows grant it without a question).
+#[cfg(desktop)]
+fn ask_to_notify<R: Runtime>(app: &tauri::App<R>) {
+    use tauri::plugin::PermissionState;
+    use tauri_plugin_notification::NotificationExt;
+    let notification = app.notification();
+    if matches!(
+        notification.permission_state(),
+        Ok(PermissionState::Prompt | PermissionState::PromptWithRationale)
+    ) {
+        let _ = notification.request_permission();
+    }
+}
+
 /// Runs the app: profile, data directory and server from the command line and environment
 /// ([`ShellOptions::from_env`]).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
@@ -130,6 +179,10 @@ pub fn run() {
     // permission of this plugin: a link reaches the UI only through `app_link_take`.
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_deep_link::init());
+    // OS notifications of new inbox items, shown by the shell; the window gets no permission
+    // of this plugin.
+    #[cfg(desktop)]
+    let builder = builder.plugin(tauri_plugin_notification::init());
     let result = builder
         .plugin(tauri_plugin_biometric_key::init())
         .setup(|app| {
@@ -142,6 +195,11 @@ pub fn run() {
             let plugin = app.biometric_key().clone();
             options.biometric = Arc::new(plugin.confirmer(&options.profile));
             options.open_keystore = Arc::new(move |profile| plugin.keystore(profile));
+            options.live_sink = Arc::new(AppLiveSink {
+                app: app.handle().clone(),
+            });
+            #[cfg(desktop)]
+            ask_to_notify(app);
             let shell = Shell::new(options)
                 .map_err(|e| format!("{}: {} / {}", e.code, e.message_vi, e.message_en))?;
             app.manage(shell);

@@ -35,6 +35,8 @@ use dinhdanh_core::signed_action::ActionKind;
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use crate::live::{Listening, LiveSink, LiveTask, NoLiveSink};
+
 /// The server of a profile that names none, when `DINHDANH_SERVER` is not set either: the
 /// embedded local server (`cargo xtask run`).
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8640";
@@ -64,6 +66,9 @@ pub struct ShellOptions {
     /// Opens the profile's keystore: the OS keystore on desktop, the platform secret store
     /// (through the biometric-key plugin) on mobile.
     pub open_keystore: KeystoreOpener,
+    /// Where the session's live events go ([`crate::live`]): the window and, on desktop, OS
+    /// notifications in the app; nowhere by default.
+    pub live_sink: Arc<dyn LiveSink>,
 }
 
 /// How the shell opens a profile's keystore (by profile name).
@@ -98,6 +103,7 @@ impl ShellOptions {
             kdf: KdfParams::default(),
             biometric: Arc::new(NoBiometrics),
             open_keystore: Arc::new(Keystore::os),
+            live_sink: Arc::new(NoLiveSink),
         })
     }
 }
@@ -145,6 +151,8 @@ pub struct Shell {
     qr_replaced: Notify,
     /// Desktop: the action waiting for the phone, for `cancel_on_phone`.
     on_phone: Mutex<OnPhone>,
+    /// The task reading the session's live stream, while signed in ([`crate::live`]).
+    live: Mutex<Option<LiveTask>>,
 }
 
 /// Desktop: where the action sent to the phone stands.
@@ -177,6 +185,7 @@ impl Shell {
             app_link: Mutex::new(None),
             qr_replaced: Notify::new(),
             on_phone: Mutex::new(OnPhone::Idle),
+            live: Mutex::new(None),
         })
     }
 
@@ -214,6 +223,33 @@ impl Shell {
     // Status and server
     // -----------------------------------------------------------------------------------------
 
+    /// Keeps the live stream in step with the session: one task while signed in, for this
+    /// session and the organisation it acts for (another one: a new task), none otherwise.
+    /// A task whose stream ended (the session did) is started again here once the session
+    /// holds again.
+    fn keep_live(&self, client: &Arc<Client>, signed_in: bool) {
+        let state = client.state();
+        let want = match (signed_in, state.session) {
+            (true, Some(session)) => Some(Listening {
+                session,
+                acting_for: state.acting_for,
+            }),
+            _ => None,
+        };
+        let mut live = lock(&self.live);
+        let current = live
+            .as_ref()
+            .filter(|t| !t.task.inner().is_finished())
+            .map(|t| &t.listening);
+        if current == want.as_ref() {
+            return;
+        }
+        // Dropping the old task aborts it (and closes its socket).
+        *live = want.map(|listening| {
+            crate::live::start(client.clone(), self.options.live_sink.clone(), listening)
+        });
+    }
+
     /// Where the app stands. Signed in, the account is read from the server; a session the
     /// server ended reads as signed out (the client forgot it), anything else is an error.
     pub async fn status(&self) -> Result<AppStatus, ApiError> {
@@ -229,6 +265,7 @@ impl Shell {
         };
         // Read after the server was asked: a desktop whose session ended is new again.
         let state = client.state();
+        self.keep_live(&client, signed_in.is_some());
         let role = if state.signed_in_by_qr {
             DeviceRole::QrDesktop
         } else if state.device.is_some() {

@@ -12,13 +12,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use dinhdanh_app_lib::{Shell, ShellOptions, context, with_commands};
+use dinhdanh_app_lib::{
+    LIVE_EVENT, LiveSink, NoLiveSink, Shell, ShellOptions, context, with_commands,
+};
 use dinhdanh_client::biometric::NoBiometrics;
 use dinhdanh_client::keystore::Keystore;
 use dinhdanh_client::passcode::KdfParams;
 use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::{
-    ApiError, RegistrationStatus, RegistrationView, SecretText, SetDelegationServices,
+    ApiError, LiveEvent, RegistrationStatus, RegistrationView, SecretText, SetDelegationServices,
 };
 use dinhdanh_core::app::{
     self, AnswerConsentArgs, BindFinishArgs, BindStartArgs, Command, Confirm,
@@ -70,6 +72,11 @@ struct TestApp {
 
 impl TestApp {
     fn new(server: &str) -> TestApp {
+        Self::with_sink(server, Arc::new(NoLiveSink))
+    }
+
+    /// A profile whose live events go to `live_sink`.
+    fn with_sink(server: &str, live_sink: Arc<dyn LiveSink>) -> TestApp {
         let profile = format!("t{}", random_hex(6));
         let dir = std::env::temp_dir().join(format!("dd-app-test-{profile}"));
         let shell = Shell::new(ShellOptions {
@@ -79,6 +86,7 @@ impl TestApp {
             kdf: KdfParams::insecure_for_tests(),
             biometric: Arc::new(NoBiometrics),
             open_keystore: Arc::new(Keystore::os),
+            live_sink,
         })
         .unwrap();
         let app = with_commands(mock_builder())
@@ -331,9 +339,40 @@ fn the_capability_grants_exactly_the_contracts_commands() {
         .iter()
         .map(|n| format!("allow-{}", n.replace('_', "-")))
         .collect();
+    // And listening to the shell's events (the live updates): not emitting, no other plugin.
+    expected.push("core:event:allow-listen".to_owned());
     granted.sort();
     expected.sort();
     assert_eq!(granted, expected);
+}
+
+#[test]
+fn the_window_may_listen_to_the_shells_events_but_not_emit_or_notify() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    let listen = raw_invoke(
+        &app.main,
+        "plugin:event|listen",
+        serde_json::json!({ "event": LIVE_EVENT, "target": { "kind": "Any" }, "handler": 7 }),
+    );
+    assert!(listen.is_ok(), "{listen:?}");
+    let emit = raw_invoke(
+        &app.main,
+        "plugin:event|emit",
+        serde_json::json!({ "event": LIVE_EVENT, "payload": { "type": "ready" } }),
+    )
+    .unwrap_err();
+    assert!(text(&emit).contains("not allowed"), "{emit}");
+    let notify = raw_invoke(
+        &app.main,
+        "plugin:notification|notify",
+        serde_json::json!({ "options": { "title": "x" } }),
+    )
+    .unwrap_err();
+    let msg = text(&notify);
+    assert!(
+        msg.contains("not allowed") || msg.contains("not found"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -1038,4 +1077,86 @@ fn a_new_passcode_and_a_self_lock_go_through_the_commands_with_field_errors_and_
         })
         .unwrap_err();
     assert_eq!(err.code, "account_locked");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live updates
+// ---------------------------------------------------------------------------------------------
+
+/// A sink that keeps what it is handed.
+#[derive(Default)]
+struct Recorded {
+    events: std::sync::Mutex<Vec<LiveEvent>>,
+    notified: std::sync::Mutex<Vec<String>>,
+}
+
+impl LiveSink for Recorded {
+    fn event(&self, event: &LiveEvent) {
+        self.events.lock().unwrap().push(event.clone());
+    }
+    fn inbox_item(&self, title: &str, _body: &str) {
+        self.notified.lock().unwrap().push(title.to_owned());
+    }
+}
+
+impl Recorded {
+    /// Waits up to 5 s for `seen` to hold of what was recorded.
+    fn wait_for(&self, seen: impl Fn(&[LiveEvent], &[String]) -> bool) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < until {
+            if seen(&self.events.lock().unwrap(), &self.notified.lock().unwrap()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!(
+            "not recorded in 5 s: {:?} / {:?}",
+            self.events.lock().unwrap(),
+            self.notified.lock().unwrap()
+        );
+    }
+}
+
+#[test]
+fn once_signed_in_the_shell_hands_live_events_and_inbox_titles_to_its_sink_until_sign_out() {
+    let t = TestServer::start();
+    let (an, an_phone) = t.person();
+    let (mai, mai_phone) = t.person();
+    let requester = TestApp::new(&t.url());
+    bind(&t, &requester, &an, &an_phone);
+    let recorded = Arc::new(Recorded::default());
+    let co_rep = TestApp::with_sink(&t.url(), recorded.clone());
+    // Signed in (binding signs in): the stream opens.
+    bind(&t, &co_rep, &mai, &mai_phone);
+    recorded.wait_for(|e, _| e.contains(&LiveEvent::Ready));
+
+    // A request naming Mai: her window is told of the request and of the inbox item, and the
+    // item's title is handed over for an OS notification.
+    let filed = file_type_4(&requester, "Câu lạc bộ Cờ vua Hoàn Kiếm", &[&an, &mai]).unwrap();
+    let changed = LiveEvent::RequestChanged {
+        id: filed.id.clone(),
+    };
+    recorded.wait_for(|e, n| {
+        e.contains(&changed)
+            && e.iter().any(|x| matches!(x, LiveEvent::InboxItem { .. }))
+            && !n.is_empty()
+    });
+    let inbox = co_rep.invoke::<app::Notifications>(&()).unwrap();
+    assert!(
+        recorded
+            .notified
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|title| inbox.iter().any(|n| &n.title_vi == title)),
+        "{inbox:?}"
+    );
+
+    // Signed out: the stream stops; nothing more is told.
+    co_rep.invoke::<app::SignOut>(&()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let before = recorded.events.lock().unwrap().len();
+    file_type_4(&requester, "Câu lạc bộ Cờ vua Ba Đình", &[&an, &mai]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert_eq!(recorded.events.lock().unwrap().len(), before);
 }

@@ -262,6 +262,11 @@ async fn owner_and_delegate(env: &E2e) -> Result<()> {
         !decided.contains(AN.0),
         "the CLI printed a full CCCD number"
     );
+    // The request's page, left open, shows the officer's decision without being reopened: the
+    // live stream tells it (the CLI is another process on the database, so the server's stream
+    // finds the event at its re-read, within 10 s).
+    wait_status(&owner, "approved").await?;
+    env.screenshot(&owner, "club-approved-live").await?;
 
     // Both outcomes reach the inbox.
     owner.click("nav-inbox").await?;

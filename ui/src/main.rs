@@ -15,6 +15,7 @@ mod format;
 mod frame;
 mod i18n;
 mod keypad;
+mod live;
 mod nav;
 mod platform;
 mod screens;
@@ -41,6 +42,19 @@ fn main() {
 fn App() -> Element {
     let c = use_hook(Ctx::new);
     use_context_provider(|| c);
+    // Live updates from the shell, counted into `c.live` for the screens that show what they
+    // name (crate::live).
+    use_hook(move || {
+        spawn(async move {
+            if live::listen().await {
+                loop {
+                    let event = live::next().await;
+                    let mut heard = c.live;
+                    heard.write().push(event);
+                }
+            }
+        });
+    });
     use_hook(move || {
         spawn(async move {
             c.refresh_and_enter().await;

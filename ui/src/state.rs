@@ -52,6 +52,9 @@ pub struct Ctx {
     /// The add-delegate form being typed on the organisation's page. Here, not in the page,
     /// because it must come back after the keypad (see the module's note).
     pub delegate: Signal<DelegateForm>,
+    /// The live events heard from the shell ([`crate::live`]); screens read again on those
+    /// about what they show.
+    pub live: Signal<crate::live::Heard>,
 }
 
 /// The add-delegate form, as typed.
@@ -81,6 +84,7 @@ impl Ctx {
             visit: Signal::new(0),
             answer: Signal::new(String::new()),
             delegate: Signal::new(DelegateForm::default()),
+            live: Signal::new(crate::live::Heard::default()),
         }
     }
 

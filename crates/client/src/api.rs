@@ -47,6 +47,7 @@ use crate::passcode::{
 use crate::profile::{Profile, ProfileState};
 
 mod desktop_actions;
+mod live;
 mod oidc;
 mod organisations;
 mod push;
@@ -55,6 +56,7 @@ mod registrations;
 mod self_service;
 mod services;
 
+pub use live::{Backoff, LiveEvents};
 pub use qr_login::{QrLoginAnswer, QrLoginPending};
 pub use self_service::{SelfLockStarted, SelfLocked};
 

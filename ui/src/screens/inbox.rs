@@ -1,12 +1,13 @@
 //! The inbox: notifications, with one-tap answers where the link allows (open a request,
 //! accept or decline an authorisation, sign a desktop out) — and the sessions list.
 
-use dinhdanh_core::api::{DelegationAnswer, Notification, SessionKind, SessionView};
+use dinhdanh_core::api::{DelegationAnswer, LiveEvent, Notification, SessionKind, SessionView};
 use dinhdanh_core::app::{DeviceRole, InboxLink};
 use dioxus::prelude::*;
 
 use crate::bridge;
 use crate::format;
+use crate::live::use_live_reload;
 use crate::nav::{Pending, Screen, is_desktop};
 use crate::state::ctx;
 
@@ -22,6 +23,18 @@ pub fn Inbox() -> Element {
             }
         });
     });
+    // A new item while the inbox is open: read it again, quietly (a failure here is not the
+    // person's doing; the list stays as it was).
+    use_live_reload(
+        |e| matches!(e, LiveEvent::InboxItem { .. }),
+        move || {
+            spawn(async move {
+                if let Ok(items) = bridge::notifications().await {
+                    list.set(Some(items));
+                }
+            });
+        },
+    );
     let lang = c.l();
     let items = list.read().clone();
     // Only the phone confirms a desktop's actions (the desktop holds no confirmation key).

@@ -3,7 +3,7 @@
 //! information, a co-representative's consent or refusal, and the requester's withdrawal.
 
 use dinhdanh_core::api::{
-    OfficerReviewReason, RegistrationEventKind, RegistrationStatus, RegistrationView,
+    LiveEvent, OfficerReviewReason, RegistrationEventKind, RegistrationStatus, RegistrationView,
 };
 use dinhdanh_core::ids::RegistrationId;
 use dioxus::prelude::*;
@@ -11,6 +11,7 @@ use dioxus::prelude::*;
 use crate::bridge;
 use crate::format;
 use crate::i18n::Lang;
+use crate::live::use_live_reload;
 use crate::nav::{Pending, Screen, may_manage};
 use crate::screens::co_representatives::{
     ConsentPanel, RequestAsFiled, WithdrawPanel, WithdrawnNote,
@@ -106,6 +107,21 @@ pub fn Requests() -> Element {
             }
         });
     });
+    use_live_reload(
+        |e| {
+            matches!(
+                e,
+                LiveEvent::RequestChanged { .. } | LiveEvent::ConsentChanged { .. }
+            )
+        },
+        move || {
+            spawn(async move {
+                if let Ok(items) = bridge::registrations().await {
+                    list.set(Some(items));
+                }
+            });
+        },
+    );
     let lang = c.l();
     let items = list.read().clone();
     rsx! {
@@ -162,6 +178,25 @@ pub fn RequestPage(id: RegistrationId, created: bool) -> Element {
             }
         });
     });
+    // Its status moved, or a co-representative answered, while the page is open: read it
+    // again, quietly (what is being typed on it is in `c.answer`, untouched).
+    let live_id = id.clone();
+    let this_id = id.clone();
+    use_live_reload(
+        move |e| match e {
+            LiveEvent::RequestChanged { id } | LiveEvent::ConsentChanged { id } => *id == live_id,
+            _ => false,
+        },
+        move || {
+            let id = this_id.clone();
+            spawn(async move {
+                let args = dinhdanh_core::app::RegistrationArgs { id };
+                if let Ok(v) = bridge::registration(&args).await {
+                    view.set(Some(v));
+                }
+            });
+        },
+    );
     let lang = c.l();
     let current = view.read().clone();
     let (me, phone) = c

@@ -16,13 +16,11 @@ use dinhdanh_core::api::{
     StepUpDone, StepUpPurpose, StepUpRequest, console_may_request, desktop_action_target,
     desktop_may_request, paths,
 };
-use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use rand_core::{OsRng, RngCore};
 use reqwest::Method;
 use serde::Serialize;
 
-use super::{AUTH_SCHEME, Auth, Client, wrong_server};
+use super::{Auth, Client, wrong_server};
 use crate::error::ClientError;
 use crate::passcode::Confirmer;
 
@@ -84,27 +82,7 @@ impl Client {
         action: &PendingDesktopAction,
     ) -> Result<DesktopActionEvent, ClientError> {
         let path = paths::fill(paths::DESKTOP_ACTION_EVENTS, "id", &action.id);
-        let token = self
-            .keystore
-            .session_token()?
-            .ok_or(ClientError::NotSignedIn)?;
-        let key = self.session_key()?;
-        let mut nonce = [0u8; request_proof::NONCE_LEN];
-        OsRng.fill_bytes(&mut nonce);
-        let proof = key
-            .sign_proof(ProofClaims::new(
-                "GET",
-                &path,
-                &[],
-                Some(token.hash()),
-                self.now(),
-                nonce,
-            )?)
-            .to_header_value();
-        let headers = [
-            (request_proof::HEADER_NAME, proof),
-            ("authorization", format!("{AUTH_SCHEME} {}", token.expose())),
-        ];
+        let headers = self.session_socket_headers(&path)?;
         let Some(text) = self
             .first_pushed_text(&path, &headers, action.expires_at.timestamp())
             .await?

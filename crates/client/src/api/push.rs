@@ -1,5 +1,6 @@
-//! The desktop's end of a push channel (QR login, a desktop action waiting for the phone):
-//! one WebSocket, authenticated by the request's headers, one JSON event, then close.
+//! The client's end of the server's WebSockets: a push channel (QR login, a desktop action
+//! waiting for the phone: one JSON event, then close) and the session's live stream
+//! ([`super::live`]), each authenticated by the upgrade request's headers.
 
 use std::time::Duration;
 
@@ -8,23 +9,57 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
-use super::{Client, wrong_server};
+use dinhdanh_core::request_proof::{self, ProofClaims};
+use rand_core::{OsRng, RngCore};
+
+use super::{AUTH_SCHEME, Client, wrong_server};
 use crate::error::ClientError;
 
 /// How long after the awaited thing's expiry the desktop keeps waiting for the server's own
 /// "expired" (the server answers at expiry; this only bounds a silent connection).
 const WAIT_MARGIN_SECS: i64 = 30;
 
+/// An open WebSocket to the server.
+pub(super) type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 impl Client {
-    /// Opens the WebSocket at `path` with `headers` and returns its first text message, or
-    /// `None` when none came before `expires_at` (Unix seconds) and the margin, or the
-    /// connection ended without one. A refused upgrade answers the server's typed error.
-    pub(super) async fn first_pushed_text(
+    /// The headers of a WebSocket opened in the session: its token, and a proof by its key
+    /// over the `GET` of `path`, as every request of the session carries.
+    pub(super) fn session_socket_headers(
+        &self,
+        path: &str,
+    ) -> Result<[(&'static str, String); 2], ClientError> {
+        let token = self
+            .keystore
+            .session_token()?
+            .ok_or(ClientError::NotSignedIn)?;
+        let key = self.session_key()?;
+        let mut nonce = [0u8; request_proof::NONCE_LEN];
+        OsRng.fill_bytes(&mut nonce);
+        let proof = key
+            .sign_proof(ProofClaims::new(
+                "GET",
+                path,
+                &[],
+                Some(token.hash()),
+                self.now(),
+                nonce,
+            )?)
+            .to_header_value();
+        Ok([
+            (request_proof::HEADER_NAME, proof),
+            ("authorization", format!("{AUTH_SCHEME} {}", token.expose())),
+        ])
+    }
+
+    /// Opens the WebSocket at `path` with `headers`. A refused upgrade answers the server's
+    /// typed error (expired, not found, session ended).
+    pub(super) async fn open_socket(
         &self,
         path: &str,
         headers: &[(&'static str, String)],
-        expires_at: i64,
-    ) -> Result<Option<String>, ClientError> {
+    ) -> Result<Socket, ClientError> {
         let network = |e: &dyn std::fmt::Display| ClientError::Network {
             detail: e.to_string(),
         };
@@ -41,24 +76,34 @@ impl Client {
             self.config.connect_timeout,
             tokio_tungstenite::connect_async(request),
         );
-        let (mut socket, _) = match connect.await {
-            Err(_) => return Err(ClientError::Timeout),
+        match connect.await {
+            Err(_) => Err(ClientError::Timeout),
             Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => {
-                // The server refused the upgrade with its typed error (expired, not found,
-                // session ended).
                 let body = resp.body().as_deref().unwrap_or_default();
-                return Err(
+                Err(
                     match serde_json::from_slice::<dinhdanh_core::api::ApiError>(body) {
                         Ok(api) => ClientError::from(api),
                         Err(_) => ClientError::UnexpectedResponse {
                             status: resp.status().as_u16(),
                         },
                     },
-                );
+                )
             }
-            Ok(Err(e)) => return Err(network(&e)),
-            Ok(Ok(pair)) => pair,
-        };
+            Ok(Err(e)) => Err(network(&e)),
+            Ok(Ok((socket, _))) => Ok(socket),
+        }
+    }
+
+    /// Opens the WebSocket at `path` with `headers` and returns its first text message, or
+    /// `None` when none came before `expires_at` (Unix seconds) and the margin, or the
+    /// connection ended without one. A refused upgrade answers the server's typed error.
+    pub(super) async fn first_pushed_text(
+        &self,
+        path: &str,
+        headers: &[(&'static str, String)],
+        expires_at: i64,
+    ) -> Result<Option<String>, ClientError> {
+        let mut socket = self.open_socket(path, headers).await?;
         let left = expires_at - self.now() + WAIT_MARGIN_SECS;
         let limit = Duration::from_secs(u64::try_from(left.max(1)).unwrap_or(1));
         let text = tokio::time::timeout(limit, async {

@@ -40,6 +40,8 @@ pub const MY_AUDIT: &str = "/v1/me/audit";
 pub const ACCOUNT_SWITCH: &str = "/v1/me/accounts";
 /// `GET`: the inbox.
 pub const NOTIFICATIONS: &str = "/v1/me/notifications";
+/// `GET` (WebSocket): the session's live updates ([`super::LiveEvent`]).
+pub const LIVE_EVENTS: &str = "/v1/me/events";
 /// `POST`: submit a registration; `GET`: one's registrations.
 pub const REGISTRATIONS: &str = "/v1/registrations";
 /// `GET`: one registration.

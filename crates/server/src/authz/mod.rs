@@ -209,6 +209,36 @@ pub fn sees_all_delegations(role: Option<OrgRole>) -> bool {
     matches!(role, Some(OrgRole::Owner | OrgRole::Administrator))
 }
 
+/// Whether a person holding `role` (None: no live role) hears an organisation's live events
+/// (changes of its delegations): those who see all its delegations. Members hear only of
+/// their own delegation, as the person they are.
+pub fn hears_organisation_events(role: Option<OrgRole>) -> bool {
+    sees_all_delegations(role)
+}
+
+/// The organisations (not closed) whose live events the person hears now
+/// ([`hears_organisation_events`]), whatever their session acts for: an owner manages the
+/// delegates from the personal account as well.
+pub async fn organisations_heard(
+    state: &AppState,
+    account: &AccountId,
+) -> ServerResult<Vec<OrgEid>> {
+    let rows = {
+        let mut conn = state.pool.acquire().await?;
+        crate::store::delegations::choices(&mut conn, account.as_str(), state.now()).await?
+    };
+    let mut heard = Vec::new();
+    for row in rows {
+        if hears_organisation_events(Some(from_word::<OrgRole>(&row.role)?)) {
+            let eid = parse_stored(OrgEid::parse(&row.eid))?;
+            if !heard.contains(&eid) {
+                heard.push(eid);
+            }
+        }
+    }
+    Ok(heard)
+}
+
 /// Whether a person may read an organisation's record: its members while it is not closed, and
 /// officers of its province.
 pub async fn may_read_organisation(

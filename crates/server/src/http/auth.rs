@@ -272,6 +272,46 @@ async fn authenticate_with(
     Ok((session, body_hash))
 }
 
+/// Re-checks the session a long-lived request (the live stream) was opened in, by its id (a
+/// renewal changes the token, not the session): the rules of [`authenticate`] — not ended,
+/// not past its absolute expiry, not idle, the account not locked — without marking it used
+/// (a stream is not activity: the idle limit still ends the session of an app left open).
+/// `acting_for` is what the session acts for now, or `None` when the person may no longer act
+/// for it (their next request switches the session back, audited, as [`check_acting_for`]).
+pub async fn recheck(state: &AppState, session: &SessionContext) -> ServerResult<SessionContext> {
+    let row = {
+        let mut conn = state.pool.acquire().await?;
+        sessions::by_id(&mut conn, session.id.as_str()).await?
+    }
+    .ok_or_else(|| ServerError::code(ErrorCode::Unauthenticated))?;
+    let now = state.now();
+    if row.revoked_at.is_some() || row.account_id != session.account.as_str() {
+        return Err(ServerError::code(ErrorCode::Unauthenticated));
+    }
+    if now >= row.absolute_expires_at {
+        return Err(ServerError::code(ErrorCode::SessionExpired));
+    }
+    if now - row.last_seen_at >= state.config.limits.session_idle_secs {
+        return Err(ServerError::code(ErrorCode::SessionIdle));
+    }
+    if row.locked != 0 {
+        return Err(ServerError::code(ErrorCode::AccountLocked));
+    }
+    let acting_for = match row.acting_for {
+        Some(o) => {
+            let eid = parse_stored(OrgEid::parse(&o))?;
+            crate::authz::may_act_for(state, &session.account, &eid)
+                .await?
+                .map(|_| eid)
+        }
+        None => None,
+    };
+    Ok(SessionContext {
+        acting_for,
+        ..session.clone()
+    })
+}
+
 /// For a session acting for `eid`: when the person may no longer act for it (delegation
 /// revoked or expired, organisation locked or closed), the session goes back to the personal
 /// account and the request is refused with `forbidden` (audited).

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(qr_login::routes())
         .merge(step_up::routes())
         .merge(desktop_actions::routes())
+        .merge(crate::resources::live::routes())
         .merge(crate::resources::oidc::routes())
         .merge(crate::resources::services::routes())
         .merge(crate::resources::console::routes())

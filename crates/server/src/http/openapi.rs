@@ -221,6 +221,13 @@ pub static ROUTES: &[Route] = &[
         Some(J(confirmed::<api::SwitchAccount>)) => Some(J(named::<api::AccountChoices>))),
     route!(Get NOTIFICATIONS, Session, "The in-app inbox, newest first.",
         None => Some(J(list::<api::Notification>))),
+    route!(Get LIVE_EVENTS, Session,
+        "WebSocket of the session (token and proof over the GET): live updates while the app \
+         is open, one LiveEvent as JSON text each (`ready` first); the app reads the thing \
+         named through its own route. One stream per session in an instance \
+         (already_waiting); frames over 1 KiB end it, any data frame closes it (1008); pinged \
+         when idle; closed with 4401 when the session ends.",
+        None => Some(J(named::<api::LiveEvent>))),
     route!(Post REGISTRATIONS, Session, "Submit an organisation registration.",
         Some(J(confirmed::<api::RegistrationSubmission>))
             => Some(J(named::<api::RegistrationView>))),

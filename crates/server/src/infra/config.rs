@@ -102,6 +102,13 @@ pub struct Config {
     /// How often the background sweep forgets expired challenges, codes and rate-limit
     /// windows (every minute).
     pub sweep_interval: std::time::Duration,
+    /// How often a live stream re-checks its session (revoked, expired, idle, locked, what it
+    /// acts for) and reads its events again even without a wake-up (every 10 seconds); a
+    /// session ended through the sessions routes wakes its stream at once.
+    pub live_recheck: std::time::Duration,
+    /// How long a live stream stays silent before the server pings it; a ping unanswered by
+    /// the next one ends the stream (every 30 seconds).
+    pub live_ping: std::time::Duration,
     /// The reverse proxies in front of the server (`--trusted-proxy <cidr>`): only from a peer
     /// in one of these ranges are `Forwarded` / `X-Forwarded-For` read for the client's address
     /// (rate limits per address, the QR-login address warning); none: the headers are ignored.
@@ -354,6 +361,8 @@ impl Config {
             limits: Limits::default(),
             geoip_csv: None,
             sweep_interval: std::time::Duration::from_secs(60),
+            live_recheck: std::time::Duration::from_secs(10),
+            live_ping: std::time::Duration::from_secs(30),
             trusted_proxies: Vec::new(),
             delivery: Delivery::default(),
             app_links: AppLinks::default(),

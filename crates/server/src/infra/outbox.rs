@@ -7,6 +7,7 @@
 //! table (the inbox).
 
 use dinhdanh_core::api::NotificationKind;
+use dinhdanh_core::ids::NotificationId;
 
 use crate::infra::error::ServerResult;
 use crate::infra::ids::new_id;
@@ -164,22 +165,24 @@ pub struct InboxItem<'a> {
     pub link: Option<&'a str>,
 }
 
-/// Puts a notification in a person's inbox inside the caller's transaction.
+/// Puts a notification in a person's inbox inside the caller's transaction; returns its id.
 pub async fn notify_in(
     conn: &mut sqlx::AnyConnection,
     now: i64,
     account: &str,
     item: InboxItem<'_>,
-) -> ServerResult<()> {
+) -> ServerResult<NotificationId> {
     let kind = serde_json::to_value(item.kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
+    let id = NotificationId::parse(&new_id("ntf"))
+        .map_err(|e| crate::infra::error::ServerError::Internal(e.to_string()))?;
     sqlx::query(
         "INSERT INTO notifications (id, account_id, kind, title_vi, title_en, body_vi, body_en, link, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(new_id("ntf"))
+    .bind(id.as_str())
     .bind(account)
     .bind(kind)
     .bind(item.title_vi)
@@ -190,5 +193,5 @@ pub async fn notify_in(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(id)
 }

@@ -9,6 +9,7 @@ pub mod delegations;
 pub mod desktop_actions;
 pub mod devices;
 pub mod holidays;
+pub mod live;
 pub mod officers;
 pub mod oidc;
 pub mod organisations;

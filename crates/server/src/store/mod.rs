@@ -16,6 +16,7 @@ pub mod deployment_targets;
 pub mod desktop_actions;
 pub mod devices;
 pub mod holidays;
+pub mod live_events;
 pub mod notifications;
 pub mod officers;
 pub mod oidc_clients;

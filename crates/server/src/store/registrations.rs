@@ -681,3 +681,17 @@ pub async fn set_open_due_on(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The accounts that see a request as theirs: its requester and the legal representatives
+/// named in it who have an account (`authz::may_read_registration`, officers aside).
+pub async fn people(conn: &mut AnyConnection, id: &RegistrationId) -> ServerResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT requester FROM registrations WHERE id = $1 \
+         UNION \
+         SELECT a.id FROM registration_consents c JOIN accounts a ON a.citizen_key = c.citizen_key \
+         WHERE c.registration_id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_all(conn)
+    .await?)
+}

@@ -212,6 +212,18 @@ pub async fn by_token_hash(
     .await?)
 }
 
+/// The session `id`, ended or not, read as [`by_token_hash`] reads it.
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> ServerResult<Option<AuthSessionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT s.id, s.account_id, s.device_id, s.kind, s.bound_key, s.acting_for, \
+                s.last_seen_at, s.absolute_expires_at, s.revoked_at, a.locked \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// Marks a session used at `now` (its idle expiry starts again).
 pub async fn touch(conn: &mut AnyConnection, id: &str, now: i64) -> ServerResult<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")

@@ -1,9 +1,9 @@
 //! The periodic sweep: forgets expired challenges, one-time codes and proof nonces, ended
-//! rate-limit windows and the in-memory counts of ended windows, and ends the sign-ins at
-//! relying parties of delegations past their last day (`store::oidc_logouts`), in the
-//! background every `config.sweep_interval`, so that no request pays for it (issue 14,
-//! finding 3; the nonces, issue 18). Each delete reads an index on its expiry column
-//! (migrations 0006 and 0012).
+//! rate-limit windows and the in-memory counts of ended windows, and old live events, and ends
+//! the sign-ins at relying parties of delegations past their last day
+//! (`store::oidc_logouts`), in the background every `config.sweep_interval`, so that no
+//! request pays for it (issue 14, finding 3; the nonces, issue 18). Each delete reads an index
+//! on its expiry column (migrations 0006, 0012 and 0020).
 
 use crate::infra::error::ServerResult;
 use crate::infra::rate_limit;
@@ -30,7 +30,13 @@ pub struct Swept {
     pub console_sessions: u64,
     /// Request-proof, client-assertion and DPoP nonces no proof can use any more.
     pub proof_nonces: u64,
+    /// Live events older than [`LIVE_EVENT_KEEP_SECS`].
+    pub live_events: u64,
 }
+
+/// How long a live event is kept: a stream reads its events within seconds; a day leaves room
+/// for an instance that was stopped for a while.
+pub const LIVE_EVENT_KEEP_SECS: i64 = 24 * 3600;
 
 /// Sweeps once, at the server's `now`.
 pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
@@ -48,6 +54,8 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
     )
     .await?;
     let proof_nonces = crate::store::proof_nonces::sweep_expired(conn, now).await?;
+    let live_events =
+        crate::store::live_events::sweep_before(conn, now - LIVE_EVENT_KEEP_SECS).await?;
     state
         .memory_limits
         .sweep(now, state.config.limits.rate_window_secs);
@@ -58,6 +66,7 @@ pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
         sign_ins_ended,
         console_sessions,
         proof_nonces,
+        live_events,
     })
 }
 

@@ -2,7 +2,9 @@
 //! commit together or not at all. Audit entries are queued and appended last, just before the
 //! commit, so the audit head's row lock is held only for the commit (instances sharing one
 //! PostgreSQL do not line up behind a long action). Outbox messages are handed to the sender
-//! only after the commit: a message about a change that did not happen is never sent.
+//! only after the commit: a message about a change that did not happen is never sent. Live
+//! events ([`Tx::publish`]) are written with the change and their streams woken after the
+//! commit, the same way.
 
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -11,6 +13,8 @@ use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::outbox::{self, Channel, InboxItem, OutgoingMessage};
 use crate::infra::state::AppState;
 use crate::store::audit::{self, AuditRecord};
+use crate::store::live_events::{self, Audience};
+use dinhdanh_core::api::LiveEvent;
 
 /// An action's transaction. Dropped without [`Tx::commit`], it rolls back.
 pub struct Tx {
@@ -22,7 +26,8 @@ pub struct Tx {
     fail_after: Option<usize>,
     audit: Vec<OwnedRecord>,
     messages: Vec<OutgoingMessage>,
-    wakes: Vec<&'static str>,
+    wakes: Vec<String>,
+    live: Vec<(Audience, LiveEvent)>,
 }
 
 /// An audit record kept until the commit.
@@ -51,6 +56,7 @@ impl Tx {
             audit: Vec::new(),
             messages: Vec::new(),
             wakes: Vec::new(),
+            live: Vec::new(),
         })
     }
 
@@ -95,10 +101,25 @@ impl Tx {
         });
     }
 
-    /// Puts a notification in a person's inbox, as part of the action.
+    /// Puts a notification in a person's inbox, as part of the action; their open apps are
+    /// told ([`LiveEvent::InboxItem`]).
     pub async fn notify(&mut self, account: &str, item: InboxItem<'_>) -> ServerResult<()> {
         let now = self.now;
-        outbox::notify_in(self.conn()?, now, account, item).await
+        let id = outbox::notify_in(self.conn()?, now, account, item).await?;
+        self.publish(
+            Audience::Account(account.to_owned()),
+            LiveEvent::InboxItem { id },
+        );
+        Ok(())
+    }
+
+    /// Tells `audience`'s open apps of `event` once the action has committed: written with
+    /// the change (the same event for the same audience once per action), its streams woken
+    /// after the commit.
+    pub fn publish(&mut self, audience: Audience, event: LiveEvent) {
+        if !self.live.iter().any(|(a, e)| *a == audience && *e == event) {
+            self.live.push((audience, event));
+        }
     }
 
     /// Writes a message to the outbox, as part of the action; it is delivered after the commit.
@@ -132,15 +153,21 @@ impl Tx {
 
     /// Wakes `topic` (`infra::wakeups`, here and at every instance) once the action has
     /// committed: a queue the action wrote to is looked at then, off the action's path.
-    pub fn wake_after_commit(&mut self, topic: &'static str) {
-        if !self.wakes.contains(&topic) {
-            self.wakes.push(topic);
+    pub fn wake_after_commit(&mut self, topic: &str) {
+        if !self.wakes.iter().any(|t| t == topic) {
+            self.wakes.push(topic.to_owned());
         }
     }
 
-    /// Appends the queued audit entries and commits; then writes the audit checkpoint when one
-    /// is due, wakes the topics asked for and delivers the queued messages.
+    /// Writes the live events and appends the queued audit entries, and commits; then writes
+    /// the audit checkpoint when one is due, wakes the topics asked for and the streams of the
+    /// live events, and delivers the queued messages.
     pub async fn commit(mut self) -> ServerResult<()> {
+        for (audience, event) in std::mem::take(&mut self.live) {
+            let now = self.now;
+            live_events::insert(self.conn()?, &audience, &event.to_text(), now).await?;
+            self.wake_after_commit(&audience.topic());
+        }
         let mut last_seq = None;
         for r in std::mem::take(&mut self.audit) {
             self.step()?;

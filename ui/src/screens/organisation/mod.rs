@@ -5,7 +5,9 @@ mod delegates;
 mod services;
 
 use dinhdanh_core::account::OrgRole;
-use dinhdanh_core::api::{AccountChoices, DelegationView, OrganisationRecord, OrganisationStatus};
+use dinhdanh_core::api::{
+    AccountChoices, DelegationView, LiveEvent, OrganisationRecord, OrganisationStatus,
+};
 use dinhdanh_core::app::OrganisationArgs;
 use dinhdanh_core::ids::OrgEid;
 use dioxus::prelude::*;
@@ -13,6 +15,7 @@ use dioxus::prelude::*;
 use crate::bridge;
 use crate::format;
 use crate::i18n::Lang;
+use crate::live::use_live_reload;
 use crate::nav::{Pending, Screen, may_manage};
 use crate::screens::home::role_label;
 use crate::state::ctx;
@@ -70,6 +73,23 @@ pub fn OrganisationPage(eid: OrgEid) -> Element {
             }
         });
     });
+    // A delegation of this organisation changed (added, answered, ended, its services) while
+    // the page is open: read the list again, quietly.
+    let live_eid = eid.clone();
+    let reload_eid = eid.clone();
+    use_live_reload(
+        move |e| matches!(e, LiveEvent::DelegationChanged { organisation, .. } if *organisation == live_eid),
+        move || {
+            let args = OrganisationArgs {
+                eid: reload_eid.clone(),
+            };
+            spawn(async move {
+                if let Ok(d) = bridge::delegations(&args).await {
+                    delegates.set(Some(d));
+                }
+            });
+        },
+    );
     let my_role = choices.read().as_ref().and_then(|l| role_in(l, &eid));
     let active_here = choices
         .read()

@@ -9,8 +9,8 @@ use axum::routing::{delete, get, post};
 use chrono::NaiveDate;
 use dinhdanh_core::account::{AccountLevel, OrgRole};
 use dinhdanh_core::api::{
-    AddDelegate, ApiError, DelegationAnswer, DelegationView, ErrorCode, OrganisationStatus,
-    RevokeDelegate, paths,
+    AddDelegate, ApiError, DelegationAnswer, DelegationView, ErrorCode, LiveEvent,
+    OrganisationStatus, RevokeDelegate, paths,
 };
 use dinhdanh_core::ids::{AccountId, DelegationId, OrgEid};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
@@ -27,6 +27,7 @@ use crate::resources::organisations::{
     Actor, audit_record, person_ref, refuse, require_organisation, tell,
 };
 use crate::store::delegations::{self as store, DelegationRow};
+use crate::store::live_events::Audience;
 use crate::store::oidc_logouts::{self, Ended};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored, word};
@@ -114,6 +115,20 @@ impl Delegation {
             && self.declined_at.is_none()
             && self.expires_at.is_none_or(|e| e > now)
     }
+}
+
+/// Tells the open apps that `d` changed: the delegate's, and those acting for the
+/// organisation of people who see all its delegations ([`crate::resources::live`]).
+fn publish_change(tx: &mut Tx, d: &Delegation) {
+    let event = LiveEvent::DelegationChanged {
+        organisation: d.eid.clone(),
+        id: d.id.clone(),
+    };
+    tx.publish(
+        Audience::Account(d.account.as_str().to_owned()),
+        event.clone(),
+    );
+    tx.publish(Audience::Organisation(d.eid.as_str().to_owned()), event);
 }
 
 async fn delegation_view(state: &AppState, d: &Delegation) -> ServerResult<DelegationView> {
@@ -209,6 +224,7 @@ pub async fn add_delegate(
     if !store::insert_pending(tx.conn()?, &row).await? {
         return Err(ServerError::code(ErrorCode::Conflict));
     }
+    publish_change(&mut tx, &Delegation::from_row(row)?);
     tx.audit(audit_record(
         Some(actor),
         "delegation.added",
@@ -278,6 +294,7 @@ pub async fn answer_delegation(
     if !store::answer(tx.conn()?, id.as_str(), accept, now).await? {
         return Err(ServerError::code(ErrorCode::InvalidState));
     }
+    publish_change(&mut tx, &d);
     let action = if accept {
         "delegation.accepted"
     } else {
@@ -342,6 +359,7 @@ pub async fn revoke_delegation(
     if !store::revoke(tx.conn()?, id.as_str(), reason, now).await? {
         return Err(ServerError::code(ErrorCode::InvalidState));
     }
+    publish_change(&mut tx, &d);
     // The services the delegate is signed in to as the organisation are told (back-channel
     // logout, after the commit) and their tokens revoked, as part of the action.
     oidc_logouts::end_sign_ins(

@@ -158,6 +158,7 @@ pub async fn set_services(
     let rows = checked_rows(state, id.as_str(), services, now).await?;
     let mut tx = Tx::begin(state, "delegation.services").await?;
     store::replace(tx.conn()?, id.as_str(), &rows).await?;
+    super::publish_change(&mut tx, &d);
     tx.audit(audit_record(
         Some(actor),
         "delegation.services_set",

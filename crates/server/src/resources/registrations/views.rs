@@ -2,7 +2,7 @@
 //! co-representatives and officers get, and the check that the caller may see it.
 
 use dinhdanh_core::api::{
-    AttachmentView, ConsentView, ErrorCode, RegistrationEvent, RegistrationEventKind,
+    AttachmentView, ConsentView, ErrorCode, LiveEvent, RegistrationEvent, RegistrationEventKind,
     RegistrationView,
 };
 use dinhdanh_core::crypto::Digest32;
@@ -17,12 +17,15 @@ use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::store::audit::refuse;
+use crate::store::live_events::Audience;
 use crate::store::registration_attachments::{self as attachments, AttachmentRow};
 use crate::store::registrations as store;
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored};
 
-/// Appends to the request's history, as part of the action `tx`.
+/// Appends to the request's history, as part of the action `tx`; the open apps of the people
+/// who see the request as theirs are told ([`LiveEvent::ConsentChanged`] for a consent or a
+/// refusal, [`LiveEvent::RequestChanged`] for anything else).
 pub(super) async fn add_event(
     tx: &mut Tx,
     id: &RegistrationId,
@@ -31,7 +34,17 @@ pub(super) async fn add_event(
 ) -> ServerResult<()> {
     let json = serde_json::to_string(kind).map_err(|e| ServerError::Internal(e.to_string()))?;
     let now = tx.now();
-    store::add_event(tx.conn()?, id, now, actor, json).await
+    store::add_event(tx.conn()?, id, now, actor, json).await?;
+    let event = match kind {
+        RegistrationEventKind::Consented | RegistrationEventKind::Refused => {
+            LiveEvent::ConsentChanged { id: id.clone() }
+        }
+        _ => LiveEvent::RequestChanged { id: id.clone() },
+    };
+    for account in store::people(tx.conn()?, id).await? {
+        tx.publish(Audience::Account(account), event.clone());
+    }
+    Ok(())
 }
 
 /// An attachment's metadata as people see it.

@@ -143,5 +143,7 @@ pub(super) async fn revoke(state: &AppState, by: &SessionContext, id: &str) -> S
     let now = tx.now();
     sessions::end(tx.conn()?, id, by.account.as_str(), now).await?;
     tx.audit(session_record(by, "session.end", &object, false));
+    // Its live stream, at whichever instance, ends at once rather than at its next re-check.
+    tx.wake_after_commit(&crate::store::live_events::session_topic(id));
     tx.commit().await
 }
