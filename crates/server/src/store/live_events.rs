@@ -1,4 +1,4 @@
-//! The live events (`live_events`, migration 0020): what changed for whom, written in the
+//! The live events (`live_events`, migration 0019): what changed for whom, written in the
 //! transaction of the change ([`crate::store::tx::Tx::publish`]) and read by the sessions'
 //! streams ([`crate::resources::live`]) after the last one each has sent.
 

@@ -3,7 +3,7 @@
 //! the sign-ins at relying parties of delegations past their last day
 //! (`store::oidc_logouts`), in the background every `config.sweep_interval`, so that no
 //! request pays for it (issue 14, finding 3; the nonces, issue 18). Each delete reads an index
-//! on its expiry column (migrations 0006, 0012 and 0020).
+//! on its expiry column (migrations 0006, 0012 and 0019).
 
 use crate::infra::error::ServerResult;
 use crate::infra::rate_limit;
