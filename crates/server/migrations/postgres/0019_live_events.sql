@@ -1,4 +1,4 @@
--- Live updates (postgres). Keep in step with migrations/sqlite/0020_live_events.sql.
+-- Live updates (postgres). Keep in step with migrations/sqlite/0019_live_events.sql.
 --
 -- What changed for whom, written in the transaction of the change itself: an event is told
 -- only about a change that committed, and a change that committed is never without its event.

@@ -1,4 +1,4 @@
--- Live updates (sqlite). Keep in step with migrations/postgres/0020_live_events.sql.
+-- Live updates (sqlite). Keep in step with migrations/postgres/0019_live_events.sql.
 --
 -- What changed for whom, written in the transaction of the change itself: an event is told
 -- only about a change that committed, and a change that committed is never without its event.
