@@ -238,7 +238,7 @@ async fn bench_backend(
         lookups,
     )
     .await?;
-    drop(small);
+    remove(small);
 
     // National size by the bulk path.
     let t = fresh_server(admin).await?;
@@ -309,7 +309,15 @@ async fn bench_backend(
         lookups,
     )
     .await?;
+    remove(t);
     Ok(())
+}
+
+/// Stops a server and removes its data directory: a national-size SQLite file is gigabytes.
+fn remove(t: TestServer) {
+    let dir = t.data_dir.clone();
+    drop(t);
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn bulk_path(backend: &str) -> &'static str {
