@@ -9,6 +9,8 @@
 //! - `cargo xtask fuzz [--target T] [--minutes M]` — run the fuzz targets (not part of `test`).
 //! - `cargo xtask bench-national [--people N] [--organisations N]` — the registries at
 //!   national size in SQLite and PostgreSQL (not part of `test`).
+//! - `cargo xtask bench-load` — whole journeys of many phones and desktops at once against a
+//!   server process (not part of `test`).
 //!
 //! Set-up is idempotent: it asks dpkg and rustup what is already there and installs only what
 //! is missing, so a second run costs a few seconds.
@@ -102,6 +104,7 @@ fn main() -> Result<()> {
         Some("bench-oidc") => bench_oidc(),
         // Likewise; not part of `test` (a national-size load takes many minutes).
         Some("bench-national") => bench_national(&args[1..]),
+        Some("bench-load") => bench_load(),
         Some("check-targets") => check_targets::run(&root),
         Some("crash") => crash::run(&args[1..]),
         Some("gen-citizens") => citizens::run(&root),
@@ -120,6 +123,10 @@ fn main() -> Result<()> {
                 "  bench-national [--people N] [--organisations N]  the registries at national \
                  size (default 10,000,000 people, 1,000,000 organisations) loaded into SQLite and \
                  PostgreSQL, and look-ups at that size"
+            );
+            eprintln!(
+                "  bench-load  whole journeys of N phones and desktops at once against a server \
+                 process (DINHDANH_LOAD_LEVELS, default 1,4,16)"
             );
             eprintln!(
                 "  check-targets  clippy the app, the device client and the biometric plugin for \
@@ -378,6 +385,32 @@ fn bench_national(args: &[String]) -> Result<()> {
     drop(postgres);
     if !status.success() {
         bail!("the national-size bench failed ({status})");
+    }
+    Ok(())
+}
+
+/// The load test of whole journeys (tests/benches/load.rs, a release build; the server runs in
+/// a process of its own), on SQLite and, unless `DINHDANH_SKIP_POSTGRES=1`, a throw-away
+/// PostgreSQL cluster.
+fn bench_load() -> Result<()> {
+    let postgres = throwaway_postgres("the load test", "the load test runs on SQLite only")?;
+    step("cargo bench -p dinhdanh-tests --bench load");
+    let mut bench = Command::new("cargo");
+    bench.args([
+        "bench",
+        "-p",
+        "dinhdanh-tests",
+        "--bench",
+        "load",
+        "--locked",
+    ]);
+    if let Some(cluster) = &postgres {
+        bench.env("DINHDANH_BENCH_POSTGRES_URL", cluster.url());
+    }
+    let status = bench.status().context("could not start cargo")?;
+    drop(postgres);
+    if !status.success() {
+        bail!("the load test failed ({status})");
     }
     Ok(())
 }
