@@ -640,17 +640,25 @@ fn print_table(levels: &[Level]) {
         );
     }
     println!();
-    println!("| backend | N | step | p50 | p99 |");
-    println!("| --- | --- | --- | --- | --- |");
+    println!("| backend | N | step | ended | p50 | p99 |");
+    println!("| --- | --- | --- | --- | --- | --- |");
     for l in levels {
         for (i, step) in STEPS.iter().enumerate() {
             let samples = l.steps.get(&i).map_or(&[][..], Vec::as_slice);
+            let ms = |p| {
+                if samples.is_empty() {
+                    "-".to_owned()
+                } else {
+                    format!("{:.1} ms", percentile(samples, p).as_secs_f64() * 1000.0)
+                }
+            };
             println!(
-                "| {} | {} | {step} | {:.1} ms | {:.1} ms |",
+                "| {} | {} | {step} | {} | {} | {} |",
                 l.backend,
                 l.n,
-                percentile(samples, 50).as_secs_f64() * 1000.0,
-                percentile(samples, 99).as_secs_f64() * 1000.0
+                samples.len(),
+                ms(50),
+                ms(99)
             );
         }
     }
