@@ -308,7 +308,7 @@ async fn set_up(dir: &Path, url: &str, n: usize) -> Result<Vec<Person>> {
     // own, which it removes when dropped (the database stays: its URL points into `dir`).
     let keys = ServerKeys::load_or_create(dir).map_err(|e| anyhow!("{e}"))?;
     let setup_dir = dinhdanh_server::testing::temp_dir("bench-load-setup")?;
-    let t = TestServer::start_on(setup_dir, url.to_owned(), keys).await;
+    let t = TestServer::start_on(setup_dir.clone(), url.to_owned(), keys).await;
     seed::seed_citizen_registry(t.state()).await?;
     registry::seed_registry(t.state()).await?;
     let citizens = accounts::parse_citizen_registry(seed::CITIZEN_REGISTRY)?;
@@ -350,6 +350,8 @@ async fn set_up(dir: &Path, url: &str, n: usize) -> Result<Vec<Person>> {
         people.len()
     );
     drop(t);
+    // Its background tasks may still write there as it stops.
+    let _ = std::fs::remove_dir_all(setup_dir);
     Ok(people)
 }
 
