@@ -378,12 +378,32 @@ fn ascii_fold(text: &str) -> String {
         .collect()
 }
 
-struct Person {
-    id: CitizenId,
-    name: String,
+/// One person of the registry.
+pub struct Person {
+    /// Identification number.
+    pub id: CitizenId,
+    /// Full name.
+    pub name: String,
     date_of_birth: String,
     phone: PhoneNumber,
     email: Option<Email>,
+}
+
+impl Person {
+    /// The person's line of the registry file (with its newline).
+    pub fn write(&self, out: &mut String) -> Result<()> {
+        writeln!(
+            out,
+            "{},{},{},{},{},{}",
+            self.id.as_str(),
+            self.name,
+            self.date_of_birth,
+            gender_str(self.id.gender()),
+            self.phone.as_str(),
+            self.email.as_ref().map_or("", |e| e.as_str()),
+        )?;
+        Ok(())
+    }
 }
 
 fn gender_str(g: Gender) -> &'static str {
@@ -391,6 +411,56 @@ fn gender_str(g: Gender) -> &'static str {
         Gender::Male => "male",
         Gender::Female => "female",
     }
+}
+
+/// A full name for a person of `gender` born in `year`, with its family and given names.
+fn full_name(rng: &mut Rng, gender: Gender, year: u16) -> (String, &'static str, &'static str) {
+    let family = *rng.weighted(FAMILY_NAMES);
+    let older = year < 1980;
+    let middle = match (gender, older) {
+        (Gender::Male, true) => *rng.pick(MALE_MIDDLE_OLD),
+        (Gender::Male, false) => *rng.pick(MALE_MIDDLE_NEW),
+        (Gender::Female, true) => *rng.pick(FEMALE_MIDDLE_OLD),
+        (Gender::Female, false) => *rng.pick(FEMALE_MIDDLE_NEW),
+    };
+    let given = match gender {
+        Gender::Male => *rng.pick(MALE_GIVEN),
+        Gender::Female => *rng.pick(FEMALE_GIVEN),
+    };
+    let mut name = format!("{family} {middle}");
+    // A second middle name is mostly a woman's ("Nguyễn Thị Thu Hà").
+    if gender == Gender::Female && rng.chance(200) {
+        let second = *rng.pick(SECOND_MIDDLE);
+        if second != middle && second != given {
+            name = format!("{name} {second}");
+        }
+    }
+    (format!("{name} {given}"), family, given)
+}
+
+/// The local part an e-mail address starts from, and its domain.
+fn email_base(
+    rng: &mut Rng,
+    family: &str,
+    given: &str,
+    name: &str,
+    year: u16,
+) -> (String, &'static str) {
+    let fam = ascii_fold(family);
+    let giv = ascii_fold(given);
+    let initials: String = name
+        .split(' ')
+        .skip(1)
+        .map(|w| ascii_fold(w).chars().next().unwrap_or('x'))
+        .collect();
+    let yy = year % 100;
+    let base = match rng.below(4) {
+        0 => format!("{giv}.{fam}{yy:02}"),
+        1 => format!("{fam}{initials}"),
+        2 => format!("{giv}{fam}{}", rng.below(1000)),
+        _ => format!("{giv}_{fam}"),
+    };
+    (base, *rng.weighted(EMAIL_DOMAINS))
 }
 
 fn random_person(
@@ -416,27 +486,7 @@ fn random_person(
         }
     };
 
-    let family = *rng.weighted(FAMILY_NAMES);
-    let older = year < 1980;
-    let middle = match (gender, older) {
-        (Gender::Male, true) => *rng.pick(MALE_MIDDLE_OLD),
-        (Gender::Male, false) => *rng.pick(MALE_MIDDLE_NEW),
-        (Gender::Female, true) => *rng.pick(FEMALE_MIDDLE_OLD),
-        (Gender::Female, false) => *rng.pick(FEMALE_MIDDLE_NEW),
-    };
-    let given = match gender {
-        Gender::Male => *rng.pick(MALE_GIVEN),
-        Gender::Female => *rng.pick(FEMALE_GIVEN),
-    };
-    let mut name = format!("{family} {middle}");
-    // A second middle name is mostly a woman's ("Nguyễn Thị Thu Hà").
-    if gender == Gender::Female && rng.chance(200) {
-        let second = *rng.pick(SECOND_MIDDLE);
-        if second != middle && second != given {
-            name = format!("{name} {second}");
-        }
-    }
-    name = format!("{name} {given}");
+    let (name, family, given) = full_name(rng, gender, year);
 
     let phone = loop {
         let group: &&[&str] = rng.weighted(PHONE_PREFIXES);
@@ -449,21 +499,7 @@ fn random_person(
 
     // About 85 % give an e-mail address.
     let email = if rng.chance(850) {
-        let fam = ascii_fold(family);
-        let giv = ascii_fold(given);
-        let initials: String = name
-            .split(' ')
-            .skip(1)
-            .map(|w| ascii_fold(w).chars().next().unwrap_or('x'))
-            .collect();
-        let yy = year % 100;
-        let base = match rng.below(4) {
-            0 => format!("{giv}.{fam}{yy:02}"),
-            1 => format!("{fam}{initials}"),
-            2 => format!("{giv}{fam}{}", rng.below(1000)),
-            _ => format!("{giv}_{fam}"),
-        };
-        let domain = *rng.weighted(EMAIL_DOMAINS);
+        let (base, domain) = email_base(rng, family, given, &name, year);
         let mut local = base.clone();
         let mut n = 1;
         while !emails.insert(format!("{local}@{domain}")) {
@@ -529,18 +565,117 @@ pub fn generate() -> Result<String> {
     out.push_str(HEADER);
     out.push('\n');
     for p in &people {
-        writeln!(
-            out,
-            "{},{},{},{},{},{}",
-            p.id.as_str(),
-            p.name,
-            p.date_of_birth,
-            gender_str(p.id.gender()),
-            p.phone.as_str(),
-            p.email.as_ref().map_or("", |e| e.as_str()),
-        )?;
+        p.write(&mut out)?;
     }
     Ok(out)
+}
+
+/// The streamed form of the generator, for the national-size bench
+/// (`crates/server/benches/national.rs`, which includes this file; xtask itself only
+/// tests it).
+#[allow(dead_code)]
+pub mod national {
+    use super::*;
+
+    /// The seed of the national-size registry (`People`), not the shipped file's.
+    const NATIONAL_SEED: u64 = 0x0D1D_DA4E_2026_0018;
+
+    /// A citizen registry of any size — ten million people and more — made one person at a
+    /// time, for the national-size bench (issue 18): nothing is kept per person, so memory does
+    /// not grow with the size. Same tables and weights as the shipped file, without its demo
+    /// people; uniqueness comes from counters instead of sets of what was made:
+    ///
+    /// - identification numbers: one counter per (birth province, gender, year), its value
+    ///   spread over the six-digit serial by a multiplication that is a bijection modulo 10⁶;
+    /// - phone numbers: one counter per mobile prefix, spread over the seven digits the same way;
+    /// - e-mail addresses: the person's place in the stream after a dot (`an.nguyen80.4711@…`).
+    ///
+    /// A pure function of [`NATIONAL_SEED`]: the same people, in the same order, every time, so
+    /// the organisation generator can walk the same stream to draw representatives from it.
+    pub struct People {
+        rng: Rng,
+        years: Vec<(u16, u32)>,
+        serials: std::collections::HashMap<(u16, Gender, u16), u32>,
+        phones: std::collections::HashMap<&'static str, u32>,
+        made: u64,
+        count: u64,
+    }
+
+    impl People {
+        /// A stream of `count` people.
+        pub fn new(count: u64) -> Self {
+            People {
+                rng: Rng(NATIONAL_SEED),
+                years: (1940..=2007).map(|y| (y, year_weight(y))).collect(),
+                serials: std::collections::HashMap::new(),
+                phones: std::collections::HashMap::new(),
+                made: 0,
+                count,
+            }
+        }
+
+        fn person(&mut self) -> Result<Person> {
+            let rng = &mut self.rng;
+            let code = *rng.weighted(PROVINCE_WEIGHTS);
+            let province = OldProvince::from_code(code).context("unknown province code")?;
+            let gender = if rng.chance(500) {
+                Gender::Male
+            } else {
+                Gender::Female
+            };
+            let year = *rng.weighted(&self.years);
+            let next = self.serials.entry((code, gender, year)).or_insert(0);
+            if *next >= 1_000_000 {
+                bail!("more than a million people of one province, gender and year");
+            }
+            // 7919 is prime to 10⁶, so distinct counters give distinct serials.
+            let serial = u32::try_from((u64::from(*next) * 7_919 + 1_234) % 1_000_000)?;
+            *next += 1;
+            let id = CitizenId::from_parts(province, gender, year, serial)?;
+            let (name, family, given) = full_name(rng, gender, year);
+            let group: &&[&str] = rng.weighted(PHONE_PREFIXES);
+            let prefix = *rng.pick(group);
+            let next = self.phones.entry(prefix).or_insert(0);
+            if *next >= 10_000_000 {
+                bail!("more than ten million phone numbers under one prefix");
+            }
+            // 1 234 567 is prime to 10⁷.
+            let suffix = (u64::from(*next) * 1_234_567 + 891) % 10_000_000;
+            *next += 1;
+            let phone = PhoneNumber::parse(&format!("{prefix}{suffix:07}"))?;
+            let email = if rng.chance(850) {
+                let (base, domain) = email_base(rng, family, given, &name, year);
+                Some(Email::parse(&format!("{base}.{}@{domain}", self.made))?)
+            } else {
+                None
+            };
+            let date_of_birth = random_date(rng, year);
+            self.made += 1;
+            Ok(Person {
+                id,
+                name,
+                date_of_birth,
+                phone,
+                email,
+            })
+        }
+    }
+
+    impl Iterator for People {
+        type Item = Result<Person>;
+
+        fn next(&mut self) -> Option<Result<Person>> {
+            (self.made < self.count).then(|| self.person())
+        }
+    }
+
+    /// The comment lines and header of a streamed registry file: what goes before the people.
+    pub fn preamble() -> String {
+        format!(
+            "# Synthetic citizen registry at national size, made at bench time by \
+             xtask/src/citizens.rs (People); never committed.\n{HEADER}\n"
+        )
+    }
 }
 
 /// Writes the registry under `root` and says where.
@@ -567,6 +702,33 @@ mod tests {
     #[test]
     fn the_registry_is_the_same_every_time() {
         assert_eq!(generate().unwrap(), generate().unwrap());
+    }
+
+    #[test]
+    fn the_national_stream_is_the_same_every_time_and_its_people_are_unique_and_valid() {
+        use std::collections::HashSet;
+        let n = 200_000;
+        let mut text = national::preamble();
+        let (mut ids, mut phones, mut emails) = (HashSet::new(), HashSet::new(), HashSet::new());
+        for p in national::People::new(n) {
+            let p = p.unwrap();
+            assert!(ids.insert(p.id.as_str().to_owned()), "a number twice");
+            assert!(phones.insert(p.phone.as_str().to_owned()), "a phone twice");
+            if let Some(e) = &p.email {
+                assert!(emails.insert(e.as_str().to_owned()), "an e-mail twice");
+            }
+            p.write(&mut text).unwrap();
+        }
+        assert_eq!(ids.len() as u64, n);
+        assert!(emails.len() as u64 > n * 8 / 10, "{}", emails.len());
+        let again: Vec<String> = national::People::new(1000)
+            .map(|p| p.unwrap().id.as_str().to_owned())
+            .collect();
+        let first: Vec<&str> = text.lines().skip(2).take(1000).map(|l| &l[..12]).collect();
+        assert_eq!(first, again);
+        // Every birth province of the weights appears, Hà Nội (01) far more than Lai Châu (12).
+        let by = |code: &str| ids.iter().filter(|id| id.starts_with(code)).count();
+        assert!(by("001") > 10 * by("012"), "{} {}", by("001"), by("012"));
     }
 
     #[test]

@@ -7,6 +7,10 @@
 //! - `cargo xtask gen-registry` — rewrite the synthetic organisation registries (after the
 //!   citizen registry: representatives are drawn from it).
 //! - `cargo xtask fuzz [--target T] [--minutes M]` — run the fuzz targets (not part of `test`).
+//! - `cargo xtask bench-national [--people N] [--organisations N]` — the registries at
+//!   national size in SQLite and PostgreSQL (not part of `test`).
+//! - `cargo xtask bench-load` — whole journeys of many phones and desktops at once against a
+//!   server process (not part of `test`).
 //!
 //! Set-up is idempotent: it asks dpkg and rustup what is already there and installs only what
 //! is missing, so a second run costs a few seconds.
@@ -102,6 +106,9 @@ fn main() -> Result<()> {
         }
         // Needs nothing of `setup` but PostgreSQL, which it installs itself.
         Some("bench-oidc") => bench_oidc(),
+        // Likewise; not part of `test` (a national-size load takes many minutes).
+        Some("bench-national") => bench_national(&args[1..]),
+        Some("bench-load") => bench_load(),
         Some("check-targets") => check_targets::run(&root),
         Some("crash") => crash::run(&args[1..]),
         Some("gen-citizens") => citizens::run(&root),
@@ -115,6 +122,15 @@ fn main() -> Result<()> {
             eprintln!(
                 "  bench-oidc  the OpenID provider: phone approval -> verified ID token, and the \
                  token endpoint per core on SQLite and PostgreSQL"
+            );
+            eprintln!(
+                "  bench-national [--people N] [--organisations N]  the registries at national \
+                 size (default 10,000,000 people, 1,000,000 organisations) loaded into SQLite and \
+                 PostgreSQL, and look-ups at that size"
+            );
+            eprintln!(
+                "  bench-load  whole journeys of N phones and desktops at once against a server \
+                 process (DINHDANH_LOAD_LEVELS, default 1,4,16)"
             );
             eprintln!(
                 "  check-targets  clippy the app, the device client and the biometric plugin for \
@@ -328,6 +344,77 @@ fn bench_oidc() -> Result<()> {
     drop(postgres);
     if !status.success() {
         bail!("the OpenID bench failed ({status})");
+    }
+    Ok(())
+}
+
+/// The national-size bench (crates/server/benches/national.rs, a release build): the
+/// generators' streams loaded into SQLite and, unless `DINHDANH_SKIP_POSTGRES=1`, a throw-away
+/// PostgreSQL cluster. `--people N` and `--organisations N` set the size (national by default);
+/// the bench reads them from `DINHDANH_NATIONAL_PEOPLE` and `DINHDANH_NATIONAL_ORGANISATIONS`.
+fn bench_national(args: &[String]) -> Result<()> {
+    let mut sizes = Vec::new();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let var = match flag.as_str() {
+            "--people" => "DINHDANH_NATIONAL_PEOPLE",
+            "--organisations" => "DINHDANH_NATIONAL_ORGANISATIONS",
+            other => bail!("unknown flag {other} (--people N, --organisations N)"),
+        };
+        let value = rest
+            .next()
+            .with_context(|| format!("{flag} needs a number"))?;
+        let n: u64 = value
+            .replace('_', "")
+            .parse()
+            .with_context(|| format!("{flag} {value}: not a number"))?;
+        sizes.push((var, n.to_string()));
+    }
+    let postgres = throwaway_postgres("the national-size bench", "the bench runs on SQLite only")?;
+    step("cargo bench -p dinhdanh-server --bench national");
+    let mut bench = Command::new("cargo");
+    bench.args([
+        "bench",
+        "-p",
+        "dinhdanh-server",
+        "--bench",
+        "national",
+        "--locked",
+    ]);
+    bench.envs(sizes);
+    if let Some(cluster) = &postgres {
+        bench.env("DINHDANH_BENCH_POSTGRES_URL", cluster.url());
+    }
+    let status = bench.status().context("could not start cargo")?;
+    drop(postgres);
+    if !status.success() {
+        bail!("the national-size bench failed ({status})");
+    }
+    Ok(())
+}
+
+/// The load test of whole journeys (tests/benches/load.rs, a release build; the server runs in
+/// a process of its own), on SQLite and, unless `DINHDANH_SKIP_POSTGRES=1`, a throw-away
+/// PostgreSQL cluster.
+fn bench_load() -> Result<()> {
+    let postgres = throwaway_postgres("the load test", "the load test runs on SQLite only")?;
+    step("cargo bench -p dinhdanh-tests --bench load");
+    let mut bench = Command::new("cargo");
+    bench.args([
+        "bench",
+        "-p",
+        "dinhdanh-tests",
+        "--bench",
+        "load",
+        "--locked",
+    ]);
+    if let Some(cluster) = &postgres {
+        bench.env("DINHDANH_BENCH_POSTGRES_URL", cluster.url());
+    }
+    let status = bench.status().context("could not start cargo")?;
+    drop(postgres);
+    if !status.success() {
+        bail!("the load test failed ({status})");
     }
     Ok(())
 }

@@ -22,6 +22,7 @@
 //! comment lines and the header [`HEADER`]. Representatives are `<number> <full name>` joined
 //! by `;`. The server stores representatives as look-up keys, never the number in clear.
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -362,7 +363,7 @@ fn fresh_code(rng: &mut Rng, used: &mut HashSet<String>) -> TaxCode {
 }
 
 /// Representatives: a person born in 2000 or earlier, then sometimes one or two more.
-fn representatives<'a>(rng: &mut Rng, adults: &[&'a Citizen]) -> Vec<&'a Citizen> {
+fn representatives<'a, C: Borrow<Citizen>>(rng: &mut Rng, adults: &'a [C]) -> Vec<&'a Citizen> {
     let count = if rng.chance(15) {
         3
     } else if rng.chance(90) {
@@ -372,7 +373,7 @@ fn representatives<'a>(rng: &mut Rng, adults: &[&'a Citizen]) -> Vec<&'a Citizen
     };
     let mut reps: Vec<&Citizen> = Vec::with_capacity(count);
     while reps.len() < count {
-        let p = *rng.pick(adults);
+        let p = rng.pick(adults).borrow();
         if !reps.iter().any(|r| r.id == p.id) {
             reps.push(p);
         }
@@ -380,11 +381,11 @@ fn representatives<'a>(rng: &mut Rng, adults: &[&'a Citizen]) -> Vec<&'a Citizen
     reps
 }
 
-fn province_of(rng: &mut Rng, first_rep: &Citizen, adults: &[&Citizen]) -> NewProvince {
+fn province_of(rng: &mut Rng, first_rep: &Citizen, adults: &[impl Borrow<Citizen>]) -> NewProvince {
     if rng.chance(800) {
         first_rep.id.province().current()
     } else {
-        rng.pick(adults).id.province().current()
+        rng.pick(adults).borrow().id.province().current()
     }
 }
 
@@ -432,6 +433,107 @@ fn reps_of(people: &[&Citizen]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// An enterprise of the business registry, its representatives drawn from `adults`.
+fn enterprise(
+    rng: &mut Rng,
+    adults: &[impl Borrow<Citizen>],
+    code: &mut impl FnMut(&mut Rng) -> TaxCode,
+) -> Row {
+    let reps = representatives(rng, adults);
+    let province = province_of(rng, reps[0], adults);
+    let form = *rng.pick(ENTERPRISE_FORMS);
+    let name = if form == "Doanh nghiệp tư nhân" {
+        format!("{form} {}", brand(rng))
+    } else {
+        format!("{form} {} {}", rng.pick(SECTORS), brand(rng))
+    };
+    Row {
+        registry: "business",
+        code: code(rng).as_str().to_owned(),
+        agency_code: String::new(),
+        name,
+        address: address(rng),
+        province: province.key(),
+        established_on: random_date(rng, 1995, 2024),
+        status: if rng.chance(60) {
+            "dissolved"
+        } else {
+            "active"
+        },
+        representatives: reps_of(&reps),
+    }
+}
+
+/// A cooperative of the cooperative registry.
+fn cooperative(
+    rng: &mut Rng,
+    adults: &[impl Borrow<Citizen>],
+    code: &mut impl FnMut(&mut Rng) -> TaxCode,
+) -> Row {
+    let reps = representatives(rng, adults);
+    let province = province_of(rng, reps[0], adults);
+    Row {
+        registry: "cooperative",
+        code: code(rng).as_str().to_owned(),
+        agency_code: String::new(),
+        name: format!("{} {}", rng.pick(COOPERATIVE_FORMS), rng.pick(PLACES)),
+        address: address(rng),
+        province: province.key(),
+        established_on: random_date(rng, 1997, 2024),
+        status: if rng.chance(50) {
+            "dissolved"
+        } else {
+            "active"
+        },
+        representatives: reps_of(&reps),
+    }
+}
+
+/// A state agency, public service unit or association of the tax registry.
+fn tax_organisation(
+    rng: &mut Rng,
+    adults: &[impl Borrow<Citizen>],
+    code: &mut impl FnMut(&mut Rng) -> TaxCode,
+) -> Row {
+    // The head of a unit is one person.
+    let head = rng.pick(adults).borrow();
+    let province = province_of(rng, head, adults);
+    let (kind, state_agency) = *rng.pick(TAX_ORG_KINDS);
+    let name = if kind == "Ủy ban nhân dân" {
+        format!("{kind} xã {}", rng.pick(PLACES))
+    } else if kind.starts_with("Trường") {
+        format!("{kind} {}", rng.pick(PLACES))
+    } else {
+        format!("{kind} {}", province.name_vi())
+    };
+    let agency_code = if state_agency {
+        format!(
+            "{:03}.{:02}.{:02}.H{:02}",
+            rng.below(1000),
+            rng.below(100),
+            1 + rng.below(99),
+            province.code()
+        )
+    } else {
+        String::new()
+    };
+    Row {
+        registry: "tax",
+        code: code(rng).as_str().to_owned(),
+        agency_code,
+        name,
+        address: address(rng),
+        province: province.key(),
+        established_on: random_date(rng, 1976, 2024),
+        status: if rng.chance(20) {
+            "dissolved"
+        } else {
+            "active"
+        },
+        representatives: reps_of(&[head]),
+    }
+}
+
 /// The file's text from the citizen registry's text.
 pub fn generate(citizens_csv: &str) -> Result<String> {
     let people = read_citizens(citizens_csv)?;
@@ -476,90 +578,15 @@ pub fn generate(citizens_csv: &str) -> Result<String> {
         });
     }
 
+    let mut code = |rng: &mut Rng| fresh_code(rng, &mut used);
     for _ in 0..ENTERPRISES {
-        let reps = representatives(&mut rng, &adults);
-        let province = province_of(&mut rng, reps[0], &adults);
-        let form = *rng.pick(ENTERPRISE_FORMS);
-        let name = if form == "Doanh nghiệp tư nhân" {
-            format!("{form} {}", brand(&mut rng))
-        } else {
-            format!("{form} {} {}", rng.pick(SECTORS), brand(&mut rng))
-        };
-        rows.push(Row {
-            registry: "business",
-            code: fresh_code(&mut rng, &mut used).as_str().to_owned(),
-            agency_code: String::new(),
-            name,
-            address: address(&mut rng),
-            province: province.key(),
-            established_on: random_date(&mut rng, 1995, 2024),
-            status: if rng.chance(60) {
-                "dissolved"
-            } else {
-                "active"
-            },
-            representatives: reps_of(&reps),
-        });
+        rows.push(enterprise(&mut rng, &adults, &mut code));
     }
-
     for _ in 0..COOPERATIVES {
-        let reps = representatives(&mut rng, &adults);
-        let province = province_of(&mut rng, reps[0], &adults);
-        rows.push(Row {
-            registry: "cooperative",
-            code: fresh_code(&mut rng, &mut used).as_str().to_owned(),
-            agency_code: String::new(),
-            name: format!("{} {}", rng.pick(COOPERATIVE_FORMS), rng.pick(PLACES)),
-            address: address(&mut rng),
-            province: province.key(),
-            established_on: random_date(&mut rng, 1997, 2024),
-            status: if rng.chance(50) {
-                "dissolved"
-            } else {
-                "active"
-            },
-            representatives: reps_of(&reps),
-        });
+        rows.push(cooperative(&mut rng, &adults, &mut code));
     }
-
     for _ in 0..TAX_ORGANISATIONS {
-        // The head of a unit is one person.
-        let head = *rng.pick(&adults);
-        let province = province_of(&mut rng, head, &adults);
-        let (kind, state_agency) = *rng.pick(TAX_ORG_KINDS);
-        let name = if kind == "Ủy ban nhân dân" {
-            format!("{kind} xã {}", rng.pick(PLACES))
-        } else if kind.starts_with("Trường") {
-            format!("{kind} {}", rng.pick(PLACES))
-        } else {
-            format!("{kind} {}", province.name_vi())
-        };
-        let agency_code = if state_agency {
-            format!(
-                "{:03}.{:02}.{:02}.H{:02}",
-                rng.below(1000),
-                rng.below(100),
-                1 + rng.below(99),
-                province.code()
-            )
-        } else {
-            String::new()
-        };
-        rows.push(Row {
-            registry: "tax",
-            code: fresh_code(&mut rng, &mut used).as_str().to_owned(),
-            agency_code,
-            name,
-            address: address(&mut rng),
-            province: province.key(),
-            established_on: random_date(&mut rng, 1976, 2024),
-            status: if rng.chance(20) {
-                "dissolved"
-            } else {
-                "active"
-            },
-            representatives: reps_of(&[head]),
-        });
+        rows.push(tax_organisation(&mut rng, &adults, &mut code));
     }
 
     let mut out = String::with_capacity(rows.len() * 160);
@@ -576,6 +603,122 @@ pub fn generate(citizens_csv: &str) -> Result<String> {
         row.write(&mut out)?;
     }
     Ok(out)
+}
+
+/// The streamed form of the generator, for the national-size bench
+/// (`crates/server/benches/national.rs`, which includes this file; xtask itself only
+/// tests it).
+#[allow(dead_code)]
+pub mod national {
+    use super::*;
+
+    /// The seed of the national-size registries ([`Organisations`]).
+    const NATIONAL_SEED: u64 = 0x0D1D_DA4E_2026_0118;
+
+    /// Adults an organisation of the national stream draws its representatives from: the last
+    /// ones the people stream made (born in a random order, so a random sample of them).
+    const WINDOW: usize = 100_000;
+
+    /// Organisation registries of any size — a million organisations and more — made one at a
+    /// time for the national-size bench (issue 18), with memory that does not grow with the size.
+    ///
+    /// Representatives are people of the national citizen stream
+    /// ([`crate::citizens::national::People`] of `people` people, walked again here): the stream is
+    /// advanced in step with the organisations (organisation `k` is made once `k · people /
+    /// count` people are), and representatives are drawn from the last [`WINDOW`] adults it made,
+    /// so every representative is a person the citizen registry of the same size holds. Tax codes
+    /// come from a counter spread over the nine-digit bodies by a multiplication that is a
+    /// bijection modulo their range, skipping the few bodies without a check digit, so they are
+    /// unique without a set of those made. The mix follows Vietnam's: mostly enterprises, a few
+    /// per cent cooperatives and tax-registered units. A pure function of [`NATIONAL_SEED`].
+    pub struct Organisations {
+        rng: Rng,
+        people: crate::citizens::national::People,
+        people_count: u64,
+        people_seen: u64,
+        window: Vec<Citizen>,
+        adults_seen: u64,
+        made: u64,
+        count: u64,
+        next_body: u64,
+    }
+
+    impl Organisations {
+        /// A stream of `count` organisations whose representatives are among `people` people.
+        pub fn new(count: u64, people: u64) -> Self {
+            Organisations {
+                rng: Rng(NATIONAL_SEED),
+                people: crate::citizens::national::People::new(people),
+                people_count: people,
+                people_seen: 0,
+                window: Vec::new(),
+                adults_seen: 0,
+                made: 0,
+                count,
+                next_body: 0,
+            }
+        }
+
+        /// Appends the next organisation's line to `out`; `false` once all are made.
+        pub fn write_next(&mut self, out: &mut String) -> Result<bool> {
+            if self.made >= self.count {
+                return Ok(false);
+            }
+            let due = (self.made + 1).saturating_mul(self.people_count) / self.count.max(1);
+            while self.people_seen < due || self.window.len() < 3 {
+                let Some(person) = self.people.next() else {
+                    bail!("too few adults among the people to draw representatives from");
+                };
+                let person = person?;
+                self.people_seen += 1;
+                if person.id.birth_year() <= 2000 {
+                    let adult = Citizen {
+                        id: person.id,
+                        name: person.name,
+                    };
+                    let slot = usize::try_from(self.adults_seen % WINDOW as u64)?;
+                    if self.window.len() < WINDOW {
+                        self.window.push(adult);
+                    } else {
+                        self.window[slot] = adult;
+                    }
+                    self.adults_seen += 1;
+                }
+            }
+            let next_body = &mut self.next_body;
+            let mut code = |_: &mut Rng| national_code(next_body);
+            let row = match self.rng.below(100) {
+                0..=92 => enterprise(&mut self.rng, &self.window, &mut code),
+                93..=95 => cooperative(&mut self.rng, &self.window, &mut code),
+                _ => tax_organisation(&mut self.rng, &self.window, &mut code),
+            };
+            row.write(out)?;
+            self.made += 1;
+            Ok(true)
+        }
+    }
+
+    /// The next tax code of the national stream (see [`Organisations`]).
+    fn national_code(next: &mut u64) -> TaxCode {
+        const RANGE: u64 = 990_000_000;
+        loop {
+            // 7 654 321 is prime to 990 000 000 (= 2⁷·3²·5⁷·11), so distinct counters below the
+            // range give distinct bodies.
+            let body = 10_000_000 + (*next * 7_654_321 + 12_345) % RANGE;
+            *next += 1;
+            if let Some(code) = u32::try_from(body).ok().and_then(TaxCode::from_body) {
+                return code;
+            }
+        }
+    }
+
+    /// The comment lines and header of a streamed registry file: what goes before the rows.
+    pub fn preamble() -> String {
+        format!(
+            "# Synthetic organisation registries at national size, made at bench time by \
+             xtask/src/registry.rs (Organisations); never committed.\n{HEADER}\n"
+        )
+    }
 }
 
 /// Writes the registries under `root` and says where.
@@ -607,6 +750,47 @@ mod tests {
     fn the_registries_are_the_same_every_time() {
         let c = citizens();
         assert_eq!(generate(&c).unwrap(), generate(&c).unwrap());
+    }
+
+    #[test]
+    fn the_national_stream_has_unique_codes_and_representatives_from_its_people() {
+        let (orgs, people) = (20_000, 200_000);
+        let known: HashSet<String> = crate::citizens::national::People::new(people)
+            .map(|p| {
+                let p = p.unwrap();
+                format!("{} {}", p.id.as_str(), p.name)
+            })
+            .collect();
+        let mut text = national::preamble();
+        let mut stream = national::Organisations::new(orgs, people);
+        while stream.write_next(&mut text).unwrap() {}
+        let rows: Vec<&str> = text.lines().skip(2).collect();
+        assert_eq!(rows.len() as u64, orgs);
+        let mut codes = HashSet::new();
+        let mut kinds = std::collections::HashMap::new();
+        for row in &rows {
+            let cols: Vec<&str> = row.split('|').collect();
+            assert!(codes.insert(cols[1]), "code {} twice", cols[1]);
+            TaxCode::parse(cols[1]).unwrap();
+            *kinds.entry(cols[0]).or_insert(0) += 1;
+            for rep in cols[8].split(';') {
+                assert!(
+                    known.contains(rep),
+                    "a representative who is not in the people"
+                );
+            }
+        }
+        // Mostly enterprises, some cooperatives and tax-registered units.
+        assert!(kinds["business"] > orgs * 9 / 10, "{kinds:?}");
+        assert!(kinds["cooperative"] > 0 && kinds["tax"] > 0, "{kinds:?}");
+        // The same stream every time.
+        let make = || {
+            let mut out = String::new();
+            let mut stream = national::Organisations::new(1000, 10_000);
+            while stream.write_next(&mut out).unwrap() {}
+            out
+        };
+        assert_eq!(make(), make());
     }
 
     #[test]

@@ -7,9 +7,16 @@ use dinhdanh_core::ids::{AccountId, CitizenId, Password};
 use super::{AppState, ServerResult};
 use crate::resources::accounts as inner;
 
+pub use crate::store::citizens::NewCitizen;
 pub use inner::{
     AccountRow, CitizenRecord, LockActor, parse_citizen_registry, purpose, verify_password,
 };
+
+/// A person as the columns of `citizens` hold them: what a bulk load writes (the national
+/// bench's COPY and prepared statements), the same conversion the registry load uses.
+pub fn stored_citizen(state: &AppState, record: &CitizenRecord) -> ServerResult<NewCitizen> {
+    inner::stored_citizen(state, record)
+}
 
 /// Locks or unlocks an account, as an officer or the CLI does.
 pub async fn set_lock(

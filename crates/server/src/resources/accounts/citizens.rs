@@ -150,8 +150,8 @@ pub async fn load_citizen_registry(state: &AppState, csv_text: &str) -> ServerRe
     Ok(people.len())
 }
 
-/// A citizen as the columns of `citizens` hold it.
-fn stored_citizen(state: &AppState, p: &CitizenRecord) -> ServerResult<NewCitizen> {
+/// A citizen as the columns of `citizens` hold it (also what a bulk load writes).
+pub fn stored_citizen(state: &AppState, p: &CitizenRecord) -> ServerResult<NewCitizen> {
     Ok(NewCitizen {
         key: state.keys.citizen_key(&p.citizen_id),
         enc: state.keys.encrypt_citizen_id(&p.citizen_id),

@@ -37,7 +37,7 @@ pub use account::{
 };
 pub use citizens::{
     CitizenRecord, REGISTRY_HEADER, RegistryError, citizen_by_key, citizen_in, find_citizen,
-    insert_citizen, load_citizen_registry, names_match, parse_citizen_registry,
+    insert_citizen, load_citizen_registry, names_match, parse_citizen_registry, stored_citizen,
 };
 pub use one_time_codes::{issue_code, purpose, redeem_code};
 pub use password::{dummy_password_check, hash_password, verify_password};
