@@ -16,45 +16,8 @@ use crate::state::ctx;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // The IPC exists in wasm only.
 pub const LIVE_EVENT: &str = "live-update";
 
-/// How many recent events a screen can catch up on (several may arrive between two renders).
-const KEPT: usize = 32;
-
-/// The events heard so far: how many, and the most recent with their numbers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Heard {
-    /// Events heard since the window opened.
-    pub count: u64,
-    /// The last [`KEPT`], numbered `count - len + 1 ..= count`.
-    pub recent: Vec<(u64, LiveEvent)>,
-}
-
-impl Heard {
-    /// Records one more event.
-    pub fn push(&mut self, event: LiveEvent) {
-        self.count += 1;
-        self.recent.push((self.count, event));
-        if self.recent.len() > KEPT {
-            self.recent.remove(0);
-        }
-    }
-
-    /// Whether an event after number `seen` makes a screen read again: one that `concerns`
-    /// it, or `ready` (the stream opened again: what changed meanwhile was not told), or more
-    /// events than are kept.
-    pub fn calls_for_reload(&self, seen: u64, concerns: impl Fn(&LiveEvent) -> bool) -> bool {
-        let oldest_kept = self.recent.first().map_or(self.count + 1, |(n, _)| *n);
-        if seen + 1 < oldest_kept && seen < self.count {
-            return true;
-        }
-        self.recent
-            .iter()
-            .filter(|(n, _)| *n > seen)
-            .any(|(_, e)| *e == LiveEvent::Ready || concerns(e))
-    }
-}
-
 /// Calls `reload` whenever an event heard after the screen opened concerns it
-/// ([`Heard::calls_for_reload`]). The screen's first load is its own.
+/// ([`crate::heard::Heard::calls_for_reload`]). The screen's first load is its own.
 pub fn use_live_reload(
     concerns: impl Fn(&LiveEvent) -> bool + 'static,
     mut reload: impl FnMut() + 'static,
@@ -187,42 +150,4 @@ pub async fn next() -> LiveEvent {
     }
     #[cfg(not(target_arch = "wasm32"))]
     std::future::pending().await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use dinhdanh_core::ids::NotificationId;
-
-    fn item(n: u32) -> LiveEvent {
-        LiveEvent::InboxItem {
-            id: NotificationId::parse(&format!("ntf_{n}")).unwrap(),
-        }
-    }
-
-    #[test]
-    fn a_screen_reloads_for_what_concerns_it_or_a_new_stream_only() {
-        let mut heard = Heard::default();
-        heard.push(item(1));
-        let is_item_2 = |e: &LiveEvent| *e == item(2);
-        assert!(!heard.calls_for_reload(0, is_item_2));
-        heard.push(item(2));
-        heard.push(item(3));
-        // Seen up to 1: the 2 after it concerns the screen.
-        assert!(heard.calls_for_reload(1, is_item_2));
-        assert!(!heard.calls_for_reload(2, is_item_2));
-        heard.push(LiveEvent::Ready);
-        assert!(heard.calls_for_reload(3, |_| false));
-    }
-
-    #[test]
-    fn a_screen_that_missed_more_than_is_kept_reloads() {
-        let mut heard = Heard::default();
-        for n in 0..(KEPT as u32 + 5) {
-            heard.push(item(n));
-        }
-        assert_eq!(heard.recent.len(), KEPT);
-        assert!(heard.calls_for_reload(0, |_| false));
-        assert!(!heard.calls_for_reload(heard.count - 1, |_| false));
-    }
 }

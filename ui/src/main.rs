@@ -13,6 +13,7 @@ mod crash;
 mod form;
 mod format;
 mod frame;
+mod heard;
 mod i18n;
 mod keypad;
 mod live;

@@ -54,7 +54,7 @@ pub struct Ctx {
     pub delegate: Signal<DelegateForm>,
     /// The live events heard from the shell ([`crate::live`]); screens read again on those
     /// about what they show.
-    pub live: Signal<crate::live::Heard>,
+    pub live: Signal<crate::heard::Heard>,
 }
 
 /// The add-delegate form, as typed.
@@ -84,7 +84,7 @@ impl Ctx {
             visit: Signal::new(0),
             answer: Signal::new(String::new()),
             delegate: Signal::new(DelegateForm::default()),
-            live: Signal::new(crate::live::Heard::default()),
+            live: Signal::new(crate::heard::Heard::default()),
         }
     }
 
