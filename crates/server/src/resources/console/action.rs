@@ -70,6 +70,22 @@ async fn load(state: &AppState, officer: &Officer, id: &str) -> Result<ConsoleAc
     }
 }
 
+/// What a form says when its action could not be sent to the phone for a reason that is not
+/// the form's own: five already waiting (the per-session limit), or anything else.
+pub(super) fn not_asked(code: &str) -> (&'static str, &'static str) {
+    if code == ErrorCode::RateLimited.as_str() {
+        (
+            "Đã có 5 yêu cầu đang chờ điện thoại xác nhận. Hãy xác nhận hoặc hủy chúng trước.",
+            "Five requests are already waiting for your phone. Confirm or cancel them first.",
+        )
+    } else {
+        (
+            "Không gửi được yêu cầu tới điện thoại. Không có gì thay đổi; hãy thử lại.",
+            "The request could not be sent to your phone. Nothing changed; try again.",
+        )
+    }
+}
+
 /// The organisation lock or unlock `action` asks for, if it is one.
 fn organisation_lock(action: &ConsoleAction) -> Option<OfficerOrganisationLock> {
     (action.kind == ActionKind::ChangeAccountLock)

@@ -290,16 +290,8 @@ fn refusal(e: &ServerError) -> Option<Refusal> {
             "Chỉ cán bộ giữ lịch mới thay đổi được bảng này. Không có gì thay đổi.",
             "Only calendar keepers can change this table. Nothing changed.",
         )
-    } else if api.code == ErrorCode::RateLimited.as_str() {
-        (
-            "Đã có 5 yêu cầu đang chờ điện thoại xác nhận. Hãy xác nhận hoặc hủy chúng trước.",
-            "Five requests are already waiting for your phone. Confirm or cancel them first.",
-        )
     } else {
-        (
-            "Không gửi được yêu cầu tới điện thoại. Không có gì thay đổi; hãy thử lại.",
-            "The request could not be sent to your phone. Nothing changed; try again.",
-        )
+        super::action::not_asked(&api.code)
     };
     Some(Refusal::Form((said.0.into(), said.1.into())))
 }

@@ -483,17 +483,7 @@ pub(super) async fn lock(
     match asked {
         Ok(action) => see_other(&super::ACTION.replace("{id}", &action)),
         Err(ServerError::Api(e)) => {
-            page.form_error = Some(if e.code == ErrorCode::RateLimited.as_str() {
-                (
-                    "Đã có 5 yêu cầu đang chờ điện thoại xác nhận. Hãy xác nhận hoặc hủy chúng trước.",
-                    "Five requests are already waiting for your phone. Confirm or cancel them first.",
-                )
-            } else {
-                (
-                    "Không gửi được yêu cầu tới điện thoại. Không có gì thay đổi; hãy thử lại.",
-                    "The request could not be sent to your phone. Nothing changed; try again.",
-                )
-            });
+            page.form_error = Some(super::action::not_asked(&e.code));
             pages::html(StatusCode::BAD_REQUEST, &page)
         }
         Err(e) => pages::server_error(&state, e),

@@ -357,16 +357,8 @@ pub(super) async fn lock(
                     "Bạn không thể khóa hoặc mở khóa tài khoản của chính mình.",
                     "You may not lock or unlock your own account.",
                 )
-            } else if e.code == ErrorCode::RateLimited.as_str() {
-                (
-                    "Đã có 5 yêu cầu đang chờ điện thoại xác nhận. Hãy xác nhận hoặc hủy chúng trước.",
-                    "Five requests are already waiting for your phone. Confirm or cancel them first.",
-                )
             } else {
-                (
-                    "Không gửi được yêu cầu tới điện thoại. Không có gì thay đổi; hãy thử lại.",
-                    "The request could not be sent to your phone. Nothing changed; try again.",
-                )
+                super::action::not_asked(&e.code)
             });
             pages::html(StatusCode::BAD_REQUEST, &page)
         }
