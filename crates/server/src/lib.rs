@@ -61,7 +61,7 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
         sender,
     } = options;
     std::fs::create_dir_all(&config.data_dir)?;
-    let (pool, backend) = infra::db::connect(&config.database_url).await?;
+    let (pool, backend) = infra::db::connect(&config.database_url, config.db_pool_size).await?;
     let keys = match keys {
         Some(k) => k,
         None => ServerKeys::load_or_create(&config.data_dir)?,

@@ -53,6 +53,11 @@ struct Cli {
     /// on the request page with it. Without it the page offers the download only.
     #[arg(long, env = "DINHDANH_PDFJS_DIR", global = true)]
     pdfjs_dir: Option<PathBuf>,
+    /// Connections in the database pool (by default 8 on SQLite, 16 on PostgreSQL). With
+    /// several instances on one PostgreSQL, keep their sum under its `max_connections`.
+    #[arg(long, env = "DINHDANH_DB_POOL_SIZE", global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    db_pool_size: Option<u32>,
     #[command(flatten)]
     delivery: DeliveryArgs,
     #[command(flatten)]
@@ -1562,6 +1567,7 @@ fn config(cli: &Cli, origin: Origin) -> anyhow::Result<Config> {
     config.trusted_proxies = cli.trusted_proxies.clone();
     config.delivery = cli.delivery.delivery()?;
     config.app_links = cli.app_links.app_links()?;
+    config.db_pool_size = cli.db_pool_size;
     if let Some(dir) = &cli.pdfjs_dir {
         dinhdanh_server::resources::console::pdf_viewer::check_dir(dir)?;
         config.pdfjs_dir = Some(dir.clone());

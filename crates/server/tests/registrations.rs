@@ -314,6 +314,34 @@ async fn an_enterprise_matching_the_registry_is_approved_automatically_and_the_r
     );
 }
 
+backend_test!(more_registry_checks_at_once_than_the_pool_has_connections_all_finish);
+async fn more_registry_checks_at_once_than_the_pool_has_connections_all_finish(db: Backend) {
+    // The registry check runs in the submission's transaction. Had it taken a second
+    // connection of the pool (the registry's record, the requester's person), 24 submissions
+    // at once would hold every connection (8 on SQLite, 16 on PostgreSQL) each waiting for
+    // another, until the pool's 10-s timeout failed them.
+    let t = TestServer::start(db).await;
+    let mut ready = Vec::new();
+    for _ in 0..24 {
+        let w = who(&t).await;
+        let code = registered_enterprise(&t, &[&w.p]).await;
+        let d = details(&t, OrgType::Enterprise, &enterprise_form(&code, &[&w.p]));
+        let body = RegistrationSubmission::new(OrgType::Enterprise, d, &w.p.citizen_id);
+        let c = confirm(&t, &w, ActionKind::RegisterOrganisation, new_target(), body).await;
+        ready.push((w, c));
+    }
+    let answers = futures_util::future::join_all(
+        ready
+            .iter()
+            .map(|(w, c)| t.post(paths::REGISTRATIONS, c, Auth::Session(&w.session))),
+    )
+    .await;
+    for resp in answers {
+        let reg: RegistrationView = ok(resp).await;
+        assert_eq!(reg.status, RegistrationStatus::Approved, "{reg:?}");
+    }
+}
+
 backend_test!(an_authorised_requester_waits_for_an_officer_who_reads_the_letter);
 async fn an_authorised_requester_waits_for_an_officer_who_reads_the_letter(db: Backend) {
     let t = TestServer::start(db).await;

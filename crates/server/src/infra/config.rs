@@ -123,6 +123,9 @@ pub struct Config {
     /// console draws a PDF attachment's pages on the request page with it. None: the page
     /// offers the download only.
     pub pdfjs_dir: Option<PathBuf>,
+    /// Connections in the database pool (`--db-pool-size`); `None`: 8 on SQLite, 16 on
+    /// PostgreSQL ([`crate::infra::db::default_pool_size`]).
+    pub db_pool_size: Option<u32>,
 }
 
 /// The app the server's https links open (`/.well-known/assetlinks.json`,
@@ -367,6 +370,7 @@ impl Config {
             delivery: Delivery::default(),
             app_links: AppLinks::default(),
             pdfjs_dir: None,
+            db_pool_size: None,
         }
     }
 }

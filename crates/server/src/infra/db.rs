@@ -24,8 +24,24 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 /// A pooled connection idle at least this long is pinged before it is handed out.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 
-/// Opens the pool and brings the schema up to date.
-pub async fn connect(url: &str) -> Result<(AnyPool, Backend), sqlx::Error> {
+/// Connections in the pool unless configured: SQLite has one writer at a time; PostgreSQL's
+/// default `max_connections` (100) leaves room for a few instances.
+pub fn default_pool_size(backend: Backend) -> u32 {
+    match backend {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 16,
+    }
+}
+
+/// Opens the pool (`pool_size` connections at most, [`default_pool_size`] when `None`) and
+/// brings the schema up to date.
+///
+/// A task holding one of the pool's connections never waits for a second: an action reads
+/// on its transaction's connection (`Tx::conn`), and a step that holds a connection passes it
+/// on (`*_in` / `*_on` functions). Otherwise, with every connection held by a task waiting for
+/// another, all would wait until the acquire timeout. The server's tests run once more on a
+/// pool of one connection (`cargo xtask test`), where any such wait fails.
+pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<(AnyPool, Backend), sqlx::Error> {
     sqlx::any::install_default_drivers();
     let backend = if url.starts_with("sqlite:") {
         Backend::Sqlite
@@ -42,7 +58,7 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Backend), sqlx::Error> {
     };
     let options = AnyConnectOptions::from_str(url)?;
     let pool = AnyPoolOptions::new()
-        .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+        .max_connections(pool_size.unwrap_or(default_pool_size(backend)).max(1))
         .acquire_timeout(Duration::from_secs(10))
         // sqlx pings every connection it hands out by default: a round trip per acquire, as
         // many as the queries themselves (issue 18). Only a connection idle for a while is
@@ -104,6 +120,19 @@ pub async fn begin_write(
     }
 }
 
+/// [`begin_write`] on a connection the caller already holds: a step that has one never takes a
+/// second from the pool (with every connection held by a step waiting for another, all would
+/// wait until the pool's timeout).
+pub async fn begin_write_on(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'_, sqlx::Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await,
+        Backend::Postgres => sqlx::Connection::begin(conn).await,
+    }
+}
+
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -133,7 +162,7 @@ mod tests {
     async fn overlapping_read_then_write_transactions_all_commit_on_sqlite() {
         let dir = crate::testing::temp_dir("db-begin").expect("a temporary directory");
         let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-        let (pool, backend) = connect(&url).await.expect("the database opens");
+        let (pool, backend) = connect(&url, None).await.expect("the database opens");
         assert_eq!(backend, Backend::Sqlite);
         sqlx::query("CREATE TABLE counted (n INTEGER NOT NULL)")
             .execute(&pool)

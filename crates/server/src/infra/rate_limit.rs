@@ -110,13 +110,22 @@ pub fn limited(secs: i64) -> ServerError {
 /// Gives back a hit counted in the window starting at `window_start` (an attempt that turned
 /// out not to be a failure).
 pub async fn give_back(state: &AppState, bucket: &str, window_start: i64) -> ServerResult<()> {
+    give_back_on(&mut *state.pool.acquire().await?, bucket, window_start).await
+}
+
+/// [`give_back`] on a connection the caller holds.
+pub async fn give_back_on(
+    conn: &mut sqlx::AnyConnection,
+    bucket: &str,
+    window_start: i64,
+) -> ServerResult<()> {
     sqlx::query(
         "UPDATE rate_limits SET hits = hits - 1 \
          WHERE bucket = $1 AND window_start = $2 AND hits > 0",
     )
     .bind(bucket)
     .bind(window_start)
-    .execute(&state.pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

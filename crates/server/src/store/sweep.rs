@@ -41,12 +41,14 @@ pub const LIVE_EVENT_KEEP_SECS: i64 = 24 * 3600;
 /// Sweeps once, at the server's `now`.
 pub async fn sweep_now(state: &AppState) -> ServerResult<Swept> {
     let now = state.now();
+    // These two take their own connections: run before this one holds one (with every
+    // connection held by a task waiting for another, all would wait).
+    let rate_windows = rate_limit::sweep_ended(state, now).await?;
+    let sign_ins_ended = crate::store::oidc_logouts::end_lapsed_sign_ins(state).await?;
     let conn = &mut *state.pool.acquire().await?;
     let challenges =
         crate::store::challenges::sweep_expired(conn, now - EXPIRED_CHALLENGE_GRACE_SECS).await?;
     let codes = crate::store::one_time_codes::sweep_expired(conn, now).await?;
-    let rate_windows = rate_limit::sweep_ended(state, now).await?;
-    let sign_ins_ended = crate::store::oidc_logouts::end_lapsed_sign_ins(state).await?;
     let console_sessions = crate::store::console_sessions::sweep_expired(
         conn,
         now - crate::store::console_sessions::IDLE_SECS,

@@ -181,6 +181,23 @@ impl ServerSetup {
     }
 }
 
+/// The variable that sets the test servers' pool size: `cargo xtask test` runs the server's
+/// tests once more with `1`, where a task waiting for a second connection while it holds one
+/// fails (see [`crate::infra::db::connect`]).
+pub const TEST_POOL_SIZE_ENV: &str = "DINHDANH_TEST_DB_POOL_SIZE";
+
+fn test_pool_size() -> anyhow::Result<Option<u32>> {
+    match std::env::var(TEST_POOL_SIZE_ENV) {
+        Err(_) => Ok(None),
+        Ok(text) => match text.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Some(n)),
+            _ => anyhow::bail!(
+                "{TEST_POOL_SIZE_ENV}={text}: not a number of connections (1 or more)"
+            ),
+        },
+    }
+}
+
 /// Starts the real server in this process on a free loopback port: the embedded configuration
 /// for `setup.data_dir` and its loopback origin, on `setup.database_url` (migrated), changed
 /// by `adjust` (a shared origin behind a load balancer, a GeoIP table, limits).
@@ -200,6 +217,7 @@ pub async fn start_server(
     config.database_url = database_url;
     // Tests read codes from `outbox.log`; a test that wants a real sender configures one.
     config.delivery.dev_outbox_log = true;
+    config.db_pool_size = test_pool_size()?;
     adjust(&mut config);
     let mut options = StartOptions::new(config);
     if let Some(clock) = clock {

@@ -86,7 +86,15 @@ pub async fn find_account_by_citizen(
 
 /// The account of the person with this citizen key, if they have one.
 pub async fn find_account_by_key(state: &AppState, key: &[u8]) -> ServerResult<Option<AccountRow>> {
-    accounts::by_key(&mut *state.pool.acquire().await?, key)
+    find_account_by_key_in(&mut *state.pool.acquire().await?, key).await
+}
+
+/// [`find_account_by_key`] on the caller's connection (inside its transaction).
+pub async fn find_account_by_key_in(
+    conn: &mut sqlx::AnyConnection,
+    key: &[u8],
+) -> ServerResult<Option<AccountRow>> {
+    accounts::by_key(conn, key)
         .await?
         .map(AccountRow::try_from)
         .transpose()
@@ -94,7 +102,15 @@ pub async fn find_account_by_key(state: &AppState, key: &[u8]) -> ServerResult<O
 
 /// An account by its id.
 pub async fn find_account(state: &AppState, id: &AccountId) -> ServerResult<Option<AccountRow>> {
-    accounts::by_id(&mut *state.pool.acquire().await?, id.as_str())
+    find_account_in(&mut *state.pool.acquire().await?, id).await
+}
+
+/// [`find_account`] on the caller's connection (inside its transaction).
+pub async fn find_account_in(
+    conn: &mut sqlx::AnyConnection,
+    id: &AccountId,
+) -> ServerResult<Option<AccountRow>> {
+    accounts::by_id(conn, id.as_str())
         .await?
         .map(AccountRow::try_from)
         .transpose()

@@ -211,7 +211,7 @@ pub async fn redeem_code(
     .await?;
     let expected = state.keys.code_hash(pending_id, code.expose());
     if same_hash(&expected, &attempt.code_hash) {
-        rate_limit::give_back(state, &failures, reserved).await?;
+        rate_limit::give_back_on(conn, &failures, reserved).await?;
         if !one_time_codes::delete(conn, pending_id).await? {
             return Err(invalid());
         }
@@ -225,8 +225,9 @@ pub async fn redeem_code(
         "one_time_code.{purpose}.{}",
         if voided { "voided" } else { "wrong" }
     );
-    audit::append(
+    audit::append_on(
         state,
+        conn,
         AuditRecord {
             action: &action,
             subject_key: Some(&citizen_key),

@@ -78,8 +78,15 @@ impl OrgRow {
 
 /// An organisation by its e-ID number, whatever its status.
 pub async fn find_organisation(state: &AppState, eid: &OrgEid) -> ServerResult<Option<OrgRow>> {
-    let mut conn = state.pool.acquire().await?;
-    store::find(&mut conn, eid.as_str())
+    find_organisation_in(&mut *state.pool.acquire().await?, eid).await
+}
+
+/// [`find_organisation`] on the caller's connection (inside its transaction).
+pub async fn find_organisation_in(
+    conn: &mut sqlx::AnyConnection,
+    eid: &OrgEid,
+) -> ServerResult<Option<OrgRow>> {
+    store::find(conn, eid.as_str())
         .await?
         .map(OrgRow::from_row)
         .transpose()
@@ -87,7 +94,15 @@ pub async fn find_organisation(state: &AppState, eid: &OrgEid) -> ServerResult<O
 
 /// An organisation by its e-ID number, whatever its status; `not_found` when there is none.
 pub async fn require_organisation(state: &AppState, eid: &OrgEid) -> ServerResult<OrgRow> {
-    find_organisation(state, eid)
+    require_organisation_in(&mut *state.pool.acquire().await?, eid).await
+}
+
+/// [`require_organisation`] on the caller's connection (inside its transaction).
+pub async fn require_organisation_in(
+    conn: &mut sqlx::AnyConnection,
+    eid: &OrgEid,
+) -> ServerResult<OrgRow> {
+    find_organisation_in(conn, eid)
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))
 }
@@ -275,8 +290,15 @@ pub async fn create_organisation(
 /// The account of an organisation that is not closed and holds this code (tax, enterprise,
 /// cooperative or agency code), for duplicate checks before a registration.
 pub async fn find_active_by_code(state: &AppState, code: &str) -> ServerResult<Option<OrgEid>> {
-    let mut conn = state.pool.acquire().await?;
-    store::find_open_by_code(&mut conn, code)
+    find_active_by_code_in(&mut *state.pool.acquire().await?, code).await
+}
+
+/// [`find_active_by_code`] on the caller's connection (inside its transaction).
+pub async fn find_active_by_code_in(
+    conn: &mut sqlx::AnyConnection,
+    code: &str,
+) -> ServerResult<Option<OrgEid>> {
+    store::find_open_by_code(conn, code)
         .await?
         .map(|e| parse_stored(OrgEid::parse(&e)))
         .transpose()

@@ -14,7 +14,7 @@ use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use super::accounts::{add_history, details_of, encrypt_details, organisation_record};
 use super::{
     Actor, OrgRow, audit_record, eid_param, object_of, org_target, refuse, require_organisation,
-    validation,
+    require_organisation_in, validation,
 };
 use crate::authz;
 use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
@@ -100,7 +100,7 @@ pub(super) async fn apply_lifecycle_in(
     eid: &OrgEid,
     change: &OrganisationLifecycle,
 ) -> ServerResult<()> {
-    let org = require_organisation(state, eid).await?;
+    let org = require_organisation_in(tx.conn()?, eid).await?;
     let invalid = || ServerError::code(ErrorCode::InvalidState);
     let others = involved(change);
     let mut seen = std::collections::HashSet::new();
@@ -116,7 +116,7 @@ pub(super) async fn apply_lifecycle_in(
     }
     let mut other_rows = Vec::new();
     for other in others {
-        other_rows.push(require_organisation(state, other).await?);
+        other_rows.push(require_organisation_in(tx.conn()?, other).await?);
     }
     let now = tx.now();
     match change {

@@ -9,7 +9,7 @@ use super::accounts::{
     account_of_citizen, add_history, add_representative, details_of, encrypt_details,
 };
 use super::lifecycle::apply_lifecycle_in;
-use super::{audit_record, find_active_by_code, object_of, require_organisation, tell};
+use super::{audit_record, find_active_by_code, object_of, require_organisation_in, tell};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::store::tx::Tx;
@@ -92,7 +92,7 @@ async fn change_representatives(
     added: &[LegalRepresentative],
     removed: &[CitizenId],
 ) -> ServerResult<bool> {
-    let org = require_organisation(state, eid).await?;
+    let org = require_organisation_in(tx.conn()?, eid).await?;
     let mut details = details_of(state, &org)?;
     let now = tx.now();
     let mut removed_masked = Vec::new();

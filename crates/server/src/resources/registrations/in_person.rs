@@ -175,7 +175,7 @@ pub async fn check_in_person(
     body: &InPersonRegistration,
 ) -> ServerResult<(String, String)> {
     check(state, officer, body).await?;
-    check_not_registered(&mut *state.pool.acquire().await?, state, &body.details).await?;
+    check_not_registered(&mut *state.pool.acquire().await?, &body.details).await?;
     for scan in &body.scans {
         if kept_content(state, &scan.sha256).await?.is_none() {
             return Err(malformed("scans"));

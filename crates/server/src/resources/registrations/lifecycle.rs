@@ -10,7 +10,7 @@ use dinhdanh_core::registration::lifecycle::{
 };
 
 use super::dates::{due_date_in, stored_date};
-use super::people::{link, person_of, requester_message, tell};
+use super::people::{link, person_in, requester_message, tell};
 use super::stored::{StoredRegistration, existing_organisation};
 use super::views::add_event;
 use crate::infra::error::{ServerError, ServerResult};
@@ -73,13 +73,20 @@ pub(super) async fn check_registry(
     reg: &StoredRegistration,
     actor: &Actor,
 ) -> ServerResult<Option<Approval>> {
-    let requester_citizen = person_of(state, &reg.requester).await?.1.citizen_id;
+    // On the transaction's own connection, as the registry's record below: a second
+    // connection taken while this one is held can wait forever when every one is held so.
+    let requester_citizen = person_in(tx.conn()?, state, &reg.requester)
+        .await?
+        .1
+        .citizen_id;
     let requester_key = state.keys.citizen_key(&requester_citizen);
     let without_account = store::consents_without_account(tx.conn()?, &reg.id).await?;
     let (check, registry_answer) = match registry::code_for(reg.org_type, &reg.details) {
         None => (None, RegistryAnswer::NoRegistry),
         Some((kind, code)) => {
-            let record = registry::adapter(state, kind).lookup(&code).await?;
+            let record = registry::adapter(state, kind)
+                .lookup_on(tx.conn()?, &code)
+                .await?;
             let rep_keys: Vec<Vec<u8>> = reg
                 .details
                 .representatives
@@ -143,7 +150,7 @@ pub(super) async fn check_registry(
     )
     .await?;
     if t.to == RegistrationStatus::Approved {
-        return approve(tx, state, reg, t, "registration.approved_automatically")
+        return approve(tx, reg, t, "registration.approved_automatically")
             .await
             .map(Some);
     }
@@ -173,13 +180,15 @@ pub(super) async fn check_registry(
 /// when the organisation already has an account; writes the status; the rest is [`finish`].
 pub(super) async fn approve(
     tx: &mut Tx,
-    state: &AppState,
     reg: &StoredRegistration,
     t: Transition,
     action: &'static str,
 ) -> ServerResult<Approval> {
     // Uniqueness is the store's business, not the machine's.
-    if existing_organisation(state, &reg.details).await?.is_some() {
+    if existing_organisation(tx.conn()?, &reg.details)
+        .await?
+        .is_some()
+    {
         return Err(ServerError::code(ErrorCode::OrganisationAlreadyRegistered));
     }
     move_to(tx, reg, &t).await?;

@@ -276,9 +276,7 @@ async fn decide(
     } = checked;
     let (kind, action) = match (decision, text.clone()) {
         (Decision::Approve, _) => {
-            return approve(tx, state, reg, t, "registration.approved")
-                .await
-                .map(Some);
+            return approve(tx, reg, t, "registration.approved").await.map(Some);
         }
         (Decision::Reject { .. }, Some(reason)) => (
             RegistrationEventKind::Rejected { reason },

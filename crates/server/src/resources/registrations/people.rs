@@ -28,6 +28,23 @@ pub(super) async fn person_of(
     Ok((row, person))
 }
 
+/// [`person_of`] on the caller's connection: inside a transaction, no second connection of
+/// the pool is taken (with every connection held by a transaction waiting for one, all would
+/// wait).
+pub(super) async fn person_in(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    account: &AccountId,
+) -> ServerResult<(AccountRow, CitizenRecord)> {
+    let row = accounts::find_account_in(conn, account)
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    let person = accounts::citizen_in(conn, state, &row.citizen_key)
+        .await?
+        .ok_or_else(|| ServerError::Internal("an account without a citizen".into()))?;
+    Ok((row, person))
+}
+
 /// A person as others see them: name and masked number.
 pub(super) async fn person_ref(state: &AppState, account: &AccountId) -> ServerResult<PersonRef> {
     let (_, person) = person_of(state, account).await?;
@@ -67,7 +84,7 @@ pub(super) async fn tell(
         },
     )
     .await?;
-    let (_, person) = person_of(state, account).await?;
+    let (_, person) = person_in(tx.conn()?, state, account).await?;
     let kind = format!("registration.{}", word(&m.kind)?);
     tx.send(
         Some(account.as_str()),

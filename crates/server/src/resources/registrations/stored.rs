@@ -139,9 +139,10 @@ pub fn org_key(details: &OrganisationDetails) -> String {
     }
 }
 
-/// The organisation's account, if it already has an active one.
+/// The organisation's account, if it already has an active one (read on the action's
+/// connection).
 pub(super) async fn existing_organisation(
-    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
     details: &OrganisationDetails,
 ) -> ServerResult<Option<OrgEid>> {
     let codes = [
@@ -160,7 +161,7 @@ pub(super) async fn existing_organisation(
         details.agency_code.as_ref().map(|c| c.as_str().to_owned()),
     ];
     for code in codes.into_iter().flatten() {
-        if let Some(eid) = organisations::find_active_by_code(state, &code).await? {
+        if let Some(eid) = organisations::find_active_by_code_in(conn, &code).await? {
             return Ok(Some(eid));
         }
     }

@@ -169,10 +169,9 @@ fn code_field(details: &OrganisationDetails) -> &'static str {
 /// or an open request (`duplicate_registration`), on its code's field.
 pub(super) async fn check_not_registered(
     conn: &mut AnyConnection,
-    state: &AppState,
     details: &OrganisationDetails,
 ) -> ServerResult<()> {
-    if existing_organisation(state, details).await?.is_some() {
+    if existing_organisation(conn, details).await?.is_some() {
         return Err(ApiError::new(ErrorCode::OrganisationAlreadyRegistered)
             .with_field(code_field(details))
             .into());
@@ -197,7 +196,7 @@ pub(super) async fn file_in(
     capacity: RequesterCapacity,
     details: &OrganisationDetails,
 ) -> ServerResult<(RegistrationId, Option<Approval>)> {
-    check_not_registered(tx.conn()?, state, details).await?;
+    check_not_registered(tx.conn()?, details).await?;
     let key = org_key(details);
     let duplicate = || -> ServerError {
         ApiError::new(ErrorCode::DuplicateRegistration)
@@ -219,7 +218,7 @@ pub(super) async fn file_in(
             .find(|p| &p.citizen_id == rep)
             .map(|p| p.paper.clone());
         let key = state.keys.citizen_key(rep);
-        let account = accounts::find_account_by_key(state, &key)
+        let account = accounts::find_account_by_key_in(tx.conn()?, &key)
             .await?
             .map(|a| a.id);
         let name = details

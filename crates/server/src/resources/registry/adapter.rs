@@ -7,7 +7,7 @@ use std::pin::Pin;
 use chrono::NaiveDate;
 use dinhdanh_core::ids::{AgencyCode, NewProvince, TaxCode};
 use dinhdanh_core::org_type::RegistryKind;
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 use super::{
     RegistryChange, RegistryRecord, RegistryRepresentative, RegistryStatus, parse_registry_text,
@@ -32,6 +32,19 @@ pub trait RegistryAdapter: Send + Sync {
         &'a self,
         code: &'a TaxCode,
     ) -> BoxFuture<'a, ServerResult<Option<RegistryRecord>>>;
+
+    /// [`Self::lookup`] for an action's transaction holding `conn`: an adapter reading this
+    /// server's own database reads on it, so the transaction never waits for a second
+    /// connection of the pool (when every connection is held by such a transaction, all would
+    /// wait). An adapter of a remote registry ignores it.
+    fn lookup_on<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        code: &'a TaxCode,
+    ) -> BoxFuture<'a, ServerResult<Option<RegistryRecord>>> {
+        let _ = conn;
+        self.lookup(code)
+    }
 
     /// Changes recorded after sequence number `after` (0 for all), oldest first, at most
     /// `limit`.
@@ -70,6 +83,14 @@ impl RegistryAdapter for DemoRegistry {
         Box::pin(lookup_in(&self.pool, self.kind, code))
     }
 
+    fn lookup_on<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        code: &'a TaxCode,
+    ) -> BoxFuture<'a, ServerResult<Option<RegistryRecord>>> {
+        Box::pin(lookup_on_conn(conn, self.kind, code))
+    }
+
     fn changes_since(
         &self,
         after: i64,
@@ -89,11 +110,18 @@ pub(super) async fn lookup_in(
     kind: RegistryKind,
     code: &TaxCode,
 ) -> ServerResult<Option<RegistryRecord>> {
-    let mut conn = pool.acquire().await?;
-    let Some(row) = rows::organisation(&mut conn, registry_text(kind), code.as_str()).await? else {
+    lookup_on_conn(&mut *pool.acquire().await?, kind, code).await
+}
+
+async fn lookup_on_conn(
+    conn: &mut AnyConnection,
+    kind: RegistryKind,
+    code: &TaxCode,
+) -> ServerResult<Option<RegistryRecord>> {
+    let Some(row) = rows::organisation(conn, registry_text(kind), code.as_str()).await? else {
         return Ok(None);
     };
-    let representatives = rows::representatives(&mut conn, registry_text(kind), code.as_str())
+    let representatives = rows::representatives(conn, registry_text(kind), code.as_str())
         .await?
         .into_iter()
         .map(|r| RegistryRepresentative {
