@@ -79,6 +79,8 @@ const POSTGRES_URL_ENV: &str = "DINHDANH_TEST_POSTGRES_URL";
 
 /// The server's `--pdfjs-dir` (the console's PDF pages), for the server binary the tests run.
 const PDFJS_DIR_ENV: &str = "DINHDANH_PDFJS_DIR";
+/// The test servers' database pool size (`dinhdanh_server::testing::TEST_POOL_SIZE_ENV`).
+const TEST_POOL_SIZE_ENV: &str = "DINHDANH_TEST_DB_POOL_SIZE";
 
 /// rustup targets: the UI and the core crate are compiled to wasm32.
 const RUST_TARGETS: &[&str] = &["wasm32-unknown-unknown"];
@@ -540,6 +542,27 @@ fn test(extra: &[String]) -> Result<()> {
     env.push((PDFJS_DIR_ENV, pdfjs.as_str()));
     let mut totals = in_keyring_session(&[], &args, &env)?;
     drop(postgres);
+    if extra.is_empty() {
+        step(
+            "the server's tests on SQLite once more, each server on a pool of one database \
+             connection: a step that waits for a second connection while it holds one fails",
+        );
+        // The same packages and targets as above (nothing is compiled again); only the
+        // server's backend tests (`…::sqlite`) match the filter.
+        let args = [
+            "test",
+            "--workspace",
+            "--locked",
+            "--tests",
+            "--",
+            "::sqlite",
+        ];
+        totals.add(&counted_test_run(
+            "cargo",
+            &args,
+            &[(TEST_POOL_SIZE_ENV, "1"), (PDFJS_DIR_ENV, pdfjs.as_str())],
+        )?);
+    }
     if extra.is_empty() {
         step(
             "end to end: the app under Xvfb through tauri-driver, and the OpenID sign-in in \
