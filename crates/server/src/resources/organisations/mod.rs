@@ -46,8 +46,8 @@ use crate::infra::state::AppState;
 use crate::store::tx::Tx;
 
 pub use accounts::{
-    NewOrganisation, OrgRow, create_organisation, create_organisation_in, details_of,
-    find_active_by_code, find_organisation, history, person_ref, read_organisation,
+    NewOrganisation, OrgRow, Registrant, create_organisation, create_organisation_in, details_of,
+    find_active_by_code, find_organisation, history, person_ref, read_organisation, requester_ref,
     require_organisation,
 };
 pub use actor::{Actor, audit_record, refuse};
