@@ -2343,6 +2343,15 @@ async fn an_intake_for_a_requester_without_an_account_becomes_theirs_when_they_c
             .await
             .unwrap();
     assert_eq!((registered_by, registered_key), (None, lan_key.clone()));
+    // No inbox to tell her in: the approval goes by SMS to the phone the records hold.
+    let told = t
+        .outbox()
+        .iter()
+        .filter(|m| {
+            m["to"] == lan_phone.as_str() && m["kind"] == "registration.registration_approved"
+        })
+        .count();
+    assert_eq!(told, 1);
     let page = browser.get(&href).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains(eid.as_str()), "{}", page.body);
