@@ -33,8 +33,10 @@ use crate::authz;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
 use crate::infra::state::AppState;
-use crate::resources::accounts;
+use crate::resources::accounts::{self, AccountRow};
+use crate::store::accounts as store_accounts;
 use crate::store::audit::{Actor, refuse};
+use crate::store::citizens;
 use crate::store::tx::Tx;
 
 /// Checks a scanned document as every upload is checked (at most 10 MiB, a PDF, JPEG or PNG by
@@ -243,9 +245,25 @@ pub async fn file_in_person(
     officer: &Actor,
     body: &InPersonRegistration,
 ) -> ServerResult<RegistrationView> {
-    let requester = check(state, officer, body).await?;
+    check(state, officer, body).await?;
     let requester_key = state.keys.citizen_key(&body.requester);
     let mut tx = Tx::begin(state, "registration.in_person").await?;
+    // Read again in the filing's transaction: an account created meanwhile is the requester,
+    // and one created from now on links this request (its creation waits for the lock).
+    let backend = tx.backend();
+    citizens::lock_against_account_creation(tx.conn()?, backend, &requester_key).await?;
+    let requester = match store_accounts::by_key(tx.conn()?, &requester_key).await? {
+        None => None,
+        Some(record) => {
+            let account = AccountRow::try_from(record)?;
+            if account.level != AccountLevel::Level2 {
+                return Err(ApiError::new(ErrorCode::LevelTooLow)
+                    .with_field("requester")
+                    .into());
+            }
+            Some(account.id)
+        }
+    };
     for scan in &body.scans {
         let content = kept_content(state, &scan.sha256)
             .await?
