@@ -738,6 +738,72 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         "An sees the request filed for him: {mine:?}"
     );
 
+    // A requester who never installed the app: Võ Thị Lan, in the people records without an
+    // account, registers her club at the counter; the request page says she has no account.
+    let (lan_id, lan_name, ..) = dinhdanh_server::testing::seed::DEMO_UNREGISTERED;
+    let club = "Câu lạc bộ Dưỡng sinh phường Hoàn Kiếm";
+    click(&browser, "nav.nav a[href='/console/intake']").await?;
+    wait_for(
+        &browser,
+        "input[name='type'][value='organisation_without_registration']",
+    )
+    .await?;
+    click(
+        &browser,
+        "input[name='type'][value='organisation_without_registration']",
+    )
+    .await?;
+    click(&browser, "section.intake button[type='submit']").await?;
+    wait_for(&browser, "#f-requester").await?;
+    for (css, text) in [
+        ("#f-requester", lan_id),
+        ("#f-name_vi", club),
+        ("#f-established_on", "2020-05-15"),
+        (
+            "#f-head_office_address",
+            "Số 8 phố Tràng Tiền, phường Hoàn Kiếm",
+        ),
+        ("#f-contact_phone", "0935444555"),
+        ("#rep-name-0", lan_name),
+        ("#rep-id-0", lan_id),
+    ] {
+        browser
+            .find(Locator::Css(css))
+            .await?
+            .send_keys(text)
+            .await?;
+    }
+    let file = browser.find(Locator::Css("#f-founding_decision")).await?;
+    file.send_keys(&scan.display().to_string()).await?;
+    click(&browser, "section.intake button[type='submit']").await?;
+    wait_for(&browser, "[data-state-url]").await?;
+    let done = phone_confirms(
+        &browser,
+        &minh,
+        ActionKind::RegisterInPerson,
+        "chưa có tài khoản",
+    )
+    .await?;
+    ensure!(done.contains("Đã thực hiện"), "{done}");
+    click(&browser, ".buttons a.button").await?;
+    let note = wait_for(&browser, "#requester-no-account")
+        .await?
+        .text()
+        .await?;
+    ensure!(note.contains("Người nộp chưa có tài khoản"), "{note}");
+    let page = browser.find(Locator::Css("main")).await?.text().await?;
+    ensure!(page.contains(club), "{page}");
+    ensure!(!page.contains(lan_id), "her number is shown masked only");
+    browser.set_window_size(1366, 2200).await?;
+    w.shot(&browser, "officer-intake-no-account").await?;
+    browser.set_window_size(1366, 768).await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on a request page of a requester without an account:\n{}",
+        violations.join("\n")
+    );
+
     browser
         .find(Locator::Css(".sign-out button"))
         .await?

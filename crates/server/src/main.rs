@@ -796,7 +796,9 @@ enum RegistrationCommand {
         /// The officer's identification number (an officer of the head office's province).
         #[arg(long)]
         officer_citizen_id: String,
-        /// The requester's identification number (a level-2 account).
+        /// The requester's identification number (in the people records; an account they
+        /// have must be at level 2, and one without an account gets the request when they
+        /// create one).
         #[arg(long)]
         requester_citizen_id: String,
         /// JSON: `{"org_type": "enterprise", "form": {…the organisation form's fields…}}`.

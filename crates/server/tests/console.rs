@@ -2245,6 +2245,178 @@ async fn an_intake_confirmed_on_the_phone_files_the_same_records_as_the_app(db: 
     );
 }
 
+backend_test!(an_intake_for_a_requester_without_an_account_becomes_theirs_when_they_create_one);
+async fn an_intake_for_a_requester_without_an_account_becomes_theirs_when_they_create_one(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    // Lan came to the counter and never installed the app; Bình consents on paper.
+    let (lan, lan_phone) = identity::citizen_and_phone_without_account(&t, "Nguyễn Thị Lan").await;
+    let binh = identity::citizen_without_account(&t, "Trần Văn Bình").await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+
+    let (action, csrf) = intake_form(&mut browser, "organisation_without_registration").await;
+    let name = format!("Hội Khuyến học phường {}", next_request_number());
+    let fields = type_four_fields(&csrf, &name, "ha_noi", lan.as_str(), binh.as_str());
+    let asked = browser
+        .post_multipart(
+            &action,
+            &fields,
+            &[("founding_decision", PDF), ("rep_paper_1", PNG)],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let listed = waiting_on(&t, &officer).await;
+    assert_eq!(listed.len(), 1);
+    // The phone says the requester has no account, by masked number only.
+    let summary = &listed[0].summary_vi;
+    assert!(summary.contains("chưa có tài khoản"), "{summary}");
+    assert!(summary.contains(&lan.masked()), "{summary}");
+    assert!(!summary.contains(lan.as_str()), "{summary}");
+    let confirmed = confirm_on(&t, &officer, &listed[0]).await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    let done = browser.get(asked.location()).await;
+    let href = done
+        .doc()
+        .select("a.button[href^='/console/requests/']")
+        .attr("href")
+        .expect("a link to the request")
+        .to_string();
+    let id = RegistrationId::parse(href.rsplit('/').next().unwrap()).unwrap();
+
+    // The request page names her, masked, and says she has no account yet.
+    let page = browser.get(&href).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&lan.masked()), "{}", page.body);
+    assert!(!page.body.contains(lan.as_str()), "no full number");
+    assert!(
+        page.doc()
+            .select("#requester-no-account")
+            .text()
+            .contains("Người nộp chưa có tài khoản"),
+        "{}",
+        page.body
+    );
+
+    // The records of an online request, for her number and no account.
+    let lan_key = t.state().keys.citizen_key(&lan);
+    let (requester, key): (Option<String>, Vec<u8>) =
+        sqlx::query_as("SELECT requester, requester_key FROM registrations WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_one(&t.state().pool)
+            .await
+            .unwrap();
+    assert_eq!((requester, key), (None, lan_key.clone()));
+    let scans: Vec<(Option<String>, Vec<u8>)> = sqlx::query_as(
+        "SELECT a.owner_account, a.owner_key FROM attachments a JOIN registration_attachments r \
+         ON r.attachment_id = a.id WHERE r.registration_id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_all(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(scans, vec![(None, lan_key.clone()); 2]);
+
+    // Approved: the organisation is created, registered by her number.
+    let view = registrations::decide_in_person(
+        t.state(),
+        &officer.person.citizen_id,
+        &id,
+        &dinhdanh_core::api::Decision::Approve,
+    )
+    .await
+    .unwrap();
+    assert_eq!(view.status, RegistrationStatus::Approved);
+    assert_eq!(view.requester.account, None);
+    let eid = view.org_eid.expect("an e-ID number");
+    let (registered_by, registered_key): (Option<String>, Vec<u8>) =
+        sqlx::query_as("SELECT registered_by, registered_by_key FROM organisations WHERE eid = $1")
+            .bind(eid.as_str())
+            .fetch_one(&t.state().pool)
+            .await
+            .unwrap();
+    assert_eq!((registered_by, registered_key), (None, lan_key.clone()));
+    // No inbox to tell her in: the approval goes by SMS to the phone the records hold.
+    let told = t
+        .outbox()
+        .iter()
+        .filter(|m| {
+            m["to"] == lan_phone.as_str() && m["kind"] == "registration.registration_approved"
+        })
+        .count();
+    assert_eq!(told, 1);
+    let page = browser.get(&href).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(eid.as_str()), "{}", page.body);
+
+    // She creates an account: the request, the scans and the organisation become hers, as
+    // if she had filed from the app, and she is an owner as its representative.
+    let person = identity::open_account(&t, &lan, &lan_phone).await;
+    let device = common::Device::new();
+    let bound = identity::bind(&t, &person, &device).await;
+    let session = identity::sign_in(&t, &person, &device, &bound.id).await;
+    let mine = t.get(paths::REGISTRATIONS, Auth::Session(&session)).await;
+    assert_eq!(mine.status(), 200);
+    let mine: Vec<dinhdanh_core::api::RegistrationView> = mine.json().await.unwrap();
+    let view = mine.iter().find(|v| v.id == id).expect("her own request");
+    assert_eq!(view.requester.account.as_ref(), Some(&person.account));
+    assert_eq!(view.org_eid.as_ref(), Some(&eid));
+    let org = t
+        .get(
+            &paths::fill(paths::ORGANISATION, "eid", eid.as_str()),
+            Auth::Session(&session),
+        )
+        .await;
+    assert_eq!(org.status(), 200, "{}", org.text().await.unwrap());
+    let org: dinhdanh_core::api::OrganisationRecord = org.json().await.unwrap();
+    assert_eq!(org.registered_by.account.as_ref(), Some(&person.account));
+    assert_eq!(org.registered_by.citizen_id_masked, lan.masked());
+    let owners: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT owner_account FROM attachments WHERE owner_key = $1")
+            .bind(lan_key.clone())
+            .fetch_all(&t.state().pool)
+            .await
+            .unwrap();
+    assert_eq!(owners, vec![Some(person.account.to_string()); 2]);
+    assert_eq!(
+        scalar(
+            &t,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'registration.requester_linked'"
+        )
+        .await,
+        1
+    );
+    let owner: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM delegations WHERE account_id = $1 AND eid = $2 AND role = 'owner' \
+         AND revoked_at IS NULL",
+    )
+    .bind(person.account.as_str())
+    .bind(eid.as_str())
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(owner, 1);
+    // Her scan is hers to read now, as an uploader's is.
+    let scan = &view.attachments[0];
+    let read = t
+        .get(
+            &paths::fill(paths::ATTACHMENT, "id", scan.id.as_str()),
+            Auth::Session(&session),
+        )
+        .await;
+    assert_eq!(read.status(), 200);
+    // The console no longer says she has no account.
+    let page = browser.get(&href).await;
+    assert!(page.doc().select("#requester-no-account").is_empty());
+}
+
 backend_test!(files_sent_with_an_intake_that_comes_back_are_kept_for_the_next_try);
 async fn files_sent_with_an_intake_that_comes_back_are_kept_for_the_next_try(db: Backend) {
     let t = TestServer::start(db).await;
@@ -2450,18 +2622,29 @@ async fn a_bad_intake_changes_nothing_and_says_why_under_the_field(db: Backend) 
         missing.body
     );
 
-    // A requester the records know, without an account.
-    let fields = type_four_fields(&csrf, &name, "ha_noi", binh.as_str(), &head_id);
-    let no_account = browser
+    // A well-formed number the people records do not know.
+    let stranger = dinhdanh_core::ids::CitizenId::from_parts(
+        dinhdanh_core::ids::OldProvince::from_code(1).unwrap(),
+        dinhdanh_core::ids::Gender::Male,
+        1970,
+        424_242,
+    )
+    .unwrap();
+    let mut fields = type_four_fields(&csrf, &name, "ha_noi", stranger.as_str(), &head_id);
+    fields[9] = ("rep_id_0", head_id.as_str());
+    fields[11] = ("rep_id_1", binh.as_str());
+    let unknown = browser
         .post_multipart(&action, &fields, &[("founding_decision", PDF)])
         .await;
-    assert_eq!(no_account.status, 400);
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
     assert!(
-        no_account
+        unknown
             .doc()
             .select("#f-requester-error")
             .text()
-            .contains("chưa có tài khoản")
+            .contains("Không có người mang số định danh này"),
+        "{}",
+        unknown.body
     );
 
     // Without the CSRF token: refused whole.

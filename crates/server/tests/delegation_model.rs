@@ -37,7 +37,9 @@ use dinhdanh_core::org_type::{
     AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
 };
 use dinhdanh_server::testing::accounts::{self, CitizenRecord};
-use dinhdanh_server::testing::organisations::{self, Actor, NewOrganisation, end_of_day_vietnam};
+use dinhdanh_server::testing::organisations::{
+    self, Actor, NewOrganisation, Registrant, end_of_day_vietnam,
+};
 use dinhdanh_server::testing::sessions::{self, NewSession};
 use p256::ecdsa::SigningKey;
 use proptest::prelude::*;
@@ -274,7 +276,7 @@ async fn organisation(t: &TestServer, owner: &(AccountId, CitizenId)) -> OrgEid 
             org_type: OrgType::Enterprise,
             details: &details,
             registration: None,
-            registered_by: &owner.0,
+            registered_by: Registrant::Account(&owner.0),
         },
     )
     .await

@@ -27,7 +27,7 @@ use dinhdanh_core::org_type::{
 };
 use dinhdanh_core::request_proof::{self, ProofClaims};
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
-use dinhdanh_server::testing::organisations::{self, NewOrganisation};
+use dinhdanh_server::testing::organisations::{self, NewOrganisation, Registrant};
 use dinhdanh_server::testing::registrations::vietnam_date;
 use dinhdanh_server::testing::registry::{self, RegistryEntry, RegistryStatus};
 use futures_util::StreamExt;
@@ -139,7 +139,7 @@ async fn organisation_owned_by(t: &TestServer, p: &Person, citizen: &CitizenId) 
             org_type: OrgType::Enterprise,
             details: &details,
             registration: None,
-            registered_by: &p.account,
+            registered_by: Registrant::Account(&p.account),
         },
     )
     .await
@@ -407,7 +407,7 @@ async fn a_registration_started_on_the_desktop_is_filed_when_the_phone_confirms_
     };
     let view: RegistrationView = serde_json::from_value(result).unwrap();
     assert_eq!(view.details.name_vi.as_str(), ORG_NAME);
-    assert_eq!(view.requester.account, p.account);
+    assert_eq!(view.requester.account, Some(p.account.clone()));
 
     // Single use: the same confirmation again, or a fresh one, is refused.
     let resp = send_confirmation(&t, &phone, &action, &confirmed).await;

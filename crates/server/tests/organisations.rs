@@ -25,7 +25,7 @@ use dinhdanh_core::org_type::{
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use dinhdanh_server::testing::organisations::{
-    self, DeploymentTarget, NewOrganisation, RegistryFollowUp, end_of_day_vietnam,
+    self, DeploymentTarget, NewOrganisation, Registrant, RegistryFollowUp, end_of_day_vietnam,
 };
 use identity::{PASSCODE, Person, assert_error, signed_in};
 use serde::Serialize;
@@ -102,7 +102,7 @@ async fn create(t: &TestServer, reps: &[&Person], seed: u32) -> OrgEid {
             org_type: OrgType::Enterprise,
             details: &d,
             registration: None,
-            registered_by: &reps[0].account,
+            registered_by: Registrant::Account(&reps[0].account),
         },
     )
     .await

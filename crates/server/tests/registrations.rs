@@ -1427,7 +1427,7 @@ async fn an_officer_registers_in_person_with_the_same_checks_and_records(db: Bac
     .await
     .unwrap();
     assert_eq!(view.status, RegistrationStatus::Approved);
-    assert_eq!(view.requester.account, head.p.account);
+    assert_eq!(view.requester.account.as_ref(), Some(&head.p.account));
     let actor: Option<String> = sqlx::query_scalar(
         "SELECT actor FROM audit_log WHERE action = 'registration.submitted' AND object = $1",
     )

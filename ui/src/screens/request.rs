@@ -300,7 +300,7 @@ pub fn RequestPage(id: RegistrationId, created: bool) -> Element {
                         p { class: "warning", {c.t("Hãy trả lời yêu cầu này trên điện thoại của bạn.", "Answer this request on your phone.")} }
                     }
                 }
-                if me.as_ref() == Some(&v.requester.account) && !v.status.is_final() && phone {
+                if me.is_some() && me == v.requester.account && !v.status.is_final() && phone {
                     WithdrawPanel { view: v.clone() }
                 }
                 h2 { {c.t("Lịch sử xử lý", "History")} }

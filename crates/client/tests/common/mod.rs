@@ -19,7 +19,7 @@ use dinhdanh_core::api::{DeviceView, OneTimeCode, SecretText};
 use dinhdanh_core::ids::{AccountId, CitizenId, Gender, OldProvince, Password, PhoneNumber};
 use dinhdanh_server::RunningServer;
 use dinhdanh_server::testing::accounts::{self, CitizenRecord};
-use dinhdanh_server::testing::organisations::{self, NewOrganisation};
+use dinhdanh_server::testing::organisations::{self, NewOrganisation, Registrant};
 use dinhdanh_server::testing::{self, Clock, ManualClock, ServerSetup};
 use rand_core::{OsRng, RngCore};
 
@@ -281,7 +281,7 @@ pub async fn organisation_owned_by(
             org_type: dinhdanh_core::org_type::OrgType::Enterprise,
             details: &details,
             registration: None,
-            registered_by: p.account.as_ref().unwrap(),
+            registered_by: Registrant::Account(p.account.as_ref().unwrap()),
         },
     )
     .await

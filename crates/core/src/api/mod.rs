@@ -95,3 +95,18 @@ pub struct PersonRef {
     /// Masked identification number, e.g. `001*******345`.
     pub citizen_id_masked: String,
 }
+
+/// Who asked for a registration, as shown to someone else: name and masked number, and their
+/// account once they have one. A person taken at the counter (Cách 2) may have none yet; they
+/// are recorded by their identification number and get the request when they create one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequesterRef {
+    /// The person's account; `None` while they have no account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<crate::ids::AccountId>,
+    /// Full name, with diacritics.
+    pub full_name: String,
+    /// Masked identification number, e.g. `001*******345`.
+    pub citizen_id_masked: String,
+}

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{PersonRef, Timestamp};
+use super::{PersonRef, RequesterRef, Timestamp};
 use crate::account::OrgRole;
 use crate::ids::{
     AgencyCode, AttachmentId, CitizenId, CooperativeCode, DelegationId, Email, EnterpriseCode,
@@ -27,8 +27,8 @@ pub struct OrganisationRecord {
     /// numbers for the organisation's owners and the officers of its province, masked ones
     /// for administrators and members.
     pub representatives: Vec<RepresentativeRef>,
-    /// Who registered it.
-    pub registered_by: PersonRef,
+    /// Who registered it (the request's requester, who may have no account yet).
+    pub registered_by: RequesterRef,
     /// The request it was approved from (`None` for in-person registration records migrated
     /// from elsewhere).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, ErrorCode};
-use super::{PersonRef, Timestamp};
+use super::{PersonRef, RequesterRef, Timestamp};
 use crate::crypto::Digest32;
 use crate::ids::CitizenId;
 use crate::ids::{AttachmentId, NewProvince, OrgEid, RegistrationId};
@@ -229,8 +229,8 @@ pub struct RegistrationView {
     pub details: OrganisationDetails,
     /// In what capacity the requester asked.
     pub capacity: RequesterCapacity,
-    /// Who asked.
-    pub requester: PersonRef,
+    /// Who asked (taken at the counter, they may have no account yet).
+    pub requester: RequesterRef,
     /// Where it stands.
     pub status: RegistrationStatus,
     /// When it was submitted.
@@ -497,7 +497,9 @@ struct ConsentSubject<'a> {
     org_type: OrgType,
     details: &'a OrganisationDetails,
     capacity: RequesterCapacity,
-    requester: &'a crate::ids::AccountId,
+    /// `null` while the requester has no account (taken at the counter); an account id
+    /// hashes as it always did.
+    requester: Option<&'a crate::ids::AccountId>,
 }
 
 /// The digest a co-representative's answer carries ([`ConsentDecision::request_digest`]):
@@ -508,7 +510,7 @@ pub fn consent_subject_digest(
     org_type: OrgType,
     details: &OrganisationDetails,
     capacity: RequesterCapacity,
-    requester: &crate::ids::AccountId,
+    requester: Option<&crate::ids::AccountId>,
 ) -> Result<Digest32, crate::signed_action::ActionError> {
     crate::signed_action::canonical_body_hash(&ConsentSubject {
         org_type,
@@ -525,7 +527,7 @@ impl RegistrationView {
             self.org_type,
             &self.details,
             self.capacity,
-            &self.requester.account,
+            self.requester.account.as_ref(),
         )
     }
 
@@ -780,7 +782,10 @@ mod tests {
         v.capacity = RequesterCapacity::Authorised;
         changed.push(v);
         let mut v = view.clone();
-        v.requester.account = crate::ids::AccountId::parse("acc_other").unwrap();
+        v.requester.account = Some(crate::ids::AccountId::parse("acc_other").unwrap());
+        changed.push(v);
+        let mut v = view.clone();
+        v.requester.account = None;
         changed.push(v);
         let mut v = view.clone();
         v.org_type = OrgType::Cooperative;

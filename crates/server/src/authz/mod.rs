@@ -314,16 +314,17 @@ pub async fn is_co_representative(
     roles::is_co_representative(&mut conn, registration, &key).await
 }
 
-/// Whether `account` may read a registration request: its requester, one of its other legal
-/// representatives, or an officer of its province.
+/// Whether `account` may read a registration request: its requester (`None` while a requester
+/// taken at the counter has no account), one of its other legal representatives, or an
+/// officer of its province.
 pub async fn may_read_registration(
     state: &AppState,
     account: &AccountId,
     registration: &str,
-    requester: &AccountId,
+    requester: Option<&AccountId>,
     province: &NewProvince,
 ) -> ServerResult<bool> {
-    if requester == account || is_co_representative(state, registration, account).await? {
+    if requester == Some(account) || is_co_representative(state, registration, account).await? {
         return Ok(true);
     }
     is_officer_of(state, account, province).await

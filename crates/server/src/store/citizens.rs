@@ -3,6 +3,7 @@
 
 use sqlx::AnyConnection;
 
+use crate::infra::db::Backend;
 use crate::infra::error::ServerResult;
 
 /// Rows per `INSERT` when loading many: 9 parameters each, well under the limits of both
@@ -111,6 +112,25 @@ pub async fn by_key(conn: &mut AnyConnection, key: &[u8]) -> ServerResult<Option
     .bind(key.to_vec())
     .fetch_optional(conn)
     .await?)
+}
+
+/// Before recording something for a person by their key because they have no account (a
+/// request taken at the counter): on PostgreSQL, locks their row to the commit, so an account
+/// being created for them (whose insert takes the row's key-share lock) either committed
+/// before — and is read next — or waits, and then links what this action records. On SQLite
+/// the transaction already holds the database's write lock (`BEGIN IMMEDIATE`).
+pub async fn lock_against_account_creation(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    key: &[u8],
+) -> ServerResult<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT 1 FROM citizens WHERE citizen_key = $1 FOR UPDATE")
+            .bind(key.to_vec())
+            .fetch_optional(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Whether the registry holds the citizen with this key.

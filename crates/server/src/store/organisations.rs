@@ -98,8 +98,10 @@ pub struct OrganisationRow {
     pub status: String,
     /// The request it came from.
     pub registration_id: Option<String>,
-    /// Who registered it.
-    pub registered_by: String,
+    /// Who registered it; `None` while that requester, taken at the counter, has no account.
+    pub registered_by: Option<String>,
+    /// The keyed hash of that person's identification number.
+    pub registered_by_key: Vec<u8>,
     /// Created, Unix seconds.
     pub created_at: i64,
     /// The details, encrypted.
@@ -110,7 +112,7 @@ pub struct OrganisationRow {
 pub async fn find(conn: &mut AnyConnection, eid: &str) -> ServerResult<Option<OrganisationRow>> {
     Ok(sqlx::query_as(
         "SELECT eid, org_type, name_vi, province, status, registration_id, registered_by, \
-         created_at, details_enc FROM organisations WHERE eid = $1",
+         registered_by_key, created_at, details_enc FROM organisations WHERE eid = $1",
     )
     .bind(eid)
     .fetch_optional(conn)
@@ -156,8 +158,10 @@ pub struct NewOrganisationRow<'a> {
     pub details_enc: Vec<u8>,
     /// The request it came from.
     pub registration_id: Option<&'a str>,
-    /// Who registered it.
-    pub registered_by: &'a str,
+    /// Who registered it, if they have an account.
+    pub registered_by: Option<&'a str>,
+    /// The keyed hash of that person's identification number.
+    pub registered_by_key: &'a [u8],
     /// Created, Unix seconds.
     pub created_at: i64,
 }
@@ -167,8 +171,8 @@ pub async fn insert(conn: &mut AnyConnection, row: NewOrganisationRow<'_>) -> Se
     sqlx::query(
         "INSERT INTO organisations (eid, serial, org_type, name_vi, province, tax_code, \
          enterprise_code, cooperative_code, agency_code, details_enc, registration_id, \
-         registered_by, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13)",
+         registered_by, registered_by_key, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'active', $14)",
     )
     .bind(row.eid)
     .bind(row.serial)
@@ -181,7 +185,8 @@ pub async fn insert(conn: &mut AnyConnection, row: NewOrganisationRow<'_>) -> Se
     .bind(row.agency_code.map(str::to_owned))
     .bind(row.details_enc)
     .bind(row.registration_id.map(str::to_owned))
-    .bind(row.registered_by)
+    .bind(row.registered_by.map(str::to_owned))
+    .bind(row.registered_by_key.to_vec())
     .bind(row.created_at)
     .execute(conn)
     .await?;
@@ -332,6 +337,24 @@ pub async fn represented_by(
     .await?)
 }
 
+/// Makes `account` the registrant of the organisations registered for its person (citizen
+/// key `citizen_key`) while they had no account; answers how many.
+pub async fn link_registrant(
+    conn: &mut AnyConnection,
+    account: &str,
+    citizen_key: &[u8],
+) -> ServerResult<u64> {
+    let done = sqlx::query(
+        "UPDATE organisations SET registered_by = $1 \
+         WHERE registered_by IS NULL AND registered_by_key = $2",
+    )
+    .bind(account)
+    .bind(citizen_key.to_vec())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Records a legal representative's departure.
 pub async fn remove_representative(
     conn: &mut AnyConnection,
@@ -371,6 +394,19 @@ pub struct PersonRow {
     pub full_name: String,
     /// Masked citizen number.
     pub citizen_masked: String,
+}
+
+/// The name and masked number of the person with this citizen key.
+pub async fn person_by_key(
+    conn: &mut AnyConnection,
+    citizen_key: &[u8],
+) -> ServerResult<Option<PersonRow>> {
+    Ok(
+        sqlx::query_as("SELECT full_name, citizen_masked FROM citizens WHERE citizen_key = $1")
+            .bind(citizen_key.to_vec())
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// The name and masked number of an account's citizen.

@@ -15,8 +15,9 @@ pub const ATTACHMENTS_DIR: &str = "attachments";
 pub struct AttachmentRow {
     /// Its id.
     pub id: String,
-    /// Who uploaded it.
-    pub owner_account: String,
+    /// Whose it is: who uploaded it, or the requester of the request it was scanned for at the
+    /// counter; `None` while that person has no account.
+    pub owner_account: Option<String>,
     /// The document kind's word.
     pub kind: String,
     /// The media type's word.
@@ -33,8 +34,10 @@ pub struct AttachmentRow {
 pub struct NewAttachment<'a> {
     /// Its id.
     pub id: &'a str,
-    /// Who uploaded it.
-    pub owner: &'a AccountId,
+    /// Whose it is: the uploader's account, or the requester's (if any) for a scan.
+    pub owner: Option<&'a AccountId>,
+    /// The keyed hash of that person's identification number.
+    pub owner_key: &'a [u8],
     /// The document kind's word.
     pub kind: String,
     /// The media type's word.
@@ -53,11 +56,12 @@ const COLUMNS: &str =
 /// Stores an attachment's metadata.
 pub async fn insert(conn: &mut AnyConnection, new: &NewAttachment<'_>) -> ServerResult<()> {
     sqlx::query(
-        "INSERT INTO attachments (id, owner_account, kind, media_type, size, sha256, uploaded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO attachments (id, owner_account, owner_key, kind, media_type, size, sha256, \
+         uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(new.id)
-    .bind(new.owner.as_str())
+    .bind(new.owner.map(|a| a.as_str().to_owned()))
+    .bind(new.owner_key.to_vec())
     .bind(&new.kind)
     .bind(&new.media_type)
     .bind(new.size)
@@ -98,19 +102,37 @@ pub async fn find(
     .await?)
 }
 
-/// The kind's word of an attachment `owner` uploaded; `None` when it is not theirs.
+/// The kind's word of an attachment of the person with citizen key `owner_key`; `None` when
+/// it is not theirs.
 pub async fn kind_owned_by(
     conn: &mut AnyConnection,
     id: &AttachmentId,
-    owner: &AccountId,
+    owner_key: &[u8],
 ) -> ServerResult<Option<String>> {
     Ok(
-        sqlx::query_scalar("SELECT kind FROM attachments WHERE id = $1 AND owner_account = $2")
+        sqlx::query_scalar("SELECT kind FROM attachments WHERE id = $1 AND owner_key = $2")
             .bind(id.as_str())
-            .bind(owner.as_str())
+            .bind(owner_key.to_vec())
             .fetch_optional(conn)
             .await?,
     )
+}
+
+/// Makes `account` the owner of the attachments scanned for its person (citizen key
+/// `citizen_key`) while they had no account; answers how many.
+pub async fn link_owner(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    citizen_key: &[u8],
+) -> ServerResult<u64> {
+    let done = sqlx::query(
+        "UPDATE attachments SET owner_account = $1 WHERE owner_account IS NULL AND owner_key = $2",
+    )
+    .bind(account.as_str())
+    .bind(citizen_key.to_vec())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// The attachments of a request, oldest first.

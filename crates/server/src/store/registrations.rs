@@ -16,8 +16,10 @@ use crate::store::values::word;
 pub struct RegistrationRow {
     /// The request's id.
     pub id: String,
-    /// The requester's account.
-    pub requester: String,
+    /// The requester's account; `None` while the requester, taken at the counter, has none.
+    pub requester: Option<String>,
+    /// The keyed hash of the requester's identification number.
+    pub requester_key: Vec<u8>,
     /// The organisation type's word.
     pub org_type: String,
     /// What identifies the organisation for duplicate checks.
@@ -48,8 +50,10 @@ pub struct RegistrationRow {
 pub struct NewRegistration<'a> {
     /// The request's id.
     pub id: &'a RegistrationId,
-    /// The requester.
-    pub requester: &'a AccountId,
+    /// The requester's account, if they have one.
+    pub requester: Option<&'a AccountId>,
+    /// The keyed hash of the requester's identification number.
+    pub requester_key: &'a [u8],
     /// The organisation type's word.
     pub org_type: String,
     /// What identifies the organisation.
@@ -78,7 +82,7 @@ pub async fn find(
     id: &RegistrationId,
 ) -> ServerResult<Option<RegistrationRow>> {
     Ok(sqlx::query_as(
-        "SELECT id, requester, org_type, org_key, province, capacity, details_enc, status, reason, \
+        "SELECT id, requester, requester_key, org_type, org_key, province, capacity, details_enc, status, reason, \
          registry_check, submitted_at, due_on, decided_at, org_eid FROM registrations WHERE id = $1",
     )
     .bind(id.as_str())
@@ -100,12 +104,14 @@ pub async fn open_for(conn: &mut AnyConnection, org_key: &str) -> ServerResult<i
 /// there first (the one-open-request index).
 pub async fn insert(conn: &mut AnyConnection, new: &NewRegistration<'_>) -> ServerResult<bool> {
     let inserted = sqlx::query(
-        "INSERT INTO registrations (id, requester, org_type, org_key, name_vi, province, capacity, \
-         details_enc, status, is_open, submitted_at, due_on, in_person_officer) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12)",
+        "INSERT INTO registrations (id, requester, requester_key, org_type, org_key, name_vi, \
+         province, capacity, details_enc, status, is_open, submitted_at, due_on, \
+         in_person_officer) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13)",
     )
     .bind(new.id.as_str())
-    .bind(new.requester.as_str())
+    .bind(new.requester.map(|a| a.as_str().to_owned()))
+    .bind(new.requester_key.to_vec())
     .bind(&new.org_type)
     .bind(new.org_key)
     .bind(new.name_vi)
@@ -205,6 +211,23 @@ pub async fn set_details(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Makes `account` the requester of the requests recorded for its person's citizen key
+/// `citizen_key` while they had no account (taken at the counter); answers their ids.
+pub async fn link_requester(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    citizen_key: &[u8],
+) -> ServerResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE registrations SET requester = $1 \
+         WHERE requester IS NULL AND requester_key = $2 RETURNING id",
+    )
+    .bind(account.as_str())
+    .bind(citizen_key.to_vec())
+    .fetch_all(conn)
+    .await?)
 }
 
 /// The requests a person made or is asked to consent to, newest first, at most 200.
@@ -686,7 +709,7 @@ pub async fn set_open_due_on(
 /// named in it who have an account (`authz::may_read_registration`, officers aside).
 pub async fn people(conn: &mut AnyConnection, id: &RegistrationId) -> ServerResult<Vec<String>> {
     Ok(sqlx::query_scalar(
-        "SELECT requester FROM registrations WHERE id = $1 \
+        "SELECT requester FROM registrations WHERE id = $1 AND requester IS NOT NULL \
          UNION \
          SELECT a.id FROM registration_consents c JOIN accounts a ON a.citizen_key = c.citizen_key \
          WHERE c.registration_id = $1",

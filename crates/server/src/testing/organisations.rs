@@ -13,7 +13,7 @@ use crate::resources::organisations as inner;
 
 pub use crate::resources::delegations::end_of_day_vietnam;
 pub use crate::resources::progress::DeploymentTarget;
-pub use inner::{Actor, NewOrganisation, OrgRow, RegistryFollowUp};
+pub use inner::{Actor, NewOrganisation, OrgRow, Registrant, RegistryFollowUp};
 
 /// Creates an organisation directly (as an approved registration would).
 pub async fn create_organisation(

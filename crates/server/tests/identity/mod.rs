@@ -82,6 +82,15 @@ pub async fn person(t: &TestServer, with_email: bool) -> Person {
 
 /// Adds a person to the registry without an account: their identification number.
 pub async fn citizen_without_account(t: &TestServer, full_name: &str) -> CitizenId {
+    citizen_and_phone_without_account(t, full_name).await.0
+}
+
+/// [`citizen_without_account`], with the phone the registry holds for them (where the codes
+/// of [`open_account`]'s device binding go).
+pub async fn citizen_and_phone_without_account(
+    t: &TestServer,
+    full_name: &str,
+) -> (CitizenId, String) {
     let serial = OsRng.next_u32() % 1_000_000;
     let citizen_id = CitizenId::from_parts(
         OldProvince::from_code(1).unwrap(),
@@ -100,7 +109,27 @@ pub async fn citizen_without_account(t: &TestServer, full_name: &str) -> Citizen
         email: None,
     };
     accounts::insert_citizen(t.state(), &record).await.unwrap();
-    citizen_id
+    (citizen_id, phone)
+}
+
+/// The person of the registry with `citizen_id` and `phone` creates a level-2 account.
+pub async fn open_account(t: &TestServer, citizen_id: &CitizenId, phone: &str) -> Person {
+    let password = "Matkhau#2026".to_owned();
+    let account = accounts::create_account(
+        t.state(),
+        citizen_id,
+        &Password::parse(&password).unwrap(),
+        AccountLevel::Level2,
+    )
+    .await
+    .unwrap();
+    Person {
+        citizen_id: citizen_id.clone(),
+        password,
+        phone: phone.to_owned(),
+        email: None,
+        account,
+    }
 }
 
 /// The error a response carries.
@@ -306,7 +335,7 @@ pub async fn enterprise_owned_by(
     use dinhdanh_core::org_type::{
         AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
     };
-    use dinhdanh_server::testing::organisations::{self, NewOrganisation};
+    use dinhdanh_server::testing::organisations::{self, NewOrganisation, Registrant};
     let details = OrganisationDetails {
         name_vi: Name::parse(name_vi).unwrap(),
         abbreviated_name: None,
@@ -335,7 +364,7 @@ pub async fn enterprise_owned_by(
             org_type: OrgType::Enterprise,
             details: &details,
             registration: None,
-            registered_by: owner,
+            registered_by: Registrant::Account(owner),
         },
     )
     .await

@@ -16,6 +16,8 @@ use crate::store::audit::AuditRecord;
 use crate::store::citizens;
 use crate::store::delegations;
 use crate::store::organisations;
+use crate::store::registration_attachments;
+use crate::store::registrations;
 use crate::store::sessions;
 use crate::store::tx::Tx;
 use crate::store::values::parse_stored;
@@ -176,20 +178,37 @@ pub(super) async fn insert_account(
         subject_key: Some(key),
         ..AuditRecord::default()
     });
-    become_owner_where_representative(tx, &id, key).await?;
+    link_by_identification_number(tx, &id, key).await?;
     Ok(id)
 }
 
-/// A legal representative who had no account when their organisation was registered (taken
-/// at the counter, or named by another representative) becomes an owner of it when they
-/// create one, linked by their identification number's keyed hash — as the representatives
-/// with an account became owners at the approval. Each is audited
-/// (`organisation.owner_linked`) and told, in the account's creation.
-async fn become_owner_where_representative(
+/// What a person did or was named in before they had an account is linked to the account
+/// they create, by their identification number's keyed hash, in the account's creation:
+///
+/// - a legal representative who had no account when their organisation was registered (taken
+///   at the counter, or named by another representative) becomes an owner of it — as the
+///   representatives with an account became owners at the approval — audited
+///   (`organisation.owner_linked`) and told;
+/// - a requester taken at the counter without an account becomes the requester of those
+///   requests (audited `registration.requester_linked`), the owner of their scans and the
+///   registrant of the organisations approved from them, as if they had filed from the app.
+async fn link_by_identification_number(
     tx: &mut Tx,
     account: &AccountId,
     key: &[u8],
 ) -> ServerResult<()> {
+    for id in registrations::link_requester(tx.conn()?, account, key).await? {
+        let object = format!("registration:{id}");
+        tx.audit(AuditRecord {
+            actor: None,
+            action: "registration.requester_linked",
+            object: Some(&object),
+            subject_key: Some(key),
+            ..AuditRecord::default()
+        });
+    }
+    registration_attachments::link_owner(tx.conn()?, account, key).await?;
+    organisations::link_registrant(tx.conn()?, account.as_str(), key).await?;
     let now = tx.now();
     for (eid, name) in organisations::represented_by(tx.conn()?, key).await? {
         delegations::make_owner(tx.conn()?, &new_id("dlg"), &eid, account.as_str(), now).await?;

@@ -77,6 +77,8 @@ pub(super) struct Details {
     pub registry: Option<RegistryLine>,
     pub requester_name: String,
     pub requester_masked: String,
+    /// Taken at the counter from a person who has no account yet.
+    pub requester_without_account: bool,
     pub capacity_vi: &'static str,
     pub capacity_en: &'static str,
     pub consents: Vec<ConsentRow>,
@@ -200,6 +202,7 @@ impl Details {
             registry,
             requester_name: value(&view.requester.full_name),
             requester_masked: view.requester.citizen_id_masked.clone(),
+            requester_without_account: view.requester.account.is_none(),
             capacity_vi: view.capacity.label_vi(),
             capacity_en: view.capacity.label_en(),
             consents: view.consents.iter().map(consent_row).collect(),

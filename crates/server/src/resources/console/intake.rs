@@ -716,7 +716,7 @@ async fn checked(
     posted: &mut Posted,
 ) -> ServerResult<Result<(InPersonRegistration, Vec<Vec<u8>>), Problems>> {
     let mut problems = Problems::default();
-    // The requester: a number, a person of the records, with a level-2 account.
+    // The requester: a number, a person of the records, with a level-2 account or none yet.
     let requester = match CitizenId::parse(posted.requester.trim()) {
         Err(e) => {
             problems.requester = Some((e.message_vi(), e.message_en()));
@@ -847,7 +847,7 @@ async fn checked(
 }
 
 /// Why the person of `citizen` cannot ask at the counter, if they cannot: unknown to the
-/// people records, without an account, or with a level-1 account.
+/// people records, or with a level-1 account (one without an account can).
 async fn person_problem(state: &AppState, citizen: &CitizenId) -> ServerResult<Option<Sentence>> {
     if accounts::find_citizen(state, citizen).await?.is_none() {
         return Ok(Some((
@@ -857,12 +857,9 @@ async fn person_problem(state: &AppState, citizen: &CitizenId) -> ServerResult<O
     }
     Ok(
         match accounts::find_account_by_citizen(state, citizen).await? {
-            None => Some((
-                "Người này chưa có tài khoản định danh điện tử: hãy hướng dẫn họ tạo tài khoản \
-             trước khi nộp hồ sơ."
-                    .into(),
-                "This person has no e-ID account yet: help them create one before filing.".into(),
-            )),
+            // A person without an account is taken: the request becomes theirs when they
+            // create one.
+            None => None,
             Some(a) if a.level != AccountLevel::Level2 => Some((
                 "Tài khoản của người này ở mức 1; cần tài khoản mức 2 để đăng ký tổ chức.".into(),
                 "This person's account is level 1; registering an organisation needs level 2."

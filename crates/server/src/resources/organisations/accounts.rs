@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use dinhdanh_core::api::{
     ErrorCode, OrganisationChange, OrganisationHistoryEntry, OrganisationProfile,
-    OrganisationRecord, OrganisationStatus, PersonRef, RepresentativeRef, paths,
+    OrganisationRecord, OrganisationStatus, PersonRef, RepresentativeRef, RequesterRef, paths,
 };
 use dinhdanh_core::ids::{AccountId, OrgEid, RegistrationId};
 use dinhdanh_core::org_type::{LegalRepresentative, OrgType, OrganisationDetails};
@@ -35,7 +35,18 @@ pub struct NewOrganisation<'a> {
     /// The request it was approved from.
     pub registration: Option<&'a RegistrationId>,
     /// Who registered it.
-    pub registered_by: &'a AccountId,
+    pub registered_by: Registrant<'a>,
+}
+
+/// Who registered an organisation: the request's requester.
+#[derive(Clone, Copy, Debug)]
+pub enum Registrant<'a> {
+    /// A person with an account.
+    Account(&'a AccountId),
+    /// A requester taken at the counter who has no account yet, by the keyed hash of their
+    /// identification number; account creation links them
+    /// (`accounts::insert_account`).
+    WithoutAccount(&'a [u8]),
 }
 
 /// An organisation, read from its stored row.
@@ -53,8 +64,10 @@ pub struct OrgRow {
     pub status: OrganisationStatus,
     /// The request it came from.
     pub registration: Option<String>,
-    /// Who registered it.
-    pub registered_by: AccountId,
+    /// Who registered it; `None` while that person has no account.
+    pub registered_by: Option<AccountId>,
+    /// The keyed hash of that person's identification number.
+    pub registered_by_key: Vec<u8>,
     /// Created, Unix seconds.
     pub created_at: i64,
     details_enc: Vec<u8>,
@@ -69,7 +82,11 @@ impl OrgRow {
             province: row.province,
             status: from_word(&row.status)?,
             registration: row.registration_id,
-            registered_by: parse_stored(AccountId::parse(&row.registered_by))?,
+            registered_by: row
+                .registered_by
+                .map(|a| parse_stored(AccountId::parse(&a)))
+                .transpose()?,
+            registered_by_key: row.registered_by_key,
             created_at: row.created_at,
             details_enc: row.details_enc,
         })
@@ -217,6 +234,16 @@ pub async fn create_organisation_in(
     let eid = OrgEid::from_serial(u64::try_from(serial).unwrap_or(0))
         .map_err(|_| ServerError::Internal("e-ID serials are exhausted".into()))?;
     let org_type = word(&new.org_type)?;
+    let (registered_by, registered_by_key) = match new.registered_by {
+        Registrant::Account(a) => {
+            let key = crate::store::accounts::by_id(tx.conn()?, a.as_str())
+                .await?
+                .ok_or_else(|| ServerError::Internal("a registrant without an account".into()))?
+                .citizen_key;
+            (Some(a), key)
+        }
+        Registrant::WithoutAccount(key) => (None, key.to_vec()),
+    };
     store::insert(
         tx.conn()?,
         NewOrganisationRow {
@@ -231,7 +258,8 @@ pub async fn create_organisation_in(
             agency_code: details.agency_code.as_ref().map(|c| c.as_str()),
             details_enc: encrypt_details(state, details)?,
             registration_id: new.registration.map(|r| r.as_str()),
-            registered_by: new.registered_by.as_str(),
+            registered_by: registered_by.map(AccountId::as_str),
+            registered_by_key: &registered_by_key,
             created_at: now,
         },
     )
@@ -243,12 +271,14 @@ pub async fn create_organisation_in(
         }
     }
     add_history(tx.conn()?, &eid, now, &OrganisationChange::Created).await?;
-    let registered_by = Actor::person(new.registered_by);
+    // A registrant without an account is named by their keyed number, as a subject.
+    let actor = registered_by.map(Actor::person);
+    let subject = actor.is_none().then_some(registered_by_key.as_slice());
     tx.audit(audit_record(
-        Some(&registered_by),
+        actor.as_ref(),
         "organisation.created",
         &object_of(&eid),
-        None,
+        subject,
         false,
     ));
     for owner in owners {
@@ -317,6 +347,25 @@ pub async fn person_ref(state: &AppState, account: &AccountId) -> ServerResult<P
     })
 }
 
+/// How a requester (or an organisation's registrant) is shown to others: name and masked
+/// number from the people records, by the keyed hash of their number, and their account
+/// when they have one.
+pub async fn requester_ref(
+    state: &AppState,
+    account: Option<&AccountId>,
+    key: &[u8],
+) -> ServerResult<RequesterRef> {
+    let mut conn = state.pool.acquire().await?;
+    let row = store::person_by_key(&mut conn, key)
+        .await?
+        .ok_or_else(|| ServerError::Internal("a requester not in the people records".into()))?;
+    Ok(RequesterRef {
+        account: account.cloned(),
+        full_name: row.full_name,
+        citizen_id_masked: row.citizen_masked,
+    })
+}
+
 /// The organisation's record, as `reader` sees it: the legal representatives' numbers in full
 /// or masked as [`authz::representatives_disclosure`] decides.
 pub(super) async fn organisation_record(
@@ -342,7 +391,8 @@ pub(super) async fn organisation_record(
         org_type: org.org_type,
         details: OrganisationProfile::from(&details),
         representatives,
-        registered_by: person_ref(state, &org.registered_by).await?,
+        registered_by: requester_ref(state, org.registered_by.as_ref(), &org.registered_by_key)
+            .await?,
         registration: org
             .registration
             .as_deref()

@@ -46,9 +46,9 @@ use crate::infra::state::AppState;
 use crate::store::tx::Tx;
 
 pub use accounts::{
-    NewOrganisation, OrgRow, create_organisation, create_organisation_in, details_of,
+    NewOrganisation, OrgRow, Registrant, create_organisation, create_organisation_in, details_of,
     find_active_by_code, find_active_by_code_in, find_organisation, find_organisation_in, history,
-    person_ref, read_organisation, require_organisation, require_organisation_in,
+    person_ref, read_organisation, requester_ref, require_organisation, require_organisation_in,
 };
 pub use actor::{Actor, audit_record, refuse};
 pub use lifecycle::{

@@ -72,16 +72,22 @@ pub(super) async fn store_attachment_in(
 ) -> ServerResult<AttachmentView> {
     let id =
         AttachmentId::parse(&new_id("att")).map_err(|e| ServerError::Internal(e.to_string()))?;
-    store_attachment_as(tx, state, &id, owner, kind, content).await
+    let key = crate::store::accounts::by_id(tx.conn()?, owner.as_str())
+        .await?
+        .ok_or_else(|| ServerError::code(ErrorCode::Unauthenticated))?
+        .citizen_key;
+    store_attachment_as(tx, state, &id, Some(owner), &key, kind, content).await
 }
 
 /// [`store_attachment_in`] under an id chosen before (a scan the officer's phone confirmed by
-/// its id and digest).
+/// its id and digest), for the person with citizen key `owner_key` and their account `owner`
+/// (`None` for a requester taken at the counter who has no account yet).
 pub(super) async fn store_attachment_as(
     tx: &mut Tx,
     state: &AppState,
     id: &AttachmentId,
-    owner: &AccountId,
+    owner: Option<&AccountId>,
+    owner_key: &[u8],
     kind: DocumentKind,
     content: &[u8],
 ) -> ServerResult<AttachmentView> {
@@ -93,6 +99,7 @@ pub(super) async fn store_attachment_as(
         &NewAttachment {
             id: id.as_str(),
             owner,
+            owner_key,
             kind: word(&kind)?,
             media_type: word(&media)?,
             size,
@@ -288,7 +295,7 @@ pub async fn read_attachment(
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
     let object = format!("attachment:{id}");
-    let mut allowed = row.owner_account == actor.account.as_str();
+    let mut allowed = row.owner_account.as_deref() == Some(actor.account.as_str());
     if !allowed {
         if let Some(province) = authz::officer_province(state, &actor.account).await? {
             allowed =

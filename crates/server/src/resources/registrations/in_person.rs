@@ -9,6 +9,11 @@
 //! requester's attachments, in the request's own transaction. A co-representative without an
 //! e-ID account may consent on a signed paper, scanned the same way: their consent is recorded
 //! as given, with the paper.
+//!
+//! The requester needs no account: the officer checks their identity card, and a person of the
+//! people records without an account is recorded by their number's keyed hash — the request,
+//! its scans and, once approved, the organisation — until they create one, when account
+//! creation makes them its requester, owner and registrant (`accounts::insert_account`).
 
 use dinhdanh_core::account::AccountLevel;
 use dinhdanh_core::api::{
@@ -28,8 +33,10 @@ use crate::authz;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
 use crate::infra::state::AppState;
-use crate::resources::accounts;
+use crate::resources::accounts::{self, AccountRow};
+use crate::store::accounts as store_accounts;
 use crate::store::audit::{Actor, refuse};
+use crate::store::citizens;
 use crate::store::tx::Tx;
 
 /// Checks a scanned document as every upload is checked (at most 10 MiB, a PDF, JPEG or PNG by
@@ -113,26 +120,34 @@ fn scans_fit(body: &InPersonRegistration) -> bool {
 }
 
 /// The checks of an in-person registration by `officer`, in this order: an officer
-/// (`forbidden`, audited), the requester's account (`not_found`, field `requester`) at level 2
-/// (`level_too_low`, field `requester`), the scans (`malformed_request`), the details with the
+/// (`forbidden`, audited), the requester in the people records (`not_found`, field
+/// `requester`) and, if they have an account, at level 2 (`level_too_low`, field
+/// `requester`), the scans (`malformed_request`), the details with the
 /// core crate's rules for the type and the requester (`validation_failed`), the head office in
 /// the officer's province (`forbidden`, audited), and the paper consents of representatives
 /// who have no account (`account_exists`, field `representative_citizen_id[row]`). Returns
-/// the requester's account.
+/// the requester's account, `None` when they have none yet.
 async fn check(
     state: &AppState,
     officer: &Actor,
     body: &InPersonRegistration,
-) -> ServerResult<AccountId> {
+) -> ServerResult<Option<AccountId>> {
     let Some(province) = authz::officer_province(state, &officer.account).await? else {
         return Err(refused(state, officer).await);
     };
-    let requester = accounts::find_account_by_citizen(state, &body.requester)
+    if accounts::find_citizen(state, &body.requester)
         .await?
-        .ok_or_else(|| {
-            ServerError::from(ApiError::new(ErrorCode::NotFound).with_field("requester"))
-        })?;
-    if requester.level != AccountLevel::Level2 {
+        .is_none()
+    {
+        return Err(ApiError::new(ErrorCode::NotFound)
+            .with_field("requester")
+            .into());
+    }
+    let requester = accounts::find_account_by_citizen(state, &body.requester).await?;
+    if requester
+        .as_ref()
+        .is_some_and(|a| a.level != AccountLevel::Level2)
+    {
         return Err(ApiError::new(ErrorCode::LevelTooLow)
             .with_field("requester")
             .into());
@@ -162,7 +177,7 @@ async fn check(
                 .into());
         }
     }
-    Ok(requester.id)
+    Ok(requester.map(|a| a.id))
 }
 
 /// What the officer's phone shows before it confirms an in-person registration: the checks of
@@ -174,7 +189,7 @@ pub async fn check_in_person(
     officer: &Actor,
     body: &InPersonRegistration,
 ) -> ServerResult<(String, String)> {
-    check(state, officer, body).await?;
+    let account = check(state, officer, body).await?;
     check_not_registered(&mut *state.pool.acquire().await?, &body.details).await?;
     for scan in &body.scans {
         if kept_content(state, &scan.sha256).await?.is_none() {
@@ -186,6 +201,10 @@ pub async fn check_in_person(
         .map(|c| c.full_name)
         .unwrap_or_default();
     let masked = body.requester.masked();
+    let (no_account_vi, no_account_en) = match account {
+        Some(_) => ("", ""),
+        None => (", chưa có tài khoản", ", no account yet"),
+    };
     let org = body.details.name_vi.as_str();
     let (n, t) = (body.org_type.number(), body.org_type);
     let docs_vi: Vec<&str> = body.scans.iter().map(|s| s.kind.label_vi()).collect();
@@ -193,13 +212,13 @@ pub async fn check_in_person(
     let papers = body.paper_consents.len();
     Ok((
         format!(
-            "Đăng ký tại quầy cho «{org}» (loại {n}: {}); người nộp {name} ({masked}); \
+            "Đăng ký tại quầy cho «{org}» (loại {n}: {}); người nộp {name} ({masked}{no_account_vi}); \
              tài liệu đã quét: {}; {papers} người đại diện đồng ý trên giấy",
             t.label_vi(),
             list_or_none(&docs_vi, "không có"),
         ),
         format!(
-            "Register «{org}» at the counter (type {n}: {}); requester {name} ({masked}); \
+            "Register «{org}» at the counter (type {n}: {}); requester {name} ({masked}{no_account_en}); \
              scanned documents: {}; {papers} representative(s) consented on paper",
             t.label_en(),
             list_or_none(&docs_en, "none"),
@@ -226,24 +245,48 @@ pub async fn file_in_person(
     officer: &Actor,
     body: &InPersonRegistration,
 ) -> ServerResult<RegistrationView> {
-    let requester = check(state, officer, body).await?;
+    check(state, officer, body).await?;
+    let requester_key = state.keys.citizen_key(&body.requester);
     let mut tx = Tx::begin(state, "registration.in_person").await?;
+    // Read again in the filing's transaction: an account created meanwhile is the requester,
+    // and one created from now on links this request (its creation waits for the lock).
+    let backend = tx.backend();
+    citizens::lock_against_account_creation(tx.conn()?, backend, &requester_key).await?;
+    let requester = match store_accounts::by_key(tx.conn()?, &requester_key).await? {
+        None => None,
+        Some(record) => {
+            let account = AccountRow::try_from(record)?;
+            if account.level != AccountLevel::Level2 {
+                return Err(ApiError::new(ErrorCode::LevelTooLow)
+                    .with_field("requester")
+                    .into());
+            }
+            Some(account.id)
+        }
+    };
     for scan in &body.scans {
         let content = kept_content(state, &scan.sha256)
             .await?
             .ok_or_else(|| malformed("scans"))?;
-        let stored =
-            store_attachment_as(&mut tx, state, &scan.id, &requester, scan.kind, &content).await?;
+        let stored = store_attachment_as(
+            &mut tx,
+            state,
+            &scan.id,
+            requester.as_ref(),
+            &requester_key,
+            scan.kind,
+            &content,
+        )
+        .await?;
         if stored.media_type != scan.media_type || stored.size != scan.size {
             return Err(malformed("scans"));
         }
     }
     let submission =
         RegistrationSubmission::new(body.org_type, body.details.clone(), &body.requester);
-    let details =
-        check_submission(tx.conn()?, state, &requester, &body.requester, &submission).await?;
+    let details = check_submission(tx.conn()?, state, &body.requester, &submission).await?;
     let by = FiledBy {
-        requester: &requester,
+        requester: requester.as_ref(),
         requester_citizen: &body.requester,
         actor: officer,
         in_person_officer: Some(&officer.account),
@@ -266,8 +309,9 @@ pub async fn file_in_person(
 /// A registration an officer files at the desk for a person who came with their documents
 /// (the `registration in-person` command): the form validated for the type and the requester,
 /// the documents scanned ([`keep_scan`]), then [`file_in_person`] with the officer's account
-/// as actor. The officer must serve the head office's province; the requester needs a
-/// level-2 account (which the officer can grant after checking their card).
+/// as actor. The officer must serve the head office's province; the requester must be in the
+/// people records, and an account they have must be at level 2 (which the officer can grant
+/// after checking their card).
 pub async fn register_in_person(
     state: &AppState,
     officer_citizen: &CitizenId,

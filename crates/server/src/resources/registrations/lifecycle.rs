@@ -10,7 +10,7 @@ use dinhdanh_core::registration::lifecycle::{
 };
 
 use super::dates::{due_date_in, stored_date};
-use super::people::{link, person_in, requester_message, tell};
+use super::people::{link, requester_message, tell_requester};
 use super::stored::{StoredRegistration, existing_organisation};
 use super::views::add_event;
 use crate::infra::error::{ServerError, ServerResult};
@@ -73,13 +73,7 @@ pub(super) async fn check_registry(
     reg: &StoredRegistration,
     actor: &Actor,
 ) -> ServerResult<Option<Approval>> {
-    // On the transaction's own connection, as the registry's record below: a second
-    // connection taken while this one is held can wait forever when every one is held so.
-    let requester_citizen = person_in(tx.conn()?, state, &reg.requester)
-        .await?
-        .1
-        .citizen_id;
-    let requester_key = state.keys.citizen_key(&requester_citizen);
+    let requester_key = &reg.requester_key;
     let without_account = store::consents_without_account(tx.conn()?, &reg.id).await?;
     let (check, registry_answer) = match registry::code_for(reg.org_type, &reg.details) {
         None => (None, RegistryAnswer::NoRegistry),
@@ -98,7 +92,7 @@ pub(super) async fn check_registry(
                 record.as_ref(),
                 &reg.details,
                 &rep_keys,
-                &requester_key,
+                requester_key,
                 timestamp(tx.now()),
             );
             let answer = RegistryAnswer::from(&check);
@@ -231,7 +225,10 @@ pub(super) async fn finish(
             org_type: reg.org_type,
             details: &reg.details,
             registration: Some(&reg.id),
-            registered_by: &reg.requester,
+            registered_by: match &reg.requester {
+                Some(account) => organisations::Registrant::Account(account),
+                None => organisations::Registrant::WithoutAccount(&reg.requester_key),
+            },
         },
     )
     .await?;
@@ -257,7 +254,7 @@ pub(super) async fn finish(
             Effect::SetDeadline(_) | Effect::CreateOrganisation => {}
             Effect::NotifyRequester(notice) => {
                 let m = requester_message(*notice, &reg, None, Some(&eid))?;
-                tell(tx, state, &reg.requester, m).await?;
+                tell_requester(tx, state, &reg, m).await?;
             }
             other => return Err(unexpected(other)),
         }

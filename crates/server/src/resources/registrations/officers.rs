@@ -16,7 +16,7 @@ use dinhdanh_core::signed_action::ActionKind;
 use super::QUEUE_PAGE;
 use super::dates::{parse_date, stored_date, vietnam_date};
 use super::lifecycle::{Approval, approve, finish, handle, move_to, unexpected};
-use super::people::{link, person_of, requester_message, target, tell};
+use super::people::{link, person_of, requester_message, target, tell_requester};
 use super::requester::{free_text, named};
 use super::stored::{StoredRegistration, load, reload};
 use super::views::{add_event, view};
@@ -216,7 +216,8 @@ async fn check_officer_decision(
     let officer = &actor.account;
     let (_, officer_person) = person_of(state, officer).await?;
     if reg.province != province
-        || reg.requester == *officer
+        // By number: the requester may have no account (taken at the counter).
+        || reg.requester_key == state.keys.citizen_key(&officer_person.citizen_id)
         || reg
             .details
             .is_legal_representative(&officer_person.citizen_id)
@@ -295,7 +296,7 @@ async fn decide(
         match effect {
             Effect::NotifyRequester(notice) => {
                 let m = requester_message(*notice, reg, text.as_deref(), None)?;
-                tell(tx, state, &reg.requester, m).await?;
+                tell_requester(tx, state, reg, m).await?;
             }
             other => return Err(unexpected(other)),
         }

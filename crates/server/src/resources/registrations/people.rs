@@ -72,22 +72,53 @@ pub(super) async fn tell(
     account: &AccountId,
     m: Message<'_>,
 ) -> ServerResult<()> {
-    tx.notify(
-        account.as_str(),
-        InboxItem {
-            kind: m.kind,
-            title_vi: m.title_vi,
-            title_en: m.title_en,
-            body_vi: &m.body_vi,
-            body_en: &m.body_en,
-            link: Some(&m.link),
-        },
-    )
-    .await?;
     let (_, person) = person_in(tx.conn()?, state, account).await?;
+    send(tx, Some(account), &person, m).await
+}
+
+/// Sends `m` to the requester of `reg` as part of the action `tx`: as [`tell`] when they have
+/// an account; a requester taken at the counter without one has no inbox, and gets the SMS
+/// (and e-mail) at the contact the people records hold, where [`tell`] sends it too.
+pub(super) async fn tell_requester(
+    tx: &mut Tx,
+    state: &AppState,
+    reg: &StoredRegistration,
+    m: Message<'_>,
+) -> ServerResult<()> {
+    if let Some(account) = &reg.requester {
+        return tell(tx, state, account, m).await;
+    }
+    let person = accounts::citizen_in(tx.conn()?, state, &reg.requester_key)
+        .await?
+        .ok_or_else(|| ServerError::Internal("a requester not in the people records".into()))?;
+    send(tx, None, &person, m).await
+}
+
+/// The inbox item (for a person with an account), SMS and e-mail of `m` to `person`.
+async fn send(
+    tx: &mut Tx,
+    account: Option<&AccountId>,
+    person: &CitizenRecord,
+    m: Message<'_>,
+) -> ServerResult<()> {
+    if let Some(account) = account {
+        tx.notify(
+            account.as_str(),
+            InboxItem {
+                kind: m.kind,
+                title_vi: m.title_vi,
+                title_en: m.title_en,
+                body_vi: &m.body_vi,
+                body_en: &m.body_en,
+                link: Some(&m.link),
+            },
+        )
+        .await?;
+    }
+    let account = account.map(AccountId::as_str);
     let kind = format!("registration.{}", word(&m.kind)?);
     tx.send(
-        Some(account.as_str()),
+        account,
         Channel::Sms,
         person.phone.as_str(),
         &kind,
@@ -98,7 +129,7 @@ pub(super) async fn tell(
     if let Some(email) = &person.email {
         let body = format!("{}\n\n{}", m.body_vi, m.body_en);
         tx.send(
-            Some(account.as_str()),
+            account,
             Channel::Email,
             email.as_str(),
             &kind,

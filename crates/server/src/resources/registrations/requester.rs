@@ -14,7 +14,7 @@ use dinhdanh_core::signed_action::ActionKind;
 
 use super::MAX_TEXT_CHARS;
 use super::lifecycle::{Approval, check_registry, finish, handle, move_to, unexpected};
-use super::people::{link, person_of, requester_message, target, tell};
+use super::people::{link, person_of, requester_message, target, tell_requester};
 use super::stored::{StoredRegistration, encrypt_details, load, org_key, reload};
 use super::submission::{check_submission, owns_attachment, validation};
 use super::views::{add_event, view};
@@ -107,8 +107,13 @@ pub(super) async fn consent(
 
 /// What a co-representative answers about: the digest of the request as stored.
 fn subject_digest(reg: &StoredRegistration) -> ServerResult<dinhdanh_core::crypto::Digest32> {
-    consent_subject_digest(reg.org_type, &reg.details, reg.capacity, &reg.requester)
-        .map_err(|e| ServerError::Internal(e.to_string()))
+    consent_subject_digest(
+        reg.org_type,
+        &reg.details,
+        reg.capacity,
+        reg.requester.as_ref(),
+    )
+    .map_err(|e| ServerError::Internal(e.to_string()))
 }
 
 fn consent_event(consenting: bool, others_awaited: bool) -> Event {
@@ -174,7 +179,7 @@ async fn record_consent(
             }
             Effect::NotifyRequester(notice) => {
                 let m = requester_message(*notice, reg, None, None)?;
-                tell(tx, state, &reg.requester, m).await?;
+                tell_requester(tx, state, reg, m).await?;
             }
             other => return Err(unexpected(other)),
         }
@@ -206,7 +211,7 @@ pub(super) async fn answer(
     let body = action.body()?;
     let reg = named(&state, &body.registration).await?;
     let account = &action.session.account;
-    if reg.requester != *account {
+    if reg.requester.as_ref() != Some(account) {
         return Err(refuse(
             &state,
             Some(&action.session.actor()),
@@ -231,8 +236,7 @@ pub(super) async fn answer(
             let submission =
                 RegistrationSubmission::new(reg.org_type, d.clone(), &person.citizen_id);
             let details =
-                check_submission(&mut conn, &state, account, &person.citizen_id, &submission)
-                    .await?;
+                check_submission(&mut conn, &state, &person.citizen_id, &submission).await?;
             if org_key(&details) != reg.org_key {
                 return Err(invalid("corrected_details"));
             }
@@ -243,7 +247,7 @@ pub(super) async fn answer(
         }
     };
     for a in &body.attachments {
-        if !owns_attachment(&mut conn, account, a, None).await? {
+        if !owns_attachment(&mut conn, &reg.requester_key, a, None).await? {
             return Err(invalid("attachments"));
         }
     }
@@ -334,7 +338,7 @@ pub(super) async fn withdraw(
     action: ConfirmedAction<RegistrationWithdrawal>,
 ) -> ServerResult<Json<RegistrationView>> {
     let reg = named(&state, &action.body()?.registration).await?;
-    if reg.requester != action.session.account {
+    if reg.requester.as_ref() != Some(&action.session.account) {
         return Err(refuse(
             &state,
             Some(&action.session.actor()),

@@ -25,8 +25,10 @@ const DETAILS_PURPOSE: &str = "registration.details";
 pub struct StoredRegistration {
     /// The request.
     pub id: RegistrationId,
-    /// Who asked.
-    pub requester: AccountId,
+    /// Who asked: their account; `None` while a requester taken at the counter has none.
+    pub requester: Option<AccountId>,
+    /// The keyed hash of the requester's identification number.
+    pub requester_key: Vec<u8>,
     /// Organisation type.
     pub org_type: OrgType,
     /// What identifies the organisation for duplicate checks.
@@ -90,7 +92,11 @@ fn from_row(state: &AppState, row: RegistrationRow) -> ServerResult<StoredRegist
         .ok_or_else(|| ServerError::Internal("registration details do not decrypt".into()))?;
     Ok(StoredRegistration {
         id: parse_stored(RegistrationId::parse(&row.id))?,
-        requester: parse_stored(AccountId::parse(&row.requester))?,
+        requester: row
+            .requester
+            .map(|a| parse_stored(AccountId::parse(&a)))
+            .transpose()?,
+        requester_key: row.requester_key,
         org_type: from_word(&row.org_type)?,
         org_key: row.org_key,
         province: parse_stored(NewProvince::parse(&row.province))?,

@@ -43,11 +43,11 @@ pub(super) fn validation(errors: &[FieldError]) -> ServerError {
 
 /// Checks a submission for `requester`: the details again with the core crate's rules for the
 /// type, the capacity against the representatives, and the attachments (each the requester's
-/// own, of the right kind, read through `conn`). Returns the details to store.
+/// own — by their number, since a requester taken at the counter may have no account — of the
+/// right kind, read through `conn`). Returns the details to store.
 pub(super) async fn check_submission(
     conn: &mut AnyConnection,
     state: &AppState,
-    requester_account: &AccountId,
     requester: &CitizenId,
     submission: &RegistrationSubmission,
 ) -> ServerResult<OrganisationDetails> {
@@ -64,14 +64,15 @@ pub(super) async fn check_submission(
             ])
             .into());
     }
-    check_attachments(conn, requester_account, &details).await?;
+    check_attachments(conn, &state.keys.citizen_key(requester), &details).await?;
     Ok(details)
 }
 
-/// The attachments named in `details` must exist, belong to `owner` and be of their kind.
+/// The attachments named in `details` must exist, belong to the person with citizen key
+/// `owner` and be of their kind.
 async fn check_attachments(
     conn: &mut AnyConnection,
-    owner: &AccountId,
+    owner: &[u8],
     details: &OrganisationDetails,
 ) -> ServerResult<()> {
     let mut errors = Vec::new();
@@ -103,10 +104,10 @@ async fn check_attachments(
     }
 }
 
-/// Whether `owner` uploaded the attachment (of `kind`, when given).
+/// Whether the attachment (of `kind`, when given) is the person's with citizen key `owner`.
 pub(super) async fn owns_attachment(
     conn: &mut AnyConnection,
-    owner: &AccountId,
+    owner: &[u8],
     id: &AttachmentId,
     kind: Option<DocumentKind>,
 ) -> ServerResult<bool> {
@@ -121,8 +122,8 @@ pub(super) async fn owns_attachment(
 /// Who files a request: the requester in the app, or an officer at the desk for them.
 #[derive(Clone, Copy)]
 pub(super) struct FiledBy<'a> {
-    /// The requester's account.
-    pub(super) requester: &'a AccountId,
+    /// The requester's account; `None` for a requester taken at the counter who has none.
+    pub(super) requester: Option<&'a AccountId>,
     /// The requester's identification number.
     pub(super) requester_citizen: &'a CitizenId,
     /// Who is recorded as actor: the requester's session, or the officer's account.
@@ -248,6 +249,7 @@ pub(super) async fn file_in(
         &NewRegistration {
             id: &id,
             requester: by.requester,
+            requester_key: &state.keys.citizen_key(by.requester_citizen),
             org_type: word(&org_type)?,
             org_key: &key,
             name_vi: details.name_vi.as_str(),
@@ -379,7 +381,6 @@ pub async fn check_new_registration(
     let details = check_submission(
         &mut *state.pool.acquire().await?,
         state,
-        &account.id,
         &person.citizen_id,
         submission,
     )
@@ -427,7 +428,7 @@ pub async fn file_new_registration(
         state,
         "registration.submit",
         FiledBy {
-            requester: &checked.account,
+            requester: Some(&checked.account),
             requester_citizen: &checked.citizen,
             actor: &session.actor(),
             in_person_officer: None,

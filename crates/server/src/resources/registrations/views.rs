@@ -16,6 +16,7 @@ use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
+use crate::resources::organisations::requester_ref;
 use crate::store::audit::refuse;
 use crate::store::live_events::Audience;
 use crate::store::registration_attachments::{self as attachments, AttachmentRow};
@@ -120,7 +121,7 @@ pub async fn view(
         org_type: reg.org_type,
         details: reg.details.clone(),
         capacity: reg.capacity,
-        requester: person_ref(state, &reg.requester).await?,
+        requester: requester_ref(state, reg.requester.as_ref(), &reg.requester_key).await?,
         status: reg.status,
         submitted_at: timestamp(reg.submitted_at),
         due_on: reg.due_on,
@@ -148,7 +149,7 @@ pub(super) async fn load_visible(
         state,
         &session.account,
         reg.id.as_str(),
-        &reg.requester,
+        reg.requester.as_ref(),
         &reg.province,
     )
     .await?
