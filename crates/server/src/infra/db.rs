@@ -120,19 +120,6 @@ pub async fn begin_write(
     }
 }
 
-/// [`begin_write`] on a connection the caller already holds: a step that has one never takes a
-/// second from the pool (with every connection held by a step waiting for another, all would
-/// wait until the pool's timeout).
-pub async fn begin_write_on(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-) -> Result<sqlx::Transaction<'_, sqlx::Any>, sqlx::Error> {
-    match backend {
-        Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await,
-        Backend::Postgres => sqlx::Connection::begin(conn).await,
-    }
-}
-
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -188,46 +188,50 @@ pub async fn redeem_code(
     code: &OneTimeCode,
 ) -> ServerResult<(Vec<u8>, String)> {
     let invalid = || ServerError::code(ErrorCode::OneTimeCodeInvalid);
-    let conn = &mut *state.pool.acquire().await?;
-    let attempt = one_time_codes::count_attempt(
-        conn,
-        pending_id,
-        purpose,
-        state.now(),
-        state.config.limits.code_attempts,
-    )
-    .await?
-    .ok_or_else(invalid)?;
-    let citizen_key = attempt.citizen_key;
-    let attempts = attempt.attempts;
-    let failures = bucket("code_failures", purpose, &citizen_key);
-    let reserved = rate_limit::hit_on(
-        conn,
-        state.now(),
-        &failures,
-        CODE_FAILURES_PER_PERSON_PER_DAY,
-        DAY_SECS,
-    )
-    .await?;
-    let expected = state.keys.code_hash(pending_id, code.expose());
-    if same_hash(&expected, &attempt.code_hash) {
-        rate_limit::give_back_on(conn, &failures, reserved).await?;
-        if !one_time_codes::delete(conn, pending_id).await? {
-            return Err(invalid());
+    // The connection is let go before the wrong code is audited: the audit append (and the
+    // checkpoint after it) take connections of their own, which a task holding one must not
+    // wait for.
+    let (citizen_key, voided) = {
+        let conn = &mut *state.pool.acquire().await?;
+        let attempt = one_time_codes::count_attempt(
+            conn,
+            pending_id,
+            purpose,
+            state.now(),
+            state.config.limits.code_attempts,
+        )
+        .await?
+        .ok_or_else(invalid)?;
+        let citizen_key = attempt.citizen_key;
+        let failures = bucket("code_failures", purpose, &citizen_key);
+        let reserved = rate_limit::hit_on(
+            conn,
+            state.now(),
+            &failures,
+            CODE_FAILURES_PER_PERSON_PER_DAY,
+            DAY_SECS,
+        )
+        .await?;
+        let expected = state.keys.code_hash(pending_id, code.expose());
+        if same_hash(&expected, &attempt.code_hash) {
+            rate_limit::give_back_on(conn, &failures, reserved).await?;
+            if !one_time_codes::delete(conn, pending_id).await? {
+                return Err(invalid());
+            }
+            return Ok((citizen_key, attempt.payload));
         }
-        return Ok((citizen_key, attempt.payload));
-    }
-    let voided = attempts >= state.config.limits.code_attempts;
-    if voided {
-        one_time_codes::delete(conn, pending_id).await?;
-    }
+        let voided = attempt.attempts >= state.config.limits.code_attempts;
+        if voided {
+            one_time_codes::delete(conn, pending_id).await?;
+        }
+        (citizen_key, voided)
+    };
     let action = format!(
         "one_time_code.{purpose}.{}",
         if voided { "voided" } else { "wrong" }
     );
-    audit::append_on(
+    audit::append(
         state,
-        conn,
         AuditRecord {
             action: &action,
             subject_key: Some(&citizen_key),

@@ -176,22 +176,10 @@ pub fn genesis_hash() -> Vec<u8> {
 /// action changed nothing; a sign-in attempt). An action's entries go through
 /// [`crate::store::tx::Tx::audit`] instead, so they commit with the change.
 pub async fn append(state: &AppState, record: AuditRecord<'_>) -> ServerResult<()> {
-    append_on(state, &mut *state.pool.acquire().await?, record).await
-}
-
-/// [`append`] on a connection the caller holds (outside any transaction of its own). A due
-/// checkpoint is written by a task of its own: it reads the chain on another connection, which
-/// the caller, still holding this one, must not wait for.
-pub async fn append_on(
-    state: &AppState,
-    conn: &mut sqlx::AnyConnection,
-    record: AuditRecord<'_>,
-) -> ServerResult<()> {
-    let mut tx = crate::infra::db::begin_write_on(conn, state.backend).await?;
+    let mut tx = crate::infra::db::begin_write(&state.pool, state.backend).await?;
     let seq = append_in(&mut tx, state.now(), &record).await?;
     tx.commit().await?;
-    let state = state.clone();
-    tokio::spawn(async move { after_append(&state, seq).await });
+    after_append(state, seq).await;
     Ok(())
 }
 
