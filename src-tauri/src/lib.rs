@@ -179,6 +179,11 @@ pub fn run() {
     // permission of this plugin: a link reaches the UI only through `app_link_take`.
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_deep_link::init());
+    // The platform's QR scanner for *Quét mã QR* (ML Kit on Android, AVFoundation on iOS). The
+    // window may start and stop a scan and ask for the camera (capabilities/mobile-scanner.json);
+    // what it reads is text the UI hands to `qr_scan`, which parses it strictly.
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
     // OS notifications of new inbox items, shown by the shell; the window gets no permission
     // of this plugin.
     #[cfg(desktop)]

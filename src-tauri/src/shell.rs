@@ -279,6 +279,8 @@ impl Shell {
             role,
             signed_in,
             biometric_available: self.options.biometric.is_available(),
+            // The barcode-scanner plugin is registered on phones only (`run`).
+            platform_scanner: cfg!(mobile),
         })
     }
 
@@ -756,8 +758,9 @@ impl Shell {
         })
     }
 
-    /// Phone: reads a code from a picture or a camera frame (only this server's, not
-    /// expired), then asks the server what it is: which computer asks to be signed in here
+    /// Phone: reads a code from a picture, a camera frame or the platform scanner's text (only
+    /// this server's, not expired; the text by the same strict parser as a decoded frame),
+    /// then asks the server what it is: which computer asks to be signed in here
     /// (version 1), or which service a browser signs in to (version 2; the service's name and
     /// redirect origin come from the server's registry, never from the code).
     pub async fn qr_scan(&self, args: QrScanArgs) -> Result<Scanned, ApiError> {
@@ -777,6 +780,7 @@ impl Shell {
                 client.origin(),
                 &qr::ScanOptions::default(),
             ),
+            QrScanArgs::PlatformScanner { text } => qr::decode_any_text(text, now, client.origin()),
         };
         let payload =
             decoded.map_err(|e| shell_error(e.code(), &e.message_vi(), &e.message_en()))?;

@@ -1,9 +1,11 @@
 //! The shell's commands through Tauri's mock runtime, with the app's real configuration and
 //! access control (no window, no WebView): every command of the contract is registered and
 //! allowed for the main window only, bad arguments are errors, drafts round-trip, QR codes of
-//! another server or of something else are refused, and a person binds, signs in, fails to
-//! switch to an organisation they do not belong to, signs out and in again, and signs a
-//! desktop in by QR, which then switches accounts only once the phone confirms — against the real server in-process on loopback, with the secrets in the
+//! another server or of something else are refused (as pictures, frames or the phone
+//! scanner's text), the phone scanner's plugin is out of the computer window's reach, and a
+//! person binds, signs in, fails to switch to an organisation they do not belong to, signs out
+//! and in again, and signs a desktop in by QR, which then switches accounts only once the phone
+//! confirms — against the real server in-process on loopback, with the secrets in the
 //! real OS keystore (run inside a D-Bus session with gnome-keyring, see the README).
 
 // The commands answer the contract's `ApiError` as it is; so do the helpers that call them.
@@ -376,6 +378,53 @@ fn the_window_may_listen_to_the_shells_events_but_not_emit_or_notify() {
 }
 
 #[test]
+fn the_phone_scanner_capability_is_for_phones_and_grants_only_scanning_and_the_camera_question() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/capabilities/mobile-scanner.json"
+    );
+    let cap: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(cap["windows"], serde_json::json!(["main"]));
+    assert_eq!(cap["platforms"], serde_json::json!(["android", "iOS"]));
+    let mut granted: Vec<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    granted.sort_unstable();
+    // Not `default`: no opening the app's settings, no vibrating.
+    assert_eq!(
+        granted,
+        [
+            "barcode-scanner:allow-cancel",
+            "barcode-scanner:allow-check-permissions",
+            "barcode-scanner:allow-request-permissions",
+            "barcode-scanner:allow-scan",
+        ]
+    );
+}
+
+#[test]
+fn on_a_computer_the_window_cannot_reach_a_phone_scanner() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    for command in ["scan", "cancel", "check_permissions", "request_permissions"] {
+        let err = raw_invoke(
+            &app.main,
+            &format!("plugin:barcode-scanner|{command}"),
+            serde_json::json!({ "formats": ["QR_CODE"], "windowed": true }),
+        )
+        .unwrap_err();
+        let msg = text(&err);
+        assert!(
+            msg.contains("not allowed") || msg.contains("not found"),
+            "{command}: {msg}"
+        );
+    }
+}
+
+#[test]
 fn a_command_with_malformed_or_missing_arguments_answers_an_error() {
     let app = TestApp::new("http://127.0.0.1:9");
     for body in [
@@ -409,6 +458,8 @@ fn a_fresh_profile_is_new_and_not_signed_in() {
     assert_eq!(status.server, "http://127.0.0.1:9");
     assert!(status.signed_in.is_none());
     assert!(!status.biometric_available);
+    // A computer has no platform scanner: the camera screen reads frames with our decoder.
+    assert!(!status.platform_scanner);
 }
 
 #[test]
@@ -528,6 +579,57 @@ fn a_login_code_of_another_server_and_a_plain_link_are_refused_with_a_sentence()
         })
         .unwrap_err();
     assert_eq!(err.code, "qr_scan.not_our_code");
+}
+
+#[test]
+fn the_platform_scanners_text_is_refused_when_foreign_and_opens_the_login_when_ours() {
+    let t = TestServer::start();
+    let (citizen_id, phone_number) = t.person();
+    let phone = TestApp::new(&t.url());
+    bind(&t, &phone, &citizen_id, &phone_number);
+    let desktop = TestApp::new(&t.url());
+    let shown = desktop.invoke::<app::QrLoginStart>(&()).unwrap();
+    let ours = t.newest_qr_payload();
+
+    // What ML Kit or AVFoundation hands back is only text: a shop's link, another server's
+    // login code, ours with a parameter added, each refused with the decoder's sentence.
+    let elsewhere = QrLoginPayload::new(
+        RendezvousId::from_bytes(&[7u8; 32]).unwrap(),
+        dinhdanh_client::keys::DeviceKey::generate().public_key(),
+        Origin::parse("https://dinhdanh.example.com").unwrap(),
+        ours.expires_at(),
+    )
+    .unwrap();
+    for (text, code) in [
+        (
+            "https://example.vn/khuyen-mai".to_owned(),
+            "qr_scan.not_our_code",
+        ),
+        (String::new(), "qr_scan.not_our_code"),
+        (elsewhere.to_uri(), "qr_scan.wrong_server"),
+        (format!("{}&x=1", ours.to_uri()), "qr_scan.malformed"),
+    ] {
+        let err = phone
+            .invoke::<app::QrScan>(&QrScanArgs::PlatformScanner { text: text.clone() })
+            .unwrap_err();
+        assert_eq!(err.code, code, "{text:?}");
+        assert!(
+            !err.message_vi.is_empty() && err.message_vi != err.message_en,
+            "{err:?}"
+        );
+    }
+
+    // Ours: the same screen as a decoded frame opens, with the desktop's check code.
+    let app::Scanned::DesktopLogin(scanned) = phone
+        .invoke::<app::QrScan>(&QrScanArgs::PlatformScanner {
+            text: ours.to_uri(),
+        })
+        .unwrap()
+    else {
+        panic!("a desktop's code is a desktop login")
+    };
+    assert_eq!(scanned.request.check_code, shown.check_code);
+    assert_eq!(scanned.payload, ours.to_uri());
 }
 
 #[test]

@@ -118,7 +118,31 @@ mod ipc {
         // `()` comes back as `null`, which serde reads as unit; everything else as its type.
         serde_wasm_bindgen::from_value::<C::Output>(value).map_err(|_| internal_error())
     }
+
+    /// Calls a plugin's command (`plugin:<name>|<command>`) with its own JSON arguments, and
+    /// answers its JSON or, when it refuses, what it refused with (a string, or the object
+    /// the Kotlin or Swift side rejected with). `Err(None)` when there is no shell.
+    pub async fn plugin_call(
+        command: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, Option<serde_json::Value>> {
+        let invoke = invoke_fn().ok_or(None)?;
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        let args = args.serialize(&serializer).map_err(|_| None)?;
+        let as_json = |v: JsValue| serde_wasm_bindgen::from_value::<serde_json::Value>(v).ok();
+        let promise = invoke
+            .call2(&JsValue::NULL, &JsValue::from_str(command), &args)
+            .map_err(as_json)?;
+        let promise: js_sys::Promise = promise.dyn_into().map_err(|_| None)?;
+        let value = JsFuture::from(promise).await.map_err(as_json)?;
+        Ok(as_json(value).unwrap_or(serde_json::Value::Null))
+    }
 }
+
+/// A plugin's command, for the modules that speak to one of the shell's plugins (the phone's
+/// QR scanner, [`crate::scanner`]); see [`ipc::plugin_call`].
+#[cfg(target_arch = "wasm32")]
+pub use ipc::plugin_call;
 
 /// Calls command `C` with its argument; see the module documentation.
 #[cfg(target_arch = "wasm32")]

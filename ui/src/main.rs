@@ -19,6 +19,7 @@ mod keypad;
 mod live;
 mod nav;
 mod platform;
+mod scanner;
 mod screens;
 mod state;
 mod widgets;

@@ -493,6 +493,7 @@ mod tests {
                 acting_for: None,
             }),
             biometric_available: false,
+            platform_scanner: false,
         }
     }
 

@@ -1,6 +1,6 @@
-//! What the WebView gives besides the shell: the clock, timers, the camera. Only the wasm
-//! build calls the browser; the host build (tests) gets inert stand-ins that are never used on
-//! a tested path.
+//! What the WebView gives besides the shell: the clock, timers, the camera, the page's root.
+//! Only the wasm build calls the browser; the host build (tests) gets inert stand-ins that are
+//! never used on a tested path.
 
 use chrono::NaiveDate;
 
@@ -84,6 +84,21 @@ pub fn set_document_lang(code: &str) {
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = code;
+}
+
+/// Adds (`on`) or removes a class on the page's root element (`<html>`), for a state that
+/// changes the whole page: the phone's scanner drawing the camera under it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // The scanner runs in wasm only.
+pub fn set_root_class(class: &str, on: bool) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.class_list().toggle_with_force(class, on);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (class, on);
 }
 
 /// The camera, streaming into a `<video>` element, for *Quét mã QR*.

@@ -240,6 +240,11 @@ pub struct AppStatus {
     pub signed_in: Option<SignedInView>,
     /// Whether biometric confirmation is available (mobile with an enrolled biometric key).
     pub biometric_available: bool,
+    /// Whether the camera screen reads codes with the platform's scanner (Android and iOS,
+    /// through Tauri's barcode-scanner plugin) before the WebView's camera and the app's own
+    /// decoder.
+    #[serde(default)]
+    pub platform_scanner: bool,
 }
 
 /// The signed-in account.
@@ -499,7 +504,8 @@ pub enum QrLoginOutcome {
     Expired,
 }
 
-/// [`QrScan`]'s argument: an encoded image (PNG/JPEG, a picked file) or a camera frame.
+/// [`QrScan`]'s argument: an encoded image (PNG/JPEG, a picked file), a camera frame, or the
+/// text the phone's own scanner read.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum QrScanArgs {
@@ -516,6 +522,12 @@ pub enum QrScanArgs {
         height: u32,
         /// `width * height` luminance bytes.
         luma: Vec<u8>,
+    },
+    /// What the platform's QR scanner read (Android: ML Kit; iOS: AVFoundation), as it came:
+    /// the shell reads it with the same strict parser as a code its own decoder found.
+    PlatformScanner {
+        /// The code's content.
+        text: String,
     },
 }
 
@@ -748,6 +760,22 @@ mod tests {
         assert_eq!(json["source"], "frame");
         let back: QrScanArgs = serde_json::from_value(json).unwrap();
         assert!(matches!(back, QrScanArgs::Frame { width: 2, .. }));
+    }
+
+    #[test]
+    fn the_platform_scanners_text_round_trips_tagged_by_source() {
+        let args = QrScanArgs::PlatformScanner {
+            text: "dinhdanh://login?v=1".into(),
+        };
+        let json = serde_json::to_value(&args).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"source": "platform_scanner", "text": "dinhdanh://login?v=1"})
+        );
+        let back: QrScanArgs = serde_json::from_value(json).unwrap();
+        assert!(
+            matches!(back, QrScanArgs::PlatformScanner { text } if text == "dinhdanh://login?v=1")
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! QR login. Desktop: *Đăng nhập bằng mã QR* shows a fresh code with its check code and a
 //! countdown, replaces it before it expires, and signs in the moment the phone approves.
-//! Phone: *Quét mã QR* reads camera frames (or a picked image), then shows which computer asks
-//! and for which account; approving needs the passcode, declining is one tap. A code of a
-//! sign-in to another service opens *Đăng nhập vào <service>* instead
-//! ([`super::service_sign_in`]).
+//! Phone: *Quét mã QR* reads the code with the phone's own scanner (Android, iOS) or from
+//! camera frames (or a picked image), then shows which computer asks and for which account;
+//! approving needs the passcode, declining is one tap. A code of a sign-in to another service
+//! opens *Đăng nhập vào <service>* instead ([`super::service_sign_in`]).
 
 use dinhdanh_core::app::{
     QrDeclineArgs, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned, Scanned,
@@ -15,6 +15,7 @@ use crate::bridge;
 use crate::format;
 use crate::nav::{Pending, Screen};
 use crate::platform;
+use crate::scanner;
 use crate::screens::places::RequestPlaces;
 use crate::state::{Ctx, ctx};
 
@@ -146,17 +147,29 @@ pub fn QrDesktop() -> Element {
     }
 }
 
-/// Phone: *Quét mã QR*.
+/// Phone: *Quét mã QR*. On Android and iOS the phone's own scanner reads the code
+/// ([`crate::scanner`]); its text goes to `qr_scan` like a frame. Without it (a computer, no
+/// camera permission for it, the plugin failing) the WebView's camera sends frames to the
+/// app's own decoder, as does a picked picture everywhere.
 #[component]
 pub fn QrScan() -> Element {
     let c = ctx();
-    let mut scanning = use_signal(|| false);
+    // The WebView's camera is sending frames.
+    let scanning = use_signal(|| false);
+    // The platform's scanner is running under the page.
+    let mut native = use_signal(|| false);
+    // Why this screen reads codes its own way on a phone, once the scanner could not be used.
+    let fallback = use_signal(|| None::<scanner::Fallback>);
     #[cfg(target_arch = "wasm32")]
-    let mut stream = use_signal(|| None::<web_sys::MediaStream>);
+    let stream = use_signal(|| None::<web_sys::MediaStream>);
     #[cfg(target_arch = "wasm32")]
     use_drop(move || {
         if let Some(s) = stream.peek().as_ref() {
             platform::camera::stop(s);
+        }
+        if *native.peek() {
+            scanner::cancel();
+            platform::set_root_class(NATIVE_SCAN_CLASS, false);
         }
     });
 
@@ -172,52 +185,39 @@ pub fn QrScan() -> Element {
     };
 
     let start_camera = move |_| {
-        if *scanning.peek() {
-            return;
-        }
+        let running = *scanning.peek() || *native.peek();
         #[cfg(target_arch = "wasm32")]
-        spawn(async move {
-            match platform::camera::start("qr-video").await {
-                Ok(s) => {
-                    stream.set(Some(s));
-                    scanning.set(true);
-                }
-                Err(()) => {
-                    c.fail(dinhdanh_core::api::ApiError {
-                        code: "camera_unavailable".into(),
-                        message_vi: "Không mở được camera. Hãy cho phép ứng dụng dùng camera, hoặc chọn ảnh có mã QR.".into(),
-                        message_en: "The camera could not be opened. Allow the app to use it, or pick a picture of the QR code.".into(),
-                        ..bridge::internal_error()
-                    });
-                    return;
-                }
+        if !running {
+            let phone = c.status.peek().as_ref().is_some_and(|s| s.platform_scanner);
+            let use_scanner = phone && fallback.peek().is_none();
+            // At once, so a second tap while the permission question is up starts nothing.
+            if use_scanner {
+                native.set(true);
             }
-            while *scanning.peek() {
-                platform::sleep(FRAME_INTERVAL_MS).await;
-                let Some((width, height, luma)) = platform::camera::grab("qr-video", "qr-canvas")
-                else {
-                    continue;
-                };
-                match bridge::qr_scan(&QrScanArgs::Frame {
-                    width,
-                    height,
-                    luma,
-                })
-                .await
-                {
-                    Ok(scanned) => {
-                        scanning.set(false);
-                        found(scanned);
-                        return;
+            spawn(async move {
+                let mut fallback = fallback;
+                if use_scanner {
+                    match read_with_the_platform_scanner(c, native).await {
+                        Ok(Some(scanned)) => {
+                            found(scanned);
+                            return;
+                        }
+                        Ok(None) => return,
+                        Err(why) => fallback.set(Some(why)),
                     }
-                    Err(e) if e.code == NO_CODE_FOUND => {}
-                    // Another kind of code, or another server's: say so, keep looking.
-                    Err(e) => c.fail(e),
                 }
-            }
-        });
+                read_with_the_webview_camera(c, scanning, stream, found).await;
+            });
+        }
+        // Outside the WebView there is no camera to start.
         #[cfg(not(target_arch = "wasm32"))]
-        scanning.set(false);
+        let _ = running;
+    };
+
+    let stop_scanner = move |_| {
+        native.set(false);
+        #[cfg(target_arch = "wasm32")]
+        scanner::cancel();
     };
 
     let pick = move |evt: FormEvent| {
@@ -240,10 +240,16 @@ pub fn QrScan() -> Element {
         });
     };
 
+    let problem = c.error.read().as_ref().map(|e| c.l().error(e));
     rsx! {
         div { id: "screen-qr-scan", class: "screen",
             h1 { {c.t("Quét mã QR", "Scan a QR code")} }
             p { class: "lead", {c.t("Quét mã QR hiển thị trên máy tính để đăng nhập ở đó, vào Định Danh hoặc vào một dịch vụ khác.", "Scan the QR code shown on the computer to sign in there, to Định Danh or to another service.")} }
+            if let Some(why) = *fallback.read() {
+                p { id: "qr-scanner-fallback", class: "warning", role: "status",
+                    {c.t(why.sentence().0, why.sentence().1)}
+                }
+            }
             div { class: if *scanning.read() { "camera live" } else { "camera" },
                 video { id: "qr-video", autoplay: true, muted: true, playsinline: true }
                 div { class: "viewfinder", aria_hidden: "true" }
@@ -256,6 +262,129 @@ pub fn QrScan() -> Element {
                 label { r#for: "qr-file", {c.t("Hoặc chọn ảnh có mã QR", "Or pick a picture of the QR code")} }
                 input { id: "qr-file", r#type: "file", accept: "image/png,image/jpeg", onchange: pick }
             }
+            // Over the camera the platform's scanner draws under the page: the only part of the
+            // page seen while it runs (the rest is hidden, see NATIVE_SCAN_CLASS).
+            if *native.read() {
+                div { id: "qr-native-scan", class: "native-scan-overlay", role: "dialog",
+                    aria_label: c.t("Quét mã QR", "Scan a QR code"),
+                    p { class: "native-scan-hint", {c.t("Đưa mã QR trên máy tính vào khung.", "Bring the QR code on the computer into the frame.")} }
+                    div { class: "native-viewfinder", aria_hidden: "true" }
+                    if let Some(problem) = problem {
+                        p { id: "qr-native-problem", class: "native-scan-problem", role: "alert", "{problem}" }
+                    }
+                    button { id: "qr-native-stop", class: "button secondary", r#type: "button", onclick: stop_scanner,
+                        {c.t("Dừng quét", "Stop scanning")}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The class on `<html>` while the platform's scanner runs: the page turns transparent, so the
+/// camera under the WebView shows through, and only the scan's overlay stays visible
+/// (assets/app.css).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+const NATIVE_SCAN_CLASS: &str = "native-scan";
+
+/// How long a refusal (another kind of code, another server's, an expired one) stays on the
+/// screen before the scanner looks again: the scanner answers one code per scan, and without
+/// a pause the same code in front of the camera would be read again at once.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+const RESCAN_PAUSE_MS: u32 = 1500;
+
+/// Phone: reads codes with the platform's scanner until one of ours is read (`Ok(Some)`), the
+/// person stops it (`Ok(None)`), or it cannot be used (`Err`: why, for the screen to say).
+/// Every text it reads goes through `qr_scan`'s strict parser; a refusal is shown over the
+/// camera and the scan goes on. `native` is set when this starts and cleared when it ends.
+#[cfg(target_arch = "wasm32")]
+async fn read_with_the_platform_scanner(
+    c: Ctx,
+    mut native: Signal<bool>,
+) -> Result<Option<Scanned>, scanner::Fallback> {
+    use scanner::{Fallback, Permission, ScanFailure};
+    let permission = scanner::camera_permission().await;
+    if !*native.peek() {
+        // Stopped while the system asked.
+        return Ok(None);
+    }
+    let refused = match permission {
+        Ok(Permission::Granted) => None,
+        Ok(Permission::Denied | Permission::Prompt) => Some(Fallback::PermissionRefused),
+        Err(()) => Some(Fallback::Unavailable),
+    };
+    if let Some(why) = refused {
+        native.set(false);
+        return Err(why);
+    }
+    let mut error = c.error;
+    error.set(None);
+    platform::set_root_class(NATIVE_SCAN_CLASS, true);
+    let outcome = loop {
+        match scanner::scan().await {
+            Ok(answer) => match bridge::qr_scan(&answer.into_args()).await {
+                Ok(scanned) => break Ok(Some(scanned)),
+                Err(e) => {
+                    c.fail(e);
+                    platform::sleep(RESCAN_PAUSE_MS).await;
+                    if !*native.peek() {
+                        break Ok(None);
+                    }
+                }
+            },
+            Err(ScanFailure::Cancelled) => break Ok(None),
+            Err(ScanFailure::Unavailable) => break Err(Fallback::Unavailable),
+        }
+    };
+    native.set(false);
+    platform::set_root_class(NATIVE_SCAN_CLASS, false);
+    outcome
+}
+
+/// Reads codes from the WebView's camera (getUserMedia) with the app's own decoder: a frame
+/// every [`FRAME_INTERVAL_MS`] to `qr_scan`, until one of ours is read.
+#[cfg(target_arch = "wasm32")]
+async fn read_with_the_webview_camera(
+    c: Ctx,
+    mut scanning: Signal<bool>,
+    mut stream: Signal<Option<web_sys::MediaStream>>,
+    found: impl Fn(Scanned),
+) {
+    match platform::camera::start("qr-video").await {
+        Ok(s) => {
+            stream.set(Some(s));
+            scanning.set(true);
+        }
+        Err(()) => {
+            c.fail(dinhdanh_core::api::ApiError {
+                code: "camera_unavailable".into(),
+                message_vi: "Không mở được camera. Hãy cho phép ứng dụng dùng camera, hoặc chọn ảnh có mã QR.".into(),
+                message_en: "The camera could not be opened. Allow the app to use it, or pick a picture of the QR code.".into(),
+                ..bridge::internal_error()
+            });
+            return;
+        }
+    }
+    while *scanning.peek() {
+        platform::sleep(FRAME_INTERVAL_MS).await;
+        let Some((width, height, luma)) = platform::camera::grab("qr-video", "qr-canvas") else {
+            continue;
+        };
+        match bridge::qr_scan(&QrScanArgs::Frame {
+            width,
+            height,
+            luma,
+        })
+        .await
+        {
+            Ok(scanned) => {
+                scanning.set(false);
+                found(scanned);
+                return;
+            }
+            Err(e) if e.code == NO_CODE_FOUND => {}
+            // Another kind of code, or another server's: say so, keep looking.
+            Err(e) => c.fail(e),
         }
     }
 }

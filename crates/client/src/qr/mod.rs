@@ -179,6 +179,17 @@ fn decode_luma_as<P: Scannable>(
     decode::decode_plane(plane, now, expected_origin, options)
 }
 
+/// Reads the text of a QR code that another reader found — the phone's own scanner (ML Kit on
+/// Android, AVFoundation on iOS) — exactly as a code found in a frame is read: the strict
+/// parser, then this server and the clock. Either kind of code (see [`decode_any_luma`]).
+pub fn decode_any_text(
+    text: &str,
+    now: i64,
+    expected_origin: &Origin,
+) -> Result<QrPayload, ScanError> {
+    QrPayload::read(text, now, expected_origin).map_err(ScanError::from)
+}
+
 /// Reads the login code in a PNG or JPEG picture held in memory (a file the person picked in
 /// the app). Pictures larger than [`MAX_IMAGE_SIDE`] on a side are refused before being decoded.
 pub fn decode_image_bytes(
@@ -417,6 +428,81 @@ mod tests {
             decode_any_image_bytes(&png, NOW, &other),
             Err(ScanError::WrongServer)
         );
+    }
+
+    #[test]
+    fn the_platform_scanners_text_is_read_as_strictly_as_a_decoded_frame() {
+        let ours = payload(origin(), NOW + 60);
+        let (service, _) = service_sign_in_frame(origin(), NOW + 60);
+        let QrPayload::ServiceSignIn(service_code) = &service else {
+            unreachable!()
+        };
+        assert_eq!(
+            decode_any_text(&ours.to_uri(), NOW, &origin()),
+            Ok(QrPayload::DesktopLogin(ours.clone()))
+        );
+        assert_eq!(
+            decode_any_text(&service_code.to_uri(), NOW, &origin()),
+            Ok(service.clone())
+        );
+        let other = payload(Origin::parse("https://other.example.vn").unwrap(), NOW + 60);
+        let uri = ours.to_uri();
+        let texts = [
+            "https://example.com/login?next=/home".to_owned(),
+            "WIFI:S:cafe;T:WPA;P:12345678;;".to_owned(),
+            String::new(),
+            other.to_uri(),
+            payload(origin(), NOW).to_uri(),
+            uri.replace("v=1", "v=9"),
+            format!("{uri}&x=1"),
+            uri.replacen('k', "%6B", 1),
+            format!("{uri}{}", "0".repeat(300)),
+        ];
+        for text in &texts {
+            let from_text = decode_any_text(text, NOW, &origin());
+            // The same text in a picture, read by our decoder: the same answer, because both
+            // end in the same parser and checks.
+            let picture = qrcode::QrCode::new(text.as_bytes()).unwrap();
+            let code = picture
+                .render::<image::Luma<u8>>()
+                .module_dimensions(4, 4)
+                .build();
+            let frame = in_frame(&code);
+            let (w, h) = (frame.width() as usize, frame.height() as usize);
+            // Time enough for every attempt, however loaded the machine: what is compared here
+            // is the reading, not its speed.
+            let unhurried = ScanOptions {
+                time_budget: std::time::Duration::from_secs(10),
+            };
+            let from_frame = decode_any_luma(frame.as_raw(), w, h, NOW, &origin(), &unhurried);
+            assert_eq!(from_text, from_frame, "{text:?}");
+            assert!(from_text.is_err(), "{text:?} was accepted");
+        }
+        assert_eq!(
+            decode_any_text(&texts[0], NOW, &origin()),
+            Err(ScanError::NotOurCode)
+        );
+        assert_eq!(
+            decode_any_text(&texts[3], NOW, &origin()),
+            Err(ScanError::WrongServer)
+        );
+        assert_eq!(
+            decode_any_text(&texts[4], NOW, &origin()),
+            Err(ScanError::Expired)
+        );
+        assert_eq!(
+            decode_any_text(&texts[5], NOW, &origin()),
+            Err(ScanError::UnsupportedVersion)
+        );
+        for malformed in &texts[6..] {
+            assert!(
+                matches!(
+                    decode_any_text(malformed, NOW, &origin()),
+                    Err(ScanError::Malformed { .. })
+                ),
+                "{malformed:?}"
+            );
+        }
     }
 
     #[test]
