@@ -197,8 +197,7 @@ impl Session {
             if let Some(e) = self.find_css(css).await? {
                 // An element replaced by a re-render between the two requests is stale (404):
                 // look again.
-                let displayed = self.get(&format!("/element/{}/displayed", e.0)).await;
-                if displayed.is_ok_and(|d| d == json!(true)) {
+                if self.displayed(&e).await.unwrap_or(false) {
                     return Ok(e);
                 }
             }
@@ -210,6 +209,11 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
+    }
+
+    /// Whether the element is displayed (an error when it is stale: replaced by a re-render).
+    pub async fn displayed(&self, e: &Element) -> Result<bool> {
+        Ok(self.get(&format!("/element/{}/displayed", e.0)).await? == json!(true))
     }
 
     /// Waits until one of these ids is displayed; returns which.

@@ -865,3 +865,102 @@ async fn a_co_representative_refuses_then_consents_and_the_requester_withdraws()
     env.print_time(started);
     Ok(())
 }
+
+/// The passcode An sets on his new phone.
+const NEW_PHONE_PASSCODE: &str = "395172";
+
+/// Moving to a new phone after losing the old one: An binds a second phone with his password
+/// and the one-time code, after the warning; the old phone's session is refused (opened again,
+/// it shows the sign-in) and its password is refused there (it is unbound); An is told by
+/// text message and in the new phone's inbox.
+#[tokio::test(flavor = "multi_thread")]
+async fn rebinding_on_a_new_phone_signs_out_the_old_one_and_tells_the_person() -> Result<()> {
+    let mut env = E2e::start("rebinding").await?;
+    env.check_screens()?;
+    let started = std::time::Instant::now();
+
+    let old = env.open_app("old-phone").await?;
+    bind_and_set_passcode(&env, &old, AN, PASSCODE).await?;
+    assert_eq!(device_changed_texts(&env, 1).await?.len(), 1);
+    // tauri-driver drives one window at a time: the old phone is closed while An binds the
+    // new one, with its session kept in its profile.
+    old.quit().await?;
+
+    // The new phone: *Mất điện thoại cũ?* says what binding here does; then the binding.
+    let new = env.open_app("new-phone").await?;
+    new.wait_for("screen-first-run").await?;
+    scroll_to(&new, "lost-phone").await?;
+    env.screenshot(&new, "lost-phone").await?;
+    bind_and_set_passcode(&env, &new, AN, NEW_PHONE_PASSCODE).await?;
+
+    // The text message: one per binding, both to An's phone, the second saying the old device
+    // was unbound.
+    let texts = device_changed_texts(&env, 2).await?;
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert_eq!(texts[0]["to"], texts[1]["to"]);
+    let said = texts[1]["body"].as_str().unwrap_or_default();
+    assert!(said.contains("đã bị hủy liên kết"), "{said}");
+    // The notice in the inbox, on the new phone.
+    new.click("nav-inbox").await?;
+    new.wait_for("screen-inbox").await?;
+    new.wait_for_css(".notification.device_changed", Duration::from_secs(30))
+        .await?;
+    let notices = new.find_all_css(".notification.device_changed").await?;
+    assert_eq!(notices.len(), 2, "one notice per binding");
+    let shown = new.element_text(&notices[0]).await?;
+    assert!(
+        shown.contains("Tài khoản được liên kết với thiết bị mới"),
+        "{shown}"
+    );
+    env.screenshot(&new, "device-changed-notice").await?;
+
+    // The old phone, opened again: its stored session is refused by the server, so it shows
+    // the sign-in, not its home.
+    new.quit().await?;
+    let old = env.open_app("old-phone").await?;
+    old.wait_for("screen-sign-in").await?;
+    assert!(old.find_css("#screen-home").await?.is_none());
+    env.screenshot(&old, "signed-out").await?;
+    // Its password no longer signs in there: the device is unbound.
+    old.type_into("password-input", AN.1).await?;
+    old.click("signin-submit").await?;
+    let banner = old.wait_for("error-banner").await?;
+    assert_eq!(
+        old.attribute(&banner, "data-code").await?.as_deref(),
+        Some("invalid_credentials")
+    );
+    assert!(old.find_css("#screen-sign-in").await?.is_some());
+    env.screenshot(&old, "sign-in-refused").await?;
+    old.quit().await?;
+
+    // The new phone confirms with its own passcode.
+    let new = reopen(&env, "new-phone", AN).await?;
+    open_switcher(&new).await?;
+    new.click("register-org").await?;
+    new.wait_for("screen-passcode-confirm").await?;
+    new.wait_for("keypad").await?;
+    env.screenshot(&new, "confirm-passcode").await?;
+    new.keypad(NEW_PHONE_PASSCODE).await?;
+    new.wait_for("screen-wizard-type").await?;
+    new.quit().await?;
+    env.print_time(started);
+    Ok(())
+}
+
+/// The `alert.device_changed` text messages in the outbox, oldest first, once there are at
+/// least `at_least` (messages are delivered after the action commits).
+async fn device_changed_texts(env: &E2e, at_least: usize) -> Result<Vec<serde_json::Value>> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let log = std::fs::read_to_string(env.server_dir.join("outbox.log")).unwrap_or_default();
+        let texts: Vec<serde_json::Value> = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["kind"] == "alert.device_changed" && m["channel"] == "sms")
+            .collect();
+        if texts.len() >= at_least || std::time::Instant::now() > deadline {
+            return Ok(texts);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -152,7 +152,15 @@ pub fn Progress() -> Element {
 
 /// The on-screen passcode keypad: six digits submit by themselves.
 #[component]
-pub fn PasscodeKeypad(title: String, on_complete: EventHandler<SecretText>) -> Element {
+pub fn PasscodeKeypad(
+    title: String,
+    on_complete: EventHandler<SecretText>,
+    /// Whether the title is the screen's heading (level one): on a screen that is only the
+    /// keypad, so it has one, as a screen reader's heading list and axe-core expect. A screen
+    /// with its own `h1` leaves it a level-two heading under that one.
+    #[props(default = false)]
+    screen_title: bool,
+) -> Element {
     let mut keypad = use_signal(Keypad::default);
     let c = ctx();
     let filled = keypad.read().len();
@@ -169,7 +177,11 @@ pub fn PasscodeKeypad(title: String, on_complete: EventHandler<SecretText>) -> E
     };
     rsx! {
         div { class: "keypad-block",
-            h2 { id: "passcode-title", class: "passcode-title", "{title}" }
+            if screen_title {
+                h1 { id: "passcode-title", class: "passcode-title", "{title}" }
+            } else {
+                h2 { id: "passcode-title", class: "passcode-title", "{title}" }
+            }
             div { id: "passcode-dots", class: "passcode-dots", "data-filled": "{filled}",
                 for i in 0..PASSCODE_LEN {
                     span { class: if i < filled { "dot filled" } else { "dot" } }

@@ -120,7 +120,10 @@ fn main() -> Result<()> {
             eprintln!("usage: cargo xtask <setup|run|test|gen-citizens|gen-registry>");
             eprintln!("  run   set up this machine, then run the app against the embedded backend");
             eprintln!("  test  set up this machine, then run formatting, lints and every test");
-            eprintln!("  bench-app  the app's cold start, idle memory, binary and wasm size");
+            eprintln!(
+                "  bench-app  the app's cold start, idle memory and binary size beside a minimal \
+                 Tauri app's"
+            );
             eprintln!(
                 "  bench-oidc  the OpenID provider: phone approval -> verified ID token, and the \
                  token endpoint per core on SQLite and PostgreSQL"
@@ -298,8 +301,11 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The app's footprint (tests/benches/app.rs) on release builds, under Xvfb with a throw-away
-/// keyring.
+/// The minimal Tauri app the app's bench compares against (a workspace of its own).
+const MINIMAL_TAURI: &str = "tests/minimal-tauri";
+
+/// The app's footprint beside a minimal Tauri app (tests/benches/app.rs), on release builds,
+/// under Xvfb with a throw-away keyring.
 fn bench_app() -> Result<()> {
     build_ui()?;
     step("building the app in release mode");
@@ -307,6 +313,7 @@ fn bench_app() -> Result<()> {
         "cargo",
         &["build", "--release", "--locked", "-p", "dinhdanh-app"],
     )?;
+    build_minimal_tauri()?;
     in_keyring_session(
         &["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24"],
         &[
@@ -322,6 +329,58 @@ fn bench_app() -> Result<()> {
         &[],
     )
     .map(drop)
+}
+
+/// Builds tests/minimal-tauri in release mode into the workspace's target directory, so what
+/// it shares with the app (Tauri, WebKitGTK's bindings, …) is compiled once: with the app's
+/// Cargo.lock copied in (the same versions; cargo drops what the minimal app does not use) and
+/// after checking that its release profile is the workspace's.
+fn build_minimal_tauri() -> Result<()> {
+    step("building the minimal Tauri app in release mode (the bench's baseline)");
+    let crate_dir = Path::new(MINIMAL_TAURI);
+    let (workspace, minimal) = (
+        std::fs::read_to_string("Cargo.toml")?,
+        std::fs::read_to_string(crate_dir.join("Cargo.toml"))?,
+    );
+    let (ours, theirs) = (release_profile(&workspace), release_profile(&minimal));
+    if ours != theirs {
+        bail!(
+            "{MINIMAL_TAURI}/Cargo.toml's [profile.release] ({theirs:?}) is not the \
+             workspace's ({ours:?}): make them equal"
+        );
+    }
+    std::fs::copy("Cargo.lock", crate_dir.join("Cargo.lock"))?;
+    // An absolute path: cargo would otherwise put it under the minimal app's own folder.
+    let target = std::env::current_dir()?.join(target_dir()?);
+    sh(
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--manifest-path",
+            &crate_dir.join("Cargo.toml").to_string_lossy(),
+            "--target-dir",
+            &target.to_string_lossy(),
+        ],
+    )?;
+    let tauri = locked_version("tauri")?;
+    let minimal_lock = std::fs::read_to_string(crate_dir.join("Cargo.lock"))?;
+    if !minimal_lock.contains(&format!("name = \"tauri\"\nversion = \"{tauri}\"\n")) {
+        bail!("the minimal Tauri app did not build with the app's Tauri {tauri}");
+    }
+    Ok(())
+}
+
+/// The settings of a manifest's `[profile.release]` table, comments and blank lines left out.
+fn release_profile(manifest: &str) -> Vec<&str> {
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[profile.release]")
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
 }
 
 /// The OpenID provider's bench (tests/benches/oidc.rs, a release build), on SQLite, and on a

@@ -47,6 +47,7 @@ pub fn ConfirmScreen(pending: Pending) -> Element {
         div { id: "screen-passcode-confirm", class: "screen",
             PasscodeKeypad {
                 title,
+                screen_title: true,
                 on_complete: move |passcode: SecretText| {
                     let p = for_keypad.clone();
                     spawn(async move { execute(c, p, Confirm::Passcode { passcode }).await });

@@ -445,6 +445,7 @@ pub fn PasscodeSetScreen(code: String) -> Element {
     };
     rsx! {
         div { id: "screen-passcode-set", class: "screen",
+            h1 { {c.t("Đặt mã PIN", "Set your passcode")} }
             p { class: "lead",
                 {c.t(
                     "Mã PIN dùng để xác nhận mọi thao tác quan trọng trên thiết bị này. Không dùng ngày sinh hay dãy số dễ đoán.",
