@@ -276,6 +276,14 @@ mod tests {
     }
 
     /// The rendered code placed in a larger grey frame, as a camera would see a screen.
+    /// Time enough for every attempt, however loaded the machine: for tests that compare the
+    /// reading, not its speed (the benches measure that).
+    fn unhurried() -> ScanOptions {
+        ScanOptions {
+            time_budget: std::time::Duration::from_secs(10),
+        }
+    }
+
     fn in_frame(code: &GrayImage) -> GrayImage {
         let mut frame = GrayImage::from_pixel(640, 480, image::Luma([120]));
         image::imageops::overlay(&mut frame, code, 100, 60);
@@ -347,14 +355,10 @@ mod tests {
         let png = render_png(&p, 3).unwrap();
         let decoded = image::load_from_memory(&png).unwrap().to_luma8();
         assert_eq!(decoded, render_luma(&p, 3).unwrap());
-        // The reading is compared here, not its speed (the benches measure that): time for
-        // every attempt, however loaded the machine — with the 60-ms budget a debug build on a
-        // busy machine stopped before the attempt that reads 3-pixel modules.
-        let unhurried = ScanOptions {
-            time_budget: std::time::Duration::from_secs(10),
-        };
+        // With the 60-ms budget a debug build on a busy machine stopped before the attempt
+        // that reads 3-pixel modules.
         assert_eq!(
-            decode_login_with(&in_frame(&decoded), NOW, &origin(), &unhurried),
+            decode_login_with(&in_frame(&decoded), NOW, &origin(), &unhurried()),
             Ok(p.clone())
         );
         let svg = render_svg(&p).unwrap();
@@ -475,12 +479,7 @@ mod tests {
                 .build();
             let frame = in_frame(&code);
             let (w, h) = (frame.width() as usize, frame.height() as usize);
-            // Time enough for every attempt, however loaded the machine: what is compared here
-            // is the reading, not its speed.
-            let unhurried = ScanOptions {
-                time_budget: std::time::Duration::from_secs(10),
-            };
-            let from_frame = decode_any_luma(frame.as_raw(), w, h, NOW, &origin(), &unhurried);
+            let from_frame = decode_any_luma(frame.as_raw(), w, h, NOW, &origin(), &unhurried());
             assert_eq!(from_text, from_frame, "{text:?}");
             assert!(from_text.is_err(), "{text:?} was accepted");
         }
