@@ -91,6 +91,11 @@ pub struct ClientConfig {
     /// channel's WebSocket always takes the system's choice). A test spreads its simulated
     /// people over loopback addresses (`127.0.0.0/8`), as real people come from many.
     pub local_address: Option<std::net::IpAddr>,
+    /// The address the server's host name stands for, instead of asking DNS (requests and
+    /// WebSockets alike, on the URL's port); `None`: the system resolves it. The load test
+    /// puts two instances behind one origin this way, a person's phone on one and their
+    /// desktop on the other, as a load balancer would spread them.
+    pub resolve: Option<std::net::IpAddr>,
 }
 
 impl ClientConfig {
@@ -107,12 +112,23 @@ impl ClientConfig {
             platform: this_platform(),
             clock: Arc::new(system_time),
             local_address: None,
+            resolve: None,
         }
     }
 }
 
 /// Unix seconds from the system clock (0 for a clock set before 1970, which the server's
 /// skew check then refuses with a clear error).
+/// The host of an origin (`https://host[:port]`; the origin's grammar has no user, path or
+/// IPv6 literal).
+fn origin_host(origin: &Origin) -> &str {
+    let rest = origin
+        .as_str()
+        .split_once("://")
+        .map_or(origin.as_str(), |(_, rest)| rest);
+    rest.split_once(':').map_or(rest, |(host, _)| host)
+}
+
 fn system_time() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -207,11 +223,16 @@ impl Client {
         keystore: Keystore,
     ) -> Result<Self, ClientError> {
         let origin = Origin::parse(&config.server)?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .local_address(config.local_address)
-            .user_agent(concat!("dinhdanh-client/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("dinhdanh-client/", env!("CARGO_PKG_VERSION")));
+        if let Some(ip) = config.resolve {
+            // reqwest connects to the URL's port whatever port is given here.
+            http = http.resolve(origin_host(&origin), std::net::SocketAddr::new(ip, 0));
+        }
+        let http = http
             .build()
             .map_err(|e| ClientError::Network {
                 detail: e.to_string(),
