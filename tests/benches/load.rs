@@ -144,7 +144,12 @@ fn main() -> Result<()> {
 /// `http://localhost:<port>`; it prints `LISTENING <address>` and runs until killed. The pool's
 /// size is `DINHDANH_DB_POOL_SIZE` when set, as `serve` reads it. The bench re-executes itself
 /// for this rather than needing a second release build of the binary.
-fn serve(data_dir: PathBuf, keys_dir: PathBuf, database_url: String, listen: SocketAddr) -> Result<()> {
+fn serve(
+    data_dir: PathBuf,
+    keys_dir: PathBuf,
+    database_url: String,
+    listen: SocketAddr,
+) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -204,7 +209,8 @@ async fn run() -> Result<()> {
         .filter(|n| *n > 0)
         .collect();
     ensure!(!levels.is_empty(), "DINHDANH_LOAD_LEVELS names no level");
-    let wanted = std::env::var("DINHDANH_LOAD_DEPLOYMENTS").unwrap_or_else(|_| "sqlite,pg,pg2".into());
+    let wanted =
+        std::env::var("DINHDANH_LOAD_DEPLOYMENTS").unwrap_or_else(|_| "sqlite,pg,pg2".into());
     let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
     let admin = std::env::var("DINHDANH_BENCH_POSTGRES_URL")
         .ok()
@@ -488,7 +494,9 @@ async fn bench_deployment(
     let mut number = 0usize;
     for &n in levels {
         let m = officers_for(n);
-        eprintln!("{name}: binding {n} phones and {m} officers' phones (passcode keys derived once)");
+        eprintln!(
+            "{name}: binding {n} phones and {m} officers' phones (passcode keys derived once)"
+        );
         let mut at_work = Vec::with_capacity(m);
         for (j, officer) in officers.by_ref().take(m).enumerate() {
             address += 1;
@@ -511,7 +519,10 @@ async fn bench_deployment(
     // the chain: the external checkpoint is each instance's own file.)
     let report = dinhdanh_server::testing::audit::verify_chain_report(&admin).await?;
     match &report.first_broken {
-        None => println!("{name}: the audit trail's chain is intact ({} entries)", report.entries),
+        None => println!(
+            "{name}: the audit trail's chain is intact ({} entries)",
+            report.entries
+        ),
         Some((at, how)) => println!(
             "{name}: the audit trail's chain is BROKEN at entry {at} of {}: {how:?}",
             report.entries
@@ -559,7 +570,11 @@ async fn set_up(
     // decides for an organisation they represent.
     let representatives: std::collections::HashSet<String> = entries
         .iter()
-        .flat_map(|e| e.representatives.iter().map(|(id, _)| id.as_str().to_owned()))
+        .flat_map(|e| {
+            e.representatives
+                .iter()
+                .map(|(id, _)| id.as_str().to_owned())
+        })
         .collect();
     let mut seen = std::collections::HashSet::new();
     let mut people = Vec::with_capacity(n);
@@ -607,7 +622,10 @@ async fn set_up(
             province,
         });
     }
-    ensure!(officers.len() == officer_count, "not enough people for the officers");
+    ensure!(
+        officers.len() == officer_count,
+        "not enough people for the officers"
+    );
     Ok((people, officers))
 }
 
@@ -676,7 +694,13 @@ async fn bind(
     let profiles = tempdir::Dir(dinhdanh_server::testing::temp_dir("bench-load-device")?);
     let at = servers.instance(k);
     let phone = client(servers, at, &profiles.0, "phone", address)?;
-    let desktop = client(servers, servers.instance(k + 1), &profiles.0, "desktop", address)?;
+    let desktop = client(
+        servers,
+        servers.instance(k + 1),
+        &profiles.0,
+        "desktop",
+        address,
+    )?;
     let confirmer = bind_phone(&phone, at, &person.record).await?;
     Ok(Devices {
         number,
@@ -818,7 +842,9 @@ async fn steps(d: &Devices, times: &mut Vec<Duration>) -> Result<()> {
     times.push(t0.elapsed());
 
     let t0 = Instant::now();
-    let request = file_for_an_officer(d).await.context("filing for an officer")?;
+    let request = file_for_an_officer(d)
+        .await
+        .context("filing for an officer")?;
     times.push(t0.elapsed());
 
     let t0 = Instant::now();
@@ -949,14 +975,24 @@ async fn officer_decides(d: &Devices, request: &RegistrationView) -> Result<()> 
         .context("the request has no document")?;
     let opened = get(format!("/console/attachments/{}", document.id)).await?;
     ensure!(opened.status() == 200, "the document: {}", opened.status());
-    ensure!(opened.bytes().await?.as_ref() == PDF, "the document differs");
+    ensure!(
+        opened.bytes().await?.as_ref() == PDF,
+        "the document differs"
+    );
 
     let asked = o
         .browser
-        .post(format!("{}/console/requests/{}/decision", o.url, request.id))
+        .post(format!(
+            "{}/console/requests/{}/decision",
+            o.url, request.id
+        ))
         .header(reqwest::header::COOKIE, &o.cookie)
         .header(reqwest::header::ORIGIN, &o.url)
-        .form(&[("csrf", csrf.as_str()), ("decision", "approve"), ("text", "")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("decision", "approve"),
+            ("text", ""),
+        ])
         .send()
         .await?;
     ensure!(
@@ -993,7 +1029,11 @@ async fn officer_decides(d: &Devices, request: &RegistrationView) -> Result<()> 
     }
 
     let state = get(format!("{waiting}/state")).await?;
-    ensure!(state.status() == 200, "the waiting page's state: {}", state.status());
+    ensure!(
+        state.status() == 200,
+        "the waiting page's state: {}",
+        state.status()
+    );
     ensure!(state.text().await? == "finished", "the console is not told");
     let seen = d.phone.registration(&request.id).await?;
     ensure!(

@@ -232,11 +232,9 @@ impl Client {
             // reqwest connects to the URL's port whatever port is given here.
             http = http.resolve(origin_host(&origin), std::net::SocketAddr::new(ip, 0));
         }
-        let http = http
-            .build()
-            .map_err(|e| ClientError::Network {
-                detail: e.to_string(),
-            })?;
+        let http = http.build().map_err(|e| ClientError::Network {
+            detail: e.to_string(),
+        })?;
         let state = profile.load()?;
         Ok(Client {
             http,
