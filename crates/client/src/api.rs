@@ -117,8 +117,6 @@ impl ClientConfig {
     }
 }
 
-/// Unix seconds from the system clock (0 for a clock set before 1970, which the server's
-/// skew check then refuses with a clear error).
 /// The host of an origin (`https://host[:port]`; the origin's grammar has no user, path or
 /// IPv6 literal).
 fn origin_host(origin: &Origin) -> &str {
@@ -129,6 +127,8 @@ fn origin_host(origin: &Origin) -> &str {
     rest.split_once(':').map_or(rest, |(host, _)| host)
 }
 
+/// Unix seconds from the system clock (0 for a clock set before 1970, which the server's
+/// skew check then refuses with a clear error).
 fn system_time() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
