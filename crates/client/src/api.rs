@@ -984,3 +984,20 @@ fn wrong_server() -> ClientError {
             .into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_origins_host_is_its_name_without_scheme_or_port() {
+        let host = |o: &str| origin_host(&Origin::parse(o).unwrap()).to_owned();
+        assert_eq!(host("http://localhost:8080"), "localhost");
+        assert_eq!(host("https://dinhdanh.example.vn"), "dinhdanh.example.vn");
+        assert_eq!(
+            host("https://dinhdanh.example.vn:8443"),
+            "dinhdanh.example.vn"
+        );
+        assert_eq!(host("http://127.0.0.1:3000"), "127.0.0.1");
+    }
+}
