@@ -9,8 +9,8 @@
 //! - `cargo xtask fuzz [--target T] [--minutes M]` — run the fuzz targets (not part of `test`).
 //! - `cargo xtask bench-national [--people N] [--organisations N]` — the registries at
 //!   national size in SQLite and PostgreSQL (not part of `test`).
-//! - `cargo xtask bench-load` — whole journeys of many phones and desktops at once against a
-//!   server process (not part of `test`).
+//! - `cargo xtask bench-load` — whole journeys of many phones, desktops and officers at once
+//!   against SQLite, PostgreSQL and two instances on one PostgreSQL (not part of `test`).
 //!
 //! Set-up is idempotent: it asks dpkg and rustup what is already there and installs only what
 //! is missing, so a second run costs a few seconds.
@@ -134,8 +134,9 @@ fn main() -> Result<()> {
                  PostgreSQL, and look-ups at that size"
             );
             eprintln!(
-                "  bench-load  whole journeys of N phones and desktops at once against a server \
-                 process (DINHDANH_LOAD_LEVELS, default 1,4,16)"
+                "  bench-load  whole journeys of N phones, desktops and officers at once against \
+                 SQLite, PostgreSQL and two instances on one PostgreSQL (DINHDANH_LOAD_LEVELS, \
+                 default 1,4,16; DINHDANH_LOAD_DEPLOYMENTS, default sqlite,pg,pg2)"
             );
             eprintln!(
                 "  check-targets  clippy the app, the device client and the biometric plugin for \
@@ -454,9 +455,9 @@ fn bench_national(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The load test of whole journeys (tests/benches/load.rs, a release build; the server runs in
-/// a process of its own), on SQLite and, unless `DINHDANH_SKIP_POSTGRES=1`, a throw-away
-/// PostgreSQL cluster.
+/// The load test of whole journeys (tests/benches/load.rs, a release build; each server runs
+/// in a process of its own), on SQLite and, unless `DINHDANH_SKIP_POSTGRES=1`, a throw-away
+/// PostgreSQL cluster with one instance and then two on the same database.
 fn bench_load() -> Result<()> {
     let postgres = throwaway_postgres("the load test", "the load test runs on SQLite only")?;
     step("cargo bench -p dinhdanh-tests --bench load");

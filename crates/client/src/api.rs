@@ -91,6 +91,11 @@ pub struct ClientConfig {
     /// channel's WebSocket always takes the system's choice). A test spreads its simulated
     /// people over loopback addresses (`127.0.0.0/8`), as real people come from many.
     pub local_address: Option<std::net::IpAddr>,
+    /// The address the server's host name stands for, instead of asking DNS (requests and
+    /// WebSockets alike, on the URL's port); `None`: the system resolves it. The load test
+    /// puts two instances behind one origin this way, a person's phone on one and their
+    /// desktop on the other, as a load balancer would spread them.
+    pub resolve: Option<std::net::IpAddr>,
 }
 
 impl ClientConfig {
@@ -107,8 +112,19 @@ impl ClientConfig {
             platform: this_platform(),
             clock: Arc::new(system_time),
             local_address: None,
+            resolve: None,
         }
     }
+}
+
+/// The host of an origin (`https://host[:port]`; the origin's grammar has no user, path or
+/// IPv6 literal).
+fn origin_host(origin: &Origin) -> &str {
+    let rest = origin
+        .as_str()
+        .split_once("://")
+        .map_or(origin.as_str(), |(_, rest)| rest);
+    rest.split_once(':').map_or(rest, |(host, _)| host)
 }
 
 /// Unix seconds from the system clock (0 for a clock set before 1970, which the server's
@@ -207,15 +223,18 @@ impl Client {
         keystore: Keystore,
     ) -> Result<Self, ClientError> {
         let origin = Origin::parse(&config.server)?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .local_address(config.local_address)
-            .user_agent(concat!("dinhdanh-client/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError::Network {
-                detail: e.to_string(),
-            })?;
+            .user_agent(concat!("dinhdanh-client/", env!("CARGO_PKG_VERSION")));
+        if let Some(ip) = config.resolve {
+            // reqwest connects to the URL's port whatever port is given here.
+            http = http.resolve(origin_host(&origin), std::net::SocketAddr::new(ip, 0));
+        }
+        let http = http.build().map_err(|e| ClientError::Network {
+            detail: e.to_string(),
+        })?;
         let state = profile.load()?;
         Ok(Client {
             http,
@@ -963,5 +982,22 @@ fn wrong_server() -> ClientError {
         message_en: "The server's answer names another server than the one configured; \
                      nothing was signed."
             .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_origins_host_is_its_name_without_scheme_or_port() {
+        let host = |o: &str| origin_host(&Origin::parse(o).unwrap()).to_owned();
+        assert_eq!(host("http://localhost:8080"), "localhost");
+        assert_eq!(host("https://dinhdanh.example.vn"), "dinhdanh.example.vn");
+        assert_eq!(
+            host("https://dinhdanh.example.vn:8443"),
+            "dinhdanh.example.vn"
+        );
+        assert_eq!(host("http://127.0.0.1:3000"), "127.0.0.1");
     }
 }

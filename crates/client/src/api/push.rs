@@ -72,10 +72,26 @@ impl Client {
                 HeaderValue::from_str(value).map_err(|e| network(&e))?,
             );
         }
-        let connect = tokio::time::timeout(
-            self.config.connect_timeout,
-            tokio_tungstenite::connect_async(request),
-        );
+        let resolve = self.config.resolve;
+        let connect = tokio::time::timeout(self.config.connect_timeout, async move {
+            match resolve {
+                None => tokio_tungstenite::connect_async(request).await,
+                // The host name stands for a given address (see `ClientConfig::resolve`):
+                // connect there, on the URL's port, and speak to the URL's host.
+                Some(ip) => {
+                    let default = if request.uri().scheme_str() == Some("wss") {
+                        443
+                    } else {
+                        80
+                    };
+                    let port = request.uri().port_u16().unwrap_or(default);
+                    let stream = tokio::net::TcpStream::connect((ip, port))
+                        .await
+                        .map_err(tokio_tungstenite::tungstenite::Error::Io)?;
+                    tokio_tungstenite::client_async_tls(request, stream).await
+                }
+            }
+        });
         match connect.await {
             Err(_) => Err(ClientError::Timeout),
             Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => {
