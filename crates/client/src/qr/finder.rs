@@ -35,7 +35,8 @@ impl Bits<'_> {
 /// for every `v`, NaN (0) and out-of-range values (saturated) included.
 pub(crate) fn floor_to_isize(v: f64) -> isize {
     let t = v as isize;
-    t - isize::from((t as f64) > v)
+    // Saturating: below `isize::MIN` the conversion already gave the floor.
+    t.saturating_sub(isize::from((t as f64) > v))
 }
 
 /// A finder pattern's centre and module size, in pixels, and on how many scan rows it was
