@@ -17,9 +17,11 @@
 //! payload read from those is a false accept, and must stay 0 for every decoder that the app
 //! would trust (the strict payload parser is applied to zxing-cpp's texts too).
 //!
-//! zxing-cpp is the PyPI wheel (`pip install zxing-cpp`) read through
-//! `benches/qr/zxing_reader.py`, which times only its `read_barcodes` call, in process; set
-//! `QR_BENCH_PYTHON` to choose the interpreter. (The `rxing` crate, a Rust port, was not
+//! zxing-cpp is the PyPI wheel read through `benches/qr/zxing_reader.py`, which times only
+//! its `read_barcodes` call, in process. The bench installs the wheel (pinned, [`ZXING_CPP`])
+//! into a virtual environment of its own beside the build, `<target>/qr-bench-venv`, the first
+//! time it runs (`python3 -m venv`, then pip); set `QR_BENCH_PYTHON` to an interpreter that
+//! has the wheel to use that instead. (The `rxing` crate, a Rust port, was not
 //! used: the baseline is the reader the issue measured, and a port's rates and times are its
 //! own.) Without the wheel the bench says so and prints this decoder alone.
 //!
@@ -119,7 +121,10 @@ struct Zxing {
 
 impl Zxing {
     fn start() -> Result<Zxing, String> {
-        let python = std::env::var("QR_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+        let python = match std::env::var("QR_BENCH_PYTHON") {
+            Ok(python) => python,
+            Err(_) => bench_venv()?,
+        };
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/qr/zxing_reader.py");
         let mut child = Command::new(&python)
             .arg(script)
@@ -149,6 +154,38 @@ impl Zxing {
                 .to_string()),
         }
     }
+}
+
+/// The version of the wheel the bench installs: pinned, so runs on different days compare.
+const ZXING_CPP: &str = "zxing-cpp==3.1.1";
+
+/// The interpreter of the bench's own virtual environment, `<target>/qr-bench-venv`, made
+/// with `python3 -m venv` and the pinned wheel installed by pip the first time (a fresh
+/// machine's Python has no zxing-cpp, and a system interpreter may refuse pip installs).
+fn bench_venv() -> Result<String, String> {
+    // The bench runs as <target>/release/deps/qr_decode-<hash>.
+    let exe = std::env::current_exe().map_err(|e| format!("no path to the bench: {e}"))?;
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .ok_or("the bench is not inside a target directory")?;
+    let venv = target.join("qr-bench-venv");
+    let python = venv.join("bin").join("python");
+    let ready = venv.join(format!("{ZXING_CPP}.installed"));
+    if !ready.exists() {
+        println!("setting up {} with {ZXING_CPP} (once)", venv.display());
+        let run = |cmd: &mut Command| -> Result<(), String> {
+            match cmd.stdout(Stdio::null()).status() {
+                Ok(s) if s.success() => Ok(()),
+                Ok(s) => Err(format!("{cmd:?} failed ({s})")),
+                Err(e) => Err(format!("{cmd:?}: {e}")),
+            }
+        };
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", ZXING_CPP]))?;
+        std::fs::write(&ready, b"").map_err(|e| e.to_string())?;
+    }
+    Ok(python.to_string_lossy().into_owned())
 }
 
 impl Reader for Zxing {
@@ -423,6 +460,11 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
+    #[cfg(feature = "qr-trace")]
+    if knob("QR_BENCH_TRACE", 0) != 0 {
+        return trace(&corpora);
+    }
+
     let mut readers: Vec<Box<dyn Reader>> = vec![Box::new(Ours)];
     match Zxing::start() {
         Ok(z) => readers.push(Box::new(z)),
@@ -500,4 +542,48 @@ fn signatures() {
          {verifies_per_s:.0} requests per second. `ring`/`aws-lc-rs` verify about three times \
          faster; switch the server's verification (not the device's signing) if that ever binds."
     );
+}
+
+/// `QR_BENCH_TRACE=1` with `--features qr-trace`: each attempt of the ladder run on its own on
+/// every frame with a code: how many it reads, how many no attempt before it reads, its time.
+#[cfg(feature = "qr-trace")]
+fn trace(corpora: &[(&str, Vec<Frame>)]) {
+    for (name, frames) in corpora {
+        // name -> (reads, first reads, times)
+        let mut rows: Vec<(&'static str, usize, usize, Vec<Duration>)> = Vec::new();
+        let mut coded = 0;
+        for frame in frames {
+            let Some(expected) = &frame.expected else {
+                continue;
+            };
+            coded += 1;
+            let mut first = true;
+            for (i, (attempt, time, read)) in dinhdanh_client::qr::trace(&frame.frame)
+                .into_iter()
+                .enumerate()
+            {
+                if rows.len() <= i {
+                    rows.push((attempt, 0, 0, Vec::new()));
+                }
+                let ok = read.iter().any(|b| b.as_slice() == expected.as_bytes());
+                rows[i].1 += usize::from(ok);
+                rows[i].2 += usize::from(ok && first);
+                first &= !ok;
+                rows[i].3.push(time);
+            }
+        }
+        println!("{name}: {coded} frames with a code");
+        for (attempt, reads, firsts, mut times) in rows {
+            times.sort_unstable();
+            let ms = |p: f64| {
+                let i = ((times.len() as f64 - 1.0) * p).round() as usize;
+                times.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+            };
+            println!(
+                "  {attempt:<20} reads {reads:>3}  first {firsts:>3}  p50 {:>6.2} ms  p95 {:>6.2} ms",
+                ms(0.5),
+                ms(0.95)
+            );
+        }
+    }
 }

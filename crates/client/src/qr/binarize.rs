@@ -28,23 +28,24 @@ const REACH: usize = 2;
 /// without any contrast holds no code) or the frame is smaller than one neighbourhood.
 pub(crate) fn hybrid(plane: &Plane) -> Option<Vec<u8>> {
     let thresholds = block_thresholds(plane)?;
-    let (bw, bh) = (plane.w.div_ceil(BLOCK), plane.h.div_ceil(BLOCK));
-    let mut out = vec![0u8; plane.w * plane.h];
+    let (w, h) = (plane.w, plane.h);
+    let (bw, bh) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
+    let mut out = vec![0u8; w * h];
+    // Each pixel's threshold along a row of blocks, so a whole row is compared at once (a
+    // loop the compiler vectorises).
+    let mut along = vec![0u8; w];
     for by in 0..bh {
         // The last block of a row or column is shifted back to lie inside the frame, so it
         // overlaps the one before (as zxing-cpp does); the later block wins the overlap.
-        let y0 = (by * BLOCK).min(plane.h - BLOCK);
+        let y0 = (by * BLOCK).min(h - BLOCK);
         for bx in 0..bw {
-            let x0 = (bx * BLOCK).min(plane.w - BLOCK);
-            let t = thresholds[by * bw + bx];
-            for y in y0..y0 + BLOCK {
-                let row = y * plane.w;
-                for (o, &p) in out[row + x0..row + x0 + BLOCK]
-                    .iter_mut()
-                    .zip(&plane.px[row + x0..row + x0 + BLOCK])
-                {
-                    *o = u8::from(p <= t);
-                }
+            let x0 = (bx * BLOCK).min(w - BLOCK);
+            along[x0..x0 + BLOCK].fill(thresholds[by * bw + bx]);
+        }
+        for y in y0..y0 + BLOCK {
+            let row = y * w..(y + 1) * w;
+            for ((o, &p), &t) in out[row.clone()].iter_mut().zip(&plane.px[row]).zip(&along) {
+                *o = u8::from(p <= t);
             }
         }
     }
@@ -54,45 +55,71 @@ pub(crate) fn hybrid(plane: &Plane) -> Option<Vec<u8>> {
 /// One threshold per block, smoothed over its neighbourhood (see the module documentation);
 /// row-major, `ceil(w / 8) × ceil(h / 8)`.
 pub(crate) fn block_thresholds(plane: &Plane) -> Option<Vec<u8>> {
+    let (w, h) = (plane.w, plane.h);
     let window = BLOCK * (2 * REACH + 1);
-    if plane.w < window || plane.h < window {
+    if w < window || h < window {
         return None;
     }
-    let (bw, bh) = (plane.w.div_ceil(BLOCK), plane.h.div_ceil(BLOCK));
+    let (bw, bh) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
+    // Blocks that start at a multiple of 8 and end inside the row; the last one may be
+    // shifted back (see `hybrid`).
+    let whole = w / BLOCK;
     // 0 marks a block without an edge: a real threshold of 0 would make nothing dark anyway.
     let mut own = vec![0u8; bw * bh];
+    let (mut lo, mut hi) = (vec![255u8; bw], vec![0u8; bw]);
     for by in 0..bh {
-        let y0 = (by * BLOCK).min(plane.h - BLOCK);
-        for bx in 0..bw {
-            let x0 = (bx * BLOCK).min(plane.w - BLOCK);
-            let (mut lo, mut hi) = (255u8, 0u8);
-            for y in y0..y0 + BLOCK {
-                for &p in &plane.px[y * plane.w + x0..y * plane.w + x0 + BLOCK] {
-                    lo = lo.min(p);
-                    hi = hi.max(p);
+        let y0 = (by * BLOCK).min(h - BLOCK);
+        lo.fill(255);
+        hi.fill(0);
+        for y in y0..y0 + BLOCK {
+            let row = &plane.px[y * w..(y + 1) * w];
+            for ((chunk, l), g) in row.chunks_exact(BLOCK).zip(&mut lo).zip(&mut hi) {
+                for &p in chunk {
+                    *l = (*l).min(p);
+                    *g = (*g).max(p);
                 }
             }
-            if hi - lo > MIN_DYNAMIC_RANGE {
-                own[by * bw + bx] = ((u16::from(hi) + u16::from(lo)) / 2) as u8;
+            if whole < bw {
+                for &p in &row[w - BLOCK..] {
+                    lo[bw - 1] = lo[bw - 1].min(p);
+                    hi[bw - 1] = hi[bw - 1].max(p);
+                }
+            }
+        }
+        for (bx, (&l, &g)) in lo.iter().zip(&hi).enumerate() {
+            if g - l > MIN_DYNAMIC_RANGE {
+                own[by * bw + bx] = ((u16::from(g) + u16::from(l)) / 2) as u8;
             }
         }
     }
     if own.iter().all(|&t| t == 0) {
         return None;
     }
+    // The 5 × 5 sums (and counts of blocks with a threshold) around each block, kept inside
+    // the frame: blocks near the border average the neighbourhood that fits. First along
+    // rows, for each centre column, then down the columns.
+    let side = 2 * REACH + 1;
+    let cw = bw - 2 * REACH;
+    let mut across = vec![(0u32, 0u32); cw * bh];
+    for by in 0..bh {
+        let row = &own[by * bw..(by + 1) * bw];
+        for (cx, window) in row.windows(side).enumerate() {
+            across[by * cw + cx] = window.iter().fold((0, 0), |(s, n), &t| {
+                (s + u32::from(t), n + u32::from(t > 0))
+            });
+        }
+    }
     let mut smooth = vec![0u8; bw * bh];
     for by in 0..bh {
-        // Blocks near the border average the neighbourhood that fits inside the frame.
-        let cy = by.clamp(REACH, bh - REACH - 1);
+        let cy = by.clamp(REACH, bh - REACH - 1) - REACH;
         for bx in 0..bw {
-            let cx = bx.clamp(REACH, bw - REACH - 1);
+            let cx = bx.clamp(REACH, bw - REACH - 1) - REACH;
             let centre = u32::from(own[by * bw + bx]);
             let (mut sum, mut n) = (centre * 2, if centre > 0 { 2 } else { 0 });
-            for y in cy - REACH..=cy + REACH {
-                for &t in &own[y * bw + cx - REACH..=y * bw + cx + REACH] {
-                    sum += u32::from(t);
-                    n += u32::from(t > 0);
-                }
+            for y in cy..cy + side {
+                let (s, c) = across[y * cw + cx];
+                sum += s;
+                n += c;
             }
             smooth[by * bw + bx] = sum.checked_div(n).unwrap_or(0) as u8;
         }

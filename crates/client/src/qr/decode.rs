@@ -14,8 +14,9 @@
 //! 2. the same on the full frame (small modules);
 //! 3. the frame at three quarters of its size thresholded against a running mean (the
 //!    older ladder's first attempt, tuned on the test corpus);
-//! 4. `rqrr`'s own detector on the block-thresholded full frame: it fits a tilted code's
-//!    perspective from the finder patterns' corners, where ours uses their centres;
+//! 4. `rqrr`'s own detector on the block-thresholded full frame (the thresholds of attempt 2,
+//!    kept for it): it fits a tilted code's perspective from the finder patterns' corners,
+//!    where ours uses their centres;
 //! 5. the full frame lightly blurred, thresholded against a running mean.
 //!
 //! Reading a code costs `rqrr` about as much as finding where it is, so the ladder is ordered
@@ -140,44 +141,13 @@ pub(crate) fn decode_plane<P: Scannable>(
     if frame.w < MIN_SIDE || frame.h < MIN_SIDE {
         return Err(ScanError::NoCodeFound);
     }
-    let longer = frame.w.max(frame.h);
-    let base = if longer > MAX_WORK_SIDE {
-        frame.downscale(longer.div_ceil(MAX_WORK_SIDE))
-    } else {
-        frame
-    };
-    let base = if is_low_contrast(&base) {
-        base.stretch_contrast().unwrap_or(base)
-    } else {
-        base
-    };
-    let large = base.w.min(base.h) >= 480;
-    let half = large.then(|| base.downscale(2));
-
-    // Each attempt with its expected work: pixels times its cost per pixel relative to our
-    // detector's (measured on the bench's corpora: the running mean 1.4, `rqrr`'s detector
-    // on block thresholds 1.8, the blurred running mean 1.0).
-    type Attempt<'a> = (f64, Box<dyn Fn() -> Vec<Vec<u8>> + 'a>);
-    let pixels = (base.w * base.h) as f64;
-    let mut attempts: Vec<Attempt<'_>> = Vec::new();
-    if let Some(half) = &half {
-        attempts.push((pixels / 4.0, Box::new(move || read_located(half))));
-    }
-    attempts.push((pixels, Box::new(|| read_located(&base))));
-    if large {
-        attempts.push((
-            1.4 * pixels * 9.0 / 16.0,
-            Box::new(|| read_thresholded(&base.resize(base.w * 3 / 4, base.h * 3 / 4))),
-        ));
-    } else {
-        attempts.push((1.4 * pixels, Box::new(|| read_thresholded(&base))));
-    }
-    attempts.push((1.8 * pixels, Box::new(|| read_hybrid_with_rqrr(&base))));
-    attempts.push((pixels, Box::new(|| read_thresholded(&base.blur3()))));
+    let (base, half) = prepare(frame);
+    let full_bits = FullBits::default();
+    let attempts = ladder(&base, half.as_ref(), &full_bits);
 
     // Time per unit of work, from the last attempt: this machine's speed right now.
     let mut per_unit: Option<Duration> = None;
-    for (i, (work, attempt)) in attempts.iter().enumerate() {
+    for (i, Attempt { work, run, .. }) in attempts.iter().enumerate() {
         if i > 0 {
             // An attempt that would end past the budget does not start (a cheaper one after
             // it still may), so a frame without a code costs about the budget, not more.
@@ -187,7 +157,7 @@ pub(crate) fn decode_plane<P: Scannable>(
             }
         }
         let began = Instant::now();
-        let read = attempt();
+        let read = run();
         per_unit = Some(began.elapsed().div_f64(work.max(1.0)));
         let best = read
             .iter()
@@ -204,6 +174,124 @@ pub(crate) fn decode_plane<P: Scannable>(
         }
     }
     Err(ScanError::NoCodeFound)
+}
+
+/// The frame the ladder works on (shrunk by an integer factor to at most [`MAX_WORK_SIDE`],
+/// contrast-stretched when low in contrast) and, when it is large, its half-size copy.
+fn prepare(frame: Plane) -> (Plane, Option<Plane>) {
+    let longer = frame.w.max(frame.h);
+    let base = if longer > MAX_WORK_SIDE {
+        frame.downscale(longer.div_ceil(MAX_WORK_SIDE))
+    } else {
+        frame
+    };
+    let base = if is_low_contrast(&base) {
+        base.stretch_contrast().unwrap_or(base)
+    } else {
+        base
+    };
+    let half = (base.w.min(base.h) >= 480).then(|| base.downscale(2));
+    (base, half)
+}
+
+/// One rung of the ladder: its name (for the bench's trace), its expected work (pixels
+/// times its cost per pixel relative to our detector's) and the attempt itself.
+struct Attempt<'a> {
+    #[cfg_attr(not(feature = "qr-trace"), allow(dead_code))]
+    name: &'static str,
+    work: f64,
+    run: Box<dyn Fn() -> Vec<Vec<u8>> + 'a>,
+}
+
+/// The attempts in the order they are tried (see the module documentation). The relative
+/// costs were measured on the bench's corpora: the running mean 1.4, `rqrr`'s detector on
+/// block thresholds 1.8, the blurred running mean 1.0.
+fn ladder<'a>(
+    base: &'a Plane,
+    half: Option<&'a Plane>,
+    full_bits: &'a FullBits,
+) -> Vec<Attempt<'a>> {
+    let pixels = (base.w * base.h) as f64;
+    let mut attempts: Vec<Attempt<'a>> = Vec::new();
+    if let Some(half) = half {
+        attempts.push(Attempt {
+            name: "half: ours",
+            work: pixels / 4.0,
+            run: Box::new(move || read_located(half)),
+        });
+    }
+    attempts.push(Attempt {
+        name: "full: ours",
+        work: pixels,
+        run: Box::new(|| {
+            full_bits
+                .get(base)
+                .map_or_else(Vec::new, |dark| read_by_finders_guarded(dark, base))
+        }),
+    });
+    if half.is_some() {
+        attempts.push(Attempt {
+            name: "3/4: mean+rqrr",
+            work: 1.4 * pixels * 9.0 / 16.0,
+            run: Box::new(|| read_thresholded(&base.resize(base.w * 3 / 4, base.h * 3 / 4))),
+        });
+    } else {
+        attempts.push(Attempt {
+            name: "full: mean+rqrr",
+            work: 1.4 * pixels,
+            run: Box::new(|| read_thresholded(base)),
+        });
+    }
+    attempts.push(Attempt {
+        name: "full: blocks+rqrr",
+        work: 1.8 * pixels,
+        run: Box::new(|| {
+            full_bits
+                .get(base)
+                .map_or_else(Vec::new, |dark| read_bits_with_rqrr(dark.to_vec(), base))
+        }),
+    });
+    attempts.push(Attempt {
+        name: "blur: mean+rqrr",
+        work: pixels,
+        run: Box::new(|| read_thresholded(&base.blur3())),
+    });
+    attempts
+}
+
+/// The full frame's block thresholds, computed by the first attempt that needs them and kept
+/// for the next.
+#[derive(Default)]
+struct FullBits(std::cell::OnceCell<Option<Vec<u8>>>);
+
+impl FullBits {
+    fn get(&self, base: &Plane) -> Option<&[u8]> {
+        self.0.get_or_init(|| binarize::hybrid(base)).as_deref()
+    }
+}
+
+/// For the bench only (`--features qr-trace`): every attempt of the ladder run on its own on
+/// `frame` (after the same shrinking and contrast stretch), each with its time and what it
+/// read, regardless of the others and of any budget.
+#[cfg(feature = "qr-trace")]
+pub fn trace(frame: &image::GrayImage) -> Vec<(&'static str, Duration, Vec<Vec<u8>>)> {
+    let Some(frame) = Plane::new(
+        frame.width() as usize,
+        frame.height() as usize,
+        frame.as_raw().clone(),
+    ) else {
+        return Vec::new();
+    };
+    let t = Instant::now();
+    let (base, half) = prepare(frame);
+    let mut out = vec![("prepare", t.elapsed(), Vec::new())];
+    let full_bits = FullBits::default();
+    for a in ladder(&base, half.as_ref(), &full_bits) {
+        let t = Instant::now();
+        let read = (a.run)();
+        out.push((a.name, t.elapsed(), read));
+    }
+    out
 }
 
 /// Whether the middle 98% of the grey levels span less than 96 of 256: such a frame is
@@ -256,22 +344,24 @@ const MAX_CANDIDATES: usize = 4;
 /// (`finder`, `locate`) with `rqrr` decoding each grid; if that reads nothing, `rqrr`'s own
 /// detector on the same thresholded frame.
 fn read_located(plane: &Plane) -> Vec<Vec<u8>> {
-    let Some(dark) = binarize::hybrid(plane) else {
-        return Vec::new();
-    };
+    match binarize::hybrid(plane) {
+        Some(dark) => read_by_finders_guarded(&dark, plane),
+        None => Vec::new(),
+    }
+}
+
+/// Our detector on a thresholded frame, its panics caught (see `read_with`).
+fn read_by_finders_guarded(dark: &[u8], plane: &Plane) -> Vec<Vec<u8>> {
     let bits = Bits {
         w: plane.w,
         h: plane.h,
-        px: &dark,
+        px: dark,
     };
     catch_unwind(AssertUnwindSafe(|| read_by_finders(bits))).unwrap_or_default()
 }
 
-/// `rqrr`'s own detector on the block-thresholded frame.
-fn read_hybrid_with_rqrr(plane: &Plane) -> Vec<Vec<u8>> {
-    let Some(dark) = binarize::hybrid(plane) else {
-        return Vec::new();
-    };
+/// `rqrr`'s own detector on a thresholded frame (1 dark, 0 light).
+fn read_bits_with_rqrr(dark: Vec<u8>, plane: &Plane) -> Vec<Vec<u8>> {
     match rqrr::PreparedImage::from_bitmap_bytes(plane.w, plane.h, dark) {
         Some(prepared) => read_with!(prepared),
         None => Vec::new(),
@@ -314,13 +404,19 @@ fn read_by_finders(bits: Bits) -> Vec<Vec<u8>> {
             (size.saturating_sub(4), true),
         ];
         let tries = if rank == 0 { &tries[..] } else { &tries[..2] };
+        // A size whose aligned try found no alignment pattern sampled the grid without one:
+        // its unaligned try would decode the same grid again.
+        let mut sampled_unaligned = None;
         for &(size, align) in tries {
-            if size < 21 {
+            if size < 21 || (!align && sampled_unaligned == Some(size)) {
                 continue;
             }
-            let Some(grid) = locate::sample(bits, corners, size, align) else {
+            let Some((grid, aligned)) = locate::sample(bits, corners, size, align) else {
                 continue;
             };
+            if !aligned {
+                sampled_unaligned = Some(size);
+            }
             let mut bytes = Vec::new();
             if rqrr::Grid::new(grid).decode_to(&mut bytes).is_ok() {
                 out.push(bytes);

@@ -29,6 +29,16 @@ impl Bits<'_> {
     }
 }
 
+/// `v.floor() as isize` without the libm call `floor` compiles to on x86-64 before SSE4.1
+/// (the default target), where sampling a grid called it for every module: the conversion
+/// truncates toward zero, so a negative fraction takes one more step down. The same answer
+/// for every `v`, NaN (0) and out-of-range values (saturated) included.
+pub(crate) fn floor_to_isize(v: f64) -> isize {
+    let t = v as isize;
+    // Saturating: below `isize::MIN` the conversion already gave the floor.
+    t.saturating_sub(isize::from((t as f64) > v))
+}
+
 /// A finder pattern's centre and module size, in pixels, and on how many scan rows it was
 /// confirmed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -242,6 +252,29 @@ mod tests {
             }
         }
         px
+    }
+
+    #[test]
+    fn floor_to_isize_is_floor() {
+        for v in [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            2.999,
+            -2.999,
+            1e-300,
+            -1e-300,
+            1e30,
+            -1e30,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(floor_to_isize(v), v.floor() as isize, "{v}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! is taken as a parallelogram. Each module is then read at its mapped centre, and the grid
 //! goes to `rqrr`'s decoder (format, error correction, data).
 
-use super::finder::{Bits, Finder};
+use super::finder::{Bits, Finder, floor_to_isize};
 
 /// A projective map from module coordinates to pixels, as [a b c; d e f; g h 1].
 #[derive(Clone, Copy, Debug)]
@@ -168,8 +168,8 @@ fn module_along(bits: Bits, f: &Finder, dx: f64, dy: f64, max: f64) -> Option<f6
                 return None;
             }
             let dark = bits.dark(
-                (f.x + s * t * dx).floor() as isize,
-                (f.y + s * t * dy).floor() as isize,
+                floor_to_isize(f.x + s * t * dx),
+                floor_to_isize(f.y + s * t * dy),
             );
             match (seen, dark) {
                 (0, false) => seen = 1,
@@ -404,13 +404,14 @@ fn nearest_alignment(bits: Bits, guess: (f64, f64), module: f64, reach: f64) -> 
 }
 
 /// The module grid of the code with these corners and `size`, read from the thresholded
-/// frame, as `rqrr` takes it; `align` allows the alignment pattern to fix perspective.
+/// frame, as `rqrr` takes it; `align` allows the alignment pattern to fix perspective, and
+/// the flag says whether one was found and used.
 pub(crate) fn sample(
     bits: Bits,
     c: &Corners,
     size: usize,
     align: bool,
-) -> Option<rqrr::SimpleGrid> {
+) -> Option<(rqrr::SimpleGrid, bool)> {
     let n = size as f64;
     let (tl, tr, bl) = (&c.top_left, &c.top_right, &c.bottom_left);
     let alignment = if align && size > 21 {
@@ -455,12 +456,11 @@ pub(crate) fn sample(
             if !x.is_finite() || !y.is_finite() {
                 return None;
             }
-            cells[my * size + mx] = bits.dark(x.floor() as isize, y.floor() as isize);
+            cells[my * size + mx] = bits.dark(floor_to_isize(x), floor_to_isize(y));
         }
     }
-    Some(rqrr::SimpleGrid::from_func(size, |x, y| {
-        cells[y * size + x]
-    }))
+    let grid = rqrr::SimpleGrid::from_func(size, |x, y| cells[y * size + x]);
+    Some((grid, alignment.is_some()))
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ use dinhdanh_core::qr_login::{QrLoginPayload, QrPayload};
 use dinhdanh_core::signed_action::Origin;
 use image::GrayImage;
 
+/// The bench's view into the ladder (`--features qr-trace`); not part of the app's build.
+#[cfg(feature = "qr-trace")]
+pub use decode::trace;
 pub use decode::{ScanOptions, Scannable};
 pub use render::{MAX_SCALE, RenderError, render_luma, render_payload_png, render_png, render_svg};
 

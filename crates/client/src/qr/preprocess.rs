@@ -28,6 +28,9 @@ impl Plane {
         if k == 1 {
             return self.clone();
         }
+        if k == 2 && self.w >= 2 && self.h >= 2 {
+            return self.halve();
+        }
         let (w, h) = ((self.w / k).max(1), (self.h / k).max(1));
         let mut sums = vec![0u32; w];
         let mut px = Vec::with_capacity(w * h);
@@ -43,6 +46,25 @@ impl Plane {
                 }
             }
             px.extend(sums.iter().map(|&s| (s / area) as u8));
+        }
+        Plane { w, h, px }
+    }
+
+    /// [`Plane::downscale`] by 2, the common case (the ladder's half-size frame), as a loop
+    /// over pairs of rows that the compiler vectorises; the same means, rounded down.
+    fn halve(&self) -> Plane {
+        let (w, h) = (self.w / 2, self.h / 2);
+        let mut px = vec![0u8; w * h];
+        for (out, rows) in px.chunks_exact_mut(w).zip(self.px.chunks_exact(2 * self.w)) {
+            let (top, bottom) = rows.split_at(self.w);
+            for ((o, t), b) in out
+                .iter_mut()
+                .zip(top.chunks_exact(2))
+                .zip(bottom.chunks_exact(2))
+            {
+                let sum = u16::from(t[0]) + u16::from(t[1]) + u16::from(b[0]) + u16::from(b[1]);
+                *o = (sum / 4) as u8;
+            }
         }
         Plane { w, h, px }
     }
