@@ -215,7 +215,8 @@ impl ServerKeys {
         if tag.len() < 16 {
             return false;
         }
-        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.code_hashing) else {
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(self.code_hashing.as_slice())
+        else {
             return false;
         };
         for p in parts {

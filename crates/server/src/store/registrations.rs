@@ -595,7 +595,10 @@ pub async fn waiting_in(
         query = query.bind(org_type);
     }
     if let QueueFrom::After(k) | QueueFrom::Before(k) = from {
-        query = query.bind(k.due_on.clone()).bind(k.submitted_at).bind(k.id.clone());
+        query = query
+            .bind(k.due_on.clone())
+            .bind(k.submitted_at)
+            .bind(k.id.clone());
     }
     query = query.bind(limit);
     for s in statuses {

@@ -271,10 +271,12 @@ pub(super) async fn home(
         Some((direction, text)) => {
             match QueueCursor::open(&state, &officer.province, &q.filter, text) {
                 // A link says which way it reads; `after=` with a `before` position was changed.
-                Ok(c) if matches!(
-                    (direction, &c.from),
-                    (Direction::After, QueueFrom::After(_)) | (Direction::Before, QueueFrom::Before(_))
-                ) =>
+                Ok(c)
+                    if matches!(
+                        (direction, &c.from),
+                        (Direction::After, QueueFrom::After(_))
+                            | (Direction::Before, QueueFrom::Before(_))
+                    ) =>
                 {
                     c
                 }
@@ -343,14 +345,20 @@ async fn queue_page<'a>(
         // The page before the second is the first: its plain link, not a position.
         Some(first) if page > 2 => Some(link(
             filter,
-            Some((Direction::Before, &seal(page - 1, QueueFrom::Before(key_of(first)))?)),
+            Some((
+                Direction::Before,
+                &seal(page - 1, QueueFrom::Before(key_of(first)))?,
+            )),
         )),
         _ => Some(link(filter, None)),
     };
     let next = match items.last() {
         Some(last) if has_next => Some(link(
             filter,
-            Some((Direction::After, &seal(page + 1, QueueFrom::After(key_of(last)))?)),
+            Some((
+                Direction::After,
+                &seal(page + 1, QueueFrom::After(key_of(last)))?,
+            )),
         )),
         _ => None,
     };
@@ -384,7 +392,9 @@ async fn queue_page<'a>(
         overdue,
         page,
         // Requests decided between loads can leave the page number past the count's pages.
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1).max(i64::from(page)),
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE)
+            .max(1)
+            .max(i64::from(page)),
         previous,
         next,
     })

@@ -106,8 +106,7 @@ pub async fn progress_in(
 ) -> ServerResult<Vec<ProgressStatistics>> {
     let rows = {
         let mut conn = state.pool.acquire().await?;
-        org_store::count_by_type_and_status(&mut conn, province.as_ref().map(NewProvince::key))
-            .await?
+        org_store::count_by_type_and_status(&mut conn, province.map(|p| p.key())).await?
     };
     let mut counts: HashMap<(NewProvince, OrgType, OrganisationStatus), u64> = HashMap::new();
     for row in &rows {
@@ -147,8 +146,7 @@ pub async fn progress_in(
                     } else {
                         totals.and_then(|m| m.get(&t)).copied()
                     };
-                    let target_count =
-                        total.map(|n| (n * u64::from(target.percent)).div_ceil(100));
+                    let target_count = total.map(|n| (n * u64::from(target.percent)).div_ceil(100));
                     ProgressRow {
                         org_type: t,
                         active,

@@ -70,7 +70,6 @@ mod submission;
 mod views;
 
 pub use crate::store::registrations::{QueueFilter, QueueFrom, QueueKey};
-pub use queue_cursor::{BadCursor, QueueCursor, key_of};
 pub use attachments::{
     checked_media_type, keep_content, kept_content, read_attachment, store_attachment,
 };
@@ -84,6 +83,7 @@ pub use officers::{
     province_queue, province_queue_size, province_statistics, queue_entry, statistics_in,
     weekly_trend,
 };
+pub use queue_cursor::{BadCursor, QueueCursor, key_of};
 pub use stored::{StoredRegistration, load, org_key};
 pub use submission::{
     CheckedRegistration, check_new_registration, file_new_registration, new_registration_target,

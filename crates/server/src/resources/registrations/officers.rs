@@ -17,6 +17,7 @@ use super::QUEUE_PAGE;
 use super::dates::{parse_date, stored_date, vietnam_date};
 use super::lifecycle::{Approval, approve, finish, handle, move_to, unexpected};
 use super::people::{link, person_of, requester_message, target, tell_requester};
+use super::queue_cursor::{QueueCursor, key_of};
 use super::requester::{free_text, named};
 use super::stored::{StoredRegistration, load, reload};
 use super::views::{add_event, view};
@@ -28,7 +29,6 @@ use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::accounts;
 use crate::store::audit::{Actor, refuse};
-use super::queue_cursor::{QueueCursor, key_of};
 use crate::store::registrations::{self as store, ListedRow, QueueFilter, QueueFrom};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored};
@@ -51,6 +51,22 @@ async fn officer_of(
         )
         .await),
     }
+}
+
+/// A listed request as a queue item; `overdue` when not decided and due before `today`.
+fn queue_item(r: ListedRow, today: &str) -> ServerResult<QueueItem> {
+    let status: RegistrationStatus = from_word(&r.status)?;
+    Ok(QueueItem {
+        id: parse_stored(RegistrationId::parse(&r.id))?,
+        org_type: from_word(&r.org_type)?,
+        name: r.name_vi,
+        province: parse_stored(NewProvince::parse(&r.province))?,
+        status,
+        reason: r.reason.as_deref().map(from_word).transpose()?,
+        submitted_at: timestamp(r.submitted_at),
+        due_on: parse_date(&r.due_on)?,
+        overdue: !status.is_final() && r.due_on.as_str() < today,
+    })
 }
 
 /// `?after=` of the queue: the `next` of the page before (a sealed [`QueueCursor`]).
@@ -430,7 +446,7 @@ pub async fn statistics_in(
     let groups = store::statistics_by_province(
         &mut *state.pool.acquire().await?,
         state.backend,
-        province.as_ref().map(NewProvince::key),
+        province.map(|p| p.key()),
         &today,
     )
     .await?;

@@ -48,8 +48,18 @@ pub fn key_of(item: &QueueItem) -> QueueKey {
 
 /// What the seal covers besides the position: the province and the filters.
 fn scope(province: &NewProvince, filter: &QueueFilter) -> Result<String, BadCursor> {
-    let status = filter.status.as_ref().map(word).transpose().map_err(|_| BadCursor)?;
-    let org_type = filter.org_type.as_ref().map(word).transpose().map_err(|_| BadCursor)?;
+    let status = filter
+        .status
+        .as_ref()
+        .map(word)
+        .transpose()
+        .map_err(|_| BadCursor)?;
+    let org_type = filter
+        .org_type
+        .as_ref()
+        .map(word)
+        .transpose()
+        .map_err(|_| BadCursor)?;
     Ok(format!(
         "{}\0{}\0{}",
         province.key(),
@@ -59,7 +69,12 @@ fn scope(province: &NewProvince, filter: &QueueFilter) -> Result<String, BadCurs
 }
 
 fn tag_parts<'a>(scope: &'a str, payload: &'a [u8]) -> [&'a [u8]; 4] {
-    [b"registrations.queue_cursor\0", scope.as_bytes(), b"\0", payload]
+    [
+        b"registrations.queue_cursor\0",
+        scope.as_bytes(),
+        b"\0",
+        payload,
+    ]
 }
 
 impl QueueCursor {
@@ -81,7 +96,9 @@ impl QueueCursor {
             self.page, key.due_on, key.submitted_at, key.id
         );
         let scope = scope(province, filter)?;
-        let tag = state.keys.keyed_hash(&tag_parts(&scope, payload.as_bytes()));
+        let tag = state
+            .keys
+            .keyed_hash(&tag_parts(&scope, payload.as_bytes()));
         Ok(format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(payload),

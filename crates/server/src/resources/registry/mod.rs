@@ -219,13 +219,11 @@ pub async fn population(
 pub async fn populations(
     state: &AppState,
     province: Option<NewProvince>,
-) -> ServerResult<
-    std::collections::HashMap<NewProvince, std::collections::HashMap<OrgType, u64>>,
-> {
+) -> ServerResult<std::collections::HashMap<NewProvince, std::collections::HashMap<OrgType, u64>>> {
     let mut conn = state.pool.acquire().await?;
     let counts = crate::store::registry::count_by_registry(
         &mut conn,
-        province.as_ref().map(NewProvince::key),
+        province.map(|p| p.key()),
         RegistryStatus::Active.as_str(),
     )
     .await?;
