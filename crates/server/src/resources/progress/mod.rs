@@ -104,10 +104,15 @@ pub async fn progress_in(
     state: &AppState,
     province: Option<NewProvince>,
 ) -> ServerResult<Vec<ProgressStatistics>> {
-    let rows = {
+    let mut rows = Vec::new();
+    {
         let mut conn = state.pool.acquire().await?;
-        org_store::count_by_type_and_status(&mut conn, province.map(|p| p.key())).await?
-    };
+        for read in state.backend.province_reads(province) {
+            rows.extend(
+                org_store::count_by_type_and_status(&mut conn, read.map(|p| p.key())).await?,
+            );
+        }
+    }
     let mut counts: HashMap<(NewProvince, OrgType, OrganisationStatus), u64> = HashMap::new();
     for row in &rows {
         counts.insert(

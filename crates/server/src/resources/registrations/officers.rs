@@ -443,13 +443,14 @@ pub async fn statistics_in(
     province: Option<NewProvince>,
 ) -> ServerResult<Vec<RegistrationStatistics>> {
     let today = stored_date(vietnam_date(state.now()));
-    let groups = store::statistics_by_province(
-        &mut *state.pool.acquire().await?,
-        state.backend,
-        province.map(|p| p.key()),
-        &today,
-    )
-    .await?;
+    let mut groups = Vec::new();
+    let mut conn = state.pool.acquire().await?;
+    for read in state.backend.province_reads(province) {
+        groups.extend(
+            store::statistics_by_province(&mut conn, state.backend, read.map(|p| p.key()), &today)
+                .await?,
+        );
+    }
     let provinces = match province {
         Some(p) => vec![p],
         None => NewProvince::all().to_vec(),

@@ -221,12 +221,17 @@ pub async fn populations(
     province: Option<NewProvince>,
 ) -> ServerResult<std::collections::HashMap<NewProvince, std::collections::HashMap<OrgType, u64>>> {
     let mut conn = state.pool.acquire().await?;
-    let counts = crate::store::registry::count_by_registry(
-        &mut conn,
-        province.map(|p| p.key()),
-        RegistryStatus::Active.as_str(),
-    )
-    .await?;
+    let mut counts = Vec::new();
+    for read in state.backend.province_reads(province) {
+        counts.extend(
+            crate::store::registry::count_by_registry(
+                &mut conn,
+                read.map(|p| p.key()),
+                RegistryStatus::Active.as_str(),
+            )
+            .await?,
+        );
+    }
     let mut out: std::collections::HashMap<NewProvince, std::collections::HashMap<OrgType, u64>> =
         std::collections::HashMap::new();
     for (province, registry, n) in counts {
