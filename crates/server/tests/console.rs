@@ -978,11 +978,11 @@ async fn walking_every_page_shows_each_waiting_request_once_even_as_requests_are
     let mut back = Vec::new();
     let mut at = browser.get("/console/").await;
     while let Some(next) = at.doc().select("a[rel='next']").attr("href") {
-        at = browser.get(&next.to_string()).await;
+        at = browser.get(next.as_ref()).await;
     }
     back.push(queue_names(&at));
     while let Some(prev) = at.doc().select("a[rel='prev']").attr("href") {
-        at = browser.get(&prev.to_string()).await;
+        at = browser.get(prev.as_ref()).await;
         assert_eq!(at.status, 200, "{}", at.body);
         back.push(queue_names(&at));
     }
