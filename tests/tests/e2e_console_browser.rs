@@ -804,6 +804,94 @@ async fn an_officer_signs_in_to_the_console_with_the_phone_in_a_real_browser() -
         violations.join("\n")
     );
 
+    // A queue longer than a page: 55 more requests taken at the counter with the server's
+    // command line (as an operator would); the pages' links, keyset positions sealed with
+    // the filters, walk it there and back.
+    let decision = w.env.root.join("quyet-dinh-hang-loat.pdf");
+    std::fs::write(
+        &decision,
+        dinhdanh_tests::pdf::one_page("QUYET DINH THANH LAP"),
+    )?;
+    let form_file = w.env.root.join("queue-form.json");
+    for i in 1..=55 {
+        let form = serde_json::json!({
+            "org_type": "organisation_without_registration",
+            "form": {
+                "name_vi": format!("Câu lạc bộ Dưỡng sinh tổ {i}"),
+                "established_on": "2020-01-15",
+                "head_office_address": "Số 12 phố Lý Thường Kiệt, phường Cửa Nam",
+                "head_office_province": "ha_noi",
+                "representatives": [{"full_name": AN.name, "citizen_id": AN.citizen_id}],
+                "contact_phone": "0912345678",
+            }
+        });
+        std::fs::write(&form_file, serde_json::to_vec(&form)?)?;
+        w.env.cli(&[
+            "registration",
+            "in-person",
+            "--officer-citizen-id",
+            MINH.citizen_id,
+            "--requester-citizen-id",
+            AN.citizen_id,
+            "--file",
+            &form_file.display().to_string(),
+            "--founding-decision",
+            &decision.display().to_string(),
+        ])?;
+    }
+    browser
+        .goto(&format!(
+            "{}/console/?type=organisation_without_registration",
+            w.env.server_url
+        ))
+        .await?;
+    let pages = wait_for(&browser, "nav.pages").await?.text().await?;
+    ensure!(pages.contains("Trang 1 / 2"), "{pages}");
+    let first_rows = browser
+        .find_all(Locator::Css("table.queue tbody tr"))
+        .await?
+        .len();
+    ensure!(first_rows == 50, "{first_rows} rows on the first page");
+    browser.set_window_size(1366, 3200).await?;
+    w.shot(&browser, "officer-queue-paged").await?;
+    browser.set_window_size(1366, 768).await?;
+    click(&browser, "nav.pages a[rel='next']").await?;
+    wait_for(&browser, "nav.pages a[rel='prev']").await?;
+    let url = browser.current_url().await?;
+    ensure!(
+        url.query()
+            .is_some_and(|q| q.starts_with("type=organisation_without_registration&after=")),
+        "{url}"
+    );
+    let pages = browser
+        .find(Locator::Css("nav.pages"))
+        .await?
+        .text()
+        .await?;
+    ensure!(pages.contains("Trang 2 / 2"), "{pages}");
+    ensure!(
+        browser
+            .find_all(Locator::Css("nav.pages a[rel='next']"))
+            .await?
+            .is_empty(),
+        "the last page has no next"
+    );
+    w.shot(&browser, "officer-queue-page-2").await?;
+    let violations = w.axe(&browser).await?;
+    ensure!(
+        violations.is_empty(),
+        "axe on the queue's second page:\n{}",
+        violations.join("\n")
+    );
+    click(&browser, "nav.pages a[rel='prev']").await?;
+    wait_for(&browser, "nav.pages a[rel='next']").await?;
+    let pages = browser
+        .find(Locator::Css("nav.pages"))
+        .await?
+        .text()
+        .await?;
+    ensure!(pages.contains("Trang 1 / 2"), "{pages}");
+
     browser
         .find(Locator::Css(".sign-out button"))
         .await?

@@ -793,11 +793,13 @@ async fn the_queue_comes_in_pages_of_fifty_that_keep_the_filters(db: Backend) {
         .attr("href")
         .expect("a next page")
         .to_string();
-    assert_eq!(
-        next,
-        "/console/?type=organisation_without_registration&page=2"
+    // The next page's link keeps the filter and starts after the page's last row.
+    assert!(
+        next.starts_with("/console/?type=organisation_without_registration&after="),
+        "{next}"
     );
     let second = browser.get(&next).await;
+    assert!(second.body.contains("Trang 2 / 2"), "{}", second.body);
     let rest = queue_names(&second);
     assert_eq!(rest.len(), 3);
     assert!(second.doc().select("a[rel='next']").is_empty());
@@ -813,7 +815,248 @@ async fn the_queue_comes_in_pages_of_fifty_that_keep_the_filters(db: Backend) {
     // Every request once, by due date (the order they were filed in).
     let all: Vec<String> = names.into_iter().chain(rest).collect();
     assert_eq!(all, filed);
-    assert_eq!(browser.get("/console/?page=0").await.status, 400);
+    // The offset links' word is refused with a sentence, not taken for the first page.
+    let old_link = browser.get("/console/?page=0").await;
+    assert_eq!(old_link.status, 400);
+    assert!(old_link.body.contains("Liên kết trang không hợp lệ"));
+}
+
+/// The names on each page from `start` on, following the pages' `next` links to the end;
+/// `between(i)` runs after page `i` (from 0) was read.
+async fn walk_forward<F, Fut>(
+    browser: &mut Browser,
+    start: &str,
+    mut between: F,
+) -> Vec<Vec<String>>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut pages = Vec::new();
+    let mut at = start.to_owned();
+    loop {
+        let page = browser.get(&at).await;
+        assert_eq!(page.status, 200, "{at}: {}", page.body);
+        pages.push(queue_names(&page));
+        assert!(
+            page.body.contains(&format!("Trang {} / ", pages.len())),
+            "page {} says its number",
+            pages.len()
+        );
+        between(pages.len() - 1).await;
+        match page.doc().select("a[rel='next']").attr("href") {
+            Some(next) => at = next.to_string(),
+            None => return pages,
+        }
+        assert!(pages.len() < 100, "the links end");
+    }
+}
+
+/// The names of Hà Nội's waiting requests in the queue's order (due date, submission, id),
+/// read straight from the table; `status`/`org_type` narrow them when given.
+async fn waiting_names(t: &TestServer, status: Option<&str>) -> Vec<String> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name_vi, status FROM registrations WHERE province = 'ha_noi' \
+         AND status IN ('awaiting_officer', 'information_requested') \
+         ORDER BY due_on, submitted_at, id",
+    )
+    .fetch_all(&t.state().pool)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .filter(|(_, s)| status.is_none_or(|want| want == s))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+backend_test!(walking_every_page_shows_each_waiting_request_once_even_as_requests_are_decided);
+async fn walking_every_page_shows_each_waiting_request_once_even_as_requests_are_decided(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let mut saigon = officer(&t, "ho_chi_minh").await;
+    let mut officer = officer(&t, "ha_noi").await;
+    // 130 requests, ten to an hour: many share a due date and a submission second, so the
+    // order's last word, the id, decides between them, page breaks included.
+    let mut filed = Vec::new();
+    for i in 0..130 {
+        filed.push(ha_noi_request(&t, &officer.person).await);
+        if i % 10 == 9 {
+            t.clock.advance(3_600);
+        }
+    }
+    // Every third of the first 90 asked for information: two statuses to merge, and a filter.
+    for f in filed.iter().take(90).step_by(3) {
+        registrations::decide_in_person(
+            t.state(),
+            &officer.person.citizen_id,
+            &f.id,
+            &dinhdanh_core::api::Decision::RequestInformation {
+                question: "Xin bổ sung biên bản họp".into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    officer.sign_in_again(&t).await;
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+
+    // Unchanged queue: every page in the queue's order, each request once, three pages.
+    let expected = waiting_names(&t, None).await;
+    assert_eq!(expected.len(), 130);
+    let pages = walk_forward(&mut browser, "/console/", |_| async {}).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [50, 50, 30]);
+    assert_eq!(pages.concat(), expected);
+
+    // With a filter: the links keep it, and only its requests come.
+    let asked = waiting_names(&t, Some("information_requested")).await;
+    assert_eq!(asked.len(), 30);
+    let pages = walk_forward(
+        &mut browser,
+        "/console/?status=awaiting_officer&type=organisation_without_registration",
+        |_| async {},
+    )
+    .await;
+    let awaiting = waiting_names(&t, Some("awaiting_officer")).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [50, 50]);
+    assert_eq!(pages.concat(), awaiting);
+    let first = browser.get("/console/?status=information_requested").await;
+    assert_eq!(queue_names(&first), asked);
+    assert!(first.doc().select("a[rel='next']").is_empty());
+    let none = browser.get("/console/?type=enterprise").await;
+    assert!(queue_names(&none).is_empty());
+
+    // Requests decided between page loads: one already seen on page 1, one not yet reached
+    // (on page 2), and one at the page break (the first row of page 2). Offset paging would
+    // skip a request for the one seen and repeat none; keyset paging skips nothing.
+    let before = waiting_names(&t, None).await;
+    let seen_on_first = before[10].clone();
+    let on_second = [before[50].clone(), before[70].clone()];
+    let by_name = |name: &str| filed.iter().find(|f| f.name == name).unwrap().id.clone();
+    let (state, officer_number) = (t.state().clone(), officer.person.citizen_id.clone());
+    let to_decide = [
+        by_name(&seen_on_first),
+        by_name(&on_second[0]),
+        by_name(&on_second[1]),
+    ];
+    let pages = walk_forward(&mut browser, "/console/", |i| {
+        let (state, officer_number, to_decide) =
+            (state.clone(), officer_number.clone(), to_decide.clone());
+        async move {
+            if i == 0 {
+                for id in &to_decide {
+                    registrations::decide_in_person(
+                        &state,
+                        &officer_number,
+                        id,
+                        &dinhdanh_core::api::Decision::Approve,
+                    )
+                    .await
+                    .unwrap();
+                }
+            }
+        }
+    })
+    .await;
+    let shown = pages.concat();
+    let mut once = shown.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), shown.len(), "no request twice");
+    // Page 1 as it was read, then everything still waiting after it, in order.
+    let still: Vec<String> = before
+        .iter()
+        .filter(|n| !on_second.contains(n) && **n != seen_on_first)
+        .cloned()
+        .collect();
+    assert_eq!(shown[..50], before[..50]);
+    assert_eq!(shown[50..], still[49..]);
+    assert_eq!(shown.len(), 128);
+
+    // Back from the last page by the `prev` links: the same pages, in reverse.
+    let mut back = Vec::new();
+    let mut at = browser.get("/console/").await;
+    while let Some(next) = at.doc().select("a[rel='next']").attr("href") {
+        at = browser.get(next.as_ref()).await;
+    }
+    back.push(queue_names(&at));
+    while let Some(prev) = at.doc().select("a[rel='prev']").attr("href") {
+        at = browser.get(prev.as_ref()).await;
+        assert_eq!(at.status, 200, "{}", at.body);
+        back.push(queue_names(&at));
+    }
+    back.reverse();
+    let now = waiting_names(&t, None).await;
+    assert_eq!(back.concat(), now);
+    assert!(at.body.contains("Trang 1 / 3"), "{}", at.body);
+
+    // A page link that was changed, cut, or made for another filter or province is refused
+    // with a sentence; nothing else is read.
+    let page = browser.get("/console/?status=awaiting_officer").await;
+    let next = page
+        .doc()
+        .select("a[rel='next']")
+        .attr("href")
+        .unwrap()
+        .to_string();
+    let cursor = next.split_once("after=").unwrap().1.to_owned();
+    let (payload, tag) = cursor.split_once('.').unwrap();
+    let mut flipped = tag.as_bytes().to_vec();
+    flipped[0] = if flipped[0] == b'A' { b'B' } else { b'A' };
+    let flipped = format!("{payload}.{}", String::from_utf8(flipped).unwrap());
+    for bad in [
+        format!("/console/?status=awaiting_officer&after={flipped}"),
+        format!("/console/?status=awaiting_officer&after={payload}"),
+        format!(
+            "/console/?status=awaiting_officer&after={}",
+            &cursor[..cursor.len() - 3]
+        ),
+        format!("/console/?after={cursor}"),
+        format!("/console/?status=awaiting_officer&before={cursor}"),
+        "/console/?after=%00%FF".to_owned(),
+        format!("/console/?after={}", "A".repeat(5_000)),
+    ] {
+        let got = browser.get(&bad).await;
+        assert_eq!(got.status, 400, "{bad}");
+        assert!(got.body.contains("Liên kết trang không hợp lệ"), "{bad}");
+    }
+    saigon.sign_in_again(&t).await;
+    let mut other = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut other, &saigon).await.status, 303);
+    assert_eq!(
+        other.get(&next).await.status,
+        400,
+        "another province's link"
+    );
+    assert_eq!(browser.get(&next).await.status, 200);
+
+    // The officers' API pages the same way: its `next` is the same kind of sealed position.
+    let mut api = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(a) => format!("{}?after={a}", paths::OFFICER_QUEUE),
+            None => paths::OFFICER_QUEUE.to_owned(),
+        };
+        let resp = t.get(&path, Auth::Session(&officer.session)).await;
+        assert_eq!(resp.status(), 200);
+        let page: dinhdanh_core::api::Page<dinhdanh_core::api::QueueItem> =
+            resp.json().await.unwrap();
+        api.extend(page.items.into_iter().map(|i| i.name));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(api, now);
+    let resp = t
+        .get(
+            &format!("{}?after={flipped}", paths::OFFICER_QUEUE),
+            Auth::Session(&officer.session),
+        )
+        .await;
+    assert_eq!(resp.status(), 400);
 }
 
 backend_test!(locking_the_officers_account_ends_the_console_session);
@@ -2415,6 +2658,181 @@ async fn an_intake_for_a_requester_without_an_account_becomes_theirs_when_they_c
     // The console no longer says she has no account.
     let page = browser.get(&href).await;
     assert!(page.doc().select("#requester-no-account").is_empty());
+}
+
+backend_test!(an_intake_the_registry_settles_for_a_requester_without_an_account_links_her_later);
+async fn an_intake_the_registry_settles_for_a_requester_without_an_account_links_her_later(
+    db: Backend,
+) {
+    use dinhdanh_core::ids::TaxCode;
+    use dinhdanh_core::org_type::{AddressLine, Name, RegistryKind};
+    use dinhdanh_server::testing::registry::{self, RegistryEntry, RegistryStatus};
+
+    const ORG: &str = "Công ty TNHH Gốm sứ Bát Tràng Lan";
+    const ADDRESS: &str = "Số 18 phố Duy Tân, phường Cầu Giấy";
+    let t = TestServer::start(db).await;
+    let officer = officer(&t, "ha_noi").await;
+    // Lan, of the people records, has no account; the business registry lists her as the
+    // enterprise's legal representative, so the registry settles an enterprise's request (types
+    // 1-3: `file_in` checks the registry at filing, whoever files).
+    let (lan, lan_phone) = identity::citizen_and_phone_without_account(&t, "Nguyễn Thị Lan").await;
+    let base = 10_000_000 + next_request_number() * 7_919;
+    let code = (base..base + 100)
+        .find_map(TaxCode::from_body)
+        .expect("a tax code");
+    registry::insert_entries(
+        t.state(),
+        &[RegistryEntry {
+            registry: RegistryKind::BusinessRegistry,
+            code: code.clone(),
+            agency_code: None,
+            name_vi: Name::parse(ORG).unwrap(),
+            address: AddressLine::parse(ADDRESS).unwrap(),
+            province: NewProvince::parse("ha_noi").unwrap(),
+            established_on: chrono::NaiveDate::from_ymd_opt(2015, 4, 20).unwrap(),
+            status: RegistryStatus::Active,
+            representatives: vec![(lan.clone(), Name::parse("Nguyễn Thị Lan").unwrap())],
+        }],
+    )
+    .await
+    .unwrap();
+    let mut browser = Browser::new(&t);
+    assert_eq!(sign_in(&t, &mut browser, &officer).await.status, 303);
+
+    // The enterprise's form at the counter, as the registry knows it; no scan is needed of a
+    // legal representative.
+    let (action, csrf) = intake_form(&mut browser, "enterprise").await;
+    let fields = vec![
+        ("csrf", csrf.as_str()),
+        ("org_type", "enterprise"),
+        ("requester_citizen_id", lan.as_str()),
+        ("name_vi", ORG),
+        ("established_on", "2015-04-20"),
+        ("head_office_address", ADDRESS),
+        ("head_office_province", "ha_noi"),
+        ("enterprise_code", code.as_str()),
+        ("contact_phone", "0912345678"),
+        ("rep_name_0", "Nguyễn Thị Lan"),
+        ("rep_id_0", lan.as_str()),
+    ];
+    let asked = browser.post_multipart(&action, &fields, &[]).await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let listed = waiting_on(&t, &officer).await;
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].summary_vi.contains("chưa có tài khoản"));
+    let confirmed = confirm_on(&t, &officer, &listed[0]).await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    let done = browser.get(asked.location()).await;
+    let href = done
+        .doc()
+        .select("a.button[href^='/console/requests/']")
+        .attr("href")
+        .expect("a link to the request")
+        .to_string();
+    let id = RegistrationId::parse(href.rsplit('/').next().unwrap()).unwrap();
+
+    // Settled by the registry at filing: approved with no officer's decision, the
+    // organisation made, both recorded by her number and no account.
+    let lan_key = t.state().keys.citizen_key(&lan);
+    let (status, requester, key, eid): (String, Option<String>, Vec<u8>, Option<String>) =
+        sqlx::query_as(
+            "SELECT status, requester, requester_key, org_eid FROM registrations WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "approved");
+    assert_eq!((requester, key), (None, lan_key.clone()));
+    let eid = eid.expect("an organisation");
+    let (registered_by, registered_key, enterprise_code): (
+        Option<String>,
+        Vec<u8>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT registered_by, registered_by_key, enterprise_code FROM organisations \
+             WHERE eid = $1",
+    )
+    .bind(&eid)
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!((registered_by, registered_key), (None, lan_key.clone()));
+    assert_eq!(enterprise_code.as_deref(), Some(code.as_str()));
+    assert_eq!(
+        scalar(
+            &t,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'registration.approved_automatically'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &t,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'registration.approved'"
+        )
+        .await,
+        0,
+        "no officer decided it"
+    );
+    // No inbox to tell her in: the approval goes by SMS to the phone the records hold, once.
+    let told = |kind: &'static str| {
+        t.outbox()
+            .iter()
+            .filter(|m| m["to"] == lan_phone.as_str() && m["kind"] == kind)
+            .count()
+    };
+    assert_eq!(told("registration.registration_approved"), 1);
+
+    // She creates an account: the request and the organisation become hers, and she is its
+    // owner, as if she had filed from the app.
+    let person = identity::open_account(&t, &lan, &lan_phone).await;
+    let device = common::Device::new();
+    let bound = identity::bind(&t, &person, &device).await;
+    let session = identity::sign_in(&t, &person, &device, &bound.id).await;
+    let mine = t.get(paths::REGISTRATIONS, Auth::Session(&session)).await;
+    assert_eq!(mine.status(), 200);
+    let mine: Vec<dinhdanh_core::api::RegistrationView> = mine.json().await.unwrap();
+    let view = mine.iter().find(|v| v.id == id).expect("her own request");
+    assert_eq!(view.status, RegistrationStatus::Approved);
+    assert_eq!(view.requester.account.as_ref(), Some(&person.account));
+    assert_eq!(
+        view.org_eid.as_ref().map(|e| e.as_str()),
+        Some(eid.as_str())
+    );
+    let org = t
+        .get(
+            &paths::fill(paths::ORGANISATION, "eid", &eid),
+            Auth::Session(&session),
+        )
+        .await;
+    assert_eq!(org.status(), 200, "{}", org.text().await.unwrap());
+    let org: dinhdanh_core::api::OrganisationRecord = org.json().await.unwrap();
+    assert_eq!(org.registered_by.account.as_ref(), Some(&person.account));
+    let owner: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM delegations WHERE account_id = $1 AND eid = $2 AND role = 'owner' \
+         AND revoked_at IS NULL",
+    )
+    .bind(person.account.as_str())
+    .bind(&eid)
+    .fetch_one(&t.state().pool)
+    .await
+    .unwrap();
+    assert_eq!(owner, 1);
+    assert_eq!(
+        scalar(
+            &t,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'registration.requester_linked'"
+        )
+        .await,
+        1
+    );
 }
 
 backend_test!(files_sent_with_an_intake_that_comes_back_are_kept_for_the_next_try);

@@ -208,6 +208,23 @@ impl ServerKeys {
         hmac(&self.code_hashing, parts)
     }
 
+    /// Whether `tag` is a left part (at least 16 bytes) of [`ServerKeys::keyed_hash`] of
+    /// `parts`, compared in constant time: for values the server hands out and takes back
+    /// (the queue's page links), so a changed one is refused.
+    pub fn keyed_hash_matches(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
+        if tag.len() < 16 {
+            return false;
+        }
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(self.code_hashing.as_slice())
+        else {
+            return false;
+        };
+        for p in parts {
+            mac.update(p);
+        }
+        mac.verify_truncated_left(tag).is_ok()
+    }
+
     /// The key that signs audit checkpoints.
     pub fn audit_signing(&self) -> &SigningKey {
         &self.audit_signing

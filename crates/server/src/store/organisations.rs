@@ -8,6 +8,8 @@ use crate::infra::error::ServerResult;
 /// How many organisations of a province have one type and status.
 #[derive(sqlx::FromRow)]
 pub struct StatusCount {
+    /// The head office's province key.
+    pub province: String,
     /// The type's word.
     pub org_type: String,
     /// The status's word.
@@ -16,18 +18,28 @@ pub struct StatusCount {
     pub n: i64,
 }
 
-/// The organisations of a province, counted by type and status.
+/// The organisations of `province` (of every province for `None`), counted by province, type
+/// and status: one aggregate for the national dashboard, not one per province (each of
+/// those read the province's rows scattered over the whole table).
 pub async fn count_by_type_and_status(
     conn: &mut AnyConnection,
-    province: &str,
+    province: Option<&str>,
 ) -> ServerResult<Vec<StatusCount>> {
-    Ok(sqlx::query_as(
-        "SELECT org_type, status, COUNT(*) AS n FROM organisations WHERE province = $1 \
-         GROUP BY org_type, status",
-    )
-    .bind(province)
-    .fetch_all(conn)
-    .await?)
+    let select = "SELECT province, org_type, status, COUNT(*) AS n FROM organisations";
+    let group = "GROUP BY province, org_type, status";
+    Ok(match province {
+        Some(p) => {
+            sqlx::query_as(&format!("{select} WHERE province = $1 {group}"))
+                .bind(p)
+                .fetch_all(conn)
+                .await?
+        }
+        None => {
+            sqlx::query_as(&format!("{select} {group}"))
+                .fetch_all(conn)
+                .await?
+        }
+    })
 }
 
 /// An organisation as a list shows it.

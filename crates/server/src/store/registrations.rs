@@ -495,32 +495,116 @@ fn queue_words(filter: &QueueFilter) -> ServerResult<(String, String, String)> {
     Ok((a, b, org_type.unwrap_or_default()))
 }
 
-/// The requests waiting for an officer in `province` that `filter` lets through, overdue (due
-/// before `today`) first, then by due date; `limit` from `offset`. The index on
-/// `(province, status, due_on)` finds them.
+/// A request's place in the queue's order: due date, then submission, then id (unique), so
+/// that a page can start right after (or end right before) a row, whatever was decided or
+/// filed since the page before was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueKey {
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+    /// Unix seconds.
+    pub submitted_at: i64,
+    /// The request's id.
+    pub id: String,
+}
+
+impl ListedRow {
+    /// This row's place in the queue's order.
+    pub fn queue_key(&self) -> QueueKey {
+        QueueKey {
+            due_on: self.due_on.clone(),
+            submitted_at: self.submitted_at,
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// Where a page of the queue starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueueFrom {
+    /// The first rows.
+    Start,
+    /// The rows after this one.
+    After(QueueKey),
+    /// The rows before this one (the page before a page), read backwards.
+    Before(QueueKey),
+}
+
+/// The requests waiting for an officer in `province` that `filter` lets through, overdue first,
+/// then by due date, at most `limit` from `from` (keyset paging, so page 2,000 costs what page
+/// 1 does). Rows read backwards ([`QueueFrom::Before`]) come nearest first.
+///
+/// Overdue means due before today, so ordering by due date alone puts the overdue first. Each
+/// waiting status is read as its own range of the index on `(province, status, due_on,
+/// submitted_at, id)` — or `(province, status, org_type, …)` with a type's filter — and the
+/// two ranges merged: with `status IN (…)` neither backend can walk one index in this order.
 pub async fn waiting_in(
     conn: &mut AnyConnection,
     province: &str,
     filter: &QueueFilter,
-    today: &str,
+    from: &QueueFrom,
     limit: i64,
-    offset: i64,
 ) -> ServerResult<Vec<ListedRow>> {
     let (a, b, org_type) = queue_words(filter)?;
-    Ok(sqlx::query_as(&format!(
-        "{LISTED} WHERE {WAITING_IN} \
-         ORDER BY CASE WHEN due_on < $5 THEN 0 ELSE 1 END, due_on, submitted_at, id \
-         LIMIT $6 OFFSET $7"
-    ))
-    .bind(province)
-    .bind(a)
-    .bind(b)
-    .bind(org_type)
-    .bind(today)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?)
+    let statuses = if a == b { vec![a] } else { vec![a, b] };
+    // Parameters: $1 province, $2 type (when filtered), then the key, then the limit.
+    let mut n: usize = 1;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    let type_cond = if org_type.is_empty() {
+        String::new()
+    } else {
+        format!(" AND org_type = ${}", next())
+    };
+    let (key_cond, order) = match from {
+        QueueFrom::Start => (String::new(), "due_on, submitted_at, id"),
+        QueueFrom::After(_) => {
+            let (d, s, i) = (next(), next(), next());
+            (
+                format!(" AND (due_on, submitted_at, id) > (${d}, ${s}, ${i})"),
+                "due_on, submitted_at, id",
+            )
+        }
+        QueueFrom::Before(_) => {
+            let (d, s, i) = (next(), next(), next());
+            (
+                format!(" AND (due_on, submitted_at, id) < (${d}, ${s}, ${i})"),
+                "due_on DESC, submitted_at DESC, id DESC",
+            )
+        }
+    };
+    let lim = next();
+    let first_status = next();
+    let branches: Vec<String> = (0..statuses.len())
+        .map(|k| {
+            format!(
+                "SELECT * FROM ({LISTED} WHERE province = $1 AND status = ${}{type_cond}{key_cond} \
+                 ORDER BY {order} LIMIT ${lim}) AS s{k}",
+                first_status + k
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT * FROM ({}) AS waiting ORDER BY {order} LIMIT ${lim}",
+        branches.join(" UNION ALL ")
+    );
+    let mut query = sqlx::query_as(&sql).bind(province);
+    if !org_type.is_empty() {
+        query = query.bind(org_type);
+    }
+    if let QueueFrom::After(k) | QueueFrom::Before(k) = from {
+        query = query
+            .bind(k.due_on.clone())
+            .bind(k.submitted_at)
+            .bind(k.id.clone());
+    }
+    query = query.bind(limit);
+    for s in statuses {
+        query = query.bind(s);
+    }
+    Ok(query.fetch_all(conn).await?)
 }
 
 /// How many requests [`waiting_in`] lists in all, and how many of them are due before
@@ -587,6 +671,8 @@ pub async fn newest(
 /// The statistics of a province's requests of one type and status.
 #[derive(sqlx::FromRow)]
 pub struct CountedGroup {
+    /// The head office's province key.
+    pub province: String,
     /// The organisation type's word.
     pub org_type: String,
     /// The status's word.
@@ -599,13 +685,15 @@ pub struct CountedGroup {
     pub late: i64,
 }
 
-/// A province's requests counted by type and status, with how many are overdue on `today`
-/// (`YYYY-MM-DD`) and how many were decided late: aggregates over the province's index, so a
-/// province of a hundred thousand requests is counted without reading them.
-pub async fn statistics_of_province(
+/// The requests of `province` (of every province for `None`) counted by province, type and
+/// status, with how many are overdue on `today` (`YYYY-MM-DD`) and how many were decided late:
+/// aggregates, so a hundred thousand requests are counted without being listed, and the
+/// national scope's in one pass rather than one per province (each of those visited most of
+/// the table's pages, a province's rows being spread over all of them).
+pub async fn statistics_by_province(
     conn: &mut AnyConnection,
     backend: Backend,
-    province: &str,
+    province: Option<&str>,
     today: &str,
 ) -> ServerResult<Vec<CountedGroup>> {
     // Decided late: on a Vietnam day after the due date, that is from the due date's next
@@ -614,17 +702,29 @@ pub async fn statistics_of_province(
         Backend::Sqlite => "CAST(strftime('%s', due_on) AS BIGINT) + 61200",
         Backend::Postgres => "CAST(EXTRACT(EPOCH FROM CAST(due_on AS DATE)) AS BIGINT) + 61200",
     };
-    Ok(sqlx::query_as(&format!(
-        "SELECT org_type, status, COUNT(*) AS n, \
-         SUM(CASE WHEN is_open = 1 AND due_on < $2 THEN 1 ELSE 0 END) AS overdue, \
+    let select = format!(
+        "SELECT province, org_type, status, COUNT(*) AS n, \
+         SUM(CASE WHEN is_open = 1 AND due_on < $1 THEN 1 ELSE 0 END) AS overdue, \
          SUM(CASE WHEN decided_at IS NOT NULL AND decided_at >= {due_day_ends} \
              THEN 1 ELSE 0 END) AS late \
-         FROM registrations WHERE province = $1 GROUP BY org_type, status"
-    ))
-    .bind(province)
-    .bind(today)
-    .fetch_all(conn)
-    .await?)
+         FROM registrations"
+    );
+    let group = "GROUP BY province, org_type, status";
+    Ok(match province {
+        Some(p) => {
+            sqlx::query_as(&format!("{select} WHERE province = $2 {group}"))
+                .bind(today)
+                .bind(p)
+                .fetch_all(conn)
+                .await?
+        }
+        None => {
+            sqlx::query_as(&format!("{select} {group}"))
+                .bind(today)
+                .fetch_all(conn)
+                .await?
+        }
+    })
 }
 
 /// Requests counted per week.

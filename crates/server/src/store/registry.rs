@@ -227,20 +227,33 @@ pub async fn append_change(
     .await?)
 }
 
-/// How many organisations of each registry have `status` in `province`.
+/// How many organisations of each registry have `status`, per province: in `province`, or in
+/// every province for `None` (one pass for the national dashboard instead of one per province).
+/// Rows are `(province, registry, count)`.
 pub async fn count_by_registry(
     conn: &mut AnyConnection,
-    province: &str,
+    province: Option<&str>,
     status: &str,
-) -> ServerResult<Vec<(String, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT registry, COUNT(*) AS n FROM registry_organisations \
-         WHERE province = $1 AND status = $2 GROUP BY registry",
-    )
-    .bind(province)
-    .bind(status)
-    .fetch_all(conn)
-    .await?)
+) -> ServerResult<Vec<(String, String, i64)>> {
+    let select = "SELECT province, registry, COUNT(*) AS n FROM registry_organisations";
+    let group = "GROUP BY province, registry";
+    Ok(match province {
+        Some(p) => {
+            sqlx::query_as(&format!(
+                "{select} WHERE province = $1 AND status = $2 {group}"
+            ))
+            .bind(p)
+            .bind(status)
+            .fetch_all(conn)
+            .await?
+        }
+        None => {
+            sqlx::query_as(&format!("{select} WHERE status = $1 {group}"))
+                .bind(status)
+                .fetch_all(conn)
+                .await?
+        }
+    })
 }
 
 /// `($1, …, $n), ($n+1, …)`: the placeholders of `rows` rows of `width` values.

@@ -145,6 +145,9 @@ pub(super) enum Failure {
     NationalReadOnly,
     /// A filter of the queue that is not one of its choices.
     BadFilter,
+    /// A queue page's link that the server did not make for this queue and filter (changed,
+    /// cut, another province's, or an offset link from before keyset paging).
+    BadPageLink,
     /// The server failed.
     Internal,
 }
@@ -161,7 +164,7 @@ impl Failure {
             Failure::NotFound | Failure::PersonNotFound | Failure::OrganisationNotFound => {
                 StatusCode::NOT_FOUND
             }
-            Failure::BadFilter => StatusCode::BAD_REQUEST,
+            Failure::BadFilter | Failure::BadPageLink => StatusCode::BAD_REQUEST,
             Failure::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -233,6 +236,14 @@ impl Failure {
                 "Not a valid filter",
                 "Hãy chọn trạng thái và loại tổ chức trong danh sách của trang hàng chờ.",
                 "Choose the status and organisation type from the queue page's lists.",
+            ),
+            Failure::BadPageLink => (
+                "Liên kết trang không hợp lệ",
+                "Not a valid page link",
+                "Liên kết này không phải do hàng chờ tạo ra, hoặc đã bị sửa. Hãy mở lại hàng chờ \
+                 và dùng nút Trang sau / Trang trước.",
+                "This link was not made by the queue, or was changed. Open the queue again and \
+                 use its Next / Previous buttons.",
             ),
             Failure::Internal => (
                 "Đã có lỗi ở máy chủ",

@@ -1,7 +1,9 @@
 //! The queue: the requests whose organisation's head office is in the officer's province and
 //! that wait for an officer (the one rule, `registrations::province_queue`), overdue first,
 //! then by due date, with a countdown in working days to each due date, filters by status and
-//! organisation type, and pages of [`PAGE_SIZE`]. Each row links to the request's page.
+//! organisation type, and pages of [`PAGE_SIZE`] reached by keyset links (a sealed
+//! `registrations::QueueCursor` with the filters: a page starts after a row, not after a count
+//! of rows). Each row links to the request's page.
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -15,16 +17,13 @@ use super::pages::{self, Failure, Header, LINKS, Links, Section, SignInPage};
 use super::session::{self, Officer, Visitor};
 use crate::infra::state::AppState;
 use crate::resources::registrations::{
-    QueueFilter, calendar_for_display, province_queue, province_queue_size, vietnam_date,
-    working_days_between,
+    QueueCursor, QueueFilter, QueueFrom, calendar_for_display, key_of, province_queue,
+    province_queue_size, vietnam_date, working_days_between,
 };
 use crate::store::values::{from_word, word};
 
 /// Requests on one page of the queue.
 pub const PAGE_SIZE: i64 = 50;
-/// The last page the queue serves (offset paging over the province's index; 100,000 requests
-/// waiting in one province would be a crisis, not a queue).
-const MAX_PAGE: i64 = 2_000;
 
 /// The officer at the console, or the page to show instead (sign-in, not an officer).
 pub(super) async fn officer_or_page(
@@ -152,7 +151,7 @@ pub(super) struct QueuePage<'a> {
     pub types: Vec<Choice>,
     pub total: i64,
     pub overdue: i64,
-    pub page: i64,
+    pub page: u32,
     pub pages: i64,
     pub previous: Option<String>,
     pub next: Option<String>,
@@ -164,39 +163,62 @@ pub(super) const QUEUE_STATUSES: [RegistrationStatus; 2] = [
     RegistrationStatus::InformationRequested,
 ];
 
-/// The query of the queue page: `status`, `type` (words; empty for all) and `page` (from 1).
+/// The query of the queue page: `status`, `type` (words; empty for all), and `after` or
+/// `before` (a page link's sealed position, opened against the province and these filters).
 struct QueueQuery {
     filter: QueueFilter,
-    page: i64,
+    /// The position's text, as the link carried it.
+    position: Option<(Direction, String)>,
 }
 
-fn parse_query(query: Option<String>) -> Option<QueueQuery> {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    After,
+    Before,
+}
+
+/// Why the query is refused.
+#[derive(Debug, PartialEq, Eq)]
+enum BadQuery {
+    /// A status or type not among the filter's choices.
+    Filter,
+    /// A page position that is not a link this queue made (or `page=`, the offset links' word
+    /// before keyset paging, whose numbers mean nothing now).
+    PageLink,
+}
+
+fn parse_query(query: Option<String>) -> Result<QueueQuery, BadQuery> {
     let mut q = QueueQuery {
         filter: QueueFilter::default(),
-        page: 1,
+        position: None,
     };
     for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match &*k {
             "status" if v.is_empty() => {}
             "status" => {
-                let s: RegistrationStatus = from_word(&v).ok()?;
+                let s: RegistrationStatus = from_word(&v).map_err(|_| BadQuery::Filter)?;
                 if !QUEUE_STATUSES.contains(&s) {
-                    return None;
+                    return Err(BadQuery::Filter);
                 }
                 q.filter.status = Some(s);
             }
             "type" if v.is_empty() => {}
-            "type" => q.filter.org_type = Some(from_word::<OrgType>(&v).ok()?),
-            "page" => {
-                q.page = v.parse().ok().filter(|p| (1..=MAX_PAGE).contains(p))?;
+            "type" => {
+                q.filter.org_type = Some(from_word::<OrgType>(&v).map_err(|_| BadQuery::Filter)?)
             }
+            "after" | "before" if q.position.is_some() => return Err(BadQuery::PageLink),
+            "after" => q.position = Some((Direction::After, v.into_owned())),
+            "before" => q.position = Some((Direction::Before, v.into_owned())),
+            "page" => return Err(BadQuery::PageLink),
             _ => {}
         }
     }
-    Some(q)
+    Ok(q)
 }
 
-fn link(filter: &QueueFilter, page: i64) -> String {
+/// The queue's link with `filter`, at `position` (`after=` or `before=` a sealed cursor), or
+/// at the first page.
+fn link(filter: &QueueFilter, position: Option<(Direction, &str)>) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     if let Some(s) = filter.status {
         out.append_pair("status", s.code());
@@ -204,8 +226,14 @@ fn link(filter: &QueueFilter, page: i64) -> String {
     if let Some(t) = filter.org_type.as_ref().and_then(|t| word(t).ok()) {
         out.append_pair("type", &t);
     }
-    if page > 1 {
-        out.append_pair("page", &page.to_string());
+    match position {
+        Some((Direction::After, c)) => {
+            out.append_pair("after", c);
+        }
+        Some((Direction::Before, c)) => {
+            out.append_pair("before", c);
+        }
+        None => {}
     }
     let query = out.finish();
     if query.is_empty() {
@@ -230,33 +258,117 @@ pub(super) async fn home(
         Ok(o) => o,
         Err(page) => return page,
     };
-    let Some(q) = parse_query(query) else {
-        return pages::failure(&state, Failure::BadFilter);
+    let q = match parse_query(query) {
+        Ok(q) => q,
+        Err(BadQuery::Filter) => return pages::failure(&state, Failure::BadFilter),
+        Err(BadQuery::PageLink) => return pages::failure(&state, Failure::BadPageLink),
     };
-    match queue_page(&state, &officer, &q).await {
+    let cursor = match &q.position {
+        None => QueueCursor {
+            page: 1,
+            from: QueueFrom::Start,
+        },
+        Some((direction, text)) => {
+            match QueueCursor::open(&state, &officer.province, &q.filter, text) {
+                // A link says which way it reads; `after=` with a `before` position was changed.
+                Ok(c)
+                    if matches!(
+                        (direction, &c.from),
+                        (Direction::After, QueueFrom::After(_))
+                            | (Direction::Before, QueueFrom::Before(_))
+                    ) =>
+                {
+                    c
+                }
+                _ => return pages::failure(&state, Failure::BadPageLink),
+            }
+        }
+    };
+    match queue_page(&state, &officer, &q.filter, cursor).await {
         Ok(page) => pages::html(StatusCode::OK, &page),
         Err(e) => pages::server_error(&state, e),
     }
 }
 
+/// The rows of the page at `cursor` and the page's number; a page read backwards that finds
+/// fewer than a page's rows before it (requests decided since) is the first page.
+async fn rows_at(
+    state: &AppState,
+    officer: &Officer,
+    filter: &QueueFilter,
+    cursor: QueueCursor,
+) -> crate::infra::error::ServerResult<(Vec<QueueItem>, u32, bool, bool)> {
+    let province = &officer.province;
+    let (items, more) = province_queue(state, province, filter, &cursor.from, PAGE_SIZE).await?;
+    Ok(match cursor.from {
+        QueueFrom::Start => (items, 1, false, more),
+        // Came forward from the page before, so one is there (unless it was all decided: the
+        // link back then shows the first page).
+        QueueFrom::After(_) => (items, cursor.page.max(2), true, more),
+        QueueFrom::Before(_) if !more || (items.len() as i64) < PAGE_SIZE => {
+            let (items, more) =
+                province_queue(state, province, filter, &QueueFrom::Start, PAGE_SIZE).await?;
+            (items, 1, false, more)
+        }
+        QueueFrom::Before(_) => {
+            // Came back from the page after; whether it still holds a request is asked.
+            let after = match items.last() {
+                // A page of none: `more` alone says whether a request lies after the row.
+                Some(last) => {
+                    let from = QueueFrom::After(key_of(last));
+                    province_queue(state, province, filter, &from, 0).await?.1
+                }
+                None => false,
+            };
+            (items, cursor.page.max(2), true, after)
+        }
+    })
+}
+
 async fn queue_page<'a>(
     state: &AppState,
     officer: &'a Officer,
-    q: &QueueQuery,
+    filter: &QueueFilter,
+    cursor: QueueCursor,
 ) -> crate::infra::error::ServerResult<QueuePage<'a>> {
-    let offset = (q.page - 1) * PAGE_SIZE;
-    let (items, more) =
-        province_queue(state, &officer.province, &q.filter, PAGE_SIZE, offset).await?;
-    let (total, overdue) = province_queue_size(state, &officer.province, &q.filter).await?;
+    let (items, page, has_previous, has_next) = rows_at(state, officer, filter, cursor).await?;
+    let (total, overdue) = province_queue_size(state, &officer.province, filter).await?;
     let today = vietnam_date(state.now());
     let calendar = countdown_calendar(state, today, items.iter().map(|i| i.due_on)).await?;
+    let seal = |page: u32, from: QueueFrom| {
+        QueueCursor { page, from }
+            .seal(state, &officer.province, filter)
+            .map_err(|e| crate::infra::error::ServerError::Internal(e.to_string()))
+    };
+    let previous = match items.first() {
+        _ if !has_previous => None,
+        // The page before the second is the first: its plain link, not a position.
+        Some(first) if page > 2 => Some(link(
+            filter,
+            Some((
+                Direction::Before,
+                &seal(page - 1, QueueFrom::Before(key_of(first)))?,
+            )),
+        )),
+        _ => Some(link(filter, None)),
+    };
+    let next = match items.last() {
+        Some(last) if has_next => Some(link(
+            filter,
+            Some((
+                Direction::After,
+                &seal(page + 1, QueueFrom::After(key_of(last)))?,
+            )),
+        )),
+        _ => None,
+    };
     let statuses = QUEUE_STATUSES
         .iter()
         .map(|s| Choice {
             value: s.code().to_owned(),
             label_vi: s.label_vi(),
             label_en: s.label_en(),
-            selected: q.filter.status == Some(*s),
+            selected: filter.status == Some(*s),
         })
         .collect();
     let types = OrgType::ALL
@@ -266,7 +378,7 @@ async fn queue_page<'a>(
                 value: word(t)?,
                 label_vi: t.label_vi(),
                 label_en: t.label_en(),
-                selected: q.filter.org_type == Some(*t),
+                selected: filter.org_type == Some(*t),
             })
         })
         .collect::<crate::infra::error::ServerResult<Vec<_>>>()?;
@@ -278,10 +390,13 @@ async fn queue_page<'a>(
         types,
         total,
         overdue,
-        page: q.page,
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
-        previous: (q.page > 1).then(|| link(&q.filter, q.page - 1)),
-        next: more.then(|| link(&q.filter, q.page + 1)),
+        page,
+        // Requests decided between loads can leave the page number past the count's pages.
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE)
+            .max(1)
+            .max(i64::from(page)),
+        previous,
+        next,
     })
 }
 
@@ -335,11 +450,15 @@ mod tests {
 
     #[test]
     fn the_filters_accept_only_queue_statuses_and_known_types() {
-        assert!(parse_query(Some("status=approved".into())).is_none());
-        assert!(parse_query(Some("type=bank".into())).is_none());
-        assert!(parse_query(Some("page=0".into())).is_none());
+        let bad = |q: &str| parse_query(Some(q.into())).err();
+        assert_eq!(bad("status=approved"), Some(BadQuery::Filter));
+        assert_eq!(bad("type=bank"), Some(BadQuery::Filter));
+        // The offset links' word: their numbers mean nothing to keyset paging.
+        assert_eq!(bad("page=0"), Some(BadQuery::PageLink));
+        assert_eq!(bad("page=3"), Some(BadQuery::PageLink));
+        assert_eq!(bad("after=x&before=y"), Some(BadQuery::PageLink));
         let q = parse_query(Some(
-            "status=information_requested&type=enterprise&page=3".into(),
+            "status=information_requested&type=enterprise&after=abc.def".into(),
         ))
         .unwrap();
         assert_eq!(
@@ -347,10 +466,11 @@ mod tests {
             Some(RegistrationStatus::InformationRequested)
         );
         assert_eq!(q.filter.org_type, Some(OrgType::Enterprise));
-        assert_eq!(q.page, 3);
+        assert_eq!(q.position, Some((Direction::After, "abc.def".to_owned())));
         assert_eq!(
-            link(&q.filter, 4),
-            "/console/?status=information_requested&type=enterprise&page=4"
+            link(&q.filter, Some((Direction::Before, "abc.def"))),
+            "/console/?status=information_requested&type=enterprise&before=abc.def"
         );
+        assert_eq!(link(&QueueFilter::default(), None), "/console/");
     }
 }

@@ -15,7 +15,7 @@ use dinhdanh_core::org_type::OrgType;
 
 use crate::authz;
 use crate::http::auth::Authed;
-use crate::infra::error::ServerResult;
+use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::organisations::refuse;
 use crate::resources::registry;
@@ -93,52 +93,82 @@ pub async fn targets(state: &AppState) -> ServerResult<HashMap<OrgType, Deployme
 
 /// Registered organisations of the province by type and status, against the targets.
 pub async fn progress(state: &AppState, province: NewProvince) -> ServerResult<ProgressStatistics> {
-    let rows = {
+    let mut all = progress_in(state, Some(province)).await?;
+    all.pop()
+        .ok_or_else(|| ServerError::Internal("no progress of the province".into()))
+}
+
+/// [`progress`] of `province`, or of every province for `None` (in the provinces' order): the
+/// counts read in one pass over each table for all of them, the targets once.
+pub async fn progress_in(
+    state: &AppState,
+    province: Option<NewProvince>,
+) -> ServerResult<Vec<ProgressStatistics>> {
+    let mut rows = Vec::new();
+    {
         let mut conn = state.pool.acquire().await?;
-        org_store::count_by_type_and_status(&mut conn, province.key()).await?
-    };
-    let mut counts: HashMap<(OrgType, OrganisationStatus), u64> = HashMap::new();
+        for read in state.backend.province_reads(province) {
+            rows.extend(
+                org_store::count_by_type_and_status(&mut conn, read.map(|p| p.key())).await?,
+            );
+        }
+    }
+    let mut counts: HashMap<(NewProvince, OrgType, OrganisationStatus), u64> = HashMap::new();
     for row in &rows {
         counts.insert(
-            (from_word(&row.org_type)?, from_word(&row.status)?),
+            (
+                parse_stored(NewProvince::parse(&row.province))?,
+                from_word(&row.org_type)?,
+                from_word(&row.status)?,
+            ),
             u64::try_from(row.n).unwrap_or(0),
         );
     }
     // The denominator: the registries' organisations of each type in the province.
-    let totals = registry::population(state, province).await?;
+    let populations = registry::populations(state, province).await?;
     let targets = targets(state).await?;
-    let count = |t, s| counts.get(&(t, s)).copied().unwrap_or(0);
-    let rows = OrgType::ALL
+    let provinces = match province {
+        Some(p) => vec![p],
+        None => NewProvince::all().to_vec(),
+    };
+    Ok(provinces
         .into_iter()
-        .map(|t| {
-            let target = targets
-                .get(&t)
-                .copied()
-                .unwrap_or_else(|| default_target(t));
-            let active = count(t, OrganisationStatus::Active);
-            let locked = count(t, OrganisationStatus::Locked);
-            let registered = active + locked;
-            let total = if t == OrgType::OrganisationWithoutRegistration {
-                None
-            } else {
-                totals.get(&t).copied()
-            };
-            let target_count = total.map(|n| (n * u64::from(target.percent)).div_ceil(100));
-            ProgressRow {
-                org_type: t,
-                active,
-                locked,
-                closed: count(t, OrganisationStatus::Closed),
-                registry_total: total,
-                target_percent: target.percent,
-                target_date: target.due_on,
-                target_count,
-                achieved_percent: total.filter(|n| *n > 0).map(|n| registered * 100 / n),
-                target_met: target_count.map(|c| registered >= c),
-            }
+        .map(|p| {
+            let totals = populations.get(&p);
+            let count = |t, s| counts.get(&(p, t, s)).copied().unwrap_or(0);
+            let rows = OrgType::ALL
+                .into_iter()
+                .map(|t| {
+                    let target = targets
+                        .get(&t)
+                        .copied()
+                        .unwrap_or_else(|| default_target(t));
+                    let active = count(t, OrganisationStatus::Active);
+                    let locked = count(t, OrganisationStatus::Locked);
+                    let registered = active + locked;
+                    let total = if t == OrgType::OrganisationWithoutRegistration {
+                        None
+                    } else {
+                        totals.and_then(|m| m.get(&t)).copied()
+                    };
+                    let target_count = total.map(|n| (n * u64::from(target.percent)).div_ceil(100));
+                    ProgressRow {
+                        org_type: t,
+                        active,
+                        locked,
+                        closed: count(t, OrganisationStatus::Closed),
+                        registry_total: total,
+                        target_percent: target.percent,
+                        target_date: target.due_on,
+                        target_count,
+                        achieved_percent: total.filter(|n| *n > 0).map(|n| registered * 100 / n),
+                        target_met: target_count.map(|c| registered >= c),
+                    }
+                })
+                .collect();
+            ProgressStatistics { province: p, rows }
         })
-        .collect();
-    Ok(ProgressStatistics { province, rows })
+        .collect())
 }
 
 /// `GET /v1/officer/progress`: the officer's province.

@@ -63,12 +63,13 @@ mod in_person;
 mod lifecycle;
 mod officers;
 mod people;
+mod queue_cursor;
 mod requester;
 mod stored;
 mod submission;
 mod views;
 
-pub use crate::store::registrations::QueueFilter;
+pub use crate::store::registrations::{QueueFilter, QueueFrom, QueueKey};
 pub use attachments::{
     checked_media_type, keep_content, kept_content, read_attachment, store_attachment,
 };
@@ -79,8 +80,10 @@ pub use dates::{
 pub use in_person::{check_in_person, file_in_person, keep_scan, register_in_person};
 pub use officers::{
     WeekCount, check_console_decision, decide_confirmed, decide_in_person, list_requests,
-    province_queue, province_queue_size, province_statistics, queue_entry, weekly_trend,
+    province_queue, province_queue_size, province_statistics, queue_entry, statistics_in,
+    weekly_trend,
 };
+pub use queue_cursor::{BadCursor, QueueCursor, key_of};
 pub use stored::{StoredRegistration, load, org_key};
 pub use submission::{
     CheckedRegistration, check_new_registration, file_new_registration, new_registration_target,

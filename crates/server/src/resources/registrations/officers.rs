@@ -17,6 +17,7 @@ use super::QUEUE_PAGE;
 use super::dates::{parse_date, stored_date, vietnam_date};
 use super::lifecycle::{Approval, approve, finish, handle, move_to, unexpected};
 use super::people::{link, person_of, requester_message, target, tell_requester};
+use super::queue_cursor::{QueueCursor, key_of};
 use super::requester::{free_text, named};
 use super::stored::{StoredRegistration, load, reload};
 use super::views::{add_event, view};
@@ -28,7 +29,7 @@ use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::accounts;
 use crate::store::audit::{Actor, refuse};
-use crate::store::registrations::{self as store, ListedRow, QueueFilter};
+use crate::store::registrations::{self as store, ListedRow, QueueFilter, QueueFrom};
 use crate::store::tx::Tx;
 use crate::store::values::{from_word, parse_stored};
 
@@ -52,12 +53,6 @@ async fn officer_of(
     }
 }
 
-/// `?after=` of the queue: how many items the previous pages held.
-#[derive(serde::Deserialize)]
-pub(super) struct QueueQuery {
-    after: Option<String>,
-}
-
 /// A listed request as a queue item; `overdue` when not decided and due before `today`.
 fn queue_item(r: ListedRow, today: &str) -> ServerResult<QueueItem> {
     let status: RegistrationStatus = from_word(&r.status)?;
@@ -74,6 +69,12 @@ fn queue_item(r: ListedRow, today: &str) -> ServerResult<QueueItem> {
     })
 }
 
+/// `?after=` of the queue: the `next` of the page before (a sealed [`QueueCursor`]).
+#[derive(serde::Deserialize)]
+pub(super) struct QueueQuery {
+    after: Option<String>,
+}
+
 /// `GET /v1/officer/queue`: the requests waiting in the officer's province, overdue first,
 /// then by due date.
 pub(super) async fn queue(
@@ -82,54 +83,65 @@ pub(super) async fn queue(
     auth: Authed<()>,
 ) -> ServerResult<Json<Page<QueueItem>>> {
     let province = officer_of(&state, &auth.session, "officer.queue.refused", "queue").await?;
-    let offset: i64 = match q.after.as_deref() {
-        None => 0,
-        Some(a) => a
-            .parse()
+    let filter = QueueFilter::default();
+    let cursor = match q.after.as_deref() {
+        None => QueueCursor {
+            page: 1,
+            from: QueueFrom::Start,
+        },
+        Some(a) => QueueCursor::open(&state, &province, &filter, a)
             .ok()
-            .filter(|n| *n >= 0)
+            .filter(|c| matches!(c.from, QueueFrom::After(_)))
             .ok_or_else(|| ServerError::code(ErrorCode::MalformedRequest))?,
     };
-    let (items, more) = province_queue(
-        &state,
-        &province,
-        &QueueFilter::default(),
-        QUEUE_PAGE,
-        offset,
-    )
-    .await?;
-    let next = more.then(|| (offset + QUEUE_PAGE).to_string());
+    let (items, more) =
+        province_queue(&state, &province, &filter, &cursor.from, QUEUE_PAGE).await?;
+    let next = match items.last() {
+        Some(last) if more => Some(
+            QueueCursor {
+                page: cursor.page.saturating_add(1),
+                from: QueueFrom::After(key_of(last)),
+            }
+            .seal(&state, &province, &filter)
+            .map_err(|e| ServerError::Internal(e.to_string()))?,
+        ),
+        _ => None,
+    };
     Ok(Json(Page { items, next }))
 }
 
 /// The requests of an officer's queue: those whose organisation's head office is in
 /// `province` and that wait for an officer, as `filter` narrows them, overdue first, then by
-/// due date; `limit` from `offset`, and whether more follow. The one rule for the API's queue
-/// and the console's (`resources::console`); who may see a province's queue is
+/// due date; at most `limit` from `from`, in the queue's order, and whether more lie beyond
+/// them (after them, or before them when read [`QueueFrom::Before`]). The one rule for the
+/// API's queue and the console's (`resources::console`); who may see a province's queue is
 /// [`authz`]'s question, asked by the caller.
 pub async fn province_queue(
     state: &AppState,
     province: &NewProvince,
     filter: &QueueFilter,
+    from: &QueueFrom,
     limit: i64,
-    offset: i64,
 ) -> ServerResult<(Vec<QueueItem>, bool)> {
     let today = stored_date(vietnam_date(state.now()));
     let rows = store::waiting_in(
         &mut *state.pool.acquire().await?,
         province.key(),
         filter,
-        &today,
+        from,
         limit + 1,
-        offset,
     )
     .await?;
     let more = rows.len() as i64 > limit;
-    let items = rows
+    let mut items = rows
         .into_iter()
         .take(usize::try_from(limit).unwrap_or(0))
         .map(|r| queue_item(r, &today))
         .collect::<ServerResult<Vec<_>>>()?;
+    if matches!(from, QueueFrom::Before(_)) {
+        // Read nearest first; shown in the queue's order.
+        items.reverse();
+    }
     Ok((items, more))
 }
 
@@ -419,38 +431,59 @@ pub async fn province_statistics(
     state: &AppState,
     province: NewProvince,
 ) -> ServerResult<RegistrationStatistics> {
+    let mut all = statistics_in(state, Some(province)).await?;
+    all.pop()
+        .ok_or_else(|| ServerError::Internal("no statistics of the province".into()))
+}
+
+/// [`province_statistics`] of `province`, or of every province for `None` (in the provinces'
+/// order), counted in one pass.
+pub async fn statistics_in(
+    state: &AppState,
+    province: Option<NewProvince>,
+) -> ServerResult<Vec<RegistrationStatistics>> {
     let today = stored_date(vietnam_date(state.now()));
-    let groups = store::statistics_of_province(
-        &mut *state.pool.acquire().await?,
-        state.backend,
-        province.key(),
-        &today,
-    )
-    .await?;
-    let mut by_status: Vec<(RegistrationStatus, u64)> = Vec::new();
-    let mut by_type: Vec<(OrgType, u64)> = OrgType::ALL.iter().map(|t| (*t, 0)).collect();
-    let (mut overdue, mut late) = (0u64, 0u64);
+    let mut groups = Vec::new();
+    let mut conn = state.pool.acquire().await?;
+    for read in state.backend.province_reads(province) {
+        groups.extend(
+            store::statistics_by_province(&mut conn, state.backend, read.map(|p| p.key()), &today)
+                .await?,
+        );
+    }
+    let provinces = match province {
+        Some(p) => vec![p],
+        None => NewProvince::all().to_vec(),
+    };
+    let mut out: Vec<RegistrationStatistics> = provinces
+        .into_iter()
+        .map(|p| RegistrationStatistics {
+            province: Some(p),
+            by_status: Vec::new(),
+            by_type: OrgType::ALL.iter().map(|t| (*t, 0)).collect(),
+            overdue: 0,
+            decided_late: 0,
+        })
+        .collect();
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     for g in &groups {
+        let p = parse_stored(NewProvince::parse(&g.province))?;
+        let Some(stats) = out.iter_mut().find(|s| s.province == Some(p)) else {
+            continue;
+        };
         let status: RegistrationStatus = from_word(&g.status)?;
         let org_type: OrgType = from_word(&g.org_type)?;
-        match by_status.iter_mut().find(|(s, _)| *s == status) {
+        match stats.by_status.iter_mut().find(|(s, _)| *s == status) {
             Some((_, n)) => *n += count(g.n),
-            None => by_status.push((status, count(g.n))),
+            None => stats.by_status.push((status, count(g.n))),
         }
-        if let Some((_, n)) = by_type.iter_mut().find(|(t, _)| *t == org_type) {
+        if let Some((_, n)) = stats.by_type.iter_mut().find(|(t, _)| *t == org_type) {
             *n += count(g.n);
         }
-        overdue += count(g.overdue);
-        late += count(g.late);
+        stats.overdue += count(g.overdue);
+        stats.decided_late += count(g.late);
     }
-    Ok(RegistrationStatistics {
-        province: Some(province),
-        by_status,
-        by_type,
-        overdue,
-        decided_late: late,
-    })
+    Ok(out)
 }
 
 /// One week of the dashboard's trend: requests submitted and approved from Monday `start`

@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::infra::error::ServerResult;
 use crate::infra::state::AppState;
+use crate::store::values::parse_stored;
 
 pub use adapter::{BoxFuture, DemoRegistry, RegistryAdapter, adapter, changes_since};
 pub use changes::{RegistryUpdate, record_change};
@@ -207,22 +208,44 @@ pub async fn population(
     state: &AppState,
     province: NewProvince,
 ) -> ServerResult<std::collections::HashMap<OrgType, u64>> {
+    Ok(populations(state, Some(province))
+        .await?
+        .remove(&province)
+        .unwrap_or_default())
+}
+
+/// [`population`] of `province`, or of every province for `None` in one pass over the
+/// registries (the national dashboard); a province the registries hold nothing of is absent.
+pub async fn populations(
+    state: &AppState,
+    province: Option<NewProvince>,
+) -> ServerResult<std::collections::HashMap<NewProvince, std::collections::HashMap<OrgType, u64>>> {
     let mut conn = state.pool.acquire().await?;
-    let counts = crate::store::registry::count_by_registry(
-        &mut conn,
-        province.key(),
-        RegistryStatus::Active.as_str(),
-    )
-    .await?;
-    let mut out = std::collections::HashMap::new();
-    for (registry, n) in counts {
+    let mut counts = Vec::new();
+    for read in state.backend.province_reads(province) {
+        counts.extend(
+            crate::store::registry::count_by_registry(
+                &mut conn,
+                read.map(|p| p.key()),
+                RegistryStatus::Active.as_str(),
+            )
+            .await?,
+        );
+    }
+    let mut out: std::collections::HashMap<NewProvince, std::collections::HashMap<OrgType, u64>> =
+        std::collections::HashMap::new();
+    for (province, registry, n) in counts {
         let org_type = match parse_registry_text(&registry) {
             Some(RegistryKind::BusinessRegistry) => OrgType::Enterprise,
             Some(RegistryKind::CooperativeRegistry) => OrgType::Cooperative,
             Some(RegistryKind::TaxRegistry) => OrgType::OrganisationWithTaxCode,
             None => continue,
         };
-        *out.entry(org_type).or_insert(0) += u64::try_from(n).unwrap_or_default();
+        let province = parse_stored(NewProvince::parse(&province))?;
+        *out.entry(province)
+            .or_default()
+            .entry(org_type)
+            .or_insert(0) += u64::try_from(n).unwrap_or_default();
     }
     Ok(out)
 }
