@@ -1085,7 +1085,10 @@ mod tests {
             desktop_device_name(Some("evil\u{200B}host"), "linux"),
             "Máy tính"
         );
-        for name in [this_device_name().unwrap(), desktop_device_name(Some(&host), os)] {
+        for name in [
+            this_device_name().unwrap(),
+            desktop_device_name(Some(&host), os),
+        ] {
             assert_eq!(text::label(&name).as_deref(), Ok(name.as_str()));
         }
     }

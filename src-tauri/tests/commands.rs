@@ -1154,7 +1154,8 @@ fn a_phone_unbound_by_a_new_binding_is_told_since_when_and_is_a_new_profile_agai
     assert_eq!(err.code, "device_unbound");
     assert!(err.unbound_at.is_some());
     assert!(
-        err.message_vi.contains("vì một thiết bị khác đã được liên kết (lúc "),
+        err.message_vi
+            .contains("vì một thiết bị khác đã được liên kết (lúc "),
         "{}",
         err.message_vi
     );

@@ -288,7 +288,11 @@ async fn a_phone_unbound_by_binding_another_says_since_when_and_forgets_its_bind
     assert!(old.keystore.device_key().unwrap().is_none());
     assert!(old.keystore.passcode_salt().unwrap().is_none());
     assert!(old.keystore.session_token().unwrap().is_none());
-    let again = old.client.sign_in(SecretText::new(PASSWORD)).await.unwrap_err();
+    let again = old
+        .client
+        .sign_in(SecretText::new(PASSWORD))
+        .await
+        .unwrap_err();
     assert!(matches!(again, ClientError::DeviceNotBound), "{again:?}");
 
     // Bound again, the old phone signs in.

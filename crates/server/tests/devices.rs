@@ -612,8 +612,16 @@ async fn locking_ones_own_account_ends_every_session_and_unbinds_the_device(db: 
         .await;
     let err = assert_error(resp, ErrorCode::DeviceUnbound).await;
     assert_eq!(err.unbound_at.map(|at| at.timestamp()), unbound);
-    assert!(!err.message_vi.contains("thiết bị khác"), "{}", err.message_vi);
-    assert!(err.message_en.contains("it was unbound at"), "{}", err.message_en);
+    assert!(
+        !err.message_vi.contains("thiết bị khác"),
+        "{}",
+        err.message_vi
+    );
+    assert!(
+        err.message_en.contains("it was unbound at"),
+        "{}",
+        err.message_en
+    );
 }
 
 backend_test!(without_an_email_the_self_lock_code_goes_by_sms);

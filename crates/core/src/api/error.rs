@@ -171,8 +171,7 @@ impl ApiError {
 fn vietnam() -> chrono::FixedOffset {
     const OFFSET_SECS: i32 = 7 * 3600;
     // In range, so always `Some`; UTC is the harmless fallback.
-    chrono::FixedOffset::east_opt(OFFSET_SECS)
-        .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc))
+    chrono::FixedOffset::east_opt(OFFSET_SECS).unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc))
 }
 
 macro_rules! error_codes {
@@ -394,9 +393,16 @@ mod tests {
         );
         let unbound = ApiError::device_unbound(at, false);
         assert!(!unbound.message_vi.contains("thiết bị khác"));
-        assert!(unbound.message_en.contains("it was unbound at 00:05 on 03/12/2026"));
+        assert!(
+            unbound
+                .message_en
+                .contains("it was unbound at 00:05 on 03/12/2026")
+        );
         for e in [&replaced, &unbound] {
-            assert!(e.message_vi.ends_with("Liên kết lại nếu bạn muốn dùng thiết bị này."));
+            assert!(
+                e.message_vi
+                    .ends_with("Liên kết lại nếu bạn muốn dùng thiết bị này.")
+            );
             assert!(e.message_en.ends_with("Bind it again to use it here."));
         }
         let json = serde_json::to_value(&replaced).unwrap();

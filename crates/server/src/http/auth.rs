@@ -184,7 +184,12 @@ fn expected_request<'a>(
 /// body, time). Nothing is recorded: for a check whose outcome is used only later, when the
 /// caller has decided what to answer (sign-in, for a device that is no longer bound); a proof
 /// that is then accepted goes through [`verify_proof`], which keeps its nonce.
-pub fn sessionless_proof_fits(state: &AppState, parts: &Parts, body: &[u8], key: &PublicKey) -> bool {
+pub fn sessionless_proof_fits(
+    state: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    key: &PublicKey,
+) -> bool {
     let Ok(proof) = proof_header(parts) else {
         return false;
     };

@@ -265,6 +265,12 @@ async fn account_device(
 ) -> ServerResult<Option<(PublicKey, String, Option<i64>)>> {
     devices::of_account(&mut *state.pool.acquire().await?, device.as_str(), account)
         .await?
-        .map(|row| Ok((public_key_from_db(&row.device_key)?, row.name, row.unbound_at)))
+        .map(|row| {
+            Ok((
+                public_key_from_db(&row.device_key)?,
+                row.name,
+                row.unbound_at,
+            ))
+        })
         .transpose()
 }
