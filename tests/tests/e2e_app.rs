@@ -597,7 +597,8 @@ async fn self_service(env: &E2e, app: &App) -> Result<()> {
 }
 
 /// *Khóa tài khoản* from a phone that is not the bound one (An's phone is lost): then the
-/// bound profile's session is over and signing in there is refused.
+/// bound profile's session is over, and signing in there says the device was unbound and
+/// takes it to the binding.
 async fn lock_from_another_phone(env: &E2e) -> Result<()> {
     let other = env.open_app("borrowed-phone").await?;
     other.wait_for("screen-first-run").await?;
@@ -618,20 +619,21 @@ async fn lock_from_another_phone(env: &E2e) -> Result<()> {
     env.screenshot(&other, "lock-done").await?;
     other.quit().await?;
 
+    // The bound phone, with the password: the lock unbound it, which it is told (since when,
+    // without a word of another device), and it forgets its binding.
     let app = env.open_app("errors").await?;
     app.wait_for("screen-sign-in").await?;
     app.type_into("password-input", AN.1).await?;
     app.click("signin-submit").await?;
+    app.wait_for("screen-bind").await?;
     let banner = app.wait_for("error-banner").await?;
-    let code = app
-        .attribute(&banner, "data-code")
-        .await?
-        .unwrap_or_default();
-    assert!(
-        ["invalid_credentials", "account_locked"].contains(&code.as_str()),
-        "{code}"
+    assert_eq!(
+        app.attribute(&banner, "data-code").await?.as_deref(),
+        Some("device_unbound")
     );
-    assert!(app.find_css("#screen-sign-in").await?.is_some());
+    let said = app.element_text(&banner).await?;
+    assert!(said.contains("liên kết đã bị hủy lúc"), "{said}");
+    assert!(!said.contains("thiết bị khác"), "{said}");
     env.screenshot(&app, "sign-in-refused-after-lock").await?;
     app.quit().await?;
     Ok(())
