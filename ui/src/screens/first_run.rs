@@ -481,7 +481,7 @@ pub fn SignIn() -> Element {
             p { id: "signin-lead", class: "lead",
                 // What this profile holds; whether the server still has the binding is known
                 // once the password is sent (an unbound device is then taken to the binding).
-                {match (c.l(), bound_to) {
+                {match (c.l(), bound_to.as_deref()) {
                     (crate::i18n::Lang::Vi, Some(id)) => format!(
                         "Thiết bị này đã được liên kết với tài khoản có số định danh {id}. Nhập mật khẩu để đăng nhập."
                     ),
