@@ -32,6 +32,7 @@ use dinhdanh_core::ids::{CitizenId, OrgEid};
 use dinhdanh_core::org_type::{OrgType, OrganisationDetails};
 use dinhdanh_core::qr_login::{QrLoginPayload, QrPayload, ServiceSignInPayload};
 use dinhdanh_core::signed_action::ActionKind;
+use dinhdanh_core::text;
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -69,6 +70,9 @@ pub struct ShellOptions {
     /// Where the session's live events go ([`crate::live`]): the window and, on desktop, OS
     /// notifications in the app; nowhere by default.
     pub live_sink: Arc<dyn LiveSink>,
+    /// The name binding gives this device: what the person's text messages, inbox notices and
+    /// session list call it ([`this_device_name`]); `None`: the client's default.
+    pub device_name: Option<String>,
 }
 
 /// How the shell opens a profile's keystore (by profile name).
@@ -104,6 +108,7 @@ impl ShellOptions {
             biometric: Arc::new(NoBiometrics),
             open_keystore: Arc::new(Keystore::os),
             live_sink: Arc::new(NoLiveSink),
+            device_name: this_device_name(),
         })
     }
 }
@@ -216,6 +221,9 @@ impl Shell {
         let keystore = (self.options.open_keystore)(&self.options.profile)?;
         let mut config = ClientConfig::new(server);
         config.kdf = self.options.kdf;
+        if let Some(name) = &self.options.device_name {
+            config.device_name = name.clone();
+        }
         Client::new(config, self.profile.clone(), keystore)
     }
 
@@ -273,10 +281,17 @@ impl Shell {
         } else {
             DeviceRole::New
         };
+        // Only what this profile holds: whether the server still has the binding is known
+        // when signing in.
+        let bound_to = match role {
+            DeviceRole::Bound => state.citizen_id.as_ref().map(CitizenId::masked),
+            DeviceRole::New | DeviceRole::QrDesktop => None,
+        };
         Ok(AppStatus {
             profile: self.options.profile.clone(),
             server: client.server().to_owned(),
             role,
+            bound_to,
             signed_in,
             biometric_available: self.options.biometric.is_available(),
             // The barcode-scanner plugin is registered on phones only (`run`).
@@ -366,7 +381,9 @@ impl Shell {
         self.status().await
     }
 
-    /// Signs in on the bound device.
+    /// Signs in on the bound device. `device_unbound`: the account no longer has this device
+    /// bound, the client forgot the binding (see [`Client::sign_in`]), and the profile is new
+    /// again; the error's sentence says since when, for the binding screen.
     pub async fn sign_in(&self, password: SecretText) -> Result<AppStatus, ApiError> {
         self.client()?.sign_in(password).await.map_err(api)?;
         self.status().await
@@ -932,6 +949,7 @@ pub fn shell_error(code: &str, message_vi: &str, message_en: &str) -> ApiError {
         details: Vec::new(),
         retry_after_secs: None,
         attempts_left: None,
+        unbound_at: None,
     }
 }
 
@@ -954,18 +972,44 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The computer's name as the phone will show it.
-fn computer_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
+/// This computer's host name, when it has one.
+fn host_name() -> Option<String> {
+    std::fs::read_to_string("/etc/hostname")
         .ok()
         .or_else(|| std::env::var("COMPUTERNAME").ok())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty());
-    label(&match host {
+        .filter(|h| !h.is_empty())
+}
+
+/// The computer's name as the phone will show it.
+fn computer_name() -> String {
+    label(&match host_name() {
         Some(host) => format!("Máy tính {host}"),
         None => "Máy tính".to_owned(),
     })
+}
+
+/// The name binding gives this device. A computer says which one: its host name and operating
+/// system ([`desktop_device_name`]). A phone keeps the client's "Điện thoại" (`None`): Tauri
+/// names no phone model without a plugin of its own, and a person has one phone bound.
+pub fn this_device_name() -> Option<String> {
+    (!cfg!(mobile)).then(|| desktop_device_name(host_name().as_deref(), &os_name()))
+}
+
+/// "Máy tính <host> (<OS>)" within the server's label policy ([`text::label`]: one line, at
+/// most [`text::MAX_LABEL_CHARS`] characters, no invisible characters); without the OS when
+/// that is too long, then the host name's beginning; "Máy tính" when nothing else passes.
+fn desktop_device_name(host: Option<&str>, os: &str) -> String {
+    let computer = match host {
+        Some(host) => format!("Máy tính {host}"),
+        None => "Máy tính".to_owned(),
+    };
+    let cut: String = computer.chars().take(text::MAX_LABEL_CHARS).collect();
+    [format!("{computer} ({os})"), computer, cut]
+        .iter()
+        .find_map(|name| text::label(name).ok())
+        .unwrap_or_else(|| "Máy tính".to_owned())
 }
 
 /// The operating system as the phone will show it ("Ubuntu 24.04.1 LTS").
@@ -1017,5 +1061,35 @@ mod tests {
         assert!(!l.chars().any(char::is_control));
         assert!(!computer_name().is_empty());
         assert!(!os_name().is_empty());
+    }
+
+    #[test]
+    fn a_computer_is_named_by_its_host_and_system_within_the_servers_label_policy() {
+        assert_eq!(
+            desktop_device_name(Some("lan-thinkpad"), "Ubuntu 24.04.1 LTS"),
+            "Máy tính lan-thinkpad (Ubuntu 24.04.1 LTS)"
+        );
+        assert_eq!(desktop_device_name(None, "linux"), "Máy tính (linux)");
+        // Too long with the system: the host alone; a host longer than a label: its beginning.
+        let os = "Debian GNU/Linux 12 (bookworm) with a very long vendor suffix";
+        assert_eq!(
+            desktop_device_name(Some("lan-thinkpad"), os),
+            "Máy tính lan-thinkpad"
+        );
+        let host = "h".repeat(200);
+        let name = desktop_device_name(Some(&host), os);
+        assert_eq!(name.chars().count(), text::MAX_LABEL_CHARS);
+        assert!(name.starts_with("Máy tính hhh"));
+        // What the server would refuse is never sent: a host with an invisible character.
+        assert_eq!(
+            desktop_device_name(Some("evil\u{200B}host"), "linux"),
+            "Máy tính"
+        );
+        for name in [
+            this_device_name().unwrap(),
+            desktop_device_name(Some(&host), os),
+        ] {
+            assert_eq!(text::label(&name).as_deref(), Ok(name.as_str()));
+        }
     }
 }

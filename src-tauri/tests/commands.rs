@@ -89,6 +89,7 @@ impl TestApp {
             biometric: Arc::new(NoBiometrics),
             open_keystore: Arc::new(Keystore::os),
             live_sink,
+            device_name: Some(device_name(&profile)),
         })
         .unwrap();
         let app = with_commands(mock_builder())
@@ -112,6 +113,11 @@ impl TestApp {
     fn invoke<C: Command>(&self, args: &C::Args) -> Result<C::Output, ApiError> {
         invoke::<C>(&self.main, args)
     }
+}
+
+/// The name a test profile's shell gives its device, as `this_device_name` would on a computer.
+fn device_name(profile: &str) -> String {
+    format!("Máy tính {profile} (Test OS 1.0)")
 }
 
 /// Invokes command `C` from `window` with the contract's types.
@@ -220,6 +226,16 @@ impl TestServer {
             .unwrap();
         });
         (citizen_id, phone)
+    }
+
+    /// The bodies of the text messages of `kind` sent to `recipient`, oldest first.
+    fn texts_to(&self, recipient: &str, kind: &str) -> Vec<String> {
+        let log = std::fs::read_to_string(self.data_dir.join("outbox.log")).unwrap();
+        log.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["to"] == recipient && m["kind"] == kind && m["channel"] == "sms")
+            .map(|m| m["body"].as_str().unwrap_or_default().to_owned())
+            .collect()
     }
 
     /// The last 6-digit code the outbox sent to `recipient`.
@@ -1098,6 +1114,62 @@ fn a_co_representative_refuses_or_consents_and_the_requester_withdraws_through_t
 // ---------------------------------------------------------------------------------------------
 // Self-service
 // ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_phone_unbound_by_a_new_binding_is_told_since_when_and_is_a_new_profile_again() {
+    let t = TestServer::start();
+    let (citizen_id, phone) = t.person();
+    let old = TestApp::new(&t.url());
+    let status = bind(&t, &old, &citizen_id, &phone);
+    // The sign-in screen names the number the profile was bound with, masked.
+    assert_eq!(status.bound_to, Some(citizen_id.masked()));
+    // The text message names the device as the shell does.
+    let texts = t.texts_to(&phone, "alert.device_changed");
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(
+        texts[0].contains(&format!("\"{}\"", device_name(&old.profile))),
+        "{}",
+        texts[0]
+    );
+
+    let new = TestApp::new(&t.url());
+    bind(&t, &new, &citizen_id, &phone);
+    // The old phone's session ended; a wrong password there is only a wrong password.
+    let status = old.invoke::<app::Status>(&()).unwrap();
+    assert_eq!(status.role, DeviceRole::Bound);
+    assert!(status.signed_in.is_none());
+    let err = old
+        .invoke::<app::SignIn>(&SignInArgs {
+            password: SecretText::new("Sai#Matkhau1"),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "invalid_credentials");
+    // The right password: the sentence says another device was bound and when, and the
+    // profile is new again, its keys gone from the keystore.
+    let err = old
+        .invoke::<app::SignIn>(&SignInArgs {
+            password: SecretText::new(PASSWORD),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "device_unbound");
+    assert!(err.unbound_at.is_some());
+    assert!(
+        err.message_vi
+            .contains("vì một thiết bị khác đã được liên kết (lúc "),
+        "{}",
+        err.message_vi
+    );
+    let status = old.invoke::<app::Status>(&()).unwrap();
+    assert_eq!(status.role, DeviceRole::New);
+    assert_eq!(status.bound_to, None);
+    let keystore = Keystore::os(&old.profile).unwrap();
+    assert!(keystore.device_key().unwrap().is_none());
+    assert!(keystore.session_token().unwrap().is_none());
+    // The new phone is untouched.
+    let status = new.invoke::<app::Status>(&()).unwrap();
+    assert_eq!(status.role, DeviceRole::Bound);
+    assert!(status.signed_in.is_some());
+}
 
 #[test]
 fn a_new_passcode_and_a_self_lock_go_through_the_commands_with_field_errors_and_what_was_typed() {

@@ -597,7 +597,8 @@ async fn self_service(env: &E2e, app: &App) -> Result<()> {
 }
 
 /// *Khóa tài khoản* from a phone that is not the bound one (An's phone is lost): then the
-/// bound profile's session is over and signing in there is refused.
+/// bound profile's session is over, and signing in there says the device was unbound and
+/// takes it to the binding.
 async fn lock_from_another_phone(env: &E2e) -> Result<()> {
     let other = env.open_app("borrowed-phone").await?;
     other.wait_for("screen-first-run").await?;
@@ -618,20 +619,21 @@ async fn lock_from_another_phone(env: &E2e) -> Result<()> {
     env.screenshot(&other, "lock-done").await?;
     other.quit().await?;
 
+    // The bound phone, with the password: the lock unbound it, which it is told (since when,
+    // without a word of another device), and it forgets its binding.
     let app = env.open_app("errors").await?;
     app.wait_for("screen-sign-in").await?;
     app.type_into("password-input", AN.1).await?;
     app.click("signin-submit").await?;
+    app.wait_for("screen-bind").await?;
     let banner = app.wait_for("error-banner").await?;
-    let code = app
-        .attribute(&banner, "data-code")
-        .await?
-        .unwrap_or_default();
-    assert!(
-        ["invalid_credentials", "account_locked"].contains(&code.as_str()),
-        "{code}"
+    assert_eq!(
+        app.attribute(&banner, "data-code").await?.as_deref(),
+        Some("device_unbound")
     );
-    assert!(app.find_css("#screen-sign-in").await?.is_some());
+    let said = app.element_text(&banner).await?;
+    assert!(said.contains("liên kết đã bị hủy lúc"), "{said}");
+    assert!(!said.contains("thiết bị khác"), "{said}");
     env.screenshot(&app, "sign-in-refused-after-lock").await?;
     app.quit().await?;
     Ok(())
@@ -871,8 +873,9 @@ const NEW_PHONE_PASSCODE: &str = "395172";
 
 /// Moving to a new phone after losing the old one: An binds a second phone with his password
 /// and the one-time code, after the warning; the old phone's session is refused (opened again,
-/// it shows the sign-in) and its password is refused there (it is unbound); An is told by
-/// text message and in the new phone's inbox.
+/// it shows the sign-in), and with the right password there it is told that another device was
+/// bound and when, forgets its binding and shows the binding screen; An is told by text message
+/// and in the new phone's inbox, which name the device as the app does on this computer.
 #[tokio::test(flavor = "multi_thread")]
 async fn rebinding_on_a_new_phone_signs_out_the_old_one_and_tells_the_person() -> Result<()> {
     let mut env = E2e::start("rebinding").await?;
@@ -881,7 +884,12 @@ async fn rebinding_on_a_new_phone_signs_out_the_old_one_and_tells_the_person() -
 
     let old = env.open_app("old-phone").await?;
     bind_and_set_passcode(&env, &old, AN, PASSCODE).await?;
-    assert_eq!(device_changed_texts(&env, 1).await?.len(), 1);
+    let texts = device_changed_texts(&env, 1).await?;
+    assert_eq!(texts.len(), 1);
+    // The device is named after this computer, as the phone would name itself.
+    let named = texts[0]["body"].as_str().unwrap_or_default();
+    assert!(named.contains(&this_computer()), "{named}");
+    assert!(!named.contains("Máy tính (linux)"), "{named}");
     // tauri-driver drives one window at a time: the old phone is closed while An binds the
     // new one, with its session kept in its profile.
     old.quit().await?;
@@ -912,6 +920,7 @@ async fn rebinding_on_a_new_phone_signs_out_the_old_one_and_tells_the_person() -
         shown.contains("Tài khoản được liên kết với thiết bị mới"),
         "{shown}"
     );
+    assert!(shown.contains(&this_computer()), "{shown}");
     env.screenshot(&new, "device-changed-notice").await?;
 
     // The old phone, opened again: its stored session is refused by the server, so it shows
@@ -920,17 +929,43 @@ async fn rebinding_on_a_new_phone_signs_out_the_old_one_and_tells_the_person() -
     let old = env.open_app("old-phone").await?;
     old.wait_for("screen-sign-in").await?;
     assert!(old.find_css("#screen-home").await?.is_none());
+    // It says what the profile holds (the masked number), not what only the server knows.
+    let lead = old.text("signin-lead").await?;
+    assert!(lead.contains("001******345"), "{lead}");
     env.screenshot(&old, "signed-out").await?;
-    // Its password no longer signs in there: the device is unbound.
-    old.type_into("password-input", AN.1).await?;
+    // A wrong password there is only a wrong password.
+    old.type_into("password-input", "Sai#Demo2025").await?;
     old.click("signin-submit").await?;
     let banner = old.wait_for("error-banner").await?;
     assert_eq!(
         old.attribute(&banner, "data-code").await?.as_deref(),
         Some("invalid_credentials")
     );
-    assert!(old.find_css("#screen-sign-in").await?.is_some());
-    env.screenshot(&old, "sign-in-refused").await?;
+    // The right one: the device is unbound, and says since when and why; the app forgets the
+    // binding and offers to bind again.
+    old.type_into("password-input", AN.1).await?;
+    old.click("signin-submit").await?;
+    old.wait_for("screen-bind").await?;
+    let banner = old.wait_for("error-banner").await?;
+    assert_eq!(
+        old.attribute(&banner, "data-code").await?.as_deref(),
+        Some("device_unbound")
+    );
+    let said = old.element_text(&banner).await?;
+    assert!(
+        said.contains("không còn được liên kết với tài khoản của bạn vì một thiết bị khác đã được liên kết (lúc "),
+        "{said}"
+    );
+    assert!(
+        said.contains("Liên kết lại nếu bạn muốn dùng thiết bị này."),
+        "{said}"
+    );
+    assert!(old.find_css("#screen-sign-in").await?.is_none());
+    env.screenshot(&old, "unbound-bind-again").await?;
+    old.quit().await?;
+    // Opened again, it is a new profile: the first run, not the sign-in.
+    let old = env.open_app("old-phone").await?;
+    old.wait_for("screen-first-run").await?;
     old.quit().await?;
 
     // The new phone confirms with its own passcode.
@@ -945,6 +980,18 @@ async fn rebinding_on_a_new_phone_signs_out_the_old_one_and_tells_the_person() -
     new.quit().await?;
     env.print_time(started);
     Ok(())
+}
+
+/// What the app calls this computer when it binds: "Máy tính <host name>" (followed by the
+/// operating system when that fits the server's label limit; see `this_device_name` in the
+/// shell).
+fn this_computer() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    format!("\"Máy tính {host}").trim_end().to_owned()
 }
 
 /// The `alert.device_changed` text messages in the outbox, oldest first, once there are at

@@ -32,6 +32,7 @@ pub fn internal_error() -> ApiError {
         details: Vec::new(),
         retry_after_secs: None,
         attempts_left: None,
+        unbound_at: None,
     }
 }
 
@@ -48,6 +49,7 @@ pub fn no_shell_error() -> ApiError {
         details: Vec::new(),
         retry_after_secs: None,
         attempts_left: None,
+        unbound_at: None,
     }
 }
 

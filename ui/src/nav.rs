@@ -488,6 +488,7 @@ mod tests {
             profile: "default".into(),
             server: "http://127.0.0.1:8640".into(),
             role,
+            bound_to: None,
             signed_in: signed_in.then_some(SignedInView {
                 account,
                 acting_for: None,

@@ -12,7 +12,7 @@
 
 use std::future::Future;
 
-use dinhdanh_core::api::ApiError;
+use dinhdanh_core::api::{ApiError, ErrorCode};
 use dinhdanh_core::app::AppStatus;
 use dioxus::prelude::*;
 
@@ -127,7 +127,8 @@ impl Ctx {
     }
 
     /// Runs a call with the progress indicator; on failure shows the error (keeping every
-    /// form's content) and, when the session is gone, asks the shell where the app stands.
+    /// form's content) and, when the session is gone, asks the shell where the app stands;
+    /// when the device is no longer bound, goes to the binding with the error.
     pub async fn run<T>(self, call: impl Future<Output = Result<T, ApiError>>) -> Option<T> {
         let mut busy = self.busy;
         *busy.write() += 1;
@@ -141,10 +142,17 @@ impl Ctx {
             }
             Err(e) => {
                 let session_gone = ends_session(&e);
+                let unbound = e.kind() == Some(ErrorCode::DeviceUnbound);
                 self.fail(e.clone());
-                if session_gone {
+                if session_gone || unbound {
                     if let Ok(status) = bridge::status().await {
-                        let next = entry_screen(&status);
+                        // A device the account no longer has bound (the shell has forgotten the
+                        // binding) goes to the binding, the error saying since when and why.
+                        let next = if unbound {
+                            Screen::Bind
+                        } else {
+                            entry_screen(&status)
+                        };
                         self.set_status(status);
                         let mut screen = self.screen;
                         screen.set(next);

@@ -689,6 +689,11 @@ impl Client {
 
     /// Signs in on this bound device: a fresh sign-in challenge, the password, and a
     /// sessionless proof by the device key. The token goes to the keystore.
+    ///
+    /// `device_unbound` (the password was right, but the account has unbound this device —
+    /// another phone was bound, or the account was locked): the binding is worth nothing any
+    /// more, so the profile forgets it ([`Client::forget_binding`]) and is a new one again;
+    /// the error, with its sentence saying since when, goes to the caller.
     pub async fn sign_in(&self, password: SecretText) -> Result<SignedIn, ClientError> {
         let (device, citizen_id) = {
             let state = self.lock_state();
@@ -711,8 +716,29 @@ impl Client {
                 }),
                 Auth::Key(&device_key),
             )
-            .await?;
+            .await
+            .inspect_err(|e| {
+                if e.is(ErrorCode::DeviceUnbound) {
+                    // Best effort: the error the caller gets says what happened either way,
+                    // and a binding left behind is refused the same way next time.
+                    let _ = self.forget_binding();
+                }
+            })?;
         self.store_session(login)
+    }
+
+    /// Forgets this profile's binding once the server no longer knows it (the account was
+    /// locked, or unbound this device): the device key, the passcode salt, the session token
+    /// and the ids. The identification number stays, for a new binding, and so do the form
+    /// drafts' key and the drafts.
+    pub(crate) fn forget_binding(&self) -> Result<(), ClientError> {
+        self.keystore.forget_binding()?;
+        self.update_state(|s| {
+            s.device = None;
+            s.session = None;
+            s.acting_for = None;
+            s.signed_in_by_qr = false;
+        })
     }
 
     fn store_session(&self, login: LoginResponse) -> Result<SignedIn, ClientError> {

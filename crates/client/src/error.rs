@@ -255,6 +255,7 @@ impl ClientError {
                 details: Vec::new(),
                 retry_after_secs: None,
                 attempts_left: None,
+                unbound_at: None,
             },
         }
     }

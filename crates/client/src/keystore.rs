@@ -241,8 +241,9 @@ impl Keystore {
     }
 
     /// Forgets the binding's secrets — device key, passcode salt, session token, desktop key —
-    /// after the server unbound this device (the account was locked by its owner); the form
-    /// drafts' key stays, so what was typed is still there after a new binding.
+    /// after the server unbound this device (the account was locked by its owner, or another
+    /// device was bound); the form drafts' key stays, so what was typed is still there after a
+    /// new binding.
     pub fn forget_binding(&self) -> Result<(), ClientError> {
         self.store.delete(DESKTOP_KEY)?;
         self.store.delete(SESSION_TOKEN)?;

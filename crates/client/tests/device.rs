@@ -237,6 +237,70 @@ async fn logout_ends_the_session_on_the_server_and_forgets_the_token() {
 }
 
 #[tokio::test]
+async fn a_phone_unbound_by_binding_another_says_since_when_and_forgets_its_binding() {
+    let t = TestServer::start().await;
+    let p = t.person(true).await;
+    let old = t.device("old-phone");
+    old.bind_and_sign_in(&t, &p).await;
+    let new = t.device("new-phone");
+    new.bind(&t, &p).await;
+
+    // A wrong password is only that: the binding stays.
+    let wrong = old
+        .client
+        .sign_in(SecretText::new("Sai#Matkhau1"))
+        .await
+        .unwrap_err();
+    assert!(wrong.is(ErrorCode::InvalidCredentials), "{wrong:?}");
+    assert!(old.client.state().device.is_some());
+    assert!(old.keystore.device_key().unwrap().is_some());
+
+    // The right one: the server's sentence, said on the device as it came.
+    let refused = old
+        .client
+        .sign_in(SecretText::new(PASSWORD))
+        .await
+        .unwrap_err();
+    assert!(refused.is(ErrorCode::DeviceUnbound), "{refused:?}");
+    assert!(refused.api().and_then(|e| e.unbound_at).is_some());
+    assert!(
+        refused
+            .message_vi()
+            .starts_with("Thiết bị này không còn được liên kết với tài khoản của bạn vì một thiết bị khác đã được liên kết (lúc "),
+        "{}",
+        refused.message_vi()
+    );
+    assert!(
+        refused
+            .message_en()
+            .ends_with("Bind it again to use it here."),
+        "{}",
+        refused.message_en()
+    );
+    assert_eq!(refused.to_api_error().code, "device_unbound");
+
+    // The profile forgot the binding, in the keystore and on disk; the number stays for a
+    // new binding, and so does the drafts' key.
+    let state = old.client.state();
+    assert_eq!((state.device, state.session), (None, None));
+    assert_eq!(state.citizen_id.as_ref(), Some(&p.citizen_id));
+    assert_eq!(old.profile.load().unwrap().device, None);
+    assert!(old.keystore.device_key().unwrap().is_none());
+    assert!(old.keystore.passcode_salt().unwrap().is_none());
+    assert!(old.keystore.session_token().unwrap().is_none());
+    let again = old
+        .client
+        .sign_in(SecretText::new(PASSWORD))
+        .await
+        .unwrap_err();
+    assert!(matches!(again, ClientError::DeviceNotBound), "{again:?}");
+
+    // Bound again, the old phone signs in.
+    old.bind_and_sign_in(&t, &p).await;
+    assert!(old.client.me().await.is_ok());
+}
+
+#[tokio::test]
 async fn after_a_passcode_reset_only_the_new_passcode_confirms() {
     let t = TestServer::start().await;
     let p = t.person(true).await;

@@ -116,8 +116,13 @@ async fn an_account_locked_from_a_phone_that_is_not_bound_signs_the_bound_phone_
         gone.is(ErrorCode::SessionExpired) || gone.is(ErrorCode::Unauthenticated),
         "{gone:?}"
     );
+    // With the password and its own key, the lost phone is told it is no longer bound (the
+    // finder who knows the password learns no more than the lock already shows), and forgets
+    // its binding.
     let refused = lost.client.sign_in(password()).await.unwrap_err();
-    assert!(refused.is(ErrorCode::InvalidCredentials), "{refused:?}");
+    assert!(refused.is(ErrorCode::DeviceUnbound), "{refused:?}");
+    assert!(lost.client.state().device.is_none());
+    assert!(lost.keystore.device_key().unwrap().is_none());
     // Nor can the account be bound to a new phone until an officer unlocks it.
     let rebind = borrowed
         .client

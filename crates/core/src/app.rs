@@ -235,6 +235,11 @@ pub struct AppStatus {
     pub server: String,
     /// What this profile is.
     pub role: DeviceRole,
+    /// A bound profile: the identification number it was bound with, masked
+    /// (`079******345`). What the profile holds, not what the server says: whether the
+    /// binding still stands is known only when signing in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound_to: Option<String>,
     /// Signed in: the account and the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_in: Option<SignedInView>,

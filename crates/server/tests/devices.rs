@@ -7,10 +7,11 @@ use common::{Auth, Device, TestServer};
 use common::{Backend, backend_test};
 use dinhdanh_core::account::ConfirmationMethod;
 use dinhdanh_core::api::{
-    AccountView, CodeSent, DeviceBindingStart, DeviceView, ErrorCode, Notification,
+    AccountView, AuditOutcome, CodeSent, DeviceBindingStart, DeviceView, ErrorCode, Notification,
     NotificationKind, OneTimeCode, PasscodeResetFinish, PasscodeResetStart, SecretText,
     SelfLockFinish, SelfLockStart, paths,
 };
+use dinhdanh_core::ids::DeviceId;
 use dinhdanh_server::testing::{audit, fail_action_after, faults_pending};
 use identity::{
     PASSCODE, assert_error, bind, binding_finish_body, binding_start, login_body, person, sign_in,
@@ -175,12 +176,13 @@ async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person
 
     let resp = t.get(paths::ME, Auth::Session(&old_session)).await;
     assert_error(resp, ErrorCode::Unauthenticated).await;
-    // The old device cannot sign in any more: it is no longer bound.
+    // The old device cannot sign in any more: it is no longer bound, and with the password
+    // and its own key it is told so (see the test below for everyone else).
     let body = login_body(&t, &p.citizen_id, &p.password, &old_view.id).await;
     let resp = t
         .post(paths::LOGIN, &body, Auth::DeviceKey(&old_device.device_key))
         .await;
-    assert_error(resp, ErrorCode::InvalidCredentials).await;
+    assert_error(resp, ErrorCode::DeviceUnbound).await;
     // Its confirmation keys are void.
     let live_old_keys: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM confirmation_keys WHERE device_id = $1 AND revoked_at IS NULL",
@@ -210,6 +212,110 @@ async fn rebinding_unbinds_the_old_device_ends_its_sessions_and_tells_the_person
             .filter(|n| n.kind == NotificationKind::DeviceChanged)
             .count(),
         2
+    );
+}
+
+/// A sign-in of `p` from `device` with `password`, its proof made with `key`.
+async fn login(
+    t: &TestServer,
+    p: &identity::Person,
+    password: &str,
+    device: &DeviceId,
+    key: &SigningKey,
+) -> reqwest::Response {
+    let body = login_body(t, &p.citizen_id, password, device).await;
+    t.post(paths::LOGIN, &body, Auth::DeviceKey(key)).await
+}
+
+backend_test!(an_unbound_phone_is_told_so_only_with_the_right_password_and_its_own_key);
+async fn an_unbound_phone_is_told_so_only_with_the_right_password_and_its_own_key(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (p, old_device, old_view, _) = signed_in(&t).await;
+    let new_device = Device::new();
+    bind(&t, &p, &new_device).await;
+    let unbound_at: i64 = sqlx::query_scalar("SELECT unbound_at FROM devices WHERE id = $1")
+        .bind(old_view.id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    let old_key = old_device.device_key.clone();
+
+    // The right password and a proof by the old phone's key: device_unbound, since when, and
+    // why (another device was bound at that moment).
+    let resp = login(&t, &p, &p.password, &old_view.id, &old_key).await;
+    let err = assert_error(resp, ErrorCode::DeviceUnbound).await;
+    assert_eq!(err.unbound_at.map(|at| at.timestamp()), Some(unbound_at));
+    assert!(
+        err.message_vi
+            .contains("vì một thiết bị khác đã được liên kết"),
+        "{}",
+        err.message_vi
+    );
+    assert!(
+        err.message_en.contains("another device was bound at"),
+        "{}",
+        err.message_en
+    );
+    let entries = audit::entries_about(t.state(), &t.state().keys.citizen_key(&p.citizen_id))
+        .await
+        .unwrap();
+    let refused: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "session.sign_in.device_unbound")
+        .collect();
+    assert_eq!(refused.len(), 1, "{entries:?}");
+    assert_eq!(refused[0].outcome, AuditOutcome::Denied);
+    assert_eq!(refused[0].actor.as_ref(), Some(&p.account));
+    assert_eq!(refused[0].device.as_ref(), Some(&old_view.id));
+
+    // Everyone else gets the one invalid_credentials, byte for byte: a wrong password with the
+    // old key, the right password and the old device's id with another key's proof, and the
+    // right password from a device never bound (with that device's own proof).
+    let never_bound = DeviceId::parse("dev_never-bound-anywhere").unwrap();
+    let stranger_key = SigningKey::random(&mut OsRng);
+    let answers = [
+        login(&t, &p, "Sai#mat-khau1", &old_view.id, &old_key).await,
+        login(&t, &p, &p.password, &old_view.id, &stranger_key).await,
+        login(&t, &p, &p.password, &never_bound, &stranger_key).await,
+    ];
+    let mut seen = Vec::new();
+    for resp in answers {
+        seen.push((resp.status().as_u16(), resp.text().await.unwrap()));
+    }
+    assert_eq!(seen[0].0, 401);
+    assert!(seen[0].1.contains("invalid_credentials"), "{}", seen[0].1);
+    assert!(seen.iter().all(|a| *a == seen[0]), "{seen:?}");
+    assert!(!seen[0].1.contains("unbound_at"));
+    let entries = audit::entries_about(t.state(), &t.state().keys.citizen_key(&p.citizen_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.action == "session.sign_in.device_unbound")
+            .count(),
+        1,
+        "only the first attempt was told"
+    );
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.action == "session.sign_in" && e.outcome == AuditOutcome::Denied)
+            .count(),
+        3
+    );
+
+    // One more binding later on: the device bound now was not bound when the old phone was
+    // unbound, so the sentence says only since when, which stays true.
+    t.clock.advance(60);
+    bind(&t, &p, &Device::new()).await;
+    let resp = login(&t, &p, &p.password, &old_view.id, &old_key).await;
+    let err = assert_error(resp, ErrorCode::DeviceUnbound).await;
+    assert_eq!(err.unbound_at.map(|at| at.timestamp()), Some(unbound_at));
+    assert!(
+        err.message_en.contains("it was unbound at"),
+        "{}",
+        err.message_en
     );
 }
 
@@ -498,11 +604,24 @@ async fn locking_ones_own_account_ends_every_session_and_unbinds_the_device(db: 
         )
         .await;
     assert_error(resp, ErrorCode::AccountLocked).await;
+    // The phone, with the password and its key, is told it is no longer bound and since when;
+    // no other device was bound, so the sentence does not say one was.
     let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
     let resp = t
         .post(paths::LOGIN, &body, Auth::DeviceKey(&device.device_key))
         .await;
-    assert_error(resp, ErrorCode::InvalidCredentials).await;
+    let err = assert_error(resp, ErrorCode::DeviceUnbound).await;
+    assert_eq!(err.unbound_at.map(|at| at.timestamp()), unbound);
+    assert!(
+        !err.message_vi.contains("thiết bị khác"),
+        "{}",
+        err.message_vi
+    );
+    assert!(
+        err.message_en.contains("it was unbound at"),
+        "{}",
+        err.message_en
+    );
 }
 
 backend_test!(without_an_email_the_self_lock_code_goes_by_sms);

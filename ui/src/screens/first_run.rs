@@ -462,6 +462,7 @@ pub fn PasscodeSetScreen(code: String) -> Element {
 pub fn SignIn() -> Element {
     let c = ctx();
     let password = use_signal(String::new);
+    let bound_to = c.status.read().as_ref().and_then(|s| s.bound_to.clone());
     let submit = move |_| {
         let args = SignInArgs {
             password: SecretText::new(password.read().clone()),
@@ -477,8 +478,20 @@ pub fn SignIn() -> Element {
     rsx! {
         div { id: "screen-sign-in", class: "screen",
             h1 { {c.t("Đăng nhập", "Sign in")} }
-            p { class: "lead",
-                {c.t("Thiết bị này đã được liên kết với tài khoản của bạn.", "This device is bound to your account.")}
+            p { id: "signin-lead", class: "lead",
+                // What this profile holds; whether the server still has the binding is known
+                // once the password is sent (an unbound device is then taken to the binding).
+                {match (c.l(), bound_to.as_deref()) {
+                    (crate::i18n::Lang::Vi, Some(id)) => format!(
+                        "Thiết bị này đã được liên kết với tài khoản có số định danh {id}. Nhập mật khẩu để đăng nhập."
+                    ),
+                    (crate::i18n::Lang::En, Some(id)) => format!(
+                        "This device was bound to the account with identification number {id}. Enter your password to sign in."
+                    ),
+                    (lang, None) => lang
+                        .t("Nhập mật khẩu để đăng nhập.", "Enter your password to sign in.")
+                        .to_owned(),
+                }}
             }
             TextField { id: "password-input", label: c.t("Mật khẩu", "Password"),
                 value: password, kind: "password", autocomplete: "current-password", error: c.field_error("password") }

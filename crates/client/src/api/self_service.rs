@@ -124,13 +124,7 @@ impl Client {
         if self.lock_state().citizen_id.as_ref() != Some(citizen_id) {
             return Ok(());
         }
-        self.keystore.forget_binding()?;
-        self.update_state(|s| {
-            s.device = None;
-            s.session = None;
-            s.acting_for = None;
-            s.signed_in_by_qr = false;
-        })
+        self.forget_binding()
     }
 
     /// Everything held about the signed-in person (the server audits the reading).

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Timestamp;
 use crate::error::IdError;
 
 /// Every failure the API returns: a stable machine code, a sentence in Vietnamese and in
@@ -34,6 +35,11 @@ pub struct ApiError {
     /// confirmations are locked for a while (the sentences say it too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts_left: Option<u32>,
+    /// For `device_unbound`: when the device that signed the request stopped being bound to
+    /// the account (the sentences say it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub unbound_at: Option<Timestamp>,
 }
 
 impl ApiError {
@@ -47,6 +53,7 @@ impl ApiError {
             details: Vec::new(),
             retry_after_secs: None,
             attempts_left: None,
+            unbound_at: None,
         }
     }
 
@@ -60,6 +67,7 @@ impl ApiError {
             details: Vec::new(),
             retry_after_secs: None,
             attempts_left: None,
+            unbound_at: None,
         }
     }
 
@@ -73,6 +81,7 @@ impl ApiError {
             details: Vec::new(),
             retry_after_secs: None,
             attempts_left: None,
+            unbound_at: None,
         }
     }
 
@@ -111,6 +120,43 @@ impl ApiError {
         e
     }
 
+    /// A sign-in from a device that was bound to the account and is no longer (its person
+    /// bound another phone, or locked the account): when, said in Vietnam's time, and
+    /// `replaced` when another device was bound at that very moment, so the sentence can say
+    /// why. Only the server answers it, and only to a request that proves both the password
+    /// and the old device's key (see `sign_in.rs`).
+    pub fn device_unbound(unbound_at: Timestamp, replaced: bool) -> Self {
+        let mut e = ApiError::new(ErrorCode::DeviceUnbound);
+        let local = unbound_at.with_timezone(&vietnam());
+        let (time, day) = (local.format("%H:%M"), local.format("%d/%m/%Y"));
+        (e.message_vi, e.message_en) = if replaced {
+            (
+                format!(
+                    "Thiết bị này không còn được liên kết với tài khoản của bạn vì một thiết bị \
+                     khác đã được liên kết (lúc {time} ngày {day}). Liên kết lại nếu bạn muốn \
+                     dùng thiết bị này."
+                ),
+                format!(
+                    "This device is no longer bound to your account: another device was bound \
+                     at {time} on {day}. Bind it again to use it here."
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "Thiết bị này không còn được liên kết với tài khoản của bạn (liên kết đã bị \
+                     hủy lúc {time} ngày {day}). Liên kết lại nếu bạn muốn dùng thiết bị này."
+                ),
+                format!(
+                    "This device is no longer bound to your account: it was unbound at {time} \
+                     on {day}. Bind it again to use it here."
+                ),
+            )
+        };
+        e.unbound_at = Some(unbound_at);
+        e
+    }
+
     /// The known kind, when the code is one of [`ErrorCode`].
     pub fn kind(&self) -> Option<ErrorCode> {
         ErrorCode::ALL
@@ -118,6 +164,14 @@ impl ApiError {
             .copied()
             .find(|c| c.as_str() == self.code)
     }
+}
+
+/// Vietnam's time zone (UTC+7, no daylight saving): the times in sentences are the ones
+/// people there read on their clocks.
+fn vietnam() -> chrono::FixedOffset {
+    const OFFSET_SECS: i32 = 7 * 3600;
+    // In range, so always `Some`; UTC is the harmless fallback.
+    chrono::FixedOffset::east_opt(OFFSET_SECS).unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc))
 }
 
 macro_rules! error_codes {
@@ -186,6 +240,9 @@ error_codes! {
     DeviceNotBound = "device_not_bound", 403,
         "Thiết bị này chưa được liên kết với tài khoản.",
         "This device is not bound to the account.";
+    DeviceUnbound = "device_unbound", 403,
+        "Thiết bị này không còn được liên kết với tài khoản của bạn. Liên kết lại nếu bạn muốn dùng thiết bị này.",
+        "This device is no longer bound to your account. Bind it again to use it here.";
     DeviceRebindRequired = "device_rebind_required", 403,
         "Xác nhận sai quá nhiều lần; vui lòng liên kết lại thiết bị.",
         "Too many wrong confirmations; please bind the device again.";
@@ -310,5 +367,52 @@ mod tests {
         let back: ApiError = serde_json::from_value(json).unwrap();
         assert_eq!(back, e);
         assert_eq!(back.kind(), None);
+    }
+
+    #[test]
+    fn an_unbound_device_is_told_when_in_vietnams_time_and_why_when_known() {
+        use chrono::TimeZone;
+        // 17:05 UTC is 00:05 the next day in Vietnam.
+        let at = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 17, 5, 0).unwrap();
+        let replaced = ApiError::device_unbound(at, true);
+        assert_eq!(replaced.kind(), Some(ErrorCode::DeviceUnbound));
+        assert_eq!(replaced.unbound_at, Some(at));
+        assert!(
+            replaced
+                .message_vi
+                .contains("vì một thiết bị khác đã được liên kết (lúc 00:05 ngày 03/12/2026)"),
+            "{}",
+            replaced.message_vi
+        );
+        assert!(
+            replaced
+                .message_en
+                .contains("another device was bound at 00:05 on 03/12/2026"),
+            "{}",
+            replaced.message_en
+        );
+        let unbound = ApiError::device_unbound(at, false);
+        assert!(!unbound.message_vi.contains("thiết bị khác"));
+        assert!(
+            unbound
+                .message_en
+                .contains("it was unbound at 00:05 on 03/12/2026")
+        );
+        for e in [&replaced, &unbound] {
+            assert!(
+                e.message_vi
+                    .ends_with("Liên kết lại nếu bạn muốn dùng thiết bị này.")
+            );
+            assert!(e.message_en.ends_with("Bind it again to use it here."));
+        }
+        let json = serde_json::to_value(&replaced).unwrap();
+        assert_eq!(json["code"], "device_unbound");
+        assert_eq!(serde_json::from_value::<ApiError>(json).unwrap(), replaced);
+        assert!(
+            serde_json::to_value(ApiError::new(ErrorCode::Forbidden))
+                .unwrap()
+                .get("unbound_at")
+                .is_none()
+        );
     }
 }

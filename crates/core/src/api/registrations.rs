@@ -122,6 +122,7 @@ impl From<&FieldError> for ApiError {
             details: Vec::new(),
             retry_after_secs: None,
             attempts_left: None,
+            unbound_at: None,
         }
     }
 }

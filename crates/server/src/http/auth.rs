@@ -133,14 +133,7 @@ async fn check_proof(
 ) -> ServerResult<Digest32> {
     let proof = proof_header(parts)?;
     let now = state.now();
-    let expected = ExpectedRequest {
-        method: parts.method.as_str(),
-        path: request_target(parts),
-        body: body.unwrap_or_default(),
-        session_hash,
-        now,
-        max_skew_secs: state.config.limits.clock_skew_secs,
-    };
+    let expected = expected_request(state, parts, body.unwrap_or_default(), session_hash, now);
     let checked = match body {
         Some(_) => {
             request_proof::verify(&proof, key, &expected).map(|()| *proof.claims().body_hash())
@@ -167,6 +160,41 @@ async fn check_proof(
         return Err(ServerError::code(ErrorCode::InvalidRequestProof));
     }
     Ok(body_hash)
+}
+
+/// What a proof must say about the request it came with.
+fn expected_request<'a>(
+    state: &AppState,
+    parts: &'a Parts,
+    body: &'a [u8],
+    session_hash: Option<&'a Digest32>,
+    now: i64,
+) -> ExpectedRequest<'a> {
+    ExpectedRequest {
+        method: parts.method.as_str(),
+        path: request_target(parts),
+        body,
+        session_hash,
+        now,
+        max_skew_secs: state.config.limits.clock_skew_secs,
+    }
+}
+
+/// Whether the request carries a sessionless proof by `key` that fits it (method, target,
+/// body, time). Nothing is recorded: for a check whose outcome is used only later, when the
+/// caller has decided what to answer (sign-in, for a device that is no longer bound); a proof
+/// that is then accepted goes through [`verify_proof`], which keeps its nonce.
+pub fn sessionless_proof_fits(
+    state: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    key: &PublicKey,
+) -> bool {
+    let Ok(proof) = proof_header(parts) else {
+        return false;
+    };
+    let expected = expected_request(state, parts, body, None, state.now());
+    request_proof::verify(&proof, key, &expected).is_ok()
 }
 
 /// A session's last use is written at most this often: a write per signed request was most of

@@ -57,29 +57,46 @@ pub async fn active_keys(
     .await?)
 }
 
-/// A bound device's key and name.
+/// A device of an account as sign-in reads it: bound now, or unbound since.
 #[derive(sqlx::FromRow)]
-pub struct BoundDevice {
+pub struct AccountDevice {
     /// The device key (33 SEC1 bytes).
     pub device_key: Vec<u8>,
     /// The name the person gave it.
     pub name: String,
+    /// When it was unbound; `None` while it is bound.
+    pub unbound_at: Option<i64>,
 }
 
-/// The device's key and name, when `device` is bound to `account` now.
-pub async fn bound(
+/// The device `device` of `account`, bound now or once (one look-up by primary key either
+/// way, so the answer's time does not tell which).
+pub async fn of_account(
     conn: &mut AnyConnection,
     device: &str,
     account: &str,
-) -> ServerResult<Option<BoundDevice>> {
+) -> ServerResult<Option<AccountDevice>> {
     Ok(sqlx::query_as(
-        "SELECT device_key, name FROM devices \
-         WHERE id = $1 AND account_id = $2 AND unbound_at IS NULL",
+        "SELECT device_key, name, unbound_at FROM devices WHERE id = $1 AND account_id = $2",
     )
     .bind(device)
     .bind(account)
     .fetch_optional(conn)
     .await?)
+}
+
+/// Whether the device bound to `account` now was bound at `at`, the moment another device of
+/// the account was unbound: binding unbinds the old device and binds the new one in one
+/// transaction, at one time. (A self-lock unbinds and binds nothing; after a later re-binding
+/// the times differ too, and the caller then says only when the device was unbound.) Reads
+/// the active device through the one-active-device index.
+pub async fn bound_at_once(conn: &mut AnyConnection, account: &str, at: i64) -> ServerResult<bool> {
+    let bound_at: Option<i64> = sqlx::query_scalar(
+        "SELECT bound_at FROM devices WHERE account_id = $1 AND unbound_at IS NULL",
+    )
+    .bind(account)
+    .fetch_optional(conn)
+    .await?;
+    Ok(bound_at == Some(at))
 }
 
 /// The wrong-confirmation count of `device` when it is bound to `account` now.

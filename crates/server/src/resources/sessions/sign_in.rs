@@ -2,7 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Request, State};
-use dinhdanh_core::api::{ChallengePurpose, ErrorCode, LoginRequest, LoginResponse, SessionKind};
+use dinhdanh_core::api::{
+    ApiError, ChallengePurpose, ErrorCode, LoginRequest, LoginResponse, SessionKind,
+};
 use dinhdanh_core::crypto::PublicKey;
 use dinhdanh_core::ids::DeviceId;
 
@@ -11,6 +13,7 @@ use crate::http::auth::{self, parse_json};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::rate_limit::{self, PasswordAttempt, PasswordRoute, Source};
 use crate::infra::state::AppState;
+use crate::infra::time::timestamp;
 use crate::resources::accounts;
 use crate::resources::challenges;
 use crate::store::audit::{self, AuditRecord};
@@ -22,7 +25,10 @@ use crate::store::values::{public_key_from_db, word};
 /// `POST /v1/sessions`: identification number, password and the bound device's proof.
 ///
 /// An unknown number, a wrong password and a device not bound to the account get the same
-/// `invalid_credentials`, after the same password-hashing work. The fresh sign-in challenge in
+/// `invalid_credentials`, after the same password-hashing work. One exception, which tells
+/// nothing to anyone who lacks the password or the old device's key: the right password with a
+/// proof by the key of a device this account had bound once and no longer has gets
+/// `device_unbound` (see [`refuse_unbound`]). The fresh sign-in challenge in
 /// the body is used up first, so every guess costs a new challenge; then the attempt is
 /// reserved against the number's password limits (per source, and over all sources) and given
 /// back when the password was right, so only wrong passwords count — a refused challenge or a
@@ -60,27 +66,36 @@ pub(super) async fn sign_in(
         attempt.failed();
     }
     let device = match &account {
-        Some(a) => bound_device(&state, &request.device_id, a.id.as_str()).await?,
+        Some(a) => account_device(&state, &request.device_id, a.id.as_str()).await?,
         None => None,
     };
-    let (Some(account), true, Some((device_key, device_name))) = (&account, password_ok, device)
-    else {
-        // No actor: nobody has shown who they are. The entry is about the person whose number
-        // was tried (subject key), so they can see it.
-        audit_sign_in_refused(
-            &state,
-            None,
-            &request.device_id,
-            &citizen_key,
-            "session.sign_in",
-        )
-        .await?;
-        tracing::info!(
-            citizen = %request.citizen_id.masked(),
-            "sign-in refused: invalid credentials"
-        );
-        return Err(ServerError::code(ErrorCode::InvalidCredentials));
+    // A device of this account that is no longer bound: is the request signed by its key?
+    // Checked whatever the password, so the check's time tells nothing about the password;
+    // the answer says it only to the right one.
+    let signed_by_unbound = match &device {
+        Some((key, _, Some(_))) => auth::sessionless_proof_fits(&state, &parts, &body, key),
+        _ => false,
     };
+    let (Some(account), true, Some((device_key, device_name, unbound_at))) =
+        (&account, password_ok, device)
+    else {
+        return refuse_credentials(&state, &request, &citizen_key).await;
+    };
+    if let Some(unbound_at) = unbound_at {
+        if !signed_by_unbound {
+            return refuse_credentials(&state, &request, &citizen_key).await;
+        }
+        return refuse_unbound(
+            &state,
+            &parts,
+            &body,
+            &request,
+            account.id.as_str(),
+            &citizen_key,
+            (&device_key, unbound_at),
+        )
+        .await;
+    }
     let account_id = account.id.clone();
     // The request must be signed by the bound device's key: the password alone is not enough.
     if let Err(e) = auth::verify_proof(
@@ -156,6 +171,70 @@ pub(super) async fn sign_in(
     }))
 }
 
+/// `invalid_credentials`, the one answer to an unknown number, a wrong password, a device
+/// that is not this account's, and an unbound device's id without its key's proof.
+async fn refuse_credentials(
+    state: &AppState,
+    request: &LoginRequest,
+    citizen_key: &[u8],
+) -> ServerResult<Json<LoginResponse>> {
+    // No actor: nobody has shown who they are. The entry is about the person whose number
+    // was tried (subject key), so they can see it.
+    audit_sign_in_refused(
+        state,
+        None,
+        &request.device_id,
+        citizen_key,
+        "session.sign_in",
+    )
+    .await?;
+    tracing::info!(
+        citizen = %request.citizen_id.masked(),
+        "sign-in refused: invalid credentials"
+    );
+    Err(ServerError::code(ErrorCode::InvalidCredentials))
+}
+
+/// `device_unbound`, to a request with the right password and a proof by the key of a device
+/// the account no longer has bound: whoever sends it holds that device and knows the
+/// password, and is told only that the device is unbound, since when, and whether another
+/// device was bound then — so the person who finds their old phone is not told their
+/// password is wrong. The proof's nonce is kept like any accepted proof's.
+async fn refuse_unbound(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+    request: &LoginRequest,
+    account: &str,
+    citizen_key: &[u8],
+    (device_key, unbound_at): (&PublicKey, i64),
+) -> ServerResult<Json<LoginResponse>> {
+    auth::verify_proof(
+        state,
+        parts,
+        body,
+        device_key,
+        None,
+        &device_key.key_id().to_string(),
+    )
+    .await?;
+    let replaced =
+        devices::bound_at_once(&mut *state.pool.acquire().await?, account, unbound_at).await?;
+    audit_sign_in_refused(
+        state,
+        Some(account),
+        &request.device_id,
+        citizen_key,
+        "session.sign_in.device_unbound",
+    )
+    .await?;
+    tracing::info!(
+        citizen = %request.citizen_id.masked(),
+        "sign-in refused: the device is no longer bound"
+    );
+    Err(ApiError::device_unbound(timestamp(unbound_at), replaced).into())
+}
+
 async fn audit_sign_in_refused(
     state: &AppState,
     actor: Option<&str>,
@@ -177,14 +256,21 @@ async fn audit_sign_in_refused(
     .await
 }
 
-/// The device's key and name, when `device` is bound to `account` now.
-async fn bound_device(
+/// The device's key, name and when it was unbound (`None`: bound now), when `device` is or
+/// was bound to `account`.
+async fn account_device(
     state: &AppState,
     device: &DeviceId,
     account: &str,
-) -> ServerResult<Option<(PublicKey, String)>> {
-    devices::bound(&mut *state.pool.acquire().await?, device.as_str(), account)
+) -> ServerResult<Option<(PublicKey, String, Option<i64>)>> {
+    devices::of_account(&mut *state.pool.acquire().await?, device.as_str(), account)
         .await?
-        .map(|row| Ok((public_key_from_db(&row.device_key)?, row.name)))
+        .map(|row| {
+            Ok((
+                public_key_from_db(&row.device_key)?,
+                row.name,
+                row.unbound_at,
+            ))
+        })
         .transpose()
 }
