@@ -123,7 +123,23 @@ async fn sign_in_needs_the_bound_devices_key_and_a_fresh_challenge(db: Backend) 
     let other = SigningKey::random(&mut OsRng);
     let body = login_body(&t, &p.citizen_id, &p.password, &view.id).await;
     let resp = t.post(paths::LOGIN, &body, Auth::DeviceKey(&other)).await;
-    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    // The right password without the phone's key is answered exactly as a wrong password:
+    // nobody without the phone learns whether a password was right.
+    let without_the_phone = (resp.status().as_u16(), resp.text().await.unwrap());
+    let wrong_password = login_body(&t, &p.citizen_id, "not-the-password", &view.id).await;
+    let resp = t
+        .post(paths::LOGIN, &wrong_password, Auth::DeviceKey(&other))
+        .await;
+    assert_eq!(
+        without_the_phone,
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    );
+    assert_eq!(without_the_phone.0, 401);
+    assert!(
+        without_the_phone.1.contains("invalid_credentials"),
+        "{}",
+        without_the_phone.1
+    );
     let resp = t.post(paths::LOGIN, &body, Auth::None).await;
     // The challenge went with the first try: the request cannot be repeated.
     assert_error(resp, ErrorCode::ChallengeInvalid).await;

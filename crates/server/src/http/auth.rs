@@ -197,6 +197,16 @@ pub fn sessionless_proof_fits(
     request_proof::verify(&proof, key, &expected).is_ok()
 }
 
+/// Whether the request's proof is signed by `key`, whatever it says (method, target, body,
+/// time are not looked at). Sign-in answers a proof by another key exactly as a wrong
+/// password, so the answer never tells someone without the device whether the password was
+/// right; a proof by the right key that fails for its time or target is told as such.
+pub fn proof_signed_by(parts: &Parts, key: &PublicKey) -> bool {
+    proof_header(parts).is_ok_and(|proof| {
+        dinhdanh_core::crypto::verify(key, &proof.claims().to_bytes(), proof.signature()).is_ok()
+    })
+}
+
 /// A session's last use is written at most this often: a write per signed request was most of
 /// its cost (issue 18). The idle limit is therefore counted from a moment up to this much
 /// before the last request: a session may end as idle up to a minute early, never late.

@@ -31,7 +31,8 @@ use crate::store::values::{public_key_from_db, word};
 /// `device_unbound` (see [`refuse_unbound`]). The fresh sign-in challenge in
 /// the body is used up first, so every guess costs a new challenge; then the attempt is
 /// reserved against the number's password limits (per source, and over all sources) and given
-/// back when the password was right, so only wrong passwords count — a refused challenge or a
+/// back when the password was right with a proof by the device's key, so only wrong passwords
+/// (and right ones without the phone) count — a refused challenge or a
 /// right password never uses up the owner's attempts. Those counts, the challenge and the
 /// audit entries of refusals stay whatever happens next; the new session, the end of the
 /// device's earlier ones and the sign-in's audit entry commit together.
@@ -60,11 +61,6 @@ pub(super) async fn sign_in(
             false
         }
     };
-    if password_ok {
-        attempt.succeeded(&state).await?;
-    } else {
-        attempt.failed();
-    }
     let device = match &account {
         Some(a) => account_device(&state, &request.device_id, a.id.as_str()).await?,
         None => None,
@@ -76,6 +72,20 @@ pub(super) async fn sign_in(
         Some((key, _, Some(_))) => auth::sessionless_proof_fits(&state, &parts, &body, key),
         _ => false,
     };
+    // The bound device's signature is checked whatever the password too: a right password
+    // with another key's proof gets exactly the wrong password's answer, so it cannot be used
+    // to test passwords without the phone.
+    let signed_by_bound = match &device {
+        Some((key, _, None)) => auth::proof_signed_by(&parts, key),
+        _ => false,
+    };
+    // Only the password with its device's key gives the attempt back: a right password
+    // without the phone counts as a wrong one, so the limits tell nothing about it either.
+    if password_ok && (signed_by_bound || signed_by_unbound) {
+        attempt.succeeded(&state).await?;
+    } else {
+        attempt.failed();
+    }
     let (Some(account), true, Some((device_key, device_name, unbound_at))) =
         (&account, password_ok, device)
     else {
@@ -98,6 +108,19 @@ pub(super) async fn sign_in(
     }
     let account_id = account.id.clone();
     // The request must be signed by the bound device's key: the password alone is not enough.
+    if !signed_by_bound {
+        // The owner sees this entry: their password was given without their phone.
+        audit_sign_in_refused(
+            &state,
+            Some(account_id.as_str()),
+            &request.device_id,
+            &citizen_key,
+            "session.sign_in.proof",
+        )
+        .await?;
+        return Err(ServerError::code(ErrorCode::InvalidCredentials));
+    }
+    // Signed by it: a proof that is stale, replayed or made for another request is told so.
     if let Err(e) = auth::verify_proof(
         &state,
         &parts,
