@@ -81,6 +81,17 @@ impl Default for ScanOptions {
     }
 }
 
+impl ScanOptions {
+    /// For a picture read once (a file the person picked, the CLI's picture, a screenshot):
+    /// there is no next frame, so every attempt may run. 2 s bounds the wait for a picture
+    /// without a code; the whole ladder takes well under that on a slow phone.
+    pub fn picture() -> Self {
+        ScanOptions {
+            time_budget: Duration::from_secs(2),
+        }
+    }
+}
+
 /// A kind of code the decoder looks for: read strictly, then checked against the server and
 /// the clock.
 pub trait Scannable: Sized {
