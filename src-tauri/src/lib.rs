@@ -208,6 +208,13 @@ pub fn run() {
             let shell = Shell::new(options)
                 .map_err(|e| format!("{}: {} / {}", e.code, e.message_vi, e.message_en))?;
             app.manage(shell);
+            // The first screen asks for `status`, which opens the client (the keystore's D-Bus
+            // session, the HTTP client): opened here while the WebView loads, not after. An
+            // error is left for that `status` to report.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                let _ = handle.state::<Shell>().client();
+            });
             #[cfg(mobile)]
             hand_links_to_the_shell(app);
             Ok(())
