@@ -218,9 +218,33 @@ fn decode_image_bytes_as<P: Scannable>(
     now: i64,
     expected_origin: &Origin,
 ) -> Result<P, ScanError> {
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| ScanError::UnreadableImage)?;
+    decode_picture(reader, now, expected_origin)
+}
+
+/// Reads the login code in a PNG or JPEG file (the CLI's "approve from a picture"), with the
+/// time of [`ScanOptions::picture`]. Pictures larger than [`MAX_IMAGE_SIDE`] on a side are
+/// refused before being decoded.
+pub fn decode_image_file(
+    path: &Path,
+    now: i64,
+    expected_origin: &Origin,
+) -> Result<QrLoginPayload, ScanError> {
+    let reader = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|_| ScanError::UnreadableImage)?;
+    decode_picture(reader, now, expected_origin)
+}
+
+/// A picture read once, from memory or a file: refused past [`MAX_IMAGE_SIDE`] before being
+/// decoded, then read with the time of [`ScanOptions::picture`].
+fn decode_picture<R: std::io::BufRead + std::io::Seek, P: Scannable>(
+    mut reader: image::ImageReader<R>,
+    now: i64,
+    expected_origin: &Origin,
+) -> Result<P, ScanError> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
@@ -236,30 +260,6 @@ fn decode_image_bytes_as<P: Scannable>(
     )
     .ok_or(ScanError::NoCodeFound)?;
     decode::decode_plane(plane, now, expected_origin, &ScanOptions::picture())
-}
-
-/// Reads the login code in a PNG or JPEG file (the CLI's "approve from a picture"), with the
-/// time of [`ScanOptions::picture`]. Pictures larger than [`MAX_IMAGE_SIDE`] on a side are
-/// refused before being decoded.
-pub fn decode_image_file(
-    path: &Path,
-    now: i64,
-    expected_origin: &Origin,
-) -> Result<QrLoginPayload, ScanError> {
-    let mut reader = image::ImageReader::open(path)
-        .and_then(|r| r.with_guessed_format())
-        .map_err(|_| ScanError::UnreadableImage)?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_IMAGE_SIDE);
-    limits.max_image_height = Some(MAX_IMAGE_SIDE);
-    reader.limits(limits);
-    let picture = reader.decode().map_err(|_| ScanError::UnreadableImage)?;
-    decode_login_with(
-        &picture.to_luma8(),
-        now,
-        expected_origin,
-        &ScanOptions::picture(),
-    )
 }
 
 #[cfg(test)]
