@@ -131,7 +131,8 @@ fn main() -> Result<()> {
             eprintln!(
                 "  bench-national [--people N] [--organisations N]  the registries at national \
                  size (default 10,000,000 people, 1,000,000 organisations) loaded into SQLite and \
-                 PostgreSQL, and look-ups at that size"
+                 PostgreSQL, and look-ups at that size (DINHDANH_NATIONAL_BACKENDS, default \
+                 sqlite,postgres)"
             );
             eprintln!(
                 "  bench-load  whole journeys of N phones, desktops and officers at once against \
@@ -414,6 +415,7 @@ fn bench_oidc() -> Result<()> {
 /// generators' streams loaded into SQLite and, unless `DINHDANH_SKIP_POSTGRES=1`, a throw-away
 /// PostgreSQL cluster. `--people N` and `--organisations N` set the size (national by default);
 /// the bench reads them from `DINHDANH_NATIONAL_PEOPLE` and `DINHDANH_NATIONAL_ORGANISATIONS`.
+/// `DINHDANH_NATIONAL_BACKENDS=postgres` (or `sqlite`) runs one backend alone.
 fn bench_national(args: &[String]) -> Result<()> {
     let mut sizes = Vec::new();
     let mut rest = args.iter();
