@@ -92,6 +92,7 @@ pub async fn build_state(options: StartOptions) -> anyhow::Result<AppState> {
         geoip,
         faults: Default::default(),
         memory_limits: Default::default(),
+        sessions: Default::default(),
     });
     // Due dates counted before the holiday table last changed by a migration (0010 shipped
     // Tết and the other days off) follow it from now on.

@@ -629,3 +629,125 @@ async fn expired_proof_nonces_are_swept_in_the_background_not_by_requests(db: Ba
         after_request - i64::try_from(swept.proof_nonces).unwrap()
     );
 }
+
+backend_test!(a_session_this_instance_remembers_is_still_checked_in_full_on_every_request);
+/// A session whose facts the instance remembers (issue 18's short path: the proof checked
+/// against the remembered key, one statement for the nonce and the session's state) is
+/// refused for every reason the long path refuses it, with the same answer.
+async fn a_session_this_instance_remembers_is_still_checked_in_full_on_every_request(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (p, device, view, session) = signed_in(&t).await;
+    let id = current_session_id(&t, &session).await;
+    assert_eq!(me(&t, &session).await.status(), 200);
+    assert!(!t.state().sessions.is_empty(), "remembered after a request");
+
+    // The short path answers: it verifies with the key it remembered, so a stored key changed
+    // behind its back (nothing in the server ever changes one) is not read.
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT bound_key FROM sessions WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    let other = SigningKey::random(&mut OsRng);
+    let other = dinhdanh_core::crypto::PublicKey::from_verifying_key(other.verifying_key());
+    set_bound_key(&t, &id, other.as_bytes().to_vec()).await;
+    assert_eq!(me(&t, &session).await.status(), 200);
+    set_bound_key(&t, &id, stored).await;
+
+    // A proof by another key, no proof, a replayed proof.
+    let thief = SigningKey::random(&mut OsRng);
+    let resp = t.get(paths::ME, Auth::ForeignKey(&session, &thief)).await;
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    let resp = t.get(paths::ME, Auth::TokenOnly(&session)).await;
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    let proof = ProofClaims::new(
+        "GET",
+        paths::ME,
+        b"",
+        Some(session.token.hash()),
+        t.now(),
+        [9u8; 16],
+    )
+    .unwrap()
+    .sign_with(&session.key)
+    .to_header_value();
+    let url = format!("{}{}", t.server.base_url(), paths::ME);
+    let send = || {
+        t.http
+            .get(&url)
+            .header(
+                "authorization",
+                format!("DinhDanh {}", session.token.expose()),
+            )
+            .header(request_proof::HEADER_NAME, proof.clone())
+            .send()
+    };
+    assert_eq!(send().await.unwrap().status(), 200);
+    assert_error(send().await.unwrap(), ErrorCode::InvalidRequestProof).await;
+    assert_eq!(me(&t, &session).await.status(), 200);
+
+    // The account locked, then unlocked.
+    let set_locked = |locked: i64| {
+        sqlx::query("UPDATE accounts SET locked = $1 WHERE id = $2")
+            .bind(locked)
+            .bind(p.account.as_str())
+            .execute(&t.state().pool)
+    };
+    set_locked(1).await.unwrap();
+    assert_error(me(&t, &session).await, ErrorCode::AccountLocked).await;
+    set_locked(0).await.unwrap();
+    assert_eq!(me(&t, &session).await.status(), 200);
+
+    // Idle, then renewed: the old token is refused although its facts were remembered.
+    t.clock
+        .advance(t.state().config.limits.session_idle_secs + 1);
+    assert_error(me(&t, &session).await, ErrorCode::SessionIdle).await;
+    let resp = renew(&t, &session, &id).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let renewed: LoginResponse = resp.json().await.unwrap();
+    let new = Session {
+        token: renewed.token,
+        key: session.key.clone(),
+        account: session.account.clone(),
+    };
+    assert_eq!(me(&t, &new).await.status(), 200);
+    assert_error(me(&t, &session).await, ErrorCode::Unauthenticated).await;
+    assert_eq!(me(&t, &new).await.status(), 200);
+
+    // Past the absolute expiry, kept active until then.
+    let absolute: i64 =
+        sqlx::query_scalar("SELECT absolute_expires_at FROM sessions WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_one(&t.state().pool)
+            .await
+            .unwrap();
+    while t.now() + 60 < absolute {
+        t.clock.advance((absolute - t.now() - 1).min(25 * 60));
+        assert_eq!(me(&t, &new).await.status(), 200);
+    }
+    t.clock.advance(absolute - t.now());
+    assert_error(me(&t, &new).await, ErrorCode::SessionExpired).await;
+
+    // Signed out.
+    let again = sign_in(&t, &p, &device, &view.id).await;
+    assert_eq!(me(&t, &again).await.status(), 200);
+    let resp = t
+        .send(
+            "DELETE",
+            paths::SESSION_CURRENT,
+            None,
+            Auth::Session(&again),
+        )
+        .await;
+    assert_eq!(resp.status(), 204);
+    assert_error(me(&t, &again).await, ErrorCode::Unauthenticated).await;
+}
+
+async fn set_bound_key(t: &TestServer, id: &SessionId, key: Vec<u8>) {
+    sqlx::query("UPDATE sessions SET bound_key = $1 WHERE id = $2")
+        .bind(key)
+        .bind(id.as_str())
+        .execute(&t.state().pool)
+        .await
+        .unwrap();
+}

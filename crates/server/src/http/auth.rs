@@ -10,6 +10,7 @@ use dinhdanh_core::request_proof::{self, ExpectedRequest, RequestProof};
 use serde::de::DeserializeOwned;
 
 use crate::infra::error::{ServerError, ServerResult};
+use crate::infra::session_cache::SessionFacts;
 use crate::infra::state::AppState;
 use crate::store::values::from_word;
 pub use crate::store::values::{parse_stored, public_key_from_db};
@@ -131,9 +132,41 @@ async fn check_proof(
     session_hash: Option<&Digest32>,
     nonce_scope: &str,
 ) -> ServerResult<Digest32> {
+    let (proof, body_hash) = verified_proof(state, parts, body, key, session_hash)?;
+    // Expired nonces are forgotten by the periodic sweep (store::sweep), not here.
+    let mut conn = state.pool.acquire().await?;
+    let fresh = proof_nonces::record_request_nonce(
+        &mut conn,
+        state.backend,
+        nonce_scope,
+        proof.nonce().to_vec(),
+        nonce_keep_until(state, state.now()),
+    )
+    .await?;
+    if !fresh {
+        tracing::info!("request proof replayed");
+        return Err(ServerError::code(ErrorCode::InvalidRequestProof));
+    }
+    Ok(body_hash)
+}
+
+/// The request's proof, checked against `key` and the request (the body when given) but not
+/// yet recorded; with the SHA-256 of the body it was made for.
+fn verified_proof(
+    state: &AppState,
+    parts: &Parts,
+    body: Option<&[u8]>,
+    key: &PublicKey,
+    session_hash: Option<&Digest32>,
+) -> ServerResult<(RequestProof, Digest32)> {
     let proof = proof_header(parts)?;
-    let now = state.now();
-    let expected = expected_request(state, parts, body.unwrap_or_default(), session_hash, now);
+    let expected = expected_request(
+        state,
+        parts,
+        body.unwrap_or_default(),
+        session_hash,
+        state.now(),
+    );
     let checked = match body {
         Some(_) => {
             request_proof::verify(&proof, key, &expected).map(|()| *proof.claims().body_hash())
@@ -144,22 +177,13 @@ async fn check_proof(
         tracing::info!(code = %e.code(), "request proof refused");
         ServerError::code(ErrorCode::InvalidRequestProof)
     })?;
-    let keep_until = now + 2 * i64::from(state.config.limits.clock_skew_secs);
-    // Expired nonces are forgotten by the periodic sweep (store::sweep), not here.
-    let mut conn = state.pool.acquire().await?;
-    let fresh = proof_nonces::record_request_nonce(
-        &mut conn,
-        state.backend,
-        nonce_scope,
-        proof.nonce().to_vec(),
-        keep_until,
-    )
-    .await?;
-    if !fresh {
-        tracing::info!("request proof replayed");
-        return Err(ServerError::code(ErrorCode::InvalidRequestProof));
-    }
-    Ok(body_hash)
+    Ok((proof, body_hash))
+}
+
+/// Until when a nonce recorded at `now` is kept: while a proof carrying it could still pass
+/// its time check.
+fn nonce_keep_until(state: &AppState, now: i64) -> i64 {
+    now + 2 * i64::from(state.config.limits.clock_skew_secs)
 }
 
 /// What a proof must say about the request it came with.
@@ -258,6 +282,12 @@ async fn authenticate_with(
 ) -> ServerResult<(SessionContext, Digest32)> {
     let token = session_token(parts)?;
     let token_hash = token.hash();
+    if idle == IdlePolicy::MustBeActive
+        && let Some(facts) = state.sessions.get(&token_hash)
+        && let Some(done) = authenticate_known(state, parts, body, &token_hash, &facts).await?
+    {
+        return Ok(done);
+    }
     let row = {
         let mut conn = state.pool.acquire().await?;
         sessions::by_token_hash(&mut conn, token_hash.as_bytes().to_vec()).await?
@@ -278,36 +308,119 @@ async fn authenticate_with(
     if row.locked != 0 {
         return Err(ServerError::code(ErrorCode::AccountLocked));
     }
-    let id = row.id;
-    let bound_key = public_key_from_db(&row.bound_key)?;
-    let body_hash = check_proof(state, parts, body, &bound_key, Some(&token_hash), &id).await?;
-    if idle == IdlePolicy::MustBeActive && now - row.last_seen_at >= LAST_SEEN_EVERY_SECS {
-        let mut conn = state.pool.acquire().await?;
-        sessions::touch(&mut conn, &id, now).await?;
-    }
-    let account = parse_stored(AccountId::parse(&row.account_id))?;
-    let acting_for = row
-        .acting_for
-        .map(|o| parse_stored(OrgEid::parse(&o)))
-        .transpose()?;
-    // A session acting for an organisation is re-checked on every request, so a revoked or
-    // expired delegation, or a locked or closed organisation, stops it at once.
-    if let Some(eid) = &acting_for {
-        check_acting_for(state, &id, &account, eid).await?;
-    }
-    let session = SessionContext {
-        id: parse_stored(SessionId::parse(&id))?,
-        account,
+    let facts = SessionFacts {
+        id: parse_stored(SessionId::parse(&row.id))?,
+        account: parse_stored(AccountId::parse(&row.account_id))?,
         device: row
             .device_id
             .map(|d| parse_stored(DeviceId::parse(&d)))
             .transpose()?,
         kind: from_word::<SessionKind>(&row.kind)?,
-        acting_for,
-        bound_key,
-        token_hash,
+        bound_key: public_key_from_db(&row.bound_key)?,
     };
+    let body_hash = check_proof(
+        state,
+        parts,
+        body,
+        &facts.bound_key,
+        Some(&token_hash),
+        facts.id.as_str(),
+    )
+    .await?;
+    let session = in_force(
+        state,
+        idle,
+        &facts,
+        token_hash,
+        row.last_seen_at,
+        row.acting_for,
+    )
+    .await?;
+    state.sessions.put(token_hash, facts);
     Ok((session, body_hash))
+}
+
+/// The short path, for a session this instance has seen ([`SessionCache`]): the proof is
+/// checked against the remembered key, then one statement records its nonce if the session is
+/// still in force. `None` when that cannot accept the request — a proof that does not fit,
+/// a nonce seen before, a session no longer in force or a renewed token — and the path of two
+/// statements then gives the reason (nothing was recorded).
+///
+/// [`SessionCache`]: crate::infra::session_cache::SessionCache
+async fn authenticate_known(
+    state: &AppState,
+    parts: &Parts,
+    body: Option<&[u8]>,
+    token_hash: &Digest32,
+    facts: &SessionFacts,
+) -> ServerResult<Option<(SessionContext, Digest32)>> {
+    let Ok((proof, body_hash)) =
+        verified_proof(state, parts, body, &facts.bound_key, Some(token_hash))
+    else {
+        return Ok(None);
+    };
+    let now = state.now();
+    let recorded = {
+        let mut conn = state.pool.acquire().await?;
+        proof_nonces::record_for_session_in_force(
+            &mut conn,
+            state.backend,
+            token_hash.as_bytes().to_vec(),
+            proof.nonce().to_vec(),
+            nonce_keep_until(state, now),
+            now,
+            now - state.config.limits.session_idle_secs,
+        )
+        .await?
+    };
+    let Some(row) = recorded.filter(|row| row.session_id == facts.id.as_str()) else {
+        state.sessions.forget(token_hash);
+        return Ok(None);
+    };
+    let session = in_force(
+        state,
+        IdlePolicy::MustBeActive,
+        facts,
+        *token_hash,
+        row.last_seen_at,
+        row.acting_for,
+    )
+    .await?;
+    Ok(Some((session, body_hash)))
+}
+
+/// The rest of a request's authentication once its session is found in force and its proof
+/// recorded: the session marked used (at most once a minute) and what it acts for re-checked.
+async fn in_force(
+    state: &AppState,
+    idle: IdlePolicy,
+    facts: &SessionFacts,
+    token_hash: Digest32,
+    last_seen_at: i64,
+    acting_for: Option<String>,
+) -> ServerResult<SessionContext> {
+    let now = state.now();
+    if idle == IdlePolicy::MustBeActive && now - last_seen_at >= LAST_SEEN_EVERY_SECS {
+        let mut conn = state.pool.acquire().await?;
+        sessions::touch(&mut conn, facts.id.as_str(), now).await?;
+    }
+    let acting_for = acting_for
+        .map(|o| parse_stored(OrgEid::parse(&o)))
+        .transpose()?;
+    // A session acting for an organisation is re-checked on every request, so a revoked or
+    // expired delegation, or a locked or closed organisation, stops it at once.
+    if let Some(eid) = &acting_for {
+        check_acting_for(state, facts.id.as_str(), &facts.account, eid).await?;
+    }
+    Ok(SessionContext {
+        id: facts.id.clone(),
+        account: facts.account.clone(),
+        device: facts.device.clone(),
+        kind: facts.kind,
+        acting_for,
+        bound_key: facts.bound_key.clone(),
+        token_hash,
+    })
 }
 
 /// Re-checks the session a long-lived request (the live stream) was opened in, by its id (a

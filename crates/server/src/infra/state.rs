@@ -1,7 +1,8 @@
 //! What every handler shares: the pool, the keys, the clock, the configuration, the
-//! notification sender, the wake-ups, the GeoIP table and the in-memory rate-limit counts. The
-//! server keeps no other state (wake-ups only say "look again"; the in-memory counts are a
-//! limit each instance applies on its own), so several instances can serve one PostgreSQL
+//! notification sender, the wake-ups, the GeoIP table, the in-memory rate-limit counts and the
+//! cache of sessions' unchanging facts. The server keeps no other state (wake-ups only say
+//! "look again"; the in-memory counts are a limit each instance applies on its own; the cache
+//! holds nothing a request could change), so several instances can serve one PostgreSQL
 //! database.
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use crate::infra::geoip::GeoIp;
 use crate::infra::keys::ServerKeys;
 use crate::infra::memory_limits::MemoryBuckets;
 use crate::infra::sender::Sender;
+use crate::infra::session_cache::SessionCache;
 use crate::infra::wakeups::Wakeups;
 
 /// Shared, cheap to clone.
@@ -44,6 +46,8 @@ pub struct Inner {
     pub faults: Faults,
     /// Rate-limit counts kept in this instance's memory (challenge issuance).
     pub memory_limits: MemoryBuckets,
+    /// Sessions' unchanging facts by their token's hash (the signed request's short path).
+    pub sessions: SessionCache,
 }
 
 impl AppState {

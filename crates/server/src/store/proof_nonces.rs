@@ -70,3 +70,65 @@ pub async fn record_request_nonce(
         .await?;
     Ok(inserted.rows_affected() == 1)
 }
+
+/// What can change about a session, read by [`record_for_session_in_force`] as it recorded the
+/// nonce.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionInForce {
+    /// The session (the token's, at that moment).
+    pub session_id: String,
+    /// The organisation it acts for.
+    pub acting_for: Option<String>,
+    /// Its last recorded use.
+    pub last_seen_at: i64,
+}
+
+/// [`record_request_nonce`] for the session whose token hashes to `token_hash`, in one
+/// statement that records the nonce only while that session is in force: not ended, before
+/// its absolute expiry, used after `active_after` (not idle), its owner's account not locked.
+/// `None` when nothing was recorded — the nonce was seen already, or the session is not in
+/// force, or the token is no longer its (renewed) — and the caller finds out which by the path
+/// of two statements. Same durability as [`record_request_nonce`] on PostgreSQL.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_for_session_in_force(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    token_hash: Vec<u8>,
+    nonce: Vec<u8>,
+    keep_until: i64,
+    now: i64,
+    active_after: i64,
+) -> ServerResult<Option<SessionInForce>> {
+    // The conditions are `http::auth`'s checks of a session, turned around: each row that
+    // passes them there passes them here. RETURNING may name only the inserted row, so what
+    // else is needed is read by its session id.
+    let sql = match backend {
+        Backend::Sqlite => {
+            "INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $4 \
+               AND s.last_seen_at > $5 AND a.locked = 0 \
+             ON CONFLICT DO NOTHING RETURNING session_id, \
+             (SELECT acting_for FROM sessions WHERE id = proof_nonces.session_id) AS acting_for, \
+             (SELECT last_seen_at FROM sessions WHERE id = proof_nonces.session_id) AS last_seen_at"
+        }
+        Backend::Postgres => {
+            "INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $4 \
+               AND s.last_seen_at > $5 AND a.locked = 0 \
+               AND set_config('synchronous_commit', 'off', true) IS NOT NULL \
+             ON CONFLICT DO NOTHING RETURNING session_id, \
+             (SELECT acting_for FROM sessions WHERE id = proof_nonces.session_id) AS acting_for, \
+             (SELECT last_seen_at FROM sessions WHERE id = proof_nonces.session_id) AS last_seen_at"
+        }
+    };
+    Ok(sqlx::query_as(sql)
+        .bind(token_hash)
+        .bind(nonce)
+        .bind(keep_until)
+        .bind(now)
+        .bind(active_after)
+        .fetch_optional(conn)
+        .await?)
+}
