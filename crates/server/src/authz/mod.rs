@@ -42,10 +42,16 @@ pub async fn officer_role(
     let Some(row) = roles::officer(&mut conn, account).await? else {
         return Ok(None);
     };
-    Ok(Some(OfficerRole {
-        province: parse_stored(NewProvince::parse(&row.province))?,
-        granted_at: timestamp(row.granted_at),
-    }))
+    officer_role_from(&row.province, row.granted_at).map(Some)
+}
+
+/// An officer grant as stored (its province's code, when it was made), for a read that joined
+/// it to something else.
+pub fn officer_role_from(province: &str, granted_at: i64) -> ServerResult<OfficerRole> {
+    Ok(OfficerRole {
+        province: parse_stored(NewProvince::parse(province))?,
+        granted_at: timestamp(granted_at),
+    })
 }
 
 /// What an officer at the console may see.

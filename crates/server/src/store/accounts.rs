@@ -149,13 +149,20 @@ pub struct AccountViewRow {
     pub full_name: String,
     /// The owner's identification number, masked.
     pub citizen_masked: String,
+    /// The province of its officer grant, if it has one.
+    pub officer_province: Option<String>,
+    /// When that grant was made.
+    pub officer_granted_at: Option<i64>,
 }
 
-/// The account with its owner's name and masked number.
+/// The account with its owner's name and masked number, and its officer grant if any (one
+/// statement: every signed-in screen reads this, issue 18).
 pub async fn view(conn: &mut AnyConnection, id: &str) -> ServerResult<Option<AccountViewRow>> {
     Ok(sqlx::query_as(
-        "SELECT a.level, a.locked, c.full_name, c.citizen_masked \
-         FROM accounts a JOIN citizens c ON c.citizen_key = a.citizen_key WHERE a.id = $1",
+        "SELECT a.level, a.locked, c.full_name, c.citizen_masked, \
+                o.province AS officer_province, o.granted_at AS officer_granted_at \
+         FROM accounts a JOIN citizens c ON c.citizen_key = a.citizen_key \
+         LEFT JOIN officers o ON o.account_id = a.id WHERE a.id = $1",
     )
     .bind(id)
     .fetch_optional(conn)

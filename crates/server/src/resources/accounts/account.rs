@@ -382,6 +382,11 @@ pub async fn account_view(state: &AppState, account: &AccountId) -> ServerResult
         citizen_id_masked: row.citizen_masked,
         level: level_from_number(row.level)?,
         locked: row.locked != 0,
-        officer: crate::authz::officer_role(state, account).await?,
+        officer: match (row.officer_province, row.officer_granted_at) {
+            (Some(province), Some(granted_at)) => {
+                Some(crate::authz::officer_role_from(&province, granted_at)?)
+            }
+            _ => None,
+        },
     })
 }
