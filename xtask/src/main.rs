@@ -11,6 +11,8 @@
 //!   national size in SQLite and PostgreSQL (not part of `test`).
 //! - `cargo xtask bench-load` — whole journeys of many phones, desktops and officers at once
 //!   against SQLite, PostgreSQL and two instances on one PostgreSQL (not part of `test`).
+//! - `cargo xtask bench-throughput` — signed requests on one core against the crypto bound,
+//!   and confirmed actions, on SQLite and PostgreSQL (not part of `test`).
 //!
 //! Set-up is idempotent: it asks dpkg and rustup what is already there and installs only what
 //! is missing, so a second run costs a few seconds.
@@ -111,6 +113,7 @@ fn main() -> Result<()> {
         // Likewise; not part of `test` (a national-size load takes many minutes).
         Some("bench-national") => bench_national(&args[1..]),
         Some("bench-load") => bench_load(),
+        Some("bench-throughput") => bench_throughput(),
         Some("check-targets") => check_targets::run(&root),
         Some("crash") => crash::run(&args[1..]),
         Some("gen-citizens") => citizens::run(&root),
@@ -138,6 +141,11 @@ fn main() -> Result<()> {
                 "  bench-load  whole journeys of N phones, desktops and officers at once against \
                  SQLite, PostgreSQL and two instances on one PostgreSQL (DINHDANH_LOAD_LEVELS, \
                  default 1,4,16; DINHDANH_LOAD_DEPLOYMENTS, default sqlite,pg,pg2)"
+            );
+            eprintln!(
+                "  bench-throughput  signed requests on one core against the crypto bound, and \
+                 confirmed actions, on SQLite and PostgreSQL (DINHDANH_BENCH_REQUESTS, \
+                 DINHDANH_BENCH_CONFIRMED; DINHDANH_BENCH_PIN=0 leaves the bench unpinned)"
             );
             eprintln!(
                 "  check-targets  clippy the app, the device client and the biometric plugin for \
@@ -453,6 +461,32 @@ fn bench_national(args: &[String]) -> Result<()> {
     drop(postgres);
     if !status.success() {
         bail!("the national-size bench failed ({status})");
+    }
+    Ok(())
+}
+
+/// Signed requests per core and confirmed actions (crates/server/benches/throughput.rs, a
+/// release build; the bench pins itself to one CPU) on SQLite and, unless
+/// `DINHDANH_SKIP_POSTGRES=1`, a throw-away PostgreSQL cluster.
+fn bench_throughput() -> Result<()> {
+    let postgres = throwaway_postgres("the throughput bench", "the bench runs on SQLite only")?;
+    step("cargo bench -p dinhdanh-server --bench throughput");
+    let mut bench = Command::new("cargo");
+    bench.args([
+        "bench",
+        "-p",
+        "dinhdanh-server",
+        "--bench",
+        "throughput",
+        "--locked",
+    ]);
+    if let Some(cluster) = &postgres {
+        bench.env("DINHDANH_BENCH_POSTGRES_URL", cluster.url());
+    }
+    let status = bench.status().context("could not start cargo")?;
+    drop(postgres);
+    if !status.success() {
+        bail!("the throughput bench failed ({status})");
     }
     Ok(())
 }

@@ -12,6 +12,13 @@
 //! one core: the figures include the client's signing and HTTP work, and are a floor for what
 //! one server core does. Requests are sequential over one keep-alive connection.
 //!
+//! The process pins itself to one CPU (the last it may run on) before anything starts, so
+//! SQLite's worker threads share that core too and "one core" is literally true; PostgreSQL's
+//! server runs as its own processes, wherever the scheduler puts them. `DINHDANH_BENCH_PIN=0`
+//! leaves the process free, as before issue 18's second round: SQLite's workers then run on
+//! another core, and each statement waits for that core's thread to wake, which on these
+//! virtual machines costs more than the statement.
+//!
 //! - crypto bound: the request proof's cryptography alone on this core (the client signs a
 //!   proof for `GET /v1/me` and writes its header, the server parses and verifies it), the
 //!   bound issue 18 measures signed requests against (printed as a percentage);
@@ -74,10 +81,34 @@ fn env_count(name: &str, default: usize) -> usize {
 }
 
 fn main() -> anyhow::Result<()> {
+    // Before any thread is started: threads inherit the affinity of the one that starts them.
+    let pinned = if std::env::var("DINHDANH_BENCH_PIN").is_ok_and(|v| v == "0") {
+        None
+    } else {
+        Some(pin_to_one_cpu()?)
+    };
+    PINNED.set(pinned).ok();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(run())
+}
+
+/// The CPU the bench pinned itself to, or `None` when it runs unpinned.
+static PINNED: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+
+/// Restricts this thread (and every thread it starts) to the last CPU it may run on.
+fn pin_to_one_cpu() -> anyhow::Result<usize> {
+    use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
+    let allowed = sched_getaffinity(None)?;
+    let cpu = (0..CpuSet::MAX_CPU)
+        .rev()
+        .find(|&cpu| allowed.is_set(cpu))
+        .ok_or_else(|| anyhow::anyhow!("no CPU in this process's affinity set"))?;
+    let mut one = CpuSet::new();
+    one.set(cpu);
+    sched_setaffinity(None, &one)?;
+    Ok(cpu)
 }
 
 async fn run() -> anyhow::Result<()> {
@@ -307,4 +338,13 @@ fn print_table(rows: &[Row]) {
          scale: Keycloak's published sizing is about 15 password logins/s and 120 token \
          refreshes/s per vCPU."
     );
+    match PINNED.get().copied().flatten() {
+        Some(cpu) => println!(
+            "Pinned to CPU {cpu}: the bench and SQLite's worker threads on that one core \
+             (DINHDANH_BENCH_PIN=0 to leave it free)."
+        ),
+        None => println!(
+            "Not pinned (DINHDANH_BENCH_PIN=0): SQLite's worker threads may run on another core."
+        ),
+    }
 }
