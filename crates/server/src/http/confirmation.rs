@@ -50,6 +50,14 @@ pub fn lock_period_secs(base_secs: i64, lock_after: i64, n: i64) -> i64 {
 /// own: the challenge's use, the counters and the outcome's audit entry commit together, and
 /// stay whatever then happens to the action (a wrong passcode stays counted). An internal
 /// failure commits nothing (no entry claims an outcome, and the challenge stays usable).
+///
+/// On PostgreSQL an accepted confirmation's commit does not wait for the disk
+/// ([`Tx::commit_flushed_by_next`]): the action's durable commit that follows flushes both, so a
+/// confirmed action waits for one flush, not two (issue 18). Should the action then commit
+/// nothing and PostgreSQL itself crash within the WAL writer's delay, the challenge and the
+/// counter would be as before the confirmation — the person's own signed action, for the action
+/// that did not happen, usable again until the challenge expires. Refusals wait for the disk:
+/// a wrong passcode is never forgotten.
 pub async fn verify_confirmation<T: Serialize>(
     state: &AppState,
     session: &SessionContext,
@@ -85,7 +93,14 @@ pub async fn verify_confirmation<T: Serialize>(
             subject_key: None,
             denied: result.is_err(),
         });
-        tx.commit().await?;
+        // An accepted confirmation is followed at once by the action's own durable commit,
+        // which flushes this one with it; a refusal (a wrong passcode counted) waits for the
+        // disk itself.
+        if result.is_ok() {
+            tx.commit_flushed_by_next().await?;
+        } else {
+            tx.commit().await?;
+        }
     }
     result.map_err(Refusal::into_error)
 }
