@@ -149,12 +149,18 @@ async fn load<T>(
     if session.kind != SessionKind::Device {
         return Err(ServerError::code(ErrorCode::Forbidden).into());
     }
-    let mut conn = state.pool.acquire().await.map_err(ServerError::from)?;
-    let conn = &mut *conn;
-    let device =
-        confirmation_keys::confirming_device(conn, device_id.as_str(), session.account.as_str())
-            .await?
-            .ok_or_else(|| ServerError::code(ErrorCode::DeviceNotBound))?;
+    // The key comes from what the device registered for this method, never from the key id
+    // the request names.
+    let method = word(&confirmed.confirmation.method())?;
+    let (device, key) = confirmation_keys::confirming_device_and_key(
+        &mut *state.pool.acquire().await.map_err(ServerError::from)?,
+        device_id.as_str(),
+        session.account.as_str(),
+        &method,
+    )
+    .await?
+    .ok_or_else(|| ServerError::code(ErrorCode::DeviceNotBound))?
+    .split();
     let device_key_id = public_key_from_db(&device.device_key)?.key_id();
     let now = state.now();
     if device.wrong_confirmations >= limits.confirmation_rebind_after {
@@ -166,12 +172,7 @@ async fn load<T>(
     {
         return Err(locked(until - now).into());
     }
-    // The key comes from what the device registered for this method, never from the key id
-    // the request names.
-    let method = word(&confirmed.confirmation.method())?;
-    let key = confirmation_keys::active_key(conn, &device.id, &method)
-        .await?
-        .ok_or_else(|| ServerError::code(ErrorCode::Forbidden))?;
+    let key = key.ok_or_else(|| ServerError::code(ErrorCode::Forbidden))?;
     let public_key = public_key_from_db(&key.public_key)?;
     Ok(Loaded {
         device,

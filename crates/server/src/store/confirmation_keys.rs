@@ -47,17 +47,63 @@ pub async fn confirming_device(
     .await?)
 }
 
-/// The device's active (unrevoked) key for `method` (its stored word).
-pub async fn active_key(
+/// The confirming device's state with its active (unrevoked) key for one method, read together.
+#[derive(sqlx::FromRow)]
+pub struct ConfirmingDeviceAndKey {
+    /// The device.
+    pub id: String,
+    /// Its device key (33 SEC1 bytes).
+    pub device_key: Vec<u8>,
+    /// Consecutive wrong confirmations.
+    pub wrong_confirmations: i64,
+    /// Until when confirmation is locked, if it is.
+    pub confirmation_locked_until: Option<i64>,
+    /// The key's id, when the device registered a key for the method.
+    pub key_id: Option<Vec<u8>>,
+    /// Its public key (33 SEC1 bytes).
+    pub public_key: Option<Vec<u8>>,
+    /// The counter of its last confirmation, if any.
+    pub last_counter: Option<i64>,
+}
+
+impl ConfirmingDeviceAndKey {
+    /// The two parts: the device, and its key for the method if it registered one.
+    pub fn split(self) -> (ConfirmingDevice, Option<ConfirmationKeyRow>) {
+        let key = match (self.key_id, self.public_key) {
+            (Some(key_id), Some(public_key)) => Some(ConfirmationKeyRow {
+                key_id,
+                public_key,
+                last_counter: self.last_counter,
+            }),
+            _ => None,
+        };
+        let device = ConfirmingDevice {
+            id: self.id,
+            device_key: self.device_key,
+            wrong_confirmations: self.wrong_confirmations,
+            confirmation_locked_until: self.confirmation_locked_until,
+        };
+        (device, key)
+    }
+}
+
+/// [`confirming_device`] with its active key for `method` (its stored word), in one statement
+/// (issue 18: every confirmed action reads both).
+pub async fn confirming_device_and_key(
     conn: &mut AnyConnection,
     device: &str,
+    account: &str,
     method: &str,
-) -> ServerResult<Option<ConfirmationKeyRow>> {
+) -> ServerResult<Option<ConfirmingDeviceAndKey>> {
     Ok(sqlx::query_as(
-        "SELECT key_id, public_key, last_counter FROM confirmation_keys \
-         WHERE device_id = $1 AND method = $2 AND revoked_at IS NULL",
+        "SELECT d.id, d.device_key, d.wrong_confirmations, d.confirmation_locked_until, \
+                k.key_id, k.public_key, k.last_counter \
+         FROM devices d LEFT JOIN confirmation_keys k \
+           ON k.device_id = d.id AND k.method = $3 AND k.revoked_at IS NULL \
+         WHERE d.id = $1 AND d.account_id = $2 AND d.unbound_at IS NULL",
     )
     .bind(device)
+    .bind(account)
     .bind(method)
     .fetch_optional(conn)
     .await?)
