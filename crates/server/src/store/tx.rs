@@ -198,7 +198,8 @@ impl Tx {
                 subject_key: r.subject_key.as_deref(),
                 denied: r.denied,
             };
-            last_seq = Some(audit::append_in(&mut self.tx, self.now, &record).await?);
+            last_seq =
+                Some(audit::append_in(&mut self.tx, self.state.backend, self.now, &record).await?);
         }
         self.step()?;
         self.tx.commit().await?;
@@ -206,7 +207,7 @@ impl Tx {
             audit::after_commit(&self.state, seq).await;
         }
         for topic in &self.wakes {
-            self.state.wakeups.wake(&self.state.pool, topic).await;
+            self.state.wakeups.wake(&self.state.pool, topic);
         }
         for message in &self.messages {
             outbox::deliver(&self.state, message).await?;

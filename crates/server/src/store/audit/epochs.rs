@@ -106,6 +106,7 @@ pub async fn start_epoch(state: &AppState, reason: &str) -> Result<EpochStart, E
     let object = format!("audit_epoch:{epoch}");
     let seq = append_in(
         &mut tx,
+        state.backend,
         state.now(),
         &AuditRecord {
             action: "audit.epoch.started",

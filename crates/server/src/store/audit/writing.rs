@@ -4,6 +4,7 @@ use dinhdanh_core::ids::{AccountId, DeviceId, OrgEid};
 use sha2::{Digest, Sha256};
 
 use super::checkpoints::after_append;
+use crate::infra::db::Backend;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 
@@ -177,7 +178,7 @@ pub fn genesis_hash() -> Vec<u8> {
 /// [`crate::store::tx::Tx::audit`] instead, so they commit with the change.
 pub async fn append(state: &AppState, record: AuditRecord<'_>) -> ServerResult<()> {
     let mut tx = crate::infra::db::begin_write(&state.pool, state.backend).await?;
-    let seq = append_in(&mut tx, state.now(), &record).await?;
+    let seq = append_in(&mut tx, state.backend, state.now(), &record).await?;
     tx.commit().await?;
     after_append(state, seq).await;
     Ok(())
@@ -188,6 +189,7 @@ pub async fn append(state: &AppState, record: AuditRecord<'_>) -> ServerResult<(
 /// call [`after_commit`] once the transaction has committed.
 pub async fn append_in(
     conn: &mut sqlx::AnyConnection,
+    backend: Backend,
     at: i64,
     record: &AuditRecord<'_>,
 ) -> ServerResult<i64> {
@@ -225,27 +227,39 @@ pub async fn append_in(
         prev_hash: &prev_hash,
     };
     let hash = entry_hash(&fields);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, acting_for, device, action, object, subject_key, outcome, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(record.actor)
-    .bind(record.acting_for)
-    .bind(record.device)
-    .bind(record.action)
-    .bind(record.object)
-    .bind(record.subject_key.map(<[u8]>::to_vec))
-    .bind(outcome)
-    .bind(prev_hash.clone())
-    .bind(hash.clone())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(hash)
+    // The entry and the head's new hash: on PostgreSQL in one statement (a data-modifying
+    // `WITH`, one round trip less per entry, issue 18); SQLite has no such `WITH`.
+    let sql = match backend {
+        Backend::Sqlite => {
+            "INSERT INTO audit_log (seq, at, actor, acting_for, device, action, object, subject_key, outcome, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        }
+        Backend::Postgres => {
+            "WITH head AS (UPDATE audit_head SET hash = $11 WHERE id = 1) \
+             INSERT INTO audit_log (seq, at, actor, acting_for, device, action, object, subject_key, outcome, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        }
+    };
+    sqlx::query(sql)
+        .bind(seq)
+        .bind(at)
+        .bind(record.actor)
+        .bind(record.acting_for)
+        .bind(record.device)
+        .bind(record.action)
+        .bind(record.object)
+        .bind(record.subject_key.map(<[u8]>::to_vec))
+        .bind(outcome)
+        .bind(prev_hash.clone())
+        .bind(hash.clone())
         .execute(&mut *conn)
         .await?;
+    if backend == Backend::Sqlite {
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(hash)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(seq)
 }
 
