@@ -127,21 +127,26 @@ impl Wakeups {
     /// Wakes the waiters of `topic` here and, on PostgreSQL, at every instance. Call it after
     /// the change is committed. Never fails: a lost wake-up only delays the waiter until its
     /// next re-read, so an error is logged rather than failing the request that caused it.
-    pub async fn wake(&self, pool: &AnyPool, topic: &str) {
+    /// The other instances are told by a task of its own, so the request that caused it does
+    /// not wait for that round trip (issue 18).
+    pub fn wake(&self, pool: &AnyPool, topic: &str) {
         self.waiters.wake(topic);
         if self.backend != Backend::Postgres || topic.len() > MAX_TOPIC_BYTES {
             return;
         }
-        // `pg_notify` returns `void`, which the Any driver cannot decode: wrap it in a row of
-        // its own.
-        let sent = sqlx::query("SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS n")
-            .bind(CHANNEL)
-            .bind(topic)
-            .execute(pool)
-            .await;
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, "wake-up not sent to the other instances");
-        }
+        let (pool, topic) = (pool.clone(), topic.to_owned());
+        tokio::spawn(async move {
+            // `pg_notify` returns `void`, which the Any driver cannot decode: wrap it in a row
+            // of its own.
+            let sent = sqlx::query("SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS n")
+                .bind(CHANNEL)
+                .bind(&topic)
+                .execute(&pool)
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "wake-up not sent to the other instances");
+            }
+        });
     }
 }
 

@@ -489,7 +489,7 @@ async fn confirm(
     store::desktop_actions::store_outcome(tx.conn()?, &action.id, new_state, &text).await?;
     tx.audit(record(session, "desktop_action.confirm", &object, denied));
     tx.commit().await?;
-    state.wakeups.wake(&state.pool, &topic(&action.id)).await;
+    state.wakeups.wake(&state.pool, &topic(&action.id));
     if let Some(e) = failure {
         return Err(e);
     }
@@ -560,7 +560,7 @@ async fn close_unconfirmed(
     let object = object_of(&action.id);
     tx.audit(actor.record(audit_text, &object, None, false));
     tx.commit().await?;
-    state.wakeups.wake(&state.pool, &topic(&action.id)).await;
+    state.wakeups.wake(&state.pool, &topic(&action.id));
     Ok(StatusCode::NO_CONTENT)
 }
 

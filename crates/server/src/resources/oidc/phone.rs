@@ -336,8 +336,7 @@ pub(super) async fn approve(
     // The login page's socket hears it at once (here, and at other instances by NOTIFY).
     state
         .wakeups
-        .wake(&state.pool, &super::browser_topic(&l.id))
-        .await;
+        .wake(&state.pool, &super::browser_topic(&l.id));
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -365,8 +364,7 @@ pub(super) async fn decline(
     tx.commit().await?;
     state
         .wakeups
-        .wake(&state.pool, &super::browser_topic(&l.id))
-        .await;
+        .wake(&state.pool, &super::browser_topic(&l.id));
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -393,7 +393,7 @@ async fn approve(
     .await?;
     tx.commit().await?;
     // The desktop is woken once the session it is told about is stored.
-    state.wakeups.wake(&state.pool, &topic(&id)).await;
+    state.wakeups.wake(&state.pool, &topic(&id));
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -421,7 +421,7 @@ async fn decline(
     }
     tx.audit(qr_record(session, "qr_login.decline", &target, false));
     tx.commit().await?;
-    state.wakeups.wake(&state.pool, &topic(&id)).await;
+    state.wakeups.wake(&state.pool, &topic(&id));
     Ok(StatusCode::NO_CONTENT)
 }
 
