@@ -51,13 +51,8 @@ pub async fn confirming_device(
 #[derive(sqlx::FromRow)]
 pub struct ConfirmingDeviceAndKey {
     /// The device.
-    pub id: String,
-    /// Its device key (33 SEC1 bytes).
-    pub device_key: Vec<u8>,
-    /// Consecutive wrong confirmations.
-    pub wrong_confirmations: i64,
-    /// Until when confirmation is locked, if it is.
-    pub confirmation_locked_until: Option<i64>,
+    #[sqlx(flatten)]
+    pub device: ConfirmingDevice,
     /// The key's id, when the device registered a key for the method.
     pub key_id: Option<Vec<u8>>,
     /// Its public key (33 SEC1 bytes).
@@ -77,13 +72,7 @@ impl ConfirmingDeviceAndKey {
             }),
             _ => None,
         };
-        let device = ConfirmingDevice {
-            id: self.id,
-            device_key: self.device_key,
-            wrong_confirmations: self.wrong_confirmations,
-            confirmation_locked_until: self.confirmation_locked_until,
-        };
-        (device, key)
+        (self.device, key)
     }
 }
 
