@@ -9,8 +9,9 @@ use dinhdanh_core::api::{
     AccountView, ChallengePurpose, ErrorCode, LoginResponse, Notification, SessionRenewal,
     SessionView, paths,
 };
-use dinhdanh_core::ids::SessionId;
+use dinhdanh_core::ids::{NewProvince, SessionId};
 use dinhdanh_core::request_proof::{self, ProofClaims};
+use dinhdanh_server::testing::officers;
 use identity::{assert_error, error, login_body, person, sign_in, signed_in};
 use p256::ecdsa::SigningKey;
 use rand_core::OsRng;
@@ -38,6 +39,26 @@ async fn current_session_id(t: &TestServer, s: &Session) -> SessionId {
     let list: Vec<SessionView> = resp.json().await.unwrap();
     assert_eq!(list.len(), 1, "one live session");
     list[0].id.clone()
+}
+
+// The account comes with the request's authentication (one statement on PostgreSQL, issue
+// 18): it is the account as it is at that request, on the remembered path as on the first.
+backend_test!(the_signed_in_account_shows_a_change_at_the_next_request);
+async fn the_signed_in_account_shows_a_change_at_the_next_request(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (p, _, _, session) = signed_in(&t).await;
+    let read = async || -> AccountView { me(&t, &session).await.json().await.unwrap() };
+    assert_eq!(read().await.officer, None);
+    assert_eq!(read().await.officer, None, "the session now remembered");
+    let province = NewProvince::parse("ho_chi_minh").unwrap();
+    officers::grant_officer(t.state(), &p.citizen_id, province)
+        .await
+        .unwrap();
+    assert_eq!(read().await.officer.map(|o| o.province), Some(province));
+    officers::revoke_officer(t.state(), &p.citizen_id)
+        .await
+        .unwrap();
+    assert_eq!(read().await.officer, None);
 }
 
 backend_test!(a_bound_device_signs_in_with_the_password_and_its_proof);

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::session_cache::SessionFacts;
 use crate::infra::state::AppState;
+use crate::store::accounts::AccountViewRow;
 use crate::store::values::from_word;
 pub use crate::store::values::{parse_stored, public_key_from_db};
 use crate::store::{proof_nonces, sessions};
@@ -39,6 +40,9 @@ pub struct SessionContext {
     pub bound_key: PublicKey,
     /// SHA-256 of its token.
     pub token_hash: Digest32,
+    /// Its owner's account as the request's authentication read it (in the same statement as
+    /// the session), for a route that shows or checks it without reading it again.
+    pub account_view: AccountViewRow,
 }
 
 impl SessionContext {
@@ -305,7 +309,7 @@ async fn authenticate_with(
     {
         return Err(ServerError::code(ErrorCode::SessionIdle));
     }
-    if row.locked != 0 {
+    if row.account.locked != 0 {
         return Err(ServerError::code(ErrorCode::AccountLocked));
     }
     let facts = SessionFacts {
@@ -334,6 +338,7 @@ async fn authenticate_with(
         token_hash,
         row.last_seen_at,
         row.acting_for,
+        row.account,
     )
     .await?;
     state.sessions.put(token_hash, facts);
@@ -384,6 +389,7 @@ async fn authenticate_known(
         *token_hash,
         row.last_seen_at,
         row.acting_for,
+        row.account,
     )
     .await?;
     Ok(Some((session, body_hash)))
@@ -398,6 +404,7 @@ async fn in_force(
     token_hash: Digest32,
     last_seen_at: i64,
     acting_for: Option<String>,
+    account_view: AccountViewRow,
 ) -> ServerResult<SessionContext> {
     let now = state.now();
     if idle == IdlePolicy::MustBeActive && now - last_seen_at >= LAST_SEEN_EVERY_SECS {
@@ -420,6 +427,7 @@ async fn in_force(
         acting_for,
         bound_key: facts.bound_key.clone(),
         token_hash,
+        account_view,
     })
 }
 
@@ -445,7 +453,7 @@ pub async fn recheck(state: &AppState, session: &SessionContext) -> ServerResult
     if now - row.last_seen_at >= state.config.limits.session_idle_secs {
         return Err(ServerError::code(ErrorCode::SessionIdle));
     }
-    if row.locked != 0 {
+    if row.account.locked != 0 {
         return Err(ServerError::code(ErrorCode::AccountLocked));
     }
     let acting_for = match row.acting_for {
@@ -459,6 +467,7 @@ pub async fn recheck(state: &AppState, session: &SessionContext) -> ServerResult
     };
     Ok(SessionContext {
         acting_for,
+        account_view: row.account,
         ..session.clone()
     })
 }

@@ -139,7 +139,7 @@ pub async fn locked_of(
 }
 
 /// What an account's owner sees of it.
-#[derive(sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AccountViewRow {
     /// 1 or 2.
     pub level: i64,
@@ -155,15 +155,21 @@ pub struct AccountViewRow {
     pub officer_granted_at: Option<i64>,
 }
 
+/// The columns of an [`AccountViewRow`], for a read of `accounts a` joined with [`VIEW_JOINS`]
+/// (also the session reads of `store::sessions` and `store::proof_nonces`).
+pub const VIEW_COLUMNS: &str = "a.level, a.locked, c.full_name, c.citizen_masked, \
+     o.province AS officer_province, o.granted_at AS officer_granted_at";
+
+/// What [`VIEW_COLUMNS`] reads besides `accounts a`.
+pub const VIEW_JOINS: &str = "JOIN citizens c ON c.citizen_key = a.citizen_key \
+     LEFT JOIN officers o ON o.account_id = a.id";
+
 /// The account with its owner's name and masked number, and its officer grant if any (one
 /// statement: every signed-in screen reads this, issue 18).
 pub async fn view(conn: &mut AnyConnection, id: &str) -> ServerResult<Option<AccountViewRow>> {
-    Ok(sqlx::query_as(
-        "SELECT a.level, a.locked, c.full_name, c.citizen_masked, \
-                o.province AS officer_province, o.granted_at AS officer_granted_at \
-         FROM accounts a JOIN citizens c ON c.citizen_key = a.citizen_key \
-         LEFT JOIN officers o ON o.account_id = a.id WHERE a.id = $1",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {VIEW_COLUMNS} FROM accounts a {VIEW_JOINS} WHERE a.id = $1"
+    ))
     .bind(id)
     .fetch_optional(conn)
     .await?)

@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 
 use crate::infra::db::Backend;
 use crate::infra::error::ServerResult;
+use crate::store::accounts::{AccountViewRow, VIEW_COLUMNS, VIEW_JOINS};
 
 /// Forgets every nonce that expired before `now` (the periodic sweep; a proof old enough to
 /// reuse one is refused by its time before its nonce is looked at); how many.
@@ -81,14 +82,20 @@ pub struct SessionInForce {
     pub acting_for: Option<String>,
     /// Its last recorded use.
     pub last_seen_at: i64,
+    /// Its owner's account, as it is now.
+    #[sqlx(flatten)]
+    pub account: AccountViewRow,
 }
 
 /// [`record_request_nonce`] for the session whose token hashes to `token_hash`, in one
-/// statement that records the nonce only while that session is in force: not ended, before
-/// its absolute expiry, used after `active_after` (not idle), its owner's account not locked.
-/// `None` when nothing was recorded — the nonce was seen already, or the session is not in
-/// force, or the token is no longer its (renewed) — and the caller finds out which by the path
-/// of two statements. Same durability as [`record_request_nonce`] on PostgreSQL.
+/// statement on PostgreSQL that records the nonce only while that session is in force — not
+/// ended, before its absolute expiry, used after `active_after` (not idle), its owner's
+/// account not locked — and reads the owner's account with it (the request then needs no
+/// other round trip to know who made it). SQLite, whose `RETURNING` names only the inserted
+/// row, reads the account in a second statement. `None` when nothing was recorded — the nonce
+/// was seen already, or the session is not in force, or the token is no longer its (renewed)
+/// — and the caller finds out which by the path of two statements. Same durability as
+/// [`record_request_nonce`] on PostgreSQL.
 #[allow(clippy::too_many_arguments)]
 pub async fn record_for_session_in_force(
     conn: &mut AnyConnection,
@@ -100,35 +107,66 @@ pub async fn record_for_session_in_force(
     active_after: i64,
 ) -> ServerResult<Option<SessionInForce>> {
     // The conditions are `http::auth`'s checks of a session, turned around: each row that
-    // passes them there passes them here. RETURNING may name only the inserted row, so what
-    // else is needed is read by its session id.
-    let sql = match backend {
+    // passes them there passes them here.
+    match backend {
         Backend::Sqlite => {
-            "INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
-             FROM sessions s JOIN accounts a ON a.id = s.account_id \
-             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $4 \
-               AND s.last_seen_at > $5 AND a.locked = 0 \
-             ON CONFLICT DO NOTHING RETURNING session_id, \
-             (SELECT acting_for FROM sessions WHERE id = proof_nonces.session_id) AS acting_for, \
-             (SELECT last_seen_at FROM sessions WHERE id = proof_nonces.session_id) AS last_seen_at"
+            let recorded: Option<(String, Option<String>, i64)> = sqlx::query_as(
+                "INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
+                 FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $4 \
+                   AND s.last_seen_at > $5 AND a.locked = 0 \
+                 ON CONFLICT DO NOTHING RETURNING session_id, \
+                 (SELECT acting_for FROM sessions WHERE id = proof_nonces.session_id), \
+                 (SELECT last_seen_at FROM sessions WHERE id = proof_nonces.session_id)",
+            )
+            .bind(token_hash)
+            .bind(nonce)
+            .bind(keep_until)
+            .bind(now)
+            .bind(active_after)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some((session_id, acting_for, last_seen_at)) = recorded else {
+                return Ok(None);
+            };
+            // Read after the insert, as any route reads: a change made in between (a lock)
+            // may show here, and applies from the next request as it would anyway.
+            let account = sqlx::query_as(&format!(
+                "SELECT {VIEW_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                 {VIEW_JOINS} WHERE s.id = $1"
+            ))
+            .bind(&session_id)
+            .fetch_one(conn)
+            .await?;
+            Ok(Some(SessionInForce {
+                session_id,
+                acting_for,
+                last_seen_at,
+                account,
+            }))
         }
         Backend::Postgres => {
-            "INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
-             FROM sessions s JOIN accounts a ON a.id = s.account_id \
-             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $4 \
-               AND s.last_seen_at > $5 AND a.locked = 0 \
-               AND set_config('synchronous_commit', 'off', true) IS NOT NULL \
-             ON CONFLICT DO NOTHING RETURNING session_id, \
-             (SELECT acting_for FROM sessions WHERE id = proof_nonces.session_id) AS acting_for, \
-             (SELECT last_seen_at FROM sessions WHERE id = proof_nonces.session_id) AS last_seen_at"
+            // The statement's reads see the tables as they were before its insert, which
+            // changes none of them.
+            Ok(sqlx::query_as(&format!(
+                "WITH recorded AS ( \
+                   INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
+                   FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                   WHERE s.token_hash = $1 AND s.revoked_at IS NULL \
+                     AND s.absolute_expires_at > $4 AND s.last_seen_at > $5 AND a.locked = 0 \
+                     AND set_config('synchronous_commit', 'off', true) IS NOT NULL \
+                   ON CONFLICT DO NOTHING RETURNING session_id) \
+                 SELECT s.id AS session_id, s.acting_for, s.last_seen_at, {VIEW_COLUMNS} \
+                 FROM recorded r JOIN sessions s ON s.id = r.session_id \
+                 JOIN accounts a ON a.id = s.account_id {VIEW_JOINS}"
+            ))
+            .bind(token_hash)
+            .bind(nonce)
+            .bind(keep_until)
+            .bind(now)
+            .bind(active_after)
+            .fetch_optional(conn)
+            .await?)
         }
-    };
-    Ok(sqlx::query_as(sql)
-        .bind(token_hash)
-        .bind(nonce)
-        .bind(keep_until)
-        .bind(now)
-        .bind(active_after)
-        .fetch_optional(conn)
-        .await?)
+    }
 }

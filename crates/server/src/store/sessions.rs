@@ -4,6 +4,7 @@
 use sqlx::AnyConnection;
 
 use crate::infra::error::ServerResult;
+use crate::store::accounts::{AccountViewRow, VIEW_COLUMNS, VIEW_JOINS};
 
 /// A new session.
 pub struct NewSessionRow<'a> {
@@ -172,7 +173,7 @@ pub async fn live_of(
     .await?)
 }
 
-/// A session as a request's authentication reads it, with its account's lock.
+/// A session as a request's authentication reads it, with its owner's account.
 #[derive(sqlx::FromRow)]
 pub struct AuthSessionRow {
     /// Its id.
@@ -193,20 +194,24 @@ pub struct AuthSessionRow {
     pub absolute_expires_at: i64,
     /// When it was ended, if it was.
     pub revoked_at: Option<i64>,
-    /// Whether its owner's account is locked (non-zero).
-    pub locked: i64,
+    /// Its owner's account (its lock among the rest), read in the same statement.
+    #[sqlx(flatten)]
+    pub account: AccountViewRow,
 }
+
+/// The columns of an [`AuthSessionRow`] but its account's ([`VIEW_COLUMNS`]).
+const AUTH_COLUMNS: &str = "s.id, s.account_id, s.device_id, s.kind, s.bound_key, \
+     s.acting_for, s.last_seen_at, s.absolute_expires_at, s.revoked_at";
 
 /// The session whose token hashes to `token_hash`, ended or not.
 pub async fn by_token_hash(
     conn: &mut AnyConnection,
     token_hash: Vec<u8>,
 ) -> ServerResult<Option<AuthSessionRow>> {
-    Ok(sqlx::query_as(
-        "SELECT s.id, s.account_id, s.device_id, s.kind, s.bound_key, s.acting_for, \
-                s.last_seen_at, s.absolute_expires_at, s.revoked_at, a.locked \
-         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {AUTH_COLUMNS}, {VIEW_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         {VIEW_JOINS} WHERE s.token_hash = $1"
+    ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await?)
@@ -214,11 +219,10 @@ pub async fn by_token_hash(
 
 /// The session `id`, ended or not, read as [`by_token_hash`] reads it.
 pub async fn by_id(conn: &mut AnyConnection, id: &str) -> ServerResult<Option<AuthSessionRow>> {
-    Ok(sqlx::query_as(
-        "SELECT s.id, s.account_id, s.device_id, s.kind, s.bound_key, s.acting_for, \
-                s.last_seen_at, s.absolute_expires_at, s.revoked_at, a.locked \
-         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {AUTH_COLUMNS}, {VIEW_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         {VIEW_JOINS} WHERE s.id = $1"
+    ))
     .bind(id)
     .fetch_optional(conn)
     .await?)

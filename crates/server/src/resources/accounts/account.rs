@@ -7,11 +7,12 @@ use dinhdanh_core::ids::{AccountId, CitizenId, DeviceId, Password};
 
 use super::citizens::citizen_in;
 use super::password::hash_password;
+use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::ids::new_id;
 use crate::infra::outbox::{Channel, InboxItem};
 use crate::infra::state::AppState;
-use crate::store::accounts::{self, AccountRecord};
+use crate::store::accounts::{self, AccountRecord, AccountViewRow};
 use crate::store::audit::AuditRecord;
 use crate::store::citizens;
 use crate::store::delegations;
@@ -376,6 +377,17 @@ pub async fn account_view(state: &AppState, account: &AccountId) -> ServerResult
     let row = accounts::view(&mut *state.pool.acquire().await?, account.as_str())
         .await?
         .ok_or_else(|| ServerError::code(ErrorCode::NotFound))?;
+    account_view_from(account, row)
+}
+
+/// The account of a request's session as its owner sees it, as the request's authentication
+/// read it (no statement of its own).
+pub fn session_account_view(session: &SessionContext) -> ServerResult<AccountView> {
+    account_view_from(&session.account, session.account_view.clone())
+}
+
+/// [`AccountView`] of `account`, read as `row`.
+fn account_view_from(account: &AccountId, row: AccountViewRow) -> ServerResult<AccountView> {
     Ok(AccountView {
         id: account.clone(),
         full_name: row.full_name,

@@ -33,7 +33,8 @@ mod self_registration;
 
 pub use account::{
     AccountRow, LockActor, account_view, create_account, find_account, find_account_by_citizen,
-    find_account_by_key, find_account_by_key_in, find_account_in, set_level, set_lock,
+    find_account_by_key, find_account_by_key_in, find_account_in, session_account_view, set_level,
+    set_lock,
 };
 pub use citizens::{
     CitizenRecord, REGISTRY_HEADER, RegistryError, citizen_by_key, citizen_in, find_citizen,

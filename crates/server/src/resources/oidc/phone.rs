@@ -110,9 +110,7 @@ pub(super) async fn read_sign_in(
     require_phone(&session)?;
     let l = load(&state, &id).await?;
     require_open(&l, state.now())?;
-    let level = accounts::account_view(&state, &session.account)
-        .await?
-        .level;
+    let level = accounts::session_account_view(&session)?.level;
     // Personally first: a level-1 account is told now, not after confirming.
     if let Some(code) =
         authz::service_sign_in_refusal(&state, &session.account, level, None, &l.client.id, false)
@@ -240,9 +238,7 @@ pub(super) async fn approve(
     // Who may: decided in authz, checked now (a delegation revoked since the phone read the
     // sign-in refuses it), refused and audited before a challenge or attempt is spent.
     let session = &action.session;
-    let level = accounts::account_view(&state, &session.account)
-        .await?
-        .level;
+    let level = accounts::session_account_view(session)?.level;
     let refusal = authz::service_sign_in_refusal(
         &state,
         &session.account,

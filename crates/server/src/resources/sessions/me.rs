@@ -13,14 +13,9 @@ use crate::resources::accounts;
 use crate::store::notifications;
 use crate::store::values::{from_word, parse_stored};
 
-/// `GET /v1/me`: the signed-in account.
-pub(super) async fn me(
-    State(state): State<AppState>,
-    authed: Authed<()>,
-) -> ServerResult<Json<AccountView>> {
-    accounts::account_view(&state, &authed.session.account)
-        .await
-        .map(Json)
+/// `GET /v1/me`: the signed-in account, as the request's authentication read it.
+pub(super) async fn me(authed: Authed<()>) -> ServerResult<Json<AccountView>> {
+    accounts::session_account_view(&authed.session).map(Json)
 }
 
 /// Most notifications returned at once.

@@ -61,7 +61,7 @@ pub(super) async fn renew(
     let object = session_object(session.id.as_str());
     tx.audit(session_record(&session, "session.renew", &object, false));
     tx.commit().await?;
-    let account = accounts::account_view(&state, &session.account).await?;
+    let account = accounts::session_account_view(&session)?;
     Ok(Json(LoginResponse {
         token,
         session: view,
