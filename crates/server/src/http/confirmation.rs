@@ -52,7 +52,7 @@ pub fn lock_period_secs(base_secs: i64, lock_after: i64, n: i64) -> i64 {
 /// failure commits nothing (no entry claims an outcome, and the challenge stays usable).
 ///
 /// On PostgreSQL an accepted confirmation's commit does not wait for the disk
-/// ([`Tx::commit_flushed_by_next`]): the action's durable commit that follows flushes both, so a
+/// ([`Tx::begin_flushed_by_next`]): the action's durable commit that follows flushes both, so a
 /// confirmed action waits for one flush, not two (issue 18). Should the action then commit
 /// nothing and PostgreSQL itself crash within the WAL writer's delay, the challenge and the
 /// counter would be as before the confirmation — the person's own signed action, for the action
@@ -68,7 +68,7 @@ pub async fn verify_confirmation<T: Serialize>(
     // Read before the transaction begins: a refusal here changes nothing, and the transaction
     // then starts with its first write (no connection held while another is awaited).
     let loaded = load(state, session, confirmed).await;
-    let mut tx = Tx::begin(state, "confirmation.verify").await?;
+    let mut tx = Tx::begin_flushed_by_next(state, "confirmation.verify").await?;
     let result = match loaded {
         Ok(loaded) => check(&mut tx, state, session, confirmed, kind, target, loaded).await,
         Err(e) => Err(e),
@@ -96,11 +96,10 @@ pub async fn verify_confirmation<T: Serialize>(
         // An accepted confirmation is followed at once by the action's own durable commit,
         // which flushes this one with it; a refusal (a wrong passcode counted) waits for the
         // disk itself.
-        if result.is_ok() {
-            tx.commit_flushed_by_next().await?;
-        } else {
-            tx.commit().await?;
+        if result.is_err() {
+            tx.flush_commit().await?;
         }
+        tx.commit().await?;
     }
     result.map_err(Refusal::into_error)
 }
@@ -214,10 +213,8 @@ async fn check<T: Serialize>(
         return Err(no_attempt_left(tx, state, session).await?.into());
     };
     match evaluate(tx, state, session, confirmed, kind, target, &loaded).await {
-        Ok(()) => {
-            confirmation_keys::reset_wrong(tx.conn()?, &device).await?;
-            Ok(())
-        }
+        // The count was cleared with the key's counter (`confirmation_keys::accept`).
+        Ok(()) => Ok(()),
         Err(Evaluation::WrongKey) => Err(Refusal::WrongConfirmation(
             wrong_answer(tx, state, &device, n).await?,
         )),
@@ -243,7 +240,7 @@ impl From<ServerError> for Evaluation {
 }
 
 /// Uses the challenge up and verifies the signed action against what the server expects; on
-/// success stores the key's counter.
+/// success stores the key's counter and clears the wrong-confirmation count.
 async fn evaluate<T: Serialize>(
     tx: &mut Tx,
     state: &AppState,
@@ -299,7 +296,9 @@ async fn evaluate<T: Serialize>(
 
     let counter = i64::try_from(envelope.action.counter)
         .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
-    if !confirmation_keys::advance_counter(tx.conn()?, &loaded.key.key_id, counter).await? {
+    let backend = tx.backend();
+    let device = loaded.device.id.as_str();
+    if !confirmation_keys::accept(tx.conn()?, backend, &loaded.key.key_id, counter, device).await? {
         return Err(ServerError::code(ErrorCode::ChallengeInvalid).into());
     }
     Ok(())

@@ -5,6 +5,7 @@
 
 use sqlx::AnyConnection;
 
+use crate::infra::db::Backend;
 use crate::infra::error::ServerResult;
 
 /// The confirming device's state, as stored.
@@ -98,34 +99,56 @@ pub async fn confirming_device_and_key(
     .await?)
 }
 
-/// Stores `counter` as the key's last one, only if it is above the stored one; false when it
-/// is not (or the key was revoked meanwhile). Conditional on the stored counter, so two
-/// concurrent confirmations with one counter cannot both pass.
-pub async fn advance_counter(
+/// A right confirmation by `key_id` on `device`: `counter` stored as the key's last one, only
+/// if it is above the stored one, and then the device's wrong-confirmation count and lock
+/// cleared; false, with nothing changed, when the counter is not above (or the key was revoked
+/// meanwhile). Conditional on the stored counter, so two concurrent confirmations with one
+/// counter cannot both pass. One statement on PostgreSQL (a data-modifying `WITH`), two on
+/// SQLite.
+pub async fn accept(
     conn: &mut AnyConnection,
+    backend: Backend,
     key_id: &[u8],
     counter: i64,
+    device: &str,
 ) -> ServerResult<bool> {
-    let stored = sqlx::query(
-        "UPDATE confirmation_keys SET last_counter = $1 \
-         WHERE key_id = $2 AND revoked_at IS NULL AND (last_counter IS NULL OR last_counter < $1)",
-    )
-    .bind(counter)
-    .bind(key_id.to_vec())
-    .execute(conn)
-    .await?;
-    Ok(stored.rows_affected() == 1)
-}
-
-/// A right confirmation: the wrong-confirmation count and the lock are cleared.
-pub async fn reset_wrong(conn: &mut AnyConnection, device: &str) -> ServerResult<()> {
-    sqlx::query(
-        "UPDATE devices SET wrong_confirmations = 0, confirmation_locked_until = NULL WHERE id = $1",
-    )
-    .bind(device)
-    .execute(conn)
-    .await?;
-    Ok(())
+    const ADVANCE: &str = "UPDATE confirmation_keys SET last_counter = $1 \
+         WHERE key_id = $2 AND revoked_at IS NULL AND (last_counter IS NULL OR last_counter < $1)";
+    match backend {
+        Backend::Sqlite => {
+            let stored = sqlx::query(ADVANCE)
+                .bind(counter)
+                .bind(key_id.to_vec())
+                .execute(&mut *conn)
+                .await?;
+            if stored.rows_affected() != 1 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "UPDATE devices SET wrong_confirmations = 0, confirmation_locked_until = NULL \
+                 WHERE id = $1",
+            )
+            .bind(device)
+            .execute(conn)
+            .await?;
+            Ok(true)
+        }
+        Backend::Postgres => {
+            let advanced: i64 = sqlx::query_scalar(&format!(
+                "WITH advanced AS ({ADVANCE} RETURNING 1), \
+                 cleared AS (UPDATE devices SET wrong_confirmations = 0, \
+                   confirmation_locked_until = NULL \
+                   WHERE id = $3 AND EXISTS (SELECT 1 FROM advanced)) \
+                 SELECT COUNT(*) FROM advanced"
+            ))
+            .bind(counter)
+            .bind(key_id.to_vec())
+            .bind(device)
+            .fetch_one(conn)
+            .await?;
+            Ok(advanced == 1)
+        }
+    }
 }
 
 /// Reserves one attempt at a confirmation on a bound device, as if it were wrong: one
@@ -134,7 +157,7 @@ pub async fn reset_wrong(conn: &mut AnyConnection, device: &str) -> ServerResult
 /// no attempt may be made (locked, must be bound again, or not bound). Of concurrent attempts
 /// each sees the others' reservations (the row is written, so they queue on its lock), so no
 /// burst gets more tries than the limits leave. A right confirmation then clears the count
-/// ([`reset_wrong`]); a refusal that says nothing about the passcode gives the attempt back
+/// ([`accept`]); a refusal that says nothing about the passcode gives the attempt back
 /// ([`release_attempt`]).
 pub async fn reserve_attempt(
     conn: &mut AnyConnection,

@@ -46,7 +46,25 @@ impl Tx {
     /// is also what a test arms a failure for).
     pub async fn begin(state: &AppState, action: &'static str) -> ServerResult<Tx> {
         let tx = db::begin_write(&state.pool, state.backend).await?;
-        Ok(Tx {
+        Ok(Tx::new(state, action, tx))
+    }
+
+    /// [`Tx::begin`] for a step that, when it succeeds, another transaction always follows at
+    /// once: on PostgreSQL its commit does not wait for the write-ahead log to reach the disk
+    /// (`synchronous_commit` off for this transaction, set with the `BEGIN`), since the next
+    /// durable commit, of any connection, flushes the log up to and past it. It is seen by
+    /// every instance at once, as any commit; only a crash of PostgreSQL itself before a
+    /// durable commit follows (within the WAL writer's delay, 0.6 s at most by default) could
+    /// forget it. SQLite's `synchronous = NORMAL` already makes this trade for every commit.
+    /// Use it only for a change whose loss in such a crash is safe; an outcome that must not be
+    /// lost (one no action follows) asks for its flush with [`Tx::flush_commit`] first.
+    pub async fn begin_flushed_by_next(state: &AppState, action: &'static str) -> ServerResult<Tx> {
+        let tx = db::begin_write_unflushed(&state.pool, state.backend).await?;
+        Ok(Tx::new(state, action, tx))
+    }
+
+    fn new(state: &AppState, action: &'static str, tx: Transaction<'static, Any>) -> Tx {
+        Tx {
             fail_after: state.faults.take(action),
             state: state.clone(),
             action,
@@ -57,7 +75,7 @@ impl Tx {
             messages: Vec::new(),
             wakes: Vec::new(),
             live: Vec::new(),
-        })
+        }
     }
 
     /// The time the action happens at: one instant for all its rows.
@@ -159,22 +177,19 @@ impl Tx {
         }
     }
 
-    /// [`Tx::commit`] for a step that another transaction always follows at once: on
-    /// PostgreSQL the commit does not wait for the write-ahead log to reach the disk
-    /// (`synchronous_commit` off for this transaction), since the next durable commit, of any
-    /// connection, flushes the log up to and past it. It is seen by every instance at once, as
-    /// any commit; only a crash of PostgreSQL itself before a durable commit follows (within
-    /// the WAL writer's delay, 0.6 s at most by default) could forget it. SQLite's
-    /// `synchronous = NORMAL` already makes this trade for every commit. Use it only for a
-    /// change whose loss in such a crash is safe.
-    pub async fn commit_flushed_by_next(mut self) -> ServerResult<()> {
+    /// For a transaction begun with [`Tx::begin_flushed_by_next`]: its commit waits for the
+    /// disk after all, as [`Tx::begin`]'s does (the outcome is one that no durable commit is
+    /// sure to follow). One statement on PostgreSQL; nothing on SQLite.
+    pub async fn flush_commit(&mut self) -> ServerResult<()> {
         // Not a step of the action: a failure armed by a test stays where it was.
         if self.state.backend == db::Backend::Postgres {
-            sqlx::query("SELECT set_config('synchronous_commit', 'off', true)")
+            // The value configured for the server, the role or the database: not `on`, which
+            // could be less than a deployment with a standby asks for.
+            sqlx::query("SET LOCAL synchronous_commit TO DEFAULT")
                 .execute(&mut *self.tx)
                 .await?;
         }
-        self.commit().await
+        Ok(())
     }
 
     /// Writes the live events and appends the queued audit entries, and commits; then writes
