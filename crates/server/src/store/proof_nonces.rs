@@ -1,6 +1,8 @@
 //! Request-proof nonces seen (`proof_nonces`), per scope (a session id, or a device key id for
 //! sessionless requests), kept while a proof with them could still pass.
 
+use std::sync::LazyLock;
+
 use sqlx::AnyConnection;
 
 use crate::infra::db::Backend;
@@ -87,12 +89,47 @@ pub struct SessionInForce {
     pub account: AccountViewRow,
 }
 
+/// [`record_for_session_in_force`] on SQLite, which has no data-modifying `WITH` and whose
+/// `RETURNING` names only the inserted row: what else is returned is read by the row's session
+/// id, a subquery per column (each a look-up by key in this process, where a second
+/// statement would be a round trip to the connection's thread).
+static SQLITE_RECORD_IN_FORCE: LazyLock<String> = LazyLock::new(|| {
+    // The columns of `AccountViewRow` (`store::accounts::VIEW_COLUMNS`), one at a time.
+    const ACCOUNT: [(&str, &str); 6] = [
+        ("a.level", "level"),
+        ("a.locked", "locked"),
+        ("c.full_name", "full_name"),
+        ("c.citizen_masked", "citizen_masked"),
+        ("o.province", "officer_province"),
+        ("o.granted_at", "officer_granted_at"),
+    ];
+    let account: Vec<String> = ACCOUNT
+        .iter()
+        .map(|(column, name)| {
+            format!(
+                "(SELECT {column} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                 {VIEW_JOINS} WHERE s.id = proof_nonces.session_id) AS {name}"
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $4 \
+           AND s.last_seen_at > $5 AND a.locked = 0 \
+         ON CONFLICT DO NOTHING RETURNING session_id, \
+         (SELECT acting_for FROM sessions WHERE id = proof_nonces.session_id) AS acting_for, \
+         (SELECT last_seen_at FROM sessions WHERE id = proof_nonces.session_id) AS last_seen_at, \
+         {}",
+        account.join(", ")
+    )
+});
+
 /// [`record_request_nonce`] for the session whose token hashes to `token_hash`, in one
-/// statement on PostgreSQL that records the nonce only while that session is in force — not
+/// statement that records the nonce only while that session is in force — not
 /// ended, before its absolute expiry, used after `active_after` (not idle), its owner's
 /// account not locked — and reads the owner's account with it (the request then needs no
-/// other round trip to know who made it). SQLite, whose `RETURNING` names only the inserted
-/// row, reads the account in a second statement. `None` when nothing was recorded — the nonce
+/// other round trip to know who made it). `None` when nothing was recorded — the nonce
 /// was seen already, or the session is not in force, or the token is no longer its (renewed)
 /// — and the caller finds out which by the path of two statements. Same durability as
 /// [`record_request_nonce`] on PostgreSQL.
@@ -109,42 +146,14 @@ pub async fn record_for_session_in_force(
     // The conditions are `http::auth`'s checks of a session, turned around: each row that
     // passes them there passes them here.
     match backend {
-        Backend::Sqlite => {
-            let recorded: Option<(String, Option<String>, i64)> = sqlx::query_as(
-                "INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
-                 FROM sessions s JOIN accounts a ON a.id = s.account_id \
-                 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $4 \
-                   AND s.last_seen_at > $5 AND a.locked = 0 \
-                 ON CONFLICT DO NOTHING RETURNING session_id, \
-                 (SELECT acting_for FROM sessions WHERE id = proof_nonces.session_id), \
-                 (SELECT last_seen_at FROM sessions WHERE id = proof_nonces.session_id)",
-            )
+        Backend::Sqlite => Ok(sqlx::query_as(&SQLITE_RECORD_IN_FORCE)
             .bind(token_hash)
             .bind(nonce)
             .bind(keep_until)
             .bind(now)
             .bind(active_after)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let Some((session_id, acting_for, last_seen_at)) = recorded else {
-                return Ok(None);
-            };
-            // Read after the insert, as any route reads: a change made in between (a lock)
-            // may show here, and applies from the next request as it would anyway.
-            let account = sqlx::query_as(&format!(
-                "SELECT {VIEW_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
-                 {VIEW_JOINS} WHERE s.id = $1"
-            ))
-            .bind(&session_id)
-            .fetch_one(conn)
-            .await?;
-            Ok(Some(SessionInForce {
-                session_id,
-                acting_for,
-                last_seen_at,
-                account,
-            }))
-        }
+            .fetch_optional(conn)
+            .await?),
         Backend::Postgres => {
             // The statement's reads see the tables as they were before its insert, which
             // changes none of them.
