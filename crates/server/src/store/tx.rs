@@ -183,9 +183,7 @@ impl Tx {
     pub async fn flush_commit(&mut self) -> ServerResult<()> {
         // Not a step of the action: a failure armed by a test stays where it was.
         if self.state.backend == db::Backend::Postgres {
-            // The value configured for the server, the role or the database: not `on`, which
-            // could be less than a deployment with a standby asks for.
-            sqlx::query("SET LOCAL synchronous_commit TO DEFAULT")
+            sqlx::query(db::FLUSH_THIS_COMMIT)
                 .execute(&mut *self.tx)
                 .await?;
         }
