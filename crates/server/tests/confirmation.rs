@@ -372,6 +372,76 @@ async fn a_biometric_confirmation_is_checked_against_the_enrolled_biometric_key(
     assert_eq!(end_session(&t, &session, &target, &c).await.status(), 204);
 }
 
+// A method the device registered no key for is refused as `forbidden` before anything is
+// counted or used: the same challenge then confirms with the passcode, and the count stays 0.
+backend_test!(a_method_without_a_registered_key_is_refused_without_counting_or_using_the_challenge);
+async fn a_method_without_a_registered_key_is_refused_without_counting_or_using_the_challenge(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let p = identity::person(&t, true).await;
+    let device = Device::new();
+    let sent = identity::binding_start(&t, &p).await;
+    let code = t.last_code_to(&p.phone);
+    let mut finish = identity::binding_finish_body(&device, &sent.pending_id, &code);
+    finish.biometric_key = None;
+    let resp = t
+        .post(
+            paths::DEVICE_BINDING_FINISH,
+            &finish,
+            Auth::DeviceKey(&device.device_key),
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let view: dinhdanh_core::api::DeviceView = resp.json().await.unwrap();
+    let session = identity::sign_in(&t, &p, &device, &view.id).await;
+    let (_, target) = desktop_session(&t, &p, &view.id).await;
+    let challenge = t
+        .challenge(
+            ChallengePurpose::Action {
+                kind: ActionKind::EndSession,
+            },
+            Some(&session),
+        )
+        .await;
+    let sign = |key: &p256::ecdsa::SigningKey, method: ConfirmationMethod| {
+        let body = EndSession {
+            session: target.clone(),
+        };
+        let action = SignedAction {
+            kind: ActionKind::EndSession,
+            origin: t.origin(),
+            challenge: challenge.clone(),
+            account: p.account.clone(),
+            acting_for: None,
+            target: ActionTarget::new("session", target.as_str()).unwrap(),
+            body_hash: dinhdanh_core::signed_action::canonical_body_hash(&body).unwrap(),
+            device_key_id: Device::key_id(&device.device_key),
+            confirmation_key_id: Device::key_id(key),
+            method,
+            counter: 1,
+            time: t.now(),
+        };
+        Confirmed {
+            body,
+            confirmation: PendingAction::new(action).sign_with(key).unwrap(),
+        }
+    };
+    let biometric = sign(&device.biometric_key, ConfirmationMethod::Biometric);
+    assert_error(
+        end_session(&t, &session, &target, &biometric).await,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
+    let passcode = sign(&device.passcode_key(PASSCODE), ConfirmationMethod::Passcode);
+    assert_eq!(
+        end_session(&t, &session, &target, &passcode).await.status(),
+        204
+    );
+    assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
+}
+
 backend_test!(a_repeated_counter_is_refused);
 async fn a_repeated_counter_is_refused(db: Backend) {
     let t = TestServer::start(db).await;

@@ -65,14 +65,8 @@ pub async fn verify_confirmation<T: Serialize>(
     kind: ActionKind,
     target: &ActionTarget,
 ) -> ServerResult<()> {
-    // Read before the transaction begins: a refusal here changes nothing, and the transaction
-    // then starts with its first write (no connection held while another is awaited).
-    let loaded = load(state, session, confirmed).await;
     let mut tx = Tx::begin_flushed_by_next(state, "confirmation.verify").await?;
-    let result = match loaded {
-        Ok(loaded) => check(&mut tx, state, session, confirmed, kind, target, loaded).await,
-        Err(e) => Err(e),
-    };
+    let result = check(&mut tx, state, session, confirmed, kind, target).await;
     let outcome = match &result {
         Ok(()) => "accepted",
         Err(Refusal::WrongConfirmation(_)) => "wrong_confirmation",
@@ -132,13 +126,24 @@ struct Loaded {
     public_key: PublicKey,
 }
 
-/// The checks that need no change: a phone session, its device bound and not locked, a key
-/// registered for the method.
-async fn load<T>(
+/// The checks, as steps of `tx`: a phone session, then an attempt reserved on its device,
+/// then the challenge used up and the signature checked.
+///
+/// The attempt is reserved first, atomically ([`confirmation_keys::reserve_attempt`]), and
+/// only for a device that is bound, not locked, not to be bound again and holding a key for
+/// the method: the statement that checks those reserves the attempt and reads the device and
+/// key, and when it reserves nothing, [`no_attempt_left`] reads why. The reservation is
+/// counted as a wrong confirmation until the signature shows otherwise: a right one clears the
+/// count, a refusal that says nothing about the passcode gives the attempt back, and an
+/// internal failure rolls the whole check back.
+async fn check<T: Serialize>(
+    tx: &mut Tx,
     state: &AppState,
     session: &SessionContext,
     confirmed: &Confirmed<T>,
-) -> Result<Loaded, Refusal> {
+    kind: ActionKind,
+    target: &ActionTarget,
+) -> Result<(), Refusal> {
     let limits = &state.config.limits;
     // Only the phone holds confirmation keys. A desktop signed in by QR code cannot confirm
     // (and never device management); it asks the phone instead.
@@ -151,67 +156,30 @@ async fn load<T>(
     // The key comes from what the device registered for this method, never from the key id
     // the request names.
     let method = word(&confirmed.confirmation.method())?;
-    let (device, key) = confirmation_keys::confirming_device_and_key(
-        &mut *state.pool.acquire().await.map_err(ServerError::from)?,
+    let now = tx.now();
+    let backend = tx.backend();
+    let Some(reserved) = confirmation_keys::reserve_attempt(
+        tx.conn()?,
+        backend,
         device_id.as_str(),
         session.account.as_str(),
         &method,
-    )
-    .await?
-    .ok_or_else(|| ServerError::code(ErrorCode::DeviceNotBound))?
-    .split();
-    let device_key_id = public_key_from_db(&device.device_key)?.key_id();
-    let now = state.now();
-    if device.wrong_confirmations >= limits.confirmation_rebind_after {
-        return Err(ServerError::code(ErrorCode::DeviceRebindRequired).into());
-    }
-    if let Some(until) = device
-        .confirmation_locked_until
-        .filter(|until| *until > now)
-    {
-        return Err(locked(until - now).into());
-    }
-    let key = key.ok_or_else(|| ServerError::code(ErrorCode::Forbidden))?;
-    let public_key = public_key_from_db(&key.public_key)?;
-    Ok(Loaded {
-        device,
-        device_key_id,
-        key,
-        public_key,
-    })
-}
-
-/// The checks that use the challenge up and move the counters, as steps of `tx`.
-///
-/// The attempt is reserved first, atomically ([`confirmation_keys::reserve_attempt`]): the
-/// lock check in [`load`] is only a shortcut, since a burst of confirmations with challenges
-/// fetched beforehand would all pass it together. The reservation is counted as a wrong
-/// confirmation until the signature shows otherwise: a right one clears the count, a refusal
-/// that says nothing about the passcode gives the attempt back, and an internal failure rolls
-/// the whole check back.
-async fn check<T: Serialize>(
-    tx: &mut Tx,
-    state: &AppState,
-    session: &SessionContext,
-    confirmed: &Confirmed<T>,
-    kind: ActionKind,
-    target: &ActionTarget,
-    loaded: Loaded,
-) -> Result<(), Refusal> {
-    let limits = &state.config.limits;
-    let now = tx.now();
-    let device = loaded.device.id.clone();
-    let Some(n) = confirmation_keys::reserve_attempt(
-        tx.conn()?,
-        &device,
         now,
         limits.confirmation_rebind_after,
     )
     .await?
     else {
-        // Locked or to be bound again by now (the challenge stays unused).
-        return Err(no_attempt_left(tx, state, session).await?.into());
+        // Nothing changed: the challenge stays unused.
+        return Err(no_attempt_left(tx, state, session, &method).await?.into());
     };
+    let n = reserved.device.wrong_confirmations;
+    let loaded = Loaded {
+        device_key_id: public_key_from_db(&reserved.device.device_key)?.key_id(),
+        public_key: public_key_from_db(&reserved.key.public_key)?,
+        device: reserved.device,
+        key: reserved.key,
+    };
+    let device = loaded.device.id.clone();
     match evaluate(tx, state, session, confirmed, kind, target, &loaded).await {
         // The count was cleared with the key's counter (`confirmation_keys::accept`).
         Ok(()) => Ok(()),
@@ -304,30 +272,43 @@ async fn evaluate<T: Serialize>(
     Ok(())
 }
 
-/// The answer when no attempt could be reserved: the device was unbound, must be bound again,
-/// or is locked (with the wait), as it stands now.
+/// The answer when no attempt could be reserved, as the device stands now: not bound (or not
+/// this account's), to be bound again, locked (with the wait), or without a key for `method`.
 async fn no_attempt_left(
     tx: &mut Tx,
     state: &AppState,
     session: &SessionContext,
+    method: &str,
 ) -> ServerResult<ServerError> {
     let limits = &state.config.limits;
     let now = tx.now();
-    let device = match session.device.as_ref() {
+    let found = match session.device.as_ref() {
         Some(d) => {
-            confirmation_keys::confirming_device(tx.conn()?, d.as_str(), session.account.as_str())
-                .await?
+            confirmation_keys::confirming_device_and_key(
+                tx.conn()?,
+                d.as_str(),
+                session.account.as_str(),
+                method,
+            )
+            .await?
         }
         None => None,
     };
-    Ok(match device {
-        None => ServerError::code(ErrorCode::DeviceNotBound),
-        Some(d) if d.wrong_confirmations >= limits.confirmation_rebind_after => {
-            ServerError::code(ErrorCode::DeviceRebindRequired)
-        }
-        // Locked: the wait left (at least a second, should the lock have just ended).
-        Some(d) => locked(d.confirmation_locked_until.map_or(1, |until| until - now)),
-    })
+    let Some((device, key)) = found.map(|row| row.split()) else {
+        return Ok(ServerError::code(ErrorCode::DeviceNotBound));
+    };
+    if device.wrong_confirmations >= limits.confirmation_rebind_after {
+        return Ok(ServerError::code(ErrorCode::DeviceRebindRequired));
+    }
+    if let Some(until) = device.confirmation_locked_until.filter(|u| *u > now) {
+        return Ok(locked(until - now));
+    }
+    if key.is_none() {
+        return Ok(ServerError::code(ErrorCode::Forbidden));
+    }
+    // The lock ended, or another attempt cleared the count, between the two reads: said as a
+    // lock of a second, after which the person tries again.
+    Ok(locked(1))
 }
 
 /// What the person is told after the `n`-th wrong confirmation in a row (already counted by

@@ -32,22 +32,6 @@ pub struct ConfirmationKeyRow {
     pub last_counter: Option<i64>,
 }
 
-/// The bound device `device` of `account`, if it is still bound.
-pub async fn confirming_device(
-    conn: &mut AnyConnection,
-    device: &str,
-    account: &str,
-) -> ServerResult<Option<ConfirmingDevice>> {
-    Ok(sqlx::query_as(
-        "SELECT id, device_key, wrong_confirmations, confirmation_locked_until FROM devices \
-         WHERE id = $1 AND account_id = $2 AND unbound_at IS NULL",
-    )
-    .bind(device)
-    .bind(account)
-    .fetch_optional(conn)
-    .await?)
-}
-
 /// The confirming device's state with its active (unrevoked) key for one method, read together.
 #[derive(sqlx::FromRow)]
 pub struct ConfirmingDeviceAndKey {
@@ -77,8 +61,8 @@ impl ConfirmingDeviceAndKey {
     }
 }
 
-/// [`confirming_device`] with its active key for `method` (its stored word), in one statement
-/// (issue 18: every confirmed action reads both).
+/// `account`'s bound device `device`, if it is still bound, with its active key for `method`
+/// (its stored word), in one statement.
 pub async fn confirming_device_and_key(
     conn: &mut AnyConnection,
     device: &str,
@@ -151,31 +135,79 @@ pub async fn accept(
     }
 }
 
-/// Reserves one attempt at a confirmation on a bound device, as if it were wrong: one
-/// conditional `UPDATE` that counts it only while the device is below `rebind_after` wrong
-/// confirmations and not locked at `now`. Returns the count with this attempt, or `None` when
-/// no attempt may be made (locked, must be bound again, or not bound). Of concurrent attempts
-/// each sees the others' reservations (the row is written, so they queue on its lock), so no
-/// burst gets more tries than the limits leave. A right confirmation then clears the count
-/// ([`accept`]); a refusal that says nothing about the passcode gives the attempt back
-/// ([`release_attempt`]).
+/// An attempt reserved by [`reserve_attempt`]: the device, its wrong-confirmation count now
+/// counting this attempt, and its key for the method.
+pub struct ReservedAttempt {
+    /// The device (`wrong_confirmations` includes this attempt).
+    pub device: ConfirmingDevice,
+    /// Its active key for the method.
+    pub key: ConfirmationKeyRow,
+}
+
+/// Reserves one attempt at a confirmation by `account`'s bound device `device` with its key
+/// for `method` (its stored word), as if it were wrong: one conditional `UPDATE` that counts
+/// it only while the device is bound to the account, below `rebind_after` wrong confirmations,
+/// not locked at `now`, and holds an active key for the method; the device and that key are
+/// returned with it. `None` when no attempt may be made (not bound, must be bound again,
+/// locked, or no key for the method; nothing changed — `confirming_device_and_key` tells
+/// which). Of concurrent attempts each sees the others' reservations (the row is written, so
+/// they queue on its lock), so no burst gets more tries than the limits leave. A right
+/// confirmation then clears the count ([`accept`]); a refusal that says nothing about the
+/// passcode gives the attempt back ([`release_attempt`]). One statement on PostgreSQL (a
+/// data-modifying `WITH`), two on SQLite.
+#[allow(clippy::too_many_arguments)]
 pub async fn reserve_attempt(
     conn: &mut AnyConnection,
+    backend: Backend,
     device: &str,
+    account: &str,
+    method: &str,
     now: i64,
     rebind_after: i64,
-) -> ServerResult<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "UPDATE devices SET wrong_confirmations = wrong_confirmations + 1 \
-         WHERE id = $1 AND unbound_at IS NULL AND wrong_confirmations < $2 \
-         AND (confirmation_locked_until IS NULL OR confirmation_locked_until <= $3) \
-         RETURNING wrong_confirmations",
-    )
-    .bind(device)
-    .bind(rebind_after)
-    .bind(now)
-    .fetch_optional(conn)
-    .await?)
+) -> ServerResult<Option<ReservedAttempt>> {
+    const RESERVE: &str = "UPDATE devices SET wrong_confirmations = wrong_confirmations + 1 \
+         WHERE id = $1 AND account_id = $2 AND unbound_at IS NULL AND wrong_confirmations < $4 \
+         AND (confirmation_locked_until IS NULL OR confirmation_locked_until <= $5) \
+         AND EXISTS (SELECT 1 FROM confirmation_keys \
+                     WHERE device_id = $1 AND method = $3 AND revoked_at IS NULL)";
+    let reserved: Option<ConfirmingDeviceAndKey> = match backend {
+        Backend::Sqlite => {
+            let counted = sqlx::query(RESERVE)
+                .bind(device)
+                .bind(account)
+                .bind(method)
+                .bind(rebind_after)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            if counted.rows_affected() != 1 {
+                return Ok(None);
+            }
+            // In the same transaction, after the write: the count read includes this attempt.
+            confirming_device_and_key(conn, device, account, method).await?
+        }
+        Backend::Postgres => {
+            sqlx::query_as(&format!(
+                "WITH d AS ({RESERVE} \
+                   RETURNING id, device_key, wrong_confirmations, confirmation_locked_until) \
+                 SELECT d.id, d.device_key, d.wrong_confirmations, \
+                        d.confirmation_locked_until, k.key_id, k.public_key, k.last_counter \
+                 FROM d JOIN confirmation_keys k \
+                   ON k.device_id = d.id AND k.method = $3 AND k.revoked_at IS NULL"
+            ))
+            .bind(device)
+            .bind(account)
+            .bind(method)
+            .bind(rebind_after)
+            .bind(now)
+            .fetch_optional(conn)
+            .await?
+        }
+    };
+    Ok(reserved.and_then(|row| {
+        let (device, key) = row.split();
+        key.map(|key| ReservedAttempt { device, key })
+    }))
 }
 
 /// Gives back an attempt [`reserve_attempt`] took, when the confirmation was refused for a
