@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use common::{Auth, Device, TestServer};
 use common::{Backend, backend_test};
-use dinhdanh_core::account::ConfirmationMethod;
+use dinhdanh_core::account::ConfirmationMethod::{self, Biometric, Passcode};
 use dinhdanh_core::api::{
     ChallengePurpose, CodeSent, Confirmed, EndSession, ErrorCode, OneTimeCode, PasscodeResetFinish,
     PasscodeResetStart, SecretText, paths,
 };
+use dinhdanh_core::ids::{AccountId, SessionId};
 use dinhdanh_core::signed_action::{
     ActionKind, ActionTarget, Challenge, PendingAction, SignedAction,
 };
@@ -334,27 +335,9 @@ async fn a_biometric_confirmation_is_checked_against_the_enrolled_biometric_key(
     let (p, device, view, session) = signed_in(&t).await;
     let (_, target) = desktop_session(&t, &p, &view.id).await;
     let sign = |key: &p256::ecdsa::SigningKey, challenge: Challenge, counter: u64| {
-        let body = EndSession {
-            session: target.clone(),
-        };
-        let action = SignedAction {
-            kind: ActionKind::EndSession,
-            origin: t.origin(),
-            challenge,
-            account: p.account.clone(),
-            acting_for: None,
-            target: ActionTarget::new("session", target.as_str()).unwrap(),
-            body_hash: dinhdanh_core::signed_action::canonical_body_hash(&body).unwrap(),
-            device_key_id: Device::key_id(&device.device_key),
-            confirmation_key_id: Device::key_id(key),
-            method: ConfirmationMethod::Biometric,
-            counter,
-            time: t.now(),
-        };
-        Confirmed {
-            body,
-            confirmation: PendingAction::new(action).sign_with(key).unwrap(),
-        }
+        signed_by(
+            &t, &p.account, &device, &target, key, Biometric, challenge, counter,
+        )
     };
     let purpose = ChallengePurpose::Action {
         kind: ActionKind::EndSession,
@@ -381,19 +364,7 @@ async fn a_method_without_a_registered_key_is_refused_without_counting_or_using_
     let t = TestServer::start(db).await;
     let p = identity::person(&t, true).await;
     let device = Device::new();
-    let sent = identity::binding_start(&t, &p).await;
-    let code = t.last_code_to(&p.phone);
-    let mut finish = identity::binding_finish_body(&device, &sent.pending_id, &code);
-    finish.biometric_key = None;
-    let resp = t
-        .post(
-            paths::DEVICE_BINDING_FINISH,
-            &finish,
-            Auth::DeviceKey(&device.device_key),
-        )
-        .await;
-    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
-    let view: dinhdanh_core::api::DeviceView = resp.json().await.unwrap();
+    let view = identity::bind_with(&t, &p, &device, |finish| finish.biometric_key = None).await;
     let session = identity::sign_in(&t, &p, &device, &view.id).await;
     let (_, target) = desktop_session(&t, &p, &view.id).await;
     let challenge = t
@@ -405,36 +376,25 @@ async fn a_method_without_a_registered_key_is_refused_without_counting_or_using_
         )
         .await;
     let sign = |key: &p256::ecdsa::SigningKey, method: ConfirmationMethod| {
-        let body = EndSession {
-            session: target.clone(),
-        };
-        let action = SignedAction {
-            kind: ActionKind::EndSession,
-            origin: t.origin(),
-            challenge: challenge.clone(),
-            account: p.account.clone(),
-            acting_for: None,
-            target: ActionTarget::new("session", target.as_str()).unwrap(),
-            body_hash: dinhdanh_core::signed_action::canonical_body_hash(&body).unwrap(),
-            device_key_id: Device::key_id(&device.device_key),
-            confirmation_key_id: Device::key_id(key),
+        signed_by(
+            &t,
+            &p.account,
+            &device,
+            &target,
+            key,
             method,
-            counter: 1,
-            time: t.now(),
-        };
-        Confirmed {
-            body,
-            confirmation: PendingAction::new(action).sign_with(key).unwrap(),
-        }
+            challenge.clone(),
+            1,
+        )
     };
-    let biometric = sign(&device.biometric_key, ConfirmationMethod::Biometric);
+    let biometric = sign(&device.biometric_key, Biometric);
     assert_error(
         end_session(&t, &session, &target, &biometric).await,
         ErrorCode::Forbidden,
     )
     .await;
     assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
-    let passcode = sign(&device.passcode_key(PASSCODE), ConfirmationMethod::Passcode);
+    let passcode = sign(&device.passcode_key(PASSCODE), Passcode);
     assert_eq!(
         end_session(&t, &session, &target, &passcode).await.status(),
         204
@@ -631,4 +591,40 @@ async fn a_burst_of_concurrent_wrong_passcodes_gets_no_more_tries_than_the_limit
         burst <= 2 * i64::try_from(PEOPLE).unwrap(),
         "{burst} evaluated"
     );
+}
+
+/// Ending the session `target`, confirmed with `key` for `method`: made here rather than by
+/// the test device, so a test can sign with another key or method than the device would.
+#[allow(clippy::too_many_arguments)]
+fn signed_by(
+    t: &TestServer,
+    account: &AccountId,
+    device: &Device,
+    target: &SessionId,
+    key: &p256::ecdsa::SigningKey,
+    method: ConfirmationMethod,
+    challenge: Challenge,
+    counter: u64,
+) -> Confirmed<EndSession> {
+    let body = EndSession {
+        session: target.clone(),
+    };
+    let action = SignedAction {
+        kind: ActionKind::EndSession,
+        origin: t.origin(),
+        challenge,
+        account: account.clone(),
+        acting_for: None,
+        target: ActionTarget::new("session", target.as_str()).unwrap(),
+        body_hash: dinhdanh_core::signed_action::canonical_body_hash(&body).unwrap(),
+        device_key_id: Device::key_id(&device.device_key),
+        confirmation_key_id: Device::key_id(key),
+        method,
+        counter,
+        time: t.now(),
+    };
+    Confirmed {
+        body,
+        confirmation: PendingAction::new(action).sign_with(key).unwrap(),
+    }
 }

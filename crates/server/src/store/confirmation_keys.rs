@@ -108,13 +108,7 @@ pub async fn accept(
             if stored.rows_affected() != 1 {
                 return Ok(false);
             }
-            sqlx::query(
-                "UPDATE devices SET wrong_confirmations = 0, confirmation_locked_until = NULL \
-                 WHERE id = $1",
-            )
-            .bind(device)
-            .execute(conn)
-            .await?;
+            crate::store::devices::clear_wrong_confirmations(conn, device).await?;
             Ok(true)
         }
         Backend::Postgres => {

@@ -125,6 +125,23 @@ static SQLITE_RECORD_IN_FORCE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`record_for_session_in_force`] on PostgreSQL: a data-modifying `WITH`. The statement's
+/// reads see the tables as they were before its insert, which changes none of them.
+static POSTGRES_RECORD_IN_FORCE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH recorded AS ( \
+           INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
+           FROM sessions s JOIN accounts a ON a.id = s.account_id \
+           WHERE s.token_hash = $1 AND s.revoked_at IS NULL \
+             AND s.absolute_expires_at > $4 AND s.last_seen_at > $5 AND a.locked = 0 \
+             AND set_config('synchronous_commit', 'off', true) IS NOT NULL \
+           ON CONFLICT DO NOTHING RETURNING session_id) \
+         SELECT s.id AS session_id, s.acting_for, s.last_seen_at, {VIEW_COLUMNS} \
+         FROM recorded r JOIN sessions s ON s.id = r.session_id \
+         JOIN accounts a ON a.id = s.account_id {VIEW_JOINS}"
+    )
+});
+
 /// [`record_request_nonce`] for the session whose token hashes to `token_hash`, in one
 /// statement that records the nonce only while that session is in force — not
 /// ended, before its absolute expiry, used after `active_after` (not idle), its owner's
@@ -145,37 +162,16 @@ pub async fn record_for_session_in_force(
 ) -> ServerResult<Option<SessionInForce>> {
     // The conditions are `http::auth`'s checks of a session, turned around: each row that
     // passes them there passes them here.
-    match backend {
-        Backend::Sqlite => Ok(sqlx::query_as(&SQLITE_RECORD_IN_FORCE)
-            .bind(token_hash)
-            .bind(nonce)
-            .bind(keep_until)
-            .bind(now)
-            .bind(active_after)
-            .fetch_optional(conn)
-            .await?),
-        Backend::Postgres => {
-            // The statement's reads see the tables as they were before its insert, which
-            // changes none of them.
-            Ok(sqlx::query_as(&format!(
-                "WITH recorded AS ( \
-                   INSERT INTO proof_nonces (session_id, nonce, expires_at) SELECT s.id, $2, $3 \
-                   FROM sessions s JOIN accounts a ON a.id = s.account_id \
-                   WHERE s.token_hash = $1 AND s.revoked_at IS NULL \
-                     AND s.absolute_expires_at > $4 AND s.last_seen_at > $5 AND a.locked = 0 \
-                     AND set_config('synchronous_commit', 'off', true) IS NOT NULL \
-                   ON CONFLICT DO NOTHING RETURNING session_id) \
-                 SELECT s.id AS session_id, s.acting_for, s.last_seen_at, {VIEW_COLUMNS} \
-                 FROM recorded r JOIN sessions s ON s.id = r.session_id \
-                 JOIN accounts a ON a.id = s.account_id {VIEW_JOINS}"
-            ))
-            .bind(token_hash)
-            .bind(nonce)
-            .bind(keep_until)
-            .bind(now)
-            .bind(active_after)
-            .fetch_optional(conn)
-            .await?)
-        }
-    }
+    let sql: &str = match backend {
+        Backend::Sqlite => &SQLITE_RECORD_IN_FORCE,
+        Backend::Postgres => &POSTGRES_RECORD_IN_FORCE,
+    };
+    Ok(sqlx::query_as(sql)
+        .bind(token_hash)
+        .bind(nonce)
+        .bind(keep_until)
+        .bind(now)
+        .bind(active_after)
+        .fetch_optional(conn)
+        .await?)
 }

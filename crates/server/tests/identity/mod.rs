@@ -180,12 +180,24 @@ pub fn binding_finish_body(device: &Device, pending_id: &str, code: &str) -> Dev
 
 /// Binds `device` to the person's account through both steps.
 pub async fn bind(t: &TestServer, p: &Person, device: &Device) -> DeviceView {
+    bind_with(t, p, device, |_| {}).await
+}
+
+/// [`bind`], with `change` made to the finishing body first (a key left out, say).
+pub async fn bind_with(
+    t: &TestServer,
+    p: &Person,
+    device: &Device,
+    change: impl FnOnce(&mut DeviceBindingFinish),
+) -> DeviceView {
     let sent = binding_start(t, p).await;
     let code = t.last_code_to(&p.phone);
+    let mut finish = binding_finish_body(device, &sent.pending_id, &code);
+    change(&mut finish);
     let resp = t
         .post(
             paths::DEVICE_BINDING_FINISH,
-            &binding_finish_body(device, &sent.pending_id, &code),
+            &finish,
             Auth::DeviceKey(&device.device_key),
         )
         .await;

@@ -1,5 +1,7 @@
 //! Writing: the record of an action, the entry hash that chains it, and the append.
 
+use std::sync::LazyLock;
+
 use dinhdanh_core::ids::{AccountId, DeviceId, OrgEid};
 use sha2::{Digest, Sha256};
 
@@ -184,6 +186,17 @@ pub async fn append(state: &AppState, record: AuditRecord<'_>) -> ServerResult<(
     Ok(())
 }
 
+/// An entry's row (SQLite: the head's new hash is then written on its own).
+const INSERT_ENTRY: &str = "INSERT INTO audit_log (seq, at, actor, acting_for, device, action, \
+     object, subject_key, outcome, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// [`INSERT_ENTRY`] with the head's new hash in the same statement (PostgreSQL's
+/// data-modifying `WITH`).
+static INSERT_ENTRY_AND_HEAD: LazyLock<String> = LazyLock::new(|| {
+    format!("WITH head AS (UPDATE audit_head SET hash = $11 WHERE id = 1) {INSERT_ENTRY}")
+});
+
 /// Appends one entry inside the caller's transaction and returns its position. The head's row
 /// is locked from here to the commit, so call it last (as [`crate::store::tx::Tx`] does), and
 /// call [`after_commit`] once the transaction has committed.
@@ -229,16 +242,9 @@ pub async fn append_in(
     let hash = entry_hash(&fields);
     // The entry and the head's new hash: on PostgreSQL in one statement (a data-modifying
     // `WITH`, one round trip less per entry, issue 18); SQLite has no such `WITH`.
-    let sql = match backend {
-        Backend::Sqlite => {
-            "INSERT INTO audit_log (seq, at, actor, acting_for, device, action, object, subject_key, outcome, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        }
-        Backend::Postgres => {
-            "WITH head AS (UPDATE audit_head SET hash = $11 WHERE id = 1) \
-             INSERT INTO audit_log (seq, at, actor, acting_for, device, action, object, subject_key, outcome, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        }
+    let sql: &str = match backend {
+        Backend::Sqlite => INSERT_ENTRY,
+        Backend::Postgres => &INSERT_ENTRY_AND_HEAD,
     };
     sqlx::query(sql)
         .bind(seq)
