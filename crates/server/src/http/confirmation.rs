@@ -15,8 +15,10 @@
 //! confirmations gets no more tries than one after the other.
 
 use dinhdanh_core::api::{ApiError, ChallengePurpose, Confirmed, ErrorCode, SessionKind};
-use dinhdanh_core::crypto::{KeyId, PublicKey};
-use dinhdanh_core::signed_action::{self, ActionError, ActionKind, ActionTarget, Expectation};
+use dinhdanh_core::crypto::{Digest32, KeyId, PublicKey};
+use dinhdanh_core::signed_action::{
+    self, ActionError, ActionKind, ActionTarget, Expectation, SignedActionEnvelope,
+};
 use serde::Serialize;
 
 use crate::http::auth::SessionContext;
@@ -42,31 +44,29 @@ pub fn lock_period_secs(base_secs: i64, lock_after: i64, n: i64) -> i64 {
 /// Verifies the confirmation of a sensitive action made in `session`: the envelope must be
 /// signed by the session device's active confirmation key for the envelope's method, answer a
 /// fresh challenge issued to this account for `kind`, and cover exactly `confirmed.body`,
-/// `target`, the session's account and organisation and this server's origin. The challenge is
-/// used up whatever the outcome; on success the key's counter is stored and the wrong-
-/// confirmation count reset. Every outcome is audited.
+/// `target`, the session's account and organisation and this server's origin. On success the
+/// challenge is used up, the key's counter stored and the wrong-confirmation count reset, in
+/// the transaction it answers, still open: the action continues it
+/// ([`crate::http::confirmed::ConfirmedAction::verify_then`], [`ActionIn::ThisTransaction`])
+/// or it is committed before the action begins its own ([`ActionIn::ItsOwn`]). Every outcome
+/// is audited.
 ///
-/// It is its own transaction (`confirmation.verify`), committed before the action begins its
-/// own: the challenge's use, the counters and the outcome's audit entry commit together, and
-/// stay whatever then happens to the action (a wrong passcode stays counted). An internal
-/// failure commits nothing (no entry claims an outcome, and the challenge stays usable).
-///
-/// On PostgreSQL an accepted confirmation's commit does not wait for the disk
-/// ([`Tx::begin_flushed_by_next`]): the action's durable commit that follows flushes both, so a
-/// confirmed action waits for one flush, not two (issue 18). Should the action then commit
-/// nothing and PostgreSQL itself crash within the WAL writer's delay, the challenge and the
-/// counter would be as before the confirmation — the person's own signed action, for the action
-/// that did not happen, usable again until the challenge expires. Refusals wait for the disk:
-/// a wrong passcode is never forgotten.
-pub async fn verify_confirmation<T: Serialize>(
+/// A refusal commits here, with its entry: the challenge used up (a wrong passcode stays
+/// counted, and waits for the disk). An internal failure commits nothing (no entry claims an
+/// outcome, and the challenge stays usable).
+pub async fn open_confirmed(
     state: &AppState,
     session: &SessionContext,
-    confirmed: &Confirmed<T>,
+    confirmation: &ConfirmationOf<'_>,
     kind: ActionKind,
     target: &ActionTarget,
-) -> ServerResult<()> {
-    let mut tx = Tx::begin_flushed_by_next(state, "confirmation.verify").await?;
-    let result = check(&mut tx, state, session, confirmed, kind, target).await;
+    action_in: ActionIn,
+) -> ServerResult<Tx> {
+    let mut tx = match action_in {
+        ActionIn::ThisTransaction => Tx::begin(state, "confirmation.verify").await?,
+        ActionIn::ItsOwn => Tx::begin_flushed_by_next(state, "confirmation.verify").await?,
+    };
+    let result = check(&mut tx, state, session, confirmation, kind, target).await;
     let outcome = match &result {
         Ok(()) => "accepted",
         Err(Refusal::WrongConfirmation(_)) => "wrong_confirmation",
@@ -87,15 +87,53 @@ pub async fn verify_confirmation<T: Serialize>(
             subject_key: None,
             denied: result.is_err(),
         });
-        // An accepted confirmation is followed at once by the action's own durable commit,
-        // which flushes this one with it; a refusal (a wrong passcode counted) waits for the
-        // disk itself.
-        if result.is_err() {
-            tx.flush_commit().await?;
-        }
-        tx.commit().await?;
     }
-    result.map_err(Refusal::into_error)
+    match result {
+        Ok(()) => Ok(tx),
+        Err(refusal) => {
+            if !outcome.is_empty() {
+                // A refusal (a wrong passcode counted) is an outcome no action follows: it
+                // waits for the disk.
+                tx.flush_commit().await?;
+                tx.commit().await?;
+            }
+            Err(refusal.into_error())
+        }
+    }
+}
+
+/// Where the confirmed action is carried out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionIn {
+    /// In the confirmation's transaction, which the action commits.
+    ThisTransaction,
+    /// In transactions of its own, begun once the confirmation has committed; on PostgreSQL
+    /// that commit does not wait for the disk ([`Tx::begin_flushed_by_next`]): the action's
+    /// durable commit that follows flushes both, so the action waits for one flush, not two.
+    /// Should the action then commit nothing and PostgreSQL itself crash within the WAL
+    /// writer's delay, the challenge and the counter would be as before the confirmation —
+    /// the person's own signed action, for the action that did not happen, usable again until
+    /// the challenge expires.
+    ItsOwn,
+}
+
+/// A confirmation as the checks read it: the signed action, and the canonical hash of the body
+/// it must cover (`None` when the body has no canonical form).
+pub struct ConfirmationOf<'a> {
+    /// The signed action.
+    pub envelope: &'a SignedActionEnvelope,
+    /// [`Confirmed::body_hash`] of the body received.
+    pub body_hash: Option<Digest32>,
+}
+
+impl<'a> ConfirmationOf<'a> {
+    /// What `confirmed` asks to be checked.
+    pub fn of<T: Serialize>(confirmed: &'a Confirmed<T>) -> Self {
+        ConfirmationOf {
+            envelope: &confirmed.confirmation,
+            body_hash: confirmed.body_hash().ok(),
+        }
+    }
 }
 
 /// Why a confirmation failed: a wrong passcode (counted) or anything else.
@@ -136,11 +174,11 @@ struct Loaded {
 /// counted as a wrong confirmation until the signature shows otherwise: a right one clears the
 /// count, a refusal that says nothing about the passcode gives the attempt back, and an
 /// internal failure rolls the whole check back.
-async fn check<T: Serialize>(
+async fn check(
     tx: &mut Tx,
     state: &AppState,
     session: &SessionContext,
-    confirmed: &Confirmed<T>,
+    confirmed: &ConfirmationOf<'_>,
     kind: ActionKind,
     target: &ActionTarget,
 ) -> Result<(), Refusal> {
@@ -155,7 +193,7 @@ async fn check<T: Serialize>(
     }
     // The key comes from what the device registered for this method, never from the key id
     // the request names.
-    let method = word(&confirmed.confirmation.method())?;
+    let method = word(&confirmed.envelope.method())?;
     let now = tx.now();
     let backend = tx.backend();
     let Some(reserved) = confirmation_keys::reserve_attempt(
@@ -209,18 +247,18 @@ impl From<ServerError> for Evaluation {
 
 /// Uses the challenge up and verifies the signed action against what the server expects; on
 /// success stores the key's counter and clears the wrong-confirmation count.
-async fn evaluate<T: Serialize>(
+async fn evaluate(
     tx: &mut Tx,
     state: &AppState,
     session: &SessionContext,
-    confirmed: &Confirmed<T>,
+    confirmed: &ConfirmationOf<'_>,
     kind: ActionKind,
     target: &ActionTarget,
     loaded: &Loaded,
 ) -> Result<(), Evaluation> {
     let limits = &state.config.limits;
     let now = tx.now();
-    let envelope = &confirmed.confirmation;
+    let envelope = confirmed.envelope;
     // One challenge, one action: it is gone from here on, whatever follows.
     crate::store::challenges::consume_in(
         tx.conn()?,
@@ -232,8 +270,8 @@ async fn evaluate<T: Serialize>(
     .await?;
 
     let body_hash = confirmed
-        .body_hash()
-        .map_err(|_| ServerError::code(ErrorCode::MalformedRequest))?;
+        .body_hash
+        .ok_or_else(|| ServerError::code(ErrorCode::MalformedRequest))?;
     let expected = Expectation {
         kind,
         origin: state.config.origin.clone(),

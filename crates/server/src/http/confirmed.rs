@@ -12,14 +12,17 @@
 
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use dinhdanh_core::api::{ApiError, Confirmed, ErrorCode};
-use dinhdanh_core::signed_action::{ActionKind, ActionTarget, SignedActionEnvelope};
+use dinhdanh_core::signed_action::{
+    ActionKind, ActionTarget, SignedActionEnvelope, canonical_body_hash,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::http::auth::{IdlePolicy, MAX_BODY, SessionContext, authenticate, parse_json};
-use crate::http::confirmation::{step_up_required, verify_confirmation};
+use crate::http::confirmation::{ActionIn, ConfirmationOf, open_confirmed, step_up_required};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
+use crate::store::tx::{Refusals, Tx};
 
 /// A body that a confirmed route receives, and how it relates to the route's path.
 pub trait ConfirmedBody: DeserializeOwned + Serialize + Send {
@@ -116,21 +119,104 @@ impl<T: ConfirmedBody> ConfirmedAction<T> {
     }
 
     /// Verifies the confirmation for `kind` on `target` (see
-    /// [`crate::http::confirmation::verify_confirmation`]) and gives back the body;
-    /// `step_up_required` when the body carries no confirmation.
+    /// [`crate::http::confirmation::open_confirmed`]), commits it and gives back the body;
+    /// `step_up_required` when the body carries no confirmation. For the actions carried out
+    /// in transactions of their own (another resource's); the others use
+    /// [`ConfirmedAction::verify_then`].
     pub async fn verify(
         self,
         state: &AppState,
         kind: ActionKind,
         target: &ActionTarget,
     ) -> ServerResult<(SessionContext, T)> {
-        let (Some(body), Some(confirmation)) = (self.body, self.confirmation) else {
+        let (Some(body), Some(envelope)) = (self.body, self.confirmation) else {
             return Err(step_up_required());
         };
-        let confirmed = Confirmed { body, confirmation };
-        verify_confirmation(state, &self.session, &confirmed, kind, target).await?;
-        Ok((self.session, confirmed.body))
+        let of = ConfirmationOf {
+            envelope: &envelope,
+            body_hash: canonical_body_hash(&body).ok(),
+        };
+        open_confirmed(state, &self.session, &of, kind, target, ActionIn::ItsOwn)
+            .await?
+            .commit()
+            .await?;
+        Ok((self.session, body))
     }
+
+    /// Verifies the confirmation for `kind` on `target` and carries out `act` in the same
+    /// transaction, as the step named `action`: the confirmation and the change it confirmed
+    /// commit together, once (issue 18: one `BEGIN`/`COMMIT` and one audit append, not two).
+    /// `step_up_required` when the body carries no confirmation.
+    ///
+    /// When `act` fails, the transaction is rolled back and the confirmation made again on its
+    /// own, so it ends as it would have alone: the challenge used up and the outcome audited,
+    /// with the refusals `act` queued ([`Tx::audit_refusal`]). That costs the failure a second
+    /// verification and saves every success a savepoint. `act` must do all its reading and
+    /// writing through the transaction it is given: on SQLite another writer would wait for
+    /// this one, and a pool of one connection has none to spare.
+    pub async fn verify_then<R>(
+        self,
+        state: &AppState,
+        kind: ActionKind,
+        target: &ActionTarget,
+        action: &'static str,
+        act: impl AsyncFnOnce(&mut Tx, &SessionContext, T) -> ServerResult<R>,
+    ) -> ServerResult<(SessionContext, R)> {
+        let (Some(body), Some(envelope)) = (self.body, self.confirmation) else {
+            return Err(step_up_required());
+        };
+        let of = ConfirmationOf {
+            envelope: &envelope,
+            body_hash: canonical_body_hash(&body).ok(),
+        };
+        let session = self.session;
+        let mut tx = open_confirmed(
+            state,
+            &session,
+            &of,
+            kind,
+            target,
+            ActionIn::ThisTransaction,
+        )
+        .await?;
+        tx.continue_as(action);
+        match act(&mut tx, &session, body).await {
+            Ok(done) => {
+                tx.commit().await?;
+                Ok((session, done))
+            }
+            Err(refused) => {
+                let refusals = tx.roll_back().await?;
+                confirm_alone(state, &session, &of, kind, target, refusals).await?;
+                Err(refused)
+            }
+        }
+    }
+}
+
+/// After a confirmed action failed and was rolled back: the confirmation made again in a
+/// transaction of its own, with the action's refusals. Should it now be refused (another
+/// request used the challenge in between), its refusal is committed by
+/// [`open_confirmed`] and the action's refusals are written on their own.
+async fn confirm_alone(
+    state: &AppState,
+    session: &SessionContext,
+    of: &ConfirmationOf<'_>,
+    kind: ActionKind,
+    target: &ActionTarget,
+    refusals: Refusals,
+) -> ServerResult<()> {
+    // No action follows: this commit waits for the disk.
+    let mut tx =
+        match open_confirmed(state, session, of, kind, target, ActionIn::ThisTransaction).await {
+            Ok(tx) => tx,
+            Err(e) => {
+                tracing::info!(error = %e, "a confirmation made again was refused");
+                Tx::begin(state, "confirmation.refusals").await?
+            }
+        };
+    tx.audit_refused(refusals);
+    tx.commit().await
 }
 
 /// The path names another object than the body's `field`.

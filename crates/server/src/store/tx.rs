@@ -39,7 +39,13 @@ struct OwnedRecord {
     object: Option<String>,
     subject_key: Option<Vec<u8>>,
     denied: bool,
+    /// Given back by [`Tx::roll_back`]: a refusal's entry outlives the change it refused.
+    outlives_rollback: bool,
 }
+
+/// The refusals an action queued ([`Tx::audit_refusal`]) before it was rolled back
+/// ([`Tx::roll_back`]), to be written all the same ([`Tx::audit_refused`]).
+pub struct Refusals(Vec<OwnedRecord>);
 
 impl Tx {
     /// Begins the transaction of `action` (a stable name such as `registration.consent`, which
@@ -78,6 +84,30 @@ impl Tx {
         }
     }
 
+    /// The step that follows in this transaction is `action`: its own name for a failure a
+    /// test arms, its own count of steps (a confirmed action, after its confirmation).
+    pub fn continue_as(&mut self, action: &'static str) {
+        self.action = action;
+        self.steps = 0;
+        self.fail_after = self.state.faults.take(action);
+    }
+
+    /// Rolls the transaction back and gives back the refusals it queued, which a refusal's
+    /// record must outlive.
+    pub async fn roll_back(mut self) -> ServerResult<Refusals> {
+        let refusals = std::mem::take(&mut self.audit)
+            .into_iter()
+            .filter(|r| r.outlives_rollback)
+            .collect();
+        self.tx.rollback().await?;
+        Ok(Refusals(refusals))
+    }
+
+    /// Queues the refusals a rolled-back transaction gave back.
+    pub fn audit_refused(&mut self, refusals: Refusals) {
+        self.audit.extend(refusals.0);
+    }
+
     /// The time the action happens at: one instant for all its rows.
     pub fn now(&self) -> i64 {
         self.now
@@ -108,6 +138,22 @@ impl Tx {
 
     /// Queues an audit entry; it is appended just before the commit.
     pub fn audit(&mut self, record: AuditRecord<'_>) {
+        self.queue_audit(record, false);
+    }
+
+    /// Queues the entry of a refusal (`denied`), which [`Tx::roll_back`] gives back: the
+    /// refused step is undone, the record that it was refused is not.
+    pub fn audit_refusal(&mut self, record: AuditRecord<'_>) {
+        self.queue_audit(
+            AuditRecord {
+                denied: true,
+                ..record
+            },
+            true,
+        );
+    }
+
+    fn queue_audit(&mut self, record: AuditRecord<'_>, outlives_rollback: bool) {
         self.audit.push(OwnedRecord {
             actor: record.actor.map(str::to_owned),
             acting_for: record.acting_for.map(str::to_owned),
@@ -116,6 +162,7 @@ impl Tx {
             object: record.object.map(str::to_owned),
             subject_key: record.subject_key.map(<[u8]>::to_vec),
             denied: record.denied,
+            outlives_rollback,
         });
     }
 
@@ -199,10 +246,15 @@ impl Tx {
             live_events::insert(self.conn()?, &audience, &event.to_text(), now).await?;
             self.wake_after_commit(&audience.topic());
         }
-        let mut last_seq = None;
-        for r in std::mem::take(&mut self.audit) {
+        let queued = std::mem::take(&mut self.audit);
+        // A step per entry, as when each was its own append: the steps a test arms a failure
+        // after stay where they were.
+        for _ in &queued {
             self.step()?;
-            let record = AuditRecord {
+        }
+        let records: Vec<AuditRecord<'_>> = queued
+            .iter()
+            .map(|r| AuditRecord {
                 actor: r.actor.as_deref(),
                 acting_for: r.acting_for.as_deref(),
                 device: r.device.as_deref(),
@@ -210,10 +262,10 @@ impl Tx {
                 object: r.object.as_deref(),
                 subject_key: r.subject_key.as_deref(),
                 denied: r.denied,
-            };
-            last_seq =
-                Some(audit::append_in(&mut self.tx, self.state.backend, self.now, &record).await?);
-        }
+            })
+            .collect();
+        let last_seq =
+            audit::append_all_in(&mut self.tx, self.state.backend, self.now, &records).await?;
         self.step()?;
         self.tx.commit().await?;
         if let Some(seq) = last_seq {

@@ -252,12 +252,41 @@ pub(super) async fn approve(
         return Err(refuse(&state, session, body.account.as_ref(), &l.target, code).await);
     }
     let amr = claims::amr(action.method()?);
-    let (session, body) = action
-        .verify(&state, ActionKind::ApproveOidcSignIn, &l.target)
-        .await?;
+    let carried_out = action
+        .verify_then(
+            &state,
+            ActionKind::ApproveOidcSignIn,
+            &l.target,
+            "oidc.approve",
+            async |tx, session, body| approve_in(tx, &l, session, &body, &amr).await,
+        )
+        .await;
+    if let Err(e) = &carried_out
+        && e.is(ErrorCode::QrLoginUsed)
+    {
+        // Taken by another approval, or ended: said as the sign-in stands now.
+        let l = load(&state, &id).await?;
+        require_open(&l, state.now())?;
+    }
+    carried_out?;
+    // The login page's socket hears it at once (here, and at other instances by NOTIFY).
+    state
+        .wakeups
+        .wake(&state.pool, &super::browser_topic(&l.id));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The approval of a confirmed sign-in, as a step of the confirmation's transaction:
+/// `qr_login_used` when another approval took it first (or it ended).
+async fn approve_in(
+    tx: &mut Tx,
+    l: &Loaded,
+    session: &SessionContext,
+    body: &OidcApprovalBody,
+    amr: &[&str],
+) -> ServerResult<()> {
     let claims_json = json(&body.claims)?;
     let amr_json = json(&amr)?;
-    let mut tx = Tx::begin(&state, "oidc.approve").await?;
     let now = tx.now();
     let taken = oidc_sign_ins::approve(
         tx.conn()?,
@@ -272,13 +301,10 @@ pub(super) async fn approve(
     )
     .await?;
     if !taken {
-        drop(tx);
-        let l = load(&state, &id).await?;
-        require_open(&l, now)?;
         return Err(ServerError::code(ErrorCode::QrLoginUsed));
     }
     tx.audit(record(
-        &session,
+        session,
         body.account.as_ref(),
         "oidc.approve",
         &l.target,
@@ -288,7 +314,7 @@ pub(super) async fn approve(
     // number.
     if body.claims.iter().any(|c| c == claims::CCCD) {
         tx.audit(record(
-            &session,
+            session,
             body.account.as_ref(),
             "oidc.approve_cccd",
             &l.target,
@@ -297,7 +323,7 @@ pub(super) async fn approve(
     }
     // The person's consent for this service and account: what this approval released.
     services::record_consent(
-        &mut tx,
+        tx,
         &session.account,
         &l.client.id,
         body.account.as_ref(),
@@ -328,12 +354,7 @@ pub(super) async fn approve(
         },
     )
     .await?;
-    tx.commit().await?;
-    // The login page's socket hears it at once (here, and at other instances by NOTIFY).
-    state
-        .wakeups
-        .wake(&state.pool, &super::browser_topic(&l.id));
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// `POST /v1/oidc/sign-ins/{sign_in}/decline`: the phone declines in one tap (no passcode: a

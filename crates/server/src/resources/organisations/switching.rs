@@ -64,18 +64,41 @@ pub async fn switch_session(
     session: &str,
     to: Option<&OrgEid>,
 ) -> ServerResult<()> {
-    let object = format!("session:{session}");
-    if !authz::may_switch_to(state, &actor.account, to).await? {
-        return Err(refuse(
-            state,
-            Some(actor),
-            "session.switch",
-            &object,
-            ErrorCode::Forbidden,
-        )
-        .await);
-    }
+    may_switch(state, actor, session, to).await?;
     let mut tx = Tx::begin(state, "session.switch").await?;
+    switch_in(&mut tx, actor, session, to).await?;
+    tx.commit().await
+}
+
+/// Whether `actor` may switch to `to` (authz), the refusal audited.
+async fn may_switch(
+    state: &AppState,
+    actor: &Actor,
+    session: &str,
+    to: Option<&OrgEid>,
+) -> ServerResult<()> {
+    if authz::may_switch_to(state, &actor.account, to).await? {
+        return Ok(());
+    }
+    let object = format!("session:{session}");
+    Err(refuse(
+        state,
+        Some(actor),
+        "session.switch",
+        &object,
+        ErrorCode::Forbidden,
+    )
+    .await)
+}
+
+/// The switch as a step of `tx`, once [`may_switch`] has allowed it.
+async fn switch_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    session: &str,
+    to: Option<&OrgEid>,
+) -> ServerResult<()> {
+    let object = format!("session:{session}");
     let to_text = to.map(|o| o.as_str());
     if !acting_for::switch(tx.conn()?, session, actor.account.as_str(), to_text).await? {
         return Err(ServerError::code(ErrorCode::Unauthenticated));
@@ -91,7 +114,7 @@ pub async fn switch_session(
         None,
         false,
     ));
-    tx.commit().await
+    Ok(())
 }
 
 /// `GET /v1/me/accounts`.
@@ -121,12 +144,22 @@ pub(super) async fn post_account_switch(
     State(state): State<AppState>,
     action: ConfirmedAction<SwitchAccount>,
 ) -> ServerResult<Json<AccountChoices>> {
-    let target = switch_target(&action.session.account, action.body()?.to.as_ref())?;
-    let (session, body) = action
-        .verify(&state, ActionKind::SwitchAccount, &target)
+    let to = action.body()?.to.clone();
+    let target = switch_target(&action.session.account, to.as_ref())?;
+    // Who may: checked before a challenge or attempt is spent.
+    let actor = action.session.actor();
+    let id = action.session.id.clone();
+    may_switch(&state, &actor, id.as_str(), to.as_ref()).await?;
+    let (session, _) = action
+        .verify_then(
+            &state,
+            ActionKind::SwitchAccount,
+            &target,
+            "session.switch",
+            async |tx, _, body| switch_in(tx, &actor, id.as_str(), body.to.as_ref()).await,
+        )
         .await?;
-    let to = body.to.as_ref();
-    let actor = session.actor();
-    switch_session(&state, &actor, session.id.as_str(), to).await?;
-    Ok(Json(account_choices(&state, &session.account, to).await?))
+    Ok(Json(
+        account_choices(&state, &session.account, to.as_ref()).await?,
+    ))
 }

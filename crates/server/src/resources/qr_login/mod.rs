@@ -309,13 +309,11 @@ async fn approve(
     }
     require_open(&r, state.now())?;
     let target = r.target(&state)?;
-    let (session, approval) = confirmed
-        .verify(&state, ActionKind::ApproveQrLogin, &target)
-        .await?;
     // The account chosen is checked now, not when the phone scanned: a delegation revoked in
-    // between refuses the approval.
-    let acting_for = approval.account;
+    // between refuses the approval, before a challenge or attempt is spent.
+    let acting_for = approval.account.clone();
     if let Some(eid) = &acting_for {
+        let session = &confirmed.session;
         if crate::authz::may_act_for(&state, &session.account, eid)
             .await?
             .is_none()
@@ -323,40 +321,70 @@ async fn approve(
             // A refusal changes nothing: its entry is its own.
             audit::append(
                 &state,
-                qr_record(&session, "qr_login.approve", &target, true),
+                qr_record(session, "qr_login.approve", &target, true),
             )
             .await?;
             return Err(ServerError::code(ErrorCode::Forbidden));
         }
     }
+    let carried_out = confirmed
+        .verify_then(
+            &state,
+            ActionKind::ApproveQrLogin,
+            &target,
+            "qr_login.approve",
+            async |tx, session, _| {
+                approve_in(tx, &state, &r, session, acting_for.as_ref(), &target).await
+            },
+        )
+        .await;
+    if let Err(e) = &carried_out
+        && e.is(ErrorCode::QrLoginUsed)
+    {
+        // Taken by another approval, or ended: said as the login stands now.
+        let r = load(&state, &id).await?;
+        require_open(&r, state.now())?;
+    }
+    carried_out?;
+    // The desktop is woken once the session it is told about is stored.
+    state.wakeups.wake(&state.pool, &topic(&id));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The approval as a step of the confirmation's transaction: `qr_login_used` when another
+/// approval took the login first (or it ended).
+async fn approve_in(
+    tx: &mut Tx,
+    state: &AppState,
+    r: &Rendezvous,
+    session: &SessionContext,
+    acting_for: Option<&OrgEid>,
+    target: &ActionTarget,
+) -> ServerResult<()> {
     // Single use: exactly one approval moves the row out of `pending`, and only before expiry.
     // The approval, the desktop's session, its audit entry and the notice commit together.
-    let mut tx = Tx::begin(&state, "qr_login.approve").await?;
     let now = tx.now();
     let taken = store::qr_login::approve(
         tx.conn()?,
-        &id.to_string(),
+        &r.id.to_string(),
         session.account.as_str(),
-        acting_for.as_ref().map(OrgEid::as_str),
+        acting_for.map(OrgEid::as_str),
         now,
     )
     .await?;
     if !taken {
-        drop(tx);
-        let r = load(&state, &id).await?;
-        require_open(&r, now)?;
         return Err(ServerError::code(ErrorCode::QrLoginUsed));
     }
     let client_name = format!("{} ({})", r.client_name, r.os);
     let (token, view) = sessions::create_session_in(
-        &mut tx,
-        &state,
+        tx,
+        state,
         NewSession {
             account: &session.account,
             device: session.device.as_ref(),
             kind: SessionKind::Desktop,
             bound_key: &r.desktop_key,
-            acting_for: acting_for.as_ref(),
+            acting_for,
             client_name: &client_name,
         },
     )
@@ -368,8 +396,8 @@ async fn approve(
     })
     .map_err(|e| ServerError::Internal(format!("qr login event: {e}")))?;
     let sealed = state.keys.encrypt_blob(TOKEN_PURPOSE, &event);
-    store::qr_login::store_event(tx.conn()?, &id.to_string(), sealed, session_id.as_str()).await?;
-    tx.audit(qr_record(&session, "qr_login.approve", &target, false));
+    store::qr_login::store_event(tx.conn()?, &r.id.to_string(), sealed, session_id.as_str()).await?;
+    tx.audit(qr_record(session, "qr_login.approve", target, false));
     let body_vi = format!(
         "Máy tính \"{client_name}\" đã đăng nhập bằng mã QR. Nếu không phải bạn, hãy đăng xuất \
          máy tính đó ngay."
@@ -391,10 +419,7 @@ async fn approve(
         },
     )
     .await?;
-    tx.commit().await?;
-    // The desktop is woken once the session it is told about is stored.
-    state.wakeups.wake(&state.pool, &topic(&id));
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// `POST /v1/qr-login/{r}/decline`: the phone declines; the desktop is told.

@@ -138,12 +138,18 @@ pub(super) fn session_record<'a>(
 
 /// Ends a live session of the signing-in account, with its audit entry.
 pub(super) async fn revoke(state: &AppState, by: &SessionContext, id: &str) -> ServerResult<()> {
-    let object = session_object(id);
     let mut tx = Tx::begin(state, "session.end").await?;
+    revoke_in(&mut tx, by, id).await?;
+    tx.commit().await
+}
+
+/// [`revoke`] as a step of `tx`.
+pub(super) async fn revoke_in(tx: &mut Tx, by: &SessionContext, id: &str) -> ServerResult<()> {
+    let object = session_object(id);
     let now = tx.now();
     sessions::end(tx.conn()?, id, by.account.as_str(), now).await?;
     tx.audit(session_record(by, "session.end", &object, false));
     // Its live stream, at whichever instance, ends at once rather than at its next re-check.
     tx.wake_after_commit(&crate::store::live_events::session_topic(id));
-    tx.commit().await
+    Ok(())
 }

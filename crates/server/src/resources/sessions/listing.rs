@@ -7,7 +7,9 @@ use dinhdanh_core::api::{EndSession, ErrorCode, SessionView};
 use dinhdanh_core::ids::SessionId;
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 
-use super::lifecycle::{read_request, revoke, session_object, session_record, session_view};
+use super::lifecycle::{
+    read_request, revoke, revoke_in, session_object, session_record, session_view,
+};
 use crate::http::auth::{self, Authed, IdlePolicy};
 use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult};
@@ -83,9 +85,14 @@ pub(super) async fn end_session(
     }
     let target = ActionTarget::new("session", id.as_str())
         .map_err(|e| ServerError::Internal(e.to_string()))?;
-    let (session, _) = confirmed
-        .verify(&state, ActionKind::EndSession, &target)
+    confirmed
+        .verify_then(
+            &state,
+            ActionKind::EndSession,
+            &target,
+            "session.end",
+            async |tx, session, _| revoke_in(tx, session, id.as_str()).await,
+        )
         .await?;
-    revoke(&state, &session, id.as_str()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

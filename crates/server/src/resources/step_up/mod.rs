@@ -3,7 +3,7 @@
 //!
 //! * `POST /v1/me/step-up` — `Confirmed<StepUpRequest>`, action kind `step_up`, target
 //!   `step_up:<purpose>`. Verified through [`ConfirmedAction`] (by
-//!   [`crate::http::confirmation::verify_confirmation`]), so a wrong passcode is counted
+//!   [`crate::http::confirmation::open_confirmed`]), so a wrong passcode is counted
 //!   and locks confirmation exactly as on every other sensitive route, a replayed confirmation
 //!   is refused, and a body without one answers `step_up_required`. Answers [`StepUpDone`];
 //!   nothing is changed but the audit trail, and every action inside the screen still needs
@@ -20,7 +20,6 @@ use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::store::audit::AuditRecord;
-use crate::store::tx::Tx;
 
 /// How long the app may treat the person as present after a step-up, in seconds.
 pub const PRESENCE_SECS: i64 = 300;
@@ -45,19 +44,27 @@ async fn step_up(
 ) -> ServerResult<Json<StepUpDone>> {
     let purpose = action.body()?.purpose;
     let target = target(purpose)?;
-    let (session, _) = action.verify(&state, ActionKind::StepUp, &target).await?;
     let audit_action = format!("step_up.{}", purpose.as_str());
-    let mut tx = Tx::begin(&state, "step_up").await?;
-    tx.audit(AuditRecord {
-        actor: Some(session.account.as_str()),
-        acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
-        device: session.device.as_ref().map(|d| d.as_str()),
-        action: &audit_action,
-        object: Some(target.as_str()),
-        subject_key: None,
-        denied: false,
-    });
-    tx.commit().await?;
+    action
+        .verify_then(
+            &state,
+            ActionKind::StepUp,
+            &target,
+            "step_up",
+            async |tx, session, _| {
+                tx.audit(AuditRecord {
+                    actor: Some(session.account.as_str()),
+                    acting_for: session.acting_for.as_ref().map(|o| o.as_str()),
+                    device: session.device.as_ref().map(|d| d.as_str()),
+                    action: &audit_action,
+                    object: Some(target.as_str()),
+                    subject_key: None,
+                    denied: false,
+                });
+                Ok(())
+            },
+        )
+        .await?;
     Ok(Json(StepUpDone {
         purpose,
         until: timestamp(state.now() + PRESENCE_SECS),

@@ -64,6 +64,6 @@ pub use epochs::{EpochRefused, MAX_EPOCH_REASON_CHARS, start_epoch};
 pub use reading::{digest, entries_about, entries_for_organisation, entries_of_person, outcome};
 pub use verification::{Break, ChainReport, CheckpointState, verify_chain, verify_chain_report};
 pub use writing::{
-    Actor, AuditRecord, EntryFields, after_commit, append, append_in, audit_record, entry_hash,
-    genesis_hash, refuse, refuse_with,
+    Actor, AuditRecord, EntryFields, after_commit, append, append_all_in, append_in, audit_record,
+    entry_hash, genesis_hash, refuse, refuse_with,
 };

@@ -186,33 +186,90 @@ pub async fn append(state: &AppState, record: AuditRecord<'_>) -> ServerResult<(
     Ok(())
 }
 
-/// An entry's row (SQLite: the head's new hash is then written on its own).
-const INSERT_ENTRY: &str = "INSERT INTO audit_log (seq, at, actor, acting_for, device, action, \
-     object, subject_key, outcome, prev_hash, hash) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+/// The columns of an entry's row, in the order [`append_all_in`] binds them.
+const ENTRY_COLUMNS: &str = "seq, at, actor, acting_for, device, action, object, subject_key, \
+     outcome, prev_hash, hash";
+const ENTRY_COLUMN_COUNT: usize = 11;
 
-/// [`INSERT_ENTRY`] with the head's new hash in the same statement (PostgreSQL's
-/// data-modifying `WITH`).
-static INSERT_ENTRY_AND_HEAD: LazyLock<String> = LazyLock::new(|| {
-    format!("WITH head AS (UPDATE audit_head SET hash = $11 WHERE id = 1) {INSERT_ENTRY}")
+/// The `INSERT` of `rows` entries; on PostgreSQL the head's new hash (the last parameter) is
+/// written by the same statement (a data-modifying `WITH`, a round trip less, issue 18), which
+/// SQLite has no such `WITH` for.
+fn insert_entries(backend: Backend, rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let params: Vec<String> = (1..=ENTRY_COLUMN_COUNT)
+                .map(|column| format!("${}", row * ENTRY_COLUMN_COUNT + column))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    let insert = format!(
+        "INSERT INTO audit_log ({ENTRY_COLUMNS}) VALUES {}",
+        values.join(", ")
+    );
+    match backend {
+        Backend::Sqlite => insert,
+        Backend::Postgres => format!(
+            "WITH head AS (UPDATE audit_head SET hash = ${} WHERE id = 1) {insert}",
+            rows * ENTRY_COLUMN_COUNT
+        ),
+    }
+}
+
+/// The statements of one entry and of two (a confirmed action's: the confirmation and the
+/// change), made once per backend.
+struct CommonInserts {
+    one: String,
+    two: String,
+}
+
+static INSERTS_SQLITE: LazyLock<CommonInserts> = LazyLock::new(|| CommonInserts {
+    one: insert_entries(Backend::Sqlite, 1),
+    two: insert_entries(Backend::Sqlite, 2),
+});
+static INSERTS_POSTGRES: LazyLock<CommonInserts> = LazyLock::new(|| CommonInserts {
+    one: insert_entries(Backend::Postgres, 1),
+    two: insert_entries(Backend::Postgres, 2),
 });
 
-/// Appends one entry inside the caller's transaction and returns its position. The head's row
-/// is locked from here to the commit, so call it last (as [`crate::store::tx::Tx`] does), and
-/// call [`after_commit`] once the transaction has committed.
+/// Appends one entry inside the caller's transaction and returns its position; see
+/// [`append_all_in`].
 pub async fn append_in(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     at: i64,
     record: &AuditRecord<'_>,
 ) -> ServerResult<i64> {
+    let seq = append_all_in(conn, backend, at, std::slice::from_ref(record)).await?;
+    seq.ok_or_else(|| ServerError::Internal("an audit append wrote nothing".into()))
+}
+
+/// Appends `records`, in order, inside the caller's transaction and returns the last one's
+/// position (`None` for none): the head taken once for all of them, the entries written by
+/// one statement (on PostgreSQL with the head's new hash), whatever their number. The head's
+/// row is locked from here to the commit, so call it last (as [`crate::store::tx::Tx`] does),
+/// and call [`after_commit`] once the transaction has committed.
+pub async fn append_all_in(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    at: i64,
+    records: &[AuditRecord<'_>],
+) -> ServerResult<Option<i64>> {
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let count = i64::try_from(records.len())
+        .map_err(|_| ServerError::Internal("too many audit entries".into()))?;
     // Take the head first: the UPDATE locks it until commit, so appends line up one by one.
     // The head row is made by the very first append only (a statement less on every other).
-    const TAKE_HEAD: &str = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
-    let head: Option<Head> = sqlx::query_as(TAKE_HEAD).fetch_optional(&mut *conn).await?;
+    const TAKE_HEAD: &str = "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash";
+    let head: Option<Head> = sqlx::query_as(TAKE_HEAD)
+        .bind(count)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Head {
-        seq,
-        hash: prev_hash,
+        seq: last,
+        hash: mut prev_hash,
     } = match head {
         Some(head) => head,
         None => {
@@ -223,50 +280,61 @@ pub async fn append_in(
             .bind(genesis_hash())
             .execute(&mut *conn)
             .await?;
-            sqlx::query_as(TAKE_HEAD).fetch_one(&mut *conn).await?
+            sqlx::query_as(TAKE_HEAD)
+                .bind(count)
+                .fetch_one(&mut *conn)
+                .await?
         }
     };
-    let outcome = if record.denied { "denied" } else { "success" };
-    let fields = EntryFields {
-        seq,
-        at,
-        actor: record.actor,
-        acting_for: record.acting_for,
-        device: record.device,
-        action: record.action,
-        object: record.object,
-        subject_key: record.subject_key,
-        outcome,
-        prev_hash: &prev_hash,
+    let common: &CommonInserts = match backend {
+        Backend::Sqlite => &INSERTS_SQLITE,
+        Backend::Postgres => &INSERTS_POSTGRES,
     };
-    let hash = entry_hash(&fields);
-    // The entry and the head's new hash: on PostgreSQL in one statement (a data-modifying
-    // `WITH`, one round trip less per entry, issue 18); SQLite has no such `WITH`.
-    let sql: &str = match backend {
-        Backend::Sqlite => INSERT_ENTRY,
-        Backend::Postgres => &INSERT_ENTRY_AND_HEAD,
+    let built;
+    let sql: &str = match records.len() {
+        1 => &common.one,
+        2 => &common.two,
+        n => {
+            built = insert_entries(backend, n);
+            &built
+        }
     };
-    sqlx::query(sql)
-        .bind(seq)
-        .bind(at)
-        .bind(record.actor)
-        .bind(record.acting_for)
-        .bind(record.device)
-        .bind(record.action)
-        .bind(record.object)
-        .bind(record.subject_key.map(<[u8]>::to_vec))
-        .bind(outcome)
-        .bind(prev_hash.clone())
-        .bind(hash.clone())
-        .execute(&mut *conn)
-        .await?;
+    let mut insert = sqlx::query(sql);
+    for (seq, record) in (last - count + 1..).zip(records) {
+        let outcome = if record.denied { "denied" } else { "success" };
+        let hash = entry_hash(&EntryFields {
+            seq,
+            at,
+            actor: record.actor,
+            acting_for: record.acting_for,
+            device: record.device,
+            action: record.action,
+            object: record.object,
+            subject_key: record.subject_key,
+            outcome,
+            prev_hash: &prev_hash,
+        });
+        insert = insert
+            .bind(seq)
+            .bind(at)
+            .bind(record.actor)
+            .bind(record.acting_for)
+            .bind(record.device)
+            .bind(record.action)
+            .bind(record.object)
+            .bind(record.subject_key.map(<[u8]>::to_vec))
+            .bind(outcome)
+            .bind(std::mem::replace(&mut prev_hash, hash.clone()))
+            .bind(hash);
+    }
+    insert.execute(&mut *conn).await?;
     if backend == Backend::Sqlite {
         sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(hash)
+            .bind(prev_hash)
             .execute(&mut *conn)
             .await?;
     }
-    Ok(seq)
+    Ok(Some(last))
 }
 
 /// What follows a committed append: the signed checkpoint, when one is due.
