@@ -501,6 +501,56 @@ async fn a_wrong_passcode_its_count_and_its_audit_entry_commit_together(db: Back
     assert_eq!(wrong_entries().await, 1);
 }
 
+backend_test!(an_action_failing_after_its_confirmation_is_undone_and_the_confirmation_stays_used);
+async fn an_action_failing_after_its_confirmation_is_undone_and_the_confirmation_stays_used(
+    db: Backend,
+) {
+    let t = TestServer::start(db).await;
+    let (p, device, view, session) = signed_in(&t).await;
+    let (_, target) = desktop_session(&t, &p, &view.id).await;
+    let count = |action: &'static str| {
+        let pool = t.state().pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+                .bind(action)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    // The confirmation and the action are one transaction; the action fails at its first step.
+    fail_action_after(t.state(), "session.end", 0);
+    let c = end_session_confirmed(&t, &session, &device, &target, PASSCODE).await;
+    assert_eq!(end_session(&t, &session, &target, &c).await.status(), 500);
+    assert!(faults_pending(t.state()).is_empty(), "the failure was used");
+    // The action is undone: the desktop's session is not revoked and nothing says it ended.
+    let revoked: Option<i64> = sqlx::query_scalar("SELECT revoked_at FROM sessions WHERE id = $1")
+        .bind(target.as_str())
+        .fetch_one(&t.state().pool)
+        .await
+        .unwrap();
+    assert_eq!(revoked, None);
+    assert_eq!(count("session.end").await, 0);
+    // The confirmation ended as it would have alone: accepted, audited once, its challenge
+    // used up (the same confirmation again is refused, and not counted as a wrong passcode).
+    assert_eq!(count("confirmation.end_session.accepted").await, 1);
+    assert_error(
+        end_session(&t, &session, &target, &c).await,
+        ErrorCode::ChallengeInvalid,
+    )
+    .await;
+    assert_eq!(wrong_confirmations(&t, &view.id).await, 0);
+    // A new confirmation ends it, its entries written with the change, the chain intact.
+    let c = end_session_confirmed(&t, &session, &device, &target, PASSCODE).await;
+    assert_eq!(end_session(&t, &session, &target, &c).await.status(), 204);
+    assert_eq!(count("session.end").await, 1);
+    assert_eq!(count("confirmation.end_session.accepted").await, 2);
+    let report = dinhdanh_server::store::audit::verify_chain(t.state())
+        .await
+        .unwrap();
+    assert_eq!(report.first_broken, None);
+}
+
 backend_test!(
     a_burst_of_concurrent_wrong_passcodes_gets_no_more_tries_than_the_limits_leave,
     flavor = "multi_thread",

@@ -396,7 +396,8 @@ async fn approve_in(
     })
     .map_err(|e| ServerError::Internal(format!("qr login event: {e}")))?;
     let sealed = state.keys.encrypt_blob(TOKEN_PURPOSE, &event);
-    store::qr_login::store_event(tx.conn()?, &r.id.to_string(), sealed, session_id.as_str()).await?;
+    store::qr_login::store_event(tx.conn()?, &r.id.to_string(), sealed, session_id.as_str())
+        .await?;
     tx.audit(qr_record(session, "qr_login.approve", target, false));
     let body_vi = format!(
         "Máy tính \"{client_name}\" đã đăng nhập bằng mã QR. Nếu không phải bạn, hãy đăng xuất \
