@@ -24,7 +24,7 @@ use crate::infra::state::AppState;
 use crate::infra::time::timestamp;
 use crate::resources::accounts;
 use crate::resources::organisations::{
-    Actor, audit_record, person_ref, refuse, require_organisation, tell,
+    Actor, OrgRow, audit_record, person_ref, refuse, require_organisation, tell,
 };
 use crate::store::delegations::{self as store, DelegationRow};
 use crate::store::live_events::Audience;
@@ -176,6 +176,27 @@ pub async fn add_delegate(
     actor: &Actor,
     request: &AddDelegate,
 ) -> ServerResult<DelegationView> {
+    let checked = check_add(state, actor, request).await?;
+    let mut tx = Tx::begin(state, "delegation.add").await?;
+    let id = add_in(&mut tx, actor, request, &checked).await?;
+    tx.commit().await?;
+    added_view(state, request, &id).await
+}
+
+/// What [`check_add`] found: the organisation and the person to authorise.
+struct AddChecked {
+    org: OrgRow,
+    person: accounts::AccountRow,
+    expires_at: Option<i64>,
+}
+
+/// The checks of [`add_delegate`], made before anything changes (and before a confirmation
+/// is spent); refusals audited.
+async fn check_add(
+    state: &AppState,
+    actor: &Actor,
+    request: &AddDelegate,
+) -> ServerResult<AddChecked> {
     let eid = &request.organisation;
     let org = require_organisation(state, eid).await?;
     let role = authz::role_in(state, &actor.account, eid).await?;
@@ -203,8 +224,27 @@ pub async fn add_delegate(
     if person.level != AccountLevel::Level2 {
         return Err(ServerError::code(ErrorCode::LevelTooLow));
     }
+    Ok(AddChecked {
+        org,
+        person,
+        expires_at,
+    })
+}
+
+/// [`add_delegate`]'s change, as a step of `tx`; answers the new delegation's id.
+async fn add_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    request: &AddDelegate,
+    checked: &AddChecked,
+) -> ServerResult<String> {
+    let AddChecked {
+        org,
+        person,
+        expires_at,
+    } = checked;
+    let eid = &request.organisation;
     let id = new_id("dlg");
-    let mut tx = Tx::begin(state, "delegation.add").await?;
     let now = tx.now();
     // An expired delegation is over: mark it so, and the person can be authorised again.
     store::end_expired(tx.conn()?, eid.as_str(), person.id.as_str(), now).await?;
@@ -216,7 +256,7 @@ pub async fn add_delegate(
         granted_by: Some(actor.account.as_str().to_owned()),
         granted_at: now,
         expires_on: request.expires_on.map(|d| d.format("%Y-%m-%d").to_string()),
-        expires_at,
+        expires_at: *expires_at,
         accepted_at: None,
         declined_at: None,
         revoked_at: None,
@@ -224,7 +264,7 @@ pub async fn add_delegate(
     if !store::insert_pending(tx.conn()?, &row).await? {
         return Err(ServerError::code(ErrorCode::Conflict));
     }
-    publish_change(&mut tx, &Delegation::from_row(row)?);
+    publish_change(tx, &Delegation::from_row(row)?);
     tx.audit(audit_record(
         Some(actor),
         "delegation.added",
@@ -238,7 +278,7 @@ pub async fn add_delegate(
         &id,
     );
     tell(
-        &mut tx,
+        tx,
         person.id.as_str(),
         "Lời mời đại diện tổ chức",
         "Invitation to act for an organisation",
@@ -253,9 +293,21 @@ pub async fn add_delegate(
         Some(&link),
     )
     .await?;
-    tx.commit().await?;
-    let dlg = parse_stored(DelegationId::parse(&id))?;
-    delegation_view(state, &find_delegation(state, eid, &dlg).await?).await
+    Ok(id)
+}
+
+/// The delegation [`add_in`] made, as its grantor sees it.
+async fn added_view(
+    state: &AppState,
+    request: &AddDelegate,
+    id: &str,
+) -> ServerResult<DelegationView> {
+    let dlg = parse_stored(DelegationId::parse(id))?;
+    delegation_view(
+        state,
+        &find_delegation(state, &request.organisation, &dlg).await?,
+    )
+    .await
 }
 
 /// The delegate accepts or declines. Only the delegate may answer (`forbidden`), once, while
@@ -268,6 +320,28 @@ pub async fn answer_delegation(
     id: &DelegationId,
     accept: bool,
 ) -> ServerResult<DelegationView> {
+    let checked = check_answer(state, actor, eid, id).await?;
+    let mut tx = Tx::begin(state, "delegation.answer").await?;
+    answer_in(&mut tx, actor, &checked, accept).await?;
+    tx.commit().await?;
+    delegation_view(state, &find_delegation(state, eid, id).await?).await
+}
+
+/// What [`check_answer`] found: the delegation, its organisation, and who answers (named to
+/// the grantor).
+struct AnswerChecked {
+    d: Delegation,
+    org: OrgRow,
+    who: Option<String>,
+}
+
+/// The checks of [`answer_delegation`], made before anything changes; refusals audited.
+async fn check_answer(
+    state: &AppState,
+    actor: &Actor,
+    eid: &OrgEid,
+    id: &DelegationId,
+) -> ServerResult<AnswerChecked> {
     let d = find_delegation(state, eid, id).await?;
     let object = format!("delegation:{id}");
     if !authz::may_answer_delegation(&actor.account, &d.account) {
@@ -289,12 +363,24 @@ pub async fn answer_delegation(
         Some(_) => Some(person_ref(state, &d.account).await?.full_name),
         None => None,
     };
-    let mut tx = Tx::begin(state, "delegation.answer").await?;
+    Ok(AnswerChecked { d, org, who })
+}
+
+/// [`answer_delegation`]'s change, as a step of `tx`.
+async fn answer_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    checked: &AnswerChecked,
+    accept: bool,
+) -> ServerResult<()> {
+    let AnswerChecked { d, org, who } = checked;
+    let (eid, id) = (&d.eid, &d.id);
+    let object = format!("delegation:{id}");
     let now = tx.now();
     if !store::answer(tx.conn()?, id.as_str(), accept, now).await? {
         return Err(ServerError::code(ErrorCode::InvalidState));
     }
-    publish_change(&mut tx, &d);
+    publish_change(tx, d);
     let action = if accept {
         "delegation.accepted"
     } else {
@@ -308,7 +394,7 @@ pub async fn answer_delegation(
             ("đã từ chối", "declined")
         };
         tell(
-            &mut tx,
+            tx,
             granter.as_str(),
             "Trả lời ủy quyền",
             "Answer to an authorisation",
@@ -321,8 +407,7 @@ pub async fn answer_delegation(
         )
         .await?;
     }
-    tx.commit().await?;
-    delegation_view(state, &find_delegation(state, eid, id).await?).await
+    Ok(())
 }
 
 /// Ends a delegation at once: the delegate themselves, an owner, or an administrator for a
@@ -335,6 +420,25 @@ pub async fn revoke_delegation(
     eid: &OrgEid,
     id: &DelegationId,
 ) -> ServerResult<()> {
+    let checked = check_revoke(state, actor, eid, id).await?;
+    let mut tx = Tx::begin(state, "delegation.revoke").await?;
+    revoke_in(&mut tx, actor, &checked).await?;
+    tx.commit().await
+}
+
+/// What [`check_revoke`] found: the delegation and its organisation.
+struct RevokeChecked {
+    d: Delegation,
+    org: OrgRow,
+}
+
+/// The checks of [`revoke_delegation`], made before anything changes; refusals audited.
+async fn check_revoke(
+    state: &AppState,
+    actor: &Actor,
+    eid: &OrgEid,
+    id: &DelegationId,
+) -> ServerResult<RevokeChecked> {
     let d = find_delegation(state, eid, id).await?;
     let org = require_organisation(state, eid).await?;
     let object = format!("delegation:{id}");
@@ -353,17 +457,25 @@ pub async fn revoke_delegation(
     if !d.open(state.now()) {
         return Err(ServerError::code(ErrorCode::InvalidState));
     }
-    let mut tx = Tx::begin(state, "delegation.revoke").await?;
+    Ok(RevokeChecked { d, org })
+}
+
+/// [`revoke_delegation`]'s change, as a step of `tx`.
+async fn revoke_in(tx: &mut Tx, actor: &Actor, checked: &RevokeChecked) -> ServerResult<()> {
+    let RevokeChecked { d, org } = checked;
+    let (eid, id) = (&d.eid, &d.id);
+    let object = format!("delegation:{id}");
+    let own = d.account == actor.account;
     let now = tx.now();
     let reason = if own { "given_up" } else { "revoked" };
     if !store::revoke(tx.conn()?, id.as_str(), reason, now).await? {
         return Err(ServerError::code(ErrorCode::InvalidState));
     }
-    publish_change(&mut tx, &d);
+    publish_change(tx, d);
     // The services the delegate is signed in to as the organisation are told (back-channel
     // logout, after the commit) and their tokens revoked, as part of the action.
     oidc_logouts::end_sign_ins(
-        &mut tx,
+        tx,
         Ended::Delegate {
             eid: eid.as_str(),
             account: d.account.as_str(),
@@ -380,7 +492,7 @@ pub async fn revoke_delegation(
     ));
     if !own {
         tell(
-            &mut tx,
+            tx,
             d.account.as_str(),
             "Ủy quyền đã chấm dứt",
             "Your authorisation ended",
@@ -390,7 +502,7 @@ pub async fn revoke_delegation(
         )
         .await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// The delegations of an organisation: owners and administrators see every one, and so do
@@ -486,11 +598,20 @@ async fn post_delegation(
     let eid = eid_param(&eid)?;
     let target =
         ActionTarget::new("organisation", eid.as_str()).map_err(|e| invalid_field(&e, "eid"))?;
-    let (session, body) = action
-        .verify(&state, ActionKind::AddDelegate, &target)
+    // Who may, and whom: checked before a challenge or attempt is spent.
+    let actor = action.session.actor();
+    let request = action.body()?.clone();
+    let checked = check_add(&state, &actor, &request).await?;
+    let (_, id) = action
+        .verify_then(
+            &state,
+            ActionKind::AddDelegate,
+            &target,
+            "delegation.add",
+            async |tx, _, body| add_in(tx, &actor, &body, &checked).await,
+        )
         .await?;
-    let actor = session.actor();
-    Ok(Json(add_delegate(&state, &actor, &body).await?))
+    Ok(Json(added_view(&state, &request, &id).await?))
 }
 
 /// `POST /v1/organisations/{eid}/delegations/{id}/answer`: `Confirmed<DelegationAnswer>`,
@@ -509,12 +630,19 @@ async fn post_delegation_answer(
     } else {
         ActionKind::DeclineDelegation
     };
-    let (session, body) = action
-        .verify(&state, kind, &delegation_target(&id)?)
+    let actor = action.session.actor();
+    let checked = check_answer(&state, &actor, &eid, &id).await?;
+    action
+        .verify_then(
+            &state,
+            kind,
+            &delegation_target(&id)?,
+            "delegation.answer",
+            async |tx, _, body| answer_in(tx, &actor, &checked, body.accept).await,
+        )
         .await?;
-    let actor = session.actor();
     Ok(Json(
-        answer_delegation(&state, &actor, &eid, &id, body.accept).await?,
+        delegation_view(&state, &find_delegation(&state, &eid, &id).await?).await?,
     ))
 }
 
@@ -529,11 +657,17 @@ async fn delete_delegation(
     if action.body()?.delegation != id {
         return Err(validation("body.delegation"));
     }
-    let (session, _) = action
-        .verify(&state, ActionKind::RevokeDelegate, &delegation_target(&id)?)
+    let actor = action.session.actor();
+    let checked = check_revoke(&state, &actor, &eid, &id).await?;
+    action
+        .verify_then(
+            &state,
+            ActionKind::RevokeDelegate,
+            &delegation_target(&id)?,
+            "delegation.revoke",
+            async |tx, _, _| revoke_in(tx, &actor, &checked).await,
+        )
         .await?;
-    let actor = session.actor();
-    revoke_delegation(&state, &actor, &eid, &id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
