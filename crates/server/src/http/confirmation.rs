@@ -1,9 +1,9 @@
 //! Confirmation of sensitive actions with the passcode or biometrics (step-up).
 //!
 //! A sensitive route receives a [`Confirmed`] body through
-//! [`crate::http::confirmed::ConfirmedAction`], which calls [`verify_confirmation`] before the
-//! route changes anything. The passcode never reaches the server: the device derives a confirmation key
-//! from it, and the server holds only the public half registered at binding. A wrong passcode
+//! [`crate::http::confirmed::ConfirmedAction`], which calls [`open_confirmed`] before the
+//! route changes anything. The passcode never reaches the server: the device derives a
+//! confirmation key from it, and the server holds only the public half registered at binding. A wrong passcode
 //! derives another key, so its signature names or verifies against the wrong key — that is
 //! what the server counts as a wrong confirmation. Any other mismatch (body, target, challenge,
 //! counter) is refused without counting: it says nothing about the passcode.
@@ -46,10 +46,9 @@ pub fn lock_period_secs(base_secs: i64, lock_after: i64, n: i64) -> i64 {
 /// fresh challenge issued to this account for `kind`, and cover exactly `confirmed.body`,
 /// `target`, the session's account and organisation and this server's origin. On success the
 /// challenge is used up, the key's counter stored and the wrong-confirmation count reset, in
-/// the transaction it answers, still open: the action continues it
-/// ([`crate::http::confirmed::ConfirmedAction::verify_then`], [`ActionIn::ThisTransaction`])
-/// or it is committed before the action begins its own ([`ActionIn::ItsOwn`]). Every outcome
-/// is audited.
+/// the transaction it answers, still open for the action to continue
+/// ([`crate::http::confirmed::ConfirmedAction::verify_then`]): a confirmed action commits once.
+/// Every outcome is audited.
 ///
 /// A refusal commits here, with its entry: the challenge used up (a wrong passcode stays
 /// counted, and waits for the disk). An internal failure commits nothing (no entry claims an
@@ -60,12 +59,8 @@ pub async fn open_confirmed(
     confirmation: &ConfirmationOf<'_>,
     kind: ActionKind,
     target: &ActionTarget,
-    action_in: ActionIn,
 ) -> ServerResult<Tx> {
-    let mut tx = match action_in {
-        ActionIn::ThisTransaction => Tx::begin(state, "confirmation.verify").await?,
-        ActionIn::ItsOwn => Tx::begin_flushed_by_next(state, "confirmation.verify").await?,
-    };
+    let mut tx = Tx::begin(state, "confirmation.verify").await?;
     let result = check(&mut tx, state, session, confirmation, kind, target).await;
     let outcome = match &result {
         Ok(()) => "accepted",
@@ -92,29 +87,11 @@ pub async fn open_confirmed(
         Ok(()) => Ok(tx),
         Err(refusal) => {
             if !outcome.is_empty() {
-                // A refusal (a wrong passcode counted) is an outcome no action follows: it
-                // waits for the disk.
-                tx.flush_commit().await?;
                 tx.commit().await?;
             }
             Err(refusal.into_error())
         }
     }
-}
-
-/// Where the confirmed action is carried out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActionIn {
-    /// In the confirmation's transaction, which the action commits.
-    ThisTransaction,
-    /// In transactions of its own, begun once the confirmation has committed; on PostgreSQL
-    /// that commit does not wait for the disk ([`Tx::begin_flushed_by_next`]): the action's
-    /// durable commit that follows flushes both, so the action waits for one flush, not two.
-    /// Should the action then commit nothing and PostgreSQL itself crash within the WAL
-    /// writer's delay, the challenge and the counter would be as before the confirmation —
-    /// the person's own signed action, for the action that did not happen, usable again until
-    /// the challenge expires.
-    ItsOwn,
 }
 
 /// A confirmation as the checks read it: the signed action, and the canonical hash of the body

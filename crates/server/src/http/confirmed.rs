@@ -1,13 +1,13 @@
 //! The extractor of confirmed (sensitive) routes. [`ConfirmedAction`] authenticates the
 //! request, parses its body as a [`Confirmed`] envelope, and checks that the object the route's
 //! path names is the one the body names. The handler then makes its own checks (who may, in
-//! what state) and calls [`ConfirmedAction::verify`], which verifies the signature and gives the
-//! body back: nothing is changed before that, and a caller who may not act never spends a
-//! challenge or a passcode attempt.
+//! what state) and calls [`ConfirmedAction::verify_then`], which verifies the signature and
+//! carries the action out in the confirmation's transaction: nothing is changed before that,
+//! and a caller who may not act never spends a challenge or a passcode attempt.
 //!
 //! A body without `confirmation` is not refused at once: the handler's checks run first, so a
 //! caller who may not act is told so (and the refusal audited) instead of being asked for a
-//! passcode; `verify` then answers `step_up_required`. A body without `confirmation` that does
+//! passcode; `verify_then` then answers `step_up_required`. A body without `confirmation` that does
 //! not even parse answers `step_up_required` when the handler first reads it.
 
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::http::auth::{IdlePolicy, MAX_BODY, SessionContext, authenticate, parse_json};
-use crate::http::confirmation::{ActionIn, ConfirmationOf, open_confirmed, step_up_required};
+use crate::http::confirmation::{ConfirmationOf, open_confirmed, step_up_required};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::store::tx::{Refusals, Tx};
@@ -109,7 +109,7 @@ impl<T: ConfirmedBody> ConfirmedAction<T> {
     }
 
     /// How the person confirmed (passcode or biometrics), as the signed action says; it counts
-    /// only once [`ConfirmedAction::verify`] has succeeded. `step_up_required` without a
+    /// only once [`ConfirmedAction::verify_then`] has verified it. `step_up_required` without a
     /// confirmation.
     pub fn method(&self) -> ServerResult<dinhdanh_core::account::ConfirmationMethod> {
         self.confirmation
@@ -118,38 +118,13 @@ impl<T: ConfirmedBody> ConfirmedAction<T> {
             .ok_or_else(step_up_required)
     }
 
-    /// Verifies the confirmation for `kind` on `target` (see
-    /// [`crate::http::confirmation::open_confirmed`]), commits it and gives back the body;
-    /// `step_up_required` when the body carries no confirmation. For the actions carried out
-    /// in transactions of their own (another resource's); the others use
-    /// [`ConfirmedAction::verify_then`].
-    pub async fn verify(
-        self,
-        state: &AppState,
-        kind: ActionKind,
-        target: &ActionTarget,
-    ) -> ServerResult<(SessionContext, T)> {
-        let (Some(body), Some(envelope)) = (self.body, self.confirmation) else {
-            return Err(step_up_required());
-        };
-        let of = ConfirmationOf {
-            envelope: &envelope,
-            body_hash: canonical_body_hash(&body).ok(),
-        };
-        open_confirmed(state, &self.session, &of, kind, target, ActionIn::ItsOwn)
-            .await?
-            .commit()
-            .await?;
-        Ok((self.session, body))
-    }
-
     /// Verifies the confirmation for `kind` on `target` and carries out `act` in the same
     /// transaction, as the step named `action`: the confirmation and the change it confirmed
     /// commit together, once (issue 18: one `BEGIN`/`COMMIT` and one audit append, not two).
     /// `step_up_required` when the body carries no confirmation.
     ///
-    /// When `act` fails, the transaction is rolled back and the confirmation made again on its
-    /// own, so it ends as it would have alone: the challenge used up and the outcome audited,
+    /// When `act` fails (or the audit entries and events it queued cannot be written), the
+    /// transaction is rolled back and the confirmation made again on its own, so it ends as it would have alone: the challenge used up and the outcome audited,
     /// with the refusals `act` queued ([`Tx::audit_refusal`]). That costs the failure a second
     /// verification and saves every success a savepoint. `act` must do all its reading and
     /// writing through the transaction it is given: on SQLite another writer would wait for
@@ -170,17 +145,15 @@ impl<T: ConfirmedBody> ConfirmedAction<T> {
             body_hash: canonical_body_hash(&body).ok(),
         };
         let session = self.session;
-        let mut tx = open_confirmed(
-            state,
-            &session,
-            &of,
-            kind,
-            target,
-            ActionIn::ThisTransaction,
-        )
-        .await?;
+        let mut tx = open_confirmed(state, &session, &of, kind, target).await?;
         tx.continue_as(action);
-        match act(&mut tx, &session, body).await {
+        let outcome = match act(&mut tx, &session, body).await {
+            // What the commit writes belongs to the action too: a failure there is the
+            // action's, before anything is sent to be committed.
+            Ok(done) => tx.write_queued().await.map(|()| done),
+            Err(refused) => Err(refused),
+        };
+        match outcome {
             Ok(done) => {
                 tx.commit().await?;
                 Ok((session, done))
@@ -206,15 +179,13 @@ async fn confirm_alone(
     target: &ActionTarget,
     refusals: Refusals,
 ) -> ServerResult<()> {
-    // No action follows: this commit waits for the disk.
-    let mut tx =
-        match open_confirmed(state, session, of, kind, target, ActionIn::ThisTransaction).await {
-            Ok(tx) => tx,
-            Err(e) => {
-                tracing::info!(error = %e, "a confirmation made again was refused");
-                Tx::begin(state, "confirmation.refusals").await?
-            }
-        };
+    let mut tx = match open_confirmed(state, session, of, kind, target).await {
+        Ok(tx) => tx,
+        Err(e) => {
+            tracing::info!(error = %e, "a confirmation made again was refused");
+            Tx::begin(state, "confirmation.refusals").await?
+        }
+    };
     tx.audit_refused(refusals);
     tx.commit().await
 }

@@ -142,28 +142,6 @@ pub async fn begin_write(
     }
 }
 
-/// Within a transaction begun by [`begin_write_unflushed`] on PostgreSQL: its commit waits
-/// for the disk after all, with the value configured for the server, role or database (not
-/// `on`, which could be less than a deployment with a standby asks for).
-pub const FLUSH_THIS_COMMIT: &str = "SET LOCAL synchronous_commit TO DEFAULT";
-
-/// [`begin_write`] of a transaction whose commit, on PostgreSQL, does not wait for the
-/// write-ahead log to reach the disk (`synchronous_commit` off for it, set in the same round
-/// trip as the `BEGIN`); `store::tx::Tx` says when that is safe. SQLite's is [`begin_write`]'s.
-pub async fn begin_write_unflushed(
-    pool: &AnyPool,
-    backend: Backend,
-) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-    match backend {
-        Backend::Sqlite => begin_write(pool, backend).await,
-        // One simple query: both statements in one round trip.
-        Backend::Postgres => {
-            pool.begin_with("BEGIN; SET LOCAL synchronous_commit TO OFF")
-                .await
-        }
-    }
-}
-
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -184,7 +162,7 @@ pub fn redact(url: &str) -> String {
 mod tests {
     use std::time::Duration;
 
-    use super::{Backend, FLUSH_THIS_COMMIT, begin_write, begin_write_unflushed, connect};
+    use super::{Backend, begin_write, connect};
 
     /// Actions that read and then write, overlapping: each must commit. With a deferred
     /// `BEGIN`, every one but the first writer fails at its write with a stale snapshot
@@ -227,57 +205,6 @@ mod tests {
             .expect("the rows");
         seen.dedup();
         assert_eq!(seen, vec![0, 1, 2, 3]);
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    /// The setting a PostgreSQL transaction will commit with.
-    async fn commits_with(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> String {
-        sqlx::query_scalar("SELECT current_setting('synchronous_commit')")
-            .fetch_one(&mut **tx)
-            .await
-            .expect("the setting")
-    }
-
-    /// An unflushed transaction is unflushed only until it ends or asks for its flush, which
-    /// brings back the value configured for the database (here `local`, neither `off` nor
-    /// `on`: a deployment's own setting is kept, not replaced by `on`); the pooled
-    /// connection's next transaction commits with that value again.
-    #[tokio::test]
-    #[ignore = "needs DINHDANH_TEST_POSTGRES_URL (cargo xtask test starts PostgreSQL)"]
-    async fn an_unflushed_transaction_leaves_the_next_one_durable_on_postgres() {
-        use sqlx::Connection;
-
-        let dir = crate::testing::temp_dir("db-unflushed").expect("a temporary directory");
-        let url = crate::testing::fresh_database_url(crate::testing::Backend::Postgres, &dir)
-            .await
-            .expect("a PostgreSQL database (DINHDANH_TEST_POSTGRES_URL)");
-        let name = url.rsplit('/').next().expect("a database name");
-        let mut admin = sqlx::PgConnection::connect(&url).await.expect("connected");
-        sqlx::query(&format!(
-            "ALTER DATABASE {name} SET synchronous_commit = local"
-        ))
-        .execute(&mut admin)
-        .await
-        .expect("the database's own setting");
-        admin.close().await.expect("closed");
-        let (pool, backend) = connect(&url, Some(1)).await.expect("the database opens");
-        assert_eq!(backend, Backend::Postgres);
-        let mut tx = begin_write(&pool, backend).await.expect("begun");
-        assert_eq!(commits_with(&mut tx).await, "local");
-        tx.rollback().await.expect("rolled back");
-
-        let mut tx = begin_write_unflushed(&pool, backend).await.expect("begun");
-        assert_eq!(commits_with(&mut tx).await, "off");
-        sqlx::query(FLUSH_THIS_COMMIT)
-            .execute(&mut *tx)
-            .await
-            .expect("flushed after all");
-        assert_eq!(commits_with(&mut tx).await, "local");
-        tx.commit().await.expect("committed");
-        let tx = begin_write_unflushed(&pool, backend).await.expect("begun");
-        tx.commit().await.expect("committed");
-        let mut tx = begin_write(&pool, backend).await.expect("begun");
-        assert_eq!(commits_with(&mut tx).await, "local");
         let _ = std::fs::remove_dir_all(dir);
     }
 

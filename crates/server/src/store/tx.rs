@@ -28,6 +28,11 @@ pub struct Tx {
     messages: Vec<OutgoingMessage>,
     wakes: Vec<String>,
     live: Vec<(Audience, LiveEvent)>,
+    /// The last audit entry appended ([`Tx::write_queued`]), for the checkpoint after the
+    /// commit.
+    last_seq: Option<i64>,
+    /// Whether [`Tx::write_queued`] has run.
+    written: bool,
 }
 
 /// An audit record kept until the commit.
@@ -55,20 +60,6 @@ impl Tx {
         Ok(Tx::new(state, action, tx))
     }
 
-    /// [`Tx::begin`] for a step that, when it succeeds, another transaction always follows at
-    /// once: on PostgreSQL its commit does not wait for the write-ahead log to reach the disk
-    /// (`synchronous_commit` off for this transaction, set with the `BEGIN`), since the next
-    /// durable commit, of any connection, flushes the log up to and past it. It is seen by
-    /// every instance at once, as any commit; only a crash of PostgreSQL itself before a
-    /// durable commit follows (within the WAL writer's delay, 0.6 s at most by default) could
-    /// forget it. SQLite's `synchronous = NORMAL` already makes this trade for every commit.
-    /// Use it only for a change whose loss in such a crash is safe; an outcome that must not be
-    /// lost (one no action follows) asks for its flush with [`Tx::flush_commit`] first.
-    pub async fn begin_flushed_by_next(state: &AppState, action: &'static str) -> ServerResult<Tx> {
-        let tx = db::begin_write_unflushed(&state.pool, state.backend).await?;
-        Ok(Tx::new(state, action, tx))
-    }
-
     fn new(state: &AppState, action: &'static str, tx: Transaction<'static, Any>) -> Tx {
         Tx {
             fail_after: state.faults.take(action),
@@ -81,6 +72,8 @@ impl Tx {
             messages: Vec::new(),
             wakes: Vec::new(),
             live: Vec::new(),
+            last_seq: None,
+            written: false,
         }
     }
 
@@ -224,23 +217,10 @@ impl Tx {
         }
     }
 
-    /// For a transaction begun with [`Tx::begin_flushed_by_next`]: its commit waits for the
-    /// disk after all, as [`Tx::begin`]'s does (the outcome is one that no durable commit is
-    /// sure to follow). One statement on PostgreSQL; nothing on SQLite.
-    pub async fn flush_commit(&mut self) -> ServerResult<()> {
-        // Not a step of the action: a failure armed by a test stays where it was.
-        if self.state.backend == db::Backend::Postgres {
-            sqlx::query(db::FLUSH_THIS_COMMIT)
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Writes the live events and appends the queued audit entries, and commits; then writes
-    /// the audit checkpoint when one is due, wakes the topics asked for and the streams of the
-    /// live events, and delivers the queued messages.
-    pub async fn commit(mut self) -> ServerResult<()> {
+    /// The commit's own steps, which can fail before `COMMIT` is sent: writes the live events
+    /// and appends the queued audit entries. [`Tx::commit`] makes them when they were not
+    /// made, or when more was queued since.
+    pub async fn write_queued(&mut self) -> ServerResult<()> {
         for (audience, event) in std::mem::take(&mut self.live) {
             let now = self.now;
             live_events::insert(self.conn()?, &audience, &event.to_text(), now).await?;
@@ -264,11 +244,23 @@ impl Tx {
                 denied: r.denied,
             })
             .collect();
-        let last_seq =
+        let appended =
             audit::append_all_in(&mut self.tx, self.state.backend, self.now, &records).await?;
+        self.last_seq = appended.or(self.last_seq);
         self.step()?;
+        self.written = true;
+        Ok(())
+    }
+
+    /// Writes what is queued ([`Tx::write_queued`]) and commits; then writes the audit
+    /// checkpoint when one is due, wakes the topics asked for and the streams of the live
+    /// events, and delivers the queued messages.
+    pub async fn commit(mut self) -> ServerResult<()> {
+        if !self.written || !self.audit.is_empty() || !self.live.is_empty() {
+            self.write_queued().await?;
+        }
         self.tx.commit().await?;
-        if let Some(seq) = last_seq {
+        if let Some(seq) = self.last_seq {
             audit::after_commit(&self.state, seq).await;
         }
         for topic in &self.wakes {

@@ -292,6 +292,19 @@ pub async fn set_lock(
     actor: LockActor<'_>,
 ) -> ServerResult<()> {
     let mut tx = Tx::begin(state, "account.lock").await?;
+    set_lock_in(&mut tx, state, account, lock, reason, actor).await?;
+    tx.commit().await
+}
+
+/// [`set_lock`] as a step of `tx`.
+pub async fn set_lock_in(
+    tx: &mut Tx,
+    state: &AppState,
+    account: &AccountId,
+    lock: bool,
+    reason: &str,
+    actor: LockActor<'_>,
+) -> ServerResult<()> {
     let changed = accounts::set_lock(
         tx.conn()?,
         account.as_str(),
@@ -300,8 +313,7 @@ pub async fn set_lock(
     )
     .await?;
     let Some(key) = changed else {
-        drop(tx);
-        return Err(match find_account(state, account).await? {
+        return Err(match find_account_in(tx.conn()?, account).await? {
             None => ServerError::code(ErrorCode::NotFound),
             Some(_) => ServerError::code(ErrorCode::InvalidState),
         });
@@ -369,7 +381,7 @@ pub async fn set_lock(
         )
         .await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// The account as its owner sees it.

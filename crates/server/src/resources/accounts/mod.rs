@@ -34,7 +34,7 @@ mod self_registration;
 pub use account::{
     AccountRow, LockActor, account_view, create_account, find_account, find_account_by_citizen,
     find_account_by_key, find_account_by_key_in, find_account_in, session_account_view, set_level,
-    set_lock,
+    set_lock, set_lock_in,
 };
 pub use citizens::{
     CitizenRecord, REGISTRY_HEADER, RegistryError, citizen_by_key, citizen_in, find_citizen,

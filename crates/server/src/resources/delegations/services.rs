@@ -27,7 +27,9 @@ use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult};
 use crate::infra::state::AppState;
 use crate::resources::clients;
-use crate::resources::organisations::{Actor, audit_record, refuse, require_organisation, tell};
+use crate::resources::organisations::{
+    Actor, OrgRow, audit_record, refuse, require_organisation, tell,
+};
 use crate::resources::registrations::vietnam_date;
 use crate::store::delegation_services::{self as store, ServiceRow};
 use crate::store::tx::Tx;
@@ -137,6 +139,28 @@ pub async fn set_services(
     id: &DelegationId,
     services: &[DelegatedService],
 ) -> ServerResult<DelegationView> {
+    let checked = check_services(state, actor, eid, id, services).await?;
+    let mut tx = Tx::begin(state, "delegation.services").await?;
+    services_in(&mut tx, actor, &checked).await?;
+    tx.commit().await?;
+    delegation_view(state, &find_delegation(state, eid, id).await?).await
+}
+
+/// What [`check_services`] found: the delegation, its organisation and the rows to write.
+struct ServicesChecked {
+    d: super::Delegation,
+    org: OrgRow,
+    rows: Vec<ServiceRow>,
+}
+
+/// The checks of [`set_services`], made before anything changes; refusals audited.
+async fn check_services(
+    state: &AppState,
+    actor: &Actor,
+    eid: &OrgEid,
+    id: &DelegationId,
+    services: &[DelegatedService],
+) -> ServerResult<ServicesChecked> {
     let d = find_delegation(state, eid, id).await?;
     let org = require_organisation(state, eid).await?;
     let object = format!("delegation:{id}");
@@ -156,9 +180,16 @@ pub async fn set_services(
         return Err(ServerError::code(ErrorCode::InvalidState));
     }
     let rows = checked_rows(state, id.as_str(), services, now).await?;
-    let mut tx = Tx::begin(state, "delegation.services").await?;
-    store::replace(tx.conn()?, id.as_str(), &rows).await?;
-    super::publish_change(&mut tx, &d);
+    Ok(ServicesChecked { d, org, rows })
+}
+
+/// [`set_services`]'s change, as a step of `tx`.
+async fn services_in(tx: &mut Tx, actor: &Actor, checked: &ServicesChecked) -> ServerResult<()> {
+    let ServicesChecked { d, org, rows } = checked;
+    let (eid, id) = (&d.eid, &d.id);
+    let object = format!("delegation:{id}");
+    store::replace(tx.conn()?, id.as_str(), rows).await?;
+    super::publish_change(tx, d);
     tx.audit(audit_record(
         Some(actor),
         "delegation.services_set",
@@ -168,7 +199,7 @@ pub async fn set_services(
     ));
     if d.account != actor.account && d.role != OrgRole::Owner {
         tell(
-            &mut tx,
+            tx,
             d.account.as_str(),
             "Dịch vụ được ủy quyền đã thay đổi",
             "The services of your authorisation changed",
@@ -184,8 +215,7 @@ pub async fn set_services(
         )
         .await?;
     }
-    tx.commit().await?;
-    delegation_view(state, &find_delegation(state, eid, id).await?).await
+    Ok(())
 }
 
 // The route names the organisation first, then the delegation: a body for another organisation
@@ -208,16 +238,20 @@ pub(super) async fn put_delegation_services(
     if action.body()?.delegation != id {
         return Err(validation("body.delegation"));
     }
-    let (session, body) = action
-        .verify(
+    // Who may, and the list: checked before a challenge or attempt is spent.
+    let actor = action.session.actor();
+    let checked = check_services(&state, &actor, &eid, &id, &action.body()?.services).await?;
+    action
+        .verify_then(
             &state,
             ActionKind::SetDelegationServices,
             &delegation_target(&id)?,
+            "delegation.services",
+            async |tx, _, _| services_in(tx, &actor, &checked).await,
         )
         .await?;
-    let actor = session.actor();
     Ok(Json(
-        set_services(&state, &actor, &eid, &id, &body.services).await?,
+        delegation_view(&state, &find_delegation(&state, &eid, &id).await?).await?,
     ))
 }
 

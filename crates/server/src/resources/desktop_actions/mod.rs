@@ -442,31 +442,39 @@ async fn confirm(
     if hash != sha256(&action.body_bytes) {
         return Err(malformed());
     }
-    let (session, _) = confirmed
-        .verify(
-            &state,
-            ActionKind::ConfirmDesktopAction,
-            &action.confirmation_target()?,
-        )
-        .await?;
-    let session = &session;
-    // Single use: one confirmation moves the row out of `pending`, and only before expiry.
-    // The move is a transaction of its own: the action is then carried out by the other
+    // Single use: one confirmation moves the row out of `pending`, and only before expiry —
+    // in the confirmation's transaction. The action is then carried out by the other
     // resource's service API in that resource's own transaction (a transaction held open
     // across it would make it wait for this one on SQLite), and its outcome is stored and
     // audited in a third. A row left `confirming` by a failure in between is told to its
     // desktop as expired once the grace period is over.
     let object = object_of(&action.id);
-    let mut tx = Tx::begin(&state, "desktop_action.claim").await?;
-    let now = tx.now();
-    if !store::desktop_actions::answer(tx.conn()?, &action.id, "confirming", now).await? {
-        drop(tx);
-        audit_refusal(&state, session, "desktop_action.confirm", &object).await?;
-        let again = load_for_account(&state, &id, session.account.as_str()).await?;
-        again.require_open(now)?;
-        return Err(ServerError::code(ErrorCode::DesktopActionAnswered));
+    let claimed = confirmed
+        .verify_then(
+            &state,
+            ActionKind::ConfirmDesktopAction,
+            &action.confirmation_target()?,
+            "desktop_action.claim",
+            async |tx, session, _| {
+                let now = tx.now();
+                if store::desktop_actions::answer(tx.conn()?, &action.id, "confirming", now).await?
+                {
+                    return Ok(());
+                }
+                tx.audit_refusal(record(session, "desktop_action.confirm", &object, true));
+                Err(ServerError::code(ErrorCode::DesktopActionAnswered))
+            },
+        )
+        .await;
+    if let Err(e) = &claimed
+        && e.is(ErrorCode::DesktopActionAnswered)
+    {
+        // Answered by another confirmation, or ended: said as the action stands now.
+        let again = load_for_account(&state, &id, account.as_str()).await?;
+        again.require_open(state.now())?;
     }
-    tx.commit().await?;
+    let (session, ()) = claimed?;
+    let session = &session;
     let outcome = carry_out(&state, session, &action.asker, action.kind, &action.body).await;
     let (event, failure) = match outcome {
         Ok(result) => (DesktopActionEvent::Done { result }, None),

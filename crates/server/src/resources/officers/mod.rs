@@ -158,7 +158,7 @@ impl ConfirmedBody for OfficerAccountChange {}
 /// account exists (`not_found`), is not the officer's own and belongs to the officer's province
 /// (`forbidden`); then the confirmation is verified (`step_up_required` without one), and only
 /// then is anything changed. Locking ends the person's sessions and
-/// notifies them ([`accounts::set_lock`], one transaction).
+/// notifies them ([`accounts::set_lock_in`], in the confirmation's transaction).
 async fn change_account_lock(
     State(state): State<AppState>,
     action: ConfirmedAction<OfficerAccountChange>,
@@ -167,12 +167,19 @@ async fn change_account_lock(
     let target = check_lock_change(&state, &actor, action.body()?)
         .await?
         .target;
-    let (session, change) = action
-        .verify(&state, ActionKind::ChangeAccountLock, &target)
+    let (_, account) = action
+        .verify_then(
+            &state,
+            ActionKind::ChangeAccountLock,
+            &target,
+            "account.lock",
+            async |tx, _, change| {
+                lock_change_in(tx, &state, &actor, &change).await?;
+                Ok(change.account)
+            },
+        )
         .await?;
-    Ok(Json(
-        apply_lock_change(&state, &session.actor(), &change).await?,
-    ))
+    Ok(Json(accounts::account_view(&state, &account).await?))
 }
 
 /// A lock or unlock an officer may make: the person's name and the confirmation's target.
@@ -237,9 +244,24 @@ pub async fn apply_lock_change(
     change: &OfficerAccountChange,
 ) -> ServerResult<AccountView> {
     check_lock_change(state, actor, change).await?;
+    let mut tx = Tx::begin(state, "account.lock").await?;
+    lock_change_in(&mut tx, state, actor, change).await?;
+    tx.commit().await?;
+    accounts::account_view(state, &change.account).await
+}
+
+/// The lock or unlock [`check_lock_change`] allowed, as a step of `tx`
+/// ([`accounts::set_lock_in`]), audited with `actor`.
+async fn lock_change_in(
+    tx: &mut Tx,
+    state: &AppState,
+    actor: &Actor,
+    change: &OfficerAccountChange,
+) -> ServerResult<()> {
     let reason = dinhdanh_core::text::message(&change.reason, MAX_REASON_CHARS)
         .map_err(|p| invalid_text(p, "body.reason"))?;
-    accounts::set_lock(
+    accounts::set_lock_in(
+        tx,
         state,
         &change.account,
         change.lock,
@@ -249,6 +271,5 @@ pub async fn apply_lock_change(
             device: actor.device.as_ref(),
         },
     )
-    .await?;
-    accounts::account_view(state, &change.account).await
+    .await
 }

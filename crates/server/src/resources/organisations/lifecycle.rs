@@ -293,8 +293,15 @@ pub(super) async fn post_officer_change(
         }
         _ => ActionKind::UpdateOrganisationInfo,
     };
-    let (_, change) = action.verify(&state, kind, &org_target(&eid)?).await?;
-    apply_lifecycle(&state, Some(&actor), &eid, &change).await?;
+    action
+        .verify_then(
+            &state,
+            kind,
+            &org_target(&eid)?,
+            "organisation.change",
+            async |tx, _, change| apply_lifecycle_in(tx, &state, Some(&actor), &eid, &change).await,
+        )
+        .await?;
     let org = require_organisation(&state, &eid).await?;
     Ok(Json(
         organisation_record(&state, &org, &actor.account).await?,

@@ -198,10 +198,18 @@ pub(super) async fn officer_decision(
     let actor = action.session.actor();
     let checked =
         check_officer_decision(&state, &actor, province, &reg, &action.body()?.decision).await?;
-    let (session, body) = action
-        .verify(&state, ActionKind::ReviewRegistration, &target(&reg.id)?)
+    let (session, _) = action
+        .verify_then(
+            &state,
+            ActionKind::ReviewRegistration,
+            &target(&reg.id)?,
+            "registration.decision",
+            async |tx, _, body| {
+                let approval = decide(tx, &state, &actor, &reg, &body.decision, checked).await?;
+                finish(tx, &state, approval, &actor).await
+            },
+        )
         .await?;
-    apply_officer_decision(&state, &session.actor(), &reg, &body.decision, checked).await?;
     Ok(Json(
         view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
     ))

@@ -94,12 +94,20 @@ pub(super) async fn consent(
     } else {
         ActionKind::RefuseRegistration
     };
-    let (session, _) = action.verify(&state, kind, &target(&reg.id)?).await?;
-    let actor = session.actor();
-    let mut tx = Tx::begin(&state, "registration.consent").await?;
-    let approval = record_consent(&mut tx, &state, &reg, &account, consenting, &actor).await?;
-    finish(&mut tx, &state, approval, &actor).await?;
-    tx.commit().await?;
+    let actor = action.session.actor();
+    let (session, _) = action
+        .verify_then(
+            &state,
+            kind,
+            &target(&reg.id)?,
+            "registration.consent",
+            async |tx, _, _| {
+                let approval =
+                    record_consent(tx, &state, &reg, &account, consenting, &actor).await?;
+                finish(tx, &state, approval, &actor).await
+            },
+        )
+        .await?;
     Ok(Json(
         view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
     ))
@@ -252,80 +260,84 @@ pub(super) async fn answer(
         }
     }
     drop(conn);
-    let (session, body) = action
-        .verify(
+    let (session, _) = action
+        .verify_then(
             &state,
             ActionKind::AnswerInformationRequest,
             &target(&reg.id)?,
-        )
-        .await?;
-    let requester_key = state.keys.citizen_key(&person.citizen_id);
-    let mut tx = Tx::begin(&state, "registration.answer").await?;
-    move_to(&mut tx, &reg, &t).await?;
-    for effect in &t.effects {
-        match (effect, &corrected) {
-            (Effect::RecheckCorrectedDetails, Some((details, capacity))) => {
-                // The registry is asked again, so the officer sees how the corrected details
-                // compare.
-                let check = match registry::code_for(reg.org_type, details) {
-                    Some((kind, code)) => {
-                        let record = registry::adapter(&state, kind).lookup(&code).await?;
-                        let keys: Vec<Vec<u8>> = details
-                            .representatives
-                            .iter()
-                            .map(|r| state.keys.citizen_key(&r.citizen_id))
-                            .collect();
-                        Some(registry::check(
-                            kind,
-                            record.as_ref(),
-                            details,
-                            &keys,
-                            &requester_key,
-                            timestamp(tx.now()),
-                        ))
+            "registration.answer",
+            async |tx, session, body| {
+                let requester_key = state.keys.citizen_key(&person.citizen_id);
+                move_to(tx, &reg, &t).await?;
+                for effect in &t.effects {
+                    match (effect, &corrected) {
+                        (Effect::RecheckCorrectedDetails, Some((details, capacity))) => {
+                            // The registry is asked again, so the officer sees how the corrected details
+                            // compare.
+                            let check = match registry::code_for(reg.org_type, details) {
+                                Some((kind, code)) => {
+                                    let record =
+                                        registry::adapter(&state, kind).lookup(&code).await?;
+                                    let keys: Vec<Vec<u8>> = details
+                                        .representatives
+                                        .iter()
+                                        .map(|r| state.keys.citizen_key(&r.citizen_id))
+                                        .collect();
+                                    Some(registry::check(
+                                        kind,
+                                        record.as_ref(),
+                                        details,
+                                        &keys,
+                                        &requester_key,
+                                        timestamp(tx.now()),
+                                    ))
+                                }
+                                None => None,
+                            };
+                            let check = check
+                                .as_ref()
+                                .map(serde_json::to_string)
+                                .transpose()
+                                .map_err(|e| ServerError::Internal(e.to_string()))?;
+                            store::set_details(
+                                tx.conn()?,
+                                &reg.id,
+                                encrypt_details(&state, details)?,
+                                word(capacity)?,
+                                details.name_vi.as_str(),
+                                check,
+                            )
+                            .await?;
+                            for a in [&details.authorisation_letter, &details.founding_decision]
+                                .into_iter()
+                                .flatten()
+                            {
+                                store::link_attachment(tx.conn()?, &reg.id, a).await?;
+                            }
+                        }
+                        (other, _) => return Err(unexpected(other)),
                     }
-                    None => None,
-                };
-                let check = check
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()
-                    .map_err(|e| ServerError::Internal(e.to_string()))?;
-                store::set_details(
-                    tx.conn()?,
-                    &reg.id,
-                    encrypt_details(&state, details)?,
-                    word(capacity)?,
-                    details.name_vi.as_str(),
-                    check,
-                )
-                .await?;
-                for a in [&details.authorisation_letter, &details.founding_decision]
-                    .into_iter()
-                    .flatten()
-                {
+                }
+                for a in &body.attachments {
                     store::link_attachment(tx.conn()?, &reg.id, a).await?;
                 }
-            }
-            (other, _) => return Err(unexpected(other)),
-        }
-    }
-    for a in &body.attachments {
-        store::link_attachment(tx.conn()?, &reg.id, a).await?;
-    }
-    add_event(
-        &mut tx,
-        &reg.id,
-        Some(&session.account),
-        &RegistrationEventKind::InformationProvided { answer: text },
-    )
-    .await?;
-    tx.audit(
-        session
-            .actor()
-            .record("registration.answered", &link(&reg.id), None, false),
-    );
-    tx.commit().await?;
+                add_event(
+                    tx,
+                    &reg.id,
+                    Some(&session.account),
+                    &RegistrationEventKind::InformationProvided { answer: text },
+                )
+                .await?;
+                tx.audit(session.actor().record(
+                    "registration.answered",
+                    &link(&reg.id),
+                    None,
+                    false,
+                ));
+                Ok(())
+            },
+        )
+        .await?;
     Ok(Json(
         view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
     ))
@@ -350,23 +362,30 @@ pub(super) async fn withdraw(
     }
     let t = handle(reg.status, Event::RequesterWithdrew)?;
     let (session, _) = action
-        .verify(&state, ActionKind::WithdrawRegistration, &target(&reg.id)?)
+        .verify_then(
+            &state,
+            ActionKind::WithdrawRegistration,
+            &target(&reg.id)?,
+            "registration.withdrawal",
+            async |tx, session, _| {
+                move_to(tx, &reg, &t).await?;
+                add_event(
+                    tx,
+                    &reg.id,
+                    Some(&session.account),
+                    &RegistrationEventKind::Withdrawn,
+                )
+                .await?;
+                tx.audit(session.actor().record(
+                    "registration.withdrawn",
+                    &link(&reg.id),
+                    None,
+                    false,
+                ));
+                Ok(())
+            },
+        )
         .await?;
-    let mut tx = Tx::begin(&state, "registration.withdrawal").await?;
-    move_to(&mut tx, &reg, &t).await?;
-    add_event(
-        &mut tx,
-        &reg.id,
-        Some(&session.account),
-        &RegistrationEventKind::Withdrawn,
-    )
-    .await?;
-    tx.audit(
-        session
-            .actor()
-            .record("registration.withdrawn", &link(&reg.id), None, false),
-    );
-    tx.commit().await?;
     Ok(Json(
         view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
     ))

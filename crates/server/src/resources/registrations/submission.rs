@@ -454,15 +454,37 @@ pub(super) async fn submit(
     action: ConfirmedAction<RegistrationSubmission>,
 ) -> ServerResult<Json<RegistrationView>> {
     let checked = check_new_registration(&state, &action.session, action.body()?).await?;
-    let (session, _) = action
-        .verify(
+    let (session, id) = action
+        .verify_then(
             &state,
             ActionKind::RegisterOrganisation,
             &new_registration_target()?,
+            "registration.submit",
+            async |tx, session, _| {
+                let actor = session.actor();
+                let by = FiledBy {
+                    requester: Some(&checked.account),
+                    requester_citizen: &checked.citizen,
+                    actor: &actor,
+                    in_person_officer: None,
+                    paper_consents: &[],
+                };
+                let (id, approval) = file_in(
+                    tx,
+                    &state,
+                    by,
+                    checked.org_type,
+                    checked.capacity,
+                    &checked.details,
+                )
+                .await?;
+                finish(tx, &state, approval, &actor).await?;
+                Ok(id)
+            },
         )
         .await?;
     Ok(Json(
-        file_new_registration(&state, &session, checked).await?,
+        view(&state, &reload(&state, &id).await?, &session.account).await?,
     ))
 }
 
