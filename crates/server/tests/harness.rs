@@ -174,3 +174,53 @@ async fn rate_limit_buckets_do_not_hold_the_client_address_in_clear(db: Backend)
         "{buckets:?}"
     );
 }
+
+/// Test databases left by earlier runs are dropped once they are old and unused; a recent
+/// one, or one somebody is connected to, stays.
+#[tokio::test]
+#[ignore = "needs DINHDANH_TEST_POSTGRES_URL (cargo xtask test starts PostgreSQL)"]
+async fn stale_test_databases_are_dropped_and_others_kept_on_postgres() {
+    use sqlx::Connection;
+    let admin = Backend::postgres_admin_url().expect("DINHDANH_TEST_POSTGRES_URL");
+    let name_of = |url: &str| url.rsplit('/').next().unwrap().to_owned();
+    let old_unused = dinhdanh_server::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    let old_in_use = dinhdanh_server::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    let recent = dinhdanh_server::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    let made_long_ago = 1_000_000;
+    for url in [&old_unused, &old_in_use] {
+        sqlx::query(&format!(
+            "COMMENT ON DATABASE {} IS '{made_long_ago}'",
+            name_of(url)
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let user = sqlx::PgConnection::connect(&old_in_use).await.unwrap();
+    let next = dinhdanh_server::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    let exists = async |conn: &mut sqlx::PgConnection, url: &str| -> bool {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+            .bind(name_of(url))
+            .fetch_one(conn)
+            .await
+            .unwrap()
+            == 1
+    };
+    assert!(
+        !exists(&mut conn, &old_unused).await,
+        "old and unused: dropped"
+    );
+    assert!(exists(&mut conn, &old_in_use).await, "old but in use: kept");
+    assert!(exists(&mut conn, &recent).await, "recent: kept");
+    assert!(exists(&mut conn, &next).await);
+    user.close().await.unwrap();
+}

@@ -123,12 +123,29 @@ pub fn sqlite_url(dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", dir.join("dinhdanh.db").display())
 }
 
-/// A new, empty PostgreSQL database on the server `admin_url` points at; its URL.
+/// How old a test database with nobody connected to it must be before the next
+/// [`fresh_postgres_database`] drops it.
+pub const STALE_TEST_DATABASE_SECS: i64 = 3600;
+
+/// A new, empty PostgreSQL database on the server `admin_url` points at; its URL. Its creation
+/// time is its comment, and test databases older than [`STALE_TEST_DATABASE_SECS`] that nobody
+/// is connected to are dropped first: a test cannot drop its own when it ends (no async drop,
+/// and a failed test's is worth keeping for a while), and hundreds of them left on a
+/// long-lived server keep its autovacuum launcher starting a worker every few milliseconds
+/// (it visits each database once per `autovacuum_naptime`), which stalled the throughput
+/// bench's requests in clusters (issue 18, docs/design/performance.md).
 pub async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
     let name = unique_name("dd_t").to_lowercase().replace('-', "_");
     let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))?;
+    drop_stale_test_databases(&mut conn, now - STALE_TEST_DATABASE_SECS).await?;
     sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query(&format!("COMMENT ON DATABASE {name} IS '{now}'"))
         .execute(&mut conn)
         .await?;
     conn.close().await?;
@@ -136,6 +153,34 @@ pub async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> 
         .rsplit_once('/')
         .ok_or_else(|| anyhow::anyhow!("a PostgreSQL URL ends with a database name"))?;
     Ok(format!("{base}/{name}"))
+}
+
+/// Drops the test databases made before `made_before` (by their comment) that nobody is
+/// connected to. One that someone connects to meanwhile refuses the drop and is left for the
+/// next time; one without a comment (made by an older build, or not yet commented) is kept.
+async fn drop_stale_test_databases(
+    conn: &mut sqlx::PgConnection,
+    made_before: i64,
+) -> anyhow::Result<()> {
+    let stale: Vec<String> = sqlx::query_scalar(
+        "SELECT d.datname FROM pg_database d \
+         WHERE d.datname LIKE 'dd\\_t\\_%' \
+           AND shobj_description(d.oid, 'pg_database') ~ '^[0-9]{1,18}$' \
+           AND shobj_description(d.oid, 'pg_database')::bigint < $1 \
+           AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)",
+    )
+    .bind(made_before)
+    .fetch_all(&mut *conn)
+    .await?;
+    for name in stale {
+        // Names come from `unique_name`: letters, digits and `_` only.
+        if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            let _in_use_since = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut *conn)
+                .await;
+        }
+    }
+    Ok(())
 }
 
 /// A fresh database on `backend`: SQLite in `dir`, or a new PostgreSQL database. Fails, naming
