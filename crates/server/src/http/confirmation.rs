@@ -43,16 +43,18 @@ pub fn lock_period_secs(base_secs: i64, lock_after: i64, n: i64) -> i64 {
 
 /// Verifies the confirmation of a sensitive action made in `session`: the envelope must be
 /// signed by the session device's active confirmation key for the envelope's method, answer a
-/// fresh challenge issued to this account for `kind`, and cover exactly `confirmed.body`,
-/// `target`, the session's account and organisation and this server's origin. On success the
+/// fresh challenge issued to this account for `kind`, and cover exactly the body
+/// (`confirmation.body_hash`), `target`, the session's account and organisation and this
+/// server's origin. On success the
 /// challenge is used up, the key's counter stored and the wrong-confirmation count reset, in
 /// the transaction it answers, still open for the action to continue
 /// ([`crate::http::confirmed::ConfirmedAction::verify_then`]): a confirmed action commits once.
 /// Every outcome is audited.
 ///
-/// A refusal commits here, with its entry: the challenge used up (a wrong passcode stays
-/// counted, and waits for the disk). An internal failure commits nothing (no entry claims an
-/// outcome, and the challenge stays usable).
+/// A refusal commits here, with its entry: a wrong passcode stays counted, and the challenge
+/// is used up unless no attempt could be reserved (locked, not bound, no key for the method).
+/// An internal failure commits nothing (no entry claims an outcome, and the challenge stays
+/// usable).
 pub async fn open_confirmed(
     state: &AppState,
     session: &SessionContext,
