@@ -6,10 +6,12 @@ use axum::Json;
 use axum::extract::State;
 use dinhdanh_core::api::{
     ApiError, ConsentDecision, ErrorCode, InformationAnswer, RegistrationEventKind,
-    RegistrationSubmission, RegistrationView, RegistrationWithdrawal, consent_subject_digest,
+    RegistrationSubmission, RegistrationView, RegistrationWithdrawal, RequesterCapacity,
+    consent_subject_digest,
 };
+use dinhdanh_core::org_type::OrganisationDetails;
 use dinhdanh_core::registration::correction::check_correction;
-use dinhdanh_core::registration::lifecycle::{Effect, Event};
+use dinhdanh_core::registration::lifecycle::{Effect, Event, Transition};
 use dinhdanh_core::signed_action::ActionKind;
 
 use super::MAX_TEXT_CHARS;
@@ -19,6 +21,7 @@ use super::stored::{StoredRegistration, encrypt_details, load, org_key, reload};
 use super::submission::{check_submission, owns_attachment, validation};
 use super::views::{add_event, view};
 use crate::authz;
+use crate::http::auth::SessionContext;
 use crate::http::confirmed::{ConfirmedAction, ConfirmedBody};
 use crate::infra::error::{ServerError, ServerResult, invalid_text};
 use crate::infra::state::AppState;
@@ -260,87 +263,115 @@ pub(super) async fn answer(
         }
     }
     drop(conn);
+    let checked = CheckedAnswer {
+        t,
+        text,
+        corrected,
+        requester_key: state.keys.citizen_key(&person.citizen_id),
+    };
     let (session, _) = action
         .verify_then(
             &state,
             ActionKind::AnswerInformationRequest,
             &target(&reg.id)?,
             "registration.answer",
-            async |tx, session, body| {
-                let requester_key = state.keys.citizen_key(&person.citizen_id);
-                move_to(tx, &reg, &t).await?;
-                for effect in &t.effects {
-                    match (effect, &corrected) {
-                        (Effect::RecheckCorrectedDetails, Some((details, capacity))) => {
-                            // The registry is asked again, so the officer sees how the corrected details
-                            // compare.
-                            let check = match registry::code_for(reg.org_type, details) {
-                                Some((kind, code)) => {
-                                    let record =
-                                        registry::adapter(&state, kind).lookup(&code).await?;
-                                    let keys: Vec<Vec<u8>> = details
-                                        .representatives
-                                        .iter()
-                                        .map(|r| state.keys.citizen_key(&r.citizen_id))
-                                        .collect();
-                                    Some(registry::check(
-                                        kind,
-                                        record.as_ref(),
-                                        details,
-                                        &keys,
-                                        &requester_key,
-                                        timestamp(tx.now()),
-                                    ))
-                                }
-                                None => None,
-                            };
-                            let check = check
-                                .as_ref()
-                                .map(serde_json::to_string)
-                                .transpose()
-                                .map_err(|e| ServerError::Internal(e.to_string()))?;
-                            store::set_details(
-                                tx.conn()?,
-                                &reg.id,
-                                encrypt_details(&state, details)?,
-                                word(capacity)?,
-                                details.name_vi.as_str(),
-                                check,
-                            )
-                            .await?;
-                            for a in [&details.authorisation_letter, &details.founding_decision]
-                                .into_iter()
-                                .flatten()
-                            {
-                                store::link_attachment(tx.conn()?, &reg.id, a).await?;
-                            }
-                        }
-                        (other, _) => return Err(unexpected(other)),
-                    }
-                }
-                for a in &body.attachments {
-                    store::link_attachment(tx.conn()?, &reg.id, a).await?;
-                }
-                add_event(
-                    tx,
-                    &reg.id,
-                    Some(&session.account),
-                    &RegistrationEventKind::InformationProvided { answer: text },
-                )
-                .await?;
-                tx.audit(session.actor().record(
-                    "registration.answered",
-                    &link(&reg.id),
-                    None,
-                    false,
-                ));
-                Ok(())
-            },
+            async |tx, session, body| answer_in(tx, &state, &reg, checked, session, &body).await,
         )
         .await?;
     Ok(Json(
         view(&state, &reload(&state, &reg.id).await?, &session.account).await?,
     ))
+}
+
+/// What [`answer`]'s checks found: the request's move, the answer's text, the corrected
+/// details with the requester's capacity (when there are some), the requester's key.
+struct CheckedAnswer {
+    t: Transition,
+    text: String,
+    corrected: Option<(OrganisationDetails, RequesterCapacity)>,
+    requester_key: Vec<u8>,
+}
+
+/// The requester's answer as a step of `tx`: the request moves on; corrected details are
+/// compared with the registry again (so the officer sees how they compare) and stored; the
+/// documents are linked; the event and its audit entry written.
+async fn answer_in(
+    tx: &mut Tx,
+    state: &AppState,
+    reg: &StoredRegistration,
+    checked: CheckedAnswer,
+    session: &SessionContext,
+    body: &InformationAnswer,
+) -> ServerResult<()> {
+    let CheckedAnswer {
+        t,
+        text,
+        corrected,
+        requester_key,
+    } = checked;
+    move_to(tx, reg, &t).await?;
+    for effect in &t.effects {
+        match (effect, &corrected) {
+            (Effect::RecheckCorrectedDetails, Some((details, capacity))) => {
+                let check = match registry::code_for(reg.org_type, details) {
+                    Some((kind, code)) => {
+                        let record = registry::adapter(state, kind).lookup(&code).await?;
+                        let keys: Vec<Vec<u8>> = details
+                            .representatives
+                            .iter()
+                            .map(|r| state.keys.citizen_key(&r.citizen_id))
+                            .collect();
+                        Some(registry::check(
+                            kind,
+                            record.as_ref(),
+                            details,
+                            &keys,
+                            &requester_key,
+                            timestamp(tx.now()),
+                        ))
+                    }
+                    None => None,
+                };
+                let check = check
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(|e| ServerError::Internal(e.to_string()))?;
+                store::set_details(
+                    tx.conn()?,
+                    &reg.id,
+                    encrypt_details(state, details)?,
+                    word(capacity)?,
+                    details.name_vi.as_str(),
+                    check,
+                )
+                .await?;
+                for a in [&details.authorisation_letter, &details.founding_decision]
+                    .into_iter()
+                    .flatten()
+                {
+                    store::link_attachment(tx.conn()?, &reg.id, a).await?;
+                }
+            }
+            (other, _) => return Err(unexpected(other)),
+        }
+    }
+    for a in &body.attachments {
+        store::link_attachment(tx.conn()?, &reg.id, a).await?;
+    }
+    add_event(
+        tx,
+        &reg.id,
+        Some(&session.account),
+        &RegistrationEventKind::InformationProvided { answer: text },
+    )
+    .await?;
+    tx.audit(
+        session
+            .actor()
+            .record("registration.answered", &link(&reg.id), None, false),
+    );
+    Ok(())
 }
 
 /// `POST /v1/registrations/{id}/withdrawal`: the requester withdraws a request that is not
