@@ -41,27 +41,25 @@ pub struct Person {
 
 /// Adds a person to the registry and gives them an account.
 pub async fn person(t: &TestServer, with_email: bool) -> Person {
-    let serial = OsRng.next_u32() % 1_000_000;
-    let citizen_id = CitizenId::from_parts(
-        OldProvince::from_code(1).unwrap(),
-        Gender::Female,
-        1990,
-        serial,
-    )
-    .unwrap();
-    let phone = format!("091{:07}", OsRng.next_u32() % 10_000_000);
-    let email = with_email.then(|| format!("lan{serial}@example.vn"));
-    let record = CitizenRecord {
-        citizen_id: citizen_id.clone(),
+    let record = insert_random_citizen(t, |serial, phone| CitizenRecord {
+        citizen_id: CitizenId::from_parts(
+            OldProvince::from_code(1).unwrap(),
+            Gender::Female,
+            1990,
+            serial,
+        )
+        .unwrap(),
         full_name: "Nguyễn Thị Lan".into(),
         date_of_birth: NaiveDate::from_ymd_opt(1990, 5, 17).unwrap(),
         gender: Gender::Female,
-        phone: PhoneNumber::parse(&phone).unwrap(),
-        email: email
-            .as_deref()
-            .map(|e| dinhdanh_core::ids::Email::parse(e).unwrap()),
-    };
-    accounts::insert_citizen(t.state(), &record).await.unwrap();
+        phone: PhoneNumber::parse(&format!("091{phone:07}")).unwrap(),
+        email: with_email
+            .then(|| dinhdanh_core::ids::Email::parse(&format!("lan{serial}@example.vn")).unwrap()),
+    })
+    .await;
+    let citizen_id = record.citizen_id;
+    let phone = record.phone.as_str().to_owned();
+    let email = record.email.map(|e| e.as_str().to_owned());
     let password = "Matkhau#2025".to_owned();
     let account = accounts::create_account(
         t.state(),
@@ -91,25 +89,41 @@ pub async fn citizen_and_phone_without_account(
     t: &TestServer,
     full_name: &str,
 ) -> (CitizenId, String) {
-    let serial = OsRng.next_u32() % 1_000_000;
-    let citizen_id = CitizenId::from_parts(
-        OldProvince::from_code(1).unwrap(),
-        Gender::Male,
-        1985,
-        serial,
-    )
-    .unwrap();
-    let phone = format!("098{:07}", OsRng.next_u32() % 10_000_000);
-    let record = CitizenRecord {
-        citizen_id: citizen_id.clone(),
+    let record = insert_random_citizen(t, |serial, phone| CitizenRecord {
+        citizen_id: CitizenId::from_parts(
+            OldProvince::from_code(1).unwrap(),
+            Gender::Male,
+            1985,
+            serial,
+        )
+        .unwrap(),
         full_name: full_name.into(),
         date_of_birth: NaiveDate::from_ymd_opt(1985, 3, 2).unwrap(),
         gender: Gender::Male,
-        phone: PhoneNumber::parse(&phone).unwrap(),
+        phone: PhoneNumber::parse(&format!("098{phone:07}")).unwrap(),
         email: None,
-    };
-    accounts::insert_citizen(t.state(), &record).await.unwrap();
-    (citizen_id, phone)
+    })
+    .await;
+    let phone = record.phone.as_str().to_owned();
+    (record.citizen_id, phone)
+}
+
+/// Adds to the registry the person `record_of` makes from a random serial number and random
+/// phone digits, drawing again while either is taken: a test that makes a hundred people
+/// would otherwise meet a duplicate in about one run of a hundred.
+async fn insert_random_citizen(
+    t: &TestServer,
+    record_of: impl Fn(u32, u32) -> CitizenRecord,
+) -> CitizenRecord {
+    for _ in 0..10 {
+        let record = record_of(OsRng.next_u32() % 1_000_000, OsRng.next_u32() % 10_000_000);
+        match accounts::insert_citizen(t.state(), &record).await {
+            Ok(()) => return record,
+            Err(e) if e.is(dinhdanh_core::api::ErrorCode::Conflict) => continue,
+            Err(e) => panic!("the registry refused a new person: {e}"),
+        }
+    }
+    panic!("ten people drawn at random were all in the registry already");
 }
 
 /// The person of the registry with `citizen_id` and `phone` creates a level-2 account.
