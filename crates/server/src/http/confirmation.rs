@@ -1,12 +1,13 @@
 //! Confirmation of sensitive actions with the passcode or biometrics (step-up).
 //!
-//! A sensitive route receives a [`Confirmed`] body through
+//! A sensitive route receives a [`dinhdanh_core::api::Confirmed`] body through
 //! [`crate::http::confirmed::ConfirmedAction`], which calls [`open_confirmed`] before the
 //! route changes anything. The passcode never reaches the server: the device derives a
-//! confirmation key from it, and the server holds only the public half registered at binding. A wrong passcode
-//! derives another key, so its signature names or verifies against the wrong key — that is
-//! what the server counts as a wrong confirmation. Any other mismatch (body, target, challenge,
-//! counter) is refused without counting: it says nothing about the passcode.
+//! confirmation key from it, and the server holds only the public half registered at binding.
+//! A wrong passcode derives another key, so its signature names or verifies against the wrong
+//! key — that is what the server counts as a wrong confirmation. Any other mismatch (body,
+//! target, challenge, counter) is refused without counting: it says nothing about the
+//! passcode.
 //!
 //! After 5 wrong confirmations in a row the device's confirmation locks for a period that
 //! doubles with each further wrong one; after 10 the device must be bound again. The counters
@@ -14,12 +15,11 @@
 //! attempt is reserved on them atomically before it is evaluated, so a burst of concurrent
 //! confirmations gets no more tries than one after the other.
 
-use dinhdanh_core::api::{ApiError, ChallengePurpose, Confirmed, ErrorCode, SessionKind};
+use dinhdanh_core::api::{ApiError, ChallengePurpose, ErrorCode, SessionKind};
 use dinhdanh_core::crypto::{Digest32, KeyId, PublicKey};
 use dinhdanh_core::signed_action::{
     self, ActionError, ActionKind, ActionTarget, Expectation, SignedActionEnvelope,
 };
-use serde::Serialize;
 
 use crate::http::auth::SessionContext;
 use crate::infra::error::{ServerError, ServerResult};
@@ -101,18 +101,8 @@ pub async fn open_confirmed(
 pub struct ConfirmationOf<'a> {
     /// The signed action.
     pub envelope: &'a SignedActionEnvelope,
-    /// [`Confirmed::body_hash`] of the body received.
+    /// [`dinhdanh_core::api::Confirmed::body_hash`] of the body received.
     pub body_hash: Option<Digest32>,
-}
-
-impl<'a> ConfirmationOf<'a> {
-    /// What `confirmed` asks to be checked.
-    pub fn of<T: Serialize>(confirmed: &'a Confirmed<T>) -> Self {
-        ConfirmationOf {
-            envelope: &confirmed.confirmation,
-            body_hash: confirmed.body_hash().ok(),
-        }
-    }
 }
 
 /// Why a confirmation failed: a wrong passcode (counted) or anything else.

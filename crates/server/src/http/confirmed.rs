@@ -7,8 +7,8 @@
 //!
 //! A body without `confirmation` is not refused at once: the handler's checks run first, so a
 //! caller who may not act is told so (and the refusal audited) instead of being asked for a
-//! passcode; `verify_then` then answers `step_up_required`. A body without `confirmation` that does
-//! not even parse answers `step_up_required` when the handler first reads it.
+//! passcode; `verify_then` then answers `step_up_required`. A body without `confirmation` that
+//! does not even parse answers `step_up_required` when the handler first reads it.
 
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use dinhdanh_core::api::{ApiError, Confirmed, ErrorCode};
@@ -124,8 +124,9 @@ impl<T: ConfirmedBody> ConfirmedAction<T> {
     /// `step_up_required` when the body carries no confirmation.
     ///
     /// When `act` fails (or the audit entries and events it queued cannot be written), the
-    /// transaction is rolled back and the confirmation made again on its own, so it ends as it would have alone: the challenge used up and the outcome audited,
-    /// with the refusals `act` queued ([`Tx::audit_refusal`]). That costs the failure a second
+    /// transaction is rolled back and the confirmation made again on its own, so it ends as it
+    /// would have alone: the challenge used up and the outcome audited, with the refusals
+    /// `act` queued ([`Tx::audit_refusal`]). That costs the failure a second
     /// verification and saves every success a savepoint. `act` must do all its reading and
     /// writing through the transaction it is given: on SQLite another writer would wait for
     /// this one, and a pool of one connection has none to spare.

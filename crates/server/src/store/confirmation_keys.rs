@@ -3,6 +3,8 @@
 //! (columns of `devices`, so they survive restarts and every instance shares them). Keys are
 //! registered at binding by the devices resource; only the confirmation check reads them here.
 
+use std::sync::LazyLock;
+
 use sqlx::AnyConnection;
 
 use crate::infra::db::Backend;
@@ -129,6 +131,26 @@ pub async fn accept(
     }
 }
 
+/// [`reserve_attempt`]'s conditional `UPDATE`.
+const RESERVE: &str = "UPDATE devices SET wrong_confirmations = wrong_confirmations + 1 \
+     WHERE id = $1 AND account_id = $2 AND unbound_at IS NULL AND wrong_confirmations < $4 \
+     AND (confirmation_locked_until IS NULL OR confirmation_locked_until <= $5) \
+     AND EXISTS (SELECT 1 FROM confirmation_keys \
+                 WHERE device_id = $1 AND method = $3 AND revoked_at IS NULL)";
+
+/// [`RESERVE`] with the device and its key read by the same statement (PostgreSQL's
+/// data-modifying `WITH`), made once.
+static RESERVE_AND_READ: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH d AS ({RESERVE} \
+           RETURNING id, device_key, wrong_confirmations, confirmation_locked_until) \
+         SELECT d.id, d.device_key, d.wrong_confirmations, \
+                d.confirmation_locked_until, k.key_id, k.public_key, k.last_counter \
+         FROM d JOIN confirmation_keys k \
+           ON k.device_id = d.id AND k.method = $3 AND k.revoked_at IS NULL"
+    )
+});
+
 /// An attempt reserved by [`reserve_attempt`]: the device, its wrong-confirmation count now
 /// counting this attempt, and its key for the method.
 pub struct ReservedAttempt {
@@ -159,11 +181,6 @@ pub async fn reserve_attempt(
     now: i64,
     rebind_after: i64,
 ) -> ServerResult<Option<ReservedAttempt>> {
-    const RESERVE: &str = "UPDATE devices SET wrong_confirmations = wrong_confirmations + 1 \
-         WHERE id = $1 AND account_id = $2 AND unbound_at IS NULL AND wrong_confirmations < $4 \
-         AND (confirmation_locked_until IS NULL OR confirmation_locked_until <= $5) \
-         AND EXISTS (SELECT 1 FROM confirmation_keys \
-                     WHERE device_id = $1 AND method = $3 AND revoked_at IS NULL)";
     let reserved: Option<ConfirmingDeviceAndKey> = match backend {
         Backend::Sqlite => {
             let counted = sqlx::query(RESERVE)
@@ -181,21 +198,14 @@ pub async fn reserve_attempt(
             confirming_device_and_key(conn, device, account, method).await?
         }
         Backend::Postgres => {
-            sqlx::query_as(&format!(
-                "WITH d AS ({RESERVE} \
-                   RETURNING id, device_key, wrong_confirmations, confirmation_locked_until) \
-                 SELECT d.id, d.device_key, d.wrong_confirmations, \
-                        d.confirmation_locked_until, k.key_id, k.public_key, k.last_counter \
-                 FROM d JOIN confirmation_keys k \
-                   ON k.device_id = d.id AND k.method = $3 AND k.revoked_at IS NULL"
-            ))
-            .bind(device)
-            .bind(account)
-            .bind(method)
-            .bind(rebind_after)
-            .bind(now)
-            .fetch_optional(conn)
-            .await?
+            sqlx::query_as(&RESERVE_AND_READ)
+                .bind(device)
+                .bind(account)
+                .bind(method)
+                .bind(rebind_after)
+                .bind(now)
+                .fetch_optional(conn)
+                .await?
         }
     };
     Ok(reserved.and_then(|row| {
