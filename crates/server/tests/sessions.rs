@@ -230,6 +230,60 @@ async fn a_replayed_request_proof_is_refused(db: Backend) {
     assert_error(send().await.unwrap(), ErrorCode::InvalidRequestProof).await;
 }
 
+backend_test!(a_proof_that_fails_its_check_leaves_no_nonce_behind);
+/// For a session the instance remembers, the nonce is recorded while the proof is verified
+/// (issue 18): a proof that then fails — another key's signature, or the session's key over
+/// another request — leaves nothing behind, and a good proof with that nonce is accepted once.
+async fn a_proof_that_fails_its_check_leaves_no_nonce_behind(db: Backend) {
+    let t = TestServer::start(db).await;
+    let (_, _, _, session) = signed_in(&t).await;
+    assert_eq!(me(&t, &session).await.status(), 200);
+    assert!(
+        !t.state().sessions.is_empty(),
+        "remembered: the short path answers"
+    );
+    let proof = |path: &str, key: &SigningKey| {
+        ProofClaims::new(
+            "GET",
+            path,
+            b"",
+            Some(session.token.hash()),
+            t.now(),
+            [11u8; 16],
+        )
+        .unwrap()
+        .sign_with(key)
+        .to_header_value()
+    };
+    let url = format!("{}{}", t.server.base_url(), paths::ME);
+    let send = |proof: String| {
+        t.http
+            .get(&url)
+            .header(
+                "authorization",
+                format!("DinhDanh {}", session.token.expose()),
+            )
+            .header(request_proof::HEADER_NAME, proof)
+            .send()
+    };
+    let before = count_nonces(&t).await;
+    let thief = SigningKey::random(&mut OsRng);
+    let resp = send(proof(paths::ME, &thief)).await.unwrap();
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    let resp = send(proof("/v1/sessions", &session.key)).await.unwrap();
+    assert_error(resp, ErrorCode::InvalidRequestProof).await;
+    assert_eq!(
+        count_nonces(&t).await,
+        before,
+        "nothing kept of the refused proofs"
+    );
+
+    let good = proof(paths::ME, &session.key);
+    assert_eq!(send(good.clone()).await.unwrap().status(), 200);
+    assert_eq!(count_nonces(&t).await, before + 1);
+    assert_error(send(good).await.unwrap(), ErrorCode::InvalidRequestProof).await;
+}
+
 backend_test!(an_idle_session_pauses_and_the_device_renews_it_with_a_new_token);
 async fn an_idle_session_pauses_and_the_device_renews_it_with_a_new_token(db: Backend) {
     let t = TestServer::start(db).await;

@@ -19,6 +19,17 @@ pub async fn sweep_expired(conn: &mut AnyConnection, now: i64) -> ServerResult<u
     Ok(done.rows_affected())
 }
 
+/// Forgets a nonce recorded for a request proof that then failed its check (it was recorded
+/// while the proof was being verified: `http::auth`'s short path).
+pub async fn forget(conn: &mut AnyConnection, scope: &str, nonce: Vec<u8>) -> ServerResult<()> {
+    sqlx::query("DELETE FROM proof_nonces WHERE session_id = $1 AND nonce = $2")
+        .bind(scope)
+        .bind(nonce)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Records a nonce until `keep_until`; `false` when the scope has already seen it.
 pub async fn record(
     conn: &mut AnyConnection,
