@@ -1,9 +1,9 @@
 //! What never changes about a session, kept in this instance's memory by its token's hash: its
 //! id, owner, device, kind and bound key (parsed). A signed request whose session is known
-//! here checks its proof first and then needs one statement — the nonce recorded only if the
-//! session is still in force, which reads everything that can change (ended, expiry, idle,
-//! account lock, token renewed, the organisation it acts for) — instead of a read and then a
-//! write (issue 18). An entry is never trusted for anything that can change, so entries need
+//! here needs one statement — the nonce recorded only if the session is still in force, which
+//! reads everything that can change (ended, expiry, idle, account lock, token renewed, the
+//! organisation it acts for), its proof checked against the remembered key meanwhile — instead
+//! of a read and then a write (issue 18). An entry is never trusted for anything that can change, so entries need
 //! no invalidation: one whose token was renewed or whose session ended simply stops matching
 //! in the database, and is dropped then.
 
