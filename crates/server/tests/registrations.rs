@@ -872,6 +872,42 @@ async fn an_officer_approves_rejects_and_asks_for_information_which_the_requeste
     assert_eq!(withdrawn.status, RegistrationStatus::Withdrawn);
 }
 
+backend_test!(corrected_details_are_checked_against_the_registry_again);
+/// An enterprise sent to an officer for a mismatch with the registry, asked for information and
+/// answered with corrected details: the registry is asked again, inside the answer's
+/// transaction (on its connection: a pool of one connection has no second to give).
+async fn corrected_details_are_checked_against_the_registry_again(db: Backend) {
+    let t = TestServer::start(db).await;
+    let an = who(&t).await;
+    let officer = officer(&t, "ha_noi").await;
+    let code = registered_enterprise(&t, &[&an.p]).await;
+    let right = enterprise_form(&code, &[&an.p]);
+    let mut wrong = right.clone();
+    wrong.name_vi = "Công ty TNHH Tên Khác".into();
+    let org = OrgType::Enterprise;
+    let reg = submit(&t, &an, org, details(&t, org, &wrong)).await;
+    assert_eq!(reg.status, RegistrationStatus::AwaitingOfficer);
+    assert_eq!(reg.registry_check.clone().unwrap().mismatches.len(), 1);
+    let asked: RegistrationView = ok(decide(
+        &t,
+        &officer,
+        &reg,
+        Decision::RequestInformation {
+            question: "Tên doanh nghiệp khác với đăng ký.".into(),
+        },
+    )
+    .await)
+    .await;
+    assert_eq!(asked.status, RegistrationStatus::InformationRequested);
+    let answered: RegistrationView =
+        ok(answer_raw(&t, &an, &asked, Some(details(&t, org, &right))).await).await;
+    assert_eq!(answered.status, RegistrationStatus::AwaitingOfficer);
+    assert_eq!(answered.details.name_vi.as_str(), ORG_NAME);
+    let check = answered.registry_check.unwrap();
+    assert!(check.found && check.active, "{check:?}");
+    assert!(check.mismatches.is_empty(), "{check:?}");
+}
+
 /// `w` answers the officer's question on `reg`, with `corrected` details if any.
 async fn answer_raw(
     t: &TestServer,

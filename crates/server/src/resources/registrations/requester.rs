@@ -315,7 +315,9 @@ async fn answer_in(
             (Effect::RecheckCorrectedDetails, Some((details, capacity))) => {
                 let check = match registry::code_for(reg.org_type, details) {
                     Some((kind, code)) => {
-                        let record = registry::adapter(state, kind).lookup(&code).await?;
+                        let record = registry::adapter(state, kind)
+                            .lookup_on(tx.conn()?, &code)
+                            .await?;
                         let keys: Vec<Vec<u8>> = details
                             .representatives
                             .iter()
