@@ -1266,13 +1266,15 @@ async fn every_acknowledged_action_survives_a_kill_whole_and_nothing_is_half_app
     for crew in &mut crews {
         run.stop.store(false, Ordering::Relaxed);
         recover(&run, crew).await;
-        let mut waited = Duration::ZERO;
+        let (mut waited, mut new_person) = (Duration::ZERO, false);
         loop {
             match round(&run, crew, &officer).await {
                 Ok(()) => break,
-                Err(step) if step == "upload: attachment_quota_exceeded" => {
+                // Once: a new person has the day's uploads untouched.
+                Err(step) if step == "upload: attachment_quota_exceeded" && !new_person => {
                     crew.people.push(level2_person(&run).await);
                     crew.turn = crew.people.len() - 1;
+                    new_person = true;
                 }
                 Err(step) if step.ends_with(": rate_limited") && waited < RATE_WINDOW => {
                     tokio::time::sleep(Duration::from_secs(15)).await;

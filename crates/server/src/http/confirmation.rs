@@ -45,11 +45,10 @@ pub fn lock_period_secs(base_secs: i64, lock_after: i64, n: i64) -> i64 {
 /// signed by the session device's active confirmation key for the envelope's method, answer a
 /// fresh challenge issued to this account for `kind`, and cover exactly the body
 /// (`confirmation.body_hash`), `target`, the session's account and organisation and this
-/// server's origin. On success the
-/// challenge is used up, the key's counter stored and the wrong-confirmation count reset, in
-/// the transaction it answers, still open for the action to continue
-/// ([`crate::http::confirmed::ConfirmedAction::verify_then`]): a confirmed action commits once.
-/// Every outcome is audited.
+/// server's origin. On success the challenge is used up, the key's counter stored and the
+/// wrong-confirmation count reset, in the transaction it answers, still open for the action to
+/// continue ([`crate::http::confirmed::ConfirmedAction::verify_then`]): a confirmed action
+/// commits once. Every outcome is audited.
 ///
 /// A refusal commits here, with its entry: a wrong passcode stays counted, and the challenge
 /// is used up unless no attempt could be reserved (locked, not bound, no key for the method).
