@@ -126,8 +126,15 @@ fn hand_links_to_the_shell<R: Runtime>(app: &tauri::App<R>) {
 /// The app's live sink: each event to the main window as a Tauri event ([`LIVE_EVENT`]), and
 /// on desktop a new inbox item as an OS notification (the notification plugin, used from Rust
 /// only: the window is granted none of its permissions).
-struct AppLiveSink<R: Runtime> {
+pub struct AppLiveSink<R: Runtime> {
     app: tauri::AppHandle<R>,
+}
+
+impl<R: Runtime> AppLiveSink<R> {
+    /// The sink of `app`, whose notification plugin (on desktop) shows the OS notifications.
+    pub fn new(app: tauri::AppHandle<R>) -> Self {
+        AppLiveSink { app }
+    }
 }
 
 impl<R: Runtime> LiveSink for AppLiveSink<R> {
@@ -200,9 +207,7 @@ pub fn run() {
             let plugin = app.biometric_key().clone();
             options.biometric = Arc::new(plugin.confirmer(&options.profile));
             options.open_keystore = Arc::new(move |profile| plugin.keystore(profile));
-            options.live_sink = Arc::new(AppLiveSink {
-                app: app.handle().clone(),
-            });
+            options.live_sink = Arc::new(AppLiveSink::new(app.handle().clone()));
             #[cfg(desktop)]
             ask_to_notify(app);
             let shell = Shell::new(options)

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use dinhdanh_app_lib::{
-    LIVE_EVENT, LiveSink, NoLiveSink, Shell, ShellOptions, context, with_commands,
+    AppLiveSink, LIVE_EVENT, LiveSink, NoLiveSink, Shell, ShellOptions, context, with_commands,
 };
 use dinhdanh_client::biometric::NoBiometrics;
 use dinhdanh_client::keystore::Keystore;
@@ -1289,6 +1289,81 @@ impl Recorded {
             self.notified.lock().unwrap()
         );
     }
+}
+
+/// The desktop's OS notification of a new inbox item: through Tauri's notification plugin it
+/// reaches the session's notification service (`org.freedesktop.Notifications`, served here by
+/// the test itself on the D-Bus session bus the tests run in) with the item's title and body.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_inbox_item_reaches_the_desktops_notification_service() {
+    use dbus::blocking::Connection;
+    use dbus::channel::MatchingReceiver;
+    use dbus::message::MatchRule;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let (told, heard) = mpsc::channel::<(String, String)>();
+    let (ready_tx, ready) = mpsc::channel::<()>();
+    let stop = Arc::new(AtomicBool::new(false));
+    let service = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let conn = Connection::new_session().unwrap();
+            // Replaces no one: the test session has no notification service of its own.
+            let reply = conn
+                .request_name("org.freedesktop.Notifications", false, false, true)
+                .unwrap();
+            assert_eq!(
+                reply,
+                dbus::blocking::stdintf::org_freedesktop_dbus::RequestNameReply::PrimaryOwner
+            );
+            conn.start_receive(
+                MatchRule::new_method_call(),
+                Box::new(move |call, conn| {
+                    if call.member().as_deref() == Some("Notify") {
+                        let (_app, _replaces, _icon, summary, body): (
+                            String,
+                            u32,
+                            String,
+                            String,
+                            String,
+                        ) = call.read5().unwrap();
+                        let _ = told.send((summary, body));
+                        let _ =
+                            dbus::channel::Sender::send(conn, call.method_return().append1(1u32));
+                    }
+                    true
+                }),
+            );
+            ready_tx.send(()).unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                conn.process(Duration::from_millis(50)).unwrap();
+            }
+        })
+    };
+    ready.recv_timeout(Duration::from_secs(5)).unwrap();
+
+    let app = mock_builder()
+        .plugin(tauri_plugin_notification::init())
+        .build(context())
+        .unwrap();
+    let sink = AppLiveSink::new(app.handle().clone());
+    sink.inbox_item(
+        "Yêu cầu mới cần ý kiến của bạn",
+        "Câu lạc bộ Cờ vua Hoàn Kiếm",
+    );
+    let shown = heard.recv_timeout(Duration::from_secs(10));
+    stop.store(true, Ordering::Relaxed);
+    service.join().unwrap();
+    assert_eq!(
+        shown.unwrap(),
+        (
+            "Yêu cầu mới cần ý kiến của bạn".to_owned(),
+            "Câu lạc bộ Cờ vua Hoàn Kiếm".to_owned()
+        )
+    );
 }
 
 #[test]
