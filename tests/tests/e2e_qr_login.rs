@@ -113,8 +113,29 @@ async fn scan(
     desktop.wait_for("qr-code").await?;
     let shown_check = desktop.text("qr-check-code").await?;
     let shot = env.screenshot(desktop, &format!("qr-{label}")).await?;
-    let payload = dinhdanh_client::qr::decode_image_file(&shot, phone.now(), phone.origin())
-        .map_err(|e| anyhow::anyhow!("the QR code in the screenshot: {}", e.message_en()))?;
+    let mut read = dinhdanh_client::qr::decode_image_file(&shot, phone.now(), phone.origin());
+    // A camera reads the next frame when one shows no code. Seen once on a machine loaded by
+    // a parallel build: the screenshot taken just after the code was in the DOM still showed
+    // the screen's "creating a code" placeholder, and the one after it the code. Up to 5 s of
+    // further shots, each said in the log, then the last error.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while let Err(e) = &read {
+        if std::time::Instant::now() > deadline {
+            break;
+        }
+        println!(
+            "qr-{label}: {} — taking another screenshot (#qr-code in the page: {})",
+            e.message_en(),
+            desktop.find_css("#qr-code").await?.is_some()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let again = env
+            .screenshot(desktop, &format!("qr-{label}-again"))
+            .await?;
+        read = dinhdanh_client::qr::decode_image_file(&again, phone.now(), phone.origin());
+    }
+    let payload =
+        read.map_err(|e| anyhow::anyhow!("the QR code in the screenshot: {}", e.message_en()))?;
     let check = payload.check_code();
     assert!(
         shown_check.contains(&check),
