@@ -20,7 +20,9 @@
 //! `#screen-minimal`, there as soon as the HTML is parsed. Once the page has loaded, one script
 //! in it answers at the first animation frame with the element shown; the starts in between
 //! poll the driver every 5 ms instead (the measure before), and both are printed: each poll is
-//! work on the page's main thread, where our UI's WebAssembly starts. Times are medians over
+//! work on the page's main thread, where our UI's WebAssembly starts. The watched starts also
+//! read the page's own clock, which splits a start into the time before the page's navigation
+//! and, in the page, its HTML, DOMContentLoaded, load and first screen. Times are medians over
 //! several starts; memory is the PSS of the app process and its WebKit children after 5 s idle.
 
 use std::path::{Path, PathBuf};
@@ -49,7 +51,22 @@ struct Samples {
     page_loaded: Vec<Duration>,
     first_screen: Vec<Duration>,
     first_screen_polled: Vec<Duration>,
+    /// The watched starts' times by the page's own clock, from its navigation.
+    in_page: Vec<PageClock>,
     idle_kib: Vec<u64>,
+}
+
+/// When a page had its HTML, its DOMContentLoaded (its module scripts run) and its load event
+/// done (everything it preloads in), and showed the first screen, in ms from its navigation's
+/// start (Navigation Timing and `performance.now()`); and the time before that navigation (the
+/// cold start's first screen less the page's).
+#[derive(Clone, Copy, Default)]
+struct PageClock {
+    before: f64,
+    html: f64,
+    dom_content_loaded: f64,
+    loaded: f64,
+    first_screen: f64,
 }
 
 fn main() -> Result<()> {
@@ -117,7 +134,7 @@ async fn bench() -> Result<()> {
             for (subject, samples) in [(&ours, &mut our_samples), (&minimal, &mut minimal_samples)]
             {
                 let profile = format!("bench{run}");
-                let (page, first, idle) =
+                let (page, first, in_page, idle) =
                     match start_once(&driver_url, subject, &profile, how).await {
                         Ok(measured) => measured,
                         Err(e) => {
@@ -127,7 +144,10 @@ async fn bench() -> Result<()> {
                     };
                 samples.page_loaded.push(page);
                 match how {
-                    FirstScreen::Watched => samples.first_screen.push(first),
+                    FirstScreen::Watched => {
+                        samples.first_screen.push(first);
+                        samples.in_page.extend(in_page);
+                    }
                     FirstScreen::Polled => samples.first_screen_polled.push(first),
                 }
                 samples.idle_kib.push(idle);
@@ -183,6 +203,12 @@ async fn bench() -> Result<()> {
         our_loaded / min_loaded
     );
     println!(
+        "| before the page's navigation + in the page: HTML / DOMContentLoaded / load / first \
+         screen (watched starts, medians) | {} | {} | | | |",
+        page_clock_medians(&our_samples.in_page),
+        page_clock_medians(&minimal_samples.in_page)
+    );
+    println!(
         "\nof our binary: UI wasm (dinhdanh_ui_bg.wasm) {:.0} KiB, UI glue (dinhdanh_ui.js) \
          {:.0} KiB",
         size(&wasm)? as f64 / 1024.0,
@@ -214,15 +240,18 @@ enum FirstScreen {
     Polled,
 }
 
-/// The script of [`FirstScreen::Watched`]: `true` at the first animation frame in which the
-/// element with the given id is in the DOM with a box and not hidden (`false` after 60 s).
+/// The script of [`FirstScreen::Watched`]: at the first animation frame in which the element
+/// with the given id is in the DOM with a box and not hidden, the page's clock then and its
+/// navigation's times ([`PageClock`]: `[html, domContentLoaded, load, now]`); `false` after
+/// 60 s.
 const WATCH_FIRST_SCREEN: &str = r#"
 const [id, done] = arguments;
 const until = performance.now() + 60000;
 const check = () => {
   const e = document.getElementById(id);
   if (e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden") {
-    done(true);
+    const n = performance.getEntriesByType("navigation")[0];
+    done([n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd, performance.now()]);
   } else if (performance.now() > until) {
     done(false);
   } else {
@@ -233,13 +262,13 @@ check();
 "#;
 
 /// Starts `subject` once: time to its page loaded, to its first screen (seen as `how` says),
-/// and its idle PSS.
+/// the page's own clock (watched starts) and its idle PSS.
 async fn start_once(
     driver_url: &str,
     subject: &Subject,
     profile: &str,
     how: FirstScreen,
-) -> Result<(Duration, Duration, u64)> {
+) -> Result<(Duration, Duration, Option<PageClock>, u64)> {
     let started = Instant::now();
     let session = Session::start(
         driver_url,
@@ -260,7 +289,7 @@ async fn start_once(
     }
     let page_loaded = started.elapsed();
     // …and the first screen in the DOM and displayed.
-    match how {
+    let in_page = match how {
         FirstScreen::Watched => {
             // One script, answered at the first animation frame that has the element shown.
             let shown = session
@@ -269,9 +298,18 @@ async fn start_once(
                     serde_json::json!([subject.first_screen]),
                 )
                 .await?;
-            if shown != serde_json::json!(true) {
+            let Ok([html, dom_content_loaded, loaded, first_screen]) =
+                serde_json::from_value::<[f64; 4]>(shown.clone())
+            else {
                 bail!("#{} was not shown: {shown}", subject.first_screen);
-            }
+            };
+            Some(PageClock {
+                before: 0.0,
+                html,
+                dom_content_loaded,
+                loaded,
+                first_screen,
+            })
         }
         FirstScreen::Polled => {
             let css = css_id(subject.first_screen);
@@ -288,14 +326,37 @@ async fn start_once(
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
+            None
         }
-    }
+    };
     let first_screen = started.elapsed();
+    let in_page = in_page.map(|c| PageClock {
+        before: first_screen.as_secs_f64() * 1000.0 - c.first_screen,
+        ..c
+    });
     tokio::time::sleep(Duration::from_secs(5)).await;
     let idle = app_memory_kib(&subject.exe, profile)?;
     session.quit().await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    Ok((page_loaded, first_screen, idle))
+    Ok((page_loaded, first_screen, in_page, idle))
+}
+
+/// The median of each of [`PageClock`]'s times, as the table shows them.
+fn page_clock_medians(clocks: &[PageClock]) -> String {
+    let of = |f: fn(&PageClock) -> f64| median_f64(clocks.iter().map(f).collect());
+    format!(
+        "{:.0} + {:.0} / {:.0} / {:.0} / {:.0} ms",
+        of(|c| c.before),
+        of(|c| c.html),
+        of(|c| c.dom_content_loaded),
+        of(|c| c.loaded),
+        of(|c| c.first_screen)
+    )
+}
+
+fn median_f64(mut v: Vec<f64>) -> f64 {
+    v.sort_unstable_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn median<T: Ord + Copy>(v: &mut [T]) -> T {
