@@ -60,7 +60,7 @@ struct Samples {
 /// done (everything it preloads in), and showed the first screen, in ms from its navigation's
 /// start (Navigation Timing and `performance.now()`); and the time before that navigation (the
 /// cold start's first screen less the page's).
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct PageClock {
     before: f64,
     html: f64,
@@ -289,7 +289,7 @@ async fn start_once(
     }
     let page_loaded = started.elapsed();
     // …and the first screen in the DOM and displayed.
-    let in_page = match how {
+    let watched = match how {
         FirstScreen::Watched => {
             // One script, answered at the first animation frame that has the element shown.
             let shown = session
@@ -298,18 +298,10 @@ async fn start_once(
                     serde_json::json!([subject.first_screen]),
                 )
                 .await?;
-            let Ok([html, dom_content_loaded, loaded, first_screen]) =
-                serde_json::from_value::<[f64; 4]>(shown.clone())
-            else {
+            let Ok(times) = serde_json::from_value::<[f64; 4]>(shown.clone()) else {
                 bail!("#{} was not shown: {shown}", subject.first_screen);
             };
-            Some(PageClock {
-                before: 0.0,
-                html,
-                dom_content_loaded,
-                loaded,
-                first_screen,
-            })
+            Some(times)
         }
         FirstScreen::Polled => {
             let css = css_id(subject.first_screen);
@@ -330,9 +322,12 @@ async fn start_once(
         }
     };
     let first_screen = started.elapsed();
-    let in_page = in_page.map(|c| PageClock {
-        before: first_screen.as_secs_f64() * 1000.0 - c.first_screen,
-        ..c
+    let in_page = watched.map(|[html, dom_content_loaded, loaded, shown]| PageClock {
+        before: first_screen.as_secs_f64() * 1000.0 - shown,
+        html,
+        dom_content_loaded,
+        loaded,
+        first_screen: shown,
     });
     tokio::time::sleep(Duration::from_secs(5)).await;
     let idle = app_memory_kib(&subject.exe, profile)?;
