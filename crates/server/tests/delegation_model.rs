@@ -28,7 +28,7 @@ use std::cell::Cell;
 use chrono::NaiveDate;
 use common::{Backend, Device, TestServer, backend_test};
 use dinhdanh_core::account::OrgRole;
-use dinhdanh_core::api::{AddDelegate, SessionKind};
+use dinhdanh_core::api::{AddDelegate, ErrorCode, SessionKind};
 use dinhdanh_core::ids::{
     AccountId, CitizenId, DelegationId, Email, EnterpriseCode, Gender, NewProvince, OldProvince,
     OrgEid, PhoneNumber, TaxCode,
@@ -214,19 +214,33 @@ fn random_citizen() -> (CitizenId, u16) {
     (id, year)
 }
 
+/// Adds a person drawn at random to the registry: their identification number. A number
+/// already drawn in this run (the runs add a few hundred people to fifty million numbers, so
+/// it happens) is refused as a conflict, and another is drawn.
+async fn new_citizen(t: &TestServer) -> CitizenId {
+    for _ in 0..10 {
+        let (citizen_id, year) = random_citizen();
+        let record = CitizenRecord {
+            citizen_id: citizen_id.clone(),
+            full_name: "Phạm Văn Bình".into(),
+            date_of_birth: NaiveDate::from_ymd_opt(i32::from(year), 5, 17).unwrap(),
+            gender: Gender::Female,
+            phone: PhoneNumber::parse(&format!("091{:07}", OsRng.next_u32() % 10_000_000)).unwrap(),
+            email: Some(Email::parse("binh@example.vn").unwrap()),
+        };
+        match accounts::insert_citizen(t.state(), &record).await {
+            Ok(()) => return citizen_id,
+            Err(e) if e.is(ErrorCode::Conflict) => continue,
+            Err(e) => panic!("the registry refused a new person: {e}"),
+        }
+    }
+    panic!("ten people drawn at random were all in the registry already");
+}
+
 /// A person in the registry with an account at `level` (inserted directly: the password is
 /// not what this test is about, and hashing one costs a second in a debug build).
 async fn person(t: &TestServer, level: i64) -> (AccountId, CitizenId) {
-    let (citizen_id, year) = random_citizen();
-    let record = CitizenRecord {
-        citizen_id: citizen_id.clone(),
-        full_name: "Phạm Văn Bình".into(),
-        date_of_birth: NaiveDate::from_ymd_opt(i32::from(year), 5, 17).unwrap(),
-        gender: Gender::Female,
-        phone: PhoneNumber::parse(&format!("091{:07}", OsRng.next_u32() % 10_000_000)).unwrap(),
-        email: Some(Email::parse("binh@example.vn").unwrap()),
-    };
-    accounts::insert_citizen(t.state(), &record).await.unwrap();
+    let citizen_id = new_citizen(t).await;
     let id = format!("acc_model{}", OsRng.next_u64());
     sqlx::query(
         "INSERT INTO accounts (id, citizen_key, level, password_hash, locked, created_at) \
