@@ -1,18 +1,16 @@
-//! The Tauri commands: one per [`dinhdanh_core::app::Command`], named as the contract names
-//! it, taking its single argument `args` and answering its output or an [`ApiError`]. Each is
-//! a few lines over [`crate::shell::Shell`] and the client; the reason strings are what the
-//! platform's biometric prompt shows (mobile).
+//! The commands: one per [`dinhdanh_core::app::Command`], named as the contract names it,
+//! taking its argument and answering its output or an [`ApiError`]; [`crate::dispatch`] reads
+//! the window's message and calls them. Each is a few lines over [`crate::shell::Shell`] and
+//! the client; the reason strings are what the platform's biometric prompt shows (mobile).
 
 use dinhdanh_core::api::{ApiError, ErrorCode, InformationAnswer};
 use dinhdanh_core::app::{self, Command, Confirm};
-use tauri::State;
 
 use crate::shell::{Shell, api, shell_error};
 
 /// [`app::Status`].
-#[tauri::command]
 pub async fn status(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::Status as Command>::Args,
 ) -> Result<<app::Status as Command>::Output, ApiError> {
     let () = args;
@@ -20,45 +18,40 @@ pub async fn status(
 }
 
 /// [`app::SetServer`].
-#[tauri::command]
 pub async fn set_server(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::SetServer as Command>::Args,
 ) -> Result<<app::SetServer as Command>::Output, ApiError> {
     shell.set_server(&args.server).await
 }
 
 /// [`app::RegisterStart`].
-#[tauri::command]
 pub async fn register_start(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::RegisterStart as Command>::Args,
 ) -> Result<<app::RegisterStart as Command>::Output, ApiError> {
     shell.client()?.register_start(&args).await.map_err(api)
 }
 
 /// [`app::RegisterFinish`].
-#[tauri::command]
 pub async fn register_finish(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::RegisterFinish as Command>::Args,
 ) -> Result<<app::RegisterFinish as Command>::Output, ApiError> {
     shell.client()?.register_finish(&args).await.map_err(api)
 }
 
 /// [`app::BindStart`].
-#[tauri::command]
 pub async fn bind_start(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::BindStart as Command>::Args,
 ) -> Result<<app::BindStart as Command>::Output, ApiError> {
     shell.bind_start(&args.citizen_id, args.password).await
 }
 
 /// [`app::BindFinish`].
-#[tauri::command]
 pub async fn bind_finish(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::BindFinish as Command>::Args,
 ) -> Result<<app::BindFinish as Command>::Output, ApiError> {
     shell
@@ -67,18 +60,16 @@ pub async fn bind_finish(
 }
 
 /// [`app::SignIn`].
-#[tauri::command]
 pub async fn sign_in(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::SignIn as Command>::Args,
 ) -> Result<<app::SignIn as Command>::Output, ApiError> {
     shell.sign_in(args.password).await
 }
 
 /// [`app::SignOut`].
-#[tauri::command]
 pub async fn sign_out(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::SignOut as Command>::Args,
 ) -> Result<<app::SignOut as Command>::Output, ApiError> {
     let () = args;
@@ -86,9 +77,8 @@ pub async fn sign_out(
 }
 
 /// [`app::AccountChoicesList`].
-#[tauri::command]
 pub async fn account_choices(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::AccountChoicesList as Command>::Args,
 ) -> Result<<app::AccountChoicesList as Command>::Output, ApiError> {
     let () = args;
@@ -96,9 +86,8 @@ pub async fn account_choices(
 }
 
 /// [`app::ConfirmIdentity`].
-#[tauri::command]
 pub async fn confirm_identity(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::ConfirmIdentity as Command>::Args,
 ) -> Result<<app::ConfirmIdentity as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -120,9 +109,8 @@ pub async fn confirm_identity(
 }
 
 /// [`app::SwitchAccount`].
-#[tauri::command]
 pub async fn switch_account(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::SwitchAccount as Command>::Args,
 ) -> Result<<app::SwitchAccount as Command>::Output, ApiError> {
     if let Confirm::OnPhone = args.confirm {
@@ -140,9 +128,8 @@ pub async fn switch_account(
 }
 
 /// [`app::UploadAttachment`].
-#[tauri::command]
 pub async fn upload_attachment(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::UploadAttachment as Command>::Args,
 ) -> Result<<app::UploadAttachment as Command>::Output, ApiError> {
     shell
@@ -153,9 +140,8 @@ pub async fn upload_attachment(
 }
 
 /// [`app::SubmitRegistration`].
-#[tauri::command]
 pub async fn submit_registration(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::SubmitRegistration as Command>::Args,
 ) -> Result<<app::SubmitRegistration as Command>::Output, ApiError> {
     if let Confirm::OnPhone = args.confirm {
@@ -174,9 +160,8 @@ pub async fn submit_registration(
 }
 
 /// [`app::Registrations`].
-#[tauri::command]
 pub async fn registrations(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::Registrations as Command>::Args,
 ) -> Result<<app::Registrations as Command>::Output, ApiError> {
     let () = args;
@@ -184,18 +169,16 @@ pub async fn registrations(
 }
 
 /// [`app::Registration`].
-#[tauri::command]
 pub async fn registration(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::Registration as Command>::Args,
 ) -> Result<<app::Registration as Command>::Output, ApiError> {
     shell.client()?.registration(&args.id).await.map_err(api)
 }
 
 /// [`app::AnswerInformation`].
-#[tauri::command]
 pub async fn answer_information(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::AnswerInformation as Command>::Args,
 ) -> Result<<app::AnswerInformation as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -215,9 +198,8 @@ pub async fn answer_information(
 }
 
 /// [`app::AnswerConsent`].
-#[tauri::command]
 pub async fn answer_consent(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::AnswerConsent as Command>::Args,
 ) -> Result<<app::AnswerConsent as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -234,9 +216,8 @@ pub async fn answer_consent(
 }
 
 /// [`app::WithdrawRegistration`].
-#[tauri::command]
 pub async fn withdraw_registration(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::WithdrawRegistration as Command>::Args,
 ) -> Result<<app::WithdrawRegistration as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -250,9 +231,8 @@ pub async fn withdraw_registration(
 }
 
 /// [`app::Notifications`].
-#[tauri::command]
 pub async fn notifications(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::Notifications as Command>::Args,
 ) -> Result<<app::Notifications as Command>::Output, ApiError> {
     let () = args;
@@ -260,27 +240,24 @@ pub async fn notifications(
 }
 
 /// [`app::Organisation`].
-#[tauri::command]
 pub async fn organisation(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::Organisation as Command>::Args,
 ) -> Result<<app::Organisation as Command>::Output, ApiError> {
     shell.client()?.organisation(&args.eid).await.map_err(api)
 }
 
 /// [`app::Delegations`].
-#[tauri::command]
 pub async fn delegations(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::Delegations as Command>::Args,
 ) -> Result<<app::Delegations as Command>::Output, ApiError> {
     shell.client()?.delegations(&args.eid).await.map_err(api)
 }
 
 /// [`app::AddDelegateCmd`].
-#[tauri::command]
 pub async fn add_delegate(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::AddDelegateCmd as Command>::Args,
 ) -> Result<<app::AddDelegateCmd as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -294,9 +271,8 @@ pub async fn add_delegate(
 }
 
 /// [`app::RevokeDelegateCmd`].
-#[tauri::command]
 pub async fn revoke_delegate(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::RevokeDelegateCmd as Command>::Args,
 ) -> Result<<app::RevokeDelegateCmd as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -322,9 +298,8 @@ pub async fn revoke_delegate(
 }
 
 /// [`app::AnswerDelegation`].
-#[tauri::command]
 pub async fn answer_delegation(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::AnswerDelegation as Command>::Args,
 ) -> Result<<app::AnswerDelegation as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -341,9 +316,8 @@ pub async fn answer_delegation(
 }
 
 /// [`app::Services`].
-#[tauri::command]
 pub async fn services(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::Services as Command>::Args,
 ) -> Result<<app::Services as Command>::Output, ApiError> {
     let () = args;
@@ -351,9 +325,8 @@ pub async fn services(
 }
 
 /// [`app::SetDelegationServicesCmd`].
-#[tauri::command]
 pub async fn set_delegation_services(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::SetDelegationServicesCmd as Command>::Args,
 ) -> Result<<app::SetDelegationServicesCmd as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -371,9 +344,8 @@ pub async fn set_delegation_services(
 }
 
 /// [`app::ServiceConsents`].
-#[tauri::command]
 pub async fn service_consents(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::ServiceConsents as Command>::Args,
 ) -> Result<<app::ServiceConsents as Command>::Output, ApiError> {
     let () = args;
@@ -381,9 +353,8 @@ pub async fn service_consents(
 }
 
 /// [`app::WithdrawServiceConsent`].
-#[tauri::command]
 pub async fn withdraw_service_consent(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::WithdrawServiceConsent as Command>::Args,
 ) -> Result<<app::WithdrawServiceConsent as Command>::Output, ApiError> {
     shell
@@ -394,9 +365,8 @@ pub async fn withdraw_service_consent(
 }
 
 /// [`app::Sessions`].
-#[tauri::command]
 pub async fn sessions(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::Sessions as Command>::Args,
 ) -> Result<<app::Sessions as Command>::Output, ApiError> {
     let () = args;
@@ -404,9 +374,8 @@ pub async fn sessions(
 }
 
 /// [`app::EndSession`].
-#[tauri::command]
 pub async fn end_session(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::EndSession as Command>::Args,
 ) -> Result<<app::EndSession as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -421,9 +390,8 @@ pub async fn end_session(
 }
 
 /// [`app::QrLoginStart`].
-#[tauri::command]
 pub async fn qr_login_start(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::QrLoginStart as Command>::Args,
 ) -> Result<<app::QrLoginStart as Command>::Output, ApiError> {
     let () = args;
@@ -431,9 +399,8 @@ pub async fn qr_login_start(
 }
 
 /// [`app::QrLoginWait`].
-#[tauri::command]
 pub async fn qr_login_wait(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::QrLoginWait as Command>::Args,
 ) -> Result<<app::QrLoginWait as Command>::Output, ApiError> {
     let () = args;
@@ -441,18 +408,16 @@ pub async fn qr_login_wait(
 }
 
 /// [`app::QrScan`].
-#[tauri::command]
 pub async fn qr_scan(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::QrScan as Command>::Args,
 ) -> Result<<app::QrScan as Command>::Output, ApiError> {
     shell.qr_scan(args).await
 }
 
 /// [`app::AppLinkTake`].
-#[tauri::command]
 pub async fn app_link_take(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::AppLinkTake as Command>::Args,
 ) -> Result<<app::AppLinkTake as Command>::Output, ApiError> {
     let () = args;
@@ -460,9 +425,8 @@ pub async fn app_link_take(
 }
 
 /// [`app::QrApprove`].
-#[tauri::command]
 pub async fn qr_approve(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::QrApprove as Command>::Args,
 ) -> Result<<app::QrApprove as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -477,9 +441,8 @@ pub async fn qr_approve(
 }
 
 /// [`app::QrDecline`].
-#[tauri::command]
 pub async fn qr_decline(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::QrDecline as Command>::Args,
 ) -> Result<<app::QrDecline as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -490,9 +453,8 @@ pub async fn qr_decline(
 /// [`app::ServiceSignInApprove`]: signs what the screen showed, once the code passed back
 /// reads again and names the same sign-in (the server refuses a body that differs from its
 /// own view).
-#[tauri::command]
 pub async fn service_sign_in_approve(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::ServiceSignInApprove as Command>::Args,
 ) -> Result<<app::ServiceSignInApprove as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -514,9 +476,8 @@ pub async fn service_sign_in_approve(
 }
 
 /// [`app::ServiceSignInDecline`].
-#[tauri::command]
 pub async fn service_sign_in_decline(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::ServiceSignInDecline as Command>::Args,
 ) -> Result<<app::ServiceSignInDecline as Command>::Output, ApiError> {
     let client = shell.client()?;
@@ -528,27 +489,24 @@ pub async fn service_sign_in_decline(
 }
 
 /// [`app::SaveDraft`].
-#[tauri::command]
 pub async fn save_draft(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::SaveDraft as Command>::Args,
 ) -> Result<<app::SaveDraft as Command>::Output, ApiError> {
     shell.save_draft(&args.key, &args.json)
 }
 
 /// [`app::LoadDraft`].
-#[tauri::command]
 pub async fn load_draft(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::LoadDraft as Command>::Args,
 ) -> Result<<app::LoadDraft as Command>::Output, ApiError> {
     shell.load_draft(&args.key)
 }
 
 /// [`app::PendingDesktopActions`].
-#[tauri::command]
 pub async fn pending_desktop_actions(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::PendingDesktopActions as Command>::Args,
 ) -> Result<<app::PendingDesktopActions as Command>::Output, ApiError> {
     let () = args;
@@ -556,18 +514,16 @@ pub async fn pending_desktop_actions(
 }
 
 /// [`app::ConfirmDesktopAction`].
-#[tauri::command]
 pub async fn confirm_desktop_action(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::ConfirmDesktopAction as Command>::Args,
 ) -> Result<<app::ConfirmDesktopAction as Command>::Output, ApiError> {
     shell.confirm_desktop_action(&args.id, args.confirm).await
 }
 
 /// [`app::DeclineDesktopAction`].
-#[tauri::command]
 pub async fn decline_desktop_action(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::DeclineDesktopAction as Command>::Args,
 ) -> Result<<app::DeclineDesktopAction as Command>::Output, ApiError> {
     shell
@@ -578,9 +534,8 @@ pub async fn decline_desktop_action(
 }
 
 /// [`app::CancelOnPhone`].
-#[tauri::command]
 pub async fn cancel_on_phone(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::CancelOnPhone as Command>::Args,
 ) -> Result<<app::CancelOnPhone as Command>::Output, ApiError> {
     let () = args;
@@ -588,18 +543,16 @@ pub async fn cancel_on_phone(
 }
 
 /// [`app::PasscodeResetStart`].
-#[tauri::command]
 pub async fn passcode_reset_start(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::PasscodeResetStart as Command>::Args,
 ) -> Result<<app::PasscodeResetStart as Command>::Output, ApiError> {
     shell.passcode_reset_start(args.password).await
 }
 
 /// [`app::PasscodeResetFinish`].
-#[tauri::command]
 pub async fn passcode_reset_finish(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::PasscodeResetFinish as Command>::Args,
 ) -> Result<<app::PasscodeResetFinish as Command>::Output, ApiError> {
     shell
@@ -608,27 +561,24 @@ pub async fn passcode_reset_finish(
 }
 
 /// [`app::SelfLockStart`].
-#[tauri::command]
 pub async fn self_lock_start(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::SelfLockStart as Command>::Args,
 ) -> Result<<app::SelfLockStart as Command>::Output, ApiError> {
     shell.self_lock_start(&args.citizen_id, args.password).await
 }
 
 /// [`app::SelfLockFinish`].
-#[tauri::command]
 pub async fn self_lock_finish(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::SelfLockFinish as Command>::Args,
 ) -> Result<<app::SelfLockFinish as Command>::Output, ApiError> {
     shell.self_lock_finish(&args.code).await
 }
 
 /// [`app::MyData`].
-#[tauri::command]
 pub async fn my_data(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::MyData as Command>::Args,
 ) -> Result<<app::MyData as Command>::Output, ApiError> {
     let () = args;
@@ -636,9 +586,8 @@ pub async fn my_data(
 }
 
 /// [`app::MyActivity`].
-#[tauri::command]
 pub async fn my_activity(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::MyActivity as Command>::Args,
 ) -> Result<<app::MyActivity as Command>::Output, ApiError> {
     let () = args;
@@ -646,9 +595,8 @@ pub async fn my_activity(
 }
 
 /// [`app::OrganisationActivity`].
-#[tauri::command]
 pub async fn organisation_activity(
-    shell: State<'_, Shell>,
+    shell: &Shell,
     args: <app::OrganisationActivity as Command>::Args,
 ) -> Result<<app::OrganisationActivity as Command>::Output, ApiError> {
     shell

@@ -1,5 +1,6 @@
-//! The Định Danh app shell: thin Tauri commands over `dinhdanh-client` ([`commands`]), the
-//! managed state they share ([`shell::Shell`]), and the window that loads the Dioxus UI.
+//! The Định Danh app shell: thin commands over `dinhdanh-client` ([`commands`]) and the
+//! handler that routes the window's messages to them ([`dispatch`]), the managed state they
+//! share ([`shell::Shell`]), and the window that loads the Dioxus UI.
 //!
 //! [`with_commands`] and [`context`] are generic over the runtime, so the tests drive every
 //! command through Tauri's mock runtime with the app's real configuration and capabilities.
@@ -9,6 +10,7 @@
 )]
 
 pub mod commands;
+pub mod dispatch;
 pub mod live;
 pub mod shell;
 
@@ -22,7 +24,6 @@ pub use shell::{Shell, ShellOptions};
 
 /// `builder` with every command of the contract ([`dinhdanh_core::app::COMMAND_NAMES`]).
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    let handler = commands_handler::<R>();
     // With DINHDANH_TRACE_COMMANDS set (the end-to-end tests set it), each command's name is
     // written to standard error as it arrives: when the page waits for an answer that never
     // comes, this tells whether the command was ever called. Names only, never arguments.
@@ -35,66 +36,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
                 .unwrap_or_default();
             eprintln!("{ms} command {}", invoke.message.command());
         }
-        handler(invoke)
+        dispatch::handle(invoke)
     })
-}
-
-/// Tauri's dispatcher of every command of the contract.
-fn commands_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
-{
-    tauri::generate_handler![
-        commands::status,
-        commands::set_server,
-        commands::register_start,
-        commands::register_finish,
-        commands::bind_start,
-        commands::bind_finish,
-        commands::sign_in,
-        commands::sign_out,
-        commands::account_choices,
-        commands::confirm_identity,
-        commands::switch_account,
-        commands::upload_attachment,
-        commands::submit_registration,
-        commands::registrations,
-        commands::registration,
-        commands::answer_information,
-        commands::answer_consent,
-        commands::withdraw_registration,
-        commands::notifications,
-        commands::organisation,
-        commands::delegations,
-        commands::add_delegate,
-        commands::revoke_delegate,
-        commands::answer_delegation,
-        commands::services,
-        commands::set_delegation_services,
-        commands::service_consents,
-        commands::withdraw_service_consent,
-        commands::sessions,
-        commands::end_session,
-        commands::qr_login_start,
-        commands::qr_login_wait,
-        commands::qr_scan,
-        commands::app_link_take,
-        commands::qr_approve,
-        commands::qr_decline,
-        commands::service_sign_in_approve,
-        commands::service_sign_in_decline,
-        commands::save_draft,
-        commands::load_draft,
-        commands::pending_desktop_actions,
-        commands::confirm_desktop_action,
-        commands::decline_desktop_action,
-        commands::cancel_on_phone,
-        commands::passcode_reset_start,
-        commands::passcode_reset_finish,
-        commands::self_lock_start,
-        commands::self_lock_finish,
-        commands::my_data,
-        commands::my_activity,
-        commands::organisation_activity,
-    ]
 }
 
 /// The app's configuration (`tauri.conf.json`), assets (`target/ui-dist`) and access control
