@@ -25,8 +25,8 @@ use dinhdanh_core::api::{
     RequesterCapacity, SecretText, SwitchAccount,
 };
 use dinhdanh_core::app::{
-    AppStatus, Confirm, DeviceRole, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned, Scanned,
-    ServiceSignInScanned, SignedInView, is_valid_draft_key,
+    self as app, AppStatus, Confirm, DeviceRole, QrLoginOutcome, QrLoginShown, QrScanArgs,
+    QrScanned, Scanned, ServiceSignInScanned, SignedInView, is_valid_draft_key,
 };
 use dinhdanh_core::ids::{CitizenId, OrgEid};
 use dinhdanh_core::org_type::{OrgType, OrganisationDetails};
@@ -784,7 +784,19 @@ impl Shell {
         let client = self.client()?;
         let now = client.now();
         let decoded = match &args {
-            QrScanArgs::Image { bytes } => qr::decode_any_image_bytes(bytes, now, client.origin()),
+            QrScanArgs::Picture {
+                width,
+                height,
+                luma,
+            } if (*width).max(*height) <= app::MAX_PICTURE_SIDE => qr::decode_any_luma(
+                luma,
+                usize::try_from(*width).unwrap_or(usize::MAX),
+                usize::try_from(*height).unwrap_or(usize::MAX),
+                now,
+                client.origin(),
+                &qr::ScanOptions::picture(),
+            ),
+            QrScanArgs::Picture { .. } => Err(qr::ScanError::UnreadableImage),
             QrScanArgs::Frame {
                 width,
                 height,

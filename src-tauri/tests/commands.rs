@@ -554,6 +554,37 @@ fn drafts_round_trip_sealed_and_keys_that_could_name_other_files_are_refused() {
     }
 }
 
+/// A picked picture as the UI sends it: decoded (the WebView does it there) and grey.
+fn picture(png: &[u8]) -> QrScanArgs {
+    let grey = image::load_from_memory(png).unwrap().to_luma8();
+    QrScanArgs::Picture {
+        width: grey.width(),
+        height: grey.height(),
+        luma: grey.into_raw(),
+    }
+}
+
+#[test]
+fn a_picture_larger_than_the_contract_allows_or_of_the_wrong_size_is_refused_as_unreadable() {
+    let app = TestApp::new("http://127.0.0.1:9");
+    let side = app::MAX_PICTURE_SIDE + 1;
+    for (width, height, luma) in [
+        // One pixel wider than the UI ever draws a picture.
+        (side, 1, vec![255u8; side as usize]),
+        // Fewer bytes than the size says.
+        (40, 40, vec![255u8; 40 * 39]),
+    ] {
+        let err = app
+            .invoke::<app::QrScan>(&QrScanArgs::Picture {
+                width,
+                height,
+                luma,
+            })
+            .unwrap_err();
+        assert_eq!(err.code, "qr_scan.unreadable_image", "{width}×{height}");
+    }
+}
+
 #[test]
 fn a_login_code_of_another_server_and_a_plain_link_are_refused_with_a_sentence() {
     let app = TestApp::new("http://127.0.0.1:9");
@@ -571,9 +602,7 @@ fn a_login_code_of_another_server_and_a_plain_link_are_refused_with_a_sentence()
     )
     .unwrap();
     let png = dinhdanh_client::qr::render_png(&foreign, 6).unwrap();
-    let err = app
-        .invoke::<app::QrScan>(&QrScanArgs::Image { bytes: png })
-        .unwrap_err();
+    let err = app.invoke::<app::QrScan>(&picture(&png)).unwrap_err();
     assert_eq!(err.code, "qr_scan.wrong_server");
     assert!(
         err.message_vi.contains("máy chủ khác"),
@@ -839,9 +868,7 @@ fn a_desktop_profile_is_signed_in_by_the_phone_scanning_its_code() {
     // The phone's camera sees what the desktop shows.
     let payload = t.newest_qr_payload();
     let png = dinhdanh_client::qr::render_png(&payload, 6).unwrap();
-    let app::Scanned::DesktopLogin(scanned) = phone
-        .invoke::<app::QrScan>(&QrScanArgs::Image { bytes: png })
-        .unwrap()
+    let app::Scanned::DesktopLogin(scanned) = phone.invoke::<app::QrScan>(&picture(&png)).unwrap()
     else {
         panic!("a desktop's code is a desktop login")
     };

@@ -101,6 +101,68 @@ pub fn set_root_class(class: &str, on: bool) {
     let _ = (class, on);
 }
 
+/// A picture the person picked, decoded by the WebView (in its sandboxed web process: the
+/// shell that holds the keys never parses an image file) and turned grey for the QR decoder.
+#[cfg(target_arch = "wasm32")]
+pub mod picture {
+    use dinhdanh_core::app::MAX_PICTURE_SIDE;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap};
+
+    use crate::frame::{rgba_to_luma, scaled_size};
+
+    /// The picture in `bytes` (any format the WebView reads), drawn on the canvas `canvas_id`
+    /// at most [`MAX_PICTURE_SIDE`] on a side: `(width, height, luma)`, or `None` when the WebView
+    /// cannot read it as a picture.
+    pub async fn luma(bytes: &[u8], canvas_id: &str) -> Option<(u32, u32, Vec<u8>)> {
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+        let blob = Blob::new_with_u8_array_sequence(&parts).ok()?;
+        let window = web_sys::window()?;
+        let decoding = window.create_image_bitmap_with_blob(&blob).ok()?;
+        let bitmap: ImageBitmap = JsFuture::from(decoding).await.ok()?.dyn_into().ok()?;
+        let drawn = draw(&bitmap, canvas_id);
+        bitmap.close();
+        drawn
+    }
+
+    fn draw(bitmap: &ImageBitmap, canvas_id: &str) -> Option<(u32, u32, Vec<u8>)> {
+        let (w, h) = (bitmap.width(), bitmap.height());
+        if w == 0 || h == 0 {
+            return None;
+        }
+        let (sw, sh) = scaled_size(w, h, MAX_PICTURE_SIDE);
+        let canvas: HtmlCanvasElement = web_sys::window()?
+            .document()?
+            .get_element_by_id(canvas_id)?
+            .dyn_into()
+            .ok()?;
+        canvas.set_width(sw);
+        canvas.set_height(sh);
+        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        // On white, as a picture viewer shows it: a transparent background would read black.
+        ctx.set_fill_style_str("#fff");
+        ctx.fill_rect(0.0, 0.0, f64::from(sw), f64::from(sh));
+        ctx.draw_image_with_image_bitmap_and_dw_and_dh(
+            bitmap,
+            0.0,
+            0.0,
+            f64::from(sw),
+            f64::from(sh),
+        )
+        .ok()?;
+        let data = ctx
+            .get_image_data(0.0, 0.0, f64::from(sw), f64::from(sh))
+            .ok()?
+            .data();
+        // The canvas keeps no copy of the picture once it is read.
+        canvas.set_width(0);
+        canvas.set_height(0);
+        let luma = rgba_to_luma(&data.0, sw, sh)?;
+        Some((sw, sh, luma))
+    }
+}
+
 /// The camera, streaming into a `<video>` element, for *Quét mã QR*.
 #[cfg(target_arch = "wasm32")]
 pub mod camera {

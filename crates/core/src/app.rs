@@ -134,7 +134,7 @@ commands! {
     QrLoginStart = "qr_login_start": () => QrLoginShown;
     /// Desktop: waits on the push channel for the phone's answer to the code shown last.
     QrLoginWait = "qr_login_wait": () => QrLoginOutcome;
-    /// Phone: decodes a camera frame or a picked image; accepts only this server's codes (a
+    /// Phone: decodes a camera frame or a picked picture; accepts only this server's codes (a
     /// desktop login or a sign-in to another service, not expired) and answers what the phone
     /// must show before approving, read from the server.
     QrScan = "qr_scan": QrScanArgs => Scanned;
@@ -509,15 +509,26 @@ pub enum QrLoginOutcome {
     Expired,
 }
 
-/// [`QrScan`]'s argument: an encoded image (PNG/JPEG, a picked file), a camera frame, or the
-/// text the phone's own scanner read.
+/// The longest side of a [`QrScanArgs::Picture`]: the UI draws a larger picture smaller, the
+/// shell refuses one larger. A screenshot of the computer's screen keeps its size; a phone
+/// camera's photo is about halved, which the decoder's first attempt does anyway.
+pub const MAX_PICTURE_SIDE: u32 = 2048;
+
+/// [`QrScan`]'s argument: a picked picture or a camera frame, both decoded by the WebView and
+/// turned grey, or the text the phone's own scanner read. The shell never parses an image
+/// file: the WebView's decoders run in its sandboxed web process.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum QrScanArgs {
-    /// A picked image file's bytes.
-    Image {
-        /// PNG or JPEG bytes.
-        bytes: Vec<u8>,
+    /// A picture the person picked, in 8-bit grey (one byte per pixel, row by row), at most
+    /// [`MAX_PICTURE_SIDE`] on a side: read once, with a picture's time, not a frame's.
+    Picture {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// `width * height` luminance bytes.
+        luma: Vec<u8>,
     },
     /// A camera frame in 8-bit grey (one byte per pixel, row by row).
     Frame {

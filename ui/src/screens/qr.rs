@@ -5,6 +5,7 @@
 //! approving needs the passcode, declining is one tap. A code of a sign-in to another service
 //! opens *Đăng nhập vào <service>* instead ([`super::service_sign_in`]).
 
+use dinhdanh_core::api::ApiError;
 use dinhdanh_core::app::{
     QrDeclineArgs, QrLoginOutcome, QrLoginShown, QrScanArgs, QrScanned, Scanned,
 };
@@ -229,9 +230,23 @@ pub fn QrScan() -> Element {
                 c.fail(bridge::internal_error());
                 return;
             };
+            // The WebView decodes the picture; the shell reads its grey pixels.
+            #[cfg(target_arch = "wasm32")]
+            let picture = crate::platform::picture::luma(&bytes, "qr-canvas").await;
+            #[cfg(not(target_arch = "wasm32"))]
+            let picture: Option<(u32, u32, Vec<u8>)> = {
+                let _ = bytes;
+                None
+            };
+            let Some((width, height, luma)) = picture else {
+                c.fail(unreadable_picture());
+                return;
+            };
             if let Some(scanned) = c
-                .run(bridge::qr_scan(&QrScanArgs::Image {
-                    bytes: bytes.to_vec(),
+                .run(bridge::qr_scan(&QrScanArgs::Picture {
+                    width,
+                    height,
+                    luma,
                 }))
                 .await
             {
@@ -260,7 +275,7 @@ pub fn QrScan() -> Element {
             }
             div { class: "field file-field",
                 label { r#for: "qr-file", {c.t("Hoặc chọn ảnh có mã QR", "Or pick a picture of the QR code")} }
-                input { id: "qr-file", r#type: "file", accept: "image/png,image/jpeg", onchange: pick }
+                input { id: "qr-file", r#type: "file", accept: "image/*", onchange: pick }
             }
             // Over the camera the platform's scanner draws under the page: the only part of the
             // page seen while it runs (the rest is hidden, see NATIVE_SCAN_CLASS).
@@ -278,6 +293,22 @@ pub fn QrScan() -> Element {
                 }
             }
         }
+    }
+}
+
+/// A picked file the WebView cannot read as a picture (the shell's decoder never sees it).
+fn unreadable_picture() -> ApiError {
+    ApiError {
+        code: "qr_scan.unreadable_image".to_owned(),
+        message_vi: "Không đọc được ảnh này; hãy chọn ảnh chụp hoặc ảnh màn hình có mã QR."
+            .to_owned(),
+        message_en: "This picture could not be read; pick a photo or a screenshot of the QR code."
+            .to_owned(),
+        field: None,
+        details: Vec::new(),
+        retry_after_secs: None,
+        attempts_left: None,
+        unbound_at: None,
     }
 }
 
