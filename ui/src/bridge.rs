@@ -102,6 +102,22 @@ mod ipc {
         }
     }
 
+    /// The answer to the `status` the loader (ui/main.js) asked for while the WebAssembly
+    /// compiled, once: `None` when there is none or it was taken.
+    pub async fn first_status() -> Option<Result<app::AppStatus, ApiError>> {
+        const FIRST_STATUS: &str = "__dinhdanhFirstStatus";
+        let window = web_sys::window()?;
+        let key = JsValue::from_str(FIRST_STATUS);
+        let asked = js_sys::Reflect::get(&window, &key).ok()?;
+        let promise: js_sys::Promise = asked.dyn_into().ok()?;
+        js_sys::Reflect::delete_property(&window, &key).ok()?;
+        Some(match JsFuture::from(promise).await {
+            Ok(value) => serde_wasm_bindgen::from_value::<app::AppStatus>(value)
+                .map_err(|_| internal_error()),
+            Err(e) => Err(js_to_error(e)),
+        })
+    }
+
     /// Calls command `C` with its argument; see the module documentation.
     pub async fn call<C: Command>(args: &C::Args) -> Result<C::Output, ApiError> {
         let Some(invoke) = invoke_fn() else {
@@ -264,8 +280,12 @@ pub async fn pending_desktop_actions() -> Result<Vec<PendingDesktopAction>, ApiE
     call::<app::PendingDesktopActions>(&()).await
 }
 
-/// Where the app stands.
+/// Where the app stands. The first call takes the answer the loader asked for at start.
 pub async fn status() -> Result<AppStatus, ApiError> {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(answer) = ipc::first_status().await {
+        return answer;
+    }
     call::<app::Status>(&()).await
 }
 
