@@ -302,6 +302,17 @@ async fn the_phone_approves_and_declines_a_sign_in_to_a_service() -> Result<()> 
     let app = env.open_app("phone").await?;
     bind(&env, &app).await?;
 
+    // A picked file the WebView cannot read as a picture: the screen says so in a sentence
+    // (the shell never sees it).
+    let not_a_picture = env.root.join("not-a-picture.png");
+    std::fs::write(&not_a_picture, b"these bytes are not a picture")?;
+    app.click("nav-qr-scan").await?;
+    app.wait_for("screen-qr-scan").await?;
+    app.choose_file("qr-file", &not_a_picture).await?;
+    app.wait_for_text("error-banner", "Không đọc được ảnh này")
+        .await?;
+    env.screenshot(&app, "qr-scan-not-a-picture").await?;
+
     // Approved: what the screen shows comes from the server's registry.
     let first = rp.start(&env, &provider).await?;
     scan(&env, &app, &first, "approve").await?;
