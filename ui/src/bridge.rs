@@ -20,14 +20,12 @@ pub const NO_SHELL: &str = "shell_unavailable";
 /// Code of the error returned when the shell's answer cannot be read.
 pub const BAD_ANSWER: &str = "internal";
 
-/// The error for an answer (or a failure) that could not be read.
-pub fn internal_error() -> ApiError {
+/// An error the page itself found (no answer of the shell carries it), with its sentences.
+pub fn page_error(code: &str, message_vi: &str, message_en: &str) -> ApiError {
     ApiError {
-        code: BAD_ANSWER.to_owned(),
-        message_vi: "Ứng dụng gặp lỗi nội bộ; vui lòng thử lại. Những gì bạn đã nhập vẫn được giữ."
-            .to_owned(),
-        message_en: "The app ran into an internal error; please try again. What you typed is kept."
-            .to_owned(),
+        code: code.to_owned(),
+        message_vi: message_vi.to_owned(),
+        message_en: message_en.to_owned(),
         field: None,
         details: Vec::new(),
         retry_after_secs: None,
@@ -36,21 +34,22 @@ pub fn internal_error() -> ApiError {
     }
 }
 
+/// The error for an answer (or a failure) that could not be read.
+pub fn internal_error() -> ApiError {
+    page_error(
+        BAD_ANSWER,
+        "Ứng dụng gặp lỗi nội bộ; vui lòng thử lại. Những gì bạn đã nhập vẫn được giữ.",
+        "The app ran into an internal error; please try again. What you typed is kept.",
+    )
+}
+
 /// The error when the page is not inside the app's window.
 pub fn no_shell_error() -> ApiError {
-    ApiError {
-        code: NO_SHELL.to_owned(),
-        message_vi:
-            "Không kết nối được với ứng dụng: trang này cần được mở trong ứng dụng Định Danh."
-                .to_owned(),
-        message_en: "Cannot reach the app: this page must be opened inside the Định Danh app."
-            .to_owned(),
-        field: None,
-        details: Vec::new(),
-        retry_after_secs: None,
-        attempts_left: None,
-        unbound_at: None,
-    }
+    page_error(
+        NO_SHELL,
+        "Không kết nối được với ứng dụng: trang này cần được mở trong ứng dụng Định Danh.",
+        "Cannot reach the app: this page must be opened inside the Định Danh app.",
+    )
 }
 
 /// Reads a rejected invoke's value: the shell rejects with the `ApiError` JSON object; a

@@ -298,18 +298,11 @@ pub fn QrScan() -> Element {
 
 /// A picked file the WebView cannot read as a picture (the shell's decoder never sees it).
 fn unreadable_picture() -> ApiError {
-    ApiError {
-        code: "qr_scan.unreadable_image".to_owned(),
-        message_vi: "Không đọc được ảnh này; hãy chọn ảnh chụp hoặc ảnh màn hình có mã QR."
-            .to_owned(),
-        message_en: "This picture could not be read; pick a photo or a screenshot of the QR code."
-            .to_owned(),
-        field: None,
-        details: Vec::new(),
-        retry_after_secs: None,
-        attempts_left: None,
-        unbound_at: None,
-    }
+    bridge::page_error(
+        "qr_scan.unreadable_image",
+        "Không đọc được ảnh này; hãy chọn ảnh chụp hoặc ảnh màn hình có mã QR.",
+        "This picture could not be read; pick a photo or a screenshot of the QR code.",
+    )
 }
 
 /// The class on `<html>` while the platform's scanner runs: the page turns transparent, so the
