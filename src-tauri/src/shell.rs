@@ -783,32 +783,35 @@ impl Shell {
     pub async fn qr_scan(&self, args: QrScanArgs) -> Result<Scanned, ApiError> {
         let client = self.client()?;
         let now = client.now();
+        // Grey pixels from the WebView: a picked picture (read once, every attempt may run) or
+        // a camera frame (the next one comes soon).
+        let grey = |width: u32, height: u32, luma: &[u8], options: &qr::ScanOptions| {
+            let side = |v: u32| usize::try_from(v).unwrap_or(usize::MAX);
+            qr::decode_any_luma(
+                luma,
+                side(width),
+                side(height),
+                now,
+                client.origin(),
+                options,
+            )
+        };
         let decoded = match &args {
+            QrScanArgs::Picture { width, height, .. }
+                if (*width).max(*height) > app::MAX_PICTURE_SIDE =>
+            {
+                Err(qr::ScanError::UnreadableImage)
+            }
             QrScanArgs::Picture {
                 width,
                 height,
                 luma,
-            } if (*width).max(*height) <= app::MAX_PICTURE_SIDE => qr::decode_any_luma(
-                luma,
-                usize::try_from(*width).unwrap_or(usize::MAX),
-                usize::try_from(*height).unwrap_or(usize::MAX),
-                now,
-                client.origin(),
-                &qr::ScanOptions::picture(),
-            ),
-            QrScanArgs::Picture { .. } => Err(qr::ScanError::UnreadableImage),
+            } => grey(*width, *height, luma, &qr::ScanOptions::picture()),
             QrScanArgs::Frame {
                 width,
                 height,
                 luma,
-            } => qr::decode_any_luma(
-                luma,
-                usize::try_from(*width).unwrap_or(usize::MAX),
-                usize::try_from(*height).unwrap_or(usize::MAX),
-                now,
-                client.origin(),
-                &qr::ScanOptions::default(),
-            ),
+            } => grey(*width, *height, luma, &qr::ScanOptions::default()),
             QrScanArgs::PlatformScanner { text } => qr::decode_any_text(text, now, client.origin()),
         };
         let payload =

@@ -103,18 +103,21 @@ mod ipc {
 
     /// The answer to the `status` the loader (ui/main.js) asked for while the WebAssembly
     /// compiled, once: `None` when there is none or it was taken.
-    pub async fn first_status() -> Option<Result<app::AppStatus, ApiError>> {
+    pub async fn first_status() -> Option<Result<AppStatus, ApiError>> {
         const FIRST_STATUS: &str = "__dinhdanhFirstStatus";
         let window = web_sys::window()?;
         let key = JsValue::from_str(FIRST_STATUS);
         let asked = js_sys::Reflect::get(&window, &key).ok()?;
         let promise: js_sys::Promise = asked.dyn_into().ok()?;
         js_sys::Reflect::delete_property(&window, &key).ok()?;
-        Some(match JsFuture::from(promise).await {
-            Ok(value) => serde_wasm_bindgen::from_value::<app::AppStatus>(value)
-                .map_err(|_| internal_error()),
-            Err(e) => Err(js_to_error(e)),
-        })
+        Some(answer::<app::Status>(promise).await)
+    }
+
+    /// Command `C`'s answer to an invoke: its output, or the shell's refusal.
+    async fn answer<C: Command>(promise: js_sys::Promise) -> Result<C::Output, ApiError> {
+        let value = JsFuture::from(promise).await.map_err(js_to_error)?;
+        // `()` comes back as `null`, which serde reads as unit; everything else as its type.
+        serde_wasm_bindgen::from_value::<C::Output>(value).map_err(|_| internal_error())
     }
 
     /// Calls command `C` with its argument; see the module documentation.
@@ -131,9 +134,7 @@ mod ipc {
             .call2(&JsValue::NULL, &JsValue::from_str(C::NAME), &payload)
             .map_err(js_to_error)?;
         let promise: js_sys::Promise = promise.dyn_into().map_err(|_| internal_error())?;
-        let value = JsFuture::from(promise).await.map_err(js_to_error)?;
-        // `()` comes back as `null`, which serde reads as unit; everything else as its type.
-        serde_wasm_bindgen::from_value::<C::Output>(value).map_err(|_| internal_error())
+        answer::<C>(promise).await
     }
 
     /// Calls a plugin's command (`plugin:<name>|<command>`) with its own JSON arguments, and

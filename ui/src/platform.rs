@@ -101,6 +101,51 @@ pub fn set_root_class(class: &str, on: bool) {
     let _ = (class, on);
 }
 
+/// Drawing on a hidden canvas and reading it back grey: how a picked picture and a camera
+/// frame reach the QR decoder.
+#[cfg(target_arch = "wasm32")]
+mod canvas {
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+    use crate::frame::{rgba_to_luma, scaled_size};
+
+    /// The page's element with id `id`, as a `T`.
+    pub fn element<T: JsCast>(id: &str) -> Option<T> {
+        web_sys::window()?
+            .document()?
+            .get_element_by_id(id)?
+            .dyn_into::<T>()
+            .ok()
+    }
+
+    /// Sizes the canvas `canvas_id` to `width × height` scaled to at most `max_side` on a
+    /// side, lets `draw` paint it (given the drawn width and height), and reads it back:
+    /// `(width, height, luma)`.
+    pub fn grey(
+        canvas_id: &str,
+        (width, height): (u32, u32),
+        max_side: u32,
+        draw: impl FnOnce(&CanvasRenderingContext2d, f64, f64) -> Result<(), JsValue>,
+    ) -> Option<(u32, u32, Vec<u8>)> {
+        if width == 0 || height == 0 {
+            return None;
+        }
+        let (sw, sh) = scaled_size(width, height, max_side);
+        let canvas: HtmlCanvasElement = element(canvas_id)?;
+        canvas.set_width(sw);
+        canvas.set_height(sh);
+        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        draw(&ctx, f64::from(sw), f64::from(sh)).ok()?;
+        let data = ctx
+            .get_image_data(0.0, 0.0, f64::from(sw), f64::from(sh))
+            .ok()?
+            .data();
+        let luma = rgba_to_luma(&data.0, sw, sh)?;
+        Some((sw, sh, luma))
+    }
+}
+
 /// A picture the person picked, decoded by the WebView (in its sandboxed web process: the
 /// shell that holds the keys never parses an image file) and turned grey for the QR decoder.
 #[cfg(target_arch = "wasm32")]
@@ -108,58 +153,33 @@ pub mod picture {
     use dinhdanh_core::app::MAX_PICTURE_SIDE;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
-    use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap};
+    use web_sys::{Blob, HtmlCanvasElement, ImageBitmap};
 
-    use crate::frame::{rgba_to_luma, scaled_size};
+    use super::canvas;
 
     /// The picture in `bytes` (any format the WebView reads), drawn on the canvas `canvas_id`
-    /// at most [`MAX_PICTURE_SIDE`] on a side: `(width, height, luma)`, or `None` when the WebView
-    /// cannot read it as a picture.
+    /// at most [`MAX_PICTURE_SIDE`] on a side: `(width, height, luma)`, or `None` when the
+    /// WebView cannot read it as a picture.
     pub async fn luma(bytes: &[u8], canvas_id: &str) -> Option<(u32, u32, Vec<u8>)> {
         let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
         let blob = Blob::new_with_u8_array_sequence(&parts).ok()?;
         let window = web_sys::window()?;
         let decoding = window.create_image_bitmap_with_blob(&blob).ok()?;
         let bitmap: ImageBitmap = JsFuture::from(decoding).await.ok()?.dyn_into().ok()?;
-        let drawn = draw(&bitmap, canvas_id);
+        let size = (bitmap.width(), bitmap.height());
+        let read = canvas::grey(canvas_id, size, MAX_PICTURE_SIDE, |ctx, w, h| {
+            // On white, as a picture viewer shows it: a transparent background would read black.
+            ctx.set_fill_style_str("#fff");
+            ctx.fill_rect(0.0, 0.0, w, h);
+            ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, w, h)
+        });
         bitmap.close();
-        drawn
-    }
-
-    fn draw(bitmap: &ImageBitmap, canvas_id: &str) -> Option<(u32, u32, Vec<u8>)> {
-        let (w, h) = (bitmap.width(), bitmap.height());
-        if w == 0 || h == 0 {
-            return None;
-        }
-        let (sw, sh) = scaled_size(w, h, MAX_PICTURE_SIDE);
-        let canvas: HtmlCanvasElement = web_sys::window()?
-            .document()?
-            .get_element_by_id(canvas_id)?
-            .dyn_into()
-            .ok()?;
-        canvas.set_width(sw);
-        canvas.set_height(sh);
-        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-        // On white, as a picture viewer shows it: a transparent background would read black.
-        ctx.set_fill_style_str("#fff");
-        ctx.fill_rect(0.0, 0.0, f64::from(sw), f64::from(sh));
-        ctx.draw_image_with_image_bitmap_and_dw_and_dh(
-            bitmap,
-            0.0,
-            0.0,
-            f64::from(sw),
-            f64::from(sh),
-        )
-        .ok()?;
-        let data = ctx
-            .get_image_data(0.0, 0.0, f64::from(sw), f64::from(sh))
-            .ok()?
-            .data();
         // The canvas keeps no copy of the picture once it is read.
-        canvas.set_width(0);
-        canvas.set_height(0);
-        let luma = rgba_to_luma(&data.0, sw, sh)?;
-        Some((sw, sh, luma))
+        if let Some(c) = canvas::element::<HtmlCanvasElement>(canvas_id) {
+            c.set_width(0);
+            c.set_height(0);
+        }
+        read
     }
 }
 
@@ -168,23 +188,12 @@ pub mod picture {
 pub mod camera {
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
-    use web_sys::{
-        CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream,
-        MediaStreamConstraints,
-    };
+    use web_sys::{HtmlVideoElement, MediaStream, MediaStreamConstraints};
 
-    use crate::frame::{rgba_to_luma, scaled_size};
+    use super::canvas::{self, element};
 
     /// Longest side a frame is drawn at before it is sent to the decoder.
     const FRAME_SIDE: u32 = 640;
-
-    fn element<T: JsCast>(id: &str) -> Option<T> {
-        web_sys::window()?
-            .document()?
-            .get_element_by_id(id)?
-            .dyn_into::<T>()
-            .ok()
-    }
 
     /// Starts the back camera into the video element `video_id`.
     pub async fn start(video_id: &str) -> Result<MediaStream, ()> {
@@ -231,28 +240,9 @@ pub mod camera {
     /// Draws the current video frame, scaled down, and returns it as luma.
     pub fn grab(video_id: &str, canvas_id: &str) -> Option<(u32, u32, Vec<u8>)> {
         let video: HtmlVideoElement = element(video_id)?;
-        let canvas: HtmlCanvasElement = element(canvas_id)?;
-        let (w, h) = (video.video_width(), video.video_height());
-        if w == 0 || h == 0 {
-            return None;
-        }
-        let (sw, sh) = scaled_size(w, h, FRAME_SIDE);
-        canvas.set_width(sw);
-        canvas.set_height(sh);
-        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-        ctx.draw_image_with_html_video_element_and_dw_and_dh(
-            &video,
-            0.0,
-            0.0,
-            f64::from(sw),
-            f64::from(sh),
-        )
-        .ok()?;
-        let data = ctx
-            .get_image_data(0.0, 0.0, f64::from(sw), f64::from(sh))
-            .ok()?
-            .data();
-        let luma = rgba_to_luma(&data.0, sw, sh)?;
-        Some((sw, sh, luma))
+        let size = (video.video_width(), video.video_height());
+        canvas::grey(canvas_id, size, FRAME_SIDE, |ctx, w, h| {
+            ctx.draw_image_with_html_video_element_and_dw_and_dh(&video, 0.0, 0.0, w, h)
+        })
     }
 }

@@ -22,13 +22,14 @@
 //! (which tests/organisations.rs covers over HTTP), so many cases run in a few seconds.
 
 mod common;
+mod identity;
 
 use std::cell::Cell;
 
 use chrono::NaiveDate;
 use common::{Backend, Device, TestServer, backend_test};
 use dinhdanh_core::account::OrgRole;
-use dinhdanh_core::api::{AddDelegate, ErrorCode, SessionKind};
+use dinhdanh_core::api::{AddDelegate, SessionKind};
 use dinhdanh_core::ids::{
     AccountId, CitizenId, DelegationId, Email, EnterpriseCode, Gender, NewProvince, OldProvince,
     OrgEid, PhoneNumber, TaxCode,
@@ -36,7 +37,7 @@ use dinhdanh_core::ids::{
 use dinhdanh_core::org_type::{
     AddressLine, HeadOffice, LegalRepresentative, Name, OrgType, OrganisationDetails,
 };
-use dinhdanh_server::testing::accounts::{self, CitizenRecord};
+use dinhdanh_server::testing::accounts::CitizenRecord;
 use dinhdanh_server::testing::organisations::{
     self, Actor, NewOrganisation, Registrant, end_of_day_vietnam,
 };
@@ -202,39 +203,28 @@ struct World {
     sessions: Vec<String>,
 }
 
-fn random_citizen() -> (CitizenId, u16) {
-    let year = 1950 + (OsRng.next_u32() % 50) as u16;
-    let id = CitizenId::from_parts(
-        OldProvince::from_code(1).unwrap(),
-        Gender::Female,
-        year,
-        OsRng.next_u32() % 1_000_000,
-    )
-    .unwrap();
-    (id, year)
-}
-
-/// Adds a person drawn at random to the registry: their identification number. A number
-/// already drawn in this run (the runs add a few hundred people to fifty million numbers, so
-/// it happens) is refused as a conflict, and another is drawn.
+/// Adds a person drawn at random (any birth year from 1950 to 1999) to the registry: their
+/// identification number ([`identity::insert_random_citizen`] draws again when it is taken).
 async fn new_citizen(t: &TestServer) -> CitizenId {
-    for _ in 0..10 {
-        let (citizen_id, year) = random_citizen();
-        let record = CitizenRecord {
-            citizen_id: citizen_id.clone(),
+    let record = identity::insert_random_citizen(t, |serial, phone| {
+        let year = 1950 + (OsRng.next_u32() % 50) as u16;
+        CitizenRecord {
+            citizen_id: CitizenId::from_parts(
+                OldProvince::from_code(1).unwrap(),
+                Gender::Female,
+                year,
+                serial,
+            )
+            .unwrap(),
             full_name: "Phạm Văn Bình".into(),
             date_of_birth: NaiveDate::from_ymd_opt(i32::from(year), 5, 17).unwrap(),
             gender: Gender::Female,
-            phone: PhoneNumber::parse(&format!("091{:07}", OsRng.next_u32() % 10_000_000)).unwrap(),
+            phone: PhoneNumber::parse(&format!("091{phone:07}")).unwrap(),
             email: Some(Email::parse("binh@example.vn").unwrap()),
-        };
-        match accounts::insert_citizen(t.state(), &record).await {
-            Ok(()) => return citizen_id,
-            Err(e) if e.is(ErrorCode::Conflict) => continue,
-            Err(e) => panic!("the registry refused a new person: {e}"),
         }
-    }
-    panic!("ten people drawn at random were all in the registry already");
+    })
+    .await;
+    record.citizen_id
 }
 
 /// A person in the registry with an account at `level` (inserted directly: the password is

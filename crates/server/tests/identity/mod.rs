@@ -111,7 +111,7 @@ pub async fn citizen_and_phone_without_account(
 /// Adds to the registry the person `record_of` makes from a random serial number and random
 /// phone digits, drawing again while either is taken: a test that makes a hundred people
 /// would otherwise meet a duplicate in about one run of a hundred.
-async fn insert_random_citizen(
+pub async fn insert_random_citizen(
     t: &TestServer,
     record_of: impl Fn(u32, u32) -> CitizenRecord,
 ) -> CitizenRecord {
