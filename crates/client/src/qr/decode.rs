@@ -12,17 +12,18 @@
 //!    pixels removes noise and a screen's sub-pixel stripes, and this attempt reads about
 //!    two codes in three of those read at all;
 //! 2. the same on the full frame (small modules);
-//! 3. the frame at three quarters of its size thresholded against a running mean (the
-//!    older ladder's first attempt, tuned on the test corpus);
-//! 4. `rqrr`'s own detector on the block-thresholded full frame (the thresholds of attempt 2,
-//!    kept for it): it fits a tilted code's perspective from the finder patterns' corners,
-//!    where ours uses their centres;
-//! 5. the full frame lightly blurred, thresholded against a running mean.
+//! 3. our detector on the frame at three quarters of its size thresholded against a running
+//!    mean (the full frame when it is small);
+//! 4. our detector on the full frame lightly blurred, thresholded against a running mean;
+//! 5. to 7. `rqrr`'s own detector on the thresholded frames of attempts 3, 4 and 2, in that
+//!    order: it fits a tilted code's perspective from the finder patterns' corners, where ours
+//!    uses their centres, and reads a few codes ours misses (most on the `paper` corpus), but
+//!    its flood fills cost up to four times our detector's time on the same frame.
 //!
-//! Reading a code costs `rqrr` about as much as finding where it is, so the ladder is ordered
-//! by the chance that an attempt reads the code per millisecond, measured on the bench's
-//! generated corpora (not the held-out one). (The decoder is a patched `rqrr`,
-//! crates/rqrr-patched.)
+//! Each thresholded frame is made once and read by both detectors. Finding a code costs far
+//! more than decoding its grid, so the ladder is ordered by the chance that an attempt reads
+//! the code per millisecond, measured on the bench's generated corpora (not the held-out one;
+//! `QR_BENCH_TRACE`). (The decoder is a patched `rqrr`, crates/rqrr-patched.)
 //!
 //! Frames larger than [`MAX_WORK_SIDE`] are first shrunk by an integer factor, and a
 //! low-contrast frame is contrast-stretched once, before the ladder. An attempt after the
@@ -39,6 +40,7 @@
 //! will): a QR code's own error correction plus the strict parser make a false reading
 //! practically impossible, and anything else is a [`ScanError`].
 
+use std::cell::OnceCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
@@ -153,8 +155,8 @@ pub(crate) fn decode_plane<P: Scannable>(
         return Err(ScanError::NoCodeFound);
     }
     let (base, half) = prepare(frame);
-    let full_bits = FullBits::default();
-    let attempts = ladder(&base, half.as_ref(), &full_bits);
+    let bitmaps = Bitmaps::default();
+    let attempts = ladder(&base, half.as_ref(), &bitmaps);
 
     // Time per unit of work, from the last attempt: this machine's speed right now.
     let mut per_unit: Option<Duration> = None;
@@ -206,7 +208,8 @@ fn prepare(frame: Plane) -> (Plane, Option<Plane>) {
 }
 
 /// One rung of the ladder: its name (for the bench's trace), its expected work (pixels
-/// times its cost per pixel relative to our detector's) and the attempt itself.
+/// times its cost per pixel relative to our detector's on the half-size frame) and the
+/// attempt itself.
 struct Attempt<'a> {
     #[cfg_attr(not(feature = "qr-trace"), allow(dead_code))]
     name: &'static str,
@@ -215,70 +218,111 @@ struct Attempt<'a> {
 }
 
 /// The attempts in the order they are tried (see the module documentation). The relative
-/// costs were measured on the bench's corpora: the running mean 1.4, `rqrr`'s detector on
-/// block thresholds 1.8, the blurred running mean 1.0.
-fn ladder<'a>(
-    base: &'a Plane,
-    half: Option<&'a Plane>,
-    full_bits: &'a FullBits,
-) -> Vec<Attempt<'a>> {
+/// costs were measured on the bench's generated corpora (the trace, `qr-trace`).
+fn ladder<'a>(base: &'a Plane, half: Option<&'a Plane>, bitmaps: &'a Bitmaps) -> Vec<Attempt<'a>> {
     let pixels = (base.w * base.h) as f64;
     let mut attempts: Vec<Attempt<'a>> = Vec::new();
     if let Some(half) = half {
         attempts.push(Attempt {
-            name: "half: ours",
+            name: "half: blocks+ours",
             work: pixels / 4.0,
             run: Box::new(move || read_located(half)),
         });
     }
+    // Every other row on the larger frames: a finder pattern's centre is at least 3 modules,
+    // so at least 3 pixels, tall wherever a code can be read.
     attempts.push(Attempt {
-        name: "full: ours",
-        work: pixels,
+        name: "full: blocks+ours",
+        work: 0.6 * pixels,
         run: Box::new(|| {
-            full_bits
-                .get(base)
-                .map_or_else(Vec::new, |dark| read_by_finders_guarded(dark, base))
+            bitmaps
+                .blocks(base)
+                .map_or_else(Vec::new, |dark| read_by_finders_guarded(dark, base, 2))
         }),
     });
-    if half.is_some() {
-        attempts.push(Attempt {
-            name: "3/4: mean+rqrr",
-            work: 1.4 * pixels * 9.0 / 16.0,
-            run: Box::new(|| read_thresholded(&base.resize(base.w * 3 / 4, base.h * 3 / 4))),
-        });
-    } else {
-        attempts.push(Attempt {
-            name: "full: mean+rqrr",
-            work: 1.4 * pixels,
-            run: Box::new(|| read_thresholded(base)),
-        });
-    }
+    let shrink = half.is_some();
+    let scaled_work = if shrink { 9.0 / 16.0 } else { 1.0 };
     attempts.push(Attempt {
-        name: "full: blocks+rqrr",
-        work: 1.8 * pixels,
-        run: Box::new(|| {
-            full_bits
-                .get(base)
-                .map_or_else(Vec::new, |dark| read_bits_with_rqrr(dark.to_vec(), base))
+        name: "3/4: mean+ours",
+        work: 0.8 * pixels * scaled_work,
+        run: Box::new(move || {
+            let (plane, dark) = bitmaps.scaled_mean(base, shrink);
+            read_by_finders_guarded(dark, plane, 2)
+        }),
+    });
+    attempts.push(Attempt {
+        name: "blur: mean+ours",
+        work: 0.75 * pixels,
+        run: Box::new(|| read_by_finders_guarded(bitmaps.blurred_mean(base), base, 2)),
+    });
+    attempts.push(Attempt {
+        name: "3/4: mean+rqrr",
+        work: 0.8 * pixels * scaled_work,
+        run: Box::new(move || {
+            let (plane, dark) = bitmaps.scaled_mean(base, shrink);
+            read_bits_with_rqrr(dark.to_vec(), plane)
         }),
     });
     attempts.push(Attempt {
         name: "blur: mean+rqrr",
-        work: pixels,
-        run: Box::new(|| read_thresholded(&base.blur3())),
+        work: 0.8 * pixels,
+        run: Box::new(|| read_bits_with_rqrr(bitmaps.blurred_mean(base).to_vec(), base)),
+    });
+    attempts.push(Attempt {
+        name: "full: blocks+rqrr",
+        work: 2.0 * pixels,
+        run: Box::new(|| {
+            bitmaps
+                .blocks(base)
+                .map_or_else(Vec::new, |dark| read_bits_with_rqrr(dark.to_vec(), base))
+        }),
     });
     attempts
 }
 
-/// The full frame's block thresholds, computed by the first attempt that needs them and kept
-/// for the next.
+/// The thresholded frames the attempts share (each is read by our detector, then by
+/// `rqrr`'s), each made by the first attempt that needs it and kept for the next.
 #[derive(Default)]
-struct FullBits(std::cell::OnceCell<Option<Vec<u8>>>);
+struct Bitmaps {
+    /// The full frame, block thresholds (`binarize`); `None` for a frame of one colour.
+    blocks: OnceCell<Option<Vec<u8>>>,
+    /// The frame at three quarters of its size (the full frame when it is small),
+    /// thresholded against a running mean.
+    scaled_mean: OnceCell<(Plane, Vec<u8>)>,
+    /// The full frame lightly blurred, thresholded against a running mean.
+    blurred_mean: OnceCell<Vec<u8>>,
+}
 
-impl FullBits {
-    fn get(&self, base: &Plane) -> Option<&[u8]> {
-        self.0.get_or_init(|| binarize::hybrid(base)).as_deref()
+impl Bitmaps {
+    fn blocks(&self, base: &Plane) -> Option<&[u8]> {
+        self.blocks
+            .get_or_init(|| binarize::hybrid(base))
+            .as_deref()
     }
+
+    fn scaled_mean(&self, base: &Plane, shrink: bool) -> (&Plane, &[u8]) {
+        let (plane, dark) = self.scaled_mean.get_or_init(|| {
+            let plane = if shrink {
+                base.resize(base.w * 3 / 4, base.h * 3 / 4)
+            } else {
+                base.clone()
+            };
+            let dark = threshold_mean(&plane);
+            (plane, dark)
+        });
+        (plane, dark)
+    }
+
+    fn blurred_mean(&self, base: &Plane) -> &[u8] {
+        self.blurred_mean
+            .get_or_init(|| threshold_mean(&base.blur3()))
+    }
+}
+
+/// `plane` thresholded against the running mean of a window an eighth of its longer side.
+fn threshold_mean(plane: &Plane) -> Vec<u8> {
+    let window = (plane.w.max(plane.h) / WINDOW_DIVISOR).max(3);
+    plane.threshold_local_mean(window, OFFSET_PERCENT)
 }
 
 /// For the bench only (`--features qr-trace`): every attempt of the ladder run on its own on
@@ -296,8 +340,8 @@ pub fn trace(frame: &image::GrayImage) -> Vec<(&'static str, Duration, Vec<Vec<u
     let t = Instant::now();
     let (base, half) = prepare(frame);
     let mut out = vec![("prepare", t.elapsed(), Vec::new())];
-    let full_bits = FullBits::default();
-    for a in ladder(&base, half.as_ref(), &full_bits) {
+    let bitmaps = Bitmaps::default();
+    for a in ladder(&base, half.as_ref(), &bitmaps) {
         let t = Instant::now();
         let read = (a.run)();
         out.push((a.name, t.elapsed(), read));
@@ -356,19 +400,19 @@ const MAX_CANDIDATES: usize = 4;
 /// detector on the same thresholded frame.
 fn read_located(plane: &Plane) -> Vec<Vec<u8>> {
     match binarize::hybrid(plane) {
-        Some(dark) => read_by_finders_guarded(&dark, plane),
+        Some(dark) => read_by_finders_guarded(&dark, plane, 1),
         None => Vec::new(),
     }
 }
 
 /// Our detector on a thresholded frame, its panics caught (see `read_with`).
-fn read_by_finders_guarded(dark: &[u8], plane: &Plane) -> Vec<Vec<u8>> {
+fn read_by_finders_guarded(dark: &[u8], plane: &Plane, step: usize) -> Vec<Vec<u8>> {
     let bits = Bits {
         w: plane.w,
         h: plane.h,
         px: dark,
     };
-    catch_unwind(AssertUnwindSafe(|| read_by_finders(bits))).unwrap_or_default()
+    catch_unwind(AssertUnwindSafe(|| read_by_finders(bits, step))).unwrap_or_default()
 }
 
 /// `rqrr`'s own detector on a thresholded frame (1 dark, 0 light).
@@ -379,9 +423,8 @@ fn read_bits_with_rqrr(dark: Vec<u8>, plane: &Plane) -> Vec<Vec<u8>> {
     }
 }
 
-fn read_by_finders(bits: Bits) -> Vec<Vec<u8>> {
-    // Every row: on the half-size frame a finder pattern's centre may be 4 pixels tall.
-    let finders = finder::find_finders(bits, 1);
+fn read_by_finders(bits: Bits, step: usize) -> Vec<Vec<u8>> {
+    let finders = finder::find_finders(bits, step);
     let finders = &finders[..finders.len().min(MAX_FINDERS)];
     let mut candidates = Vec::new();
     for i in 0..finders.len() {
@@ -439,15 +482,6 @@ fn read_by_finders(bits: Bits) -> Vec<Vec<u8>> {
         }
     }
     out
-}
-
-fn read_thresholded(plane: &Plane) -> Vec<Vec<u8>> {
-    let window = (plane.w.max(plane.h) / WINDOW_DIVISOR).max(3);
-    let dark = plane.threshold_local_mean(window, OFFSET_PERCENT);
-    match rqrr::PreparedImage::from_bitmap_bytes(plane.w, plane.h, dark) {
-        Some(prepared) => read_with!(prepared),
-        None => Vec::new(),
-    }
 }
 
 impl From<QrError> for ScanError {
@@ -525,7 +559,7 @@ mod tests {
             "a code of version 7 or more, with a lattice"
         );
         let (w, h, px) = bent_code(5.0, 0.2, 1.2);
-        let read = read_by_finders(Bits { w, h, px: &px });
+        let read = read_by_finders(Bits { w, h, px: &px }, 1);
         assert_eq!(read, vec![uri().into_bytes()]);
     }
 
@@ -533,7 +567,7 @@ mod tests {
     fn the_finder_detector_reads_a_code_upright_and_turned() {
         for (module, angle) in [(4.0, 0.0), (3.0, 0.3), (5.0, 2.0), (2.5, -0.7)] {
             let (w, h, px) = turned_code(module, angle);
-            let read = read_by_finders(Bits { w, h, px: &px });
+            let read = read_by_finders(Bits { w, h, px: &px }, 1);
             assert_eq!(
                 read,
                 vec![uri().into_bytes()],
