@@ -58,7 +58,7 @@ where
                 None => continue,
             };
 
-            if !is_capstone(img, &linepos, y) {
+            if !column_fits(img, &linepos, y) || !is_capstone(img, &linepos, y) {
                 continue;
             }
 
@@ -73,7 +73,7 @@ where
         // Insert a virtual white pixel at the end to trigger a re-check. Necessary when
         // the capstone lies right on the corner of an image
         if let Some(linepos) = finder.advance(PixelColor::White) {
-            if !is_capstone(img, &linepos, y) {
+            if !column_fits(img, &linepos, y) || !is_capstone(img, &linepos, y) {
                 continue;
             }
 
@@ -111,6 +111,57 @@ where
         .iter()
         .position(|&p| p != color)
         .unwrap_or(rest.len() - run)
+}
+
+/// Patched: whether the column through the middle of a row candidate's stone also crosses
+/// a finder pattern: dark (the stone), then light, then dark on both sides, the light runs
+/// of about a third of the stone, the stone of about the row's size. `is_capstone` flood-fills
+/// the ring and the stone of every row candidate, and on a noisy frame the row test (each
+/// run within three quarters of a module) passes thousands of times; most of those columns
+/// fail here. The tolerances are wide (a light run from a quarter of a module to two and a
+/// half modules, a module being a third of the column's stone; the stone from 0.4 to 2.5
+/// times the row's), because a tilted code's column and row differ in scale.
+fn column_fits<S>(img: &PreparedImage<S>, linepos: &LinePosition, y: usize) -> bool
+where
+    S: ImageBuffer,
+{
+    // `left` to `right` spans six modules: ring, light, stone (3), light.
+    let span = linepos.right - linepos.left;
+    let x = linepos.left + span * 7 / 12;
+    let max = 4 * span;
+    let dark = |y: usize| img.get_pixel_at(x, y) != PixelColor::White;
+    // The runs from `y` outward in direction `up` (the rest of the stone, light, ring); a
+    // missing run is 0.
+    let walk = |up: bool| -> [usize; 3] {
+        let mut runs = [0usize; 3];
+        let mut at = y;
+        for (k, want_dark) in [true, false, true].into_iter().enumerate() {
+            loop {
+                let next = if up { at.checked_sub(1) } else { Some(at + 1) };
+                match next {
+                    Some(n) if n < img.height() && dark(n) == want_dark && runs[k] < max => {
+                        runs[k] += 1;
+                        at = n;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        runs
+    };
+    if !dark(y) {
+        return false;
+    }
+    let (up, down) = (walk(true), walk(false));
+    let stone = up[0] + 1 + down[0];
+    let light_fits = |run: usize| 4 * run >= stone / 3 && 6 * run <= 5 * stone;
+    let row_stone = span / 2;
+    light_fits(up[1])
+        && light_fits(down[1])
+        && up[2] > 0
+        && down[2] > 0
+        && 5 * stone >= 2 * row_stone
+        && 2 * stone <= 5 * row_stone
 }
 
 #[derive(Debug, Clone, Copy, Eq, PartialEq)]
@@ -438,6 +489,56 @@ impl AreaFiller for AllCornerFinder {
 mod tests {
     use super::*;
     use crate::prepare::BasicImageBuffer;
+
+    /// A 60 × 60 light bitmap with `stamp` drawn dark: a 7 × 7-module shape of `m`-pixel
+    /// modules at (10, 10), `rows_per_module` pixels tall per module.
+    fn bitmap(m: usize, rows_per_module: usize, dark: impl Fn(usize, usize) -> bool) -> Vec<u8> {
+        let (w, h) = (60, 60);
+        let mut px = vec![0u8; w * h];
+        for y in 0..7 * rows_per_module {
+            for x in 0..7 * m {
+                if dark(x / m, y / rows_per_module) {
+                    px[(10 + y) * w + 10 + x] = 1;
+                }
+            }
+        }
+        px
+    }
+
+    /// Every row candidate of `px` and whether its column fits.
+    fn columns(px: Vec<u8>) -> Vec<bool> {
+        let img = PreparedImage::from_bitmap_bytes(60, 60, px).unwrap();
+        let mut out = Vec::new();
+        for y in 0..60 {
+            let mut finder = LineScanner::new(img.get_pixel_at(0, y));
+            for x in 1..60 {
+                if let Some(linepos) = finder.advance(img.get_pixel_at(x, y)) {
+                    out.push(column_fits(&img, &linepos, y));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_finder_patterns_columns_fit_and_a_row_only_pattern_does_not() {
+        let ring = |mx: usize, my: usize| {
+            let r = (mx as isize - 3).abs().max((my as isize - 3).abs());
+            r != 2
+        };
+        // A finder pattern: every row through its stone is a candidate, and fits.
+        let found = columns(bitmap(4, 4, ring));
+        assert!(found.len() >= 10 && found.iter().all(|&f| f), "{found:?}");
+        // Seen at a tilt, twice as tall as wide: still fits.
+        let tall = columns(bitmap(3, 6, ring));
+        assert!(!tall.is_empty() && tall.iter().all(|&f| f), "{tall:?}");
+        // Vertical bars 1:1:3:1:1: every row is a candidate, no column crosses a ring.
+        let bars = columns(bitmap(4, 4, |mx, _| mx != 1 && mx != 5));
+        assert!(!bars.is_empty() && bars.iter().all(|&f| !f), "{bars:?}");
+        // A finder pattern squashed to a sixth of its height: the stone is too short.
+        let flat = columns(bitmap(6, 1, ring));
+        assert!(!flat.is_empty() && flat.iter().all(|&f| !f), "{flat:?}");
+    }
 
     #[test]
     fn test_capstone_finder_small() {
