@@ -8,7 +8,9 @@
 //! 1. the frame at half its size (when it is large), thresholded by blocks (`binarize`, as
 //!    zxing-cpp's hybrid binarizer), searched for finder patterns that pass cross-checks in
 //!    four directions (`finder`), sampled along a perspective fitted to three finder patterns
-//!    and the alignment pattern (`locate`), each grid decoded by `rqrr`: averaging 2 × 2
+//!    and the alignment pattern (`locate`; when the best candidate's format information
+//!    reads but its data does not, the perspective fitted to the code's fixed modules,
+//!    `refine`), each grid decoded by `rqrr`: averaging 2 × 2
 //!    pixels removes noise and a screen's sub-pixel stripes, and this attempt reads about
 //!    two codes in three of those read at all;
 //! 2. the same on the full frame (small modules);
@@ -445,6 +447,9 @@ fn read_by_finders(bits: Bits, step: usize) -> Vec<Vec<u8>> {
         // A size whose aligned try found no alignment pattern sampled the grid without one:
         // its unaligned try would decode the same grid again.
         let mut sampled_unaligned = None;
+        let mut read = false;
+        // Whether some try's format information decoded (its data did not).
+        let mut format_read = false;
         for &(size, align) in tries {
             if size < 21 || (!align && sampled_unaligned == Some(size)) {
                 continue;
@@ -456,12 +461,31 @@ fn read_by_finders(bits: Bits, step: usize) -> Vec<Vec<u8>> {
                 sampled_unaligned = Some(size);
             }
             let mut bytes = Vec::new();
-            if rqrr::Grid::new(grid).decode_to(&mut bytes).is_ok() {
-                out.push(bytes);
-                for &m in members {
-                    used[m] = true;
+            match rqrr::Grid::new(grid).decode_to(&mut bytes) {
+                Ok(_) => {
+                    out.push(bytes);
+                    read = true;
+                    break;
                 }
-                break;
+                Err(rqrr::DeQRError::FormatEcc) => {}
+                Err(_) => format_read = true,
+            }
+        }
+        // The best candidate's format information read but its data did not: the grid is
+        // nearly in place. Its perspective is fitted to the code's fixed modules and the grid
+        // read once more (on a junk candidate the format rarely reads, so this rarely runs).
+        if !read && rank == 0 && format_read {
+            let mut bytes = Vec::new();
+            if let Some(grid) = locate::sample_refined(bits, corners, size)
+                && rqrr::Grid::new(grid).decode_to(&mut bytes).is_ok()
+            {
+                out.push(bytes);
+                read = true;
+            }
+        }
+        if read {
+            for &m in members {
+                used[m] = true;
             }
         }
     }

@@ -10,6 +10,7 @@
 //! goes to `rqrr`'s decoder (format, error correction, data).
 
 use super::finder::{Bits, Finder, floor_to_isize};
+use super::refine;
 
 /// A projective map from module coordinates to pixels, as [a b c; d e f; g h 1].
 #[derive(Clone, Copy, Debug)]
@@ -319,6 +320,16 @@ fn alignment_positions(size: usize) -> Option<&'static [usize]> {
     TABLE.get(version.checked_sub(7)?).copied()
 }
 
+/// Centres of the alignment patterns' rows and columns, in modules, for a code of `size`
+/// modules: none for version 1, one near the corner for versions 2 to 6, the table's from 7.
+pub(crate) fn alignment_centres(size: usize) -> Vec<usize> {
+    match alignment_positions(size) {
+        Some(table) => table.to_vec(),
+        None if size > 21 => vec![6, size - 7],
+        None => Vec::new(),
+    }
+}
+
 /// Sampling guided by every alignment pattern (as zxing-cpp does): a code on bent paper or
 /// seen through a lens is not one perspective. Each alignment pattern is searched near where
 /// the overall transform puts it; each cell of the lattice they form gets its own transform
@@ -445,22 +456,57 @@ pub(crate) fn sample(
         )?,
     };
     let local = alignment.and_then(|_| Lattice::fit(bits, &transform, size));
+    let grid = match &local {
+        Some(lattice) => read_grid(bits, size, |u, v| lattice.map(u, v)),
+        None => read_grid(bits, size, |u, v| transform.map(u, v)),
+    }?;
+    Some((grid, alignment.is_some()))
+}
+
+/// [`sample`] with the perspective fitted to the code's fixed modules (`refine`), starting
+/// from the finder patterns' centres and the alignment pattern where one is found.
+pub(crate) fn sample_refined(bits: Bits, c: &Corners, size: usize) -> Option<rqrr::SimpleGrid> {
+    let n = size as f64;
+    let (tl, tr, bl) = (&c.top_left, &c.top_right, &c.bottom_left);
+    let alignment = if size > 21 {
+        find_alignment(bits, c, size, 4.0)
+    } else {
+        None
+    };
+    let (corner, fourth) = match alignment {
+        Some(at) => ((n - 6.5, n - 6.5), at),
+        None => ((n - 3.5, n - 3.5), (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y)),
+    };
+    let module = (dist(tl, tr) + dist(tl, bl)) / 2.0 / (n - 7.0);
+    let transform = refine::refine(
+        bits,
+        size,
+        [(3.5, 3.5), (n - 3.5, 3.5), corner, (3.5, n - 3.5)],
+        [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)],
+        module,
+    )?;
+    read_grid(bits, size, |u, v| transform.map(u, v))
+}
+
+/// Each module of a `size`-module code read at its centre mapped into the frame by `map`.
+fn read_grid(
+    bits: Bits,
+    size: usize,
+    map: impl Fn(f64, f64) -> (f64, f64),
+) -> Option<rqrr::SimpleGrid> {
     let mut cells = vec![false; size * size];
     for my in 0..size {
         for mx in 0..size {
-            let (u, v) = (mx as f64 + 0.5, my as f64 + 0.5);
-            let (x, y) = match &local {
-                Some(lattice) => lattice.map(u, v),
-                None => transform.map(u, v),
-            };
+            let (x, y) = map(mx as f64 + 0.5, my as f64 + 0.5);
             if !x.is_finite() || !y.is_finite() {
                 return None;
             }
             cells[my * size + mx] = bits.dark(floor_to_isize(x), floor_to_isize(y));
         }
     }
-    let grid = rqrr::SimpleGrid::from_func(size, |x, y| cells[y * size + x]);
-    Some((grid, alignment.is_some()))
+    Some(rqrr::SimpleGrid::from_func(size, |x, y| {
+        cells[y * size + x]
+    }))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod decode;
 mod finder;
 mod locate;
 mod preprocess;
+mod refine;
 mod render;
 
 use std::path::Path;
