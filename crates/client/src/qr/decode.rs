@@ -57,7 +57,7 @@ use dinhdanh_core::signed_action::Origin;
 use super::ScanError;
 use super::finder::{self, Bits};
 use super::preprocess::Plane;
-use super::{binarize, locate};
+use super::{binarize, locate, refine};
 
 /// Frames are first shrunk by an integer factor until neither side exceeds this: a login
 /// code is read comfortably at this size and the work stays within a camera frame's budget.
@@ -476,7 +476,7 @@ fn read_by_finders(bits: Bits, step: usize) -> Vec<Vec<u8>> {
         // read once more (on a junk candidate the format rarely reads, so this rarely runs).
         if !read && rank == 0 && format_read {
             let mut bytes = Vec::new();
-            if let Some(grid) = locate::sample_refined(bits, corners, size)
+            if let Some(grid) = refine::sample(bits, corners, size)
                 && rqrr::Grid::new(grid).decode_to(&mut bytes).is_ok()
             {
                 out.push(bytes);

@@ -10,7 +10,6 @@
 //! goes to `rqrr`'s decoder (format, error correction, data).
 
 use super::finder::{Bits, Finder, floor_to_isize};
-use super::refine;
 
 /// A projective map from module coordinates to pixels, as [a b c; d e f; g h 1].
 #[derive(Clone, Copy, Debug)]
@@ -101,7 +100,7 @@ pub(crate) struct Corners {
 /// the code is seen at a tilt.
 const COS_LIMIT: f64 = 0.6;
 
-fn dist(a: &Finder, b: &Finder) -> f64 {
+pub(crate) fn dist(a: &Finder, b: &Finder) -> f64 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
 
@@ -226,7 +225,12 @@ pub(crate) fn dimension(bits: Bits, c: &Corners) -> usize {
 
 /// Where an alignment pattern's centre is, given the corners and the size: searched in the
 /// thresholded frame around where a parallelogram would put it, within `reach` modules.
-fn find_alignment(bits: Bits, c: &Corners, size: usize, reach: f64) -> Option<(f64, f64)> {
+pub(crate) fn find_alignment(
+    bits: Bits,
+    c: &Corners,
+    size: usize,
+    reach: f64,
+) -> Option<(f64, f64)> {
     let (tl, tr, bl) = (&c.top_left, &c.top_right, &c.bottom_left);
     let span = size as f64 - 7.0; // modules between finder centres
     let along = (span - 3.0) / span; // the pattern's centre is 3 modules in from the corner
@@ -463,33 +467,8 @@ pub(crate) fn sample(
     Some((grid, alignment.is_some()))
 }
 
-/// [`sample`] with the perspective fitted to the code's fixed modules (`refine`), starting
-/// from the finder patterns' centres and the alignment pattern where one is found.
-pub(crate) fn sample_refined(bits: Bits, c: &Corners, size: usize) -> Option<rqrr::SimpleGrid> {
-    let n = size as f64;
-    let (tl, tr, bl) = (&c.top_left, &c.top_right, &c.bottom_left);
-    let alignment = if size > 21 {
-        find_alignment(bits, c, size, 4.0)
-    } else {
-        None
-    };
-    let (corner, fourth) = match alignment {
-        Some(at) => ((n - 6.5, n - 6.5), at),
-        None => ((n - 3.5, n - 3.5), (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y)),
-    };
-    let module = (dist(tl, tr) + dist(tl, bl)) / 2.0 / (n - 7.0);
-    let transform = refine::refine(
-        bits,
-        size,
-        [(3.5, 3.5), (n - 3.5, 3.5), corner, (3.5, n - 3.5)],
-        [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)],
-        module,
-    )?;
-    read_grid(bits, size, |u, v| transform.map(u, v))
-}
-
 /// Each module of a `size`-module code read at its centre mapped into the frame by `map`.
-fn read_grid(
+pub(crate) fn read_grid(
     bits: Bits,
     size: usize,
     map: impl Fn(f64, f64) -> (f64, f64),

@@ -9,7 +9,7 @@
 //! our thresholded frame.)
 
 use super::finder::{Bits, floor_to_isize};
-use super::locate::{Transform, alignment_centres};
+use super::locate::{Corners, Transform, alignment_centres, dist, find_alignment, read_grid};
 
 /// A point of a module whose colour every code of the size has, in module coordinates, and
 /// whether it is dark.
@@ -146,6 +146,32 @@ pub(crate) fn refine(
         step /= 2.0;
     }
     Transform::quad_to_quad(from, best_to)
+}
+
+/// The grid of the code with these corners and `size`, sampled along the perspective fitted
+/// to the code's fixed modules ([`refine`]), starting from the finder patterns' centres and
+/// the alignment pattern where one is found (else the parallelogram's fourth corner).
+pub(crate) fn sample(bits: Bits, c: &Corners, size: usize) -> Option<rqrr::SimpleGrid> {
+    let n = size as f64;
+    let (tl, tr, bl) = (&c.top_left, &c.top_right, &c.bottom_left);
+    let alignment = if size > 21 {
+        find_alignment(bits, c, size, 4.0)
+    } else {
+        None
+    };
+    let (corner, fourth) = match alignment {
+        Some(at) => ((n - 6.5, n - 6.5), at),
+        None => ((n - 3.5, n - 3.5), (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y)),
+    };
+    let module = (dist(tl, tr) + dist(tl, bl)) / 2.0 / (n - 7.0);
+    let transform = refine(
+        bits,
+        size,
+        [(3.5, 3.5), (n - 3.5, 3.5), corner, (3.5, n - 3.5)],
+        [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)],
+        module,
+    )?;
+    read_grid(bits, size, |u, v| transform.map(u, v))
 }
 
 #[cfg(test)]
