@@ -9,10 +9,10 @@
 //!    zxing-cpp's hybrid binarizer), searched for finder patterns that pass cross-checks in
 //!    four directions (`finder`), sampled along a perspective fitted to three finder patterns
 //!    and the alignment pattern (`locate`; when the best candidate's format information
-//!    reads but its data does not, the perspective fitted to the code's fixed modules,
-//!    `refine`), each grid decoded by `rqrr`: averaging 2 × 2
-//!    pixels removes noise and a screen's sub-pixel stripes, and this attempt reads about
-//!    two codes in three of those read at all;
+//!    reads but its data does not, along the perspective fitted to the code's fixed
+//!    modules, `refine`), each grid decoded by `rqrr`: averaging 2 × 2 pixels removes noise
+//!    and a screen's sub-pixel stripes, and this attempt reads about two codes in three of
+//!    those read at all;
 //! 2. the same on the full frame (small modules);
 //! 3. our detector on the frame at three quarters of its size thresholded against a running
 //!    mean (the full frame when it is small);
@@ -31,8 +31,8 @@
 //! low-contrast frame is contrast-stretched once, before the ladder. An attempt after the
 //! first starts only if it is expected to end within the time budget ([`ScanOptions`]): its
 //! work (pixels times its relative cost) at the speed the previous attempt showed on this
-//! frame. The estimate can be wrong, so a frame without a code costs about the budget, not
-//! at most the budget.
+//! frame. The estimate can be wrong, so a frame without a code costs the whole ladder or
+//! about the budget, whichever is less, not at most the budget.
 //!
 //! Tried and dropped: the frame at two thirds of its size, which read nothing the others
 //! missed on the new corpora; `rqrr`'s detector on the half-size block thresholds, which read
