@@ -90,7 +90,7 @@ impl Client {
             // No answer before the action's end, or the connection ended without one.
             return Ok(DesktopActionEvent::Expired);
         };
-        let event: DesktopActionEvent = serde_json::from_str(text.as_str())
+        let event: DesktopActionEvent = serde_json::from_slice(text.as_bytes())
             .map_err(|_| ClientError::UnexpectedResponse { status: 101 })?;
         if let (ActionKind::SwitchAccount, DesktopActionEvent::Done { result }) =
             (action.kind, &event)

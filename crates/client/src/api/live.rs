@@ -122,7 +122,7 @@ impl LiveEvents<'_> {
             match read {
                 Ok(Some(Ok(Message::Text(text)))) => {
                     // An event of a later server that this app does not know is skipped.
-                    if let Ok(event) = serde_json::from_str::<LiveEvent>(text.as_str()) {
+                    if let Ok(event) = serde_json::from_slice::<LiveEvent>(text.as_bytes()) {
                         if event == LiveEvent::Ready {
                             self.failures = 0;
                         }

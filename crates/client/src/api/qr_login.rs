@@ -132,7 +132,7 @@ impl Client {
             // No answer before the code's end, or the connection ended without one.
             return Ok(QrLoginAnswer::Expired);
         };
-        let event: QrLoginEvent = serde_json::from_str(text.as_str())
+        let event: QrLoginEvent = serde_json::from_slice(text.as_bytes())
             .map_err(|_| ClientError::UnexpectedResponse { status: 101 })?;
         match event {
             QrLoginEvent::Declined => Ok(QrLoginAnswer::Declined),
