@@ -96,11 +96,28 @@ pub(crate) struct Corners {
     pub bottom_left: Finder,
 }
 
+impl Corners {
+    /// The fourth finder-centre corner if the code were a parallelogram: the guess for the
+    /// bottom right before an alignment pattern or a fit says better.
+    pub(crate) fn parallelogram_corner(&self) -> (f64, f64) {
+        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
+        (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y)
+    }
+
+    /// The module size, in pixels, from the centres' spacing for a code of `size` modules:
+    /// the patterns' own estimates come from row and column widths, which a turned code or
+    /// spread ink make too large.
+    pub(crate) fn module_for(&self, size: usize) -> f64 {
+        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
+        (dist(tl, tr) + dist(tl, bl)) / 2.0 / (size as f64 - 7.0)
+    }
+}
+
 /// The corner's angle may be this far from square (|cos| up to this: about 53°–127°) when
 /// the code is seen at a tilt.
 const COS_LIMIT: f64 = 0.6;
 
-pub(crate) fn dist(a: &Finder, b: &Finder) -> f64 {
+fn dist(a: &Finder, b: &Finder) -> f64 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
 
@@ -231,14 +248,12 @@ pub(crate) fn find_alignment(
     size: usize,
     reach: f64,
 ) -> Option<(f64, f64)> {
-    let (tl, tr, bl) = (&c.top_left, &c.top_right, &c.bottom_left);
+    let tl = &c.top_left;
     let span = size as f64 - 7.0; // modules between finder centres
     let along = (span - 3.0) / span; // the pattern's centre is 3 modules in from the corner
-    let (bx, by) = (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y);
+    let (bx, by) = c.parallelogram_corner();
     let (ex, ey) = (tl.x + along * (bx - tl.x), tl.y + along * (by - tl.y));
-    // The module from the centres' spacing and the size: the patterns' own estimates come
-    // from row and column widths, which a turned code or spread ink make too large.
-    let module = (dist(tl, tr) + dist(tl, bl)) / 2.0 / span;
+    let module = c.module_for(size);
     let radius = (reach * module).ceil() as isize;
     let (cx, cy) = (ex.round() as isize, ey.round() as isize);
     let mut best: Option<(f64, f64, f64)> = None;
@@ -454,7 +469,7 @@ pub(crate) fn sample(
             [
                 (tl.x, tl.y),
                 (tr.x, tr.y),
-                (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y),
+                c.parallelogram_corner(),
                 (bl.x, bl.y),
             ],
         )?,

@@ -11,7 +11,7 @@
 //! our thresholded frame.)
 
 use super::finder::{Bits, floor_to_isize};
-use super::locate::{Corners, Transform, alignment_centres, dist, find_alignment, read_grid};
+use super::locate::{Corners, Transform, alignment_centres, find_alignment, read_grid};
 
 /// A point of a module whose colour every code of the size has, in module coordinates, and
 /// whether it is dark.
@@ -187,9 +187,9 @@ pub(crate) fn sample(bits: Bits, c: &Corners, size: usize) -> Option<rqrr::Simpl
     };
     let (corner, fourth) = match alignment {
         Some(at) => ((n - 6.5, n - 6.5), at),
-        None => ((n - 3.5, n - 3.5), (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y)),
+        None => ((n - 3.5, n - 3.5), c.parallelogram_corner()),
     };
-    let module = (dist(tl, tr) + dist(tl, bl)) / 2.0 / (n - 7.0);
+    let module = c.module_for(size);
     let transform = refine(
         bits,
         size,
