@@ -3,10 +3,11 @@
 //!
 //! Three patterns of about one size whose centres form a right isosceles triangle (allowing
 //! for perspective) are a code's top-left, top-right and bottom-left corners. The distances
-//! between them in modules give the code's size (4k + 17 modules). For version 2 and up, the
-//! alignment pattern (a 5 × 5 ring near the bottom-right corner) is searched where the three
-//! corners put it, and makes the fourth point of a perspective transform; without it the code
-//! is taken as a parallelogram. Each module is then read at its mapped centre, and the grid
+//! between them in modules give the code's size (4k + 17 modules). The fourth point of a
+//! perspective transform is where the top-right and bottom-left patterns' inner sides,
+//! extended, meet (lines stay lines in any perspective; zxing-cpp's estimate), else the
+//! parallelogram's corner; for version 2 and up, the alignment pattern (a 5 × 5 ring near
+//! the bottom-right corner) is searched around that point and, when found, replaces it. Each module is then read at its mapped centre, and the grid
 //! goes to `rqrr`'s decoder (format, error correction, data).
 
 use super::finder::{Bits, Finder, floor_to_isize};
@@ -76,6 +77,13 @@ impl Transform {
     pub fn quad_to_quad(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> Option<Transform> {
         let back = Transform::square_to_quad(from)?.inverse()?;
         Some(back.then(&Transform::square_to_quad(to)?))
+    }
+
+    /// Whether module point (x, y) maps in front of the camera (a positive projective
+    /// weight, as the finder patterns' points have by construction).
+    fn in_front(&self, x: f64, y: f64) -> bool {
+        let m = &self.0;
+        m[6] * x + m[7] * y + m[8] > 0.0
     }
 
     pub fn map(&self, x: f64, y: f64) -> (f64, f64) {
@@ -240,6 +248,184 @@ pub(crate) fn dimension(bits: Bits, c: &Corners) -> usize {
     fixed.clamp(21, 177)
 }
 
+/// A straight line through points, as a point on it and a unit direction.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    x: f64,
+    y: f64,
+    dx: f64,
+    dy: f64,
+}
+
+impl Line {
+    /// The total-least-squares line through `points`, refitted without the point farthest
+    /// off it while that one is more than a pixel off (a ray that met a stray module or a
+    /// notch of noise); `None` when fewer than half the points, or than four, are left.
+    fn fit(points: &[(f64, f64)]) -> Option<Line> {
+        let mut kept = points.to_vec();
+        loop {
+            if kept.len() < 4 || kept.len() * 2 < points.len() {
+                return None;
+            }
+            let line = Line::fit_all(&kept);
+            let (worst, off) = kept
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| (i, line.distance(p)))
+                .fold((0, 0.0), |b, c| if c.1 > b.1 { c } else { b });
+            if off <= 1.0 {
+                return Some(line);
+            }
+            kept.swap_remove(worst);
+        }
+    }
+
+    fn fit_all(points: &[(f64, f64)]) -> Line {
+        let n = points.len() as f64;
+        let (sx, sy) = points
+            .iter()
+            .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+        let (mx, my) = (sx / n, sy / n);
+        let (mut xx, mut xy, mut yy) = (0.0, 0.0, 0.0);
+        for (x, y) in points {
+            let (u, v) = (x - mx, y - my);
+            xx += u * u;
+            xy += u * v;
+            yy += v * v;
+        }
+        // The direction of largest spread (the covariance's principal axis).
+        let angle = 0.5 * (2.0 * xy).atan2(xx - yy);
+        Line {
+            x: mx,
+            y: my,
+            dx: angle.cos(),
+            dy: angle.sin(),
+        }
+    }
+
+    fn distance(&self, (x, y): (f64, f64)) -> f64 {
+        ((x - self.x) * self.dy - (y - self.y) * self.dx).abs()
+    }
+
+    /// Where two lines cross; `None` when they are (nearly) parallel.
+    fn meet(&self, other: &Line) -> Option<(f64, f64)> {
+        let den = self.dx * other.dy - self.dy * other.dx;
+        if den.abs() < 1e-3 {
+            return None;
+        }
+        let t = ((other.x - self.x) * other.dy - (other.y - self.y) * other.dx) / den;
+        Some((self.x + t * self.dx, self.y + t * self.dy))
+    }
+}
+
+/// The two edges of a finder pattern's dark ring on the side that faces `toward`: rays from
+/// points spread along `across` (up to two modules either side of the centre, inside the
+/// light ring) walk toward `toward` and meet the ring's inner edge (light to dark) and its
+/// outer edge (dark to light); a line is fitted through each set of edge points.
+fn ring_side(bits: Bits, f: &Finder, toward: &Finder, across: (f64, f64)) -> Option<[Line; 2]> {
+    let d = dist(f, toward);
+    if d < 1.0 {
+        return None;
+    }
+    let (dx, dy) = ((toward.x - f.x) / d, (toward.y - f.y) / d);
+    let max = f.module * 6.0;
+    let mut inner = Vec::with_capacity(17);
+    let mut outer = Vec::with_capacity(17);
+    for k in -8..=8 {
+        let s = k as f64 * 0.25 * f.module;
+        let (x0, y0) = (f.x + s * across.0, f.y + s * across.1);
+        let at = |t: f64| bits.dark(floor_to_isize(x0 + t * dx), floor_to_isize(y0 + t * dy));
+        // 0: in the centre (dark) or the light ring, 1: light seen, 2: in the dark ring.
+        let mut seen = 0;
+        let mut t = 0.0;
+        while t < max {
+            t += 0.5;
+            match (seen, at(t)) {
+                (0, false) => seen = 1,
+                (1, true) => {
+                    inner.push((x0 + (t - 0.25) * dx, y0 + (t - 0.25) * dy));
+                    seen = 2;
+                }
+                (2, false) => {
+                    outer.push((x0 + (t - 0.25) * dx, y0 + (t - 0.25) * dy));
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    Some([Line::fit(&inner)?, Line::fit(&outer)?])
+}
+
+impl Corners {
+    /// Where the module point (n − 6.5, n − 6.5) lies for a code of `size` modules: where the
+    /// finder patterns' sides meet, when that makes a plausible perspective, else 3 modules
+    /// in from the parallelogram's corner.
+    pub(crate) fn fourth_guess(&self, bits: Bits, size: usize) -> (f64, f64) {
+        let met = self.sides_meet(bits).filter(|&p| self.plausible(size, p));
+        met.unwrap_or_else(|| {
+            let tl = &self.top_left;
+            let span = size as f64 - 7.0; // modules between finder centres
+            let along = (span - 3.0) / span;
+            let (bx, by) = self.parallelogram_corner();
+            (tl.x + along * (bx - tl.x), tl.y + along * (by - tl.y))
+        })
+    }
+
+    /// Where the module point (n − 6.5, n − 6.5) of a code of n modules lies (the alignment
+    /// pattern's centre, from version 2): the top-right pattern's side facing the top-left one
+    /// and the bottom-left pattern's side facing it are straight lines in any perspective, and
+    /// each pair of ring edges (inner, outer) meets at (n − 6, n − 6) and (n − 7, n − 7)
+    /// (zxing-cpp's estimate). Unlike the parallelogram's corner this follows a tilt.
+    pub(crate) fn sides_meet(&self, bits: Bits) -> Option<(f64, f64)> {
+        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
+        let unit = |a: &Finder, b: &Finder| {
+            let d = dist(a, b).max(1e-9);
+            ((b.x - a.x) / d, (b.y - a.y) / d)
+        };
+        let [right_inner, right_outer] = ring_side(bits, tr, tl, unit(tl, bl))?;
+        let [bottom_inner, bottom_outer] = ring_side(bits, bl, tl, unit(tl, tr))?;
+        let (ax, ay) = right_inner.meet(&bottom_inner)?;
+        let (bx, by) = right_outer.meet(&bottom_outer)?;
+        let (x, y) = ((ax + bx) / 2.0, (ay + by) / 2.0);
+        let inside = x >= 0.0 && y >= 0.0 && x < bits.w as f64 && y < bits.h as f64;
+        inside.then_some((x, y))
+    }
+
+    /// Whether the perspective that puts (n − 6.5, n − 6.5) at `fourth` could be a flat code
+    /// seen by a camera: the whole code in front of the camera, and a module at each of the
+    /// code's corners between half and twice the size the centres' spacing gives (the finder
+    /// patterns themselves may differ by at most 1.8×, see [`corners`]). Lines traced through
+    /// a misread edge meet anywhere, and a perspective from there can be nearly degenerate.
+    fn plausible(&self, size: usize, fourth: (f64, f64)) -> bool {
+        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
+        let n = size as f64;
+        let Some(t) = Transform::quad_to_quad(
+            [
+                (3.5, 3.5),
+                (n - 3.5, 3.5),
+                (n - 6.5, n - 6.5),
+                (3.5, n - 3.5),
+            ],
+            [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)],
+        ) else {
+            return false;
+        };
+        let module = self.module_for(size);
+        let near = |(x0, y0): (f64, f64), (x1, y1): (f64, f64)| {
+            let m = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
+            m > module / 2.0 && m < module * 2.0
+        };
+        [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)]
+            .into_iter()
+            .all(|(u, v)| {
+                t.in_front(u, v)
+                    && near(t.map(u, v), t.map(u + 1.0, v))
+                    && near(t.map(u, v), t.map(u, v + 1.0))
+            })
+    }
+}
+
 /// Where an alignment pattern's centre is, given the corners and the size: searched in the
 /// thresholded frame around where a parallelogram would put it, within `reach` modules.
 pub(crate) fn find_alignment(
@@ -248,26 +434,7 @@ pub(crate) fn find_alignment(
     size: usize,
     reach: f64,
 ) -> Option<(f64, f64)> {
-    let tl = &c.top_left;
-    let span = size as f64 - 7.0; // modules between finder centres
-    let along = (span - 3.0) / span; // the pattern's centre is 3 modules in from the corner
-    let (bx, by) = c.parallelogram_corner();
-    let (ex, ey) = (tl.x + along * (bx - tl.x), tl.y + along * (by - tl.y));
-    let module = c.module_for(size);
-    let radius = (reach * module).ceil() as isize;
-    let (cx, cy) = (ex.round() as isize, ey.round() as isize);
-    let mut best: Option<(f64, f64, f64)> = None;
-    for y in cy - radius..=cy + radius {
-        for x in cx - radius..=cx + radius {
-            if let Some((px, py)) = alignment_at(bits, x, y, module) {
-                let d = (px - ex).powi(2) + (py - ey).powi(2);
-                if best.is_none_or(|b| d < b.2) {
-                    best = Some((px, py, d));
-                }
-            }
-        }
-    }
-    best.map(|(x, y, _)| (x, y))
+    nearest_alignment(bits, c.fourth_guess(bits, size), c.module_for(size), reach)
 }
 
 /// Whether (x, y) is the dark centre of an alignment pattern of `module` pixels: across and
@@ -360,13 +527,20 @@ struct Lattice {
 }
 
 impl Lattice {
-    fn fit(bits: Bits, overall: &Transform, size: usize) -> Option<Lattice> {
+    /// `expected` is the module size from the finder centres' spacing: an overall transform
+    /// whose top edge's modules are not within half to twice that is no code seen flat (an
+    /// alignment pattern found in the wrong place), and searching around it at its scale
+    /// would probe a wide area for nothing.
+    fn fit(bits: Bits, overall: &Transform, size: usize, expected: f64) -> Option<Lattice> {
         let centres = alignment_positions(size)?;
         let k = centres.len();
         let positions: Vec<f64> = centres.iter().map(|&c| c as f64 + 0.5).collect();
         let (ox, oy) = overall.map(0.0, 0.0);
         let (ex, ey) = overall.map(size as f64, 0.0);
         let module = ((ex - ox).powi(2) + (ey - oy).powi(2)).sqrt() / size as f64;
+        if !(module > expected / 2.0 && module < expected * 2.0) {
+            return None;
+        }
         let mut points = Vec::with_capacity(k * k);
         let mut found = 0;
         for (j, &py) in positions.iter().enumerate() {
@@ -463,18 +637,18 @@ pub(crate) fn sample(
             [
                 (3.5, 3.5),
                 (n - 3.5, 3.5),
-                (n - 3.5, n - 3.5),
+                (n - 6.5, n - 6.5),
                 (3.5, n - 3.5),
             ],
             [
                 (tl.x, tl.y),
                 (tr.x, tr.y),
-                c.parallelogram_corner(),
+                c.fourth_guess(bits, size),
                 (bl.x, bl.y),
             ],
         )?,
     };
-    let local = alignment.and_then(|_| Lattice::fit(bits, &transform, size));
+    let local = alignment.and_then(|_| Lattice::fit(bits, &transform, size, c.module_for(size)));
     let grid = match &local {
         Some(lattice) => read_grid(bits, size, |u, v| lattice.map(u, v)),
         None => read_grid(bits, size, |u, v| transform.map(u, v)),
@@ -565,6 +739,121 @@ mod tests {
         assert_eq!(alignment_positions(97), Some(&[6, 34, 62, 90][..])); // version 20
         assert_eq!(alignment_positions(41), None); // version 6: one pattern only
         assert_eq!(alignment_positions(101), None);
+    }
+
+    #[test]
+    fn a_line_is_fitted_through_its_points_without_the_strays() {
+        // y = x / 2 + 3, with two points off by 4 and 6 pixels.
+        let mut points: Vec<(f64, f64)> = (0..8)
+            .map(|i| {
+                (
+                    i as f64 * 2.0,
+                    i as f64 + 3.0 + if i % 2 == 0 { 0.2 } else { -0.2 },
+                )
+            })
+            .collect();
+        points[2].1 += 4.0;
+        points[6].1 -= 6.0;
+        let line = Line::fit(&points).unwrap();
+        for x in [0.0, 7.0, 14.0] {
+            // Where the fitted line crosses the vertical through x.
+            let y = line.y + (x - line.x) * line.dy / line.dx;
+            assert!((y - (x / 2.0 + 3.0)).abs() < 0.3, "at {x}: {y}");
+        }
+        // When most points are strays there is no line.
+        let scattered = [(0.0, 0.0), (5.0, 9.0), (1.0, 7.0), (8.0, 1.0), (3.0, 3.0)];
+        assert!(Line::fit(&scattered).is_none());
+    }
+
+    /// A version-3 code (29 modules) drawn through `t` (module coordinates to pixels), dark
+    /// 1, light 0, with the finder patterns placed at their mapped centres.
+    fn code_seen_through(t: &Transform, side: usize) -> (Vec<u8>, Corners, usize) {
+        let code = qrcode::QrCode::with_version(
+            "https://dinhdanh.example.vn/qr",
+            qrcode::Version::Normal(3),
+            qrcode::EcLevel::M,
+        )
+        .unwrap();
+        let n = code.width();
+        let colors = code.to_colors();
+        let back = t.inverse().unwrap();
+        let mut px = vec![0u8; side * side];
+        for y in 0..side {
+            for x in 0..side {
+                let (u, v) = back.map(x as f64 + 0.5, y as f64 + 0.5);
+                if u >= 0.0 && v >= 0.0 && (u as usize) < n && (v as usize) < n {
+                    let i = v as usize * n + u as usize;
+                    px[y * side + x] = u8::from(colors[i] == qrcode::Color::Dark);
+                }
+            }
+        }
+        let at = |u: f64, v: f64| {
+            let (x, y) = t.map(u, v);
+            // The local module size: one module across, mapped.
+            let (x1, _) = t.map(u + 1.0, v);
+            Finder {
+                x,
+                y,
+                module: (x1 - x).abs(),
+                hits: 3,
+            }
+        };
+        let nf = n as f64;
+        let corners = Corners {
+            top_left: at(3.5, 3.5),
+            top_right: at(nf - 3.5, 3.5),
+            bottom_left: at(3.5, nf - 3.5),
+        };
+        (px, corners, n)
+    }
+
+    #[test]
+    fn the_fourth_point_follows_a_steep_tilt_where_the_parallelogram_does_not() {
+        // A code seen from its top-right side: the right edge is nearly twice as tall as
+        // the left, so the parallelogram's corner lands modules away from the real one.
+        let square = [(0.0, 0.0), (29.0, 0.0), (29.0, 29.0), (0.0, 29.0)];
+        let seen = [(60.0, 80.0), (330.0, 30.0), (330.0, 390.0), (60.0, 300.0)];
+        let t = Transform::quad_to_quad(square, seen).unwrap();
+        let (px, corners, n) = code_seen_through(&t, 420);
+        let bits = Bits {
+            w: 420,
+            h: 420,
+            px: &px,
+        };
+        let truth = t.map(n as f64 - 6.5, n as f64 - 6.5);
+        let module_there = t.map(n as f64 - 5.5, n as f64 - 6.5).0 - truth.0;
+        let off = |(x, y): (f64, f64)| ((x - truth.0).powi(2) + (y - truth.1).powi(2)).sqrt();
+        // The parallelogram's guess, 3 modules in from its corner.
+        let (px_, py_) = corners.parallelogram_corner();
+        let tl = &corners.top_left;
+        let along = (n as f64 - 10.0) / (n as f64 - 7.0);
+        let parallelogram = (tl.x + along * (px_ - tl.x), tl.y + along * (py_ - tl.y));
+        assert!(
+            off(parallelogram) > 3.0 * module_there,
+            "the parallelogram is {} modules off",
+            off(parallelogram) / module_there
+        );
+        let met = corners.sides_meet(bits).expect("both sides traced");
+        assert!(
+            off(met) < 0.5 * module_there,
+            "the sides meet {} modules off",
+            off(met) / module_there
+        );
+        assert_eq!(corners.fourth_guess(bits, n), met);
+        // A point that would put the horizon through the code, or squash its far side to
+        // a sliver, is no perspective of a flat code.
+        assert!(corners.plausible(n, truth));
+        assert!(!corners.plausible(n, (truth.0 + 400.0, truth.1 + 400.0)));
+        assert!(!corners.plausible(n, (corners.top_left.x + 5.0, corners.top_left.y + 5.0)));
+        // Nothing to trace (a blank frame): the parallelogram's guess.
+        let blank = vec![0u8; 420 * 420];
+        let blank = Bits {
+            w: 420,
+            h: 420,
+            px: &blank,
+        };
+        assert_eq!(corners.sides_meet(blank), None);
+        assert_eq!(corners.fourth_guess(blank, n), parallelogram);
     }
 
     #[test]

@@ -120,10 +120,11 @@ pub(crate) fn refine(
         Some(misses)
     };
     let misses = |to: &[(f64, f64); 4], limit: usize| misses_of(&fixed, to, limit);
-    // The fourth point is only a guess (the parallelogram's corner, or an alignment pattern
-    // found near it); under a steep tilt it is modules off, and the moves below, a fraction
-    // of a module at a time, cannot get there. So it is first tried whole modules around,
-    // judged on the modules' centres (enough at this scale, and a fifth of the work).
+    // The fourth point is only a guess (where the finder patterns' sides meet, the
+    // parallelogram's corner, or an alignment pattern found near either); it can be modules
+    // off, and the moves below, a fraction of a module at a time, cannot get there. So it is
+    // first tried whole modules around, judged on the modules' centres (enough at this scale,
+    // and a fifth of the work).
     let mut best_to = to;
     let mut best_centres = misses_of(&centres, &to, usize::MAX)?;
     let reach = FOURTH_REACH as isize;
@@ -176,7 +177,7 @@ pub(crate) fn refine(
 
 /// The grid of the code with these corners and `size`, sampled along the perspective fitted
 /// to the code's fixed modules ([`refine`]), starting from the finder patterns' centres and
-/// the alignment pattern where one is found (else the parallelogram's fourth corner).
+/// the alignment pattern where one is found (else [`Corners::fourth_guess`]).
 pub(crate) fn sample(bits: Bits, c: &Corners, size: usize) -> Option<rqrr::SimpleGrid> {
     let n = size as f64;
     let (tl, tr, bl) = (&c.top_left, &c.top_right, &c.bottom_left);
@@ -187,7 +188,7 @@ pub(crate) fn sample(bits: Bits, c: &Corners, size: usize) -> Option<rqrr::Simpl
     };
     let (corner, fourth) = match alignment {
         Some(at) => ((n - 6.5, n - 6.5), at),
-        None => ((n - 3.5, n - 3.5), c.parallelogram_corner()),
+        None => ((n - 6.5, n - 6.5), c.fourth_guess(bits, size)),
     };
     let module = c.module_for(size);
     let transform = refine(
