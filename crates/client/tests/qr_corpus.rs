@@ -19,6 +19,7 @@ fn decode_login(
 ) -> Result<dinhdanh_core::qr_login::QrLoginPayload, ScanError> {
     let options = ScanOptions {
         time_budget: Duration::from_secs(60),
+        ..ScanOptions::default()
     };
     decode_login_with(frame, now, origin, &options)
 }

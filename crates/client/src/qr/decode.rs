@@ -7,8 +7,8 @@
 //!
 //! 1. the frame at half its size (when it is large), thresholded by blocks (`binarize`, as
 //!    zxing-cpp's hybrid binarizer), searched for finder patterns that pass cross-checks in
-//!    four directions (`finder`), sampled along a perspective fitted to three finder patterns
-//!    and the alignment pattern (`locate`; when the best candidate's format information
+//!    four directions (`finder`), sampled along a perspective fitted to three finder patterns,
+//!    their sides and the alignment pattern (`locate`; when the best candidate's format information
 //!    reads but its data does not, along the perspective fitted to the code's fixed
 //!    modules, `refine`), each grid decoded by `rqrr`: averaging 2 × 2 pixels removes noise
 //!    and a screen's sub-pixel stripes, and this attempt reads about two codes in three of
@@ -17,12 +17,14 @@
 //! 3. our detector on the frame at three quarters of its size thresholded against a running
 //!    mean (the full frame when it is small);
 //! 4. our detector on the full frame lightly blurred, thresholded against a running mean;
-//! 5. and 6. `rqrr`'s own detector on the thresholded frames of attempts 3 and 4: it fits a
-//!    tilted code's perspective from the finder patterns' corners, where ours uses their
-//!    centres, and reads a few codes ours misses (most on the `paper` corpus), at up to
-//!    twice our detector's time on the same frame.
+//! 5. and 6., for a picture read once only ([`ScanOptions::picture`]): `rqrr`'s own detector
+//!    on the thresholded frames of attempts 3 and 4. It fits a tilted code's perspective from
+//!    each finder pattern's ring, and reads a few codes ours misses (1 in 180 on the new
+//!    corpora, on paper), at up to twice our detector's time on the same frame: 40–50 % of
+//!    the ladder on a frame nobody reads. A camera frame has a next one 33 ms later; a
+//!    picture the person picked has not.
 //!
-//! Each thresholded frame is made once and read by both detectors. Finding a code costs far
+//! Each thresholded frame is made once and read by every detector that needs it. Finding a code costs far
 //! more than decoding its grid, so the ladder is ordered by the chance that an attempt reads
 //! the code per millisecond, measured on the bench's generated corpora (not the held-out one;
 //! `QR_BENCH_TRACE`). (The decoder is a patched `rqrr`, crates/rqrr-patched.)
@@ -80,12 +82,17 @@ pub struct ScanOptions {
     /// (see the module documentation). The default, 60 ms, is two frames of a 30 fps camera:
     /// a blank frame is dropped in time for the next.
     pub time_budget: Duration,
+    /// Whether the ladder ends with `rqrr`'s own detector (attempts 5 and 6 of the module
+    /// documentation): a few more tilted codes read, at nearly twice the time of a frame
+    /// nobody reads. Off for camera frames, on for a picture read once.
+    pub with_rqrr_detector: bool,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             time_budget: Duration::from_millis(60),
+            with_rqrr_detector: false,
         }
     }
 }
@@ -97,6 +104,7 @@ impl ScanOptions {
     pub fn picture() -> Self {
         ScanOptions {
             time_budget: Duration::from_secs(2),
+            with_rqrr_detector: true,
         }
     }
 }
@@ -163,7 +171,7 @@ pub(crate) fn decode_plane<P: Scannable>(
     }
     let (base, half) = prepare(frame);
     let bitmaps = Bitmaps::default();
-    let attempts = ladder(&base, half.as_ref(), &bitmaps);
+    let attempts = ladder(&base, half.as_ref(), &bitmaps, options.with_rqrr_detector);
 
     // Time per unit of work, from the last attempt: this machine's speed right now.
     let mut per_unit: Option<Duration> = None;
@@ -224,9 +232,15 @@ struct Attempt<'a> {
     run: Box<dyn Fn() -> Vec<Vec<u8>> + 'a>,
 }
 
-/// The attempts in the order they are tried (see the module documentation). The relative
-/// costs were measured on the bench's generated corpora (the trace, `qr-trace`).
-fn ladder<'a>(base: &'a Plane, half: Option<&'a Plane>, bitmaps: &'a Bitmaps) -> Vec<Attempt<'a>> {
+/// The attempts in the order they are tried (see the module documentation), `rqrr`'s
+/// detector last when `with_rqrr` is set. The relative costs were measured on the bench's
+/// generated corpora (the trace, `qr-trace`).
+fn ladder<'a>(
+    base: &'a Plane,
+    half: Option<&'a Plane>,
+    bitmaps: &'a Bitmaps,
+    with_rqrr: bool,
+) -> Vec<Attempt<'a>> {
     let pixels = (base.w * base.h) as f64;
     let mut attempts: Vec<Attempt<'a>> = Vec::new();
     if let Some(half) = half {
@@ -259,6 +273,9 @@ fn ladder<'a>(base: &'a Plane, half: Option<&'a Plane>, bitmaps: &'a Bitmaps) ->
         work: 0.75 * pixels,
         run: Box::new(move || read_by_finders_guarded(bitmaps.blurred_mean(base), base, step)),
     });
+    if !with_rqrr {
+        return attempts;
+    }
     attempts.push(Attempt {
         name: "3/4: mean+rqrr",
         work: 0.8 * pixels * scaled_work,
@@ -312,9 +329,9 @@ fn threshold_mean(plane: &Plane) -> Vec<u8> {
     plane.threshold_local_mean(window, OFFSET_PERCENT)
 }
 
-/// For the bench only (`--features qr-trace`): every attempt of the ladder run on its own on
-/// `frame` (after the same shrinking and contrast stretch), each with its time and what it
-/// read, regardless of the others and of any budget.
+/// For the bench only (`--features qr-trace`): every attempt of the ladder, `rqrr`'s detector
+/// included, run on its own on `frame` (after the same shrinking and contrast stretch), each
+/// with its time and what it read, regardless of the others and of any budget.
 #[cfg(feature = "qr-trace")]
 pub fn trace(frame: &image::GrayImage) -> Vec<(&'static str, Duration, Vec<Vec<u8>>)> {
     let Some(frame) = Plane::new(
@@ -328,7 +345,7 @@ pub fn trace(frame: &image::GrayImage) -> Vec<(&'static str, Duration, Vec<Vec<u
     let (base, half) = prepare(frame);
     let mut out = vec![("prepare", t.elapsed(), Vec::new())];
     let bitmaps = Bitmaps::default();
-    for a in ladder(&base, half.as_ref(), &bitmaps) {
+    for a in ladder(&base, half.as_ref(), &bitmaps, true) {
         let t = Instant::now();
         let read = (a.run)();
         out.push((a.name, t.elapsed(), read));
@@ -569,6 +586,26 @@ mod tests {
         let (w, h, px) = bent_code(5.0, 0.2, 1.2);
         let read = read_by_finders(Bits { w, h, px: &px }, 1);
         assert_eq!(read, vec![uri().into_bytes()]);
+    }
+
+    #[test]
+    fn rqrr_s_detector_runs_for_a_picture_and_not_for_a_camera_frame() {
+        let plane = Plane::new(640, 480, vec![128; 640 * 480]).unwrap();
+        let bitmaps = Bitmaps::default();
+        let names = |options: ScanOptions| -> Vec<&str> {
+            ladder(&plane, None, &bitmaps, options.with_rqrr_detector)
+                .iter()
+                .map(|a| a.name)
+                .collect()
+        };
+        let camera = names(ScanOptions::default());
+        let picture = names(ScanOptions::picture());
+        assert!(camera.iter().all(|n| !n.contains("rqrr")), "{camera:?}");
+        assert_eq!(picture[..camera.len()], camera[..]);
+        assert_eq!(
+            picture[camera.len()..],
+            ["3/4: mean+rqrr", "blur: mean+rqrr"]
+        );
     }
 
     #[test]

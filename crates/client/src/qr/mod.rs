@@ -292,6 +292,7 @@ mod tests {
     fn unhurried() -> ScanOptions {
         ScanOptions {
             time_budget: std::time::Duration::from_secs(10),
+            ..ScanOptions::default()
         }
     }
 
@@ -347,6 +348,7 @@ mod tests {
         let frame = in_frame(&render_luma(&p, 6).unwrap());
         let none = ScanOptions {
             time_budget: std::time::Duration::ZERO,
+            ..ScanOptions::default()
         };
         assert_eq!(decode_login_with(&frame, NOW, &origin(), &none), Ok(p));
     }
@@ -389,6 +391,7 @@ mod tests {
         image::imageops::overlay(&mut screen, &render_luma(&p, 3).unwrap(), 900, 180);
         let first_attempt_only = ScanOptions {
             time_budget: std::time::Duration::ZERO,
+            ..ScanOptions::default()
         };
         assert_eq!(
             decode_login_with(&screen, NOW, &origin(), &first_attempt_only),
