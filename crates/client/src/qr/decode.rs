@@ -19,7 +19,7 @@
 //! 4. our detector on the full frame lightly blurred, thresholded against a running mean;
 //! 5. and 6., for a picture read once only ([`ScanOptions::picture`]): `rqrr`'s own detector
 //!    on the thresholded frames of attempts 3 and 4. It fits a tilted code's perspective from
-//!    each finder pattern's ring, and reads a few codes ours misses (1 in 180 on the new
+//!    each finder pattern's ring, and reads a few codes ours misses (2 in 180 on the new
 //!    corpora, on paper), at up to twice our detector's time on the same frame: 40–50 % of
 //!    the ladder on a frame nobody reads. A camera frame has a next one 33 ms later; a
 //!    picture the person picked has not.
