@@ -604,7 +604,8 @@ impl Shell {
         let result = self
             .on_phone(&client, ActionKind::RegisterOrganisation, &submission)
             .await?;
-        serde_json::from_value(result).map_err(|_| unexpected_answer())
+        // Read by reference, as the commands' arguments are (one deserializer compiled).
+        serde::Deserialize::deserialize(&result).map_err(|_| unexpected_answer())
     }
 
     /// Desktop: switches the desktop's account, confirmed on the phone, and answers the app's

@@ -39,6 +39,7 @@ use serde::de::DeserializeOwned;
 
 use crate::biometric::BiometricConfirmer;
 use crate::error::ClientError;
+use crate::json::from_json;
 use crate::keys::DeviceKey;
 use crate::keystore::Keystore;
 use crate::passcode::{
@@ -415,7 +416,7 @@ impl Client {
         if status.is_success() {
             return Ok(answer);
         }
-        match serde_json::from_slice::<ApiError>(&answer) {
+        match from_json::<ApiError>(&answer) {
             Ok(api) => Err(ClientError::from(api)),
             Err(_) => Err(ClientError::UnexpectedResponse {
                 status: status.as_u16(),
@@ -777,8 +778,7 @@ impl Client {
             .await
             .inspect_err(|e| self.forget_if_ended(e))
             .and_then(|bytes| {
-                serde_json::from_slice(&bytes)
-                    .map_err(|_| ClientError::UnexpectedResponse { status: 200 })
+                from_json(&bytes).map_err(|_| ClientError::UnexpectedResponse { status: 200 })
             })?;
         self.store_session(login)
     }
@@ -795,8 +795,8 @@ impl Client {
                 &Auth::Session,
             )
             .await?;
-        let response: ChallengeResponse = serde_json::from_slice(&bytes)
-            .map_err(|_| ClientError::UnexpectedResponse { status: 200 })?;
+        let response: ChallengeResponse =
+            from_json(&bytes).map_err(|_| ClientError::UnexpectedResponse { status: 200 })?;
         if response.origin != self.origin || response.purpose != purpose {
             return Err(wrong_server());
         }
@@ -980,7 +980,7 @@ impl Client {
 /// expects.
 fn read_answer<R: DeserializeOwned>(answer: &[u8]) -> Result<R, ClientError> {
     let answer: &[u8] = if answer.is_empty() { b"null" } else { answer };
-    serde_json::from_slice(answer).map_err(|_| ClientError::UnexpectedResponse { status: 200 })
+    from_json(answer).map_err(|_| ClientError::UnexpectedResponse { status: 200 })
 }
 
 fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, ClientError> {

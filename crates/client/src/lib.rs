@@ -25,6 +25,7 @@ pub mod biometric;
 pub mod draft_sealing;
 pub mod drafts;
 pub mod error;
+mod json;
 pub mod keys;
 pub mod keystore;
 pub mod passcode;

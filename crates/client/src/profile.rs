@@ -106,7 +106,7 @@ impl Profile {
     /// Reads the state; a profile never used has the empty state.
     pub fn load(&self) -> Result<ProfileState, ClientError> {
         match std::fs::read(self.dir.join(STATE_FILE)) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(ClientError::profile),
+            Ok(bytes) => crate::json::from_json(&bytes).map_err(ClientError::profile),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ProfileState::default()),
             Err(e) => Err(ClientError::profile(e)),
         }

@@ -18,10 +18,11 @@ use dinhdanh_core::api::{
 };
 use dinhdanh_core::signed_action::{ActionKind, ActionTarget};
 use reqwest::Method;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Auth, Client, wrong_server};
 use crate::error::ClientError;
+use crate::json::from_json;
 use crate::passcode::Confirmer;
 
 impl Client {
@@ -90,12 +91,12 @@ impl Client {
             // No answer before the action's end, or the connection ended without one.
             return Ok(DesktopActionEvent::Expired);
         };
-        let event: DesktopActionEvent = serde_json::from_slice(text.as_bytes())
+        let event: DesktopActionEvent = from_json(text.as_bytes())
             .map_err(|_| ClientError::UnexpectedResponse { status: 101 })?;
         if let (ActionKind::SwitchAccount, DesktopActionEvent::Done { result }) =
             (action.kind, &event)
         {
-            let choices: AccountChoices = serde_json::from_value(result.clone())
+            let choices: AccountChoices = AccountChoices::deserialize(result)
                 .map_err(|_| ClientError::UnexpectedResponse { status: 101 })?;
             self.update_state(|s| s.acting_for = choices.active.clone())?;
         }

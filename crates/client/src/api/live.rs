@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use super::Client;
 use super::push::Socket;
 use crate::error::ClientError;
+use crate::json::from_json;
 
 /// How the stream waits between attempts to connect again.
 #[derive(Clone, Copy, Debug)]
@@ -122,7 +123,7 @@ impl LiveEvents<'_> {
             match read {
                 Ok(Some(Ok(Message::Text(text)))) => {
                     // An event of a later server that this app does not know is skipped.
-                    if let Ok(event) = serde_json::from_slice::<LiveEvent>(text.as_bytes()) {
+                    if let Ok(event) = from_json::<LiveEvent>(text.as_bytes()) {
                         if event == LiveEvent::Ready {
                             self.failures = 0;
                         }

@@ -14,6 +14,7 @@ use rand_core::{OsRng, RngCore};
 
 use super::{AUTH_SCHEME, Client, wrong_server};
 use crate::error::ClientError;
+use crate::json::from_json;
 
 /// How long after the awaited thing's expiry the desktop keeps waiting for the server's own
 /// "expired" (the server answers at expiry; this only bounds a silent connection).
@@ -96,14 +97,12 @@ impl Client {
             Err(_) => Err(ClientError::Timeout),
             Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => {
                 let body = resp.body().as_deref().unwrap_or_default();
-                Err(
-                    match serde_json::from_slice::<dinhdanh_core::api::ApiError>(body) {
-                        Ok(api) => ClientError::from(api),
-                        Err(_) => ClientError::UnexpectedResponse {
-                            status: resp.status().as_u16(),
-                        },
+                Err(match from_json::<dinhdanh_core::api::ApiError>(body) {
+                    Ok(api) => ClientError::from(api),
+                    Err(_) => ClientError::UnexpectedResponse {
+                        status: resp.status().as_u16(),
                     },
-                )
+                })
             }
             Ok(Err(e)) => Err(network(&e)),
             Ok(Ok((socket, _))) => Ok(socket),

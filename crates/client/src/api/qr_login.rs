@@ -18,6 +18,7 @@ use reqwest::Method;
 
 use super::{Auth, Client, SignedIn, wrong_server};
 use crate::error::ClientError;
+use crate::json::from_json;
 use crate::keys::DeviceKey;
 
 /// A QR login shown on the desktop, between its two steps: the ephemeral key (never written
@@ -132,7 +133,7 @@ impl Client {
             // No answer before the code's end, or the connection ended without one.
             return Ok(QrLoginAnswer::Expired);
         };
-        let event: QrLoginEvent = serde_json::from_slice(text.as_bytes())
+        let event: QrLoginEvent = from_json(text.as_bytes())
             .map_err(|_| ClientError::UnexpectedResponse { status: 101 })?;
         match event {
             QrLoginEvent::Declined => Ok(QrLoginAnswer::Declined),
