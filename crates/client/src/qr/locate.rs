@@ -7,8 +7,9 @@
 //! perspective transform is where the top-right and bottom-left patterns' inner sides,
 //! extended, meet (lines stay lines in any perspective; zxing-cpp's estimate), else the
 //! parallelogram's corner; for version 2 and up, the alignment pattern (a 5 × 5 ring near
-//! the bottom-right corner) is searched around that point and, when found, replaces it. Each module is then read at its mapped centre, and the grid
-//! goes to `rqrr`'s decoder (format, error correction, data).
+//! the bottom-right corner) is searched around that point and, when found, replaces it.
+//! Each module is then read at its mapped centre, and the grid goes to `rqrr`'s decoder
+//! (format, error correction, data).
 
 use super::finder::{Bits, Finder, floor_to_isize};
 
@@ -42,7 +43,7 @@ impl Transform {
         ]))
     }
 
-    fn inverse(&self) -> Option<Transform> {
+    pub(crate) fn inverse(&self) -> Option<Transform> {
         let [a, b, c, d, e, f, g, h, i] = self.0;
         let co = [
             e * i - f * h,
@@ -79,11 +80,11 @@ impl Transform {
         Some(back.then(&Transform::square_to_quad(to)?))
     }
 
-    /// Whether module point (x, y) maps in front of the camera (a positive projective
-    /// weight, as the finder patterns' points have by construction).
-    fn in_front(&self, x: f64, y: f64) -> bool {
+    /// The projective weight of module point (x, y): its sign tells on which side of the
+    /// horizon (the points mapped to infinity) the point lies.
+    fn weight(&self, x: f64, y: f64) -> f64 {
         let m = &self.0;
-        m[6] * x + m[7] * y + m[8] > 0.0
+        m[6] * x + m[7] * y + m[8]
     }
 
     pub fn map(&self, x: f64, y: f64) -> (f64, f64) {
@@ -393,10 +394,11 @@ impl Corners {
     }
 
     /// Whether the perspective that puts (n − 6.5, n − 6.5) at `fourth` could be a flat code
-    /// seen by a camera: the whole code in front of the camera, and a module at each of the
-    /// code's corners between half and twice the size the centres' spacing gives (the finder
-    /// patterns themselves may differ by at most 1.8×, see [`corners`]). Lines traced through
-    /// a misread edge meet anywhere, and a perspective from there can be nearly degenerate.
+    /// seen by a camera: the whole code on the top-left pattern's side of the horizon (in
+    /// front of the camera), and a module at each of the code's corners between half and
+    /// twice the size the centres' spacing gives (the finder patterns themselves may differ
+    /// by at most 1.8×, see [`corners`]). Lines traced through a misread edge meet anywhere,
+    /// and a perspective from there can be nearly degenerate.
     fn plausible(&self, size: usize, fourth: (f64, f64)) -> bool {
         let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
         let n = size as f64;
@@ -416,10 +418,12 @@ impl Corners {
             let m = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
             m > module / 2.0 && m < module * 2.0
         };
+        // The side of the horizon the top-left pattern is on: the camera's.
+        let front = t.weight(3.5, 3.5).signum();
         [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)]
             .into_iter()
             .all(|(u, v)| {
-                t.in_front(u, v)
+                t.weight(u, v) * front > 0.0
                     && near(t.map(u, v), t.map(u + 1.0, v))
                     && near(t.map(u, v), t.map(u, v + 1.0))
             })
@@ -680,6 +684,7 @@ pub(crate) fn read_grid(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::qr::test_codes::version_3_seen_through;
 
     fn finder(x: f64, y: f64) -> Finder {
         Finder {
@@ -765,28 +770,10 @@ mod tests {
         assert!(Line::fit(&scattered).is_none());
     }
 
-    /// A version-3 code (29 modules) drawn through `t` (module coordinates to pixels), dark
-    /// 1, light 0, with the finder patterns placed at their mapped centres.
+    /// A version-3 code (29 modules) drawn through `t` (module coordinates to pixels), with
+    /// the finder patterns placed at their mapped centres.
     fn code_seen_through(t: &Transform, side: usize) -> (Vec<u8>, Corners, usize) {
-        let code = qrcode::QrCode::with_version(
-            "https://dinhdanh.example.vn/qr",
-            qrcode::Version::Normal(3),
-            qrcode::EcLevel::M,
-        )
-        .unwrap();
-        let n = code.width();
-        let colors = code.to_colors();
-        let back = t.inverse().unwrap();
-        let mut px = vec![0u8; side * side];
-        for y in 0..side {
-            for x in 0..side {
-                let (u, v) = back.map(x as f64 + 0.5, y as f64 + 0.5);
-                if u >= 0.0 && v >= 0.0 && (u as usize) < n && (v as usize) < n {
-                    let i = v as usize * n + u as usize;
-                    px[y * side + x] = u8::from(colors[i] == qrcode::Color::Dark);
-                }
-            }
-        }
+        let (px, n) = version_3_seen_through(t, side);
         let at = |u: f64, v: f64| {
             let (x, y) = t.map(u, v);
             // The local module size: one module across, mapped.

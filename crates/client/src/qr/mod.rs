@@ -12,6 +12,8 @@ mod locate;
 mod preprocess;
 mod refine;
 mod render;
+#[cfg(test)]
+mod test_codes;
 
 use std::path::Path;
 

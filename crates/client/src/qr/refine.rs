@@ -204,6 +204,7 @@ pub(crate) fn sample(bits: Bits, c: &Corners, size: usize) -> Option<rqrr::Simpl
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::qr::test_codes::version_3_seen_through;
 
     #[test]
     fn a_code_has_its_fixed_modules_where_the_standard_puts_them() {
@@ -235,26 +236,19 @@ mod tests {
         // guess puts the fourth corner 2.6 and 2.2 modules off (as a parallelogram's corner
         // is under a steep tilt) and the others 0.3 off, and the fit brings every module
         // centre back within a quarter of a module.
-        let code = qrcode::QrCode::with_version(
-            "https://dinhdanh.example.vn/qr",
-            qrcode::Version::Normal(3),
-            qrcode::EcLevel::M,
+        let (m, origin) = (5.0, 20.0);
+        let upright = Transform::quad_to_quad(
+            [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
+            [
+                (origin, origin),
+                (origin + m, origin),
+                (origin + m, origin + m),
+                (origin, origin + m),
+            ],
         )
         .unwrap();
-        let n = code.width();
-        let colors = code.to_colors();
-        let (m, origin) = (5.0, 20.0);
-        let side = (2.0 * origin + n as f64 * m) as usize;
-        let mut px = vec![0u8; side * side];
-        for y in 0..side {
-            for x in 0..side {
-                let (mx, my) = ((x as f64 - origin) / m, (y as f64 - origin) / m);
-                if mx >= 0.0 && my >= 0.0 && (mx as usize) < n && (my as usize) < n {
-                    let i = my as usize * n + mx as usize;
-                    px[y * side + x] = u8::from(colors[i] == qrcode::Color::Dark);
-                }
-            }
-        }
+        let side = (2.0 * origin + 29.0 * m) as usize;
+        let (px, n) = version_3_seen_through(&upright, side);
         let bits = Bits {
             w: side,
             h: side,
