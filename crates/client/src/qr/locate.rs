@@ -43,7 +43,7 @@ impl Transform {
         ]))
     }
 
-    pub(crate) fn inverse(&self) -> Option<Transform> {
+    fn inverse(&self) -> Option<Transform> {
         let [a, b, c, d, e, f, g, h, i] = self.0;
         let co = [
             e * i - f * h,
@@ -773,7 +773,8 @@ mod tests {
     /// A version-3 code (29 modules) drawn through `t` (module coordinates to pixels), with
     /// the finder patterns placed at their mapped centres.
     fn code_seen_through(t: &Transform, side: usize) -> (Vec<u8>, Corners, usize) {
-        let (px, n) = version_3_seen_through(t, side);
+        let back = t.inverse().unwrap();
+        let (px, n) = version_3_seen_through(|x, y| back.map(x, y), side);
         let at = |u: f64, v: f64| {
             let (x, y) = t.map(u, v);
             // The local module size: one module across, mapped.

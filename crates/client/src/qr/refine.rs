@@ -237,18 +237,8 @@ mod tests {
         // is under a steep tilt) and the others 0.3 off, and the fit brings every module
         // centre back within a quarter of a module.
         let (m, origin) = (5.0, 20.0);
-        let upright = Transform::quad_to_quad(
-            [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
-            [
-                (origin, origin),
-                (origin + m, origin),
-                (origin + m, origin + m),
-                (origin, origin + m),
-            ],
-        )
-        .unwrap();
         let side = (2.0 * origin + 29.0 * m) as usize;
-        let (px, n) = version_3_seen_through(&upright, side);
+        let (px, n) = version_3_seen_through(|x, y| ((x - origin) / m, (y - origin) / m), side);
         let bits = Bits {
             w: side,
             h: side,

@@ -1,12 +1,13 @@
 //! Test support for the detector: a code drawn into a thresholded frame through a known
 //! perspective.
 
-use super::locate::Transform;
-
-/// A version-3 code (29 modules) drawn through `t` (module coordinates to pixels) into a
-/// `side` × `side` frame, 1 dark and 0 light (a pixel is dark when its centre falls in a
-/// dark module); with the code's size in modules.
-pub(crate) fn version_3_seen_through(t: &Transform, side: usize) -> (Vec<u8>, usize) {
+/// A version-3 code (29 modules) drawn into a `side` × `side` frame, 1 dark and 0 light: a
+/// pixel is dark when its centre, taken to module coordinates by `to_modules`, falls in a
+/// dark module. With the code's size in modules.
+pub(crate) fn version_3_seen_through(
+    to_modules: impl Fn(f64, f64) -> (f64, f64),
+    side: usize,
+) -> (Vec<u8>, usize) {
     let code = qrcode::QrCode::with_version(
         "https://dinhdanh.example.vn/qr",
         qrcode::Version::Normal(3),
@@ -15,11 +16,10 @@ pub(crate) fn version_3_seen_through(t: &Transform, side: usize) -> (Vec<u8>, us
     .unwrap();
     let n = code.width();
     let colors = code.to_colors();
-    let back = t.inverse().unwrap();
     let mut px = vec![0u8; side * side];
     for y in 0..side {
         for x in 0..side {
-            let (u, v) = back.map(x as f64 + 0.5, y as f64 + 0.5);
+            let (u, v) = to_modules(x as f64 + 0.5, y as f64 + 0.5);
             if u >= 0.0 && v >= 0.0 && (u as usize) < n && (v as usize) < n {
                 let i = v as usize * n + u as usize;
                 px[y * side + x] = u8::from(colors[i] == qrcode::Color::Dark);
