@@ -7,12 +7,12 @@
 //!
 //! 1. the frame at half its size (when it is large), thresholded by blocks (`binarize`, as
 //!    zxing-cpp's hybrid binarizer), searched for finder patterns that pass cross-checks in
-//!    four directions (`finder`), sampled along a perspective fitted to three finder patterns,
-//!    their sides and the alignment pattern (`locate`; when the best candidate's format information
-//!    reads but its data does not, along the perspective fitted to the code's fixed
-//!    modules, `refine`), each grid decoded by `rqrr`: averaging 2 × 2 pixels removes noise
-//!    and a screen's sub-pixel stripes, and this attempt reads about two codes in three of
-//!    those read at all;
+//!    four directions (`finder`), sampled along a perspective fitted to three finder
+//!    patterns, their sides and the alignment pattern (`locate`; when the best candidate's
+//!    format information reads but its data does not, along the perspective fitted to the
+//!    code's fixed modules, `refine`), each grid decoded by `rqrr`: averaging 2 × 2 pixels
+//!    removes noise and a screen's sub-pixel stripes, and this attempt reads about two codes
+//!    in three of those read at all;
 //! 2. the same on the full frame (small modules);
 //! 3. our detector on the frame at three quarters of its size thresholded against a running
 //!    mean (the full frame when it is small);
@@ -24,10 +24,10 @@
 //!    the ladder on a frame nobody reads. A camera frame has a next one 33 ms later; a
 //!    picture the person picked has not.
 //!
-//! Each thresholded frame is made once and read by every detector that needs it. Finding a code costs far
-//! more than decoding its grid, so the ladder is ordered by the chance that an attempt reads
-//! the code per millisecond, measured on the bench's generated corpora (not the held-out one;
-//! `QR_BENCH_TRACE`). (The decoder is a patched `rqrr`, crates/rqrr-patched.)
+//! Each thresholded frame is made once and read by every detector that needs it. Finding a
+//! code costs far more than decoding its grid, so the ladder is ordered by the chance that an
+//! attempt reads the code per millisecond, measured on the bench's generated corpora (not the
+//! held-out one; `QR_BENCH_TRACE`). (The decoder is a patched `rqrr`, crates/rqrr-patched.)
 //!
 //! Frames larger than [`MAX_WORK_SIDE`] are first shrunk by an integer factor, and a
 //! low-contrast frame is contrast-stretched once, before the ladder. An attempt after the

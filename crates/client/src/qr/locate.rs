@@ -108,7 +108,7 @@ pub(crate) struct Corners {
 impl Corners {
     /// The fourth finder-centre corner if the code were a parallelogram: the guess for the
     /// bottom right before an alignment pattern or a fit says better.
-    pub(crate) fn parallelogram_corner(&self) -> (f64, f64) {
+    fn parallelogram_corner(&self) -> (f64, f64) {
         let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
         (tr.x + bl.x - tl.x, tr.y + bl.y - tl.y)
     }
@@ -119,6 +119,76 @@ impl Corners {
     pub(crate) fn module_for(&self, size: usize) -> f64 {
         let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
         (dist(tl, tr) + dist(tl, bl)) / 2.0 / (size as f64 - 7.0)
+    }
+
+    /// Where the module point (n − 6.5, n − 6.5) lies for a code of `size` modules: where the
+    /// finder patterns' sides meet, when that makes a plausible perspective, else 3 modules
+    /// in from the parallelogram's corner.
+    pub(crate) fn fourth_guess(&self, bits: Bits, size: usize) -> (f64, f64) {
+        let met = self.sides_meet(bits).filter(|&p| self.plausible(size, p));
+        met.unwrap_or_else(|| {
+            let tl = &self.top_left;
+            let span = size as f64 - 7.0; // modules between finder centres
+            let along = (span - 3.0) / span;
+            let (bx, by) = self.parallelogram_corner();
+            (tl.x + along * (bx - tl.x), tl.y + along * (by - tl.y))
+        })
+    }
+
+    /// Where the module point (n − 6.5, n − 6.5) of a code of n modules lies (the alignment
+    /// pattern's centre, from version 2): the top-right pattern's side facing the top-left one
+    /// and the bottom-left pattern's side facing it are straight lines in any perspective, and
+    /// each pair of ring edges (inner, outer) meets at (n − 6, n − 6) and (n − 7, n − 7)
+    /// (zxing-cpp's estimate). Unlike the parallelogram's corner this follows a tilt.
+    fn sides_meet(&self, bits: Bits) -> Option<(f64, f64)> {
+        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
+        let unit = |a: &Finder, b: &Finder| {
+            let d = dist(a, b).max(1e-9);
+            ((b.x - a.x) / d, (b.y - a.y) / d)
+        };
+        let [right_inner, right_outer] = ring_side(bits, tr, tl, unit(tl, bl))?;
+        let [bottom_inner, bottom_outer] = ring_side(bits, bl, tl, unit(tl, tr))?;
+        let (ax, ay) = right_inner.meet(&bottom_inner)?;
+        let (bx, by) = right_outer.meet(&bottom_outer)?;
+        let (x, y) = ((ax + bx) / 2.0, (ay + by) / 2.0);
+        let inside = x >= 0.0 && y >= 0.0 && x < bits.w as f64 && y < bits.h as f64;
+        inside.then_some((x, y))
+    }
+
+    /// Whether the perspective that puts (n − 6.5, n − 6.5) at `fourth` could be a flat code
+    /// seen by a camera: the whole code on the top-left pattern's side of the horizon (in
+    /// front of the camera), and a module at each of the code's corners between half and
+    /// twice the size the centres' spacing gives (the finder patterns themselves may differ
+    /// by at most 1.8×, see [`corners`]). Lines traced through a misread edge meet anywhere,
+    /// and a perspective from there can be nearly degenerate.
+    fn plausible(&self, size: usize, fourth: (f64, f64)) -> bool {
+        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
+        let n = size as f64;
+        let Some(t) = Transform::quad_to_quad(
+            [
+                (3.5, 3.5),
+                (n - 3.5, 3.5),
+                (n - 6.5, n - 6.5),
+                (3.5, n - 3.5),
+            ],
+            [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)],
+        ) else {
+            return false;
+        };
+        let module = self.module_for(size);
+        let near = |(x0, y0): (f64, f64), (x1, y1): (f64, f64)| {
+            let m = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
+            m > module / 2.0 && m < module * 2.0
+        };
+        // The side of the horizon the top-left pattern is on: the camera's.
+        let front = t.weight(3.5, 3.5).signum();
+        [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)]
+            .into_iter()
+            .all(|(u, v)| {
+                t.weight(u, v) * front > 0.0
+                    && near(t.map(u, v), t.map(u + 1.0, v))
+                    && near(t.map(u, v), t.map(u, v + 1.0))
+            })
     }
 }
 
@@ -358,80 +428,8 @@ fn ring_side(bits: Bits, f: &Finder, toward: &Finder, across: (f64, f64)) -> Opt
     Some([Line::fit(&inner)?, Line::fit(&outer)?])
 }
 
-impl Corners {
-    /// Where the module point (n − 6.5, n − 6.5) lies for a code of `size` modules: where the
-    /// finder patterns' sides meet, when that makes a plausible perspective, else 3 modules
-    /// in from the parallelogram's corner.
-    pub(crate) fn fourth_guess(&self, bits: Bits, size: usize) -> (f64, f64) {
-        let met = self.sides_meet(bits).filter(|&p| self.plausible(size, p));
-        met.unwrap_or_else(|| {
-            let tl = &self.top_left;
-            let span = size as f64 - 7.0; // modules between finder centres
-            let along = (span - 3.0) / span;
-            let (bx, by) = self.parallelogram_corner();
-            (tl.x + along * (bx - tl.x), tl.y + along * (by - tl.y))
-        })
-    }
-
-    /// Where the module point (n − 6.5, n − 6.5) of a code of n modules lies (the alignment
-    /// pattern's centre, from version 2): the top-right pattern's side facing the top-left one
-    /// and the bottom-left pattern's side facing it are straight lines in any perspective, and
-    /// each pair of ring edges (inner, outer) meets at (n − 6, n − 6) and (n − 7, n − 7)
-    /// (zxing-cpp's estimate). Unlike the parallelogram's corner this follows a tilt.
-    pub(crate) fn sides_meet(&self, bits: Bits) -> Option<(f64, f64)> {
-        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
-        let unit = |a: &Finder, b: &Finder| {
-            let d = dist(a, b).max(1e-9);
-            ((b.x - a.x) / d, (b.y - a.y) / d)
-        };
-        let [right_inner, right_outer] = ring_side(bits, tr, tl, unit(tl, bl))?;
-        let [bottom_inner, bottom_outer] = ring_side(bits, bl, tl, unit(tl, tr))?;
-        let (ax, ay) = right_inner.meet(&bottom_inner)?;
-        let (bx, by) = right_outer.meet(&bottom_outer)?;
-        let (x, y) = ((ax + bx) / 2.0, (ay + by) / 2.0);
-        let inside = x >= 0.0 && y >= 0.0 && x < bits.w as f64 && y < bits.h as f64;
-        inside.then_some((x, y))
-    }
-
-    /// Whether the perspective that puts (n − 6.5, n − 6.5) at `fourth` could be a flat code
-    /// seen by a camera: the whole code on the top-left pattern's side of the horizon (in
-    /// front of the camera), and a module at each of the code's corners between half and
-    /// twice the size the centres' spacing gives (the finder patterns themselves may differ
-    /// by at most 1.8×, see [`corners`]). Lines traced through a misread edge meet anywhere,
-    /// and a perspective from there can be nearly degenerate.
-    fn plausible(&self, size: usize, fourth: (f64, f64)) -> bool {
-        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
-        let n = size as f64;
-        let Some(t) = Transform::quad_to_quad(
-            [
-                (3.5, 3.5),
-                (n - 3.5, 3.5),
-                (n - 6.5, n - 6.5),
-                (3.5, n - 3.5),
-            ],
-            [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)],
-        ) else {
-            return false;
-        };
-        let module = self.module_for(size);
-        let near = |(x0, y0): (f64, f64), (x1, y1): (f64, f64)| {
-            let m = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
-            m > module / 2.0 && m < module * 2.0
-        };
-        // The side of the horizon the top-left pattern is on: the camera's.
-        let front = t.weight(3.5, 3.5).signum();
-        [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)]
-            .into_iter()
-            .all(|(u, v)| {
-                t.weight(u, v) * front > 0.0
-                    && near(t.map(u, v), t.map(u + 1.0, v))
-                    && near(t.map(u, v), t.map(u, v + 1.0))
-            })
-    }
-}
-
 /// Where an alignment pattern's centre is, given the corners and the size: searched in the
-/// thresholded frame around where a parallelogram would put it, within `reach` modules.
+/// thresholded frame around [`Corners::fourth_guess`], within `reach` modules.
 pub(crate) fn find_alignment(
     bits: Bits,
     c: &Corners,
