@@ -186,15 +186,17 @@ pub(crate) fn sample(bits: Bits, c: &Corners, size: usize) -> Option<rqrr::Simpl
     } else {
         None
     };
-    let (corner, fourth) = match alignment {
-        Some(at) => ((n - 6.5, n - 6.5), at),
-        None => ((n - 6.5, n - 6.5), c.fourth_guess(bits, size)),
-    };
+    let fourth = alignment.unwrap_or_else(|| c.fourth_guess(bits, size));
     let module = c.module_for(size);
     let transform = refine(
         bits,
         size,
-        [(3.5, 3.5), (n - 3.5, 3.5), corner, (3.5, n - 3.5)],
+        [
+            (3.5, 3.5),
+            (n - 3.5, 3.5),
+            (n - 6.5, n - 6.5),
+            (3.5, n - 3.5),
+        ],
         [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)],
         module,
     )?;
