@@ -247,13 +247,18 @@ fn ladder<'a>(
         attempts.push(Attempt {
             name: "half: blocks+ours",
             work: pixels / 4.0,
-            run: Box::new(move || read_located(half, 1)),
+            // Every other row: a code read at this size has modules of 1.5 pixels or more,
+            // so two rows at least cross each finder pattern's centre (every row: 87 codes
+            // in 180 against 88, in more time).
+            run: Box::new(move || read_located(half, 2)),
         });
     }
-    // A large frame is searched every other row from here on: a finder pattern's centre is
-    // 3 modules, so at least 3 pixels, tall wherever a code can be read.
+    // A large frame is searched every third row from here on (zxing-cpp's least skip): a
+    // finder pattern's centre is 3 modules, so at least 3 pixels, tall wherever a code can
+    // be read. Every other row read no more (86 codes in 180 on the bench's new corpora
+    // against 87) in more time.
     let shrink = half.is_some();
-    let step = if shrink { 2 } else { 1 };
+    let step = if shrink { 3 } else { 1 };
     let scaled_work = if shrink { 9.0 / 16.0 } else { 1.0 };
     attempts.push(Attempt {
         name: "full: blocks+ours",
