@@ -109,12 +109,23 @@ fn runs_through(
         return None;
     }
     // Walks from (x, y) in direction `s` (±1), counting the rest of the centre run, then a
-    // light run, then a dark run.
+    // light run, then a dark run. This runs for every row hit, so the pixels are read by
+    // index within the number of steps that stay inside the frame (outside is light).
     let walk = |s: isize| -> Option<[usize; 3]> {
+        let (sx, sy) = (dx * s, dy * s);
+        let inside = steps_inside(x, bits.w, sx).min(steps_inside(y, bits.h, sy));
+        // The pixel index moves by `stride` a step; (x, y) is inside, so `at` stays a valid
+        // index for the first `inside` steps.
+        let stride = sy * bits.w as isize + sx;
+        let mut at = y * bits.w as isize + x;
+        let mut taken = 0;
         let mut counts = [0usize; 3];
-        let mut i = s;
         for (k, want_dark) in [true, false, true].into_iter().enumerate() {
-            while bits.dark(x + i * dx, y + i * dy) == want_dark {
+            loop {
+                let dark = taken < inside && bits.px[(at + stride) as usize] == 1;
+                if dark != want_dark {
+                    break;
+                }
                 counts[k] += 1;
                 if counts[k] > max {
                     // The outer dark run may run on into other dark modules: cap, not fail.
@@ -123,7 +134,8 @@ fn runs_through(
                     }
                     return None;
                 }
-                i += s;
+                taken += 1;
+                at += stride;
             }
             if counts[k] == 0 && k > 0 {
                 return None;
@@ -138,6 +150,15 @@ fn runs_through(
     // Middle of the centre run, relative to (x, y).
     let middle = (ahead[0] as f64 - back[0] as f64) / 2.0;
     Some((runs, middle))
+}
+
+/// How many steps of `d` (−1, 0 or 1) from `v`, inside `0..len`, stay inside.
+fn steps_inside(v: isize, len: usize, d: isize) -> usize {
+    match d.signum() {
+        0 => usize::MAX,
+        1 => len - 1 - v as usize,
+        _ => v as usize,
+    }
 }
 
 /// Checks a pattern found on a row at (x, y) with row widths `row` in the other directions;
@@ -286,6 +307,61 @@ mod tests {
             }
         }
         px
+    }
+
+    #[test]
+    fn runs_through_counts_as_a_walk_that_asks_each_pixel_whether_it_is_dark() {
+        // The runs of every pixel of small random frames in every direction the cross-checks
+        // use, with caps from 1 up, against walks through `Bits::dark` (outside is light).
+        let oracle = |bits: Bits, x: isize, y: isize, dx: isize, dy: isize, max: usize| {
+            let walk = |s: isize| {
+                let (mut counts, mut i) = ([0usize; 3], s);
+                for (k, want) in [true, false, true].into_iter().enumerate() {
+                    while bits.dark(x + i * dx, y + i * dy) == want {
+                        counts[k] += 1;
+                        if counts[k] > max {
+                            return (k == 2).then_some(counts);
+                        }
+                        i += s;
+                    }
+                    if counts[k] == 0 && k > 0 {
+                        return None;
+                    }
+                }
+                Some(counts)
+            };
+            if !bits.dark(x, y) {
+                return None;
+            }
+            let (back, ahead) = (walk(-1)?, walk(1)?);
+            let runs = [back[2], back[1], back[0] + 1 + ahead[0], ahead[1], ahead[2]];
+            Some((runs, (ahead[0] as f64 - back[0] as f64) / 2.0))
+        };
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut found = 0;
+        for (w, h) in [(1, 1), (1, 9), (9, 1), (7, 5), (13, 11)] {
+            for _ in 0..40 {
+                let px: Vec<u8> = (0..w * h).map(|_| u8::from(next() % 5 < 3)).collect();
+                let bits = Bits { w, h, px: &px };
+                for (x, y) in (0..h as isize).flat_map(|y| (0..w as isize).map(move |x| (x, y))) {
+                    for (dx, dy) in [(1, 0), (0, 1), (1, 1), (-1, 1)] {
+                        for max in [1, 2, 3, 5, 20] {
+                            let want = oracle(bits, x, y, dx, dy, max);
+                            found += usize::from(want.is_some());
+                            assert_eq!(runs_through(bits, x, y, dx, dy, max), want);
+                        }
+                    }
+                }
+            }
+        }
+        // The frames are busy enough that many walks find all five runs.
+        assert!(found > 1000, "{found}");
     }
 
     #[test]
