@@ -524,8 +524,9 @@ pub(crate) fn alignment_centres(size: usize) -> Vec<usize> {
 /// from its four corners, so a module is mapped from the patterns nearest to it.
 struct Lattice {
     positions: Vec<f64>,
-    /// Where each lattice point lies in the frame, row-major.
-    points: Vec<(f64, f64)>,
+    /// Each cell's transform, row-major (`None` where its corners make none), made once:
+    /// every module of the code is mapped through one of them.
+    cells: Vec<Option<Transform>>,
 }
 
 impl Lattice {
@@ -560,7 +561,28 @@ impl Lattice {
             }
         }
         // Without most patterns found, the lattice is the overall transform again.
-        (found * 2 >= k * k - 3).then_some(Lattice { positions, points })
+        if found * 2 < k * k - 3 {
+            return None;
+        }
+        let mut cells = Vec::with_capacity((k - 1) * (k - 1));
+        for j in 0..k - 1 {
+            for i in 0..k - 1 {
+                let from = [
+                    (positions[i], positions[j]),
+                    (positions[i + 1], positions[j]),
+                    (positions[i + 1], positions[j + 1]),
+                    (positions[i], positions[j + 1]),
+                ];
+                let to = [
+                    points[j * k + i],
+                    points[j * k + i + 1],
+                    points[(j + 1) * k + i + 1],
+                    points[(j + 1) * k + i],
+                ];
+                cells.push(Transform::quad_to_quad(from, to));
+            }
+        }
+        Some(Lattice { positions, cells })
     }
 
     fn map(&self, u: f64, v: f64) -> (f64, f64) {
@@ -572,19 +594,7 @@ impl Lattice {
                 .unwrap_or(k - 2)
         };
         let (i, j) = (cell(u), cell(v));
-        let from = [
-            (self.positions[i], self.positions[j]),
-            (self.positions[i + 1], self.positions[j]),
-            (self.positions[i + 1], self.positions[j + 1]),
-            (self.positions[i], self.positions[j + 1]),
-        ];
-        let to = [
-            self.points[j * k + i],
-            self.points[j * k + i + 1],
-            self.points[(j + 1) * k + i + 1],
-            self.points[(j + 1) * k + i],
-        ];
-        match Transform::quad_to_quad(from, to) {
+        match &self.cells[j * (k - 1) + i] {
             Some(t) => t.map(u, v),
             None => (f64::NAN, f64::NAN),
         }
