@@ -16,7 +16,10 @@
 //! 2. the same on the full frame (small modules);
 //! 3. our detector on the frame at three quarters of its size thresholded against a running
 //!    mean (the full frame when it is small);
-//! 4. our detector on the full frame lightly blurred, thresholded against a running mean;
+//! 4. our detector on the full frame lightly blurred, thresholded against a running mean
+//!    (on a camera frame whose pixel noise is high, [`NOISY_SIGMA`], attempts 2 and 3 are
+//!    skipped: on such frames pixel noise breaks small modules apart, and what they read
+//!    there the half-size and blurred attempts read too);
 //! 5. and 6., for a picture read once only ([`ScanOptions::picture`]): `rqrr`'s own detector
 //!    on the thresholded frames of attempts 3 and 4. It fits a tilted code's perspective from
 //!    each finder pattern's ring, and reads a few codes ours misses (2 in 180 on the new
@@ -65,6 +68,13 @@ use super::{binarize, locate, refine};
 /// code is read comfortably at this size and the work stays within a camera frame's budget.
 pub(crate) const MAX_WORK_SIDE: usize = 1280;
 
+/// A large frame whose pixel noise ([`Plane::noise_sigma`]) is above this many grey levels
+/// is read at half size and blurred only, on camera frames ([`ScanOptions`]). On the bench's
+/// generated corpora, no code on a frame noisier than 5.4 was read by the unblurred full and
+/// three-quarter-size attempts alone (a night's frames are mostly 10–30); the gate keeps a
+/// margin above that.
+pub(crate) const NOISY_SIGMA: f64 = 8.0;
+
 /// Below this many pixels on a side nothing as big as a version-1 code with its quiet zone fits.
 const MIN_SIDE: usize = 21;
 
@@ -86,6 +96,12 @@ pub struct ScanOptions {
     /// documentation): a few more tilted codes read, at nearly twice the time of a frame
     /// nobody reads. Off for camera frames, on for a picture read once.
     pub with_rqrr_detector: bool,
+    /// Whether a noisy large frame (pixel noise above `NOISY_SIGMA`) skips the attempts on
+    /// unblurred frames at full and three-quarter size (2 and 3 of the module
+    /// documentation): on such frames they read nothing the half-size and blurred attempts
+    /// missed, and cost half the time of a frame nobody reads. On for camera frames, off for
+    /// a picture read once.
+    pub skip_sharp_when_noisy: bool,
 }
 
 impl Default for ScanOptions {
@@ -93,6 +109,7 @@ impl Default for ScanOptions {
         ScanOptions {
             time_budget: Duration::from_millis(60),
             with_rqrr_detector: false,
+            skip_sharp_when_noisy: true,
         }
     }
 }
@@ -105,6 +122,7 @@ impl ScanOptions {
         ScanOptions {
             time_budget: Duration::from_secs(2),
             with_rqrr_detector: true,
+            skip_sharp_when_noisy: false,
         }
     }
 }
@@ -171,7 +189,8 @@ pub(crate) fn decode_plane<P: Scannable>(
     }
     let (base, half) = prepare(frame);
     let bitmaps = Bitmaps::default();
-    let attempts = ladder(&base, half.as_ref(), &bitmaps, options.with_rqrr_detector);
+    let rungs = Rungs::for_frame(&base, options);
+    let attempts = ladder(&base, half.as_ref(), &bitmaps, rungs);
 
     // Time per unit of work, from the last attempt: this machine's speed right now.
     let mut per_unit: Option<Duration> = None;
@@ -232,14 +251,35 @@ struct Attempt<'a> {
     run: Box<dyn Fn() -> Vec<Vec<u8>> + 'a>,
 }
 
-/// The attempts in the order they are tried (see the module documentation), `rqrr`'s
-/// detector last when `with_rqrr` is set. The relative costs were measured on the bench's
-/// generated corpora (the trace, `qr-trace`).
+/// Which of the optional rungs a ladder has.
+#[derive(Clone, Copy)]
+struct Rungs {
+    /// Our detector on the unblurred frames at full and three-quarter size, after the
+    /// half-size attempt (always there when there is no half-size attempt).
+    sharp: bool,
+    /// `rqrr`'s detector, last.
+    rqrr: bool,
+}
+
+impl Rungs {
+    /// The rungs `options` give a frame like `base` (see [`ScanOptions`]).
+    fn for_frame(base: &Plane, options: &ScanOptions) -> Rungs {
+        let noisy = || base.noise_sigma() > NOISY_SIGMA;
+        Rungs {
+            sharp: !(options.skip_sharp_when_noisy && noisy()),
+            rqrr: options.with_rqrr_detector,
+        }
+    }
+}
+
+/// The attempts in the order they are tried (see the module documentation), as `rungs`
+/// say. The relative costs were measured on the bench's generated corpora (the trace,
+/// `qr-trace`).
 fn ladder<'a>(
     base: &'a Plane,
     half: Option<&'a Plane>,
     bitmaps: &'a Bitmaps,
-    with_rqrr: bool,
+    rungs: Rungs,
 ) -> Vec<Attempt<'a>> {
     let pixels = (base.w * base.h) as f64;
     let mut attempts: Vec<Attempt<'a>> = Vec::new();
@@ -260,25 +300,27 @@ fn ladder<'a>(
     let shrink = half.is_some();
     let step = if shrink { 3 } else { 1 };
     let scaled_work = if shrink { 9.0 / 16.0 } else { 1.0 };
-    attempts.push(Attempt {
-        name: "full: blocks+ours",
-        work: 0.6 * pixels,
-        run: Box::new(move || read_located(base, step)),
-    });
-    attempts.push(Attempt {
-        name: "3/4: mean+ours",
-        work: 0.8 * pixels * scaled_work,
-        run: Box::new(move || {
-            let (plane, dark) = bitmaps.scaled_mean(base, shrink);
-            read_by_finders_guarded(dark, plane, step)
-        }),
-    });
+    if rungs.sharp || !shrink {
+        attempts.push(Attempt {
+            name: "full: blocks+ours",
+            work: 0.6 * pixels,
+            run: Box::new(move || read_located(base, step)),
+        });
+        attempts.push(Attempt {
+            name: "3/4: mean+ours",
+            work: 0.8 * pixels * scaled_work,
+            run: Box::new(move || {
+                let (plane, dark) = bitmaps.scaled_mean(base, shrink);
+                read_by_finders_guarded(dark, plane, step)
+            }),
+        });
+    }
     attempts.push(Attempt {
         name: "blur: mean+ours",
         work: 0.75 * pixels,
         run: Box::new(move || read_by_finders_guarded(bitmaps.blurred_mean(base), base, step)),
     });
-    if !with_rqrr {
+    if !rungs.rqrr {
         return attempts;
     }
     attempts.push(Attempt {
@@ -350,7 +392,11 @@ pub fn trace(frame: &image::GrayImage) -> Vec<(&'static str, Duration, Vec<Vec<u
     let (base, half) = prepare(frame);
     let mut out = vec![("prepare", t.elapsed(), Vec::new())];
     let bitmaps = Bitmaps::default();
-    for a in ladder(&base, half.as_ref(), &bitmaps, true) {
+    let every = Rungs {
+        sharp: true,
+        rqrr: true,
+    };
+    for a in ladder(&base, half.as_ref(), &bitmaps, every) {
         let t = Instant::now();
         let read = (a.run)();
         out.push((a.name, t.elapsed(), read));
@@ -598,7 +644,11 @@ mod tests {
         let plane = Plane::new(640, 480, vec![128; 640 * 480]).unwrap();
         let bitmaps = Bitmaps::default();
         let names = |options: ScanOptions| -> Vec<&str> {
-            ladder(&plane, None, &bitmaps, options.with_rqrr_detector)
+            let rungs = Rungs {
+                sharp: true,
+                rqrr: options.with_rqrr_detector,
+            };
+            ladder(&plane, None, &bitmaps, rungs)
                 .iter()
                 .map(|a| a.name)
                 .collect()
@@ -611,6 +661,40 @@ mod tests {
             picture[camera.len()..],
             ["3/4: mean+rqrr", "blur: mean+rqrr"]
         );
+    }
+
+    #[test]
+    fn a_noisy_camera_frame_is_read_at_half_size_and_blurred_only() {
+        // Pixels 100 or 150 grey levels in a scrambled pattern: noise far above the gate.
+        let (w, h) = (1280, 720);
+        let noisy = (0..w * h).map(|i| if (i * 7919) % 13 < 6 { 100 } else { 150 });
+        let noisy = Plane::new(w, h, noisy.collect()).unwrap();
+        let quiet = Plane::new(w, h, vec![128; w * h]).unwrap();
+        assert!(noisy.noise_sigma() > NOISY_SIGMA && quiet.noise_sigma() == 0.0);
+        let names = |plane: &Plane, options: ScanOptions| -> Vec<&str> {
+            let (base, half) = prepare(plane.clone());
+            let bitmaps = Bitmaps::default();
+            let rungs = Rungs::for_frame(&base, &options);
+            ladder(&base, half.as_ref(), &bitmaps, rungs)
+                .iter()
+                .map(|a| a.name)
+                .collect()
+        };
+        assert_eq!(
+            names(&noisy, ScanOptions::default()),
+            ["half: blocks+ours", "blur: mean+ours"]
+        );
+        let camera = [
+            "half: blocks+ours",
+            "full: blocks+ours",
+            "3/4: mean+ours",
+            "blur: mean+ours",
+        ];
+        assert_eq!(names(&quiet, ScanOptions::default()), camera);
+        // A picture is read once: every attempt, however noisy.
+        let picture = names(&noisy, ScanOptions::picture());
+        assert_eq!(picture[..4], camera);
+        assert_eq!(picture.len(), 6);
     }
 
     #[test]
