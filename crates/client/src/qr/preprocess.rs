@@ -96,10 +96,26 @@ impl Plane {
             for ((b, &a), &c) in blended.iter_mut().zip(r0).zip(r1) {
                 *b = u16::from(a) * (256 - fy) + u16::from(c) * fy;
             }
-            px.extend(xs.iter().map(|&(x0, x1, fx)| {
-                let v = u32::from(blended[x0]) * (256 - fx) + u32::from(blended[x1]) * fx;
-                (v >> 16) as u8
-            }));
+            let blend = |a: u16, b: u16, fx: u32| {
+                ((u32::from(a) * (256 - fx) + u32::from(b) * fx) >> 16) as u8
+            };
+            if w * 4 == self.w * 3 {
+                // Three quarters (the ladder's ¾ attempt): the table repeats every three
+                // columns, four source columns on, with weights 42, 128 and 213 (see the
+                // test), so each four give three without looking anything up.
+                let start = px.len();
+                px.resize(start + w, 0);
+                for (out, b) in px[start..].chunks_exact_mut(3).zip(blended.chunks_exact(4)) {
+                    out[0] = blend(b[0], b[1], 42);
+                    out[1] = blend(b[1], b[2], 128);
+                    out[2] = blend(b[2], b[3], 213);
+                }
+            } else {
+                px.extend(
+                    xs.iter()
+                        .map(|&(x0, x1, fx)| blend(blended[x0], blended[x1], fx)),
+                );
+            }
         }
         Plane { w, h, px }
     }
@@ -458,6 +474,38 @@ mod tests {
                 threshold_reference(&p, window, 5),
                 "{w}x{h}, window {window}"
             );
+        }
+    }
+
+    #[test]
+    fn resizing_to_three_quarters_blends_as_the_general_table_does() {
+        // The ¾ path's fixed weights against the table every other size uses: the same
+        // source columns and weights for each output column, so the same pixels.
+        for (w, h) in [(1280usize, 720usize), (16, 12), (4, 8), (960, 3)] {
+            let table: Vec<(usize, u32)> = (0..w * 3 / 4)
+                .map(|x| {
+                    let sx = ((x * 2 + 1) * w * 256 / (w * 3 / 4 * 2)).saturating_sub(128);
+                    (sx >> 8, (sx & 255) as u32)
+                })
+                .collect();
+            for (k, column) in table.chunks_exact(3).enumerate() {
+                assert_eq!(column, [(4 * k, 42), (4 * k + 1, 128), (4 * k + 2, 213)]);
+            }
+            let p = plane(w, h, |x, y| ((x * 7919 + y * 104_729) % 251) as u8);
+            let r = p.resize(w * 3 / 4, h * 3 / 4);
+            let at = |x: usize, y: usize| u32::from(p.px[y * w + x]);
+            for (y, row) in r.px.chunks_exact(r.w).enumerate() {
+                let sy = ((y * 2 + 1) * h * 256 / (r.h * 2)).saturating_sub(128);
+                let (y0, fy) = ((sy >> 8).min(h - 1), (sy & 255) as u32);
+                let y1 = (y0 + 1).min(h - 1);
+                for (x, &v) in row.iter().enumerate() {
+                    let (x0, fx) = table[x];
+                    let x1 = (x0 + 1).min(w - 1);
+                    let column = |x: usize| at(x, y0) * (256 - fy) + at(x, y1) * fy;
+                    let expected = (column(x0) * (256 - fx) + column(x1) * fx) >> 16;
+                    assert_eq!(u32::from(v), expected, "{w}x{h} at ({x}, {y})");
+                }
+            }
         }
     }
 
