@@ -294,8 +294,8 @@ impl Plane {
                 u8::from(u32::from(row[x]) * area * 100 < (prefix[x1] - prefix[x0]) * keep)
             };
             if inner.is_empty() {
-                for x in 0..w {
-                    dark[x] = at(x);
+                for (x, d) in dark.iter_mut().enumerate() {
+                    *d = at(x);
                 }
                 continue;
             }
