@@ -304,6 +304,7 @@ fn merge(found: &mut Vec<Finder>, f: Finder) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::qr::test_codes::xorshift;
 
     /// A light frame with a finder pattern of `m`-pixel modules whose top-left is (x0, y0).
     fn frame_with_finder(w: usize, h: usize, x0: usize, y0: usize, m: usize) -> Vec<u8> {
@@ -348,13 +349,7 @@ mod tests {
             let runs = [back[2], back[1], back[0] + 1 + ahead[0], ahead[1], ahead[2]];
             Some((runs, (ahead[0] as f64 - back[0] as f64) / 2.0))
         };
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         let mut found = 0;
         for (w, h) in [(1, 1), (1, 9), (9, 1), (7, 5), (13, 11)] {
             for _ in 0..40 {
@@ -404,13 +399,7 @@ mod tests {
     fn row_runs_are_the_runs_of_equal_pixels() {
         // Every row length around the eight-pixel words, with runs of every width from 1 and
         // values other than 0 and 1, against a pixel-by-pixel count.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         let mut runs = Vec::new();
         for len in 0..70 {
             for _ in 0..50 {

@@ -348,6 +348,7 @@ pub(crate) const MAX_THRESHOLD_WINDOW: usize = 401;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::qr::test_codes::xorshift;
 
     fn plane(w: usize, h: usize, f: impl Fn(usize, usize) -> u8) -> Plane {
         let px = (0..h)
@@ -368,13 +369,8 @@ mod tests {
         // Noise of σ = 12 grey levels (a sum of twelve uniforms, nearly normal) added to a
         // gradient and to sharp-edged squares of 16 pixels: the estimate is near 12 on both,
         // and 0 without the noise (the edges are a minority of the pixels).
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut uniform = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
+        let mut uniform = move || (next() >> 11) as f64 / (1u64 << 53) as f64;
         let mut normal = move || (0..12).map(|_| uniform()).sum::<f64>() - 6.0;
         let gradient = |x: usize, y: usize| 60.0 + (x + y) as f64 / 8.0;
         let squares = |x: usize, y: usize| {

@@ -1,5 +1,15 @@
 //! Test support for the detector: a code drawn into a thresholded frame through a known
-//! perspective.
+//! perspective, and deterministic pseudo-random numbers for frames and rows.
+
+/// Marsaglia's xorshift64 from `seed` (not 0): the same numbers on every run.
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
 
 /// A version-3 code (29 modules) drawn into a `side` × `side` frame, 1 dark and 0 light: a
 /// pixel is dark when its centre, taken to module coordinates by `to_modules`, falls in a
