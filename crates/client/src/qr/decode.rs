@@ -189,12 +189,23 @@ pub(crate) fn decode_plane<P: Scannable>(
     }
     let (base, half) = prepare(frame);
     let bitmaps = Bitmaps::default();
-    let rungs = Rungs::for_frame(&base, options);
-    let attempts = ladder(&base, half.as_ref(), &bitmaps, rungs);
+    let attempts = ladder(&base, half.as_ref(), &bitmaps, options.with_rqrr_detector);
+    // Measured once, when the first sharp attempt is due: a frame the half-size attempt
+    // reads never pays for it.
+    let skip_sharp = OnceCell::new();
 
     // Time per unit of work, from the last attempt: this machine's speed right now.
     let mut per_unit: Option<Duration> = None;
-    for (i, Attempt { work, run, .. }) in attempts.iter().enumerate() {
+    for (
+        i,
+        Attempt {
+            work, run, sharp, ..
+        },
+    ) in attempts.iter().enumerate()
+    {
+        if *sharp && *skip_sharp.get_or_init(|| skips_sharp(&base, options)) {
+            continue;
+        }
         if i > 0 {
             // An attempt that would end past the budget does not start (a cheaper one after
             // it still may), so a frame without a code costs about the budget, not more.
@@ -248,38 +259,25 @@ struct Attempt<'a> {
     #[cfg_attr(not(feature = "qr-trace"), allow(dead_code))]
     name: &'static str,
     work: f64,
+    /// Our detector on an unblurred full or ¾-size frame after the half-size attempt, which
+    /// a noisy camera frame skips ([`ScanOptions`]).
+    sharp: bool,
     run: Box<dyn Fn() -> Vec<Vec<u8>> + 'a>,
 }
 
-/// Which of the optional rungs a ladder has.
-#[derive(Clone, Copy)]
-struct Rungs {
-    /// Our detector on the unblurred frames at full and three-quarter size, after the
-    /// half-size attempt (always there when there is no half-size attempt).
-    sharp: bool,
-    /// `rqrr`'s detector, last.
-    rqrr: bool,
+/// Whether `options` skip the sharp attempts on this (large) frame: see [`ScanOptions`].
+fn skips_sharp(base: &Plane, options: &ScanOptions) -> bool {
+    options.skip_sharp_when_noisy && base.noise_sigma() > NOISY_SIGMA
 }
 
-impl Rungs {
-    /// The rungs `options` give a frame like `base` (see [`ScanOptions`]).
-    fn for_frame(base: &Plane, options: &ScanOptions) -> Rungs {
-        let noisy = || base.noise_sigma() > NOISY_SIGMA;
-        Rungs {
-            sharp: !(options.skip_sharp_when_noisy && noisy()),
-            rqrr: options.with_rqrr_detector,
-        }
-    }
-}
-
-/// The attempts in the order they are tried (see the module documentation), as `rungs`
-/// say. The relative costs were measured on the bench's generated corpora (the trace,
-/// `qr-trace`).
+/// The attempts in the order they are tried (see the module documentation), `rqrr`'s
+/// detector last when `with_rqrr` is set. The relative costs were measured on the bench's
+/// generated corpora (the trace, `qr-trace`).
 fn ladder<'a>(
     base: &'a Plane,
     half: Option<&'a Plane>,
     bitmaps: &'a Bitmaps,
-    rungs: Rungs,
+    with_rqrr: bool,
 ) -> Vec<Attempt<'a>> {
     let pixels = (base.w * base.h) as f64;
     let mut attempts: Vec<Attempt<'a>> = Vec::new();
@@ -287,6 +285,7 @@ fn ladder<'a>(
         attempts.push(Attempt {
             name: "half: blocks+ours",
             work: pixels / 4.0,
+            sharp: false,
             // Every other row: a code read at this size has modules of 1.5 pixels or more,
             // so two rows at least cross each finder pattern's centre (every row: 87 codes
             // in 180 against 88, in more time).
@@ -300,32 +299,34 @@ fn ladder<'a>(
     let shrink = half.is_some();
     let step = if shrink { 3 } else { 1 };
     let scaled_work = if shrink { 9.0 / 16.0 } else { 1.0 };
-    if rungs.sharp || !shrink {
-        attempts.push(Attempt {
-            name: "full: blocks+ours",
-            work: 0.6 * pixels,
-            run: Box::new(move || read_located(base, step)),
-        });
-        attempts.push(Attempt {
-            name: "3/4: mean+ours",
-            work: 0.8 * pixels * scaled_work,
-            run: Box::new(move || {
-                let (plane, dark) = bitmaps.scaled_mean(base, shrink);
-                read_by_finders_guarded(dark, plane, step)
-            }),
-        });
-    }
+    attempts.push(Attempt {
+        name: "full: blocks+ours",
+        work: 0.6 * pixels,
+        sharp: shrink,
+        run: Box::new(move || read_located(base, step)),
+    });
+    attempts.push(Attempt {
+        name: "3/4: mean+ours",
+        work: 0.8 * pixels * scaled_work,
+        sharp: shrink,
+        run: Box::new(move || {
+            let (plane, dark) = bitmaps.scaled_mean(base, shrink);
+            read_by_finders_guarded(dark, plane, step)
+        }),
+    });
     attempts.push(Attempt {
         name: "blur: mean+ours",
         work: 0.75 * pixels,
+        sharp: false,
         run: Box::new(move || read_by_finders_guarded(bitmaps.blurred_mean(base), base, step)),
     });
-    if !rungs.rqrr {
+    if !with_rqrr {
         return attempts;
     }
     attempts.push(Attempt {
         name: "3/4: mean+rqrr",
         work: 0.8 * pixels * scaled_work,
+        sharp: false,
         run: Box::new(move || {
             let (plane, dark) = bitmaps.scaled_mean(base, shrink);
             read_bits_with_rqrr(dark.to_vec(), plane)
@@ -334,6 +335,7 @@ fn ladder<'a>(
     attempts.push(Attempt {
         name: "blur: mean+rqrr",
         work: 0.8 * pixels,
+        sharp: false,
         run: Box::new(|| read_bits_with_rqrr(bitmaps.blurred_mean(base).to_vec(), base)),
     });
     attempts
@@ -392,11 +394,7 @@ pub fn trace(frame: &image::GrayImage) -> Vec<(&'static str, Duration, Vec<Vec<u
     let (base, half) = prepare(frame);
     let mut out = vec![("prepare", t.elapsed(), Vec::new())];
     let bitmaps = Bitmaps::default();
-    let every = Rungs {
-        sharp: true,
-        rqrr: true,
-    };
-    for a in ladder(&base, half.as_ref(), &bitmaps, every) {
+    for a in ladder(&base, half.as_ref(), &bitmaps, true) {
         let t = Instant::now();
         let read = (a.run)();
         out.push((a.name, t.elapsed(), read));
@@ -644,11 +642,7 @@ mod tests {
         let plane = Plane::new(640, 480, vec![128; 640 * 480]).unwrap();
         let bitmaps = Bitmaps::default();
         let names = |options: ScanOptions| -> Vec<&str> {
-            let rungs = Rungs {
-                sharp: true,
-                rqrr: options.with_rqrr_detector,
-            };
-            ladder(&plane, None, &bitmaps, rungs)
+            ladder(&plane, None, &bitmaps, options.with_rqrr_detector)
                 .iter()
                 .map(|a| a.name)
                 .collect()
@@ -674,9 +668,10 @@ mod tests {
         let names = |plane: &Plane, options: ScanOptions| -> Vec<&str> {
             let (base, half) = prepare(plane.clone());
             let bitmaps = Bitmaps::default();
-            let rungs = Rungs::for_frame(&base, &options);
-            ladder(&base, half.as_ref(), &bitmaps, rungs)
+            let skip = skips_sharp(&base, &options);
+            ladder(&base, half.as_ref(), &bitmaps, options.with_rqrr_detector)
                 .iter()
+                .filter(|a| !(a.sharp && skip))
                 .map(|a| a.name)
                 .collect()
         };
