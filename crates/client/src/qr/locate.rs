@@ -97,6 +97,20 @@ impl Transform {
     }
 }
 
+/// The module points a code's perspective is fitted to, for a code of `size` modules: the
+/// three finder patterns' centres and (n − 6.5, n − 6.5), the alignment pattern's centre
+/// from version 2 (else where the finder patterns' sides meet, see
+/// [`Corners::fourth_guess`]).
+pub(crate) fn fitted_module_points(size: usize) -> [(f64, f64); 4] {
+    let n = size as f64;
+    [
+        (3.5, 3.5),
+        (n - 3.5, 3.5),
+        (n - 6.5, n - 6.5),
+        (3.5, n - 3.5),
+    ]
+}
+
 /// Three finder patterns named by their corner.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Corners {
@@ -119,6 +133,19 @@ impl Corners {
     pub(crate) fn module_for(&self, size: usize) -> f64 {
         let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
         (dist(tl, tr) + dist(tl, bl)) / 2.0 / (size as f64 - 7.0)
+    }
+
+    /// Where the points of [`fitted_module_points`] lie in the frame: the finder patterns'
+    /// centres, and `fourth` for (n − 6.5, n − 6.5).
+    pub(crate) fn frame_points(&self, fourth: (f64, f64)) -> [(f64, f64); 4] {
+        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
+        [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)]
+    }
+
+    /// The perspective of a code of `size` modules through the finder patterns' centres and
+    /// `fourth` for (n − 6.5, n − 6.5).
+    fn perspective(&self, size: usize, fourth: (f64, f64)) -> Option<Transform> {
+        Transform::quad_to_quad(fitted_module_points(size), self.frame_points(fourth))
     }
 
     /// Where the module point (n − 6.5, n − 6.5) lies for a code of `size` modules: where the
@@ -162,17 +189,8 @@ impl Corners {
     /// by at most 1.8×, see [`corners`]). Lines traced through a misread edge meet anywhere,
     /// and a perspective from there can be nearly degenerate.
     fn plausible(&self, size: usize, fourth: (f64, f64)) -> bool {
-        let (tl, tr, bl) = (&self.top_left, &self.top_right, &self.bottom_left);
         let n = size as f64;
-        let Some(t) = Transform::quad_to_quad(
-            [
-                (3.5, 3.5),
-                (n - 3.5, 3.5),
-                (n - 6.5, n - 6.5),
-                (3.5, n - 3.5),
-            ],
-            [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)],
-        ) else {
+        let Some(t) = self.perspective(size, fourth) else {
             return false;
         };
         let module = self.module_for(size);
@@ -628,38 +646,13 @@ pub(crate) fn sample(
     size: usize,
     align: bool,
 ) -> Option<(rqrr::SimpleGrid, bool)> {
-    let n = size as f64;
-    let (tl, tr, bl) = (&c.top_left, &c.top_right, &c.bottom_left);
     let alignment = if align && size > 21 {
         find_alignment(bits, c, size, 4.0).or_else(|| find_alignment(bits, c, size, 9.0))
     } else {
         None
     };
-    let transform = match alignment {
-        Some((ax, ay)) => Transform::quad_to_quad(
-            [
-                (3.5, 3.5),
-                (n - 3.5, 3.5),
-                (n - 6.5, n - 6.5),
-                (3.5, n - 3.5),
-            ],
-            [(tl.x, tl.y), (tr.x, tr.y), (ax, ay), (bl.x, bl.y)],
-        )?,
-        None => Transform::quad_to_quad(
-            [
-                (3.5, 3.5),
-                (n - 3.5, 3.5),
-                (n - 6.5, n - 6.5),
-                (3.5, n - 3.5),
-            ],
-            [
-                (tl.x, tl.y),
-                (tr.x, tr.y),
-                c.fourth_guess(bits, size),
-                (bl.x, bl.y),
-            ],
-        )?,
-    };
+    let fourth = alignment.unwrap_or_else(|| c.fourth_guess(bits, size));
+    let transform = c.perspective(size, fourth)?;
     let local = alignment.and_then(|_| Lattice::fit(bits, &transform, size, c.module_for(size)));
     let grid = match &local {
         Some(lattice) => read_grid(bits, size, |u, v| lattice.map(u, v)),

@@ -11,7 +11,9 @@
 //! our thresholded frame.)
 
 use super::finder::{Bits, floor_to_isize};
-use super::locate::{Corners, Transform, alignment_centres, find_alignment, read_grid};
+use super::locate::{
+    Corners, Transform, alignment_centres, find_alignment, fitted_module_points, read_grid,
+};
 
 /// A point of a module whose colour every code of the size has, in module coordinates, and
 /// whether it is dark.
@@ -179,26 +181,18 @@ pub(crate) fn refine(
 /// to the code's fixed modules ([`refine`]), starting from the finder patterns' centres and
 /// the alignment pattern where one is found (else [`Corners::fourth_guess`]).
 pub(crate) fn sample(bits: Bits, c: &Corners, size: usize) -> Option<rqrr::SimpleGrid> {
-    let n = size as f64;
-    let (tl, tr, bl) = (&c.top_left, &c.top_right, &c.bottom_left);
     let alignment = if size > 21 {
         find_alignment(bits, c, size, 4.0)
     } else {
         None
     };
     let fourth = alignment.unwrap_or_else(|| c.fourth_guess(bits, size));
-    let module = c.module_for(size);
     let transform = refine(
         bits,
         size,
-        [
-            (3.5, 3.5),
-            (n - 3.5, 3.5),
-            (n - 6.5, n - 6.5),
-            (3.5, n - 3.5),
-        ],
-        [(tl.x, tl.y), (tr.x, tr.y), fourth, (bl.x, bl.y)],
-        module,
+        fitted_module_points(size),
+        c.frame_points(fourth),
+        c.module_for(size),
     )?;
     read_grid(bits, size, |u, v| transform.map(u, v))
 }
