@@ -3,7 +3,7 @@
 //! an organisation's delegates, and QR login from both ends (the desktop's ephemeral key and
 //! push channel, the phone's view, approval and refusal).
 
-mod common;
+use crate::common;
 
 use common::{PASSCODE, TestServer};
 use dinhdanh_client::ClientError;

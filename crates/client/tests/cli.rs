@@ -1,7 +1,7 @@
 //! The `dinhdanh` CLI as a script drives it: secrets on standard input, one per line, against
 //! the real server in-process and the real Secret Service.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

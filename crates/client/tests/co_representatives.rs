@@ -4,7 +4,7 @@
 //! here is the server's answer. A lost connection is a real one: a loopback relay between the
 //! client and the server that drops the action's answer, or the action itself, or everything.
 
-mod common;
+use crate::common;
 
 use common::relay::{self, LOSE_ANSWER, LOSE_EVERYTHING, LOSE_REQUEST, PASS, Relay, device_at};
 use common::{Device, PASSCODE, Person, TestServer};

@@ -2,7 +2,7 @@
 //! the real server in-process, the secrets in the real OS keystore, a phone profile and a
 //! desktop profile signed in by QR.
 
-mod common;
+use crate::common;
 
 use common::{Device, PASSCODE, TestServer};
 use dinhdanh_client::ClientError;

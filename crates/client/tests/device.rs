@@ -1,7 +1,7 @@
 //! The device side against the real server, in-process: binding, sign-in, confirmation,
 //! lockout, renewal, sign-out and passcode reset, with the secrets in the real OS keystore.
 
-mod common;
+use crate::common;
 
 use common::{PASSCODE, PASSWORD, TestServer, WRONG_PASSCODE, date_of_birth, os_keystore};
 use dinhdanh_client::ClientError;

@@ -4,7 +4,7 @@
 //! of a new inbox item (which the client then reads through the ordinary route), opens again
 //! on its own after the cut, and ends with the session's typed error.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

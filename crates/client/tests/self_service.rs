@@ -5,7 +5,7 @@
 //! owners and administrators. A lost connection while locking is a real one (a loopback relay
 //! that drops the request, the answer, or everything), and the client asks the server.
 
-mod common;
+use crate::common;
 
 use common::relay::{LOSE_ANSWER, LOSE_EVERYTHING, LOSE_REQUEST, PASS, device_at};
 use common::{PASSCODE, PASSWORD, Person, TestServer, date_of_birth, organisation_owned_by};

@@ -4,7 +4,7 @@
 //! played over HTTP around it, so what the phone answers is seen where it lands: the browser
 //! gets a code, or is sent back with `access_denied`.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -3,7 +3,7 @@
 //! sets them (confirmed with the passcode); a person lists their consents to services and
 //! withdraws one in a tap.
 
-mod common;
+use crate::common;
 
 use common::{PASSCODE, TestServer, organisation_owned_by};
 use dinhdanh_core::account::OrgRole;

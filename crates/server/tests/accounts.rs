@@ -2,7 +2,7 @@
 //! accounts with a one-time code, personal data, and officers locking accounts in their
 //! province. Runs on SQLite and on PostgreSQL (`backend_test!`).
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::{Auth, Device, Session, TestServer};

@@ -2,7 +2,7 @@
 //! and the signed checkpoint kept outside the database catches a rewrite that recomputed every
 //! hash. Runs on SQLite and on PostgreSQL (`backend_test!`).
 
-mod common;
+use crate::common;
 
 use common::TestServer;
 use common::{Backend, backend_test};

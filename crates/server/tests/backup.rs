@@ -6,8 +6,8 @@
 //! the encrypted details. SQLite only: PostgreSQL is backed up with `pg_dump`
 //! (docs/design/operations.md).
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -3,8 +3,8 @@
 //! uses of one confirmation exactly one goes through. The confirmed route used here is ending
 //! another session of the account (`end_session`).
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use std::sync::Arc;
 

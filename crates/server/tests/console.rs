@@ -4,9 +4,9 @@
 //! province, sign-out's CSRF proof, and the headers of every page. Each test fails with its
 //! rule taken out (see the report of the round that added it).
 
-mod common;
-mod identity;
-mod oidc_rp;
+use crate::common;
+use crate::identity;
+use crate::oidc_rp;
 
 use std::collections::BTreeMap;
 

@@ -21,8 +21,8 @@
 //! The steps call the functions the HTTP handlers call after verifying the confirmation
 //! (which tests/organisations.rs covers over HTTP), so many cases run in a few seconds.
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use std::cell::Cell;
 

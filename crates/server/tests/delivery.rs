@@ -6,7 +6,7 @@
 //! The SMTP server here is a minimal one written in the test (EHLO, MAIL, RCPT, DATA, QUIT,
 //! and STARTTLS advertised or not): it records what the client sent over TCP.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

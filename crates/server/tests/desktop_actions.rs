@@ -6,9 +6,9 @@
 //! desktop's session, not the phone's. Runs on SQLite and on PostgreSQL
 //! (`backend_test!`).
 
-mod common;
-mod identity;
-mod qr_desktop;
+use crate::common;
+use crate::identity;
+use crate::qr_desktop;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Device binding and re-binding, passcode reset, self-lock.
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use common::{Auth, Device, TestServer};
 use common::{Backend, backend_test};

@@ -1,6 +1,6 @@
 //! The harness itself and the routes of the foundation: health, challenges.
 
-mod common;
+use crate::common;
 
 use common::{Auth, TestServer};
 use common::{Backend, backend_test};

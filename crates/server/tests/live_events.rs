@@ -5,8 +5,8 @@
 //! another instance on PostgreSQL. The socket follows the push sockets' rules: a data frame
 //! closes it, one stream per session, pings when silent; and it ends when its session does.
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

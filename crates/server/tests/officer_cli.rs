@@ -4,8 +4,8 @@
 //! in the app. And the operator's `holiday list|add|remove` through the binary. Runs on
 //! SQLite and on PostgreSQL (`backend_test!`).
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use std::process::Command;
 

@@ -4,9 +4,9 @@
 //! the PKCE verifier and a DPoP proof. Each rule of the point 1 has a test here that
 //! fails when the rule is taken out.
 
-mod common;
-mod identity;
-mod oidc_rp;
+use crate::common;
+use crate::identity;
+use crate::oidc_rp;
 
 use common::TestServer;
 use common::{Backend, backend_test};

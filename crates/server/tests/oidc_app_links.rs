@@ -4,9 +4,9 @@
 //! the plain page the link shows without the app, and the sign-in handed over by the link
 //! continuing in the browser that holds the cookie — and only there.
 
-mod common;
-mod identity;
-mod oidc_rp;
+use crate::common;
+use crate::identity;
+use crate::oidc_rp;
 
 use common::{Backend, TestServer, backend_test};
 use dinhdanh_core::qr_login::ServiceSignInPayload;

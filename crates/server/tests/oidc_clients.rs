@@ -2,7 +2,7 @@
 //! through the library functions the commands call): what is accepted, what is refused with a
 //! clear error on its field, and that a refusal stores nothing and audits nothing.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -3,9 +3,8 @@
 //! fetched again when an assertion names a `kid` the cached set does not hold — at most every
 //! so often, so unknown `kid`s do not make the provider hammer the service.
 
-mod common;
-mod identity;
-mod oidc_rp;
+use crate::common;
+use crate::oidc_rp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

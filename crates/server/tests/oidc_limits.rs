@@ -3,9 +3,8 @@
 //! `429` with `Retry-After` and an OAuth error body, and does not slow another service down.
 //! The limits are configured small here (the defaults are thousands per window).
 
-mod common;
-mod identity;
-mod oidc_rp;
+use crate::common;
+use crate::oidc_rp;
 
 use common::{Backend, TestServer, backend_test};
 use dinhdanh_server::testing::ServerKeys;

@@ -4,9 +4,9 @@
 //! closed, or the person locks the account. The services' back-channel endpoints are a small
 //! axum server on loopback inside the test.
 
-mod common;
-mod identity;
-mod oidc_rp;
+use crate::common;
+use crate::identity;
+use crate::oidc_rp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -4,9 +4,9 @@
 //! page's WebSocket (Origin, cookie, one socket, data frames, the push itself), the status
 //! answer behind it, and "new code" with its limit. Each test fails with its rule taken out.
 
-mod common;
-mod identity;
-mod oidc_rp;
+use crate::common;
+use crate::identity;
+use crate::oidc_rp;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -4,9 +4,9 @@
 //! once; the phone's account choice lists only organisations allowed here. Each test fails
 //! when its rule is taken out.
 
-mod common;
-mod identity;
-mod oidc_rp;
+use crate::common;
+use crate::identity;
+use crate::oidc_rp;
 
 use chrono::{Duration, NaiveDate};
 use common::{Auth, Backend, Device, Session, TestServer, backend_test};

@@ -1,7 +1,7 @@
 //! The OpenAPI document: served by the running server, valid OpenAPI 3.x, and describing every
 //! route the router actually serves.
 
-mod common;
+use crate::common;
 
 use common::{Auth, TestServer};
 use common::{Backend, backend_test};

@@ -7,8 +7,8 @@
 //! action's transaction, on purpose: a used challenge stays used. So each attempt asks for a
 //! fresh challenge, and the audit entries counted here are the action's own.
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use common::{Auth, Device, Session, TestServer};
 use common::{Backend, backend_test};

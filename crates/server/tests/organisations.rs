@@ -4,8 +4,8 @@
 //! changes, and the progress statistics. Also: a delegate of one organisation can neither read
 //! nor change another, on every organisation route.
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use std::cell::RefCell;
 

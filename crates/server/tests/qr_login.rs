@@ -4,9 +4,9 @@
 //! approval after expiry, two approvals racing, a code from another server, a declined login,
 //! a desktop session trying to confirm, and a delegation revoked between scan and approve.
 
-mod common;
-mod identity;
-mod qr_desktop;
+use crate::common;
+use crate::identity;
+use crate::qr_desktop;
 
 use common::{Auth, Device, Session, TestServer};
 use common::{Backend, backend_test};

@@ -5,9 +5,9 @@
 //! safety-net re-read, so a broken push cannot pass unnoticed. Also: the approximate place of
 //! the desktop from a GeoIP table.
 
-mod common;
-mod identity;
-mod qr_desktop;
+use crate::common;
+use crate::identity;
+use crate::qr_desktop;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

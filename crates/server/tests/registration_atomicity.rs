@@ -4,8 +4,8 @@
 //! entry aside: it stands whatever the action then does), and the audit chain verifies; once
 //! the failure comes after the last step, everything is committed.
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use common::{Auth, Device, Session, TestServer};
 use common::{Backend, backend_test};

@@ -4,8 +4,8 @@
 //! read what. Runs on SQLite and on
 //! PostgreSQL (`backend_test!`).
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use common::{Auth, Device, Session, TestServer};

@@ -2,8 +2,8 @@
 //! behave as one. Each test runs on both backends: on PostgreSQL this is the deployment case; on
 //! SQLite the two instances share one database file.
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use std::path::PathBuf;
 

@@ -8,8 +8,8 @@
 //! but that server accepted: a zero-width space in the organisation's name, and a
 //! right-to-left override in the owner's device name. SQLite: the fixture is a SQLite dump.
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Sign-in, request proofs, expiry and renewal, sign-out, the session list, rate limits.
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use common::{Auth, Device, Session, TestServer};
 use common::{Backend, backend_test};

@@ -3,8 +3,8 @@
 //! sensitive route, so wrong passcodes count toward the lock-out. Runs on SQLite and on
 //! PostgreSQL (`backend_test!`).
 
-mod common;
-mod identity;
+use crate::common;
+use crate::identity;
 
 use common::{Auth, Device, Session, TestServer};
 use common::{Backend, backend_test};
