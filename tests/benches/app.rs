@@ -25,6 +25,7 @@
 //! and, in the page, its HTML, DOMContentLoaded, load and first screen. Times are medians over
 //! several starts; memory is the PSS of the app process and its WebKit children after 5 s idle.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -60,13 +61,15 @@ struct Samples {
 /// done (everything it preloads in), and showed the first screen, in ms from its navigation's
 /// start (Navigation Timing and `performance.now()`); and the time before that navigation (the
 /// cold start's first screen less the page's).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct PageClock {
     before: f64,
     html: f64,
     dom_content_loaded: f64,
     loaded: f64,
     first_screen: f64,
+    /// The page's named steps ([`WATCH_FIRST_SCREEN`]), in ms from its navigation.
+    steps: BTreeMap<String, f64>,
 }
 
 fn main() -> Result<()> {
@@ -209,6 +212,12 @@ async fn bench() -> Result<()> {
         page_clock_medians(&minimal_samples.in_page)
     );
     println!(
+        "\nthe page's steps, ms from its navigation (watched starts, medians):\n- ours: {}\n- \
+         minimal: {}",
+        page_steps_medians(&our_samples.in_page),
+        page_steps_medians(&minimal_samples.in_page)
+    );
+    println!(
         "\nof our binary: UI wasm (dinhdanh_ui_bg.wasm) {:.0} KiB, UI glue (dinhdanh_ui.js) \
          {:.0} KiB",
         size(&wasm)? as f64 / 1024.0,
@@ -242,8 +251,9 @@ enum FirstScreen {
 
 /// The script of [`FirstScreen::Watched`]: at the first animation frame in which the element
 /// with the given id is in the DOM with a box and not hidden, the page's clock then and its
-/// navigation's times ([`PageClock`]: `[html, domContentLoaded, load, now]`); `false` after
-/// 60 s.
+/// navigation's times ([`PageClock`]: `[html, domContentLoaded, load, now, steps]`); `false`
+/// after 60 s. `steps` holds the page's own performance marks (our loader's `ui-…`, see
+/// ui/main.js). (WebKit lists no resource timings for files from the `tauri://` scheme.)
 const WATCH_FIRST_SCREEN: &str = r#"
 const [id, done] = arguments;
 const until = performance.now() + 60000;
@@ -251,7 +261,9 @@ const check = () => {
   const e = document.getElementById(id);
   if (e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden") {
     const n = performance.getEntriesByType("navigation")[0];
-    done([n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd, performance.now()]);
+    const steps = {};
+    for (const m of performance.getEntriesByType("mark")) steps[m.name] = m.startTime;
+    done([n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd, performance.now(), steps]);
   } else if (performance.now() > until) {
     done(false);
   } else {
@@ -298,7 +310,9 @@ async fn start_once(
                     serde_json::json!([subject.first_screen]),
                 )
                 .await?;
-            let Ok(times) = serde_json::from_value::<[f64; 4]>(shown.clone()) else {
+            let Ok(times) = serde_json::from_value::<(f64, f64, f64, f64, BTreeMap<String, f64>)>(
+                shown.clone(),
+            ) else {
                 bail!("#{} was not shown: {shown}", subject.first_screen);
             };
             Some(times)
@@ -322,13 +336,16 @@ async fn start_once(
         }
     };
     let first_screen = started.elapsed();
-    let in_page = watched.map(|[html, dom_content_loaded, loaded, shown]| PageClock {
-        before: first_screen.as_secs_f64() * 1000.0 - shown,
-        html,
-        dom_content_loaded,
-        loaded,
-        first_screen: shown,
-    });
+    let in_page = watched.map(
+        |(html, dom_content_loaded, loaded, shown, steps)| PageClock {
+            before: first_screen.as_secs_f64() * 1000.0 - shown,
+            html,
+            dom_content_loaded,
+            loaded,
+            first_screen: shown,
+            steps,
+        },
+    );
     tokio::time::sleep(Duration::from_secs(5)).await;
     let idle = app_memory_kib(&subject.exe, profile)?;
     session.quit().await?;
@@ -347,6 +364,25 @@ fn page_clock_medians(clocks: &[PageClock]) -> String {
         of(|c| c.loaded),
         of(|c| c.first_screen)
     )
+}
+
+/// Each named step any start had, in the order of its median: `name median`, in ms.
+fn page_steps_medians(clocks: &[PageClock]) -> String {
+    let names: std::collections::BTreeSet<&String> =
+        clocks.iter().flat_map(|c| c.steps.keys()).collect();
+    let mut steps: Vec<(f64, &String)> = names
+        .into_iter()
+        .map(|name| {
+            let times = clocks.iter().filter_map(|c| c.steps.get(name).copied());
+            (median_f64(times.collect()), name)
+        })
+        .collect();
+    steps.sort_by(|a, b| a.0.total_cmp(&b.0));
+    steps
+        .iter()
+        .map(|(ms, name)| format!("{name} {ms:.0}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn median_f64(mut v: Vec<f64>) -> f64 {
