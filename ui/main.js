@@ -12,6 +12,8 @@ if (internals) {
   window.__dinhdanhFirstStatus = internals.invoke('status', { args: null }).finally(() =>
     performance.mark('ui-status'));
 }
+// The start screen's spinner, only for a start slower than 0.4 s (see app.css).
+setTimeout(() => document.getElementById('boot')?.classList.add('slow'), 400);
 const module = WebAssembly.compileStreaming(fetch('dinhdanh_ui_bg.wasm')).finally(() =>
   performance.mark('ui-compiled'));
 const glue = import('./dinhdanh_ui.js').finally(() => performance.mark('ui-glue'));
