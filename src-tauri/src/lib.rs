@@ -9,6 +9,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod assets;
 pub mod commands;
 pub mod dispatch;
 pub mod live;
@@ -40,10 +41,13 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
     })
 }
 
-/// The app's configuration (`tauri.conf.json`), assets (`target/ui-dist`) and access control
-/// (the capabilities resolved by the build script).
+/// The app's configuration (`tauri.conf.json`), assets (`target/ui-dist`, the WebAssembly
+/// decompressed early: [`assets`]) and access control (the capabilities resolved by the build
+/// script).
 pub fn context<R: Runtime>() -> tauri::Context<R> {
-    tauri::generate_context!()
+    let mut context = tauri::generate_context!();
+    assets::decompress_wasm_early(&mut context);
+    context
 }
 
 /// Phone: every sign-in link the operating system hands the app goes to the shell, which
