@@ -2,8 +2,9 @@
 // because the app's CSP allows no inline script.
 //
 // Three things start at once rather than one after another: compiling the WebAssembly
-// (index.html preloads it), loading its glue module, and asking the shell for `status`, which
-// the first screen needs (`bridge::status` takes this answer instead of asking again).
+// (as it arrives), loading its glue module (index.html preloads it), and asking the shell for
+// `status`, which the first screen needs (`bridge::status` takes this answer instead of asking
+// again).
 //
 // Each step leaves a performance mark (`ui-…`), which the app's bench reads to split the page's
 // time to the first screen.
