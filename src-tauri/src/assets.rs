@@ -1,9 +1,9 @@
 //! The UI's files as the window loads them: Tauri's embedded assets (brotli-compressed in the
 //! binary, decompressed on each request), except that the WebAssembly, the largest by far and
 //! the one the first screen waits for, is decompressed on a thread of its own while the WebView
-//! starts, instead of once the page asks for it. (A cold start's profile, stop 46: ~15 ms of
-//! decompressing on the async runtime between the page's request and the compile, with the
-//! other core idle for the ~250 ms before the page.)
+//! starts, instead of once the page asks for it. (A cold start's profile, stop 46: the async
+//! runtime decompressing it between the page's request and the compile, while the other core
+//! was idle for most of the ~250 ms before the page.)
 
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tauri::utils::assets::{AssetKey, AssetsIter, CspHash};
 use tauri::{App, Assets, Runtime};
 
-/// The UI's WebAssembly, as wasm-bindgen names it (`cargo xtask`'s `build_ui`; ui/index.html
-/// preloads it).
+/// The UI's WebAssembly, as wasm-bindgen names it (`cargo xtask`'s `build_ui`; ui/main.js
+/// fetches it).
 const WASM: &str = "dinhdanh_ui_bg.wasm";
 
 /// Replaces `context`'s assets by the same ones whose WebAssembly is decompressed early.
