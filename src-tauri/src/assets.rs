@@ -117,14 +117,11 @@ mod tests {
 
     impl Assets<MockRuntime> for Counted {
         fn get(&self, key: &AssetKey) -> Option<Cow<'_, [u8]>> {
-            match key.as_ref() {
-                "/dinhdanh_ui_bg.wasm" => {
-                    self.0.fetch_add(1, Ordering::SeqCst);
-                    Some(Cow::Owned(b"\0asm wasm".to_vec()))
-                }
-                "/index.html" => Some(Cow::Borrowed(b"<html>")),
-                _ => None,
+            if key.as_ref() == AssetKey::from(WASM).as_ref() {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                return Some(Cow::Owned(b"\0asm wasm".to_vec()));
             }
+            (key.as_ref() == "/index.html").then_some(Cow::Borrowed(b"<html>"))
         }
 
         fn iter(&self) -> Box<AssetsIter<'_>> {
@@ -182,8 +179,10 @@ mod tests {
         assert_eq!(count.load(Ordering::SeqCst), 0);
     }
 
+    /// Through Tauri's own resolver, with the app's real embedded wasm. `build` runs no
+    /// `setup`, so no early thread here: the hand-over itself is the tests above.
     #[test]
-    fn the_apps_context_serves_the_real_wasm_early_and_again() {
+    fn the_apps_context_serves_the_real_wasm_through_the_wrapper_again_and_again() {
         let app = tauri::test::mock_builder()
             .build(crate::context())
             .expect("the app builds");
