@@ -8,6 +8,7 @@
 //
 // Each step leaves a performance mark (`ui-…`), which the app's bench reads to split the page's
 // time to the first screen.
+performance.mark('ui-begin');
 const internals = window.__TAURI_INTERNALS__;
 if (internals) {
   window.__dinhdanhFirstStatus = internals.invoke('status', { args: null }).finally(() =>
@@ -22,7 +23,8 @@ new MutationObserver((_, observer) => {
 }).observe(document.getElementById('main'), { childList: true, subtree: true });
 // The start screen's emblem, words and spinner, only for a start slower than 0.4 s (see app.css).
 setTimeout(() => document.getElementById('boot')?.classList.add('slow'), 400);
-const module = WebAssembly.compileStreaming(fetch('dinhdanh_ui_bg.wasm')).finally(() =>
+const response = fetch('dinhdanh_ui_bg.wasm').finally(() => performance.mark('ui-response'));
+const module = WebAssembly.compileStreaming(response).finally(() =>
   performance.mark('ui-compiled'));
 const glue = import('./dinhdanh_ui.js').finally(() => performance.mark('ui-glue'));
 const [compiled, { default: init }] = await Promise.all([module, glue]);

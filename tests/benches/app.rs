@@ -61,6 +61,9 @@ struct Samples {
     first_screen_drawn: Vec<Duration>,
     /// The watched starts' times by the page's own clock, from its navigation.
     in_page: Vec<PageClock>,
+    /// The polled starts' named steps by the page's clock, and `seen`: when the poll that saw
+    /// the first screen was answered.
+    polled_steps: Vec<BTreeMap<String, f64>>,
     idle_kib: Vec<u64>,
 }
 
@@ -77,6 +80,12 @@ struct PageClock {
     first_screen: f64,
     /// The next frame began: the first screen's frame is drawn.
     drawn: f64,
+    /// The navigation's start on the system clock (`performance.timeOrigin`), in ms from the
+    /// bench's request for the session: the time before the page without the answer's trip.
+    navigation: f64,
+    /// From the page's answer (at `drawn`) until the bench had it: the driver's and the
+    /// shell's relay, counted in `before`.
+    trip_back: f64,
     /// The page's named steps ([`WATCH_FIRST_SCREEN`]), in ms from its navigation.
     steps: BTreeMap<String, f64>,
 }
@@ -150,7 +159,7 @@ async fn bench() -> Result<()> {
             }
             for (subject, samples) in turns {
                 let profile = format!("bench{run}");
-                let (page, first, drawn, in_page, idle) =
+                let (page, first, drawn, in_page, polled_steps, idle) =
                     match start_once(&driver_url, subject, &profile, how).await {
                         Ok(measured) => measured,
                         Err(e) => {
@@ -165,7 +174,10 @@ async fn bench() -> Result<()> {
                         samples.first_screen_drawn.extend(drawn);
                         samples.in_page.extend(in_page);
                     }
-                    FirstScreen::Polled => samples.first_screen_polled.push(first),
+                    FirstScreen::Polled => {
+                        samples.first_screen_polled.push(first);
+                        samples.polled_steps.extend(polled_steps);
+                    }
                 }
                 samples.idle_kib.push(idle);
             }
@@ -232,11 +244,34 @@ async fn bench() -> Result<()> {
         page_clock_medians(&our_samples.in_page),
         page_clock_medians(&minimal_samples.in_page)
     );
+    let of =
+        |clocks: &[PageClock], f: fn(&PageClock) -> f64| median_f64(clocks.iter().map(f).collect());
+    println!(
+        "| the navigation began, by the system clock / the answer's trip back to the bench \
+         (watched starts, medians) | {:.0} / {:.0} ms | {:.0} / {:.0} ms | | | |",
+        of(&our_samples.in_page, |c| c.navigation),
+        of(&our_samples.in_page, |c| c.trip_back),
+        of(&minimal_samples.in_page, |c| c.navigation),
+        of(&minimal_samples.in_page, |c| c.trip_back),
+    );
+    let (our_clock, min_clock) = (
+        of(&our_samples.in_page, |c| c.navigation + c.first_screen),
+        of(&minimal_samples.in_page, |c| c.navigation + c.first_screen),
+    );
+    println!(
+        "| first screen by the page's clock on the system clock (watched starts, median) | \
+         {our_clock:.0} ms | {min_clock:.0} ms | {:.2} | | |",
+        our_clock / min_clock
+    );
     println!(
         "\nthe page's steps, ms from its navigation (watched starts, medians):\n- ours: {}\n- \
          minimal: {}",
         page_steps_medians(&our_samples.in_page),
         page_steps_medians(&minimal_samples.in_page)
+    );
+    println!(
+        "- ours, polled starts: {}",
+        steps_medians(&our_samples.polled_steps)
     );
     println!(
         "\nof our binary: UI wasm (dinhdanh_ui_bg.wasm) {:.0} KiB, UI glue (dinhdanh_ui.js) \
@@ -287,7 +322,8 @@ const check = () => {
       const n = performance.getEntriesByType("navigation")[0];
       const steps = {};
       for (const m of performance.getEntriesByType("mark")) steps[m.name] = m.startTime;
-      done([n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd, shown, drawn, steps]);
+      done([n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd, shown, drawn, steps,
+        performance.timeOrigin]);
     });
   } else if (performance.now() > until) {
     done(false);
@@ -298,6 +334,14 @@ const check = () => {
 check();
 "#;
 
+/// The page's performance marks and, as `seen`, the page's clock now: run right after a polled
+/// start saw its first screen.
+const READ_STEPS: &str = r#"
+const steps = { seen: performance.now() };
+for (const m of performance.getEntriesByType("mark")) steps[m.name] = m.startTime;
+return steps;
+"#;
+
 /// Starts `subject` once: time to its page loaded, to its first screen (seen as `how` says),
 /// to the frame after it (watched starts), the page's own clock (watched starts) and its idle
 /// PSS.
@@ -306,8 +350,16 @@ async fn start_once(
     subject: &Subject,
     profile: &str,
     how: FirstScreen,
-) -> Result<(Duration, Duration, Option<Duration>, Option<PageClock>, u64)> {
+) -> Result<(
+    Duration,
+    Duration,
+    Option<Duration>,
+    Option<PageClock>,
+    Option<BTreeMap<String, f64>>,
+    u64,
+)> {
     let started = Instant::now();
+    let started_wall = std::time::SystemTime::now();
     let session = Session::start(
         driver_url,
         &subject.exe.display().to_string(),
@@ -337,7 +389,7 @@ async fn start_once(
                 )
                 .await?;
             let Ok(times) =
-                serde_json::from_value::<(f64, f64, f64, f64, f64, BTreeMap<String, f64>)>(
+                serde_json::from_value::<(f64, f64, f64, f64, f64, BTreeMap<String, f64>, f64)>(
                     shown.clone(),
                 )
             else {
@@ -366,29 +418,47 @@ async fn start_once(
     // A watched start answers a frame after its first screen: that frame is taken off.
     let until_answer = started.elapsed();
     let first_screen = match &watched {
-        Some((_, _, _, shown, drawn, _)) => {
+        Some((_, _, _, shown, drawn, _, _)) => {
             until_answer.saturating_sub(Duration::from_secs_f64((drawn - shown).max(0.0) / 1000.0))
         }
         None => until_answer,
     };
     let drawn = watched.is_some().then_some(until_answer);
-    let in_page =
-        watched.map(
-            |(html, dom_content_loaded, loaded, shown, drawn, steps)| PageClock {
-                before: first_screen.as_secs_f64() * 1000.0 - shown,
-                html,
-                dom_content_loaded,
-                loaded,
-                first_screen: shown,
-                drawn,
-                steps,
-            },
-        );
+    // The polled start's steps, read after the clock stopped: whether polling slowed the page
+    // (its steps later than a watched start's) or only saw it late (`seen` after `ui-screen`).
+    let polled_steps = match how {
+        FirstScreen::Watched => None,
+        FirstScreen::Polled => {
+            let read = session.execute(READ_STEPS, serde_json::json!([])).await?;
+            Some(serde_json::from_value::<BTreeMap<String, f64>>(read)?)
+        }
+    };
+    let in_page = watched.map(
+        |(html, dom_content_loaded, loaded, shown, drawn, steps, origin)| PageClock {
+            before: first_screen.as_secs_f64() * 1000.0 - shown,
+            navigation: origin - epoch_ms(started_wall),
+            trip_back: until_answer.as_secs_f64() * 1000.0
+                - (origin - epoch_ms(started_wall) + drawn),
+            html,
+            dom_content_loaded,
+            loaded,
+            first_screen: shown,
+            drawn,
+            steps,
+        },
+    );
     tokio::time::sleep(Duration::from_secs(5)).await;
     let idle = app_memory_kib(&subject.exe, profile)?;
     session.quit().await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    Ok((page_loaded, first_screen, drawn, in_page, idle))
+    Ok((
+        page_loaded,
+        first_screen,
+        drawn,
+        in_page,
+        polled_steps,
+        idle,
+    ))
 }
 
 /// The median of each of [`PageClock`]'s times, as the table shows them.
@@ -407,12 +477,17 @@ fn page_clock_medians(clocks: &[PageClock]) -> String {
 
 /// Each named step any start had, in the order of its median: `name median`, in ms.
 fn page_steps_medians(clocks: &[PageClock]) -> String {
-    let names: std::collections::BTreeSet<&String> =
-        clocks.iter().flat_map(|c| c.steps.keys()).collect();
+    let steps: Vec<BTreeMap<String, f64>> = clocks.iter().map(|c| c.steps.clone()).collect();
+    steps_medians(&steps)
+}
+
+/// Each named step of `starts`, in the order of its median: `name median`, in ms.
+fn steps_medians(starts: &[BTreeMap<String, f64>]) -> String {
+    let names: std::collections::BTreeSet<&String> = starts.iter().flat_map(|s| s.keys()).collect();
     let mut steps: Vec<(f64, &String)> = names
         .into_iter()
         .map(|name| {
-            let times = clocks.iter().filter_map(|c| c.steps.get(name).copied());
+            let times = starts.iter().filter_map(|s| s.get(name).copied());
             (median_f64(times.collect()), name)
         })
         .collect();
@@ -422,6 +497,12 @@ fn page_steps_medians(clocks: &[PageClock]) -> String {
         .map(|(ms, name)| format!("{name} {ms:.0}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `t` in ms since the Unix epoch, the clock of `performance.timeOrigin`.
+fn epoch_ms(t: std::time::SystemTime) -> f64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 fn median_f64(mut v: Vec<f64>) -> f64 {
