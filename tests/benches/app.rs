@@ -24,8 +24,10 @@
 //! printed: each poll is work on the page's main thread, where our UI's WebAssembly starts. The
 //! watched starts also read the page's own clock, which splits a start into the time before the
 //! page's navigation and, in the page, its HTML, DOMContentLoaded, load, first screen and the
-//! frame after it. Times are medians over several starts; memory is the PSS of the app process
-//! and its WebKit children after 5 s idle.
+//! frame after it; the navigation's start on the system clock (`performance.timeOrigin`) splits
+//! "before" again into the app's start and the answer's relay back through the driver. Polled
+//! starts read the page's steps after their clock stopped. Times are medians over several
+//! starts; memory is the PSS of the app process and its WebKit children after 5 s idle.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,6 +67,20 @@ struct Samples {
     /// the first screen was answered.
     polled_steps: Vec<BTreeMap<String, f64>>,
     idle_kib: Vec<u64>,
+}
+
+/// What one start measured ([`start_once`]).
+struct Start {
+    page_loaded: Duration,
+    /// Seen as the start's [`FirstScreen`] says.
+    first_screen: Duration,
+    /// Watched starts: until the frame after the first screen's began.
+    drawn: Option<Duration>,
+    /// Watched starts: the page's own clock.
+    in_page: Option<PageClock>,
+    /// Polled starts: the page's marks, read after the clock stopped ([`READ_STEPS`]).
+    polled_steps: Option<BTreeMap<String, f64>>,
+    idle_kib: u64,
 }
 
 /// When a page had its HTML, its DOMContentLoaded (its module scripts run) and its load event
@@ -159,27 +175,26 @@ async fn bench() -> Result<()> {
             }
             for (subject, samples) in turns {
                 let profile = format!("bench{run}");
-                let (page, first, drawn, in_page, polled_steps, idle) =
-                    match start_once(&driver_url, subject, &profile, how).await {
-                        Ok(measured) => measured,
-                        Err(e) => {
-                            let _ = driver.kill();
-                            return Err(e);
-                        }
-                    };
-                samples.page_loaded.push(page);
+                let start = match start_once(&driver_url, subject, &profile, how).await {
+                    Ok(start) => start,
+                    Err(e) => {
+                        let _ = driver.kill();
+                        return Err(e);
+                    }
+                };
+                samples.page_loaded.push(start.page_loaded);
                 match how {
                     FirstScreen::Watched => {
-                        samples.first_screen.push(first);
-                        samples.first_screen_drawn.extend(drawn);
-                        samples.in_page.extend(in_page);
+                        samples.first_screen.push(start.first_screen);
+                        samples.first_screen_drawn.extend(start.drawn);
+                        samples.in_page.extend(start.in_page);
                     }
                     FirstScreen::Polled => {
-                        samples.first_screen_polled.push(first);
-                        samples.polled_steps.extend(polled_steps);
+                        samples.first_screen_polled.push(start.first_screen);
+                        samples.polled_steps.extend(start.polled_steps);
                     }
                 }
-                samples.idle_kib.push(idle);
+                samples.idle_kib.push(start.idle_kib);
             }
         }
     }
@@ -350,14 +365,7 @@ async fn start_once(
     subject: &Subject,
     profile: &str,
     how: FirstScreen,
-) -> Result<(
-    Duration,
-    Duration,
-    Option<Duration>,
-    Option<PageClock>,
-    Option<BTreeMap<String, f64>>,
-    u64,
-)> {
+) -> Result<Start> {
     let started = Instant::now();
     let started_wall = std::time::SystemTime::now();
     let session = Session::start(
@@ -451,14 +459,14 @@ async fn start_once(
     let idle = app_memory_kib(&subject.exe, profile)?;
     session.quit().await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    Ok((
+    Ok(Start {
         page_loaded,
         first_screen,
         drawn,
         in_page,
         polled_steps,
-        idle,
-    ))
+        idle_kib: idle,
+    })
 }
 
 /// The median of each of [`PageClock`]'s times, as the table shows them.
