@@ -63,8 +63,8 @@ struct Samples {
     first_screen_drawn: Vec<Duration>,
     /// The watched starts' times by the page's own clock, from its navigation.
     in_page: Vec<PageClock>,
-    /// The polled starts' named steps by the page's clock, and `seen`: when the poll that saw
-    /// the first screen was answered.
+    /// The polled starts' named steps by the page's clock, and `seen`: the page's clock when
+    /// the bench asked for them, one round trip after the poll that saw the first screen.
     polled_steps: Vec<BTreeMap<String, f64>>,
     idle_kib: Vec<u64>,
 }
