@@ -259,19 +259,17 @@ async fn bench() -> Result<()> {
         page_clock_medians(&our_samples.in_page),
         page_clock_medians(&minimal_samples.in_page)
     );
-    let of =
-        |clocks: &[PageClock], f: fn(&PageClock) -> f64| median_f64(clocks.iter().map(f).collect());
     println!(
         "| the navigation began, by the system clock / the answer's trip back to the bench \
          (watched starts, medians) | {:.0} / {:.0} ms | {:.0} / {:.0} ms | | | |",
-        of(&our_samples.in_page, |c| c.navigation),
-        of(&our_samples.in_page, |c| c.trip_back),
-        of(&minimal_samples.in_page, |c| c.navigation),
-        of(&minimal_samples.in_page, |c| c.trip_back),
+        median_of(&our_samples.in_page, |c| c.navigation),
+        median_of(&our_samples.in_page, |c| c.trip_back),
+        median_of(&minimal_samples.in_page, |c| c.navigation),
+        median_of(&minimal_samples.in_page, |c| c.trip_back),
     );
     let (our_clock, min_clock) = (
-        of(&our_samples.in_page, |c| c.navigation + c.first_screen),
-        of(&minimal_samples.in_page, |c| c.navigation + c.first_screen),
+        median_of(&our_samples.in_page, |c| c.navigation + c.first_screen),
+        median_of(&minimal_samples.in_page, |c| c.navigation + c.first_screen),
     );
     println!(
         "| first screen by the page's clock on the system clock (watched starts, median) | \
@@ -286,7 +284,7 @@ async fn bench() -> Result<()> {
     );
     println!(
         "- ours, polled starts: {}",
-        steps_medians(&our_samples.polled_steps)
+        steps_medians(&our_samples.polled_steps.iter().collect::<Vec<_>>())
     );
     println!(
         "\nof our binary: UI wasm (dinhdanh_ui_bg.wasm) {:.0} KiB, UI glue (dinhdanh_ui.js) \
@@ -442,17 +440,19 @@ async fn start_once(
         }
     };
     let in_page = watched.map(
-        |(html, dom_content_loaded, loaded, shown, drawn, steps, origin)| PageClock {
-            before: first_screen.as_secs_f64() * 1000.0 - shown,
-            navigation: origin - epoch_ms(started_wall),
-            trip_back: until_answer.as_secs_f64() * 1000.0
-                - (origin - epoch_ms(started_wall) + drawn),
-            html,
-            dom_content_loaded,
-            loaded,
-            first_screen: shown,
-            drawn,
-            steps,
+        |(html, dom_content_loaded, loaded, shown, drawn, steps, origin)| {
+            let navigation = origin - epoch_ms(started_wall);
+            PageClock {
+                before: first_screen.as_secs_f64() * 1000.0 - shown,
+                navigation,
+                trip_back: until_answer.as_secs_f64() * 1000.0 - (navigation + drawn),
+                html,
+                dom_content_loaded,
+                loaded,
+                first_screen: shown,
+                drawn,
+                steps,
+            }
         },
     );
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -471,7 +471,7 @@ async fn start_once(
 
 /// The median of each of [`PageClock`]'s times, as the table shows them.
 fn page_clock_medians(clocks: &[PageClock]) -> String {
-    let of = |f: fn(&PageClock) -> f64| median_f64(clocks.iter().map(f).collect());
+    let of = |f: fn(&PageClock) -> f64| median_of(clocks, f);
     format!(
         "{:.0} + {:.0} / {:.0} / {:.0} / {:.0} / {:.0} ms",
         of(|c| c.before),
@@ -485,12 +485,12 @@ fn page_clock_medians(clocks: &[PageClock]) -> String {
 
 /// Each named step any start had, in the order of its median: `name median`, in ms.
 fn page_steps_medians(clocks: &[PageClock]) -> String {
-    let steps: Vec<BTreeMap<String, f64>> = clocks.iter().map(|c| c.steps.clone()).collect();
+    let steps: Vec<&BTreeMap<String, f64>> = clocks.iter().map(|c| &c.steps).collect();
     steps_medians(&steps)
 }
 
 /// Each named step of `starts`, in the order of its median: `name median`, in ms.
-fn steps_medians(starts: &[BTreeMap<String, f64>]) -> String {
+fn steps_medians(starts: &[&BTreeMap<String, f64>]) -> String {
     let names: std::collections::BTreeSet<&String> = starts.iter().flat_map(|s| s.keys()).collect();
     let mut steps: Vec<(f64, &String)> = names
         .into_iter()
@@ -511,6 +511,11 @@ fn steps_medians(starts: &[BTreeMap<String, f64>]) -> String {
 fn epoch_ms(t: std::time::SystemTime) -> f64 {
     t.duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// The median of one of [`PageClock`]'s times over `clocks`.
+fn median_of(clocks: &[PageClock], f: fn(&PageClock) -> f64) -> f64 {
+    median_f64(clocks.iter().map(f).collect())
 }
 
 fn median_f64(mut v: Vec<f64>) -> f64 {
