@@ -6,6 +6,10 @@
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+// Built natively, this crate only prints the entry screens (`prerender`) and runs the tests: the
+// app's root and what only it calls are dead there. The wasm32 build, which is the app, is
+// linted for dead code (`cargo xtask test`).
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 mod activity;
 mod bridge;
@@ -19,6 +23,8 @@ mod keypad;
 mod live;
 mod nav;
 mod platform;
+#[cfg(not(target_arch = "wasm32"))]
+mod prerender;
 mod scanner;
 mod screens;
 mod state;
@@ -34,9 +40,16 @@ use crate::screens::{
 use crate::state::Ctx;
 use crate::widgets::{ErrorBanner, Header, NavBar, Progress};
 
+#[cfg(target_arch = "wasm32")]
 fn main() {
     crash::install_panic_notice();
     dioxus::launch(App);
+}
+
+/// On the build machine: prints the entry screens as HTML for ui/index.html ([`prerender`]).
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    print!("{}", prerender::entry_templates());
 }
 
 /// The root: shared state, header, the current screen, navigation.
@@ -71,6 +84,14 @@ fn App() -> Element {
             }
         });
     });
+    rsx! { Frame {} }
+}
+
+/// What the root shows around the current screen: header, progress, the screen itself and,
+/// once signed in, the navigation bar. Also what [`prerender`] renders the entry screens in.
+#[component]
+fn Frame() -> Element {
+    let c = state::ctx();
     let screen = c.screen.read().clone();
     let visit = *c.visit.read();
     let signed_in = c

@@ -66,7 +66,8 @@ const TAURI_DRIVER_VERSION: &str = "2.1.0";
 const UI_DIST: &str = "target/ui-dist";
 
 /// Static files of the UI copied next to the wasm (paths relative to `ui/`; see ui/README.md).
-const UI_STATIC: &[&str] = &["index.html", "main.js"];
+/// ui/index.html is written with the entry screens in it ([`entry_templates`]).
+const UI_STATIC: &[&str] = &["main.js"];
 
 /// Debian packages of the PostgreSQL half of the test run (the server's suite runs on both).
 const APT_POSTGRES: &[&str] = &["postgresql"];
@@ -292,9 +293,41 @@ fn build_ui() -> Result<()> {
         std::fs::copy(Path::new("ui").join(file), dist.join(file))
             .with_context(|| format!("copying ui/{file}"))?;
     }
+    // The entry screens, rendered by the same crate built for this machine (ui/src/prerender.rs),
+    // go where index.html marks them: the loader shows one while the WebAssembly compiles.
+    let index = std::fs::read_to_string("ui/index.html").context("reading ui/index.html")?;
+    if !index.contains(ENTRY_SCREENS_MARK) {
+        bail!("ui/index.html has no {ENTRY_SCREENS_MARK}");
+    }
+    let templates = entry_templates()?;
+    std::fs::write(
+        dist.join("index.html"),
+        index.replace(ENTRY_SCREENS_MARK, &templates),
+    )?;
     // The styles and images, flat into the root (index.html links `app.css`).
     copy_dir(Path::new("assets"), &dist)?;
     Ok(())
+}
+
+/// Where ui/index.html takes the entry screens' templates.
+const ENTRY_SCREENS_MARK: &str = "<!-- entry screens -->";
+
+/// The entry screens' `<template>`s, printed by the UI crate built for this machine.
+fn entry_templates() -> Result<String> {
+    step("rendering the entry screens (the UI crate, natively)");
+    let out = Command::new("cargo")
+        .args(["run", "-q", "-p", "dinhdanh-ui", "--locked"])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("could not start cargo")?;
+    if !out.status.success() {
+        bail!("rendering the entry screens failed ({})", out.status);
+    }
+    let templates = String::from_utf8(out.stdout).context("the entry screens are not UTF-8")?;
+    if !templates.contains("<template ") {
+        bail!("the UI crate printed no entry screen");
+    }
+    Ok(templates)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
