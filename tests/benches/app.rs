@@ -16,8 +16,10 @@
 //! Both apps are started the same way, alternately, through the same tauri-driver, with the same
 //! arguments and window size. "First screen" is the same signal for both: from asking the driver
 //! for a session (which starts the process) until the element of the first screen is in the DOM
-//! and shown — `#screen-first-run`, drawn by our wasm UI, and the static page's
-//! `#screen-minimal`, there as soon as the HTML is parsed. Once the page has loaded, one script
+//! and shown — `#screen-first-run`, which our loader shows from its template in index.html
+//! once the shell has answered `status` (the `ui-entry` step) and the wasm UI's live screen
+//! then takes over (`ui-screen`, ui/main.js), and the static page's `#screen-minimal`, there
+//! as soon as the HTML is parsed. Once the page has loaded, one script
 //! in it answers at the first animation frame with the element shown (and, printed beside it,
 //! at the next frame: the one that drew it is done, which is when the person sees it); the
 //! starts in between poll the driver every 5 ms instead (the measure before), and both are
