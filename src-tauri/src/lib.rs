@@ -124,6 +124,25 @@ fn ask_to_notify<R: Runtime>(app: &tauri::App<R>) {
     }
 }
 
+/// Debug builds started with `DINHDANH_TEST_HOLD_UI_MS`: the page's loader waits that long
+/// before starting the WebAssembly it has compiled (ui/main.js), so that the end-to-end test can
+/// type and tap on the entry screen shown from its template and see none of it lost when the
+/// live screen takes over. Release builds have no such variable.
+#[cfg(debug_assertions)]
+fn hold_the_ui_for_tests<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    let Some(ms) = std::env::var("DINHDANH_TEST_HOLD_UI_MS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    else {
+        return builder;
+    };
+    builder.plugin(
+        tauri::plugin::Builder::<R>::new("test-hold-ui")
+            .js_init_script(format!("window.__dinhdanhHoldUi = {ms};"))
+            .build(),
+    )
+}
+
 /// Runs the app: profile, data directory and server from the command line and environment
 /// ([`ShellOptions::from_env`]).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
@@ -142,6 +161,8 @@ pub fn run() {
     // of this plugin.
     #[cfg(desktop)]
     let builder = builder.plugin(tauri_plugin_notification::init());
+    #[cfg(debug_assertions)]
+    let builder = hold_the_ui_for_tests(builder);
     let result = builder
         .plugin(tauri_plugin_biometric_key::init())
         .setup(|app| {

@@ -53,6 +53,12 @@ pub fn free_port() -> Result<u16> {
 impl E2e {
     /// Starts the server (seeded with the demo data) and tauri-driver for the test `name`.
     pub async fn start(name: &str) -> Result<E2e> {
+        E2e::start_with_app_env(name, &[]).await
+    }
+
+    /// [`E2e::start`], with `app_env` in every app's environment (through the driver, which
+    /// starts the apps).
+    pub async fn start_with_app_env(name: &str, app_env: &[(&str, &str)]) -> Result<E2e> {
         if std::env::var_os("DISPLAY").is_none() {
             bail!("no X display: run the end-to-end tests through `cargo xtask test` (xvfb-run)");
         }
@@ -126,6 +132,7 @@ impl E2e {
             // The app names each command as it arrives, into driver.err.log.
             .env("DINHDANH_TRACE_COMMANDS", "1")
             .env("DINHDANH_SERVER", &server_url)
+            .envs(app_env.iter().copied())
             .stdout(std::fs::File::create(root.join("driver.log"))?)
             .stderr(std::fs::File::create(root.join("driver.err.log"))?)
             .spawn()

@@ -29,6 +29,23 @@ pub struct Session {
 #[derive(Clone, Debug)]
 pub struct Element(String);
 
+/// A request named an element that is no longer in the page (WebDriver's "stale element
+/// reference"): the request did nothing. Holds the request's path.
+#[derive(Debug)]
+pub struct StaleElement(String);
+
+impl std::fmt::Display for StaleElement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "webdriver {}: the element is no longer in the page",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for StaleElement {}
+
 impl Session {
     /// Starts the application at `binary` with `args` through the WebDriver server at
     /// `driver_url` (tauri-driver).
@@ -135,6 +152,9 @@ impl Session {
         let status = resp.status();
         let answer: Value = resp.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
+            if answer["value"]["error"] == "stale element reference" {
+                return Err(StaleElement(path.to_owned()).into());
+            }
             bail!(
                 "webdriver {path}: {status}: {}",
                 answer["value"]["message"].as_str().unwrap_or("")
@@ -258,10 +278,31 @@ impl Session {
         }
     }
 
-    /// Clicks the element with this id (waiting for it first).
+    /// Clicks the element with this id (waiting for it first). Found again when it was
+    /// replaced before the click reached it ([`StaleElement`]: nothing was clicked).
     pub async fn click(&self, id: &str) -> Result<()> {
-        let e = self.wait_for(id).await?;
-        self.click_element(&e).await
+        self.again_if_replaced(|| async {
+            let e = self.wait_for(id).await?;
+            self.click_element(&e).await
+        })
+        .await
+    }
+
+    /// Runs `act` again, up to twice more, while it fails because its element was replaced
+    /// ([`StaleElement`]): a re-render, or the entry screen handed over to the live one
+    /// (ui/main.js), between finding the element and acting on it.
+    async fn again_if_replaced<F, Fut>(&self, act: F) -> Result<()>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<()>>,
+    {
+        let mut tries = 0;
+        loop {
+            match act().await {
+                Err(e) if e.is::<StaleElement>() && tries < 2 => tries += 1,
+                done => return done,
+            }
+        }
     }
 
     /// Clicks an element, first scrolled to the middle of the window: the app's bottom
@@ -278,13 +319,17 @@ impl Session {
     }
 
     /// Clears the field with this id and types `text` into it.
+    /// Found again and typed afresh when it was replaced in between ([`StaleElement`]).
     pub async fn type_into(&self, id: &str, text: &str) -> Result<()> {
-        let e = self.wait_for(id).await?;
-        self.post(&format!("/element/{}/clear", e.0), json!({}))
-            .await?;
-        self.post(&format!("/element/{}/value", e.0), json!({ "text": text }))
-            .await
-            .map(drop)
+        self.again_if_replaced(|| async {
+            let e = self.wait_for(id).await?;
+            self.post(&format!("/element/{}/clear", e.0), json!({}))
+                .await?;
+            self.post(&format!("/element/{}/value", e.0), json!({ "text": text }))
+                .await
+                .map(drop)
+        })
+        .await
     }
 
     /// Sends a file path to an `<input type=file>` with this id.

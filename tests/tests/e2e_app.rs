@@ -432,6 +432,58 @@ async fn owner_and_delegate(env: &E2e) -> Result<()> {
     Ok(())
 }
 
+/// A cold start shows its entry screen from the template in index.html as soon as the shell
+/// says where the device stands, before the WebAssembly starts (held back 8 s here, a debug
+/// build's test hook): what is typed there and the buttons tapped reach the live screen, which
+/// then takes its place.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_typed_and_tapped_on_the_entry_screen_before_the_app_is_live_is_kept() -> Result<()>
+{
+    let env =
+        E2e::start_with_app_env("entry_screen", &[("DINHDANH_TEST_HOLD_UI_MS", "8000")]).await?;
+    let started = std::time::Instant::now();
+    let app = env.open_app("early").await?;
+    app.wait_for("screen-first-run").await?;
+    let live = "document.querySelector('#main [id^=\"screen-\"]:not(#screen-loading)') !== null";
+    let state = format!(
+        "return [document.getElementById('entry') !== null, {live}, \
+         document.getElementById('server-input').value]"
+    );
+    // The template, with this device's server, and no live screen yet.
+    let before = app.execute(&state, serde_json::json!([])).await?;
+    assert_eq!(before, serde_json::json!([true, false, env.server_url]));
+    env.screenshot(&app, "first-run-entry").await?;
+    // The same server by another name, so that the saved address shows it was this one.
+    let typed = env.server_url.replace("127.0.0.1", "localhost");
+    app.type_into("server-input", &typed).await?;
+    app.click("server-save").await?;
+    app.click("lang-toggle").await?;
+    let meanwhile = app.execute(&state, serde_json::json!([])).await?;
+    assert_eq!(
+        meanwhile,
+        serde_json::json!([true, false, typed]),
+        "the live screen came before the test had typed and tapped: hold the WebAssembly longer"
+    );
+    // The live screen: the address typed, saved by the tap, and the language switched by the
+    // next one, in that order.
+    app.wait_for_text("notice", "The server address is saved.")
+        .await?;
+    let after = app.execute(&state, serde_json::json!([])).await?;
+    assert_eq!(after, serde_json::json!([false, true, typed]));
+    assert_eq!(
+        app.execute(
+            "return document.documentElement.lang",
+            serde_json::json!([])
+        )
+        .await?,
+        "en"
+    );
+    env.screenshot(&app, "first-run-live").await?;
+    app.quit().await?;
+    env.print_time(started);
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_server_an_invalid_tax_code_and_a_wrong_passcode_each_say_so() -> Result<()>
 {
