@@ -104,6 +104,7 @@ function handOver() {
   for (const id of taps) live(id)?.click();
 }
 
+// Escaped for HTML text and attributes, and `@` too, so that a value cannot hold a marker.
 function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return String(text).replace(/[&<>"'@]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
