@@ -7,8 +7,9 @@
 // again).
 //
 // Once `status` is in, the entry screen it names is shown from its template in index.html
-// (ui/src/prerender.rs renders them from the app's own components) until the live screen is
-// drawn; nothing done on it in the meantime is lost (`handOver`).
+// (ui/src/prerender.rs renders them from the app's own components) until the live screen is in
+// the page; nothing done on it in the meantime is lost (`handOver`). Should the screens fail to
+// start, the start screen comes back saying so, rather than a copy whose buttons do nothing.
 //
 // Each step leaves a performance mark (`ui-…`), which the app's bench reads to split the page's
 // time to the first screen.
@@ -17,6 +18,8 @@ const main = document.getElementById('main');
 const liveScreen = () => main.querySelector('[id^="screen-"]:not(#screen-loading)');
 // The entry screen shown from its template, until the hand-over.
 let entry = null;
+// The screens could not start.
+let failed = false;
 // The ids of the buttons tapped on it, in order, to be tapped on the live screen.
 const taps = [];
 const internals = window.__TAURI_INTERNALS__;
@@ -36,24 +39,32 @@ new MutationObserver((_, observer) => {
 }).observe(main, { childList: true, subtree: true });
 // The start screen's emblem, words and spinner, only for a start slower than 0.4 s (see app.css).
 setTimeout(() => document.getElementById('boot')?.classList.add('slow'), 400);
-const response = fetch('dinhdanh_ui_bg.wasm').finally(() => performance.mark('ui-response'));
-const module = WebAssembly.compileStreaming(response).finally(() =>
-  performance.mark('ui-compiled'));
-const glue = import('./dinhdanh_ui.js').finally(() => performance.mark('ui-glue'));
-const [compiled, { default: init }] = await Promise.all([module, glue]);
-// Debug builds started with DINHDANH_TEST_HOLD_UI_MS (src-tauri/src/lib.rs): the end-to-end
-// test types and taps on the entry screen before the live one takes it over.
-if (window.__dinhdanhHoldUi) {
-  await new Promise((resolve) => setTimeout(resolve, window.__dinhdanhHoldUi));
+try {
+  const response = fetch('dinhdanh_ui_bg.wasm').finally(() => performance.mark('ui-response'));
+  const module = WebAssembly.compileStreaming(response).finally(() =>
+    performance.mark('ui-compiled'));
+  const glue = import('./dinhdanh_ui.js').finally(() => performance.mark('ui-glue'));
+  const [compiled, { default: init }] = await Promise.all([module, glue]);
+  // Debug builds started with DINHDANH_TEST_HOLD_UI_MS (src-tauri/src/lib.rs): the end-to-end
+  // test types and taps on the entry screen before the live one takes it over.
+  if (window.__dinhdanhHoldUi) {
+    await new Promise((resolve) => setTimeout(resolve, window.__dinhdanhHoldUi));
+  }
+  await init({ module_or_path: compiled });
+  performance.mark('ui-started');
+} catch (error) {
+  failed = true;
+  entry?.remove();
+  entry = null;
+  document.getElementById('boot')?.classList.add('slow', 'failed');
+  throw error;
 }
-await init({ module_or_path: compiled });
-performance.mark('ui-started');
 
-// Puts the entry screen `status` names in the start screen's place, with this device's server
+// Shows the entry screen `status` names instead of the start screen, with this device's server
 // and bound identification number filled in. None when signed in (the home screen needs the
 // WebAssembly) or when the live screen is already there.
 function showEntry(status) {
-  if (status.signed_in || liveScreen()) return;
+  if (failed || status.signed_in || liveScreen()) return;
   const template = document.querySelector(`template[data-roles~="${CSS.escape(status.role)}"]`);
   const boot = document.getElementById('boot');
   if (!template || !boot) return;
@@ -70,7 +81,8 @@ function showEntry(status) {
     event.preventDefault();
     if (taps.at(-1) !== button.id) taps.push(button.id);
   }, true);
-  boot.replaceWith(entry);
+  // Before the start screen, which app.css hides meanwhile: it comes back if the start fails.
+  boot.before(entry);
   performance.mark('ui-entry');
 }
 
