@@ -1,5 +1,7 @@
 //! The entry screens as HTML, rendered on the build machine from the same components the app
-//! runs (`cargo xtask`'s UI build puts them in index.html as `<template>`s).
+//! runs: `cargo xtask gen-entry-screens` writes them to ui/entry-screens.html, which the UI's
+//! build puts in index.html as `<template>`s, and a test below fails while that file differs
+//! from what the components render now.
 //!
 //! Why: a cold start's first screen waited for the WebAssembly (1.4 MB) to arrive, compile and
 //! start, ~100 ms of the page's time on a 2-core machine (issue 17's bench). The loader
@@ -67,7 +69,7 @@ fn Entry(status: AppStatus) -> Element {
 }
 
 /// The `<template>`s for index.html: one per distinct entry screen, naming the roles it is for
-/// (`data-roles`, the roles' wire names).
+/// (`data-roles`, the roles' wire names), after a line saying where they come from.
 pub fn entry_templates() -> String {
     let mut templates: Vec<(String, String, Vec<String>)> = Vec::new();
     for role in roles() {
@@ -83,20 +85,33 @@ pub fn entry_templates() -> String {
             None => templates.push((screen.to_owned(), html, vec![name])),
         }
     }
-    templates
-        .into_iter()
-        .map(|(screen, html, roles)| {
-            format!(
-                "<template id=\"entry-{screen}\" data-roles=\"{}\">{html}</template>\n",
-                roles.join(" ")
-            )
-        })
-        .collect()
+    let mut out = String::from(
+        "<!-- The entry screens, rendered from ui/src/prerender.rs by `cargo xtask \
+         gen-entry-screens`: not to be edited by hand. -->\n",
+    );
+    for (screen, html, roles) in templates {
+        out += &format!(
+            "<template id=\"entry-{screen}\" data-roles=\"{}\">{html}</template>\n",
+            roles.join(" ")
+        );
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the app's page shows before the WebAssembly starts is what the components render.
+    #[test]
+    fn the_entry_screens_in_the_repository_are_the_ones_the_components_render() {
+        let committed = include_str!("../entry-screens.html");
+        assert!(
+            committed == entry_templates(),
+            "ui/entry-screens.html differs from what the entry screens render now: run \
+             `cargo xtask gen-entry-screens`"
+        );
+    }
 
     #[test]
     fn each_role_has_its_entry_screen_and_new_devices_and_desktops_share_the_first_run() {

@@ -66,7 +66,7 @@ const TAURI_DRIVER_VERSION: &str = "2.1.0";
 const UI_DIST: &str = "target/ui-dist";
 
 /// Static files of the UI copied next to the wasm (paths relative to `ui/`; see ui/README.md).
-/// ui/index.html is written with the entry screens in it ([`entry_templates`]).
+/// ui/index.html is written with the entry screens in it ([`ENTRY_SCREENS`]).
 const UI_STATIC: &[&str] = &["main.js"];
 
 /// Debian packages of the PostgreSQL half of the test run (the server's suite runs on both).
@@ -119,6 +119,7 @@ fn main() -> Result<()> {
         Some("crash") => crash::run(&args[1..]),
         Some("gen-citizens") => citizens::run(&root),
         Some("gen-registry") => registry::run(&root),
+        Some("gen-entry-screens") => gen_entry_screens(),
         Some("fuzz") => fuzz::run(&root, &args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <setup|run|test|gen-citizens|gen-registry>");
@@ -158,6 +159,10 @@ fn main() -> Result<()> {
             eprintln!("  gen-citizens  rewrite the synthetic citizen registry the server ships");
             eprintln!(
                 "  gen-registry  rewrite the synthetic organisation registries the server ships"
+            );
+            eprintln!(
+                "  gen-entry-screens  rewrite ui/entry-screens.html from the entry screens' \
+                 components"
             );
             eprintln!("  fuzz [--target T] [--minutes M] [--jobs J]  run the fuzz targets");
             std::process::exit(2);
@@ -293,13 +298,14 @@ fn build_ui() -> Result<()> {
         std::fs::copy(Path::new("ui").join(file), dist.join(file))
             .with_context(|| format!("copying ui/{file}"))?;
     }
-    // The entry screens, rendered by the same crate built for this machine (ui/src/prerender.rs),
-    // go where index.html marks them: the loader shows one while the WebAssembly compiles.
+    // The entry screens go where index.html marks them: the loader shows one while the
+    // WebAssembly compiles.
     let index = std::fs::read_to_string("ui/index.html").context("reading ui/index.html")?;
     if !index.contains(ENTRY_SCREENS_MARK) {
         bail!("ui/index.html has no {ENTRY_SCREENS_MARK}");
     }
-    let templates = entry_templates()?;
+    let templates = std::fs::read_to_string(ENTRY_SCREENS)
+        .with_context(|| format!("reading {ENTRY_SCREENS}"))?;
     std::fs::write(
         dist.join("index.html"),
         index.replace(ENTRY_SCREENS_MARK, &templates),
@@ -312,8 +318,15 @@ fn build_ui() -> Result<()> {
 /// Where ui/index.html takes the entry screens' templates.
 const ENTRY_SCREENS_MARK: &str = "<!-- entry screens -->";
 
-/// The entry screens' `<template>`s, printed by the UI crate built for this machine.
-fn entry_templates() -> Result<String> {
+/// The entry screens' `<template>`s, rendered from their components by the UI crate built for
+/// this machine (ui/src/prerender.rs). Kept in the repository rather than rendered by each
+/// build: rendering needs the UI crate and Dioxus compiled natively with other features than
+/// the test run's, ~2.7 min more of a cold run on 2 cores; the UI crate's tests fail when the
+/// file differs from what the components render now.
+const ENTRY_SCREENS: &str = "ui/entry-screens.html";
+
+/// Rewrites [`ENTRY_SCREENS`] from the components.
+fn gen_entry_screens() -> Result<()> {
     step("rendering the entry screens (the UI crate, natively)");
     let out = Command::new("cargo")
         .args(["run", "-q", "-p", "dinhdanh-ui", "--locked"])
@@ -327,7 +340,9 @@ fn entry_templates() -> Result<String> {
     if !templates.contains("<template ") {
         bail!("the UI crate printed no entry screen");
     }
-    Ok(templates)
+    std::fs::write(ENTRY_SCREENS, templates)?;
+    println!("wrote {ENTRY_SCREENS}");
+    Ok(())
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
