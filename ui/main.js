@@ -56,7 +56,9 @@ try {
   failed = true;
   entry?.remove();
   entry = null;
-  document.getElementById('boot')?.classList.add('slow', 'failed');
+  const boot = document.getElementById('boot');
+  boot?.classList.add('slow', 'failed');
+  boot?.setAttribute('aria-busy', 'false');
   throw error;
 }
 

@@ -6,8 +6,8 @@
 //! Why: a cold start's first screen waited for the WebAssembly (1.4 MB) to arrive, compile and
 //! start, ~100 ms of the page's time on a 2-core machine (issue 17's bench). The loader
 //! (ui/main.js) shows the template that the shell's `status` names as soon as that answer is in,
-//! and hands the screen over to the live one once it is drawn: what was typed is carried over,
-//! focus follows, and taps are replayed on the live buttons.
+//! and hands the screen over to the live one once that is in the page: what was typed is
+//! carried over, focus follows, and taps are replayed on the live buttons.
 //!
 //! A template is the screen for every device in that role, so an entry screen may depend on
 //! the status's role, server and bound identification number only; the server and the number
